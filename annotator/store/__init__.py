@@ -4,15 +4,18 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
+from .adjudications import AdjudicationStore, InvalidAdjudication
 from .assignment import AssignmentStore
 from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
 from .models import (
+    ADJUDICATION_REASONS,
     CHOICES,
     FACTOR_ANSWERS,
     ORDERS,
+    Adjudication,
     Factor,
     FactorValue,
     JudgeRun,
@@ -22,15 +25,17 @@ from .models import (
     Task,
     utc_now,
 )
+from .streams import StreamStore
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, AdjudicationStore,
+            StreamStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
+    "ADJUDICATION_REASONS", "Adjudication", "InvalidAdjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
     "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]

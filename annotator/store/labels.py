@@ -99,32 +99,123 @@ class LabelStore:
             )
         ]
 
-    def labels_frame(self, task: str):
+    def labels_frame(self, task: str, *, exclude: Iterable[str] = (), columns: Iterable[str] | None = None):
         """Current labels joined with their pairs, as a pandas DataFrame (one row a label).
 
-        Columns: label_id, pair, pair_id, domain, annotator, choice, shown_order, factors
-        (dict), confidence, rationale, seconds, origin, revision, created_at, gold,
-        len_a, len_b (characters).
+        Columns (``columns`` picks some, in this order): label_id, pair, pair_id, domain,
+        annotator, choice, shown_order, factors (dict), confidence, rationale, seconds,
+        origin, revision, created_at, gold, len_a, len_b (characters). ``exclude`` leaves
+        out every label of the annotators named (``--exclude NAME``). Rows are in the order
+        the labels were stored.
         """
         import json
 
+        wanted = list(LABEL_COLUMNS + PAIR_COLUMNS if columns is None else columns)
+        unknown = [c for c in wanted if c not in LABEL_COLUMNS + PAIR_COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown labels_frame column(s): {', '.join(unknown)}")
+        own = [c for c in LABEL_COLUMNS if c in wanted or c in ("pair", "annotator", "revision")]
+        frame = self._current_labels_frame(task, {c: f"l.{_LABEL_SQL.get(c, c)}" for c in own}, exclude)
+        from_pairs = [c for c in PAIR_COLUMNS if c in wanted]
+        if from_pairs:
+            # one read per pair, not per label: a pair row holds both responses
+            exprs = ", ".join(_PAIR_SQL[c] for c in from_pairs)
+            with self._lock:
+                data = self.db.execute(f"SELECT id, {exprs} FROM pairs WHERE task = ?", [task]).fetchall()
+            import pandas as pd
+
+            by_pair = pd.DataFrame.from_records(data, columns=["pair", *from_pairs]).set_index("pair")
+            frame = frame.join(by_pair, on="pair")
+        if "factors" in frame:
+            frame["factors"] = [json.loads(f) if f else {} for f in frame["factors"]]
+        return frame[wanted].reset_index(drop=True)
+
+    def votes_frame(self, task: str, factor_keys: Iterable[str] = (), *, exclude: Iterable[str] = ()):
+        """The lean table aggregation needs, for a task of any size: the current labels'
+        ``label_id``, ``pair``, ``annotator``, ``choice`` and one column per factor key (the
+        answer; missing when not given), in the order stored.
+
+        Text columns are pandas categoricals: SQLite hands back codes (small integers, read
+        into numpy a page at a time), never a Python string per label, so 300,000 labels
+        take tens of megabytes, not hundreds.
+        """
+        import numpy as np
         import pandas as pd
 
-        data = self.query(
-            "SELECT l.id AS label_id, l.pair, p.pair_id, p.domain, l.annotator, l.choice, "
-            "l.shown_order, l.factors, l.confidence, l.rationale, l.seconds, l.origin, "
-            "l.revision, l.created_at, p.gold, LENGTH(p.response_a) AS len_a, "
-            "LENGTH(p.response_b) AS len_b "
-            "FROM current_labels l JOIN pairs p ON p.id = l.pair WHERE l.task = ? ORDER BY l.id",
-            [task],
+        keys = list(factor_keys)
+        exclude = sorted(set(exclude))
+        people = self.annotators_by_first_label(task)
+        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        answers = "".join(f", {_code_sql(FACTOR_ANSWERS, _FACTOR_ANSWER_SQL)}" for _ in keys)
+        sql = (
+            "WITH people AS (SELECT annotator, ROW_NUMBER() OVER (ORDER BY MIN(id)) - 1 AS code FROM labels "
+            "WHERE task = ? GROUP BY annotator) "
+            f"SELECT l.id, l.pair, pe.code, {_code_sql(CHOICES, 'l.choice')}{answers} "
+            f"FROM labels l JOIN people pe ON pe.annotator = l.annotator WHERE l.task = ?{skip} ORDER BY l.id"
         )
-        frame = pd.DataFrame(
-            data,
-            columns=[
-                "label_id", "pair", "pair_id", "domain", "annotator", "choice", "shown_order",
-                "factors", "confidence", "rationale", "seconds", "origin", "revision",
-                "created_at", "gold", "len_a", "len_b",
-            ],
-        )
-        frame["factors"] = [json.loads(f) if f else {} for f in frame["factors"]]
+        parts = []
+        with self._lock:
+            cursor = self.db.execute(sql, [task, *keys, task, *exclude])
+            while page := cursor.fetchmany(20000):
+                parts.append(np.array(page, dtype=np.int64))
+        data = np.concatenate(parts) if parts else np.zeros((0, 4 + len(keys)), dtype=np.int64)
+        # ids grow with revisions: the last row of each (pair, annotator) is its newest revision
+        newest = ~pd.DataFrame(data[:, 1:3]).duplicated(keep="last").to_numpy()
+        data = data[newest]
+        frame = pd.DataFrame({
+            "label_id": data[:, 0], "pair": data[:, 1],
+            "annotator": pd.Categorical.from_codes(data[:, 2], categories=people) if people
+            else pd.Categorical([], categories=[]),
+            "choice": pd.Categorical.from_codes(data[:, 3], categories=list(CHOICES)),
+        })
+        for i, key in enumerate(keys):
+            frame[key] = pd.Categorical.from_codes(data[:, 4 + i], categories=list(FACTOR_ANSWERS))
         return frame
+
+    def _current_labels_frame(self, task: str, select: dict[str, str], exclude: Iterable[str], params=()):
+        """The newest revision per (pair, annotator) of a task's labels, as a DataFrame with
+        the columns of ``select`` (name -> SQL over ``labels l``; must hold pair, annotator
+        and revision). Reads the table once in id order and keeps the last revision in
+        pandas: the ``current_labels`` view's subquery per row costs more at 100k pairs."""
+        import pandas as pd
+
+        exclude = sorted(set(exclude))
+        sql = f"SELECT {', '.join(select.values())} FROM labels l WHERE l.task = ?"
+        if exclude:
+            sql += f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})"
+        with self._lock:
+            data = self.db.execute(sql + " ORDER BY l.id", [*params, task, *exclude]).fetchall()
+        frame = pd.DataFrame.from_records(data, columns=list(select))
+        # revisions grow with the row id (a revision is always appended), so the last row of
+        # each (pair, annotator) in id order is its newest revision
+        return frame[~frame.duplicated(["pair", "annotator"], keep="last")].reset_index(drop=True)
+
+    def annotators_by_first_label(self, task: str) -> list[str]:
+        """The task's annotators in the order of their first label (append-only, so stable)."""
+        return [r["annotator"] for r in self.query(
+            "SELECT annotator, MIN(id) AS first FROM labels WHERE task = ? GROUP BY annotator ORDER BY first",
+            [task])]
+
+    def label_counts(self, task: str) -> dict[str, int]:
+        """Current labels per annotator of a task (what ``--exclude NAME`` would leave out)."""
+        return {r["annotator"]: r["n"] for r in self.query(
+            "SELECT annotator, COUNT(DISTINCT pair) AS n FROM labels WHERE task = ? GROUP BY annotator "
+            "ORDER BY annotator", [task])}
+
+
+# labels_frame's columns: those of the label, and those read from its pair.
+LABEL_COLUMNS = ("label_id", "pair", "annotator", "choice", "shown_order", "factors", "confidence",
+                 "rationale", "seconds", "origin", "revision", "created_at")
+PAIR_COLUMNS = ("pair_id", "domain", "gold", "len_a", "len_b")
+_LABEL_SQL = {"label_id": "id"}
+_PAIR_SQL = {"pair_id": "pair_id", "domain": "domain", "gold": "gold", "len_a": "LENGTH(response_a)",
+             "len_b": "LENGTH(response_b)"}
+
+
+_FACTOR_ANSWER_SQL = """json_extract(l.factors, '$."' || ? || '"')"""  # the answer for one factor key
+
+
+def _code_sql(values, expr: str) -> str:
+    """SQL turning ``expr`` into its index in ``values``, -1 for anything else (or NULL)."""
+    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {expr} {whens} ELSE -1 END"

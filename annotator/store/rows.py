@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .models import Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
+from .models import Adjudication, Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
 
 
 def _loads(value: Any, default: Any) -> Any:
@@ -122,3 +122,18 @@ def factor_value_to_row(value: FactorValue) -> dict[str, Any]:
 
 def factor_value_from_row(row: dict[str, Any]) -> FactorValue:
     return FactorValue(**{k: row[k] for k in FactorValue.__dataclass_fields__ if k in row})
+
+
+def adjudication_to_row(adjudication: Adjudication, task: str) -> dict[str, Any]:
+    row = asdict(adjudication)
+    row["label_ids"] = json.dumps(adjudication.label_ids)
+    row["task"] = task
+    if row["id"] is None:
+        del row["id"]
+    return row
+
+
+def adjudication_from_row(row: dict[str, Any]) -> Adjudication:
+    fields = {k: row[k] for k in Adjudication.__dataclass_fields__ if k in row}
+    fields["label_ids"] = _loads(row.get("label_ids"), [])
+    return Adjudication(**fields)

@@ -143,6 +143,40 @@ def m002_judgment_top_logprobs(db: Database) -> None:
     db.execute("ALTER TABLE judgments ADD COLUMN top_logprobs TEXT NOT NULL DEFAULT '[]'")
 
 
+@migrations()
+def m008_adjudications(db: Database) -> None:
+    """Adjudications (an adjudicator's final label for a disputed pair, its reason and note;
+    append-only revisions per pair) and the project's identity (a random id that pack files
+    carry, so ``annotator merge`` refuses a file from another project)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE adjudications (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            task TEXT NOT NULL REFERENCES tasks(name),
+            adjudicator TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('A', 'B', 'tie')),
+            reason TEXT NOT NULL CHECK (reason IN
+                ('guidelines_gap', 'ambiguous_pair', 'annotator_error', 'both_acceptable')),
+            note TEXT NOT NULL DEFAULT '',
+            queue TEXT NOT NULL DEFAULT 'humans' CHECK (queue IN ('humans', 'judges')),
+            label_ids TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            UNIQUE (pair, revision)
+        );
+        CREATE INDEX adjudications_task ON adjudications(task);
+
+        CREATE TABLE project (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        INSERT INTO project (key, value) VALUES ('id', lower(hex(randomblob(16))))
+        """
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 
