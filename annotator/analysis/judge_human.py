@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import factor_majorities, majority_vote
+from .exclusion import note_exclusions
 from .estimate import Estimate
 from .factor_alignment import alignment, factor_score
 from .proportion import binomial_p_value, proportion
@@ -240,8 +241,9 @@ def judge_human_report(
     })
 
 
-def task_judge_human_report(store, task: str) -> dict[str, Any]:
-    """Load a task's labels, judgments, pairs and factor values and build the report."""
+def task_judge_human_report(store, task: str, exclude: Sequence[str] = ()) -> dict[str, Any]:
+    """Load a task's labels, judgments, pairs and factor values and build the report;
+    ``exclude``: annotators whose labels are left out (named in the report)."""
     found = store.get_task(task)
     if found is None:
         raise KeyError(task)
@@ -250,7 +252,7 @@ def task_judge_human_report(store, task: str) -> dict[str, Any]:
         [(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
         columns=["pair", "factor", "extractor", "manifestation"],
     )
-    return judge_human_report(
-        store.labels_frame(task), store.judgments_frame(task), store.pairs_frame(task), fv,
+    return note_exclusions(judge_human_report(
+        store.labels_frame(task, exclude=exclude), store.judgments_frame(task), store.pairs_frame(task), fv,
         task=task, factors=[(f.key, f.name) for f in found.factors], categories=found.choices,
-    )
+    ), store, task, exclude)

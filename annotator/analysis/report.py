@@ -35,6 +35,7 @@ from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .annotators import annotator_quality
 from .bootstrap import Resampler
 from .estimate import Estimate, json_number
+from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
 from .verdicts import consistency, judge_verdicts
@@ -407,16 +408,17 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
-    """Load a task's labels and judgments from ``store`` and build ``agreement_report``."""
+def task_agreement_report(store, task: str, exclude: Sequence[str] = (), **options: Any) -> dict[str, Any]:
+    """Load a task's labels and judgments from ``store`` and build ``agreement_report``;
+    ``exclude``: annotators whose labels are left out (named in the report)."""
     found = store.get_task(task)
     if found is None:
         raise KeyError(task)
-    return agreement_report(
-        store.labels_frame(task),
+    return note_exclusions(agreement_report(
+        store.labels_frame(task, exclude=exclude),
         store.judgments_frame(task),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
         **options,
-    )
+    ), store, task, exclude)

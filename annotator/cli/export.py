@@ -130,7 +130,7 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     except (ValueError, LookupError) as e:
         fail(str(e))
     if gold.table.empty and not gold.considered:
-        fail(f"task {name!r} has no human labels{' left' if excluded else ''} (label pairs with `annotator annotate "
+        fail(f"task {name!r} has no human labels{' left' if excluded else ' yet'} (label pairs with `annotator annotate "
              f"--task {name}`, or import them with the task's [labels]): nothing to export")
     if gold.table.empty:
         fail(f"task {name!r} has no labelled pair that passes the filters: nothing to export "
@@ -170,7 +170,7 @@ def soft_labels_command(cli: CliContext, task_name: str | None, out: Path | None
     path = _output(out or default_path(name, "soft-labels", TABLE_FORMATS[fmt]), force)
     soft = soft_labels(store, name, SoftLabelOptions(ambiguity_threshold, exclude, keep_names))
     if soft.table.empty:
-        fail(f"task {name!r} has no human labels{' left' if excluded else ''}: nothing to export")
+        fail(f"task {name!r} has no human labels{' left' if excluded else ' yet'}: nothing to export")
     written = _run(path, f"writing the soft labels of {name}",
                    lambda: write_soft_labels(store, soft, path, fmt, force=force), as_json)
     ambiguous = int((soft.table["ambiguous"] == True).sum())  # noqa: E712  (None = undefined)

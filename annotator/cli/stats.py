@@ -13,6 +13,7 @@ from annotator.analysis.pairs import ADJUDICATION_THRESHOLD
 from annotator.analysis.defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
+from .exclusion import check_exclusions, exclude_option
 
 DASH = "[dim]—[/]"
 
@@ -245,20 +246,22 @@ def print_report(report: dict[str, Any]) -> None:
               help="A pair needs adjudication when its majority holds less than this share of the votes.")
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to list.")
+@exclude_option
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int, seed: int,
-                      confidence: float, threshold: float, disputed: int) -> None:
+                      confidence: float, threshold: float, disputed: int, exclude: tuple[str, ...]) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from annotator.analysis.report import task_agreement_report
 
     store = cli.open_store()
     name = pick_task(store, task_name)
+    check_exclusions(store, name, exclude)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=as_json) as progress:
         progress.add_task(f"computing agreement for {escape(name)}", total=None)
         report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
-                                       threshold=threshold, disputed=disputed)
+                                       threshold=threshold, disputed=disputed, exclude=exclude)
     if as_json:
         print_json(report)
     else:
@@ -349,15 +352,17 @@ def _judges_tables(report: dict[str, Any]) -> list[Table]:
 @stats.command("judges")
 @click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
+@exclude_option
 @pass_cli
-def judges_command(cli: CliContext, task_name: str | None, as_json: bool) -> None:
+def judges_command(cli: CliContext, task_name: str | None, as_json: bool, exclude: tuple[str, ...]) -> None:
     """How far each judge is from the humans: win rates (raw and length-controlled) per domain,
     length and position bias, agreement, and PROFILE factor-level alignment."""
     from annotator.analysis.judge_human import task_judge_human_report
 
     store = cli.open_store()
     name = pick_task(store, task_name)
-    report = task_judge_human_report(store, name)
+    check_exclusions(store, name, exclude)
+    report = task_judge_human_report(store, name, exclude=exclude)
     if as_json:
         print_json(report)
         return

@@ -196,6 +196,19 @@ class LabelStore:
             "SELECT annotator, MIN(id) AS first FROM labels WHERE task = ? GROUP BY annotator ORDER BY first",
             [task])]
 
+    def coverage(self, task: str) -> dict[int, int]:
+        """``labellers -> pairs``: how many pairs of a task have 0, 1, 2, ... annotators."""
+        return {r["n"]: r["pairs"] for r in self.query(
+            "SELECT n, COUNT(*) AS pairs FROM (SELECT p.id, COUNT(DISTINCT l.annotator) AS n FROM pairs p "
+            "LEFT JOIN labels l ON l.pair = p.id WHERE p.task = ? GROUP BY p.id) GROUP BY n ORDER BY n", [task])}
+
+    def annotator_counts(self, task: str) -> list[dict]:
+        """Per annotator of a task: ``pairs`` labelled, ``revisions`` stored (edits included),
+        ``first_label_at`` and ``last_label_at`` (UTC), in the order they first labelled."""
+        return self.query(
+            "SELECT annotator, COUNT(DISTINCT pair) AS pairs, COUNT(*) AS revisions, MIN(created_at) AS first_label_at, "
+            "MAX(created_at) AS last_label_at FROM labels WHERE task = ? GROUP BY annotator ORDER BY MIN(id)", [task])
+
     def label_counts(self, task: str) -> dict[str, int]:
         """Current labels per annotator of a task (what ``--exclude NAME`` would leave out)."""
         return {r["annotator"]: r["n"] for r in self.query(
