@@ -135,17 +135,15 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     if gold.table.empty:
         fail(f"task {name!r} has no labelled pair that passes the filters: nothing to export "
              f"({'; '.join(f'{n:,} {why}' for why, n in gold.left_out.items())})")
-    written, ties = _run(path, f"writing the gold set of {name}",
-                         lambda: write_gold(store, gold, path, fmt, force=force), as_json)
+    written, by_format = _run(path, f"writing the gold set of {name}",
+                              lambda: write_gold(store, gold, path, fmt, force=force), as_json)
     provenance = ", ".join(f"{n:,} {p}" for p, n in gold.provenance_counts.items() if n)
-    left_out = [f"{n:,} {why}" for why, n in gold.left_out.items()]
-    if ties:
-        left_out.append(f"{ties:,} tie(s) (a preference pair needs a decisive label)")
+    left_out = [f"{n:,} {why}" for why, n in {**gold.left_out, **by_format}.items()]
     message = (f"Wrote {written:,} record(s) of task {name} to {path} ({fmt}, {aggregate} labels; {provenance})"
                + (f"; left out: {'; '.join(left_out)}." if left_out else "."))
     summary = {"task": name, "format": fmt, "records": written, "pairs_considered": gold.considered,
                "aggregate": aggregate, "provenance": gold.provenance_counts, "left_out": gold.left_out,
-               "ties_left_out": ties, "annotator_ids": "names" if keep_names else "pseudonyms"}
+               "left_out_by_format": by_format, "annotator_ids": "names" if keep_names else "pseudonyms"}
     _report(path, summary, message, excluded, as_json)
 
 

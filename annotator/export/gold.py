@@ -8,8 +8,9 @@ so memory does not grow with the task.
 
 The gold label of a pair is its adjudicated label when an adjudicator settled it
 (``annotator adjudicate``), else the aggregate asked for (``--aggregate``); a label outside
-the task's choices (no majority in a task without ties) is no label, and the pair is left
-out. ``provenance`` says where each gold label comes from:
+the task's choices (a pair whose top votes are split: ``analysis.pairs``' "split") is no
+label: the pair stays in the table formats with an empty label and provenance
+``unresolved`` (until adjudicated), and is left out of chosen-rejected and alpaca-eval. ``provenance`` says where each gold label comes from:
 
 * ``adjudicated``: an adjudicator chose it (their reason, note and name are in the row);
 * ``unanimous``: two or more votes, all the same;
@@ -151,7 +152,6 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> Gol
              f"majority share under {options.min_agreement:g}")
     if not options.include_disputed:
         drop((agg["provenance"] == "unresolved").to_numpy(), "unresolved (needs adjudication)")
-    drop(agg["label"].isna().to_numpy(), "no gold label (no majority and the task has no tie)")
     agg = agg[keep].sort_index()  # the pairs' order, not the order they were labelled in
 
     kept_votes = votes[votes["pair"].isin(agg.index)]
@@ -177,10 +177,20 @@ def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> p
     return pd.DataFrame(list(gold_rows(store, gold)), columns=names)
 
 
-def _chosen_rejected(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+def _labelled(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """The rows with a gold label; the others (split, unresolved) counted in ``skipped``."""
     for r in rows:
-        if r["label"] not in ("A", "B"):
-            skipped["ties"] = skipped.get("ties", 0) + 1
+        if r["label"] is None:
+            skipped["no gold label (top votes split)"] = skipped.get("no gold label (top votes split)", 0) + 1
+            continue
+        yield r
+
+
+def _chosen_rejected(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for r in _labelled(rows, skipped):
+        if r["label"] == "tie":
+            skipped["tie (a preference pair needs a decisive label)"] = \
+                skipped.get("tie (a preference pair needs a decisive label)", 0) + 1
             continue
         a_wins = r["label"] == "A"
         yield {"prompt": r["prompt"], "chosen": r["response_a"] if a_wins else r["response_b"],
@@ -197,8 +207,8 @@ ALPACA_EVAL_COLUMNS = [Column("instruction"), Column("output_1"), Column("genera
 PREFERENCE = {"A": 2.0, "B": 1.0, "tie": 1.5}
 
 
-def _alpaca_eval(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for r in rows:
+def _alpaca_eval(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for r in _labelled(rows, skipped):
         yield {"instruction": r["prompt"], "output_1": r["response_b"], "generator_1": r["model_b"],
                "output_2": r["response_a"], "generator_2": r["model_a"], "preference": PREFERENCE[r["label"]],
                "annotator": "humans", "pair_id": r["pair_id"], "n_votes": r["n_votes"],
@@ -216,17 +226,20 @@ def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
         dawid_skene_fitted=gold.ds_fitted)
 
 
-def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *, force: bool = False) -> tuple[int, int]:
-    """Write the gold set in ``fmt``; returns (records written, ties left out by chosen-rejected)."""
+def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,
+               force: bool = False) -> tuple[int, dict[str, int]]:
+    """Write the gold set in ``fmt``; returns the records written and, for the formats that
+    need a decisive or any label, how many pairs they left out and why."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     meta = gold_meta(store, gold, fmt)
     rows = gold_rows(store, gold)
+    skipped: dict[str, int] = {}
+    meta["left_out_by_format"] = skipped  # filled while writing, saved after the rows
     if fmt == "chosen-rejected":
-        skipped: dict[str, int] = {}
-        meta["left_out_by_format"] = skipped  # filled while writing, saved after the rows
         n = write_export(path, "jsonl", CHOSEN_REJECTED_COLUMNS, _chosen_rejected(rows, skipped), meta, force=force)
-        return n, skipped.get("ties", 0)
-    if fmt == "alpaca-eval":
-        return write_export(path, "json", ALPACA_EVAL_COLUMNS, _alpaca_eval(rows), meta, force=force), 0
-    return write_export(path, fmt, gold_columns(gold.task), rows, meta, force=force), 0
+    elif fmt == "alpaca-eval":
+        n = write_export(path, "json", ALPACA_EVAL_COLUMNS, _alpaca_eval(rows, skipped), meta, force=force)
+    else:
+        n = write_export(path, fmt, gold_columns(gold.task), rows, meta, force=force)
+    return n, skipped

@@ -14,6 +14,7 @@ from .models import (
     ADJUDICATION_REASONS,
     CHOICES,
     FACTOR_ANSWERS,
+    JUDGMENT_ORDERS,
     ORDERS,
     Adjudication,
     Factor,
@@ -35,7 +36,8 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 
 __all__ = [
-    "ADJUDICATION_REASONS", "Adjudication", "InvalidAdjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
+    "ADJUDICATION_REASONS", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor",
+    "FactorValue", "InvalidAdjudication", "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair",
+    "Store", "Task", "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]

@@ -16,7 +16,7 @@ from annotator.tasks.profile import PROFILE_FACTORS
 
 
 def _fill(store: Store) -> None:
-    """Pair 1: 3 x A (unanimous). Pair 2: B, B, A. Pair 3: A, B (split: a tie, disputed).
+    """Pair 1: 3 x A (unanimous). Pair 2: B, B, A. Pair 3: A, B (split, disputed).
     Pair 4: tie, tie, tie. Pair 5: unlabelled."""
     store.save_task(Task(name="g", factors=[PROFILE_FACTORS["length"]]))
     store.insert_pairs([
@@ -42,7 +42,9 @@ def test_gold_frame_rows_and_columns(gold_store):
     assert list(frame.index) == ["p1", "p2", "p3", "p4"]  # the unlabelled pair is left out
     assert frame.loc["p1", "label"] == "A" and frame.loc["p1", "majority_share"] == 1.0
     assert frame.loc["p2", "label"] == "B" and frame.loc["p2", "majority_share"] == pytest.approx(2 / 3)
-    assert frame.loc["p3", "label"] == "tie" and bool(frame.loc["p3", "needs_adjudication"])
+    # split top votes: no gold label (not a tie), kept as unresolved until adjudicated
+    assert frame.loc["p3", "label"] is None and frame.loc["p3", "majority"] == "split"
+    assert frame.loc["p3", "provenance"] == "unresolved" and bool(frame.loc["p3", "needs_adjudication"])
     # pseudonyms by default: x labelled first, so x is annotator-1
     assert frame.loc["p1", "annotators"] == ["annotator-1", "annotator-2", "annotator-3"]
     assert frame.loc["p1", "label_ids"] == [1, 2, 3]  # each annotator's label, in the same order
@@ -61,9 +63,10 @@ def test_filters(gold_store):
 
 def test_chosen_rejected_leaves_out_ties(gold_store, tmp_path):
     path = tmp_path / "cr.jsonl"
-    n, ties = write_gold(gold_store, gold_set(gold_store, "g"), path, "chosen-rejected")
+    n, skipped = write_gold(gold_store, gold_set(gold_store, "g"), path, "chosen-rejected")
     rows = [json.loads(line) for line in path.read_text().splitlines()]
-    assert (n, ties) == (2, 2) and [r["pair_id"] for r in rows] == ["p1", "p2"]
+    assert n == 2 and [r["pair_id"] for r in rows] == ["p1", "p2"]
+    assert skipped == {"tie (a preference pair needs a decisive label)": 1, "no gold label (top votes split)": 1}
     assert rows[0]["chosen"] == "a1" and rows[0]["rejected"] == "b1"
     assert rows[1]["chosen"] == "b2" and rows[1]["rejected"] == "a2"
 
@@ -83,7 +86,7 @@ def test_alpaca_eval_format_puts_b_as_baseline(gold_store, tmp_path):
 ])
 def test_table_formats_round_trip_with_provenance(gold_store, tmp_path, fmt, reader):
     path = tmp_path / f"gold.{fmt}"
-    assert write_gold(gold_store, gold_set(gold_store, "g"), path, fmt) == (4, 0)
+    assert write_gold(gold_store, gold_set(gold_store, "g"), path, fmt) == (4, {})
     back = reader(path)
     assert list(back["pair_id"]) == ["p1", "p2", "p3", "p4"]
     saved = json.loads((tmp_path / f"gold.{fmt}.meta.json").read_text())
@@ -156,7 +159,8 @@ def test_the_message_says_why_pairs_were_left_out(tmp_path):
     result = CliRunner().invoke(main, ["--db", str(_db(tmp_path)), "export", "gold", "--format", "chosen-rejected",
                                        "--out", str(tmp_path / "cr.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "2 tie(s) (a preference pair needs a decisive label)" in result.output
+    assert "1 tie (a preference pair needs a decisive label)" in result.output
+    assert "1 no gold label (top votes split)" in result.output
 
 
 def test_a_task_name_with_slashes_stays_in_exports(tmp_path, monkeypatch):
@@ -187,7 +191,7 @@ def test_a_pipe_or_device_is_written_through_not_replaced(store, tmp_path):
     got = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
     reader.start()
-    assert write_gold(store, gold_set(store, "g"), fifo, "jsonl") == (4, 0)
+    assert write_gold(store, gold_set(store, "g"), fifo, "jsonl") == (4, {})
     reader.join(timeout=10)
     assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe
     assert len(got[0].splitlines()) == 4
