@@ -118,15 +118,11 @@ class TaskStore:
     def pairs_frame(self, task: str):
         """One row per pair of a task, without the texts: pair, pair_id, domain, model_a,
         model_b, gold, len_a, len_b (characters)."""
-        import pandas as pd
-
-        columns = ["pair", "pair_id", "domain", "model_a", "model_b", "gold", "len_a", "len_b"]
-        data = self.query(
+        return self.frame(
             "SELECT id AS pair, pair_id, domain, model_a, model_b, gold, LENGTH(response_a) AS len_a, "
             "LENGTH(response_b) AS len_b FROM pairs WHERE task = ? ORDER BY id",
             [task],
         )
-        return pd.DataFrame(data, columns=columns)
 
     def instruction_ids(self, task: str) -> dict[int, int]:
         """Pair id -> instruction number: pairs with the same prompt share one (several
