@@ -152,7 +152,7 @@ def test_the_message_says_why_pairs_were_left_out(tmp_path):
     result = CliRunner().invoke(main, ["--db", str(_db(tmp_path)), "export", "gold", "--format", "chosen-rejected",
                                        "--out", str(tmp_path / "cr.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "2 tie(s) left out" in result.output
+    assert "2 tie(s) or split vote(s) left out" in result.output
 
 
 def test_a_task_name_with_slashes_stays_in_exports(tmp_path, monkeypatch):
