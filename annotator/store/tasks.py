@@ -128,6 +128,12 @@ class TaskStore:
         )
         return pd.DataFrame(data, columns=columns)
 
+    def model_pairings(self, task: str) -> list[tuple[str, str, int]]:
+        """``(model_a, model_b, number of pairs)`` for each pairing of models in a task."""
+        return [(r["model_a"], r["model_b"], r["n"]) for r in self.query(
+            "SELECT model_a, model_b, COUNT(*) AS n FROM pairs WHERE task = ? GROUP BY model_a, model_b "
+            "ORDER BY model_a, model_b", [task])]
+
     def pairs_without_source(self, task: str) -> int:
         """How many pairs of a task have no source document."""
         return self.query("SELECT COUNT(*) AS n FROM pairs WHERE task = ? AND source = ''", [task])[0]["n"]
