@@ -63,15 +63,15 @@ def data_paths(root: Path, raw: Any, where: str, resolve: Callable[[str, str], P
 
 
 def _prefixes(paths: list[Path]) -> list[str]:
-    """Per file, its folder relative to the files' common folder (``""`` for one file)."""
-    if len(paths) < 2:
-        return [""] * len(paths)
-    common = Path(os.path.commonpath([str(p.parent) for p in paths]))
-    out = []
-    for p in paths:
-        rel = p.parent.relative_to(common).as_posix()
-        out.append("" if rel == "." else f"{rel}/")
-    return out
+    """Per file, as few of its last folders as tell the files apart (``""`` when the names
+    alone do): ``OpenHermes-2.5-Mistral-7B/weighted_alpaca_eval_gpt4_turbo/`` for one of twelve
+    ``annotations.json.gz``."""
+    depth = max(len(p.parent.parts) for p in paths) if paths else 0
+    for k in range(depth + 1):
+        labels = ["/".join(p.parent.parts[len(p.parent.parts) - k:]) if k else "" for p in paths]
+        if len({(label, p.name) for label, p in zip(labels, paths)}) == len(paths):
+            return [f"{label}/" if label else "" for label in labels]
+    return [f"{p.parent.as_posix()}/" for p in paths]
 
 
 def read_data(fmt: str, paths: list[Path], options: dict[str, Any]) -> Iterator[tuple[int, str, Any]]:

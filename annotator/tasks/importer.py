@@ -176,6 +176,8 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                         flush()
             else:
                 report.votes_merged += 1
+                if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
+                    seen[pair.pair_id] = (location, pair.content_hash, source)
             pending_labels += [(pair.pair_id, *label) for label in labels]
             for run_name, *rest in verdicts:
                 inline_verdicts[run_name].append((pair.pair_id, *rest))
