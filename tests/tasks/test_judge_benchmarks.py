@@ -377,3 +377,17 @@ def test_baseline_in_no_pair_is_refused(store, tmp_path, cli):
     result = cli("tasks", "add", models_task(tmp_path, "m1", rows, "ok"))
     assert result.exit_code == 0, result.output
     assert "1 of 2 pairs compare two other models" in result.output
+
+
+def test_several_runs_reimport_is_idempotent_through_the_cli(tmp_path, cli):
+    folder = llmbar_runs_task(tmp_path)
+    first = cli("tasks", "add", folder)
+    assert first.exit_code == 0, first.output
+    assert "Created runs: 20 rows read from 4 files, 5 new pairs, 0 unchanged, 0 updated." in first.output
+    assert "15 row(s) repeat a pair read before" in first.output
+    assert "judge Judge-X/Vanilla: 10 verdict(s) imported, 3 unscored." in first.output
+    before = counts(cli.db)
+    again = cli("tasks", "add", folder, "--json")
+    report = json.loads(again.output)
+    assert (report["files"], report["pairs_new"], report["pairs_unchanged"]) == (4, 0, 5)
+    assert counts(cli.db) == before  # the verdicts of each run are replaced, not added again
