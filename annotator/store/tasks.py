@@ -124,6 +124,12 @@ class TaskStore:
             [task],
         )
 
+    def model_pairings(self, task: str) -> list[tuple[str, str, int]]:
+        """``(model_a, model_b, number of pairs)`` for each pairing of models in a task."""
+        return [(r["model_a"], r["model_b"], r["n"]) for r in self.query(
+            "SELECT model_a, model_b, COUNT(*) AS n FROM pairs WHERE task = ? GROUP BY model_a, model_b "
+            "ORDER BY model_a, model_b", [task])]
+
     def instruction_ids(self, task: str) -> dict[int, int]:
         """Pair id -> instruction number: pairs with the same prompt share one (several
         candidates answering one instruction, e.g. for length-controlled win rates)."""
