@@ -127,7 +127,7 @@ class LabelStore:
             by_pair = pd.DataFrame.from_records(data, columns=["pair", *from_pairs]).set_index("pair")
             frame = frame.join(by_pair, on="pair")
         if "factors" in frame:
-            frame["factors"] = [json.loads(f) if f else {} for f in frame["factors"]]
+            frame["factors"] = [json.loads(f) if f and f != "{}" else {} for f in frame["factors"]]
         return frame[wanted].reset_index(drop=True)
 
     def votes_frame(self, task: str, factor_keys: Iterable[str] = (), *, exclude: Iterable[str] = ()):

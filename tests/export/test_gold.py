@@ -43,7 +43,7 @@ def test_gold_frame_rows_and_columns(gold_store):
     assert frame.loc["p1", "label"] == "A" and frame.loc["p1", "majority_share"] == 1.0
     assert frame.loc["p2", "label"] == "B" and frame.loc["p2", "majority_share"] == pytest.approx(2 / 3)
     # split top votes: no gold label (not a tie), kept as unresolved until adjudicated
-    assert frame.loc["p3", "label"] is None and frame.loc["p3", "majority"] == "split"
+    assert pd.isna(frame.loc["p3", "label"]) and frame.loc["p3", "majority"] == "split"
     assert frame.loc["p3", "provenance"] == "unresolved" and bool(frame.loc["p3", "needs_adjudication"])
     # pseudonyms by default: x labelled first, so x is annotator-1
     assert frame.loc["p1", "annotators"] == ["annotator-1", "annotator-2", "annotator-3"]

@@ -3,6 +3,8 @@
 The task.toml files below are the ones docs/exports.md shows.
 """
 
+import pandas as pd
+
 from annotator.export.gold import gold_set, write_gold
 from annotator.export.labels import write_labels
 from annotator.export.options import GoldOptions, LabelExportOptions
@@ -94,5 +96,5 @@ def test_a_gold_export_imports_back_with_the_same_pairs_and_gold_labels(campaign
     exported = {campaign.get_pair(p).pair_id for p in kept}
     assert _pairs(other, "gold-back") == _pairs(campaign, "c", only=exported)
     imported = {pair_id: choice for (pair_id, _), (choice, _, _) in _labels(other, "gold-back").items()}
-    expected = {campaign.get_pair(p).pair_id: label for p, label in gold.table["label"].items() if label}
+    expected = {campaign.get_pair(p).pair_id: label for p, label in gold.table["label"].items() if pd.notna(label)}
     assert imported == expected and (expected["p1"], expected["p2"], expected["p4"]) == ("A", "B", "tie")
