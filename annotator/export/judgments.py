@@ -1,10 +1,11 @@
 """Every judgment of a task's judge runs, one row each.
 
 Columns: ``run`` (name), ``run_id``, ``kind`` (llm, baseline, imported, factor), ``model``,
-``pair_id``, ``domain``, ``order`` (the order the pair was presented to the judge),
+``pair_id``, ``domain``, ``order`` (the order the pair was presented to the judge: AB, BA,
+or unknown for imported verdicts that do not record it),
 ``sample``, ``verdict`` (canonical; empty when unscored), ``verdict_as_shown`` (in the
 judge's own frame: A = the response presented first), ``p_a`` (probability that A is
-better, canonical), ``unscored_reason``, ``prompt_tokens``, ``completion_tokens``, ``cost``,
+better, canonical; ``verdict_as_shown`` is empty when the order is unknown), ``unscored_reason``, ``prompt_tokens``, ``completion_tokens``, ``cost``,
 ``latency_s``, ``raw_output``, ``explanation``, ``created_at``; with ``--messages`` also the
 messages sent. Runs that measure a factor (kind ``factor``: their verdict says which
 response shows the factor more, not which is better) are left out unless asked for.
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annotator.store import JudgeRun, Store
+from annotator.store import ORDERS, JudgeRun, Store
 from annotator.store.assignment import to_shown
 
 from .options import JudgmentExportOptions
@@ -50,12 +51,19 @@ def selected_runs(store: Store, task: str, options: JudgmentExportOptions) -> li
     return [r for r in runs if options.factor_runs or r.kind != "factor"]
 
 
+def _as_shown(verdict: str | None, order: str) -> str | None:
+    """The verdict in the judge's frame; unknown when the presented order is (``unknown``)."""
+    if verdict is None or order not in ORDERS:
+        return None
+    return to_shown(verdict, order)
+
+
 def judgment_rows(store: Store, task: str, runs: list[JudgeRun], messages: bool) -> Iterator[dict[str, Any]]:
     for r in store.iter_judgments(task, [run.id for run in runs], messages=messages):
         row = {
             "task": task, "run": r["run_name"], "run_id": r["run"], "kind": r["kind"], "model": r["model"],
             "pair_id": r["pair_id"], "domain": r["domain"], "order": r["order"], "sample": r["sample"],
-            "verdict": r["verdict"], "verdict_as_shown": None if r["verdict"] is None else to_shown(r["verdict"], r["order"]),
+            "verdict": r["verdict"], "verdict_as_shown": _as_shown(r["verdict"], r["order"]),
             "p_a": r["p_a"], "unscored_reason": r["unscored_reason"], "prompt_tokens": r["prompt_tokens"],
             "completion_tokens": r["completion_tokens"], "cost": r["cost"], "latency_s": r["latency_s"],
             "raw_output": r["raw_output"], "explanation": r["explanation"], "created_at": r["created_at"],

@@ -131,25 +131,26 @@ def _write_json_array(path: Path, columns: list[Column], rows: Iterable[dict[str
     return n
 
 
-def _csv_text(value: Any) -> Any:
-    if type(value) is str:
-        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-    return value
-
-
-def _csv_json(value: Any) -> Any:
-    return None if value is None else neutralise_cell(json.dumps(value, ensure_ascii=False))
-
-
 def _write_csv(path: Path, columns: list[Column], rows: Iterable[dict[str, Any]]) -> int:
-    """None is an empty cell (the csv module's rule); text is neutralised (OWASP)."""
-    convert = [_csv_json if c.kind == "json" else _csv_text for c in columns]
+    """None is an empty cell (the csv module's rule); text is neutralised (OWASP), JSON
+    columns become JSON text (neutralised too); numbers are written as they are."""
+    text = [i for i, c in enumerate(columns) if c.kind == "str"]
+    structured = [i for i, c in enumerate(columns) if c.kind == "json"]
+    triggers = "".join(FORMULA_TRIGGERS)
     n = 0
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow([neutralise_cell(c.name) for c in columns])
         for row in _checked(columns, rows):
-            writer.writerow([f(v) for f, v in zip(convert, row.values())])
+            values = list(row.values())
+            for i in structured:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+            for i in (*text, *structured):
+                v = values[i]
+                if v and type(v) is str and v[0] in triggers:
+                    values[i] = "'" + v
+            writer.writerow(values)
             n += 1
     return n
 
