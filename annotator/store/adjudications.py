@@ -8,7 +8,7 @@ revision); the newest revision is the pair's adjudicated label.
 from __future__ import annotations
 
 from . import rows
-from .models import ADJUDICATION_QUEUES, ADJUDICATION_REASONS, CHOICES, Adjudication, utc_now
+from .models import ADJUDICATION_QUEUES, ADJUDICATION_REASONS, CHOICES, Adjudication, Judgment, Label, utc_now
 
 
 class InvalidAdjudication(ValueError):
@@ -70,3 +70,21 @@ class AdjudicationStore:
         return [r["adjudicator"] for r in self.query(
             "SELECT adjudicator, MIN(id) AS first FROM adjudications WHERE task = ? GROUP BY adjudicator "
             "ORDER BY first", [task])]
+
+    # -- what an adjudicator reads about one pair (indexed lookups: as fast at 1M pairs) -----
+    def pair_labels(self, pair: int) -> list[Label]:
+        """Every annotator's current label on one pair, in the order they first labelled it."""
+        found = self.query(
+            "SELECT l.* FROM labels l WHERE l.pair = ? AND l.revision = (SELECT MAX(r.revision) FROM labels r "
+            "WHERE r.pair = l.pair AND r.annotator = l.annotator) ORDER BY l.id", [pair])
+        return [rows.label_from_row(r) for r in found]
+
+    def pair_judgments(self, task: str, pair: int) -> list[tuple[str, Judgment]]:
+        """(run name, judgment) for every judgment of one pair by the task's judge runs, looked
+        up run by run through the (run, pair, ...) key."""
+        out = []
+        for run in self.query("SELECT id, name FROM judge_runs WHERE task = ? AND kind != 'factor' ORDER BY name", [task]):
+            for r in self.query('SELECT * FROM judgments WHERE run = ? AND pair = ? ORDER BY "order", sample',
+                                [run["id"], pair]):
+                out.append((run["name"], rows.judgment_from_row(r)))
+        return out
