@@ -30,16 +30,19 @@ def task_progress(store: Store, task: str) -> dict[str, Any]:
     }
 
 
+def _summary(block: dict[str, Any]) -> str:
+    return (f"Task {sanitize_line(block['task'])}: {block['pairs_done']:,} of {block['pairs']:,} pairs have "
+            f"{block['overlap']} or more annotators (the task's overlap); {block['labels_still_needed']:,} "
+            "label(s) still needed.")
+
+
 def _tables(block: dict[str, Any]) -> list[Table]:
     pairs = block["pairs"]
-    title = (f"Coverage — task {sanitize_line(block['task'])}: {block['pairs_done']:,} of {pairs:,} pairs have "
-             f"{block['overlap']} or more annotators (overlap {block['overlap']}); "
-             f"{block['labels_still_needed']:,} label(s) still needed")
-    coverage = Table("annotators per pair", "pairs", "share", title=title, title_justify="left")
+    coverage = Table("annotators per pair", "pairs", "share", title="Coverage", title_justify="left")
     for n, count in block["coverage"].items():
         coverage.add_row(n, f"{count:,}", f"{100 * count / pairs:.1f} %" if pairs else "—")
-    people = Table("annotator", "pairs labelled", "revisions", "first label (UTC)", "last label (UTC)",
-                   title="Annotators", title_justify="left")
+    people = Table("annotator", "pairs labelled", "revisions", "first label", "last label",
+                   title="Annotators (times in UTC)", title_justify="left")
     for a in block["annotators"]:
         people.add_row(sanitize_line(a["annotator"]), f"{a['pairs']:,}", f"{a['revisions']:,}",
                        a["first_label_at"][:19].replace("T", " "), a["last_label_at"][:19].replace("T", " "))
@@ -61,6 +64,7 @@ def progress(cli: CliContext, task_name: str | None, as_json: bool) -> None:
         print_json(blocks)
         return
     for block in blocks:
+        console.print(_summary(block), markup=False, soft_wrap=True)
         for table in _tables(block):
             console.print(table)
 

@@ -7,6 +7,7 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 from .adjudications import AdjudicationStore, InvalidAdjudication
 from .assignment import AssignmentStore
 from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
+from .copies import CopyStore
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
@@ -31,7 +32,7 @@ from .tasks import TaskClash, TaskStore
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, AdjudicationStore,
-            StreamStore, StoreBase):
+            StreamStore, CopyStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

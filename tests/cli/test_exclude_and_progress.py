@@ -58,7 +58,7 @@ def test_progress_coverage_and_annotators(db):
     bob = next(a for a in task["annotators"] if a["annotator"] == "bob")
     assert (bob["pairs"], bob["revisions"]) == (4, 5)
     text = _run(db, "progress")
-    assert "Coverage" in text.output and "bob" in text.output
+    assert "Coverage" in text.output and "bob" in text.output and "4 of 4 pairs have 1 or more" in text.output
 
 
 def test_progress_counts_open_pairs_against_the_overlap(tmp_path):
