@@ -7,16 +7,12 @@ from click.testing import CliRunner
 
 from annotator.cli import main
 from annotator.store import Label, Store
-from tests.export.campaign_data import fill_campaign
+from tests.export.campaign_data import campaign_database
 
 
 @pytest.fixture
 def db(tmp_path):
-    path = tmp_path / "c.db"
-    store = Store.open(path)
-    fill_campaign(store)
-    store.close()
-    return path
+    return campaign_database(tmp_path / "c.db")
 
 
 def _run(db, *args):

@@ -52,3 +52,11 @@ def fill_campaign(store: Store) -> dict[str, int]:
     factor_run = store.get_or_create_run(JudgeRun(task="c", name="length-llm", kind="factor"))
     store.save_judgments([Judgment(run=factor_run.id, pair=ids["p1"], order="AB", verdict="A")])
     return ids
+
+
+def campaign_database(path) -> str:
+    """A database file at ``path`` holding the campaign task."""
+    store = Store.open(path)
+    fill_campaign(store)
+    store.close()
+    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from annotator.store import Store
-from tests.export.campaign_data import fill_campaign
+from tests.export.campaign_data import campaign_database, fill_campaign
 
 
 @pytest.fixture
@@ -16,8 +16,4 @@ def campaign(store):
 
 @pytest.fixture
 def campaign_db(tmp_path):
-    path = tmp_path / "c.db"
-    store = Store.open(path)
-    fill_campaign(store)
-    store.close()
-    return path
+    return campaign_database(tmp_path / "c.db")

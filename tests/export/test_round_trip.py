@@ -11,47 +11,42 @@ from annotator.export.options import GoldOptions, LabelExportOptions
 from annotator.store import Store
 from annotator.tasks.importer import import_task_dir
 
-LABELS_TOML = """
+PAIR_MAPPING = """
+id = "pair_id"
+prompt = "prompt"
+response_a = "response_a"
+response_b = "response_b"
+model_a = "model_a"
+model_b = "model_b"
+domain = "domain"
+source = "source"
+"""
+
+LABELS_TOML = f"""
 [task]
 name = "back"
 
 [data]
 path = "labels.jsonl"
 rows = "votes"
-id = "pair_id"
-prompt = "prompt"
-response_a = "response_a"
-response_b = "response_b"
-model_a = "model_a"
-model_b = "model_b"
-domain = "domain"
-source = "source"
-
+{PAIR_MAPPING}
 [labels]
 annotator_from = "annotator"
 label = "choice_as_shown"      # with shown_order, read in the frame the annotator saw
 shown_order = "shown_order"
-map = { A = "A", B = "B", tie = "tie" }
+map = {{ A = "A", B = "B", tie = "tie" }}
 """
 
-GOLD_TOML = """
+GOLD_TOML = f"""
 [task]
 name = "gold-back"
 
 [data]
 path = "gold.jsonl"
-id = "pair_id"
-prompt = "prompt"
-response_a = "response_a"
-response_b = "response_b"
-model_a = "model_a"
-model_b = "model_b"
-domain = "domain"
-source = "source"
-
+{PAIR_MAPPING}
 [labels]
-annotators = { gold = "label" }
-map = { A = "A", B = "B", tie = "tie" }
+annotators = {{ gold = "label" }}
+map = {{ A = "A", B = "B", tie = "tie" }}
 """
 
 PAIR_FIELDS = ("prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source")
