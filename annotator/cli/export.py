@@ -180,8 +180,8 @@ def soft_labels_command(cli: CliContext, task_name: str | None, out: Path | None
     message = (f"Wrote {written:,} pair(s) of task {name} to {path} ({fmt}); {ambiguous:,} ambiguous "
                f"(normalised entropy >= {ambiguity_threshold:g})"
                + (f", {undefined:,} with fewer than two votes (undefined)" if undefined else "") + ".")
-    table = Table("annotator", "labels on shared pairs", "in majority", "in minority", "no majority",
-                  title="Annotators: majority / minority rates (own vote included; pairs with two or more votes)",
+    table = Table("annotator", "labels", "in majority", "in minority", "no majority",
+                  title="Majority / minority rates (labels on pairs with 2+ votes, own vote included)",
                   title_justify="left")
     for r in rates:
         table.add_row(sanitize_line(r["annotator"]), f"{r['labels']:,}", _pct(r["in_majority_rate"]),
