@@ -51,15 +51,31 @@ class StreamStore:
             raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
         exclude = sorted(set(exclude))
         skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
-        joined = "".join(f", p.{f}" for f in pair_fields)
+        short = set(pair_fields) <= {"pair_id", "domain"}
+        joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
         sql = (
             "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.factors, l.confidence, "
             "l.rationale, l.seconds, l.origin, l.created_at, "
             "l.revision = (SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) "
-            f"AS current{joined} FROM labels l CROSS JOIN pairs p ON p.id = l.pair "
-            f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
+            f"AS current{joined} FROM labels l " + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
+            + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
         )
-        yield from self._pages(sql, [task, *exclude])
+        if not short:
+            yield from self._pages(sql, [task, *exclude])
+            return
+        # the pair's id and domain from one read of the pairs (a pair row holds both responses:
+        # looking it up once per label costs more than the labels themselves)
+        domains: dict[str, str] = {}
+        with self._lock:
+            of_pair = {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
+                "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
+        for row in self._pages(sql, [task, *exclude]):
+            pair_id, domain = of_pair[row["pair"]]
+            if "pair_id" in pair_fields:
+                row["pair_id"] = pair_id
+            if "domain" in pair_fields:
+                row["domain"] = domain
+            yield row
 
     def iter_judgments(self, task: str, runs: Iterable[int], *, messages: bool = False) -> Iterator[dict[str, Any]]:
         """Every judgment of the given runs (ids) of a task, in the order stored, with the
