@@ -63,9 +63,7 @@ def alpaca_win_rate(preference) -> WinRate:
 def choice_win_rate(choices, candidate: str = "A") -> WinRate:
     """Win rate of ``candidate`` ('A' or 'B') from canonical choices; a tie counts a half."""
     other = "B" if candidate == "A" else "A"
-    c = pd.Series(list(choices), dtype=object)
-    c = c[c.isin(["A", "B", "tie"])]
-    preference = c.map({candidate: 2.0, other: 1.0, "tie": 1.5})
+    preference = pd.Series(choices).map({candidate: 2.0, other: 1.0, "tie": 1.5})  # anything else: NaN, left out
     return alpaca_win_rate(preference)
 
 
