@@ -99,17 +99,22 @@ class LabelStore:
             )
         ]
 
-    def labels_frame(self, task: str, *, exclude: Iterable[str] = (), columns: Iterable[str] | None = None):
+    def labels_frame(self, task: str, *, lean: bool = False, exclude: Iterable[str] = (),
+                     columns: Iterable[str] | None = None):
         """Current labels joined with their pairs, as a pandas DataFrame (one row a label).
 
         Columns (``columns`` picks some, in this order): label_id, pair, pair_id, domain,
         annotator, choice, shown_order, factors (dict), confidence, rationale, seconds,
-        origin, revision, created_at, gold, len_a, len_b (characters). ``exclude`` leaves
-        out every label of the annotators named (``--exclude NAME``). Rows are in the order
-        the labels were stored.
+        origin, revision, created_at, gold, len_a, len_b (characters). ``lean``: only what
+        the statistics read (``LEAN_COLUMNS``). ``exclude`` leaves out every label of the
+        annotators named (``--exclude NAME``). Rows are in the order the labels were stored;
+        the pair columns come from one read of the pairs (each pair's lengths measured once,
+        not once per label).
         """
         import json
 
+        if columns is None and lean:
+            columns = LEAN_COLUMNS
         wanted = list(LABEL_COLUMNS + PAIR_COLUMNS if columns is None else columns)
         unknown = [c for c in wanted if c not in LABEL_COLUMNS + PAIR_COLUMNS]
         if unknown:
@@ -220,6 +225,8 @@ class LabelStore:
 LABEL_COLUMNS = ("label_id", "pair", "annotator", "choice", "shown_order", "factors", "confidence",
                  "rationale", "seconds", "origin", "revision", "created_at")
 PAIR_COLUMNS = ("pair_id", "domain", "gold", "len_a", "len_b")
+LEAN_COLUMNS = ("label_id", "pair", "pair_id", "domain", "annotator", "choice", "shown_order", "factors", "seconds",
+                "gold", "len_a", "len_b")
 _LABEL_SQL = {"label_id": "id"}
 _PAIR_SQL = {"pair_id": "pair_id", "domain": "domain", "gold": "gold", "len_a": "LENGTH(response_a)",
              "len_b": "LENGTH(response_b)"}
