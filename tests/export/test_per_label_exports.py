@@ -129,3 +129,13 @@ def test_cli_exports(campaign_db, tmp_path, monkeypatch):
     gold = run("gold", "--exclude", "eve", "--json")
     assert json.loads(gold.output)["provenance"] == {"adjudicated": 0, "unanimous": 2, "majority": 0,
                                                      "unresolved": 1, "single": 1}
+
+
+def test_a_verdict_of_unknown_order_has_no_verdict_as_shown(campaign, tmp_path):
+    from annotator.store import JudgeRun, Judgment
+
+    run = campaign.get_or_create_run(JudgeRun(task="c", name="imported", kind="imported"))
+    campaign.save_judgments([Judgment(run=run.id, pair=1, order="unknown", verdict="B")])
+    write_judgments(campaign, "c", tmp_path / "j.jsonl", "jsonl", JudgmentExportOptions(runs=("imported",)))
+    [row] = _jsonl(tmp_path / "j.jsonl")
+    assert (row["order"], row["verdict"], row["verdict_as_shown"]) == ("unknown", "B", None)
