@@ -51,7 +51,7 @@ from .output import base_meta, write_export
 from .pseudonyms import Names, task_names
 from .pair_rows import rows_with_texts
 from .tables import Column
-from .votes import per_pair_lists
+from .votes import VotesByPair
 
 PROVENANCES = ("adjudicated", "unanimous", "majority", "unresolved", "single")
 PAIR_TEXT_COLUMNS = [Column("prompt"), Column("source"), Column("response_a"), Column("response_b"),
@@ -70,6 +70,11 @@ class GoldSet:
     considered: int = 0  # labelled pairs before the filters
     left_out: dict[str, int] = field(default_factory=dict)  # why pairs were left out -> how many
     ds_fitted: bool = False
+    backing: VotesByPair | None = None  # the votes behind each row: its annotators and label ids
+
+    def backing_lists(self, first: int, last: int) -> pd.DataFrame:
+        """``annotators`` and ``label_ids`` of the pairs with ids from ``first`` to ``last``."""
+        return self.backing.lists(first, last).rename(columns={"label_id": "label_ids"})
 
     @property
     def provenance_counts(self) -> dict[str, int]:
@@ -155,19 +160,21 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> Gol
     agg = agg[keep].sort_index()  # the pairs' order, not the order they were labelled in
 
     kept_votes = votes[votes["pair"].isin(agg.index)]
-    agg = agg.join(per_pair_lists(kept_votes, names, ("label_id",)).rename(columns={"label_id": "label_ids"}))
     factors = factor_majority_table(kept_votes["pair"], {k: kept_votes[k] for k in keys})
     agg = agg.join(factors.add_prefix("factor_"))
     for key in keys:
         if f"factor_{key}" not in agg:
             agg[f"factor_{key}"] = None
     agg.insert(0, "task", task)
-    return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=bool(ds_fitted))
+    backing = VotesByPair(kept_votes[["pair", "annotator", "label_id"]], names, ("label_id",))
+    return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=bool(ds_fitted),
+                   backing=backing)
 
 
 def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
     """The gold set's rows with the pairs' texts, streamed from the store in the pairs' order."""
-    yield from rows_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task))
+    extra = gold.backing_lists if gold.backing is not None else None
+    yield from rows_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
 
 
 def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:

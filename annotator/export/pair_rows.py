@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -16,9 +16,12 @@ TEXT_FIELDS = ("pair_id", "domain", "prompt", "source", "response_a", "response_
 PAGE = 2000
 
 
-def rows_with_texts(store: Store, task: str, table: pd.DataFrame, columns: list[Column]) -> Iterator[dict[str, Any]]:
+def rows_with_texts(store: Store, task: str, table: pd.DataFrame, columns: list[Column],
+                    extra: Callable[[int, int], pd.DataFrame] | None = None) -> Iterator[dict[str, Any]]:
     """The rows of ``table`` (indexed by pair id, sorted) as dicts holding ``columns``, in the
-    pairs' order, each with its pair's texts (the ``TEXT_FIELDS`` among ``columns``).
+    pairs' order, each with its pair's texts (the ``TEXT_FIELDS`` among ``columns``) and the
+    columns ``extra(first, last)`` gives for the pairs with ids in that range (per-pair lists
+    built a page at a time).
 
     The texts come from the store a page at a time, and only the matching slice of
     ``table`` is turned into Python values, so memory holds one page, not the task."""
@@ -27,7 +30,10 @@ def rows_with_texts(store: Store, task: str, table: pd.DataFrame, columns: list[
     pairs = store.iter_pairs(task, TEXT_FIELDS)
     while page := list(islice(pairs, PAGE)):
         first, last = page[0]["id"], page[-1]["id"]
-        records = frame_records(table.loc[first:last], columns)  # pairs come in id order
+        part = table.loc[first:last]  # pairs come in id order
+        if extra is not None:
+            part = part.join(extra(first, last))
+        records = frame_records(part, columns)
         for pair in page:
             record = records.get(pair.pop("id"))
             if record is not None:

@@ -28,7 +28,7 @@ from .output import base_meta, write_export
 from .pseudonyms import Names, task_names
 from .pair_rows import rows_with_texts
 from .tables import Column
-from .votes import per_pair_lists
+from .votes import VotesByPair
 
 
 @dataclass
@@ -38,6 +38,13 @@ class SoftLabels:
     table: pd.DataFrame  # per pair (index), without texts
     annotators: pd.DataFrame  # per annotator (as shown): majority / minority rates
     names: Names
+    ballots: VotesByPair | None = None  # who voted what, turned into each row's ``votes``
+
+    def votes_of(self, first: int, last: int) -> pd.DataFrame:
+        """``votes`` (``{annotator: choice}``) of the pairs with ids from ``first`` to ``last``."""
+        lists = self.ballots.lists(first, last)
+        return pd.DataFrame({"votes": [dict(zip(w, c)) for w, c in zip(lists["annotators"], lists["choice"])]},
+                            index=lists.index)
 
 
 def soft_label_columns(task: Task) -> list[Column]:
@@ -60,17 +67,16 @@ def soft_labels(store: Store, task: str, options: SoftLabelOptions | None = None
     votes = store.votes_frame(task, exclude=options.exclude)
     ratings = ratings_from_frame(votes, "choice", spec.choices)
     table = soft_label_table(ratings, options.ambiguity_threshold)
-    lists = per_pair_lists(votes, names, ("choice",))
-    table = table.join(lists)
-    table["votes"] = [dict(zip(w, c)) for w, c in zip(table["annotators"], table["choice"])] if len(table) else []
     table.insert(0, "task", task)
     rates = majority_minority_rates(ratings)
     rates.index = pd.Index([names(r) for r in rates.index], name="annotator")
-    return SoftLabels(spec, options, table.sort_index(), rates, names)
+    return SoftLabels(spec, options, table.sort_index(), rates, names,
+                      VotesByPair(votes[["pair", "annotator", "choice"]], names, ("choice",)))
 
 
 def soft_label_rows(store: Store, soft: SoftLabels) -> Iterator[dict[str, Any]]:
-    yield from rows_with_texts(store, soft.task.name, soft.table, soft_label_columns(soft.task))
+    yield from rows_with_texts(store, soft.task.name, soft.table, soft_label_columns(soft.task),
+                               soft.votes_of if soft.ballots is not None else None)
 
 
 def annotator_rates(soft: SoftLabels) -> list[dict[str, Any]]:

@@ -40,3 +40,20 @@ def _person_rank(pseudonym: str) -> tuple[str, int]:
     """``annotator-10`` after ``annotator-9``."""
     kind, _, number = pseudonym.rpartition("-")
     return (kind, int(number)) if number.isdigit() else (pseudonym, 0)
+
+
+class VotesByPair:
+    """A task's votes sorted by pair, from which :func:`per_pair_lists` is built for one
+    range of pairs at a time (the lists of a whole 100,000-pair task are tens of megabytes
+    of Python objects; a page's are a few hundred kilobytes)."""
+
+    def __init__(self, votes: pd.DataFrame, names: Names, values: tuple[str, ...]):
+        self.votes = votes.sort_values("pair", kind="stable").reset_index(drop=True)
+        self.pairs = self.votes["pair"].to_numpy()
+        self.names = names
+        self.values = values
+
+    def lists(self, first: int, last: int) -> pd.DataFrame:
+        lo = np.searchsorted(self.pairs, first, side="left")
+        hi = np.searchsorted(self.pairs, last, side="right")
+        return per_pair_lists(self.votes.iloc[lo:hi], self.names, self.values)
