@@ -429,7 +429,7 @@ def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
         raise KeyError(task)
     return agreement_report(
         store.labels_frame(task, lean=True),
-        store.judgments_frame(task),
+        store.judgments_frame(task, lean=True),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
