@@ -132,5 +132,6 @@ class LabelStore:
                 "FROM current_labels l JOIN pairs p ON p.id = l.pair WHERE l.task = ? ORDER BY l.id",
                 [task],
             )
-        frame["factors"] = [json.loads(f) if f and f != "{}" else {} for f in frame["factors"]]
+        frame["factors"] = [json.loads(f) if f and f != "{}" else {}
+                            for f in frame["factors"].to_numpy(dtype=object)]
         return frame
