@@ -9,6 +9,7 @@ from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
+from .queue_state import QueueStateStore
 from .models import (
     CHOICES,
     FACTOR_ANSWERS,
@@ -25,7 +26,8 @@ from .models import (
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
+            StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
