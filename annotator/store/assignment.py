@@ -357,7 +357,7 @@ class AssignmentStore:
         if expired_only:
             where.append("expires_at <= ?")
             args.append(_now_iso(now))
-        sql = "SELECT pair, annotator FROM claims" + (" WHERE " + " AND ".join(where) if where else "")
+        sql = "SELECT pair, annotator FROM claims" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY rowid"
         with self.atomic():
             found = [tuple(r) for r in self.db.execute(sql, args).fetchall()]
             self._release(found)

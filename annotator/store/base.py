@@ -62,6 +62,32 @@ def _use_wal(db: Database) -> None:
             time.sleep(0.02)
 
 
+def is_busy(error: BaseException) -> bool:
+    """Whether SQLite refused because another connection holds a lock (worth retrying)."""
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def retry_busy(action, *args, timeout_s: float = BUSY_TIMEOUT_MS / 1000, **kwargs):
+    """Run ``action`` (a whole write in its own transaction), again while SQLite answers
+    "database is locked" / "busy", with a growing pause, until ``timeout_s`` has passed.
+
+    SQLite's own busy handler waits for a lock inside one statement; a few refusals come at
+    once instead (a read transaction that must become a write, recovery of the write-ahead
+    log): those are retried here, so they never reach a person.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.005
+    while True:
+        try:
+            return action(*args, **kwargs)
+        except sqlite3.OperationalError as e:
+            if not is_busy(e) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
 class StoreBase:
     """Holds the injected ``sqlite_utils.Database``; nothing else in the project runs SQL."""
 
@@ -90,7 +116,7 @@ class StoreBase:
             # Another process may be migrating the same new file right now: take SQLite's
             # write lock first (it waits out the busy timeout), then look again at what is
             # pending, so each migration is applied once. The migrations nest as savepoints.
-            self.db.execute("BEGIN IMMEDIATE")
+            retry_busy(self.db.execute, "BEGIN IMMEDIATE")
             try:
                 pending = [m.name for m in schema.migrations.pending(self.db)]
                 if pending:
@@ -123,7 +149,7 @@ class StoreBase:
                 with self.db.atomic():
                     yield self.db
                 return
-            self.db.execute("BEGIN IMMEDIATE")
+            retry_busy(self.db.execute, "BEGIN IMMEDIATE")
             try:
                 yield self.db
             except BaseException:
