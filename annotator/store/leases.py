@@ -53,7 +53,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-def _process_gone(pid: int) -> bool:
+def process_gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -75,7 +75,7 @@ class LeaseStore:
             if row is not None and row[0] != me.holder:
                 holder = dict(zip(("holder", "pid", "host", "started_at", "expires_at"), row))
                 stale = holder["expires_at"] <= _iso(now) or (
-                    holder["host"] == me.host and _process_gone(holder["pid"]))
+                    holder["host"] == me.host and process_gone(holder["pid"]))
                 if not stale:
                     raise WriterBusy(task, annotator, holder)
             self.db.execute(

@@ -22,7 +22,7 @@ import statistics
 import threading
 from dataclasses import dataclass, field
 
-from annotator.store import Label, Pair, Store, Task, WriterIdentity, retry_busy
+from annotator.store import Label, Pair, Store, Task, WriterIdentity, is_busy, retry_busy
 from annotator.store.assignment import QueueProgress, presentation_order
 
 
@@ -59,6 +59,16 @@ class SessionTakenOver(RuntimeError):
 
 
 HEARTBEAT_SECONDS = 10.0
+
+
+def save_failure(error: Exception) -> str:
+    """What the annotator reads when a save failed (nothing of it was written)."""
+    if isinstance(error, SessionTakenOver):
+        return f"{error}. Your answer is still on screen; quit with q."
+    if is_busy(error):
+        return ("The database stayed busy for 30 seconds (another program is writing to it). "
+                "Your answer is still on screen: press Enter to try again.")
+    return f"The database refused the label ({error}). Your answer is still on screen."
 
 
 class LabelSession:
@@ -204,7 +214,8 @@ class LabelSession:
             with self.store.atomic():
                 if not self.store.holds_writer(self.task.name, self.annotator, self.identity):
                     raise SessionTakenOver(
-                        f"another session is labelling as {self.annotator!r} now; this one saves nothing more")
+                        f"this session no longer holds the name {self.annotator!r} (another session took it "
+                        "after this one stopped renewing it, or a researcher released it): it saves nothing more")
                 previous = self.store.current_label(pair.id, self.annotator)
                 label = None
                 if not answer.same_as(previous):
