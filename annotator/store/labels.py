@@ -64,17 +64,23 @@ class LabelStore:
                     ):
                         latest[(pair, annotator)] = revision
             now = utc_now()
-            table = self.db.table("labels")
             firsts = []
             for label in labels:
                 key = (label.pair, label.annotator)
                 label.revision = latest.get(key, 0) + 1
                 latest[key] = label.revision
                 label.created_at = label.created_at or now
-                label.id = table.insert(rows.label_to_row(label, task_of[label.pair])).last_pk
+                row = rows.label_to_row(label, task_of[label.pair])
+                label.id = self.db.execute(
+                    f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                    list(row.values())).lastrowid
                 if label.revision == 1:
                     firsts.append((label.pair, label.annotator, task_of[label.pair]))
-            self.note_first_labels(firsts)
+            if len(firsts) > 2000:  # a bulk import: recount the tasks' queues once (linear)
+                for task in sorted({task for _, _, task in firsts}):
+                    self.rebuild_queue(task)
+            else:
+                self.note_first_labels(firsts)
         return labels
 
     def current_labels(self, task: str, annotator: str | None = None) -> list[Label]:
