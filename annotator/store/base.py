@@ -68,7 +68,7 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def retry_busy(action, *args, timeout_s: float = BUSY_TIMEOUT_MS / 1000, **kwargs):
+def retry_busy(action, *args, timeout_s: float | None = None, **kwargs):
     """Run ``action`` (a whole write in its own transaction), again while SQLite answers
     "database is locked" / "busy", with a growing pause, until ``timeout_s`` has passed.
 
@@ -76,7 +76,7 @@ def retry_busy(action, *args, timeout_s: float = BUSY_TIMEOUT_MS / 1000, **kwarg
     once instead (a read transaction that must become a write, recovery of the write-ahead
     log): those are retried here, so they never reach a person.
     """
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + (BUSY_TIMEOUT_MS / 1000 if timeout_s is None else timeout_s)
     delay = 0.005
     while True:
         try:
