@@ -13,6 +13,7 @@ from .leases import LeaseStore, WriterBusy, WriterIdentity
 from .models import (
     CHOICES,
     FACTOR_ANSWERS,
+    JUDGMENT_ORDERS,
     ORDERS,
     Factor,
     FactorValue,
@@ -34,6 +35,6 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 __all__ = [
     "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "WriterBusy", "WriterIdentity",
-    "connect", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
+    "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "WriterBusy",
+    "WriterIdentity", "connect", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
 ]
