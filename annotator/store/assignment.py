@@ -140,10 +140,21 @@ class AssignmentStore:
         keys = ("calibration", "gold", "regular", "uniform", "open_mine")
         return dict(zip(keys, row or (0, 0, 0, 0, 0)))
 
-    def _state(self, p: _Pick, pair: int) -> str:
+    def _has_skips(self) -> bool:
+        """Whether the database stores skipped pairs (table ``skips``)."""
+        if getattr(self, "_skips_known", None) is None:
+            self._skips_known = self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skips'").fetchone() is not None
+        return self._skips_known
+
+    def _state(self, p: _Pick, pair: int, *, skipped_ok: bool = False) -> str:
         """Whether ``pair`` can be served to the annotator now (_OK), is held by others'
-        claims (_HELD: look again later), or is not for them (_GONE)."""
+        claims (_HELD: look again later), or is not for them (_GONE: labelled by them,
+        done, on its way to them, or skipped by them: skipped pairs come back last)."""
         if pair in p.exclude:
+            return _GONE
+        if not skipped_ok and self._has_skips() and self.db.execute(
+                "SELECT 1 FROM skips WHERE pair = ? AND annotator = ?", [pair, p.annotator]).fetchone():
             return _GONE
         row = self.db.execute("SELECT stream, done, labellers FROM queue_pairs WHERE pair = ?", [pair]).fetchone()
         if row is None:
@@ -291,7 +302,14 @@ class AssignmentStore:
         return self._skipped_pair(p)
 
     def _skipped_pair(self, p: _Pick) -> int | None:
-        """Pairs the annotator skipped come back last (none until skips are stored)."""
+        """Pairs the annotator skipped come back last, the longest ago skipped first."""
+        if not self._has_skips():
+            return None
+        for (pair,) in self.db.execute(
+                "SELECT pair FROM skips WHERE task = ? AND annotator = ? ORDER BY skipped_at, pair",
+                [p.task.name, p.annotator]).fetchall():
+            if self._state(p, pair, skipped_ok=True) == _OK:
+                return pair
         return None
 
     # -- public API ------------------------------------------------------------------------
