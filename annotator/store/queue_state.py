@@ -160,8 +160,9 @@ class QueueStateStore:
         if t is None:
             return
         attention = t["attention_rate"] > 0
-        new = self.db.execute("SELECT id, pair_id, gold FROM pairs WHERE task = ? AND id > ?",
-                              [task, after_id]).fetchall()
+        # A range of row ids (only the new rows), not the task's index (all its pairs).
+        new = [(pid, pair_id, gold) for pid, pair_id, gold, of in self.db.execute(
+            "SELECT id, pair_id, gold, task FROM pairs WHERE id > ? ORDER BY id", [after_id]) if of == task]
         if not new:
             return
         rows = [(pid, task, "gold" if attention and gold is not None else "regular", pair_rank(t["seed"], pair_id))
