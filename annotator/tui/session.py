@@ -156,8 +156,8 @@ class LabelSession:
             if fresh is None:
                 return None
             if self._upcoming is None:
-                self._upcoming = self.store.next_pair(
-                    self.task, self.annotator, exclude={fresh.id}, claim_for=self.claim_for
+                self._upcoming = retry_busy(
+                    self.store.next_pair, self.task, self.annotator, exclude={fresh.id}, claim_for=self.claim_for
                 )
             return self._upcoming
 
