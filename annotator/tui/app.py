@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -51,16 +52,28 @@ class AnnotatorApp(App[None]):
             self.push_screen(AnnotatorNameScreen(), self.start_labelling)
 
     def _exit_on_hangup(self) -> None:
-        """A closed terminal (SIGHUP) or a polite kill (SIGTERM) quits like `q`: the
-        session gives its claims and its name back before the process ends (exit 129 / 143)."""
+        """A closed terminal (SIGHUP) or a polite kill (SIGTERM): the session gives its claims
+        and its name back before the process ends (exit 129 / 143), as with `q`."""
         if self.is_headless:
             return
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
+        for sig, action in ((signal.SIGHUP, self._hang_up), (signal.SIGTERM, self._terminate)):
             try:
-                loop.add_signal_handler(sig, self.exit, None, 128 + sig)
+                loop.add_signal_handler(sig, action)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+
+    def _terminate(self) -> None:
+        self.exit(return_code=128 + signal.SIGTERM)
+
+    def _hang_up(self) -> None:
+        """The terminal is gone: nothing can be drawn or restored (Textual's orderly shutdown
+        then waits forever on its output thread). Give the claims and the name back, then end."""
+        try:
+            if self.session is not None:
+                self.session.close()
+        finally:
+            os._exit(128 + signal.SIGHUP)
 
     def start_labelling(self, annotator: str | None) -> None:
         if not annotator:
