@@ -232,8 +232,8 @@ class QueueStateStore:
                             uniform_share: float | None = None) -> int:
         """Order the task's ordinary pairs by priority, higher first.
 
-        ``scores`` maps pair database ids to a score; pairs not named keep theirs (0 at
-        first). A seeded uniform share of the pairs (``uniform_share``, default the task's,
+        ``scores`` maps pairs to a score: by database id (``int``) or by the pair's id in
+        the task (``str``, ``Pair.pair_id``); pairs not named keep theirs (0 at first). A seeded uniform share of the pairs (``uniform_share``, default the task's,
         else 0.2) ignores the scores: those pairs keep their place in each annotator's seeded
         order and are served at that share of each annotator's ordinary pairs, so estimates
         from them stay unbiased. Every annotator's prioritised walk starts again from the
@@ -255,6 +255,9 @@ class QueueStateStore:
                 "SELECT q.pair, p.pair_id FROM queue_pairs q JOIN pairs p ON p.id = q.pair "
                 "WHERE q.task = ? AND q.stream = 'regular'", [task]).fetchall()
             known = {pid for pid, _ in members}
+            by_external = {pair_id: pid for pid, pair_id in members}
+            scores = {by_external.get(key, key) if isinstance(key, str) else key: value
+                      for key, value in scores.items()}
             unknown = [pid for pid in scores if pid not in known]
             if unknown:
                 raise LookupError(f"pair {unknown[0]!r} is not an ordinary pair of task {task!r}")

@@ -211,7 +211,9 @@ def test_new_priorities_restart_the_walk_and_skip_what_was_labelled(store):
     first = store.next_pair(task, "ann")
     label(store, first, "ann")
     runner_up = ids["p29"] if first.pair_id != "p29" else ids["p28"]
-    store.set_pair_priorities("t", {first.id: 100.0, runner_up: 50.0}, uniform_share=0.0)
+    by_external = {pid: pair_id for pair_id, pid in ids.items()}
+    store.set_pair_priorities("t", {first.id: 100.0, by_external[runner_up]: 50.0}, uniform_share=0.0)
+    assert store.pair_priorities("t") == {first.id: 100.0, runner_up: 50.0}  # by external id too
     assert store.next_pair(task, "ann").id == runner_up  # the top one is hers already
     assert store.next_pair(task, "bob").id == first.id  # bob gets the top priority first
 
@@ -239,9 +241,11 @@ def statements_per_pick(store, task, annotator, picks=20):
     return most
 
 
-def test_a_pick_costs_the_same_number_of_statements_at_any_size(tmp_path):
+@pytest.mark.parametrize("prioritised", [False, True])
+def test_a_pick_costs_the_same_number_of_statements_at_any_size(tmp_path, prioritised):
     """Not a timing: the number of SQL statements of the worst pick, on a small task and on
-    one 100 times bigger where most pairs already have all their labels."""
+    one 100 times bigger where most pairs already have all their labels (each statement an
+    index look-up or a bounded range of it); with priorities on every pair, too."""
     worst = {}
     for n in (200, 20_000):
         store = Store.open(tmp_path / f"{n}.db")
@@ -249,6 +253,9 @@ def test_a_pick_costs_the_same_number_of_statements_at_any_size(tmp_path):
         pairs = list(store.pairs("t"))
         store.add_labels([Label(pair=p.id, annotator=who, choice="B")
                           for p in pairs[: int(n * 0.9)] for who in ("x", "y")])
+        if prioritised:
+            rng = random.Random(n)
+            store.set_pair_priorities("t", {p.id: rng.random() for p in pairs})
         worst[n] = statements_per_pick(store, task, "ann")
         store.close()
     assert worst[20_000] <= worst[200] + 40
@@ -288,3 +295,5 @@ def test_priorities_refuse_a_bad_share_and_unknown_pairs(store, share):
         store.set_pair_priorities("t", {}, uniform_share=share)
     with pytest.raises(LookupError):
         store.set_pair_priorities("t", {99999: 1.0})
+    with pytest.raises(LookupError):
+        store.set_pair_priorities("t", {"no-such-pair": 1.0})
