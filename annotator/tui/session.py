@@ -80,13 +80,6 @@ class LabelSession:
         self.claim_for = claim_for
         self.origin = origin
         self.identity = WriterIdentity.here()
-        retry_busy(store.acquire_writer, task.name, annotator, self.identity)  # WriterBusy: refused
-        self._stop = threading.Event()
-        self._heartbeat: threading.Thread | None = None
-        if heartbeat:
-            self._heartbeat = threading.Thread(target=self._beat, args=(heartbeat,), daemon=True,
-                                               name=f"lease {annotator}")
-            self._heartbeat.start()
         self.history: list[int] = store.labelled_pair_ids(task.name, annotator)
         self.position: int | None = None
         self.fresh: Pair | None = None
@@ -101,6 +94,14 @@ class LabelSession:
             label.seconds for label in store.current_labels(task.name, annotator)
             if label.seconds is not None
         ]
+        # Last: the name is this session's from here on (WriterBusy when another session has it).
+        retry_busy(store.acquire_writer, task.name, annotator, self.identity)
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+        if heartbeat:
+            self._heartbeat = threading.Thread(target=self._beat, args=(heartbeat,), daemon=True,
+                                               name=f"lease {annotator}")
+            self._heartbeat.start()
 
     # -- what is on screen -----------------------------------------------------------------
     def start(self) -> Pair | None:
