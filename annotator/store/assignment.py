@@ -44,7 +44,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import rows
 from .models import Pair, Task
-from .queue_state import task_calibration, _task_row, _top_up_calibration
+from .queue_state import _task_row, _top_up_calibration, task_calibration
 from .queue_walk import annotator_mask, first_after
 
 DEFAULT_CLAIM = timedelta(minutes=10)

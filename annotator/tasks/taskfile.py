@@ -39,7 +39,7 @@ class FieldRule:
     index: int = 0
 
     @classmethod
-    def parse(cls, raw: Any, where: str) -> "FieldRule":
+    def parse(cls, raw: Any, where: str) -> FieldRule:
         if isinstance(raw, str):
             return cls(fields=[raw])
         if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):

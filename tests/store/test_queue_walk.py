@@ -5,14 +5,7 @@ import random
 
 import pytest
 
-from annotator.store.queue_walk import (
-    RANK_SPACE,
-    ROWS_PER_STEP,
-    annotator_mask,
-    first_after,
-    pair_rank,
-    share_draw,
-)
+from annotator.store.queue_walk import RANK_SPACE, ROWS_PER_STEP, annotator_mask, first_after, pair_rank, share_draw
 
 
 def index_of(ranks):

@@ -8,8 +8,7 @@ from types import SimpleNamespace
 from click.testing import CliRunner
 
 import annotator.store.base as base
-from annotator.cli import annotate as annotate_cli
-from annotator.cli import main
+from annotator.cli import annotate as annotate_cli, main
 from annotator.store import WriterIdentity
 from annotator.tui.app import create_app
 from annotator.tui.config import Settings, claim_duration
