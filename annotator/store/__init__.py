@@ -4,7 +4,7 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
-from .assignment import AssignmentStore
+from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
@@ -30,7 +30,7 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
+    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "AttentionScore", "Factor", "FactorValue",
+    "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "Store", "Task", "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]

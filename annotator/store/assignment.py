@@ -18,14 +18,13 @@ The rules (all seeded by the task's ``seed``, so a queue is reproducible):
   (overlap does not apply) and are not marked on screen. Accuracy on them is derived from
   the labels (:meth:`AssignmentStore.attention_score`). With a rate of 0, gold pairs are
   ordinary pairs.
-* Position: :func:`presentation_order` says, per annotator and pair, whether A or B is
-  shown first (left); the label records it as ``shown_order``.
+* Position: :func:`annotator.store.orders.presentation_order` says, per annotator and pair,
+  whether A or B is shown first (left); the label records it as ``shown_order``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,37 +32,14 @@ from datetime import datetime, timedelta, timezone
 
 from . import rows
 from .models import Pair, Task
+from .orders import seeded_hash
 
 DEFAULT_CLAIM = timedelta(hours=1)
 
 
-def _digest(*parts: object) -> bytes:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).digest()
-
-
 def queue_rank(seed: int, annotator: str, pair_id: str) -> bytes:
     """Sort key of a pair in an annotator's queue (stable across runs and machines)."""
-    return _digest("queue", seed, annotator, pair_id)
-
-
-def presentation_order(seed: int, annotator: str, pair_id: str) -> str:
-    """``"AB"`` or ``"BA"``: the seeded order in which ``annotator`` is shown the pair."""
-    return "AB" if _digest("order", seed, annotator, pair_id)[0] & 1 == 0 else "BA"
-
-
-def to_canonical(shown: str, order: str) -> str:
-    """Map an answer given on screen (``"A"`` = left, ``"B"`` = right) to canonical A/B.
-
-    ``"tie"``, ``"equal"`` and ``"na"`` are the same in both frames.
-    """
-    if order == "BA" and shown in ("A", "B"):
-        return "B" if shown == "A" else "A"
-    return shown
-
-
-def to_shown(canonical: str, order: str) -> str:
-    """The inverse of :func:`to_canonical` (the swap is its own inverse)."""
-    return to_canonical(canonical, order)
+    return seeded_hash("queue", seed, annotator, pair_id)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.store import JudgeRun, Judgment, Label, Pair, Store
+from annotator.store import ORDERS, JudgeRun, Judgment, Label, Pair, Store
+from annotator.store.orders import other_order, p_a as p_a_of, to_canonical
 
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
@@ -228,13 +229,9 @@ def _presented_order(row: dict, column: str | None, default: str, location: str)
     if not column:
         return default
     value = lookup(row, column)
-    if value not in ("AB", "BA"):
+    if value not in ORDERS:
         raise RowError(Problem(location, f'an order "AB" or "BA" in {column!r}', "no such field" if value is _MISSING else repr(value)))
     return value
-
-
-def _flip(choice: str) -> str:
-    return {"A": "B", "B": "A"}.get(choice, choice)
 
 
 def _row_labels(row: dict, location: str, spec: TaskSpec) -> list[tuple[str, str, str]]:
@@ -260,7 +257,7 @@ def _row_labels(row: dict, location: str, spec: TaskSpec) -> list[tuple[str, str
         if choice == "tie" and not spec.task.allow_tie:
             raise RowError(Problem(location, f"a label in {column!r} other than tie (the task disallows ties)", repr(raw)))
         shown = _presented_order(row, labels.shown_order, "AB", location)
-        out.append((annotator, _flip(choice) if shown == "BA" else choice, shown))
+        out.append((annotator, to_canonical(choice, shown), shown))
     return out
 
 
@@ -271,7 +268,7 @@ def _verdict(raw: Any, mapping: dict[str, str], order: str) -> tuple[str | None,
     choice = map_choice(raw, mapping)
     if choice is None:
         return None, str(raw)
-    return (_flip(choice) if order == "BA" else choice), ""
+    return to_canonical(choice, order), ""
 
 
 def _row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec]) -> list[tuple]:
@@ -309,7 +306,7 @@ def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[tuple]
     first = _presented_order(row, spec.order_from, spec.order, location)
     columns = [(first, spec.verdict)]
     if spec.verdict_ba:
-        columns.append((_flip_order(first), spec.verdict_ba))
+        columns.append((other_order(first), spec.verdict_ba))
     out = []
     for order, column in columns:
         raw = lookup(row, column)
@@ -325,16 +322,12 @@ def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[tuple]
             if value is not None:
                 if not 0 <= value <= 1:
                     raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(value)))
-                p_a = value if order == "AB" else 1.0 - value
+                p_a = p_a_of(value, order)
         raw_output = lookup(row, spec.raw) if spec.raw else _MISSING
         cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
         latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
         out.append((name, order, verdict, reason, p_a, "" if _empty(raw_output) else str(raw_output), cost, latency))
     return out
-
-
-def _flip_order(order: str) -> str:
-    return "BA" if order == "AB" else "AB"
 
 
 def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems):

@@ -16,8 +16,8 @@ import statistics
 import threading
 from dataclasses import dataclass, field
 
-from annotator.store import Label, Pair, Store, Task
-from annotator.store.assignment import QueueProgress, presentation_order
+from annotator.store import Label, Pair, QueueProgress, Store, Task
+from annotator.store.orders import presentation_order
 
 
 @dataclass
