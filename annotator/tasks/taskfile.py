@@ -17,6 +17,7 @@ from typing import Any
 from annotator.store.models import CHOICES, Factor, Task
 
 from .errors import TaskFileError, describe
+from .labelmap import label_key
 from .profile import PROFILE_FACTORS
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
@@ -170,8 +171,6 @@ class TaskSpec:
 def _map(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not raw:
         raise TaskFileError(where, "a table of value = \"A\" | \"B\" | \"tie\"", repr(raw))
-    from .mapping import label_key
-
     out: dict[str, str] = {}
     first: dict[str, str] = {}
     for key, value in raw.items():
