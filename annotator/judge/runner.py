@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from annotator.store.models import JudgeRun, Judgment, Task
+from annotator.store.models import JudgeRun, Judgment, Task, is_failed, unscored_kind
 
 from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
@@ -214,7 +214,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
     todo = []
     for call in planned:
         found = slots.get(call.slot)
-        if found and found[0] == call.cache_key and not found[1].startswith("error"):
+        if found and found[0] == call.cache_key and not is_failed(found[1]):
             report.already_done += 1
         else:
             todo.append(call)
@@ -266,7 +266,7 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
             latency_s=hit.latency_s, cost=hit.cost, cache_key=call.cache_key,
         ))
         refusal_field = hit.unscored_reason == "refusal" and not hit.raw_output.strip()
-        if not hit.unscored_reason.startswith("error") and not refusal_field:
+        if not refusal_field:  # a cache hit is never a failed call
             # the cache holds the model's answer; reading it is this run's parser's job
             top = [tuple(t) for t in hit.top_logprobs] or None
             apply_parse(copies[-1], prep.judge.parser, top, keep_p_a=top is None)
@@ -447,7 +447,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
             if judgment.verdict is not None:
                 report.scored += 1
             else:
-                report.unscored[judgment.unscored_reason.split(":")[0]] += 1
+                report.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1
             writer.add(judgment)
             progress.advance(failed=judgment.verdict is None, cost=judgment.cost)
 
@@ -482,7 +482,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
     outcome: Counter = Counter()
     changed = []
     for judgment in store.judgments(run.id):
-        if judgment.unscored_reason.startswith("error"):
+        if judgment.failed:
             outcome["error"] += 1
             continue
         if judgment.unscored_reason == "refusal" and not judgment.raw_output.strip():

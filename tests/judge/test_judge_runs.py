@@ -131,6 +131,7 @@ def test_persistent_server_errors_are_stored_as_errors_and_retried_next_time(tmp
     assert report.scored == 0 and report.unscored == {"error": N_PAIRS}
     errors = db_store.judgments(report.run_id)
     assert all(j.unscored_reason.startswith("error: InternalServerError") for j in errors)
+    assert all(j.failed and j.status == "failed" for j in errors)
     from annotator.judge.summary import summarise
     run = db_store.get_run_by_id(report.run_id)
     pending = summarise(run, db_store.judgment_summaries(run.id))
