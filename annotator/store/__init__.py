@@ -12,6 +12,7 @@ from .labels import InvalidLabel, LabelStore
 from .models import (
     CHOICES,
     FACTOR_ANSWERS,
+    JUDGMENT_ORDERS,
     ORDERS,
     Factor,
     FactorValue,
@@ -30,7 +31,8 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "AttentionScore", "Factor", "FactorValue",
-    "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "Store", "Task", "TaskClash", "connect",
+    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "AttentionScore", "Factor",
+    "FactorValue", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "Store", "Task",
+    "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]

@@ -6,6 +6,9 @@ the presented frame ("A" = the response shown first) is turned canonical by swap
 "B" when the order is ``"BA"``; "tie", "equal" and "na" read the same in both frames. The swap
 is its own inverse. Analysis always works in canonical order.
 
+An imported judge verdict may have the order ``"unknown"`` (AlpacaEval does not record which
+output its judge saw first): such a verdict is already canonical, and nothing is swapped.
+
 Pure functions, no SQL: the annotation screen, the judge runner and parsers, and the importer
 (labels and verdicts recorded in the order they were shown) all use them.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from typing import TypeVar
 
-from .models import ORDERS
+from .models import JUDGMENT_ORDERS, ORDERS
 
 T = TypeVar("T")
 
@@ -30,17 +33,18 @@ def presentation_order(seed: int, annotator: str, pair_id: str) -> str:
     return "AB" if seeded_hash("order", seed, annotator, pair_id)[0] & 1 == 0 else "BA"
 
 
-def _check(order: str) -> None:
-    if order not in ORDERS:
-        raise ValueError(f"an order is 'AB' or 'BA', not {order!r}")
+def _check(order: str, allowed: tuple[str, ...] = ORDERS) -> None:
+    if order not in allowed:
+        raise ValueError(f"an order is {' or '.join(map(repr, allowed))}, not {order!r}")
 
 
 def to_canonical(shown: str, order: str) -> str:
     """Map an answer given on screen (``"A"`` = left / first shown) to canonical A/B.
 
-    ``"tie"``, ``"equal"`` and ``"na"`` are the same in both frames.
+    ``"tie"``, ``"equal"`` and ``"na"`` are the same in both frames; with the order
+    ``"unknown"`` the answer is taken as canonical already.
     """
-    _check(order)
+    _check(order, JUDGMENT_ORDERS)
     if order == "BA" and shown in ("A", "B"):
         return "B" if shown == "A" else "A"
     return shown
@@ -52,9 +56,10 @@ def to_shown(canonical: str, order: str) -> str:
 
 
 def p_a(p_first: float | None, order: str) -> float | None:
-    """The probability that canonical A is better, from the probability that the first shown is."""
-    _check(order)
-    if p_first is None or order == "AB":
+    """The probability that canonical A is better, from the probability that the first shown is
+    (with the order ``"unknown"``: the probability is taken as canonical already)."""
+    _check(order, JUDGMENT_ORDERS)
+    if p_first is None or order != "BA":
         return p_first
     return 1.0 - p_first
 

@@ -35,3 +35,11 @@ def test_probabilities_and_pairs_in_the_presented_frame():
 def test_an_unknown_order_is_refused():
     with pytest.raises(ValueError, match="'AB' or 'BA'"):
         to_canonical("A", "ab")
+    with pytest.raises(ValueError, match="'AB' or 'BA', not 'unknown'"):
+        presented("a", "b", "unknown")  # nothing can be shown in an unknown order
+
+
+def test_a_verdict_of_unknown_order_is_canonical_already():
+    # AlpacaEval's verdicts: the judge saw a shuffled order it did not record.
+    assert to_canonical("A", "unknown") == "A" and to_canonical("B", "unknown") == "B"
+    assert p_a(0.8, "unknown") == 0.8
