@@ -13,6 +13,7 @@ from annotator.analysis.judge_human import (
     manifestations,
     task_judge_human_report,
 )
+from annotator.analysis.agents import load_agents
 from annotator.cli import main
 from annotator.store import JudgeRun, Judgment, Label, Pair, Store, Task
 from annotator.tasks.profile import PROFILE_FACTORS
@@ -53,7 +54,7 @@ def _build(store: Store) -> None:
 @pytest.fixture
 def report(store):
     _build(store)
-    return task_judge_human_report(store, "t")
+    return task_judge_human_report(store, "t").to_json()
 
 
 def _agent(report, name):
@@ -62,7 +63,7 @@ def _agent(report, name):
 
 def test_humans_win_rate_and_length_bias(report):
     humans = _agent(report, HUMANS)
-    assert humans["pairs"] == N and humans["verdicts"] == {"A": 8, "B": 4, "tie": 0}
+    assert humans["pairs"] == N and humans["verdicts"] == {"A": 8, "B": 4, "tie": 0, "split": 0}
     assert humans["win_rate"]["overall"]["win_rate"] == pytest.approx(100 * 8 / 12)
     assert humans["win_rate"]["per_domain"]["math"]["win_rate"] == pytest.approx(100.0)
     # humans chose the longer response on pairs 0,2,4,6 (A) and 9,11 (B): 6 of 12
@@ -77,7 +78,9 @@ def test_position_biased_judge_is_exposed(report):
     assert first["position_bias"]["estimate"] == 1.0
     assert first["position_bias"]["p_value"] < 0.001
     assert first["position_consistency"]["estimate"] == 0.0
-    assert first["verdicts"] == {"A": 0, "B": 0, "tie": N}  # inconsistent pairs count as ties
+    # every pair is inconsistent: no verdict under the default order rule (not a tie), counted
+    assert first["verdicts"] == {"A": 0, "B": 0, "tie": 0, "no verdict": N}
+    assert first["statuses"]["inconsistent"] == N and first["order_rule"] == "both"
 
 
 def test_length_biased_judge_is_exposed(report):
@@ -109,15 +112,15 @@ def test_extracted_values_fill_in_missing_answers():
 
 
 def test_majority_follows_the_house_rule():
-    # a 1-1 split is no preference: a tie (annotator.analysis.pairs); 2-1 is a majority
+    # a 1-1 split is reported as "split", not as a tie (annotator.analysis.pairs); 2-1 is a majority
     labels = pd.DataFrame({"pair": [1, 1, 2, 2, 2], "annotator": ["x", "y", "x", "y", "z"],
                            "choice": ["A", "B", "B", "B", "A"]})
-    assert human_majority(labels).to_dict() == {1: "tie", 2: "B"}
+    assert human_majority(labels).to_dict() == {1: "split", 2: "B"}
 
 
 def test_report_without_labels_or_judges_is_undefined_not_broken(store):
     store.save_task(Task(name="e"))
-    report = task_judge_human_report(store, "e")
+    report = task_judge_human_report(store, "e").to_json()
     assert any("no human labels" in n for n in report["notes"])
     humans = _agent(report, HUMANS)
     assert humans["pairs"] == 0 and math.isnan(humans["win_rate"]["overall"]["win_rate"] or math.nan)
@@ -149,8 +152,7 @@ def test_judges_are_compared_on_the_pairs_the_humans_labelled(store):
     long = next(r for r in store.runs("t") if r.name == "long")
     store.save_judgments([Judgment(run=long.id, pair=pid, order="AB", verdict="B") for pid in ids])
     fv = pd.DataFrame({"pair": ids, "factor": "length", "extractor": "rule", "manifestation": "A"})
-    report = judge_human_report(store.labels_frame("t"), store.judgments_frame("t"), store.pairs_frame("t"), fv,
-                                task="t", factors=[("length", "Length")])
+    report = judge_human_report(load_agents(store, "t"), fv, factors=[("length", "Length")]).to_json()
     judge = _agent(report, "long")
     assert judge["pairs"] == N and judge["pairs_judged"] == N + 6
     assert judge["win_rate"]["overall"]["pairs"] == N
@@ -165,7 +167,7 @@ def test_one_order_judge_has_undefined_consistency(store):
     """A judge run in one order only has an undefined position consistency (with a reason),
     not 0 % or 100 %."""
     _build(store)
-    report = task_judge_human_report(store, "t")
+    report = task_judge_human_report(store, "t").to_json()
     judge = _agent(report, "long")  # run in order AB only
     assert judge["position_consistency"]["estimate"] is None and judge["position_consistency"]["reason"]
 
