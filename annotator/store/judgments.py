@@ -67,18 +67,18 @@ class JudgmentStore:
 
         Runs that measure a factor (kind "factor") are not judges of preference and are left
         out unless ``include_factor_runs``. Columns: run, run_name, kind, pair, pair_id,
-        domain, order, sample, verdict, p_a, unscored_reason, prompt_tokens,
+        domain, order, sample, verdict, p_a, unscored_reason, status, prompt_tokens,
         completion_tokens, latency_s, cost.
         """
         import pandas as pd
 
         columns = [
             "run", "run_name", "kind", "pair", "pair_id", "domain", "order", "sample", "verdict",
-            "p_a", "unscored_reason", "prompt_tokens", "completion_tokens", "latency_s", "cost",
+            "p_a", "unscored_reason", "status", "prompt_tokens", "completion_tokens", "latency_s", "cost",
         ]
         data = self.query(
             'SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j."order", '
-            "j.sample, j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, "
+            "j.sample, j.verdict, j.p_a, j.unscored_reason, j.status, j.prompt_tokens, j.completion_tokens, "
             "j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
             "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND (? OR r.kind != 'factor') "
             "ORDER BY j.run, j.pair, j.\"order\", j.sample",

@@ -246,3 +246,6 @@ def test_an_imported_verdict_reading_error_is_not_a_failed_call(store, tmp_path)
         (None, "error: rate limited", False), ("A", "", False)]
     summary = summarise(run, store.judgment_summaries(run.id))
     assert summary["unscored"] == {"error: rate limited": 1}  # its own text, not counted as "error"
+    from annotator.analysis.agents import run_infos
+
+    assert run_infos([run], store.judgments_frame("t"))["gpt-x"].failed == 0
