@@ -44,9 +44,7 @@ def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> p
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
-    spec = store.get_task(task)
-    if spec is None:
-        raise LookupError(f"no task named {task!r}")
+    spec = store.require_task(task)
     labels = store.labels_frame(task)
     if labels.empty:
         return pd.DataFrame()

@@ -126,9 +126,7 @@ def _fingerprint(run: JudgeRun) -> dict[str, Any]:
 
 def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
     """The run (not yet written when new) and the calls still to make. Writes nothing."""
-    task = store.get_task(task_name)
-    if task is None:
-        raise RunError(f"no task named {task_name!r} in the database")
+    task = store.require_task(task_name)
     if judge.kind != "llm":
         raise RunError(f"{judge.name} is a {judge.kind} judge: use run_baseline")
     for key, direction in options.guidance.items():
@@ -503,9 +501,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
 def run_baseline(store, task_name: str, judge: JudgeConfig, run_name: str | None = None,
                  limit: int | None = None) -> RunReport:
     """An offline baseline over a task's pairs (order AB, one sample, no cost)."""
-    task = store.get_task(task_name)
-    if task is None:
-        raise RunError(f"no task named {task_name!r} in the database")
+    task = store.require_task(task_name)
     started = time.perf_counter()
     rule = baselines.BASELINES[judge.baseline]
     name = run_name or judge.name

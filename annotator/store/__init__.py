@@ -23,7 +23,7 @@ from .models import (
     Task,
     utc_now,
 )
-from .tasks import TaskClash, TaskStore
+from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, StoreBase):
@@ -33,6 +33,6 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 __all__ = [
     "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "AttentionScore", "Factor",
     "FactorValue", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "Store", "Task",
-    "TaskClash", "connect",
+    "TaskClash", "UnknownTask", "connect",
     "resolve_db_path", "utc_now",
 ]

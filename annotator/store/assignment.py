@@ -24,9 +24,7 @@ The rules (all seeded by the task's ``seed``, so a queue is reproducible):
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -138,22 +136,6 @@ class AssignmentStore:
             return gold[0]
         return regular[0] if regular else None
 
-    @contextlib.contextmanager
-    def _immediate(self) -> Iterator[None]:
-        """A write transaction taken up front, so a read-then-claim cannot race another process."""
-        with self._lock:
-            if self.db.conn.in_transaction:
-                with self.atomic():
-                    yield
-                return
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-
     # -- public API ------------------------------------------------------------------------
     def next_pair(
         self,
@@ -171,7 +153,7 @@ class AssignmentStore:
         """
         now = now or datetime.now(timezone.utc)
         now_iso = _now_iso(now)
-        with self._immediate():
+        with self.atomic():  # BEGIN IMMEDIATE: a read-then-claim cannot race another process
             state = self._queue_state(task, annotator, now_iso)
             pid = self._pick(state, set(exclude))
             if pid is None:
