@@ -115,8 +115,17 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
     repeated: rerun the same command after an interruption.
     """
     from annotator.judge import (
-        JudgeConfigError, MissingCredentials, RunError, RunOptions, estimate, load_judge, prepare,
-        reparse as reparse_run, resolve_endpoint, run_baseline, run_online,
+        JudgeConfigError,
+        MissingCredentials,
+        RunError,
+        RunOptions,
+        estimate,
+        load_judge,
+        prepare,
+        reparse as reparse_run,
+        resolve_endpoint,
+        run_baseline,
+        run_online,
     )
     from annotator.judge.batch import run_batch
     from annotator.judge.runner import default_run_name
@@ -198,7 +207,7 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         fail(str(e))
     except KeyboardInterrupt:
         err_console.print("interrupted: finished judgments are saved; run the same command again to resume.")
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     stored = _factor_values(store, prep.run)
     if as_json:
         print_json({**report.as_dict(), **stored})

@@ -38,7 +38,6 @@ from annotator.store import Store, utc_now
 from .options import AGGREGATES, FORMATS, GoldOptions
 
 
-
 def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
     """The gold set of a task as a DataFrame, one row per kept pair; see the module docstring."""
     options = options or GoldOptions()

@@ -17,8 +17,8 @@ from pathlib import Path
 from annotator.store.models import unscored_kind, utc_now
 
 from .calls import Call, Price, error_judgment, judgment_from_completion
-from .runner import FINISHED, NoProgress, Prepared, Progress, RunError, RunReport, _ensure_run, copy_cached, make_client
 from .credentials import Endpoint
+from .runner import FINISHED, NoProgress, Prepared, Progress, RunError, RunReport, _ensure_run, copy_cached, make_client
 
 CHAT_URL = "/v1/chat/completions"
 

@@ -255,7 +255,7 @@ def _store_labels(store: Store, task: str, pending: list[tuple[str, RowLabel]], 
     """New labels (or, with ``update``, changed ones as a new revision); returns the count added."""
     if not pending:
         return 0
-    before = {(l.pair, l.annotator): l.choice for l in store.current_labels(task)}
+    before = {(lab.pair, lab.annotator): lab.choice for lab in store.current_labels(task)}
     new = []
     for pair_id, label in pending:
         key = (ids[pair_id], label.annotator)

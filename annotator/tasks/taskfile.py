@@ -40,7 +40,7 @@ class FieldRule:
     index: int = 0
 
     @classmethod
-    def parse(cls, raw: Any, where: str) -> "FieldRule":
+    def parse(cls, raw: Any, where: str) -> FieldRule:
         if isinstance(raw, str):
             return cls(fields=[raw])
         if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
@@ -233,10 +233,10 @@ def load_task_file(path: str | Path) -> TaskSpec:
     where = path.name
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise TaskFileError(where, "UTF-8 text", "bytes that are not UTF-8")
+    except UnicodeDecodeError as e:
+        raise TaskFileError(where, "UTF-8 text", "bytes that are not UTF-8") from e
     except tomllib.TOMLDecodeError as e:
-        raise TaskFileError(where, "valid TOML", str(e))
+        raise TaskFileError(where, "valid TOML", str(e)) from e
     root = path.parent
     unknown_tables = sorted(set(doc) - {"task", "data", "labels", "judge_labels"})
     if unknown_tables:
@@ -296,7 +296,7 @@ def load_task_file(path: str | Path) -> TaskSpec:
     try:
         fmt = d.get("format") or guess_format(data_path)
     except TaskFileError as e:
-        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found)
+        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found) from e
     if fmt not in known_formats():
         raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
     module = format_module(fmt)

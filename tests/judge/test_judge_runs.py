@@ -4,9 +4,7 @@
 import pytest
 
 from annotator.judge import RunOptions, load_judge, prepare, run_online
-
 from tests.judge.sample_pairs import N_PAIRS, expected_verdict
-
 
 
 def _by_pair(db_store, run_name):
