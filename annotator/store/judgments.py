@@ -55,13 +55,6 @@ class JudgmentStore:
             for r in self.query('SELECT * FROM judgments WHERE run = ? ORDER BY pair, "order", sample', [run])
         ]
 
-    def judgment_by_cache_key(self, cache_key: str) -> Judgment | None:
-        found = self.query(
-            f"SELECT * FROM judgments WHERE cache_key = ? AND {_NOT_FAILED} ORDER BY id DESC LIMIT 1",
-            [cache_key],
-        )
-        return rows.judgment_from_row(found[0]) if found else None
-
     def judgments_frame(self, task: str, include_factor_runs: bool = False):
         """Every judgment of a task's judge runs as a DataFrame (one row a judgment).
 
