@@ -57,7 +57,8 @@ class RunInfo:
 
     def to_json(self) -> dict:
         return {
-            "name": self.name, "kind": self.kind, "model": self.model, "template_version": self.template_version,
+            "name": self.name, "kind": self.kind, "model": self.model, "endpoint": self.endpoint,
+            "template_version": self.template_version,
             "complete": self.complete, "planned": self.planned, "finished": self.finished, "failed": self.failed,
             "pairs_asked": self.pairs_asked,
         }

@@ -401,24 +401,36 @@ def _print_leaderboard(board) -> None:
     if not board.rows:
         return
     lc_methods = sorted({r.lc_method for r in board.rows if r.lc_method and r.model != r.baseline})
+    several_domains = len({r.domain for r in board.rows}) > 1
     for agent in dict.fromkeys(r.agent for r in board.rows):
-        table = Table("model", "domain", "n", "win rate [dim]± SE[/]", "LC [dim]± SE[/]", "W / L / D", "avg len",
-                      "BT [dim][CI][/]", title=f"{escape(agent)}: candidates against {escape(board.baseline or '')}",
-                      title_justify="left")
-        table.columns[0].no_wrap = True
+        headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE", "W/L/D", "len",
+                   "BT", "BT CI"]
+        table = Table(*headers, box=None, pad_edge=False, title=f"{escape(agent)}: candidates against "
+                      f"{escape(board.baseline or '')}", title_justify="left")
+        for column in table.columns:
+            column.no_wrap = True
+            column.justify = "right"
+        table.columns[0].justify = "left"
         mine = sorted((r for r in board.rows if r.agent == agent),
                       key=lambda r: (r.domain != "all", r.domain, -(r.win_rate if r.win_rate == r.win_rate else -1)))
         for r in mine:
-            wr = DASH if r.win_rate != r.win_rate else f"{r.win_rate:.1f} [dim]± {r.standard_error:.1f}[/]" \
-                if r.standard_error == r.standard_error else f"{r.win_rate:.1f}"
-            lc = DASH if r.lc_win_rate != r.lc_win_rate else f"{r.lc_win_rate:.1f} [dim]± {r.lc_standard_error:.1f}[/]"
-            bt = DASH if r.bt_rating != r.bt_rating else (
-                f"{r.bt_rating:.0f} [dim][{r.bt_ci_low:.0f}, {r.bt_ci_high:.0f}][/]" if r.bt_ci_low == r.bt_ci_low
-                else f"{r.bt_rating:.0f}")
-            unscored = f" [dim]+{r.n_unscored} no verdict[/]" if r.n_unscored else ""
-            table.add_row(escape(r.model), escape(r.domain), f"{r.n:,}{unscored}", wr, lc,
-                          f"{r.n_wins}/{r.n_wins_base}/{r.n_draws}", _num(r.avg_length, 0), bt)
+            def num(v: float, digits: int = 1) -> str:
+                return DASH if v != v else f"{v:.{digits}f}"
+
+            unscored = f" [dim]+{r.n_unscored}[/]" if r.n_unscored else ""
+            ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
+            table.add_row(escape(r.model), *([escape(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
+                          num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
+                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}/{r.n_draws}",
+                          num(r.avg_length, 0), num(r.bt_rating, 0), ci)
         console.print(table)
+    console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
+                  "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "
+                  "length (characters); BT: Bradley-Terry rating (Elo scale, baseline 1000) and its bootstrap "
+                  "interval[/]")
+    if any(r.n_unscored for r in board.rows):
+        console.print("[dim]n: pairs with a preference; +k: pairs the agent was asked about without one "
+                      "(unscored, or no verdict under the order rule), left out of the win rates[/]")
     for method in lc_methods:
         console.print(f"[dim]LC: {escape(method)}[/]")
     reasons = sorted({r.reason for r in board.rows if r.reason})

@@ -17,6 +17,8 @@ from typing import Any
 
 from annotator.store import JudgeRun, Pair, Store
 
+from .baseline import check_baseline
+from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
 from .mapping import (
@@ -44,7 +46,8 @@ class ImportReport:
     pairs_new: int = 0
     pairs_unchanged: int = 0
     pairs_updated: int = 0
-    votes_merged: int = 0  # rows = "votes": rows that added votes to a pair already read
+    votes_merged: int = 0  # rows of a pair already read (rows = "votes", or the pair again in another file)
+    files: int = 1  # pair files read ([data] path as a list or a glob)
     empty_responses: int = 0
     labels_added: int = 0
     judgments_added: dict[str, int] = field(default_factory=dict)
@@ -59,7 +62,7 @@ class ImportReport:
         return {
             "task": self.task, "rows": self.rows, "pairs_new": self.pairs_new,
             "pairs_unchanged": self.pairs_unchanged, "pairs_updated": self.pairs_updated,
-            "votes_merged": self.votes_merged,
+            "votes_merged": self.votes_merged, "files": self.files,
             "empty_responses": self.empty_responses, "labels_added": self.labels_added,
             "judgments_added": self.judgments_added, "unscored_judgments": self.unscored_judgments,
             "task_created": self.task_created, "task_updated": self.task_updated,
@@ -106,7 +109,7 @@ def import_task_dir(
 def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update: bool = False,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     task = spec.task
-    report = ImportReport(task=task.name)
+    report = ImportReport(task=task.name, files=len(spec.data.paths))
     problems = _Problems()
     existing = store.get_task(task.name)
     if existing and existing.source_dir and existing.source_dir != task.source_dir:
@@ -129,7 +132,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             report.task_created = existing is None
             report.task_updated = existing is not None and not _same_task_settings(existing, task)
         index = store.pair_index(task.name)
-        seen: dict[str, tuple[str, str]] = {}  # pair id -> (first location, content hash)
+        seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
         batch: list[Pair] = []
         pending_labels: list[tuple[str, RowLabel]] = []  # (pair id, label)
         verdicts_by_run: dict[str, list[tuple[str, RowVerdict]]] = defaultdict(list)  # run name -> (pair id, verdict)
@@ -139,7 +142,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 store.insert_pairs(batch)
                 batch.clear()
 
-        for location, row in read_rows(spec.data.format, spec.data.path, spec.data.options):
+        for source, location, row in read_data(spec.data.format, spec.data.paths, spec.data.options):
             report.rows += 1
             if progress and report.rows % 1000 == 0:
                 progress(report.rows)
@@ -149,10 +152,13 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             try:
                 pair = build_pair(task.name, row, location, spec.data, label_map)
                 first = seen.get(pair.pair_id)
-                if first is not None and not votes:
+                # A repeated id is an error within one file; in another file of [data] path (or
+                # with rows = "votes") it is the same pair again when its content is the same.
+                if first is not None and not votes and first[2] == source:
                     raise RowError(Problem(location, "a unique id", f"id {pair.pair_id!r} again (first at {first[0]})"))
                 if first is not None and first[1] != pair.content_hash:
-                    raise RowError(Problem(location, f"the same pair content as the other votes on id {pair.pair_id!r} "
+                    others = "the other votes on" if votes else "the pair read before with"
+                    raise RowError(Problem(location, f"the same pair content as {others} id {pair.pair_id!r} "
                                            f"(first at {first[0]})", "different content"))
                 labels = row_labels(row, location, spec.labels, task.allow_tie)
                 verdicts = row_verdicts(row, location, spec.judge_labels)
@@ -160,7 +166,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 problems.add(e.problem)
                 continue
             if first is None:
-                seen[pair.pair_id] = (location, pair.content_hash)
+                seen[pair.pair_id] = (location, pair.content_hash, source)
                 report.empty_responses += (pair.response_a == "") + (pair.response_b == "")
                 if pair.pair_id in index:
                     _, old_hash = index[pair.pair_id]
@@ -180,6 +186,8 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                         flush()
             else:
                 report.votes_merged += 1
+                if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
+                    seen[pair.pair_id] = (location, pair.content_hash, source)
             pending_labels += [(pair.pair_id, label) for label in labels]
             for verdict in verdicts:
                 verdicts_by_run[verdict.run].append((pair.pair_id, verdict))
@@ -187,6 +195,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         if progress:
             progress(report.rows)
         if report.rows == 0:  # a wrong path or an unfinished export, not a task to create empty
+            if len(spec.data.paths) > 1:
+                raise TaskFileError(f"{spec.path.name} [data] path", "at least one pair",
+                                    f"none (the {len(spec.data.paths)} files hold no rows)")
             raise TaskFileError(spec.data.path.name, "at least one pair", "none (the file holds no rows)")
 
         if problems.total and not skip_bad:
@@ -206,9 +217,10 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             added, unscored = _store_verdicts(store, task.name, name, jspec, rows, ids)
             report.judgments_added[name] = added
             report.unscored_judgments[name] = unscored
+        baseline_notices = check_baseline(store, task, spec.path.name)
     report.problems = problems.kept
     report.total_problems = problems.total
-    report.notices = _source_notices(store, task)
+    report.notices = baseline_notices + _source_notices(store, task)
     return report
 
 
@@ -257,8 +269,12 @@ def _store_labels(store: Store, task: str, pending: list[tuple[str, RowLabel]], 
         return 0
     before = {(lab.pair, lab.annotator): lab.choice for lab in store.current_labels(task)}
     new = []
+    last: dict[tuple[int, str], tuple[str, str]] = {}
     for pair_id, label in pending:
         key = (ids[pair_id], label.annotator)
+        if last.get(key) == (label.choice, label.shown_order):  # the same label met again (the pair in another file)
+            continue
+        last[key] = (label.choice, label.shown_order)
         if key in before:
             if before[key] == label.choice or not update:
                 continue

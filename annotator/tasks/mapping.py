@@ -248,6 +248,8 @@ def row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec]) -> list
 
 def verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[RowVerdict]:
     """The verdicts of one judge table in a row (a pair row or a row of the judge's file)."""
+    if all(lookup(row, c) is MISSING for c in (spec.verdict, spec.verdict_ba) if c):
+        return []  # a row without the verdict columns holds no verdict of this judge (a pairs-only row)
     name = spec.name
     if spec.name_from:
         value = lookup(row, spec.name_from)
@@ -276,7 +278,8 @@ def verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[RowVerd
                 if not 0 <= value <= 1:
                     raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(value)))
                 p_a = p_a_of(value, order)
-        raw_output = lookup(row, spec.raw) if spec.raw else MISSING
+        raw_column = spec.raw_ba if column == spec.verdict_ba and spec.raw_ba else spec.raw
+        raw_output = lookup(row, raw_column) if raw_column else MISSING
         cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
         latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
         out.append(RowVerdict(run=name, order=order, verdict=verdict, unscored_reason=reason, p_a=p_a,

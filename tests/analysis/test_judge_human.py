@@ -1,5 +1,6 @@
 """The judge-validation report on a hand-built task whose answers are known."""
 
+import json
 import math
 
 import pandas as pd
@@ -189,3 +190,70 @@ def test_small_opposite_scores_are_not_called_misaligned():
 def test_a_judge_that_never_decides_gets_no_guidance_hint(report):
     first = report["factor_alignment"]["judges"]["first"]  # all ties: inconsistent in every pair
     assert first["misaligned"] == [] and first["misaligned_reason"] == "the judge gave no decisive verdict"
+
+
+def test_incomplete_run_is_marked_and_left_out(store):
+    """A run started for more judgments than finished is named in the notes and left out of
+    the comparisons unless asked for."""
+    _build(store)
+    run = next(r for r in store.runs("t") if r.name == "long")
+    run.params = {**run.params, "planned": 66}  # 12 of 66 calls done
+    store.update_run(run)
+    report = task_judge_human_report(store, "t").to_json()
+    assert {a["agent"] for a in report["agents"]} == {HUMANS, "first"}
+    assert any("long is incomplete (12 of 66" in n for n in report["notes"])
+    assert report["runs_left_out"][0]["name"] == "long" and report["runs_left_out"][0]["complete"] is False
+    forced = task_judge_human_report(store, "t", include_incomplete=True).to_json()
+    long = _agent(forced, "long")
+    assert long["run"]["complete"] is False and long["card"]["verdict"] == "needs review"
+    assert "the run is incomplete" in long["card"]["reasons"]
+
+
+def test_hint_keeps_the_runs_server_and_model(tmp_path):
+    db = tmp_path / "h.db"
+    store = Store.open(db)
+    _build(store)
+    run = next(r for r in store.runs("t") if r.name == "long")
+    run.endpoint, run.model = "http://127.0.0.1:8011/v1", "my-local-model"
+    store.update_run(run)
+    store.close()
+    result = CliRunner().invoke(main, ["--db", str(db), "stats", "judges", "--task", "t"])
+    assert result.exit_code == 0, result.output
+    hint = next(line for line in result.output.splitlines() if "--guide length=less" in line)
+    assert "--base-url http://127.0.0.1:8011/v1" in hint and "--model my-local-model" in hint
+
+
+def test_order_rule_is_named_and_changes_the_verdicts(tmp_path):
+    db = tmp_path / "r.db"
+    store = Store.open(db)
+    _build(store)
+    store.close()
+    runner = CliRunner()
+    both = json.loads(runner.invoke(main, ["--db", str(db), "stats", "judges", "--json"]).output)
+    mt = json.loads(runner.invoke(main, ["--db", str(db), "stats", "judges", "--json", "--order-rule", "mt-bench"]).output)
+    assert both["order_rule"]["name"] == "both" and mt["order_rule"]["name"] == "mt-bench"
+    # judge 'first' flips in every pair: no verdict under 'both', a tie under MT-Bench's rule
+    assert _agent(both, "first")["verdicts"]["no verdict"] == N
+    assert _agent(mt, "first")["verdicts"]["tie"] == N
+    text = runner.invoke(main, ["--db", str(db), "stats", "judges", "--order-rule", "first"]).output
+    assert "order rule: first" in text
+
+
+def test_gold_and_card_on_a_task_with_gold_labels(store):
+    _build(store)
+    # gold = the humans' choice on every pair
+    store.db.execute("UPDATE pairs SET gold = CASE WHEN id <= 8 THEN 'A' ELSE 'B' END")
+    report = task_judge_human_report(store, "t").to_json()
+    long = _agent(report, "long")
+    gold = long["gold"]
+    # 'long' picks the longer response: A on odd ids 1,3,5,7 (right), B on 2,4,6,8 (wrong),
+    # B on 10,12 (right) and A on 9,11 (wrong): 6 of 12
+    assert gold["n"] == 12 and gold["accuracy"]["estimate"] == pytest.approx(0.5)
+    assert gold["accuracy_second"]["estimate"] is None  # one order only
+    assert gold["confusion"]["A"] == {"A": 4, "B": 4, "tie": 0, "no verdict": 0}
+    first = _agent(report, "first")["gold"]
+    assert first["accuracy"]["estimate"] == 0.0 and first["n_unscored"] == 12
+    assert first["accuracy_first"]["estimate"] == pytest.approx(8 / 12)  # always A; gold A on 8
+    for agent in (long, _agent(report, "first")):
+        assert agent["card"]["verdict"] in ("trustworthy", "use with caution", "needs review")
+        assert agent["alt_test"]["winning_rate"] is not None or agent["alt_test"]["reason"]
