@@ -61,7 +61,7 @@ class Resampler:
             self._weights = weights.astype(np.uint8) if weights.size and weights.max() <= 255 else weights
         return self._weights
 
-    def restricted(self, mask: np.ndarray) -> "Resampler":
+    def restricted(self, mask: np.ndarray) -> Resampler:
         """The same resamples restricted to the units in ``mask`` (e.g. one domain's pairs):
         a subset's intervals come from the very resamples of the whole set, so its share of
         each resample varies as it would in a new sample of pairs, and no second set of
