@@ -4,7 +4,7 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
-from .assignment import AssignmentStore
+from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
@@ -25,7 +25,7 @@ from .models import (
     utc_now,
 )
 from .queue_state import QueueStateStore
-from .tasks import TaskClash, TaskStore
+from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
@@ -34,7 +34,8 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "WriterBusy",
-    "WriterIdentity", "connect", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
+    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "AttentionScore", "Factor",
+    "FactorValue", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "Store", "Task",
+    "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy", "resolve_db_path",
+    "retry_busy", "utc_now",
 ]
