@@ -102,9 +102,7 @@ def task_adjudication_queue(store, task: str, *, threshold: float = ADJUDICATION
                             order_rule: str = DEFAULT_ORDER_RULE) -> list[QueueItem]:
     """Read a task and build its queue. ``judges``: False for the humans queue only, True for
     every judge run, or the names of the runs whose disagreements with the humans to add."""
-    spec = store.get_task(task)
-    if spec is None:
-        raise KeyError(task)
+    spec = store.require_task(task)
     labels = store.labels_frame(task, columns=["pair", "annotator", "choice"])
     pairs = store.pairs_frame(task)
     pair_ids = dict(zip(pairs["pair"], zip(pairs["pair_id"], pairs["domain"].fillna(""))))

@@ -33,9 +33,9 @@ from scipy import sparse
 
 from . import agreement
 from .aggregate import dawid_skene
-from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .annotators import annotator_quality
 from .bootstrap import Resampler
+from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
@@ -190,7 +190,6 @@ def judge_section(
     """
     counts = ratings.counts()
     cats = ratings.categories
-    k = len(cats)
     human_tie = cats.index("tie") if "tie" in cats else None
     majority, strict = majority_codes(counts, human_tie)
     m = counts.sum(axis=1)
@@ -241,16 +240,14 @@ def judge_section(
 
 def _factor_frame(labels: pd.DataFrame) -> pd.DataFrame:
     """Long frame (pair, annotator, factor, answer) from the labels' factor dicts."""
+    columns = ["pair", "annotator", "factor", "answer"]
     if labels.empty:
-        return pd.DataFrame(columns=["pair", "annotator", "factor", "answer"])
-    wide = pd.DataFrame.from_records(list(labels["factors"]), index=labels.index)
-    if wide.empty:
-        return pd.DataFrame(columns=["pair", "annotator", "factor", "answer"])
-    wide["pair"] = labels["pair"].to_numpy()
-    wide["annotator"] = labels["annotator"].to_numpy()
-    return wide.melt(id_vars=["pair", "annotator"], var_name="factor", value_name="answer").dropna(
-        subset=["answer"]
-    )
+        return pd.DataFrame(columns=columns)
+    rows = [(pair, who, key, answer)
+            for pair, who, answers in zip(labels["pair"].to_numpy(), labels["annotator"].to_numpy(dtype=object),
+                                          labels["factors"].to_numpy(dtype=object)) if answers
+            for key, answer in answers.items() if answer is not None]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def to_json(value: Any) -> Any:
@@ -431,7 +428,7 @@ def task_agreement_report(store, task: str, exclude: Sequence[str] = (), **optio
         raise KeyError(task)
     return note_exclusions(agreement_report(
         store.labels_frame(task, lean=True, exclude=exclude),
-        store.judgments_frame(task),
+        store.judgments_frame(task, lean=True),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],

@@ -26,7 +26,8 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-from . import admin, adjudicate, annotate, copies, export, factors, judge, judges_report, progress, stats, tasks  # noqa: E402,F401  (each area registers its commands)
+# each area registers its commands
+from . import adjudicate, admin, annotate, claims, copies, export, factors, judge, judges_report, progress, stats, tasks  # noqa: E402,F401
 
-for _area in (annotate, tasks, judge, stats, factors, export, progress, adjudicate, copies, admin):
+for _area in (annotate, tasks, judge, stats, factors, export, progress, adjudicate, copies, admin, claims):
     _area.register(main)

@@ -10,8 +10,7 @@ import click
 from annotator.store.copies import DEFAULT_PACK_DAYS
 from annotator.text.sanitize import sanitize_line
 
-from .context import CliContext, console, pass_cli, pick_task, print_json
-from .context import fail as _plain_fail
+from .context import CliContext, console, fail as _plain_fail, pass_cli, pick_task, print_json
 
 
 def fail(message: str):

@@ -13,8 +13,7 @@ from rich.table import Table
 from annotator.export.options import AGGREGATES, AMBIGUITY_THRESHOLD, FORMATS, TABLE_FORMATS
 from annotator.text.sanitize import sanitize_line
 
-from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
-from .context import fail as _plain_fail
+from .context import CliContext, console, err_console, fail as _plain_fail, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions, exclude_option, exclusion_note
 
 

@@ -48,8 +48,8 @@ from annotator.store import Store, Task
 
 from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
-from .pseudonyms import Names, task_names
 from .pair_rows import rows_with_texts
+from .pseudonyms import Names, task_names
 from .tables import Column
 from .votes import VotesByPair
 
@@ -104,9 +104,7 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> Gol
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
-    spec = store.get_task(task)
-    if spec is None:
-        raise LookupError(f"no task named {task!r}")
+    spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     keys = [f.key for f in spec.factors]
     votes = store.votes_frame(task, keys, exclude=options.exclude)

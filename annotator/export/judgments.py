@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.store import ORDERS, JudgeRun, Store
-from annotator.store.assignment import to_shown
+from annotator.store.orders import to_shown
 
 from .options import JudgmentExportOptions
 from .output import base_meta, write_export

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annotator.store import Store, Task
+from annotator.store import CHOICES, FACTOR_ANSWERS, ORDERS, Store, Task
+from annotator.store.orders import to_shown
 
 from .options import LabelExportOptions
 from .output import base_meta, write_export
@@ -45,33 +46,30 @@ def label_columns(task: Task, texts: bool) -> list[Column]:
     ]
 
 
-_SWAPPED = {"A": "B", "B": "A"}
-
-
 def label_rows(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[dict[str, Any]]:
     """The rows of :func:`label_columns`, in its order, streamed from the store.
 
-    ``*_as_shown``: the answer in the letters the annotator saw (``assignment.to_shown``,
-    inlined as a lookup: this runs once per revision and factor)."""
+    ``*_as_shown``: the answer in the letters the annotator saw (``orders.to_shown``, looked
+    up from a table built once: this runs once per revision and factor)."""
     keys = [f.key for f in task.factors]
+    as_shown = {(a, o): to_shown(a, o) for a in (*CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
     pair_fields = ("pair_id", "domain", *(TEXT_FIELDS if options.texts else ()))
     shown_of: dict[str, str] = {}
     for r in store.iter_label_revisions(task.name, exclude=options.exclude, pair_fields=pair_fields):
         order = r["shown_order"]
-        shown = _SWAPPED if order == "BA" else {}
         annotator = r["annotator"]
         if annotator not in shown_of:
             shown_of[annotator] = names(annotator)
         row = {
             "task": task.name, "label_id": r["id"], "pair_id": r["pair_id"], "domain": r["domain"],
             "annotator": shown_of[annotator], "revision": r["revision"], "current": bool(r["current"]),
-            "choice": r["choice"], "shown_order": order, "choice_as_shown": shown.get(r["choice"], r["choice"]),
+            "choice": r["choice"], "shown_order": order, "choice_as_shown": as_shown[r["choice"], order],
         }
         answers = json.loads(r["factors"]) if r["factors"] and r["factors"] != "{}" else {}
         for key in keys:
             answer = answers.pop(key, None)
             row[f"factor_{key}"] = answer
-            row[f"factor_{key}_as_shown"] = None if answer is None else shown.get(answer, answer)
+            row[f"factor_{key}_as_shown"] = as_shown.get((answer, order), answer) if answer is not None else None
         row["other_factors"] = answers or None
         row["confidence"] = r["confidence"]
         row["rationale"] = r["rationale"]
@@ -87,9 +85,7 @@ def label_rows(store: Store, task: Task, options: LabelExportOptions, names: Nam
 def write_labels(store: Store, task: str, path: Path, fmt: str, options: LabelExportOptions | None = None,
                  *, force: bool = False) -> int:
     options = options or LabelExportOptions()
-    spec = store.get_task(task)
-    if spec is None:
-        raise LookupError(f"no task named {task!r}")
+    spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     meta = base_meta(
         store, task, "labels", fmt, excluded_annotators=sorted(options.exclude),

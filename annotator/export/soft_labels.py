@@ -25,8 +25,8 @@ from annotator.store import Store, Task
 
 from .options import SoftLabelOptions
 from .output import base_meta, write_export
-from .pseudonyms import Names, task_names
 from .pair_rows import rows_with_texts
+from .pseudonyms import Names, task_names
 from .tables import Column
 from .votes import VotesByPair
 
@@ -60,9 +60,7 @@ def soft_label_columns(task: Task) -> list[Column]:
 
 def soft_labels(store: Store, task: str, options: SoftLabelOptions | None = None) -> SoftLabels:
     options = options or SoftLabelOptions()
-    spec = store.get_task(task)
-    if spec is None:
-        raise LookupError(f"no task named {task!r}")
+    spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     votes = store.votes_frame(task, exclude=options.exclude)
     ratings = ratings_from_frame(votes, "choice", spec.choices)

@@ -5,12 +5,13 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 """
 
 from .adjudications import AdjudicationStore, InvalidAdjudication
-from .assignment import AssignmentStore
-from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
+from .assignment import AssignmentStore, AttentionScore, QueueProgress
+from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .copies import CopyStore
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
+from .leases import LeaseStore, WriterBusy, WriterIdentity
 from .models import (
     ADJUDICATION_REASONS,
     CHOICES,
@@ -27,18 +28,19 @@ from .models import (
     Task,
     utc_now,
 )
+from .queue_state import QueueStateStore
 from .streams import StreamStore
-from .tasks import TaskClash, TaskStore
+from .tasks import TaskClash, TaskStore, UnknownTask
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, AdjudicationStore,
-            StreamStore, CopyStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
+            LeaseStore, AdjudicationStore, StreamStore, CopyStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "ADJUDICATION_REASONS", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor",
-    "FactorValue", "InvalidAdjudication", "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair",
-    "Store", "Task", "TaskClash", "connect",
-    "resolve_db_path", "utc_now",
+    "ADJUDICATION_REASONS", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS",
+    "AttentionScore", "Factor", "FactorValue", "InvalidAdjudication", "InvalidLabel", "JudgeRun", "Judgment", "Label",
+    "Pair", "QueueProgress", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect",
+    "is_busy", "resolve_db_path", "retry_busy", "utc_now",
 ]

@@ -118,7 +118,7 @@ class CopyStore:
         try:
             pack = type(self).open(target)
         except BaseException:
-            self._release(task.name, annotator, taken)
+            self._give_back(annotator, taken)
             raise
         try:
             with pack.atomic():
@@ -134,18 +134,25 @@ class CopyStore:
                 pack.insert_pairs(chosen)
             pack.db.execute("PRAGMA journal_mode=DELETE")  # one portable file, no -wal beside it
         except BaseException:
-            self._release(task.name, annotator, taken)
+            self._give_back(annotator, taken)
             raise
         finally:
             pack.close()
         return {"task": task.name, "annotator": annotator, "pairs_packed": len(chosen), "pairs_asked": pairs,
                 "claimed_until": meta["pack_claimed_until"], "pack_id": meta["pack_id"]}
 
-    def _release(self, task: str, annotator: str, pairs: set[int]) -> None:
-        """Give back the claims a failed pack took."""
-        with self.atomic():
-            self.db.conn.executemany("DELETE FROM claims WHERE pair = ? AND annotator = ? AND task = ?",
-                                [(p, annotator, task) for p in pairs])
+    def _give_back(self, annotator: str, pairs: set[int]) -> None:
+        """Release the claims a failed pack took (the pairs go back to the front of the queue)."""
+        for pair in pairs:
+            self.release_claim(pair, annotator)
+
+    def _claims_held(self, annotator: str, pairs: list[int]) -> int:
+        held = 0
+        for start in range(0, len(pairs), 900):
+            chunk = pairs[start:start + 900]
+            held += self.db.execute(f"SELECT COUNT(*) FROM claims WHERE annotator = ? AND pair IN "
+                                    f"({', '.join('?' * len(chunk))})", [annotator, *chunk]).fetchone()[0]
+        return held
 
     # -- merge -------------------------------------------------------------------------------
     def merge_pack(self, pack: PackInfo) -> MergeReport:
@@ -195,11 +202,11 @@ class CopyStore:
                 if local:
                     report.conflicts.append({"pair_id": pair_id, "here": [(h.revision, h.choice, h.created_at)
                                                                            for h in local]})
-            self.add_labels(new)
+            merged_pairs = sorted({label.pair for label in new})
+            held = self._claims_held(pack.annotator, merged_pairs)
+            self.add_labels(new)  # a first label fulfils (and drops) the labeller's claim on the pair
             report.added = len(new)
-            for here_id in {label.pair for label in new}:
-                report.claims_released += self.db.execute(
-                    "DELETE FROM claims WHERE pair = ? AND annotator = ?", [here_id, pack.annotator]).rowcount
+            report.claims_released = held - self._claims_held(pack.annotator, merged_pairs)
         return report
 
     # -- backup ------------------------------------------------------------------------------

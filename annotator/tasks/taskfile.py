@@ -17,6 +17,7 @@ from typing import Any
 from annotator.store.models import CHOICES, Factor, Task
 
 from .errors import TaskFileError, describe
+from .labelmap import label_key
 from .profile import PROFILE_FACTORS
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
@@ -39,7 +40,7 @@ class FieldRule:
     index: int = 0
 
     @classmethod
-    def parse(cls, raw: Any, where: str) -> "FieldRule":
+    def parse(cls, raw: Any, where: str) -> FieldRule:
         if isinstance(raw, str):
             return cls(fields=[raw])
         if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
@@ -177,8 +178,6 @@ class TaskSpec:
 def _map(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not raw:
         raise TaskFileError(where, "a table of value = \"A\" | \"B\" | \"tie\"", repr(raw))
-    from .mapping import label_key
-
     out: dict[str, str] = {}
     first: dict[str, str] = {}
     for key, value in raw.items():
@@ -241,10 +240,10 @@ def load_task_file(path: str | Path) -> TaskSpec:
     where = path.name
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise TaskFileError(where, "UTF-8 text", "bytes that are not UTF-8")
+    except UnicodeDecodeError as e:
+        raise TaskFileError(where, "UTF-8 text", "bytes that are not UTF-8") from e
     except tomllib.TOMLDecodeError as e:
-        raise TaskFileError(where, "valid TOML", str(e))
+        raise TaskFileError(where, "valid TOML", str(e)) from e
     root = path.parent
     unknown_tables = sorted(set(doc) - {"task", "data", "labels", "judge_labels"})
     if unknown_tables:
@@ -277,8 +276,16 @@ def load_task_file(path: str | Path) -> TaskSpec:
     rate = float(_typed(t, "attention_rate", "number", tw, 0.0))
     if not 0 <= rate <= 1:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
+    calibration = _typed(t, "calibration", "int", tw, 0)
+    if calibration < 0:
+        raise TaskFileError(f"{where} [task] calibration", "a whole number of pairs, 0 or more", repr(calibration))
+    claim_minutes = _typed(t, "claim_minutes", "number", tw, 10)
+    if not 0 < claim_minutes <= 24 * 60:
+        raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
+                            repr(claim_minutes))
     known = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed", "baseline"}
+             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes"}
+    queue_keys = {k: t[k] for k in ("calibration", "claim_minutes") if k in t}
     baseline = _typed(t, "baseline", "text", tw, "")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
@@ -295,7 +302,8 @@ def load_task_file(path: str | Path) -> TaskSpec:
         attention_rate=rate,
         seed=seed,
         source_dir=str(root.resolve()),
-        settings={**{k: v for k, v in t.items() if k not in known}, **({"baseline": baseline} if baseline else {})},
+        settings={**{k: v for k, v in t.items() if k not in known}, **queue_keys,
+                  **({"baseline": baseline} if baseline else {})},
     )
 
     d = doc.get("data")
@@ -309,7 +317,7 @@ def load_task_file(path: str | Path) -> TaskSpec:
     try:
         fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
-        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found)
+        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found) from e
     if fmt not in known_formats():
         raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
     module = format_module(fmt)

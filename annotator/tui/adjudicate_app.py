@@ -70,8 +70,5 @@ def create_adjudication_app(store: Store, task: Task | str, adjudicator: str, se
                             options: QueueOptions | None = None) -> AdjudicationApp:
     """The app with which ``adjudicator`` settles the disputed pairs of ``task``."""
     if isinstance(task, str):
-        found = store.get_task(task)
-        if found is None:
-            raise LookupError(f"no task named {task!r} in the database")
-        task = found
+        task = store.require_task(task)
     return AdjudicationApp(store, task, adjudicator, settings or Settings(), options or QueueOptions())

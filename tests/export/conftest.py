@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.store import Store
 from tests.export.campaign_data import campaign_database, fill_campaign
 
 

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from annotator.store import ADJUDICATION_REASONS, Adjudication, Judgment, Label, Pair, Task
-from annotator.store.assignment import to_shown
+from annotator.store.orders import to_shown
 from annotator.text.sanitize import plain_text, sanitize_line
 
 FACTOR_ANSWER = {"A": "A more", "B": "B more", "equal": "equal", "na": "n/a"}
