@@ -4,9 +4,11 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
+from .annotators import RememberedNameStore
 from .assignment import AssignmentStore
 from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
 from .factor_values import FactorValueStore
+from .flags import FlagStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
 from .models import (
@@ -15,6 +17,7 @@ from .models import (
     ORDERS,
     Factor,
     FactorValue,
+    Flag,
     JudgeRun,
     Judgment,
     Label,
@@ -22,15 +25,18 @@ from .models import (
     Task,
     utc_now,
 )
+from .search import SearchHit, SearchStore
+from .skips import SkipStore
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, SkipStore, FlagStore,
+            SearchStore, RememberedNameStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
+    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "Flag", "InvalidLabel",
+    "JudgeRun", "Judgment", "Label", "Pair", "SearchHit", "Store", "Task", "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]

@@ -6,7 +6,8 @@ The rules (all seeded by the task's ``seed``, so a queue is reproducible):
   to an annotator while fewer than ``overlap`` others have labelled it or hold an unexpired
   claim on it; an annotator never gets a pair they labelled already.
 * Every annotator walks the open pairs in their own order: pairs sorted by a hash of
-  (seed, annotator, pair id), so two annotators rarely start on the same pair.
+  (seed, annotator, pair id), so two annotators rarely start on the same pair. Pairs the
+  annotator skipped (``skips.py``) come after all the others, the longest ago skipped first.
 * Serving a pair *claims* it (table ``claims``) until ``expires_at``. A claim keeps
   concurrent annotators on one database from over-assigning a pair; an annotator who quits
   and comes back is served their own claimed pair first. Claims are taken inside
@@ -137,7 +138,9 @@ class AssignmentStore:
             taken = len(labellers.get(pid, ())) + len(claimants.get(pid, ()))
             return taken < task.overlap
 
-        ordered = sorted(rank, key=rank.__getitem__)
+        # Pairs the annotator skipped come last, the longest ago skipped first (``skips.py``).
+        skipped = {pid: i for i, pid in enumerate(self.skipped_pairs(task.name, annotator))}
+        ordered = sorted(rank, key=lambda pid: (pid in skipped, skipped.get(pid, 0), rank[pid]))
         return _QueueState(
             task=task,
             mine=mine,
