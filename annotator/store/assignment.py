@@ -181,6 +181,13 @@ class AssignmentStore:
                 raise
             self.db.execute("COMMIT")
 
+    def _insert_claim(self, pair: int, annotator: str, task: str, expires_at: str) -> None:
+        self.db.execute(
+            "INSERT INTO claims (pair, annotator, task, expires_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (pair, annotator) DO UPDATE SET expires_at = excluded.expires_at",
+            [pair, annotator, task, expires_at],
+        )
+
     # -- public API ------------------------------------------------------------------------
     def next_pair(
         self,
@@ -203,14 +210,31 @@ class AssignmentStore:
             pid = self._pick(state, set(exclude))
             if pid is None:
                 return None
-            self.db.execute(
-                "INSERT INTO claims (pair, annotator, task, expires_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (pair, annotator) DO UPDATE SET expires_at = excluded.expires_at",
-                [pid, annotator, task.name, _now_iso(now + claim_for)],
-            )
+            self._insert_claim(pid, annotator, task.name, _now_iso(now + claim_for))
             found = self.db.execute("SELECT * FROM pairs WHERE id = ?", [pid])
             names = [d[0] for d in found.description]
             return rows.pair_from_row(dict(zip(names, found.fetchone())))
+
+    def claim_pair(
+        self,
+        task: Task,
+        annotator: str,
+        pair: int,
+        *,
+        claim_for: timedelta = DEFAULT_CLAIM,
+        now: datetime | None = None,
+    ) -> bool:
+        """Claim one given pair for ``annotator`` (a jump to it), if it is open to them.
+
+        False when it is not: labelled by them already, or taken by ``overlap`` others.
+        """
+        now = now or datetime.now(timezone.utc)
+        with self._immediate():
+            state = self._queue_state(task, annotator, _now_iso(now))
+            if pair not in state.regular_open and pair not in state.gold_open and pair not in state.my_claims:
+                return False
+            self._insert_claim(pair, annotator, task.name, _now_iso(now + claim_for))
+        return True
 
     def release_claim(self, pair: int, annotator: str) -> None:
         """Drop an annotator's claim on a pair (after labelling it)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -17,14 +18,24 @@ class LineView(ScrollView, can_focus=True):
 
     The source is normally a :class:`~.render.RenderCache` look-up, so a resize to a width
     seen before, or a pair pre-rendered in the background, costs nothing.
+
+    Lines wider than the view (a code block too wide to wrap) scroll sideways; the other
+    lines stay put, so a code block scrolls inside its block. A cut line shows ``›`` at its
+    right edge (more to see) and ``‹`` at its left once scrolled.
+
+    ``partner``: another view that follows this one's vertical scrolling (and leads it
+    back): the diff view's "scroll together".
     """
 
     DEFAULT_CSS = """
     LineView {
         scrollbar-gutter: stable;
-        overflow-x: hidden;
+        overflow-x: auto;
+        scrollbar-size-horizontal: 1;
     }
     """
+    MORE = "›"
+    LESS = "‹"
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
@@ -34,6 +45,7 @@ class LineView(ScrollView, can_focus=True):
         self._lines_width = -1
         self._lines_style: Style | None = None
         self.shown_key: object = None  # what is on screen (set once lines are in place)
+        self.partner: LineView | None = None
 
     @property
     def line_width(self) -> int:
@@ -55,7 +67,8 @@ class LineView(ScrollView, can_focus=True):
         if width != self._lines_width or style != self._lines_style:
             self._lines = self._source(width, style)
             self._lines_width, self._lines_style = width, style
-            self.virtual_size = Size(width, len(self._lines))
+            widest = max((line.cell_length for line in self._lines), default=width)
+            self.virtual_size = Size(max(width, widest), len(self._lines))
             self.shown_key = self._source_key
         self.refresh()
 
@@ -76,6 +89,12 @@ class LineView(ScrollView, can_focus=True):
         """The text of every line (for tests)."""
         return [strip.text.rstrip() for strip in self._lines]
 
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        partner = self.partner
+        if partner is not None and partner.scroll_y != new:
+            partner.scroll_to(y=new, animate=False, immediate=True)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
@@ -84,6 +103,18 @@ class LineView(ScrollView, can_focus=True):
         if index >= len(self._lines):
             return Strip.blank(width, style)
         line = self._lines[index]
-        if scroll_x == 0 and line.cell_length == width:
+        length = line.cell_length
+        if length == width:
             return line  # pre-rendered at this width over this style: nothing to build
-        return line.crop_extend(scroll_x, scroll_x + width, style)
+        if length < width:
+            return line.extend_cell_length(width, style)
+        # A wide line: the part in view, with a mark on each side that has more.
+        scroll_x = min(scroll_x, length - width)
+        more = scroll_x + width < length
+        body = line.crop(scroll_x + (scroll_x > 0), scroll_x + width - more)
+        dim = style + Style(dim=True, bold=True)
+        parts = [Strip([Segment(self.LESS, dim)], 1)] if scroll_x > 0 else []
+        parts.append(body)
+        if more:
+            parts.append(Strip([Segment(self.MORE, dim)], 1))
+        return Strip.join(parts)
