@@ -91,7 +91,9 @@ def _hunk_strips(segments: list[DiffSegment], console: Console, width: int, base
     for segment in segments:
         text.append(segment.text, DIFF_STYLE if segment.changed else None)
     if text.plain.endswith("\n"):
-        text.right_crop(1)  # the hunk's last line break: Rich would render a blank line for it
+        text.right_crop(1)  # the hunk's last line break ends its last line
+        if text.plain.endswith("\n") or not text.plain:
+            text.append(" ")  # a blank last line: Rich drops a trailing line break
     return render_strips(text, width, base, console)
 
 
