@@ -14,6 +14,7 @@ from .labels import InvalidLabel, LabelStore
 from .models import (
     CHOICES,
     FACTOR_ANSWERS,
+    JUDGMENT_ORDERS,
     ORDERS,
     Factor,
     FactorValue,
@@ -37,6 +38,6 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 __all__ = [
     "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "Flag", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "SearchHit", "Store", "Task", "TaskClash", "connect",
+    "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "SearchHit", "Store", "Task", "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]
