@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 APP = [
     # Not in the footer's row: the footer shows it apart, at its right end, at every width.
-    Binding("question_mark", "app.help", "Keys", id="help", key_display="?", show=False),
+    Binding("question_mark", "app.help", "All keys", id="help", key_display="?", show=False),
     Binding("g", "app.guidelines", "Guidelines", id="guidelines"),
     Binding("q", "app.quit", "Quit", id="quit"),
 ]
@@ -76,10 +76,10 @@ MODAL = [
 AREAS: dict[str, list[Binding]] = {
     "Everywhere": APP,
     "Pair screen": PAIR,
-    "Rationale box (r; Enter saves the label)": RATIONALE,
+    "Rationale box (r)": RATIONALE,
     "Factor checklist (f)": CHECKLIST,
     "Confidence (c)": CONFIDENCE,
-    "Dialogs (flag !, go to :, search /)": MODAL,
+    "Dialogs": MODAL,
 }
 
 
