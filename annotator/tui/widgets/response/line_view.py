@@ -31,7 +31,9 @@ class LineView(ScrollView, can_focus=True):
     LineView {
         scrollbar-gutter: stable;
         overflow-x: auto;
-        scrollbar-size-horizontal: 1;
+        /* No horizontal scrollbar row (it would cost a line of text in a short pane):
+           cut lines show ‹ and › instead. */
+        scrollbar-size-horizontal: 0;
     }
     """
     MORE = "›"
