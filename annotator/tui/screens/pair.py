@@ -24,9 +24,6 @@ from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings
 from annotator.tui.screens.factor_definition import FactorDefinitionScreen
-from annotator.tui.screens.flag import CLEAR, FlagScreen
-from annotator.tui.screens.jump import JumpScreen
-from annotator.tui.screens.search import SearchScreen
 from annotator.tui.session import Answer, JumpRefused, LabelSession, MissingAnswer
 from annotator.tui.widgets.label.choice_bar import ChoiceBar
 from annotator.tui.widgets.label.confidence import ConfidenceSelect
@@ -369,6 +366,8 @@ class PairScreen(Screen):
             self.notify("Skipped: it comes back at the end of your queue.", timeout=3)
 
     def action_flag(self) -> None:
+        from annotator.tui.screens.flag import CLEAR, FlagScreen  # the dialogs load on first use
+
         pair = self.pair
         if pair is None:
             return
@@ -390,6 +389,8 @@ class PairScreen(Screen):
         self.app.push_screen(FlagScreen(pair.pair_id, self.session.current_flag()), done)
 
     def action_jump(self) -> None:
+        from annotator.tui.screens.jump import JumpScreen
+
         async def done(target: str | None) -> None:
             if target is None:
                 return
@@ -403,6 +404,8 @@ class PairScreen(Screen):
         self.app.push_screen(JumpScreen(self.session.position_of_current(), len(self.session.history)), done)
 
     def action_search(self) -> None:
+        from annotator.tui.screens.search import SearchScreen
+
         async def done(pair_id: int | None) -> None:
             if pair_id is None:
                 return
