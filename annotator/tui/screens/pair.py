@@ -195,9 +195,8 @@ class PairScreen(Screen):
                 f"{changed[self.order[0]]} changed words ")
             self.right.border_subtitle = Text(f" {changed[self.order[1]]} changed words ")
         self.query_one(PromptPanel).show(pair, self.mode)
-        has_source = bool(pair.source.strip())
-        if not has_source:
-            self.source_pane.display = False
+        if self.source_pane.display and not pair.source.strip():
+            self.source_pane.display = False  # (assigning display, even unchanged, costs a layout)
         if self.source_pane.display:
             await self.source_pane.show(pair, "source", "raw" if self.mode == "raw" else "markdown", None)
 

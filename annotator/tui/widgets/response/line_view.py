@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -30,12 +31,15 @@ class LineView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     LineView {
         scrollbar-gutter: stable;
-        overflow-x: auto;
-        /* No horizontal scrollbar row (it would cost a line of text in a short pane):
-           cut lines show ‹ and › instead. */
-        scrollbar-size-horizontal: 0;
+        overflow-x: hidden;
     }
     """
+    # Sideways scrolling moves only the wide lines (``code_x``), not the view: no horizontal
+    # scrollbar row (a line of text in a short pane) and no re-layout when a pair has one.
+    BINDINGS = [
+        Binding("left", "scroll_code(-8)", "Code left", show=False),
+        Binding("right", "scroll_code(8)", "Code right", show=False),
+    ]
     MORE = "›"
     LESS = "‹"
 
@@ -48,6 +52,8 @@ class LineView(ScrollView, can_focus=True):
         self._lines_style: Style | None = None
         self.shown_key: object = None  # what is on screen (set once lines are in place)
         self.partner: LineView | None = None
+        self.code_x = 0  # how far wide lines are scrolled sideways
+        self._widest = 0
 
     @property
     def line_width(self) -> int:
@@ -58,6 +64,7 @@ class LineView(ScrollView, can_focus=True):
         """Show new content; ``key`` names it (for tests and the benchmark)."""
         self._source, self._source_key = source, key
         self._lines_width = -1
+        self.code_x = 0
         self._load()
         self.scroll_to(0, 0, animate=False, immediate=True)
 
@@ -69,8 +76,8 @@ class LineView(ScrollView, can_focus=True):
         if width != self._lines_width or style != self._lines_style:
             self._lines = self._source(width, style)
             self._lines_width, self._lines_style = width, style
-            widest = max((line.cell_length for line in self._lines), default=width)
-            self.virtual_size = Size(max(width, widest), len(self._lines))
+            self._widest = max((line.cell_length for line in self._lines), default=width)
+            self.virtual_size = Size(width, len(self._lines))
             self.shown_key = self._source_key
         self.refresh()
 
@@ -97,8 +104,18 @@ class LineView(ScrollView, can_focus=True):
         if partner is not None and partner.scroll_y != new:
             partner.scroll_to(y=new, animate=False, immediate=True)
 
+    def action_scroll_code(self, cells: int) -> None:
+        """Scroll the lines wider than the view sideways (the others stay put)."""
+        width = self.scrollable_content_region.width
+        limit = max(0, self._widest - width)
+        code_x = max(0, min(limit, self.code_x + cells))
+        if code_x != self.code_x:
+            self.code_x = code_x
+            self.refresh()
+
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
+        scroll_y = self.scroll_offset.y
+        scroll_x = self.code_x
         index = scroll_y + y
         width = self.scrollable_content_region.width
         style = self._lines_style or self.rich_style

@@ -78,7 +78,9 @@ class ResponsePane(Vertical):
         self.view.scroll_relative(y=lines, animate=False)
 
     def scroll_sideways(self, cells: int) -> None:
-        self.view.scroll_relative(x=cells, animate=False)
+        view = self.view
+        if isinstance(view, LineView):
+            view.action_scroll_code(cells)
 
     def scroll_pages(self, pages: int) -> None:
         view = self.view

@@ -77,10 +77,15 @@ class QueueProgress(Widget):
         narrow = self.app.size.width < COMPACT_BELOW
         if self.flag:
             text.append("⚑ " if narrow else "⚑ flagged ", style="bold yellow")
+        # Fixed widths (the id right-aligned in its field, the position in as many digits as
+        # the total): the bar keeps its width from pair to pair, so the screen is not laid
+        # out again on every save.
+        id_width = 12 if narrow else ID_WIDTH
         if self.pair_id:
-            text.append(short_id(self.pair_id, 12 if narrow else ID_WIDTH), style="bold cyan")
+            text.append(short_id(self.pair_id, id_width).rjust(id_width), style="bold cyan")
             text.append(" · ")
         where = self.position if self.position is not None else self.done
+        where = f"{where:>{len(str(self.assigned))}}"
         if narrow:
             # Narrow terminal: no bar and short words, so the task title keeps some room.
             text.append(f"{where}/{self.assigned}", style="bold")
