@@ -54,6 +54,7 @@ class LineView(ScrollView, can_focus=True):
         self.partner: LineView | None = None
         self.code_x = 0  # how far wide lines are scrolled sideways
         self._widest = 0
+        self._cut: dict[int, Strip] = {}  # wide lines as drawn at this code_x and width
 
     @property
     def line_width(self) -> int:
@@ -76,6 +77,7 @@ class LineView(ScrollView, can_focus=True):
         if width != self._lines_width or style != self._lines_style:
             self._lines = self._source(width, style)
             self._lines_width, self._lines_style = width, style
+            self._cut.clear()
             self._widest = max((line.cell_length for line in self._lines), default=width)
             self.virtual_size = Size(width, len(self._lines))
             self.shown_key = self._source_key
@@ -111,6 +113,7 @@ class LineView(ScrollView, can_focus=True):
         code_x = max(0, min(limit, self.code_x + cells))
         if code_x != self.code_x:
             self.code_x = code_x
+            self._cut.clear()
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -127,7 +130,14 @@ class LineView(ScrollView, can_focus=True):
             return line  # pre-rendered at this width over this style: nothing to build
         if length < width:
             return line.extend_cell_length(width, style)
-        # A wide line: the part in view, with a mark on each side that has more.
+        cut = self._cut.get(index)
+        if cut is None or cut.cell_length != width:
+            cut = self._cut[index] = self._cut_line(line, scroll_x, width, style)
+        return cut
+
+    def _cut_line(self, line: Strip, scroll_x: int, width: int, style: Style) -> Strip:
+        """A wide line: the part in view, with a mark on each side that has more."""
+        length = line.cell_length
         scroll_x = min(scroll_x, length - width)
         more = scroll_x + width < length
         body = line.crop(scroll_x + (scroll_x > 0), scroll_x + width - more)

@@ -87,18 +87,18 @@ def _wide_cell(segment: Segment) -> tuple[int, int] | None:
     return style.meta.get("wide")
 
 
-def splice_wide_blocks(lines: list[list[Segment]], blocks: list[list[list[Segment]]]) -> list[list[Segment]]:
-    """Put each wide code block's rows in place of its placeholder rows (see the module doc)."""
+def splice_wide_blocks(lines: list[list[Segment]], blocks: list[list[list[Segment]]]) -> set[int]:
+    """Put each wide code block's rows in place of its placeholder rows (see the module doc),
+    in ``lines``; returns the indices of the lines now wider than the others."""
+    wide: set[int] = set()
     if not blocks:
-        return lines
-    out = []
-    for line in lines:
-        spliced = None
+        return wide
+    for index, line in enumerate(lines):
         for i, segment in enumerate(line):
             cell = _wide_cell(segment)
             if cell is not None:
                 block, row = cell
-                spliced = [*line[:i], *blocks[block][row]]
+                lines[index] = [*line[:i], *blocks[block][row]]
+                wide.add(index)
                 break
-        out.append(spliced if spliced is not None else line)
-    return out
+    return wide

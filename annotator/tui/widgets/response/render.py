@@ -68,11 +68,15 @@ def render_strips(renderable: RenderableType, width: int, base: Style | None = N
     width = max(width, 8)
     console = console or _console(width)
     lines = console.render_lines(renderable, console.options.update_width(width), pad=True)
-    if isinstance(renderable, ResponseMarkdown):
-        lines = splice_wide_blocks(lines, renderable.wide_blocks)
+    wide = splice_wide_blocks(lines, renderable.wide_blocks) if isinstance(renderable, ResponseMarkdown) else ()
     if base is not None:
         lines = [list(Segment.apply_style(line, base)) for line in lines]
-    return [Strip(Segment.simplify(line)) for line in lines]
+    # Every line is ``width`` cells (rendered padded) but the wide ones, measured here (off
+    # the UI thread when pre-rendering).
+    strips = [Strip(Segment.simplify(line), None if i in wide else width) for i, line in enumerate(lines)]
+    for i in wide:
+        strips[i].cell_length  # noqa: B018 (computes and keeps the length)
+    return strips
 
 
 @dataclass(frozen=True)
