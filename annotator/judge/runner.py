@@ -11,20 +11,22 @@ where it stopped. Verdicts are stored in canonical order.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from annotator.store.models import JudgeRun, Judgment, Task
+from annotator.store.models import JudgeRun, Judgment, Pair, Task
 
 from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
 from .credentials import Endpoint
-from .templates import factor_definition, guidance_text, load_template, measures_a_factor, render
+from .templates import factor_definition, guidance_text, load_template, measures_a_factor, needs_reference, render
 
 FINISHED = ("completed", "failed", "expired", "cancelled")
 
@@ -66,6 +68,15 @@ class RunOptions:
     retry_base_s: float = 1.0  # first backoff delay when the server gives no Retry-After
     retry_cap_s: float = 60.0
     poll_interval_s: float = 30.0  # Batch API mode
+    pair_ids: frozenset[int] | None = None  # only these pairs (database ids); None: all
+    # Few-shot examples, already rendered (``annotator.judge.fewshot``): added after any
+    # guidance; part of the run's identity (its digest is in the fingerprint).
+    examples: str = ""
+    # Further placeholder values per (pair, target), e.g. a response's atomic facts; a call
+    # whose values are None is not planned (nothing to ask about).
+    values: Callable[[Pair, str], dict[str, str] | None] | None = None
+    kind: str | None = None  # the run's kind (default: "llm", "pointwise" or "factor")
+    params: dict[str, Any] = field(default_factory=dict)  # stored in the run's params
 
 
 @dataclass
@@ -150,11 +161,13 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
             raise RunError(str(e.args[0])) from e
     elif options.factor:
         raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor")
-    kind = "factor" if factor else "llm"
+    kind = options.kind or ("factor" if factor else "pointwise" if judge.pointwise else "llm")
     try:
         guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
     except KeyError as e:
         raise RunError(str(e.args[0])) from e
+    if options.examples:
+        guide = f"{guide}\n\n{options.examples}" if guide else options.examples
     params = request_params(judge.temperature, judge.max_tokens, judge.logprobs, judge.top_logprobs)
     template_version = template.version(judge.template_version)
     fingerprint = {
@@ -162,6 +175,8 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
         "template_version": template_version, "parser": judge.parser, "params": params,
         "guidance": guidance,
         **({"factor": factor.key} if factor else {}),
+        **({"scope": judge.scope} if judge.pointwise else {}),
+        **({"examples": hashlib.sha256(options.examples.encode("utf-8")).hexdigest()[:12]} if options.examples else {}),
     }
     if options.price is not None:
         price = Price(*options.price)
@@ -192,21 +207,39 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
         "guidance": guidance,
         "price": {"input": price.input, "output": price.output},
         **({"factor": factor.key} if factor else {}),
+        **options.params,
     }
 
-
     orders = ("AB", "BA") if (options.orders or ("both" if judge.both_orders else "AB")) == "both" else ("AB",)
+    if judge.pointwise:
+        orders = ("AB",)  # one text at a time: nothing to swap
     samples = options.samples or judge.samples
     pairs = list(store.pairs(task.name))
+    if options.pair_ids is not None:
+        pairs = [p for p in pairs if p.id in options.pair_ids]
     if options.limit is not None:
         pairs = pairs[: options.limit]
+    if needs_reference(template):
+        missing = [p.pair_id for p in pairs if not p.reference.strip()]
+        if missing:
+            raise RunError(
+                f"judge {judge.name} compares with a reference answer ({{reference}}), but {len(missing)} of "
+                f"{len(pairs)} pairs have none (e.g. {missing[0]}): map one with [data] reference in task.toml, "
+                "or route only the domains that have references to this judge ([task.routing])"
+            )
     planned = []
     for pair in pairs:
-        for order in orders:
-            messages = render(template, task, pair, order, guide, factor)
-            for sample in range(samples):
-                key = cache_key(endpoint_url, model, params, messages, sample)
-                planned.append(Call(pair, order, sample, messages, key))
+        for target in judge.targets:
+            if target == "source" and not pair.source.strip():
+                continue
+            extra = options.values(pair, target) if options.values else None
+            if options.values and extra is None:
+                continue
+            for order in orders:
+                messages = render(template, task, pair, order, guide, factor, target=target, extra=extra)
+                for sample in range(samples):
+                    key = cache_key(endpoint_url, model, params, messages, sample)
+                    planned.append(Call(pair, order, sample, messages, key, target))
 
     run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
     report = RunReport(run=run_name, run_id=run.id, planned=len(planned))
@@ -259,8 +292,8 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
             rest.append(call)
             continue
         copies.append(Judgment(
-            run=prep.run.id, pair=call.pair.id, order=call.order, sample=call.sample,
-            verdict=hit.verdict, p_a=hit.p_a, unscored_reason=hit.unscored_reason,
+            run=prep.run.id, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
+            verdict=hit.verdict, p_a=hit.p_a, score=hit.score, unscored_reason=hit.unscored_reason,
             messages=call.messages, raw_output=hit.raw_output, explanation=hit.explanation,
             top_logprobs=hit.top_logprobs, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens,
             latency_s=hit.latency_s, cost=hit.cost, cache_key=call.cache_key,
@@ -443,12 +476,12 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                     break
             budget.settle(estimate, judgment.cost)
             report.requested += 1
-            if judgment.verdict is not None:
+            if judgment.scored:
                 report.scored += 1
             else:
                 report.unscored[judgment.unscored_reason.split(":")[0]] += 1
             writer.add(judgment)
-            progress.advance(failed=judgment.verdict is None, cost=judgment.cost)
+            progress.advance(failed=not judgment.scored, cost=judgment.cost)
 
     progress.start(len(calls), prep.run.name)
     try:
@@ -489,7 +522,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
             continue
         top = [tuple(t) for t in judgment.top_logprobs] or None
         apply_parse(judgment, parser, top, keep_p_a=top is None)
-        outcome[judgment.verdict or judgment.unscored_reason] += 1
+        outcome[judgment.verdict or ("scored" if judgment.score is not None else judgment.unscored_reason)] += 1
         changed.append(judgment)
     store.save_judgments(changed)
     params = dict(run.params)

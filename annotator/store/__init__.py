@@ -7,10 +7,14 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 from .assignment import AssignmentStore
 from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
 from .factor_values import FactorValueStore
+from .facts import FactStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
 from .models import (
     CHOICES,
+    TARGETS,
+    AtomicFacts,
+    FactLabels,
     FACTOR_ANSWERS,
     ORDERS,
     Factor,
@@ -25,12 +29,12 @@ from .models import (
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
+    "CHOICES", "TARGETS", "AtomicFacts", "FactLabels", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
     "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .models import Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
+from .models import AtomicFacts, Factor, FactLabels, FactorValue, JudgeRun, Judgment, Label, Pair, Task
 
 
 def _loads(value: Any, default: Any) -> Any:
@@ -50,7 +50,7 @@ def task_from_row(row: dict[str, Any]) -> Task:
 
 
 PAIR_COLUMNS = ("task", "pair_id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain",
-                "source", "metadata", "gold", "content_hash")
+                "source", "metadata", "gold", "reference", "content_hash")
 
 
 def pair_to_row(pair: Pair) -> dict[str, Any]:
@@ -122,3 +122,31 @@ def factor_value_to_row(value: FactorValue) -> dict[str, Any]:
 
 def factor_value_from_row(row: dict[str, Any]) -> FactorValue:
     return FactorValue(**{k: row[k] for k in FactorValue.__dataclass_fields__ if k in row})
+
+
+def atomic_facts_to_row(value: AtomicFacts) -> dict[str, Any]:
+    row = asdict(value)
+    row["facts"] = json.dumps(value.facts, ensure_ascii=False)
+    if row["id"] is None:
+        del row["id"]
+    return row
+
+
+def atomic_facts_from_row(row: dict[str, Any]) -> AtomicFacts:
+    fields = {k: row[k] for k in AtomicFacts.__dataclass_fields__ if k in row}
+    fields["facts"] = _loads(row.get("facts"), [])
+    return AtomicFacts(**fields)
+
+
+def fact_labels_to_row(value: FactLabels) -> dict[str, Any]:
+    row = asdict(value)
+    row["labels"] = json.dumps([bool(x) for x in value.labels])
+    if row["id"] is None:
+        del row["id"]
+    return row
+
+
+def fact_labels_from_row(row: dict[str, Any]) -> FactLabels:
+    fields = {k: row[k] for k in FactLabels.__dataclass_fields__ if k in row}
+    fields["labels"] = [bool(x) for x in _loads(row.get("labels"), [])]
+    return FactLabels(**fields)

@@ -21,7 +21,8 @@ from .profile import PROFILE_FACTORS
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 REQUIRED_PARTS = ("factors", "confidence", "rationale")
-PAIR_FIELDS = ("id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source", "gold")
+PAIR_FIELDS = ("id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source", "gold",
+               "reference")
 
 
 @dataclass
