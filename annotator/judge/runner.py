@@ -26,7 +26,9 @@ from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
 from .credentials import Endpoint
-from .templates import factor_definition, guidance_text, load_template, measures_a_factor, needs_reference, render
+from .templates import (
+    factor_definition, guidance_text, load_template, measures_a_factor, needs_reference, needs_source, render, uses,
+)
 
 FINISHED = ("completed", "failed", "expired", "cancelled")
 
@@ -91,6 +93,7 @@ class RunReport:
     scored: int = 0
     unscored: Counter = field(default_factory=Counter)  # reason -> count (this time)
     not_started: int = 0  # left for a later run (budget reached or interrupted)
+    skipped: Counter = field(default_factory=Counter)  # reason -> planned calls left out
     spent: float = 0.0  # USD spent this time (known prices only)
     cost_unknown: bool = False
     stopped: str = ""  # why the run stopped early, if it did
@@ -100,6 +103,7 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["unscored"] = dict(self.unscored)
+        data["skipped"] = dict(self.skipped)
         return data
 
 
@@ -227,13 +231,20 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
                 f"{len(pairs)} pairs have none (e.g. {missing[0]}): map one with [data] reference in task.toml, "
                 "or route only the domains that have references to this judge ([task.routing])"
             )
+    if options.values is None and (uses(template, "facts") or uses(template, "source_facts")):
+        raise RunError(f"judge {judge.name} labels atomic facts: run it through "
+                       "`annotator factors extract --extractor profile`, which gives it the facts")
     planned = []
+    skipped: Counter = Counter()
+    source_needed = needs_source(template) or "source" in judge.targets
     for pair in pairs:
+        if source_needed and not pair.source.strip():
+            skipped["no source document"] += len(judge.targets)
+            continue
         for target in judge.targets:
-            if target == "source" and not pair.source.strip():
-                continue
             extra = options.values(pair, target) if options.values else None
             if options.values and extra is None:
+                skipped["nothing to ask about (e.g. no atomic facts)"] += 1
                 continue
             for order in orders:
                 messages = render(template, task, pair, order, guide, factor, target=target, extra=extra)
@@ -242,7 +253,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
                     planned.append(Call(pair, order, sample, messages, key, target))
 
     run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
-    report = RunReport(run=run_name, run_id=run.id, planned=len(planned))
+    report = RunReport(run=run_name, run_id=run.id, planned=len(planned), skipped=skipped)
     slots = store.judgment_slots(run.id) if run_exists else {}
     todo = []
     for call in planned:

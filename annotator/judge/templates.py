@@ -104,6 +104,13 @@ def needs_reference(template: Template) -> bool:
     return uses(template, "reference") and not guarded
 
 
+def needs_source(template: Template) -> bool:
+    """A template that shows ``{source}`` without an ``{#if source}`` guard: pairs without a
+    source document are left out of its runs (and counted as skipped)."""
+    guarded = "{#if source}" in template.system or "{#if source}" in template.user
+    return uses(template, "source") and not guarded
+
+
 _TARGET_TEXT = {"A": "response_a", "B": "response_b", "source": "source"}
 
 
