@@ -174,5 +174,167 @@ NOT_MEASURED = {
 }
 
 
+
+
+# -- annotator stats factors -------------------------------------------------------------------
+DASH = "—"
+
+
+def _show(title: str, table: Table) -> None:
+    """A table under its own heading line (a title inside a narrow table wraps into a column)."""
+    console.print(plain_text(title, style="bold"), soft_wrap=True)
+    console.print(table)
+
+
+def _score(entry: dict | None) -> str:
+    if not entry or entry.get("score") is None:
+        return DASH
+    return f"{entry['score']:+.2f}"
+
+
+def _estimate(est: dict, pct: bool = False) -> str:
+    if est.get("estimate") is None:
+        return f"undefined: {est.get('reason') or ''}"
+    f = (lambda v: f"{100 * v:.1f} %") if pct else (lambda v: f"{v:.3f}")
+    ci = f" [{f(est['ci_low'])}, {f(est['ci_high'])}]" if est.get("ci_low") is not None else ""
+    return f(est["estimate"]) + ci
+
+
+def _agent_headers(agents: list[str]) -> tuple[list[str], str]:
+    """Agents as column headers; long names become J1, J2 ... with a legend when they would
+    not fit side by side."""
+    width = 22 + sum(max(len(a), 6) + 3 for a in agents)
+    if width <= console.width:
+        return [sanitize_line(a) for a in agents], ""
+    headers = [sanitize_line(agents[0])] + [f"J{i}" for i in range(1, len(agents))]
+    return headers, "; ".join(f"J{i} = {sanitize_line(a)}" for i, a in enumerate(agents[1:], 1))
+
+
+def _scores_table(report: dict, setting: str) -> Table:
+    names = report["factors"]
+    block = report["scores"]["extractors"][setting]
+    checklist = report["scores"]["checklist"][setting].get("humans", {})
+    agents = list(block)
+    headers, legend = _agent_headers(agents)
+    title = ("Factor scores, evaluation setting (tau_14: C - D over C + D + preference ties; pairs with M_k "
+             "'equal' dropped)" if setting == "evaluation" else
+             "Factor scores, generation setting (tau_14: C - D over C + D + pairs with M_k 'equal'; "
+             "tied preferences left out, counted in 'ties left')")
+    table = Table("factor", "M_k from", *headers, "humans (checklist)", title=title, title_justify="left",
+                  caption=legend or None, caption_justify="left")
+    if setting == "generation":
+        table.add_column("ties left")
+    table.columns[0].no_wrap = True
+    extractors = report["manifestation_source"]["extractors"]
+    for key, name in names.items():
+        row = [plain_text(name), plain_text(extractors.get(key, DASH)),
+               *[_score(block[a].get(key)) for a in agents], _score(checklist.get(key))]
+        if setting == "generation":
+            row.append(", ".join(f"{sanitize_line(a)[:12]} {block[a][key]['tied_preference_left_out']}"
+                                 for a in agents if block[a].get(key, {}).get("tied_preference_left_out")) or "0")
+        table.add_row(*row)
+    return table
+
+
+def _rankings_table(report: dict, setting: str) -> Table | None:
+    ranks = report["rankings"]["extractors"][setting]
+    agents = [a for a, r in ranks.items() if r]
+    if not agents:
+        return None
+    names = report["factors"]
+    headers, legend = _agent_headers(agents)
+    table = Table("rank", *headers, title=f"Factors each agent rewards most ({setting} setting, extractors' M_k)",
+                  title_justify="left", caption=legend or None, caption_justify="left")
+    depth = max(len(ranks[a]) for a in agents)
+    for i in range(depth):
+        cells = []
+        for a in agents:
+            entry = ranks[a][i] if i < len(ranks[a]) else None
+            cells.append(plain_text(f"{entry['rank']}. {names.get(entry['factor'], entry['factor'])} ({entry['score']:+.2f})")
+                         if entry else DASH)
+        table.add_row(str(i + 1), *cells)
+    return table
+
+
+def _correlation_table(report: dict) -> Table | None:
+    corr = report["correlation"]
+    keys = corr["factors"]
+    if len(keys) < 2:
+        return None
+    names = report["factors"]
+    table = Table("factor", *[f"F{i}" for i in range(1, len(keys) + 1)], caption="; ".join(f"F{i} = {sanitize_line(names.get(k, k))}" for i, k in enumerate(keys, 1)),
+                  caption_justify="left")
+    for i, key in enumerate(keys):
+        table.add_row(plain_text(f"F{i + 1} {names.get(key, key)}"),
+                      *[DASH if v is None else f"{v:+.2f}" for v in corr["matrix"][i]])
+    return table
+
+
+@click.command("factors")
+@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@click.option("--extractor", default=None, help="Take M_k from this extractor (e.g. rule, profile:gpt-4o-mini) "
+              "instead of the default precedence (rule, then profile:*, then llm:*).")
+@click.option("--setting", type=click.Choice(["both", "evaluation", "generation"]), default="both", show_default=True,
+              help="Which of PROFILE's tau_14 settings to print (the JSON holds both).")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level of the intervals.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
+@pass_cli
+def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
+                  as_json: bool) -> None:
+    """PROFILE factors: each extractor checked against the annotators' checklist (agreement,
+    kappa), factor scores of humans and judges in the evaluation and generation settings,
+    the factors each agent rewards most, and the factor correlation matrix."""
+    from annotator.analysis.factor_report import task_factor_report
+
+    store = cli.open_store(create=False)
+    name = pick_task(store, task_name)
+    report = task_factor_report(store, name, extractor=extractor, confidence=confidence)
+    if as_json:
+        print_json(report)
+        return
+    console.print(plain_text(f"PROFILE factors — task {name}"), style="bold")
+    for note in report["notes"]:
+        console.print(plain_text(f"note: {note}"))
+    if not report["factors"]:
+        console.print("The task has no factor checklist ([task] factors in task.toml).")
+        return
+    validation = report["validation"]
+    if validation:
+        table = Table("factor", "extractor", "pairs", "agrees with annotators", "Cohen's kappa")
+        for v in validation:
+            kappa = _estimate(v["kappa"]) + (f" ({v['note']})" if v.get("note") else "")
+            table.add_row(plain_text(report["factors"].get(v["factor"], v["factor"])), plain_text(v["extractor"]),
+                          f"{v['n']:,} of {v['pairs_with_majority']:,}", plain_text(_estimate(v["agreement"], pct=True)),
+                          plain_text(kappa))
+        _show("Extractors against the annotators' majority answer (A more / equal / B more; pairs: with both "
+              "answers, of those with an annotators' majority)", table)
+    else:
+        console.print("No extractor to check yet: the annotators answered no factor that an extractor measured "
+                      "(`annotator factors extract`).")
+    for which in ("evaluation", "generation"):
+        if setting in (which, "both"):
+            table = _scores_table(report, which)
+            title, table.title = str(table.title), None
+            _show(title, table)
+            ranking = _rankings_table(report, which)
+            if ranking is not None:
+                title, ranking.title = str(ranking.title), None
+                _show(title, ranking)
+            align = report["alignment"][which]
+            if align:
+                t = Table("agent", "tau_b", "Spearman", "Pearson", "factors")
+                for agent, a in align.items():
+                    fmt = lambda v: DASH if v is None else f"{v:.3f}"  # noqa: E731
+                    t.add_row(plain_text(agent), fmt(a["kendall_tau_b"]), fmt(a["spearman"]), fmt(a["pearson"]),
+                              str(a["factors"]) + (f" ({a['undefined_reason']})" if a.get("undefined_reason") else ""))
+                _show(f"Factor-level alignment with the humans ({which} setting)", t)
+    corr = _correlation_table(report)
+    if corr is not None:
+        _show("Factor correlation matrix (Kendall tau_b between the factors' M_k, extractors' source, over the "
+              "pairs where both are known)", corr)
+
+
 def register(group: click.Group) -> None:
     group.add_command(factors)
+    group.commands["stats"].add_command(stats_factors)
