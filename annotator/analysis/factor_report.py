@@ -45,6 +45,7 @@ from .aggregate import factor_majorities
 from .estimate import Estimate
 from .factor_alignment import alignment, as_sign, factor_score
 from .judge_human import HUMANS, human_majority
+from .jury import with_composites
 from .proportion import proportion
 from .report import to_json
 from .verdicts import judge_verdicts
@@ -307,7 +308,7 @@ def task_factor_report(store, task: str, *, extractor: str | None = None, confid
     fv = pd.DataFrame([(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
                       columns=["pair", "factor", "extractor", "manifestation"])
     return factor_report(
-        store.labels_frame(task), store.judgments_frame(task), fv, scores=store.scores_frame(task), task=task,
+        store.labels_frame(task), with_composites(store, task), fv, scores=store.scores_frame(task), task=task,
         factors=[(f.key, f.name) for f in found.factors], categories=found.choices, extractor=extractor,
         confidence=confidence,
     )

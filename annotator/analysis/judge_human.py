@@ -250,7 +250,9 @@ def task_judge_human_report(store, task: str) -> dict[str, Any]:
         [(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
         columns=["pair", "factor", "extractor", "manifestation"],
     )
+    from .jury import with_composites
+
     return judge_human_report(
-        store.labels_frame(task), store.judgments_frame(task), store.pairs_frame(task), fv,
+        store.labels_frame(task), with_composites(store, task), store.pairs_frame(task), fv,
         task=task, factors=[(f.key, f.name) for f in found.factors], categories=found.choices,
     )

@@ -273,6 +273,11 @@ def load_task_file(path: str | Path) -> TaskSpec:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
     known = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
              "required", "show_model_names", "attention_rate", "seed"}
+    routing = t.get("routing", {})
+    if not isinstance(routing, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                for k, v in routing.items()):
+        raise TaskFileError(f"{where} [task.routing]", 'a table of domain = "judge name or judge file" '
+                            '("*" for every other domain)', describe(routing))
     task = Task(
         name=name,
         title=title,

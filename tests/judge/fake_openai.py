@@ -30,7 +30,12 @@ whatever the behaviour, so every extracted value is known in advance:
   yes / no         no when the response holds EVADE (receptiveness), OFFINTENT (intent),
                    INFORMAL (formality); yes otherwise
   ratings 1-5      2 when the text holds CLUMSY (fluency) or RAMBLE (coherence), else 5
-Behaviour ``miscount`` drops the last fact label (a count that does not match). Run as a script to serve in its own process:
+Behaviour ``miscount`` drops the last fact label (a count that does not match).
+
+Pointwise ratings ("Rating: [[N]]" prompts: mt-bench-single, wa-*): the judged text's
+``SCORE=N`` marker, else 8 for a text with GOOD, 3 with BAD, 5 otherwise; behaviour
+``outofrange`` answers 11. Behaviour ``reference``: the response that contains the pair's
+reference answer wins (reference-guided judges). Run as a script to serve in its own process:
 ``python tests/judge/fake_openai.py`` prints the base URL and serves until stdin closes.
 """
 
@@ -64,6 +69,13 @@ def _winner(behaviour: str, text: str) -> str:
         return "first"
     if behaviour == "second":
         return "second"
+    if behaviour == "reference":
+        reference = _between(text, "[The Start of Reference Answer]", "[The End of Reference Answer]")
+        first = _between(text, "[The Start of Assistant A's Answer]", "[The End of Assistant A's Answer]")
+        second = _between(text, "[The Start of Assistant B's Answer]", "[The End of Assistant B's Answer]")
+        if reference and (reference in first) != (reference in second):
+            return "first" if reference in first else "second"
+        return "tie"
     good, bad = text.find("GOOD"), text.find("BAD")
     if good < 0 or bad < 0:
         return "tie"
@@ -107,6 +119,14 @@ def profile_answer(behaviour: str, text: str) -> str | None:
         if phrase in text and "Answer: yes" in text:
             output = _between(text, "[Response]", "[End of Response]") or _between(text, "[Text]", "[End of Text]")
             return f"Checked.\nAnswer: {'no' if marker in output else 'yes'}"
+    if "[[N]]" in text or '"[[rating]]"' in text:
+        judged = (_between(text, "[The Start of Assistant's Answer]", "[The End of Assistant's Answer]")
+                  or _between(text, "[Response]", "[End of Response]")
+                  or _between(text, "[Instruction]", "[End of Instruction]"))
+        marker = re.search(r"SCORE=(\d+)", judged)
+        score = 11 if behaviour == "outofrange" else int(marker.group(1)) if marker else \
+            8 if "GOOD" in judged else 3 if "BAD" in judged else 5
+        return f"Assessed.\nRating: [[{score}]]"
     if "Rate the fluency" in text or "Rate the coherence" in text:
         marker = "CLUMSY" if "Rate the fluency" in text else "RAMBLE"
         return f"Rated.\nRating: {2 if marker in _between(text, '[Text]', '[End of Text]') else 5}"
