@@ -68,7 +68,9 @@ def jury_judgments(judgments: pd.DataFrame, members: Sequence[str], rule: str, n
     soft = rows[rows["p_a"].notna()].groupby(["run_name", "pair", "order"])["p_a"].mean()
     per_order = judge_verdicts(rows)
     out = []
-    for order, column in (("AB", "verdict_ab"), ("BA", "verdict_ba")):
+    for order, column in (("AB", "verdict_ab"), ("BA", "verdict_ba"), ("unknown", "verdict_unknown")):
+        if column not in per_order:
+            continue
         judged = rows[rows["order"] == order]["pair"].unique()
         votes = per_order[per_order[column].notna()].groupby("pair")
         voted = {pair: group for pair, group in votes}

@@ -16,6 +16,7 @@ from .models import (
     AtomicFacts,
     FactLabels,
     FACTOR_ANSWERS,
+    JUDGMENT_ORDERS,
     ORDERS,
     Factor,
     FactorValue,
@@ -34,7 +35,8 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, A
 
 
 __all__ = [
-    "CHOICES", "TARGETS", "AtomicFacts", "FactLabels", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
+    "CHOICES", "TARGETS", "AtomicFacts", "FactLabels", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor",
+    "FactorValue", "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task",
+    "TaskClash", "connect",
     "resolve_db_path", "utc_now",
 ]
