@@ -48,7 +48,7 @@ from .judge_human import HUMANS, human_majority
 from .jury import with_composites
 from .proportion import proportion
 from .report import to_json
-from .verdicts import judge_verdicts
+from .verdicts import DEFAULT_ORDER_RULE, judge_verdicts
 
 SETTINGS = ("evaluation", "generation")
 SOURCES = ("extractors", "checklist")
@@ -226,8 +226,10 @@ def factor_report(
     categories: Sequence[str] = ("A", "B", "tie"),
     extractor: str | None = None,
     confidence: float = 0.95,
+    order_rule: str = DEFAULT_ORDER_RULE,
 ) -> dict[str, Any]:
-    """The factor report (JSON-ready); see the module docstring.
+    """The factor report (JSON-ready); see the module docstring. A judge's verdict per pair
+    follows ``order_rule`` (``verdicts``); pairs without one enter no factor score.
 
     ``factor_values``: one row per (pair, factor, extractor) with a ``manifestation``;
     ``scores``: ``Store.scores_frame`` (pointwise runs); ``extractor`` forces the M_k
@@ -239,7 +241,7 @@ def factor_report(
     notes = []
     humans = human_majority(labels, categories)
     agents: dict[str, pd.Series] = {HUMANS: humans}
-    for name, rows in judge_verdicts(judgments).groupby("run_name", sort=True):
+    for name, rows in judge_verdicts(judgments, order_rule).groupby("run_name", sort=True):
         agents[str(name)] = rows.set_index("pair")["verdict"]
     pointwise = pointwise_preferences(scores)
     for name, prefs in pointwise.items():
@@ -276,10 +278,11 @@ def factor_report(
         }
     return to_json({
         "task": task,
+        "order_rule": order_rule,
         "notes": notes,
         "factors": {k: names.get(k, k) for k in keys},
         "agents": [{"agent": a, "kind": "humans" if a == HUMANS else "pointwise" if a in pointwise else "judge",
-                    "pairs": int(len(p))} for a, p in agents.items()],
+                    "pairs_with_verdict": int(p.notna().sum())} for a, p in agents.items()],
         "manifestation_source": {
             "default": "extractors",
             "extractors": chosen,
@@ -299,7 +302,8 @@ def _num(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def task_factor_report(store, task: str, *, extractor: str | None = None, confidence: float = 0.95) -> dict[str, Any]:
+def task_factor_report(store, task: str, *, extractor: str | None = None, confidence: float = 0.95,
+                       order_rule: str = DEFAULT_ORDER_RULE) -> dict[str, Any]:
     """Load a task's labels, judgments, pointwise scores and factor values; build the report."""
     found = store.get_task(task)
     if found is None:
@@ -310,5 +314,5 @@ def task_factor_report(store, task: str, *, extractor: str | None = None, confid
     return factor_report(
         store.labels_frame(task), with_composites(store, task), fv, scores=store.scores_frame(task), task=task,
         factors=[(f.key, f.name) for f in found.factors], categories=found.choices, extractor=extractor,
-        confidence=confidence,
+        confidence=confidence, order_rule=order_rule,
     )

@@ -9,6 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES
 from annotator.factors.extract import extract_rule_factors
 from annotator.factors.profile_llm import LLM_FACTORS
 from annotator.factors.rules import RULE_FACTORS
@@ -278,10 +279,12 @@ def _correlation_table(report: dict) -> Table | None:
               help="Which of PROFILE's tau_14 settings to print (the JSON holds both).")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the intervals.")
+@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
+              help="How a judge's verdicts in the two presented orders make its verdict on a pair.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
 @pass_cli
 def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
-                  as_json: bool) -> None:
+                  order_rule: str, as_json: bool) -> None:
     """PROFILE factors: each extractor checked against the annotators' checklist (agreement,
     kappa), factor scores of humans and judges in the evaluation and generation settings,
     the factors each agent rewards most, and the factor correlation matrix."""
@@ -289,11 +292,13 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
 
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
-    report = task_factor_report(store, name, extractor=extractor, confidence=confidence)
+    report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule)
     if as_json:
         print_json(report)
         return
     console.print(plain_text(f"PROFILE factors — task {name}"), style="bold")
+    console.print(plain_text(f"judges' verdicts: order rule {order_rule} ({ORDER_RULE_TEXT[order_rule]})"), style="dim",
+                  soft_wrap=True)
     for note in report["notes"]:
         console.print(plain_text(f"note: {note}"))
     if not report["factors"]:

@@ -37,11 +37,13 @@ def test_majority_jury_votes_order_by_order():
                    (ids[2], "AB"): "B", (ids[2], "BA"): "B"}
     assert frame.loc[frame["verdict"].isna(), "unscored_reason"].tolist() == ["no member verdict"]
     assert set(frame["run_name"]) == {"jury:majority(a,b,c)"} == {jury_name("majority", ["a", "b", "c"])}
-    # as one agent: pair 1 changes its verdict with the order (a tie, inconsistent), pair 3 is B
+    # as one agent: pair 1 changes its verdict with the order (inconsistent: no verdict under the
+    # default order rule, a tie under MT-Bench's), pair 2 is scored in one of its two orders, pair 3 is B
     verdicts = judge_verdicts(frame).set_index("pair")
-    assert verdicts.loc[ids[0], "verdict"] == "tie" and verdicts.loc[ids[0], "consistent"] == False  # noqa: E712
-    assert verdicts.loc[ids[1], "verdict"] == "tie" and verdicts.loc[ids[1], "consistent"] is None
-    assert verdicts.loc[ids[2], "verdict"] == "B"
+    assert verdicts.loc[ids[0], "status"] == "inconsistent" and pd.isna(verdicts.loc[ids[0], "verdict"])
+    assert judge_verdicts(frame, "mt-bench").set_index("pair").loc[ids[0], "verdict"] == "tie"
+    assert verdicts.loc[ids[1], "status"] == "partial"
+    assert verdicts.loc[ids[2], "verdict"] == "B" and verdicts.loc[ids[2], "status"] == "consistent"
 
 
 def test_mean_p_jury_uses_soft_verdicts_and_hard_ones_as_1_0_half():
