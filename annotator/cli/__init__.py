@@ -26,7 +26,7 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-from . import admin, annotate, export, factors, judge, jury, scores, stats, tasks  # noqa: E402  (each area registers its commands)
+from . import admin, annotate, experiment, export, factors, judge, jury, scores, stats, tasks  # noqa: E402  (each area registers its commands)
 
-for _area in (annotate, tasks, judge, jury, stats, scores, factors, export, admin):
+for _area in (annotate, tasks, judge, jury, stats, scores, factors, experiment, export, admin):
     _area.register(main)

@@ -135,6 +135,15 @@ def default_run_name(judge: JudgeConfig, options: RunOptions) -> str:
     return name
 
 
+def prompt_version(template_version: str, added: str) -> str:
+    """The version of the prompt a new run records: the template's, plus a digest of any
+    guidance or few-shot text added to it (so that reports can tell prompt versions of one
+    judge apart)."""
+    if not added:
+        return template_version
+    return f"{template_version}+added:{hashlib.sha256(added.encode('utf-8')).hexdigest()[:12]}"
+
+
 def _fingerprint(run: JudgeRun) -> dict[str, Any]:
     return run.params.get("fingerprint", {})
 
@@ -203,7 +212,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
             )
     else:
         run = JudgeRun(task=task.name, name=run_name, kind=kind, model=model, endpoint=endpoint_url,
-                       template=judge.template, template_version=template_version)
+                       template=judge.template, template_version=prompt_version(template_version, guide))
     run.params = {
         **run.params,
         "judge": judge.as_params(),

@@ -32,6 +32,9 @@ whatever the behaviour, so every extracted value is known in advance:
   ratings 1-5      2 when the text holds CLUMSY (fluency) or RAMBLE (coherence), else 5
 Behaviour ``miscount`` drops the last fact label (a count that does not match).
 
+Behaviour ``length`` (the experiment tests): the longer response wins, unless the prompt's
+guidance asks for less Length or few-shot examples mostly chose the shorter response.
+
 Pointwise ratings ("Rating: [[N]]" prompts: mt-bench-single, wa-*): the judged text's
 ``SCORE=N`` marker, else 8 for a text with GOOD, 3 with BAD, 5 otherwise; behaviour
 ``outofrange`` answers 11. Behaviour ``reference``: the response that contains the pair's
@@ -63,12 +66,46 @@ def _options(model: str) -> tuple[str, dict[str, float]]:
     return behaviour, options
 
 
+_CUT = re.compile(r"\n\[\.\.\. ([\d,]+) more characters not shown \.\.\.\]$")
+
+
+def _full_length(text: str) -> int:
+    """The length of a response, counting what a few-shot example cut off."""
+    cut = _CUT.search(text)
+    return cut.start() + int(cut.group(1).replace(",", "")) if cut else len(text)
+
+
+def _length_winner(text: str) -> str:
+    """Behaviour ``length``: the longer response wins, unless the prompt's guidance says to
+    prefer less Length, or unless few-shot examples are shown, whose verdicts it follows:
+    the shorter response wins when most examples chose the shorter one."""
+    first = _between(text, "[The Start of Assistant A's Answer]", "[The End of Assistant A's Answer]")
+    second = _between(text, "[The Start of Assistant B's Answer]", "[The End of Assistant B's Answer]")
+    prefer_short = bool(re.search(r"- Length:[^\n]*Guidance: prefer the response that shows less", text))
+    examples = re.findall(r"\[Example \d+\](.*?)\[End of Example \d+\]", text, re.S)
+    if examples:
+        votes = []
+        for example in examples:
+            a = _full_length(_between(example, "[The Start of Response A]", "[The End of Response A]"))
+            b = _full_length(_between(example, "[The Start of Response B]", "[The End of Response B]"))
+            verdict = example.strip().splitlines()[-1].strip()
+            if verdict in ("[[A]]", "[[B]]") and a != b:
+                chose_a = verdict == "[[A]]"
+                votes.append(chose_a == (a < b))
+        prefer_short = sum(votes) * 2 > len(votes)
+    if len(first) == len(second):
+        return "tie"
+    return "first" if (len(first) < len(second)) == prefer_short else "second"
+
+
 def _winner(behaviour: str, text: str) -> str:
     """'first', 'second' or 'tie' (in the presented order)."""
     if behaviour == "first":
         return "first"
     if behaviour == "second":
         return "second"
+    if behaviour == "length":
+        return _length_winner(text)
     if behaviour == "reference":
         reference = _between(text, "[The Start of Reference Answer]", "[The End of Reference Answer]")
         first = _between(text, "[The Start of Assistant A's Answer]", "[The End of Assistant A's Answer]")
