@@ -44,7 +44,7 @@ from . import agreement
 from .aggregate import factor_majorities
 from .estimate import Estimate
 from .factor_alignment import alignment, as_sign, factor_score
-from .judge_human import HUMANS, human_majority
+from .agents import HUMANS, human_majority
 from .jury import with_composites
 from .proportion import proportion
 from .report import to_json

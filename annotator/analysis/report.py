@@ -35,7 +35,7 @@ from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .annotators import annotator_quality
 from .bootstrap import Resampler
 from .estimate import Estimate, json_number
-from .pairs import ADJUDICATION_THRESHOLD, majority_codes, most_disputed, pair_votes
+from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
 from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, consistency, judge_codes, judge_scale, judge_verdicts
 
@@ -157,6 +157,24 @@ def agreement_block(
 # -- judges ----------------------------------------------------------------------------------
 
 
+def judge_agreement_contributions(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...]) -> np.ndarray:
+    """Per unit ``[matching votes, votes, matching non-tie votes, non-tie votes]`` of one
+    judge against every human vote (MT-Bench conventions; a judge's tie or human tie
+    votes are left out of the non-tie columns; "no verdict" matches nothing)."""
+    k = counts.shape[1]
+    m = counts.sum(axis=1)
+    tie = scale.index("tie") if "tie" in scale else -2
+    human_tie = tie if 0 <= tie < k else None
+    present = (judge != MISSING) & (m > 0)
+    in_scale = present & (judge < k)
+    own = np.where(in_scale, counts[np.arange(len(judge)), np.clip(judge, 0, k - 1)], 0)
+    tie_votes = counts[:, human_tie] if human_tie is not None else np.zeros(len(m))
+    non_tie = present & (judge != tie)
+    return np.column_stack([
+        own, np.where(present, m, 0), np.where(non_tie, own, 0), np.where(non_tie, m - tie_votes, 0),
+    ]).astype(float)
+
+
 def judge_section(
     verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
     resampler: Resampler,
@@ -170,22 +188,14 @@ def judge_section(
     counts = ratings.counts()
     cats = ratings.categories
     k = len(cats)
-    tie = scale.index("tie") if "tie" in scale else None
     human_tie = cats.index("tie") if "tie" in cats else None
     majority, strict = majority_codes(counts, human_tie)
     m = counts.sum(axis=1)
-    tie_votes = counts[:, human_tie] if human_tie is not None else np.zeros(len(m))
     out = []
     for run_name, judge in codes.items():
         rows = verdicts[verdicts["run_name"] == run_name]
         present = (judge != MISSING) & (m > 0)
-        in_scale = present & (judge < k)
-        own = np.where(in_scale, counts[np.arange(len(judge)), np.clip(judge, 0, k - 1)], 0)
-        total = np.where(present, m, 0)
-        non_tie = present & (judge != (tie if tie is not None else -2))
-        contributions = np.column_stack([
-            own, total, np.where(non_tie, own, 0), np.where(non_tie, m - tie_votes, 0),
-        ]).astype(float)
+        contributions = judge_agreement_contributions(counts, judge, scale)
         sums = contributions.sum(axis=0)
         with_ties, without = agreement.percent_from_sums(sums)
         percent = {
@@ -385,6 +395,7 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {
         "majority_vote": {
             "labels": {str(c): int((majority == c).sum()) for c in ratings.categories},
+            "split": int((majority == SPLIT).sum()),
             "undefined": int(majority.isna().sum()),
         }
     }

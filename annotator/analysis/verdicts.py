@@ -46,21 +46,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .defaults import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES  # noqa: F401  (re-exported)
 from .estimate import Estimate
 from .proportion import binomial_p_value, proportion
 
-ORDER_RULES = ("both", "judgebench", "first", "mean", "mt-bench")
-DEFAULT_ORDER_RULE = "both"
-ORDER_RULE_TEXT = {
-    "both": "a verdict counts when both presented orders agree; a pair whose verdict changes with "
-            "the order is an inconsistency (no verdict, counted, never dropped)",
-    "judgebench": "JudgeBench's rule: +1 per order for A, -1 for B, 0 for a tie or no verdict; the sign "
-                  "of the sum is the verdict (one decisive order plus a tie is decisive)",
-    "first": "the verdict in the first presented order (A shown first) only",
-    "mean": "the mean of P(A) over the presented orders (a hard verdict read as 1 / 0.5 / 0): "
-            "above 0.5 is A, below B, 0.5 a tie",
-    "mt-bench": "MT-Bench's rule: a verdict that changes with the presented order counts as a tie",
-}
 STATUSES = ("consistent", "inconsistent", "partial", "single", "unscored")
 COLUMNS = ["run_name", "pair", "verdict", "p_a", "status", "verdict_ab", "verdict_ba", "verdict_unknown",
            "consistent"]

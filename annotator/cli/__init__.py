@@ -26,7 +26,9 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-from . import admin, annotate, experiment, export, factors, judge, jury, scores, stats, tasks  # noqa: E402  (each area registers its commands)
+from . import (  # noqa: E402,F401  (each area registers its commands)
+    admin, annotate, experiment, export, factors, judge, judges_report, jury, scores, stats, tasks,
+)
 
 for _area in (annotate, tasks, judge, jury, stats, scores, factors, experiment, export, admin):
     _area.register(main)

@@ -37,7 +37,7 @@ from annotator.analysis.aggregate import factor_majorities
 from annotator.analysis.experiment import arm_result, mcnemar_p, misaligned_factors, random_factors, split_pairs
 from annotator.analysis.factor_alignment import alignment
 from annotator.analysis.factor_report import agent_scores, chosen_extractors, extracted_manifestations
-from annotator.analysis.judge_human import human_majority
+from annotator.analysis.agents import human_majority
 from annotator.analysis.report import to_json
 from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, consistency, judge_verdicts
 
