@@ -96,7 +96,7 @@ def test_jury_command_and_reports(tmp_path):
     report = json.loads(run("stats", "judges", "--json").stdout)
     jury = next(a for a in report["agents"] if a["agent"] == "jury:majority(a,b,c)")
     # votes per pair: (A, A, B) -> A, (A, B, A) -> A, (B, B, B) -> B, (A, B, B) -> B = the human labels
-    assert jury["verdicts"] == {"A": 2, "B": 2, "tie": 0}
+    assert jury["verdicts"] == {"A": 2, "B": 2, "tie": 0, "no verdict": 0}
     assert jury["agreement_with_humans"]["with_ties"]["estimate"] == pytest.approx(1.0)
     agreement = json.loads(run("stats", "agreement", "--json", "--bootstrap", "0").stdout)
     assert "jury:majority(a,b,c)" in {j["run"] for j in agreement["judges"]}

@@ -169,7 +169,7 @@ def test_routed_judges_and_the_routed_agent(tmp_path, server):
     agent = next(a for a in report["agents"] if a["agent"] == "routed")
     # behaviour "reference": the response containing the reference wins (B on m1, A on m2, in both
     # orders); the instruction pair has no reference in its prompt: a tie
-    assert agent["pairs"] == 3 and agent["verdicts"] == {"A": 1, "B": 1, "tie": 1}
+    assert agent["pairs"] == 3 and agent["verdicts"] == {"A": 1, "B": 1, "tie": 1, "no verdict": 0}
 
 
 def test_routing_table_is_checked(tmp_path):
