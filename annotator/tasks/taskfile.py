@@ -21,6 +21,8 @@ from .profile import PROFILE_FACTORS
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 REQUIRED_PARTS = ("factors", "confidence", "rationale")
+# [task] priority: the order in which unlabelled pairs are served (``annotator tasks prioritise``)
+PRIORITIES = ("none", "judge-uncertain", "stratified")
 PAIR_FIELDS = ("id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source", "gold",
                "reference")
 
@@ -273,6 +275,12 @@ def load_task_file(path: str | Path) -> TaskSpec:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
     known = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
              "required", "show_model_names", "attention_rate", "seed"}
+    priority = _typed(t, "priority", "text", tw, "none")
+    if priority not in PRIORITIES:
+        raise TaskFileError(f"{tw} priority", f"one of {', '.join(map(repr, PRIORITIES))}", repr(priority))
+    share = float(_typed(t, "uniform_share", "number", tw, 0.2))
+    if not 0 <= share <= 1:
+        raise TaskFileError(f"{tw} uniform_share", "a share between 0 and 1", repr(share))
     routing = t.get("routing", {})
     if not isinstance(routing, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
                                                 for k, v in routing.items()):

@@ -1,0 +1,119 @@
+"""``annotator tasks prioritise``: which pairs people should label next
+(``annotator.analysis.priority``)."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from annotator.analysis.priority import COMPONENTS, priority_scores, stratified_scores
+from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, ORDER_RULES, judge_verdicts
+from annotator.tasks.taskfile import PRIORITIES
+from annotator.text.sanitize import plain_text
+
+from .context import CliContext, console, fail, pass_cli, pick_task, print_json
+
+DASH = "—"
+
+
+def _cell(value) -> str:
+    return DASH if value is None or value != value else f"{value:.2f}"
+
+
+@click.command("prioritise")
+@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@click.option("--by", "rule", type=click.Choice(PRIORITIES), default=None,
+              help="judge-uncertain: pairs where judges disagree, flip between orders, give P(A) near 0.5, or "
+                   "where the first human votes split come first; stratified: the judge's verdicts walked "
+                   "proportionally; none: back to the plain seeded order (default: [task] priority).")
+@click.option("--stratify", is_flag=True, help="Same as --by stratified.")
+@click.option("--judge", "runs", multiple=True, help="Judge run(s) whose verdicts count (repeatable; default: every "
+              "judge run; --stratify needs exactly one).")
+@click.option("--uniform-share", type=click.FloatRange(0, 1), default=None,
+              help="Share of the pairs that ignore the priority and stay uniformly random (default: [task] "
+                   "uniform_share, else 0.2), so estimates from them stay unbiased.")
+@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
+              help="How a judge's verdicts in the two presented orders make its verdict on a pair.")
+@click.option("--seed", type=int, default=None, help="Seed of the stratified walk (default: the task's seed).")
+@click.option("--top", type=click.IntRange(0), default=10, show_default=True, help="How many of the first pairs to list.")
+@click.option("--dry-run", is_flag=True, help="Compute and show the priorities; do not change what annotators are served.")
+@click.option("--json", "as_json", is_flag=True, help="Print the priorities as JSON.")
+@pass_cli
+def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_share, order_rule, seed, top, dry_run,
+                   as_json) -> None:
+    """Order the pairs annotators are served by what a label would tell the most (see
+    docs/prioritise.md); a uniform share stays random, and the statistics weight it."""
+    store = cli.open_store()
+    name = pick_task(store, task_name)
+    task = store.get_task(name)
+    rule = "stratified" if stratify else rule or task.settings.get("priority", "none")
+    share = uniform_share if uniform_share is not None else float(task.settings.get("uniform_share", 0.2))
+    judgments = store.judgments_frame(name)
+    known = sorted(set(judgments["run_name"])) if len(judgments) else []
+    for run in runs:
+        if run not in known:
+            fail(f"no judge run {run!r} with judgments on task {name} (runs: {', '.join(known) or 'none'})")
+    if runs:
+        judgments = judgments[judgments["run_name"].isin(runs)]
+    pair_ids = [int(p) for p in store.pairs_frame(name)["pair"]]
+    if rule == "judge-uncertain":
+        scores = priority_scores(judgments, store.labels_frame(name), pair_ids, task.choices, order_rule)
+        values = scores["score"]
+    elif rule == "stratified":
+        chosen = runs or known
+        if len(chosen) != 1:
+            fail(f"--stratify walks one judge's verdicts: name it with --judge (runs: {', '.join(known) or 'none'})")
+        verdicts = judge_verdicts(judgments[judgments["run_name"] == chosen[0]], order_rule).set_index("pair")["verdict"]
+        values = stratified_scores(verdicts, pair_ids, task.seed if seed is None else seed)
+        scores = values.rename("score").to_frame().assign(stratum=verdicts.reindex(values.index).fillna("no verdict"))
+    else:
+        scores, values = None, None
+    applied, note = False, ""
+    if not dry_run:
+        setter = getattr(store, "set_pair_priorities" if rule != "none" else "clear_pair_priorities", None)
+        if setter is None:
+            note = ("this database's assignment store cannot hold priorities yet (it arrives with the new "
+                    "assignment); nothing was changed")
+        elif rule == "none":
+            setter(name)
+            applied = True
+        else:
+            setter(name, {int(p): float(v) for p, v in values.items()}, uniform_share=share)
+            applied = True
+    first = [] if values is None else [int(p) for p in values.sort_values(ascending=False, kind="stable").index[:top]]
+    index = {row.pair: row.pair_id for row in store.pairs_frame(name).itertuples()}
+    listed = [{"pair_id": index[p], "score": float(values[p]),
+               **({k: (None if scores.loc[p, k] != scores.loc[p, k] else float(scores.loc[p, k])) for k in COMPONENTS}
+                  if rule == "judge-uncertain" else {"stratum": str(scores.loc[p, "stratum"])})} for p in first]
+    result = {"task": name, "by": rule, "uniform_share": share, "order_rule": order_rule, "runs": list(runs or known),
+              "pairs": len(pair_ids), "with_signal": None if values is None else int((values > 0).sum()),
+              "applied": applied, "note": note or None, "first": listed}
+    if rule == "judge-uncertain":
+        result["signals"] = {k: int(scores[k].notna().sum()) for k in COMPONENTS}
+    if as_json:
+        print_json(result)
+        return
+    if rule == "none":
+        console.print(plain_text(f"task {name}: plain seeded order, no priorities" + (" (applied)" if applied else "")))
+    else:
+        what = (f"{result['with_signal']:,} of {len(pair_ids):,} pairs score above 0" if rule == "judge-uncertain"
+                else f"{len(pair_ids):,} pairs in {scores['stratum'].nunique()} strata of the judge's verdict")
+        console.print(plain_text(
+            f"task {name}: priority {rule}, {what}; a uniform share of {share:.0%} stays random"
+            + ("; applied" if applied else "")), soft_wrap=True)
+        if rule == "judge-uncertain":
+            console.print(plain_text("signals: " + ", ".join(f"{k} on {n:,} pairs" for k, n in result["signals"].items())),
+                          soft_wrap=True)
+        if listed:
+            extra = list(COMPONENTS) if rule == "judge-uncertain" else ["stratum"]
+            table = Table("pair", "score", *extra)
+            for row in listed:
+                table.add_row(plain_text(row["pair_id"]), _cell(row["score"]),
+                              *[(_cell(row[k]) if k != "stratum" else plain_text(row[k])) for k in extra])
+            console.print(table)
+    if note:
+        console.print(plain_text(f"note: {note}"), soft_wrap=True)
+
+
+def register(group: click.Group) -> None:
+    group.commands["tasks"].add_command(prioritise_cmd)

@@ -1,0 +1,59 @@
+"""``annotator tasks prioritise`` on a store built by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from click.testing import CliRunner
+
+from annotator.cli import main
+from annotator.store import Store
+from tests.analysis.store_data import add_judge, add_pairs, add_votes, make_task
+
+
+def _db(tmp_path):
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    make_task(store)
+    ids = add_pairs(store, "demo", 4)
+    add_judge(store, "demo", ids, "j1", "AAAB", "AABB")  # pair 3: flips between orders
+    add_judge(store, "demo", ids, "j2", "ABAB", "ABAB")  # pair 2: disagrees with j1
+    add_votes(store, ids, "x", "A...")
+    add_votes(store, ids, "y", "B...")  # pair 1: the two votes split
+    store.close()
+    return path
+
+
+def _invoke(path, *args, code=0):
+    result = CliRunner().invoke(main, ["--db", str(path), *args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result
+
+
+def test_prioritise_judge_uncertain(tmp_path):
+    path = _db(tmp_path)
+    out = json.loads(_invoke(path, "tasks", "prioritise", "--by", "judge-uncertain", "--dry-run", "--json").stdout)
+    first = {row["pair_id"]: row for row in out["first"]}
+    # p0: both judges A in both orders (split 0, flips 0), votes A / B: 1 bit / log2(3) -> mean 0.21
+    # p1: j1 A, j2 B: judges_split 1; no flip: 0 -> score 0.5
+    # p2: j1 flips (no verdict), j2 A: one decided judge, flips 1/2 -> 0.5
+    # p3: both B in both orders: 0
+    assert first["p1"]["judges_split"] == 1.0 and first["p1"]["score"] == 0.5
+    assert first["p2"]["order_flip"] == 0.5 and first["p2"]["judges_split"] is None
+    assert first["p3"]["score"] == 0.0
+    assert first["p0"]["score"] == pytest.approx((0 + 0 + 1 / math.log2(3)) / 3)
+    assert [row["pair_id"] for row in out["first"]] == ["p1", "p2", "p0", "p3"]
+    assert out["applied"] is False and out["uniform_share"] == 0.2
+
+
+def test_prioritise_stratified_needs_one_judge(tmp_path):
+    path = _db(tmp_path)
+    assert "--judge" in _invoke(path, "tasks", "prioritise", "--stratify", "--dry-run", code=1).stderr
+    out = json.loads(_invoke(path, "tasks", "prioritise", "--stratify", "--judge", "j2", "--dry-run", "--json").stdout)
+    # j2: A, B, A, B: the first two of the walk are one A and one B
+    assert sorted(row["stratum"] for row in out["first"][:2]) == ["A", "B"]
+    assert "no judge run 'nope'" in _invoke(path, "tasks", "prioritise", "--judge", "nope", "--by", "judge-uncertain",
+                                            code=1).stderr
