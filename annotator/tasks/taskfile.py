@@ -102,6 +102,12 @@ class DataSpec:
     # "pairs": one row per pair (a repeated id is an error); "votes": one row per vote, the
     # same pair (same id and content) may appear in many rows, each adding its labels/verdicts.
     rows: str = "pairs"
+    # every file `path` names (a list or a glob, annotator.tasks.datafiles); `path` is the first
+    paths: list[Path] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.paths:
+            self.paths = [self.path]
 
 
 @dataclass
@@ -149,6 +155,7 @@ class JudgeLabelsSpec:
     verdict_ba: str | None = None  # column of the verdict with the pair swapped (in the swapped frame)
     p_a: str | None = None  # column with the probability that A (as presented) is better
     raw: str | None = None  # column with the judge's raw output
+    raw_ba: str | None = None  # column with the raw output for `verdict_ba` (default: `raw`)
     model: str = ""
     name_from: str | None = None  # column holding the run name (one run per distinct value)
     order_from: str | None = None  # column holding the presented order ("AB" / "BA") per row
@@ -274,7 +281,11 @@ def load_task_file(path: str | Path) -> TaskSpec:
     if not 0 <= rate <= 1:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
     known = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed"}
+             "required", "show_model_names", "attention_rate", "seed", "baseline"}
+    baseline = _typed(t, "baseline", "text", tw, "")
+    if "baseline" in t and not baseline.strip():
+        raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
+                            "an empty name")
     priority = _typed(t, "priority", "text", tw, "none")
     if priority not in PRIORITIES:
         raise TaskFileError(f"{tw} priority", f"one of {', '.join(map(repr, PRIORITIES))}", repr(priority))
@@ -298,18 +309,19 @@ def load_task_file(path: str | Path) -> TaskSpec:
         attention_rate=rate,
         seed=seed,
         source_dir=str(root.resolve()),
-        settings={k: v for k, v in t.items() if k not in known},
+        settings={**{k: v for k, v in t.items() if k not in known}, **({"baseline": baseline} if baseline else {})},
     )
 
     d = doc.get("data")
     if not isinstance(d, dict) or not d.get("path"):
         raise TaskFileError(where, "a [data] table with a `path`", "none")
+    from .datafiles import common_format, data_paths
     from .formats import format_module, known_formats
-    from .readers import guess_format
 
-    data_path = resolve_path(root, _typed(d, "path", "text", f"{where} [data]", ""))
+    data_files = data_paths(root, d["path"], f"{where} [data] path", lambda raw, _where: resolve_path(root, raw))
+    data_path = data_files[0]
     try:
-        fmt = d.get("format") or guess_format(data_path)
+        fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
         raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found)
     if fmt not in known_formats():
@@ -351,7 +363,7 @@ def load_task_file(path: str | Path) -> TaskSpec:
         metadata = [metadata]
     if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
         raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
-    data = DataSpec(path=data_path, format=fmt, fields=fields, metadata=list(metadata), options=options,
+    data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata), options=options,
                     max_response_chars=max_chars, rows=rows_kind)
 
     labels = _labels(doc.get("labels"), defaults.get("labels"), where)
@@ -365,7 +377,7 @@ def resolve_path(root: Path, raw: Any) -> Path:
 
 
 LABELS_KEYS = {"annotators", "map", "annotator_from", "label", "include", "exclude", "shown_order"}
-JUDGE_KEYS = {"name", "verdict", "map", "path", "format", "id", "order", "verdict_ba", "p_a", "raw",
+JUDGE_KEYS = {"name", "verdict", "map", "path", "format", "id", "order", "verdict_ba", "p_a", "raw", "raw_ba",
               "model", "name_from", "order_from", "include", "exclude", "cost", "latency_s"}
 
 
@@ -430,7 +442,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str) -> list[JudgeL
                 raise TaskFileError(loc, f"a `{key}` key", "none")
         if not j.get("name") and not j.get("name_from"):
             raise TaskFileError(loc, "a `name` (or `name_from`, a column holding the judge's name)", "none")
-        for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "model", "name_from",
+        for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "raw_ba", "model", "name_from",
                     "order_from", "cost", "latency_s"):
             _typed(j, key, "text", loc, "")
         order = j.get("order", "AB")
@@ -444,7 +456,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str) -> list[JudgeL
             name=name, verdict=str(j["verdict"]), map=_map(j["map"], f"{loc} map"),
             path=resolve_path(root, j["path"]) if j.get("path") else None,
             format=j.get("format"), id=str(j.get("id", "id")), order=order,
-            verdict_ba=j.get("verdict_ba"), p_a=j.get("p_a"), raw=j.get("raw"),
+            verdict_ba=j.get("verdict_ba"), p_a=j.get("p_a"), raw=j.get("raw"), raw_ba=j.get("raw_ba"),
             model=str(j.get("model", name)), name_from=j.get("name_from"), order_from=j.get("order_from"),
             include=_globs(j.get("include"), f"{loc} include"), exclude=_globs(j.get("exclude"), f"{loc} exclude"),
             cost=j.get("cost"), latency_s=j.get("latency_s"),
