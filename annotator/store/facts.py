@@ -5,20 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import rows
-from .models import AtomicFacts, FactLabels, utc_now
+from .models import AtomicFacts, FactLabels
 
 
 class FactStore:
     def save_atomic_facts(self, values: Iterable[AtomicFacts]) -> int:
         """Insert or replace facts keyed by (pair, target, extractor), in one transaction."""
-        now = utc_now()
-        records = []
-        for v in values:
-            v.created_at = v.created_at or now
-            records.append(rows.atomic_facts_to_row(v))
-        with self.atomic():
-            self.db.table("atomic_facts").upsert_all(records, pk=("pair", "target", "extractor"))
-        return len(records)
+        return self.upsert_objects("atomic_facts", values, rows.atomic_facts_to_row, ("pair", "target", "extractor"))
 
     def atomic_facts(self, task: str, extractor: str) -> dict[tuple[int, str], AtomicFacts]:
         """``(pair, target) -> AtomicFacts`` of one extractor over a task's pairs."""
@@ -30,14 +23,8 @@ class FactStore:
 
     def save_fact_labels(self, values: Iterable[FactLabels]) -> int:
         """Insert or replace labels keyed by (pair, target, factor, extractor), in one transaction."""
-        now = utc_now()
-        records = []
-        for v in values:
-            v.created_at = v.created_at or now
-            records.append(rows.fact_labels_to_row(v))
-        with self.atomic():
-            self.db.table("fact_labels").upsert_all(records, pk=("pair", "target", "factor", "extractor"))
-        return len(records)
+        return self.upsert_objects("fact_labels", values, rows.fact_labels_to_row,
+                                   ("pair", "target", "factor", "extractor"))
 
     def fact_labels(self, task: str, extractor: str, factor: str | None = None) -> list[FactLabels]:
         sql = ("SELECT l.* FROM fact_labels l JOIN pairs p ON p.id = l.pair "

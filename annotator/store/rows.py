@@ -124,29 +124,35 @@ def factor_value_from_row(row: dict[str, Any]) -> FactorValue:
     return FactorValue(**{k: row[k] for k in FactorValue.__dataclass_fields__ if k in row})
 
 
-def atomic_facts_to_row(value: AtomicFacts) -> dict[str, Any]:
+def _json_fields_to_row(value, **encoded: Any) -> dict[str, Any]:
+    """A dataclass as a row: fields in ``encoded`` replaced by their JSON text, no empty id."""
     row = asdict(value)
-    row["facts"] = json.dumps(value.facts, ensure_ascii=False)
+    row.update({k: json.dumps(v, ensure_ascii=False) for k, v in encoded.items()})
     if row["id"] is None:
         del row["id"]
     return row
+
+
+def _json_fields_from_row(cls, row: dict[str, Any], **defaults: Any):
+    """A dataclass from a row: fields in ``defaults`` decoded from JSON (default when empty)."""
+    fields = {k: row[k] for k in cls.__dataclass_fields__ if k in row}
+    fields.update({k: _loads(row.get(k), d) for k, d in defaults.items()})
+    return cls(**fields)
+
+
+def atomic_facts_to_row(value: AtomicFacts) -> dict[str, Any]:
+    return _json_fields_to_row(value, facts=value.facts)
 
 
 def atomic_facts_from_row(row: dict[str, Any]) -> AtomicFacts:
-    fields = {k: row[k] for k in AtomicFacts.__dataclass_fields__ if k in row}
-    fields["facts"] = _loads(row.get("facts"), [])
-    return AtomicFacts(**fields)
+    return _json_fields_from_row(AtomicFacts, row, facts=[])
 
 
 def fact_labels_to_row(value: FactLabels) -> dict[str, Any]:
-    row = asdict(value)
-    row["labels"] = json.dumps([bool(x) for x in value.labels])
-    if row["id"] is None:
-        del row["id"]
-    return row
+    return _json_fields_to_row(value, labels=[bool(x) for x in value.labels])
 
 
 def fact_labels_from_row(row: dict[str, Any]) -> FactLabels:
-    fields = {k: row[k] for k in FactLabels.__dataclass_fields__ if k in row}
-    fields["labels"] = [bool(x) for x in _loads(row.get("labels"), [])]
-    return FactLabels(**fields)
+    labels = _json_fields_from_row(FactLabels, row, labels=[])
+    labels.labels = [bool(x) for x in labels.labels]
+    return labels
