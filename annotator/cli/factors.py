@@ -263,8 +263,7 @@ def _correlation_table(report: dict) -> Table | None:
     if len(keys) < 2:
         return None
     names = report["factors"]
-    table = Table("factor", *[f"F{i}" for i in range(1, len(keys) + 1)], caption="; ".join(f"F{i} = {sanitize_line(names.get(k, k))}" for i, k in enumerate(keys, 1)),
-                  caption_justify="left")
+    table = Table("factor", *[f"F{i}" for i in range(1, len(keys) + 1)])
     for i, key in enumerate(keys):
         table.add_row(plain_text(f"F{i + 1} {names.get(key, key)}"),
                       *[DASH if v is None else f"{v:+.2f}" for v in corr["matrix"][i]])
@@ -308,7 +307,7 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
     if validation:
         table = Table("factor", "extractor", "pairs", "agrees with annotators", "Cohen's kappa")
         for v in validation:
-            kappa = _estimate(v["kappa"]) + (f" ({v['note']})" if v.get("note") else "")
+            kappa = _estimate(v["kappa"]) + (f" ({v['note']})" if v.get("note") and v["kappa"].get("estimate") is not None else "")
             table.add_row(plain_text(report["factors"].get(v["factor"], v["factor"])), plain_text(v["extractor"]),
                           f"{v['n']:,} of {v['pairs_with_majority']:,}", plain_text(_estimate(v["agreement"], pct=True)),
                           plain_text(kappa))

@@ -278,6 +278,17 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
         close = sorted({r.name for r in store.runs(task) if r.name.startswith(run) or run in r.name})
         hint = f"; did you mean {', '.join(close)}?" if close else " (see `annotator judge list`)"
         fail(f"no judge run {run!r}" + (f" on task {task}" if task else "") + hint)
+    if found.kind in ("jury", "routed"):  # a definition: its verdicts are its members'
+        definition = {"run": found.name, "id": found.id, "task": found.task, "kind": found.kind, **found.params}
+        if as_json:
+            print_json(definition)
+        else:
+            parts = (f"rule {found.params.get('rule')}, members {', '.join(found.params.get('members', []))}"
+                     if found.kind == "jury" else
+                     ", ".join(f"{d} -> {r}" for d, r in found.params.get("routes", {}).items()))
+            console.print(Text(f"{found.kind} {found.name} on task {found.task}: {parts}; computed from its "
+                               "members' judgments at every report (`annotator stats judges`)"))
+        return
     summary = summarise(found, store.judgment_summaries(found.id))
     judgments = store.judgments(found.id) if with_judgments else []
     if as_json:

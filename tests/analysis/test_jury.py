@@ -100,6 +100,8 @@ def test_jury_command_and_reports(tmp_path):
     assert jury["agreement_with_humans"]["with_ties"]["estimate"] == pytest.approx(1.0)
     agreement = json.loads(run("stats", "agreement", "--json", "--bootstrap", "0").stdout)
     assert "jury:majority(a,b,c)" in {j["run"] for j in agreement["judges"]}
+    shown = run("judge", "show", "jury:majority(a,b,c)", "--json")
+    assert json.loads(shown.stdout)["members"] == ["a", "b", "c"]
     # members that grow later are followed: the jury is recomputed at each report
     frame = with_composites(Store.open(path), "demo")
     assert set(frame["run_name"]) == {"a", "b", "c", "jury:majority(a,b,c)"}
