@@ -177,3 +177,15 @@ def test_routing_table_is_checked(tmp_path):
     (folder / "task.toml").write_text(TASK_TOML.replace('math = "mt-bench-pair-ref"', "math = 3"))
     result = _invoke(tmp_path / "a.db", "tasks", "add", str(folder), code=1)
     assert "[task.routing]" in result.stderr
+
+
+def test_pointwise_judge_through_the_batch_api(cli, server, db_store):
+    out = cli.json("judge", "run", "--judge", "mt-bench-single", "--base-url", server.url, "--model", "content",
+                   "--batch", "--poll-interval", "0.01")
+    # one request per response, each slot named with its target, none lost or mixed up
+    assert out["scored"] == 2 * N_PAIRS and server.batch_lines == 2 * N_PAIRS and server.chat_requests == []
+    run = db_store.get_run("demo", "mt-bench-single@content")
+    pairs = {p.id: p for p in db_store.pairs("demo")}
+    for j in db_store.judgments(run.id):
+        text = pairs[j.pair].response_a if j.target == "A" else pairs[j.pair].response_b
+        assert j.score == (8.0 if "GOOD" in text else 3.0)
