@@ -78,7 +78,12 @@ def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_sha
             setter(name)
             applied = True
         else:
-            setter(name, {int(p): float(v) for p, v in values.items()}, uniform_share=share)
+            # gold pairs mixed in as attention checks are served apart: they get no priority
+            gold = set(store.pairs_frame(name).dropna(subset=["gold"])["pair"]) if task.attention_rate > 0 else set()
+            try:
+                setter(name, {int(p): float(v) for p, v in values.items() if int(p) not in gold}, uniform_share=share)
+            except (LookupError, ValueError) as e:
+                fail(f"the priorities could not be stored: {e.args[0] if e.args else e}")
             applied = True
     first = [] if values is None else [int(p) for p in values.sort_values(ascending=False, kind="stable").index[:top]]
     index = {row.pair: row.pair_id for row in store.pairs_frame(name).itertuples()}
