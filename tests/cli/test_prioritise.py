@@ -57,3 +57,18 @@ def test_prioritise_stratified_needs_one_judge(tmp_path):
     assert sorted(row["stratum"] for row in out["first"][:2]) == ["A", "B"]
     assert "no judge run 'nope'" in _invoke(path, "tasks", "prioritise", "--judge", "nope", "--by", "judge-uncertain",
                                             code=1).stderr
+
+
+@pytest.mark.skipif(not hasattr(Store, "set_pair_priorities"), reason="needs the queue store of the new assignment")
+def test_prioritise_applies_and_clears(tmp_path):
+    path = _db(tmp_path)
+    out = json.loads(_invoke(path, "tasks", "prioritise", "--by", "judge-uncertain", "--uniform-share", "0",
+                             "--json").stdout)
+    assert out["applied"] is True
+    store = Store.open(path)
+    ids = {p.pair_id: p.id for p in store.pairs("demo")}
+    stored = store.pair_priorities("demo")
+    assert stored[ids["p1"]] == 0.5 and ids["p3"] not in stored  # p3 scores 0
+    store.close()
+    _invoke(path, "tasks", "prioritise", "--by", "none")
+    assert Store.open(path).pair_priorities("demo") == {}
