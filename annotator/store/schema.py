@@ -186,11 +186,16 @@ def m007_loop(db: Database) -> None:
       off the input's focus?"), from which the factor's ratio is computed.
     * ``pairs.reference``: a reference answer, for reference-guided judges.
     """
-    _add_judgment_target(db)
+    # Idempotent: a database whose migration record was lost keeps its tables and data.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(judgments)").fetchall()}
+    if "target" not in columns:
+        _add_judgment_target(db)
+    if "reference" not in {row[1] for row in db.execute("PRAGMA table_info(pairs)").fetchall()}:
+        db.execute("ALTER TABLE pairs ADD COLUMN reference TEXT NOT NULL DEFAULT ''")
     _run_script(
         db,
         """
-        CREATE TABLE atomic_facts (
+        CREATE TABLE IF NOT EXISTS atomic_facts (
             id INTEGER PRIMARY KEY,
             pair INTEGER NOT NULL REFERENCES pairs(id),
             target TEXT NOT NULL CHECK (target IN ('A', 'B', 'source')),
@@ -201,7 +206,7 @@ def m007_loop(db: Database) -> None:
             UNIQUE (pair, target, extractor)
         );
 
-        CREATE TABLE fact_labels (
+        CREATE TABLE IF NOT EXISTS fact_labels (
             id INTEGER PRIMARY KEY,
             pair INTEGER NOT NULL REFERENCES pairs(id),
             target TEXT NOT NULL CHECK (target IN ('A', 'B')),
@@ -211,9 +216,7 @@ def m007_loop(db: Database) -> None:
             run INTEGER REFERENCES judge_runs(id),
             created_at TEXT NOT NULL,
             UNIQUE (pair, target, factor, extractor)
-        );
-
-        ALTER TABLE pairs ADD COLUMN reference TEXT NOT NULL DEFAULT ''
+        )
         """,
     )
 

@@ -47,3 +47,20 @@ def test_atomic_facts_and_fact_labels_round_trip(tmp_path):
     [labels] = store.fact_labels("t", "profile:m", "off_focus")
     assert labels.labels == [True, False]
     assert store.fact_extractors("t") == ["profile:m"]
+
+
+def test_m007_applied_again_keeps_everything(tmp_path):
+    """A database whose record of m007_loop was lost (an old backup's table restored, say)
+    gets it again without harm."""
+    store = Store.open(tmp_path / "a.db")
+    store.save_task(Task(name="t"))
+    store.insert_pairs([Pair(task="t", pair_id="p", prompt="q", response_a="a", response_b="b", reference="r",
+                             content_hash="h")])
+    run = store.get_or_create_run(JudgeRun(task="t", name="j"))
+    store.save_judgments([Judgment(run=run.id, pair=1, target="A", score=3.0)])
+    store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_loop'")
+    store.db.conn.commit()
+    store.close()
+    again = Store.open(tmp_path / "a.db")
+    assert again.schema_version == schema.latest_version()
+    assert again.judgments(run.id)[0].score == 3.0 and again.get_pair(1).reference == "r"
