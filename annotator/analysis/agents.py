@@ -135,7 +135,7 @@ def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, inclu
     pairs = store.pairs_frame(task)
     from .jury import with_composites
 
-    judgments = with_composites(store, task)  # juries and routed judges: one agent each
+    judgments = with_composites(store, task, lean=True)  # juries and routed judges: one agent each
     runs = run_infos([r for r in store.runs(task) if r.kind not in ("factor", "pointwise")], judgments)
     left_out = [] if include_incomplete else sorted(n for n, r in runs.items() if not r.complete)
     compared = judgments[~judgments["run_name"].isin(left_out)] if left_out else judgments

@@ -63,7 +63,7 @@ def jury_judgments(judgments: pd.DataFrame, members: Sequence[str], rule: str, n
     rows = judgments[judgments["run_name"].isin(members)] if len(judgments) else judgments
     if rows is None or rows.empty:
         return pd.DataFrame(columns=FRAME_COLUMNS)
-    info = rows.drop_duplicates("pair").set_index("pair")[["pair_id", "domain"]]
+    info = rows.drop_duplicates("pair").set_index("pair")
     cost = rows.groupby(["pair", "order"])["cost"].sum(min_count=1)
     soft = rows[rows["p_a"].notna()].groupby(["run_name", "pair", "order"])["p_a"].mean()
     per_order = judge_verdicts(rows)
@@ -77,7 +77,7 @@ def jury_judgments(judgments: pd.DataFrame, members: Sequence[str], rule: str, n
         for pair in judged:
             group = voted.get(pair)
             entry = {"run": None, "run_name": name, "kind": "jury", "pair": pair,
-                     "pair_id": info.at[pair, "pair_id"], "domain": info.at[pair, "domain"], "order": order,
+                     **{c: info.at[pair, c] for c in ("pair_id", "domain") if c in info.columns}, "order": order,
                      "sample": 0, "verdict": None, "p_a": None, "unscored_reason": "no member verdict",
                      "prompt_tokens": None, "completion_tokens": None, "latency_s": None,
                      "cost": cost.get((pair, order))}
@@ -92,22 +92,29 @@ def jury_judgments(judgments: pd.DataFrame, members: Sequence[str], rule: str, n
                     entry["verdict"] = "A" if mean > 0.5 else "B" if mean < 0.5 else "tie"
                 entry["unscored_reason"] = ""
             out.append(entry)
-    frame = pd.DataFrame(out, columns=FRAME_COLUMNS).sort_values(["pair", "order"], kind="stable").reset_index(drop=True)
-    return _none_for_missing(frame)
+    columns = [c for c in FRAME_COLUMNS if c in judgments.columns or c in ("run", "run_name", "kind", "pair", "order",
+                                                                            "sample", "verdict", "p_a", "unscored_reason", "cost")]
+    frame = pd.DataFrame(out).reindex(columns=columns).sort_values(["pair", "order"], kind="stable")
+    return _none_for_missing(frame.reset_index(drop=True))
 
 
-def routed_judgments(judgments: pd.DataFrame, routes: dict[str, str], name: str = "routed") -> pd.DataFrame:
+def routed_judgments(judgments: pd.DataFrame, routes: dict[str, str], name: str = "routed",
+                     domains: pd.Series | None = None) -> pd.DataFrame:
     """The routed judge's rows: for each pair, the rows of the run its domain is routed to
-    (``routes``: domain -> run name, ``"*"`` for any other domain)."""
+    (``routes``: domain -> run name, ``"*"`` for any other domain). ``domains`` (pair ->
+    domain) is needed when the frame has no ``domain`` column (a lean frame)."""
     if judgments is None or judgments.empty:
         return pd.DataFrame(columns=FRAME_COLUMNS)
-    domains = judgments["domain"].fillna("")
+    if "domain" in judgments.columns:
+        domains = judgments["domain"].fillna("")
+    else:
+        domains = judgments["pair"].map(domains).fillna("")
     target = domains.map(lambda d: routes.get(d, routes.get("*")))
     picked = judgments[target.notna().to_numpy() & (judgments["run_name"] == target).to_numpy()].copy()
     picked["run_name"] = name
     picked["kind"] = "routed"
     picked["run"] = None
-    return _none_for_missing(picked.reindex(columns=FRAME_COLUMNS).reset_index(drop=True))
+    return _none_for_missing(picked.reset_index(drop=True))
 
 
 def _none_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
@@ -116,15 +123,17 @@ def _none_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def composite_judgments(judgments: pd.DataFrame, definitions: Sequence[tuple[str, str, dict]]) -> pd.DataFrame:
+def composite_judgments(judgments: pd.DataFrame, definitions: Sequence[tuple[str, str, dict]],
+                        domains: pd.Series | None = None) -> pd.DataFrame:
     """``judgments`` plus the rows of every composite judge: ``definitions`` are (name, kind,
-    params) of runs of kind "jury" (params rule, members) or "routed" (params routes)."""
+    params) of runs of kind "jury" (params rule, members) or "routed" (params routes);
+    ``domains`` (pair -> domain) for a frame without a domain column."""
     frames = [judgments] if judgments is not None and len(judgments) else []
     for name, kind, params in definitions:
         if kind == "jury":
             extra = jury_judgments(judgments, params.get("members", []), params.get("rule", "majority"), name)
         elif kind == "routed":
-            extra = routed_judgments(judgments, params.get("routes", {}), name)
+            extra = routed_judgments(judgments, params.get("routes", {}), name, domains)
         else:
             continue
         if len(extra):
@@ -134,8 +143,15 @@ def composite_judgments(judgments: pd.DataFrame, definitions: Sequence[tuple[str
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def with_composites(store, task: str, judgments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """A task's judgments frame with its juries and routed judges added (one agent each)."""
-    judgments = store.judgments_frame(task) if judgments is None else judgments
+def with_composites(store, task: str, judgments: pd.DataFrame | None = None, *, lean: bool = False) -> pd.DataFrame:
+    """A task's judgments frame (``lean`` as ``Store.judgments_frame``) with its juries and
+    routed judges added (one agent each)."""
+    judgments = store.judgments_frame(task, lean=lean) if judgments is None else judgments
     definitions = [(r.name, r.kind, r.params) for r in store.runs(task) if r.kind in KINDS]
-    return composite_judgments(judgments, definitions) if definitions else judgments
+    if not definitions:
+        return judgments
+    domains = None
+    if "domain" not in judgments.columns:
+        pairs = store.pairs_frame(task)
+        domains = pairs.set_index("pair")["domain"]
+    return composite_judgments(judgments, definitions, domains)

@@ -431,7 +431,7 @@ def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
 
     return agreement_report(
         store.labels_frame(task, lean=True),
-        with_composites(store, task),
+        with_composites(store, task, lean=True),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
