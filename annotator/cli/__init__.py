@@ -27,8 +27,8 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 from . import (  # noqa: E402,F401  (each area registers its commands)
-    admin, annotate, experiment, export, factors, judge, judges_report, jury, priority, scores, stats, tasks,
+    admin, annotate, claims, experiment, export, factors, judge, judges_report, jury, priority, scores, stats, tasks,
 )
 
-for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, admin):
+for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, admin, claims):
     _area.register(main)

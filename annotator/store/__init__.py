@@ -5,11 +5,12 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 """
 
 from .assignment import AssignmentStore
-from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
+from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
 from .facts import FactStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
+from .leases import LeaseStore, WriterBusy, WriterIdentity
 from .models import (
     CHOICES,
     TARGETS,
@@ -27,16 +28,17 @@ from .models import (
     Task,
     utc_now,
 )
+from .queue_state import QueueStateStore
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
+            LeaseStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "TARGETS", "AtomicFacts", "FactLabels", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor",
+    "CHOICES", "TARGETS", "AtomicFacts", "DEFAULT_DB", "FACTOR_ANSWERS", "FactLabels", "ORDERS", "Factor",
     "FactorValue", "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task",
-    "TaskClash", "connect",
-    "resolve_db_path", "utc_now",
+    "TaskClash", "WriterBusy", "WriterIdentity", "connect", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
 ]
