@@ -25,7 +25,9 @@ hard ones, so a plain mean over them (agreement of a judge with the humans, say)
 ``weighted_mean`` the estimate (a post-stratified, Horvitz-Thompson-type estimator):
 
 * tau is the lowest priority among the labelled prioritised pairs. Prioritised pairs are
-  labelled from the top, so those above tau are all labelled (a census): weight 1.
+  labelled from the top, so those above tau are all labelled (a census): weight 1. Pairs
+  above tau still in progress or skipped break the census: they are counted
+  (``unlabelled_census``) and reported beside the estimate, which is then approximate.
 * pairs at exactly tau are walked in a seeded random order (ties), so the labelled ones
   (prioritised or uniform) are a random sample of them: weight N_at / n_at.
 * the uniform share is a random sample of the task, so its labelled pairs are a random
@@ -119,6 +121,7 @@ class Design:
     strata: pd.Series
     population: pd.Series
     reason: str = ""
+    unlabelled_census: int = 0  # prioritised pairs above tau still without a label (in progress, skipped)
 
 
 def design_weights(priority: pd.Series, uniform: pd.Series, labelled: Sequence[int]) -> Design:
@@ -153,7 +156,9 @@ def design_weights(priority: pd.Series, uniform: pd.Series, labelled: Sequence[i
         else:
             weights[sample] = members.sum() / sample.sum()
     labelled_weights = weights[lab].dropna()
-    return Design(labelled_weights, stratum[labelled_weights.index], pd.Series(sizes, dtype=float), "; ".join(reasons))
+    missing = int(((stratum == "census") & ~lab).sum())
+    return Design(labelled_weights, stratum[labelled_weights.index], pd.Series(sizes, dtype=float), "; ".join(reasons),
+                  missing)
 
 
 def weighted_mean(values: pd.Series, design: Design) -> Estimate:

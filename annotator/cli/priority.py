@@ -37,15 +37,21 @@ def _cell(value) -> str:
 @click.option("--seed", type=int, default=None, help="Seed of the stratified walk (default: the task's seed).")
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True, help="How many of the first pairs to list.")
 @click.option("--dry-run", is_flag=True, help="Compute and show the priorities; do not change what annotators are served.")
+@click.option("--estimate", is_flag=True, help="Change nothing; for the priorities in effect, each judge's "
+              "agreement with the human majority: the plain mean over the labelled pairs beside the weighting "
+              "estimator's (unbiased under prioritised labelling, with its interval).")
 @click.option("--json", "as_json", is_flag=True, help="Print the priorities as JSON.")
 @pass_cli
 def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_share, order_rule, seed, top, dry_run,
-                   as_json) -> None:
+                   estimate, as_json) -> None:
     """Order the pairs annotators are served by what a label would tell the most (see
     docs/prioritise.md); a uniform share stays random, and the statistics weight it."""
     store = cli.open_store()
     name = pick_task(store, task_name)
     task = store.get_task(name)
+    if estimate:
+        _estimate(store, name, task, runs, order_rule, as_json)
+        return
     rule = "stratified" if stratify else rule or task.settings.get("priority", "none")
     share = uniform_share if uniform_share is not None else float(task.settings.get("uniform_share", 0.2))
     judgments = store.judgments_frame(name)
@@ -118,6 +124,55 @@ def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_sha
             console.print(table)
     if note:
         console.print(plain_text(f"note: {note}"), soft_wrap=True)
+
+
+def _estimate(store, name: str, task, runs, order_rule: str, as_json: bool) -> None:
+    """Each judge's agreement with the human majority under the priorities in effect."""
+    import pandas as pd
+
+    from annotator.analysis.agents import human_majority
+    from annotator.analysis.priority import design_weights, weighted_mean
+    from annotator.analysis.report import to_json
+
+    design_rows = store.priority_design(name) if hasattr(store, "priority_design") else []
+    if not design_rows or not any(r["priority"] or r["uniform"] for r in design_rows):
+        fail(f"task {name} has no priorities in effect (set them with `annotator tasks prioritise --by ...`)")
+    frame = pd.DataFrame(design_rows).set_index("pair")
+    majority = human_majority(store.labels_frame(name), task.choices)
+    majority = majority[majority.index.isin(frame.index)]
+    design = design_weights(frame["priority"].astype(float), frame["uniform"].astype(bool), list(majority.index))
+    judgments = store.judgments_frame(name)
+    if runs:
+        judgments = judgments[judgments["run_name"].isin(runs)]
+    rows = []
+    for run, verdicts in judge_verdicts(judgments, order_rule).groupby("run_name", sort=True):
+        v = verdicts.set_index("pair")["verdict"].reindex(majority.index)
+        correct = pd.Series((v == majority).fillna(False).astype(float), index=majority.index)
+        rows.append({"run": str(run), "labelled_pairs": int(len(correct)),
+                     "plain": float(correct.mean()) if len(correct) else None,
+                     "weighted": weighted_mean(correct, design)})
+    result = to_json({"task": name, "order_rule": order_rule, "labelled_pairs": int(len(majority)),
+                      "unlabelled_above_tau": design.unlabelled_census, "design_reason": design.reason or None,
+                      "strata": {k: int(v) for k, v in design.population.items()}, "judges": rows})
+    if as_json:
+        print_json(result)
+        return
+    console.print(plain_text(
+        f"task {name}: {len(majority):,} labelled pairs under priorities; agreement of each judge with the human "
+        "majority (a pair without a verdict counts as a miss), plain and weighted (docs/prioritise.md)"), soft_wrap=True)
+    table = Table("judge run", "plain mean", "weighting estimator [95 % CI]")
+    for row in result["judges"]:
+        w = row["weighted"]
+        cell = (f"undefined: {w['reason']}" if w["estimate"] is None else
+                f"{100 * w['estimate']:.1f} %" + (f" [{100 * w['ci_low']:.1f}, {100 * w['ci_high']:.1f}]"
+                                                  if w["ci_low"] is not None else f" ({w.get('interval_reason')})"))
+        table.add_row(plain_text(row["run"]), DASH if row["plain"] is None else f"{100 * row['plain']:.1f} %",
+                      plain_text(cell))
+    console.print(table)
+    if design.unlabelled_census:
+        console.print(plain_text(f"note: {design.unlabelled_census} prioritised pair(s) above the lowest labelled "
+                                 "priority are still unlabelled (in progress or skipped): the estimate is approximate"),
+                      soft_wrap=True)
 
 
 def register(group: click.Group) -> None:

@@ -72,3 +72,31 @@ def test_prioritise_applies_and_clears(tmp_path):
     store.close()
     _invoke(path, "tasks", "prioritise", "--by", "none")
     assert Store.open(path).pair_priorities("demo") == {}
+
+
+def test_estimate_weights_the_prioritised_labels(tmp_path):
+    # 8 pairs; the judge says A everywhere; people say A on p0-p3 and B on p4-p7.
+    path = tmp_path / "a.db"
+    store = Store.open(path)
+    make_task(store)
+    ids = add_pairs(store, "demo", 8)
+    add_judge(store, "demo", ids, "j1", "AAAAAAAA")
+    assert "no priorities in effect" in _invoke(path, "tasks", "prioritise", "--estimate", code=1).stderr
+    # p0-p3 prioritised (1.0), the rest 0; the uniform share made by hand: p6 and p7
+    store.set_pair_priorities("demo", {i: (1.0 if n < 4 else 0.0) for n, i in enumerate(ids)}, uniform_share=0)
+    store.db.execute(f"UPDATE queue_pairs SET uniform = 1 WHERE pair IN ({ids[6]}, {ids[7]})")
+    store.db.conn.commit()
+    # labelled as prioritised labelling would: the prioritised pairs, then the uniform share's
+    add_votes(store, [ids[0], ids[1], ids[2], ids[3], ids[6], ids[7]], "x", "AAAABB")
+    store.close()
+    out = json.loads(_invoke(path, "tasks", "prioritise", "--estimate", "--json").stdout)
+    [row] = out["judges"]
+    # plain mean over the 6 labelled pairs: right on 4 -> 0.667, biased towards the prioritised pairs.
+    # tau = 1.0: p0-p3 are the stratum at tau, all labelled (weight 4/4 = 1); below tau, p4-p7, the two
+    # labelled uniform pairs stand for 4 (weight 2 each): (4 x 1 + 2 x 0 + 2 x 0) / 8 = 0.5, the value
+    # on all 8 pairs; the interval: at tau is a census, below has y = (0, 0): standard error 0.
+    assert row["plain"] == pytest.approx(4 / 6)
+    assert row["weighted"]["estimate"] == pytest.approx(0.5) and row["weighted"]["standard_error"] == 0.0
+    assert out["strata"] == {"at": 4, "below": 4} and out["unlabelled_above_tau"] == 0
+    table = _invoke(path, "tasks", "prioritise", "--estimate").stdout
+    assert "66.7 %" in table and "50.0 %" in table
