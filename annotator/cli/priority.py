@@ -74,23 +74,20 @@ def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_sha
         scores = values.rename("score").to_frame().assign(stratum=verdicts.reindex(values.index).fillna("no verdict"))
     else:
         scores, values = None, None
-    applied, note = False, ""
+    applied = False
     if not dry_run:
-        setter = getattr(store, "set_pair_priorities" if rule != "none" else "clear_pair_priorities", None)
-        if setter is None:
-            note = ("this database's assignment store cannot hold priorities yet (it arrives with the new "
-                    "assignment); nothing was changed")
-        elif rule == "none":
-            setter(name)
-            applied = True
+        if rule == "none":
+            store.clear_pair_priorities(name)
         else:
-            # gold pairs mixed in as attention checks are served apart: they get no priority
-            gold = set(store.pairs_frame(name).dropna(subset=["gold"])["pair"]) if task.attention_rate > 0 else set()
+            # only the ordinary pairs are walked by priority (attention checks and the
+            # calibration batch are served apart)
+            ordinary = {r["pair"] for r in store.priority_design(name)}
             try:
-                setter(name, {int(p): float(v) for p, v in values.items() if int(p) not in gold}, uniform_share=share)
+                store.set_pair_priorities(name, {int(p): float(v) for p, v in values.items() if int(p) in ordinary},
+                                          uniform_share=share)
             except (LookupError, ValueError) as e:
                 fail(f"the priorities could not be stored: {e.args[0] if e.args else e}")
-            applied = True
+        applied = True
     first = [] if values is None else [int(p) for p in values.sort_values(ascending=False, kind="stable").index[:top]]
     index = {row.pair: row.pair_id for row in store.pairs_frame(name).itertuples()}
     listed = [{"pair_id": index[p], "score": float(values[p]),
@@ -98,7 +95,7 @@ def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_sha
                   if rule == "judge-uncertain" else {"stratum": str(scores.loc[p, "stratum"])})} for p in first]
     result = {"task": name, "by": rule, "uniform_share": share, "order_rule": order_rule, "runs": list(runs or known),
               "pairs": len(pair_ids), "with_signal": None if values is None else int((values > 0).sum()),
-              "applied": applied, "note": note or None, "first": listed}
+              "applied": applied, "first": listed}
     if rule == "judge-uncertain":
         result["signals"] = {k: int(scores[k].notna().sum()) for k in COMPONENTS}
     if as_json:
@@ -122,8 +119,6 @@ def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_sha
                 table.add_row(plain_text(row["pair_id"]), _cell(row["score"]),
                               *[(_cell(row[k]) if k != "stratum" else plain_text(row[k])) for k in extra])
             console.print(table)
-    if note:
-        console.print(plain_text(f"note: {note}"), soft_wrap=True)
 
 
 def _estimate(store, name: str, task, runs, order_rule: str, as_json: bool) -> None:
@@ -134,7 +129,7 @@ def _estimate(store, name: str, task, runs, order_rule: str, as_json: bool) -> N
     from annotator.analysis.priority import design_weights, weighted_mean
     from annotator.analysis.report import to_json
 
-    design_rows = store.priority_design(name) if hasattr(store, "priority_design") else []
+    design_rows = store.priority_design(name)
     if not design_rows or not any(r["priority"] or r["uniform"] for r in design_rows):
         fail(f"task {name} has no priorities in effect (set them with `annotator tasks prioritise --by ...`)")
     frame = pd.DataFrame(design_rows).set_index("pair")

@@ -59,7 +59,6 @@ def test_prioritise_stratified_needs_one_judge(tmp_path):
                                             code=1).stderr
 
 
-@pytest.mark.skipif(not hasattr(Store, "set_pair_priorities"), reason="needs the queue store of the new assignment")
 def test_prioritise_applies_and_clears(tmp_path):
     path = _db(tmp_path)
     out = json.loads(_invoke(path, "tasks", "prioritise", "--by", "judge-uncertain", "--uniform-share", "0",
