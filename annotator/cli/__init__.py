@@ -26,7 +26,8 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-from . import (  # noqa: E402,F401  (each area registers its commands)
+# each area registers its commands
+from . import (  # noqa: E402,F401
     admin, annotate, claims, experiment, export, factors, judge, judges_report, jury, priority, scores, stats, tasks,
 )
 

@@ -137,4 +137,5 @@ def error_judgment(call: Call, run: int, reason: str, latency_s: float | None) -
     return Judgment(
         run=run, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
         messages=call.messages, cache_key=call.cache_key, latency_s=latency_s, unscored_reason=f"error: {reason}"[:500],
+        status="failed",
     )

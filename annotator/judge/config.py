@@ -67,10 +67,6 @@ class JudgeConfig:
     def targets(self) -> tuple[str, ...]:
         return SCOPES[self.scope]
 
-    @property
-    def has_price(self) -> bool:
-        return self.price_input is not None and self.price_output is not None
-
     def as_params(self) -> dict[str, Any]:
         """The configuration as stored in a run's params (no secrets: only the key's variable name)."""
         data = asdict(self)

@@ -112,7 +112,7 @@ class GuideExperiment:
         failed = sum(n for reason, n in report.unscored.items() if reason.startswith("error"))
         if failed:
             first = next((j.unscored_reason for j in self.store.judgments(prep.run.id)
-                          if j.unscored_reason.startswith("error")), "")
+                          if j.failed), "")
             raise ExperimentError(
                 f"{failed} call(s) of run {prep.run.name!r} failed ({first[:200]}); the experiment needs every "
                 "call answered: check the server and run the same command again (finished calls are kept)")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.store.models import Factor, Pair, Task
+from annotator.store.orders import presented
 from annotator.tasks.profile import PROFILE_FACTORS
 
 PLACEHOLDERS = ("instruction", "output_1", "output_2", "output", "source", "reference", "task_description",
@@ -119,7 +120,7 @@ def render(template: Template, task: Task, pair: Pair, order: str, guidance: str
     """The chat messages for one pair presented in ``order`` ("AB" or "BA"), or for one
     ``target`` of a pointwise call ("A", "B", "prompt", "source"). ``extra`` fills further
     placeholders (``{facts}``, ``{source_facts}``)."""
-    first, second = (pair.response_a, pair.response_b) if order == "AB" else (pair.response_b, pair.response_a)
+    first, second = presented(pair.response_a, pair.response_b, order)
     values = {
         "instruction": pair.prompt,
         "output_1": first,

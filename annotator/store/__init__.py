@@ -4,7 +4,7 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
-from .assignment import AssignmentStore
+from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
 from .facts import FactStore
@@ -29,7 +29,7 @@ from .models import (
     utc_now,
 )
 from .queue_state import QueueStateStore
-from .tasks import TaskClash, TaskStore
+from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
@@ -38,7 +38,8 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, A
 
 
 __all__ = [
-    "CHOICES", "TARGETS", "AtomicFacts", "DEFAULT_DB", "FACTOR_ANSWERS", "FactLabels", "ORDERS", "Factor",
-    "FactorValue", "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task",
-    "TaskClash", "WriterBusy", "WriterIdentity", "connect", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
+    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "TARGETS", "AtomicFacts", "AttentionScore",
+    "FactLabels", "Factor", "FactorValue", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress",
+    "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy",
+    "resolve_db_path", "retry_busy", "utc_now",
 ]
