@@ -47,7 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from annotator.analysis.priority import (  # noqa: E402
-    design_weights, priority_scores, stratified_mean, stratified_scores, weighted_mean,
+    design_weights,
+    priority_scores,
+    stratified_mean,
+    stratified_scores,
+    weighted_mean,
 )
 from annotator.analysis.verdicts import judge_verdicts  # noqa: E402
 

@@ -41,10 +41,10 @@ import pandas as pd
 from scipy import stats
 
 from . import agreement
+from .agents import HUMANS, human_majority
 from .aggregate import factor_majorities
 from .estimate import Estimate
 from .factor_alignment import alignment, as_sign, factor_score
-from .agents import HUMANS, human_majority
 from .jury import with_composites
 from .proportion import proportion
 from .report import to_json

@@ -28,7 +28,19 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 # each area registers its commands
 from . import (  # noqa: E402,F401
-    admin, annotate, claims, experiment, export, factors, judge, judges_report, jury, priority, scores, stats, tasks,
+    admin,
+    annotate,
+    claims,
+    experiment,
+    export,
+    factors,
+    judge,
+    judges_report,
+    jury,
+    priority,
+    scores,
+    stats,
+    tasks,
 )
 
 for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, admin, claims):

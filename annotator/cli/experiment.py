@@ -137,7 +137,7 @@ def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors
         fail(str(e))
     except KeyboardInterrupt:
         err_console.print("interrupted: finished calls are saved; run the same command again to resume.")
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     if as_json:
         print_json(result)
     else:

@@ -105,7 +105,7 @@ def _extract_profile(store, task_name, factor_keys, model, base_url, concurrency
         fail(str(e.args[0]) if isinstance(e, KeyError) else str(e))
     except KeyboardInterrupt:
         err_console.print("interrupted: finished calls are saved; run the same command again to resume.")
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     if as_json:
         print_json({"task": task_name, **report.as_dict()})
         return

@@ -79,8 +79,17 @@ def route_cmd(cli: CliContext, task: str | None, name: str, base_url: str | None
     """Run the judges the task routes its domains to ([task.routing] in task.toml, e.g. math
     and code to a reference-guided judge, the rest to worldalignment), each on its domains'
     pairs, and report them as one agent (NAME)."""
-    from annotator.judge import JudgeConfigError, MissingCredentials, RunError, RunOptions, estimate, load_judge, prepare
-    from annotator.judge import resolve_endpoint, run_baseline
+    from annotator.judge import (
+        JudgeConfigError,
+        MissingCredentials,
+        RunError,
+        RunOptions,
+        estimate,
+        load_judge,
+        prepare,
+        resolve_endpoint,
+        run_baseline,
+    )
     from annotator.judge.runner import default_run_name
     from annotator.judge.steps import run_judge
 
@@ -138,7 +147,7 @@ def route_cmd(cli: CliContext, task: str | None, name: str, base_url: str | None
             fail(str(e))
         except KeyboardInterrupt:
             err_console.print("interrupted: finished judgments are saved; run the same command again to resume.")
-            raise SystemExit(130)
+            raise SystemExit(130) from None
         spent += report.spent
         outcome.append({"judge": judge.name, "run": run_name, "pairs": len(ids), **report.as_dict()})
     if not dry_run:

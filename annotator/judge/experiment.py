@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from annotator.analysis.agents import human_majority
 from annotator.analysis.aggregate import factor_majorities
 from annotator.analysis.experiment import arm_result, mcnemar_p, misaligned_factors, random_factors, split_pairs
 from annotator.analysis.factor_alignment import alignment
 from annotator.analysis.factor_report import agent_scores, chosen_extractors, extracted_manifestations
-from annotator.analysis.agents import human_majority
 from annotator.analysis.report import to_json
 from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, consistency, judge_verdicts
 
@@ -45,7 +45,7 @@ from .config import JudgeConfig
 from .credentials import Endpoint
 from .fewshot import DEFAULT_MAX_CHARS, VERDICT_TEXT, Example, render_examples
 from .parsers import split_spec
-from .runner import Progress, RunError, RunOptions, RunReport, default_run_name
+from .runner import RunError, RunOptions, RunReport, default_run_name
 from .steps import run_judge
 
 ARMS = ("baseline", "guide-mis", "guide-rand", "few-shot")

@@ -27,7 +27,14 @@ from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
 from .credentials import Endpoint
 from .templates import (
-    factor_definition, guidance_text, load_template, measures_a_factor, needs_reference, needs_source, render, uses,
+    factor_definition,
+    guidance_text,
+    load_template,
+    measures_a_factor,
+    needs_reference,
+    needs_source,
+    render,
+    uses,
 )
 
 FINISHED = ("completed", "failed", "expired", "cancelled")

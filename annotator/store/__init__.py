@@ -13,12 +13,12 @@ from .labels import InvalidLabel, LabelStore
 from .leases import LeaseStore, WriterBusy, WriterIdentity
 from .models import (
     CHOICES,
-    TARGETS,
-    AtomicFacts,
-    FactLabels,
     FACTOR_ANSWERS,
     JUDGMENT_ORDERS,
     ORDERS,
+    TARGETS,
+    AtomicFacts,
+    FactLabels,
     Factor,
     FactorValue,
     JudgeRun,

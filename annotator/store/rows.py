@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .models import AtomicFacts, Factor, FactLabels, FactorValue, JudgeRun, Judgment, Label, Pair, Task
+from .models import AtomicFacts, FactLabels, Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
 
 
 def _loads(value: Any, default: Any) -> Any:

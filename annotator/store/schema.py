@@ -351,7 +351,7 @@ def _add_judgment_target(db: Database) -> None:
     db.execute(f"INSERT INTO judgments_rebuilt ({quoted}) SELECT {quoted} FROM judgments")
     db.execute("DROP TABLE judgments")
     db.execute("ALTER TABLE judgments_rebuilt RENAME TO judgments")
-    for kind, _, statement in dependants:
+    for _, _, statement in dependants:
         db.execute(statement)
 
 

@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 
 from annotator.analysis.experiment import (
-    arm_result, direction, mcnemar_p, misaligned_factors, random_factors, split_pairs,
+    arm_result,
+    direction,
+    mcnemar_p,
+    misaligned_factors,
+    random_factors,
+    split_pairs,
 )
 from annotator.judge.fewshot import Example, render_examples
 from annotator.store import Pair

@@ -10,7 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.analysis.factor_report import (
-    correlation_matrix, factor_report, pointwise_preferences, rankings, validate_extractor,
+    correlation_matrix,
+    factor_report,
+    pointwise_preferences,
+    rankings,
+    validate_extractor,
 )
 from annotator.cli import main
 from annotator.store import FactorValue, JudgeRun, Judgment, Store

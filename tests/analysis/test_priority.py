@@ -8,7 +8,11 @@ import pandas as pd
 import pytest
 
 from annotator.analysis.priority import (
-    design_weights, priority_scores, stratified_mean, stratified_scores, weighted_mean,
+    design_weights,
+    priority_scores,
+    stratified_mean,
+    stratified_scores,
+    weighted_mean,
 )
 
 

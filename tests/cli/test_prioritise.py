@@ -6,7 +6,6 @@ import json
 import math
 
 import pytest
-
 from click.testing import CliRunner
 
 from annotator.cli import main
