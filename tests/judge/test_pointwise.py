@@ -97,7 +97,7 @@ def test_instruction_scorer_and_out_of_range_is_unscored(cli, server, db_store):
     assert {j.target for j in db_store.judgments(run.id)} == {"prompt"}
     assert {j.score for j in db_store.judgments(run.id)} == {5.0}
     bad = cli.json("judge", "run", "--judge", "wa-realism", "--base-url", server.url, "--model", "outofrange")
-    assert bad["scored"] == 0 and bad["unscored"] == {"out of range 1-10": N_PAIRS}
+    assert bad["scored"] == 0 and bad["unscored"] == {"out of range 1-10: 11": N_PAIRS}
     data = cli.json("stats", "scores", "--run", "wa-realism@outofrange")
     assert data["runs"][0]["targets"]["prompt"]["all"]["unscored"] == N_PAIRS
 
