@@ -424,9 +424,11 @@ def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
     found = store.get_task(task)
     if found is None:
         raise KeyError(task)
+    from .jury import with_composites
+
     return agreement_report(
         store.labels_frame(task, lean=True),
-        store.judgments_frame(task, lean=True),
+        with_composites(store, task, lean=True),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
