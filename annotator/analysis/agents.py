@@ -122,9 +122,7 @@ def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, inclu
                 categories: Sequence[str] | None = None) -> TaskAgents:
     """Read a task's labels, pairs and judgments once and resolve every run's verdicts."""
     check_rule(order_rule)
-    found = store.get_task(task)
-    if found is None:
-        raise KeyError(task)
+    found = store.require_task(task)
     cats = tuple(categories or found.choices)
     labels = store.labels_frame(task, lean=True)
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():

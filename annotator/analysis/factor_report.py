@@ -305,9 +305,7 @@ def _num(value: float | None) -> float:
 def task_factor_report(store, task: str, *, extractor: str | None = None, confidence: float = 0.95,
                        order_rule: str = DEFAULT_ORDER_RULE) -> dict[str, Any]:
     """Load a task's labels, judgments, pointwise scores and factor values; build the report."""
-    found = store.get_task(task)
-    if found is None:
-        raise KeyError(task)
+    found = store.require_task(task)
     values = store.factor_values(task)
     fv = pd.DataFrame([(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
                       columns=["pair", "factor", "extractor", "manifestation"])

@@ -421,9 +421,7 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
 
 def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
     """Load a task's labels and judgments from ``store`` and build ``agreement_report``."""
-    found = store.get_task(task)
-    if found is None:
-        raise KeyError(task)
+    found = store.require_task(task)
     from .jury import with_composites
 
     return agreement_report(
