@@ -27,7 +27,25 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 # each area registers its commands
-from . import adjudicate, admin, annotate, claims, copies, export, factors, judge, judges_report, progress, stats, tasks  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    adjudicate,
+    admin,
+    annotate,
+    claims,
+    copies,
+    experiment,
+    export,
+    factors,
+    judge,
+    judges_report,
+    jury,
+    priority,
+    progress,
+    scores,
+    stats,
+    tasks,
+)
 
-for _area in (annotate, tasks, judge, stats, factors, export, progress, adjudicate, copies, admin, claims):
+for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, progress, adjudicate,
+              copies, admin, claims):
     _area.register(main)

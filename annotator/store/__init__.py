@@ -5,10 +5,13 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 """
 
 from .adjudications import AdjudicationStore, InvalidAdjudication
+from .annotators import RememberedNameStore
 from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .copies import CopyStore
 from .factor_values import FactorValueStore
+from .facts import FactStore
+from .flags import FlagStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
 from .leases import LeaseStore, WriterBusy, WriterIdentity
@@ -18,9 +21,13 @@ from .models import (
     FACTOR_ANSWERS,
     JUDGMENT_ORDERS,
     ORDERS,
+    TARGETS,
     Adjudication,
+    AtomicFacts,
+    FactLabels,
     Factor,
     FactorValue,
+    Flag,
     JudgeRun,
     Judgment,
     Label,
@@ -29,18 +36,22 @@ from .models import (
     utc_now,
 )
 from .queue_state import QueueStateStore
+from .search import SearchHit, SearchStore
+from .skips import SkipStore
 from .streams import StreamStore
 from .tasks import TaskClash, TaskStore, UnknownTask
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
-            LeaseStore, AdjudicationStore, StreamStore, CopyStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
+            LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
+            CopyStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
     "ADJUDICATION_REASONS", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS",
-    "AttentionScore", "Factor", "FactorValue", "InvalidAdjudication", "InvalidLabel", "JudgeRun", "Judgment", "Label",
-    "Pair", "QueueProgress", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect",
-    "is_busy", "resolve_db_path", "retry_busy", "utc_now",
+    "TARGETS", "AtomicFacts", "AttentionScore", "FactLabels", "Factor", "FactorValue", "Flag", "InvalidAdjudication",
+    "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "SearchHit", "Store", "Task",
+    "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy", "resolve_db_path",
+    "retry_busy", "utc_now",
 ]

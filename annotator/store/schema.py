@@ -7,6 +7,8 @@ add a new one at the end.
 
 from __future__ import annotations
 
+import re
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("annotator")
@@ -189,6 +191,44 @@ def m003_judgment_status(db: Database) -> None:
 
 
 @migrations()
+def m004_skips_flags(db: Database) -> None:
+    """Skipped pairs (served again at the end of the annotator's queue), flags for the
+    researcher (with a reason; cleared flags are kept with their time), and the annotator
+    name remembered per operating-system account, so ``annotate`` asks for it only once."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE skips (
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            annotator TEXT NOT NULL,
+            task TEXT NOT NULL REFERENCES tasks(name),
+            skipped_at TEXT NOT NULL,
+            times INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (pair, annotator)
+        );
+        CREATE INDEX skips_task_annotator ON skips(task, annotator);
+
+        CREATE TABLE flags (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE INDEX flags_task ON flags(task);
+
+        CREATE TABLE remembered_annotators (
+            account TEXT PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
 def m005_assignment_scale(db: Database) -> None:
     """Assignment whose cost does not grow with the task: stored queue state per pair, per
     task and per annotator (``annotator/store/queue_state.py``), each annotator's position in
@@ -271,6 +311,89 @@ def m005_assignment_scale(db: Database) -> None:
 
 
 @migrations()
+def m007_loop(db: Database) -> None:
+    """Pointwise judging, PROFILE's fact-based extractors and reference answers.
+
+    * ``judgments`` gains ``target`` (what one call judged: '' for a pair of responses, 'A' or
+      'B' for one response alone, 'prompt' for the instruction, 'source' for the source
+      document) and ``score`` (the number a pointwise call measured); the unique key becomes
+      (run, pair, order, sample, target). SQLite cannot change a table constraint in place, so
+      the table is rebuilt from its own stored definition (columns added by earlier
+      migrations, indexes, views and triggers kept).
+    * ``atomic_facts``: the atomic facts an extractor found in one response (or the source).
+    * ``fact_labels``: one label per atomic fact for one PROFILE factor (e.g. "is this fact
+      off the input's focus?"), from which the factor's ratio is computed.
+    * ``pairs.reference``: a reference answer, for reference-guided judges.
+    """
+    # Idempotent: a database whose migration record was lost keeps its tables and data.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(judgments)").fetchall()}
+    if "target" not in columns:
+        _add_judgment_target(db)
+    if "reference" not in {row[1] for row in db.execute("PRAGMA table_info(pairs)").fetchall()}:
+        db.execute("ALTER TABLE pairs ADD COLUMN reference TEXT NOT NULL DEFAULT ''")
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS atomic_facts (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            target TEXT NOT NULL CHECK (target IN ('A', 'B', 'source')),
+            extractor TEXT NOT NULL,
+            facts TEXT NOT NULL DEFAULT '[]',
+            run INTEGER REFERENCES judge_runs(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (pair, target, extractor)
+        );
+
+        CREATE TABLE IF NOT EXISTS fact_labels (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            target TEXT NOT NULL CHECK (target IN ('A', 'B')),
+            factor TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            labels TEXT NOT NULL DEFAULT '[]',
+            run INTEGER REFERENCES judge_runs(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (pair, target, factor, extractor)
+        )
+        """,
+    )
+
+
+_JUDGMENTS_UNIQUE = re.compile(r'UNIQUE\s*\(\s*run\s*,\s*pair\s*,\s*"order"\s*,\s*sample\s*\)')
+
+
+def _add_judgment_target(db: Database) -> None:
+    """Rebuild ``judgments`` with ``target`` and ``score`` and the wider unique key."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'judgments'").fetchone()
+    match = _JUDGMENTS_UNIQUE.search(sql)
+    if match is None:  # never expected: the key is m001's
+        raise RuntimeError("judgments: the unique key (run, pair, order, sample) was not found")
+    columns = [row[1] for row in db.execute("PRAGMA table_info(judgments)").fetchall()]
+    new_sql = (
+        sql[: match.start()]
+        + "target TEXT NOT NULL DEFAULT '',\n            score REAL,\n            "
+        + 'UNIQUE (run, pair, "order", sample, target)'
+        + sql[match.end():]
+    )
+    new_sql = re.sub(r"^CREATE TABLE\s+\"?judgments\"?", "CREATE TABLE judgments_rebuilt", new_sql, count=1)
+    dependants = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name != 'judgments' "
+        "AND (tbl_name = 'judgments' OR (type IN ('view', 'trigger') AND sql LIKE '%judgments%'))"
+    ).fetchall()
+    for kind, name, _ in dependants:
+        if kind in ("view", "trigger"):
+            db.execute(f'DROP {kind.upper()} "{name}"')
+    db.execute(new_sql)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    db.execute(f"INSERT INTO judgments_rebuilt ({quoted}) SELECT {quoted} FROM judgments")
+    db.execute("DROP TABLE judgments")
+    db.execute("ALTER TABLE judgments_rebuilt RENAME TO judgments")
+    for _, _, statement in dependants:
+        db.execute(statement)
+
+
+@migrations()
 def m008_adjudications(db: Database) -> None:
     """Adjudications (an adjudicator's final label for a disputed pair, its reason and note;
     append-only revisions per pair) and the project's identity (a random id that pack files
@@ -319,9 +442,16 @@ def _run_script(db: Database, script: str) -> None:
 
 
 def schema_version(db: Database) -> str:
-    """The name of the newest applied migration, or '' for an empty database."""
-    applied = migrations.applied(db)
-    return applied[-1].name if applied else ""
+    """The name of the newest applied migration in the project's order (not the order they
+    were applied in: a migration applied again, or one merged in before a newer one was, must
+    not make the schema look older), or '' for an empty database."""
+    applied = [m.name for m in migrations.applied(db)]
+    known = [m.name for m in migrations._migrations]
+    unknown = [name for name in applied if name not in known]
+    if unknown:  # written by a newer annotator: say so, never a known name
+        return unknown[-1]
+    ordered = [name for name in known if name in applied]
+    return ordered[-1] if ordered else ""
 
 
 def latest_version() -> str:
