@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
-from annotator.analysis.pairs import ADJUDICATION_THRESHOLD
+from annotator.analysis.defaults import ADJUDICATION_THRESHOLD
 
 from .context import CliContext, fail, pass_cli, pick_task
 
