@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
-from annotator.analysis.defaults import ADJUDICATION_THRESHOLD
+from annotator.analysis.defaults import ADJUDICATION_THRESHOLD, DEFAULT_ORDER_RULE, ORDER_RULES
 
 from .context import CliContext, fail, pass_cli, pick_task
 
