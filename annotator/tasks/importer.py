@@ -18,10 +18,11 @@ from typing import Any
 
 from annotator.store import JudgeRun, Judgment, Label, Pair, Store
 
+from .cleaning import Cleaner
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
 from .mapping import _MISSING, RowError, build_pair, lookup, map_choice
-from .readers import guess_format
+from .readers import guess_format, reading_limits
 from .taskfile import JudgeLabelsSpec, TaskSpec, load_task_file
 
 MAX_PROBLEMS_KEPT = 200
@@ -82,11 +83,18 @@ def import_task_dir(
     skip_bad: bool = False,
     update: bool = False,
     progress: Callable[[int], None] | None = None,
+    allow_outside: bool = False,
 ) -> ImportReport:
-    """Import a task folder; see the module docstring. Raises ``TaskFileError`` or ``ImportRefused``."""
-    spec = load_task_file(path)
+    """Import a task folder; see the module docstring. Raises ``TaskFileError`` or ``ImportRefused``.
+
+    ``allow_outside``: let task.toml name files outside the task folder (absolute paths,
+    ``..``, symlinks leading out); off by default, so a task folder received from someone
+    else cannot read ``/etc/passwd`` or an SSH key into the database (and on to a judge).
+    """
+    spec = load_task_file(path, allow_outside=allow_outside)
     try:
-        return import_spec(store, spec, skip_bad=skip_bad, update=update, progress=progress)
+        with reading_limits(spec.data.limits):
+            return import_spec(store, spec, skip_bad=skip_bad, update=update, progress=progress)
     except TaskFileError as e:
         if e.problem.location.startswith("["):  # a format option found wrong while reading
             raise TaskFileError(f"{spec.path.name} {e.problem.location}", e.problem.expected, e.problem.found) from e
@@ -112,6 +120,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         )
     label_map = spec.labels.map if spec.labels else None
     votes = spec.data.rows == "votes"
+    cleaner = Cleaner()
 
     with store.atomic():
         if not existing or update:
@@ -136,18 +145,22 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             if isinstance(row, Problem):
                 problems.add(row)
                 continue
+            row_cleaner = Cleaner()
             try:
-                pair = build_pair(task.name, row, location, spec.data, label_map)
+                pair = build_pair(task.name, row, location, spec.data, label_map, row_cleaner)
                 first = seen.get(pair.pair_id)
                 if first is not None and not votes:
                     raise RowError(Problem(location, "a unique id", f"id {pair.pair_id!r} again (first at {first[0]})"))
                 if first is not None and first[1] != pair.content_hash:
                     raise RowError(Problem(location, f"the same pair content as the other votes on id {pair.pair_id!r} "
                                            f"(first at {first[0]})", "different content"))
-                labels = _row_labels(row, location, spec)
-                verdicts = _row_verdicts(row, location, spec.judge_labels)
+                labels = _row_labels(row, location, spec, row_cleaner)
+                verdicts = _row_verdicts(row, location, spec.judge_labels, row_cleaner)
             except RowError as e:
                 problems.add(e.problem)
+                continue
+            except RecursionError:  # a value nested past what Python can walk
+                problems.add(Problem(location, "values nested less deeply", "nesting too deep to read"))
                 continue
             if first is None:
                 seen[pair.pair_id] = (location, pair.content_hash)
@@ -170,6 +183,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                         flush()
             else:
                 report.votes_merged += 1
+            cleaner.merge(row_cleaner)
             pending_labels += [(pair.pair_id, *label) for label in labels]
             for run_name, *rest in verdicts:
                 inline_verdicts[run_name].append((pair.pair_id, *rest))
@@ -187,7 +201,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         file_verdicts: dict[str, list[tuple]] = defaultdict(list)
         for jspec in spec.judge_labels:
             if jspec.path is not None:
-                for run_name, *rest in _file_verdicts(jspec, ids, problems):
+                for run_name, *rest in _file_verdicts(jspec, ids, problems, cleaner):
                     file_verdicts[run_name].append(tuple(rest))
         if problems.total and not skip_bad:
             raise ImportRefused(problems.kept, problems.total)
@@ -202,7 +216,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             report.unscored_judgments[name] = unscored
     report.problems = problems.kept
     report.total_problems = problems.total
-    report.notices = _source_notices(store, task)
+    report.notices = spec.notices + cleaner.notices() + _source_notices(store, task)
     return report
 
 
@@ -237,7 +251,7 @@ def _flip(choice: str) -> str:
     return {"A": "B", "B": "A"}.get(choice, choice)
 
 
-def _row_labels(row: dict, location: str, spec: TaskSpec) -> list[tuple[str, str, str]]:
+def _row_labels(row: dict, location: str, spec: TaskSpec, cleaner: Cleaner) -> list[tuple[str, str, str]]:
     """The human labels in a row: (annotator, canonical choice, shown order)."""
     labels = spec.labels
     if not labels:
@@ -247,8 +261,9 @@ def _row_labels(row: dict, location: str, spec: TaskSpec) -> list[tuple[str, str
         name = lookup(row, labels.annotator_from)
         if _empty(name):
             raise RowError(Problem(location, f"an annotator name in {labels.annotator_from!r}", "none"))
-        if labels.accepts(str(name)):
-            columns.append((str(name), labels.label))
+        name = cleaner.text(str(name), f"{location} (annotator name)")
+        if labels.accepts(name):
+            columns.append((name, labels.label))
     out = []
     for annotator, column in columns:
         raw = lookup(row, column)
@@ -274,13 +289,13 @@ def _verdict(raw: Any, mapping: dict[str, str], order: str) -> tuple[str | None,
     return (_flip(choice) if order == "BA" else choice), ""
 
 
-def _row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec]) -> list[tuple]:
+def _row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec], cleaner: Cleaner) -> list[tuple]:
     """Inline verdicts: (run name, order, verdict, reason, p_a, raw, cost, latency) per order present."""
     out = []
     for spec in specs:
         if spec.path is not None:
             continue
-        out += _verdicts_of(row, spec, location)
+        out += _verdicts_of(row, spec, location, cleaner)
     return out
 
 
@@ -297,13 +312,13 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[tuple]:
+def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str, cleaner: Cleaner) -> list[tuple]:
     name = spec.name
     if spec.name_from:
         value = lookup(row, spec.name_from)
         if _empty(value):
             raise RowError(Problem(location, f"a judge name in {spec.name_from!r}", "none"))
-        name = str(value)
+        name = cleaner.text(str(value), f"{location} (judge name)")
         if not spec.accepts(name):
             return []
     first = _presented_order(row, spec.order_from, spec.order, location)
@@ -329,7 +344,8 @@ def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[tuple]
         raw_output = lookup(row, spec.raw) if spec.raw else _MISSING
         cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
         latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
-        out.append((name, order, verdict, reason, p_a, "" if _empty(raw_output) else str(raw_output), cost, latency))
+        raw_text = "" if _empty(raw_output) else cleaner.text(str(raw_output), f"{location} (judge output)")
+        out.append((name, order, verdict, cleaner.text(reason, f"{location} (verdict)"), p_a, raw_text, cost, latency))
     return out
 
 
@@ -337,7 +353,7 @@ def _flip_order(order: str) -> str:
     return "BA" if order == "AB" else "AB"
 
 
-def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems):
+def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems, cleaner: Cleaner):
     fmt = spec.format or guess_format(spec.path)
     for location, row in read_rows(fmt, spec.path, {}):
         if isinstance(row, Problem):
@@ -353,9 +369,12 @@ def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Proble
                                  f"id {pair_id!r}, which matches no pair"))
             continue
         try:
-            verdicts = _verdicts_of(row, spec, location)
+            verdicts = _verdicts_of(row, spec, location, cleaner)
         except RowError as e:
             problems.add(e.problem)
+            continue
+        except RecursionError:
+            problems.add(Problem(location, "values nested less deeply", "nesting too deep to read"))
             continue
         for name, *rest in verdicts:
             yield (name, pair_id, *rest)
