@@ -49,6 +49,8 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
         if problem:
             fail(f"--annotator {sanitize_line(annotator)!r}: {problem}")
     store = cli.open_store()
+    # A read-only or busy database is said now, with a non-zero exit, not on the first save.
+    store.check_writable()
     task = resolve_task(store, task_name)
     if store.pair_count(task.name) == 0:
         fail(f"task {task.name!r} has no pairs; add some with `annotator tasks add`")

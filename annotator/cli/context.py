@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from annotator.store import Store, resolve_db_path
+from annotator.store import SchemaError, Store, resolve_db_path
 
 
 @dataclass
@@ -60,6 +60,8 @@ class AnnotatorGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except SchemaError as e:
+            fail(str(e))
         except sqlite3.DatabaseError as e:
             obj = ctx.obj if isinstance(ctx.obj, CliContext) else CliContext()
             fail(database_problem(obj.db_path, e))

@@ -5,7 +5,7 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 """
 
 from .assignment import AssignmentStore
-from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
+from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, resolve_db_path
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
@@ -31,6 +31,6 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 __all__ = [
     "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
+    "JudgeRun", "Judgment", "Label", "Pair", "SchemaError", "Store", "Task", "TaskClash", "connect", "connect_readonly",
     "resolve_db_path", "utc_now",
 ]

@@ -164,3 +164,9 @@ def schema_version(db: Database) -> str:
 
 def latest_version() -> str:
     return migrations._migrations[-1].name
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Applied migrations this version does not define: the file was written by a newer one."""
+    known = {m.name for m in migrations._migrations}
+    return [m.name for m in migrations.applied(db) if m.name not in known]

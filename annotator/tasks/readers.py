@@ -397,27 +397,50 @@ def _csv_rows(fh, path: Path, delimiter: str, problems: list[Problem], limits: R
 
 
 def read_parquet(path: Path) -> Iterator[RowOrProblem]:
-    """A Parquet file, read in record batches.
+    """A Parquet file, read in record batches, within ``max_file_bytes`` of decoded data.
 
-    The file's own metadata gives its uncompressed size before any row is decoded: a file
-    declaring more than ``max_file_bytes`` is refused unread.
+    Two checks keep a small file from decoding into gigabytes: the file's own metadata
+    (uncompressed size of its pages) is checked before any row is read, and text columns
+    are read dictionary-encoded, so the decoded size of each batch (one long string repeated
+    in every row counts every time) is added up *before* the batch is turned into rows.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    limits = current_limits()
     with open_binary(path) as fh:  # checks the path (regular file, inside the task folder)
-        source = fh._file
         try:
-            parquet = pq.ParquetFile(source)
+            parquet = pq.ParquetFile(fh._file)
+            text_columns = [f.name for f in parquet.schema_arrow
+                            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                            or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+            if text_columns:
+                parquet = pq.ParquetFile(fh._file, read_dictionary=text_columns)
         except Exception as e:  # pyarrow raises several types for a damaged file
             raise TaskFileError(path.name, "a Parquet file", f"unreadable data ({e})")
-        limits = current_limits()
         meta = parquet.metadata
-        declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        declared = sum(meta.row_group(g).column(c).total_uncompressed_size
+                       for g in range(meta.num_row_groups) for c in range(meta.num_columns))
+
+        def too_big(size: int, what: str):
+            return TaskFileError(path.name, f"at most {_size(limits.max_file_bytes)} of data "
+                                 "(uncompressed; raise [data] max_file_bytes)", f"{what} {_size(size)}")
+
         if declared > limits.max_file_bytes:
-            raise TaskFileError(path.name, f"at most {_size(limits.max_file_bytes)} of data "
-                                "(uncompressed; raise [data] max_file_bytes)", f"{_size(declared)}")
+            raise too_big(declared, "pages of")
+        decoded = 0
         number = 0
-        for batch in parquet.iter_batches(batch_size=4096):
+        for batch in parquet.iter_batches(batch_size=1024):
+            for column in batch.columns:
+                if pa.types.is_dictionary(column.type):
+                    lengths = pc.binary_length(column.dictionary).fill_null(0).to_numpy(zero_copy_only=False)
+                    indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
+                    decoded += int(lengths[indices].sum()) if len(lengths) else 0
+                else:
+                    decoded += column.nbytes
+            if decoded > limits.max_file_bytes:
+                raise too_big(decoded, "rows decoding to more than")
             for row in batch.to_pylist():
                 number += 1
                 yield f"{path.name} row {number}", row
