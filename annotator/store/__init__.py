@@ -4,6 +4,7 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
+from .annotators import Account, AccountExists, AnnotatorStore
 from .assignment import AssignmentStore
 from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, resolve_db_path
 from .factor_values import FactorValueStore
@@ -25,12 +26,12 @@ from .models import (
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, AnnotatorStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
+    "Account", "AccountExists", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
     "JudgeRun", "Judgment", "Label", "Pair", "SchemaError", "Store", "Task", "TaskClash", "connect", "connect_readonly",
     "resolve_db_path", "utc_now",
 ]

@@ -143,6 +143,26 @@ def m002_judgment_top_logprobs(db: Database) -> None:
     db.execute("ALTER TABLE judgments ADD COLUMN top_logprobs TEXT NOT NULL DEFAULT '[]'")
 
 
+@migrations()
+def m006_annotators(db: Database) -> None:
+    """Annotator accounts for the browser mode: a role, the scrypt hash of an access code
+    (never the code), whether the account may sign in, and when it last did."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE annotators (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL DEFAULT 'annotator' CHECK (role IN ('annotator', 'researcher')),
+            code_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            code_set_at TEXT NOT NULL,
+            last_sign_in TEXT
+        );
+        """
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 
