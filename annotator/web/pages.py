@@ -81,8 +81,11 @@ def app_page(title: str, name: str, font_size: int = 16) -> str:
 <link rel="stylesheet" href="static/css/xterm.css">
 <link rel="stylesheet" href="assets/app.css">
 <script src="assets/annotator.js"></script>
-<script src="static/js/textual.js"></script>
 </head><body>
+<main class="card busy" hidden><h1>Already open</h1><p id="busy-message"></p>
+  <form method="get" action="./"><button type="submit">Try again</button></form>
+  <form method="post" action="sign-out"><button class="quiet" type="submit">Sign out</button></form>
+</main>
 <div class="closed-dialog" role="dialog">
   <div class="intro"><p>Session ended. Your labels are saved.</p>
     <form method="get" action="./"><button type="submit">Continue labelling</button></form>
@@ -104,19 +107,39 @@ body.-closed .closed-dialog { display: flex; }
 .intro button { margin: .5rem; padding: .65rem 1.4rem; font: inherit; font-weight: 600; color: #fff;
                 background: #5e0ba7; border: 0; border-radius: 4px; cursor: pointer; }
 .intro button.quiet { background: #2a3f4c; }
+main.card { max-width: 30rem; margin: 12vh auto; padding: 2rem 2.25rem; color: #e8eef2; background: #12232d;
+            border-radius: 8px; }
+main.card button { margin-top: 1rem; padding: .65rem 1.4rem; font: inherit; font-weight: 600; color: #fff;
+                   background: #5e0ba7; border: 0; border-radius: 4px; cursor: pointer; }
+main.card button.quiet { background: #2a3f4c; }
 """
 
-# Runs before textual.js: the socket is this page's own origin (whatever address the
-# browser used: behind a proxy, on 0.0.0.0, over https), never a URL baked in by the server.
+# The app page asks the server whether this name may start a session now (a reloaded page's
+# old socket closes only once this page has loaded), then loads textual.js, whose socket is
+# this page's own origin (whatever address the browser used: behind a proxy, on 0.0.0.0,
+# over https), never a URL baked in by the server.
 ANNOTATOR_JS = """
 document.addEventListener("DOMContentLoaded", function () {
-  var terminal = document.getElementById("terminal");
-  if (terminal) {
-    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    var base = window.location.pathname.replace(/[^/]*$/, "");
-    terminal.dataset.sessionWebsocketUrl = scheme + "//" + window.location.host + base + "ws";
-  }
   var code = document.getElementById("code");
   if (code) { code.value = ""; }
+  var terminal = document.getElementById("terminal");
+  if (!terminal) { return; }
+  var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  var base = window.location.pathname.replace(/[^/]*$/, "");
+  terminal.dataset.sessionWebsocketUrl = scheme + "//" + window.location.host + base + "ws";
+  fetch(base + "state", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (state) {
+    if (!state.signed_in) { window.location.href = base + "sign-in"; return; }
+    if (state.busy) {
+      terminal.remove();
+      document.getElementById("busy-message").textContent = state.message;
+      document.querySelector("main.busy").hidden = false;
+      document.body.classList.add("-busy");
+      return;
+    }
+    var script = document.createElement("script");
+    script.src = base + "static/js/textual.js";
+    script.onload = function () { if (window.onload) { window.onload(new Event("load")); } };
+    document.head.appendChild(script);
+  });
 });
 """

@@ -57,6 +57,7 @@ SESSION_IDLE_S = 12 * 3600
 MAX_FAILURES = 10
 FAILURE_WINDOW_S = 600
 RECHECK_S = 20.0
+RELOAD_GRACE_S = 5.0
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -150,6 +151,9 @@ class Live:
     token: str
     websocket: web.WebSocketResponse
     started: float = field(default_factory=time.time)
+    # The browser side has closed (a reload, a closed tab): the app is quitting and takes no
+    # more keys, so the name is free for a new session while the process finishes.
+    browser_gone: bool = False
 
 
 @dataclass
@@ -207,6 +211,7 @@ class AnnotatorServer(Server):
             web.post("/sign-in", self.handle_sign_in),
             web.post("/sign-out", self.handle_sign_out),
             web.get("/ws", self.handle_websocket, name="websocket"),
+            web.get("/state", self.handle_state),
             web.get("/assets/{name}", self.handle_asset),
             web.static("/static", self.statics_path, show_index=False, name="static"),
         ])
@@ -233,7 +238,7 @@ class AnnotatorServer(Server):
                                         "base-uri 'none'; form-action 'self'")
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault("Referrer-Policy", "same-origin")  # no-referrer would make forms send Origin: null
             if response.content_type == "text/html":
                 response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -272,7 +277,7 @@ class AnnotatorServer(Server):
         return token, session
 
     def _live_of(self, name: str) -> Live | None:
-        return next((live for live in self.live.values() if live.name == name), None)
+        return next((live for live in self.live.values() if live.name == name and not live.browser_gone), None)
 
     def _throttled(self, client: str) -> float:
         """Seconds until ``client`` may try again (0 when it may)."""
@@ -337,17 +342,33 @@ class AnnotatorServer(Server):
             response.del_cookie(COOKIE, path="/")
             raise response
         _, session = found
-        if self._live_of(session.name):
-            return self._refused(409, "Already open", f"{session.name} is labelling in another tab or browser. "
-                                 "Close it first (or wait a minute if it was closed without quitting), then try "
-                                 "again: one session per name, so two never save over each other.",
-                                 retry=True, sign_out=True)
         if len(self.live) >= self.options.max_sessions:
             return self._refused(503, "Server full", f"{len(self.live)} sessions are open, the most this server "
                                  f"allows (--max-sessions {self.options.max_sessions}). Try again in a few minutes.",
                                  retry=True, sign_out=True)
         font = to_int(request.query.get("fontsize", "16"), 16)
         return web.Response(content_type="text/html", text=pages.app_page(self.title, session.name, font))
+
+    async def _name_free(self, name: str) -> bool:
+        """Whether ``name`` has no live session, after letting a reloaded page's old socket
+        go: the browser closes it only once the new page has loaded."""
+        for _ in range(int(RELOAD_GRACE_S * 10)):
+            if not self._live_of(name):
+                return True
+            await asyncio.sleep(0.1)
+        return not self._live_of(name)
+
+    async def handle_state(self, request: web.Request) -> web.Response:
+        """What the app page asks before it connects: may this browser start the app now?"""
+        found = await self._signed_in(request)
+        if found is None:
+            return web.json_response({"signed_in": False})
+        _, session = found
+        busy = not await self._name_free(session.name)
+        message = (f"{session.name} is labelling in another tab or browser. Close it first (or wait a minute if it "
+                   "was closed without quitting), then try again: one session per name, so two never save over "
+                   "each other.") if busy else ""
+        return web.json_response({"signed_in": True, "name": session.name, "busy": busy, "message": message})
 
     # -- the app's websocket -------------------------------------------------------------------
     def command_for(self, name: str) -> str:
@@ -359,6 +380,7 @@ class AnnotatorServer(Server):
         if found is None:
             raise web.HTTPForbidden(text="sign in first")
         token, session = found
+        await self._name_free(session.name)
         # checked and reserved with no await in between: two tabs cannot both pass
         if self._live_of(session.name):
             raise web.HTTPConflict(text=f"{session.name} already has a session open")
@@ -379,6 +401,7 @@ class AnnotatorServer(Server):
             try:
                 await self._process_messages(websocket, app_service)
             finally:
+                self.live[key].browser_gone = True
                 await app_service.stop()
         except asyncio.CancelledError:
             await websocket.close()

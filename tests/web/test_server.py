@@ -99,18 +99,14 @@ async def test_one_live_session_per_name(served):
     second = await _signed_in_session(served, "dora")  # another browser, same person
     try:
         ws = await first.ws_connect(served.url + "ws", origin=served.origin)
-        page = await second.get(served.url)
-        assert page.status == 409 and "dora is labelling in another tab or browser" in await page.text()
+        state = await (await second.get(served.url + "state")).json()
+        assert state["busy"] and "dora is labelling in another tab or browser" in state["message"]
         with pytest.raises(aiohttp.WSServerHandshakeError) as again:
             await second.ws_connect(served.url + "ws", origin=served.origin)
         assert again.value.status == 409
         await ws.close()
-        for _ in range(100):  # the slot is freed once the first session's process has ended
-            if (await second.get(served.url)).status == 200:
-                break
-            await asyncio.sleep(0.1)
-        else:
-            pytest.fail("the name stayed busy after its session closed")
+        state = await (await second.get(served.url + "state")).json()  # waits for the closed socket to go
+        assert not state["busy"]
     finally:
         await first.close()
         await second.close()
