@@ -14,17 +14,19 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from .pairs import ADJUDICATION_THRESHOLD, majority_codes, pair_votes
+from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, pair_votes
 from .ratings import MISSING, Ratings
 
 
 def majority_vote(ratings: Ratings) -> pd.Series:
-    """The majority label of every rated unit (rule in ``annotator.analysis.pairs``)."""
+    """The majority label of every rated unit (rule in ``annotator.analysis.pairs``): a
+    category, or ``"split"`` where the top votes are shared."""
     counts = ratings.counts()
     rated = counts.sum(axis=1) > 0
     tie_index = ratings.categories.index("tie") if "tie" in ratings.categories else None
-    codes, _ = majority_codes(counts[rated], tie_index)
+    codes, strict = majority_codes(counts[rated], tie_index)
     labels = np.array(list(ratings.categories) + [None], dtype=object)[codes]
+    labels = np.where(strict, labels, SPLIT)
     return pd.Series(labels, index=pd.Index(ratings.units[rated], name="pair"), name="majority")
 
 

@@ -66,17 +66,19 @@ def leave_one_out(ratings: Ratings, rater: str, confidence: float = 0.95) -> Est
 
 
 def judge_agreement(
-    own: np.ndarray, judge: np.ndarray, categories: tuple[str, ...], confidence: float = 0.95
+    own: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], confidence: float = 0.95
 ) -> dict[str, Estimate]:
-    """One annotator (codes) against one judge (codes), on the pairs both labelled."""
-    tie = categories.index("tie") if "tie" in categories else -2
+    """One annotator (codes) against one judge (codes in ``scale``, see
+    ``verdicts.judge_scale``), on the pairs both labelled. A judge's "no verdict" on a pair
+    counts as a disagreement, with and without ties."""
+    tie = scale.index("tie") if "tie" in scale else -2
     both = (own != MISSING) & (judge != MISSING)
     with_ties = proportion(int((own[both] == judge[both]).sum()), int(both.sum()), confidence,
                            reason="no pair labelled by both the annotator and the judge")
     nt = both & (own != tie) & (judge != tie)
     without = proportion(int((own[nt] == judge[nt]).sum()), int(nt.sum()), confidence,
                          reason="no pair where both gave a non-tie answer")
-    table = agreement.confusion_table(own, judge, len(categories))
+    table = agreement.confusion_table(own, judge, len(scale))
     return {
         "agreement_with_ties": with_ties,
         "agreement_without_ties": without,
@@ -88,6 +90,7 @@ def annotator_quality(
     labels: pd.DataFrame,
     ratings: Ratings,
     judge_codes: dict[str, np.ndarray] | None = None,
+    judge_scale: tuple[str, ...] = (),
     *,
     confidence: float = 0.95,
     fast_seconds: float = FAST_SECONDS,
@@ -98,7 +101,8 @@ def annotator_quality(
 
     ``labels`` is ``Store.labels_frame(task)``; ``ratings`` its preference ratings (units =
     pairs); ``judge_codes`` maps a judge run's name to its verdict codes aligned with
-    ``ratings.units`` (-1 where it has none).
+    ``ratings.units`` in ``judge_scale`` (-1 where it was not asked; see
+    ``verdicts.judge_codes``).
     """
     records = []
     by_rater = dict(tuple(labels.groupby("annotator", sort=False))) if len(labels) else {}
@@ -130,7 +134,7 @@ def annotator_quality(
         if judge_codes:
             own = ratings.rater_codes(rater).astype(int)
             for run_name, codes in judge_codes.items():
-                judges[run_name] = judge_agreement(own, codes, ratings.categories, confidence)
+                judges[run_name] = judge_agreement(own, codes, judge_scale, confidence)
 
         records.append({
             "annotator": rater,

@@ -2,3 +2,17 @@
 
 DEFAULT_RESAMPLES = 1000  # bootstrap resamples over pairs
 DISPUTED_LIMIT = 10  # how many of the most disputed pairs a report lists
+
+# How a judge's verdicts in the two presented orders combine (``verdicts`` documents each).
+ORDER_RULES = ("both", "judgebench", "first", "mean", "mt-bench")
+DEFAULT_ORDER_RULE = "both"
+ORDER_RULE_TEXT = {
+    "both": "a verdict counts when both presented orders agree; a pair whose verdict changes with "
+            "the order is an inconsistency (no verdict, counted, never dropped)",
+    "judgebench": "JudgeBench's rule: +1 per order for A, -1 for B, 0 for a tie or no verdict; the sign "
+                  "of the sum is the verdict (one decisive order plus a tie is decisive)",
+    "first": "the verdict in the first presented order (A shown first) only",
+    "mean": "the mean of P(A) over the presented orders (a hard verdict read as 1 / 0.5 / 0): "
+            "above 0.5 is A, below B, 0.5 a tie",
+    "mt-bench": "MT-Bench's rule: a verdict that changes with the presented order counts as a tie",
+}

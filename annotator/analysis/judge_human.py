@@ -1,73 +1,195 @@
-"""How far each LLM judge is from the humans: the judge-validation report.
+"""How far each LLM judge is from the humans: the judge-validation report and the judge card.
 
-For every *agent* (the humans' majority vote, and each judge run's verdict per pair, see
-``verdicts``) it reports:
+Every figure is computed once, from one ``agents.TaskAgents`` (the humans' votes and every
+judge run's verdicts under one order rule, ``verdicts``), into typed sections that
+``JudgeHumanReport.to_json`` turns into the documented JSON.
 
-* **win rate** of response A against response B (A = the candidate, B = the baseline, as
-  benchmark data is imported), overall and per domain, raw and length-controlled
-  (``winrate``; the LC fit needs ten pairs or more, undefined with a reason otherwise);
-* **length bias**: the share of decisive verdicts that chose the longer response, with a
-  Wilson interval and a binomial test against 0.5;
-* for judges, **position bias** (the share of decisive per-order verdicts that chose the
-  response shown first, binomial test against 0.5) and **position consistency**;
-* for judges, **agreement with the humans** (the agreement report's judge section: MT-Bench
-  agreement with every human vote, with and without ties, and Cohen's kappa against the
-  human majority);
-* **factor-level alignment** (PROFILE): per factor, the agent's factor score
-  (``factor_alignment.factor_score``, evaluation setting) against the factor's
-  manifestation M_k, and for each judge the correlation of its factor scores with the
-  humans'. M_k comes from the annotators' factor answers (their majority, "n/a" left out)
-  and, where no annotator answered, from extracted factor values (rules first).
+For every *agent* (the humans' majority vote, and each judge run) it reports:
 
-Judges are compared with the humans on the same pairs: the pairs with a human verdict (every
-judged pair while there is none). Position bias and consistency, which need no human, use
-every pair the judge saw; a judge's win rate on all its pairs is kept as
-``win_rate_all_pairs`` when it covers pairs the humans did not label.
+* ``verdicts`` (A / B / tie, and for judges "no verdict": inconsistent or unscored under
+  the order rule; for the humans "split": top votes shared) and the judge's pair
+  ``statuses`` (``verdicts.STATUSES``);
+* ``win_rate``: the win rate of *response A* against response B (A = the first response
+  as imported), overall and per domain, raw and length-controlled. For candidates against a
+  baseline, whichever side they are on, use the leaderboard (``leaderboard``);
+* ``length_bias``: the share of decisive verdicts that chose the longer response (Wilson
+  interval, binomial test against 0.5), and for judges ``length_bias_vs_humans``: the
+  judge's share minus the humans' on the same pairs (both decisive, lengths differing by
+  more than ``length_threshold`` of the longer response);
+* for judges: ``position_bias`` (share of decisive per-order verdicts for the response shown
+  first; "unknown" when the run does not record the order shown), ``position_consistency``,
+  ``agreement_with_humans`` (MT-Bench: every judge verdict against every human vote, with
+  and without ties, bootstrap interval over pairs; a pair without a verdict matches no vote)
+  beside the human-human ``human_ceiling``, ``cohen_kappa_with_majority``,
+  ``agreement_per_domain``, ``gold`` (``gold``: accuracy against the task's gold labels),
+  ``alt_test`` (``alt_test``), ``calibration`` (``calibration``), cost and median latency
+  per 1,000 pairs, ``labels_needed`` (human-labelled pairs for a +-3 point interval) and
+  the ``card``: a one-line verdict with its reasons (rules in ``card_verdict``);
+* **factor-level alignment** (PROFILE): per factor, each agent's factor score against the
+  factor's manifestation M_k, and for each judge the correlation of its scores with the
+  humans'. M_k comes from the annotators' factor answers (their majority) and, where no
+  annotator answered, from extracted factor values (rules first).
 
-Factors where a judge's score departs most from the humans' are listed as
-``misaligned``: PROFILE found that guidance on such a factor in the judge prompt raises
-judge-human agreement (try the ``factor-guided`` judge with ``--guide``).
+Judges are compared with the humans on the same pairs: the human-labelled ones (every
+judged pair while there is none). Incomplete runs are listed and left out (``agents``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, is_dataclass
+from itertools import combinations
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .aggregate import factor_majorities, majority_vote
-from .estimate import Estimate
+from . import agreement
+from .agents import HUMANS, TaskAgents, human_majority, load_agents  # noqa: F401  (re-exported)
+from .aggregate import factor_majorities
+from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, AltTest, alternative_annotator_test
+from .bootstrap import Resampler
+from .calibration import Calibration, calibration
+from .estimate import Estimate, json_number
 from .factor_alignment import alignment, factor_score
+from .gold import GoldAccuracy, gold_accuracy
+from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
-from .ratings import ratings_from_frame
-from .report import agreement_report, to_json
-from .verdicts import consistency, first_shown_rate, judge_verdicts
+from .ratings import MISSING
+from .report import judge_agreement_contributions, judge_section, to_json
+from .verdicts import DEFAULT_ORDER_RULE, NO_VERDICT, STATUSES, consistency, first_shown_rate, judge_codes, judge_scale
 from .winrate import choice_win_rate, length_controlled_win_rate
 
-HUMANS = "humans"
 MISALIGNMENT = 0.3  # a factor score this far from the humans' is misaligned ...
 MIN_SCORE = 0.1  # ... and so is one of the other sign, when both are at least this far from 0
-_P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5}
+_P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5, SPLIT: 0.5}
+LENGTH_THRESHOLD = 0.1  # lengths differing by more than 10 % of the longer response
+TARGET_HALF_WIDTH = 0.03  # labels needed for an agreement interval of +- 3 points
+DEFAULT_RESAMPLES = 500
 
 
-def human_majority(labels: pd.DataFrame, categories: Sequence[str] = ("A", "B", "tie")) -> pd.Series:
-    """The humans' preference per labelled pair: the majority vote (the house rule of
-    ``pairs``: split top votes count as a tie). With one annotator, simply their label."""
-    if labels.empty:
-        return pd.Series(dtype=object, name="verdict")
-    return majority_vote(ratings_from_frame(labels, "choice", categories)).dropna().rename("verdict")
+# -- the card's rules ------------------------------------------------------------------------
+
+CARD_RULES = (
+    "needs review when any of: the run is incomplete; fewer than 30 human-labelled pairs compared; "
+    "agreement with the humans more than 10 points under the human-human ceiling; position consistency "
+    "under 70 %; the alternative annotator test defined and failed. Trustworthy when all of: at least "
+    "100 pairs compared; the alternative annotator test passed (or, where it is undefined, agreement "
+    "within 5 points of the ceiling); position consistency at least 80 % (or unknown); the length bias "
+    "relative to the humans within 10 points. Otherwise: use with caution."
+)
 
 
-def agent_preferences(labels: pd.DataFrame, judgments: pd.DataFrame | None,
-                      categories: Sequence[str] = ("A", "B", "tie")) -> dict[str, pd.Series]:
-    """Agent name -> its verdict per pair ('A' / 'B' / 'tie'), humans first."""
-    agents = {HUMANS: human_majority(labels, categories)}
-    verdicts = judge_verdicts(judgments)
-    for name, rows in verdicts.groupby("run_name", sort=True):
-        agents[str(name)] = rows.set_index("pair")["verdict"].rename("verdict")
-    return agents
+@dataclass(frozen=True)
+class JudgeCard:
+    verdict: str  # "trustworthy" | "use with caution" | "needs review"
+    reasons: list[str]
+
+
+def card_verdict(*, complete: bool, n: int, agreement_est: Estimate, ceiling: Estimate, consistency_est: Estimate,
+                 alt: AltTest | None, length_vs_humans: Estimate) -> JudgeCard:
+    """The one-line verdict on a judge and its reasons (``CARD_RULES``)."""
+    review, caution, good = [], [], []
+    if not complete:
+        review.append("the run is incomplete")
+    if n < 30:
+        review.append(f"only {n} human-labelled pairs compared (fewer than 30)")
+    gap = None
+    if agreement_est.defined and ceiling.defined:
+        gap = ceiling.value - agreement_est.value
+        if gap > 0.10:
+            review.append(f"agreement {agreement_est.value:.0%} is {gap * 100:.0f} points under the human-human "
+                          f"ceiling {ceiling.value:.0%}")
+    if consistency_est.defined and consistency_est.value < 0.70:
+        review.append(f"position consistency {consistency_est.value:.0%} (under 70 %)")
+    if alt is not None and alt.passed is False:
+        review.append(f"fails the alternative annotator test (winning rate {alt.winning_rate:.0%}, "
+                      f"epsilon {alt.epsilon:g})")
+    if review:
+        return JudgeCard("needs review", review)
+    if n < 100:
+        caution.append(f"{n} pairs compared (fewer than 100)")
+    if alt is not None and alt.passed:
+        good.append(f"passes the alternative annotator test (winning rate {alt.winning_rate:.0%})")
+    elif gap is not None and gap <= 0.05:
+        good.append(f"agreement within {max(gap, 0) * 100:.0f} points of the human-human ceiling")
+    elif gap is not None:
+        caution.append(f"agreement {gap * 100:.0f} points under the human-human ceiling")
+    else:
+        caution.append("no human-human ceiling to compare with (fewer than two annotators per pair)")
+    if consistency_est.defined and consistency_est.value < 0.80:
+        caution.append(f"position consistency {consistency_est.value:.0%} (under 80 %)")
+    if length_vs_humans.defined and abs(length_vs_humans.value) > 0.10:
+        caution.append(f"chooses the longer response {length_vs_humans.value * 100:+.0f} points more often than the humans")
+    if caution:
+        return JudgeCard("use with caution", caution + good)
+    return JudgeCard("trustworthy", good or ["meets every rule"])
+
+
+# -- sections --------------------------------------------------------------------------------
+
+
+@dataclass
+class AgentReport:
+    agent: str
+    kind: str
+    pairs: int
+    verdicts: dict[str, int]
+    win_rate: dict[str, Any]
+    length_bias: Estimate
+    order_rule: str | None = None
+    statuses: dict[str, int] | None = None
+    run: dict[str, Any] | None = None
+    pairs_judged: int | None = None
+    win_rate_all_pairs: dict[str, Any] | None = None
+    position_bias: Estimate | None = None
+    position_consistency: Estimate | None = None
+    agreement_with_humans: dict[str, Estimate] | None = None
+    cohen_kappa_with_majority: Estimate | None = None
+    agreement_per_domain: dict[str, dict[str, Any]] | None = None
+    length_bias_vs_humans: Estimate | None = None
+    gold: GoldAccuracy | None = None
+    alt_test: AltTest | None = None
+    calibration: Calibration | None = None
+    cost_per_1000_pairs: float | None = None
+    median_latency_s: float | None = None
+    labels_needed: dict[str, Any] | None = None
+    card: JudgeCard | None = None
+
+
+@dataclass
+class JudgeHumanReport:
+    task: str
+    order_rule: dict[str, str]
+    notes: list[str]
+    agents: list[AgentReport]
+    human_ceiling: dict[str, Estimate]
+    judge_agreement: list[dict[str, Any]]
+    factor_alignment: dict[str, Any] | None
+    runs_left_out: list[dict[str, Any]] = field(default_factory=list)
+    bootstrap: dict[str, Any] = field(default_factory=dict)
+    card_rules: str = CARD_RULES
+
+    def to_json(self) -> dict[str, Any]:
+        return serialise(self)
+
+
+def serialise(value: Any) -> Any:
+    """The one place a report becomes JSON: dataclasses field by field, ``Estimate`` as its
+    dict, NaN as ``None`` (``report.to_json`` does the rest)."""
+    if isinstance(value, Estimate):
+        return value.to_dict()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: serialise(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): serialise(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [serialise(v) for v in value]
+    return to_json(value)
+
+
+# -- building blocks -------------------------------------------------------------------------
 
 
 def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, factors: Sequence[str]) -> pd.DataFrame:
@@ -87,11 +209,13 @@ def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, fac
 
 
 def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> dict[str, Any]:
-    """Raw and length-controlled win rate of A, overall and per domain, for one agent."""
+    """Raw and length-controlled win rate of response A, overall and per domain, for one
+    agent (a split majority and a tie count as half a win; no verdict is left out)."""
     frame = pairs.set_index("pair").join(prefs.rename("verdict"), how="inner")
+    frame = frame[frame["verdict"].isin(list(_P_WIN))]
 
     def block(rows: pd.DataFrame) -> dict[str, Any]:
-        raw = choice_win_rate(rows["verdict"], candidate="A")
+        raw = choice_win_rate(rows["verdict"].replace({SPLIT: "tie"}), candidate="A")
         lc = length_controlled_win_rate(rows["verdict"].map(_P_WIN), rows["len_a"], rows["len_b"])
         return {
             "pairs": raw.n_total,
@@ -103,13 +227,20 @@ def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> dict[str, Any]:
             "lc_reason": lc.reason or None,
         }
 
-    out = {"overall": block(frame)}
+    out = {"of": "response A against response B", "overall": block(frame)}
     domains = frame["domain"].fillna("")
-    if (domains != "").any():
-        out["per_domain"] = {d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
-    else:
-        out["per_domain"] = {}
+    out["per_domain"] = ({d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
+                         if (domains != "").any() else {})
     return out
+
+
+def _longer(pairs: pd.DataFrame, threshold: float) -> pd.Series:
+    """Per pair: 'A' or 'B', the clearly longer response (None when within ``threshold``)."""
+    p = pairs.set_index("pair")
+    longest = np.maximum(p["len_a"], p["len_b"]).astype(float)
+    diff = (p["len_a"] - p["len_b"]).astype(float)
+    clear = np.abs(diff) > threshold * longest
+    return pd.Series(np.where(clear, np.where(diff > 0, "A", "B"), None), index=p.index)
 
 
 def length_bias(prefs: pd.Series, pairs: pd.DataFrame) -> Estimate:
@@ -120,8 +251,29 @@ def length_bias(prefs: pd.Series, pairs: pd.DataFrame) -> Estimate:
     chose_longer = int((frame["verdict"].to_numpy() == longer).sum())
     est = proportion(chose_longer, len(frame), reason="no decisive verdict on a pair of unequal lengths")
     if est.defined:
-        est = Estimate(est.value, est.ci_low, est.ci_high, est.n, extra={**est.extra, "p_value": binomial_p_value(chose_longer, len(frame))})
+        est = Estimate(est.value, est.ci_low, est.ci_high, est.n,
+                       extra={**est.extra, "p_value": binomial_p_value(chose_longer, len(frame))})
     return est
+
+
+def length_bias_vs_humans(judge: pd.Series, humans: pd.Series, pairs: pd.DataFrame,
+                          threshold: float = LENGTH_THRESHOLD) -> Estimate:
+    """The judge's share choosing the clearly longer response minus the humans', on the pairs
+    where both are decisive (normal interval of the paired difference)."""
+    longer = _longer(pairs, threshold)
+    frame = pd.concat([judge.rename("j"), humans.rename("h"), longer.rename("l")], axis=1, join="inner")
+    frame = frame[frame["j"].isin(["A", "B"]) & frame["h"].isin(["A", "B"]) & frame["l"].notna()]
+    n = len(frame)
+    if n == 0:
+        return Estimate.undefined("no pair where the judge and the humans both chose a response and the lengths "
+                                  f"differ by more than {threshold:.0%}")
+    j = (frame["j"] == frame["l"]).to_numpy(dtype=float)
+    h = (frame["h"] == frame["l"]).to_numpy(dtype=float)
+    d = j - h
+    se = d.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
+    return Estimate(float(d.mean()), float(d.mean() - 1.96 * se), float(d.mean() + 1.96 * se), n,
+                    extra={"judge_share": float(j.mean()), "human_share": float(h.mean()), "threshold": threshold,
+                           "ci_method": "normal, paired"})
 
 
 def position_bias(judgments: pd.DataFrame) -> Estimate:
@@ -129,11 +281,35 @@ def position_bias(judgments: pd.DataFrame) -> Estimate:
     return first_shown_rate(judgments["verdict"].to_numpy(dtype=object), judgments["order"].to_numpy(dtype=object))
 
 
+def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z: float = 1.96) -> dict[str, Any]:
+    """Human-labelled pairs needed for the agreement interval to be +- ``target``: the
+    interval's half-width shrinks as 1 / sqrt(pairs), from the one measured now (or, without
+    an interval, the binomial formula z^2 p (1 - p) / target^2)."""
+    if not est.defined or est.n == 0:
+        return {"target_half_width": target, "pairs_needed": None, "reason": est.reason or "no agreement measured"}
+    pairs_now = int(est.extra.get("pairs", est.n))
+    if est.value in (0.0, 1.0):
+        return {"target_half_width": target, "pairs_needed": None, "pairs_now": pairs_now,
+                "reason": f"agreement is {est.value:.0%}: its interval cannot be scaled"}
+    if math.isfinite(est.ci_low) and math.isfinite(est.ci_high) and est.ci_high > est.ci_low:
+        half = (est.ci_high - est.ci_low) / 2
+        needed = math.ceil(pairs_now * (half / target) ** 2)
+        method = "scaled from the bootstrap interval measured now (half-width ~ 1/sqrt(pairs))"
+    else:
+        p = est.value
+        needed = math.ceil(confidence_z ** 2 * max(p * (1 - p), 1e-9) / target ** 2)
+        half = math.nan
+        method = "binomial: z^2 p (1 - p) / target^2"
+    return {"target_half_width": target, "pairs_now": pairs_now, "current_half_width": json_number(half),
+            "pairs_needed": needed, "more_pairs_needed": max(0, needed - pairs_now), "method": method}
+
+
 def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
     """Factor scores of every agent and each judge's alignment with the humans."""
     scores: dict[str, dict[str, Any]] = {}
     for agent, prefs in agents.items():
-        joined = table.join(prefs.rename("__pref__"), how="inner")
+        joined = table.join(prefs.replace({SPLIT: "tie"}).rename("__pref__"), how="inner")
+        joined = joined[joined["__pref__"].isin(["A", "B", "tie"])]
         scores[agent] = {
             key: factor_score(joined["__pref__"].tolist(), joined[key].tolist()) for key in table.columns
         }
@@ -157,8 +333,8 @@ def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dic
         misaligned.sort(key=lambda m: -abs(m["judge_score"] - m["human_score"]))
         entry = {"alignment": alignment(human, mine).as_dict(), "misaligned": misaligned}
         if not agents[agent].isin(["A", "B"]).any():
-            # only ties: its factor scores are 0 by construction, and guidance on a factor
-            # is not what it lacks (a judge that never decides is usually position-biased)
+            # only ties or no verdicts: its factor scores are 0 or undefined by construction,
+            # and guidance on a factor is not what it lacks
             entry["misaligned"] = []
             entry["misaligned_reason"] = "the judge gave no decisive verdict"
         judges[agent] = entry
@@ -170,87 +346,222 @@ def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dic
     }
 
 
+def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Agreement between every two judges (WorldAlignment's dual judges) on the pairs both
+    were asked about; "no verdict" matches nothing."""
+    out = []
+    by_run = {name: rows.set_index("pair")["verdict"] for name, rows in verdicts.groupby("run_name", sort=True)}
+    index = {c: i for i, c in enumerate(scale)}
+    for a, b in combinations(sorted(by_run), 2):
+        joined = pd.concat([by_run[a].rename("a"), by_run[b].rename("b")], axis=1, join="inner")
+        n = len(joined)
+        va = joined["a"].where(joined["a"].notna(), NO_VERDICT).map(index).fillna(len(scale) - 1).astype(int)
+        vb = joined["b"].where(joined["b"].notna(), NO_VERDICT).map(index).fillna(len(scale) - 1).astype(int)
+        none = len(scale) - 1
+        same = (va == vb) & (va != none)
+        table = agreement.confusion_table(va.to_numpy(), vb.to_numpy(), len(scale))
+        out.append({"judges": [a, b], "n": n,
+                    "agreement": proportion(int(same.sum()), n, reason="no pair judged by both"),
+                    "cohen_kappa": agreement.cohen_kappa(table) if n else Estimate.undefined("no pair judged by both")})
+    return out
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
 def judge_human_report(
-    labels: pd.DataFrame,
-    judgments: pd.DataFrame | None,
-    pairs: pd.DataFrame,
+    agents: TaskAgents,
     factor_values: pd.DataFrame | None = None,
     *,
-    task: str = "",
     factors: Sequence[tuple[str, str]] = (),
-    categories: Sequence[str] = ("A", "B", "tie"),
-) -> dict[str, Any]:
-    """The judge-validation report of one task (JSON-ready); see the module docstring.
+    gold: pd.Series | None = None,
+    gold_source: str = "pairs",
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    epsilon: float = DEFAULT_EPSILON,
+    alpha: float = DEFAULT_ALPHA,
+    length_threshold: float = LENGTH_THRESHOLD,
+) -> JudgeHumanReport:
+    """The judge-validation report of one task; see the module docstring.
 
-    ``labels``: ``Store.labels_frame``; ``judgments``: ``Store.judgments_frame``;
-    ``pairs``: ``Store.pairs_frame``; ``factor_values``: one row per (pair, factor,
-    extractor) with a ``manifestation``; ``factors``: (key, name) of the task's checklist.
+    ``agents``: ``agents.load_agents``; ``factor_values``: one row per (pair, factor,
+    extractor) with a ``manifestation``; ``factors``: (key, name) of the task's checklist;
+    ``gold``: pair -> gold label (the task's, or None); ``resamples``: bootstrap resamples over
+    pairs for the agreement intervals and the human ceiling.
     """
-    judgments = judgments if judgments is not None else pd.DataFrame(columns=["run_name", "pair", "order", "verdict"])
-    agents = agent_preferences(labels, judgments, categories)
+    labels, pairs, judgments, verdicts = agents.labels, agents.pairs, agents.judgments, agents.verdicts
+    ratings = agents.ratings
+    humans = agents.human_majority()
     notes = []
-    if agents[HUMANS].empty:
+    if humans.empty:
         notes.append("no human labels yet: the humans' column and every comparison with it are undefined")
-    if len(agents) == 1:
+    if verdicts.empty:
         notes.append("no judge has run on this task yet (see `annotator judge run`)")
-    agreement = agreement_report(labels, judgments, task=task, categories=categories, resamples=0)["judges"]
-    agreement_by_run = {row["run"]: row for row in agreement}
-    verdicts = judge_verdicts(judgments)
-    run_kinds = judgments.groupby("run_name")["kind"].first().to_dict() if "kind" in judgments else {}
-    # Every agent is compared with the humans on the same pairs: the human-labelled ones
-    # (all judged pairs while no human has labelled any).
-    labelled = agents[HUMANS].index
-    compared = {
-        name: prefs if name == HUMANS or labelled.empty else prefs[prefs.index.isin(labelled)]
-        for name, prefs in agents.items()
-    }
-    beyond = {name: len(agents[name]) - len(compared[name]) for name in agents if name != HUMANS}
-    if any(beyond.values()):
-        notes.append(
-            f"judges are compared with the humans on the {len(labelled)} human-labelled pairs; judged "
-            "pairs without a human label are left out (JSON: win_rate_all_pairs, pairs_judged)"
-        )
+    for name in agents.left_out:
+        run = agents.runs[name]
+        notes.append(f"run {name} is incomplete ({run.finished} of {run.planned} judgments finished): left out of "
+                     "every comparison (--include-incomplete to compare it anyway)")
+
+    # the units of every human comparison: the labelled pairs
+    units = ratings.units
+    counts = ratings.counts()
+    labelled = counts.sum(axis=1) > 0
+    resampler = Resampler(len(units), resamples, seed)
+    scale = judge_scale(verdicts, agents.categories)
+    codes = judge_codes(verdicts, units, scale)
+    section = {row["run"]: row for row in judge_section(verdicts, codes, scale, ratings, resampler)}
+    tie_index = agents.categories.index("tie") if "tie" in agents.categories else None
+    ceiling_contrib = agreement.percent_agreement_contributions(counts, tie_index)
+    ceiling = agreement.percent_agreement(counts, tie_index)
+    if resamples:
+        reps = resampler.replicate(ceiling_contrib, agreement.percent_from_sums)
+        ceiling = {"with_ties": resampler.attach(ceiling["with_ties"], reps[:, 0]),
+                   "without_ties": resampler.attach(ceiling["without_ties"], reps[:, 1])}
+
+    domain_of = pairs.set_index("pair")["domain"].fillna("").reindex(units).fillna("").to_numpy()
+    domains = sorted(set(domain_of[labelled])) if labelled.any() else []
+
+    labelled_pairs = pd.Index(units[labelled])
+    judge_prefs = {name: rows.set_index("pair")["verdict"] for name, rows in verdicts.groupby("run_name", sort=True)}
+    compared = {HUMANS: humans}
+    for name, prefs in judge_prefs.items():
+        compared[name] = prefs if labelled_pairs.empty else prefs[prefs.index.isin(labelled_pairs)]
+    if any(len(judge_prefs[n]) > len(compared[n]) for n in judge_prefs) and not labelled_pairs.empty:
+        notes.append(f"judges are compared with the humans on the {len(labelled_pairs)} human-labelled pairs; judged "
+                     "pairs without a human label are left out (JSON: win_rate_all_pairs, pairs_judged)")
+
+    judge_p_a = judgments[judgments["p_a"].notna()].groupby(["run_name", "pair"])["p_a"].mean() \
+        if len(judgments) and judgments["p_a"].notna().any() else pd.Series(dtype=float)
+
     report_agents = []
     for name, prefs in compared.items():
-        entry: dict[str, Any] = {
-            "agent": name,
-            "kind": "humans" if name == HUMANS else run_kinds.get(name, "llm"),
-            "pairs": int(len(prefs)),
-            "verdicts": {c: int((prefs == c).sum()) for c in ("A", "B", "tie")},
-            "win_rate": win_rates(prefs, pairs),
-            "length_bias": length_bias(prefs, pairs),
-        }
-        if name != HUMANS:
-            entry["pairs_judged"] = int(len(agents[name]))
-            if beyond[name]:
-                entry["win_rate_all_pairs"] = win_rates(agents[name], pairs)
-            entry["position_bias"] = position_bias(judgments[judgments["run_name"] == name])
-            entry["position_consistency"] = consistency(verdicts[verdicts["run_name"] == name])
-            row = agreement_by_run.get(name, {})
-            entry["agreement_with_humans"] = row.get("agreement_with_humans")
-            entry["cohen_kappa_with_majority"] = row.get("cohen_kappa_with_majority")
+        if name == HUMANS:
+            report_agents.append(AgentReport(
+                agent=HUMANS, kind="humans", pairs=int(len(prefs)),
+                verdicts={c: int((prefs == c).sum()) for c in ("A", "B", "tie", SPLIT)},
+                win_rate=win_rates(prefs, pairs), length_bias=length_bias(prefs, pairs),
+            ))
+            continue
+        run = agents.runs.get(name)
+        rows = verdicts[verdicts["run_name"] == name]
+        mine = rows[rows["pair"].isin(prefs.index)]
+        entry = AgentReport(
+            agent=name, kind=run.kind if run else "llm", pairs=int(len(prefs)),
+            verdicts={**{c: int((prefs == c).sum()) for c in ("A", "B", "tie")}, NO_VERDICT: int(prefs.isna().sum())},
+            win_rate=win_rates(prefs, pairs), length_bias=length_bias(prefs, pairs),
+            order_rule=agents.order_rule,
+            statuses={s: int((mine["status"] == s).sum()) for s in STATUSES},
+            run=run.to_json() if run else None,
+            pairs_judged=int(len(judge_prefs[name])),
+        )
+        if len(judge_prefs[name]) > len(prefs):
+            entry.win_rate_all_pairs = win_rates(judge_prefs[name], pairs)
+        entry.position_bias = position_bias(judgments[judgments["run_name"] == name])
+        entry.position_consistency = consistency(rows)
+        sec = section.get(name)
+        if sec is not None:
+            entry.agreement_with_humans = sec["agreement_with_humans"]
+            entry.cohen_kappa_with_majority = sec["cohen_kappa_with_majority"]
+            entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
+        entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
+        if gold is not None and gold.notna().any():
+            subsets = pairs.set_index("pair")["domain"].fillna("")
+            entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None)
+        entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha)
+        p_a = judge_p_a.loc[name] if name in judge_p_a.index.get_level_values(0) else pd.Series(dtype=float)
+        entry.calibration = calibration(p_a, humans)
+        if run is not None:
+            entry.median_latency_s = run.median_latency_s
+            if run.cost is not None and run.pairs_asked:
+                entry.cost_per_1000_pairs = run.cost / run.pairs_asked * 1000
+        with_ties = entry.agreement_with_humans["with_ties"] if entry.agreement_with_humans else Estimate.undefined("")
+        if with_ties.defined:
+            with_ties = Estimate(with_ties.value, with_ties.ci_low, with_ties.ci_high, with_ties.n, with_ties.reason,
+                                 {**with_ties.extra, "pairs": int(sec["labelled_pairs_asked"])})
+        entry.labels_needed = labels_needed(with_ties)
+        entry.card = card_verdict(
+            complete=run.complete if run else True, n=int(sec["labelled_pairs_asked"]) if sec else 0,
+            agreement_est=with_ties, ceiling=ceiling["with_ties"], consistency_est=entry.position_consistency,
+            alt=entry.alt_test if entry.alt_test.passed is not None else None,
+            length_vs_humans=entry.length_bias_vs_humans,
+        )
         report_agents.append(entry)
+
     keys = [k for k, _ in factors]
     table = manifestations(labels, factor_values, keys)
-    return to_json({
-        "task": task,
-        "notes": notes,
-        "agents": report_agents,
-        "factor_alignment": factor_section(compared, table, dict(factors)) if keys else None,
-    })
+    return JudgeHumanReport(
+        task=agents.task,
+        order_rule={"name": agents.order_rule, "rule": agents.order_rule_text},
+        notes=notes,
+        agents=report_agents,
+        human_ceiling=ceiling,
+        judge_agreement=_judge_pairwise(verdicts, scale),
+        factor_alignment=factor_section(compared, table, dict(factors)) if keys else None,
+        runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
+        bootstrap={"resamples": resamples, "seed": seed, "unit": "pair"},
+    )
 
 
-def task_judge_human_report(store, task: str) -> dict[str, Any]:
-    """Load a task's labels, judgments, pairs and factor values and build the report."""
+def _per_domain(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], domain_of: np.ndarray,
+                domains: list[str]) -> dict[str, dict[str, Any]]:
+    """The judge's agreement with every human vote per domain (with and without ties)."""
+    contributions = judge_agreement_contributions(counts, judge, scale)
+    out = {}
+    for d in domains:
+        sums = contributions[domain_of == d].sum(axis=0)
+        with_ties, without = agreement.percent_from_sums(sums)
+        out[d or "(none)"] = {
+            "pairs": int(((judge != MISSING) & (counts.sum(axis=1) > 0) & (domain_of == d)).sum()),
+            "with_ties": json_number(with_ties), "without_ties": json_number(without),
+            "comparisons": int(sums[1]),
+        }
+    return out
+
+
+def disagreements(agents: TaskAgents, run: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The human-labelled pairs where ``run``'s verdict differs from the human majority
+    (including pairs where it has no verdict), most confident human majorities first."""
+    humans = agents.human_majority()
+    rows = agents.verdicts[agents.verdicts["run_name"] == run].set_index("pair")
+    joined = rows.join(humans.rename("humans"), how="inner")
+    joined = joined[joined["verdict"].fillna(NO_VERDICT) != joined["humans"]]
+    share = agents.labels.groupby("pair")["choice"].agg(lambda s: s.value_counts().iloc[0] / len(s))
+    joined = joined.join(share.rename("share")).sort_values(["share"], ascending=False, kind="stable")
+    info = agents.pairs.set_index("pair")
+    return [
+        {"pair": int(pair), "pair_id": str(info.at[pair, "pair_id"]), "domain": str(info.at[pair, "domain"] or ""),
+         "humans": r["humans"], "human_share": float(r["share"]), "judge": r["verdict"] if isinstance(r["verdict"], str) else None,
+         "status": r["status"], "verdict_ab": r["verdict_ab"], "verdict_ba": r["verdict_ba"]}
+        for pair, r in joined.head(limit).iterrows()
+    ]
+
+
+def task_gold(store, task: str, agents: TaskAgents, source: str = "auto") -> tuple[pd.Series | None, str]:
+    """The gold labels a task's judges are scored against: the pairs' own gold labels
+    (``source`` "pairs", or "auto" when the task has some), or the human majority ("majority";
+    "auto" without gold labels gives none: accuracy against gold is then not reported)."""
+    pairs_gold = agents.pairs.set_index("pair")["gold"].dropna()
+    if source in ("auto", "pairs") and len(pairs_gold):
+        return pairs_gold, "pairs"
+    if source == "majority":
+        majority = agents.human_majority()
+        return majority[majority.isin(["A", "B", "tie"])], "human majority"
+    return None, ""
+
+
+def task_judge_human_report(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
+                            include_incomplete: bool = False, gold: str = "auto",
+                            **options: Any) -> JudgeHumanReport:
+    """Load a task once (``agents.load_agents``) and build the report."""
     found = store.get_task(task)
     if found is None:
         raise KeyError(task)
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete)
     values = store.factor_values(task)
     fv = pd.DataFrame(
         [(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
         columns=["pair", "factor", "extractor", "manifestation"],
     )
-    return judge_human_report(
-        store.labels_frame(task), store.judgments_frame(task), store.pairs_frame(task), fv,
-        task=task, factors=[(f.key, f.name) for f in found.factors], categories=found.choices,
-    )
+    gold_labels, source = task_gold(store, task, agents, gold)
+    return judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors], gold=gold_labels,
+                              gold_source=source, **options)

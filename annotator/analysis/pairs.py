@@ -1,9 +1,10 @@
 """Per-pair votes: distribution, majority label, entropy, and which pairs need adjudication.
 
 Majority rule (documented, tested): the majority label is the choice with the most votes.
-When several choices share the top count there is no majority, and the label is ``"tie"``
-(equal support for different answers is no preference) if the scale has a tie category,
-otherwise undefined (``None``). A pair with two or more votes needs adjudication when it has
+When several choices share the top count there is no majority, and the label is ``"split"``
+(``SPLIT``): the annotators disagree evenly, which is not the same as agreeing on a tie.
+Wherever a preference is needed from such a pair (a win rate, a factor score) it counts as
+no preference, like a tie, but it is reported as "split". A pair with two or more votes needs adjudication when it has
 no majority or when the majority's share of the votes is below the threshold (default 0.6:
 2 of 3 and 3 of 5 pass, 2 of 4 and 1 of 2 do not).
 """
@@ -16,6 +17,7 @@ import pandas as pd
 from .ratings import Ratings
 
 ADJUDICATION_THRESHOLD = 0.6
+SPLIT = "split"
 
 
 def majority_codes(counts: np.ndarray, tie_index: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +65,7 @@ def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD) -> p
         share = np.where(strict, counts.max(axis=1) / n, np.nan)
         agreement = np.where(n >= 2, (counts * (counts - 1)).sum(axis=1) / (n * (n - 1)), np.nan)
     labels = np.array(list(categories) + [None], dtype=object)[codes]
+    labels = np.where((n > 0) & ~strict, SPLIT, labels)
     no_majority = (n >= 2) & ~strict
     weak = (n >= 2) & strict & (share < threshold)
     reason = np.where(

@@ -35,9 +35,9 @@ from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .annotators import annotator_quality
 from .bootstrap import Resampler
 from .estimate import Estimate, json_number
-from .pairs import ADJUDICATION_THRESHOLD, majority_codes, most_disputed, pair_votes
+from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
-from .verdicts import consistency, judge_verdicts
+from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, consistency, judge_codes, judge_scale, judge_verdicts
 
 PREFERENCE = ("A", "B", "tie")
 # Ordinal reading of a preference and of a factor answer: A > tie/equal > B.
@@ -157,45 +157,50 @@ def agreement_block(
 # -- judges ----------------------------------------------------------------------------------
 
 
-def _judge_codes(verdicts: pd.DataFrame, units: np.ndarray, categories: Sequence[str]) -> dict[str, np.ndarray]:
-    index = pd.Index(units)
-    cat_index = pd.Index(list(categories))
-    codes = {}
-    for run_name, rows in verdicts.groupby("run_name", sort=True):
-        aligned = np.full(len(units), MISSING, dtype=int)
-        u = index.get_indexer(rows["pair"])
-        v = cat_index.get_indexer(rows["verdict"])
-        keep = (u >= 0) & (v >= 0)
-        aligned[u[keep]] = v[keep]
-        codes[str(run_name)] = aligned
-    return codes
+def judge_agreement_contributions(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...]) -> np.ndarray:
+    """Per unit ``[matching votes, votes, matching non-tie votes, non-tie votes]`` of one
+    judge against every human vote (MT-Bench conventions; a judge's tie or human tie
+    votes are left out of the non-tie columns; "no verdict" matches nothing)."""
+    k = counts.shape[1]
+    m = counts.sum(axis=1)
+    tie = scale.index("tie") if "tie" in scale else -2
+    human_tie = tie if 0 <= tie < k else None
+    present = (judge != MISSING) & (m > 0)
+    in_scale = present & (judge < k)
+    own = np.where(in_scale, counts[np.arange(len(judge)), np.clip(judge, 0, k - 1)], 0)
+    tie_votes = counts[:, human_tie] if human_tie is not None else np.zeros(len(m))
+    non_tie = present & (judge != tie)
+    return np.column_stack([
+        own, np.where(present, m, 0), np.where(non_tie, own, 0), np.where(non_tie, m - tie_votes, 0),
+    ]).astype(float)
 
 
 def judge_section(
-    verdicts: pd.DataFrame, codes: dict[str, np.ndarray], ratings: Ratings, resampler: Resampler
+    verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
+    resampler: Resampler,
 ) -> list[dict[str, Any]]:
-    """Per judge run: position consistency and MT-Bench agreement with every human vote."""
+    """Per judge run: position consistency and MT-Bench agreement with every human vote.
+
+    ``codes`` are the runs' verdicts in ``scale`` (``verdicts.judge_codes``): a pair the
+    judge was asked about but has no verdict for under the order rule (inconsistent,
+    unscored) is compared like any other and matches no human vote.
+    """
     counts = ratings.counts()
     cats = ratings.categories
-    tie = cats.index("tie") if "tie" in cats else None
-    majority, strict = majority_codes(counts, tie)
+    k = len(cats)
+    human_tie = cats.index("tie") if "tie" in cats else None
+    majority, strict = majority_codes(counts, human_tie)
     m = counts.sum(axis=1)
     out = []
     for run_name, judge in codes.items():
         rows = verdicts[verdicts["run_name"] == run_name]
-        present = judge != MISSING
-        own = np.where(present, counts[np.arange(len(judge)), np.maximum(judge, 0)], 0)
-        total = np.where(present, m, 0)
-        non_tie = present & (judge != (tie if tie is not None else -2))
-        tie_votes = counts[:, tie] if tie is not None else np.zeros(len(judge))
-        contributions = np.column_stack([
-            own, total, np.where(non_tie, own, 0), np.where(non_tie, m - tie_votes, 0),
-        ]).astype(float)
+        present = (judge != MISSING) & (m > 0)
+        contributions = judge_agreement_contributions(counts, judge, scale)
         sums = contributions.sum(axis=0)
         with_ties, without = agreement.percent_from_sums(sums)
         percent = {
             "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
-            else Estimate.undefined("no human label on a pair the judge gave a verdict on"),
+            else Estimate.undefined("no human label on a pair the judge was asked about"),
             "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
             else Estimate.undefined("no comparison left once ties are dropped"),
         }
@@ -207,18 +212,23 @@ def judge_section(
             }
         with_majority = strict & present
         table = agreement.confusion_table(
-            np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(cats)
+            np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(scale)
         )
-        consistent = rows["consistent"]
+        status = rows.set_index("pair")["status"]
+        labelled = status.index.isin(ratings.units[m > 0]) if len(status) else np.zeros(0, dtype=bool)
         out.append({
             "run": run_name,
-            "pairs_with_verdict": int(len(rows)),
-            "labelled_pairs_with_verdict": int(present.sum()),
-            "inconsistent_pairs": int((consistent == False).sum()),  # noqa: E712
+            "pairs_with_verdict": int(rows["verdict"].notna().sum()),
+            "pairs_asked": int(len(rows)),
+            "labelled_pairs_with_verdict": int((present & (judge != len(scale) - 1)).sum()),
+            "labelled_pairs_asked": int(present.sum()),
+            "inconsistent_pairs": int((rows["status"] == "inconsistent").sum()),
+            "labelled_inconsistent_pairs": int((status[labelled] == "inconsistent").sum()),
+            "labelled_pairs_without_verdict": int((present & (judge == len(scale) - 1)).sum()),
             "position_consistency": consistency(rows),
             "agreement_with_humans": percent,
             "cohen_kappa_with_majority": agreement.cohen_kappa(table, confidence=resampler.confidence),
-            "verdicts": {c: int((judge == i).sum()) for i, c in enumerate(cats)},
+            "verdicts": {c: int((judge[present] == i).sum()) for i, c in enumerate(scale)},
         })
     return out
 
@@ -273,6 +283,7 @@ def agreement_report(
     confidence: float = 0.95,
     threshold: float = ADJUDICATION_THRESHOLD,
     disputed: int = DISPUTED_LIMIT,
+    order_rule: str = DEFAULT_ORDER_RULE,
 ) -> dict[str, Any]:
     """The agreement report of one task (JSON-ready dict).
 
@@ -281,6 +292,8 @@ def agreement_report(
     checklist (factor keys found in labels but not listed are added). ``resamples``: the
     bootstrap size (0 for no intervals). ``threshold``: the majority share under which a
     pair needs adjudication. ``disputed``: how many of the most disputed pairs to list.
+    ``order_rule``: how a judge's verdicts in the two presented orders combine
+    (``verdicts.ORDER_RULES``).
     """
     categories = tuple(categories)
     if "tie" not in categories and (labels["choice"] == "tie").any():
@@ -332,12 +345,14 @@ def agreement_report(
     report["per_factor"] = per_factor
 
     # judges
-    verdicts = judge_verdicts(judgments) if judgments is not None else judge_verdicts(None)
-    codes = _judge_codes(verdicts, units, categories)
+    verdicts = judge_verdicts(judgments, order_rule)
+    scale = judge_scale(verdicts, categories)
+    codes = judge_codes(verdicts, units, scale)
+    report["order_rule"] = {"name": order_rule, "rule": ORDER_RULE_TEXT[order_rule]}
 
     # per annotator
-    report["per_annotator"] = annotator_quality(labels, ratings, codes, confidence=confidence)
-    report["judges"] = judge_section(verdicts, codes, ratings, resampler)
+    report["per_annotator"] = annotator_quality(labels, ratings, codes, scale, confidence=confidence)
+    report["judges"] = judge_section(verdicts, codes, scale, ratings, resampler)
 
     # per pair
     votes = pair_votes(ratings, threshold)
@@ -380,6 +395,7 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {
         "majority_vote": {
             "labels": {str(c): int((majority == c).sum()) for c in ratings.categories},
+            "split": int((majority == SPLIT).sum()),
             "undefined": int(majority.isna().sum()),
         }
     }

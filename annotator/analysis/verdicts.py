@@ -1,16 +1,44 @@
 """A judge run's verdict per pair, from its judgments in one or both presented orders.
 
-Rule (documented, tested):
+How the orders combine is a choice, so it is a named rule (``--order-rule``), printed under
+every table that rests on it. Verdicts are canonical ("A" means the pair's response A),
+whatever order the judge was shown.
 
-1. Unscored judgments (no verdict) are left out.
-2. Several samples of one pair in one order: the most frequent verdict; when verdicts share
-   the top count the samples disagree and the order's verdict is ``"tie"``.
-3. Both orders judged: the same verdict in both orders is the pair's verdict
-   (``consistent``); different verdicts make the pair ``"tie"`` (``consistent = False``),
-   as Zheng et al. (2023, MT-Bench) count a judge that changes its mind when A and B are
-   swapped. One order only: that order's verdict, ``consistent`` unknown (``None``).
+Within one order, several samples are resolved first: the most frequent scored verdict;
+when verdicts share the top count the samples disagree and the order's verdict is "tie".
 
-Verdicts are canonical ("A" means the pair's response A), whatever order was shown.
+Each (run, pair) the judge was asked about gets a *status*:
+
+* ``consistent``: scored in both orders, with the same verdict;
+* ``inconsistent``: scored in both orders, with different verdicts;
+* ``partial``: asked in both orders, scored in only one (the other failed or was unscored);
+* ``single``: asked in one order only (a one-order run, or an imported verdict whose
+  presented order is ``unknown``), and scored;
+* ``unscored``: no scored verdict in any order.
+
+The order rules (``ORDER_RULES``):
+
+``both`` (default)
+    A verdict counts only when both orders agree. An inconsistent pair has no verdict: it
+    is counted as an inconsistency (never a match, never dropped); a partial pair counts
+    as unscored. A single-order verdict counts as it is.
+``judgebench``
+    JudgeBench's scoring: each scored order adds +1 for A and -1 for B (0 for a tie or no
+    verdict); the sign of the sum is the verdict, 0 a tie. One decisive order plus a tie
+    is decisive; A in one order and B in the other is a tie.
+``first``
+    The verdict in the first presented order (A shown first, ``AB``) only; an order
+    recorded as unknown counts as that first order.
+``mean``
+    The mean over the scored orders of P(A) (the judge's probability that A is better;
+    where a judgment has none, its hard verdict read as 1 / 0.5 / 0): above 0.5 is A,
+    below is B, exactly 0.5 a tie.
+``mt-bench``
+    Zheng et al. (2023): a verdict that changes with the order counts as a tie.
+
+Every rule also gives a soft preference ``p_a`` in [0, 1] for win rates: the mean over the
+orders it uses of P(A) (hard verdicts read as 1 / 0.5 / 0); under ``both`` an inconsistent
+pair is a draw (0.5) and an unscored or partial one has none.
 """
 
 from __future__ import annotations
@@ -18,10 +46,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .defaults import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES  # noqa: F401  (re-exported)
 from .estimate import Estimate
 from .proportion import binomial_p_value, proportion
 
-COLUMNS = ["run_name", "pair", "verdict", "verdict_ab", "verdict_ba", "consistent"]
+STATUSES = ("consistent", "inconsistent", "partial", "single", "unscored")
+COLUMNS = ["run_name", "pair", "verdict", "p_a", "status", "verdict_ab", "verdict_ba", "verdict_unknown",
+           "consistent"]
+_SOFT = {"A": 1.0, "B": 0.0, "tie": 0.5}
+
+
+def check_rule(rule: str) -> str:
+    if rule not in ORDER_RULES:
+        raise ValueError(f"unknown order rule {rule!r} (one of {', '.join(ORDER_RULES)})")
+    return rule
 
 
 def _order_verdict(verdicts: pd.Series) -> str:
@@ -31,57 +69,113 @@ def _order_verdict(verdicts: pd.Series) -> str:
     return str(counts.index[0])
 
 
-def judge_verdicts(judgments: pd.DataFrame) -> pd.DataFrame:
-    """One row per (run, pair) with a scored verdict: see the module's rule.
+def _per_order(judgments: pd.DataFrame) -> pd.DataFrame:
+    """One row per (run, pair, order) with a scored verdict: the resolved verdict and its
+    soft value (mean P(A) of the scored samples, the hard verdict where none has one)."""
+    scored = judgments[judgments["verdict"].notna()]
+    keys = ["run_name", "pair", "order"]
+    multi = scored.duplicated(keys, keep=False)
+    single = scored.loc[~multi, keys + ["verdict"]]
+    if multi.any():
+        resolved = scored[multi].groupby(keys, sort=False)["verdict"].agg(_order_verdict).reset_index()
+        single = pd.concat([single, resolved], ignore_index=True)
+    if "p_a" in scored and scored["p_a"].notna().any():
+        soft = scored.groupby(keys, sort=False)["p_a"].mean().rename("soft").reset_index()
+        single = single.merge(soft, on=keys, how="left")
+    else:
+        single = single.assign(soft=np.nan)
+    hard = single["verdict"].map(_SOFT)
+    single["soft"] = single["soft"].astype(float).fillna(hard)
+    return single
+
+
+def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RULE) -> pd.DataFrame:
+    """One row per (run, pair) the judge was asked about, under ``rule`` (module docstring).
 
     ``judgments`` is ``Store.judgments_frame(task)`` (columns run_name, pair, order,
-    sample, verdict ...). Columns of the result: run_name, pair, verdict, verdict_ab,
-    verdict_ba (None where that order was not scored), consistent (True / False / None).
+    sample, verdict, p_a ...). Columns of the result: run_name, pair, verdict ('A' / 'B' /
+    'tie', None when the rule gives none), p_a (soft preference, NaN when none), status,
+    verdict_ab, verdict_ba, verdict_unknown (each order's verdict, None where not scored),
+    consistent (True / False where scored in both orders, else None).
     """
+    check_rule(rule)
     if judgments is None or judgments.empty:
         return pd.DataFrame(columns=COLUMNS)
-    scored = judgments[judgments["verdict"].notna()]
-    if scored.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    multi = scored.duplicated(["run_name", "pair", "order"], keep=False)
-    single = scored[~multi][["run_name", "pair", "order", "verdict"]]
-    if multi.any():
-        resolved = (
-            scored[multi]
-            .groupby(["run_name", "pair", "order"], sort=False)["verdict"]
-            .agg(_order_verdict)
-            .reset_index()
-        )
-        single = pd.concat([single, resolved], ignore_index=True)
-    wide = single.pivot_table(
-        index=["run_name", "pair"], columns="order", values="verdict", aggfunc="first"
-    )
-    wide = wide.reindex(columns=["AB", "BA"])
-    ab = wide["AB"].to_numpy(dtype=object)
-    ba = wide["BA"].to_numpy(dtype=object)
-    has_ab = pd.notna(ab)
-    has_ba = pd.notna(ba)
+    asked = judgments.groupby(["run_name", "pair", "order"], sort=False).size().unstack("order")
+    asked = asked.reindex(columns=["AB", "BA", "unknown"]).notna()
+    per_order = _per_order(judgments)
+    verdict = per_order.pivot_table(index=["run_name", "pair"], columns="order", values="verdict", aggfunc="first")
+    soft = per_order.pivot_table(index=["run_name", "pair"], columns="order", values="soft", aggfunc="first")
+    verdict = verdict.reindex(index=asked.index, columns=["AB", "BA", "unknown"])
+    soft = soft.reindex(index=asked.index, columns=["AB", "BA", "unknown"]).astype(float)
+
+    ab = verdict["AB"].to_numpy(dtype=object)
+    ba = verdict["BA"].to_numpy(dtype=object)
+    unk = verdict["unknown"].to_numpy(dtype=object)
+    has_ab, has_ba, has_unk = pd.notna(ab), pd.notna(ba), pd.notna(unk)
+    asked_both = asked["AB"].to_numpy() & asked["BA"].to_numpy()
     both = has_ab & has_ba
     same = both & (ab == ba)
-    verdict = np.where(both, np.where(same, ab, "tie"), np.where(has_ab, ab, ba))
-    consistent = np.where(both, same, None)
-    out = pd.DataFrame(
-        {
-            "run_name": wide.index.get_level_values(0),
-            "pair": wide.index.get_level_values(1),
-            "verdict": verdict,
-            "verdict_ab": np.where(has_ab, ab, None),
-            "verdict_ba": np.where(has_ba, ba, None),
-            "consistent": consistent,
-        }
-    )
-    return out.reset_index(drop=True)
+    any_scored = has_ab | has_ba | has_unk
+    status = np.select(
+        [both & same, both & ~same, asked_both & any_scored, any_scored],
+        ["consistent", "inconsistent", "partial", "single"], "unscored",
+    ).astype(object)
+    # the one scored verdict of a partial or single pair
+    one = np.where(has_ab, ab, np.where(has_ba, ba, unk))
+    s_ab, s_ba, s_unk = (soft[c].to_numpy() for c in ("AB", "BA", "unknown"))
+    stacked = np.vstack([s_ab, s_ba, s_unk])
+    scored_orders = (~np.isnan(stacked)).sum(axis=0)
+    mean_soft = np.where(scored_orders > 0, np.nansum(stacked, axis=0) / np.maximum(scored_orders, 1), np.nan)
+
+    if rule == "both":
+        out_verdict = np.where(same, ab, np.where(status == "single", one, None))
+        p = np.where(same, mean_soft, np.where(status == "inconsistent", 0.5,
+                                               np.where(status == "single", mean_soft, np.nan)))
+    elif rule == "mt-bench":
+        out_verdict = np.where(both, np.where(same, ab, "tie"), np.where(any_scored, one, None))
+        p = np.where(any_scored, mean_soft, np.nan)
+    elif rule == "judgebench":
+        sign = {"A": 1, "B": -1, "tie": 0}
+        total = sum(pd.Series(v).map(sign).fillna(0).to_numpy() for v in (ab, ba, unk))
+        out_verdict = np.where(any_scored, np.where(total > 0, "A", np.where(total < 0, "B", "tie")), None)
+        p = np.where(any_scored, mean_soft, np.nan)
+    elif rule == "first":
+        first = np.where(has_ab, ab, np.where(has_unk, unk, None))
+        out_verdict = first
+        p = np.where(has_ab, s_ab, np.where(has_unk, s_unk, np.nan))
+    else:  # mean
+        out_verdict = np.where(any_scored, np.where(mean_soft > 0.5, "A", np.where(mean_soft < 0.5, "B", "tie")), None)
+        p = np.where(any_scored, mean_soft, np.nan)
+
+    out = pd.DataFrame({
+        "run_name": asked.index.get_level_values(0),
+        "pair": asked.index.get_level_values(1),
+        "verdict": np.array([v if isinstance(v, str) else None for v in out_verdict], dtype=object),
+        "p_a": np.asarray(p, dtype=float),
+        "status": status,
+        "verdict_ab": np.where(has_ab, ab, None).astype(object),
+        "verdict_ba": np.where(has_ba, ba, None).astype(object),
+        "verdict_unknown": np.where(has_unk, unk, None).astype(object),
+        "consistent": np.where(both, same, None),
+    })
+    return out.sort_values(["run_name", "pair"], kind="stable").reset_index(drop=True)
+
+
+def status_counts(verdicts: pd.DataFrame) -> dict[str, int]:
+    """How many pairs of one run have each status, and how many have no verdict under the
+    rule that made ``verdicts`` (``no_verdict``: inconsistent under ``both``, unscored ...)."""
+    counts = {s: int((verdicts["status"] == s).sum()) for s in STATUSES}
+    counts["no_verdict"] = int(verdicts["verdict"].isna().sum())
+    return counts
 
 
 def consistency(verdicts: pd.DataFrame) -> Estimate:
-    """Share of pairs judged in both orders whose verdict did not change (Wilson interval)."""
+    """Share of pairs scored in both orders whose verdict did not change (Wilson interval)."""
     both = verdicts["consistent"].notna()
     if not both.any():
+        if "verdict_unknown" in verdicts and verdicts["verdict_unknown"].notna().any():
+            return Estimate.undefined("unknown: the order in which the judge saw the responses is not recorded")
         return Estimate.undefined("no pair was judged in both orders")
     return proportion(int(verdicts.loc[both, "consistent"].astype(bool).sum()), int(both.sum()))
 
@@ -92,10 +186,14 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
     ``choices`` are canonical ('A' / 'B' / 'tie'; ties and missing values are left out),
     ``orders`` the presented order of each ('AB': A shown first). Wilson interval, and the
     two-sided binomial test against 0.5 as ``extra["p_value"]``. Works for an annotator's
-    labels (``shown_order``) and for a judge's per-order verdicts alike.
+    labels (``shown_order``) and for a judge's per-order verdicts alike. When any order is
+    ``unknown`` the statistic is undefined: position bias needs the order shown.
     """
     choices = np.asarray(choices, dtype=object)
     orders = np.asarray(orders, dtype=object)
+    if (orders == "unknown").any():
+        return Estimate.undefined("unknown: the order in which the responses were shown is not recorded",
+                                  n=int((orders == "unknown").sum()))
     decisive = (choices == "A") | (choices == "B")
     first = ((choices == "A") & (orders == "AB")) | ((choices == "B") & (orders == "BA"))
     k, n = int(first[decisive].sum()), int(decisive.sum())
@@ -104,3 +202,37 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
         return est
     return Estimate(est.value, est.ci_low, est.ci_high, est.n, est.reason,
                     {**est.extra, "p_value": binomial_p_value(k, n)})
+
+
+NO_VERDICT = "no verdict"
+
+
+def judge_scale(verdicts: pd.DataFrame, categories) -> tuple[str, ...]:
+    """The categories a judge's verdicts are coded in, for comparing them with human labels:
+    the task's categories, then "tie" if the judges gave ties on a task without them, then
+    "no verdict" (an inconsistent or unscored pair under the order rule). Verdicts outside
+    the task's categories and missing verdicts are thus kept, as answers that match no
+    human label, instead of being dropped."""
+    scale = list(categories)
+    if "tie" not in scale and (verdicts["verdict"] == "tie").any():
+        scale.append("tie")
+    scale.append(NO_VERDICT)
+    return tuple(scale)
+
+
+def judge_codes(verdicts: pd.DataFrame, units, scale) -> dict[str, np.ndarray]:
+    """Per run: its verdict code on each unit (index in ``scale``; -1 where the judge was
+    not asked about the pair; the "no verdict" code where the rule gives none)."""
+    index = pd.Index(units)
+    cat_index = pd.Index(list(scale))
+    none = len(scale) - 1
+    codes = {}
+    for run_name, rows in verdicts.groupby("run_name", sort=True):
+        aligned = np.full(len(index), -1, dtype=int)
+        u = index.get_indexer(rows["pair"])
+        v = cat_index.get_indexer(rows["verdict"].where(rows["verdict"].notna(), NO_VERDICT))
+        v = np.where(v < 0, none, v)
+        keep = u >= 0
+        aligned[u[keep]] = v[keep]
+        codes[str(run_name)] = aligned
+    return codes

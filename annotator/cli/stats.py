@@ -11,50 +11,17 @@ from rich.table import Table
 
 from annotator.analysis.pairs import ADJUDICATION_THRESHOLD
 from annotator.analysis.defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
+from .tables import DASH, _ci, _est, _num, _pct, _short  # noqa: F401
 
-DASH = "[dim]—[/]"
 
 
 @click.group()
 def stats() -> None:
     """Statistics over a task's labels: agreement, annotator quality, disputed pairs."""
 
-
-
-# -- formatting -------------------------------------------------------------------------------
-
-
-def _num(value: float | None, digits: int = 3) -> str:
-    return DASH if value is None else f"{value:.{digits}f}"
-
-
-def _pct(value: float | None) -> str:
-    return DASH if value is None else f"{100 * value:.1f} %"
-
-
-def _ci(est: dict[str, Any], pct: bool = False) -> str:
-    if est.get("ci_low") is None or est.get("ci_high") is None:
-        return ""
-    f = (lambda v: f"{100 * v:.1f}") if pct else (lambda v: f"{v:.3f}")
-    return f"[{f(est['ci_low'])}, {f(est['ci_high'])}]"
-
-
-def _est(est: dict[str, Any], pct: bool = False) -> str:
-    """Value and interval in one cell; the reason (dimmed) when undefined."""
-    if est.get("estimate") is None:
-        return f"[dim]undefined: {escape(est.get('reason') or '')}[/]"
-    value = _pct(est["estimate"]) if pct else _num(est["estimate"])
-    ci = _ci(est, pct)
-    return f"{value} [dim]{escape(ci)}[/]" if ci else value
-
-
-def _short(est: dict[str, Any], pct: bool = False) -> str:
-    """Value only (for dense tables); a dash when undefined."""
-    if est.get("estimate") is None:
-        return DASH
-    return _pct(est["estimate"]) if pct else _num(est["estimate"])
 
 
 # -- tables -----------------------------------------------------------------------------------
@@ -209,6 +176,10 @@ def print_report(report: dict[str, Any]) -> None:
             console.print(_annotator_judge_table(report["per_annotator"], [j["run"] for j in report["judges"]]))
     if report["judges"]:
         table, notes = _judge_table(report["judges"])
+        rule = report.get("order_rule") or {}
+        if rule:
+            table.caption = escape(f"order rule: {rule['name']} — {rule['rule']}")
+            table.caption_justify = "left"
         console.print(table)
         for note in notes:
             console.print(f"[dim]— {escape(note)}[/]")
@@ -222,6 +193,8 @@ def print_report(report: dict[str, Any]) -> None:
             console.print(_disputed_table(pairs, report["categories"]))
     agg = report["aggregate"]
     mv = ", ".join(f"{escape(c)} {n:,}" for c, n in agg["majority_vote"]["labels"].items())
+    if agg["majority_vote"].get("split"):
+        mv += f", split (no majority) {agg['majority_vote']['split']:,}"
     console.print(f"Majority vote: {mv}")
     ds = agg["dawid_skene"]
     if ds.get("reason"):
@@ -245,9 +218,11 @@ def print_report(report: dict[str, Any]) -> None:
               help="A pair needs adjudication when its majority holds less than this share of the votes.")
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to list.")
+@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
+              help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int, seed: int,
-                      confidence: float, threshold: float, disputed: int) -> None:
+                      confidence: float, threshold: float, disputed: int, order_rule: str) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from annotator.analysis.report import task_agreement_report
@@ -258,126 +233,11 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
                   console=err_console, transient=True, disable=as_json) as progress:
         progress.add_task(f"computing agreement for {escape(name)}", total=None)
         report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
-                                       threshold=threshold, disputed=disputed)
+                                       threshold=threshold, disputed=disputed, order_rule=order_rule)
     if as_json:
         print_json(report)
     else:
         print_report(report)
-
-
-def _judges_tables(report: dict[str, Any]) -> list[Table]:
-    agents = report["agents"]
-    main_table = Table("agent", "pairs", "win A [dim](LC)[/]", "longer", "1st shown",
-                       "same both orders", "agree", "agree no ties", "kappa",
-                       title="Judges against the humans: win rate of A, share choosing the longer / first-shown "
-                       "response, agreement with every human vote, kappa vs the human majority",
-                       title_justify="left")
-    main_table.columns[0].no_wrap = True
-    for a in agents:
-        wr = a["win_rate"]["overall"]
-        win = DASH if wr["win_rate"] is None else f"{wr['win_rate']:.1f}"
-        if wr["lc_win_rate"] is not None:
-            win += f" [dim]({wr['lc_win_rate']:.1f})[/]"
-        agree = a.get("agreement_with_humans") or {}
-        main_table.add_row(
-            escape(a["agent"]), str(a["pairs"]), win, _short(a["length_bias"], pct=True),
-            _short(a["position_bias"], pct=True) if "position_bias" in a else DASH,
-            _short(a["position_consistency"], pct=True) if "position_consistency" in a else DASH,
-            _short(agree["with_ties"], pct=True) if agree else DASH,
-            _short(agree["without_ties"], pct=True) if agree else DASH,
-            _short(a["cohen_kappa_with_majority"]) if a.get("cohen_kappa_with_majority") else DASH,
-        )
-    tables = [main_table]
-    domains = sorted({d for a in agents for d in a["win_rate"]["per_domain"]})
-    if domains:
-        t = Table("agent", *domains, title="Win rate of A per domain [dim](LC)[/]", title_justify="left")
-        for a in agents:
-            cells = []
-            for d in domains:
-                block = a["win_rate"]["per_domain"].get(d)
-                if not block or block["win_rate"] is None:
-                    cells.append(DASH)
-                    continue
-                cell = f"{block['win_rate']:.1f} [dim]n={block['pairs']}[/]"
-                if block["lc_win_rate"] is not None:
-                    cell += f" [dim]({block['lc_win_rate']:.1f})[/]"
-                cells.append(cell)
-            t.add_row(escape(a["agent"]), *cells)
-        tables.append(t)
-    fa = report.get("factor_alignment")
-    if fa:
-        names = fa["factors"]
-        # agents as columns: long run names become J1, J2, ... (named below) when they would
-        # not fit the window side by side
-        headers = [a["agent"] for a in agents]
-        width = 18 + 12 + sum(max(len(h), 6) + 3 for h in headers)
-        legend = []
-        if width > console.width:
-            legend = [f"J{i} = {h}" for i, h in enumerate(headers[1:], 1)]
-            headers = [headers[0], *[f"J{i}" for i in range(1, len(headers))]]
-        t = Table("factor", "known M_k", *[escape(h) for h in headers],
-                  title="Factor scores (PROFILE tau_14: +1 = prefers the response showing the factor more)",
-                  caption=escape("; ".join(legend)) if legend else None, caption_justify="left",
-                  title_justify="left")
-        t.columns[0].no_wrap = True
-        for key, name in names.items():
-            cells = []
-            for a in agents:
-                score = fa["scores"][a["agent"]][key]["score"]
-                cells.append(DASH if score is None else f"{score:+.2f}")
-            t.add_row(escape(name), str(fa["known_manifestations"][key]), *cells)
-        tables.append(t)
-        if fa["judges"]:
-            t = Table("judge", "tau_b", "Spearman", "Pearson", "factors", "most misaligned",
-                      title="Factor-level alignment with the humans", title_justify="left")
-            reasons = set()
-            for judge, block in fa["judges"].items():
-                al = block["alignment"]
-                worst = ", ".join(f"{escape(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
-                                  for m in block["misaligned"][:2]) or DASH
-                t.add_row(escape(judge), _num(al["kendall_tau_b"]), _num(al["spearman"]), _num(al["pearson"]),
-                          str(al["factors"]), worst)
-                if al.get("undefined_reason"):
-                    reasons.add(al["undefined_reason"])
-            if reasons:
-                t.caption = escape("— undefined: " + "; ".join(sorted(reasons)))
-                t.caption_justify = "left"
-            tables.append(t)
-    return tables
-
-
-@stats.command("judges")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
-@pass_cli
-def judges_command(cli: CliContext, task_name: str | None, as_json: bool) -> None:
-    """How far each judge is from the humans: win rates (raw and length-controlled) per domain,
-    length and position bias, agreement, and PROFILE factor-level alignment."""
-    from annotator.analysis.judge_human import task_judge_human_report
-
-    store = cli.open_store()
-    name = pick_task(store, task_name)
-    report = task_judge_human_report(store, name)
-    if as_json:
-        print_json(report)
-        return
-    console.print(f"[bold]Judge validation — task {escape(name)}[/]")
-    for note in report["notes"]:
-        console.print(f"[yellow]note:[/] {escape(note)}")
-    for table in _judges_tables(report):
-        console.print(table)
-    fa = report.get("factor_alignment") or {}
-    kinds = {a["agent"]: a["kind"] for a in report["agents"]}
-    for judge, block in (fa.get("judges") or {}).items():
-        if block["misaligned"] and kinds.get(judge) == "llm":
-            m = block["misaligned"][0]
-            console.print(
-                f"[dim]hint: {escape(judge)} weighs {escape(m['factor'])} unlike the humans "
-                f"({m['judge_score']:+.2f} vs {m['human_score']:+.2f}); PROFILE found that guidance on "
-                "such a factor raises agreement:[/]")
-            # the command on a line of its own, never wrapped, so it can be copied
-            console.print(f"[dim]  annotator judge run --judge factor-guided --guide {escape(m['factor'])}="
-                          f"{m['direction']} --task {escape(name)}[/]", soft_wrap=True)
 
 
 def register(group: click.Group) -> None:

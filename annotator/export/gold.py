@@ -55,7 +55,8 @@ def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> p
     agg["label"] = agg["ds_label"] if options.aggregate == "dawid-skene" else agg["majority"]
     if options.aggregate == "dawid-skene" and agg["ds_label"].isna().all():
         raise ValueError("Dawid-Skene could not be fitted on these labels (too few annotators or votes); use majority")
-    keep = (agg["n_votes"] >= options.min_votes) & agg["label"].notna()
+    # a pair whose top votes are split has no gold label (it is not a tie)
+    keep = (agg["n_votes"] >= options.min_votes) & agg["label"].isin(spec.choices)
     if options.min_agreement > 0:
         keep &= agg["majority_share"].fillna(0) >= options.min_agreement
     if not options.include_disputed:

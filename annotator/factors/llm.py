@@ -33,7 +33,10 @@ def store_factor_run(store: Store, run: JudgeRun) -> int:
         raise ValueError(f"run {run.name!r} does not measure a factor")
     judgments = store.judgments_frame(run.task, include_factor_runs=True)
     judgments = judgments[judgments["run"] == run.id]
-    verdicts = judge_verdicts(judgments)
+    # a factor answer that changes with the order shown counts as "equal" (MT-Bench's rule);
+    # a pair without any scored answer gets no factor value
+    verdicts = judge_verdicts(judgments, "mt-bench")
+    verdicts = verdicts[verdicts["verdict"].notna()]
     soft = judgments[judgments["p_a"].notna()].groupby("pair")["p_a"].mean()
     values = []
     for pair, verdict in zip(verdicts["pair"], verdicts["verdict"]):

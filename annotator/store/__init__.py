@@ -13,6 +13,7 @@ from .labels import InvalidLabel, LabelStore
 from .models import (
     CHOICES,
     FACTOR_ANSWERS,
+    JUDGMENT_ORDERS,
     ORDERS,
     Factor,
     FactorValue,
@@ -31,7 +32,8 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 
 __all__ = [
-    "Account", "AccountExists", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JudgeRun", "Judgment", "Label", "Pair", "SchemaError", "Store", "Task", "TaskClash", "connect", "connect_readonly",
+    "Account", "AccountExists", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue",
+    "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "SchemaError", "Store", "Task",
+    "TaskClash", "connect", "connect_readonly",
     "resolve_db_path", "utc_now",
 ]

@@ -132,6 +132,22 @@ class JudgmentStore:
             [run],
         )
 
+    def judgment_texts(self, run_name: str, task: str, pairs: Iterable[int]) -> dict[int, dict[str, str]]:
+        """Pair -> {order: the judge's explanation (or its raw output)} for some pairs of a run."""
+        pairs = [int(p) for p in pairs]
+        out: dict[int, dict[str, str]] = {}
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for r in self.query(
+                f'SELECT j.pair, j."order", j.explanation, j.raw_output FROM judgments j JOIN judge_runs r '
+                f"ON r.id = j.run WHERE r.task = ? AND r.name = ? AND j.pair IN ({marks}) "
+                'ORDER BY j.pair, j."order", j.sample',
+                [task, run_name, *chunk],
+            ):
+                out.setdefault(r["pair"], {}).setdefault(r["order"], r["explanation"] or r["raw_output"] or "")
+        return out
+
     def run_judgment_counts(self) -> dict[int, dict]:
         """Per run id: number of judgments, of scored ones, and the summed cost."""
         return {

@@ -19,6 +19,8 @@ from typing import Any
 CHOICES = ("A", "B", "tie")
 FACTOR_ANSWERS = ("A", "B", "equal", "na")
 ORDERS = ("AB", "BA")
+# A judge's presented order may also be unknown (imported verdicts that do not record it).
+JUDGMENT_ORDERS = ("AB", "BA", "unknown")
 
 
 def utc_now() -> str:
@@ -129,7 +131,7 @@ class Judgment:
 
     run: int  # JudgeRun.id
     pair: int  # Pair.id
-    order: str = "AB"  # the order the pair was presented to the judge
+    order: str = "AB"  # the order the pair was presented to the judge; "unknown" when not recorded
     sample: int = 0
     verdict: str | None = None  # canonical "A" | "B" | "tie"; None when unscored
     p_a: float | None = None  # soft verdict: probability that A is better, canonical

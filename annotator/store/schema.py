@@ -144,6 +144,32 @@ def m002_judgment_top_logprobs(db: Database) -> None:
 
 
 @migrations()
+def m003_judgment_order_unknown(db: Database) -> None:
+    """A judgment's presented order may be ``unknown`` (AlpacaEval annotations, for instance,
+    do not record which output the judge saw first): position bias is then reported as
+    unknown instead of being computed from a made-up order.
+
+    SQLite cannot change a CHECK constraint in place: the table is rebuilt from its own
+    stored definition with the wider constraint (columns added by later migrations survive).
+    """
+    old = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'judgments'").fetchone()[0]
+    narrow = """CHECK ("order" IN ('AB', 'BA'))"""
+    if narrow not in old:
+        raise RuntimeError("unexpected judgments schema: cannot find its order constraint")
+    new = old.replace(narrow, """CHECK ("order" IN ('AB', 'BA', 'unknown'))""", 1)
+    new = new.replace("CREATE TABLE judgments", "CREATE TABLE judgments_new", 1)
+    indexes = [r[0] for r in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'judgments' AND sql IS NOT NULL"
+    ).fetchall()]
+    db.execute(new)
+    db.execute("INSERT INTO judgments_new SELECT * FROM judgments")
+    db.execute("DROP TABLE judgments")
+    db.execute("ALTER TABLE judgments_new RENAME TO judgments")
+    for sql in indexes:
+        db.execute(sql)
+
+
+@migrations()
 def m006_annotators(db: Database) -> None:
     """Annotator accounts for the browser mode: a role, the scrypt hash of an access code
     (never the code), whether the account may sign in, and when it last did."""

@@ -128,6 +128,17 @@ class TaskStore:
         )
         return pd.DataFrame(data, columns=columns)
 
+    def instruction_ids(self, task: str) -> dict[int, int]:
+        """Pair id -> instruction number: pairs with the same prompt share one (several
+        candidates answering one instruction, e.g. for length-controlled win rates)."""
+        return {
+            r["pair"]: r["instruction"]
+            for r in self.query(
+                "SELECT id AS pair, DENSE_RANK() OVER (ORDER BY prompt) AS instruction FROM pairs WHERE task = ?",
+                [task],
+            )
+        }
+
     def pairs_without_source(self, task: str) -> int:
         """How many pairs of a task have no source document."""
         return self.query("SELECT COUNT(*) AS n FROM pairs WHERE task = ? AND source = ''", [task])[0]["n"]

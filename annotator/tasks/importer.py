@@ -340,7 +340,7 @@ def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str, cleaner: Clean
             if value is not None:
                 if not 0 <= value <= 1:
                     raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(value)))
-                p_a = value if order == "AB" else 1.0 - value
+                p_a = 1.0 - value if order == "BA" else value
         raw_output = lookup(row, spec.raw) if spec.raw else _MISSING
         cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
         latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None

@@ -507,8 +507,11 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
                     "order_from", "cost", "latency_s"):
             _typed(j, key, "text", loc, "")
         order = j.get("order", "AB")
-        if order not in ("AB", "BA"):
-            raise TaskFileError(f"{loc} order", '"AB" or "BA"', repr(order))
+        if order not in ("AB", "BA", "unknown"):
+            raise TaskFileError(f"{loc} order", '"AB", "BA" or "unknown"', repr(order))
+        if order == "unknown" and (j.get("verdict_ba") or j.get("order_from")):
+            raise TaskFileError(f"{loc} order", 'a known order ("AB" or "BA") with verdict_ba or order_from',
+                                '"unknown"')
         name = str(j.get("name") or "")
         out.append(JudgeLabelsSpec(
             name=name, verdict=str(j["verdict"]), map=_map(j["map"], f"{loc} map"),

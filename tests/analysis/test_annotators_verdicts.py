@@ -10,7 +10,7 @@ import pytest
 
 from annotator.analysis.annotators import annotator_quality, judge_agreement, leave_one_out
 from annotator.analysis.ratings import ratings_from_frame, ratings_from_matrix
-from annotator.analysis.verdicts import consistency, judge_verdicts
+from annotator.analysis.verdicts import consistency, first_shown_rate, judge_verdicts
 from annotator.store import Store
 from tests.analysis.store_data import add_judge, add_pairs, add_votes, make_task
 
@@ -94,22 +94,68 @@ def test_position_bias_binomial_test():
     assert record["attention_accuracy"].reason == "no attention-check (gold) pair labelled"
 
 
-def test_judge_verdict_rule():
+def _rules_store():
     store = Store.memory()
     make_task(store)
-    ids = add_pairs(store, "demo", 6)
-    # p0 A/A consistent; p1 A/B inconsistent -> tie; p2 B/. one order; p3 ./A one order;
-    # p4 unscored in both; p5 T/T consistent tie
-    add_judge(store, "demo", ids, "gpt", "AAB.xT", "AB.AxT")
+    ids = add_pairs(store, "demo", 7)
+    # AB:  A  A  B  .  .  T  A      ('.' = asked, unscored)
+    # BA:  A  B  .  A  .  T  T
+    # p0 consistent A; p1 inconsistent A/B; p2 partial (B, BA unscored); p3 partial (., A);
+    # p4 unscored; p5 consistent tie; p6 inconsistent A/tie
+    add_judge(store, "demo", ids, "gpt", "AAB..TA", "AB.A.TT")
+    return store, ids
+
+
+@pytest.mark.parametrize("rule, expected", [
+    # a verdict only when both orders agree; inconsistent and partial pairs have none
+    ("both", ["A", None, None, None, None, "tie", None]),
+    # +1 A / -1 B per order: A+B = 0 -> tie; B alone -> B; A + tie -> A
+    ("judgebench", ["A", "tie", "B", "A", None, "tie", "A"]),
+    # the AB order alone
+    ("first", ["A", "A", "B", None, None, "tie", "A"]),
+    # mean of 1 / 0.5 / 0: A,B -> 0.5 tie; A,tie -> 0.75 A
+    ("mean", ["A", "tie", "B", "A", None, "tie", "A"]),
+    # MT-Bench: a changed verdict is a tie
+    ("mt-bench", ["A", "tie", "B", "A", None, "tie", "tie"]),
+])
+def test_order_rules(rule, expected):
+    store, ids = _rules_store()
+    verdicts = judge_verdicts(store.judgments_frame("demo"), rule).set_index("pair")
+    assert [v if isinstance(v, str) else None for v in verdicts.loc[ids, "verdict"]] == expected
+    # every pair the judge was asked about is there, whatever its verdict
+    assert len(verdicts) == 7
+    assert list(verdicts.loc[ids, "status"]) == [
+        "consistent", "inconsistent", "partial", "partial", "unscored", "consistent", "inconsistent"]
+
+
+def test_order_rule_soft_preference():
+    store, ids = _rules_store()
+    both = judge_verdicts(store.judgments_frame("demo"), "both").set_index("pair")["p_a"]
+    # consistent A -> 1; inconsistent -> a draw 0.5; partial and unscored -> none
+    assert both[ids[0]] == 1.0 and both[ids[1]] == 0.5 and both[ids[6]] == 0.5
+    assert np.isnan(both[ids[2]]) and np.isnan(both[ids[4]])
+    mean = judge_verdicts(store.judgments_frame("demo"), "mean").set_index("pair")["p_a"]
+    assert mean[ids[6]] == pytest.approx(0.75) and mean[ids[2]] == 0.0
+
+
+def test_judge_verdict_rule_consistency():
+    store, ids = _rules_store()
     verdicts = judge_verdicts(store.judgments_frame("demo")).set_index("pair")
-    assert verdicts.loc[ids[0], "verdict"] == "A" and verdicts.loc[ids[0], "consistent"] is True
-    assert verdicts.loc[ids[1], "verdict"] == "tie" and verdicts.loc[ids[1], "consistent"] is False
-    assert verdicts.loc[ids[2], "verdict"] == "B" and verdicts.loc[ids[2], "consistent"] is None
-    assert verdicts.loc[ids[3], "verdict"] == "A"
-    assert ids[4] not in verdicts.index
-    assert verdicts.loc[ids[5], "verdict"] == "tie"
+    assert verdicts.loc[ids[0], "consistent"] is True and verdicts.loc[ids[1], "consistent"] is False
+    assert verdicts.loc[ids[2], "consistent"] is None
+    # scored in both orders: p0, p1, p5, p6; the same verdict in p0 and p5
     estimate = consistency(verdicts)
-    assert estimate.value == pytest.approx(2 / 3) and estimate.n == 3
+    assert estimate.value == pytest.approx(2 / 4) and estimate.n == 4
+
+
+def test_unknown_order_is_a_single_verdict_and_hides_position():
+    frame = pd.DataFrame({"run_name": ["ae"] * 2, "pair": [1, 2], "order": ["unknown"] * 2, "sample": [0, 0],
+                          "verdict": ["A", "B"], "p_a": [0.9, 0.2]})
+    verdicts = judge_verdicts(frame).set_index("pair")
+    assert list(verdicts["status"]) == ["single", "single"] and list(verdicts["verdict"]) == ["A", "B"]
+    assert list(verdicts["p_a"]) == [0.9, 0.2]
+    assert consistency(verdicts).reason.startswith("unknown")
+    assert first_shown_rate(frame["verdict"], frame["order"]).reason.startswith("unknown")
 
 
 def test_judge_verdict_samples():

@@ -1,5 +1,6 @@
 """The judge-validation report on a hand-built task whose answers are known."""
 
+import json
 import math
 
 import pandas as pd
@@ -13,6 +14,7 @@ from annotator.analysis.judge_human import (
     manifestations,
     task_judge_human_report,
 )
+from annotator.analysis.agents import load_agents
 from annotator.cli import main
 from annotator.store import JudgeRun, Judgment, Label, Pair, Store, Task
 from annotator.tasks.profile import PROFILE_FACTORS
@@ -53,7 +55,7 @@ def _build(store: Store) -> None:
 @pytest.fixture
 def report(store):
     _build(store)
-    return task_judge_human_report(store, "t")
+    return task_judge_human_report(store, "t").to_json()
 
 
 def _agent(report, name):
@@ -62,7 +64,7 @@ def _agent(report, name):
 
 def test_humans_win_rate_and_length_bias(report):
     humans = _agent(report, HUMANS)
-    assert humans["pairs"] == N and humans["verdicts"] == {"A": 8, "B": 4, "tie": 0}
+    assert humans["pairs"] == N and humans["verdicts"] == {"A": 8, "B": 4, "tie": 0, "split": 0}
     assert humans["win_rate"]["overall"]["win_rate"] == pytest.approx(100 * 8 / 12)
     assert humans["win_rate"]["per_domain"]["math"]["win_rate"] == pytest.approx(100.0)
     # humans chose the longer response on pairs 0,2,4,6 (A) and 9,11 (B): 6 of 12
@@ -77,7 +79,9 @@ def test_position_biased_judge_is_exposed(report):
     assert first["position_bias"]["estimate"] == 1.0
     assert first["position_bias"]["p_value"] < 0.001
     assert first["position_consistency"]["estimate"] == 0.0
-    assert first["verdicts"] == {"A": 0, "B": 0, "tie": N}  # inconsistent pairs count as ties
+    # every pair is inconsistent: no verdict under the default order rule (not a tie), counted
+    assert first["verdicts"] == {"A": 0, "B": 0, "tie": 0, "no verdict": N}
+    assert first["statuses"]["inconsistent"] == N and first["order_rule"] == "both"
 
 
 def test_length_biased_judge_is_exposed(report):
@@ -109,15 +113,15 @@ def test_extracted_values_fill_in_missing_answers():
 
 
 def test_majority_follows_the_house_rule():
-    # a 1-1 split is no preference: a tie (annotator.analysis.pairs); 2-1 is a majority
+    # a 1-1 split is reported as "split", not as a tie (annotator.analysis.pairs); 2-1 is a majority
     labels = pd.DataFrame({"pair": [1, 1, 2, 2, 2], "annotator": ["x", "y", "x", "y", "z"],
                            "choice": ["A", "B", "B", "B", "A"]})
-    assert human_majority(labels).to_dict() == {1: "tie", 2: "B"}
+    assert human_majority(labels).to_dict() == {1: "split", 2: "B"}
 
 
 def test_report_without_labels_or_judges_is_undefined_not_broken(store):
     store.save_task(Task(name="e"))
-    report = task_judge_human_report(store, "e")
+    report = task_judge_human_report(store, "e").to_json()
     assert any("no human labels" in n for n in report["notes"])
     humans = _agent(report, HUMANS)
     assert humans["pairs"] == 0 and math.isnan(humans["win_rate"]["overall"]["win_rate"] or math.nan)
@@ -149,8 +153,7 @@ def test_judges_are_compared_on_the_pairs_the_humans_labelled(store):
     long = next(r for r in store.runs("t") if r.name == "long")
     store.save_judgments([Judgment(run=long.id, pair=pid, order="AB", verdict="B") for pid in ids])
     fv = pd.DataFrame({"pair": ids, "factor": "length", "extractor": "rule", "manifestation": "A"})
-    report = judge_human_report(store.labels_frame("t"), store.judgments_frame("t"), store.pairs_frame("t"), fv,
-                                task="t", factors=[("length", "Length")])
+    report = judge_human_report(load_agents(store, "t"), fv, factors=[("length", "Length")]).to_json()
     judge = _agent(report, "long")
     assert judge["pairs"] == N and judge["pairs_judged"] == N + 6
     assert judge["win_rate"]["overall"]["pairs"] == N
@@ -165,7 +168,7 @@ def test_one_order_judge_has_undefined_consistency(store):
     """A judge run in one order only has an undefined position consistency (with a reason),
     not 0 % or 100 %."""
     _build(store)
-    report = task_judge_human_report(store, "t")
+    report = task_judge_human_report(store, "t").to_json()
     judge = _agent(report, "long")  # run in order AB only
     assert judge["position_consistency"]["estimate"] is None and judge["position_consistency"]["reason"]
 
@@ -187,3 +190,70 @@ def test_small_opposite_scores_are_not_called_misaligned():
 def test_a_judge_that_never_decides_gets_no_guidance_hint(report):
     first = report["factor_alignment"]["judges"]["first"]  # all ties: inconsistent in every pair
     assert first["misaligned"] == [] and first["misaligned_reason"] == "the judge gave no decisive verdict"
+
+
+def test_incomplete_run_is_marked_and_left_out(store):
+    """A run started for more judgments than finished is named in the notes and left out of
+    the comparisons unless asked for."""
+    _build(store)
+    run = next(r for r in store.runs("t") if r.name == "long")
+    run.params = {**run.params, "planned": 66}  # 12 of 66 calls done
+    store.update_run(run)
+    report = task_judge_human_report(store, "t").to_json()
+    assert {a["agent"] for a in report["agents"]} == {HUMANS, "first"}
+    assert any("long is incomplete (12 of 66" in n for n in report["notes"])
+    assert report["runs_left_out"][0]["name"] == "long" and report["runs_left_out"][0]["complete"] is False
+    forced = task_judge_human_report(store, "t", include_incomplete=True).to_json()
+    long = _agent(forced, "long")
+    assert long["run"]["complete"] is False and long["card"]["verdict"] == "needs review"
+    assert "the run is incomplete" in long["card"]["reasons"]
+
+
+def test_hint_keeps_the_runs_server_and_model(tmp_path):
+    db = tmp_path / "h.db"
+    store = Store.open(db)
+    _build(store)
+    run = next(r for r in store.runs("t") if r.name == "long")
+    run.endpoint, run.model = "http://127.0.0.1:8011/v1", "my-local-model"
+    store.update_run(run)
+    store.close()
+    result = CliRunner().invoke(main, ["--db", str(db), "stats", "judges", "--task", "t"])
+    assert result.exit_code == 0, result.output
+    hint = next(line for line in result.output.splitlines() if "--guide length=less" in line)
+    assert "--base-url http://127.0.0.1:8011/v1" in hint and "--model my-local-model" in hint
+
+
+def test_order_rule_is_named_and_changes_the_verdicts(tmp_path):
+    db = tmp_path / "r.db"
+    store = Store.open(db)
+    _build(store)
+    store.close()
+    runner = CliRunner()
+    both = json.loads(runner.invoke(main, ["--db", str(db), "stats", "judges", "--json"]).output)
+    mt = json.loads(runner.invoke(main, ["--db", str(db), "stats", "judges", "--json", "--order-rule", "mt-bench"]).output)
+    assert both["order_rule"]["name"] == "both" and mt["order_rule"]["name"] == "mt-bench"
+    # judge 'first' flips in every pair: no verdict under 'both', a tie under MT-Bench's rule
+    assert _agent(both, "first")["verdicts"]["no verdict"] == N
+    assert _agent(mt, "first")["verdicts"]["tie"] == N
+    text = runner.invoke(main, ["--db", str(db), "stats", "judges", "--order-rule", "first"]).output
+    assert "order rule: first" in text
+
+
+def test_gold_and_card_on_a_task_with_gold_labels(store):
+    _build(store)
+    # gold = the humans' choice on every pair
+    store.db.execute("UPDATE pairs SET gold = CASE WHEN id <= 8 THEN 'A' ELSE 'B' END")
+    report = task_judge_human_report(store, "t").to_json()
+    long = _agent(report, "long")
+    gold = long["gold"]
+    # 'long' picks the longer response: A on odd ids 1,3,5,7 (right), B on 2,4,6,8 (wrong),
+    # B on 10,12 (right) and A on 9,11 (wrong): 6 of 12
+    assert gold["n"] == 12 and gold["accuracy"]["estimate"] == pytest.approx(0.5)
+    assert gold["accuracy_second"]["estimate"] is None  # one order only
+    assert gold["confusion"]["A"] == {"A": 4, "B": 4, "tie": 0, "no verdict": 0}
+    first = _agent(report, "first")["gold"]
+    assert first["accuracy"]["estimate"] == 0.0 and first["n_unscored"] == 12
+    assert first["accuracy_first"]["estimate"] == pytest.approx(8 / 12)  # always A; gold A on 8
+    for agent in (long, _agent(report, "first")):
+        assert agent["card"]["verdict"] in ("trustworthy", "use with caution", "needs review")
+        assert agent["alt_test"]["winning_rate"] is not None or agent["alt_test"]["reason"]

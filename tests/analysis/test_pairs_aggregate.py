@@ -46,7 +46,8 @@ def test_pair_votes_and_adjudication():
     # pair 0: A A T A -> A 3/4; pair 1: A B B . -> B 2/3; pair 2: B B A . -> B 2/3
     # pair 3: A B B A -> 2-2: no majority; pair 4: nobody
     assert votes["n_votes"].tolist() == [4, 3, 3, 4, 0]
-    assert votes["majority"].iloc[:4].tolist() == ["A", "B", "B", "tie"]
+    # an even split is reported as "split", never as a tie (nobody voted tie on pair 3)
+    assert votes["majority"].iloc[:4].tolist() == ["A", "B", "B", "split"]
     assert votes["majority"].isna().iloc[4]
     assert votes["majority_share"].iloc[0] == pytest.approx(0.75)
     assert math.isnan(votes["majority_share"].iloc[3])
@@ -71,7 +72,8 @@ def test_most_disputed_order():
 
 def test_majority_vote_series():
     ratings = _ratings(["AB.", "AA."])
-    assert majority_vote(ratings).to_dict() == {0: "A", 1: "tie"}
+    # pair 1: A vs B, one vote each: "split", not "tie"
+    assert majority_vote(ratings).to_dict() == {0: "A", 1: "split"}
 
 
 def test_dawid_skene_one_annotator_or_no_data():

@@ -91,11 +91,14 @@ def test_three_annotators_report():
     assert set(report["per_domain"]) == {"code", "math"}
     assert report["per_domain"]["code"]["n_pairs"] == 4
 
-    # judges: AB AABBAAAA, BA AABBBAAB -> p4 and p7 inconsistent -> tie
+    # judges: AB AABBAAAA, BA AABBBAAB -> p4 and p7 inconsistent: no verdict under the
+    # default order rule ("both"), kept as such (never a tie, never dropped)
     (judge,) = report["judges"]
     assert judge["run"] == "gpt"
+    assert report["order_rule"]["name"] == "both"
     assert judge["inconsistent_pairs"] == 2
-    assert judge["verdicts"] == {"A": 4, "B": 2, "tie": 2}
+    assert judge["verdicts"] == {"A": 4, "B": 2, "tie": 0, "no verdict": 2}
+    assert judge["labelled_pairs_asked"] == 8 and judge["labelled_pairs_with_verdict"] == 6
     assert judge["position_consistency"]["estimate"] == pytest.approx(6 / 8)
 
     # pairs and aggregates
@@ -146,7 +149,8 @@ def test_one_annotator_is_undefined_with_reasons():
     assert report["per_factor"]["length"]["krippendorff_alpha"]["estimate"] is None
     assert report["per_annotator"][0]["agreement_with_others"]["estimate"] is None
     assert "only one annotator" in report["aggregate"]["dawid_skene"]["reason"]
-    # judges still compare with the single human: 4 of 5 consistent, verdict p4 -> tie
+    # judges still compare with the single human: 4 of 5 consistent; p4 (inconsistent) has
+    # no verdict and counts as a disagreement
     (judge,) = report["judges"]
     assert judge["position_consistency"]["estimate"] == pytest.approx(4 / 5)
     assert report["per_annotator"][0]["judges"]["j"]["agreement_with_ties"]["estimate"] == pytest.approx(4 / 5)

@@ -89,16 +89,25 @@ def test_alpaca_eval_leaderboard_reproduced(shared_data):
 def test_length_control_shrinks_the_verbosity_spread(shared_data):
     root = shared_data / "alpacaeval2"
     board = pd.read_csv(root / "leaderboards" / "weighted_alpaca_eval_gpt4_turbo_leaderboard.csv", index_col=0)
-    joint = length_controlled_win_rates(_alpaca_frame(root))
+    frame = _alpaca_frame(root)
+    # the baseline against itself says nothing about length or difficulty (LC 50 by construction)
+    joint = length_controlled_win_rates(frame[frame.candidate != "gpt4_1106_preview"])
     assert joint.converged and joint.phi > 0  # the judge prefers longer outputs
     res = joint.results
     for model in ("alpaca-7b", "gpt-3.5-turbo-1106"):
         raw = res[f"{model}_verbose"].win_rate / res[f"{model}_concise"].win_rate
         lc = res[f"{model}_verbose"].lc_win_rate / res[f"{model}_concise"].lc_win_rate
         assert lc < raw, model  # relative spread between verbose and concise shrinks
-    # Our LC values approach the published ones: same ranking, within a few points.
+    # Our LC values approach the published ones (which rest on AlpacaEval's instruction
+    # difficulties from its whole leaderboard, not in ../shared/data): targets of the
+    # judge-validation issue: median error under 2 points, every model under 4, Spearman
+    # over models at least 0.97. Measured: median 0.80, max 2.68, Spearman 0.991.
     names = sorted(res)
-    ours = [res[n].lc_win_rate for n in names]
-    published = [board.loc[n, "length_controlled_winrate"] for n in names]
-    assert stats.spearmanr(ours, published).statistic > 0.85
-    assert np.median(np.abs(np.array(ours) - np.array(published))) < 7
+    ours = np.array([res[n].lc_win_rate for n in names])
+    published = np.array([board.loc[n, "length_controlled_winrate"] for n in names])
+    errors = np.abs(ours - published)
+    assert len(names) == 11
+    assert np.median(errors) < 2 and errors.max() < 4, dict(zip(names, errors.round(2)))
+    assert stats.spearmanr(ours, published).statistic >= 0.97
+    # every model gets a standard error of the same order as the published ones (0.1 to 1)
+    assert all(0.05 < res[n].lc_standard_error < 2 for n in names)

@@ -32,7 +32,9 @@ from ..readers import read_json
 DEFAULTS = {
     "data": {"id": "id", "prompt": "instruction", "response_a": "response_a", "response_b": "response_b",
              "model_a": "model_a", "model_b": "model_b", "domain": "dataset"},
-    "judge_labels": [{"name_from": "judge", "verdict": "verdict", "p_a": "p_a", "raw": "judge_raw",
+    # AlpacaEval shuffles the outputs per instruction but does not record the order shown:
+    # the verdicts are already in the canonical frame and their presented order is unknown.
+    "judge_labels": [{"name_from": "judge", "verdict": "verdict", "p_a": "p_a", "order": "unknown", "raw": "judge_raw",
                       "cost": "price", "latency_s": "seconds", "map": {"A": "A", "B": "B", "tie": "tie"}}],
 }
 OPTIONS = ("baseline_side",)

@@ -1,0 +1,143 @@
+"""The agents of a task, loaded once: the humans (their votes per pair) and each judge run
+(its verdicts under an order rule), with what every judge report needs to know about a run.
+
+``load_agents(store, task, order_rule=...)`` reads the store once; the judge report, the
+leaderboard and the judge card all work from the one ``TaskAgents`` it returns.
+
+Incomplete runs: a run started for ``planned`` judgments of which fewer have finished (an
+interrupted or failed ``judge run``) is *incomplete*. It is marked in every report and left
+out of the comparisons unless ``include_incomplete`` is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .aggregate import majority_vote
+from .ratings import Ratings, ratings_from_frame
+from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, check_rule, judge_verdicts
+
+HUMANS = "humans"
+_VOTE = {"A": 1.0, "B": 0.0, "tie": 0.5}
+
+
+def human_majority(labels: pd.DataFrame, categories: Sequence[str] = ("A", "B", "tie")) -> pd.Series:
+    """The humans' verdict per labelled pair: the majority vote (``pairs``' rule: "split"
+    where the top votes are shared). With one annotator, simply their label."""
+    if labels.empty:
+        return pd.Series(dtype=object, name="verdict")
+    return majority_vote(ratings_from_frame(labels, "choice", categories)).dropna().rename("verdict")
+
+
+def is_failed_call(reason) -> bool:
+    """A judgment whose call failed (it will be retried), as opposed to an unscored answer."""
+    return isinstance(reason, str) and reason.startswith("error")
+
+
+@dataclass
+class RunInfo:
+    """What the reports say about one judge run."""
+
+    name: str
+    kind: str
+    model: str
+    endpoint: str
+    template_version: str
+    planned: int | None  # judgments the run was started for (None: imported, not planned)
+    finished: int  # judgments that did not fail
+    failed: int
+    pairs_asked: int
+    cost: float | None
+    cost_known: int  # judgments with a known cost
+    median_latency_s: float | None
+
+    @property
+    def complete(self) -> bool:
+        return self.planned is None or self.finished >= self.planned
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name, "kind": self.kind, "model": self.model, "endpoint": self.endpoint,
+            "template_version": self.template_version,
+            "complete": self.complete, "planned": self.planned, "finished": self.finished, "failed": self.failed,
+            "pairs_asked": self.pairs_asked,
+        }
+
+
+@dataclass
+class TaskAgents:
+    task: str
+    categories: tuple[str, ...]
+    order_rule: str
+    labels: pd.DataFrame
+    pairs: pd.DataFrame
+    judgments: pd.DataFrame
+    verdicts: pd.DataFrame  # judge_verdicts of the runs compared (order_rule)
+    runs: dict[str, RunInfo]
+    left_out: list[str] = field(default_factory=list)  # incomplete runs not compared
+    ratings: Ratings | None = None
+
+    @property
+    def order_rule_text(self) -> str:
+        return ORDER_RULE_TEXT[self.order_rule]
+
+    def human_majority(self) -> pd.Series:
+        """The humans' verdict per labelled pair: the majority vote (``pairs``' rule)."""
+        if self.ratings is None or self.labels.empty:
+            return pd.Series(dtype=object, name="verdict")
+        return majority_vote(self.ratings).dropna().rename("verdict")
+
+    def human_soft(self) -> pd.Series:
+        """The humans' soft preference for A per labelled pair: the mean of their votes
+        (A = 1, tie = 0.5, B = 0)."""
+        if self.labels.empty:
+            return pd.Series(dtype=float, name="p_a")
+        return self.labels["choice"].map(_VOTE).groupby(self.labels["pair"]).mean().rename("p_a")
+
+    def judge_names(self) -> list[str]:
+        return sorted(self.verdicts["run_name"].unique()) if len(self.verdicts) else []
+
+
+def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
+    """``RunInfo`` per run name, from the store's runs and the task's judgments frame."""
+    out = {}
+    grouped = dict(tuple(judgments.groupby("run_name", sort=False))) if len(judgments) else {}
+    for run in runs:
+        rows = grouped.get(run.name, judgments.iloc[0:0])
+        failed = int(rows["unscored_reason"].map(is_failed_call).sum()) if len(rows) else 0
+        costs = rows["cost"].dropna() if len(rows) else pd.Series(dtype=float)
+        latency = rows["latency_s"].dropna() if len(rows) else pd.Series(dtype=float)
+        planned = run.params.get("planned") if isinstance(run.params, dict) else None
+        out[run.name] = RunInfo(
+            name=run.name, kind=run.kind, model=run.model, endpoint=run.endpoint,
+            template_version=run.template_version, planned=planned if isinstance(planned, int) else None,
+            finished=len(rows) - failed, failed=failed, pairs_asked=int(rows["pair"].nunique()) if len(rows) else 0,
+            cost=float(costs.sum()) if len(costs) else None, cost_known=len(costs),
+            median_latency_s=float(latency.median()) if len(latency) else None,
+        )
+    return out
+
+
+def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, include_incomplete: bool = False,
+                categories: Sequence[str] | None = None) -> TaskAgents:
+    """Read a task's labels, pairs and judgments once and resolve every run's verdicts."""
+    check_rule(order_rule)
+    found = store.get_task(task)
+    if found is None:
+        raise KeyError(task)
+    cats = tuple(categories or found.choices)
+    labels = store.labels_frame(task)
+    if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
+        cats = ("A", "B", "tie")
+    pairs = store.pairs_frame(task)
+    judgments = store.judgments_frame(task)
+    runs = run_infos([r for r in store.runs(task) if r.kind != "factor"], judgments)
+    left_out = [] if include_incomplete else sorted(n for n, r in runs.items() if not r.complete)
+    compared = judgments[~judgments["run_name"].isin(left_out)] if left_out else judgments
+    verdicts = judge_verdicts(compared, order_rule)
+    ratings = ratings_from_frame(labels, "choice", cats)
+    return TaskAgents(task=task, categories=cats, order_rule=order_rule, labels=labels, pairs=pairs,
+                      judgments=compared, verdicts=verdicts, runs=runs, left_out=left_out, ratings=ratings)

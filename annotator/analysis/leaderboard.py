@@ -1,0 +1,335 @@
+"""The leaderboard: win rates of candidate models against a baseline, per agent and domain
+(WorldAlignment section 3 and Table 1; AlpacaEval 2.0's leaderboard columns).
+
+An *agent* is the humans (their votes per pair) or one judge run (its verdicts under an
+order rule). A *candidate* is a model compared with the *baseline*; on each pair holding the
+baseline, the candidate is the model on the other side, whichever side it is on, and its
+preference is the agent's preference for that side (never "the win rate of A").
+
+Per (agent, candidate, domain):
+
+* ``win_rate``: the mean preference for the candidate, in percent (AlpacaEval's
+  definition: a soft preference counts as it is, a tie is half); ``standard_error`` its
+  standard error over pairs; ``n_wins`` / ``n_wins_base`` / ``n_draws``: preferences above,
+  below and at one half; ``discrete_win_rate`` = (wins + draws / 2) / n.
+* the agent's preference on a pair: for a judge, its soft preference under the order rule
+  (``verdicts``: the mean P(A) over the orders, or the hard verdict read as 1 / 0.5 / 0);
+  for the humans, the mean of their votes (A = 1, tie = 0.5, B = 0). Pairs the agent has
+  no preference on (unscored, or inconsistent under ``both`` ... see ``verdicts``) are left
+  out of ``n`` and counted in ``n_unscored``.
+* ``lc_win_rate``: the length-controlled win rate (``winrate``): one joint fit per (agent,
+  domain) over all its candidates, with a shared length term and an instruction-difficulty
+  term (instructions are pairs with the same prompt); with a single candidate, a fit of its
+  own without difficulty (said in ``lc_method``). ``lc_standard_error``: over instructions.
+  Pairs of the baseline against itself are left out of the fit.
+* ``avg_length``: the candidate's mean response length in characters.
+* ``bt_rating`` with ``bt_ci_low`` / ``bt_ci_high``: a Bradley-Terry rating (Elo scale,
+  baseline at 1000) from every pair of the agent and domain where both models are known,
+  defined where at least three models meet (with two, it restates the win rate).
+
+Ranking agreement: for each judge agent, its ranking of the candidates by win rate against
+the reference agent's (the humans by default): Spearman, Kendall tau_b and the "Ties
+matter" variants (``ranking``), over the candidates both rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import ranking
+from .bradley_terry import bradley_terry
+from .estimate import json_number
+from .winrate import DIFFICULTY_RIDGE, alpaca_win_rate, length_controlled_win_rate, length_controlled_win_rates
+
+ALL = "all"
+
+
+@dataclass
+class LeaderboardRow:
+    agent: str
+    model: str
+    baseline: str
+    domain: str
+    n: int
+    n_unscored: int
+    win_rate: float
+    standard_error: float
+    discrete_win_rate: float
+    n_wins: int
+    n_wins_base: int
+    n_draws: int
+    lc_win_rate: float
+    lc_standard_error: float
+    lc_method: str
+    avg_length: float
+    bt_rating: float
+    bt_ci_low: float
+    bt_ci_high: float
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class RankCorrelation:
+    agent: str
+    reference: str
+    domain: str
+    n_models: int
+    spearman: float
+    kendall_tau_b: float
+    tau_14: float
+    tau_13: float
+    tau_10: float
+    pairwise_accuracy: float
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class Leaderboard:
+    task: str
+    baseline: str | None
+    baseline_rule: str
+    rows: list[LeaderboardRow] = field(default_factory=list)
+    rank_correlation: list[RankCorrelation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pairs_without_baseline: int = 0
+    lc_ridge: float = DIFFICULTY_RIDGE
+    bootstrap: int = 0
+    order_rule: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "order_rule": self.order_rule,
+            "baseline": self.baseline,
+            "baseline_rule": self.baseline_rule,
+            "notes": list(self.notes),
+            "pairs_without_baseline": self.pairs_without_baseline,
+            "lc_ridge": self.lc_ridge,
+            "bt_bootstrap": self.bootstrap,
+            "rows": [r.to_json() for r in self.rows],
+            "rank_correlation": [r.to_json() for r in self.rank_correlation],
+        }
+
+
+def choose_baseline(pairs: pd.DataFrame, named: str | None) -> tuple[str | None, str]:
+    """The baseline model and the rule that chose it: the task's ``baseline`` setting, else
+    the one model on side B of every pair, else the one on side A of every pair."""
+    if named:
+        return named, "named by the task ([task] baseline)"
+    a = pairs["model_a"].fillna("").astype(str)
+    b = pairs["model_b"].fillna("").astype(str)
+    if len(pairs) and b.nunique() == 1 and b.iloc[0] and a.nunique() > 0:
+        return b.iloc[0], "the model on side B of every pair (set [task] baseline to choose another)"
+    if len(pairs) and a.nunique() == 1 and a.iloc[0]:
+        return a.iloc[0], "the model on side A of every pair (set [task] baseline to choose another)"
+    return None, ""
+
+
+def _nan_row(**kw) -> dict:
+    base = dict(win_rate=math.nan, standard_error=math.nan, discrete_win_rate=math.nan, n_wins=0,
+                n_wins_base=0, n_draws=0, lc_win_rate=math.nan, lc_standard_error=math.nan, lc_method="",
+                avg_length=math.nan, bt_rating=math.nan, bt_ci_low=math.nan, bt_ci_high=math.nan)
+    base.update(kw)
+    return base
+
+
+def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
+    """LC results per candidate for one (agent, domain); frame: candidate, instruction,
+    p_win, len_candidate, len_baseline."""
+    candidates = sorted(frame["candidate"].unique())
+    if len(candidates) >= 2:
+        try:
+            joint = length_controlled_win_rates(frame, l2=ridge)
+            return joint.results, (f"joint fit of {len(candidates)} candidates: shared length term, "
+                                   f"instruction difficulty (ridge {ridge:g})")
+        except ValueError:
+            pass
+    out = {}
+    for name, rows in frame.groupby("candidate"):
+        out[name] = length_controlled_win_rate(rows["p_win"], rows["len_candidate"], rows["len_baseline"])
+    return out, "single-candidate fit: length term only (no instruction difficulty without other candidates)"
+
+
+def leaderboard(
+    preferences: dict[str, pd.Series],
+    unscored: dict[str, pd.Index],
+    pairs: pd.DataFrame,
+    *,
+    task: str = "",
+    baseline: str | None = None,
+    by_domain: bool = False,
+    reference: str | None = None,
+    bootstrap: int = 200,
+    seed: int = 0,
+    lc_ridge: float = DIFFICULTY_RIDGE,
+) -> Leaderboard:
+    """The leaderboard of one task; see the module docstring.
+
+    ``preferences``: agent -> soft preference for response A per pair id (NaN or absent
+    where the agent has none); ``unscored``: agent -> the pairs it was asked about but has no
+    preference on. ``pairs``: ``Store.pairs_frame`` with an ``instruction`` column (pairs
+    with the same prompt share it). ``baseline``: the task's baseline model, if it names one.
+    ``reference``: the agent the others' rankings are compared with.
+    """
+    base, rule = choose_baseline(pairs, baseline)
+    board = Leaderboard(task=task, baseline=base, baseline_rule=rule, lc_ridge=lc_ridge, bootstrap=bootstrap)
+    if base is None:
+        board.notes.append("no baseline: name one with `baseline = \"MODEL\"` in [task] (pairs need model_a and "
+                           "model_b), or import pairs whose side A or B holds one model throughout")
+        return board
+    p = pairs.set_index("pair")
+    model_a = p["model_a"].fillna("").astype(str)
+    model_b = p["model_b"].fillna("").astype(str)
+    has_base = (model_a == base) | (model_b == base)
+    self_pairs = (model_a == base) & (model_b == base)
+    board.pairs_without_baseline = int((~has_base).sum())
+    if board.pairs_without_baseline:
+        board.notes.append(f"{board.pairs_without_baseline:,} pair(s) do not hold the baseline {base!r}: they count "
+                           "only in the Bradley-Terry ratings")
+    if self_pairs.any():
+        board.notes.append(f"{int(self_pairs.sum()):,} pair(s) put the baseline against itself: its win rate is 50 "
+                           "by construction and they are left out of the length-controlled fits")
+    cand_is_a = model_b == base
+    candidate = np.where(cand_is_a, model_a, model_b)
+    len_cand = np.where(cand_is_a, p["len_a"], p["len_b"]).astype(float)
+    len_base = np.where(cand_is_a, p["len_b"], p["len_a"]).astype(float)
+    info = pd.DataFrame({
+        "candidate": candidate, "cand_is_a": cand_is_a.to_numpy(), "has_base": has_base.to_numpy(),
+        "self": self_pairs.to_numpy(), "len_candidate": len_cand, "len_baseline": len_base,
+        "domain": p["domain"].fillna("").astype(str).to_numpy(),
+        "instruction": p["instruction"].to_numpy() if "instruction" in p else np.arange(len(p)),
+        "model_a": model_a.to_numpy(), "model_b": model_b.to_numpy(),
+    }, index=p.index)
+    domains = [ALL] + (sorted(d for d in info["domain"].unique()) if by_domain else [])
+
+    for agent, prefs in preferences.items():
+        joined = info.join(prefs.rename("p_a"), how="inner")
+        missing = info.index.isin(unscored.get(agent, pd.Index([])))
+        for domain in domains:
+            rows = joined if domain == ALL else joined[joined["domain"] == domain]
+            no_pref = info[missing & ((info["domain"] == domain) if domain != ALL else True)]
+            scored = rows[rows["p_a"].notna()]
+            vs_base = scored[scored["has_base"]]
+            p_win = np.where(vs_base["cand_is_a"], vs_base["p_a"], 1 - vs_base["p_a"])
+            frame = pd.DataFrame({
+                "candidate": vs_base["candidate"].to_numpy(), "instruction": vs_base["instruction"].to_numpy(),
+                "p_win": p_win, "len_candidate": vs_base["len_candidate"].to_numpy(),
+                "len_baseline": vs_base["len_baseline"].to_numpy(), "self": vs_base["self"].to_numpy(),
+            })
+            fit_frame = frame[~frame["self"]]
+            lc_results, lc_method = _lc(fit_frame, lc_ridge) if len(fit_frame) else ({}, "")
+            ratings = None
+            bt_reason = ""
+            models_here = set(scored["model_a"]) | set(scored["model_b"])
+            if len(models_here - {""}) >= 3:
+                known = scored[(scored["model_a"] != "") & (scored["model_b"] != "")]
+                ratings = bradley_terry(known["model_a"], known["model_b"], known["p_a"], anchor=base,
+                                        resamples=bootstrap, seed=seed)
+            else:
+                bt_reason = "Bradley-Terry needs at least three models meeting (with two it restates the win rate)"
+            for name in sorted(frame["candidate"].unique()):
+                mine = frame[frame["candidate"] == name]
+                wr = alpaca_win_rate(mine["p_win"] + 1)
+                reasons = []
+                n_unscored = int((no_pref["candidate"] == name).sum()) if len(no_pref) else 0
+                row = _nan_row()
+                row.update(win_rate=wr.win_rate, standard_error=wr.standard_error,
+                           discrete_win_rate=wr.discrete_win_rate, n_wins=wr.n_wins, n_wins_base=wr.n_wins_base,
+                           n_draws=wr.n_draws, avg_length=float(mine["len_candidate"].mean()))
+                if name == base:
+                    row.update(lc_win_rate=50.0, lc_standard_error=0.0, lc_method="the baseline against itself")
+                elif name in lc_results:
+                    lc = lc_results[name]
+                    row.update(lc_win_rate=lc.lc_win_rate, lc_standard_error=lc.lc_standard_error, lc_method=lc_method)
+                    if lc.reason:
+                        reasons.append(f"LC: {lc.reason}")
+                if ratings is not None and name in ratings.models:
+                    i = ratings.models.index(name)
+                    row.update(bt_rating=float(ratings.rating[i]), bt_ci_low=float(ratings.ci_low[i]),
+                               bt_ci_high=float(ratings.ci_high[i]))
+                elif bt_reason:
+                    reasons.append(bt_reason)
+                if wr.n_total < 2:
+                    reasons.append("standard error: fewer than two preferences")
+                board.rows.append(LeaderboardRow(
+                    agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,
+                    reason="; ".join(reasons) or None, **row,
+                ))
+    board.rank_correlation = rank_correlations(board.rows, reference or next(iter(preferences), None))
+    return board
+
+
+def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> list[RankCorrelation]:
+    """Each agent's ranking of the candidates by win rate against the reference agent's, per
+    domain, over the candidates (not the baseline) both rate."""
+    out: list[RankCorrelation] = []
+    if reference is None:
+        return out
+    table = pd.DataFrame([{"agent": r.agent, "domain": r.domain, "model": r.model, "wr": r.win_rate}
+                          for r in rows if r.model != r.baseline])
+    if table.empty:
+        return out
+    for domain, by_domain in table.groupby("domain", sort=False):
+        ref = by_domain[by_domain["agent"] == reference].set_index("model")["wr"].dropna()
+        for agent, mine in by_domain.groupby("agent", sort=False):
+            if agent == reference:
+                continue
+            ours = mine.set_index("model")["wr"].dropna()
+            shared = ref.index.intersection(ours.index)
+            g, m = ref[shared].to_numpy(), ours[shared].to_numpy()
+            if len(shared) < 3:
+                reason = (f"the reference {reference!r} has no win rates here" if ref.empty
+                          else "fewer than three candidates rated by both")
+                out.append(RankCorrelation(agent, reference, domain, len(shared), *([math.nan] * 6), reason=reason))
+                continue
+            with np.errstate(invalid="ignore", divide="ignore"):
+                spearman = float(stats.spearmanr(g, m).statistic)
+            out.append(RankCorrelation(
+                agent, reference, domain, len(shared), spearman, ranking.tau_b(g, m), ranking.tau_14(g, m),
+                ranking.tau_13(g, m), ranking.tau_10(g, m), ranking.pairwise_accuracy(g, m),
+                reason=None if math.isfinite(spearman) else "every candidate has the same win rate for one agent",
+            ))
+    return out
+
+
+def task_leaderboard(store, task: str, *, order_rule: str = "both", include_incomplete: bool = False,
+                     agents_filter: Sequence[str] | None = None, **options: Any) -> Leaderboard:
+    """Load a task once (``agents.load_agents``) and build its leaderboard: the humans (when
+    any labelled) and every compared judge run (or only the runs in ``agents_filter``)."""
+    from .agents import HUMANS, load_agents
+
+    found = store.get_task(task)
+    if found is None:
+        raise KeyError(task)
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete)
+    pairs = agents.pairs.copy()
+    instruction = store.instruction_ids(task)
+    pairs["instruction"] = pairs["pair"].map(instruction)
+    preferences: dict[str, pd.Series] = {}
+    unscored: dict[str, pd.Index] = {}
+    if not agents.labels.empty:
+        preferences[HUMANS] = agents.human_soft()
+    for name, rows in agents.verdicts.groupby("run_name", sort=True):
+        if agents_filter and name not in agents_filter:
+            continue
+        soft = rows.set_index("pair")["p_a"]
+        preferences[str(name)] = soft
+        unscored[str(name)] = soft.index[soft.isna()]
+    board = leaderboard(preferences, unscored, pairs, task=task, baseline=found.settings.get("baseline"),
+                        **options)
+    board.notes[:0] = [f"run {n} is incomplete: left out (--include-incomplete to show it)" for n in agents.left_out]
+    board.order_rule = {"name": agents.order_rule, "rule": agents.order_rule_text}
+    return board

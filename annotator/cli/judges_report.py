@@ -1,0 +1,451 @@
+"""``annotator stats judges`` (the judge card) and ``annotator stats leaderboard``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
+from annotator.analysis.estimate import json_number
+
+from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
+from .stats import stats
+from .tables import DASH, _est, _num, _pct, _short
+
+order_rule_option = click.option(
+    "--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
+    help="How a judge's verdicts in the two presented orders combine: both (a verdict counts when both "
+         "orders agree; otherwise an inconsistency, counted), judgebench (+1/-1 per order, sign of the sum), "
+         "first (the A-first order only), mean (mean P(A) over orders), mt-bench (a changed verdict is a tie).")
+incomplete_option = click.option(
+    "--include-incomplete", is_flag=True,
+    help="Also compare judge runs that did not finish (they are marked and left out by default).")
+
+
+def _rule_caption(rule: dict[str, str], full: bool = False) -> str:
+    """The order rule under a table (its name; the whole rule once, at the top)."""
+    return f"order rule: {rule['name']} — {rule['rule']}" if full else f"order rule: {rule['name']}"
+
+
+def _hint_command(judge: str, run: dict[str, Any] | None, factor: str, direction: str, task: str) -> str:
+    """The command that follows a hint, calling the same server and model as the run did."""
+    parts = ["annotator judge run --judge factor-guided", f"--guide {factor}={direction}", f"--task {task}"]
+    if run:
+        endpoint = (run.get("endpoint") or "").strip()
+        if endpoint and "api.openai.com" not in endpoint:
+            parts.append(f"--base-url {endpoint}")
+        if run.get("model"):
+            parts.append(f"--model {run['model']}")
+    return " ".join(parts)
+
+
+def _main_table(report) -> tuple[Table, list[str]]:
+    table = Table("judge", "pairs", "no verdict", "same both orders", "1st shown", "agree", "no ties", "kappa",
+                  title="Judges against the humans (every human vote; intervals and verdicts below)",
+                  title_justify="left", caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
+    table.columns[0].no_wrap = True
+    reasons: dict[str, list[str]] = {}
+
+    def cell(est, column: str, who: str, short: bool = False) -> str:
+        d = est.to_dict() if est is not None else {"estimate": None, "reason": None}
+        if d.get("estimate") is None:
+            if d.get("reason"):
+                reasons.setdefault(f"{column}: {d['reason']}", []).append(who)
+            return DASH
+        return _short(d, True) if short else _est(d, True)
+
+    for a in report.agents:
+        if a.kind == "humans":
+            continue
+        agree = a.agreement_with_humans or {}
+        no_verdict = a.verdicts.get("no verdict", 0)
+        table.add_row(
+            escape(a.agent), f"{a.pairs:,}", f"{no_verdict:,}" if no_verdict else "0",
+            cell(a.position_consistency, "same both orders", a.agent, True),
+            cell(a.position_bias, "1st shown", a.agent, True),
+            cell(agree.get("with_ties"), "agree", a.agent, True),
+            cell(agree.get("without_ties"), "no ties", a.agent, True),
+            _short(a.cohen_kappa_with_majority.to_dict()) if a.cohen_kappa_with_majority else DASH,
+        )
+    judges = [a.agent for a in report.agents if a.kind != "humans"]
+    notes = [f"{reason} ({', '.join(who) if len(who) < len(judges) else 'every judge'})"
+             for reason, who in reasons.items()]
+    return table, notes
+
+
+def _bias_table(report) -> Table:
+    table = Table("agent", "pairs", "prefers A [dim](LC)[/]", "longer", "longer vs humans", "A / B / tie / none",
+                  title="Preferences and length: share of verdicts for response A (ties half), share of decisive "
+                        "verdicts for the longer response, and the same minus the humans' on shared pairs",
+                  title_justify="left", caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
+    table.columns[0].no_wrap = True
+    for a in report.agents:
+        wr = {k: json_number(v) if isinstance(v, float) else v for k, v in a.win_rate["overall"].items()}
+        win = DASH if wr["win_rate"] is None else f"{wr['win_rate']:.1f}"
+        if wr.get("lc_win_rate") is not None:
+            win += f" [dim]({wr['lc_win_rate']:.1f})[/]"
+        vs = a.length_bias_vs_humans
+        vs_cell = DASH if vs is None or not vs.defined else f"{vs.value * 100:+.1f} pts [dim](n={vs.n})[/]"
+        counts = a.verdicts
+        last = counts.get("no verdict", counts.get("split", 0))
+        table.add_row(escape(a.agent), f"{a.pairs:,}", win, _short(a.length_bias.to_dict(), True), vs_cell,
+                      f"{counts.get('A', 0)} / {counts.get('B', 0)} / {counts.get('tie', 0)} / {last}")
+    return table
+
+
+def _gold_table(report) -> Table | None:
+    rows = [a for a in report.agents if a.gold is not None]
+    if not rows:
+        return None
+    source = rows[0].gold.source
+    table = Table("judge", "n", "accuracy", "of scored", "A first", "B first", "both", "kappa orders", "macro F1",
+                  "no verdict", title=f"Accuracy against gold labels ({source}); no verdict counts as wrong in "
+                                      "'accuracy'", title_justify="left",
+                  caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
+    table.columns[0].no_wrap = True
+    for a in rows:
+        g = a.gold
+        table.add_row(escape(a.agent), f"{g.n:,}", _short(g.accuracy.to_dict(), True),
+                      _short(g.accuracy_scored.to_dict(), True), _short(g.accuracy_first.to_dict(), True),
+                      _short(g.accuracy_second.to_dict(), True), _short(g.both_correct.to_dict(), True),
+                      _short(g.kappa_between_orders.to_dict()), _num(g.macro_f1), f"{g.n_unscored:,}")
+    return table
+
+
+def _subset_table(report) -> Table | None:
+    rows = [a for a in report.agents if a.gold is not None and a.gold.per_subset]
+    if not rows:
+        return None
+    table = Table("judge", "subset", "n", "accuracy", "no verdict", title="Accuracy against gold per domain / subset",
+                  title_justify="left")
+    for a in rows:
+        for name, s in a.gold.per_subset.items():
+            table.add_row(escape(a.agent), escape(name), f"{s['n']:,}", _short(s["accuracy"].to_dict(), True),
+                          f"{s['n_unscored']:,}")
+    return table
+
+
+def _domain_table(report) -> Table | None:
+    rows = [(a.agent, d, v) for a in report.agents if a.agreement_per_domain for d, v in a.agreement_per_domain.items()]
+    if not rows or len({d for _, d, _ in rows}) < 2:
+        return None
+    table = Table("judge", "domain", "pairs", "agree", "no ties", title="Agreement with the humans per domain",
+                  title_justify="left")
+    for agent, domain, v in rows:
+        table.add_row(escape(agent), escape(domain), f"{v['pairs']:,}", _pct(v["with_ties"]), _pct(v["without_ties"]))
+    return table
+
+
+def _print_cards(report) -> None:
+    ceiling = report.human_ceiling["with_ties"]
+    console.print(f"[bold]Human-human ceiling[/]: agreement {_est(ceiling.to_dict(), True)}, without ties "
+                  f"{_est(report.human_ceiling['without_ties'].to_dict(), True)}")
+    for a in report.agents:
+        if a.card is None:
+            continue
+        colour = {"trustworthy": "green", "use with caution": "yellow", "needs review": "red"}[a.card.verdict]
+        console.print(f"[bold]{escape(a.agent)}[/]: [{colour}]{a.card.verdict}[/] — {escape('; '.join(a.card.reasons))}")
+        agree = a.agreement_with_humans or {}
+        lines = [f"agreement with the humans {_est(agree.get('with_ties'), True)}, without ties "
+                 f"{_est(agree.get('without_ties'), True)}"] if agree else []
+        alt = a.alt_test
+        if alt is not None:
+            if alt.passed is None:
+                lines.append(f"alternative annotator test: undefined ({alt.reason})")
+            else:
+                lines.append(f"alternative annotator test: winning rate {alt.winning_rate:.0%}, advantage probability "
+                             f"{alt.advantage_probability:.2f} (epsilon {alt.epsilon:g}, alpha {alt.alpha:g}, "
+                             f"{len(alt.per_annotator)} annotators): {'passes' if alt.passed else 'fails'}")
+        cal = a.calibration
+        if cal is not None:
+            lines.append(f"calibration: ECE {cal.ece:.3f}, Brier {cal.brier:.3f} on {cal.n} pairs" if cal.n
+                         else f"calibration: undefined ({cal.reason})")
+        need = a.labels_needed or {}
+        if need.get("pairs_needed") is not None:
+            lines.append(f"for +-{need['target_half_width'] * 100:.0f} points: {need['pairs_needed']:,} human-labelled "
+                         f"pairs ({need['more_pairs_needed']:,} more)")
+        cost = f"${a.cost_per_1000_pairs:.2f}" if a.cost_per_1000_pairs is not None else "unknown"
+        latency = f"{a.median_latency_s:.2f} s" if a.median_latency_s is not None else "unknown"
+        lines.append(f"cost per 1,000 pairs {cost}; median latency per call {latency}")
+        if a.run and not a.run.get("complete", True):
+            lines.append(f"[red]incomplete run[/]: {a.run['finished']} of {a.run['planned']} judgments finished")
+        for line in lines:
+            console.print(f"  [dim]{line}[/]")
+
+
+def _pairwise_table(report) -> Table | None:
+    if not report.judge_agreement:
+        return None
+    table = Table("judge", "judge", "pairs", "same verdict", "kappa", title="Agreement between judges",
+                  title_justify="left", caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
+    for row in report.judge_agreement:
+        a, b = row["judges"]
+        table.add_row(escape(a), escape(b), f"{row['n']:,}", _short(row["agreement"].to_dict(), True),
+                      _short(row["cohen_kappa"].to_dict()))
+    return table
+
+
+def _factor_tables(report) -> list[Table]:
+    fa = report.factor_alignment
+    if not fa:
+        return []
+    agents = report.agents
+    names = fa["factors"]
+    headers = [a.agent for a in agents]
+    width = 18 + 12 + sum(max(len(h), 6) + 3 for h in headers)
+    legend = []
+    if width > console.width:
+        legend = [f"J{i} = {h}" for i, h in enumerate(headers[1:], 1)]
+        headers = [headers[0], *[f"J{i}" for i in range(1, len(headers))]]
+    t = Table("factor", "known M_k", *[escape(h) for h in headers],
+              title="Factor scores (PROFILE tau_14: +1 = prefers the response showing the factor more)",
+              caption=escape("; ".join(legend)) if legend else None, caption_justify="left", title_justify="left")
+    t.columns[0].no_wrap = True
+    for key, name in names.items():
+        cells = []
+        for a in agents:
+            score = fa["scores"][a.agent][key].get("score")
+            cells.append(DASH if score is None else f"{score:+.2f}")
+        t.add_row(escape(name), str(fa["known_manifestations"][key]), *cells)
+    tables = [t]
+    if fa["judges"]:
+        t = Table("judge", "tau_b", "Spearman", "Pearson", "factors", "most misaligned",
+                  title="Factor-level alignment with the humans", title_justify="left")
+        reasons = set()
+        for judge, block in fa["judges"].items():
+            al = block["alignment"]
+            worst = ", ".join(f"{escape(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
+                              for m in block["misaligned"][:2]) or DASH
+            t.add_row(escape(judge), _num(al["kendall_tau_b"]), _num(al["spearman"]), _num(al["pearson"]),
+                      str(al["factors"]), worst)
+            if al.get("undefined_reason"):
+                reasons.add(al["undefined_reason"])
+        if reasons:
+            t.caption = escape("— undefined: " + "; ".join(sorted(reasons)))
+            t.caption_justify = "left"
+        tables.append(t)
+    return tables
+
+
+@stats.command("judges")
+@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
+@order_rule_option
+@incomplete_option
+@click.option("--gold", "gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto",
+              show_default=True, help="Gold labels to score judges against: the pairs' own (auto: when the task "
+              "has some), the human majority, or none.")
+@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=500, show_default=True,
+              help="Bootstrap resamples over pairs for the agreement intervals (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@click.option("--epsilon", type=click.FloatRange(0, 1), default=0.2, show_default=True,
+              help="Alternative annotator test: how much worse than an annotator the judge may be (0.2 for "
+                   "experts, 0.1 for crowd workers).")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
+              help="Alternative annotator test: false discovery rate (Benjamini-Yekutieli).")
+@click.option("--disagreements", "disagreements_of", default=None, metavar="RUN",
+              help="List the pairs where this judge run and the human majority disagree, with its explanation.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many disagreements to list.")
+@pass_cli
+def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
+                   gold: str, resamples: int, seed: int, epsilon: float, alpha: float, disagreements_of: str | None,
+                   limit: int) -> None:
+    """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
+    position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
+    and a one-line verdict per judge; PROFILE factor-level alignment."""
+    from annotator.analysis.judge_human import task_judge_human_report
+
+    store = cli.open_store(create=False)
+    name = pick_task(store, task_name)
+    with console.status("computing the judge report", spinner="dots") if not as_json and err_console.is_terminal \
+            else _null():
+        report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
+                                         gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
+                                         epsilon=epsilon, alpha=alpha)
+    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit) \
+        if disagreements_of else None
+    if as_json:
+        data = report.to_json()
+        if listed is not None:
+            data["disagreements"] = {"run": disagreements_of, "pairs": listed}
+        print_json(data)
+        return
+    console.print(f"[bold]Judge validation — task {escape(name)}[/]")
+    console.print(f"[dim]{escape(_rule_caption(report.order_rule, full=True))}[/]")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    if any(a.kind != "humans" for a in report.agents):
+        table, notes = _main_table(report)
+        console.print(table)
+        for note in notes:
+            console.print(f"[dim]— {escape(note)}[/]")
+        _print_cards(report)
+        console.print(f"[dim]card rules: {escape(report.card_rules)}[/]")
+    console.print(_bias_table(report))
+    for table in (_gold_table(report), _subset_table(report), _domain_table(report), _pairwise_table(report)):
+        if table is not None:
+            console.print(table)
+    for table in _factor_tables(report):
+        console.print(table)
+    fa = report.factor_alignment or {}
+    kinds = {a.agent: a for a in report.agents}
+    for judge, block in (fa.get("judges") or {}).items():
+        agent = kinds.get(judge)
+        if block["misaligned"] and agent is not None and agent.kind == "llm":
+            m = block["misaligned"][0]
+            console.print(
+                f"[dim]hint: {escape(judge)} weighs {escape(m['factor'])} unlike the humans "
+                f"({m['judge_score']:+.2f} vs {m['human_score']:+.2f}); PROFILE found that guidance on "
+                "such a factor raises agreement:[/]")
+            # the command on a line of its own, never wrapped, so it can be copied
+            console.print(f"[dim]  {escape(_hint_command(judge, agent.run, m['factor'], m['direction'], name))}[/]",
+                          soft_wrap=True)
+    if listed is not None:
+        _print_disagreements(disagreements_of, listed)
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _disagreements(store, task: str, run: str, order_rule: str, include_incomplete: bool, limit: int):
+    from annotator.analysis.agents import load_agents
+    from annotator.analysis.judge_human import disagreements
+
+    from .context import fail
+
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True)
+    if run not in agents.runs:
+        fail(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
+    listed = disagreements(agents, run, limit)
+    texts = store.judgment_texts(agents.runs[run].name, task, [d["pair"] for d in listed])
+    for d in listed:
+        d["explanations"] = texts.get(d["pair"], {})
+    return listed
+
+
+def _print_disagreements(run: str, listed: list[dict]) -> None:
+    from annotator.text.sanitize import sanitize
+
+    table = Table("pair", "domain", "humans", "judge", "AB / BA", "explanation", title=f"Where {escape(run)} and the "
+                  "human majority disagree", title_justify="left")
+    for d in listed:
+        text = " | ".join(f"{o}: {sanitize(t)[:300]}" for o, t in d["explanations"].items() if t)
+        table.add_row(escape(sanitize(d["pair_id"])), escape(sanitize(d["domain"])),
+                      f"{d['humans']} ({d['human_share']:.0%})", d["judge"] or "no verdict",
+                      f"{d['verdict_ab'] or '-'} / {d['verdict_ba'] or '-'}", escape(text) or DASH)
+    console.print(table)
+
+
+# -- the leaderboard ---------------------------------------------------------------------------
+
+
+@stats.command("leaderboard")
+@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@click.option("--json", "as_json", is_flag=True, help="Print the leaderboard as one JSON document.")
+@click.option("--judge", "judges", multiple=True, metavar="RUN",
+              help="Only these judge runs (repeatable; default: every complete run).")
+@click.option("--by", "by", type=click.Choice(["domain"]), default=None, help="Add rows per domain.")
+@order_rule_option
+@incomplete_option
+@click.option("--reference", default=None, metavar="AGENT",
+              help="Agent whose ranking of the models the others are compared with (default: the humans, "
+                   "else the first judge).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Bootstrap resamples for the Bradley-Terry intervals (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Ridge on the instruction difficulties of the length-controlled fit (default 0.001).")
+@pass_cli
+def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, judges: tuple[str, ...],
+                        by: str | None, order_rule: str, include_incomplete: bool, reference: str | None,
+                        bootstrap: int, seed: int, lc_ridge: float | None) -> None:
+    """Win rates of each candidate model against the baseline, per agent (humans, judges) and
+    domain: raw and length-controlled, AlpacaEval's columns, Bradley-Terry ratings, and how
+    each judge ranks the models against the humans."""
+    from annotator.analysis.leaderboard import task_leaderboard
+    from annotator.analysis.winrate import DIFFICULTY_RIDGE
+
+    from .context import fail
+
+    store = cli.open_store(create=False)
+    name = pick_task(store, task_name)
+    board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
+                             agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
+                             bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE)
+    known = {r.agent for r in board.rows}
+    for j in judges:
+        if j not in known and board.baseline is not None:
+            fail(f"no complete judge run named {j!r} with preferences on task {name!r}")
+    if as_json:
+        print_json(board.to_json())
+        return
+    _print_leaderboard(board)
+
+
+def _print_leaderboard(board) -> None:
+    console.print(f"[bold]Leaderboard — task {escape(board.task)}[/]")
+    if board.baseline:
+        console.print(f"baseline: [bold]{escape(board.baseline)}[/] [dim]({escape(board.baseline_rule)})[/]")
+    console.print(f"[dim]{escape(_rule_caption(board.order_rule, full=True))}[/]")
+    for note in board.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    if not board.rows:
+        return
+    lc_methods = sorted({r.lc_method for r in board.rows if r.lc_method and r.model != r.baseline})
+    several_domains = len({r.domain for r in board.rows}) > 1
+    for agent in dict.fromkeys(r.agent for r in board.rows):
+        headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE", "W/L/D", "len",
+                   "BT", "BT CI"]
+        table = Table(*headers, box=None, pad_edge=False, title=f"{escape(agent)}: candidates against "
+                      f"{escape(board.baseline or '')}", title_justify="left")
+        for column in table.columns:
+            column.no_wrap = True
+            column.justify = "right"
+        table.columns[0].justify = "left"
+        mine = sorted((r for r in board.rows if r.agent == agent),
+                      key=lambda r: (r.domain != "all", r.domain, -(r.win_rate if r.win_rate == r.win_rate else -1)))
+        for r in mine:
+            def num(v: float, digits: int = 1) -> str:
+                return DASH if v != v else f"{v:.{digits}f}"
+
+            unscored = f" [dim]+{r.n_unscored}[/]" if r.n_unscored else ""
+            ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
+            table.add_row(escape(r.model), *([escape(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
+                          num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
+                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}/{r.n_draws}",
+                          num(r.avg_length, 0), num(r.bt_rating, 0), ci)
+        console.print(table)
+    console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
+                  "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "
+                  "length (characters); BT: Bradley-Terry rating (Elo scale, baseline 1000) and its bootstrap "
+                  "interval[/]")
+    if any(r.n_unscored for r in board.rows):
+        console.print("[dim]n: pairs with a preference; +k: pairs the agent was asked about without one "
+                      "(unscored, or no verdict under the order rule), left out of the win rates[/]")
+    for method in lc_methods:
+        console.print(f"[dim]LC: {escape(method)}[/]")
+    reasons = sorted({r.reason for r in board.rows if r.reason})
+    for reason in reasons:
+        console.print(f"[dim]— {escape(reason)}[/]")
+    if board.rank_correlation:
+        table = Table("agent", "reference", "domain", "models", "Spearman", "Kendall tau_b", "tau_14", "pairwise acc",
+                      title="Ranking of the candidates against the reference agent", title_justify="left")
+        for rc in board.rank_correlation:
+            table.add_row(escape(rc.agent), escape(rc.reference), escape(rc.domain), str(rc.n_models),
+                          _num(None if rc.spearman != rc.spearman else rc.spearman),
+                          _num(None if rc.kendall_tau_b != rc.kendall_tau_b else rc.kendall_tau_b),
+                          _num(None if rc.tau_14 != rc.tau_14 else rc.tau_14),
+                          _num(None if rc.pairwise_accuracy != rc.pairwise_accuracy else rc.pairwise_accuracy))
+        console.print(table)
+        for reason in sorted({rc.reason for rc in board.rank_correlation if rc.reason}):
+            console.print(f"[dim]— {escape(reason)}[/]")

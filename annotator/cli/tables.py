@@ -1,0 +1,55 @@
+"""Cells of the statistics tables: numbers, percentages, estimates with their intervals.
+
+An estimate arrives as its JSON dict (``{"estimate", "ci_low", "ci_high", "n", "reason"}``)
+or as an ``Estimate``; an undefined value is a dim dash (its reason is written once, below
+the table) or, where there is room, "undefined: <reason>".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+
+DASH = "[dim]—[/]"
+
+
+def as_dict(est: Any) -> dict[str, Any]:
+    """An ``Estimate`` (or its JSON dict, or None) as its JSON dict."""
+    if est is None:
+        return {"estimate": None, "reason": None}
+    return est if isinstance(est, dict) else est.to_dict()
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return DASH if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return DASH if value is None else f"{100 * value:.1f} %"
+
+
+def _ci(est: Any, pct: bool = False) -> str:
+    est = as_dict(est)
+    if est.get("ci_low") is None or est.get("ci_high") is None:
+        return ""
+    f = (lambda v: f"{100 * v:.1f}") if pct else (lambda v: f"{v:.3f}")
+    return f"[{f(est['ci_low'])}, {f(est['ci_high'])}]"
+
+
+def _est(est: Any, pct: bool = False) -> str:
+    """Value and interval in one cell; the reason (dimmed) when undefined."""
+    est = as_dict(est)
+    if est.get("estimate") is None:
+        return f"[dim]undefined: {escape(est.get('reason') or '')}[/]"
+    value = _pct(est["estimate"]) if pct else _num(est["estimate"])
+    ci = _ci(est, pct)
+    return f"{value} [dim]{escape(ci)}[/]" if ci else value
+
+
+def _short(est: Any, pct: bool = False) -> str:
+    """Value only (for dense tables); a dash when undefined."""
+    est = as_dict(est)
+    if est.get("estimate") is None:
+        return DASH
+    return _pct(est["estimate"]) if pct else _num(est["estimate"])

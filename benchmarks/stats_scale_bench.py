@@ -1,0 +1,139 @@
+"""Benchmark: `annotator stats agreement` and `annotator stats judges` end to end, as a user
+runs them (a fresh process with the command's defaults), on a 100,000-pair task with two
+labels a pair and one judge in both orders, and on a 1,000-pair task of the same shape.
+
+Each command is run ``--repeats`` times as a subprocess; the figures are the median wall
+time and the peak resident memory of the child process (``resource.getrusage``). The
+baseline, measured in the same run: ``annotator --help`` (the process start-up and imports
+every command pays; it does not read the database) and reading the same label rows with
+pandas alone (``pd.read_sql`` of the labels joined with their pairs), which is the floor of
+any report built from them.
+
+Targets (judge-validation issue): at 100,000 pairs both commands under 6 s and 500 MB; at
+1,000 pairs under 1.5 s. The last line printed is one JSON object with every figure.
+
+    .venv/bin/python benchmarks/stats_scale_bench.py [--pairs 100000] [--small 1000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from annotator.store import JudgeRun, Judgment, Label, Pair, Store, Task  # noqa: E402
+
+CHOICES = np.array(["A", "B", "tie"], dtype=object)
+
+
+def build(path: Path, n_pairs: int, seed: int = 0) -> None:
+    """n_pairs pairs (3 domains), annotators a1..a4 each labelling half of the pairs so that
+    every pair has two labels, and one judge in both orders."""
+    rng = np.random.default_rng(seed)
+    store = Store.open(path)
+    store.save_task(Task(name="big", title="Scale", overlap=2))
+    domains = np.array(["instruction", "math", "code"], dtype=object)
+    lengths = rng.integers(200, 3000, size=(n_pairs, 2))
+    store.insert_pairs(
+        Pair(task="big", pair_id=f"p{i}", prompt=f"prompt {i % 5000}", response_a="a" * int(lengths[i, 0]),
+             response_b="b" * int(lengths[i, 1]), model_a=f"model{i % 7}", model_b="baseline",
+             domain=domains[i % 3])
+        for i in range(n_pairs)
+    )
+    index = store.pair_index("big")
+    ids = np.array([index[f"p{i}"][0] for i in range(n_pairs)])
+    truth = rng.choice(3, size=n_pairs, p=[0.45, 0.4, 0.15])
+    for first, second in (("a1", "a2"), ("a3", "a4")):
+        half = slice(0, n_pairs // 2) if first == "a1" else slice(n_pairs // 2, n_pairs)
+        labels = []
+        for who, accuracy in ((first, 0.8), (second, 0.7)):
+            right = rng.random(n_pairs) < accuracy
+            choice = np.where(right, truth, rng.integers(0, 3, n_pairs))
+            orders = np.where(rng.random(n_pairs) < 0.5, "AB", "BA")
+            for i in range(n_pairs)[half]:
+                labels.append(Label(pair=int(ids[i]), annotator=who, choice=CHOICES[choice[i]],
+                                    shown_order=orders[i], seconds=30.0, origin="bench"))
+        store.add_labels(labels)
+    run = store.get_or_create_run(JudgeRun(task="big", name="judge", kind="imported"))
+    verdicts = np.where(rng.random((2, n_pairs)) < 0.8, truth, rng.integers(0, 3, (2, n_pairs)))
+    store.save_judgments(
+        Judgment(run=run.id, pair=int(ids[i]), order=order, verdict=CHOICES[verdicts[o, i]])
+        for o, order in enumerate(("AB", "BA")) for i in range(n_pairs)
+    )
+    store.close()
+
+
+def run_child(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command in a fresh process."""
+    code = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+            "w = time.perf_counter() - t; r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
+            "print(json.dumps([w, r / 1024, p.returncode, p.stderr.decode()[-500:]]))")
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    wall, rss, rc, err = json.loads(out.stdout)
+    if rc != 0:
+        raise RuntimeError(f"{args} failed: {err}")
+    return wall, rss
+
+
+def measure(args: list[str], repeats: int) -> dict:
+    runs = [run_child(args) for _ in range(repeats)]
+    return {"median_s": round(statistics.median(w for w, _ in runs), 3),
+            "peak_mb": round(max(r for _, r in runs), 1)}
+
+
+def pandas_read(path: Path) -> float:
+    import pandas as pd
+
+    start = time.perf_counter()
+    with sqlite3.connect(path) as conn:
+        pd.read_sql("SELECT l.pair, l.annotator, l.choice, p.domain FROM current_labels l "
+                    "JOIN pairs p ON p.id = l.pair", conn)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    exe = str(Path(sys.executable).with_name("annotator"))
+    figures: dict = {"pairs": args.pairs, "small": args.small, "repeats": args.repeats}
+    with tempfile.TemporaryDirectory() as tmp:
+        figures["startup"] = measure([exe, "--help"], args.repeats)
+        print(f"start-up (annotator --help): {figures['startup']['median_s']:.2f} s")
+        for label, n in (("large", args.pairs), ("small", args.small)):
+            path = Path(tmp) / f"{label}.db"
+            start = time.perf_counter()
+            build(path, n)
+            print(f"built {n:,} pairs x 2 labels + 1 judge in both orders in {time.perf_counter() - start:.1f} s")
+            figures[f"{label}_pandas_read_s"] = round(statistics.median(pandas_read(path) for _ in range(args.repeats)), 3)
+            for command in ("agreement", "judges"):
+                result = measure([exe, "--db", str(path), "stats", command], args.repeats)
+                figures[f"{label}_{command}"] = result
+                print(f"{n:>9,} pairs  stats {command:<10} {result['median_s']:7.2f} s  {result['peak_mb']:7.1f} MB")
+            print(f"{n:>9,} pairs  pandas read of the labels {figures[f'{label}_pandas_read_s']:.3f} s")
+    large, small = figures["large_agreement"], figures["small_agreement"]
+    figures["within_target"] = all(
+        figures[f"large_{c}"]["median_s"] < 6 and figures[f"large_{c}"]["peak_mb"] < 500
+        and figures[f"small_{c}"]["median_s"] < 1.5 for c in ("agreement", "judges"))
+    figures["large_agreement_over_pandas_read"] = round(large["median_s"] / max(figures["large_pandas_read_s"], 1e-9), 1)
+    figures["small_agreement_over_startup"] = round(small["median_s"] / max(figures["startup"]["median_s"], 1e-9), 1)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The leaderboard: candidate-vs-baseline win rates whichever side the candidate is on, the
+joint length-controlled fit, Bradley-Terry ratings and rank correlation."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from annotator.analysis.bradley_terry import bradley_terry
+from annotator.analysis.leaderboard import choose_baseline, leaderboard, rank_correlations
+from annotator.cli import main
+from annotator.store import JudgeRun, Judgment, Label, Pair, Store, Task
+
+
+def _pairs(rows):
+    """rows: (pair, model_a, model_b, len_a, len_b, domain, instruction)."""
+    return pd.DataFrame(rows, columns=["pair", "model_a", "model_b", "len_a", "len_b", "domain", "instruction"])
+
+
+def test_win_rate_is_the_candidates_whichever_side_it_is_on():
+    # m1 is on side A in pairs 1-2 and on side B in pairs 3-4 (the baseline 'base' opposite).
+    pairs = _pairs([(1, "m1", "base", 10, 20, "", 1), (2, "m1", "base", 10, 20, "", 2),
+                    (3, "base", "m1", 20, 10, "", 3), (4, "base", "m1", 20, 10, "", 4)])
+    # P(A): m1 wins pair 1 (A), loses pair 2, wins pair 3 (B won: P(A) = 0), ties pair 4
+    prefs = {"judge": pd.Series([1.0, 0.0, 0.0, 0.5], index=[1, 2, 3, 4])}
+    board = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0)
+    (row,) = board.rows
+    # candidate preferences 1, 0, 1, 0.5 -> mean 0.625
+    assert row.model == "m1" and row.win_rate == pytest.approx(62.5)
+    assert (row.n_wins, row.n_wins_base, row.n_draws, row.n) == (2, 1, 1, 4)
+    assert row.discrete_win_rate == pytest.approx(62.5)
+    # standard error of (100, 0, 100, 50) over 4 pairs: sd 47.87 / 2
+    assert row.standard_error == pytest.approx(np.std([100, 0, 100, 50], ddof=1) / 2)
+    assert row.avg_length == 10
+    # fewer than ten preferences: the LC is undefined, with its reason beside it
+    assert math.isnan(row.lc_win_rate) and "fewer than ten" in row.reason
+    assert row.to_json()["lc_win_rate"] is None
+
+
+def test_baseline_choice_is_stated():
+    pairs = _pairs([(1, "x", "gpt", 1, 1, "", 1), (2, "y", "gpt", 1, 1, "", 2)])
+    assert choose_baseline(pairs, None)[0] == "gpt"
+    assert "side B of every pair" in choose_baseline(pairs, None)[1]
+    assert choose_baseline(pairs, "x") == ("x", "named by the task ([task] baseline)")
+    mixed = _pairs([(1, "x", "y", 1, 1, "", 1), (2, "y", "z", 1, 1, "", 2)])
+    assert choose_baseline(mixed, None) == (None, "")
+    board = leaderboard({"j": pd.Series([1.0, 0.0], index=[1, 2])}, {}, mixed, bootstrap=0)
+    assert board.rows == [] and "no baseline" in board.notes[0]
+
+
+def test_unscored_pairs_are_counted_not_hidden():
+    pairs = _pairs([(i, "m", "base", 5, 5, "", i) for i in range(1, 6)])
+    prefs = {"j": pd.Series([1.0, 1.0, np.nan, np.nan, 0.0], index=[1, 2, 3, 4, 5])}
+    board = leaderboard(prefs, {"j": pd.Index([3, 4])}, pairs, bootstrap=0)
+    (row,) = board.rows
+    assert row.n == 3 and row.n_unscored == 2 and row.win_rate == pytest.approx(200 / 3)
+
+
+def test_bradley_terry_two_models_hand_worked():
+    # 75 wins in 100: R_A - R_B = 400 log10(0.75 / 0.25) = 190.85 Elo (the ridge moves it by 0.1)
+    ratings = bradley_terry(["A"] * 100, ["B"] * 100, [1.0] * 75 + [0.0] * 25, anchor="B", resamples=50)
+    a, b = ratings.rating
+    assert b == 1000 and a == pytest.approx(1000 + 400 * math.log10(3), abs=0.5)
+    assert ratings.ci_low[0] < a < ratings.ci_high[0]
+    # a tie is half a win for each side: 50 ties -> equal ratings
+    even = bradley_terry(["A"] * 50, ["B"] * 50, [0.5] * 50, anchor="B", resamples=0)
+    assert even.rating[0] == pytest.approx(1000, abs=1e-6)
+
+
+def test_bradley_terry_three_models_transitive():
+    # A beats B 3:1, B beats C 3:1, A beats C 9:1 -> on the logit scale ln 3 steps: BT fits exactly
+    a = ["A"] * 4 + ["B"] * 4 + ["A"] * 10
+    b = ["B"] * 4 + ["C"] * 4 + ["C"] * 10
+    p = [1, 1, 1, 0] + [1, 1, 1, 0] + [1] * 9 + [0]
+    ratings = bradley_terry(a, b, p, anchor="C", resamples=0)
+    step = 400 * math.log10(3)
+    assert ratings.rating == pytest.approx([1000 + 2 * step, 1000 + step, 1000], abs=2)
+
+
+def test_rank_correlation_against_the_reference():
+    pairs = _pairs([(i * 10 + k, f"m{i}", "base", 5, 5, "", k) for i in range(4) for k in range(4)])
+    # humans: m_i wins i of its 4 pairs -> m0 0, m1 25, m2 50, m3 75
+    humans = {i * 10 + k: (1.0 if k < i else 0.0) for i in range(4) for k in range(4)}
+    judge = dict(humans)
+    judge[0] = 1.0  # m0 wins one more: m0 = m1 = 25, a tie in the judge's ranking only
+    board = leaderboard({"humans": pd.Series(humans), "judge": pd.Series(judge)}, {}, pairs, bootstrap=0)
+    (rc,) = board.rank_correlation
+    assert rc.agent == "judge" and rc.reference == "humans" and rc.n_models == 4
+    # gold 0, 25, 50, 75; judge 25, 25, 50, 75: one tie in the metric only -> tau_14 = 5/6
+    assert rc.tau_14 == pytest.approx(5 / 6)
+    assert rc.spearman == pytest.approx(pd.Series([0, 25, 50, 75]).corr(pd.Series([25, 25, 50, 75]), method="spearman"))
+
+
+def _alpaca_db(shared_data, tmp_path):
+    folder = tmp_path / "ae"
+    folder.mkdir()
+    (folder / "task.toml").write_text(
+        f'[task]\nname = "ae"\n\n[data]\npath = "{shared_data}/alpacaeval2/results"\nformat = "alpaca_eval"\n',
+        encoding="utf-8")
+    db = tmp_path / "ae.db"
+    result = CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.realdata
+def test_alpaca_eval_leaderboard_through_the_command(shared_data, tmp_path):
+    """The 12 AlpacaEval 2.0 models as one task, `stats leaderboard --json`: win rate,
+    standard error and counts reproduce the published leaderboard exactly; the LC is within
+    the issue's targets (median error < 2, every model < 4, Spearman >= 0.97)."""
+    db = _alpaca_db(shared_data, tmp_path)
+    result = CliRunner().invoke(main, ["--db", str(db), "stats", "leaderboard", "--json", "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    board = pd.read_csv(shared_data / "alpacaeval2/leaderboards/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv",
+                        index_col=0)
+    assert data["baseline"] == "gpt4_1106_preview"
+    rows = {r["model"]: r for r in data["rows"]}
+    assert len(rows) == 12
+    for name, r in rows.items():
+        pub = board.loc[name]
+        assert r["win_rate"] == pytest.approx(pub["win_rate"], rel=1e-12), name
+        assert r["standard_error"] == pytest.approx(pub["standard_error"], rel=1e-9, abs=1e-12), name
+        assert (r["n_wins"], r["n_wins_base"], r["n_draws"], r["n"]) == (
+            pub["n_wins"], pub["n_wins_base"], pub["n_draws"], pub["n_total"]), name
+        assert r["discrete_win_rate"] == pytest.approx(pub["discrete_win_rate"]), name
+        if name != "alpaca-7b_verbose":  # its published length (537) differs from its outputs here (539.87)
+            assert int(r["avg_length"]) == pub["avg_length"], name
+    candidates = [n for n in rows if n != "gpt4_1106_preview"]
+    ours = np.array([rows[n]["lc_win_rate"] for n in candidates])
+    published = board.loc[candidates, "length_controlled_winrate"].to_numpy()
+    errors = np.abs(ours - published)
+    assert np.median(errors) < 2 and errors.max() < 4, dict(zip(candidates, errors.round(2)))
+    assert pd.Series(ours).corr(pd.Series(published), method="spearman") >= 0.97
+    assert rows["gpt4_1106_preview"]["lc_win_rate"] == 50.0
+    # Bradley-Terry: the baseline anchors the scale, the best candidate is above the worst
+    assert rows["gpt4_1106_preview"]["bt_rating"] == pytest.approx(1000)
+    assert rows["claude-2.1"]["bt_rating"] > rows["alpaca-7b_concise"]["bt_rating"]
+    # AlpacaEval annotations record no presentation order: the judge's position bias is unknown
+    judges = CliRunner().invoke(main, ["--db", str(db), "stats", "judges", "--json", "--bootstrap", "0"])
+    (agent,) = [a for a in json.loads(judges.output)["agents"] if a["kind"] != "humans"]
+    assert agent["position_bias"]["estimate"] is None and agent["position_bias"]["reason"].startswith("unknown")
+    assert agent["position_consistency"]["estimate"] is None
