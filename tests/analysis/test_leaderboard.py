@@ -103,7 +103,7 @@ def _alpaca_db(shared_data, tmp_path):
         f'[task]\nname = "ae"\n\n[data]\npath = "{shared_data}/alpacaeval2/results"\nformat = "alpaca_eval"\n',
         encoding="utf-8")
     db = tmp_path / "ae.db"
-    result = CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder)])
+    result = CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder), "--allow-outside"])
     assert result.exit_code == 0, result.output
     return db
 
