@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.text import Text
 
 from annotator.store import SchemaError, Store, resolve_db_path
+from annotator.text.console import SafeConsole, safe_json
 
 
 @dataclass
@@ -87,13 +86,14 @@ def pick_task(store: Store, name: str | None) -> str:
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Every CLI message and table goes through these: no text can act on the terminal.
+console = SafeConsole(highlight=False)
+err_console = SafeConsole(stderr=True, highlight=False)
 
 
 def print_json(data) -> None:
     """Print one JSON document on standard output (machine-readable output of ``--json``)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(safe_json(data, indent=2, default=str) + "\n")
 
 
 def fail(message: str, code: int = 1):

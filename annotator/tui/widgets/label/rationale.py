@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.widgets import Input
+
+from annotator.text.sanitize import sanitize_in_place
 
 
 def join_lines(text: str) -> str:
@@ -12,7 +15,13 @@ def join_lines(text: str) -> str:
 
 
 class RationaleInput(Input):
-    """An ``Input`` whose paste keeps every line (the stock one keeps only the first)."""
+    """An ``Input`` whose paste keeps every line (the stock one keeps only the first), and
+    which shows a stored rationale's control characters inert (one visible character each,
+    so the cursor stays on the text) while keeping the text itself as it was typed."""
+
+    @property
+    def _value(self) -> Text:
+        return Text(sanitize_in_place(self.value), no_wrap=True, overflow="ignore", end="")
 
     def _on_paste(self, event: events.Paste) -> None:
         event.stop()
