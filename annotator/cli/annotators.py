@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import click
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -154,11 +155,11 @@ def _account_fields(account) -> dict:
 
 
 def _share(estimate: dict | None) -> str:
-    if not estimate or estimate.get("value") is None:
+    if not estimate or estimate.get("estimate") is None:
         return "-"
     low, high = estimate.get("ci_low"), estimate.get("ci_high")
-    interval = f" [{low:.2f}, {high:.2f}]" if low is not None and high is not None else ""
-    return f"{estimate['value']:.2f}{interval} n={estimate.get('n', 0)}"
+    interval = f" ({low:.2f}-{high:.2f})" if low is not None and high is not None else ""
+    return f"{estimate['estimate']:.2f}{interval}"
 
 
 def _pace(seconds) -> str:
@@ -193,21 +194,26 @@ def list_cmd(cli: CliContext, task_name: str | None, as_json: bool) -> None:
         console.print("No annotators yet: add one with `annotator annotators add NAME` "
                       "(labels from the terminal app appear here too).")
         return
-    table = Table(title="Annotators", title_justify="left")
-    for column in ("annotator", "role", "status", "task", "labels", "pace (median)", "agreement w/ others",
-                   "attention", "fast", "last label"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="Annotators", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    attention = any((r.get("attention_accuracy") or {}).get("estimate") is not None for r in records)
+    columns = ["annotator", "account", "task", "labels", "pace", "agreement", *(["attention"] if attention else []),
+               "fast", "last label"]
+    for column in columns:
+        wraps = column in ("annotator", "account", "task", "last label")
+        table.add_column(column, overflow="fold", no_wrap=not wraps, min_width=5 if wraps else None)
     for r in records:
-        fast = "-" if not r.get("timed_labels") else f"{r['fast_share']:.0%}" + (" !" if r.get("flag_fast") else "")
-        table.add_row(
-            Text(sanitize_line(r["annotator"])), r["role"] or "-", r["status"], Text(sanitize_line(r["task"] or "-")),
-            str(r.get("n_labels", 0)), _pace(r.get("median_seconds")), _share(r.get("agreement_with_others")),
-            _share(r.get("attention_accuracy")), fast, (r["last_label"] or "-")[:16].replace("T", " "),
-        )
+        fast = "-" if not r.get("timed_labels") else f"{r['fast_share']:.0%}" + ("!" if r.get("flag_fast") else "")
+        account = r["status"] if r["status"] != "active" else r["role"]
+        cells = [Text(sanitize_line(r["annotator"])), account, Text(sanitize_line(r["task"] or "-")),
+                 str(r.get("n_labels", 0)), _pace(r.get("median_seconds")), _share(r.get("agreement_with_others")),
+                 *([_share(r.get("attention_accuracy"))] if attention else []), fast,
+                 (r["last_label"] or "-")[5:16].replace("T", " ")]
+        table.add_row(*cells)
     console.print(table)
     console.print("pace: median seconds per label; agreement: leave-one-out against the other annotators' strict "
-                  "majority; fast: share of labels given faster than skimming both responses ('!' flags 25 % or more).",
-                  soft_wrap=True)
+                  "majority, with its 95 % interval (--json: n and the rule's counts); attention: accuracy on gold pairs; fast: share of "
+                  "labels given faster than skimming both responses ('!' flags 25 % or more); last label: month-day "
+                  "time (UTC).", soft_wrap=True)
 
 
 def register(group: click.Group) -> None:
