@@ -190,3 +190,39 @@ def test_address_rules():
     assert lan.allows_host("labbox:8421") and not lan.allows_host("127.0.0.1:8421")
     with pytest.raises(ServeError):
         Address.make("0.0.0.0", 8421, "ftp://labbox")
+
+
+def test_serve_refuses_to_start_when_nobody_can_sign_in(tmp_path):
+    db = tmp_path / "a.db"
+    cli(db, "tasks", "add", "demo")
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    nobody = CliRunner().invoke(main, ["--db", str(db), "serve"])
+    assert nobody.exit_code == 1 and "nobody can sign in yet" in nobody.output
+    cli(db, "annotators", "add", "alice")
+    ghost = CliRunner().invoke(main, ["--db", str(db), "serve", "--annotator", "ghost"])
+    assert ghost.exit_code == 1 and "no active account of that name" in ghost.output
+    bad_url = CliRunner().invoke(main, ["--db", str(db), "serve", "--public-url", "labbox:8421"])
+    assert bad_url.exit_code == 1 and "expected an http:// or https:// address" in bad_url.output
+
+
+async def test_annotator_option_serves_one_person_only(tmp_path):
+    from .conftest import Served, start_server
+
+    db = tmp_path / "one.db"
+    cli(db, "tasks", "add", "demo")
+    codes = {n: json.loads(cli(db, "annotators", "add", n, "--json").stdout)["code"] for n in ("alice", "bob")}
+    process, port = start_server(db, "--annotator", "alice")
+    served = Served(db, codes, process, port)
+    try:
+        async with aiohttp.ClientSession(cookie_jar=jar()) as session:
+            page = await (await session.get(served.url + "sign-in")).text()
+            assert "This server is for alice only." in page
+            bob = await sign_in(session, served, "bob", codes["bob"])
+            assert bob.status == 403 and "for alice only" in await bob.text()
+            assert (await sign_in(session, served, "alice", codes["alice"])).status == 303
+    finally:
+        process.terminate()
+        process.wait(15)
