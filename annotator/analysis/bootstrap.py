@@ -41,19 +41,24 @@ class Resampler:
 
     @property
     def weights(self) -> np.ndarray:
-        """``resamples x n_units`` multiplicities (uint16, each row summing to ``n_units``).
+        """``resamples x n_units`` multiplicities (each row summing to ``n_units``).
 
-        Drawn once, row by row from one seeded generator. Stored as small integers (a
-        multiplicity above 65,535 would need that many draws of one unit) and turned into
-        floats a chunk at a time by ``sums``.
+        Drawn once, from one seeded generator (row ``r`` is the ``r``-th block of ``n_units``
+        draws, generated a chunk of rows at a time). Stored as the smallest integers that
+        hold them (uint8 unless a unit was drawn more than 255 times in one resample) and
+        turned into floats a chunk at a time by ``sums``.
         """
         if self._weights is None:
             rng = np.random.default_rng(self.seed)
             n, b = self.n_units, self.resamples
             weights = np.zeros((b, n), dtype=np.uint16)
-            for row in range(b if n else 0):
-                weights[row] = np.bincount(rng.integers(0, n, size=n), minlength=n)
-            self._weights = weights
+            step = max(1, min(CHUNK_ROWS, 4_000_000 // max(n, 1)))
+            for start in range(0, b if n else 0, step):
+                rows = min(step, b - start)
+                draws = rng.integers(0, n, size=(rows, n))
+                draws += (np.arange(rows) * n)[:, None]
+                weights[start:start + rows] = np.bincount(draws.ravel(), minlength=rows * n).reshape(rows, n)
+            self._weights = weights.astype(np.uint8) if weights.size and weights.max() <= 255 else weights
         return self._weights
 
     def sums(self, contributions: np.ndarray | sparse.spmatrix) -> np.ndarray:

@@ -159,7 +159,9 @@ def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pai
 
 def judgebench_score(verdicts: pd.DataFrame, gold: pd.Series) -> float:
     """JudgeBench's score in percent: correct pairs under the ``judgebench`` order rule over
-    all gold pairs (``verdicts`` must come from ``judge_verdicts(..., "judgebench")``)."""
+    all gold pairs. ``verdicts``: ONE run's rows of ``judge_verdicts(..., "judgebench")``."""
+    if "run_name" in verdicts and verdicts["run_name"].nunique() > 1:
+        raise ValueError("judgebench_score scores one judge run: filter the verdicts to one run_name first")
     gold = gold.dropna()
     v = verdicts.set_index("pair")["verdict"].reindex(gold.index)
     return float(100 * (v.to_numpy(dtype=object) == gold.to_numpy(dtype=object)).sum() / len(gold)) if len(gold) else float("nan")

@@ -62,7 +62,8 @@ def gold(cli: CliContext, task_name: str | None, fmt: str, out: Path | None, agg
         return
     left_out = len(frame) - written  # chosen-rejected: ties have no chosen response
     (err_console if is_stream(path) else console).print(f"Wrote {written:,} record(s) of task {name} to {path} ({fmt}, {aggregate} labels)"
-                  + (f"; {left_out:,} tie(s) left out (a preference pair needs a decisive label)." if left_out else "."),
+                  + (f"; {left_out:,} tie(s) or split vote(s) left out (a preference pair needs a decisive label)."
+                     if left_out else "."),
                   markup=False, soft_wrap=True)
 
 

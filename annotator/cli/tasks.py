@@ -57,9 +57,13 @@ def add(cli: CliContext, directory: Path, skip_bad: bool, update: bool, allow_ou
         print_json(report.as_dict())
         return
     verb = "Created" if report.task_created else "Updated" if report.task_updated else "Task"
-    console.print(f"{verb} [bold]{escape(report.task)}[/]: {report.rows:,} rows read, "
+    files = f" from {report.files:,} files" if report.files > 1 else ""
+    console.print(f"{verb} [bold]{escape(report.task)}[/]: {report.rows:,} rows read{files}, "
                   f"{report.pairs_new:,} new pairs, {report.pairs_unchanged:,} unchanged, "
                   f"{report.pairs_updated:,} updated.", soft_wrap=True)
+    if report.votes_merged:
+        console.print(f"{report.votes_merged:,} row(s) repeat a pair read before (same id and content: another vote, "
+                      "or the pair in another file), adding only their labels and verdicts.", soft_wrap=True)
     if report.empty_responses:
         console.print(f"{report.empty_responses:,} empty response(s) imported (valid data: models do return nothing).",
                       soft_wrap=True)

@@ -55,8 +55,9 @@ def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> p
     agg["label"] = agg["ds_label"] if options.aggregate == "dawid-skene" else agg["majority"]
     if options.aggregate == "dawid-skene" and agg["ds_label"].isna().all():
         raise ValueError("Dawid-Skene could not be fitted on these labels (too few annotators or votes); use majority")
-    # a pair whose top votes are split has no gold label (it is not a tie)
-    keep = (agg["n_votes"] >= options.min_votes) & agg["label"].isin(spec.choices)
+    # a pair whose top votes are shared keeps the label "split" (it is not a tie): a disputed
+    # pair, left out of the preference formats
+    keep = (agg["n_votes"] >= options.min_votes) & agg["label"].notna()
     if options.min_agreement > 0:
         keep &= agg["majority_share"].fillna(0) >= options.min_agreement
     if not options.include_disputed:
@@ -140,7 +141,7 @@ def write_gold(frame: pd.DataFrame, path: Path, fmt: str, meta: dict[str, Any]) 
         _atomic_write(path, lambda p: p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"))
         return _write_meta(path, meta, len(records))
     if fmt == "alpaca-eval":
-        preference = {"A": 2.0, "B": 1.0, "tie": 1.5}
+        preference = {"A": 2.0, "B": 1.0, "tie": 1.5, "split": 1.5}
         records = [
             {"instruction": r["prompt"], "output_1": r["response_b"], "generator_1": r["model_b"],
              "output_2": r["response_a"], "generator_2": r["model_a"], "preference": preference[r["label"]],

@@ -217,6 +217,16 @@ class StoreBase:
         with self._lock:
             return list(self.db.query(sql, params))
 
+    def frame(self, sql: str, params: tuple | list | dict = ()):
+        """The rows of a query as a pandas DataFrame, built from tuples (no dict per row:
+        the reports read hundreds of thousands of rows)."""
+        import pandas as pd
+
+        with self._lock:
+            cursor = self.db.execute(sql, params)
+            columns = [d[0] for d in cursor.description]
+            return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
     def integrity_problems(self) -> list[str]:
         """SQLite's integrity and foreign-key checks; an empty list means healthy."""
         problems = []

@@ -69,13 +69,7 @@ class JudgmentStore:
         domain, order, sample, verdict, p_a, unscored_reason, prompt_tokens,
         completion_tokens, latency_s, cost.
         """
-        import pandas as pd
-
-        columns = [
-            "run", "run_name", "kind", "pair", "pair_id", "domain", "order", "sample", "verdict",
-            "p_a", "unscored_reason", "prompt_tokens", "completion_tokens", "latency_s", "cost",
-        ]
-        data = self.query(
+        return self.frame(
             'SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j."order", '
             "j.sample, j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, "
             "j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
@@ -83,7 +77,6 @@ class JudgmentStore:
             "ORDER BY j.run, j.pair, j.\"order\", j.sample",
             [task, include_factor_runs],
         )
-        return pd.DataFrame(data, columns=columns)
 
     # -- used by the judge runner (annotator.judge) ------------------------------------------
     def update_run(self, run: JudgeRun) -> None:

@@ -108,9 +108,8 @@ class LabelStore:
         """
         import json
 
-        import pandas as pd
 
-        data = self.query(
+        frame = self.frame(
             "SELECT l.id AS label_id, l.pair, p.pair_id, p.domain, l.annotator, l.choice, "
             "l.shown_order, l.factors, l.confidence, l.rationale, l.seconds, l.origin, "
             "l.revision, l.created_at, p.gold, LENGTH(p.response_a) AS len_a, "
@@ -118,13 +117,5 @@ class LabelStore:
             "FROM current_labels l JOIN pairs p ON p.id = l.pair WHERE l.task = ? ORDER BY l.id",
             [task],
         )
-        frame = pd.DataFrame(
-            data,
-            columns=[
-                "label_id", "pair", "pair_id", "domain", "annotator", "choice", "shown_order",
-                "factors", "confidence", "rationale", "seconds", "origin", "revision",
-                "created_at", "gold", "len_a", "len_b",
-            ],
-        )
-        frame["factors"] = [json.loads(f) if f else {} for f in frame["factors"]]
+        frame["factors"] = [json.loads(f) if f and f != "{}" else {} for f in frame["factors"]]
         return frame

@@ -65,6 +65,12 @@ class Task:
     def choices(self) -> tuple[str, ...]:
         return CHOICES if self.allow_tie else ("A", "B")
 
+    @property
+    def baseline(self) -> str | None:
+        """The model every candidate is compared with (``[task] baseline``, kept in
+        ``settings["baseline"]``); per pair the candidate is the other side. None when unset."""
+        return self.settings.get("baseline") or None
+
     def factor(self, key: str) -> Factor:
         for f in self.factors:
             if f.key == key:

@@ -118,15 +118,17 @@ class TaskStore:
     def pairs_frame(self, task: str):
         """One row per pair of a task, without the texts: pair, pair_id, domain, model_a,
         model_b, gold, len_a, len_b (characters)."""
-        import pandas as pd
-
-        columns = ["pair", "pair_id", "domain", "model_a", "model_b", "gold", "len_a", "len_b"]
-        data = self.query(
+        return self.frame(
             "SELECT id AS pair, pair_id, domain, model_a, model_b, gold, LENGTH(response_a) AS len_a, "
             "LENGTH(response_b) AS len_b FROM pairs WHERE task = ? ORDER BY id",
             [task],
         )
-        return pd.DataFrame(data, columns=columns)
+
+    def model_pairings(self, task: str) -> list[tuple[str, str, int]]:
+        """``(model_a, model_b, number of pairs)`` for each pairing of models in a task."""
+        return [(r["model_a"], r["model_b"], r["n"]) for r in self.query(
+            "SELECT model_a, model_b, COUNT(*) AS n FROM pairs WHERE task = ? GROUP BY model_a, model_b "
+            "ORDER BY model_a, model_b", [task])]
 
     def instruction_ids(self, task: str) -> dict[int, int]:
         """Pair id -> instruction number: pairs with the same prompt share one (several

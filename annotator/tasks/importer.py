@@ -18,7 +18,9 @@ from typing import Any
 
 from annotator.store import JudgeRun, Judgment, Label, Pair, Store
 
+from .baseline import check_baseline
 from .cleaning import Cleaner
+from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
 from .mapping import _MISSING, RowError, build_pair, lookup, map_choice
@@ -35,7 +37,8 @@ class ImportReport:
     pairs_new: int = 0
     pairs_unchanged: int = 0
     pairs_updated: int = 0
-    votes_merged: int = 0  # rows = "votes": rows that added votes to a pair already read
+    votes_merged: int = 0  # rows of a pair already read (rows = "votes", or the pair again in another file)
+    files: int = 1  # pair files read ([data] path as a list or a glob)
     empty_responses: int = 0
     labels_added: int = 0
     judgments_added: dict[str, int] = field(default_factory=dict)
@@ -50,7 +53,7 @@ class ImportReport:
         return {
             "task": self.task, "rows": self.rows, "pairs_new": self.pairs_new,
             "pairs_unchanged": self.pairs_unchanged, "pairs_updated": self.pairs_updated,
-            "votes_merged": self.votes_merged,
+            "votes_merged": self.votes_merged, "files": self.files,
             "empty_responses": self.empty_responses, "labels_added": self.labels_added,
             "judgments_added": self.judgments_added, "unscored_judgments": self.unscored_judgments,
             "task_created": self.task_created, "task_updated": self.task_updated,
@@ -104,7 +107,7 @@ def import_task_dir(
 def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update: bool = False,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     task = spec.task
-    report = ImportReport(task=task.name)
+    report = ImportReport(task=task.name, files=len(spec.data.paths))
     problems = _Problems()
     existing = store.get_task(task.name)
     if existing and existing.source_dir and existing.source_dir != task.source_dir:
@@ -128,7 +131,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             report.task_created = existing is None
             report.task_updated = existing is not None and not _same_task_settings(existing, task)
         index = store.pair_index(task.name)
-        seen: dict[str, tuple[str, str]] = {}  # pair id -> (first location, content hash)
+        seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
         batch: list[Pair] = []
         pending_labels: list[tuple[str, str, str, str]] = []  # pair_id, annotator, choice, shown order
         inline_verdicts: dict[str, list[tuple]] = defaultdict(list)  # run name -> verdict rows
@@ -138,7 +141,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 store.insert_pairs(batch)
                 batch.clear()
 
-        for location, row in read_rows(spec.data.format, spec.data.path, spec.data.options):
+        for source, location, row in read_data(spec.data.format, spec.data.paths, spec.data.options):
             report.rows += 1
             if progress and report.rows % 1000 == 0:
                 progress(report.rows)
@@ -149,10 +152,13 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             try:
                 pair = build_pair(task.name, row, location, spec.data, label_map, row_cleaner)
                 first = seen.get(pair.pair_id)
-                if first is not None and not votes:
+                # A repeated id is an error within one file; in another file of [data] path (or
+                # with rows = "votes") it is the same pair again when its content is the same.
+                if first is not None and not votes and first[2] == source:
                     raise RowError(Problem(location, "a unique id", f"id {pair.pair_id!r} again (first at {first[0]})"))
                 if first is not None and first[1] != pair.content_hash:
-                    raise RowError(Problem(location, f"the same pair content as the other votes on id {pair.pair_id!r} "
+                    others = "the other votes on" if votes else "the pair read before with"
+                    raise RowError(Problem(location, f"the same pair content as {others} id {pair.pair_id!r} "
                                            f"(first at {first[0]})", "different content"))
                 labels = _row_labels(row, location, spec, row_cleaner)
                 verdicts = _row_verdicts(row, location, spec.judge_labels, row_cleaner)
@@ -163,7 +169,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 problems.add(Problem(location, "values nested less deeply", "nesting too deep to read"))
                 continue
             if first is None:
-                seen[pair.pair_id] = (location, pair.content_hash)
+                seen[pair.pair_id] = (location, pair.content_hash, source)
                 report.empty_responses += (pair.response_a == "") + (pair.response_b == "")
                 if pair.pair_id in index:
                     _, old_hash = index[pair.pair_id]
@@ -183,6 +189,8 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                         flush()
             else:
                 report.votes_merged += 1
+                if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
+                    seen[pair.pair_id] = (location, pair.content_hash, source)
             cleaner.merge(row_cleaner)
             pending_labels += [(pair.pair_id, *label) for label in labels]
             for run_name, *rest in verdicts:
@@ -191,6 +199,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         if progress:
             progress(report.rows)
         if report.rows == 0:  # a wrong path or an unfinished export, not a task to create empty
+            if len(spec.data.paths) > 1:
+                raise TaskFileError(f"{spec.path.name} [data] path", "at least one pair",
+                                    f"none (the {len(spec.data.paths)} files hold no rows)")
             raise TaskFileError(spec.data.path.name, "at least one pair", "none (the file holds no rows)")
 
         if problems.total and not skip_bad:
@@ -214,9 +225,10 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             added, unscored = _store_verdicts(store, task.name, name, jspec, rows, ids)
             report.judgments_added[name] = added
             report.unscored_judgments[name] = unscored
+        baseline_notices = check_baseline(store, task, spec.path.name)
     report.problems = problems.kept
     report.total_problems = problems.total
-    report.notices = spec.notices + cleaner.notices() + _source_notices(store, task)
+    report.notices = spec.notices + baseline_notices + cleaner.notices() + _source_notices(store, task)
     return report
 
 
@@ -313,6 +325,8 @@ def _number(value: Any) -> float | None:
 
 
 def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str, cleaner: Cleaner) -> list[tuple]:
+    if all(lookup(row, c) is _MISSING for c in (spec.verdict, spec.verdict_ba) if c):
+        return []  # a row without the verdict columns holds no verdict of this judge (a pairs-only row)
     name = spec.name
     if spec.name_from:
         value = lookup(row, spec.name_from)
@@ -341,7 +355,8 @@ def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str, cleaner: Clean
                 if not 0 <= value <= 1:
                     raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(value)))
                 p_a = 1.0 - value if order == "BA" else value
-        raw_output = lookup(row, spec.raw) if spec.raw else _MISSING
+        raw_column = spec.raw_ba if column == spec.verdict_ba and spec.raw_ba else spec.raw
+        raw_output = lookup(row, raw_column) if raw_column else _MISSING
         cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
         latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
         raw_text = "" if _empty(raw_output) else cleaner.text(str(raw_output), f"{location} (judge output)")
@@ -386,8 +401,12 @@ def _store_labels(store: Store, task: str, pending: list[tuple[str, str, str, st
         return 0
     before = {(l.pair, l.annotator): l.choice for l in store.current_labels(task)}
     new = []
+    last: dict[tuple[int, str], tuple[str, str]] = {}
     for pair_id, annotator, choice, shown in pending:
         key = (ids[pair_id], annotator)
+        if last.get(key) == (choice, shown):  # the same label met again (the pair in another file)
+            continue
+        last[key] = (choice, shown)
         if key in before:
             if before[key] == choice or not update:
                 continue

@@ -168,6 +168,12 @@ class DataSpec:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     root: Path | None = None  # files must be inside this folder (None: --allow-outside)
+    # every file `path` names (a list or a glob, annotator.tasks.datafiles); `path` is the first
+    paths: list[Path] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.paths:
+            self.paths = [self.path]
 
     @property
     def limits(self) -> ReadLimits:
@@ -221,6 +227,7 @@ class JudgeLabelsSpec:
     verdict_ba: str | None = None  # column of the verdict with the pair swapped (in the swapped frame)
     p_a: str | None = None  # column with the probability that A (as presented) is better
     raw: str | None = None  # column with the judge's raw output
+    raw_ba: str | None = None  # column with the raw output for `verdict_ba` (default: `raw`)
     model: str = ""
     name_from: str | None = None  # column holding the run name (one run per distinct value)
     order_from: str | None = None  # column holding the presented order ("AB" / "BA") per row
@@ -306,7 +313,7 @@ def _factors(raw_keys: Any, custom: Any, where: str, cleaner: Cleaner) -> list[F
 
 
 TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed"}
+             "required", "show_model_names", "attention_rate", "seed", "baseline"}
 CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
 DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
 TABLES = ("task", "data", "labels", "judge_labels")
@@ -367,6 +374,10 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     rate = float(_typed(t, "attention_rate", "number", tw, 0.0))
     if not 0 <= rate <= 1:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
+    baseline = _typed(t, "baseline", "text", tw, "")
+    if "baseline" in t and not baseline.strip():
+        raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
+                            "an empty name")
     task = Task(
         name=name,
         title=title,
@@ -379,17 +390,20 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         attention_rate=rate,
         seed=seed,
         source_dir=str(root),
+        settings={"baseline": baseline} if baseline else {},
     )
 
     d = doc.get("data")
     if not isinstance(d, dict) or not d.get("path"):
         raise TaskFileError(where, "a [data] table with a `path`", "none")
+    from .datafiles import common_format, data_paths
     from .formats import format_module, known_formats
-    from .readers import guess_format
 
-    data_path = resolve_path(root, _typed(d, "path", "text", f"{where} [data]", ""), f"{where} [data] path", within)
+    data_files = data_paths(root, d["path"], f"{where} [data] path",
+                            lambda raw, here: resolve_path(root, raw, here, within))
+    data_path = data_files[0]
     try:
-        fmt = d.get("format") or guess_format(data_path)
+        fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
         raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found)
     if fmt not in known_formats():
@@ -427,8 +441,8 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         metadata = [metadata]
     if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
         raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
-    data = DataSpec(path=data_path, format=fmt, fields=fields, metadata=list(metadata), options=options,
-                    rows=rows_kind, root=within, **limits)
+    data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata),
+                    options=options, rows=rows_kind, root=within, **limits)
 
     labels = _labels(doc.get("labels"), defaults.get("labels"), where)
     judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
@@ -444,7 +458,7 @@ def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None 
 
 
 LABELS_KEYS = {"annotators", "map", "annotator_from", "label", "include", "exclude", "shown_order"}
-JUDGE_KEYS = {"name", "verdict", "map", "path", "format", "id", "order", "verdict_ba", "p_a", "raw",
+JUDGE_KEYS = {"name", "verdict", "map", "path", "format", "id", "order", "verdict_ba", "p_a", "raw", "raw_ba",
               "model", "name_from", "order_from", "include", "exclude", "cost", "latency_s"}
 
 
@@ -503,7 +517,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
                 raise TaskFileError(loc, f"a `{key}` key", "none")
         if not j.get("name") and not j.get("name_from"):
             raise TaskFileError(loc, "a `name` (or `name_from`, a column holding the judge's name)", "none")
-        for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "model", "name_from",
+        for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "raw_ba", "model", "name_from",
                     "order_from", "cost", "latency_s"):
             _typed(j, key, "text", loc, "")
         order = j.get("order", "AB")
@@ -517,7 +531,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
             name=name, verdict=str(j["verdict"]), map=_map(j["map"], f"{loc} map"),
             path=resolve_path(root, j["path"], f"{loc} path", within) if j.get("path") else None,
             format=j.get("format"), id=str(j.get("id", "id")), order=order,
-            verdict_ba=j.get("verdict_ba"), p_a=j.get("p_a"), raw=j.get("raw"),
+            verdict_ba=j.get("verdict_ba"), p_a=j.get("p_a"), raw=j.get("raw"), raw_ba=j.get("raw_ba"),
             model=str(j.get("model", name)), name_from=j.get("name_from"), order_from=j.get("order_from"),
             include=_globs(j.get("include"), f"{loc} include"), exclude=_globs(j.get("exclude"), f"{loc} exclude"),
             cost=j.get("cost"), latency_s=j.get("latency_s"),

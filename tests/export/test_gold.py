@@ -16,7 +16,7 @@ from annotator.tasks.profile import PROFILE_FACTORS
 
 
 def _fill(store: Store) -> None:
-    """Pair 1: 3 x A (unanimous). Pair 2: B, B, A. Pair 3: A, B (split: a tie, disputed).
+    """Pair 1: 3 x A (unanimous). Pair 2: B, B, A. Pair 3: A, B (split, disputed).
     Pair 4: tie, tie, tie. Pair 5: unlabelled."""
     store.save_task(Task(name="g", factors=[PROFILE_FACTORS["length"]]))
     store.insert_pairs([
@@ -42,7 +42,7 @@ def test_gold_frame_rows_and_columns(gold_store):
     assert list(frame.index) == ["p1", "p2", "p3", "p4"]  # the unlabelled pair is left out
     assert frame.loc["p1", "label"] == "A" and frame.loc["p1", "majority_share"] == 1.0
     assert frame.loc["p2", "label"] == "B" and frame.loc["p2", "majority_share"] == pytest.approx(2 / 3)
-    assert frame.loc["p3", "label"] == "tie" and bool(frame.loc["p3", "needs_adjudication"])
+    assert frame.loc["p3", "label"] == "split" and bool(frame.loc["p3", "needs_adjudication"])
     assert frame.loc["p1", "annotators"] == ["x", "y", "z"] and len(frame.loc["p1", "label_ids"]) == 3
     assert frame.loc["p1", "factor_length"] == "A"
     assert frame.loc["p1", "response_a"] == "a1"
@@ -152,7 +152,7 @@ def test_the_message_says_why_pairs_were_left_out(tmp_path):
     result = CliRunner().invoke(main, ["--db", str(_db(tmp_path)), "export", "gold", "--format", "chosen-rejected",
                                        "--out", str(tmp_path / "cr.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "2 tie(s) left out" in result.output
+    assert "2 tie(s) or split vote(s) left out" in result.output
 
 
 def test_a_task_name_with_slashes_stays_in_exports(tmp_path, monkeypatch):

@@ -24,6 +24,8 @@ from ..readers import GENERIC_READERS, RowOrProblem, read_csv
 
 NAMED_FORMATS = {
     "llmbar": "llmbar",
+    "llmbar_run": "llmbar_run",
+    "judgebench": "judgebench",
     "faireval": "faireval",
     "autoj": "autoj",
     "alpaca_eval": "alpaca_eval",

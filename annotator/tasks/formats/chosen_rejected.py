@@ -12,9 +12,16 @@ assistant message is the response and, without a prompt field, the messages befo
 the prompt. Text in the Anthropic HH form (``\\n\\nHuman: ... \\n\\nAssistant: ...``) without a
 prompt field is split at the last ``Assistant:`` turn.
 
-The data set's preference is kept as the labels of the annotator ``dataset`` (A or B, where
-the chosen response went). Rows: ``id``, ``prompt``, ``chosen``, ``rejected``,
-``response_a``, ``response_b``, ``chosen_side``.
+The data set's preference is the pair's ``gold`` (A or B: where the chosen response went),
+which judge accuracy is measured against, and is also kept as the labels of the annotator
+``dataset``. RewardBench-style sets name a subset per row (``alpacaeval-easy``,
+``llmbar-adver-neighbor``, ``math-prm`` ...): ``subset_field`` (default ``subset``, used when
+the rows have it) becomes the pair's domain, so accuracy is reported per subset; an explicit
+``subset_field`` missing from a row is a bad row. ``chosen_model`` and ``rejected_model``,
+when present, become the pair's model names on the chosen's and the rejected's side.
+
+Rows: ``id``, ``prompt``, ``chosen``, ``rejected``, ``response_a``, ``response_b``,
+``chosen_side``, ``subset``, ``model_a``, ``model_b``.
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ from ..errors import Problem, TaskFileError, describe
 from ..readers import GENERIC_READERS, guess_format
 
 DEFAULTS = {
-    "data": {"id": "id", "prompt": "prompt", "response_a": "response_a", "response_b": "response_b"},
+    "data": {"id": "id", "prompt": "prompt", "response_a": "response_a", "response_b": "response_b",
+             "gold": "chosen_side", "domain": "subset", "model_a": "model_a", "model_b": "model_b"},
     "labels": {"annotators": {"dataset": "chosen_side"}, "map": {"A": "A", "B": "B"}},
 }
-OPTIONS = ("prompt_field", "chosen_field", "rejected_field", "id_field", "chosen_side", "seed")
+OPTIONS = ("prompt_field", "chosen_field", "rejected_field", "id_field", "chosen_side", "seed", "subset_field")
 HH_TURN = "\n\nAssistant:"
 
 
@@ -67,6 +75,10 @@ def read(path: Path, options: dict):
     seed = options.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TaskFileError("[data] seed", "a whole number", repr(seed))
+    subset_field = options.get("subset_field", "subset")
+    if not isinstance(subset_field, str) or not subset_field:
+        raise TaskFileError("[data] subset_field", "a field name", describe(subset_field))
+    subset_required = "subset_field" in options
     for location, row in GENERIC_READERS[guess_format(path)](path):
         if isinstance(row, Problem):
             yield location, row
@@ -99,8 +111,20 @@ def read(path: Path, options: dict):
         else:
             key = "\x00".join(str(x) for x in (prompt, chosen, rejected))
             pair_id = "h" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+        subset = row.get(subset_field)
+        if subset is None and subset_required:
+            yield location, Problem(location, f"a subset in {subset_field!r} (the subset_field)",
+                                    "no such field" if subset_field not in row else "null")
+            continue
+        if subset is not None and (not isinstance(subset, (str, int)) or isinstance(subset, bool)):
+            yield location, Problem(location, f"a subset name in {subset_field!r}", describe(subset))
+            continue
         side = side_for(seed, pair_id) if mode == "random" else mode
         out = dict(row)
         out.update(id=pair_id, prompt=prompt, chosen=chosen, rejected=rejected, chosen_side=side,
-                   response_a=chosen if side == "A" else rejected, response_b=rejected if side == "A" else chosen)
+                   response_a=chosen if side == "A" else rejected, response_b=rejected if side == "A" else chosen,
+                   subset=None if subset is None else str(subset))
+        if "chosen_model" in row or "rejected_model" in row:
+            models = [m if isinstance(m, str) else None for m in (row.get("chosen_model"), row.get("rejected_model"))]
+            out.update(model_a=models[0] if side == "A" else models[1], model_b=models[1] if side == "A" else models[0])
         yield location, out
