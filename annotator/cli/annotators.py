@@ -92,18 +92,23 @@ def reset_code(cli: CliContext, name: str, as_json: bool) -> None:
     _show_code(name, code, "New code for")
 
 
+def _set_disabled(cli: CliContext, name: str, disabled: bool) -> None:
+    from annotator.text.sanitize import sanitize_line
+
+    store = cli.open_store()
+    _existing(store, name)
+    store.set_disabled(name, disabled)
+    console.print(Text(f"{sanitize_line(name)} can no longer sign in; their labels are kept "
+                       "(`annotator annotators enable NAME` undoes this)." if disabled
+                       else f"{sanitize_line(name)} can sign in again."), soft_wrap=True)
+
+
 @annotators.command("disable")
 @click.argument("name")
 @pass_cli
 def disable(cli: CliContext, name: str) -> None:
     """Stop NAME from signing in (open browser sessions end within a minute). Labels are kept."""
-    from annotator.text.sanitize import sanitize_line
-
-    store = cli.open_store()
-    _existing(store, name)
-    store.set_disabled(name, True)
-    console.print(Text(f"{sanitize_line(name)} can no longer sign in; their labels are kept "
-                       "(`annotator annotators enable NAME` undoes this)."), soft_wrap=True)
+    _set_disabled(cli, name, True)
 
 
 @annotators.command("enable")
@@ -111,12 +116,7 @@ def disable(cli: CliContext, name: str) -> None:
 @pass_cli
 def enable(cli: CliContext, name: str) -> None:
     """Let a disabled NAME sign in again, with the code they had."""
-    from annotator.text.sanitize import sanitize_line
-
-    store = cli.open_store()
-    _existing(store, name)
-    store.set_disabled(name, False)
-    console.print(Text(f"{sanitize_line(name)} can sign in again."), soft_wrap=True)
+    _set_disabled(cli, name, False)
 
 
 def annotator_rows(store, task_name: str | None) -> list[dict]:
