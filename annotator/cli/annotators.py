@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.store import AccountExists
-from annotator.store.annotators import ROLES
+from annotator.store.accounts import ROLES
 
 from .context import CliContext, console, fail, pass_cli, print_json
 

@@ -4,7 +4,7 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
-from .annotators import Account, AccountExists, AnnotatorStore
+from .accounts import Account, AccountExists, AccountStore
 from .assignment import AssignmentStore
 from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, resolve_db_path
 from .factor_values import FactorValueStore
@@ -27,7 +27,7 @@ from .models import (
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, AnnotatorStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, AccountStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

@@ -45,7 +45,7 @@ class AnnotatorApp(App[None]):
         if self.annotator:
             self.start_labelling(self.annotator)
         else:
-            self.push_screen(AnnotatorNameScreen(prefill=self.origin != "web"), self.start_labelling)
+            self.push_screen(AnnotatorNameScreen(), self.start_labelling)
 
     def start_labelling(self, annotator: str | None) -> None:
         if not annotator:

@@ -33,12 +33,7 @@ def _default_name() -> str:
 
 
 class AnnotatorNameScreen(Screen[str]):
-    """Dismissed with the name typed (stripped). ``prefill``: offer the account name this
-    process runs as (never in a browser session: that is the server's account, not theirs)."""
-
-    def __init__(self, prefill: bool = True):
-        super().__init__()
-        self.prefill = prefill
+    """Dismissed with the name typed (stripped)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="name-box"):
@@ -48,7 +43,7 @@ class AnnotatorNameScreen(Screen[str]):
                 "to you once and your work can be resumed. Other annotators' answers are never shown.",
                 id="name-help",
             )
-            yield Input(value=_default_name() if self.prefill else "", placeholder="your name", id="name-input",
+            yield Input(value=_default_name(), placeholder="your name", id="name-input",
                         max_length=MAX_NAME)
             yield Static("", id="name-error")
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import events
 from textual.widgets import Input
-
-from annotator.text.sanitize import sanitize_in_place
 
 
 def join_lines(text: str) -> str:
@@ -15,13 +12,7 @@ def join_lines(text: str) -> str:
 
 
 class RationaleInput(Input):
-    """An ``Input`` whose paste keeps every line (the stock one keeps only the first), and
-    which shows a stored rationale's control characters inert (one visible character each,
-    so the cursor stays on the text) while keeping the text itself as it was typed."""
-
-    @property
-    def _value(self) -> Text:
-        return Text(sanitize_in_place(self.value), no_wrap=True, overflow="ignore", end="")
+    """An ``Input`` whose paste keeps every line (the stock one keeps only the first)."""
 
     def _on_paste(self, event: events.Paste) -> None:
         event.stop()
@@ -34,3 +25,13 @@ class RationaleInput(Input):
             self.insert_text_at_cursor(text)
         else:
             self.replace(text, *selection)
+
+    @property
+    def _value(self):
+        """The text as drawn: a stored rationale's control characters inert, one visible
+        character each (the cursor counts the real text's characters), the value untouched."""
+        from rich.text import Text
+
+        from annotator.text.sanitize import sanitize_in_place
+
+        return Text(sanitize_in_place(self.value), no_wrap=True, overflow="ignore", end="")

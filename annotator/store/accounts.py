@@ -34,7 +34,7 @@ def _account(row: dict) -> Account:
                    created_at=row["created_at"], code_set_at=row["code_set_at"], last_sign_in=row["last_sign_in"])
 
 
-class AnnotatorStore:
+class AccountStore:
     def add_account(self, name: str, role: str, code_hash: str) -> Account:
         """A new account; ``AccountExists`` when the name has one."""
         if role not in ROLES:
