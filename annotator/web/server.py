@@ -58,6 +58,7 @@ MAX_FAILURES = 10
 FAILURE_WINDOW_S = 600
 RECHECK_S = 20.0
 RELOAD_GRACE_S = 5.0
+QUIT_WAIT_S = 15.0
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -358,6 +359,15 @@ class AnnotatorServer(Server):
             await asyncio.sleep(0.1)
         return not self._live_of(name)
 
+    async def _quitting_apps_gone(self, name: str) -> None:
+        """Wait (at most ``QUIT_WAIT_S``) for this name's quitting app processes to end: the
+        store lets one live session hold a name, so a new app started while the old one still
+        runs would be refused."""
+        for _ in range(int(QUIT_WAIT_S * 10)):
+            if not any(live.name == name and live.browser_gone for live in self.live.values()):
+                return
+            await asyncio.sleep(0.1)
+
     async def handle_state(self, request: web.Request) -> web.Response:
         """What the app page asks before it connects: may this browser start the app now?"""
         found = await self._signed_in(request)
@@ -381,6 +391,7 @@ class AnnotatorServer(Server):
             raise web.HTTPForbidden(text="sign in first")
         token, session = found
         await self._name_free(session.name)
+        await self._quitting_apps_gone(session.name)
         # checked and reserved with no await in between: two tabs cannot both pass
         if self._live_of(session.name):
             raise web.HTTPConflict(text=f"{session.name} already has a session open")
