@@ -283,7 +283,9 @@ class AnnotatorServer(Server):
     def _throttled(self, client: str) -> float:
         """Seconds until ``client`` may try again (0 when it may)."""
         now = time.monotonic()
-        recent = self.failures.setdefault(client, deque())
+        for address in [a for a, times in self.failures.items() if not times or now - times[-1] > FAILURE_WINDOW_S]:
+            del self.failures[address]  # forget addresses whose failures are all old
+        recent = self.failures.get(client, deque())
         while recent and now - recent[0] > FAILURE_WINDOW_S:
             recent.popleft()
         return FAILURE_WINDOW_S - (now - recent[0]) if len(recent) >= MAX_FAILURES else 0.0
@@ -451,7 +453,11 @@ class AnnotatorServer(Server):
         while True:
             await asyncio.sleep(RECHECK_S)
             for token, session in list(self.sessions.items()):
-                account = await self._account(session.name)
+                try:
+                    account = await self._account(session.name)
+                except Exception as error:  # a busy database: look again next time
+                    log.warning("could not check the account of %s: %s", session.name, error)
+                    continue
                 if account is None or account.disabled or account.code_set_at != session.code_set_at:
                     self.sessions.pop(token, None)
                     for live in [live for live in self.live.values() if live.token == token]:

@@ -36,8 +36,8 @@ class Served:
         self.origin = f"http://127.0.0.1:{port}"
 
 
-def start_server(db: Path, *extra: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
+def start_server(db: Path, *extra: str, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    port = port or free_port()
     process = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "serve", "--port", str(port), *extra],
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 30

@@ -129,3 +129,30 @@ def test_a_page_on_another_origin_cannot_open_the_app(served, browser):
     assert result == "refused"
     context.close()
     assert labels(served.db, "bob") == []
+
+
+def test_served_on_every_interface_the_app_gets_past_the_splash(tmp_path, browser):
+    """--host 0.0.0.0 once loaded its assets from http://0.0.0.0:PORT and hung on the splash:
+    the page now loads them by relative URLs and opens its socket to its own origin."""
+    import json
+
+    from .conftest import Served, cli, free_port, start_server
+
+    db = tmp_path / "lan.db"
+    cli(db, "tasks", "add", "demo")
+    code = json.loads(cli(db, "annotators", "add", "alice", "--json").stdout)["code"]
+    port = free_port()
+    process, port = start_server(db, "--host", "0.0.0.0", "--public-url", f"http://127.0.0.1:{port}", port=port)
+    served = Served(db, {"alice": code}, process, port)
+    try:
+        page = browser.new_page()
+        sign_in(page, served, "alice", code)
+        wait_for_app(page)
+        shot(page, "7-served-on-0.0.0.0")
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+        wait_for(lambda: len(labels(db, "alice")) == 1, what="a label through 0.0.0.0")
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(15)
