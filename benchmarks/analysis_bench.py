@@ -149,17 +149,20 @@ def leaderboard_main(args) -> None:
 
         read_s, rows = timed(read, args.repeats)
         board_s, board = timed(lambda: task_leaderboard(store, "lb", bootstrap=args.bootstrap, seed=1), args.repeats)
+        cpu_start = time.process_time()
+        task_leaderboard(store, "lb", bootstrap=args.bootstrap, seed=1)
+        board_cpu_s = time.process_time() - cpu_start  # what a busy shared machine distorts least
         store.close()
     figures = {
         "models": args.models, "instructions": args.instructions, "judges": 2, "judgments": int(len(rows)),
         "bootstrap": args.bootstrap, "repeats": args.repeats, "build_s": round(build_s, 1),
-        "read_s": round(read_s, 3), "leaderboard_s": round(board_s, 3),
+        "read_s": round(read_s, 3), "leaderboard_s": round(board_s, 3), "leaderboard_cpu_s": round(board_cpu_s, 3),
         "ratio_to_read": round(board_s / read_s, 1), "rows": len(board.rows),
         "target_s": 10.0, "within_target": board_s < 10.0,
     }
     print(f"pandas read of the same rows  {read_s:7.3f} s")
-    print(f"leaderboard ({args.bootstrap} BT resamples) {board_s:7.3f} s  ({figures['ratio_to_read']}x the read; "
-          "target < 10 s)")
+    print(f"leaderboard ({args.bootstrap} BT resamples) {board_s:7.3f} s wall, {board_cpu_s:.3f} s CPU  "
+          f"({figures['ratio_to_read']}x the read; target < 10 s)")
     print(json.dumps(figures))
 
 

@@ -143,8 +143,15 @@ def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=No
     gamma = params[2] if diff is not None else math.nan
     logits = theta + (gamma * diff if diff is not None else 0.0)
     predicted = _sigmoid(np.broadcast_to(logits, y.shape)) * 100
+    if diff is None:
+        # one prediction for every instruction: its uncertainty is the candidate term's
+        # (delta method), not a spread over instructions
+        p = float(predicted[0]) / 100
+        se = 100 * p * (1 - p) * float(errors[0])
+    else:
+        se = _sem(predicted)
     return LengthControlled(float(np.mean(predicted)), raw, float(theta), float(phi), float(gamma), len(y),
-                            lc_standard_error=_sem(predicted))
+                            lc_standard_error=se)
 
 
 def _sem(values: np.ndarray) -> float:
