@@ -35,6 +35,28 @@ _FLAG = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,6}\
 _TAG = re.compile("[\U000e0000-\U000e007f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+MAX_ROW_DEPTH = 100  # lists and objects in one row: deeper is refused (a value no pair field needs)
+
+
+class TooDeep(ValueError):
+    """A row value nested deeper than ``MAX_ROW_DEPTH``."""
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a scalar), counting no further
+    than ``limit + 1``; iterative, so any depth is measured without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            stack.extend((v, depth) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 ACTION = {
     NUL: "removed (they cut text short in SQLite)",
     TAGS: "removed (invisible to annotators, but read by LLM judges)",
@@ -90,14 +112,34 @@ class Cleaner:
         return cleaned
 
     def value(self, value: Any, where: str) -> Any:
-        """Text cleaned; lists and objects (metadata) cleaned all the way down."""
+        """Text cleaned; lists and objects cleaned all the way down. Returns ``value`` itself
+        (no copy) when nothing in it needed cleaning, as for nearly every row."""
         if isinstance(value, str):
             return self.text(value, where)
         if isinstance(value, list):
-            return [self.value(v, where) for v in value]
+            cleaned = [self.value(v, where) for v in value]
+            return cleaned if any(a is not b for a, b in zip(cleaned, value)) else value
         if isinstance(value, dict):
-            return {self.text(k, where) if isinstance(k, str) else k: self.value(v, where) for k, v in value.items()}
+            cleaned = {(self.text(k, where) if isinstance(k, str) else k): self.value(v, where)
+                       for k, v in value.items()}
+            changed = len(cleaned) != len(value) or any(
+                ck is not k or cleaned[ck] is not v for ck, (k, v) in zip(cleaned, value.items()))
+            return cleaned if changed else value
         return value
+
+    def row(self, row: dict, location: str) -> dict:
+        """A row read from a pairs or verdicts file, every text in it cleaned (each field named
+        in the notice: ``pairs.jsonl line 3 (field 'a')``). ``TooDeep`` for a value nested
+        more than ``MAX_ROW_DEPTH`` levels."""
+        out = None
+        for key, value in row.items():
+            if isinstance(value, (list, dict)) and nesting_depth(value, MAX_ROW_DEPTH) > MAX_ROW_DEPTH:
+                raise TooDeep(f"field {key!r}")
+            cleaned = self.value(value, f"{location} (field {key!r})")
+            if cleaned is not value:
+                out = out if out is not None else dict(row)
+                out[key] = cleaned
+        return row if out is None else out
 
     def merge(self, other: Cleaner) -> None:
         """Count what ``other`` found too (a row's cleaner, once the row is accepted)."""

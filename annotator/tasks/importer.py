@@ -19,7 +19,7 @@ from typing import Any
 from annotator.store import JudgeRun, Judgment, Label, Pair, Store
 
 from .baseline import check_baseline
-from .cleaning import Cleaner
+from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep
 from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
@@ -93,6 +93,8 @@ def import_task_dir(
     ``allow_outside``: let task.toml name files outside the task folder (absolute paths,
     ``..``, symlinks leading out); off by default, so a task folder received from someone
     else cannot read ``/etc/passwd`` or an SSH key into the database (and on to a judge).
+    Every file is read under the task's limits (``annotator.tasks.readers``), and every row
+    is cleaned of NUL bytes, tag characters and lone surrogates (``annotator.tasks.cleaning``).
     """
     spec = load_task_file(path, allow_outside=allow_outside)
     try:
@@ -150,7 +152,8 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 continue
             row_cleaner = Cleaner()
             try:
-                pair = build_pair(task.name, row, location, spec.data, label_map, row_cleaner)
+                row = row_cleaner.row(row, location)
+                pair = build_pair(task.name, row, location, spec.data, label_map)
                 first = seen.get(pair.pair_id)
                 # A repeated id is an error within one file; in another file of [data] path (or
                 # with rows = "votes") it is the same pair again when its content is the same.
@@ -160,13 +163,13 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                     others = "the other votes on" if votes else "the pair read before with"
                     raise RowError(Problem(location, f"the same pair content as {others} id {pair.pair_id!r} "
                                            f"(first at {first[0]})", "different content"))
-                labels = _row_labels(row, location, spec, row_cleaner)
-                verdicts = _row_verdicts(row, location, spec.judge_labels, row_cleaner)
+                labels = _row_labels(row, location, spec)
+                verdicts = _row_verdicts(row, location, spec.judge_labels)
             except RowError as e:
                 problems.add(e.problem)
                 continue
-            except RecursionError:  # a value nested past what Python can walk
-                problems.add(Problem(location, "values nested less deeply", "nesting too deep to read"))
+            except (TooDeep, RecursionError) as e:  # a value nested past what anyone needs
+                problems.add(_too_deep(location, e))
                 continue
             if first is None:
                 seen[pair.pair_id] = (location, pair.content_hash, source)
@@ -263,7 +266,7 @@ def _flip(choice: str) -> str:
     return {"A": "B", "B": "A"}.get(choice, choice)
 
 
-def _row_labels(row: dict, location: str, spec: TaskSpec, cleaner: Cleaner) -> list[tuple[str, str, str]]:
+def _row_labels(row: dict, location: str, spec: TaskSpec) -> list[tuple[str, str, str]]:
     """The human labels in a row: (annotator, canonical choice, shown order)."""
     labels = spec.labels
     if not labels:
@@ -273,9 +276,8 @@ def _row_labels(row: dict, location: str, spec: TaskSpec, cleaner: Cleaner) -> l
         name = lookup(row, labels.annotator_from)
         if _empty(name):
             raise RowError(Problem(location, f"an annotator name in {labels.annotator_from!r}", "none"))
-        name = cleaner.text(str(name), f"{location} (annotator name)")
-        if labels.accepts(name):
-            columns.append((name, labels.label))
+        if labels.accepts(str(name)):
+            columns.append((str(name), labels.label))
     out = []
     for annotator, column in columns:
         raw = lookup(row, column)
@@ -301,13 +303,13 @@ def _verdict(raw: Any, mapping: dict[str, str], order: str) -> tuple[str | None,
     return (_flip(choice) if order == "BA" else choice), ""
 
 
-def _row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec], cleaner: Cleaner) -> list[tuple]:
+def _row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec]) -> list[tuple]:
     """Inline verdicts: (run name, order, verdict, reason, p_a, raw, cost, latency) per order present."""
     out = []
     for spec in specs:
         if spec.path is not None:
             continue
-        out += _verdicts_of(row, spec, location, cleaner)
+        out += _verdicts_of(row, spec, location)
     return out
 
 
@@ -324,7 +326,7 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str, cleaner: Cleaner) -> list[tuple]:
+def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[tuple]:
     if all(lookup(row, c) is _MISSING for c in (spec.verdict, spec.verdict_ba) if c):
         return []  # a row without the verdict columns holds no verdict of this judge (a pairs-only row)
     name = spec.name
@@ -332,7 +334,7 @@ def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str, cleaner: Clean
         value = lookup(row, spec.name_from)
         if _empty(value):
             raise RowError(Problem(location, f"a judge name in {spec.name_from!r}", "none"))
-        name = cleaner.text(str(value), f"{location} (judge name)")
+        name = str(value)
         if not spec.accepts(name):
             return []
     first = _presented_order(row, spec.order_from, spec.order, location)
@@ -359,8 +361,7 @@ def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str, cleaner: Clean
         raw_output = lookup(row, raw_column) if raw_column else _MISSING
         cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
         latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
-        raw_text = "" if _empty(raw_output) else cleaner.text(str(raw_output), f"{location} (judge output)")
-        out.append((name, order, verdict, cleaner.text(reason, f"{location} (verdict)"), p_a, raw_text, cost, latency))
+        out.append((name, order, verdict, reason, p_a, "" if _empty(raw_output) else str(raw_output), cost, latency))
     return out
 
 
@@ -368,11 +369,22 @@ def _flip_order(order: str) -> str:
     return "BA" if order == "AB" else "AB"
 
 
+def _too_deep(location: str, error: Exception) -> Problem:
+    where = f" in {error}" if isinstance(error, TooDeep) else ""
+    return Problem(location, f"lists and objects nested at most {MAX_ROW_DEPTH} levels deep",
+                   f"deeper nesting{where}")
+
+
 def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems, cleaner: Cleaner):
     fmt = spec.format or guess_format(spec.path)
     for location, row in read_rows(fmt, spec.path, {}):
         if isinstance(row, Problem):
             problems.add(row)
+            continue
+        try:
+            row = cleaner.row(row, location)
+        except (TooDeep, RecursionError) as e:
+            problems.add(_too_deep(location, e))
             continue
         raw_id = lookup(row, spec.id)
         if _empty(raw_id):
@@ -384,12 +396,9 @@ def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Proble
                                  f"id {pair_id!r}, which matches no pair"))
             continue
         try:
-            verdicts = _verdicts_of(row, spec, location, cleaner)
+            verdicts = _verdicts_of(row, spec, location)
         except RowError as e:
             problems.add(e.problem)
-            continue
-        except RecursionError:
-            problems.add(Problem(location, "values nested less deeply", "nesting too deep to read"))
             continue
         for name, *rest in verdicts:
             yield (name, pair_id, *rest)

@@ -14,7 +14,7 @@ from typing import Any
 
 from annotator.store.models import CHOICES, Pair
 
-from .cleaning import Cleaner
+from .cleaning import nesting_depth
 from .errors import Problem, describe
 from .taskfile import DataSpec, FieldRule
 
@@ -123,37 +123,12 @@ def map_choice(raw: Any, mapping: dict[str, str]) -> str | None:
     return mapping.get(label_key(raw))
 
 
-def nesting_depth(value: Any, limit: int) -> int:
-    """How deeply lists and objects nest in ``value`` (0 for a scalar), counting no further
-    than ``limit + 1``; iterative, so any depth is measured without recursion."""
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (list, dict)):
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                return deepest
-            stack.extend((v, depth) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
-def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: dict[str, str] | None,
-               cleaner: Cleaner | None = None) -> Pair:
-    """Map a row to a Pair, checking every field; raises ``RowError``.
-
-    ``cleaner`` takes NUL bytes, Unicode tag characters and lone surrogates out of every
-    text (``annotator.tasks.cleaning``) and counts them for the import's notices.
-    """
-    cleaner = cleaner or Cleaner()
+def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: dict[str, str] | None) -> Pair:
+    """Map a row to a Pair, checking every field; raises ``RowError``."""
     f = spec.fields
-
-    def text(key: str, value: str | None) -> str | None:
-        return None if value is None else cleaner.text(value, f"{location} ({key})")
-
-    prompt = text("prompt", field_value(row, "prompt", f["prompt"], location))
-    response_a = text("response_a", field_value(row, "response_a", f["response_a"], location))
-    response_b = text("response_b", field_value(row, "response_b", f["response_b"], location))
+    prompt = field_value(row, "prompt", f["prompt"], location)
+    response_a = field_value(row, "response_a", f["response_a"], location)
+    response_b = field_value(row, "response_b", f["response_b"], location)
     for key, value in (("response_a", response_a), ("response_b", response_b), ("prompt", prompt)):
         if len(value) > spec.max_response_chars:
             raise RowError(Problem(
@@ -161,9 +136,9 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
                 "(raise [data] max_response_chars to allow more)", f"{len(value):,} characters"))
     optional = {}
     for key in ("model_a", "model_b", "domain", "source", "gold"):
-        optional[key] = text(key, field_value(row, key, f[key], location, required=False)) if key in f else None
+        optional[key] = field_value(row, key, f[key], location, required=False) if key in f else None
     if "id" in f:
-        pair_id = text("id", field_value(row, "id", f["id"], location))
+        pair_id = field_value(row, "id", f["id"], location)
         if not pair_id.strip():
             raise RowError(Problem(location, "a non-empty id", "an empty id"))
     else:
@@ -183,7 +158,7 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
             if nesting_depth(value, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
                 raise RowError(Problem(location, f"metadata {name!r} nested at most {MAX_METADATA_DEPTH} levels deep",
                                        f"deeper nesting (more than {MAX_METADATA_DEPTH} levels)"))
-            metadata[name] = cleaner.value(value, f"{location} (metadata {name})")
+            metadata[name] = value
     pair = Pair(
         task=task, pair_id=pair_id, prompt=prompt, response_a=response_a, response_b=response_b,
         model_a=optional["model_a"] or "", model_b=optional["model_b"] or "",

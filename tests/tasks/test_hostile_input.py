@@ -163,9 +163,15 @@ def test_deeply_nested_json_document_is_refused(seeded, tmp_path):
 
 
 def test_deeply_nested_metadata_is_a_bad_row(seeded, tmp_path):
-    data = rows(2) + [{"id": "deep", "prompt": "q", "a": "x", "b": "y", "meta": json.loads("[" * 500 + "]" * 500)}]
+    data = rows(2) + [{"id": "deep", "prompt": "q", "a": "x", "b": "y", "meta": json.loads("[" * 50 + "]" * 50)}]
     refused(seeded, jsonl_task(tmp_path / "t", data, extra='metadata = ["meta"]\n'), "pairs.jsonl line 3",
             "expected metadata 'meta' nested at most 32 levels deep", "found deeper nesting")
+
+
+def test_a_value_nested_hundreds_of_levels_is_a_bad_row(seeded, tmp_path):
+    data = rows(2) + [{"id": "deep", "prompt": "q", "a": "x", "b": "y", "junk": json.loads("[" * 900 + "]" * 900)}]
+    refused(seeded, jsonl_task(tmp_path / "t", data), "pairs.jsonl line 3",
+            "expected lists and objects nested at most 100 levels deep", "found deeper nesting in field 'junk'")
 
 
 def test_number_with_thousands_of_digits_is_a_bad_row(seeded, tmp_path):
@@ -188,7 +194,7 @@ def test_nul_tags_and_lone_surrogates_are_cleaned_and_reported(cli, tmp_path):
     folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": "\n".join(lines) + "\n"})
     result = cli("tasks", "add", folder)
     assert result.exit_code == 0, result.stderr
-    assert "1 field held NUL bytes, removed" in result.stderr and "the first: pairs.jsonl line 1 (response_a)" in result.stderr
+    assert "1 field held NUL bytes, removed" in result.stderr and "the first: pairs.jsonl line 1 (field 'a')" in result.stderr
     assert "1 field held Unicode tag characters, removed (invisible to annotators, but read by LLM judges)" in result.stderr
     assert "1 field held lone surrogates, replaced by U+FFFD" in result.stderr
     from annotator.store import Store
