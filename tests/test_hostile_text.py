@@ -76,6 +76,9 @@ COMMANDS = [
     ["factors", "extract", "--task", TASK], ["factors", "extract", "--task", TASK, "--json"],
     ["export", "gold", "--task", TASK, "--out", "-"], ["export", "gold", "--task", TASK, "--json", "--out", "-"],
     ["doctor"], ["doctor", "--json"], ["init"],
+    ["claims", "list", "--task", TASK], ["claims", "list", "--task", TASK, "--json"],
+    ["claims", "list", "--task", TASK, "--annotator", HOSTILE], ["claims", "release", "--task", TASK, "--all"],
+    ["claims", "release", "--task", TASK, "--annotator", HOSTILE],
 ]
 # Commands that start the app or a server: their text is the app's, checked screen by screen below.
 NOT_RUN_HERE = {"annotate", "serve"}
@@ -110,7 +113,8 @@ def test_tasks_add_of_a_hostile_task_file(tmp_path):
 
 
 def test_every_command_is_in_the_hostile_run():
-    covered = {"tasks add"} | {" ".join(args[:2]) if args[0] in ("tasks", "annotators", "judge", "stats", "factors", "export")
+    covered = {"tasks add"} | {" ".join(args[:2]) if args[0] in ("tasks", "annotators", "judge", "stats", "factors", "export",
+                                                                 "claims")
                else args[0] for args in COMMANDS}
     missing = set(_leaf_commands(main)) - covered - NOT_RUN_HERE
     assert not missing, f"commands not pushed through the hostile corpus: {sorted(missing)}"

@@ -6,10 +6,11 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 
 from .accounts import Account, AccountExists, AccountStore
 from .assignment import AssignmentStore
-from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, resolve_db_path
+from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
+from .leases import LeaseStore, WriterBusy, WriterIdentity
 from .models import (
     CHOICES,
     FACTOR_ANSWERS,
@@ -24,16 +25,18 @@ from .models import (
     Task,
     utc_now,
 )
+from .queue_state import QueueStateStore
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, AccountStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
+            LeaseStore, AccountStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
     "Account", "AccountExists", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue",
     "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "SchemaError", "Store", "Task",
-    "TaskClash", "connect", "connect_readonly",
-    "resolve_db_path", "utc_now",
+    "TaskClash", "WriterBusy", "WriterIdentity", "connect", "connect_readonly", "is_busy", "resolve_db_path",
+    "retry_busy", "utc_now",
 ]

@@ -38,6 +38,7 @@ FACTOR_KEY = re.compile(r"[\w-]{1,64}")
 INT64 = (-(2**63), 2**63 - 1)
 RANGES = {
     "overlap": (1, 1000),
+    "calibration": (0, 10_000_000),
     "seed": INT64,
     "max_response_chars": (1, 1_000_000_000),  # SQLite's longest text is 1e9 bytes
     "max_file_bytes": (1, 2**62),
@@ -63,7 +64,7 @@ class FieldRule:
     index: int = 0
 
     @classmethod
-    def parse(cls, raw: Any, where: str) -> "FieldRule":
+    def parse(cls, raw: Any, where: str) -> FieldRule:
         if isinstance(raw, str):
             return cls(fields=[raw])
         if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
@@ -313,7 +314,7 @@ def _factors(raw_keys: Any, custom: Any, where: str, cleaner: Cleaner) -> list[F
 
 
 TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed", "baseline"}
+             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes"}
 CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
 DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
 TABLES = ("task", "data", "labels", "judge_labels")
@@ -374,6 +375,14 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     rate = float(_typed(t, "attention_rate", "number", tw, 0.0))
     if not 0 <= rate <= 1:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
+    calibration = _typed(t, "calibration", "int", tw, 0)
+    if calibration < 0:
+        raise TaskFileError(f"{where} [task] calibration", "a whole number of pairs, 0 or more", repr(calibration))
+    claim_minutes = _typed(t, "claim_minutes", "number", tw, 10)
+    if not 0 < claim_minutes <= 24 * 60:
+        raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
+                            repr(claim_minutes))
+    queue_keys = {k: t[k] for k in ("calibration", "claim_minutes") if k in t}
     baseline = _typed(t, "baseline", "text", tw, "")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
@@ -390,7 +399,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         attention_rate=rate,
         seed=seed,
         source_dir=str(root),
-        settings={"baseline": baseline} if baseline else {},
+        settings={**queue_keys, **({"baseline": baseline} if baseline else {})},
     )
 
     d = doc.get("data")
