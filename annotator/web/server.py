@@ -370,17 +370,38 @@ class AnnotatorServer(Server):
                 return
             await asyncio.sleep(0.1)
 
+    def _held_elsewhere(self, name: str) -> dict | None:
+        """The live writer lease of ``name`` on the task held by a session this server did not
+        start (a terminal, another server), if any: the app would be refused."""
+        from annotator.store.leases import process_gone
+
+        if any(live.name == name for live in self.live.values()):
+            return None
+        holder = next((w for w in self.store.writers(self.options.task) if w["annotator"] == name and w["live"]), None)
+        if holder is None or (holder["host"] == socket.gethostname() and process_gone(holder["pid"])):
+            return None
+        return holder
+
     async def handle_state(self, request: web.Request) -> web.Response:
         """What the app page asks before it connects: may this browser start the app now?"""
         found = await self._signed_in(request)
         if found is None:
             return web.json_response({"signed_in": False})
         _, session = found
-        busy = not await self._name_free(session.name)
-        message = (f"{session.name} is labelling in another tab or browser. Close it first (or wait a minute if it "
-                   "was closed without quitting), then try again: one session per name, so two never save over "
-                   "each other.") if busy else ""
-        return web.json_response({"signed_in": True, "name": session.name, "busy": busy, "message": message})
+        message = ""
+        if not await self._name_free(session.name):
+            message = (f"{session.name} is labelling in another tab or browser. Close it first (or wait a minute "
+                       "if it was closed without quitting), then try again: one session per name, so two never "
+                       "save over each other.")
+        else:
+            await self._quitting_apps_gone(session.name)
+            holder = await asyncio.get_running_loop().run_in_executor(None, self._held_elsewhere, session.name)
+            if holder is not None:
+                message = (f"{session.name} is labelling this task in another session (process {holder['pid']} on "
+                           f"{holder['host']}, since {str(holder['started_at'])[:19]}). Close that session first, then "
+                           "try again: one session per name, so two never save over each other.")
+        return web.json_response({"signed_in": True, "name": session.name, "busy": bool(message),
+                                  "message": message})
 
     # -- the app's websocket -------------------------------------------------------------------
     def command_for(self, name: str) -> str:

@@ -226,3 +226,25 @@ async def test_annotator_option_serves_one_person_only(tmp_path):
     finally:
         process.terminate()
         process.wait(15)
+
+
+async def test_a_name_labelling_in_a_terminal_is_busy_in_the_browser(served):
+    """The store lets one live session hold a name (a terminal, here this test's process):
+    the page says so instead of starting an app that would be refused."""
+    import os
+
+    from annotator.store import WriterIdentity
+
+    store = Store.open(served.db)
+    terminal = WriterIdentity.here()
+    store.acquire_writer("demo", "carol", terminal)
+    session = await _signed_in_session(served, "carol")
+    try:
+        state = await (await session.get(served.url + "state")).json()
+        assert state["busy"]
+        assert f"carol is labelling this task in another session (process {os.getpid()}" in state["message"]
+        store.release_writer("demo", "carol", terminal)
+        assert not (await (await session.get(served.url + "state")).json())["busy"]
+    finally:
+        store.close()
+        await session.close()
