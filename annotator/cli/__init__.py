@@ -26,7 +26,8 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-from . import admin, annotate, annotators, claims, export, factors, judge, judges_report, stats, tasks  # noqa: E402,F401  (each area registers its commands)
+# each area registers its commands
+from . import admin, annotate, annotators, claims, export, factors, judge, judges_report, stats, tasks  # noqa: E402,F401
 
 for _area in (annotate, annotators, tasks, judge, stats, factors, export, admin, claims):
     _area.register(main)

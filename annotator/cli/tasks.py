@@ -12,7 +12,7 @@ from rich.text import Text
 
 from annotator.tasks import ImportRefused, TaskFileError, bundled_tasks, import_task_dir
 
-from .context import CliContext, console, err_console, fail, pass_cli, print_json
+from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 
 
 @click.group()
@@ -111,10 +111,7 @@ def list_(cli: CliContext, as_json: bool) -> None:
 def show(cli: CliContext, name: str, as_json: bool) -> None:
     """Show a task: its settings, pairs, labels per annotator and judge runs."""
     store = cli.open_store(create=False)
-    task = store.get_task(name)
-    if task is None:
-        known = ", ".join(t.name for t in store.tasks()) or "none"
-        fail(f"no task named {name!r} (tasks: {known})")
+    task = store.get_task(pick_task(store, name))
     counts = store.task_counts(name)
     if as_json:
         print_json(counts | {

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from annotator.store.models import JudgeRun, Judgment, Task
+from annotator.store.models import JudgeRun, Judgment, Task, is_failed, unscored_kind
 
 from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
@@ -126,9 +126,7 @@ def _fingerprint(run: JudgeRun) -> dict[str, Any]:
 
 def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
     """The run (not yet written when new) and the calls still to make. Writes nothing."""
-    task = store.get_task(task_name)
-    if task is None:
-        raise RunError(f"no task named {task_name!r} in the database")
+    task = store.require_task(task_name)
     if judge.kind != "llm":
         raise RunError(f"{judge.name} is a {judge.kind} judge: use run_baseline")
     for key, direction in options.guidance.items():
@@ -214,7 +212,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
     todo = []
     for call in planned:
         found = slots.get(call.slot)
-        if found and found[0] == call.cache_key and not found[1].startswith("error"):
+        if found and found[0] == call.cache_key and not is_failed(found[1]):
             report.already_done += 1
         else:
             todo.append(call)
@@ -266,7 +264,7 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
             latency_s=hit.latency_s, cost=hit.cost, cache_key=call.cache_key,
         ))
         refusal_field = hit.unscored_reason == "refusal" and not hit.raw_output.strip()
-        if not hit.unscored_reason.startswith("error") and not refusal_field:
+        if not refusal_field:  # a cache hit is never a failed call
             # the cache holds the model's answer; reading it is this run's parser's job
             top = [tuple(t) for t in hit.top_logprobs] or None
             apply_parse(copies[-1], prep.judge.parser, top, keep_p_a=top is None)
@@ -382,7 +380,6 @@ def make_client(endpoint: Endpoint, timeout: float):
 
 async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progress | None = None) -> RunReport:
     """Make the calls of a prepared run; returns what happened. Safe to interrupt."""
-    import httpx2
     import openai
 
     progress = progress or NoProgress()
@@ -425,14 +422,16 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                 t0 = time.perf_counter()
                 report.requests_sent += 1
                 try:
-                    # The client's documented generic POST with the JSON body serialised once:
-                    # it skips the typed parameter transform and the copies of the body that
-                    # dominate the CPU time per request at high concurrency.
-                    response = await client.post(
-                        "/chat/completions", cast_to=httpx2.Response, content=call_body(call),
+                    # The client's documented generic POST with the JSON body serialised once
+                    # (`content=`, openai >= 2.16): it skips the typed parameter transform and
+                    # the copies of the body that dominate the CPU time per request at high
+                    # concurrency. `cast_to=bytes` returns the raw body whichever HTTP library
+                    # the client is built on (httpx before openai 3, httpx2 since).
+                    body = await client.post(
+                        "/chat/completions", cast_to=bytes, content=call_body(call),
                         options={"headers": {"Content-Type": "application/json"}},
                     )
-                    completion = response.json()
+                    completion = json.loads(body)
                     judgment = judgment_from_completion(
                         call, run_id, judge.parser, completion, time.perf_counter() - t0, prep.price
                     )
@@ -462,7 +461,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
             if judgment.verdict is not None:
                 report.scored += 1
             else:
-                report.unscored[judgment.unscored_reason.split(":")[0]] += 1
+                report.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1
             writer.add(judgment)
             progress.advance(failed=judgment.verdict is None, cost=judgment.cost)
 
@@ -506,7 +505,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
     outcome: Counter = Counter()
     changed = []
     for judgment in store.judgments(run.id):
-        if judgment.unscored_reason.startswith("error"):
+        if judgment.failed:
             outcome["error"] += 1
             continue
         if judgment.unscored_reason == "refusal" and not judgment.raw_output.strip():
@@ -527,9 +526,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
 def run_baseline(store, task_name: str, judge: JudgeConfig, run_name: str | None = None,
                  limit: int | None = None) -> RunReport:
     """An offline baseline over a task's pairs (order AB, one sample, no cost)."""
-    task = store.get_task(task_name)
-    if task is None:
-        raise RunError(f"no task named {task_name!r} in the database")
+    task = store.require_task(task_name)
     started = time.perf_counter()
     rule = baselines.BASELINES[judge.baseline]
     name = run_name or judge.name

@@ -5,7 +5,7 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 """
 
 from .accounts import Account, AccountExists, AccountStore
-from .assignment import AssignmentStore
+from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
@@ -26,7 +26,7 @@ from .models import (
     utc_now,
 )
 from .queue_state import QueueStateStore
-from .tasks import TaskClash, TaskStore
+from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
@@ -35,8 +35,9 @@ class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentSt
 
 
 __all__ = [
-    "Account", "AccountExists", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue",
-    "InvalidLabel", "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "SchemaError", "Store", "Task",
-    "TaskClash", "WriterBusy", "WriterIdentity", "connect", "connect_readonly", "is_busy", "resolve_db_path",
+    "Account", "AccountExists", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS",
+    "AttentionScore", "Factor", "FactorValue", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair",
+    "QueueProgress", "SchemaError", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity",
+    "connect", "connect_readonly", "is_busy", "resolve_db_path",
     "retry_busy", "utc_now",
 ]

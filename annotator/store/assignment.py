@@ -31,13 +31,12 @@ The rules (all seeded by the task's ``seed``, so a queue is reproducible):
   pairs ignores priorities and is served at that share of each annotator's ordinary pairs,
   in the annotator's seeded order.
 * Pairs the annotator skipped come after everything else, the longest ago skipped first.
-* Position: :func:`presentation_order` says, per annotator and pair, whether A or B is
-  shown first (left); the label records it as ``shown_order``.
+* Position: :func:`annotator.store.orders.presentation_order` says, per annotator and pair,
+  whether A or B is shown first (left); the label records it as ``shown_order``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -54,28 +53,6 @@ _OK, _HELD, _GONE = "ok", "held", "gone"
 _PENDING_LOOK = 64  # pending pairs looked at per pick (they are few: pairs others hold)
 
 
-def _digest(*parts: object) -> bytes:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).digest()
-
-
-def presentation_order(seed: int, annotator: str, pair_id: str) -> str:
-    """``"AB"`` or ``"BA"``: the seeded order in which ``annotator`` is shown the pair."""
-    return "AB" if _digest("order", seed, annotator, pair_id)[0] & 1 == 0 else "BA"
-
-
-def to_canonical(shown: str, order: str) -> str:
-    """Map an answer given on screen (``"A"`` = left, ``"B"`` = right) to canonical A/B.
-
-    ``"tie"``, ``"equal"`` and ``"na"`` are the same in both frames.
-    """
-    if order == "BA" and shown in ("A", "B"):
-        return "B" if shown == "A" else "A"
-    return shown
-
-
-def to_shown(canonical: str, order: str) -> str:
-    """The inverse of :func:`to_canonical` (the swap is its own inverse)."""
-    return to_canonical(canonical, order)
 
 
 @dataclass(frozen=True)

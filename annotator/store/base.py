@@ -218,18 +218,13 @@ class StoreBase:
                     f"{schema.latest_version()}) and cannot be upgraded here: the file or its file system is "
                     "read-only (run `annotator init` where it can be written)")
             # Another process may be migrating the same new file right now: take SQLite's
-            # write lock first (it waits out the busy timeout), then look again at what is
-            # pending, so each migration is applied once. The migrations nest as savepoints.
-            begin_immediate(self.db)
-            try:
+            # write lock first (atomic() begins IMMEDIATE, waiting out the busy timeout), then
+            # look again at what is pending, so each migration is applied once. The
+            # migrations nest as savepoints.
+            with self.atomic():
                 pending = [m.name for m in schema.migrations.pending(self.db)]
                 if pending:
                     schema.migrations.apply(self.db)
-                self.db.execute("COMMIT")
-            except BaseException:
-                if self.db.conn.in_transaction:
-                    self.db.conn.rollback()
-                raise
             return pending
 
     @property

@@ -170,6 +170,25 @@ def m003_judgment_order_unknown(db: Database) -> None:
 
 
 @migrations()
+def m003_judgment_status(db: Database) -> None:
+    """A failed call is a status ("failed"), not an unscored reason starting with "error".
+
+    Before this migration the runner wrote a failed call (HTTP error, timeout, a body that is
+    not JSON, a failed batch line) as ``unscored_reason = "error: ..."``; those rows become
+    "failed". Imported runs never made a call: a verdict column that held text starting with
+    "error" stays a finished (unscored) judgment.
+    """
+    db.execute(
+        "ALTER TABLE judgments ADD COLUMN status TEXT NOT NULL DEFAULT 'done' "
+        "CHECK (status IN ('done', 'failed'))"
+    )
+    db.execute(
+        "UPDATE judgments SET status = 'failed' WHERE verdict IS NULL AND substr(unscored_reason, 1, 7) = 'error: ' "
+        "AND run NOT IN (SELECT id FROM judge_runs WHERE kind = 'imported')"
+    )
+
+
+@migrations()
 def m005_assignment_scale(db: Database) -> None:
     """Assignment whose cost does not grow with the task: stored queue state per pair, per
     task and per annotator (``annotator/store/queue_state.py``), each annotator's position in

@@ -31,7 +31,7 @@ import stat
 import zlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,8 @@ class ReadLimits:
     root: Path | None = None
 
 
-_LIMITS: ContextVar[ReadLimits] = ContextVar("annotator_read_limits", default=ReadLimits())
+DEFAULT_LIMITS = ReadLimits()
+_LIMITS: ContextVar[ReadLimits | None] = ContextVar("annotator_read_limits", default=None)
 
 
 @contextlib.contextmanager
@@ -72,7 +73,7 @@ def reading_limits(limits: ReadLimits) -> Iterator[ReadLimits]:
 
 
 def current_limits() -> ReadLimits:
-    return _LIMITS.get()
+    return _LIMITS.get() or DEFAULT_LIMITS
 
 
 def _size(n: int) -> str:
@@ -291,13 +292,13 @@ def load_json_document(path: Path) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise TaskFileError(f"{path.name} line {line}", "UTF-8 text", f"byte 0x{raw[e.start]:02x} that is not UTF-8")
+        raise TaskFileError(f"{path.name} line {line}", "UTF-8 text", f"byte 0x{raw[e.start]:02x} that is not UTF-8") from e
     try:
         return parse_json(text)
     except json.JSONDecodeError as e:
-        raise TaskFileError(f"{path.name} line {e.lineno}", "valid JSON", _json_problem(e))
+        raise TaskFileError(f"{path.name} line {e.lineno}", "valid JSON", _json_problem(e)) from e
     except ValueError as e:
-        raise TaskFileError(path.name, "valid JSON", _json_problem(e))
+        raise TaskFileError(path.name, "valid JSON", _json_problem(e)) from e
 
 
 def read_json(path: Path) -> Iterator[RowOrProblem]:
@@ -362,7 +363,7 @@ def _csv_rows(fh, path: Path, delimiter: str, problems: list[Problem], limits: R
     except StopIteration:
         return
     except csv.Error as e:
-        raise TaskFileError(f"{path.name} line 1", "a CSV header row", _csv_problem(e, field_limit))
+        raise TaskFileError(f"{path.name} line 1", "a CSV header row", _csv_problem(e, field_limit)) from e
     if problems:
         raise TaskFileError(problems[0].location, "a CSV header row in " + problems[0].expected, problems[0].found)
     if len(header) > limits.max_columns:
@@ -418,7 +419,7 @@ def read_parquet(path: Path) -> Iterator[RowOrProblem]:
             if text_columns:
                 parquet = pq.ParquetFile(fh._file, read_dictionary=text_columns)
         except Exception as e:  # pyarrow raises several types for a damaged file
-            raise TaskFileError(path.name, "a Parquet file", f"unreadable data ({e})")
+            raise TaskFileError(path.name, "a Parquet file", f"unreadable data ({e})") from e
         meta = parquet.metadata
         declared = sum(meta.row_group(g).column(c).total_uncompressed_size
                        for g in range(meta.num_row_groups) for c in range(meta.num_columns))

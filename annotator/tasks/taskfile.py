@@ -20,14 +20,9 @@ from annotator.store.models import CHOICES, Factor, Task
 
 from .cleaning import Cleaner
 from .errors import TaskFileError, describe
+from .labelmap import label_key
 from .profile import PROFILE_FACTORS
-from .readers import (
-    DEFAULT_MAX_FILE_BYTES,
-    DEFAULT_MAX_LINE_BYTES,
-    ReadLimits,
-    check_inside,
-    read_small_text,
-)
+from .readers import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, ReadLimits, check_inside, read_small_text
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 MAX_TASK_FILE_BYTES = 1024 * 1024  # task.toml
@@ -254,8 +249,6 @@ class TaskSpec:
 def _map(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not raw:
         raise TaskFileError(where, "a table of value = \"A\" | \"B\" | \"tie\"", repr(raw))
-    from .mapping import label_key
-
     out: dict[str, str] = {}
     first: dict[str, str] = {}
     for key, value in raw.items():
@@ -338,7 +331,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise TaskFileError(where, "valid TOML", str(e))
+        raise TaskFileError(where, "valid TOML", str(e)) from e
     root = path.parent.resolve()
     within = None if allow_outside else root
     cleaner = Cleaner()
@@ -414,7 +407,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     try:
         fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
-        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found)
+        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found) from e
     if fmt not in known_formats():
         raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
     module = format_module(fmt)

@@ -122,8 +122,5 @@ def create_app(store: Store, task: Task | str, annotator: str | None = None,
     (stored on each label: "tui" or "web").
     """
     if isinstance(task, str):
-        found = store.get_task(task)
-        if found is None:
-            raise LookupError(f"no task named {task!r} in the database")
-        task = found
+        task = store.require_task(task)
     return AnnotatorApp(store, task, annotator, settings or Settings(), **options)

@@ -22,8 +22,8 @@ import statistics
 import threading
 from dataclasses import dataclass, field
 
-from annotator.store import Label, Pair, Store, Task, WriterIdentity, is_busy, retry_busy
-from annotator.store.assignment import QueueProgress, presentation_order
+from annotator.store import Label, Pair, QueueProgress, Store, Task, WriterIdentity, is_busy, retry_busy
+from annotator.store.orders import presentation_order
 
 
 @dataclass

@@ -31,9 +31,8 @@ def test_whitespace_only_changes_are_not_flagged():
 
 
 def test_long_near_identical_is_fast():
-    import time
-
     import random
+    import time
 
     rng = random.Random(3)
     vocabulary = [f"word{i}" for i in range(300)] + ["the", "a", "of", "and"] * 20

@@ -82,7 +82,7 @@ def test_sign_in_label_two_pairs_reload_and_resume(served, browser):
     for n, key in enumerate(("1", "2"), start=1):
         page.keyboard.press(key)
         page.keyboard.press("Enter")
-        wait_for(lambda: len(labels(served.db, "alice")) == n, what=f"label {n} saved")
+        wait_for(lambda n=n: len(labels(served.db, "alice")) == n, what=f"label {n} saved")
     shot(page, "3-after-two-labels")
     saved = labels(served.db, "alice")
     assert [r["choice"] for r in saved] != [] and {r["origin"] for r in saved} == {"web"}

@@ -10,9 +10,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import config_path
-from annotator.text.sanitize import sanitize_line
 
 
 def bindings_table(user_keymap: dict[str, str], format_key) -> Table:

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from annotator.store import Pair
-from annotator.store.assignment import to_canonical, to_shown
+from annotator.store.orders import to_canonical, to_shown
 from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings
