@@ -218,10 +218,11 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         print_json({**report.as_dict(), **stored})
         return
     _print_factor_values(stored)
+    made = report.from_cache + report.requested
     console.print(
         f"{report.run}: {report.planned} planned, {report.already_done} already done, "
         f"{report.from_cache} from the cache, {report.requested} called\n"
-        f"  {report.scored} scored, {sum(report.unscored.values())} unscored; "
+        f"  of these {made}: {report.scored} scored, {sum(report.unscored.values())} unscored; "
         f"spent {_money(None if report.cost_unknown else report.spent)} in {report.elapsed_s:.1f} s"
     )
     if report.unscored:

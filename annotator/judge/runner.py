@@ -77,8 +77,8 @@ class RunReport:
     from_cache: int = 0  # copied from another run with the same cache key
     requested: int = 0  # calls sent (or submitted in a batch) this time
     requests_sent: int = 0  # HTTP requests including retries
-    scored: int = 0
-    unscored: Counter = field(default_factory=Counter)  # reason -> count (this time)
+    scored: int = 0  # of the judgments made this time: from the cache and called
+    unscored: Counter = field(default_factory=Counter)  # reason -> count (this time, likewise)
     not_started: int = 0  # left for a later run (budget reached or interrupted)
     spent: float = 0.0  # USD spent this time (known prices only)
     cost_unknown: bool = False
@@ -271,6 +271,11 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
     if copies:
         store.save_judgments(copies)
         prep.report.from_cache = len(copies)
+        for copy in copies:
+            if copy.verdict is not None:
+                prep.report.scored += 1
+            else:
+                prep.report.unscored[copy.unscored_reason.split(":")[0]] += 1
     return rest
 
 
@@ -349,6 +354,27 @@ def _retry_after(error: Exception) -> float | None:
     return None
 
 
+def _unreachable(error: BaseException) -> str:
+    """Why nothing answers at the endpoint, when ``error`` says so ("" otherwise).
+
+    The client reports a refused connection as a connect timeout (the aiohttp transport)
+    or a connection error: the cause chain holds the ``ConnectionRefusedError`` (or the
+    failed name look-up) that tells the two apart from a slow server.
+    """
+    import socket
+
+    seen = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused: nothing is listening there"
+        if isinstance(cause, socket.gaierror):
+            return "the host name could not be resolved"
+        cause = cause.__cause__ or cause.__context__
+    return ""
+
+
 def _describe(error: Exception, secrets: tuple[str, ...]) -> str:
     text = f"{type(error).__name__}: {error}"
     for secret in secrets:
@@ -406,11 +432,17 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
     run_id = prep.run.id
     secrets = endpoint.secrets
     refused: list[str] = []  # the server refused the credentials: nothing else will succeed
+    # Until the server has answered once, an unreachable endpoint ends the run at once
+    # (retrying a refused connection for a minute only hides a wrong --base-url); after
+    # that, a refused connection is a server restarting and is retried like any other.
+    reached = False
+    unreachable = ""
 
     async def one(call: Call) -> None:
+        nonlocal reached, unreachable
         async with semaphore:
-            if refused:
-                report.not_started += 1
+            if unreachable or refused:
+                report.not_started += bool(refused)
                 return
             estimate = prep.price.estimate(call, judge.max_tokens)
             if not budget.reserve(estimate):
@@ -431,6 +463,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                         "/chat/completions", cast_to=bytes, content=call_body(call),
                         options={"headers": {"Content-Type": "application/json"}},
                     )
+                    reached = True
                     completion = json.loads(body)
                     judgment = judgment_from_completion(
                         call, run_id, judge.parser, completion, time.perf_counter() - t0, prep.price
@@ -444,6 +477,13 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                     return
                 except openai.APIError as error:
                     latency = time.perf_counter() - t0
+                    if isinstance(error, openai.APIStatusError):
+                        reached = True
+                    why = "" if reached else _unreachable(error)
+                    if why:
+                        unreachable = unreachable or why
+                        budget.settle(estimate, None)
+                        return
                     if _retryable(error) and attempt < judge.max_retries:
                         delay = _retry_after(error)
                         if delay is None:
@@ -493,6 +533,14 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
             f"{report.requests_sent} request(s), {report.not_started} call(s) not made, nothing stored for them. "
             f"Check the API key (${judge.api_key_env} or [api_keys] in the config file) and --base-url, "
             "then run the same command again.")
+    if unreachable:
+        done = report.from_cache + report.requested
+        raise RunError(
+            f"cannot reach {endpoint.url}: {unreachable}. Is the server running, and is "
+            f"--base-url right? No call was answered"
+            + (f"; {done} judgment(s) from the cache are saved" if done else "")
+            + "; run the same command again once the server is up."
+        )
     return report
 
 

@@ -5,9 +5,11 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 """
 
 from .accounts import Account, AccountExists, AccountStore
+from .annotators import RememberedNameStore
 from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
+from .flags import FlagStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
 from .leases import LeaseStore, WriterBusy, WriterIdentity
@@ -18,6 +20,7 @@ from .models import (
     ORDERS,
     Factor,
     FactorValue,
+    Flag,
     JudgeRun,
     Judgment,
     Label,
@@ -26,18 +29,19 @@ from .models import (
     utc_now,
 )
 from .queue_state import QueueStateStore
+from .search import SearchHit, SearchStore
+from .skips import SkipStore
 from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
-            LeaseStore, AccountStore, StoreBase):
+            LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AccountStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
     "Account", "AccountExists", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS",
-    "AttentionScore", "Factor", "FactorValue", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair",
-    "QueueProgress", "SchemaError", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity",
-    "connect", "connect_readonly", "is_busy", "resolve_db_path",
-    "retry_busy", "utc_now",
+    "AttentionScore", "Factor", "FactorValue", "Flag", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair",
+    "QueueProgress", "SchemaError", "SearchHit", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy",
+    "WriterIdentity", "connect", "connect_readonly", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
 ]

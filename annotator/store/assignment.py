@@ -310,14 +310,41 @@ class AssignmentStore:
             pid = self._choose(task, annotator, set(exclude), _now_iso(now))
             if pid is None:
                 return None
-            self.db.execute(
-                "INSERT INTO claims (pair, annotator, task, expires_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (pair, annotator) DO UPDATE SET expires_at = excluded.expires_at",
-                [pid, annotator, task.name, _now_iso(now + claim_for)],
-            )
+            self._insert_claim(pid, annotator, task.name, _now_iso(now + claim_for))
             found = self.db.execute("SELECT * FROM pairs WHERE id = ?", [pid])
             names = [d[0] for d in found.description]
             return rows.pair_from_row(dict(zip(names, found.fetchone())))
+
+    def _insert_claim(self, pair: int, annotator: str, task: str, expires_at: str) -> None:
+        self.db.execute(
+            "INSERT INTO claims (pair, annotator, task, expires_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (pair, annotator) DO UPDATE SET expires_at = excluded.expires_at",
+            [pair, annotator, task, expires_at],
+        )
+
+    def claim_pair(
+        self,
+        task: Task,
+        annotator: str,
+        pair: int,
+        *,
+        claim_for: timedelta = DEFAULT_CLAIM,
+        now: datetime | None = None,
+    ) -> bool:
+        """Claim one given pair for ``annotator`` (a jump to it), if it is open to them.
+
+        False when it is not: labelled by them already, done, or taken by ``overlap`` others
+        (labels and unexpired claims). A skipped pair may be jumped to.
+        """
+        now = now or datetime.now(timezone.utc)
+        now_iso = _now_iso(now)
+        p = _Pick(task=task, annotator=annotator, mask=0, now_iso=now_iso, exclude=set(), open_regular=0,
+                  gold_pairs=0, calibration_pairs=0, prioritised=False, uniform_share=0.0, served={})
+        with self.atomic():
+            if self._state(p, pair, skipped_ok=True) != _OK:
+                return False
+            self._insert_claim(pair, annotator, task.name, _now_iso(now + claim_for))
+        return True
 
     def release_claim(self, pair: int, annotator: str) -> None:
         """Drop an annotator's claim on a pair. When they have not labelled it, the pair

@@ -187,3 +187,17 @@ class FactorValue:
     manifestation: str  # "A" | "B" | "equal"
     created_at: str = ""
     id: int | None = None
+
+
+@dataclass
+class Flag:
+    """An annotator's note to the researcher about one pair ("the prompt is cut off")."""
+
+    pair: int  # Pair.id
+    task: str
+    annotator: str
+    reason: str
+    pair_id: str = ""  # the pair's external id (filled in when read)
+    created_at: str = ""
+    cleared_at: str | None = None  # set when the annotator withdrew the flag
+    id: int | None = None
