@@ -121,7 +121,8 @@ def test_every_command_is_in_the_hostile_run():
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a)[:40].encode("ascii", "backslashreplace").decode())
-def test_no_escape_byte_leaves_a_command(hostile_db, args):
+def test_no_escape_byte_leaves_a_command(hostile_db, args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # commands that write files (export) write them here
     result = CliRunner().invoke(main, ["--db", str(hostile_db), *args])
     assert "Traceback" not in result.output, result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
@@ -135,10 +136,11 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.mark.parametrize("args", [c for c in COMMANDS if "--json" not in c and c[0] in ("tasks", "judge", "stats",
                                                                                           "annotators")][:12],
                          ids=lambda a: " ".join(a)[:40].encode("ascii", "backslashreplace").decode())
-def test_in_a_real_terminal_only_colours_are_sent(hostile_db, args, monkeypatch):
+def test_in_a_real_terminal_only_colours_are_sent(hostile_db, args, monkeypatch, tmp_path):
     """With a colour terminal, Rich sends styles; nothing else (no OSC 8 link from markup in data)."""
     from annotator.cli import context
 
+    monkeypatch.chdir(tmp_path)
     for console in (context.console, context.err_console):
         monkeypatch.setattr(console, "_force_terminal", True)
         monkeypatch.setattr(console, "_color_system", console._detect_color_system() or

@@ -27,7 +27,22 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 # each area registers its commands
-from . import admin, annotate, annotators, claims, export, factors, judge, judges_report, stats, tasks  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin,
+    annotate,
+    annotators,
+    claims,
+    experiment,
+    export,
+    factors,
+    judge,
+    judges_report,
+    jury,
+    priority,
+    scores,
+    stats,
+    tasks,
+)
 
-for _area in (annotate, annotators, tasks, judge, stats, factors, export, admin, claims):
+for _area in (annotate, annotators, tasks, priority, judge, jury, stats, scores, factors, experiment, export, admin, claims):
     _area.register(main)

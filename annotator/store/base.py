@@ -260,6 +260,20 @@ class StoreBase:
                 self.db.conn.rollback()
                 raise
 
+    def upsert_objects(self, table: str, values, to_row, pk: tuple[str, ...]) -> int:
+        """Insert or replace dataclass objects (``to_row`` makes their rows), keyed by ``pk``,
+        in one transaction; objects without a ``created_at`` get the current time."""
+        from .models import utc_now
+
+        now = utc_now()
+        records = []
+        for value in values:
+            value.created_at = value.created_at or now
+            records.append(to_row(value))
+        with self.atomic():
+            self.db.table(table).upsert_all(records, pk=pk)
+        return len(records)
+
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         with self._lock:
             return list(self.db.query(sql, params))
