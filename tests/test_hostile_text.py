@@ -79,6 +79,13 @@ COMMANDS = [
     ["claims", "list", "--task", TASK], ["claims", "list", "--task", TASK, "--json"],
     ["claims", "list", "--task", TASK, "--annotator", HOSTILE], ["claims", "release", "--task", TASK, "--all"],
     ["claims", "release", "--task", TASK, "--annotator", HOSTILE],
+    ["judge", "jury", RUN, RUN, "--task", TASK], ["judge", "jury", HOSTILE, "--task", TASK],
+    ["judge", "route", "--task", TASK, "--base-url", "http://127.0.0.1:9/v1"],
+    ["stats", "scores", "--task", TASK], ["stats", "scores", "--task", TASK, "--run", HOSTILE],
+    ["stats", "factors", "--task", TASK], ["stats", "factors", "--task", TASK, "--json"],
+    ["tasks", "prioritise", "--task", TASK, "--by", "judge-uncertain", "--judge", RUN],
+    ["experiment", "guide", "--task", TASK, "--judge", HOSTILE],
+    ["factors", "facts", "p0" + HOSTILE, "--task", TASK], ["factors", "facts", HOSTILE, "--task", TASK],
 ]
 # Commands that start the app or a server: their text is the app's, checked screen by screen below.
 NOT_RUN_HERE = {"annotate", "serve"}
@@ -114,7 +121,7 @@ def test_tasks_add_of_a_hostile_task_file(tmp_path):
 
 def test_every_command_is_in_the_hostile_run():
     covered = {"tasks add"} | {" ".join(args[:2]) if args[0] in ("tasks", "annotators", "judge", "stats", "factors", "export",
-                                                                 "claims")
+                                                                 "claims", "experiment")
                else args[0] for args in COMMANDS}
     missing = set(_leaf_commands(main)) - covered - NOT_RUN_HERE
     assert not missing, f"commands not pushed through the hostile corpus: {sorted(missing)}"
