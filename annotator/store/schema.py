@@ -428,9 +428,13 @@ def _run_script(db: Database, script: str) -> None:
 
 
 def schema_version(db: Database) -> str:
-    """The name of the newest applied migration, or '' for an empty database."""
-    applied = migrations.applied(db)
-    return applied[-1].name if applied else ""
+    """The newest migration applied, in this version's order ('' for an empty database); a
+    migration of a newer version when the database holds one."""
+    unknown = unknown_migrations(db)
+    if unknown:
+        return unknown[-1]
+    applied = {m.name for m in migrations.applied(db)}
+    return next((m.name for m in reversed(migrations._migrations) if m.name in applied), "")
 
 
 def latest_version() -> str:

@@ -310,7 +310,10 @@ def _factors(raw_keys: Any, custom: Any, where: str, cleaner: Cleaner) -> list[F
 
 
 TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes"}
+             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes",
+             "priority", "uniform_share", "routing"}
+# [task] keys kept as they are in the task's settings (read by the queue, the leaderboard, routing)
+SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
 CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
 DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
 TABLES = ("task", "data", "labels", "judge_labels")
@@ -378,7 +381,6 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     if not 0 < claim_minutes <= 24 * 60:
         raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
                             repr(claim_minutes))
-    queue_keys = {k: t[k] for k in ("calibration", "claim_minutes") if k in t}
     baseline = _typed(t, "baseline", "text", tw, "")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
@@ -406,7 +408,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         attention_rate=rate,
         seed=seed,
         source_dir=str(root),
-        settings={**queue_keys, **({"baseline": baseline} if baseline else {})},
+        settings={**{k: t[k] for k in SETTINGS_KEYS if k in t}, **({"baseline": baseline} if baseline else {})},
     )
 
     d = doc.get("data")
