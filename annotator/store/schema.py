@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlite_utils import Database, Migrations
+from .sqlite import Database, Migrations
 
 migrations = Migrations("annotator")
 
