@@ -23,10 +23,11 @@ from .models import (
     Task,
     utc_now,
 )
+from .progress import ProgressStore
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, ProgressStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

@@ -1,0 +1,125 @@
+"""Everything the report shows, gathered from the engines the command line uses.
+
+The report computes no statistic of its own: each block is the very dict a command prints
+with ``--json`` for the same task and options:
+
+* ``counts``: ``annotator tasks show --json`` (``Store.task_counts``);
+* ``agreement``: ``annotator stats agreement --json`` (``analysis.report.task_agreement_report``);
+* ``judges``: ``annotator stats judges --json`` (``analysis.judge_human.task_judge_human_report``);
+* ``leaderboard``: ``annotator stats leaderboard --by domain --json`` (``analysis.leaderboard``).
+
+What no command reports is read from the store as it is: pairs per domain and how many
+annotators each has (``coverage``), and the current labels of the most disputed pairs with
+their rationales.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DEFAULT_RESAMPLES, DISPUTED_LIMIT, ORDER_RULES
+
+JUDGE_RESAMPLES = 500  # `stats judges --bootstrap` default
+LEADERBOARD_BOOTSTRAP = 200  # `stats leaderboard --bootstrap` default
+
+
+@dataclass
+class ReportOptions:
+    """The options of ``annotator report``; each is passed to the engines as the command
+    that prints the same block would pass it."""
+
+    order_rule: str = DEFAULT_ORDER_RULE
+    include_incomplete: bool = False
+    gold: str = "auto"  # `stats judges --gold`
+    seed: int = 0
+    agreement_resamples: int = DEFAULT_RESAMPLES  # `stats agreement --bootstrap`
+    judge_resamples: int = JUDGE_RESAMPLES  # `stats judges --bootstrap`
+    leaderboard_bootstrap: int = LEADERBOARD_BOOTSTRAP  # `stats leaderboard --bootstrap`
+    disputed: int = DISPUTED_LIMIT  # `stats agreement --disputed`
+
+    def __post_init__(self) -> None:
+        if self.order_rule not in ORDER_RULES:
+            raise ValueError(f"order rule must be one of {', '.join(ORDER_RULES)}, got {self.order_rule!r}")
+
+    def commands(self, task: str) -> dict[str, str]:
+        """The command lines whose ``--json`` gives each block of the report."""
+        rule = f" --order-rule {self.order_rule}"
+        incomplete = " --include-incomplete" if self.include_incomplete else ""
+        return {
+            "agreement": f"annotator stats agreement --task {task} --bootstrap {self.agreement_resamples} "
+                         f"--seed {self.seed} --disputed {self.disputed}{rule} --json",
+            "judges": f"annotator stats judges --task {task} --bootstrap {self.judge_resamples} --seed {self.seed} "
+                      f"--gold {self.gold}{rule}{incomplete} --json",
+            "leaderboard": f"annotator stats leaderboard --task {task} --by domain --bootstrap "
+                           f"{self.leaderboard_bootstrap} --seed {self.seed}{rule}{incomplete} --json",
+        }
+
+
+@dataclass
+class ReportData:
+    task: str
+    title: str
+    overlap: int
+    factors: list[str]
+    generated_at: str
+    options: ReportOptions
+    counts: dict[str, Any]
+    coverage: list[dict[str, Any]]
+    agreement: dict[str, Any]
+    judges: dict[str, Any]
+    leaderboard: dict[str, Any]
+    disputed_labels: dict[int, list[dict[str, Any]]]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["disputed_labels"] = {str(k): v for k, v in self.disputed_labels.items()}
+        return out
+
+
+def collect(store, task: str, options: ReportOptions | None = None) -> ReportData:
+    """Run the engines for ``task`` and gather their outputs (``KeyError`` for an unknown task)."""
+    from annotator.analysis.judge_human import task_judge_human_report
+    from annotator.analysis.leaderboard import task_leaderboard
+    from annotator.analysis.report import task_agreement_report
+
+    options = options or ReportOptions()
+    found = store.get_task(task)
+    if found is None:
+        raise KeyError(task)
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, fn):
+        start = time.perf_counter()
+        result = fn()
+        seconds[name] = time.perf_counter() - start
+        return result
+
+    counts = timed("counts", lambda: store.task_counts(task))
+    coverage = timed("coverage", lambda: store.coverage_by_domain(task))
+    agreement = timed("agreement", lambda: task_agreement_report(
+        store, task, resamples=options.agreement_resamples, seed=options.seed, disputed=options.disputed,
+        order_rule=options.order_rule))
+    judges = timed("judges", lambda: task_judge_human_report(
+        store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,
+        gold=options.gold, resamples=options.judge_resamples, seed=options.seed).to_json())
+    board = timed("leaderboard", lambda: task_leaderboard(
+        store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete, by_domain=True,
+        bootstrap=options.leaderboard_bootstrap, seed=options.seed).to_json())
+    disputed = [p["pair"] for p in agreement["pairs"]["most_disputed"]]
+    labels: dict[int, list[dict[str, Any]]] = {p: [] for p in disputed}
+    for label in timed("disputed", lambda: store.labels_of_pairs(disputed)):
+        labels[label.pair].append({
+            "annotator": label.annotator, "choice": label.choice, "shown_order": label.shown_order,
+            "confidence": label.confidence, "rationale": label.rationale, "factors": dict(label.factors),
+            "seconds": label.seconds, "revision": label.revision,
+        })
+    return ReportData(
+        task=task, title=found.title, overlap=found.overlap, factors=[f.key for f in found.factors],
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), options=options,
+        counts=counts, coverage=coverage, agreement=agreement, judges=judges, leaderboard=board,
+        disputed_labels=labels, seconds=seconds,
+    )
