@@ -80,6 +80,35 @@ class ReportData:
         return out
 
 
+class FramesOnce:
+    """The store, with its task-wide frames read once and handed out as copies.
+
+    The three engines each load the same labels, pairs and judgments; through this wrapper
+    the database is read once per frame and each engine gets its own deep copy (so no engine
+    sees another's changes), which is what makes a 100,000-pair report fast. Every other
+    method goes to the store unchanged.
+    """
+
+    FRAMES = ("labels_frame", "pairs_frame", "judgments_frame")
+
+    def __init__(self, store):
+        self._store = store
+        self._frames: dict[tuple, Any] = {}
+
+    def __getattr__(self, name: str):
+        found = getattr(self._store, name)
+        if name not in self.FRAMES:
+            return found
+
+        def once(*args, **kwargs):
+            key = (name, args, tuple(sorted(kwargs.items())))
+            if key not in self._frames:
+                self._frames[key] = found(*args, **kwargs)
+            return self._frames[key].copy(deep=True)
+
+        return once
+
+
 def collect(store, task: str, options: ReportOptions | None = None) -> ReportData:
     """Run the engines for ``task`` and gather their outputs (``KeyError`` for an unknown task)."""
     from annotator.analysis.judge_human import task_judge_human_report
@@ -87,6 +116,7 @@ def collect(store, task: str, options: ReportOptions | None = None) -> ReportDat
     from annotator.analysis.report import task_agreement_report
 
     options = options or ReportOptions()
+    store = FramesOnce(store)
     found = store.get_task(task)
     if found is None:
         raise KeyError(task)

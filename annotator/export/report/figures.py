@@ -65,7 +65,7 @@ def _svg(fig, key: str) -> str:
     plt = _plt()
     buffer = io.StringIO()
     with plt.rc_context({"svg.hashsalt": key}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
