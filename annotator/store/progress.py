@@ -37,6 +37,12 @@ class ProgressStore:
                 "ORDER BY id DESC LIMIT 50", [task, row["annotator"]])]
         return found
 
+    def label_timeline(self, task: str, since: str) -> dict[str, int]:
+        """First labels given since ``since`` per minute (``YYYY-MM-DDTHH:MM`` -> count)."""
+        return {r["minute"]: r["n"] for r in self.query(
+            "SELECT substr(created_at, 1, 16) AS minute, COUNT(*) AS n FROM labels WHERE task = ? AND revision = 1 "
+            "AND created_at >= ? GROUP BY minute ORDER BY minute", [task, since])}
+
     def labels_of_pairs(self, pairs: Iterable[int]) -> list[Label]:
         """The current label of every annotator on each of ``pairs`` (by pair, then annotator)."""
         ids = sorted({int(p) for p in pairs})

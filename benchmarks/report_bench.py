@@ -1,0 +1,88 @@
+"""Benchmark: `annotator report` end to end, as a user runs it (a fresh process, the command's
+defaults), on a 100,000-pair task with two labels a pair and one judge in both orders
+(``stats_scale_bench.build``), and on a 1,000-pair task of the same shape.
+
+Figures per size: the median wall time and peak resident memory of ``annotator report``, and
+the time each step took inside it (its ``--json``). The baseline, measured in the same run:
+the three commands whose numbers the report shows (``stats agreement``, ``stats judges``,
+``stats leaderboard --by domain``) run one after the other, each in its own process, as a
+user would to get the same numbers as tables. The report reads the task once for the three
+engines, so it should cost less than their sum; its own work (sections, figures, writing)
+is what it adds.
+
+Target (issue 10): the report of a 100,000-pair task in under 20 s. The last line printed is
+one JSON object with every figure.
+
+    .venv/bin/python benchmarks/report_bench.py [--pairs 100000] [--small 1000] [--repeats 1] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from stats_scale_bench import build, run_child  # noqa: E402
+
+TARGET_S = 20.0
+
+
+def measure(args: list[str], repeats: int) -> dict:
+    runs = [run_child(args) for _ in range(repeats)]
+    return {"median_s": round(statistics.median(w for w, _ in runs), 2), "peak_mb": round(max(r for _, r in runs), 1)}
+
+
+def steps(exe: str, db: Path, out: Path) -> dict:
+    """The report's own account of its steps (seconds), from its --json."""
+    done = subprocess.run([exe, "--db", str(db), "report", "--out", str(out), "--json"], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)["seconds"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="Reuse this database for the large task (built there if it does not exist).")
+    args = parser.parse_args()
+    exe = str(Path(sys.executable).with_name("annotator"))
+    figures: dict = {"pairs": args.pairs, "small": args.small, "repeats": args.repeats, "target_s": TARGET_S}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, n in (("large", args.pairs), ("small", args.small)):
+            path = args.db if (label == "large" and args.db) else Path(tmp) / f"{label}.db"
+            if not path.exists():
+                start = time.perf_counter()
+                build(path, n)
+                print(f"built {n:,} pairs x 2 labels + 1 judge in both orders in {time.perf_counter() - start:.1f} s")
+            out = Path(tmp) / f"{label}-report.html"
+            report = measure([exe, "--db", str(path), "report", "--out", str(out)], args.repeats)
+            figures[f"{label}_report"] = report
+            figures[f"{label}_report_steps"] = {k: round(v, 2) for k, v in steps(exe, path, out).items()}
+            commands = {}
+            for name, command in (("agreement", ["stats", "agreement"]), ("judges", ["stats", "judges"]),
+                                  ("leaderboard", ["stats", "leaderboard", "--by", "domain"])):
+                commands[name] = measure([exe, "--db", str(path), *command], args.repeats)
+            figures[f"{label}_commands"] = commands
+            total = round(sum(c["median_s"] for c in commands.values()), 2)
+            figures[f"{label}_commands_total_s"] = total
+            figures[f"{label}_html_mb"] = round(out.stat().st_size / 1e6, 2)
+            print(f"{n:>9,} pairs  annotator report {report['median_s']:7.2f} s {report['peak_mb']:7.1f} MB   "
+                  f"(the three stats commands: {total:.2f} s)  steps: {figures[f'{label}_report_steps']}")
+    figures["large_report_over_commands"] = round(figures["large_report"]["median_s"]
+                                                  / max(figures["large_commands_total_s"], 1e-9), 2)
+    figures["within_target"] = figures["large_report"]["median_s"] < TARGET_S
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
