@@ -79,19 +79,22 @@ def run_child(args: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one command in a fresh process."""
     code = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
             "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
-            "w = time.perf_counter() - t; r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
-            "print(json.dumps([w, r / 1024, p.returncode, p.stderr.decode()[-500:]]))")
+            "w = time.perf_counter() - t; u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(json.dumps([w, u.ru_maxrss / 1024, u.ru_utime + u.ru_stime, p.returncode, p.stderr.decode()[-500:]]))")
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    wall, rss, rc, err = json.loads(out.stdout)
+    wall, rss, cpu, rc, err = json.loads(out.stdout)
     if rc != 0:
         raise RuntimeError(f"{args} failed: {err}")
-    return wall, rss
+    return wall, rss, cpu
 
 
 def measure(args: list[str], repeats: int) -> dict:
+    """Median wall and CPU seconds (CPU time is what a loaded shared machine distorts least)
+    and the largest peak RSS over the repeats."""
     runs = [run_child(args) for _ in range(repeats)]
-    return {"median_s": round(statistics.median(w for w, _ in runs), 3),
-            "peak_mb": round(max(r for _, r in runs), 1)}
+    return {"median_s": round(statistics.median(w for w, _, _ in runs), 3),
+            "median_cpu_s": round(statistics.median(c for _, _, c in runs), 3),
+            "peak_mb": round(max(r for _, r, _ in runs), 1)}
 
 
 def pandas_read(path: Path) -> float:
@@ -109,22 +112,28 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--reuse", default="", help="a database path pattern with {n} to reuse instead of building")
     args = parser.parse_args()
     exe = str(Path(sys.executable).with_name("annotator"))
     figures: dict = {"pairs": args.pairs, "small": args.small, "repeats": args.repeats}
     with tempfile.TemporaryDirectory() as tmp:
         figures["startup"] = measure([exe, "--help"], args.repeats)
-        print(f"start-up (annotator --help): {figures['startup']['median_s']:.2f} s")
+        print(f"start-up (annotator --help): {figures['startup']['median_s']:.2f} s wall, "
+              f"{figures['startup']['median_cpu_s']:.2f} s CPU")
         for label, n in (("large", args.pairs), ("small", args.small)):
             path = Path(tmp) / f"{label}.db"
             start = time.perf_counter()
-            build(path, n)
+            if args.reuse and Path(args.reuse.format(n=n)).exists():
+                path = Path(args.reuse.format(n=n))
+            else:
+                build(path, n)
             print(f"built {n:,} pairs x 2 labels + 1 judge in both orders in {time.perf_counter() - start:.1f} s")
             figures[f"{label}_pandas_read_s"] = round(statistics.median(pandas_read(path) for _ in range(args.repeats)), 3)
             for command in ("agreement", "judges"):
                 result = measure([exe, "--db", str(path), "stats", command], args.repeats)
                 figures[f"{label}_{command}"] = result
-                print(f"{n:>9,} pairs  stats {command:<10} {result['median_s']:7.2f} s  {result['peak_mb']:7.1f} MB")
+                print(f"{n:>9,} pairs  stats {command:<10} {result['median_s']:7.2f} s wall "
+                      f"{result['median_cpu_s']:7.2f} s CPU  {result['peak_mb']:7.1f} MB")
             print(f"{n:>9,} pairs  pandas read of the labels {figures[f'{label}_pandas_read_s']:.3f} s")
     large, small = figures["large_agreement"], figures["small_agreement"]
     figures["within_target"] = all(

@@ -129,7 +129,7 @@ def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, inclu
     if found is None:
         raise KeyError(task)
     cats = tuple(categories or found.choices)
-    labels = store.labels_frame(task)
+    labels = store.labels_frame(task, lean=True)
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
         cats = ("A", "B", "tie")
     pairs = store.pairs_frame(task)

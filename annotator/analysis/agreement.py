@@ -4,8 +4,10 @@ agreement (MT-Bench conventions) and Gwet's AC1.
 Each statistic comes in three parts:
 
 * ``<stat>(...) -> Estimate``: the point estimate, through the reference library where one
-  exists (``krippendorff`` for alpha, ``statsmodels`` for Fleiss' and Cohen's kappa), or
-  undefined with a reason;
+  exists (``krippendorff`` for alpha), or undefined with a reason. Fleiss' kappa and Cohen's
+  kappa with its asymptotic standard error are closed formulas (the ones ``statsmodels``
+  implements, which the tests check them against to 1e-12): importing statsmodels and
+  scipy.stats would cost every ``stats`` command about a second of start-up;
 * ``<stat>_contributions(counts)``: a units x d matrix whose column sums determine the
   statistic (what ``bootstrap.Resampler`` resamples);
 * ``<stat>_from_sums(sums)``: the statistic from those sums, vectorised over rows.
@@ -31,11 +33,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import krippendorff
 import numpy as np
-from scipy import stats
-from statsmodels.stats import inter_rater
 
 from .estimate import Estimate
 
@@ -181,10 +182,11 @@ def fleiss_from_sums(sums: np.ndarray) -> np.ndarray:
 def fleiss_kappa(counts) -> Estimate:
     """Fleiss' kappa over units rated at least twice.
 
-    When those units all have the same number of ratings (Fleiss' own setting) the value
-    comes from ``statsmodels``; otherwise from the generalisation in ``fleiss_from_sums``
-    (``extra["raters_per_unit"] == "varies"``). Undefined when no unit has two ratings or
-    all ratings fall in one category.
+    When those units all have the same number of ratings (Fleiss' own setting) this is
+    Fleiss' formula (``statsmodels.stats.inter_rater.fleiss_kappa``, checked in the tests);
+    otherwise its generalisation to varying numbers of ratings
+    (``extra["raters_per_unit"] == "varies"``); both through ``fleiss_from_sums``.
+    Undefined when no unit has two ratings or all ratings fall in one category.
     """
     counts = _as_counts(counts)
     m = counts.sum(axis=1)
@@ -194,11 +196,9 @@ def fleiss_kappa(counts) -> Estimate:
     if (rated.sum(axis=0) > 0).sum() < 2:
         return Estimate.undefined(IDENTICAL, n=len(rated))
     per_unit = rated.sum(axis=1)
-    if np.all(per_unit == per_unit[0]):
-        value = float(inter_rater.fleiss_kappa(rated))
-        return Estimate(value, n=len(rated), extra={"raters_per_unit": int(per_unit[0])})
     value = float(fleiss_from_sums(fleiss_contributions(rated).sum(axis=0)))
-    return Estimate(value, n=len(rated), extra={"raters_per_unit": "varies"})
+    same = bool(np.all(per_unit == per_unit[0]))
+    return Estimate(value, n=len(rated), extra={"raters_per_unit": int(per_unit[0]) if same else "varies"})
 
 
 # -- Percent agreement (MT-Bench) ------------------------------------------------------------
@@ -338,25 +338,50 @@ def cohen_from_tables(tables: np.ndarray, weights: str | None = None) -> np.ndar
     return np.where((n > 0) & (expected_d > 1e-12), kappa, np.nan)
 
 
-def cohen_kappa(table, weights: str | None = None, confidence: float = 0.95) -> Estimate:
-    """Cohen's kappa of a K x K table (rows rater 1, columns rater 2) through statsmodels.
+def cohen_ase(table: np.ndarray) -> float:
+    """The asymptotic standard error of unweighted Cohen's kappa under the alternative
+    (Fleiss, Cohen & Everitt 1969), as ``statsmodels``' ``cohens_kappa(...)["std_kappa"]``."""
+    table = np.asarray(table, dtype=float)
+    n = table.sum()
+    p = table / n
+    rows, cols = p.sum(axis=1), p.sum(axis=0)
+    expected = float((rows * cols).sum())
+    kappa = (np.trace(p) - expected) / (1 - expected)
+    term_a = (np.diag(p) * (1 - (rows + cols) * (1 - kappa)) ** 2).sum()
+    off = p * (cols[:, None] + rows[None, :]) ** 2
+    np.fill_diagonal(off, 0)
+    term_b = (1 - kappa) ** 2 * off.sum()
+    term_c = (kappa - expected * (1 - kappa)) ** 2
+    variance = (term_a + term_b - term_c) / (1 - expected) ** 2 / n
+    return float(np.sqrt(max(variance, 0.0)))
 
-    The interval is the asymptotic one, ``kappa +- z * ASE`` with statsmodels' ASE
-    (``extra["ase"]``), clipped to [-1, 1] where the normal approximation overshoots. ``weights``: None, ``"linear"`` or ``"quadratic"``
-    (categories in column order). Undefined when the raters share no unit, or when chance
-    agreement is 1 (both used one and the same category throughout).
+
+def cohen_kappa(table, weights: str | None = None, confidence: float = 0.95) -> Estimate:
+    """Cohen's kappa of a K x K table (rows rater 1, columns rater 2).
+
+    The interval is the asymptotic one, ``kappa +- z * ASE`` (``cohen_ase``; for weighted
+    kappa statsmodels' ASE), clipped to [-1, 1] where the normal approximation overshoots.
+    ``weights``: None, ``"linear"`` or ``"quadratic"`` (categories in column order).
+    Undefined when the raters share no unit, or when chance agreement is 1 (both used one
+    and the same category throughout).
     """
     table = np.asarray(table, dtype=float)
     n = int(table.sum())
     if n == 0:
         return Estimate.undefined("the two annotators share no labelled pair")
-    if np.isnan(cohen_from_tables(table, weights)):
+    kappa = cohen_from_tables(table, weights)
+    if np.isnan(kappa):
         return Estimate.undefined("both annotators used one and the same category on every shared pair", n=n)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        result = inter_rater.cohens_kappa(table, wt=weights)
-    kappa, ase = float(result["kappa"]), float(result["std_kappa"])
-    half_width = float(stats.norm.isf((1 - confidence) / 2)) * ase
+    if weights is None:
+        ase = cohen_ase(table)
+    else:
+        from statsmodels.stats import inter_rater  # the weighted ASE: rare, and slow to import
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ase = float(inter_rater.cohens_kappa(table, wt=weights)["std_kappa"])
+    kappa = float(kappa)
+    half_width = NormalDist().inv_cdf(1 - (1 - confidence) / 2) * ase
     return Estimate(
         kappa,
         ci_low=max(kappa - half_width, -1.0),

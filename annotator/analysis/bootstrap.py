@@ -55,23 +55,38 @@ class Resampler:
             step = max(1, min(CHUNK_ROWS, 4_000_000 // max(n, 1)))
             for start in range(0, b if n else 0, step):
                 rows = min(step, b - start)
-                draws = rng.integers(0, n, size=(rows, n))
+                draws = rng.integers(0, n, size=(rows, n), dtype=np.int64)
                 draws += (np.arange(rows) * n)[:, None]
                 weights[start:start + rows] = np.bincount(draws.ravel(), minlength=rows * n).reshape(rows, n)
             self._weights = weights.astype(np.uint8) if weights.size and weights.max() <= 255 else weights
         return self._weights
 
+    def restricted(self, mask: np.ndarray) -> "Resampler":
+        """The same resamples restricted to the units in ``mask`` (e.g. one domain's pairs):
+        a subset's intervals come from the very resamples of the whole set, so its share of
+        each resample varies as it would in a new sample of pairs, and no second set of
+        multiplicities is drawn."""
+        sub = Resampler(int(np.count_nonzero(mask)), self.resamples, self.seed, self.confidence)
+        sub._weights = self.weights[:, np.asarray(mask, dtype=bool)] if self.resamples else None
+        return sub
+
     def sums(self, contributions: np.ndarray | sparse.spmatrix) -> np.ndarray:
-        """Resampled column sums of a ``n_units x d`` contribution matrix: ``resamples x d``."""
+        """Resampled column sums of a ``n_units x d`` contribution matrix: ``resamples x d``.
+
+        The products run in single precision (half the memory traffic of double, which is
+        what they cost at 100,000s of units): counts are exact, fractional contributions
+        carry a relative error near 1e-7, far below any digit a report shows.
+        """
         weights = self.weights
         d = contributions.shape[1]
         out = np.empty((self.resamples, d))
+        dense = None if sparse.issparse(contributions) else np.asarray(contributions, dtype=np.float32)
         for start in range(0, self.resamples, CHUNK_ROWS):
-            chunk = weights[start:start + CHUNK_ROWS].astype(float)
-            if sparse.issparse(contributions):
+            chunk = weights[start:start + CHUNK_ROWS].astype(np.float32)
+            if dense is None:
                 out[start:start + CHUNK_ROWS] = np.asarray((contributions.T @ chunk.T).T)
             else:
-                out[start:start + CHUNK_ROWS] = chunk @ contributions
+                out[start:start + CHUNK_ROWS] = chunk @ dense
         return out
 
     def sums_many(self, contributions: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:

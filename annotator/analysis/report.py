@@ -4,6 +4,9 @@
 ``task_agreement_report(store, task)`` loads them. The command line prints the dict (rich
 tables or ``--json``); the TUI dashboard and the exports read the same keys.
 
+Per domain, the intervals come from the same resamples of pairs as the whole task,
+restricted to the domain's pairs.
+
 Every figure is an ``Estimate`` turned into ``{"estimate", "ci_low", "ci_high", "n",
 "reason", ...}``: ``estimate`` is ``None`` when the statistic is undefined and ``reason``
 says why. Bootstrap intervals resample pairs (seeded); one set of resamples serves every
@@ -20,7 +23,6 @@ order counts as a tie); judge-human agreement follows the MT-Bench conventions.
 from __future__ import annotations
 
 import warnings
-import zlib
 from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
@@ -250,10 +252,6 @@ def _factor_frame(labels: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _domain_seed(seed: int, domain: str) -> list[int]:
-    return [seed, zlib.crc32(domain.encode("utf-8"))]
-
-
 def to_json(value: Any) -> Any:
     """Estimates to dicts, NaN to ``None``, numpy scalars to Python: a JSON-ready copy."""
     if isinstance(value, Estimate):
@@ -325,9 +323,10 @@ def agreement_report(
     if len(labels) and (labels["domain"].fillna("") != "").any():
         domain_of = labels.drop_duplicates("pair").set_index("pair")["domain"].fillna("")
         for domain in sorted(domain_of.unique()):
-            domain_units = units[domain_of.reindex(units).to_numpy() == domain]
+            in_domain = domain_of.reindex(units).to_numpy() == domain
+            domain_units = units[in_domain]
             sub = ratings_from_frame(labels, "choice", categories, units=domain_units)
-            sub_resampler = Resampler(len(domain_units), resamples, _domain_seed(seed, domain), confidence)
+            sub_resampler = resampler.restricted(in_domain)
             per_domain[domain or "(none)"] = agreement_block(sub, sub_resampler, ranks)
     report["per_domain"] = per_domain
 
@@ -429,7 +428,7 @@ def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
     if found is None:
         raise KeyError(task)
     return agreement_report(
-        store.labels_frame(task),
+        store.labels_frame(task, lean=True),
         store.judgments_frame(task),
         task=task,
         categories=found.choices,

@@ -63,9 +63,7 @@ def alpaca_win_rate(preference) -> WinRate:
 def choice_win_rate(choices, candidate: str = "A") -> WinRate:
     """Win rate of ``candidate`` ('A' or 'B') from canonical choices; a tie counts a half."""
     other = "B" if candidate == "A" else "A"
-    c = pd.Series(list(choices), dtype=object)
-    c = c[c.isin(["A", "B", "tie"])]
-    preference = c.map({candidate: 2.0, other: 1.0, "tie": 1.5})
+    preference = pd.Series(choices).map({candidate: 2.0, other: 1.0, "tie": 1.5})  # anything else: NaN, left out
     return alpaca_win_rate(preference)
 
 
@@ -105,7 +103,9 @@ def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=No
     Rows with a missing preference are dropped. Undefined (NaN with a reason) with fewer than
     ten rows or when every length difference is equal.
     """
-    import statsmodels.api as sm
+    # the GLM alone, not statsmodels.api (which imports every model statsmodels has)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     y = np.asarray(p_win, dtype=float)
@@ -125,7 +125,7 @@ def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=No
     length_term = np.tanh(d / sd)
     columns = [np.ones_like(y), length_term] + ([diff] if diff is not None else [])
     X = np.column_stack(columns)
-    model = sm.GLM(np.clip(y, 0.0, 1.0), X, family=sm.families.Binomial())
+    model = GLM(np.clip(y, 0.0, 1.0), X, family=families.Binomial())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = model.fit()
@@ -143,8 +143,15 @@ def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=No
     gamma = params[2] if diff is not None else math.nan
     logits = theta + (gamma * diff if diff is not None else 0.0)
     predicted = _sigmoid(np.broadcast_to(logits, y.shape)) * 100
+    if diff is None:
+        # one prediction for every instruction: its uncertainty is the candidate term's
+        # (delta method), not a spread over instructions
+        p = float(predicted[0]) / 100
+        se = 100 * p * (1 - p) * float(errors[0])
+    else:
+        se = _sem(predicted)
     return LengthControlled(float(np.mean(predicted)), raw, float(theta), float(phi), float(gamma), len(y),
-                            lc_standard_error=_sem(predicted))
+                            lc_standard_error=se)
 
 
 def _sem(values: np.ndarray) -> float:

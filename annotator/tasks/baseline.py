@@ -47,7 +47,7 @@ def check_baseline(store: Store, task: Task, where: str) -> list[str]:
     neither = sides[(False, False)]
     if neither:
         notices.append(f"baseline {baseline!r}: {neither:,} of {total:,} pairs compare two other models; "
-                       "they have no candidate against the baseline and a leaderboard leaves them out")
+                       "they count only in the leaderboard's Bradley-Terry ratings")
     both = sides[(True, True)]
     if both:
         notices.append(f"baseline {baseline!r}: {both:,} of {total:,} pairs compare the baseline with itself "

@@ -146,3 +146,22 @@ def test_alpaca_eval_leaderboard_through_the_command(shared_data, tmp_path):
     (agent,) = [a for a in json.loads(judges.output)["agents"] if a["kind"] != "humans"]
     assert agent["position_bias"]["estimate"] is None and agent["position_bias"]["reason"].startswith("unknown")
     assert agent["position_consistency"]["estimate"] is None
+
+
+@pytest.mark.realdata
+def test_faireval_humans_on_the_leaderboard(shared_data, tmp_path):
+    """FairEval's 80 aggregated human verdicts, ChatGPT against Vicuna-13B: 41 / 25 / 14
+    (published counts), a win rate of (41 + 14 / 2) / 80 = 60 %."""
+    folder = tmp_path / "fe"
+    folder.mkdir()
+    (folder / "task.toml").write_text(f'[task]\nname = "fe"\n[data]\npath = "{shared_data}/faireval"\n'
+                                      'format = "faireval"\n', encoding="utf-8")
+    db = tmp_path / "fe.db"
+    assert CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder)]).exit_code == 0
+    result = CliRunner().invoke(main, ["--db", str(db), "stats", "leaderboard", "--json", "--bootstrap", "0"])
+    (row,) = json.loads(result.output)["rows"]
+    assert row["agent"] == "humans" and row["model"].startswith("gpt-3.5-turbo")
+    assert (row["n_wins"], row["n_wins_base"], row["n_draws"], row["n"]) == (41, 25, 14, 80)
+    assert row["win_rate"] == pytest.approx(60.0)
+    # one candidate: the LC fit has no instruction difficulty, and says so
+    assert row["lc_method"].startswith("single-candidate fit") and row["lc_standard_error"] > 0

@@ -358,8 +358,8 @@ def test_baseline_is_kept_and_checked(store, tmp_path):
     task_ = store.get_task("t")
     assert task_.baseline == "base" and task_.settings["baseline"] == "base"
     assert report.notices == [
-        "baseline 'base': 1 of 4 pairs compare two other models; they have no candidate against the baseline "
-        "and a leaderboard leaves them out",
+        "baseline 'base': 1 of 4 pairs compare two other models; they count only in the leaderboard's "
+        "Bradley-Terry ratings",
         "baseline 'base': 1 of 4 pairs compare the baseline with itself (their candidate is the baseline)"]
 
 
