@@ -40,7 +40,8 @@ td.good, td.caution, td.bad, .verdict { white-space: nowrap; }
 .muted { color: #80868b; }
 figure { margin: 18px 0; }
 figcaption { font-weight: 600; font-size: 14px; margin: 0 0 6px; }
-svg.figure { display: block; width: 100%; max-width: 760px; height: auto; background: #fff;
+.figwrap { overflow-x: auto; }
+svg.figure { display: block; width: 100%; max-width: 760px; min-width: 540px; height: auto; background: #fff;
   border: 1px solid var(--line); border-radius: 4px; padding: 6px; }
 details { margin: 6px 0; }
 summary { cursor: pointer; color: var(--soft); font-size: 13.5px; }
@@ -97,7 +98,8 @@ def table(t: Table) -> str:
 
 def _figure(f: Figure) -> str:
     svg = f.svg.replace(">", f'><title id="{escape(f.key)}-title">{escape(f.title)}</title>', 1)
-    out = [f'<figure id="figure-{escape(f.key)}"><figcaption>{escape(f.title)}</figcaption>{svg}</figure>']
+    out = [f'<figure id="figure-{escape(f.key)}"><figcaption>{escape(f.title)}</figcaption>'
+           f'<div class="figwrap">{svg}</div></figure>']
     if f.data is not None:
         if len(f.data.rows) > 12:
             out.append(f"<details><summary>The numbers behind this figure ({len(f.data.rows)} rows)</summary>"
