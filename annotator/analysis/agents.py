@@ -133,7 +133,7 @@ def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, inclu
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
         cats = ("A", "B", "tie")
     pairs = store.pairs_frame(task)
-    judgments = store.judgments_frame(task)
+    judgments = store.judgments_frame(task, lean=True)
     runs = run_infos([r for r in store.runs(task) if r.kind != "factor"], judgments)
     left_out = [] if include_incomplete else sorted(n for n, r in runs.items() if not r.complete)
     compared = judgments[~judgments["run_name"].isin(left_out)] if left_out else judgments

@@ -18,7 +18,7 @@ from scipy import sparse
 from .estimate import Estimate
 
 # Weight rows are turned into floats this many at a time (bounds the temporary memory).
-CHUNK_ROWS = 128
+CHUNK_ROWS = 64
 
 # An interval needs at least this share of resamples to give a defined statistic; below it
 # the interval is left undefined (a resample can lose every pairable unit on tiny data).
@@ -51,14 +51,17 @@ class Resampler:
         if self._weights is None:
             rng = np.random.default_rng(self.seed)
             n, b = self.n_units, self.resamples
-            weights = np.zeros((b, n), dtype=np.uint16)
+            weights = np.zeros((b, n), dtype=np.uint8)
             step = max(1, min(CHUNK_ROWS, 4_000_000 // max(n, 1)))
             for start in range(0, b if n else 0, step):
                 rows = min(step, b - start)
                 draws = rng.integers(0, n, size=(rows, n), dtype=np.int64)
                 draws += (np.arange(rows) * n)[:, None]
-                weights[start:start + rows] = np.bincount(draws.ravel(), minlength=rows * n).reshape(rows, n)
-            self._weights = weights.astype(np.uint8) if weights.size and weights.max() <= 255 else weights
+                counts = np.bincount(draws.ravel(), minlength=rows * n).reshape(rows, n)
+                if weights.dtype == np.uint8 and counts.max() > 255:  # practically never: widen
+                    weights = weights.astype(np.uint16)
+                weights[start:start + rows] = counts
+            self._weights = weights
         return self._weights
 
     def restricted(self, mask: np.ndarray) -> "Resampler":

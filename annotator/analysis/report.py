@@ -240,16 +240,14 @@ def judge_section(
 
 def _factor_frame(labels: pd.DataFrame) -> pd.DataFrame:
     """Long frame (pair, annotator, factor, answer) from the labels' factor dicts."""
+    columns = ["pair", "annotator", "factor", "answer"]
     if labels.empty:
-        return pd.DataFrame(columns=["pair", "annotator", "factor", "answer"])
-    wide = pd.DataFrame.from_records(list(labels["factors"]), index=labels.index)
-    if wide.empty:
-        return pd.DataFrame(columns=["pair", "annotator", "factor", "answer"])
-    wide["pair"] = labels["pair"].to_numpy()
-    wide["annotator"] = labels["annotator"].to_numpy()
-    return wide.melt(id_vars=["pair", "annotator"], var_name="factor", value_name="answer").dropna(
-        subset=["answer"]
-    )
+        return pd.DataFrame(columns=columns)
+    rows = [(pair, who, key, answer)
+            for pair, who, answers in zip(labels["pair"].to_numpy(), labels["annotator"].to_numpy(dtype=object),
+                                          labels["factors"].to_numpy(dtype=object)) if answers
+            for key, answer in answers.items() if answer is not None]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def to_json(value: Any) -> Any:
@@ -429,7 +427,7 @@ def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
         raise KeyError(task)
     return agreement_report(
         store.labels_frame(task, lean=True),
-        store.judgments_frame(task),
+        store.judgments_frame(task, lean=True),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],

@@ -26,7 +26,7 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-from . import admin, annotate, dashboard, export, factors, judge, judges_report, report, stats, tasks  # noqa: E402,F401  (each area registers its commands)
+from . import admin, annotate, claims, dashboard, export, factors, judge, judges_report, report, stats, tasks  # noqa: E402,F401  (each area registers its commands)
 
-for _area in (annotate, tasks, judge, stats, factors, export, report, dashboard, admin):
+for _area in (annotate, tasks, judge, stats, factors, export, report, dashboard, admin, claims):
     _area.register(main)

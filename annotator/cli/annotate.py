@@ -32,8 +32,18 @@ def resolve_task(store, name: str | None):
         fail(f"{exc}; add one with `annotator tasks add`")
 
 
+def _gone(holder: dict) -> bool:
+    """Whether the process holding a lease is gone from this machine (its lease is free)."""
+    import socket
+
+    from annotator.store.leases import process_gone
+
+    return holder["host"] == socket.gethostname() and process_gone(holder["pid"])
+
+
 def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
     """Open the database, pick the task and build the app (what `annotate` runs)."""
+    from annotator.store import WriterBusy
     from annotator.text.sanitize import sanitize_line
     from annotator.tui.app import create_app
     from annotator.tui.config import ConfigError, load_settings
@@ -52,6 +62,10 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
     task = resolve_task(store, task_name)
     if store.pair_count(task.name) == 0:
         fail(f"task {task.name!r} has no pairs; add some with `annotator tasks add`")
+    if annotator is not None:
+        holder = next((w for w in store.writers(task.name) if w["annotator"] == annotator and w["live"]), None)
+        if holder is not None and not _gone(holder):
+            fail(str(WriterBusy(task.name, annotator, holder)))
     origin = "web" if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", "") else "tui"
     return create_app(store, task, annotator, settings, origin=origin)
 
@@ -71,6 +85,8 @@ def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> N
     """
     app = build_app(cli, task_name, annotator)
     app.run()
+    if app.return_code:  # a crash, a refused name, a closed terminal: never exit 0
+        sys.exit(app.return_code)
 
 
 @click.command()

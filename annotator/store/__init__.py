@@ -5,10 +5,11 @@ time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``St
 """
 
 from .assignment import AssignmentStore
-from .base import DEFAULT_DB, StoreBase, connect, resolve_db_path
+from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
+from .leases import LeaseStore, WriterBusy, WriterIdentity
 from .models import (
     CHOICES,
     FACTOR_ANSWERS,
@@ -24,15 +25,17 @@ from .models import (
     utc_now,
 )
 from .progress import ProgressStore
+from .queue_state import QueueStateStore
 from .tasks import TaskClash, TaskStore
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, ProgressStore, StoreBase):
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
+            LeaseStore, ProgressStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
     "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "connect",
-    "resolve_db_path", "utc_now",
+    "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "WriterBusy",
+    "WriterIdentity", "connect", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
 ]

@@ -1,16 +1,24 @@
-"""Who labels which pair next: overlap, per-annotator order, claims, attention checks.
+"""Who labels which pair next: overlap, per-annotator order, claims, attention checks,
+calibration, priorities.
 
 The rules (all seeded by the task's ``seed``, so a queue is reproducible):
 
 * Each ordinary pair is labelled by ``task.overlap`` different annotators. A pair is open
   to an annotator while fewer than ``overlap`` others have labelled it or hold an unexpired
   claim on it; an annotator never gets a pair they labelled already.
-* Every annotator walks the open pairs in their own order: pairs sorted by a hash of
-  (seed, annotator, pair id), so two annotators rarely start on the same pair.
+* Every annotator walks the open pairs in their own seeded order (pairs sorted by ``rank XOR
+  mask``, see :mod:`annotator.store.queue_walk`), so two annotators rarely start on the same
+  pair. Each annotator's position in their order is stored (``queue_cursors``); pairs passed
+  while others held them, and pairs the annotator was served but released unlabelled (on
+  quit), are looked at again first (``queue_pending``). Choosing, claiming and saving each
+  take a bounded number of index look-ups, whatever the number of pairs and labels.
+* A task may name a calibration batch (``[task] calibration = N``): N ordinary pairs (the
+  unlabelled ones with the smallest seeded rank, chosen once) that every annotator labels
+  first, so agreement is measurable from the first day. Overlap does not apply to them.
 * Serving a pair *claims* it (table ``claims``) until ``expires_at``. A claim keeps
-  concurrent annotators on one database from over-assigning a pair; an annotator who quits
-  and comes back is served their own claimed pair first. Claims are taken inside
-  ``BEGIN IMMEDIATE`` so two processes cannot both take the last open slot.
+  concurrent annotators on one database from over-assigning a pair; an annotator who comes
+  back is served their own claimed (or released, still open) pair first. Claims are taken
+  inside ``BEGIN IMMEDIATE`` so two processes cannot both take the last open slot.
 * Attention checks: when ``task.attention_rate > 0``, pairs with a ``gold`` answer are kept
   out of the ordinary pool and mixed into each annotator's queue so that they make up
   ``attention_rate`` of the labels (the next item is a gold pair whenever that keeps the
@@ -18,32 +26,36 @@ The rules (all seeded by the task's ``seed``, so a queue is reproducible):
   (overlap does not apply) and are not marked on screen. Accuracy on them is derived from
   the labels (:meth:`AssignmentStore.attention_score`). With a rate of 0, gold pairs are
   ordinary pairs.
+* Priorities (:meth:`~annotator.store.queue_state.QueueStateStore.set_pair_priorities`):
+  ordinary pairs with a higher stored priority come first; a seeded uniform share of the
+  pairs ignores priorities and is served at that share of each annotator's ordinary pairs,
+  in the annotator's seeded order.
+* Pairs the annotator skipped come after everything else, the longest ago skipped first.
 * Position: :func:`presentation_order` says, per annotator and pair, whether A or B is
   shown first (left); the label records it as ``shown_order``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from . import rows
 from .models import Pair, Task
+from .queue_state import _task_row, _top_up_calibration, task_calibration
+from .queue_walk import annotator_mask, first_after
 
-DEFAULT_CLAIM = timedelta(hours=1)
+DEFAULT_CLAIM = timedelta(minutes=10)
+
+# What a candidate pair is to an annotator at the moment of a pick.
+_OK, _HELD, _GONE = "ok", "held", "gone"
+_PENDING_LOOK = 64  # pending pairs looked at per pick (they are few: pairs others hold)
 
 
 def _digest(*parts: object) -> bytes:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).digest()
-
-
-def queue_rank(seed: int, annotator: str, pair_id: str) -> bytes:
-    """Sort key of a pair in an annotator's queue (stable across runs and machines)."""
-    return _digest("queue", seed, annotator, pair_id)
 
 
 def presentation_order(seed: int, annotator: str, pair_id: str) -> str:
@@ -92,91 +104,213 @@ class AttentionScore:
         return self.correct / self.answered if self.answered else math.nan
 
 
-@dataclass
-class _QueueState:
-    task: Task
-    mine: set[int]  # pairs this annotator labelled
-    my_claims: list[int]  # open pairs this annotator holds a claim on, in queue order
-    regular_open: list[int]  # open ordinary pairs, in queue order
-    gold_open: list[int]  # gold pairs not yet labelled by the annotator, in queue order
-    gold_pool: set[int]
-    done_gold: int
-
-
 def _now_iso(now: datetime | None) -> str:
     return (now or datetime.now(timezone.utc)).isoformat(timespec="microseconds")
 
 
+@dataclass
+class _Pick:
+    """What one pick reads once: the task's queue counts and the annotator's."""
+
+    task: Task
+    annotator: str
+    mask: int
+    now_iso: str
+    exclude: set[int]
+    open_regular: int
+    gold_pairs: int
+    calibration_pairs: int
+    prioritised: bool
+    uniform_share: float
+    served: dict[str, int]  # labelled by the annotator, plus excluded (on their way), per stream
+
+
 class AssignmentStore:
-    # -- queue state -----------------------------------------------------------------------
-    def _queue_state(self, task: Task, annotator: str, now_iso: str) -> _QueueState:
-        pairs = self.query("SELECT id, pair_id, gold FROM pairs WHERE task = ?", [task.name])
-        labellers: dict[int, set[str]] = {}
-        for r in self.query("SELECT DISTINCT pair, annotator FROM labels WHERE task = ?", [task.name]):
-            labellers.setdefault(r["pair"], set()).add(r["annotator"])
-        claimants: dict[int, set[str]] = {}
-        my_claimed: set[int] = set()
-        for r in self.query(
-            "SELECT pair, annotator, expires_at FROM claims WHERE task = ?", [task.name]
-        ):
-            if r["annotator"] == annotator:
-                my_claimed.add(r["pair"])
-            elif r["expires_at"] > now_iso and r["annotator"] not in labellers.get(r["pair"], ()):
-                claimants.setdefault(r["pair"], set()).add(r["annotator"])
+    # -- reading the stored state ----------------------------------------------------------
+    def _queue_counts(self, task: Task) -> tuple:
+        row = self.db.execute(
+            "SELECT open_regular, gold_pairs, calibration_pairs, prioritised, uniform_share "
+            "FROM queue_tasks WHERE task = ?", [task.name]).fetchone()
+        return row or (0, 0, 0, 0, 0.2)
 
-        attention = task.attention_rate > 0
-        rank = {p["id"]: queue_rank(task.seed, annotator, p["pair_id"]) for p in pairs}
-        gold_pool = {p["id"] for p in pairs if attention and p["gold"] is not None}
-        mine = {pid for pid, who in labellers.items() if annotator in who}
+    def _annotator_counts(self, task: str, annotator: str) -> dict[str, int]:
+        row = self.db.execute(
+            "SELECT calibration, gold, regular, uniform, open_mine FROM queue_annotators "
+            "WHERE task = ? AND annotator = ?", [task, annotator]).fetchone()
+        keys = ("calibration", "gold", "regular", "uniform", "open_mine")
+        return dict(zip(keys, row or (0, 0, 0, 0, 0)))
 
-        def is_open(pid: int) -> bool:
-            if pid in mine:
-                return False
-            if pid in gold_pool:
-                return True
-            taken = len(labellers.get(pid, ())) + len(claimants.get(pid, ()))
-            return taken < task.overlap
+    def _has_skips(self) -> bool:
+        """Whether the database stores skipped pairs (table ``skips``)."""
+        if getattr(self, "_skips_known", None) is None:
+            self._skips_known = self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skips'").fetchone() is not None
+        return self._skips_known
 
-        ordered = sorted(rank, key=rank.__getitem__)
-        return _QueueState(
-            task=task,
-            mine=mine,
-            my_claims=[pid for pid in ordered if pid in my_claimed and is_open(pid)],
-            regular_open=[pid for pid in ordered if pid not in gold_pool and is_open(pid)],
-            gold_open=[pid for pid in ordered if pid in gold_pool and pid not in mine],
-            gold_pool=gold_pool,
-            done_gold=len(mine & gold_pool),
-        )
+    def _state(self, p: _Pick, pair: int, *, skipped_ok: bool = False) -> str:
+        """Whether ``pair`` can be served to the annotator now (_OK), is held by others'
+        claims (_HELD: look again later), or is not for them (_GONE: labelled by them,
+        done, on its way to them, or skipped by them: skipped pairs come back last)."""
+        if pair in p.exclude:
+            return _GONE
+        if not skipped_ok and self._has_skips() and self.db.execute(
+                "SELECT 1 FROM skips WHERE pair = ? AND annotator = ?", [pair, p.annotator]).fetchone():
+            return _GONE
+        row = self.db.execute("SELECT stream, done, labellers FROM queue_pairs WHERE pair = ?", [pair]).fetchone()
+        if row is None:
+            return _GONE
+        stream, done, labellers = row
+        if self.db.execute("SELECT 1 FROM labels WHERE pair = ? AND annotator = ? LIMIT 1",
+                           [pair, p.annotator]).fetchone():
+            return _GONE
+        if stream != "regular":
+            return _OK
+        if done:
+            return _GONE
+        held = self.db.execute(
+            "SELECT COUNT(*) FROM claims WHERE pair = ? AND annotator != ? AND expires_at > ?",
+            [pair, p.annotator, p.now_iso]).fetchone()[0]
+        return _HELD if labellers + held >= p.task.overlap else _OK
 
-    def _pick(self, state: _QueueState, exclude: set[int]) -> int | None:
-        for pid in state.my_claims:
-            if pid not in exclude:
-                return pid
-        regular = [pid for pid in state.regular_open if pid not in exclude]
-        gold = [pid for pid in state.gold_open if pid not in exclude]
-        # Items already on their way to this annotator (excluded ones) count as served.
-        served = len(state.mine) + len(exclude)
-        served_gold = state.done_gold + len(exclude & state.gold_pool)
-        rate = state.task.attention_rate
-        if gold and served_gold + 1 <= rate * (served + 1) + 1e-9:
-            return gold[0]
-        return regular[0] if regular else None
+    # -- walking one stream in the annotator's order ----------------------------------------
+    def _fetcher(self, p: _Pick, stream: str, uniform: int, level: float):
+        sql = ("SELECT rank, pair FROM queue_pairs q WHERE task = ? AND stream = ? AND done = 0 "
+               "AND uniform = ? AND priority = ? AND rank BETWEEN ? AND ? AND NOT EXISTS "
+               "(SELECT 1 FROM labels l WHERE l.pair = q.pair AND l.annotator = ?) ORDER BY rank, pair LIMIT ?")
 
-    @contextlib.contextmanager
-    def _immediate(self) -> Iterator[None]:
-        """A write transaction taken up front, so a read-then-claim cannot race another process."""
-        with self._lock:
-            if self.db.conn.in_transaction:
-                with self.atomic():
-                    yield
-                return
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        def fetch(lo: int, hi: int, limit: int) -> list[tuple[int, int]]:
+            return self.db.execute(sql, [p.task.name, stream, uniform, level, lo, hi, p.annotator, limit]).fetchall()
+
+        return fetch
+
+    def _next_level(self, p: _Pick, below: float | None) -> float | None:
+        """The highest priority below ``below`` among the prioritised pairs open to the annotator."""
+        sql = ("SELECT priority FROM queue_pairs q WHERE task = ? AND stream = 'regular' AND done = 0 "
+               "AND uniform = 0 {cond} AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.pair = q.pair "
+               "AND l.annotator = ?) ORDER BY priority DESC LIMIT 1")
+        if below is None:
+            row = self.db.execute(sql.format(cond=""), [p.task.name, p.annotator]).fetchone()
+        else:
+            row = self.db.execute(sql.format(cond="AND priority < ?"), [p.task.name, below, p.annotator]).fetchone()
+        return row[0] if row else None
+
+    def _successor(self, p: _Pick, walk: str, position: tuple | None) -> tuple | None:
+        """The next ``(level, key, pair)`` of a walk after ``position`` (None: from the top)."""
+        stream = "regular" if walk in ("regular", "uniform", "priority") else walk
+        hint = p.open_regular if stream == "regular" else max(p.gold_pairs, p.calibration_pairs)
+        if walk != "priority":
+            after = position[1:] if position else None
+            found = first_after(self._fetcher(p, stream, int(walk == "uniform"), 0.0), p.mask, after, hint)
+            return (0.0, *found) if found else None
+        level = position[0] if position else self._next_level(p, None)
+        after = position[1:] if position else None
+        while level is not None:
+            found = first_after(self._fetcher(p, "regular", 0, level), p.mask, after, hint)
+            if found:
+                return (level, *found)
+            level, after = self._next_level(p, level), None
+        return None
+
+    def _walk(self, p: _Pick, walk: str) -> int | None:
+        """The first pair of one walk that can be served to the annotator now."""
+        stream = "regular" if walk in ("regular", "uniform", "priority") else walk
+        pending_sql = ("SELECT n.pair FROM queue_pending n JOIN queue_pairs q ON q.pair = n.pair "
+                       "WHERE n.task = ? AND n.annotator = ? AND q.stream = ?")
+        args = [p.task.name, p.annotator, stream]
+        if stream == "regular" and p.prioritised:
+            pending_sql += " AND q.uniform = ?"
+            args.append(int(walk == "uniform"))
+        for (pair,) in self.db.execute(pending_sql + f" ORDER BY n.rowid LIMIT {_PENDING_LOOK}", args).fetchall():
+            state = self._state(p, pair)
+            if state == _HELD:
+                continue
+            self.db.execute("DELETE FROM queue_pending WHERE task = ? AND annotator = ? AND pair = ?",
+                            [p.task.name, p.annotator, pair])
+            if state == _OK:
+                return pair
+        row = self.db.execute("SELECT level, key, pair FROM queue_cursors WHERE task = ? AND annotator = ? "
+                              "AND walk = ?", [p.task.name, p.annotator, walk]).fetchone()
+        position, start, chosen = (tuple(row) if row else None), row, None
+        while (found := self._successor(p, walk, position)) is not None:
+            position = found
+            state = self._state(p, found[2])
+            if state == _OK:
+                chosen = found[2]
+                break
+            if state == _HELD:
+                self.db.execute("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
+                                [p.task.name, p.annotator, found[2]])
+        if position is not None and position != (tuple(start) if start else None):
+            self.db.execute(
+                "INSERT INTO queue_cursors (task, annotator, walk, level, key, pair) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (task, annotator, walk) DO UPDATE SET level = excluded.level, key = excluded.key, "
+                "pair = excluded.pair", [p.task.name, p.annotator, walk, *position])
+        return chosen
+
+    # -- choosing ----------------------------------------------------------------------------
+    def _own_claim(self, p: _Pick) -> int | None:
+        """The annotator's own claimed pair still open to them (they come back to it first)."""
+        for (pair,) in self.db.execute("SELECT pair FROM claims WHERE task = ? AND annotator = ? ORDER BY rowid",
+                                       [p.task.name, p.annotator]).fetchall():
+            if pair in p.exclude:
+                continue
+            state = self._state(p, pair)
+            if state == _OK:
+                return pair
+            self.db.execute("DELETE FROM claims WHERE pair = ? AND annotator = ?", [pair, p.annotator])
+            if state == _HELD:
+                self.db.execute("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
+                                [p.task.name, p.annotator, pair])
+        return None
+
+    def _choose(self, task: Task, annotator: str, exclude: set[int], now_iso: str) -> int | None:
+        t = _task_row(self.db, task.name)
+        wanted_calibration = t["calibration"] if t else task_calibration(task.settings)
+        open_regular, gold_pairs, calibration_pairs, prioritised, share = self._queue_counts(task)
+        if calibration_pairs < wanted_calibration and t is not None:
+            calibration_pairs += _top_up_calibration(self.db, t)
+        served = self._annotator_counts(task.name, annotator)
+        for pair in exclude:
+            row = self.db.execute("SELECT stream, uniform FROM queue_pairs WHERE pair = ?", [pair]).fetchone()
+            if row and not self.db.execute("SELECT 1 FROM labels WHERE pair = ? AND annotator = ? LIMIT 1",
+                                           [pair, annotator]).fetchone():
+                served[row[0]] += 1
+                served["uniform"] += int(row[0] == "regular" and bool(row[1]))
+        p = _Pick(task=task, annotator=annotator, mask=annotator_mask(task.seed, annotator), now_iso=now_iso,
+                  exclude=exclude, open_regular=open_regular, gold_pairs=gold_pairs,
+                  calibration_pairs=calibration_pairs, prioritised=bool(prioritised), uniform_share=share,
+                  served=served)
+        pair = self._own_claim(p)
+        if pair is not None:
+            return pair
+        if served["calibration"] < calibration_pairs and (pair := self._walk(p, "calibration")) is not None:
+            return pair
+        total, gold = served["regular"] + served["gold"], served["gold"]
+        rate = task.attention_rate
+        if rate > 0 and gold < gold_pairs and gold + 1 <= rate * (total + 1) + 1e-9:
+            if (pair := self._walk(p, "gold")) is not None:
+                return pair
+        if not p.prioritised:
+            walks = ["regular"]
+        elif served["uniform"] + 1 <= share * (served["regular"] + 1) + 1e-9:
+            walks = ["uniform", "priority"]
+        else:
+            walks = ["priority", "uniform"]
+        for walk in walks:
+            if (pair := self._walk(p, walk)) is not None:
+                return pair
+        return self._skipped_pair(p)
+
+    def _skipped_pair(self, p: _Pick) -> int | None:
+        """Pairs the annotator skipped come back last, the longest ago skipped first."""
+        if not self._has_skips():
+            return None
+        for (pair,) in self.db.execute(
+                "SELECT pair FROM skips WHERE task = ? AND annotator = ? ORDER BY skipped_at, pair",
+                [p.task.name, p.annotator]).fetchall():
+            if self._state(p, pair, skipped_ok=True) == _OK:
+                return pair
+        return None
 
     # -- public API ------------------------------------------------------------------------
     def next_pair(
@@ -192,12 +326,11 @@ class AssignmentStore:
 
         ``exclude`` holds pairs already on their way to the annotator (the pair on screen
         when the UI prefetches the one after it); they are neither returned nor re-claimed.
+        One short write transaction whose cost does not grow with the task.
         """
         now = now or datetime.now(timezone.utc)
-        now_iso = _now_iso(now)
-        with self._immediate():
-            state = self._queue_state(task, annotator, now_iso)
-            pid = self._pick(state, set(exclude))
+        with self.atomic():
+            pid = self._choose(task, annotator, set(exclude), _now_iso(now))
             if pid is None:
                 return None
             self.db.execute(
@@ -210,9 +343,51 @@ class AssignmentStore:
             return rows.pair_from_row(dict(zip(names, found.fetchone())))
 
     def release_claim(self, pair: int, annotator: str) -> None:
-        """Drop an annotator's claim on a pair (after labelling it)."""
+        """Drop an annotator's claim on a pair. When they have not labelled it, the pair
+        goes back to the front of their queue (and is open to others meanwhile)."""
         with self.atomic():
+            self._release([(pair, annotator)])
+
+    def _release(self, claims: list[tuple[int, str]]) -> None:
+        for pair, annotator in claims:
+            task = self.db.execute("SELECT task FROM claims WHERE pair = ? AND annotator = ?",
+                                   [pair, annotator]).fetchone()
+            if task is None:
+                continue
             self.db.execute("DELETE FROM claims WHERE pair = ? AND annotator = ?", [pair, annotator])
+            if not self.db.execute("SELECT 1 FROM labels WHERE pair = ? AND annotator = ? LIMIT 1",
+                                   [pair, annotator]).fetchone():
+                self.db.execute("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
+                                [task[0], annotator, pair])
+
+    def release_claims(self, task: str | None = None, *, annotator: str | None = None,
+                       pair: int | None = None, expired_only: bool = False,
+                       now: datetime | None = None) -> int:
+        """Release the claims matching every filter given; returns how many.
+
+        Unlabelled released pairs go back to the front of their claimant's queue.
+        """
+        where, args = [], []
+        for column, value in (("task", task), ("annotator", annotator), ("pair", pair)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if expired_only:
+            where.append("expires_at <= ?")
+            args.append(_now_iso(now))
+        sql = "SELECT pair, annotator FROM claims" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY rowid"
+        with self.atomic():
+            found = [tuple(r) for r in self.db.execute(sql, args).fetchall()]
+            self._release(found)
+        return len(found)
+
+    def renew_claims(self, task: str, annotator: str, claim_for: timedelta = DEFAULT_CLAIM,
+                     now: datetime | None = None) -> int:
+        """Extend the annotator's claims in a task (a live session keeps its pairs)."""
+        now = now or datetime.now(timezone.utc)
+        with self.atomic():
+            return self.db.execute("UPDATE claims SET expires_at = ? WHERE task = ? AND annotator = ?",
+                                   [_now_iso(now + claim_for), task, annotator]).rowcount
 
     def claims(self, task: str) -> list[dict]:
         """Every claim of a task: pair, annotator, expires_at."""
@@ -221,21 +396,45 @@ class AssignmentStore:
             [task],
         )
 
+    def claim_details(self, task: str | None = None, annotator: str | None = None,
+                      now: datetime | None = None) -> list[dict]:
+        """Claims with their pair's external id and whether they have expired."""
+        where, args = ["1"], [_now_iso(now)]
+        if task is not None:
+            where.append("c.task = ?")
+            args.append(task)
+        if annotator is not None:
+            where.append("c.annotator = ?")
+            args.append(annotator)
+        return [
+            {**r, "expired": bool(r["expired"])}
+            for r in self.query(
+                "SELECT c.task, c.pair, p.pair_id, c.annotator, c.expires_at, c.expires_at <= ? AS expired "
+                "FROM claims c JOIN pairs p ON p.id = c.pair WHERE " + " AND ".join(where)
+                + " ORDER BY c.task, c.annotator, c.expires_at",
+                args,
+            )
+        ]
+
     def queue_progress(self, task: Task, annotator: str, now: datetime | None = None) -> QueueProgress:
         """How many pairs the annotator has labelled and how many are theirs in all.
 
-        ``assigned`` counts the open ordinary pairs (claimed ones included) and the
-        attention checks expected among them at the task's rate.
+        ``assigned`` counts the calibration pairs, the ordinary pairs labelled or still
+        waiting for labels (pairs others hold right now included), and the attention checks
+        expected among them at the task's rate. Read from stored counts: no scan.
         """
-        state = self._queue_state(task, annotator, _now_iso(now))
-        done = len(state.mine)
-        regular_total = done - state.done_gold + len(state.regular_open)
+        with self._lock:
+            open_regular, gold_pairs, calibration_pairs, _, _ = self._queue_counts(task)
+            me = self._annotator_counts(task.name, annotator)
+        calibration_total = calibration_pairs  # chosen at the first pick; until then among the ordinary
+        done = me["calibration"] + me["gold"] + me["regular"]
+        regular_total = me["regular"] + max(0, open_regular - me["open_mine"])
         rate = task.attention_rate
         gold_total = 0
-        if rate > 0 and state.gold_pool:
+        if rate > 0 and gold_pairs:
             gold_total = math.floor(rate * regular_total / (1 - rate) + 1e-9) if rate < 1 else 0
-            gold_total = min(len(state.gold_pool), max(gold_total, state.done_gold))
-        return QueueProgress(done=done, assigned=regular_total + gold_total)
+            gold_total = min(gold_pairs, max(gold_total, me["gold"]))
+        return QueueProgress(done=done, assigned=regular_total + gold_total + calibration_total)
 
     def labelled_pair_ids(self, task: str, annotator: str) -> list[int]:
         """Pairs the annotator has labelled, in the order they first labelled them."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -62,6 +63,57 @@ def _use_wal(db: Database) -> None:
             time.sleep(0.02)
 
 
+def is_busy(error: BaseException) -> bool:
+    """Whether SQLite refused because another connection holds a lock (worth retrying)."""
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def retry_busy(action, *args, timeout_s: float | None = None, **kwargs):
+    """Run ``action`` (a whole write in its own transaction), again while SQLite answers
+    "database is locked" / "busy", with a growing pause, until ``timeout_s`` has passed.
+
+    SQLite's own busy handler waits for a lock inside one statement; a few refusals come at
+    once instead (a read transaction that must become a write, recovery of the write-ahead
+    log): those are retried here, so they never reach a person.
+    """
+    deadline = time.monotonic() + (BUSY_TIMEOUT_MS / 1000 if timeout_s is None else timeout_s)
+    delay = 0.005
+    while True:
+        try:
+            return action(*args, **kwargs)
+        except sqlite3.OperationalError as e:
+            if not is_busy(e) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def begin_immediate(db: Database, timeout_s: float | None = None) -> None:
+    """Start a write transaction, waiting for the write lock in short, jittered steps.
+
+    SQLite's own busy handler sleeps in steps growing to 100 ms, so under many writers an
+    unlucky one waits far longer than the lock is held. Here the lock is asked for without
+    SQLite's wait, then again after 0.2 ms, 0.4 ms ... at most 10 ms (jittered, so waiters
+    do not move in step), until the busy timeout; then the connection's own timeout is back.
+    """
+    deadline = time.monotonic() + (BUSY_TIMEOUT_MS / 1000 if timeout_s is None else timeout_s)
+    delay = 0.0002
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                if not is_busy(e) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 0.01)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 class StoreBase:
     """Holds the injected ``sqlite_utils.Database``; nothing else in the project runs SQL."""
 
@@ -90,7 +142,7 @@ class StoreBase:
             # Another process may be migrating the same new file right now: take SQLite's
             # write lock first (it waits out the busy timeout), then look again at what is
             # pending, so each migration is applied once. The migrations nest as savepoints.
-            self.db.execute("BEGIN IMMEDIATE")
+            begin_immediate(self.db)
             try:
                 pending = [m.name for m in schema.migrations.pending(self.db)]
                 if pending:
@@ -123,7 +175,7 @@ class StoreBase:
                 with self.db.atomic():
                     yield self.db
                 return
-            self.db.execute("BEGIN IMMEDIATE")
+            begin_immediate(self.db)
             try:
                 yield self.db
             except BaseException:

@@ -61,14 +61,22 @@ class JudgmentStore:
         )
         return rows.judgment_from_row(found[0]) if found else None
 
-    def judgments_frame(self, task: str, include_factor_runs: bool = False):
+    def judgments_frame(self, task: str, include_factor_runs: bool = False, *, lean: bool = False):
         """Every judgment of a task's judge runs as a DataFrame (one row a judgment).
 
         Runs that measure a factor (kind "factor") are not judges of preference and are left
         out unless ``include_factor_runs``. Columns: run, run_name, kind, pair, pair_id,
         domain, order, sample, verdict, p_a, unscored_reason, prompt_tokens,
-        completion_tokens, latency_s, cost.
+        completion_tokens, latency_s, cost. ``lean``: without pair_id, domain and the token
+        counts (the statistics take those from the pairs), much lighter at 100,000s of rows.
         """
+        if lean:
+            return self.frame(
+                'SELECT j.run, r.name AS run_name, r.kind, j.pair, j."order", j.sample, j.verdict, j.p_a, '
+                "j.unscored_reason, j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
+                "WHERE r.task = ? AND (? OR r.kind != 'factor') ORDER BY j.run, j.pair, j.\"order\", j.sample",
+                [task, include_factor_runs],
+            )
         return self.frame(
             'SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j."order", '
             "j.sample, j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, "

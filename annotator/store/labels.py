@@ -51,19 +51,36 @@ class LabelStore:
             if missing:
                 raise InvalidLabel(f"no pair with id {missing[0]}")
             latest: dict[tuple[int, str], int] = {}
-            for annotator in {label.annotator for label in labels}:
-                for pair, revision in self.db.execute(
-                    "SELECT pair, MAX(revision) FROM labels WHERE annotator = ? GROUP BY pair", [annotator]
-                ):
-                    latest[(pair, annotator)] = revision
+            if len(labels) <= 50:  # a save: look up each (pair, annotator), never the annotator's whole history
+                for key in {(label.pair, label.annotator) for label in labels}:
+                    found = self.db.execute(
+                        "SELECT MAX(revision) FROM labels WHERE pair = ? AND annotator = ?", list(key)).fetchone()[0]
+                    if found is not None:
+                        latest[key] = found
+            else:
+                for annotator in {label.annotator for label in labels}:
+                    for pair, revision in self.db.execute(
+                        "SELECT pair, MAX(revision) FROM labels WHERE annotator = ? GROUP BY pair", [annotator]
+                    ):
+                        latest[(pair, annotator)] = revision
             now = utc_now()
-            table = self.db.table("labels")
+            firsts = []
             for label in labels:
                 key = (label.pair, label.annotator)
                 label.revision = latest.get(key, 0) + 1
                 latest[key] = label.revision
                 label.created_at = label.created_at or now
-                label.id = table.insert(rows.label_to_row(label, task_of[label.pair])).last_pk
+                row = rows.label_to_row(label, task_of[label.pair])
+                label.id = self.db.execute(
+                    f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                    list(row.values())).lastrowid
+                if label.revision == 1:
+                    firsts.append((label.pair, label.annotator, task_of[label.pair]))
+            if len(firsts) > 2000:  # a bulk import: recount the tasks' queues once (linear)
+                for task in sorted({task for _, _, task in firsts}):
+                    self.rebuild_queue(task)
+            else:
+                self.note_first_labels(firsts)
         return labels
 
     def current_labels(self, task: str, annotator: str | None = None) -> list[Label]:
@@ -132,5 +149,6 @@ class LabelStore:
                 "FROM current_labels l JOIN pairs p ON p.id = l.pair WHERE l.task = ? ORDER BY l.id",
                 [task],
             )
-        frame["factors"] = [json.loads(f) if f and f != "{}" else {} for f in frame["factors"]]
+        frame["factors"] = [json.loads(f) if f and f != "{}" else {}
+                            for f in frame["factors"].to_numpy(dtype=object)]
         return frame

@@ -69,7 +69,8 @@ def pair_from_row(row: dict[str, Any]) -> Pair:
 
 
 def label_to_row(label: Label, task: str) -> dict[str, Any]:
-    row = asdict(label)
+    # Field by field: dataclasses.asdict deep-copies and costs more than the insert itself.
+    row = {name: getattr(label, name) for name in Label.__dataclass_fields__}
     row["factors"] = _dumps(label.factors)
     row["task"] = task
     if row["id"] is None:

@@ -169,6 +169,88 @@ def m003_judgment_order_unknown(db: Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m005_assignment_scale(db: Database) -> None:
+    """Assignment whose cost does not grow with the task: stored queue state per pair, per
+    task and per annotator (``annotator/store/queue_state.py``), each annotator's position in
+    their seeded order, one writer per annotator name, and indexes for claims."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE queue_pairs (
+            pair INTEGER PRIMARY KEY REFERENCES pairs(id),
+            task TEXT NOT NULL REFERENCES tasks(name),
+            stream TEXT NOT NULL CHECK (stream IN ('calibration', 'gold', 'regular')),
+            rank INTEGER NOT NULL,
+            labellers INTEGER NOT NULL DEFAULT 0,
+            done INTEGER NOT NULL DEFAULT 0,
+            uniform INTEGER NOT NULL DEFAULT 0,
+            priority REAL NOT NULL DEFAULT 0
+        );
+        CREATE INDEX queue_pairs_walk ON queue_pairs(task, stream, done, uniform, priority, rank);
+
+        CREATE TABLE queue_tasks (
+            task TEXT PRIMARY KEY REFERENCES tasks(name),
+            open_regular INTEGER NOT NULL DEFAULT 0,
+            gold_pairs INTEGER NOT NULL DEFAULT 0,
+            calibration_pairs INTEGER NOT NULL DEFAULT 0,
+            prioritised INTEGER NOT NULL DEFAULT 0,
+            uniform_share REAL NOT NULL DEFAULT 0.2
+        );
+
+        CREATE TABLE queue_annotators (
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            calibration INTEGER NOT NULL DEFAULT 0,
+            gold INTEGER NOT NULL DEFAULT 0,
+            regular INTEGER NOT NULL DEFAULT 0,
+            uniform INTEGER NOT NULL DEFAULT 0,
+            open_mine INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (task, annotator)
+        );
+
+        CREATE TABLE queue_cursors (
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            walk TEXT NOT NULL,
+            level REAL NOT NULL,
+            key INTEGER NOT NULL,
+            pair INTEGER NOT NULL,
+            PRIMARY KEY (task, annotator, walk)
+        );
+
+        CREATE TABLE queue_pending (
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            PRIMARY KEY (task, annotator, pair)
+        );
+
+        CREATE TABLE writer_leases (
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            beat_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            PRIMARY KEY (task, annotator)
+        );
+
+        CREATE INDEX claims_task_annotator ON claims(task, annotator);
+        CREATE INDEX claims_task_expires ON claims(task, expires_at);
+        """
+    )
+    # A claim whose holder labelled the pair is fulfilled (labelling drops the claim from now on).
+    db.execute("DELETE FROM claims WHERE EXISTS (SELECT 1 FROM labels l WHERE l.pair = claims.pair "
+               "AND l.annotator = claims.annotator)")
+    from .queue_state import rebuild_task_queue
+
+    for (task,) in db.execute("SELECT name FROM tasks").fetchall():
+        rebuild_task_queue(db, task)
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 

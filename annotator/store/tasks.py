@@ -7,6 +7,12 @@ from itertools import islice
 
 from . import rows
 from .models import Pair, Task, utc_now
+from .queue_state import task_calibration
+
+
+def _queue_settings(task: Task) -> tuple:
+    """The settings that decide a task's queue rows (a change rebuilds them)."""
+    return (task.seed, task.overlap, task.attention_rate, task_calibration(task.settings))
 
 
 class TaskClash(Exception):
@@ -23,6 +29,10 @@ class TaskStore:
                 raise TaskClash(f"a task named {task.name!r} exists already")
             task.created_at = existing.created_at if existing else utc_now()
             self.db.table("tasks").upsert(rows.task_to_row(task), pk="name")
+            if existing is None:
+                self.db.execute("INSERT OR IGNORE INTO queue_tasks (task) VALUES (?)", [task.name])
+            elif _queue_settings(existing) != _queue_settings(task):
+                self.rebuild_queue(task.name)
         return task
 
     def get_task(self, name: str) -> Task | None:
@@ -69,13 +79,18 @@ class TaskStore:
         count = 0
         it = iter(pairs)
         with self.atomic():
+            before = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM pairs").fetchone()[0]
+            tasks = set()
             while batch := list(islice(it, batch_size)):
                 values = []
                 for pair in batch:
                     row = rows.pair_to_row(pair)
                     values.append(tuple(row.get(c, now) for c in columns))
+                    tasks.add(pair.task)
                 self.db.conn.executemany(sql, values)
                 count += len(values)
+            for task in sorted(tasks):
+                self.queue_new_pairs(task, before)
         return count
 
     def update_pair(self, pair: Pair) -> None:
@@ -90,6 +105,10 @@ class TaskStore:
                 "WHERE task=:task AND pair_id=:pair_id",
                 row,
             )
+            found = self.db.execute("SELECT id FROM pairs WHERE task = ? AND pair_id = ?",
+                                    [pair.task, pair.pair_id]).fetchone()
+            if found:
+                self.requeue_pair(found[0])
 
     def pair_index(self, task: str) -> dict[str, tuple[int, str]]:
         """``pair_id -> (database id, content hash)`` for every pair of a task."""

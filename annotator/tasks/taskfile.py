@@ -39,7 +39,7 @@ class FieldRule:
     index: int = 0
 
     @classmethod
-    def parse(cls, raw: Any, where: str) -> "FieldRule":
+    def parse(cls, raw: Any, where: str) -> FieldRule:
         if isinstance(raw, str):
             return cls(fields=[raw])
         if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
@@ -277,8 +277,16 @@ def load_task_file(path: str | Path) -> TaskSpec:
     rate = float(_typed(t, "attention_rate", "number", tw, 0.0))
     if not 0 <= rate <= 1:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
+    calibration = _typed(t, "calibration", "int", tw, 0)
+    if calibration < 0:
+        raise TaskFileError(f"{where} [task] calibration", "a whole number of pairs, 0 or more", repr(calibration))
+    claim_minutes = _typed(t, "claim_minutes", "number", tw, 10)
+    if not 0 < claim_minutes <= 24 * 60:
+        raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
+                            repr(claim_minutes))
     known = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed", "baseline"}
+             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes"}
+    queue_keys = {k: t[k] for k in ("calibration", "claim_minutes") if k in t}
     baseline = _typed(t, "baseline", "text", tw, "")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
@@ -295,7 +303,8 @@ def load_task_file(path: str | Path) -> TaskSpec:
         attention_rate=rate,
         seed=seed,
         source_dir=str(root.resolve()),
-        settings={**{k: v for k, v in t.items() if k not in known}, **({"baseline": baseline} if baseline else {})},
+        settings={**{k: v for k, v in t.items() if k not in known}, **queue_keys,
+                  **({"baseline": baseline} if baseline else {})},
     )
 
     d = doc.get("data")

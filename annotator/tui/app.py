@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
+import signal
 import time
 from collections.abc import Callable
 
 from textual.app import App
 
-from annotator.store import Store, Task
+from annotator.store import Store, Task, WriterBusy, retry_busy
 from annotator.tui import keymap
-from annotator.tui.config import Settings
+from annotator.tui.config import Settings, claim_duration
 from annotator.tui.screens.annotator_name import AnnotatorNameScreen
 from annotator.tui.screens.guidelines import GuidelinesScreen
 from annotator.tui.screens.help import HelpScreen
@@ -42,18 +45,52 @@ class AnnotatorApp(App[None]):
         else:
             self.notify(f"Unknown theme {self.settings.theme!r}; using the default.", severity="warning")
         self.set_keymap(self.settings.keymap)
+        self._exit_on_hangup()
         if self.annotator:
             self.start_labelling(self.annotator)
         else:
             self.push_screen(AnnotatorNameScreen(), self.start_labelling)
 
+    def _exit_on_hangup(self) -> None:
+        """A closed terminal (SIGHUP) or a polite kill (SIGTERM): the session gives its claims
+        and its name back before the process ends (exit 129 / 143), as with `q`."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for sig, action in ((signal.SIGHUP, self._hang_up), (signal.SIGTERM, self._terminate)):
+            try:
+                loop.add_signal_handler(sig, action)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    def _terminate(self) -> None:
+        self.exit(return_code=128 + signal.SIGTERM)
+
+    def _hang_up(self) -> None:
+        """The terminal is gone: nothing can be drawn or restored (Textual's orderly shutdown
+        then waits forever on its output thread). Give the claims and the name back, then end."""
+        try:
+            if self.session is not None:
+                self.session.close()
+        finally:
+            os._exit(128 + signal.SIGHUP)
+
     def start_labelling(self, annotator: str | None) -> None:
         if not annotator:
             self.exit()
             return
+        try:
+            session = retry_busy(LabelSession, self.store, self.label_task, annotator,
+                                 claim_for=claim_duration(self.label_task, self.settings), origin=self.origin)
+        except WriterBusy as busy:
+            if self.annotator:  # named on the command line: nothing else to do here
+                self.exit(return_code=3, message=str(busy))
+            else:
+                self.notify(str(busy), title="Name in use", severity="error", timeout=15)
+                self.push_screen(AnnotatorNameScreen(), self.start_labelling)
+            return
         self.annotator = annotator
-        self.session = LabelSession(self.store, self.label_task, annotator,
-                                    claim_for=self.settings.claim_for, origin=self.origin)
+        self.session = session
         self.push_screen(PairScreen(self.session, self.settings, self.cache, self.clock))
         # Everything alive now (modules, Textual's machinery) lives as long as the app:
         # keep it out of the garbage collector's full scans, which otherwise cost 100+ ms.

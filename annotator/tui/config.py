@@ -20,7 +20,7 @@ from pathlib import Path
 
 from annotator.config import ConfigError, config_path, read_config
 
-__all__ = ["ConfigError", "Settings", "config_path", "load_settings"]
+__all__ = ["ConfigError", "Settings", "claim_duration", "config_path", "load_settings"]
 
 
 @dataclass
@@ -31,8 +31,9 @@ class Settings:
     auto_advance: bool = False
     """Save as soon as a choice key is pressed, when the task requires nothing else."""
 
-    claim_minutes: float = 60.0
-    """How long a served pair stays reserved for this annotator before others may take it."""
+    claim_minutes: float = 10.0
+    """How long a served pair stays reserved for this annotator after the app stops renewing
+    the claim (it renews it while running); a task's own ``claim_minutes`` wins."""
 
     code_theme: str = "monokai"
     """Pygments theme for code blocks in responses."""
@@ -50,6 +51,15 @@ class Settings:
     @property
     def claim_for(self) -> timedelta:
         return timedelta(minutes=self.claim_minutes)
+
+
+def claim_duration(task, settings: Settings) -> timedelta:
+    """How long a claim lasts unrenewed: the task's ``claim_minutes`` (task.toml) when it
+    sets one, else the annotator's config (``[tui] claim_minutes``, default 10)."""
+    minutes = task.settings.get("claim_minutes")
+    if isinstance(minutes, (int, float)) and not isinstance(minutes, bool) and minutes > 0:
+        return timedelta(minutes=minutes)
+    return settings.claim_for
 
 
 _TUI_FIELDS = {f.name: f for f in fields(Settings) if f.name != "keymap"}
@@ -73,6 +83,8 @@ def load_settings(path: Path | None = None) -> Settings:
                 f"{path}: [tui] {key} must be a {expected.__name__}, found {value!r}"
             )
         values[key] = value
+    if values.get("claim_minutes", 1.0) <= 0:
+        raise ConfigError(f"{path}: [tui] claim_minutes must be above 0, found {values['claim_minutes']!r}")
     if values.get("renderer", "fast") not in ("fast", "stock"):
         raise ConfigError(f"{path}: [tui] renderer must be 'fast' or 'stock', found {values['renderer']!r}")
     keymap = data.get("keymap", {})

@@ -6,8 +6,14 @@ flow can be reasoned about on its own:
 * ``history`` is every pair the annotator has labelled, in the order first labelled.
 * ``position`` is an index into ``history`` while revisiting (after ``u``), or None when
   the annotator is on a fresh pair (``fresh``, claimed from the queue).
-* :meth:`save` appends a label revision (only when the answer changed), then moves on: to
-  the next pair of the history when revisiting, else to a newly claimed pair.
+* :meth:`save` appends a label revision (only when the answer changed) and claims the next
+  pair in one short transaction (retried while the database is busy), then moves on: to the
+  next pair of the history when revisiting, else to the pair claimed.
+* One annotator name, one writer: a session holds the writer lease of its (task, annotator)
+  (:mod:`annotator.store.leases`) from start to :meth:`close`; a second session with the
+  same name is refused (:class:`~annotator.store.WriterBusy`). A heartbeat thread renews the
+  lease and the session's claims while it runs; :meth:`close` releases both, and the pairs
+  it held come back first when the annotator returns.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import statistics
 import threading
 from dataclasses import dataclass, field
 
-from annotator.store import Label, Pair, Store, Task
+from annotator.store import Label, Pair, Store, Task, WriterIdentity, is_busy, retry_busy
 from annotator.store.assignment import QueueProgress, presentation_order
 
 
@@ -47,13 +53,33 @@ class MissingAnswer(ValueError):
         self.part = part
 
 
+class SessionTakenOver(RuntimeError):
+    """This session lost its writer lease (it was not renewed in time and another session
+    with the same name took it): it must not save anything more."""
+
+
+HEARTBEAT_SECONDS = 10.0
+
+
+def save_failure(error: Exception) -> str:
+    """What the annotator reads when a save failed (nothing of it was written)."""
+    if isinstance(error, SessionTakenOver):
+        return f"{error}. Your answer is still on screen; quit with q."
+    if is_busy(error):
+        return ("The database stayed busy for 30 seconds (another program is writing to it). "
+                "Your answer is still on screen: press Enter to try again.")
+    return f"The database refused the label ({error}). Your answer is still on screen."
+
+
 class LabelSession:
-    def __init__(self, store: Store, task: Task, annotator: str, *, claim_for, origin: str = "tui"):
+    def __init__(self, store: Store, task: Task, annotator: str, *, claim_for, origin: str = "tui",
+                 heartbeat: float | None = HEARTBEAT_SECONDS):
         self.store = store
         self.task = task
         self.annotator = annotator
         self.claim_for = claim_for
         self.origin = origin
+        self.identity = WriterIdentity.here()
         self.history: list[int] = store.labelled_pair_ids(task.name, annotator)
         self.position: int | None = None
         self.fresh: Pair | None = None
@@ -68,6 +94,14 @@ class LabelSession:
             label.seconds for label in store.current_labels(task.name, annotator)
             if label.seconds is not None
         ]
+        # Last: the name is this session's from here on (WriterBusy when another session has it).
+        retry_busy(store.acquire_writer, task.name, annotator, self.identity)
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+        if heartbeat:
+            self._heartbeat = threading.Thread(target=self._beat, args=(heartbeat,), daemon=True,
+                                               name=f"lease {annotator}")
+            self._heartbeat.start()
 
     # -- what is on screen -----------------------------------------------------------------
     def start(self) -> Pair | None:
@@ -123,18 +157,28 @@ class LabelSession:
             if fresh is None:
                 return None
             if self._upcoming is None:
-                self._upcoming = self.store.next_pair(
-                    self.task, self.annotator, exclude={fresh.id}, claim_for=self.claim_for
+                self._upcoming = retry_busy(
+                    self.store.next_pair, self.task, self.annotator, exclude={fresh.id}, claim_for=self.claim_for
                 )
             return self._upcoming
 
     def _claim_next(self) -> Pair | None:
         with self._claiming:
             upcoming, self._upcoming = self._upcoming, None
-            pair = self.store.next_pair(self.task, self.annotator, claim_for=self.claim_for)
+            pair = retry_busy(self.store.next_pair, self.task, self.annotator, claim_for=self.claim_for)
         if pair is not None and upcoming is not None and pair.id == upcoming.id:
             return upcoming
         return pair
+
+    def _beat(self, every: float) -> None:
+        """Keep the lease and the claims of this session alive until it closes (a thread)."""
+        while not self._stop.wait(every):
+            try:
+                if not self.store.renew_writer(self.task.name, self.annotator, self.identity):
+                    return  # taken over: the next save says so
+                self.store.renew_claims(self.task.name, self.annotator, self.claim_for)
+            except Exception:  # a busy or closed database: try again at the next beat
+                continue
 
     def check(self, answer: Answer) -> None:
         """Raise :class:`MissingAnswer` when the answer lacks something the task requires."""
@@ -156,55 +200,91 @@ class LabelSession:
     def save(self, answer: Answer, shown_order: str, seconds: float | None) -> Label | None:
         """Commit the answer (a new revision if it changed), then move to the next pair.
 
-        Returns the saved label, or None when the answer equals the saved one. The label is
-        in the database before this returns.
+        Returns the saved label, or None when the answer equals the saved one. The label and
+        the claim of the next pair are one transaction, in the database before this returns;
+        when this raises, nothing was saved.
         """
         pair = self.current
         if pair is None:
             return None
         self.check(answer)
-        previous = self.saved_label(pair)
-        label = None
-        if not answer.same_as(previous):
-            label = self.store.add_label(Label(
-                pair=pair.id,
-                annotator=self.annotator,
-                choice=answer.choice,
-                shown_order=shown_order,
-                factors=dict(answer.factors),
-                confidence=answer.confidence,
-                rationale=answer.rationale.strip(),
-                seconds=None if seconds is None else round(seconds, 3),
-                origin=self.origin,
-            ))
-            if previous is None and seconds is not None:
-                self.seconds.append(seconds)
-        if self.position is None:
-            self.store.release_claim(pair.id, self.annotator)
+        fresh = self.position is None
+        needs_next = fresh or (self.position + 1 >= len(self.history) and self.fresh is None)
+
+        def write():
+            with self.store.atomic():
+                if not self.store.holds_writer(self.task.name, self.annotator, self.identity):
+                    raise SessionTakenOver(
+                        f"this session no longer holds the name {self.annotator!r} (another session took it "
+                        "after this one stopped renewing it, or a researcher released it): it saves nothing more")
+                previous = self.store.current_label(pair.id, self.annotator)
+                label = None
+                if not answer.same_as(previous):
+                    label = self.store.add_label(Label(
+                        pair=pair.id,
+                        annotator=self.annotator,
+                        choice=answer.choice,
+                        shown_order=shown_order,
+                        factors=dict(answer.factors),
+                        confidence=answer.confidence,
+                        rationale=answer.rationale.strip(),
+                        seconds=None if seconds is None else round(seconds, 3),
+                        origin=self.origin,
+                    ))
+                following = None
+                if fresh:
+                    self.store.release_claim(pair.id, self.annotator)
+                if needs_next:
+                    # The pair claimed ahead (for pre-rendering) comes first: it is this annotator's claim.
+                    following = self.store.next_pair(self.task, self.annotator, claim_for=self.claim_for)
+                return previous, label, following
+
+        with self._claiming:
+            previous, label, following = retry_busy(write)
+            upcoming, self._upcoming = self._upcoming, None
+        if following is not None and upcoming is not None and following.id == upcoming.id:
+            following = upcoming
+        if label is not None and previous is None and seconds is not None:
+            self.seconds.append(seconds)
+        if fresh:
             self.history.append(pair.id)
             self._pairs[pair.id] = pair
-            self.fresh = self._claim_next()
+            self.fresh = following
         else:
             self.position += 1
             if self.position >= len(self.history):
                 self.position = None
-                if self.fresh is None:
-                    self.fresh = self._claim_next()
+                if needs_next:
+                    self.fresh = following
         return label
 
     def close(self) -> None:
         """Wait for background work to finish and refuse any more (before closing the store).
 
-        The pair claimed ahead for pre-rendering was never shown: its claim is released, so
-        it does not sit reserved for others while this annotator is away. The claim on the
-        pair on screen stays, so coming back resumes on it.
+        Gives back the writer lease and every claim of this annotator in the task: the pair
+        on screen and the one claimed ahead are free for others at once, and come back first
+        when this annotator returns (if still open).
         """
         with self.background:
+            if self.closed:
+                return
             self.closed = True
+            self._stop.set()
+            if self._heartbeat is not None:
+                self._heartbeat.join()
             with self._claiming:
-                upcoming, self._upcoming = self._upcoming, None
-            if upcoming is not None and (self.fresh is None or upcoming.id != self.fresh.id):
-                self.store.release_claim(upcoming.id, self.annotator)
+                self._upcoming = None
+
+            def release():
+                with self.store.atomic():
+                    if self.store.holds_writer(self.task.name, self.annotator, self.identity):
+                        self.store.release_claims(self.task.name, annotator=self.annotator)
+                        self.store.release_writer(self.task.name, self.annotator, self.identity)
+
+            try:
+                retry_busy(release)
+            except Exception:  # claims and the lease expire on their own
+                pass
 
     # -- progress --------------------------------------------------------------------------
     def progress(self) -> QueueProgress:

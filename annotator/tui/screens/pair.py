@@ -24,7 +24,7 @@ from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings
 from annotator.tui.screens.factor_definition import FactorDefinitionScreen
-from annotator.tui.session import Answer, LabelSession, MissingAnswer
+from annotator.tui.session import Answer, LabelSession, MissingAnswer, save_failure
 from annotator.tui.widgets.label.choice_bar import ChoiceBar
 from annotator.tui.widgets.label.confidence import ConfidenceSelect
 from annotator.tui.widgets.label.factor_checklist import FactorChecklist
@@ -212,12 +212,20 @@ class PairScreen(Screen):
         ]
         self.prefetch(self.mode, targets)
 
-    @work(thread=True, exclusive=True, group="prefetch")
+    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
     def prefetch(self, mode: str, targets: list) -> None:
         """Pre-render the pair that follows the one on screen, at the current widths.
 
-        Runs in a thread; widths and styles were read on the UI thread.
+        Runs in a thread; widths and styles were read on the UI thread. A failure here (a
+        busy database, a rendering error) only costs the head start: the next pair is then
+        claimed and rendered when it is needed.
         """
+        try:
+            self._prefetch(mode, targets)
+        except Exception:  # never ends the app
+            pass
+
+    def _prefetch(self, mode: str, targets: list) -> None:
         with self.session.background:
             if self.session.closed:
                 return
@@ -272,8 +280,8 @@ class PairScreen(Screen):
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
-        except Exception as exc:  # the database refused: keep the answer on screen
-            self.notify(f"Could not save: {exc}", title="Not saved", severity="error", timeout=10)
+        except Exception as exc:  # nothing was written: keep the answer on screen
+            self.notify(save_failure(exc), title="Not saved", severity="error", timeout=15)
             return
         await self.show_pair(self.session.current)
 
