@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,30 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from stats_scale_bench import build  # noqa: E402
+from stats_scale_bench import build, measure  # noqa: E402  (wall, CPU and peak memory of a fresh process)
 
 TARGET_S = 20.0
-
-
-def run_child(args: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one command in a fresh
-    process. On a shared machine the CPU time is the steadier figure of the two."""
-    code = ("import resource, subprocess, sys, time, json; t = time.perf_counter(); "
-            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
-            "w = time.perf_counter() - t; u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-            "print(json.dumps([w, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024, p.returncode, p.stderr.decode()[-500:]]))")
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    wall, cpu, rss, rc, err = json.loads(out.stdout)
-    if rc != 0:
-        raise RuntimeError(f"{args} failed: {err}")
-    return wall, cpu, rss
-
-
-def measure(args: list[str], repeats: int) -> dict:
-    runs = [run_child(args) for _ in range(repeats)]
-    return {"median_s": round(statistics.median(r[0] for r in runs), 2),
-            "median_cpu_s": round(statistics.median(r[1] for r in runs), 2),
-            "peak_mb": round(max(r[2] for r in runs), 1)}
 
 
 def steps(exe: str, db: Path, out: Path) -> dict:

@@ -42,7 +42,7 @@ def build(store: Store, n_per_domain: int = 30, seed: int = 7) -> dict[str, int]
                          attention_rate=0.05, settings={"baseline": BASELINE}))
     pairs = []
     strength = {"m1": 0.65, "m2": 0.45, HOSTILE_MODEL: 0.3}
-    for d, domain in enumerate(DOMAINS):
+    for domain in DOMAINS:
         for i in range(n_per_domain):
             model = MODELS[i % 3]
             candidate_first = (i // 3) % 2 == 0

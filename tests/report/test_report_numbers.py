@@ -63,7 +63,7 @@ def test_agreement_and_annotator_numbers(written, cli, kind):
     assert row[1] == n.with_interval(a["percent_agreement"]["with_ties"], True) and row[1].endswith("]")
     for domain, block in a["per_domain"].items():
         assert find_row(tables, "Per domain", domain)[3] == n.with_interval(block["krippendorff_alpha"])
-    for key, block in a["per_factor"].items():
+    for _key, block in a["per_factor"].items():
         assert find_row(tables, "Per factor", block["name"])[3] == n.with_interval(block["krippendorff_alpha"])
     for r in a["per_annotator"]:
         row = find_row(tables, "Annotator quality", r["annotator"])
@@ -121,11 +121,7 @@ def test_leaderboard_and_factor_numbers(written, cli, kind):
     tables, board = written["tables"][kind], cli["leaderboard"]
     table = next(t for t in tables if t["caption"].startswith("Win rate (WR) and length-controlled"))
     header = table["rows"][0]
-    rows = {}
-    agent = None
-    for row in table["rows"][1:]:
-        agent = row[0] or agent
-        rows[(row[0], row[1])] = row
+    rows = {(row[0], row[1]): row for row in table["rows"][1:]}
     checked = 0
     for r in board["rows"]:
         if r["model"] == r["baseline"]:

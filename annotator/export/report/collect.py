@@ -16,7 +16,7 @@ their rationales.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -73,11 +73,6 @@ class ReportData:
     leaderboard: dict[str, Any]
     disputed_labels: dict[int, list[dict[str, Any]]]
     seconds: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["disputed_labels"] = {str(k): v for k, v in self.disputed_labels.items()}
-        return out
 
 
 class FramesOnce:

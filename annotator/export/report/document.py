@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 
 from annotator.text.sanitize import sanitize, sanitize_line
 
-TONES = ("good", "caution", "bad", "muted")
-
 
 def clean(text: object) -> str:
     """Text from the data, on one line, with every control character made visible."""
@@ -27,7 +25,8 @@ def clean_block(text: object) -> str:
 
 @dataclass(frozen=True)
 class Cell:
-    """A table cell: its text, an optional tone (``TONES``) and a longer note on hover."""
+    """A table cell: its text, an optional tone ("good", "caution", "bad", "muted") and a
+    longer note shown on hover."""
 
     text: str
     tone: str = ""

@@ -75,8 +75,8 @@ def leaderboard_section(data: ReportData) -> Section:
             for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 7))
         title = "All domains" if d == ALL else f"Domain {clean(d)}"
         section.add(Figure(f"leaderboard-{_key(d)}", f"{title}: win rate against the baseline per model and agent",
-                           svg, f"Bars per model, one per agent, with standard-error whiskers and a diamond for the "
-                           f"length-controlled win rate; a line at 50 %.", detail) if svg else detail)
+                           svg, "Bars per model, one per agent, with standard-error whiskers and a diamond for the "
+                           "length-controlled win rate; a line at 50 %.", detail) if svg else detail)
     methods = sorted({r["lc_method"] for r in rows if r["lc_method"] and r["model"] != r["baseline"]})
     reasons = sorted({r["reason"] for r in rows if r["reason"]})
     section.add(Paragraph("; ".join(clean(m) for m in methods) + "." if methods else "no length-controlled fit.",
