@@ -34,16 +34,20 @@ def default_path(task: str) -> Path:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to show with their rationales.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for the three statistics engines (default: one per engine, up to the CPUs available; "
+                   "1: one after the other).")
 @click.option("--json", "as_json", is_flag=True, help="Print the files written and the time each step took as JSON.")
 @pass_cli
 def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
-           gold: str, resamples: int | None, seed: int, disputed: int, as_json: bool) -> None:
+           gold: str, resamples: int | None, seed: int, disputed: int, jobs: int | None, as_json: bool) -> None:
     """Write the task's report: progress, agreement, each annotator, the judges against the humans,
     position and length bias, calibration, the leaderboard, PROFILE factors and the most disputed
     pairs, with plain-words explanations. One HTML file with everything inline (opens offline,
     runs no script) and a Markdown twin with the same numbers; every number is the one the
     `stats` commands print with --json (the commands are listed at the end of the report)."""
     from annotator.export.report import ReportOptions, collect, write_report
+    from annotator.export.report.collect import default_jobs
 
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
@@ -56,7 +60,7 @@ def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule:
         fail(f"--out {html_path}: expected a file name ending in .html, found {html_path.suffix or 'no suffix'!r}")
     with err_console.status(f"computing the report of {name}", spinner="dots") if not as_json \
             and err_console.is_terminal else _quiet():
-        data = collect(store, name, options)
+        data = collect(store, name, options, jobs=jobs or default_jobs())
         try:
             written = write_report(data, html_path)
         except OSError as e:

@@ -155,6 +155,12 @@ class StoreBase:
             return pending
 
     @property
+    def path(self) -> Path | None:
+        """The database file, or None for an in-memory database."""
+        found = [r["file"] for r in self.query("PRAGMA database_list") if r["name"] == "main"]
+        return Path(found[0]) if found and found[0] else None
+
+    @property
     def schema_version(self) -> str:
         return schema.schema_version(self.db)
 

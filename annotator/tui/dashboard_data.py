@@ -71,9 +71,11 @@ def stats_snapshot(store, task, *, order_rule: str | None = None) -> StatsSnapsh
     from annotator.analysis.defaults import DEFAULT_ORDER_RULE
     from annotator.analysis.judge_human import task_judge_human_report
     from annotator.analysis.report import task_agreement_report
+    from annotator.export.report.collect import FramesOnce
 
     rule = order_rule or DEFAULT_ORDER_RULE
     start = time.perf_counter()
+    store = FramesOnce(store)  # the two reports read the task's frames once
     labels = store.task_counts(task.name)["labels"]
     agreement = task_agreement_report(store, task.name, order_rule=rule)
     judges = task_judge_human_report(store, task.name, order_rule=rule).to_json()

@@ -159,3 +159,14 @@ def test_the_order_rule_is_passed_through_and_printed(campaign_db, tmp_path):
     assert gpt["agreement_with_humans"]["with_ties"] != other["agreement_with_humans"]["with_ties"]
     row = find_row(tables, "Judges against the humans", "gpt-judge")
     assert row[4] == n.value(gpt["agreement_with_humans"]["with_ties"], True)
+
+
+def test_engines_in_worker_processes_give_the_same_numbers(campaign_db):
+    store = Store.open(campaign_db)
+    options = ReportOptions(agreement_resamples=20, judge_resamples=20, leaderboard_bootstrap=20)
+    alone = collect(store, TASK, options, jobs=1)
+    forked = collect(store, TASK, options, jobs=3)
+    store.close()
+    for key in ("agreement", "judges", "leaderboard", "counts", "coverage", "disputed_labels"):
+        assert json.dumps(getattr(forked, key), default=str) == json.dumps(getattr(alone, key), default=str), key
+    assert set(forked.seconds) >= {"agreement", "judges", "leaderboard", "engines"}

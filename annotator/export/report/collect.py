@@ -104,12 +104,88 @@ class FramesOnce:
         return once
 
 
-def collect(store, task: str, options: ReportOptions | None = None) -> ReportData:
-    """Run the engines for ``task`` and gather their outputs (``KeyError`` for an unknown task)."""
-    from annotator.analysis.judge_human import task_judge_human_report
-    from annotator.analysis.leaderboard import task_leaderboard
-    from annotator.analysis.report import task_agreement_report
+ENGINES = ("agreement", "judges", "leaderboard")
 
+
+def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str, Any]:
+    """One engine's JSON for ``task``, called as the command that prints it calls it."""
+    if name == "agreement":
+        from annotator.analysis.report import task_agreement_report
+
+        return task_agreement_report(store, task, resamples=options.agreement_resamples, seed=options.seed,
+                                     disputed=options.disputed, order_rule=options.order_rule)
+    if name == "judges":
+        from annotator.analysis.judge_human import task_judge_human_report
+
+        return task_judge_human_report(store, task, order_rule=options.order_rule,
+                                       include_incomplete=options.include_incomplete, gold=options.gold,
+                                       resamples=options.judge_resamples, seed=options.seed).to_json()
+    from annotator.analysis.leaderboard import task_leaderboard
+
+    return task_leaderboard(store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,
+                            by_domain=True, bootstrap=options.leaderboard_bootstrap, seed=options.seed).to_json()
+
+
+# What a forked worker inherits: the parent's store wrapper with the frames already read.
+_SHARED: dict[str, Any] = {}
+
+
+def _worker_start(path: str) -> None:
+    """In a forked worker: keep the frames, read anything else through a connection of its own
+    (an SQLite connection is never used across a fork; the inherited one is kept, unused)."""
+    from annotator.store import Store
+
+    shared = _SHARED["store"]
+    _SHARED["inherited"] = shared._store
+    shared._store = Store.open(path, migrate=False)
+
+
+def _worker_run(task: str, name: str, options: ReportOptions) -> tuple[dict[str, Any], float]:
+    start = time.perf_counter()
+    return run_engine(_SHARED["store"], task, name, options), time.perf_counter() - start
+
+
+def run_engines(store: FramesOnce, task: str, options: ReportOptions, jobs: int) -> dict[str, tuple[dict, float]]:
+    """The three engines' JSON and seconds: one after the other, or with ``jobs`` > 1 in forked
+    worker processes that share the frames read once here (an in-memory database, or a
+    platform without fork, runs them one after the other)."""
+    import multiprocessing
+
+    path = store.path
+    if jobs <= 1 or path is None or "fork" not in multiprocessing.get_all_start_methods():
+        out = {}
+        for name in ENGINES:
+            start = time.perf_counter()
+            out[name] = (run_engine(store, task, name, options), time.perf_counter() - start)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    store.labels_frame(task, lean=True)  # what every engine reads (analysis.agents, analysis.report)
+    store.judgments_frame(task, lean=True)
+    store.pairs_frame(task)
+    _SHARED["store"] = store
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(ENGINES)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_start, initargs=(str(path),)) as pool:
+            futures = {name: pool.submit(_worker_run, task, name, options) for name in ENGINES}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        _SHARED.clear()
+
+
+def default_jobs() -> int:
+    """Worker processes for the engines: one per engine, at most the CPUs this process may use."""
+    import os
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(len(ENGINES), cpus))
+
+
+def collect(store, task: str, options: ReportOptions | None = None, jobs: int = 1) -> ReportData:
+    """Run the engines for ``task`` and gather their outputs (``KeyError`` for an unknown task).
+
+    ``jobs``: worker processes for the three engines (1: one after the other, in this process).
+    """
     options = options or ReportOptions()
     store = FramesOnce(store)
     found = store.get_task(task)
@@ -125,15 +201,10 @@ def collect(store, task: str, options: ReportOptions | None = None) -> ReportDat
 
     counts = timed("counts", lambda: store.task_counts(task))
     coverage = timed("coverage", lambda: store.coverage_by_domain(task))
-    agreement = timed("agreement", lambda: task_agreement_report(
-        store, task, resamples=options.agreement_resamples, seed=options.seed, disputed=options.disputed,
-        order_rule=options.order_rule))
-    judges = timed("judges", lambda: task_judge_human_report(
-        store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,
-        gold=options.gold, resamples=options.judge_resamples, seed=options.seed).to_json())
-    board = timed("leaderboard", lambda: task_leaderboard(
-        store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete, by_domain=True,
-        bootstrap=options.leaderboard_bootstrap, seed=options.seed).to_json())
+    engines = timed("engines", lambda: run_engines(store, task, options, jobs))
+    for name, (_, took) in engines.items():
+        seconds[name] = took
+    agreement, judges, board = (engines[name][0] for name in ENGINES)
     disputed = [p["pair"] for p in agreement["pairs"]["most_disputed"]]
     labels: dict[int, list[dict[str, Any]]] = {p: [] for p in disputed}
     for label in timed("disputed", lambda: store.labels_of_pairs(disputed)):
