@@ -59,7 +59,7 @@ blockquote { margin: 8px 0 8px 0; padding: 6px 12px; border-left: 3px solid var(
   max-width: 78ch; }
 blockquote .who { color: var(--soft); font-size: 13px; margin: 0; }
 blockquote .said { white-space: pre-wrap; overflow-wrap: anywhere; margin: 2px 0 0; }
-section.sub { margin-left: 0; }
+section.nested { margin-left: 0; }
 footer { color: var(--soft); font-size: 13px; padding-top: 24px; padding-bottom: 40px; }
 footer code { font-size: 12.5px; overflow-wrap: anywhere; }
 @media (max-width: 640px) {
@@ -145,7 +145,7 @@ def _blocks(blocks: list, depth: int) -> str:
 
 def _section(s: Section, depth: int = 2) -> str:
     tag = f"h{min(depth, 4)}"
-    kind = "sub" if depth > 2 else "top"
+    kind = "nested" if depth > 2 else "top"
     return (f'<section id="{escape(s.key)}" class="{kind}"><{tag}>{escape(s.title)}</{tag}>'
             f"{_blocks(s.blocks, depth)}</section>")
 
