@@ -59,8 +59,8 @@ class DashboardScreen(Screen):
         yield ProgressSummary("reading the task…", id="dash-progress")
         with Horizontal(id="dash-top"):
             with Vertical(id="dash-annotators-box"):
-                yield Static("Annotators: pairs labelled, first labels in the last hour, median seconds per pair, "
-                             "pairs still open to them, ETA at their pace", classes="dash-caption")
+                yield Static("Annotators — last hour: first labels given; median s: per pair; left: pairs still "
+                             "open to them; ETA at their pace", classes="dash-caption")
                 yield AnnotatorTable(id="dash-annotators")
             with Vertical(id="dash-side"):
                 yield AgreementPanel(id="dash-agreement")
