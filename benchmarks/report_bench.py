@@ -10,6 +10,11 @@ user would to get the same numbers as tables. The report reads the task once for
 engines, so it should cost less than their sum; its own work (sections, figures, writing)
 is what it adds.
 
+The engines run side by side in worker processes, so on a machine shared with other work the
+wall time says little; the CPU time does. ``critical_path_cpu_s`` is the main process's CPU
+time (start-up, reading the task, figures, writing: the report's CPU time less the engines')
+plus the slowest engine's: about the wall time on an idle machine with a CPU per engine.
+
 Target (issue 10): the report of a 100,000-pair task in under 20 s. The last line printed is
 one JSON object with every figure.
 
@@ -35,10 +40,10 @@ TARGET_S = 20.0
 
 
 def steps(exe: str, db: Path, out: Path) -> dict:
-    """The report's own account of its steps (seconds), from its --json."""
+    """The report's own account (its --json): wall seconds per step, CPU seconds per engine."""
     done = subprocess.run([exe, "--db", str(db), "report", "--out", str(out), "--json"], capture_output=True,
                           text=True, check=True)
-    return json.loads(done.stdout)["seconds"]
+    return json.loads(done.stdout)
 
 
 def main() -> None:
@@ -61,7 +66,15 @@ def main() -> None:
             out = Path(tmp) / f"{label}-report.html"
             report = measure([exe, "--db", str(path), "report", "--out", str(out)], args.repeats)
             figures[f"{label}_report"] = report
-            figures[f"{label}_report_steps"] = {k: round(v, 2) for k, v in steps(exe, path, out).items()}
+            own = steps(exe, path, out)
+            figures[f"{label}_report_steps"] = {k: round(v, 2) for k, v in own["seconds"].items()}
+            engines_cpu = own["engine_cpu_seconds"]
+            figures[f"{label}_report_engine_cpu_s"] = engines_cpu
+            # On an idle machine with a CPU per engine, the wall time is about the CPU time of the
+            # main process plus that of the slowest engine (they run side by side): a floor
+            # that a loaded, shared machine cannot distort the way it distorts wall time.
+            main_cpu = report["median_cpu_s"] - sum(engines_cpu.values())
+            figures[f"{label}_report_critical_path_cpu_s"] = round(main_cpu + max(engines_cpu.values()), 2)
             commands = {}
             for name, command in (("agreement", ["stats", "agreement"]), ("judges", ["stats", "judges"]),
                                   ("leaderboard", ["stats", "leaderboard", "--by", "domain"])):
@@ -73,12 +86,14 @@ def main() -> None:
             figures[f"{label}_html_mb"] = round(out.stat().st_size / 1e6, 2)
             print(f"{n:>9,} pairs  annotator report {report['median_s']:7.2f} s (CPU {report['median_cpu_s']:.2f} s) "
                   f"{report['peak_mb']:7.1f} MB   (the three stats commands: {total:.2f} s, CPU "
-                  f"{figures[f'{label}_commands_total_cpu_s']:.2f} s)  steps: {figures[f'{label}_report_steps']}")
+                  f"{figures[f'{label}_commands_total_cpu_s']:.2f} s)  steps: {figures[f'{label}_report_steps']}"
+                  f"  engine CPU: {engines_cpu}  critical path CPU {figures[f'{label}_report_critical_path_cpu_s']} s")
     figures["large_report_over_commands"] = round(figures["large_report"]["median_s"]
                                                   / max(figures["large_commands_total_s"], 1e-9), 2)
     figures["large_report_cpu_over_commands_cpu"] = round(figures["large_report"]["median_cpu_s"]
                                                           / max(figures["large_commands_total_cpu_s"], 1e-9), 2)
-    figures["within_target"] = figures["large_report"]["median_s"] < TARGET_S
+    figures["within_target_wall"] = figures["large_report"]["median_s"] < TARGET_S
+    figures["within_target_critical_path_cpu"] = figures["large_report_critical_path_cpu_s"] < TARGET_S
     print(json.dumps(figures))
 
 

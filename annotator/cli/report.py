@@ -68,7 +68,9 @@ def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule:
     if as_json:
         print_json({"task": name, "html": str(written.html), "markdown": str(written.markdown),
                     "figures": [str(p) for p in written.figures], "order_rule": order_rule,
-                    "seconds": {k: round(v, 3) for k, v in written.seconds.items()}})
+                    "seconds": {k: round(v, 3) for k, v in written.seconds.items()},
+                    "engine_cpu_seconds": {k: round(v, 3) for k, v in data.engine_cpu_seconds.items()},
+                    "jobs": jobs or default_jobs()})
         return
     console.print(f"Report of task {name!r} written to {written.html} (Markdown twin: {written.markdown}, "
                   f"figures in {written.figures[0].parent if written.figures else 'none'}).", soft_wrap=True,

@@ -72,7 +72,8 @@ class ReportData:
     judges: dict[str, Any]
     leaderboard: dict[str, Any]
     disputed_labels: dict[int, list[dict[str, Any]]]
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
+    engine_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time of each engine
 
 
 class FramesOnce:
@@ -140,24 +141,27 @@ def _worker_start(path: str) -> None:
     shared._store = Store.open(path, migrate=False)
 
 
-def _worker_run(task: str, name: str, options: ReportOptions) -> tuple[dict[str, Any], float]:
-    start = time.perf_counter()
-    return run_engine(_SHARED["store"], task, name, options), time.perf_counter() - start
+def _timed_engine(store, task: str, name: str, options: ReportOptions) -> tuple[dict[str, Any], float, float]:
+    """The engine's JSON, its wall seconds and the CPU seconds of this process meanwhile."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = run_engine(store, task, name, options)
+    return result, time.perf_counter() - start, time.process_time() - cpu
 
 
-def run_engines(store: FramesOnce, task: str, options: ReportOptions, jobs: int) -> dict[str, tuple[dict, float]]:
-    """The three engines' JSON and seconds: one after the other, or with ``jobs`` > 1 in forked
+def _worker_run(task: str, name: str, options: ReportOptions) -> tuple[dict[str, Any], float, float]:
+    return _timed_engine(_SHARED["store"], task, name, options)
+
+
+def run_engines(store: FramesOnce, task: str, options: ReportOptions,
+                jobs: int) -> dict[str, tuple[dict, float, float]]:
+    """The three engines' JSON, wall and CPU seconds: one after the other, or with ``jobs`` > 1 in forked
     worker processes that share the frames read once here (an in-memory database, or a
     platform without fork, runs them one after the other)."""
     import multiprocessing
 
     path = store.path
     if jobs <= 1 or path is None or "fork" not in multiprocessing.get_all_start_methods():
-        out = {}
-        for name in ENGINES:
-            start = time.perf_counter()
-            out[name] = (run_engine(store, task, name, options), time.perf_counter() - start)
-        return out
+        return {name: _timed_engine(store, task, name, options) for name in ENGINES}
     from concurrent.futures import ProcessPoolExecutor
 
     store.labels_frame(task, lean=True)  # what every engine reads (analysis.agents, analysis.report)
@@ -202,8 +206,10 @@ def collect(store, task: str, options: ReportOptions | None = None, jobs: int = 
     counts = timed("counts", lambda: store.task_counts(task))
     coverage = timed("coverage", lambda: store.coverage_by_domain(task))
     engines = timed("engines", lambda: run_engines(store, task, options, jobs))
-    for name, (_, took) in engines.items():
+    cpu_seconds = {}
+    for name, (_, took, cpu) in engines.items():
         seconds[name] = took
+        cpu_seconds[name] = cpu
     agreement, judges, board = (engines[name][0] for name in ENGINES)
     disputed = [p["pair"] for p in agreement["pairs"]["most_disputed"]]
     labels: dict[int, list[dict[str, Any]]] = {p: [] for p in disputed}
@@ -217,5 +223,5 @@ def collect(store, task: str, options: ReportOptions | None = None, jobs: int = 
         task=task, title=found.title, overlap=found.overlap, factors=[f.key for f in found.factors],
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), options=options,
         counts=counts, coverage=coverage, agreement=agreement, judges=judges, leaderboard=board,
-        disputed_labels=labels, seconds=seconds,
+        disputed_labels=labels, seconds=seconds, engine_cpu_seconds=cpu_seconds,
     )
