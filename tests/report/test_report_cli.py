@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -86,3 +87,15 @@ def test_starting_the_command_line_loads_no_matplotlib():
             "print('matplotlib' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_files_are_written_whole_with_ordinary_permissions(campaign_db, tmp_path):
+    out = tmp_path / "share" / "r.html"
+    old = os.umask(0o022)
+    try:
+        run_cli(campaign_db, "report", "--task", TASK, "--out", str(out), "--bootstrap", "0", "--jobs", "1")
+    finally:
+        os.umask(old)
+    written = [out, out.with_suffix(".md"), *sorted((tmp_path / "share" / "r_files").glob("*.svg"))]
+    assert all(p.stat().st_mode & 0o044 == 0o044 for p in written)  # readable by the group and others (umask 022)
+    assert not list((tmp_path / "share").glob(".*.tmp"))  # no half-written file left
