@@ -225,7 +225,7 @@ def main() -> None:
         ratings = ratings_from_frame(labels, "choice", ("A", "B", "tie"))
         counts = ratings.counts()
         resampler = Resampler(ratings.n_units, args.bootstrap, seed=1)
-        resampler.weights  # drawn once in both variants; not part of either timing
+        _ = resampler.weights  # drawn once in both variants; not part of either timing
         vector_s, _ = timed(
             lambda: resampler.replicate(agreement.alpha_contributions(counts), agreement.alpha_from_sums),
             args.repeats,

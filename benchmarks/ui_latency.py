@@ -21,6 +21,11 @@ What it does
   command's code path (open the database, load settings, build the app) to the first pair
   painted, headless; median of ``--startup-runs``.
 
+* ``--against REF`` (e.g. ``--against main``) runs the same measurements, in the same
+  invocation and on the same generated pairs, against the code of git revision REF (taken
+  with ``git archive`` into a temporary folder and run in a child process with
+  ``--code-root``), then prints both and the change: "before" is REF, "after" this tree.
+
 Prints the figures, then (last line) one JSON object with them.
 """
 
@@ -38,7 +43,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+
+
+def _code_root() -> Path:
+    """The annotator code to measure: ``--code-root DIR`` (read before the imports below), else this tree."""
+    if "--code-root" in sys.argv:
+        return Path(sys.argv[sys.argv.index("--code-root") + 1]).resolve()
+    return ROOT
+
+
+CODE_ROOT = _code_root()
+sys.path.insert(0, str(CODE_ROOT))
 
 from textual import events  # noqa: E402
 
@@ -58,9 +73,15 @@ WORDS = (
 ).split()
 
 
+MATHS = [r"$x^2 + y^2 = r^2$", r"$\frac{a+b}{2}$", r"\(\sum_{i=1}^{n} i\)", r"$\alpha \leq \beta$",
+         r"$\sqrt{b^2 - 4ac}$", r"$O(n \log n)$"]
+
+
 def sentence(rng: random.Random) -> str:
     words = [rng.choice(WORDS) for _ in range(rng.randint(8, 20))]
     words[0] = words[0].capitalize()
+    if rng.random() < 0.15:
+        words.insert(rng.randrange(1, len(words)), rng.choice(MATHS))
     if rng.random() < 0.3:
         i = rng.randrange(len(words))
         words[i] = f"`{words[i]}()`"
@@ -213,7 +234,7 @@ asyncio.run(main())
 
 
 def startup_seconds(db: Path, runs: int) -> float:
-    code = STARTUP_CHILD.format(root=str(ROOT), db=str(db), task=TASK, size=SIZE)
+    code = STARTUP_CHILD.format(root=str(CODE_ROOT), db=str(db), task=TASK, size=SIZE)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -229,6 +250,23 @@ def startup_seconds(db: Path, runs: int) -> float:
     return statistics.median(times)
 
 
+RUNS = ("fast", "fast_no_prefetch", "stock_markdown")
+
+
+def run_against(ref: str, args) -> dict:
+    """The same benchmark on the code of git revision ``ref`` (a child process); its JSON."""
+    with tempfile.TemporaryDirectory() as old:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
+        command = [sys.executable, str(Path(__file__).resolve()), "--code-root", old, "--pairs", str(args.pairs),
+                   "--measure", str(args.measure), "--startup-runs", str(args.startup_runs),
+                   "--runs", ",".join(args.runs)]
+        child = subprocess.run(command, capture_output=True, text=True)
+        if child.returncode != 0:
+            raise RuntimeError(f"the benchmark of {ref} failed:\n{child.stderr[-2000:]}")
+        return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=60, help="pairs generated (default 60)")
@@ -236,9 +274,20 @@ def main() -> None:
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument("--big-pairs", type=int, default=100_000,
                         help="pairs of the scale run (default 100,000; 0 skips it)")
+    parser.add_argument("--runs", type=lambda v: v.split(","), default=list(RUNS),
+                        help=f"comma-separated runs to make (default all: {','.join(RUNS)})")
+    parser.add_argument("--against", metavar="REF", help="also measure git revision REF (before) in this invocation")
+    parser.add_argument("--code-root", help="measure the annotator code in this folder (used by --against)")
     args = parser.parse_args()
     if args.measure > args.pairs - 1:
         parser.error("--measure must be below --pairs")
+    unknown = set(args.runs) - set(RUNS)
+    if unknown:
+        parser.error(f"unknown runs: {', '.join(sorted(unknown))}")
+    before = None
+    if args.against:
+        print(f"measuring {args.against} (before) ...", flush=True)
+        before = run_against(args.against, args)
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
@@ -250,6 +299,7 @@ def main() -> None:
             "fast_no_prefetch": Settings(prefetch=False),
             "stock_markdown": Settings(renderer="stock"),
         }
+        runs = {name: runs[name] for name in args.runs}
         results = {}
         for name, settings in runs.items():
             # A different annotator per run, so each starts from an unlabelled queue.
@@ -260,7 +310,8 @@ def main() -> None:
         startup = startup_seconds(db, args.startup_runs)
         print(f"start-up to first pair on screen: {startup:.2f} s (median of {args.startup_runs})")
         big = None
-        if args.big_pairs > args.pairs:
+        # the scale run measures this tree only (a --code-root child is the "before" of --against)
+        if args.big_pairs > args.pairs and "fast" in args.runs and not args.code_root:
             big_db = Path(tmp) / "big.db"
             started = time.perf_counter()
             build_database(big_db, args.pairs, filler=args.big_pairs - args.pairs)
@@ -271,32 +322,33 @@ def main() -> None:
                   f"p50 {big['p50_ms']:7.1f} ms   p95 {big['p95_ms']:7.1f} ms   max {big['max_ms']:7.1f} ms   "
                   f"(n={big['n']})")
 
-    fast, stock = results["fast"], results["stock_markdown"]
-    summary = {
-        "pairs": args.pairs,
-        "measured": args.measure,
-        "response_chars": sizes,
-        "fast": fast,
-        "fast_no_prefetch": results["fast_no_prefetch"],
-        "stock_markdown": stock,
-        "speedup_p50": round(stock["p50_ms"] / fast["p50_ms"], 1),
-        "speedup_p95": round(stock["p95_ms"] / fast["p95_ms"], 1),
-        "startup_s": round(startup, 3),
-        "big_pairs": args.big_pairs if big else 0,
-        "fast_big": big,
-        "big_p95_ratio": round(big["p95_ms"] / fast["p95_ms"], 2) if big else None,
-        "targets_met": {
-            "big_p95_within_1_5x": bool(big) and big["p95_ms"] <= 1.5 * fast["p95_ms"],
-            "p95_under_50ms": fast["p95_ms"] < 50,
-            "at_least_10x": stock["p50_ms"] / fast["p50_ms"] >= 10,
-            "startup_under_1_5s": startup < 1.5,
-        },
-    }
-    print(f"speed-up over the stock Markdown widget: {summary['speedup_p50']}x (p50), "
-          f"{summary['speedup_p95']}x (p95)")
-    if big:
+    summary = {"pairs": args.pairs, "measured": args.measure, "response_chars": sizes, **results,
+               "startup_s": round(startup, 3)}
+    fast, stock = results.get("fast"), results.get("stock_markdown")
+    if fast and stock:
+        summary["speedup_p50"] = round(stock["p50_ms"] / fast["p50_ms"], 1)
+        summary["speedup_p95"] = round(stock["p95_ms"] / fast["p95_ms"], 1)
+        print(f"speed-up over the stock Markdown widget: {summary['speedup_p50']}x (p50), "
+              f"{summary['speedup_p95']}x (p95)")
+    if fast:
+        summary["targets_met"] = {"p95_under_50ms": fast["p95_ms"] < 50, "startup_under_1_5s": startup < 1.5}
+        if stock:
+            summary["targets_met"]["at_least_10x"] = stock["p50_ms"] / fast["p50_ms"] >= 10
+    summary["big_pairs"] = args.big_pairs if big else 0
+    summary["fast_big"] = big
+    summary["big_p95_ratio"] = round(big["p95_ms"] / fast["p95_ms"], 2) if big and fast else None
+    if big and fast:
+        summary["targets_met"]["big_p95_within_1_5x"] = big["p95_ms"] <= 1.5 * fast["p95_ms"]
         print(f"{args.big_pairs:,}-pair task over {args.pairs}-pair task, p95: {summary['big_p95_ratio']}x "
               "(target <= 1.5)")
+    if before is not None:
+        print(f"before ({args.against}) -> after (this tree), same pairs, same invocation:")
+        for name in args.runs:
+            b, a = before[name], results[name]
+            print(f"  {name:>16}: p50 {b['p50_ms']:7.1f} -> {a['p50_ms']:7.1f} ms   "
+                  f"p95 {b['p95_ms']:7.1f} -> {a['p95_ms']:7.1f} ms")
+        print(f"  {'start-up':>16}: {before['startup_s']:.2f} -> {startup:.2f} s")
+        summary["against"] = {"ref": args.against, "before": before}
     print(json.dumps(summary))
 
 

@@ -19,3 +19,20 @@ def test_core_imports_without_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"the core imported Textual: {out.stdout}"
+
+
+# Heavy libraries a command loads only when it needs them (statistics, the judge's client,
+# the UI, plots): starting `annotator` (every command registers at import) must load none.
+HEAVY = ("scipy", "statsmodels", "openai", "textual", "matplotlib")
+
+
+def test_starting_the_command_line_loads_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from annotator.cli import main\n"
+        "assert CliRunner().invoke(main, ['--help']).exit_code == 0\n"
+        f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"`annotator --help` imported: {out.stdout}"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from annotator.store.models import is_failed
+
 from .aggregate import majority_vote
 from .ratings import Ratings, ratings_from_frame
 from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, check_rule, judge_verdicts
@@ -30,11 +32,6 @@ def human_majority(labels: pd.DataFrame, categories: Sequence[str] = ("A", "B", 
     if labels.empty:
         return pd.Series(dtype=object, name="verdict")
     return majority_vote(ratings_from_frame(labels, "choice", categories)).dropna().rename("verdict")
-
-
-def is_failed_call(reason) -> bool:
-    """A judgment whose call failed (it will be retried), as opposed to an unscored answer."""
-    return isinstance(reason, str) and reason.startswith("error")
 
 
 @dataclass
@@ -107,7 +104,7 @@ def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
     grouped = dict(tuple(judgments.groupby("run_name", sort=False))) if len(judgments) else {}
     for run in runs:
         rows = grouped.get(run.name, judgments.iloc[0:0])
-        failed = int(rows["unscored_reason"].map(is_failed_call).sum()) if len(rows) else 0
+        failed = int(rows["status"].map(is_failed).sum()) if len(rows) else 0
         costs = rows["cost"].dropna() if len(rows) else pd.Series(dtype=float)
         latency = rows["latency_s"].dropna() if len(rows) else pd.Series(dtype=float)
         planned = run.params.get("planned") if isinstance(run.params, dict) else None

@@ -91,7 +91,7 @@ def dawid_skene(
     log_lik = float("nan")
     converged = False
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 (the count is reported after the loop)
         # M step
         prior = (t.sum(axis=0) + smoothing) / (n_units + smoothing * k)
         confusion = np.empty((n_raters, k, k))

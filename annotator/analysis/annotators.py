@@ -31,8 +31,8 @@ import pandas as pd
 from . import agreement
 from .estimate import Estimate
 from .proportion import proportion
-from .verdicts import first_shown_rate
 from .ratings import MISSING, Ratings
+from .verdicts import first_shown_rate
 
 FAST_SECONDS = 3.0
 FAST_CHARS_PER_SECOND = 250.0

@@ -64,7 +64,7 @@ class Resampler:
             self._weights = weights
         return self._weights
 
-    def restricted(self, mask: np.ndarray) -> "Resampler":
+    def restricted(self, mask: np.ndarray) -> Resampler:
         """The same resamples restricted to the units in ``mask`` (e.g. one domain's pairs):
         a subset's intervals come from the very resamples of the whole set, so its share of
         each resample varies as it would in a new sample of pairs, and no second set of

@@ -39,12 +39,6 @@ class Ratings:
         flat = rows * n_cat + self.codes[rows, cols]
         return np.bincount(flat, minlength=n_units * n_cat).reshape(n_units, n_cat)
 
-    def reliability_data(self) -> np.ndarray:
-        """Raters x units, category codes as floats and NaN for missing (krippendorff's layout)."""
-        data = self.codes.T.astype(float)
-        data[self.codes.T == MISSING] = np.nan
-        return data
-
     def rater_codes(self, rater: str) -> np.ndarray:
         return self.codes[:, self.raters.index(rater)]
 

@@ -33,9 +33,9 @@ from scipy import sparse
 
 from . import agreement
 from .aggregate import dawid_skene
-from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .annotators import annotator_quality
 from .bootstrap import Resampler
+from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .estimate import Estimate, json_number
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
@@ -189,7 +189,6 @@ def judge_section(
     """
     counts = ratings.counts()
     cats = ratings.categories
-    k = len(cats)
     human_tie = cats.index("tie") if "tie" in cats else None
     majority, strict = majority_codes(counts, human_tie)
     m = counts.sum(axis=1)

@@ -26,7 +26,10 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-from . import admin, annotate, claims, dashboard, export, factors, judge, judges_report, report, stats, tasks  # noqa: E402,F401  (each area registers its commands)
+# each area registers its commands
+from . import (  # noqa: E402,F401
+    admin, annotate, claims, dashboard, export, factors, judge, judges_report, report, stats, tasks,
+)
 
 for _area in (annotate, tasks, judge, stats, factors, export, report, dashboard, admin, claims):
     _area.register(main)

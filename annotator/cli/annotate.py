@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .context import CliContext, fail, pass_cli
+from .context import CliContext, fail, pass_cli, pick_task
 
 DEMO_TASK = "demo"
 
@@ -19,13 +19,7 @@ def resolve_task(store, name: str | None):
     from annotator.tasks.bundled import ensure_task
 
     if name is None:
-        tasks = store.tasks()
-        if len(tasks) == 1:
-            return tasks[0]
-        if len(tasks) > 1:
-            fail("the database holds several tasks; choose one with --task NAME "
-                 f"({', '.join(t.name for t in tasks)})")
-        name = DEMO_TASK
+        name = pick_task(store, None, when_empty=DEMO_TASK)
     try:
         return ensure_task(store, name)
     except LookupError as exc:

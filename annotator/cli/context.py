@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from annotator.store import Store, resolve_db_path
+from annotator.store import Store, UnknownTask, resolve_db_path
 
 
 @dataclass
@@ -65,20 +65,24 @@ class AnnotatorGroup(click.Group):
             fail(database_problem(obj.db_path, e))
 
 
-def pick_task(store: Store, name: str | None) -> str:
+def pick_task(store: Store, name: str | None, *, when_empty: str | None = None) -> str:
     """The task a command works on: ``--task NAME``, or the only task in the database.
 
-    Exits with a clear message when the name is unknown, the database has no task, or it
-    has several and none was named.
+    Exits with a clear message when the name is unknown, the database has no task (unless
+    ``when_empty`` names the task to use then, which the command loads itself), or it has
+    several and none was named. The one way a command finds its task.
     """
-    names = [t.name for t in store.tasks()]
     if name is not None:
-        if name not in names:
-            fail(f"no task named {name!r} (tasks: {', '.join(names) or 'none'})")
-        return name
+        try:
+            return store.require_task(name).name
+        except UnknownTask as e:
+            fail(str(e))
+    names = [t.name for t in store.tasks()]
     if len(names) == 1:
         return names[0]
     if not names:
+        if when_empty is not None:
+            return when_empty
         fail("the database has no tasks yet (add one with `annotator tasks add DIR`, e.g. `annotator tasks add demo`)")
     fail(f"several tasks in the database: choose one with --task ({', '.join(names)})")
 

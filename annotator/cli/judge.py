@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import unicodedata
 from pathlib import Path
 
 import click
@@ -11,16 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from annotator.text.sanitize import sanitize, sanitize_line
+
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
-
-
-def _printable(text: str, limit: int | None = None) -> str:
-    """Response text is data: control characters (ANSI escapes included) are shown escaped."""
-    if limit is not None and len(text) > limit:
-        text = text[:limit] + "…"
-    return "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else repr(ch)[1:-1] for ch in text
-    )
 
 
 def _money(value: float | None) -> str:
@@ -45,7 +37,7 @@ class RichProgress:
     def start(self, total: int, description: str) -> None:
         if self.task is None:
             self.bar.start()
-            self.task = self.bar.add_task(_printable(description), total=total, failures=0, spent="$0.0000")
+            self.task = self.bar.add_task(sanitize_line(description), total=total, failures=0, spent="$0.0000")
 
     def advance(self, *, failed: bool, cost: float | None) -> None:
         self.failures += failed
@@ -123,8 +115,17 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
     repeated: rerun the same command after an interruption.
     """
     from annotator.judge import (
-        JudgeConfigError, MissingCredentials, RunError, RunOptions, estimate, load_judge, prepare,
-        reparse as reparse_run, resolve_endpoint, run_baseline, run_online,
+        JudgeConfigError,
+        MissingCredentials,
+        RunError,
+        RunOptions,
+        estimate,
+        load_judge,
+        prepare,
+        reparse as reparse_run,
+        resolve_endpoint,
+        run_baseline,
+        run_online,
     )
     from annotator.judge.batch import run_batch
     from annotator.judge.runner import default_run_name
@@ -206,16 +207,17 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         fail(str(e))
     except KeyboardInterrupt:
         err_console.print("interrupted: finished judgments are saved; run the same command again to resume.")
-        raise SystemExit(130)
+        raise SystemExit(130) from None
     stored = _factor_values(store, prep.run)
     if as_json:
         print_json({**report.as_dict(), **stored})
         return
     _print_factor_values(stored)
+    made = report.from_cache + report.requested
     console.print(
         f"{report.run}: {report.planned} planned, {report.already_done} already done, "
         f"{report.from_cache} from the cache, {report.requested} called\n"
-        f"  {report.scored} scored, {sum(report.unscored.values())} unscored; "
+        f"  of these {made}: {report.scored} scored, {sum(report.unscored.values())} unscored; "
         f"spent {_money(None if report.cost_unknown else report.spent)} in {report.elapsed_s:.1f} s"
     )
     if report.unscored:
@@ -333,7 +335,7 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
             head.append(j.verdict or f"unscored ({j.unscored_reason})")
             head.append(f"  cost {_money(j.cost)}")
             console.print(head)
-            console.print(Text(_printable(j.raw_output, 2000) or "(no output)"))
+            console.print(Text(sanitize(j.raw_output, limit=2000) or "(no output)"))
 
 
 @click.command("judges")

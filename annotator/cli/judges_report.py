@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich import box
 from rich.markup import escape
 from rich.table import Table
 

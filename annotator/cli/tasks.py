@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.tasks import ImportRefused, TaskFileError, bundled_tasks, import_task_dir
+from annotator.text.sanitize import sanitize_line
 
-from .context import CliContext, console, err_console, fail, pass_cli, print_json
+from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 
 
 @click.group()
@@ -106,17 +107,20 @@ def list_(cli: CliContext, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_cli
 def show(cli: CliContext, name: str, as_json: bool) -> None:
-    """Show a task: its settings, pairs, labels per annotator and judge runs."""
+    """Show a task: its settings, pairs, labels per annotator, pairs flagged by annotators
+    (with their reasons), skips and judge runs."""
     store = cli.open_store(create=False)
-    task = store.get_task(name)
-    if task is None:
-        known = ", ".join(t.name for t in store.tasks()) or "none"
-        fail(f"no task named {name!r} (tasks: {known})")
+    task = store.get_task(pick_task(store, name))
     counts = store.task_counts(name)
+    flags = store.flags(name)
+    skips = store.skip_counts(name)
     if as_json:
         print_json(counts | {
             "title": task.title, "allow_tie": task.allow_tie, "overlap": task.overlap,
             "factors": [f.key for f in task.factors], "source_dir": task.source_dir,
+            "flags": [{"pair_id": f.pair_id, "annotator": f.annotator, "reason": f.reason,
+                       "flagged_at": f.created_at} for f in flags],
+            "pairs_skipped_per_annotator": skips,
         })
         return
     console.print(f"[bold]{escape(task.name)}[/] — {escape(task.title)}", soft_wrap=True)
@@ -128,6 +132,15 @@ def show(cli: CliContext, name: str, as_json: bool) -> None:
         table = Table("annotator", "labels")
         for a, n in counts["labels_per_annotator"].items():
             table.add_row(escape(a), f"{n:,}")
+        console.print(table)
+    if skips:
+        console.print("skipped (pairs set aside at least once): "
+                      + ", ".join(f"{escape(sanitize_line(a))} {n:,}" for a, n in skips.items()), soft_wrap=True)
+    if flags:
+        table = Table("flagged pair", "annotator", "reason", "when", title=f"{len(flags)} flagged pair(s)")
+        for f in flags:
+            table.add_row(Text(sanitize_line(f.pair_id)), Text(sanitize_line(f.annotator)),
+                          Text(sanitize_line(f.reason)), f.created_at[:16].replace("T", " "))
         console.print(table)
     if counts["judgments_per_run"]:
         table = Table("judge run", "judgments")

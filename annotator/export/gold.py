@@ -38,15 +38,12 @@ from annotator.store import Store, utc_now
 from .options import AGGREGATES, FORMATS, GoldOptions
 
 
-
 def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
     """The gold set of a task as a DataFrame, one row per kept pair; see the module docstring."""
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
-    spec = store.get_task(task)
-    if spec is None:
-        raise LookupError(f"no task named {task!r}")
+    spec = store.require_task(task)
     labels = store.labels_frame(task)
     if labels.empty:
         return pd.DataFrame()

@@ -17,9 +17,7 @@ def extract_rule_factors(store: Store, task: str, factors: list[str] | None = No
     of values stored per factor (pairs where the factor does not apply, e.g. Novel Words
     without a source, are skipped).
     """
-    spec = store.get_task(task)
-    if spec is None:
-        raise LookupError(f"no task named {task!r}")
+    spec = store.require_task(task)
     wanted = factors if factors is not None else [f.key for f in spec.factors if f.key in rules.RULE_FACTORS]
     unknown = [f for f in wanted if f not in rules.RULE_FACTORS]
     if unknown:

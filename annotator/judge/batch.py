@@ -14,11 +14,11 @@ import json
 import time
 from pathlib import Path
 
-from annotator.store.models import utc_now
+from annotator.store.models import unscored_kind, utc_now
 
 from .calls import Call, Price, error_judgment, judgment_from_completion
-from .runner import FINISHED, NoProgress, Prepared, Progress, RunError, RunReport, _ensure_run, copy_cached, make_client
 from .credentials import Endpoint
+from .runner import FINISHED, NoProgress, Prepared, Progress, RunError, RunReport, _ensure_run, copy_cached, make_client
 
 CHAT_URL = "/v1/chat/completions"
 
@@ -65,7 +65,7 @@ async def _collect(store, prep: Prepared, client, batch, secret: str, report: Ru
         if judgment.verdict is not None:
             report.scored += 1
         else:
-            report.unscored[judgment.unscored_reason.split(":")[0]] += 1
+            report.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1
     store.save_judgments(judgments)
 
 

@@ -133,5 +133,5 @@ def apply_parse(judgment: Judgment, parser: str, top_logprobs: list[tuple[str, f
 def error_judgment(call: Call, run: int, reason: str, latency_s: float | None) -> Judgment:
     return Judgment(
         run=run, pair=call.pair.id, order=call.order, sample=call.sample, messages=call.messages,
-        cache_key=call.cache_key, latency_s=latency_s, unscored_reason=f"error: {reason}"[:500],
+        cache_key=call.cache_key, latency_s=latency_s, unscored_reason=f"error: {reason}"[:500], status="failed",
     )

@@ -54,10 +54,6 @@ class JudgeConfig:
     def template_path(self) -> Path:
         return resolve_template(self.template, Path(self.source_path).parent if self.source_path else None)
 
-    @property
-    def has_price(self) -> bool:
-        return self.price_input is not None and self.price_output is not None
-
     def as_params(self) -> dict[str, Any]:
         """The configuration as stored in a run's params (no secrets: only the key's variable name)."""
         data = asdict(self)

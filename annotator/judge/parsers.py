@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from annotator.store import orders
+
 _REFUSAL = re.compile(
     r"\b(I can(?:no|['’])t|I cannot|I['’]m sorry|I am sorry|I apologi[sz]e|I won['’]t|I will not|"
     r"I['’]m unable|I am unable|I['’]m not able|I am not able|I must decline|I have to decline|"
@@ -145,8 +147,7 @@ def parse(parser: str, text: str, top_logprobs: Sequence[tuple[str, float]] | No
 
 
 def to_canonical(result: ParseResult, order: str) -> tuple[str | None, float | None]:
-    """Un-swap a presented-frame verdict: for order "BA" the first shown is canonical B."""
-    if order == "AB":
-        return result.verdict, result.p_first
-    swapped = {"A": "B", "B": "A", "tie": "tie", None: None}[result.verdict]
-    return swapped, (None if result.p_first is None else 1.0 - result.p_first)
+    """Un-swap a presented-frame verdict: ``(canonical verdict, p_a)``; for order "BA" the first
+    shown is canonical B (the swap itself: :mod:`annotator.store.orders`)."""
+    verdict = None if result.verdict is None else orders.to_canonical(result.verdict, order)
+    return verdict, orders.p_a(result.p_first, order)

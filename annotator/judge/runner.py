@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from annotator.store.models import JudgeRun, Judgment, Task
+from annotator.store.models import JudgeRun, Judgment, Task, is_failed, unscored_kind
 
 from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
@@ -77,8 +77,8 @@ class RunReport:
     from_cache: int = 0  # copied from another run with the same cache key
     requested: int = 0  # calls sent (or submitted in a batch) this time
     requests_sent: int = 0  # HTTP requests including retries
-    scored: int = 0
-    unscored: Counter = field(default_factory=Counter)  # reason -> count (this time)
+    scored: int = 0  # of the judgments made this time: from the cache and called
+    unscored: Counter = field(default_factory=Counter)  # reason -> count (this time, likewise)
     not_started: int = 0  # left for a later run (budget reached or interrupted)
     spent: float = 0.0  # USD spent this time (known prices only)
     cost_unknown: bool = False
@@ -126,9 +126,7 @@ def _fingerprint(run: JudgeRun) -> dict[str, Any]:
 
 def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
     """The run (not yet written when new) and the calls still to make. Writes nothing."""
-    task = store.get_task(task_name)
-    if task is None:
-        raise RunError(f"no task named {task_name!r} in the database")
+    task = store.require_task(task_name)
     if judge.kind != "llm":
         raise RunError(f"{judge.name} is a {judge.kind} judge: use run_baseline")
     for key, direction in options.guidance.items():
@@ -214,7 +212,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
     todo = []
     for call in planned:
         found = slots.get(call.slot)
-        if found and found[0] == call.cache_key and not found[1].startswith("error"):
+        if found and found[0] == call.cache_key and not is_failed(found[1]):
             report.already_done += 1
         else:
             todo.append(call)
@@ -266,13 +264,18 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
             latency_s=hit.latency_s, cost=hit.cost, cache_key=call.cache_key,
         ))
         refusal_field = hit.unscored_reason == "refusal" and not hit.raw_output.strip()
-        if not hit.unscored_reason.startswith("error") and not refusal_field:
+        if not refusal_field:  # a cache hit is never a failed call
             # the cache holds the model's answer; reading it is this run's parser's job
             top = [tuple(t) for t in hit.top_logprobs] or None
             apply_parse(copies[-1], prep.judge.parser, top, keep_p_a=top is None)
     if copies:
         store.save_judgments(copies)
         prep.report.from_cache = len(copies)
+        for copy in copies:
+            if copy.verdict is not None:
+                prep.report.scored += 1
+            else:
+                prep.report.unscored[copy.unscored_reason.split(":")[0]] += 1
     return rest
 
 
@@ -351,6 +354,27 @@ def _retry_after(error: Exception) -> float | None:
     return None
 
 
+def _unreachable(error: BaseException) -> str:
+    """Why nothing answers at the endpoint, when ``error`` says so ("" otherwise).
+
+    The client reports a refused connection as a connect timeout (the aiohttp transport)
+    or a connection error: the cause chain holds the ``ConnectionRefusedError`` (or the
+    failed name look-up) that tells the two apart from a slow server.
+    """
+    import socket
+
+    seen = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused: nothing is listening there"
+        if isinstance(cause, socket.gaierror):
+            return "the host name could not be resolved"
+        cause = cause.__cause__ or cause.__context__
+    return ""
+
+
 def _describe(error: Exception, secret: str) -> str:
     text = f"{type(error).__name__}: {error}"
     return text.replace(secret, "***") if secret else text
@@ -376,7 +400,6 @@ def make_client(endpoint: Endpoint, timeout: float):
 
 async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progress | None = None) -> RunReport:
     """Make the calls of a prepared run; returns what happened. Safe to interrupt."""
-    import httpx2
     import openai
 
     progress = progress or NoProgress()
@@ -402,9 +425,17 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
     report.cost_unknown = prep.price.input is None
     run_id = prep.run.id
     secret = endpoint.api_key
+    # Until the server has answered once, an unreachable endpoint ends the run at once
+    # (retrying a refused connection for a minute only hides a wrong --base-url); after
+    # that, a refused connection is a server restarting and is retried like any other.
+    reached = False
+    unreachable = ""
 
     async def one(call: Call) -> None:
+        nonlocal reached, unreachable
         async with semaphore:
+            if unreachable:
+                return
             estimate = prep.price.estimate(call, judge.max_tokens)
             if not budget.reserve(estimate):
                 report.not_started += 1
@@ -415,20 +446,30 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                 t0 = time.perf_counter()
                 report.requests_sent += 1
                 try:
-                    # The client's documented generic POST with the JSON body serialised once:
-                    # it skips the typed parameter transform and the copies of the body that
-                    # dominate the CPU time per request at high concurrency.
-                    response = await client.post(
-                        "/chat/completions", cast_to=httpx2.Response, content=call_body(call),
+                    # The client's documented generic POST with the JSON body serialised once
+                    # (`content=`, openai >= 2.16): it skips the typed parameter transform and
+                    # the copies of the body that dominate the CPU time per request at high
+                    # concurrency. `cast_to=bytes` returns the raw body whichever HTTP library
+                    # the client is built on (httpx before openai 3, httpx2 since).
+                    body = await client.post(
+                        "/chat/completions", cast_to=bytes, content=call_body(call),
                         options={"headers": {"Content-Type": "application/json"}},
                     )
-                    completion = response.json()
+                    reached = True
+                    completion = json.loads(body)
                     judgment = judgment_from_completion(
                         call, run_id, judge.parser, completion, time.perf_counter() - t0, prep.price
                     )
                     break
                 except openai.APIError as error:
                     latency = time.perf_counter() - t0
+                    if isinstance(error, openai.APIStatusError):
+                        reached = True
+                    why = "" if reached else _unreachable(error)
+                    if why:
+                        unreachable = unreachable or why
+                        budget.settle(estimate, None)
+                        return
                     if _retryable(error) and attempt < judge.max_retries:
                         delay = _retry_after(error)
                         if delay is None:
@@ -446,7 +487,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
             if judgment.verdict is not None:
                 report.scored += 1
             else:
-                report.unscored[judgment.unscored_reason.split(":")[0]] += 1
+                report.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1
             writer.add(judgment)
             progress.advance(failed=judgment.verdict is None, cost=judgment.cost)
 
@@ -469,6 +510,14 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
         if budget.exhausted:
             report.stopped = f"budget of ${options.max_cost:.4f} reached"
         await client.close()
+    if unreachable:
+        done = report.from_cache + report.requested
+        raise RunError(
+            f"cannot reach {endpoint.url}: {unreachable}. Is the server running, and is "
+            f"--base-url right? No call was answered"
+            + (f"; {done} judgment(s) from the cache are saved" if done else "")
+            + "; run the same command again once the server is up."
+        )
     return report
 
 
@@ -481,7 +530,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
     outcome: Counter = Counter()
     changed = []
     for judgment in store.judgments(run.id):
-        if judgment.unscored_reason.startswith("error"):
+        if judgment.failed:
             outcome["error"] += 1
             continue
         if judgment.unscored_reason == "refusal" and not judgment.raw_output.strip():
@@ -502,9 +551,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
 def run_baseline(store, task_name: str, judge: JudgeConfig, run_name: str | None = None,
                  limit: int | None = None) -> RunReport:
     """An offline baseline over a task's pairs (order AB, one sample, no cost)."""
-    task = store.get_task(task_name)
-    if task is None:
-        raise RunError(f"no task named {task_name!r} in the database")
+    task = store.require_task(task_name)
     started = time.perf_counter()
     rule = baselines.BASELINES[judge.baseline]
     name = run_name or judge.name

@@ -7,7 +7,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from annotator.store.models import JudgeRun
+from annotator.store.models import JudgeRun, is_failed, unscored_kind
 
 
 def position_consistency(rows: list[dict]) -> dict[str, Any]:
@@ -42,16 +42,13 @@ def _progress(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
     planned = run.params.get("planned")
     if planned is None:
         return {"planned": None, "to_do": None}
-    finished = sum(1 for r in rows if not (r["unscored_reason"] or "").startswith("error"))
+    finished = sum(1 for r in rows if not is_failed(r["status"]))
     return {"planned": planned, "to_do": max(planned - finished, 0)}
 
 
 def summarise(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
     verdicts = Counter(r["verdict"] for r in rows if r["verdict"] is not None)
-    reasons = Counter(
-        (r["unscored_reason"].split(":")[0] if r["unscored_reason"].startswith("error") else r["unscored_reason"])
-        for r in rows if r["verdict"] is None
-    )
+    reasons = Counter(unscored_kind(r["unscored_reason"], r["status"]) for r in rows if r["verdict"] is None)
     costs = [r["cost"] for r in rows if r["cost"] is not None]
     latencies = [r["latency_s"] for r in rows if r["latency_s"] is not None]
     soft = [r["p_a"] for r in rows if r["p_a"] is not None]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.store.models import Factor, Pair, Task
+from annotator.store.orders import presented
 from annotator.tasks.profile import PROFILE_FACTORS
 
 PLACEHOLDERS = ("instruction", "output_1", "output_2", "source", "task_description", "guidance",
@@ -92,7 +93,7 @@ def measures_a_factor(template: Template) -> bool:
 def render(template: Template, task: Task, pair: Pair, order: str, guidance: str = "",
            factor: Factor | None = None) -> list[dict]:
     """The chat messages for one pair presented in ``order`` ("AB" or "BA")."""
-    first, second = (pair.response_a, pair.response_b) if order == "AB" else (pair.response_b, pair.response_a)
+    first, second = presented(pair.response_a, pair.response_b, order)
     values = {
         "instruction": pair.prompt,
         "output_1": first,

@@ -4,9 +4,11 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
-from .assignment import AssignmentStore
+from .annotators import RememberedNameStore
+from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
+from .flags import FlagStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
 from .leases import LeaseStore, WriterBusy, WriterIdentity
@@ -17,6 +19,7 @@ from .models import (
     ORDERS,
     Factor,
     FactorValue,
+    Flag,
     JudgeRun,
     Judgment,
     Label,
@@ -26,16 +29,19 @@ from .models import (
 )
 from .progress import ProgressStore
 from .queue_state import QueueStateStore
-from .tasks import TaskClash, TaskStore
+from .search import SearchHit, SearchStore
+from .skips import SkipStore
+from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
-            LeaseStore, ProgressStore, StoreBase):
+            LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, ProgressStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "ORDERS", "Factor", "FactorValue", "InvalidLabel",
-    "JUDGMENT_ORDERS", "JudgeRun", "Judgment", "Label", "Pair", "Store", "Task", "TaskClash", "WriterBusy",
-    "WriterIdentity", "connect", "is_busy", "resolve_db_path", "retry_busy", "utc_now",
+    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "AttentionScore", "Factor",
+    "FactorValue", "Flag", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "SearchHit",
+    "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy",
+    "resolve_db_path", "retry_busy", "utc_now",
 ]

@@ -31,13 +31,12 @@ The rules (all seeded by the task's ``seed``, so a queue is reproducible):
   pairs ignores priorities and is served at that share of each annotator's ordinary pairs,
   in the annotator's seeded order.
 * Pairs the annotator skipped come after everything else, the longest ago skipped first.
-* Position: :func:`presentation_order` says, per annotator and pair, whether A or B is
-  shown first (left); the label records it as ``shown_order``.
+* Position: :func:`annotator.store.orders.presentation_order` says, per annotator and pair,
+  whether A or B is shown first (left); the label records it as ``shown_order``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -54,28 +53,6 @@ _OK, _HELD, _GONE = "ok", "held", "gone"
 _PENDING_LOOK = 64  # pending pairs looked at per pick (they are few: pairs others hold)
 
 
-def _digest(*parts: object) -> bytes:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).digest()
-
-
-def presentation_order(seed: int, annotator: str, pair_id: str) -> str:
-    """``"AB"`` or ``"BA"``: the seeded order in which ``annotator`` is shown the pair."""
-    return "AB" if _digest("order", seed, annotator, pair_id)[0] & 1 == 0 else "BA"
-
-
-def to_canonical(shown: str, order: str) -> str:
-    """Map an answer given on screen (``"A"`` = left, ``"B"`` = right) to canonical A/B.
-
-    ``"tie"``, ``"equal"`` and ``"na"`` are the same in both frames.
-    """
-    if order == "BA" and shown in ("A", "B"):
-        return "B" if shown == "A" else "A"
-    return shown
-
-
-def to_shown(canonical: str, order: str) -> str:
-    """The inverse of :func:`to_canonical` (the swap is its own inverse)."""
-    return to_canonical(canonical, order)
 
 
 @dataclass(frozen=True)
@@ -333,14 +310,41 @@ class AssignmentStore:
             pid = self._choose(task, annotator, set(exclude), _now_iso(now))
             if pid is None:
                 return None
-            self.db.execute(
-                "INSERT INTO claims (pair, annotator, task, expires_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (pair, annotator) DO UPDATE SET expires_at = excluded.expires_at",
-                [pid, annotator, task.name, _now_iso(now + claim_for)],
-            )
+            self._insert_claim(pid, annotator, task.name, _now_iso(now + claim_for))
             found = self.db.execute("SELECT * FROM pairs WHERE id = ?", [pid])
             names = [d[0] for d in found.description]
             return rows.pair_from_row(dict(zip(names, found.fetchone())))
+
+    def _insert_claim(self, pair: int, annotator: str, task: str, expires_at: str) -> None:
+        self.db.execute(
+            "INSERT INTO claims (pair, annotator, task, expires_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (pair, annotator) DO UPDATE SET expires_at = excluded.expires_at",
+            [pair, annotator, task, expires_at],
+        )
+
+    def claim_pair(
+        self,
+        task: Task,
+        annotator: str,
+        pair: int,
+        *,
+        claim_for: timedelta = DEFAULT_CLAIM,
+        now: datetime | None = None,
+    ) -> bool:
+        """Claim one given pair for ``annotator`` (a jump to it), if it is open to them.
+
+        False when it is not: labelled by them already, done, or taken by ``overlap`` others
+        (labels and unexpired claims). A skipped pair may be jumped to.
+        """
+        now = now or datetime.now(timezone.utc)
+        now_iso = _now_iso(now)
+        p = _Pick(task=task, annotator=annotator, mask=0, now_iso=now_iso, exclude=set(), open_regular=0,
+                  gold_pairs=0, calibration_pairs=0, prioritised=False, uniform_share=0.0, served={})
+        with self.atomic():
+            if self._state(p, pair, skipped_ok=True) != _OK:
+                return False
+            self._insert_claim(pair, annotator, task.name, _now_iso(now + claim_for))
+        return True
 
     def release_claim(self, pair: int, annotator: str) -> None:
         """Drop an annotator's claim on a pair. When they have not labelled it, the pair

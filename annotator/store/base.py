@@ -140,18 +140,13 @@ class StoreBase:
             if not schema.migrations.pending(self.db):
                 return []
             # Another process may be migrating the same new file right now: take SQLite's
-            # write lock first (it waits out the busy timeout), then look again at what is
-            # pending, so each migration is applied once. The migrations nest as savepoints.
-            begin_immediate(self.db)
-            try:
+            # write lock first (atomic() begins IMMEDIATE, waiting out the busy timeout), then
+            # look again at what is pending, so each migration is applied once. The
+            # migrations nest as savepoints.
+            with self.atomic():
                 pending = [m.name for m in schema.migrations.pending(self.db)]
                 if pending:
                     schema.migrations.apply(self.db)
-                self.db.execute("COMMIT")
-            except BaseException:
-                if self.db.conn.in_transaction:
-                    self.db.conn.rollback()
-                raise
             return pending
 
     @property

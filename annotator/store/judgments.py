@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from . import rows
 from .models import JudgeRun, Judgment, utc_now
 
+_NOT_FAILED = "status != 'failed'"  # the SQL of models.is_failed, negated
+
 
 class JudgmentStore:
     def get_or_create_run(self, run: JudgeRun) -> JudgeRun:
@@ -53,33 +55,25 @@ class JudgmentStore:
             for r in self.query('SELECT * FROM judgments WHERE run = ? ORDER BY pair, "order", sample', [run])
         ]
 
-    def judgment_by_cache_key(self, cache_key: str) -> Judgment | None:
-        found = self.query(
-            "SELECT * FROM judgments WHERE cache_key = ? AND unscored_reason NOT LIKE 'error%' "
-            "ORDER BY id DESC LIMIT 1",
-            [cache_key],
-        )
-        return rows.judgment_from_row(found[0]) if found else None
-
     def judgments_frame(self, task: str, include_factor_runs: bool = False, *, lean: bool = False):
         """Every judgment of a task's judge runs as a DataFrame (one row a judgment).
 
         Runs that measure a factor (kind "factor") are not judges of preference and are left
         out unless ``include_factor_runs``. Columns: run, run_name, kind, pair, pair_id,
-        domain, order, sample, verdict, p_a, unscored_reason, prompt_tokens,
+        domain, order, sample, verdict, p_a, unscored_reason, status, prompt_tokens,
         completion_tokens, latency_s, cost. ``lean``: without pair_id, domain and the token
         counts (the statistics take those from the pairs), much lighter at 100,000s of rows.
         """
         if lean:
             return self.frame(
                 'SELECT j.run, r.name AS run_name, r.kind, j.pair, j."order", j.sample, j.verdict, j.p_a, '
-                "j.unscored_reason, j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
+                "j.unscored_reason, j.status, j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
                 "WHERE r.task = ? AND (? OR r.kind != 'factor') ORDER BY j.run, j.pair, j.\"order\", j.sample",
                 [task, include_factor_runs],
             )
         return self.frame(
             'SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j."order", '
-            "j.sample, j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, "
+            "j.sample, j.verdict, j.p_a, j.unscored_reason, j.status, j.prompt_tokens, j.completion_tokens, "
             "j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
             "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND (? OR r.kind != 'factor') "
             "ORDER BY j.run, j.pair, j.\"order\", j.sample",
@@ -99,11 +93,11 @@ class JudgmentStore:
             )
 
     def judgment_slots(self, run: int) -> dict[tuple[int, str, int], tuple[str, str]]:
-        """``(pair, order, sample) -> (cache_key, unscored_reason)`` for every judgment of a run."""
+        """``(pair, order, sample) -> (cache_key, status)`` for every judgment of a run."""
         return {
-            (r["pair"], r["order"], r["sample"]): (r["cache_key"], r["unscored_reason"])
+            (r["pair"], r["order"], r["sample"]): (r["cache_key"], r["status"])
             for r in self.query(
-                'SELECT pair, "order", sample, cache_key, unscored_reason FROM judgments WHERE run = ?',
+                'SELECT pair, "order", sample, cache_key, status FROM judgments WHERE run = ?',
                 [run],
             )
         }
@@ -116,8 +110,7 @@ class JudgmentStore:
             chunk = keys[start:start + 500]
             marks = ", ".join("?" * len(chunk))
             for r in self.query(
-                f"SELECT * FROM judgments WHERE cache_key IN ({marks}) "
-                "AND unscored_reason NOT LIKE 'error%' ORDER BY id",
+                f"SELECT * FROM judgments WHERE cache_key IN ({marks}) AND {_NOT_FAILED} ORDER BY id",
                 chunk,
             ):
                 found[r["cache_key"]] = rows.judgment_from_row(r)
@@ -125,9 +118,9 @@ class JudgmentStore:
 
     def judgment_summaries(self, run: int) -> list[dict]:
         """One light row per judgment of a run (no messages or raw output): pair, pair_id,
-        order, sample, verdict, p_a, unscored_reason, tokens, latency_s, cost."""
+        order, sample, verdict, p_a, unscored_reason, status, tokens, latency_s, cost."""
         return self.query(
-            'SELECT j.pair, p.pair_id, j."order", j.sample, j.verdict, j.p_a, j.unscored_reason, '
+            'SELECT j.pair, p.pair_id, j."order", j.sample, j.verdict, j.p_a, j.unscored_reason, j.status, '
             "j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost FROM judgments j "
             'JOIN pairs p ON p.id = j.pair WHERE j.run = ? ORDER BY j.pair, j."order", j.sample',
             [run],

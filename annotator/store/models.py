@@ -21,6 +21,21 @@ FACTOR_ANSWERS = ("A", "B", "equal", "na")
 ORDERS = ("AB", "BA")
 # A judge's presented order may also be unknown (imported verdicts that do not record it).
 JUDGMENT_ORDERS = ("AB", "BA", "unknown")
+# A judgment's status: "done" (the call returned; its verdict may still be unscored) or
+# "failed" (the call itself failed: HTTP error, timeout, malformed response, failed batch line).
+JUDGMENT_STATUSES = ("done", "failed")
+
+
+def is_failed(status: str) -> bool:
+    """The one test for a failed call: a failed judgment is retried on the next run and is
+    never a cache hit (its ``unscored_reason`` says what went wrong)."""
+    return status == "failed"
+
+
+def unscored_kind(reason: str, status: str) -> str:
+    """What an unscored judgment is counted under: "error" for any failed call (the reason
+    holds the details), else the reason itself."""
+    return "error" if is_failed(status) else reason
 
 
 def utc_now() -> str:
@@ -141,7 +156,8 @@ class Judgment:
     sample: int = 0
     verdict: str | None = None  # canonical "A" | "B" | "tie"; None when unscored
     p_a: float | None = None  # soft verdict: probability that A is better, canonical
-    unscored_reason: str = ""  # "unparseable", "refusal", "empty", "error: ...", or the raw value
+    unscored_reason: str = ""  # "unparseable", "refusal", "empty", "error: ..." (failed), or the raw value
+    status: str = "done"  # see JUDGMENT_STATUSES
     messages: list[dict[str, Any]] = field(default_factory=list)
     raw_output: str = ""
     top_logprobs: list[list] = field(default_factory=list)  # first output token: [token, logprob] pairs
@@ -153,6 +169,10 @@ class Judgment:
     cache_key: str = ""
     created_at: str = ""
     id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return is_failed(self.status)
 
 
 @dataclass
@@ -166,4 +186,18 @@ class FactorValue:
     value_b: float | None
     manifestation: str  # "A" | "B" | "equal"
     created_at: str = ""
+    id: int | None = None
+
+
+@dataclass
+class Flag:
+    """An annotator's note to the researcher about one pair ("the prompt is cut off")."""
+
+    pair: int  # Pair.id
+    task: str
+    annotator: str
+    reason: str
+    pair_id: str = ""  # the pair's external id (filled in when read)
+    created_at: str = ""
+    cleared_at: str | None = None  # set when the annotator withdrew the flag
     id: int | None = None

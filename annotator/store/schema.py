@@ -170,6 +170,63 @@ def m003_judgment_order_unknown(db: Database) -> None:
 
 
 @migrations()
+def m003_judgment_status(db: Database) -> None:
+    """A failed call is a status ("failed"), not an unscored reason starting with "error".
+
+    Before this migration the runner wrote a failed call (HTTP error, timeout, a body that is
+    not JSON, a failed batch line) as ``unscored_reason = "error: ..."``; those rows become
+    "failed". Imported runs never made a call: a verdict column that held text starting with
+    "error" stays a finished (unscored) judgment.
+    """
+    db.execute(
+        "ALTER TABLE judgments ADD COLUMN status TEXT NOT NULL DEFAULT 'done' "
+        "CHECK (status IN ('done', 'failed'))"
+    )
+    db.execute(
+        "UPDATE judgments SET status = 'failed' WHERE verdict IS NULL AND substr(unscored_reason, 1, 7) = 'error: ' "
+        "AND run NOT IN (SELECT id FROM judge_runs WHERE kind = 'imported')"
+    )
+
+
+@migrations()
+def m004_skips_flags(db: Database) -> None:
+    """Skipped pairs (served again at the end of the annotator's queue), flags for the
+    researcher (with a reason; cleared flags are kept with their time), and the annotator
+    name remembered per operating-system account, so ``annotate`` asks for it only once."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE skips (
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            annotator TEXT NOT NULL,
+            task TEXT NOT NULL REFERENCES tasks(name),
+            skipped_at TEXT NOT NULL,
+            times INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (pair, annotator)
+        );
+        CREATE INDEX skips_task_annotator ON skips(task, annotator);
+
+        CREATE TABLE flags (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE INDEX flags_task ON flags(task);
+
+        CREATE TABLE remembered_annotators (
+            account TEXT PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
 def m005_assignment_scale(db: Database) -> None:
     """Assignment whose cost does not grow with the task: stored queue state per pair, per
     task and per annotator (``annotator/store/queue_state.py``), each annotator's position in

@@ -19,6 +19,17 @@ class TaskClash(Exception):
     """A task of that name exists already (and replacing it was not asked for)."""
 
 
+class UnknownTask(KeyError):
+    """No task of that name in the database; the message names the tasks there are."""
+
+    def __init__(self, name: str, known: list[str]):
+        self.name, self.known = name, known
+        super().__init__(f"no task named {name!r} (tasks: {', '.join(known) or 'none'})")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
 class TaskStore:
     # -- tasks -----------------------------------------------------------------------------
     def save_task(self, task: Task, *, replace: bool = False) -> Task:
@@ -38,6 +49,13 @@ class TaskStore:
     def get_task(self, name: str) -> Task | None:
         found = self.query("SELECT * FROM tasks WHERE name = ?", [name])
         return rows.task_from_row(found[0]) if found else None
+
+    def require_task(self, name: str) -> Task:
+        """The task of that name, or ``UnknownTask`` (a ``KeyError``) naming the tasks there are."""
+        task = self.get_task(name)
+        if task is None:
+            raise UnknownTask(name, [t.name for t in self.tasks()])
+        return task
 
     def tasks(self) -> list[Task]:
         return [rows.task_from_row(r) for r in self.query("SELECT * FROM tasks ORDER BY name")]

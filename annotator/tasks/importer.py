@@ -9,20 +9,30 @@ is idempotent; a pair whose content changed under the same id is refused unless 
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.store import JudgeRun, Judgment, Label, Pair, Store
+from annotator.store import JudgeRun, Pair, Store
 
 from .baseline import check_baseline
 from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
-from .mapping import _MISSING, RowError, build_pair, lookup, map_choice
+from .mapping import (
+    MISSING,
+    RowError,
+    RowLabel,
+    RowVerdict,
+    build_pair,
+    is_empty,
+    lookup,
+    row_labels,
+    row_verdicts,
+    verdicts_of,
+)
 from .readers import guess_format
 from .taskfile import JudgeLabelsSpec, TaskSpec, load_task_file
 
@@ -124,8 +134,8 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         index = store.pair_index(task.name)
         seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
         batch: list[Pair] = []
-        pending_labels: list[tuple[str, str, str, str]] = []  # pair_id, annotator, choice, shown order
-        inline_verdicts: dict[str, list[tuple]] = defaultdict(list)  # run name -> verdict rows
+        pending_labels: list[tuple[str, RowLabel]] = []  # (pair id, label)
+        verdicts_by_run: dict[str, list[tuple[str, RowVerdict]]] = defaultdict(list)  # run name -> (pair id, verdict)
 
         def flush():
             if batch:
@@ -150,8 +160,8 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                     others = "the other votes on" if votes else "the pair read before with"
                     raise RowError(Problem(location, f"the same pair content as {others} id {pair.pair_id!r} "
                                            f"(first at {first[0]})", "different content"))
-                labels = _row_labels(row, location, spec)
-                verdicts = _row_verdicts(row, location, spec.judge_labels)
+                labels = row_labels(row, location, spec.labels, task.allow_tie)
+                verdicts = row_verdicts(row, location, spec.judge_labels)
             except RowError as e:
                 problems.add(e.problem)
                 continue
@@ -178,9 +188,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 report.votes_merged += 1
                 if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
                     seen[pair.pair_id] = (location, pair.content_hash, source)
-            pending_labels += [(pair.pair_id, *label) for label in labels]
-            for run_name, *rest in verdicts:
-                inline_verdicts[run_name].append((pair.pair_id, *rest))
+            pending_labels += [(pair.pair_id, label) for label in labels]
+            for verdict in verdicts:
+                verdicts_by_run[verdict.run].append((pair.pair_id, verdict))
         flush()
         if progress:
             progress(report.rows)
@@ -195,18 +205,14 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
 
         ids = {pid: db_id for pid, (db_id, _) in store.pair_index(task.name).items()}
         report.labels_added = _store_labels(store, task.name, pending_labels, ids, update)
-        file_verdicts: dict[str, list[tuple]] = defaultdict(list)
         for jspec in spec.judge_labels:
             if jspec.path is not None:
-                for run_name, *rest in _file_verdicts(jspec, ids, problems):
-                    file_verdicts[run_name].append(tuple(rest))
+                for pair_id, verdict in _file_verdicts(jspec, ids, problems):
+                    verdicts_by_run[verdict.run].append((pair_id, verdict))
         if problems.total and not skip_bad:
             raise ImportRefused(problems.kept, problems.total)
-        runs = {**{name: rows for name, rows in inline_verdicts.items()}}
-        for name, rows in file_verdicts.items():
-            runs.setdefault(name, []).extend(rows)
         models = {j.name: j for j in spec.judge_labels if j.name}
-        for name, rows in sorted(runs.items()):
+        for name, rows in sorted(verdicts_by_run.items()):
             jspec = models.get(name)
             added, unscored = _store_verdicts(store, task.name, name, jspec, rows, ids)
             report.judgments_added[name] = added
@@ -232,135 +238,16 @@ def _source_notices(store: Store, task) -> list[str]:
             "(map a `source` field in [data], or drop these factors)"]
 
 
-def _empty(raw: Any) -> bool:
-    return raw is _MISSING or raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-def _presented_order(row: dict, column: str | None, default: str, location: str) -> str:
-    if not column:
-        return default
-    value = lookup(row, column)
-    if value not in ("AB", "BA"):
-        raise RowError(Problem(location, f'an order "AB" or "BA" in {column!r}', "no such field" if value is _MISSING else repr(value)))
-    return value
-
-
-def _flip(choice: str) -> str:
-    return {"A": "B", "B": "A"}.get(choice, choice)
-
-
-def _row_labels(row: dict, location: str, spec: TaskSpec) -> list[tuple[str, str, str]]:
-    """The human labels in a row: (annotator, canonical choice, shown order)."""
-    labels = spec.labels
-    if not labels:
-        return []
-    columns = list(labels.annotators.items())
-    if labels.annotator_from:
-        name = lookup(row, labels.annotator_from)
-        if _empty(name):
-            raise RowError(Problem(location, f"an annotator name in {labels.annotator_from!r}", "none"))
-        if labels.accepts(str(name)):
-            columns.append((str(name), labels.label))
-    out = []
-    for annotator, column in columns:
-        raw = lookup(row, column)
-        if _empty(raw):
-            continue
-        choice = map_choice(raw, labels.map)
-        if choice is None:
-            raise RowError(Problem(location, f"a label in {column!r} from the map ({', '.join(labels.map)})", repr(raw)))
-        if choice == "tie" and not spec.task.allow_tie:
-            raise RowError(Problem(location, f"a label in {column!r} other than tie (the task disallows ties)", repr(raw)))
-        shown = _presented_order(row, labels.shown_order, "AB", location)
-        out.append((annotator, _flip(choice) if shown == "BA" else choice, shown))
-    return out
-
-
-def _verdict(raw: Any, mapping: dict[str, str], order: str) -> tuple[str | None, str]:
-    """A raw verdict in the presented frame -> (canonical verdict, unscored reason)."""
-    if _empty(raw):
-        return None, "empty"
-    choice = map_choice(raw, mapping)
-    if choice is None:
-        return None, str(raw)
-    return (_flip(choice) if order == "BA" else choice), ""
-
-
-def _row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec]) -> list[tuple]:
-    """Inline verdicts: (run name, order, verdict, reason, p_a, raw, cost, latency) per order present."""
-    out = []
-    for spec in specs:
-        if spec.path is not None:
-            continue
-        out += _verdicts_of(row, spec, location)
-    return out
-
-
-def _number(value: Any) -> float | None:
-    """A number from a row (CSV cells are text: "0.9" counts); None when absent or not a number."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str) and value.strip():
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
-
-
-def _verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[tuple]:
-    if all(lookup(row, c) is _MISSING for c in (spec.verdict, spec.verdict_ba) if c):
-        return []  # a row without the verdict columns holds no verdict of this judge (a pairs-only row)
-    name = spec.name
-    if spec.name_from:
-        value = lookup(row, spec.name_from)
-        if _empty(value):
-            raise RowError(Problem(location, f"a judge name in {spec.name_from!r}", "none"))
-        name = str(value)
-        if not spec.accepts(name):
-            return []
-    first = _presented_order(row, spec.order_from, spec.order, location)
-    columns = [(first, spec.verdict)]
-    if spec.verdict_ba:
-        columns.append((_flip_order(first), spec.verdict_ba))
-    out = []
-    for order, column in columns:
-        raw = lookup(row, column)
-        if raw is _MISSING:
-            continue
-        verdict, reason = _verdict(raw, spec.map, order)
-        p_a = None
-        if spec.p_a and column == spec.verdict:
-            found = lookup(row, spec.p_a)
-            value = _number(found)
-            if value is None and not _empty(found):
-                raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(found)))
-            if value is not None:
-                if not 0 <= value <= 1:
-                    raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(value)))
-                p_a = 1.0 - value if order == "BA" else value
-        raw_column = spec.raw_ba if column == spec.verdict_ba and spec.raw_ba else spec.raw
-        raw_output = lookup(row, raw_column) if raw_column else _MISSING
-        cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
-        latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
-        out.append((name, order, verdict, reason, p_a, "" if _empty(raw_output) else str(raw_output), cost, latency))
-    return out
-
-
-def _flip_order(order: str) -> str:
-    return "BA" if order == "AB" else "AB"
-
-
-def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems):
+def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems) -> Iterator[tuple[str, RowVerdict]]:
+    """(pair id, verdict) for every verdict of a judge table's own file; bad rows go to ``problems``."""
     fmt = spec.format or guess_format(spec.path)
     for location, row in read_rows(fmt, spec.path, {}):
         if isinstance(row, Problem):
             problems.add(row)
             continue
         raw_id = lookup(row, spec.id)
-        if _empty(raw_id):
-            problems.add(Problem(location, f"an id in {spec.id!r}", "no such field" if raw_id is _MISSING else repr(raw_id)))
+        if is_empty(raw_id):
+            problems.add(Problem(location, f"an id in {spec.id!r}", "no such field" if raw_id is MISSING else repr(raw_id)))
             continue
         pair_id = str(raw_id)
         if pair_id not in ids:
@@ -368,37 +255,37 @@ def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Proble
                                  f"id {pair_id!r}, which matches no pair"))
             continue
         try:
-            verdicts = _verdicts_of(row, spec, location)
+            verdicts = verdicts_of(row, spec, location)
         except RowError as e:
             problems.add(e.problem)
             continue
-        for name, *rest in verdicts:
-            yield (name, pair_id, *rest)
+        for verdict in verdicts:
+            yield pair_id, verdict
 
 
-def _store_labels(store: Store, task: str, pending: list[tuple[str, str, str, str]], ids: dict[str, int], update: bool) -> int:
+def _store_labels(store: Store, task: str, pending: list[tuple[str, RowLabel]], ids: dict[str, int], update: bool) -> int:
     """New labels (or, with ``update``, changed ones as a new revision); returns the count added."""
     if not pending:
         return 0
-    before = {(l.pair, l.annotator): l.choice for l in store.current_labels(task)}
+    before = {(lab.pair, lab.annotator): lab.choice for lab in store.current_labels(task)}
     new = []
     last: dict[tuple[int, str], tuple[str, str]] = {}
-    for pair_id, annotator, choice, shown in pending:
-        key = (ids[pair_id], annotator)
-        if last.get(key) == (choice, shown):  # the same label met again (the pair in another file)
+    for pair_id, label in pending:
+        key = (ids[pair_id], label.annotator)
+        if last.get(key) == (label.choice, label.shown_order):  # the same label met again (the pair in another file)
             continue
-        last[key] = (choice, shown)
+        last[key] = (label.choice, label.shown_order)
         if key in before:
-            if before[key] == choice or not update:
+            if before[key] == label.choice or not update:
                 continue
-            before[key] = choice
-        new.append(Label(pair=ids[pair_id], annotator=annotator, choice=choice, shown_order=shown, origin="import"))
+            before[key] = label.choice
+        new.append(label.label(ids[pair_id]))
     store.add_labels(new)
     return len(new)
 
 
-def _store_verdicts(store: Store, task: str, name: str, spec: JudgeLabelsSpec | None, rows: list[tuple],
-                    ids: dict[str, int]) -> tuple[int, int]:
+def _store_verdicts(store: Store, task: str, name: str, spec: JudgeLabelsSpec | None,
+                    rows: list[tuple[str, RowVerdict]], ids: dict[str, int]) -> tuple[int, int]:
     if not rows:
         return 0, 0
     source = str(spec.path) if spec is not None and spec.path else "pair rows"
@@ -407,10 +294,8 @@ def _store_verdicts(store: Store, task: str, name: str, spec: JudgeLabelsSpec | 
                                            params={"imported_from": source}))
     judgments = []
     counts = Counter()
-    for pair_id, order, verdict, reason, p_a, raw, cost, latency in rows:
-        counts[(pair_id, order)] += 1
-        judgments.append(Judgment(run=run.id, pair=ids[pair_id], order=order, sample=counts[(pair_id, order)] - 1,
-                                  verdict=verdict, p_a=p_a, unscored_reason=reason, raw_output=raw,
-                                  cost=cost, latency_s=latency))
+    for pair_id, verdict in rows:
+        counts[(pair_id, verdict.order)] += 1
+        judgments.append(verdict.judgment(run.id, ids[pair_id], sample=counts[(pair_id, verdict.order)] - 1))
     store.save_judgments(judgments)
     return len(judgments), sum(1 for j in judgments if j.verdict is None)

@@ -1,4 +1,5 @@
-"""Turning one raw row into a ``Pair`` (and its label and verdict values), with checks.
+"""Turning one raw row into a ``Pair``, its human labels (``RowLabel``) and its judge verdicts
+(``RowVerdict``), with checks.
 
 Everything a row can get wrong is reported as a ``Problem`` naming the row, the field, what
 was expected and what was found.
@@ -9,19 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
+from dataclasses import dataclass
 from typing import Any
 
-from annotator.store.models import CHOICES, Pair
+from annotator.store.models import CHOICES, ORDERS, Judgment, Label, Pair
+from annotator.store.orders import other_order, p_a as p_a_of, to_canonical
 
 from .errors import Problem, describe
-from .taskfile import DataSpec, FieldRule
+from .labelmap import map_choice
+from .taskfile import DataSpec, FieldRule, JudgeLabelsSpec, LabelsSpec
 
-_MISSING = object()
+MISSING = object()  # what lookup() returns for a path the row does not have
 
 
 def lookup(row: Any, path: str) -> Any:
-    """Follow a dotted path (``a.b.0.c``) through nested objects and lists; ``_MISSING`` if absent."""
+    """Follow a dotted path (``a.b.0.c``) through nested objects and lists; ``MISSING`` if absent."""
     if isinstance(row, dict) and path in row:
         return row[path]
     value = row
@@ -31,7 +34,7 @@ def lookup(row: Any, path: str) -> Any:
         elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
             value = value[int(part)]
         else:
-            return _MISSING
+            return MISSING
     return value
 
 
@@ -48,7 +51,7 @@ def field_value(row: dict, key: str, rule: FieldRule, location: str, *, text: bo
     parts = []
     for name in rule.fields:
         value = lookup(row, name)
-        if value is _MISSING:
+        if value is MISSING:
             if len(rule.fields) > 1 or not required:
                 continue
             raise RowError(Problem(location, f"a field {name!r} (for {key})", f"no such field (fields: {', '.join(map(str, list(row)[:12]))})"))
@@ -96,30 +99,6 @@ def derived_id(prompt: str, response_a: str, response_b: str) -> str:
     return "h" + digest.hexdigest()[:16]
 
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def label_key(raw: Any) -> str:
-    """A raw label value (or a map key) as the text it is matched by.
-
-    Text is stripped; numbers, and text that is a plain decimal number, are written the
-    shortest way: ``1``, ``1.0``, ``"1"``, ``" 1.00 "`` all give ``"1"`` and ``1.5`` gives
-    ``"1.5"`` (a CSV written by pandas holds ``1.0`` where the map says ``1``). Booleans are
-    ``true`` / ``false``.
-    """
-    if isinstance(raw, bool):
-        return json.dumps(raw)
-    text = raw.strip() if isinstance(raw, str) else str(raw)
-    if (isinstance(raw, (int, float)) or _NUMBER.fullmatch(text)) and math.isfinite(number := float(text)):
-        return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
-    return text
-
-
-def map_choice(raw: Any, mapping: dict[str, str]) -> str | None:
-    """A raw label value through a task's map (keys made by ``label_key``); ``None`` if not in it."""
-    return mapping.get(label_key(raw))
-
-
 def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: dict[str, str] | None) -> Pair:
     """Map a row to a Pair, checking every field; raises ``RowError``."""
     f = spec.fields
@@ -151,7 +130,7 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
     metadata = {}
     for name in spec.metadata:
         value = lookup(row, name)
-        if value is not _MISSING:
+        if value is not MISSING:
             metadata[name] = value
     pair = Pair(
         task=task, pair_id=pair_id, prompt=prompt, response_a=response_a, response_b=response_b,
@@ -161,3 +140,148 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
     )
     pair.content_hash = content_hash(pair)
     return pair
+
+
+def is_empty(raw: Any) -> bool:
+    """No value: the field is missing, null, or blank text."""
+    return raw is MISSING or raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _presented_order(row: dict, column: str | None, default: str, location: str) -> str:
+    if not column:
+        return default
+    value = lookup(row, column)
+    if value not in ORDERS:
+        raise RowError(Problem(location, f'an order "AB" or "BA" in {column!r}', "no such field" if value is MISSING else repr(value)))
+    return value
+
+
+def _number(value: Any) -> float | None:
+    """A number from a row (CSV cells are text: "0.9" counts); None when absent or not a number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str) and value.strip():
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+@dataclass(frozen=True)
+class RowLabel:
+    """One human label found in a row, already in canonical order."""
+
+    annotator: str
+    choice: str  # canonical "A" / "B" / "tie"
+    shown_order: str  # the order the annotator saw the pair in
+
+    def label(self, pair: int) -> Label:
+        return Label(pair=pair, annotator=self.annotator, choice=self.choice, shown_order=self.shown_order,
+                     origin="import")
+
+
+def row_labels(row: dict, location: str, labels: LabelsSpec | None, allow_tie: bool) -> list[RowLabel]:
+    """The human labels in a row (none without a [labels] table); raises ``RowError``."""
+    if not labels:
+        return []
+    columns = list(labels.annotators.items())
+    if labels.annotator_from:
+        name = lookup(row, labels.annotator_from)
+        if is_empty(name):
+            raise RowError(Problem(location, f"an annotator name in {labels.annotator_from!r}", "none"))
+        if labels.accepts(str(name)):
+            columns.append((str(name), labels.label))
+    out = []
+    for annotator, column in columns:
+        raw = lookup(row, column)
+        if is_empty(raw):
+            continue
+        choice = map_choice(raw, labels.map)
+        if choice is None:
+            raise RowError(Problem(location, f"a label in {column!r} from the map ({', '.join(labels.map)})", repr(raw)))
+        if choice == "tie" and not allow_tie:
+            raise RowError(Problem(location, f"a label in {column!r} other than tie (the task disallows ties)", repr(raw)))
+        shown = _presented_order(row, labels.shown_order, "AB", location)
+        out.append(RowLabel(annotator=annotator, choice=to_canonical(choice, shown), shown_order=shown))
+    return out
+
+
+@dataclass(frozen=True)
+class RowVerdict:
+    """One judge verdict found in a row: one run, one presented order, canonical verdict."""
+
+    run: str  # the judge run's name
+    order: str  # the order the judge saw the pair in
+    verdict: str | None  # canonical "A" / "B" / "tie"; None when unscored
+    unscored_reason: str  # "empty", or the raw value that is not in the map
+    p_a: float | None = None  # canonical probability that A is better
+    raw_output: str = ""
+    cost: float | None = None
+    latency_s: float | None = None
+
+    def judgment(self, run: int, pair: int, sample: int) -> Judgment:
+        return Judgment(run=run, pair=pair, order=self.order, sample=sample, verdict=self.verdict, p_a=self.p_a,
+                        unscored_reason=self.unscored_reason, raw_output=self.raw_output, cost=self.cost,
+                        latency_s=self.latency_s)
+
+
+def _verdict(raw: Any, mapping: dict[str, str], order: str) -> tuple[str | None, str]:
+    """A raw verdict in the presented frame -> (canonical verdict, unscored reason)."""
+    if is_empty(raw):
+        return None, "empty"
+    choice = map_choice(raw, mapping)
+    if choice is None:
+        return None, str(raw)
+    return to_canonical(choice, order), ""
+
+
+def row_verdicts(row: dict, location: str, specs: list[JudgeLabelsSpec]) -> list[RowVerdict]:
+    """The inline verdicts of a row (judge tables without a file of their own), per order present."""
+    out = []
+    for spec in specs:
+        if spec.path is None:
+            out += verdicts_of(row, spec, location)
+    return out
+
+
+def verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[RowVerdict]:
+    """The verdicts of one judge table in a row (a pair row or a row of the judge's file)."""
+    if all(lookup(row, c) is MISSING for c in (spec.verdict, spec.verdict_ba) if c):
+        return []  # a row without the verdict columns holds no verdict of this judge (a pairs-only row)
+    name = spec.name
+    if spec.name_from:
+        value = lookup(row, spec.name_from)
+        if is_empty(value):
+            raise RowError(Problem(location, f"a judge name in {spec.name_from!r}", "none"))
+        name = str(value)
+        if not spec.accepts(name):
+            return []
+    first = _presented_order(row, spec.order_from, spec.order, location)
+    columns = [(first, spec.verdict)]
+    if spec.verdict_ba:
+        columns.append((other_order(first), spec.verdict_ba))
+    out = []
+    for order, column in columns:
+        raw = lookup(row, column)
+        if raw is MISSING:
+            continue
+        verdict, reason = _verdict(raw, spec.map, order)
+        p_a = None
+        if spec.p_a and column == spec.verdict:
+            found = lookup(row, spec.p_a)
+            value = _number(found)
+            if value is None and not is_empty(found):
+                raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(found)))
+            if value is not None:
+                if not 0 <= value <= 1:
+                    raise RowError(Problem(location, f"a probability between 0 and 1 in {spec.p_a!r}", repr(value)))
+                p_a = p_a_of(value, order)
+        raw_column = spec.raw_ba if column == spec.verdict_ba and spec.raw_ba else spec.raw
+        raw_output = lookup(row, raw_column) if raw_column else MISSING
+        cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
+        latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
+        out.append(RowVerdict(run=name, order=order, verdict=verdict, unscored_reason=reason, p_a=p_a,
+                              raw_output="" if is_empty(raw_output) else str(raw_output), cost=cost, latency_s=latency))
+    return out

@@ -92,11 +92,11 @@ def load_json_document(path: Path) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise TaskFileError(f"{path.name} line {line}", "UTF-8 text", f"byte 0x{raw[e.start]:02x} that is not UTF-8")
+        raise TaskFileError(f"{path.name} line {line}", "UTF-8 text", f"byte 0x{raw[e.start]:02x} that is not UTF-8") from e
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise TaskFileError(f"{path.name} line {e.lineno}", "valid JSON", f"malformed JSON ({e.msg} at column {e.colno})")
+        raise TaskFileError(f"{path.name} line {e.lineno}", "valid JSON", f"malformed JSON ({e.msg} at column {e.colno})") from e
 
 def read_json(path: Path) -> Iterator[RowOrProblem]:
     """A JSON array of objects, or an object holding one such array (e.g. {"data": [...]})."""
@@ -137,7 +137,7 @@ def read_csv(path: Path, delimiter: str | None = None) -> Iterator[RowOrProblem]
         except StopIteration:
             return
         except csv.Error as e:
-            raise TaskFileError(f"{path.name} line 1", "a CSV header row", f"malformed CSV ({e})")
+            raise TaskFileError(f"{path.name} line 1", "a CSV header row", f"malformed CSV ({e})") from e
         if problems:
             raise TaskFileError(problems[0].location, "a CSV header row in " + problems[0].expected, problems[0].found)
         twice = [name for n, name in enumerate(header) if name in header[:n]]
@@ -174,7 +174,7 @@ def read_parquet(path: Path) -> Iterator[RowOrProblem]:
     try:
         parquet = pq.ParquetFile(path)
     except Exception as e:  # pyarrow raises several types for a damaged file
-        raise TaskFileError(path.name, "a Parquet file", f"unreadable data ({e})")
+        raise TaskFileError(path.name, "a Parquet file", f"unreadable data ({e})") from e
     number = 0
     for batch in parquet.iter_batches(batch_size=4096):
         for row in batch.to_pylist():

@@ -17,6 +17,7 @@ from typing import Any
 from annotator.store.models import CHOICES, Factor, Task
 
 from .errors import TaskFileError, describe
+from .labelmap import label_key
 from .profile import PROFILE_FACTORS
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
@@ -177,8 +178,6 @@ class TaskSpec:
 def _map(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not raw:
         raise TaskFileError(where, "a table of value = \"A\" | \"B\" | \"tie\"", repr(raw))
-    from .mapping import label_key
-
     out: dict[str, str] = {}
     first: dict[str, str] = {}
     for key, value in raw.items():
@@ -241,10 +240,10 @@ def load_task_file(path: str | Path) -> TaskSpec:
     where = path.name
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise TaskFileError(where, "UTF-8 text", "bytes that are not UTF-8")
+    except UnicodeDecodeError as e:
+        raise TaskFileError(where, "UTF-8 text", "bytes that are not UTF-8") from e
     except tomllib.TOMLDecodeError as e:
-        raise TaskFileError(where, "valid TOML", str(e))
+        raise TaskFileError(where, "valid TOML", str(e)) from e
     root = path.parent
     unknown_tables = sorted(set(doc) - {"task", "data", "labels", "judge_labels"})
     if unknown_tables:
@@ -318,7 +317,7 @@ def load_task_file(path: str | Path) -> TaskSpec:
     try:
         fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
-        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found)
+        raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found) from e
     if fmt not in known_formats():
         raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
     module = format_module(fmt)

@@ -10,7 +10,7 @@ differs from the other. Joining a side's segments gives back its text exactly.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 _TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
@@ -27,10 +27,20 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Hunk:
+    """A run of whole lines: the same on both sides, or changed (``a`` / ``b`` may be empty)."""
+
+    a: list[Segment]
+    b: list[Segment]
+    changed: bool
+
+
+@dataclass(frozen=True)
 class WordDiff:
     a: list[Segment]
     b: list[Segment]
     ratio: float  # similarity in [0, 1]: 1.0 identical, 0.0 nothing in common
+    hunks: list[Hunk] = field(default_factory=list)  # the same text, cut where the sides align
 
     @property
     def changed_words_a(self) -> int:
@@ -86,21 +96,36 @@ def word_diff(a: str, b: str) -> WordDiff:
     Lines are aligned first (fast, lines are nearly unique); words are then aligned inside
     each run of changed lines, so long texts stay fast. Whitespace-only differences
     (re-wrapping, trailing spaces) are not flagged.
+
+    ``hunks`` cuts both texts where they align, for a side-by-side view: runs of equal
+    lines, and runs of changed lines (a run replacing as many lines as it removes is cut
+    line by line, so each changed line sits beside its counterpart).
     """
     lines_a, lines_b = a.splitlines(keepends=True), b.splitlines(keepends=True)
-    seg_a: list[Segment] = []
-    seg_b: list[Segment] = []
+    hunks: list[Hunk] = []
     matched = 0
     line_matcher = SequenceMatcher(None, lines_a, lines_b, autojunk=False)
     for op, i1, i2, j1, j2 in line_matcher.get_opcodes():
         if op == "equal":
             block = "".join(lines_a[i1:i2])
             matched += len(tokenize(block))
-            _append(seg_a, [block], False)
-            _append(seg_b, ["".join(lines_b[j1:j2])], False)
+            hunks.append(Hunk([Segment(block, False)], [Segment("".join(lines_b[j1:j2]), False)], False))
+            continue
+        if op == "replace" and i2 - i1 == j2 - j1:
+            runs = [(lines_a[i:i + 1], lines_b[j:j + 1]) for i, j in zip(range(i1, i2), range(j1, j2))]
         else:
-            matched += _diff_tokens(
-                tokenize("".join(lines_a[i1:i2])), tokenize("".join(lines_b[j1:j2])), seg_a, seg_b
-            )
+            runs = [(lines_a[i1:i2], lines_b[j1:j2])]
+        for run_a, run_b in runs:
+            seg_a: list[Segment] = []
+            seg_b: list[Segment] = []
+            matched += _diff_tokens(tokenize("".join(run_a)), tokenize("".join(run_b)), seg_a, seg_b)
+            changed = any(s.changed for s in seg_a + seg_b)
+            hunks.append(Hunk(seg_a, seg_b, changed))
+    merged_a: list[Segment] = []
+    merged_b: list[Segment] = []
+    for hunk in hunks:
+        for merged, segments in ((merged_a, hunk.a), (merged_b, hunk.b)):
+            for segment in segments:
+                _append(merged, [segment.text], segment.changed)
     total = len(tokenize(a)) + len(tokenize(b))
-    return WordDiff(seg_a, seg_b, 2.0 * matched / total if total else 1.0)
+    return WordDiff(merged_a, merged_b, 2.0 * matched / total if total else 1.0, hunks)

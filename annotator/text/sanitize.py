@@ -13,6 +13,8 @@ text contains instead of having it executed:
   bidirectional overrides and isolates (the "Trojan Source" characters) are shown as
   ``⟨U+XXXX⟩``.
 * Newlines and tabs are kept.
+* With a ``limit``, text longer than that many characters is cut there and ends with
+  ``… (N more characters)``, so a long response cannot flood a terminal report.
 
 Rich markup (``[bold]``, ``[link=...]``) is not a control sequence: it is only
 interpreted when text is passed to Rich or Textual *as markup*. The UI never does that
@@ -34,14 +36,19 @@ _TRANSLATION = {**_PICTURES, **{c: f"\u27e8U+{c:04X}\u27e9" for c in _VISIBLE_CO
 _CRLF = re.compile(r"\r+\n")
 
 
-def sanitize(text: str | None) -> str:
-    """The text with every terminal control character made visible (see the module doc)."""
+def sanitize(text: str | None, limit: int | None = None) -> str:
+    """The text with every terminal control character made visible, at most ``limit``
+    characters of it (see the module doc)."""
     if not text:
         return ""
+    cut = 0
+    if limit is not None and len(text) > limit:
+        cut, text = len(text) - limit, text[:limit]
     text = _CRLF.sub("\n", text)
     if text.endswith("\r"):
         text = text.rstrip("\r")
-    return text.translate(_TRANSLATION)
+    text = text.translate(_TRANSLATION)
+    return f"{text}… ({cut:,} more characters)" if cut else text
 
 
 def sanitize_line(text: str | None) -> str:

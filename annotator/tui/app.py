@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import getpass
 import os
 import signal
 import time
 from collections.abc import Callable
 
+from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App
+from textual.keys import _character_to_key
+from textual.widgets import Input
 
 from annotator.store import Store, Task, WriterBusy, retry_busy
+from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings, claim_duration
 from annotator.tui.screens.annotator_name import AnnotatorNameScreen
@@ -22,13 +28,46 @@ from annotator.tui.session import LabelSession
 from annotator.tui.widgets.response.render import RenderCache
 
 
+def os_account() -> str:
+    """The operating-system account: the key under which the annotator name is remembered
+    (never offered as a name)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (some containers)
+        return ""
+
+
+def escape_then(event: events.Key) -> str | None:
+    """The key typed right after Escape, when the terminal merged the two into one event.
+
+    tmux (``escape-time``, 500 ms by default) and other terminals send Escape followed
+    quickly by a key as one Alt+key sequence; Textual reads Escape+digit as the macOS Option
+    characters (Escape 1 arrives as "¡"). Returns the second key's character, or None when
+    ``event`` is an ordinary key.
+    """
+    key, char = event.key, event.character
+    if key.startswith("alt+") and char and len(char) == 1 and char.isprintable():
+        return char
+    if char in _OPTION_DIGITS:
+        return _OPTION_DIGITS[char]
+    return None
+
+
+# Escape+digit as Textual reads it (its table of macOS Option characters), back to the digit.
+_OPTION_DIGITS = {value: sequence[1] for sequence, value in ANSI_SEQUENCES_KEYS.items()
+                  if isinstance(value, str) and len(sequence) == 2 and sequence[0] == "\x1b"
+                  and sequence[1].isdigit()}
+
+
 class AnnotatorApp(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS = keymap.APP
     TITLE = "annotator"
+    ENABLE_COMMAND_PALETTE = False  # the footer's right end shows the help key instead
 
     def __init__(self, store: Store, task: Task, annotator: str | None, settings: Settings, *,
-                 clock: Callable[[], float] = time.monotonic, origin: str = "tui"):
+                 clock: Callable[[], float] = time.monotonic, origin: str = "tui",
+                 remember_name: bool | None = None):
         super().__init__()
         self.store = store
         self.label_task = task
@@ -36,6 +75,9 @@ class AnnotatorApp(App[None]):
         self.settings = settings
         self.clock = clock
         self.origin = origin
+        # A browser session (origin "web") may be anyone: its name is never remembered.
+        self.remember_name = origin == "tui" if remember_name is None else remember_name
+        self._remembered = False  # the name came from the database, not from the command line
         self.cache = RenderCache(settings.code_theme)
         self.session: LabelSession | None = None
 
@@ -46,6 +88,14 @@ class AnnotatorApp(App[None]):
             self.notify(f"Unknown theme {self.settings.theme!r}; using the default.", severity="warning")
         self.set_keymap(self.settings.keymap)
         self._exit_on_hangup()
+        if not self.annotator and self.remember_name:
+            remembered = self.store.remembered_annotator(os_account())
+            if remembered:
+                self.annotator = remembered
+                self._remembered = True
+                self.notify(f"Labelling as {sanitize_line(remembered)} (the name given last time here). "
+                            "Someone else? Quit (q) and run annotate --annotator NAME.",
+                            title="Welcome back", timeout=8, markup=False)
         if self.annotator:
             self.start_labelling(self.annotator)
         else:
@@ -83,18 +133,41 @@ class AnnotatorApp(App[None]):
             session = retry_busy(LabelSession, self.store, self.label_task, annotator,
                                  claim_for=claim_duration(self.label_task, self.settings), origin=self.origin)
         except WriterBusy as busy:
-            if self.annotator:  # named on the command line: nothing else to do here
+            if self.annotator and not self._remembered:  # named on the command line: nothing else to do
                 self.exit(return_code=3, message=str(busy))
             else:
                 self.notify(str(busy), title="Name in use", severity="error", timeout=15)
                 self.push_screen(AnnotatorNameScreen(), self.start_labelling)
             return
         self.annotator = annotator
+        if self.remember_name:
+            self.store.remember_annotator(os_account(), annotator)
         self.session = session
         self.push_screen(PairScreen(self.session, self.settings, self.cache, self.clock))
         # Everything alive now (modules, Textual's machinery) lives as long as the app:
         # keep it out of the garbage collector's full scans, which otherwise cost 100+ ms.
         self.call_after_refresh(gc.freeze)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            second = escape_then(event)
+            if second is not None and not self._is_bound(event.key) and not self._typing_into_text(event):
+                # Escape, then the key, each as if pressed alone (the focus may move between).
+                if self.screen.maximized is not None and self.escape_to_minimize:
+                    self.screen.minimize()
+                elif not await self._check_bindings("escape"):
+                    await super().on_event(events.Key("escape", "\x1b"))
+                name = second if second.isalnum() else _character_to_key(second)
+                await super().on_event(events.Key(name, second))
+                return
+        await super().on_event(event)
+
+    def _is_bound(self, key: str) -> bool:
+        return any(key in bindings.key_to_bindings for _, bindings in self.screen._modal_binding_chain)
+
+    def _typing_into_text(self, event: events.Key) -> bool:
+        """An Option character ("¡") typed into a text box is text, not Escape + a digit."""
+        return not event.key.startswith("alt+") and isinstance(self.focused, Input)
 
     def on_unmount(self) -> None:
         # The caller may close the store next: let a running prefetch finish with it first.
@@ -122,8 +195,5 @@ def create_app(store: Store, task: Task | str, annotator: str | None = None,
     (stored on each label: "tui" or "web").
     """
     if isinstance(task, str):
-        found = store.get_task(task)
-        if found is None:
-            raise LookupError(f"no task named {task!r} in the database")
-        task = found
+        task = store.require_task(task)
     return AnnotatorApp(store, task, annotator, settings or Settings(), **options)

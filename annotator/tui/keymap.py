@@ -10,7 +10,8 @@ from __future__ import annotations
 from textual.binding import Binding
 
 APP = [
-    Binding("question_mark", "app.help", "Help", id="help", key_display="?"),
+    # Not in the footer's row: the footer shows it apart, at its right end, at every width.
+    Binding("question_mark", "app.help", "All keys", id="help", key_display="?", show=False),
     Binding("g", "app.guidelines", "Guidelines", id="guidelines"),
     Binding("q", "app.quit", "Quit", id="quit"),
 ]
@@ -21,18 +22,31 @@ PAIR = [
     Binding("3", "choose('tie')", "Tie", id="choose_tie"),
     Binding("enter", "save", "Save & next", id="save", key_display="⏎"),
     Binding("u", "back", "Back", id="undo"),
+    Binding("x", "skip", "Skip", id="skip"),
+    Binding("exclamation_mark", "flag", "Flag", id="flag", key_display="!"),
+    Binding("r", "focus_rationale", "Rationale", id="focus_rationale"),
     Binding("f", "focus_factors", "Factors", id="focus_factors"),
     Binding("c", "focus_confidence", "Confidence", id="focus_confidence"),
-    Binding("r", "focus_rationale", "Rationale", id="focus_rationale"),
     Binding("d", "toggle_diff", "Diff", id="toggle_diff"),
+    Binding("right_square_bracket", "next_change", "Next change", id="next_change", key_display="]"),
+    Binding("left_square_bracket", "previous_change", "Prev change", id="previous_change", key_display="["),
+    Binding("t", "toggle_sync", "Scroll together", id="toggle_sync"),
     Binding("m", "toggle_raw", "Raw/Markdown", id="toggle_raw"),
-    Binding("p", "toggle_prompt", "Prompt", id="toggle_prompt"),
     Binding("s", "toggle_source", "Source", id="toggle_source"),
+    Binding("p", "toggle_prompt", "Prompt", id="toggle_prompt"),
+    Binding("colon", "jump", "Go to", id="jump", key_display=":"),
+    Binding("slash", "search", "Search", id="search", key_display="/"),
     Binding("j", "scroll_both(1)", "Scroll both down", id="scroll_down", show=False),
     Binding("k", "scroll_both(-1)", "Scroll both up", id="scroll_up", show=False),
     Binding("J,space", "page_both(1)", "Page both down", id="page_down", show=False),
     Binding("K", "page_both(-1)", "Page both up", id="page_up", show=False),
+    Binding("h", "scroll_sideways(-1)", "Code blocks left", id="scroll_left", show=False),
+    Binding("l", "scroll_sideways(1)", "Code blocks right", id="scroll_right", show=False),
     Binding("z", "maximize_pane", "Maximise pane", id="maximize", show=False),
+]
+
+RATIONALE = [
+    Binding("escape", "leave", "Leave the box", id="rationale_leave"),
 ]
 
 CHECKLIST = [
@@ -62,6 +76,7 @@ MODAL = [
 AREAS: dict[str, list[Binding]] = {
     "Everywhere": APP,
     "Pair screen": PAIR,
+    "Rationale box (r)": RATIONALE,
     "Factor checklist (f)": CHECKLIST,
     "Confidence (c)": CONFIDENCE,
     "Dialogs": MODAL,

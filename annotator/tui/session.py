@@ -9,6 +9,9 @@ flow can be reasoned about on its own:
 * :meth:`save` appends a label revision (only when the answer changed) and claims the next
   pair in one short transaction (retried while the database is busy), then moves on: to the
   next pair of the history when revisiting, else to the pair claimed.
+* :meth:`skip` stores a skip and moves on; the queue serves skipped pairs last.
+* :meth:`jump` goes to a pair by its id or to a position: ``3`` is the third pair the
+  annotator labelled, the current fresh pair is ``len(history) + 1``.
 * One annotator name, one writer: a session holds the writer lease of its (task, annotator)
   (:mod:`annotator.store.leases`) from start to :meth:`close`; a second session with the
   same name is refused (:class:`~annotator.store.WriterBusy`). A heartbeat thread renews the
@@ -22,8 +25,19 @@ import statistics
 import threading
 from dataclasses import dataclass, field
 
-from annotator.store import Label, Pair, Store, Task, WriterIdentity, is_busy, retry_busy
-from annotator.store.assignment import QueueProgress, presentation_order
+from annotator.store import (
+    Flag,
+    Label,
+    Pair,
+    QueueProgress,
+    SearchHit,
+    Store,
+    Task,
+    WriterIdentity,
+    is_busy,
+    retry_busy,
+)
+from annotator.store.orders import presentation_order
 
 
 @dataclass
@@ -69,6 +83,10 @@ def save_failure(error: Exception) -> str:
         return ("The database stayed busy for 30 seconds (another program is writing to it). "
                 "Your answer is still on screen: press Enter to try again.")
     return f"The database refused the label ({error}). Your answer is still on screen."
+
+
+class JumpRefused(ValueError):
+    """A jump that cannot be made; the message says why, in the annotator's words."""
 
 
 class LabelSession:
@@ -134,7 +152,93 @@ class LabelSession:
             return saved.shown_order
         return presentation_order(self.task.seed, self.annotator, pair.pair_id)
 
+    def position_of_current(self) -> int | None:
+        """Where the pair on screen is in the annotator's sequence (1 = first labelled)."""
+        if self.position is not None:
+            return self.position + 1
+        return len(self.history) + 1 if self.fresh is not None else None
+
     # -- moving ----------------------------------------------------------------------------
+    def can_skip(self) -> bool:
+        return self.position is None and self.fresh is not None
+
+    def skip(self) -> Pair | None:
+        """Set the fresh pair aside (stored): it comes back after every pair not skipped.
+
+        Returns the pair now on screen, which is the same one when nothing else is left.
+        """
+        pair = self.fresh
+        if pair is None or self.position is not None:
+            return self.current
+        self.store.skip_pair(self.task.name, self.annotator, pair.id)
+        self.fresh = self._claim_next()
+        return self.current
+
+    def jump(self, target: str) -> Pair:
+        """Go to the pair whose id is ``target``, else to position ``target`` (``#N`` is
+        always a position). Raises :class:`JumpRefused` with the reason when it cannot."""
+        target = target.strip()
+        if not target:
+            raise JumpRefused("Type a pair id or a position.")
+        pair = None if target.startswith("#") else self.store.get_pair_by_external_id(self.task.name, target)
+        if pair is not None:
+            return self.jump_to_pair(pair)
+        number = target.lstrip("#")
+        if not number.isdigit():
+            raise JumpRefused(f"No pair with the id {target!r} in this task.")
+        return self.jump_to_position(int(number))
+
+    def jump_to_position(self, number: int) -> Pair:
+        current = len(self.history) + 1
+        if 1 <= number <= len(self.history):
+            self.position = number - 1
+            return self.current
+        if number == current and self.fresh is not None:
+            self.position = None
+            return self.fresh
+        if number < 1:
+            raise JumpRefused("Positions start at 1.")
+        raise JumpRefused(
+            f"Position {number} is not reached yet: you are at {current}, and the pairs after it "
+            "are served in queue order. Go to a later pair by its id instead."
+        )
+
+    def jump_to_pair(self, pair: Pair) -> Pair:
+        if pair.id in self.history:
+            self.position = self.history.index(pair.id)
+            return self.current
+        if self.fresh is not None and pair.id == self.fresh.id:
+            self.position = None
+            return self.fresh
+        if not self.store.claim_pair(self.task, self.annotator, pair.id, claim_for=self.claim_for):
+            raise JumpRefused(
+                f"Pair {pair.pair_id!r} is not open to you: enough annotators have labelled it "
+                "or are labelling it now."
+            )
+        # The pair that was on screen keeps its claim: it is served again next.
+        self._pairs[pair.id] = pair
+        self.fresh, self.position = pair, None
+        return pair
+
+    def search(self, text: str, limit: int = 50) -> list[tuple[int, SearchHit]]:
+        """Labelled pairs containing ``text``, each with its position."""
+        hits = self.store.search_labelled(self.task.name, self.annotator, text, limit)
+        where = {pair_id: i + 1 for i, pair_id in enumerate(self.history)}
+        return [(where.get(hit.pair, 0), hit) for hit in hits]
+
+    # -- flags -----------------------------------------------------------------------------
+    def flag(self, reason: str) -> Flag | None:
+        pair = self.current
+        return self.store.flag_pair(self.task.name, self.annotator, pair.id, reason) if pair else None
+
+    def clear_flag(self) -> bool:
+        pair = self.current
+        return bool(pair) and self.store.clear_flag(pair.id, self.annotator)
+
+    def current_flag(self) -> Flag | None:
+        pair = self.current
+        return self.store.current_flag(pair.id, self.annotator) if pair else None
+
     def can_go_back(self) -> bool:
         return bool(self.history) and self.position != 0
 

@@ -94,7 +94,7 @@ def test_llmbar_statistics_of_every_natural_run(shared_data):
         gold = pd.Series([{1: "A", 2: "B"}[row["label"]] for row in rows])
         result = gold_accuracy(judge_verdicts(pd.DataFrame(frame)), gold)
 
-        def count(field: str) -> tuple[int, int]:
+        def count(field: str, stats=stats) -> tuple[int, int]:
             k, n = re.match(r"(\d+) / (\d+)", stats[field]).groups()
             return int(k), int(n)
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from annotator.analysis.agents import load_agents
 from annotator.analysis.judge_human import (
     HUMANS,
     human_majority,
@@ -14,7 +15,6 @@ from annotator.analysis.judge_human import (
     manifestations,
     task_judge_human_report,
 )
-from annotator.analysis.agents import load_agents
 from annotator.cli import main
 from annotator.store import JudgeRun, Judgment, Label, Pair, Store, Task
 from annotator.tasks.profile import PROFILE_FACTORS

@@ -12,9 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.analysis.bradley_terry import bradley_terry
-from annotator.analysis.leaderboard import choose_baseline, leaderboard, rank_correlations
+from annotator.analysis.leaderboard import choose_baseline, leaderboard
 from annotator.cli import main
-from annotator.store import JudgeRun, Judgment, Label, Pair, Store, Task
 
 
 def _pairs(rows):

@@ -11,8 +11,8 @@ from statsmodels.stats import inter_rater
 
 from annotator.analysis import agreement
 from annotator.analysis.bootstrap import Resampler
-from annotator.analysis.report import agreement_report, task_agreement_report
 from annotator.analysis.ratings import ratings_from_frame
+from annotator.analysis.report import agreement_report, task_agreement_report
 from annotator.store import Store
 from tests.analysis.store_data import add_judge, add_pairs, add_votes, make_task, three_annotator_store
 

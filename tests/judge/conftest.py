@@ -9,7 +9,6 @@ from click.testing import CliRunner
 
 from annotator.cli import main
 from annotator.store import Factor, Store, Task
-
 from tests.judge.fake_openai import FakeOpenAI
 from tests.judge.sample_pairs import make_pairs
 

@@ -234,7 +234,7 @@ class FakeOpenAI:
         app.router.add_get("/_stats", self.stats)
         return app
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         ready = threading.Event()
 
         def serve():

@@ -15,7 +15,8 @@ def test_every_shipped_judge_loads():
         judge = load_judge(name)
         assert judge.description
         if judge.kind == "llm":
-            assert judge.template_path.is_file() and judge.has_price
+            assert judge.template_path.is_file()
+            assert judge.price_input is not None and judge.price_output is not None
 
 
 def test_unknown_judge_names_the_shipped_ones():

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from annotator.judge.parsers import parse, soft_identifier, to_canonical, ParseResult
+from annotator.judge.parsers import ParseResult, parse, soft_identifier, to_canonical
 
 MT_BENCH = [
     ("Assistant A provides a thorough explanation with an example, while B is vague.\n\n[[A]]", "A"),

@@ -139,3 +139,34 @@ def test_cached_answers_are_parsed_with_the_new_runs_parser(cli, server, tmp_pat
     stored = db_store.judgments(run.id)
     assert len(stored) == ALL
     assert all(j.verdict is None and j.unscored_reason == "unparseable" for j in stored)
+
+
+def test_run_served_from_the_cache_reports_what_it_found(cli, server, tmp_path):
+    cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content")
+    text = cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
+               "--name", "copy").stdout
+    assert f"{ALL} from the cache, 0 called" in text
+    assert f"of these {ALL}: {ALL} scored, 0 unscored" in text
+    # The same answers read by another parser: every copy unscored, and counted as such.
+    own = tmp_path / "own.toml"
+    own.write_text('model = "content"\ntemplate = "mt-bench-pair"\nparser = "profile"\n'
+                   'temperature = 0.0\nmax_tokens = 1024\n')
+    report = cli.json("judge", "run", "--judge", str(own), "--base-url", server.url, "--name", "own")
+    assert (report["from_cache"], report["requested"], report["scored"]) == (ALL, 0, 0)
+    assert report["unscored"] == {"unparseable": ALL}
+    assert len(server.chat_requests) == ALL
+
+
+def test_nothing_listening_is_reported_at_once(cli, db_store):
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens on it
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", f"http://127.0.0.1:{port}/v1",
+                 "--model", "content", env={"OPENAI_API_KEY": "k"}, code=1)
+    assert "connection refused" in result.stderr and "timed out" not in result.stderr.lower()
+    assert f"127.0.0.1:{port}" in result.stderr
+    run = db_store.get_run("demo", "mt-bench-pair@content")
+    # No error judgments were written for calls never answered: a rerun makes them all.
+    assert run is None or db_store.judgments(run.id) == []

@@ -17,7 +17,7 @@ def test_many_connections_opening_one_new_database_at_once(tmp_path):
         db = tmp_path / f"x{round_}.db"
         barrier = threading.Barrier(6)
 
-        def open_it():
+        def open_it(db=db, barrier=barrier):
             barrier.wait()
             try:
                 Store.open(db).close()

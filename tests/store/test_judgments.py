@@ -18,7 +18,7 @@ def test_judgments_round_trip_and_upsert(filled_store):
     filled_store.save_judgments([Judgment(run=run.id, pair=1, order="BA", verdict="B", cache_key="k1")])
     (stored,) = filled_store.judgments(run.id)
     assert stored.verdict == "B"
-    assert filled_store.judgment_by_cache_key("k1").verdict == "B"
+    assert filled_store.judgments_by_cache_keys(["k1"])["k1"].verdict == "B"
     frame = filled_store.judgments_frame("t")
     assert list(frame.columns[:4]) == ["run", "run_name", "kind", "pair"]
     assert frame.loc[0, "order"] == "BA"

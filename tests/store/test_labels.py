@@ -19,7 +19,7 @@ def test_edit_appends_a_revision_and_keeps_history(filled_store):
     filled_store.add_label(Label(pair=1, annotator="ann", choice="tie"))
     history = filled_store.label_history(1, "ann")
     assert [(h.revision, h.choice) for h in history] == [(1, "A"), (2, "tie")]
-    assert [l.choice for l in filled_store.current_labels("t")] == ["tie"]
+    assert [lab.choice for lab in filled_store.current_labels("t")] == ["tie"]
     assert filled_store.db.table("labels").count == 2
 
 

@@ -80,3 +80,26 @@ def test_nothing_opens_a_database_at_import_time(tmp_path, monkeypatch):
             continue
         importlib.import_module(mod.name)
     assert not (tmp_path / "db").exists()
+
+
+def test_m003_marks_old_error_rows_failed_but_not_imported_verdicts(tmp_path):
+    """Before m003 a failed call was a reason starting with "error: "; an imported verdict
+    column may hold the same text and is no failed call."""
+    path = tmp_path / "old.db"
+    db = connect(path)
+    schema.migrations.apply(db, stop_before="m003_judgment_status")
+    db.execute("INSERT INTO tasks (name, created_at) VALUES ('t', 'then')")
+    db.execute("INSERT INTO pairs (id, task, pair_id, prompt, response_a, response_b, content_hash, created_at) "
+               "VALUES (1, 't', 'p1', 'q', 'a', 'b', 'h', 'then')")
+    db.execute("INSERT INTO judge_runs (id, task, name, kind, created_at) VALUES (1, 't', 'gpt', 'llm', 'then'), "
+               "(2, 't', 'file', 'imported', 'then')")
+    for run, order, verdict, reason in ((1, "AB", None, "error: APITimeoutError: timed out"), (1, "BA", None, "refusal"),
+                                        (2, "AB", None, "error: rate limited"), (2, "BA", "A", "")):
+        db.execute('INSERT INTO judgments (run, pair, "order", verdict, unscored_reason, created_at) '
+                   "VALUES (?, 1, ?, ?, ?, 'then')", [run, order, verdict, reason])
+    db.conn.commit()
+    db.close()
+    store = Store.open(path)
+    status = {(j.run, j.order): (j.status, j.failed) for run in (1, 2) for j in store.judgments(run)}
+    assert status == {(1, "AB"): ("failed", True), (1, "BA"): ("done", False),
+                      (2, "AB"): ("done", False), (2, "BA"): ("done", False)}

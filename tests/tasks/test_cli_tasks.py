@@ -43,3 +43,25 @@ def test_source_factors_without_sources_are_pointed_out(cli, tmp_path):
     assert "Hallucination compares a response with the source document, but 2 of 2 pairs have none" in added.stderr
     as_json = json.loads(cli("tasks", "add", folder, "--json").stdout)
     assert len(as_json["notices"]) == 1
+
+
+def test_show_lists_flags_and_skips(cli, tmp_path):
+    from annotator.store import Store
+
+    folder = write_task(tmp_path / "fl", '[task]\nname = "fl"\n[data]\npath = "p.jsonl"\n'
+                                         'prompt = "prompt"\nresponse_a = "a"\nresponse_b = "b"\nid = "id"\n',
+                        {"p.jsonl": '{"id": "q1", "prompt": "p", "a": "x", "b": "y"}\n'
+                                    '{"id": "q2", "prompt": "q", "a": "x", "b": "z"}\n'})
+    assert cli("tasks", "add", folder).exit_code == 0
+    store = Store.open(cli.db)
+    q2 = store.get_pair_by_external_id("fl", "q2")
+    store.flag_pair("fl", "ann", q2.id, "[bold]both\x1b[31m the same")
+    store.skip_pair("fl", "bob", q2.id)
+    store.close()
+    shown = json.loads(cli("tasks", "show", "fl", "--json").stdout)
+    assert [(f["pair_id"], f["annotator"], f["reason"]) for f in shown["flags"]] == [
+        ("q2", "ann", "[bold]both\x1b[31m the same")]
+    assert shown["pairs_skipped_per_annotator"] == {"bob": 1}
+    text = cli("tasks", "show", "fl").stdout
+    assert "1 flagged pair(s)" in text and "q2" in text and "bob 1" in text
+    assert "[bold]both␛[31m the same" in text and "\x1b" not in text  # data, never markup or control

@@ -16,7 +16,7 @@ from tests.tasks.taskdirs import FIXTURES, write_task
 def labels_of(store: Store, task: str) -> dict[tuple[str, str], tuple[str, str]]:
     """(pair id, annotator) -> (choice, shown order) of the current labels."""
     ids = {p.id: p.pair_id for p in store.pairs(task)}
-    return {(ids[l.pair], l.annotator): (l.choice, l.shown_order) for l in store.current_labels(task)}
+    return {(ids[lab.pair], lab.annotator): (lab.choice, lab.shown_order) for lab in store.current_labels(task)}
 
 
 def verdicts_of(store: Store, task: str, run: str) -> dict[tuple[str, str], str | None]:
@@ -97,7 +97,7 @@ def test_chosen_rejected_chosen_as_a(store, tmp_path):
     assert pairs[4].prompt == "Is 0.1 + 0.2 == 0.3 in Python?"
     assert pairs[5].prompt == "Human: How many legs does a spider have?"
     assert (pairs[5].response_a, pairs[5].response_b) == ("Eight.", "Six.")
-    assert {l.choice for l in store.current_labels("cr")} == {"A"}
+    assert {lab.choice for lab in store.current_labels("cr")} == {"A"}
 
 
 def test_chosen_rejected_random_side_is_seeded_and_recorded(store, tmp_path):

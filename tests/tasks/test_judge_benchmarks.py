@@ -260,7 +260,7 @@ def test_chosen_rejected_subsets_gold_and_accuracy_per_subset(store, tmp_path):
 
 def test_chosen_rejected_gold_follows_the_chosen_side(store, tmp_path):
     import_task_dir(store, rewardbench_task(tmp_path, 'chosen_side = "random"\nseed = 3\n'))
-    labels = {l.pair: l.choice for l in store.current_labels("t")}
+    labels = {lab.pair: lab.choice for lab in store.current_labels("t")}
     pairs = list(store.pairs("t"))
     assert {p.gold for p in pairs} == {"A", "B"}
     assert all(p.gold == labels[p.id] for p in pairs)

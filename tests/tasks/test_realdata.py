@@ -20,7 +20,7 @@ def task(tmp_path, name: str, data: str):
 
 
 def choices(store, task_name: str) -> Counter:
-    return Counter(l.choice for l in store.current_labels(task_name))
+    return Counter(lab.choice for lab in store.current_labels(task_name))
 
 
 def test_llmbar_benchmark_419(store, tmp_path, shared_data):
@@ -56,7 +56,7 @@ def test_autoj_1392_pairs_and_judge_in_both_orders(store, tmp_path, shared_data)
     report = import_task_dir(store, folder)
     assert (report.pairs_new, report.labels_added, report.judgments_added) == (1392, 1392, {"auto-j-13b": 2784})
     assert choices(store, "autoj") == {"A": 520, "B": 499, "tie": 373}
-    human = {l.pair: l.choice for l in store.current_labels("autoj")}
+    human = {lab.pair: lab.choice for lab in store.current_labels("autoj")}
     frame = store.judgments_frame("autoj")
     wide = frame.pivot(index="pair", columns="order", values="verdict")
     # ORACLES.md: agreement = the verdict in BOTH orders equals the human label (tie a class);

@@ -28,8 +28,8 @@ def task(tmp_path, name: str, body: str):
 @pytest.fixture(scope="module")
 def natural_runs(tmp_path_factory):
     """The 65 runs of LLMBar's Natural set, imported once as one task."""
-    from tests.conftest import SHARED_DATA
     from annotator.store import Store
+    from tests.conftest import SHARED_DATA
 
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present")

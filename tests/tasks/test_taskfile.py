@@ -230,3 +230,22 @@ def test_a_path_option_that_is_not_a_path(tmp_path, fmt, key):
     folder = write_task(tmp_path / "t", f'[task]\nname = "x"\n[data]\nformat = "{fmt}"\npath = "p"\n{key} = 5\n')
     with pytest.raises(TaskFileError, match=f"\\[data\\] {key}: expected a path"):
         load_task_file(folder)
+
+
+def test_an_imported_verdict_reading_error_is_not_a_failed_call(store, tmp_path):
+    """A failed call is a status; a verdict column holding "error..." is an unscored value."""
+    from annotator.judge.summary import summarise
+
+    extra = '\n[[judge_labels]]\nname = "gpt-x"\nverdict = "v"\nmap = { "1" = "A", "2" = "B" }\n'
+    data = rows(2)
+    data[0]["v"], data[1]["v"] = "error: rate limited", 1
+    import_task_dir(store, jsonl_task(tmp_path / "t", data, extra=extra))
+    run = store.get_run("t", "gpt-x")
+    judgments = store.judgments(run.id)
+    assert [(j.verdict, j.unscored_reason, j.failed) for j in judgments] == [
+        (None, "error: rate limited", False), ("A", "", False)]
+    summary = summarise(run, store.judgment_summaries(run.id))
+    assert summary["unscored"] == {"error: rate limited": 1}  # its own text, not counted as "error"
+    from annotator.analysis.agents import run_infos
+
+    assert run_infos([run], store.judgments_frame("t"))["gpt-x"].failed == 0

@@ -1,9 +1,8 @@
-"""Queue rules in the store: overlap, order, claims, attention checks, presentation order."""
+"""Queue rules in the store: overlap, order, claims, attention checks."""
 
 from datetime import datetime, timedelta, timezone
 
 from annotator.store import Label
-from annotator.store.assignment import presentation_order, to_canonical, to_shown
 
 from .conftest import make_task
 
@@ -79,12 +78,3 @@ def test_progress_counts_expected_gold(store):
     progress = store.queue_progress(task, "ann")
     # 9 ordinary pairs; at a rate of 0.2, 2 gold among 11 items (2/11 <= 0.2).
     assert (progress.done, progress.assigned) == (0, 11)
-
-
-def test_presentation_order_is_seeded_and_mixed():
-    orders = [presentation_order(7, "ann", f"p{i}") for i in range(200)]
-    assert orders == [presentation_order(7, "ann", f"p{i}") for i in range(200)]
-    assert 60 < orders.count("AB") < 140
-    assert orders != [presentation_order(7, "bob", f"p{i}") for i in range(200)]
-    assert to_canonical("A", "BA") == "B" and to_canonical("tie", "BA") == "tie"
-    assert to_shown(to_canonical("B", "BA"), "BA") == "B"

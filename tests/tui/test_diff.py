@@ -31,9 +31,8 @@ def test_whitespace_only_changes_are_not_flagged():
 
 
 def test_long_near_identical_is_fast():
-    import time
-
     import random
+    import time
 
     rng = random.Random(3)
     vocabulary = [f"word{i}" for i in range(300)] + ["the", "a", "of", "and"] * 20
@@ -44,3 +43,24 @@ def test_long_near_identical_is_fast():
     d = word_diff(a, b)
     assert time.perf_counter() - start < 2.0
     assert d.changed_words_b == len(range(0, 3000, 97))
+
+
+def test_hunks_cut_where_the_sides_align():
+    from annotator.text.diff import word_diff
+
+    a = "intro\nsame 1\nsame 2\nold line\nend A\n"
+    b = "same 1\nsame 2\nnew line\nend B\nextra\n"
+    diff = word_diff(a, b)
+    # Worked by hand: line opcodes are delete [intro], equal [same 1, same 2],
+    # replace [old line, end A] -> [new line, end B, extra] (2 lines vs 3: one hunk).
+    shapes = [("".join(s.text for s in h.a), "".join(s.text for s in h.b), h.changed) for h in diff.hunks]
+    assert shapes == [
+        ("intro\n", "", True),
+        ("same 1\nsame 2\n", "same 1\nsame 2\n", False),
+        ("old line\nend A\n", "new line\nend B\nextra\n", True),
+    ]
+    # Equal line counts are paired line by line.
+    paired = word_diff("x 1\ny 1\n", "x 2\ny 2\n").hunks
+    assert [("".join(s.text for s in h.a), h.changed) for h in paired] == [("x 1\n", True), ("y 1\n", True)]
+    # The merged per-side segments still give back each text exactly.
+    assert "".join(s.text for s in diff.a) == a and "".join(s.text for s in diff.b) == b

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annotator.store import Label
-from annotator.store.assignment import presentation_order, to_canonical
+from annotator.store.orders import presentation_order, to_canonical
 from annotator.tui.app import create_app
 from annotator.tui.screens.pair import PairScreen
 from annotator.tui.widgets.label.choice_bar import ChoiceBar

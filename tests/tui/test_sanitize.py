@@ -30,3 +30,9 @@ def test_markup_is_not_interpreted():
     assert console.export_text().strip() == text
     rendered = console.export_text(styles=True)
     assert "\x1b[1m" not in rendered and "\x1b]8" not in rendered
+
+
+def test_a_limit_cuts_long_text_and_says_how_much():
+    # 10 characters, limit 4: "ab\x1bc" is kept (ESC shown as its picture), 6 are cut.
+    assert sanitize("ab\x1bcdefghi", limit=4) == "ab␛c… (6 more characters)"
+    assert sanitize("short", limit=5) == "short" and sanitize("", limit=3) == ""

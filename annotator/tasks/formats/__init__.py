@@ -44,11 +44,6 @@ def format_module(fmt: str) -> ModuleType | None:
     return import_module(f"{__name__}.{NAMED_FORMATS[fmt]}") if fmt in NAMED_FORMATS else None
 
 
-def format_defaults(fmt: str) -> dict[str, Any]:
-    module = format_module(fmt)
-    return module.DEFAULTS if module else {}
-
-
 def read_rows(fmt: str, path: Path, options: dict[str, Any]) -> Iterator[RowOrProblem]:
     if fmt in ("csv", "tsv") and options.get("delimiter"):
         return read_csv(path, delimiter=options["delimiter"])

@@ -60,7 +60,7 @@ def _split(value, name: str, location: str) -> tuple[str | None, str] | Problem:
 
 
 def side_for(seed: int, pair_id: str) -> str:
-    digest = hashlib.sha256(f"{seed}\x00{pair_id}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{seed}\x00{pair_id}".encode()).digest()
     return "A" if digest[0] % 2 == 0 else "B"
 
 

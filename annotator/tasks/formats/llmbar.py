@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import TaskFileError
-from ..mapping import label_key
+from ..labelmap import label_key
 from ..readers import read_json
 from .llmbar_run import GOLD
 

@@ -41,7 +41,7 @@ import json
 from pathlib import Path
 
 from ..errors import Problem, TaskFileError, describe
-from ..mapping import label_key
+from ..labelmap import label_key
 from ..readers import read_json
 
 NO_WINNER = "no winner"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -25,26 +23,24 @@ def check_name(name: str) -> str | None:
     return None
 
 
-def _default_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user database entry (some containers)
-        return ""
-
-
 class AnnotatorNameScreen(Screen[str]):
-    """Dismissed with the name typed (stripped)."""
+    """Dismissed with the name typed (stripped).
+
+    The field starts empty: the operating-system account is not the annotator's name (a
+    shared login, a lab machine) and a prefilled name is accepted with one Enter. In the
+    terminal the name is remembered for the next session (see the app).
+    """
 
     def compose(self) -> ComposeResult:
         with Vertical(id="name-box"):
             yield Static("Who is labelling?", id="name-title")
             yield Static(
                 "Your name is stored with every label you give, so that each pair is shown "
-                "to you once and your work can be resumed. Other annotators' answers are never shown.",
+                "to you once and your work can be resumed. Other annotators' answers are never shown. "
+                "In this terminal the name is remembered for next time.",
                 id="name-help",
             )
-            yield Input(value=_default_name(), placeholder="your name", id="name-input",
-                        max_length=MAX_NAME)
+            yield Input(placeholder="your name", id="name-input", max_length=MAX_NAME)
             yield Static("", id="name-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

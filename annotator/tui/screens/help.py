@@ -10,9 +10,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import config_path
-from annotator.text.sanitize import sanitize_line
+
+ESCAPE_TIME_HINT = (
+    "Escape then a key, typed quickly, reach the app as Alt+key in tmux and some terminals: "
+    "the app reads them as the two keys (in the rationale box, Escape then a digit types a "
+    "symbol such as ¡ instead). To make the terminal pass Escape at once, put "
+    "`set -sg escape-time 10` in ~/.tmux.conf (then `tmux source ~/.tmux.conf`)."
+)
 
 
 def bindings_table(user_keymap: dict[str, str], format_key) -> Table:
@@ -50,7 +57,16 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Text(
                     "Labels are saved the moment you press the save key: quit at any time "
                     "and you resume at the first unlabelled pair. u goes back to change a "
-                    "saved label (a new revision; the old one is kept).", style="dim"))
+                    "saved label (a new revision; the old one is kept). x skips a pair for now "
+                    "(it comes back at the end of your queue); ! flags it for the researcher "
+                    "with a reason; : goes to a pair by its id or position; / searches the "
+                    "pairs you have labelled.", style="dim"))
+                yield Static(Text(
+                    "Tab moves between the panes, the checklist and the confidence, never into "
+                    "the rationale box: r enters it, Escape leaves it. In the diff view ] and [ "
+                    "go to the next and previous change and t makes the panes scroll together "
+                    "or apart; h and l scroll wide code blocks sideways.", style="dim"))
+                yield Static(Text(ESCAPE_TIME_HINT, style="dim"))
             yield Static("Esc or ? to close", classes="dialog-hint")
 
     def action_close(self) -> None:

@@ -16,15 +16,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from annotator.store import Pair
-from annotator.store.assignment import to_canonical, to_shown
+from annotator.store.orders import to_canonical, to_shown
 from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings
 from annotator.tui.screens.factor_definition import FactorDefinitionScreen
-from annotator.tui.session import Answer, LabelSession, MissingAnswer, save_failure
+from annotator.tui.session import Answer, JumpRefused, LabelSession, MissingAnswer, save_failure
 from annotator.tui.widgets.label.choice_bar import ChoiceBar
 from annotator.tui.widgets.label.confidence import ConfidenceSelect
 from annotator.tui.widgets.label.factor_checklist import FactorChecklist
@@ -33,22 +33,22 @@ from annotator.tui.widgets.prompt.prompt_panel import PromptPanel
 from annotator.tui.widgets.response.line_view import LineView
 from annotator.tui.widgets.response.pane import ResponsePane
 from annotator.tui.widgets.response.render import RenderCache
+from annotator.tui.widgets.status.footer import KeysFooter
 from annotator.tui.widgets.status.progress import QueueProgress
 
 # Actions that need a pair on screen.
 _PAIR_ACTIONS = {
     "choose", "toggle_diff", "toggle_raw", "toggle_prompt", "toggle_source",
     "focus_factors", "focus_confidence", "focus_rationale", "scroll_both", "page_both",
-    "maximize_pane",
+    "maximize_pane", "skip", "flag", "next_change", "previous_change", "toggle_sync", "scroll_sideways",
 }
+# Actions of the diff view only (hidden from the footer in the other views).
+_DIFF_ACTIONS = {"next_change", "previous_change", "toggle_sync"}
+CHANGE_CONTEXT = 1  # rows shown above a change that the change keys scroll to
 
 
 class PairScreen(Screen):
-    BINDINGS = [
-        *keymap.PAIR,
-        # Leaves the rationale field (Input does not use Escape itself).
-        *[b for b in keymap.CHECKLIST if b.id == "factor_leave"],
-    ]
+    BINDINGS = keymap.PAIR
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     # Short terminals (80x24): the checklist shows one row until it has the focus.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -66,6 +66,7 @@ class PairScreen(Screen):
         self.order = "AB"
         self.answer = Answer()
         self.mode = "markdown"
+        self.scroll_together = True  # in the diff view
         self.shown_at = clock()
         self._binding_state: tuple = ()
 
@@ -78,24 +79,27 @@ class PairScreen(Screen):
             yield QueueProgress(self.clock, id="progress")
         yield PromptPanel(self.cache, id="prompt-panel")
         with Container(id="responses"):
+            yield ResponsePane("Source document", self.cache, id="source-pane")
             yield ResponsePane("A", self.cache, stock=stock, id="left")
             yield ResponsePane("B", self.cache, stock=stock, id="right")
         with Vertical(id="label-panel"):
             with Horizontal(id="label-row"):
                 yield ChoiceBar(id="choice")
                 yield ConfidenceSelect(id="confidence")
-            yield RationaleInput(placeholder="rationale (optional): r to type, Enter saves",
-                                 id="rationale", max_length=4000)
+            yield RationaleInput(placeholder=self._rationale_placeholder(), id="rationale", max_length=4000)
             yield FactorChecklist(id="factors")
             yield Static(id="factor-question")
         yield Static(id="finished")
-        yield Footer()
+        yield KeysFooter()
+
+    def _rationale_placeholder(self) -> str:
+        required = "rationale" in self.label_task.required
+        return f"rationale ({'required' if required else 'optional'}): press r to type it"
 
     async def on_mount(self) -> None:
         self.query_one(ChoiceBar).allow_tie = self.label_task.allow_tie
         self.query_one(ConfidenceSelect).required = "confidence" in self.label_task.required
-        if "rationale" in self.label_task.required:
-            self.query_one("#rationale", Input).placeholder = "rationale (required): r to type"
+        self.query_one("#source-pane").display = False
         has_factors = bool(self.label_task.factors)
         self.query_one(FactorChecklist).display = has_factors
         self.query_one("#factor-question").display = has_factors
@@ -118,6 +122,14 @@ class PairScreen(Screen):
     def right(self) -> ResponsePane:
         return self.query_one("#right", ResponsePane)
 
+    @property
+    def source_pane(self) -> ResponsePane:
+        return self.query_one("#source-pane", ResponsePane)
+
+    @property
+    def rationale(self) -> RationaleInput:
+        return self.query_one("#rationale", RationaleInput)
+
     # -- showing a pair --------------------------------------------------------------------
     async def show_pair(self, pair: Pair | None) -> None:
         self.pair = pair
@@ -139,7 +151,7 @@ class PairScreen(Screen):
         await self._show_texts()
         self.query_one(ChoiceBar).choice = to_shown(self.answer.choice, self.order) if self.answer.choice else None
         self.query_one(ConfidenceSelect).value = self.answer.confidence or 0
-        self.query_one("#rationale", Input).value = self.answer.rationale
+        self.rationale.value = self.answer.rationale
         self.query_one(FactorChecklist).set_factors(
             self.label_task.factors,
             {k: to_shown(v, self.order) for k, v in self.answer.factors.items()},
@@ -155,25 +167,46 @@ class PairScreen(Screen):
 
     def _refresh_bindings_if_changed(self) -> None:
         # Refreshing bindings rebuilds the footer: only do it when an enabled state changed.
-        state = (self.pair is None, self.session.can_go_back(),
-                 bool(self.pair and self.pair.source.strip()))
+        state = (self.pair is None, self.session.can_go_back(), self.session.can_skip(),
+                 bool(self.pair and self.pair.source.strip()), self.mode)
         if state != self._binding_state:
             self._binding_state = state
             self.refresh_bindings()
 
+    def diff_width(self, own: int) -> int:
+        """The one width both panes render the diff view at (so that rows line up)."""
+        widths = [w for w in (self.left.line_width(), self.right.line_width()) if w > 0]
+        return min(widths) if widths else own
+
     async def _show_texts(self) -> None:
         pair = self.pair
         models = self.label_task.show_model_names
+        diff = self.mode == "diff" and self.settings.renderer != "stock"
         for pane, part in ((self.left, self.order[0]), (self.right, self.order[1])):
             model = (pair.model_a if part == "A" else pair.model_b) if models else None
-            await pane.show(pair, part, self.mode, model)
+            await pane.show(pair, part, self.mode, model, width=self.diff_width if diff else None)
+        self._link_scrolling()
         if self.mode == "diff":
             diff = self.cache.diff(pair)
             changed = {"A": diff.changed_words_a, "B": diff.changed_words_b}
+            runs = sum(h.changed for h in diff.hunks)
             self.left.border_subtitle = Text(
-                f" diff: {diff.ratio:.0%} alike · {changed[self.order[0]]} changed words ")
+                f" diff: {diff.ratio:.0%} alike · {runs} change{'s' if runs != 1 else ''} · "
+                f"{changed[self.order[0]]} changed words ")
             self.right.border_subtitle = Text(f" {changed[self.order[1]]} changed words ")
         self.query_one(PromptPanel).show(pair, self.mode)
+        if self.source_pane.display and not pair.source.strip():
+            self.source_pane.display = False  # (assigning display, even unchanged, costs a layout)
+        if self.source_pane.display:
+            await self.source_pane.show(pair, "source", "raw" if self.mode == "raw" else "markdown", None)
+
+    def _link_scrolling(self) -> None:
+        """In the diff view (scroll together on), each response pane follows the other."""
+        left, right = self.left.view, self.right.view
+        if not isinstance(left, LineView) or not isinstance(right, LineView):
+            return
+        linked = self.mode == "diff" and self.scroll_together
+        left.partner, right.partner = (right, left) if linked else (None, None)
 
     def _update_progress(self) -> None:
         progress = self.session.progress()
@@ -182,6 +215,13 @@ class PairScreen(Screen):
         widget.assigned = progress.assigned
         widget.median = self.session.median_seconds()
         widget.revisiting = self.session.revisiting
+        widget.position = self.session.position_of_current()
+        widget.pair_id = self.pair.pair_id if self.pair else ""
+        self._update_flag()
+
+    def _update_flag(self) -> None:
+        flag = self.session.current_flag() if self.pair else None
+        self.query_one(QueueProgress).flag = flag.reason if flag else ""
 
     def _show_finished(self) -> None:
         done = len(self.session.history)
@@ -254,8 +294,13 @@ class PairScreen(Screen):
             return False
         if action == "toggle_source" and (self.pair is None or not self.pair.source.strip()):
             return False
+        if action in _DIFF_ACTIONS and self.mode != "diff":
+            return False
         if action == "back":
             return self.session.can_go_back()
+        if action == "skip":
+            # Shown but dimmed while revisiting a saved label (there is nothing to set aside).
+            return True if self.session.can_skip() else None
         return True
 
     async def action_choose(self, shown: str) -> None:
@@ -273,7 +318,7 @@ class PairScreen(Screen):
             if self.pair is None:
                 self.notify("Still no pair waiting for you.")
             return
-        self.answer.rationale = self.query_one("#rationale", Input).value
+        self.answer.rationale = self.rationale.value
         seconds = self.clock() - self.shown_at
         try:
             self.session.save(self.answer, self.order, seconds)
@@ -300,7 +345,7 @@ class PairScreen(Screen):
             self.query_one(ConfidenceSelect).focus()
             message = "This task asks for your confidence: press 1 (unsure) to 5 (sure), then Enter."
         else:
-            self.query_one("#rationale").focus()
+            self.rationale.enter()
             message = "This task asks for a rationale: type it in the box, then Enter."
         self.notify(message, title="Not saved yet", severity="warning")
 
@@ -310,6 +355,115 @@ class PairScreen(Screen):
             self.notify("There is no earlier label to go back to.")
             return
         await self.show_pair(pair)
+
+    async def action_skip(self) -> None:
+        if not self.session.can_skip():
+            self.notify("This pair is labelled already: Enter keeps the label and moves on.")
+            return
+        skipped = self.pair
+        try:
+            pair = self.session.skip()
+        except Exception as exc:  # the database refused: stay on the pair
+            self.notify(f"Could not skip: {exc}", title="Not skipped", severity="error", timeout=10)
+            return
+        await self.show_pair(pair)
+        if pair is not None and skipped is not None and pair.id == skipped.id:
+            self.notify("Every other pair is labelled or taken: this skipped pair is the last one left.")
+        else:
+            self.notify("Skipped: it comes back at the end of your queue.", timeout=3)
+
+    def action_flag(self) -> None:
+        from annotator.tui.screens.flag import CLEAR, FlagScreen  # the dialogs load on first use
+
+        pair = self.pair
+        if pair is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason is None or self.pair is None or self.pair.id != pair.id:
+                return
+            try:
+                if reason == CLEAR:
+                    self.session.clear_flag()
+                    self.notify("Flag withdrawn.", timeout=3)
+                else:
+                    self.session.flag(reason)
+                    self.notify("Flagged for the researcher.", timeout=3)
+            except Exception as exc:
+                self.notify(f"Could not flag: {exc}", title="Not flagged", severity="error", timeout=10)
+            self._update_flag()
+
+        self.app.push_screen(FlagScreen(pair.pair_id, self.session.current_flag()), done)
+
+    def action_jump(self) -> None:
+        from annotator.tui.screens.jump import JumpScreen
+
+        async def done(target: str | None) -> None:
+            if target is None:
+                return
+            try:
+                pair = self.session.jump(target)
+            except JumpRefused as refused:
+                self.notify(str(refused), title="Cannot go there", severity="warning", timeout=8)
+                return
+            await self.show_pair(pair)
+
+        self.app.push_screen(JumpScreen(self.session.position_of_current(), len(self.session.history)), done)
+
+    def action_search(self) -> None:
+        from annotator.tui.screens.search import SearchScreen
+
+        async def done(pair_id: int | None) -> None:
+            if pair_id is None:
+                return
+            try:
+                pair = self.session.jump_to_pair(self.session.pair(pair_id))
+            except JumpRefused as refused:
+                self.notify(str(refused), title="Cannot go there", severity="warning", timeout=8)
+                return
+            await self.show_pair(pair)
+
+        self.app.push_screen(SearchScreen(self.session), done)
+
+    def _changes(self) -> list[int]:
+        width = self.diff_width(self.left.line_width())
+        return self.cache.aligned(self.pair, width, self.left.view.rich_style).changes
+
+    def action_next_change(self) -> None:
+        self._go_to_change(1)
+
+    def action_previous_change(self) -> None:
+        self._go_to_change(-1)
+
+    def _go_to_change(self, step: int) -> None:
+        if self.pair is None or self.mode != "diff" or self.settings.renderer == "stock":
+            return
+        changes = self._changes()
+        top = round(self.left.view.scroll_y) + CHANGE_CONTEXT
+        if step > 0:
+            found = next((row for row in changes if row > top), None)
+        else:
+            found = next((row for row in reversed(changes) if row < top), None)
+        if found is None:
+            self.notify("No more changes that way." if changes else "The responses are the same.", timeout=2)
+            return
+        y = max(0, found - CHANGE_CONTEXT)
+        for pane in (self.left, self.right):
+            pane.view.scroll_to(y=y, animate=False, immediate=True)
+        number = changes.index(found) + 1
+        self.left.border_subtitle = Text(f" change {number} of {len(changes)} ")
+
+    def action_toggle_sync(self) -> None:
+        self.scroll_together = not self.scroll_together
+        self._link_scrolling()
+        if self.scroll_together:
+            self.right.view.scroll_to(y=self.left.view.scroll_y, animate=False, immediate=True)
+        self.notify(f"Panes scroll {'together' if self.scroll_together else 'apart'}.", timeout=2)
+
+    def action_scroll_sideways(self, step: int) -> None:
+        for pane in (self.left, self.right, self.source_pane):
+            if pane.display:
+                pane.scroll_sideways(8 * step)
 
     async def action_toggle_diff(self) -> None:
         self.mode = "markdown" if self.mode == "diff" else "diff"
@@ -327,10 +481,16 @@ class PairScreen(Screen):
         await self._show_texts()
 
     def action_toggle_prompt(self) -> None:
-        self.query_one(PromptPanel).toggle("prompt")
+        self.query_one(PromptPanel).toggle()
 
-    def action_toggle_source(self) -> None:
-        self.query_one(PromptPanel).toggle("source")
+    async def action_toggle_source(self) -> None:
+        pane = self.source_pane
+        pane.display = not pane.display
+        if pane.display and self.pair is not None:
+            await pane.show(self.pair, "source", "raw" if self.mode == "raw" else "markdown", None)
+            pane.view.focus()
+        elif self.focused is None or pane in self.focused.ancestors_with_self:
+            self.left.view.focus()
 
     def action_scroll_both(self, lines: int) -> None:
         self.left.scroll_lines(lines)
@@ -357,9 +517,9 @@ class PairScreen(Screen):
         self.query_one(ConfidenceSelect).focus()
 
     def action_focus_rationale(self) -> None:
-        self.query_one("#rationale", Input).focus()
+        self.rationale.enter()
 
-    def action_leave(self) -> None:
+    def on_rationale_input_leave(self) -> None:
         self.left.view.focus()
 
     # -- messages from the widgets ---------------------------------------------------------
@@ -379,8 +539,19 @@ class PairScreen(Screen):
         self._show_factor_hint(message.factor)
 
     def on_descendant_blur(self, event) -> None:
-        if isinstance(event.widget, FactorChecklist):
+        if isinstance(event.widget, (FactorChecklist, RationaleInput)):
             self._show_factor_hint()
+        if isinstance(event.widget, RationaleInput):
+            self.query_one("#factor-question").display = bool(self.label_task.factors)
+
+    def on_descendant_focus(self, event) -> None:
+        if isinstance(event.widget, RationaleInput):
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append("✎ Typing the rationale", style="bold")
+            text.append(": keys type text here · Enter saves the label · Esc leaves the box", style="dim")
+            line = self.query_one("#factor-question", Static)
+            line.update(text)
+            line.display = True
 
     def _show_factor_hint(self, factor=None) -> None:
         """The line under the checklist: its keys while it has the focus, else how to enter it."""

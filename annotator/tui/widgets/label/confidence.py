@@ -44,4 +44,7 @@ class ConfidenceSelect(Widget, can_focus=True):
             self.post_message(self.Leave())
 
     def action_leave(self) -> None:
+        # Drop the focus at once (a key typed right after Escape must not reach this widget),
+        # then let the screen put it back on the responses.
+        self.screen.set_focus(None)
         self.post_message(self.Leave())

@@ -1,9 +1,19 @@
-"""The rationale box: one line of free text; a pasted paragraph keeps all of its lines."""
+"""The rationale box: one line of free text, entered only on purpose.
+
+Tab never moves the focus into it: the box takes the focus only through its key (``r``)
+or a click (:meth:`RationaleInput.enter`), and gives it up on Escape or when the focus
+goes elsewhere, so a command key typed after Tab never becomes rationale text. While it
+has the focus it says so (a marked border and a prompt line). A pasted paragraph keeps
+all of its lines, joined.
+"""
 
 from __future__ import annotations
 
 from textual import events
+from textual.message import Message
 from textual.widgets import Input
+
+from annotator.tui import keymap
 
 
 def join_lines(text: str) -> str:
@@ -12,7 +22,36 @@ def join_lines(text: str) -> str:
 
 
 class RationaleInput(Input):
-    """An ``Input`` whose paste keeps every line (the stock one keeps only the first)."""
+    """An ``Input`` out of the Tab order, whose paste keeps every line."""
+
+    BINDINGS = keymap.RATIONALE
+
+    class Leave(Message):
+        """Escape: the screen puts the focus back on the responses."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.can_focus = False
+
+    def enter(self) -> None:
+        """Take the focus (the explicit way in: its key or a click)."""
+        self.can_focus = True
+        self.focus()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.can_focus = False  # out of the Tab order again
+        super()._on_blur(event)
+
+    async def _on_mouse_down(self, event: events.MouseDown) -> None:
+        if not self.has_focus:
+            self.enter()
+        await super()._on_mouse_down(event)
+
+    def action_leave(self) -> None:
+        # Drop the focus at once (a key typed right after Escape must not reach this widget),
+        # then let the screen put it back on the responses.
+        self.screen.set_focus(None)
+        self.post_message(self.Leave())
 
     def _on_paste(self, event: events.Paste) -> None:
         event.stop()

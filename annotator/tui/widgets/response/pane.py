@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.containers import Vertical
 
@@ -9,7 +11,7 @@ from annotator.store import Pair
 from annotator.text.sanitize import sanitize_line
 
 from .line_view import LineView
-from .render import RenderCache
+from .render import RenderCache, part_text
 from .stock_view import StockMarkdownView
 
 
@@ -18,7 +20,7 @@ def _count_words(text: str) -> int:
 
 
 class ResponsePane(Vertical):
-    """Response ``label`` ("A" = left, "B" = right) of the pair on screen.
+    """Response ``label`` ("A" = left, "B" = right) of the pair on screen, or its source document.
 
     ``show`` takes the canonical part (which of the pair's responses goes in this pane):
     with the order "BA", the left pane labelled "A" shows the pair's response B.
@@ -50,9 +52,15 @@ class ResponsePane(Vertical):
         view = self.view
         return view.line_width if isinstance(view, LineView) else view.scrollable_content_region.width
 
-    async def show(self, pair: Pair, part: str, mode: str, model_name: str | None) -> None:
+    async def show(self, pair: Pair, part: str, mode: str, model_name: str | None,
+                   width: Callable[[int], int] | None = None) -> None:
+        """Show the pair's ``part`` ("A", "B" or "source") in ``mode``.
+
+        ``width`` maps the view's own width to the width to render at (the diff view renders
+        both panes at one width, so that their rows line up).
+        """
         self.part = part
-        text = pair.response_a if part == "A" else pair.response_b
+        text = part_text(pair, part)
         title = f" {self.label} "
         if model_name:
             title += f"· {sanitize_line(model_name)} "
@@ -63,10 +71,16 @@ class ResponsePane(Vertical):
         if isinstance(view, StockMarkdownView):
             await view.show_text(key, text)
         else:
-            view.set_source(key, lambda width, base: self.cache.lines(pair, part, mode, width, base))
+            at = width or (lambda own: own)
+            view.set_source(key, lambda own, base: self.cache.lines(pair, part, mode, at(own), base))
 
     def scroll_lines(self, lines: int) -> None:
         self.view.scroll_relative(y=lines, animate=False)
+
+    def scroll_sideways(self, cells: int) -> None:
+        view = self.view
+        if isinstance(view, LineView):
+            view.action_scroll_code(cells)
 
     def scroll_pages(self, pages: int) -> None:
         view = self.view

@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from annotator.text.sanitize import sanitize_line
+
 
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
@@ -21,8 +23,20 @@ def format_duration(seconds: float | None) -> str:
 COMPACT_BELOW = 110  # terminal width under which the compact form is shown
 
 
+ID_WIDTH = 24  # a longer pair id is cut (with an ellipsis)
+
+
+def short_id(pair_id: str, width: int = ID_WIDTH) -> str:
+    flat = sanitize_line(pair_id)
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
 class QueueProgress(Widget):
-    """``12 / 40 ▰▰▱▱▱  0:42 on this pair · median 1:05 · ≈ 30:20 left``"""
+    """``pair p17 · 17 / 40 ▰▰▱▱▱  0:42 on this pair · median 1:05 · ≈ 30:20 left``
+
+    The position is the pair's place in the annotator's sequence (1 = the first pair they
+    labelled); the bar shows the share labelled. ``⚑`` marks a pair the annotator flagged.
+    """
 
     DEFAULT_CSS = """
     QueueProgress { width: auto; height: 1; }
@@ -32,6 +46,9 @@ class QueueProgress(Widget):
     assigned = reactive(0, layout=True)
     median = reactive[float | None](None, layout=True)
     revisiting = reactive(False, layout=True)
+    position = reactive[int | None](None, layout=True)
+    pair_id = reactive("", layout=True)
+    flag = reactive("", layout=True)  # the reason of the annotator's flag on this pair
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None):
         super().__init__(id=id)
@@ -57,15 +74,27 @@ class QueueProgress(Widget):
         if self.median is not None:
             left = self.median * max(0, self.assigned - self.done)
         text = Text(no_wrap=True, overflow="ellipsis")
-        if self.app.size.width < COMPACT_BELOW:
+        narrow = self.app.size.width < COMPACT_BELOW
+        if self.flag:
+            text.append("⚑ " if narrow else "⚑ flagged ", style="bold yellow")
+        # Fixed widths (the id right-aligned in its field, the position in as many digits as
+        # the total): the bar keeps its width from pair to pair, so the screen is not laid
+        # out again on every save.
+        id_width = 12 if narrow else ID_WIDTH
+        if self.pair_id:
+            text.append(short_id(self.pair_id, id_width).rjust(id_width), style="bold cyan")
+            text.append(" · ")
+        where = self.position if self.position is not None else self.done
+        where = f"{where:>{len(str(self.assigned))}}"
+        if narrow:
             # Narrow terminal: no bar and short words, so the task title keeps some room.
-            text.append(f"{self.done}/{self.assigned}", style="bold")
+            text.append(f"{where}/{self.assigned}", style="bold")
             if self.revisiting:
                 text.append(" editing", style="bold yellow")
             text.append(f" · {format_duration(self.elapsed)}")
             text.append(f" · ≈ {format_duration(left)} left", style="dim")
             return text
-        text.append(f"{self.done} / {self.assigned} ", style="bold")
+        text.append(f"{where} / {self.assigned} ", style="bold")
         text.append("▰" * filled, style="green")
         text.append("▱" * (bar_width - filled), style="dim")
         if self.revisiting:
