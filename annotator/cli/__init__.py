@@ -27,9 +27,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 # each area registers its commands
-from . import (  # noqa: E402,F401
-    admin, annotate, claims, dashboard, export, factors, judge, judges_report, report, stats, tasks,
-)
+from . import admin, annotate, claims, dashboard, export, factors, judge, judges_report, report, stats, tasks  # noqa: E402,F401
 
 for _area in (annotate, tasks, judge, stats, factors, export, report, dashboard, admin, claims):
     _area.register(main)

@@ -13,8 +13,7 @@ from html import unescape
 
 import pytest
 
-from annotator.export.report import ReportOptions, collect
-from annotator.export.report import numbers as n
+from annotator.export.report import ReportOptions, collect, numbers as n
 from annotator.store import Store
 
 from .conftest import cli_json, run_cli

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import figures
-from . import numbers as n
+from . import figures, numbers as n
 from .collect import ReportData
 from .document import Cell, Figure, Paragraph, Quote, Section, Table, clean, clean_block
 
