@@ -142,9 +142,17 @@ def _worker_start(path: str) -> None:
 
 
 def _timed_engine(store, task: str, name: str, options: ReportOptions) -> tuple[dict[str, Any], float, float]:
-    """The engine's JSON, its wall seconds and the CPU seconds of this process meanwhile."""
+    """The engine's JSON, its wall seconds and the CPU seconds of this process meanwhile.
+
+    BLAS runs on one thread: the engines make many small BLAS calls (optimiser steps, small
+    products) where extra BLAS threads only wait and spin, and the engines already run side
+    by side (at 100,000 pairs this halves the leaderboard's CPU time; benchmarks/report_bench.py).
+    """
+    from threadpoolctl import threadpool_limits
+
     start, cpu = time.perf_counter(), time.process_time()
-    result = run_engine(store, task, name, options)
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = run_engine(store, task, name, options)
     return result, time.perf_counter() - start, time.process_time() - cpu
 
 
