@@ -169,3 +169,20 @@ def test_engines_in_worker_processes_give_the_same_numbers(campaign_db):
     for key in ("agreement", "judges", "leaderboard", "counts", "coverage", "disputed_labels"):
         assert json.dumps(getattr(forked, key), default=str) == json.dumps(getattr(alone, key), default=str), key
     assert set(forked.seconds) >= {"agreement", "judges", "leaderboard", "engines"}
+
+
+def test_workers_that_cannot_start_leave_the_engines_to_this_process(campaign_db, monkeypatch):
+    import importlib
+
+    collect_module = importlib.import_module("annotator.export.report.collect")  # the module, not the function
+
+    def refuse(path):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(collect_module, "_worker_start", refuse)
+    store = Store.open(campaign_db)
+    options = ReportOptions(agreement_resamples=0, judge_resamples=0, leaderboard_bootstrap=0)
+    forked = collect(store, TASK, options, jobs=3)
+    alone = collect(store, TASK, options, jobs=1)
+    store.close()
+    assert json.dumps(forked.judges, default=str) == json.dumps(alone.judges, default=str)

@@ -15,7 +15,10 @@ their rationales.
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -170,7 +173,16 @@ def run_engines(store: FramesOnce, task: str, options: ReportOptions,
     path = store.path
     if jobs <= 1 or path is None or "fork" not in multiprocessing.get_all_start_methods():
         return {name: _timed_engine(store, task, name, options) for name in ENGINES}
-    from concurrent.futures import ProcessPoolExecutor
+    try:
+        return _forked(store, task, options, jobs, path)
+    except (BrokenProcessPool, OSError, sqlite3.Error):
+        # a worker could not start or open the database (a read-only file system, a process
+        # limit): the same engines, one after the other, in this process
+        return {name: _timed_engine(store, task, name, options) for name in ENGINES}
+
+
+def _forked(store: FramesOnce, task: str, options: ReportOptions, jobs: int, path) -> dict[str, tuple]:
+    import multiprocessing
 
     store.labels_frame(task, lean=True)  # what every engine reads (analysis.agents, analysis.report)
     store.judgments_frame(task, lean=True)
