@@ -122,16 +122,16 @@ def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, inclu
                 categories: Sequence[str] | None = None) -> TaskAgents:
     """Read a task's labels, pairs and judgments once and resolve every run's verdicts."""
     check_rule(order_rule)
-    found = store.get_task(task)
-    if found is None:
-        raise KeyError(task)
+    found = store.require_task(task)
     cats = tuple(categories or found.choices)
     labels = store.labels_frame(task, lean=True)
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
         cats = ("A", "B", "tie")
     pairs = store.pairs_frame(task)
-    judgments = store.judgments_frame(task, lean=True)
-    runs = run_infos([r for r in store.runs(task) if r.kind != "factor"], judgments)
+    from .jury import with_composites
+
+    judgments = with_composites(store, task, lean=True)  # juries and routed judges: one agent each
+    runs = run_infos([r for r in store.runs(task) if r.kind not in ("factor", "pointwise")], judgments)
     left_out = [] if include_incomplete else sorted(n for n, r in runs.items() if not r.complete)
     compared = judgments[~judgments["run_name"].isin(left_out)] if left_out else judgments
     verdicts = judge_verdicts(compared, order_rule)

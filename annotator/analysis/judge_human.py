@@ -553,9 +553,7 @@ def task_judge_human_report(store, task: str, *, order_rule: str = DEFAULT_ORDER
                             include_incomplete: bool = False, gold: str = "auto",
                             **options: Any) -> JudgeHumanReport:
     """Load a task once (``agents.load_agents``) and build the report."""
-    found = store.get_task(task)
-    if found is None:
-        raise KeyError(task)
+    found = store.require_task(task)
     agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete)
     values = store.factor_values(task)
     fv = pd.DataFrame(

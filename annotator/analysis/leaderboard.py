@@ -311,9 +311,7 @@ def task_leaderboard(store, task: str, *, order_rule: str = "both", include_inco
     any labelled) and every compared judge run (or only the runs in ``agents_filter``)."""
     from .agents import HUMANS, load_agents
 
-    found = store.get_task(task)
-    if found is None:
-        raise KeyError(task)
+    found = store.require_task(task)
     agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete)
     pairs = agents.pairs.copy()
     instruction = store.instruction_ids(task)

@@ -421,12 +421,12 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
 
 def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
     """Load a task's labels and judgments from ``store`` and build ``agreement_report``."""
-    found = store.get_task(task)
-    if found is None:
-        raise KeyError(task)
+    found = store.require_task(task)
+    from .jury import with_composites
+
     return agreement_report(
         store.labels_frame(task, lean=True),
-        store.judgments_frame(task, lean=True),
+        with_composites(store, task, lean=True),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],

@@ -27,7 +27,24 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 # each area registers its commands
-from . import admin, annotate, claims, dashboard, export, factors, judge, judges_report, report, stats, tasks  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin,
+    annotate,
+    claims,
+    dashboard,
+    experiment,
+    export,
+    factors,
+    judge,
+    judges_report,
+    jury,
+    priority,
+    report,
+    scores,
+    stats,
+    tasks,
+)
 
-for _area in (annotate, tasks, judge, stats, factors, export, report, dashboard, admin, claims):
+for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, report, dashboard,
+              admin, claims):
     _area.register(main)

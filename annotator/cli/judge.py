@@ -253,7 +253,7 @@ def list_cmd(cli: CliContext, task, as_json) -> None:
     table.add_column("model", overflow="fold")
     for r in rows:
         table.add_row(str(r["id"]), Text(r["task"]), r["kind"], str(r["judgments"]), str(r["scored"]),
-                      _money(r["cost"]) if r["kind"] in ("llm", "factor") else "-", Text(r["name"]), Text(r["model"]))
+                      _money(r["cost"]) if r["kind"] in ("llm", "factor", "pointwise") else "-", Text(r["name"]), Text(r["model"]))
     console.print(table)
 
 
@@ -280,6 +280,17 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
         close = sorted({r.name for r in store.runs(task) if r.name.startswith(run) or run in r.name})
         hint = f"; did you mean {', '.join(close)}?" if close else " (see `annotator judge list`)"
         fail(f"no judge run {run!r}" + (f" on task {task}" if task else "") + hint)
+    if found.kind in ("jury", "routed"):  # a definition: its verdicts are its members'
+        definition = {"run": found.name, "id": found.id, "task": found.task, "kind": found.kind, **found.params}
+        if as_json:
+            print_json(definition)
+        else:
+            parts = (f"rule {found.params.get('rule')}, members {', '.join(found.params.get('members', []))}"
+                     if found.kind == "jury" else
+                     ", ".join(f"{d} -> {r}" for d, r in found.params.get("routes", {}).items()))
+            console.print(Text(f"{found.kind} {found.name} on task {found.task}: {parts}; computed from its "
+                               "members' judgments at every report (`annotator stats judges`)"))
+        return
     summary = summarise(found, store.judgment_summaries(found.id))
     judgments = store.judgments(found.id) if with_judgments else []
     if as_json:
@@ -302,7 +313,14 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
     if summary["guidance"]:
         out.append("guidance  " + ", ".join(f"{k}={v}" for k, v in summary["guidance"].items()) + "\n")
     v = summary["verdicts"]
-    out.append(f"judgments {summary['judgments']} on {summary['pairs']} pairs: A {v['A']}, B {v['B']}, tie {v['tie']}\n")
+    if summary.get("scores"):
+        out.append(f"judgments {summary['judgments']} on {summary['pairs']} pairs (pointwise)\n")
+        for target, sc in summary["scores"].items():
+            what = {"A": "response A", "B": "response B"}.get(target, target)
+            mean = "-" if sc["mean"] is None else f"mean {sc['mean']:.2f}, range {sc['min']:g}-{sc['max']:g}"
+            out.append(f"scores    {what}: {sc['scored']} scored, {mean}\n")
+    else:
+        out.append(f"judgments {summary['judgments']} on {summary['pairs']} pairs: A {v['A']}, B {v['B']}, tie {v['tie']}\n")
     if summary["unscored"]:
         out.append("unscored  " + ", ".join(f"{k} {n}" for k, n in sorted(summary["unscored"].items())) + "\n")
     if summary.get("to_do"):
@@ -310,14 +328,16 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
                    "(missing or failed): run the same `judge run` command again\n")
     if summary["mean_p_a"] is not None:
         out.append(f"mean P(A) {summary['mean_p_a']:.3f}\n")
-    if summary["kind"] in ("llm", "factor"):
+    if summary["kind"] in ("llm", "factor", "pointwise"):
         note = f" ({summary['cost_note']})" if summary["cost_note"] else ""
         out.append(f"cost      {_money(summary['cost'])}{note}; tokens {summary['prompt_tokens']:,} in, "
                    f"{summary['completion_tokens']:,} out\n")
         if summary["median_latency_s"] is not None:
             out.append(f"latency   median {summary['median_latency_s']:.2f} s\n")
     pos = summary["position"]
-    if pos["consistency"] is None:
+    if summary.get("scores"):
+        pass  # pointwise: nothing is shown in two orders
+    elif pos["consistency"] is None:
         out.append(f"position  consistency undefined: {pos['consistency_reason']}\n")
     else:
         out.append(f"position  consistency {pos['consistency']:.1%} ({pos['consistent_pairs']}/"
@@ -332,7 +352,9 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
         index = {p_id: ext for ext, (p_id, _) in store.pair_index(found.task).items()}
         for j in judgments:
             head = Text(f"{index.get(j.pair)} {j.order} #{j.sample}: ", style="bold")
-            head.append(j.verdict or f"unscored ({j.unscored_reason})")
+            if j.target:
+                head.append(f"[{j.target}] ")
+            head.append(j.verdict or (f"score {j.score:g}" if j.score is not None else f"unscored ({j.unscored_reason})"))
             head.append(f"  cost {_money(j.cost)}")
             console.print(head)
             console.print(Text(sanitize(j.raw_output, limit=2000) or "(no output)"))
@@ -347,7 +369,7 @@ def judges_cmd(as_json) -> None:
     rows = []
     for name in shipped_judge_names():
         j = load_judge(name)
-        rows.append({"name": name, "kind": j.kind, "model": j.model, "template": j.template or j.baseline,
+        rows.append({"name": name, "kind": j.kind, "scope": j.scope, "model": j.model, "template": j.template or j.baseline,
                      "parser": j.parser, "both_orders": j.both_orders, "price_input": j.price_input,
                      "price_output": j.price_output, "description": j.description, "file": j.source_path})
     if as_json:
@@ -358,7 +380,8 @@ def judges_cmd(as_json) -> None:
         table.add_column(column, no_wrap=True)
     table.add_column("description")
     for r in rows:
-        table.add_row(r["name"], r["kind"], r["model"] or "-", r["description"])
+        kind = r["kind"] if r["kind"] != "llm" else "pairwise" if r["scope"] == "pair" else f"pointwise: {r['scope']}"
+        table.add_row(Text(r["name"]), kind, Text(r["model"] or "-"), Text(r["description"]))
     console.print(table)
 
 

@@ -9,8 +9,13 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DEFAULT_RESAMPLES, DISPUTED_LIMIT, ORDER_RULES
-from annotator.analysis.pairs import ADJUDICATION_THRESHOLD
+from annotator.analysis.defaults import (
+    ADJUDICATION_THRESHOLD,
+    DEFAULT_ORDER_RULE,
+    DEFAULT_RESAMPLES,
+    DISPUTED_LIMIT,
+    ORDER_RULES,
+)
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .tables import DASH, _ci, _est, _num, _pct, _short  # noqa: F401

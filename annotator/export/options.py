@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annotator.analysis.pairs import ADJUDICATION_THRESHOLD
+from annotator.analysis.defaults import ADJUDICATION_THRESHOLD
 
 FORMATS = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet", "chosen-rejected": ".jsonl",
            "alpaca-eval": ".json"}

@@ -36,15 +36,18 @@ def stems(text: str) -> list[str]:
 
 
 def novel_word_ratio(source: str, output: str) -> float | None:
-    """PROFILE *Novel Words*: the share of the output's (stemmed) words absent from the source.
+    """PROFILE *Novel Words*: the share of the output's unique stemmed words that the source
+    does not use. Words are lower-cased and stemmed with the Snowball (Porter 2) English
+    stemmer and each distinct stem counts once, however often it is repeated: "Cats chase
+    cats." against "A cat sleeps." has the stems {cat, chase}, of which one is novel: 0.5.
 
     ``None`` when the output has no words (the ratio is undefined).
     """
-    out = stems(output)
+    out = set(stems(output))
     if not out:
         return None
     known = set(stems(source))
-    return sum(1 for s in out if s not in known) / len(out)
+    return len(out - known) / len(out)
 
 
 def manifestation(value_a: float | None, value_b: float | None, tolerance: float = 0.0) -> str | None:

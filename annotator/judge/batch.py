@@ -24,7 +24,8 @@ CHAT_URL = "/v1/chat/completions"
 
 
 def custom_id(call: Call) -> str:
-    return f"{call.pair.id}-{call.order}-{call.sample}-{call.cache_key[:16]}"
+    target = f"-{call.target}" if call.target else ""
+    return f"{call.pair.id}-{call.order}-{call.sample}{target}-{call.cache_key[:16]}"
 
 
 def write_requests(path: Path, calls: list[Call], model: str, params: dict) -> None:
@@ -62,7 +63,7 @@ async def _collect(store, prep: Prepared, client, batch, secret: str, report: Ru
         judgments.append(judgment)
         report.requested += 1
         report.spent += judgment.cost or 0.0
-        if judgment.verdict is not None:
+        if judgment.scored:
             report.scored += 1
         else:
             report.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1

@@ -23,14 +23,15 @@ CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text; estimates only
 @dataclass
 class Call:
     pair: Pair
-    order: str  # presented order, "AB" or "BA"
+    order: str  # presented order, "AB" or "BA" ("AB" for a pointwise call)
     sample: int
     messages: list[dict[str, str]]
     cache_key: str
+    target: str = ""  # "" a pair; "A" / "B" / "prompt" / "source" for a pointwise call
 
     @property
-    def slot(self) -> tuple[int, str, int]:
-        return (self.pair.id, self.order, self.sample)
+    def slot(self) -> tuple[int, str, int, str]:
+        return (self.pair.id, self.order, self.sample, self.target)
 
     @property
     def estimated_prompt_tokens(self) -> int:
@@ -90,7 +91,7 @@ def judgment_from_completion(
     usage = completion.get("usage") or {}
     prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
     judgment = Judgment(
-        run=run, pair=call.pair.id, order=call.order, sample=call.sample,
+        run=run, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
         messages=call.messages, cache_key=call.cache_key, latency_s=latency_s,
         prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
         cost=price.cost(prompt_tokens, completion_tokens),
@@ -120,10 +121,12 @@ def judgment_from_completion(
 
 
 def apply_parse(judgment: Judgment, parser: str, top_logprobs: list[tuple[str, float]] | None, *, keep_p_a: bool = False) -> None:
-    """Parse ``judgment.raw_output`` into its canonical verdict, soft verdict and reason."""
+    """Parse ``judgment.raw_output`` into its canonical verdict, soft verdict and reason (or,
+    for a pointwise parser, its score)."""
     result = parsers.parse(parser, judgment.raw_output, top_logprobs)
     verdict, p_a = parsers.to_canonical(result, judgment.order)
     judgment.verdict = verdict
+    judgment.score = result.score
     if not keep_p_a:
         judgment.p_a = p_a
     judgment.explanation = result.explanation
@@ -132,6 +135,7 @@ def apply_parse(judgment: Judgment, parser: str, top_logprobs: list[tuple[str, f
 
 def error_judgment(call: Call, run: int, reason: str, latency_s: float | None) -> Judgment:
     return Judgment(
-        run=run, pair=call.pair.id, order=call.order, sample=call.sample, messages=call.messages,
-        cache_key=call.cache_key, latency_s=latency_s, unscored_reason=f"error: {reason}"[:500], status="failed",
+        run=run, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
+        messages=call.messages, cache_key=call.cache_key, latency_s=latency_s, unscored_reason=f"error: {reason}"[:500],
+        status="failed",
     )

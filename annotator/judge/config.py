@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from .baselines import BASELINES
-from .parsers import PARSERS
+from .parsers import PARSERS, POINTWISE_PARSERS, score_range, split_spec
 
 GUIDANCE_DIRECTIONS = ("more", "less", "neutral")
+# What one call of a judge looks at: the two responses ("pair", a verdict), each response
+# alone ("response", a score per response), the instruction alone ("prompt"), or the
+# pair's source document ("source"). Each scope's calls are made for these targets.
+SCOPES = {"pair": ("",), "response": ("A", "B"), "prompt": ("prompt",), "source": ("source",)}
 
 
 class JudgeConfigError(ValueError):
@@ -35,7 +39,8 @@ class JudgeConfig:
     api_key_env: str = "OPENAI_API_KEY"  # the name of the variable, never the key
     template: str = ""
     template_version: str = "1"
-    parser: str = ""
+    parser: str = ""  # a parser spec: a name, or name:argument such as score:1-10
+    scope: str = "pair"  # see SCOPES
     temperature: float = 0.0
     max_tokens: int = 1024
     logprobs: bool = False
@@ -54,6 +59,14 @@ class JudgeConfig:
     def template_path(self) -> Path:
         return resolve_template(self.template, Path(self.source_path).parent if self.source_path else None)
 
+    @property
+    def pointwise(self) -> bool:
+        return self.scope != "pair"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return SCOPES[self.scope]
+
     def as_params(self) -> dict[str, Any]:
         """The configuration as stored in a run's params (no secrets: only the key's variable name)."""
         data = asdict(self)
@@ -63,7 +76,7 @@ class JudgeConfig:
 
 _TOP_KEYS = {
     "name", "description", "kind", "baseline", "seed", "model", "base_url", "api_key_env",
-    "template", "template_version", "parser", "temperature", "max_tokens", "logprobs",
+    "template", "template_version", "parser", "scope", "temperature", "max_tokens", "logprobs",
     "top_logprobs", "both_orders", "samples", "request_timeout", "max_retries", "price",
     "guidance",
 }
@@ -154,9 +167,26 @@ def validate(config: JudgeConfig) -> None:
         raise JudgeConfigError(f"{where}: no template given")
     if not config.template_path.is_file():
         raise JudgeConfigError(f"{where}: template {config.template!r} not found ({config.template_path})")
-    if config.parser not in PARSERS:
+    name, argument = split_spec(config.parser)
+    if name not in PARSERS:
         raise JudgeConfigError(
             f"{where}: parser must be one of {', '.join(PARSERS)}, found {config.parser!r}"
+        )
+    if name == "score":
+        try:
+            score_range(argument)
+        except ValueError as e:
+            raise JudgeConfigError(f"{where}: parser {config.parser!r}: {e} (write e.g. parser = \"score:1-10\")") from e
+    elif argument:
+        raise JudgeConfigError(f"{where}: parser {name!r} takes no argument, found {config.parser!r}")
+    if config.scope not in SCOPES:
+        raise JudgeConfigError(f"{where}: scope must be one of {', '.join(SCOPES)}, found {config.scope!r}")
+    if (config.scope == "pair") == (name in POINTWISE_PARSERS):
+        kind = "a pointwise" if name in POINTWISE_PARSERS else "a pairwise"
+        raise JudgeConfigError(
+            f"{where}: parser {name!r} is {kind} parser, which does not fit scope {config.scope!r} "
+            "(pairwise parsers need scope \"pair\"; score, yes-no, facts and fact-labels need "
+            "\"response\", \"prompt\" or \"source\")"
         )
     if config.samples < 1:
         raise JudgeConfigError(f"{where}: samples must be at least 1")

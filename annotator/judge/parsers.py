@@ -4,6 +4,12 @@ A verdict here is in the *presented* frame: "A" means the response shown first, 
 shown second, "tie" a tie. The runner maps it back to the pair's canonical order. An output
 that says nothing usable is *unscored* with a reason ("empty", "refusal", "unparseable"),
 never counted as a wrong answer.
+
+Pointwise parsers read a *score* instead of a verdict: ``score`` (an integer in a range,
+named in the parser spec: ``score:1-10``), ``yes-no`` (1 for yes, 0 for no), ``facts`` (a
+list of atomic facts; the score is how many) and ``fact-labels`` (one yes / no per numbered
+fact; the score is the share of yes). A spec is the parser's name, optionally followed by
+``:`` and its argument.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ class ParseResult:
     p_first: float | None = None  # soft verdict: probability the first shown is better
     explanation: str = ""
     unscored_reason: str = ""
+    score: float | None = None  # pointwise parsers: the number read
+    items: tuple = ()  # list parsers: the facts, or one bool per fact
 
 
 def unscored(text: str) -> ParseResult:
@@ -133,17 +141,146 @@ def parse_profile(text: str, top_logprobs=None) -> ParseResult:
     return ParseResult(verdict, explanation=text[: last.start()].strip())
 
 
+# -- pointwise: a score in a range -----------------------------------------------------------
+# Explicit forms first ("[[7]]" as MT-Bench's single-answer grading asks, "Rating: 7",
+# "Score: 7", "7/10", "7 out of 10"); the last explicit one counts. Otherwise an output that
+# is just a number. A decimal where an integer is asked for is unparseable, not rounded.
+_SCORE_EXPLICIT = re.compile(
+    r"\[\[\s*(-?\d+(?:\.\d+)?)\s*\]\]"
+    r"|\b(?:rating|score|grade)\s*[:=]?\s*\**\s*(-?\d+(?:\.\d+)?)"
+    r"|(-?\d+(?:\.\d+)?)\s*(?:/|out of)\s*\d+",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"^[\s*\"'`]*(-?\d+(?:\.\d+)?)[\s*\"'`.]*$")
+
+
+def score_range(argument: str) -> tuple[int, int]:
+    """``"1-10"`` -> (1, 10); raises ValueError for anything else."""
+    match = re.fullmatch(r"(-?\d+)-(-?\d+)", argument.strip())
+    if not match or int(match.group(1)) >= int(match.group(2)):
+        raise ValueError(f"a score range is LOW-HIGH with LOW < HIGH (e.g. 1-10), found {argument!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def parse_score(text: str, top_logprobs=None, argument: str = "1-10") -> ParseResult:
+    low, high = score_range(argument)
+    found = [next(g for g in m.groups() if g is not None) for m in _SCORE_EXPLICIT.finditer(text)]
+    if not found:
+        bare = _BARE_NUMBER.match(text)
+        found = [bare.group(1)] if bare else []
+    if not found:
+        return unscored(text)
+    value = found[-1]
+    if not re.fullmatch(r"-?\d+", value):
+        return ParseResult(None, unscored_reason=f"not an integer: {value}")
+    number = int(value)
+    if not low <= number <= high:
+        return ParseResult(None, unscored_reason=f"out of range {low}-{high}: {number}")
+    return ParseResult(None, score=float(number), explanation=text.strip())
+
+
+# -- pointwise: yes / no ----------------------------------------------------------------------
+_YES_NO = re.compile(r"\b(?:answer|verdict)\s*[:\-]\s*\**\s*(yes|no)\b|^[\s*\"'`]*(yes|no)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_yes_no(text: str, top_logprobs=None, argument: str = "") -> ParseResult:
+    """The last "Answer: yes|no" (or a line starting with yes / no): score 1 or 0."""
+    matches = list(_YES_NO.finditer(text))
+    if not matches:
+        return unscored(text)
+    word = (matches[-1].group(1) or matches[-1].group(2)).lower()
+    return ParseResult(None, score=1.0 if word == "yes" else 0.0, explanation=text.strip())
+
+
+# -- lists: atomic facts and per-fact labels ---------------------------------------------------
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.):])\s+(.+?)\s*$")
+_NONE = re.compile(r"^\W*(?:none|no (?:atomic )?facts?(?: found)?|n/?a)\W*$", re.IGNORECASE)
+
+
+def _json_list(text: str) -> list | None:
+    import json
+
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.strip("`")
+        stripped = stripped[stripped.find("\n") + 1:] if "\n" in stripped else stripped
+    start, end = stripped.find("["), stripped.rfind("]")
+    if start < 0 or end <= start:
+        return None
+    try:
+        value = json.loads(stripped[start:end + 1])
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None
+
+
+def parse_facts(text: str, top_logprobs=None, argument: str = "") -> ParseResult:
+    """Atomic facts, one per "- " / "1. " line (or a JSON list of strings); "NONE" is an
+    empty list. The score is the number of facts."""
+    if _NONE.match(text.strip() or "x"):
+        return ParseResult(None, score=0.0, items=())
+    listed = _json_list(text)
+    if listed is not None and all(isinstance(x, str) for x in listed):
+        facts = [x.strip() for x in listed if x.strip()]
+    else:
+        facts = [m.group(1) for m in map(_ITEM.match, text.splitlines()) if m]
+    if not facts:
+        return unscored(text)
+    return ParseResult(None, score=float(len(facts)), items=tuple(facts))
+
+
+_LABEL_LINE = re.compile(r"^\s*(?:fact\s*)?(\d+)\s*[.):\-]?\s*[:\-]?\s*\**\s*(yes|no|true|false)\b", re.IGNORECASE)
+
+
+def parse_fact_labels(text: str, top_logprobs=None, argument: str = "") -> ParseResult:
+    """One yes / no per numbered fact ("1. yes" lines, or a JSON list of yes / no / true /
+    false). The numbers must run 1..n without a gap or a repeat; the score is the share of
+    yes. Whether n is the number of facts asked about is checked by the caller."""
+    listed = _json_list(text)
+    if listed is not None and listed and all(isinstance(x, (bool, str)) for x in listed):
+        words = [str(x).strip().lower() for x in listed]
+        if all(w in ("yes", "no", "true", "false") for w in words):
+            labels = [w in ("yes", "true") for w in words]
+            return ParseResult(None, score=sum(labels) / len(labels), items=tuple(labels))
+    numbered = [(int(m.group(1)), m.group(2).lower() in ("yes", "true")) for m in map(_LABEL_LINE.match, text.splitlines()) if m]
+    if not numbered:
+        return unscored(text)
+    if [n for n, _ in numbered] != list(range(1, len(numbered) + 1)):
+        return ParseResult(None, unscored_reason="unparseable: fact numbers not 1..n in order")
+    labels = [label for _, label in numbered]
+    return ParseResult(None, score=sum(labels) / len(labels), items=tuple(labels))
+
+
 Parser = Callable[..., ParseResult]
 
 PARSERS: dict[str, Parser] = {
     "identifier-mM": parse_identifier,
     "mt-bench": parse_mt_bench,
     "profile": parse_profile,
+    "score": parse_score,
+    "yes-no": parse_yes_no,
+    "facts": parse_facts,
+    "fact-labels": parse_fact_labels,
 }
+POINTWISE_PARSERS = ("score", "yes-no", "facts", "fact-labels")
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    """``"score:1-10"`` -> ("score", "1-10"); ``"mt-bench"`` -> ("mt-bench", "")."""
+    name, _, argument = spec.partition(":")
+    return name, argument
+
+
+def is_pointwise(spec: str) -> bool:
+    return split_spec(spec)[0] in POINTWISE_PARSERS
 
 
 def parse(parser: str, text: str, top_logprobs: Sequence[tuple[str, float]] | None = None) -> ParseResult:
-    return PARSERS[parser](text or "", top_logprobs)
+    """Parse with a parser spec (a name, or ``name:argument`` such as ``score:1-10``)."""
+    name, argument = split_spec(parser)
+    if name in POINTWISE_PARSERS and argument:
+        return PARSERS[name](text or "", top_logprobs, argument)
+    return PARSERS[name](text or "", top_logprobs)
 
 
 def to_canonical(result: ParseResult, order: str) -> tuple[str | None, float | None]:

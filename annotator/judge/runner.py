@@ -11,20 +11,31 @@ where it stopped. Verdicts are stored in canonical order.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from annotator.store.models import JudgeRun, Judgment, Task, is_failed, unscored_kind
+from annotator.store.models import JudgeRun, Judgment, Pair, Task, is_failed, unscored_kind
 
 from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
 from .credentials import Endpoint
-from .templates import factor_definition, guidance_text, load_template, measures_a_factor, render
+from .templates import (
+    factor_definition,
+    guidance_text,
+    load_template,
+    measures_a_factor,
+    needs_reference,
+    needs_source,
+    render,
+    uses,
+)
 
 FINISHED = ("completed", "failed", "expired", "cancelled")
 
@@ -66,6 +77,15 @@ class RunOptions:
     retry_base_s: float = 1.0  # first backoff delay when the server gives no Retry-After
     retry_cap_s: float = 60.0
     poll_interval_s: float = 30.0  # Batch API mode
+    pair_ids: frozenset[int] | None = None  # only these pairs (database ids); None: all
+    # Few-shot examples, already rendered (``annotator.judge.fewshot``): added after any
+    # guidance; part of the run's identity (its digest is in the fingerprint).
+    examples: str = ""
+    # Further placeholder values per (pair, target), e.g. a response's atomic facts; a call
+    # whose values are None is not planned (nothing to ask about).
+    values: Callable[[Pair, str], dict[str, str] | None] | None = None
+    kind: str | None = None  # the run's kind (default: "llm", "pointwise" or "factor")
+    params: dict[str, Any] = field(default_factory=dict)  # stored in the run's params
 
 
 @dataclass
@@ -80,6 +100,7 @@ class RunReport:
     scored: int = 0  # of the judgments made this time: from the cache and called
     unscored: Counter = field(default_factory=Counter)  # reason -> count (this time, likewise)
     not_started: int = 0  # left for a later run (budget reached or interrupted)
+    skipped: Counter = field(default_factory=Counter)  # reason -> planned calls left out
     spent: float = 0.0  # USD spent this time (known prices only)
     cost_unknown: bool = False
     stopped: str = ""  # why the run stopped early, if it did
@@ -89,6 +110,7 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["unscored"] = dict(self.unscored)
+        data["skipped"] = dict(self.skipped)
         return data
 
 
@@ -120,6 +142,15 @@ def default_run_name(judge: JudgeConfig, options: RunOptions) -> str:
     return name
 
 
+def prompt_version(template_version: str, added: str) -> str:
+    """The version of the prompt a new run records: the template's, plus a digest of any
+    guidance or few-shot text added to it (so that reports can tell prompt versions of one
+    judge apart)."""
+    if not added:
+        return template_version
+    return f"{template_version}+added:{hashlib.sha256(added.encode('utf-8')).hexdigest()[:12]}"
+
+
 def _fingerprint(run: JudgeRun) -> dict[str, Any]:
     return run.params.get("fingerprint", {})
 
@@ -148,11 +179,13 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
             raise RunError(str(e.args[0])) from e
     elif options.factor:
         raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor")
-    kind = "factor" if factor else "llm"
+    kind = options.kind or ("factor" if factor else "pointwise" if judge.pointwise else "llm")
     try:
         guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
     except KeyError as e:
         raise RunError(str(e.args[0])) from e
+    if options.examples:
+        guide = f"{guide}\n\n{options.examples}" if guide else options.examples
     params = request_params(judge.temperature, judge.max_tokens, judge.logprobs, judge.top_logprobs)
     template_version = template.version(judge.template_version)
     fingerprint = {
@@ -160,6 +193,8 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
         "template_version": template_version, "parser": judge.parser, "params": params,
         "guidance": guidance,
         **({"factor": factor.key} if factor else {}),
+        **({"scope": judge.scope} if judge.pointwise else {}),
+        **({"examples": hashlib.sha256(options.examples.encode("utf-8")).hexdigest()[:12]} if options.examples else {}),
     }
     if options.price is not None:
         price = Price(*options.price)
@@ -182,7 +217,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
             )
     else:
         run = JudgeRun(task=task.name, name=run_name, kind=kind, model=model, endpoint=endpoint_url,
-                       template=judge.template, template_version=template_version)
+                       template=judge.template, template_version=prompt_version(template_version, guide))
     run.params = {
         **run.params,
         "judge": judge.as_params(),
@@ -190,24 +225,49 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
         "guidance": guidance,
         "price": {"input": price.input, "output": price.output},
         **({"factor": factor.key} if factor else {}),
+        **options.params,
     }
 
-
     orders = ("AB", "BA") if (options.orders or ("both" if judge.both_orders else "AB")) == "both" else ("AB",)
+    if judge.pointwise:
+        orders = ("AB",)  # one text at a time: nothing to swap
     samples = options.samples or judge.samples
     pairs = list(store.pairs(task.name))
+    if options.pair_ids is not None:
+        pairs = [p for p in pairs if p.id in options.pair_ids]
     if options.limit is not None:
         pairs = pairs[: options.limit]
+    if needs_reference(template):
+        missing = [p.pair_id for p in pairs if not p.reference.strip()]
+        if missing:
+            raise RunError(
+                f"judge {judge.name} compares with a reference answer ({{reference}}), but {len(missing)} of "
+                f"{len(pairs)} pairs have none (e.g. {missing[0]}): map one with [data] reference in task.toml, "
+                "or route only the domains that have references to this judge ([task.routing])"
+            )
+    if options.values is None and (uses(template, "facts") or uses(template, "source_facts")):
+        raise RunError(f"judge {judge.name} labels atomic facts: run it through "
+                       "`annotator factors extract --extractor profile`, which gives it the facts")
     planned = []
+    skipped: Counter = Counter()
+    source_needed = needs_source(template) or "source" in judge.targets
     for pair in pairs:
-        for order in orders:
-            messages = render(template, task, pair, order, guide, factor)
-            for sample in range(samples):
-                key = cache_key(endpoint_url, model, params, messages, sample)
-                planned.append(Call(pair, order, sample, messages, key))
+        if source_needed and not pair.source.strip():
+            skipped["no source document"] += len(judge.targets)
+            continue
+        for target in judge.targets:
+            extra = options.values(pair, target) if options.values else None
+            if options.values and extra is None:
+                skipped["nothing to ask about (e.g. no atomic facts)"] += 1
+                continue
+            for order in orders:
+                messages = render(template, task, pair, order, guide, factor, target=target, extra=extra)
+                for sample in range(samples):
+                    key = cache_key(endpoint_url, model, params, messages, sample)
+                    planned.append(Call(pair, order, sample, messages, key, target))
 
     run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
-    report = RunReport(run=run_name, run_id=run.id, planned=len(planned))
+    report = RunReport(run=run_name, run_id=run.id, planned=len(planned), skipped=skipped)
     slots = store.judgment_slots(run.id) if run_exists else {}
     todo = []
     for call in planned:
@@ -257,8 +317,8 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
             rest.append(call)
             continue
         copies.append(Judgment(
-            run=prep.run.id, pair=call.pair.id, order=call.order, sample=call.sample,
-            verdict=hit.verdict, p_a=hit.p_a, unscored_reason=hit.unscored_reason,
+            run=prep.run.id, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
+            verdict=hit.verdict, p_a=hit.p_a, score=hit.score, unscored_reason=hit.unscored_reason,
             messages=call.messages, raw_output=hit.raw_output, explanation=hit.explanation,
             top_logprobs=hit.top_logprobs, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens,
             latency_s=hit.latency_s, cost=hit.cost, cache_key=call.cache_key,
@@ -484,12 +544,12 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                     break
             budget.settle(estimate, judgment.cost)
             report.requested += 1
-            if judgment.verdict is not None:
+            if judgment.scored:
                 report.scored += 1
             else:
                 report.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1
             writer.add(judgment)
-            progress.advance(failed=judgment.verdict is None, cost=judgment.cost)
+            progress.advance(failed=not judgment.scored, cost=judgment.cost)
 
     progress.start(len(calls), prep.run.name)
     try:
@@ -538,7 +598,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
             continue
         top = [tuple(t) for t in judgment.top_logprobs] or None
         apply_parse(judgment, parser, top, keep_p_a=top is None)
-        outcome[judgment.verdict or judgment.unscored_reason] += 1
+        outcome[judgment.verdict or ("scored" if judgment.score is not None else judgment.unscored_reason)] += 1
         changed.append(judgment)
     store.save_judgments(changed)
     params = dict(run.params)

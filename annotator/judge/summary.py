@@ -46,9 +46,21 @@ def _progress(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
     return {"planned": planned, "to_do": max(planned - finished, 0)}
 
 
+def score_summary(rows: list[dict]) -> dict[str, Any]:
+    """Per target of a pointwise run ("A", "B", "prompt", "source"): scored calls, mean,
+    minimum and maximum score."""
+    out: dict[str, Any] = {}
+    for target in sorted({r.get("target") or "" for r in rows} - {""}):
+        values = [r["score"] for r in rows if r.get("target") == target and r.get("score") is not None]
+        out[target] = {"scored": len(values), "mean": statistics.fmean(values) if values else None,
+                       "min": min(values) if values else None, "max": max(values) if values else None}
+    return out
+
+
 def summarise(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
     verdicts = Counter(r["verdict"] for r in rows if r["verdict"] is not None)
-    reasons = Counter(unscored_kind(r["unscored_reason"], r["status"]) for r in rows if r["verdict"] is None)
+    reasons = Counter(unscored_kind(r["unscored_reason"], r["status"]) for r in rows
+                      if r["verdict"] is None and r.get("score") is None)
     costs = [r["cost"] for r in rows if r["cost"] is not None]
     latencies = [r["latency_s"] for r in rows if r["latency_s"] is not None]
     soft = [r["p_a"] for r in rows if r["p_a"] is not None]
@@ -70,4 +82,5 @@ def summarise(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
         **_progress(run, rows),
         "pending_batch": run.params.get("batch", {}).get("id"),
         "guidance": run.params.get("guidance", {}),
+        "scores": score_summary(rows),
     }

@@ -2,11 +2,14 @@
 
 A template file holds a ``<|system|>`` part (optional) and a ``<|user|>`` part, each starting
 on a line of its own. Placeholders are ``{instruction}``, ``{output_1}``, ``{output_2}`` (the
-responses in the order presented), ``{source}``, ``{task_description}``, and for a template
-that measures one factor ``{factor_name}``, ``{factor_definition}`` and ``{factor_question}``.
-Only these names
-are replaced, in one pass, so braces in a template (JSON) or in a response are left alone.
-``{#if NAME}`` ... ``{/if}`` keeps its lines only when NAME is not empty.
+responses in the order presented), ``{source}``, ``{reference}`` (the pair's reference
+answer), ``{task_description}``, and for a template that measures one factor
+``{factor_name}``, ``{factor_definition}`` and ``{factor_question}``. A pointwise template
+(a judge whose ``scope`` is not "pair") shows one thing at a time: ``{output}`` is the response
+judged (empty for the instruction; the source document for scope "source"), and the fact
+extractors add ``{facts}`` (the response's atomic facts, numbered) and ``{source_facts}``.
+Only these names are replaced, in one pass, so braces in a template (JSON) or in a response
+are left alone. ``{#if NAME}`` ... ``{/if}`` keeps its lines only when NAME is not empty.
 
 The factor-guided wrapper adds guidance on named factors (definition and direction) to any
 template: the text of ``factor-guidance.txt`` goes at the end of the system message (or
@@ -24,8 +27,9 @@ from annotator.store.models import Factor, Pair, Task
 from annotator.store.orders import presented
 from annotator.tasks.profile import PROFILE_FACTORS
 
-PLACEHOLDERS = ("instruction", "output_1", "output_2", "source", "task_description", "guidance",
-                "factor_name", "factor_definition", "factor_question")
+PLACEHOLDERS = ("instruction", "output_1", "output_2", "output", "source", "reference", "task_description",
+                "guidance", "factor_name", "factor_definition", "factor_question", "facts", "source_facts",
+                "examples")
 FACTOR_PLACEHOLDER = "{factor_name}"  # a template that measures one factor (run with --factor)
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _IF_BLOCK = re.compile(r"\{#if (\w+)\}\n?(.*?)\{/if\}\n?", re.DOTALL)
@@ -90,17 +94,43 @@ def measures_a_factor(template: Template) -> bool:
     return FACTOR_PLACEHOLDER in template.system or FACTOR_PLACEHOLDER in template.user
 
 
+def uses(template: Template, name: str) -> bool:
+    """Whether the template shows placeholder ``name`` (outside or inside ``{#if}`` blocks)."""
+    return f"{{{name}}}" in template.system or f"{{{name}}}" in template.user
+
+
+def needs_reference(template: Template) -> bool:
+    """A template that shows ``{reference}`` without an ``{#if reference}`` guard needs one."""
+    guarded = "{#if reference}" in template.system or "{#if reference}" in template.user
+    return uses(template, "reference") and not guarded
+
+
+def needs_source(template: Template) -> bool:
+    """A template that shows ``{source}`` without an ``{#if source}`` guard: pairs without a
+    source document are left out of its runs (and counted as skipped)."""
+    guarded = "{#if source}" in template.system or "{#if source}" in template.user
+    return uses(template, "source") and not guarded
+
+
+_TARGET_TEXT = {"A": "response_a", "B": "response_b", "source": "source"}
+
+
 def render(template: Template, task: Task, pair: Pair, order: str, guidance: str = "",
-           factor: Factor | None = None) -> list[dict]:
-    """The chat messages for one pair presented in ``order`` ("AB" or "BA")."""
+           factor: Factor | None = None, target: str = "", extra: dict[str, str] | None = None) -> list[dict]:
+    """The chat messages for one pair presented in ``order`` ("AB" or "BA"), or for one
+    ``target`` of a pointwise call ("A", "B", "prompt", "source"). ``extra`` fills further
+    placeholders (``{facts}``, ``{source_facts}``)."""
     first, second = presented(pair.response_a, pair.response_b, order)
     values = {
         "instruction": pair.prompt,
         "output_1": first,
         "output_2": second,
+        "output": getattr(pair, _TARGET_TEXT[target]) if target in _TARGET_TEXT else "",
         "source": pair.source,
+        "reference": pair.reference,
         "task_description": task_description(task),
         **factor_values(factor),
+        **(extra or {}),
     }
     system = fill(template.system, values) if template.system else ""
     user = fill(template.user, values)

@@ -8,6 +8,7 @@ from .annotators import RememberedNameStore
 from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
 from .factor_values import FactorValueStore
+from .facts import FactStore
 from .flags import FlagStore
 from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
@@ -17,6 +18,9 @@ from .models import (
     FACTOR_ANSWERS,
     JUDGMENT_ORDERS,
     ORDERS,
+    TARGETS,
+    AtomicFacts,
+    FactLabels,
     Factor,
     FactorValue,
     Flag,
@@ -34,14 +38,15 @@ from .skips import SkipStore
 from .tasks import TaskClash, TaskStore, UnknownTask
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, AssignmentStore, QueueStateStore,
+class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, ProgressStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "AttentionScore", "Factor",
-    "FactorValue", "Flag", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "SearchHit",
+    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "TARGETS", "AtomicFacts", "AttentionScore",
+    "FactLabels", "Factor", "FactorValue", "Flag", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair",
+    "QueueProgress", "SearchHit",
     "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy",
     "resolve_db_path", "retry_busy", "utc_now",
 ]

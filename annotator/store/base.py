@@ -11,9 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from . import schema
+from .sqlite import Database
 
 DEFAULT_DB = Path("db") / "annotator.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -187,6 +186,20 @@ class StoreBase:
             except BaseException:
                 self.db.conn.rollback()
                 raise
+
+    def upsert_objects(self, table: str, values, to_row, pk: tuple[str, ...]) -> int:
+        """Insert or replace dataclass objects (``to_row`` makes their rows), keyed by ``pk``,
+        in one transaction; objects without a ``created_at`` get the current time."""
+        from .models import utc_now
+
+        now = utc_now()
+        records = []
+        for value in values:
+            value.created_at = value.created_at or now
+            records.append(to_row(value))
+        with self.atomic():
+            self.db.table(table).upsert_all(records, pk=pk)
+        return len(records)
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         with self._lock:

@@ -5,20 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import rows
-from .models import FactorValue, utc_now
+from .models import FactorValue
 
 
 class FactorValueStore:
     def save_factor_values(self, values: Iterable[FactorValue]) -> int:
         """Insert or replace values keyed by (pair, factor, extractor), in one transaction."""
-        now = utc_now()
-        records = []
-        for v in values:
-            v.created_at = v.created_at or now
-            records.append(rows.factor_value_to_row(v))
-        with self.atomic():
-            self.db.table("factor_values").upsert_all(records, pk=("pair", "factor", "extractor"))
-        return len(records)
+        return self.upsert_objects("factor_values", values, rows.factor_value_to_row, ("pair", "factor", "extractor"))
 
     def factor_values(self, task: str, extractor: str | None = None) -> list[FactorValue]:
         sql = "SELECT v.* FROM factor_values v JOIN pairs p ON p.id = v.pair WHERE p.task = ?"

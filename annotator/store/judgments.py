@@ -37,7 +37,7 @@ class JudgmentStore:
         return [rows.run_from_row(r) for r in found]
 
     def save_judgments(self, judgments: Iterable[Judgment]) -> int:
-        """Insert or replace judgments keyed by (run, pair, order, sample), in one transaction."""
+        """Insert or replace judgments keyed by (run, pair, order, sample, target), in one transaction."""
         now = utc_now()
         records = []
         for j in judgments:
@@ -45,22 +45,23 @@ class JudgmentStore:
             records.append(rows.judgment_to_row(j))
         with self.atomic():
             self.db.table("judgments").upsert_all(
-                records, pk=("run", "pair", "order", "sample"), batch_size=1000
+                records, pk=("run", "pair", "order", "sample", "target"), batch_size=1000
             )
         return len(records)
 
     def judgments(self, run: int) -> list[Judgment]:
         return [
             rows.judgment_from_row(r)
-            for r in self.query('SELECT * FROM judgments WHERE run = ? ORDER BY pair, "order", sample', [run])
+            for r in self.query('SELECT * FROM judgments WHERE run = ? ORDER BY pair, target, "order", sample', [run])
         ]
 
     def judgments_frame(self, task: str, include_factor_runs: bool = False, *, lean: bool = False):
         """Every judgment of a task's judge runs as a DataFrame (one row a judgment).
 
         Runs that measure a factor (kind "factor") are not judges of preference and are left
-        out unless ``include_factor_runs``. Columns: run, run_name, kind, pair, pair_id,
-        domain, order, sample, verdict, p_a, unscored_reason, status, prompt_tokens,
+        out unless ``include_factor_runs``; pointwise runs (kind "pointwise": a score per
+        response, see ``scores_frame``) are always left out. Columns: run, run_name, kind, pair,
+        pair_id, domain, order, sample, verdict, p_a, unscored_reason, status, prompt_tokens,
         completion_tokens, latency_s, cost. ``lean``: without pair_id, domain and the token
         counts (the statistics take those from the pairs), much lighter at 100,000s of rows.
         """
@@ -68,17 +69,35 @@ class JudgmentStore:
             return self.frame(
                 'SELECT j.run, r.name AS run_name, r.kind, j.pair, j."order", j.sample, j.verdict, j.p_a, '
                 "j.unscored_reason, j.status, j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
-                "WHERE r.task = ? AND (? OR r.kind != 'factor') ORDER BY j.run, j.pair, j.\"order\", j.sample",
+                "WHERE r.task = ? AND (? OR r.kind != 'factor') AND j.target = '' "
+                "ORDER BY j.run, j.pair, j.\"order\", j.sample",
                 [task, include_factor_runs],
             )
         return self.frame(
             'SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j."order", '
             "j.sample, j.verdict, j.p_a, j.unscored_reason, j.status, j.prompt_tokens, j.completion_tokens, "
             "j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
-            "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND (? OR r.kind != 'factor') "
+            "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND (? OR r.kind != 'factor') AND j.target = '' "
             "ORDER BY j.run, j.pair, j.\"order\", j.sample",
             [task, include_factor_runs],
         )
+
+    def scores_frame(self, task: str, include_factor_runs: bool = False):
+        """Every pointwise score of a task (one row a call): run, run_name, kind, pair, pair_id,
+        domain, target ('A', 'B', 'prompt' or 'source'), sample, score (None when unscored),
+        unscored_reason, cost. Runs of kind "factor" only with ``include_factor_runs``."""
+        import pandas as pd
+
+        columns = ["run", "run_name", "kind", "pair", "pair_id", "domain", "target", "sample", "score",
+                   "unscored_reason", "cost"]
+        data = self.query(
+            "SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j.target, j.sample, "
+            "j.score, j.unscored_reason, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
+            "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND j.target != '' AND (? OR r.kind != 'factor') "
+            "ORDER BY j.run, j.pair, j.target, j.sample",
+            [task, include_factor_runs],
+        )
+        return pd.DataFrame(data, columns=columns)
 
     # -- used by the judge runner (annotator.judge) ------------------------------------------
     def update_run(self, run: JudgeRun) -> None:
@@ -92,12 +111,12 @@ class JudgmentStore:
                  row["params"], run.id],
             )
 
-    def judgment_slots(self, run: int) -> dict[tuple[int, str, int], tuple[str, str]]:
-        """``(pair, order, sample) -> (cache_key, status)`` for every judgment of a run."""
+    def judgment_slots(self, run: int) -> dict[tuple[int, str, int, str], tuple[str, str]]:
+        """``(pair, order, sample, target) -> (cache_key, status)`` for every judgment of a run."""
         return {
-            (r["pair"], r["order"], r["sample"]): (r["cache_key"], r["status"])
+            (r["pair"], r["order"], r["sample"], r["target"]): (r["cache_key"], r["status"])
             for r in self.query(
-                'SELECT pair, "order", sample, cache_key, status FROM judgments WHERE run = ?',
+                'SELECT pair, "order", sample, target, cache_key, status FROM judgments WHERE run = ?',
                 [run],
             )
         }
@@ -118,11 +137,11 @@ class JudgmentStore:
 
     def judgment_summaries(self, run: int) -> list[dict]:
         """One light row per judgment of a run (no messages or raw output): pair, pair_id,
-        order, sample, verdict, p_a, unscored_reason, status, tokens, latency_s, cost."""
+        order, sample, target, verdict, p_a, score, unscored_reason, status, tokens, latency_s, cost."""
         return self.query(
-            'SELECT j.pair, p.pair_id, j."order", j.sample, j.verdict, j.p_a, j.unscored_reason, j.status, '
-            "j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost FROM judgments j "
-            'JOIN pairs p ON p.id = j.pair WHERE j.run = ? ORDER BY j.pair, j."order", j.sample',
+            'SELECT j.pair, p.pair_id, j."order", j.sample, j.target, j.verdict, j.p_a, j.score, '
+            "j.unscored_reason, j.status, j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost FROM judgments j "
+            'JOIN pairs p ON p.id = j.pair WHERE j.run = ? ORDER BY j.pair, j.target, j."order", j.sample',
             [run],
         )
 
@@ -147,7 +166,7 @@ class JudgmentStore:
         return {
             r["run"]: {"judgments": r["n"], "scored": r["scored"], "cost": r["cost"]}
             for r in self.query(
-                "SELECT run, COUNT(*) AS n, SUM(verdict IS NOT NULL) AS scored, SUM(cost) AS cost "
+                "SELECT run, COUNT(*) AS n, SUM(verdict IS NOT NULL OR score IS NOT NULL) AS scored, SUM(cost) AS cost "
                 "FROM judgments GROUP BY run"
             )
         }

@@ -9,6 +9,9 @@ Conventions used everywhere:
 * A *choice* is ``"A"``, ``"B"`` or ``"tie"``, always in the pair's canonical order.
 * A *factor answer* is ``"A"`` (more in A), ``"B"`` (more in B), ``"equal"`` or ``"na"``.
 * An *order* is ``"AB"`` (A shown first / left) or ``"BA"`` (B shown first).
+* A judgment's *target* is what one call judged: ``""`` a pair of responses (a verdict),
+  ``"A"`` / ``"B"`` one response alone, ``"prompt"`` the instruction, ``"source"`` the
+  source document (pointwise calls: a score, order always ``"AB"``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CHOICES = ("A", "B", "tie")
+TARGETS = ("", "A", "B", "prompt", "source")
 FACTOR_ANSWERS = ("A", "B", "equal", "na")
 ORDERS = ("AB", "BA")
 # A judge's presented order may also be unknown (imported verdicts that do not record it).
@@ -108,6 +112,7 @@ class Pair:
     source: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     gold: str | None = None  # expected choice when the pair is an attention check
+    reference: str = ""  # a reference answer, for reference-guided judges ({reference})
     content_hash: str = ""
     id: int | None = None  # database key, set by the store
 
@@ -167,8 +172,15 @@ class Judgment:
     latency_s: float | None = None
     cost: float | None = None
     cache_key: str = ""
+    target: str = ""  # "" (the pair) | "A" | "B" | "prompt" | "source": see the module docstring
+    score: float | None = None  # pointwise calls: the number measured (rating, facts, share)
     created_at: str = ""
     id: int | None = None
+
+    @property
+    def scored(self) -> bool:
+        """A verdict (pairwise) or a score (pointwise) was read from the output."""
+        return self.verdict is not None or self.score is not None
 
     @property
     def failed(self) -> bool:
@@ -200,4 +212,35 @@ class Flag:
     pair_id: str = ""  # the pair's external id (filled in when read)
     created_at: str = ""
     cleared_at: str | None = None  # set when the annotator withdrew the flag
+    id: int | None = None
+
+
+@dataclass
+class AtomicFacts:
+    """The atomic facts one extractor found in one response ("A" / "B") or the source."""
+
+    pair: int
+    target: str  # "A" | "B" | "source"
+    extractor: str  # e.g. "profile:gpt-4o-mini"
+    facts: list[str] = field(default_factory=list)
+    run: int | None = None  # the judge run whose call produced them
+    created_at: str = ""
+    id: int | None = None
+
+
+@dataclass
+class FactLabels:
+    """One yes/no label per atomic fact of one response, for one PROFILE factor.
+
+    For Source Coverage the facts are the *source's* and each label says whether the
+    response (``target``) contains that fact.
+    """
+
+    pair: int
+    target: str  # "A" | "B": the response judged
+    factor: str
+    extractor: str
+    labels: list[bool] = field(default_factory=list)
+    run: int | None = None
+    created_at: str = ""
     id: int | None = None

@@ -280,6 +280,12 @@ class QueueStateStore:
             self.db.execute("UPDATE queue_tasks SET prioritised = 0 WHERE task = ?", [task])
             self._reset_walks(task)
 
+    def priority_design(self, task: str) -> list[dict]:
+        """Every ordinary pair of a task with its stored priority and whether it is in the
+        uniform share (what the weighting estimator of ``analysis.priority`` needs)."""
+        return self.query("SELECT pair, uniform, priority FROM queue_pairs WHERE task = ? AND stream = 'regular'",
+                          [task])
+
     def pair_priorities(self, task: str) -> dict[int, float]:
         """The stored priority of each ordinary pair with a non-zero one."""
         return {r["pair"]: r["priority"] for r in self.query(

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .models import Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
+from .models import AtomicFacts, FactLabels, Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
 
 
 def _loads(value: Any, default: Any) -> Any:
@@ -50,7 +50,7 @@ def task_from_row(row: dict[str, Any]) -> Task:
 
 
 PAIR_COLUMNS = ("task", "pair_id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain",
-                "source", "metadata", "gold", "content_hash")
+                "source", "metadata", "gold", "reference", "content_hash")
 
 
 def pair_to_row(pair: Pair) -> dict[str, Any]:
@@ -123,3 +123,37 @@ def factor_value_to_row(value: FactorValue) -> dict[str, Any]:
 
 def factor_value_from_row(row: dict[str, Any]) -> FactorValue:
     return FactorValue(**{k: row[k] for k in FactorValue.__dataclass_fields__ if k in row})
+
+
+def _json_fields_to_row(value, **encoded: Any) -> dict[str, Any]:
+    """A dataclass as a row: fields in ``encoded`` replaced by their JSON text, no empty id."""
+    row = asdict(value)
+    row.update({k: json.dumps(v, ensure_ascii=False) for k, v in encoded.items()})
+    if row["id"] is None:
+        del row["id"]
+    return row
+
+
+def _json_fields_from_row(cls, row: dict[str, Any], **defaults: Any):
+    """A dataclass from a row: fields in ``defaults`` decoded from JSON (default when empty)."""
+    fields = {k: row[k] for k in cls.__dataclass_fields__ if k in row}
+    fields.update({k: _loads(row.get(k), d) for k, d in defaults.items()})
+    return cls(**fields)
+
+
+def atomic_facts_to_row(value: AtomicFacts) -> dict[str, Any]:
+    return _json_fields_to_row(value, facts=value.facts)
+
+
+def atomic_facts_from_row(row: dict[str, Any]) -> AtomicFacts:
+    return _json_fields_from_row(AtomicFacts, row, facts=[])
+
+
+def fact_labels_to_row(value: FactLabels) -> dict[str, Any]:
+    return _json_fields_to_row(value, labels=[bool(x) for x in value.labels])
+
+
+def fact_labels_from_row(row: dict[str, Any]) -> FactLabels:
+    labels = _json_fields_from_row(FactLabels, row, labels=[])
+    labels.labels = [bool(x) for x in labels.labels]
+    return labels

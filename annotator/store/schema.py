@@ -7,7 +7,9 @@ add a new one at the end.
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+import re
+
+from .sqlite import Database, Migrations
 
 migrations = Migrations("annotator")
 
@@ -306,6 +308,89 @@ def m005_assignment_scale(db: Database) -> None:
 
     for (task,) in db.execute("SELECT name FROM tasks").fetchall():
         rebuild_task_queue(db, task)
+
+
+@migrations()
+def m007_loop(db: Database) -> None:
+    """Pointwise judging, PROFILE's fact-based extractors and reference answers.
+
+    * ``judgments`` gains ``target`` (what one call judged: '' for a pair of responses, 'A' or
+      'B' for one response alone, 'prompt' for the instruction, 'source' for the source
+      document) and ``score`` (the number a pointwise call measured); the unique key becomes
+      (run, pair, order, sample, target). SQLite cannot change a table constraint in place, so
+      the table is rebuilt from its own stored definition (columns added by earlier
+      migrations, indexes, views and triggers kept).
+    * ``atomic_facts``: the atomic facts an extractor found in one response (or the source).
+    * ``fact_labels``: one label per atomic fact for one PROFILE factor (e.g. "is this fact
+      off the input's focus?"), from which the factor's ratio is computed.
+    * ``pairs.reference``: a reference answer, for reference-guided judges.
+    """
+    # Idempotent: a database whose migration record was lost keeps its tables and data.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(judgments)").fetchall()}
+    if "target" not in columns:
+        _add_judgment_target(db)
+    if "reference" not in {row[1] for row in db.execute("PRAGMA table_info(pairs)").fetchall()}:
+        db.execute("ALTER TABLE pairs ADD COLUMN reference TEXT NOT NULL DEFAULT ''")
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS atomic_facts (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            target TEXT NOT NULL CHECK (target IN ('A', 'B', 'source')),
+            extractor TEXT NOT NULL,
+            facts TEXT NOT NULL DEFAULT '[]',
+            run INTEGER REFERENCES judge_runs(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (pair, target, extractor)
+        );
+
+        CREATE TABLE IF NOT EXISTS fact_labels (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            target TEXT NOT NULL CHECK (target IN ('A', 'B')),
+            factor TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            labels TEXT NOT NULL DEFAULT '[]',
+            run INTEGER REFERENCES judge_runs(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (pair, target, factor, extractor)
+        )
+        """,
+    )
+
+
+_JUDGMENTS_UNIQUE = re.compile(r'UNIQUE\s*\(\s*run\s*,\s*pair\s*,\s*"order"\s*,\s*sample\s*\)')
+
+
+def _add_judgment_target(db: Database) -> None:
+    """Rebuild ``judgments`` with ``target`` and ``score`` and the wider unique key."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'judgments'").fetchone()
+    match = _JUDGMENTS_UNIQUE.search(sql)
+    if match is None:  # never expected: the key is m001's
+        raise RuntimeError("judgments: the unique key (run, pair, order, sample) was not found")
+    columns = [row[1] for row in db.execute("PRAGMA table_info(judgments)").fetchall()]
+    new_sql = (
+        sql[: match.start()]
+        + "target TEXT NOT NULL DEFAULT '',\n            score REAL,\n            "
+        + 'UNIQUE (run, pair, "order", sample, target)'
+        + sql[match.end():]
+    )
+    new_sql = re.sub(r"^CREATE TABLE\s+\"?judgments\"?", "CREATE TABLE judgments_rebuilt", new_sql, count=1)
+    dependants = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name != 'judgments' "
+        "AND (tbl_name = 'judgments' OR (type IN ('view', 'trigger') AND sql LIKE '%judgments%'))"
+    ).fetchall()
+    for kind, name, _ in dependants:
+        if kind in ("view", "trigger"):
+            db.execute(f'DROP {kind.upper()} "{name}"')
+    db.execute(new_sql)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    db.execute(f"INSERT INTO judgments_rebuilt ({quoted}) SELECT {quoted} FROM judgments")
+    db.execute("DROP TABLE judgments")
+    db.execute("ALTER TABLE judgments_rebuilt RENAME TO judgments")
+    for _, _, statement in dependants:
+        db.execute(statement)
 
 
 def _run_script(db: Database, script: str) -> None:

@@ -119,7 +119,7 @@ class TaskStore:
             self.db.execute(
                 "UPDATE pairs SET prompt=:prompt, source=:source, response_a=:response_a, "
                 "response_b=:response_b, model_a=:model_a, model_b=:model_b, domain=:domain, "
-                "metadata=:metadata, gold=:gold, content_hash=:content_hash "
+                "metadata=:metadata, gold=:gold, reference=:reference, content_hash=:content_hash "
                 "WHERE task=:task AND pair_id=:pair_id",
                 row,
             )

@@ -84,9 +84,12 @@ def content_hash(pair: Pair) -> str:
     JSON encoding of it, keeps large imports fast.
     """
     digest = hashlib.sha256()
-    for part in (pair.prompt, pair.source, pair.response_a, pair.response_b, pair.model_a, pair.model_b,
-                 pair.domain, pair.gold or "", json.dumps(pair.metadata, ensure_ascii=False, sort_keys=True, default=str)
-                 if pair.metadata else ""):
+    parts = [pair.prompt, pair.source, pair.response_a, pair.response_b, pair.model_a, pair.model_b,
+             pair.domain, pair.gold or "", json.dumps(pair.metadata, ensure_ascii=False, sort_keys=True, default=str)
+             if pair.metadata else ""]
+    if pair.reference:  # only when present, so pairs imported before references existed keep their hash
+        parts.append("reference:" + pair.reference)
+    for part in parts:
         data = part.encode("utf-8", "surrogatepass")
         digest.update(b"%d:" % len(data))
         digest.update(data)
@@ -111,7 +114,7 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
                 location, f"{key} of at most {spec.max_response_chars:,} characters "
                 "(raise [data] max_response_chars to allow more)", f"{len(value):,} characters"))
     optional = {}
-    for key in ("model_a", "model_b", "domain", "source", "gold"):
+    for key in ("model_a", "model_b", "domain", "source", "gold", "reference"):
         optional[key] = field_value(row, key, f[key], location, required=False) if key in f else None
     if "id" in f:
         pair_id = field_value(row, "id", f["id"], location)
@@ -136,7 +139,7 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
         task=task, pair_id=pair_id, prompt=prompt, response_a=response_a, response_b=response_b,
         model_a=optional["model_a"] or "", model_b=optional["model_b"] or "",
         domain=optional["domain"] or "", source=optional["source"] or "", metadata=metadata,
-        gold=gold,
+        gold=gold, reference=optional["reference"] or "",
     )
     pair.content_hash = content_hash(pair)
     return pair

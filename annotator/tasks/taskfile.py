@@ -22,7 +22,10 @@ from .profile import PROFILE_FACTORS
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 REQUIRED_PARTS = ("factors", "confidence", "rationale")
-PAIR_FIELDS = ("id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source", "gold")
+# [task] priority: the order in which unlabelled pairs are served (``annotator tasks prioritise``)
+PRIORITIES = ("none", "judge-uncertain", "stratified")
+PAIR_FIELDS = ("id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source", "gold",
+               "reference")
 
 
 @dataclass
@@ -290,6 +293,17 @@ def load_task_file(path: str | Path) -> TaskSpec:
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
                             "an empty name")
+    priority = _typed(t, "priority", "text", tw, "none")
+    if priority not in PRIORITIES:
+        raise TaskFileError(f"{tw} priority", f"one of {', '.join(map(repr, PRIORITIES))}", repr(priority))
+    share = float(_typed(t, "uniform_share", "number", tw, 0.2))
+    if not 0 <= share <= 1:
+        raise TaskFileError(f"{tw} uniform_share", "a share between 0 and 1", repr(share))
+    routing = t.get("routing", {})
+    if not isinstance(routing, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                for k, v in routing.items()):
+        raise TaskFileError(f"{where} [task.routing]", 'a table of domain = "judge name or judge file" '
+                            '("*" for every other domain)', describe(routing))
     task = Task(
         name=name,
         title=title,

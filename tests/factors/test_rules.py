@@ -23,6 +23,15 @@ def test_novel_word_ratio_uses_stems():
     assert rules.novel_word_ratio("anything", "") is None
 
 
+def test_novel_word_ratio_counts_each_stem_once():
+    # Output stems {cat, chase}: "cats" twice and "Cats" are one stem; the source has "cat".
+    # Unique stems not in the source: {chase} -> 1 of 2 (a token count would give 1 of 3).
+    assert rules.novel_word_ratio("A cat sleeps.", "Cats chase cats.") == pytest.approx(0.5)
+    # Repeating a novel word does not raise the ratio: {new, word} both novel -> 1.0 either way.
+    assert rules.novel_word_ratio("old", "new word new word new word") == pytest.approx(1.0)
+    assert rules.novel_word_ratio("old", "old old old new") == pytest.approx(0.5)
+
+
 @pytest.mark.parametrize("a,b,tol,expected", [
     (10, 5, 0.0, "A"), (5, 10, 0.0, "B"), (7, 7, 0.0, "equal"), (100, 96, 0.05, "equal"),
     (None, 3, 0.0, None),

@@ -18,7 +18,27 @@ Options:
   timeout=N the first N requests of each distinct message list take 2 s (past a short timeout)
 
 The answer's format follows the template it recognises (identifier m/M, MT-Bench [[A]],
-PROFILE "Preferred: Output (a)"). Run as a script to serve in its own process:
+PROFILE "Preferred: Output (a)").
+
+PROFILE's extractors (``annotator/judge/templates/profile-*.txt``) get scripted answers
+whatever the behaviour, so every extracted value is known in advance:
+  atomic facts     each sentence of the text is one fact ("." / "!" / "?" or a line end);
+                   a text without a sentence is NONE
+  fact labels      yes when the fact holds a marker: OFFTOPIC (off focus), INVENTED
+                   (hallucination), HELPFUL (helpfulness), WRONG (misinformation); Source
+                   Coverage: yes when the response contains the source fact's words
+  yes / no         no when the response holds EVADE (receptiveness), OFFINTENT (intent),
+                   INFORMAL (formality); yes otherwise
+  ratings 1-5      2 when the text holds CLUMSY (fluency) or RAMBLE (coherence), else 5
+Behaviour ``miscount`` drops the last fact label (a count that does not match).
+
+Behaviour ``length`` (the experiment tests): the longer response wins, unless the prompt's
+guidance asks for less Length or few-shot examples mostly chose the shorter response.
+
+Pointwise ratings ("Rating: [[N]]" prompts: mt-bench-single, wa-*): the judged text's
+``SCORE=N`` marker, else 8 for a text with GOOD, 3 with BAD, 5 otherwise; behaviour
+``outofrange`` answers 11. Behaviour ``reference``: the response that contains the pair's
+reference answer wins (reference-guided judges). Run as a script to serve in its own process:
 ``python tests/judge/fake_openai.py`` prints the base URL and serves until stdin closes.
 """
 
@@ -28,6 +48,7 @@ import asyncio
 import hashlib
 import json
 import math
+import re
 import sys
 import threading
 import time
@@ -45,20 +66,115 @@ def _options(model: str) -> tuple[str, dict[str, float]]:
     return behaviour, options
 
 
+_CUT = re.compile(r"\n\[\.\.\. ([\d,]+) more characters not shown \.\.\.\]$")
+
+
+def _full_length(text: str) -> int:
+    """The length of a response, counting what a few-shot example cut off."""
+    cut = _CUT.search(text)
+    return cut.start() + int(cut.group(1).replace(",", "")) if cut else len(text)
+
+
+def _length_winner(text: str) -> str:
+    """Behaviour ``length``: the longer response wins, unless the prompt's guidance says to
+    prefer less Length, or unless few-shot examples are shown, whose verdicts it follows:
+    the shorter response wins when most examples chose the shorter one."""
+    first = _between(text, "[The Start of Assistant A's Answer]", "[The End of Assistant A's Answer]")
+    second = _between(text, "[The Start of Assistant B's Answer]", "[The End of Assistant B's Answer]")
+    prefer_short = bool(re.search(r"- Length:[^\n]*Guidance: prefer the response that shows less", text))
+    examples = re.findall(r"\[Example \d+\](.*?)\[End of Example \d+\]", text, re.S)
+    if examples:
+        votes = []
+        for example in examples:
+            a = _full_length(_between(example, "[The Start of Response A]", "[The End of Response A]"))
+            b = _full_length(_between(example, "[The Start of Response B]", "[The End of Response B]"))
+            verdict = example.strip().splitlines()[-1].strip()
+            if verdict in ("[[A]]", "[[B]]") and a != b:
+                chose_a = verdict == "[[A]]"
+                votes.append(chose_a == (a < b))
+        prefer_short = sum(votes) * 2 > len(votes)
+    if len(first) == len(second):
+        return "tie"
+    return "first" if (len(first) < len(second)) == prefer_short else "second"
+
+
 def _winner(behaviour: str, text: str) -> str:
     """'first', 'second' or 'tie' (in the presented order)."""
     if behaviour == "first":
         return "first"
     if behaviour == "second":
         return "second"
+    if behaviour == "length":
+        return _length_winner(text)
+    if behaviour == "reference":
+        reference = _between(text, "[The Start of Reference Answer]", "[The End of Reference Answer]")
+        first = _between(text, "[The Start of Assistant A's Answer]", "[The End of Assistant A's Answer]")
+        second = _between(text, "[The Start of Assistant B's Answer]", "[The End of Assistant B's Answer]")
+        if reference and (reference in first) != (reference in second):
+            return "first" if reference in first else "second"
+        return "tie"
     good, bad = text.find("GOOD"), text.find("BAD")
     if good < 0 or bad < 0:
         return "tie"
     return "first" if good < bad else "second"
 
 
+def _between(text: str, start: str, end: str) -> str:
+    i = text.find(start)
+    j = text.find(end, i + len(start))
+    return text[i + len(start):j].strip() if i >= 0 and j >= 0 else ""
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+_LABEL_MARKERS = {"off the main focus": "OFFTOPIC", "incorrect against the source": "INVENTED",
+                  "additional helpful information": "HELPFUL", "incorrect or misleading": "WRONG"}
+_NO_MARKERS = {"core question": "EVADE", "intent of the text": "OFFINTENT", "same level of formality": "INFORMAL"}
+
+
+def profile_answer(behaviour: str, text: str) -> str | None:
+    """The scripted answer of a PROFILE extractor prompt, or None for another prompt."""
+    if "List every atomic fact" in text:
+        facts = sentences(_between(text, "[Text]", "[End of Text]"))
+        return "\n".join(f"- {f}" for f in facts) if facts else "NONE"
+    if "[Atomic facts of the" in text:
+        heading = "[Atomic facts of the response]" if "[Atomic facts of the response]" in text else "[Atomic facts of the source]"
+        block = _between(text, heading, "[End of atomic facts]")
+        facts = [re.sub(r"^\d+\.\s*", "", line) for line in block.splitlines() if line.strip()]
+        if "whether the response states it" in text:
+            response = _between(text, "[Response]", "[End of Response]")
+            labels = [f.rstrip(".") in response for f in facts]
+        else:
+            marker = next(m for phrase, m in _LABEL_MARKERS.items() if phrase in text)
+            labels = [marker in f for f in facts]
+        if behaviour == "miscount":
+            labels = labels[:-1]
+        return "\n".join(f"{i}. {'yes' if label else 'no'}" for i, label in enumerate(labels, start=1))
+    for phrase, marker in _NO_MARKERS.items():
+        if phrase in text and "Answer: yes" in text:
+            output = _between(text, "[Response]", "[End of Response]") or _between(text, "[Text]", "[End of Text]")
+            return f"Checked.\nAnswer: {'no' if marker in output else 'yes'}"
+    if "[[N]]" in text or '"[[rating]]"' in text:
+        judged = (_between(text, "[The Start of Assistant's Answer]", "[The End of Assistant's Answer]")
+                  or _between(text, "[Response]", "[End of Response]")
+                  or _between(text, "[Instruction]", "[End of Instruction]"))
+        marker = re.search(r"SCORE=(\d+)", judged)
+        score = 11 if behaviour == "outofrange" else int(marker.group(1)) if marker else \
+            8 if "GOOD" in judged else 3 if "BAD" in judged else 5
+        return f"Assessed.\nRating: [[{score}]]"
+    if "Rate the fluency" in text or "Rate the coherence" in text:
+        marker = "CLUMSY" if "Rate the fluency" in text else "RAMBLE"
+        return f"Rated.\nRating: {2 if marker in _between(text, '[Text]', '[End of Text]') else 5}"
+    return None
+
+
 def answer_text(behaviour: str, messages: list[dict]) -> str:
     text = "\n".join(m.get("content") or "" for m in messages)
+    scripted = profile_answer(behaviour, text)
+    if scripted is not None:
+        return scripted
     if behaviour == "malformed":
         return "Both responses have merits; it is hard to say which one is preferable overall."
     if behaviour == "empty":
