@@ -93,6 +93,8 @@ COMMANDS = [
     ["progress", "--task", TASK], ["progress", "--task", TASK, "--json"],
     ["pack", "--annotator", "ann1" + HOSTILE, "--task", TASK, "--out", "pack.db"], ["merge", "pack.db"],
     ["merge", "missing" + HOSTILE + ".db"], ["backup", "copy.db"],
+    ["report", "--task", TASK, "--out", "r.html", "--bootstrap", "20"], ["report", "--task", TASK, "--json", "--out",
+                                                                          "r2.html", "--bootstrap", "20"],
     ["stats", "agreement", "--task", TASK, "--exclude", "ann1" + HOSTILE], ["stats", "judges", "--task", TASK,
                                                                              "--disagreements", RUN],
 ]

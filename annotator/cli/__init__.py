@@ -34,6 +34,7 @@ from . import (  # noqa: E402,F401
     annotators,
     claims,
     copies,
+    dashboard,
     experiment,
     export,
     factors,
@@ -42,11 +43,12 @@ from . import (  # noqa: E402,F401
     jury,
     priority,
     progress,
+    report,
     scores,
     stats,
     tasks,
 )
 
 for _area in (annotate, annotators, tasks, priority, judge, jury, stats, scores, factors, experiment, export, progress,
-              adjudicate, copies, admin, claims):
+              report, dashboard, adjudicate, copies, admin, claims):
     _area.register(main)

@@ -36,6 +36,7 @@ from .models import (
     Task,
     utc_now,
 )
+from .progress import ProgressStore
 from .queue_state import QueueStateStore
 from .search import SearchHit, SearchStore
 from .skips import SkipStore
@@ -45,7 +46,7 @@ from .tasks import TaskClash, TaskStore, UnknownTask
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            CopyStore, AccountStore, StoreBase):
+            CopyStore, AccountStore, ProgressStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

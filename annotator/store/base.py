@@ -186,14 +186,8 @@ class StoreBase:
         unknown = schema.unknown_migrations(self.db)
         if unknown:
             raise SchemaError(
-                f"{self.path} was written by a newer version of annotator (schema {unknown[-1]}; this version "
+                f"{self.path or ':memory:'} was written by a newer version of annotator (schema {unknown[-1]}; this version "
                 f"knows up to {schema.latest_version()}): upgrade annotator to open it")
-
-    @property
-    def path(self) -> str:
-        """The database file (or ':memory:')."""
-        row = self.db.execute("PRAGMA database_list").fetchone()
-        return (row[2] if row else "") or ":memory:"
 
     def check_writable(self) -> None:
         """Take the write lock and let it go, so a read-only or busy database is found before
@@ -213,7 +207,7 @@ class StoreBase:
                 return []
             if self.readonly:
                 raise SchemaError(
-                    f"{self.path} has an older schema ({self.schema_version or 'empty'}; this version needs "
+                    f"{self.path or ':memory:'} has an older schema ({self.schema_version or 'empty'}; this version needs "
                     f"{schema.latest_version()}) and cannot be upgraded here: the file or its file system is "
                     "read-only (run `annotator init` where it can be written)")
             # Another process may be migrating the same new file right now: take SQLite's
@@ -225,6 +219,12 @@ class StoreBase:
                 if pending:
                     schema.migrations.apply(self.db)
             return pending
+
+    @property
+    def path(self) -> Path | None:
+        """The database file, or None for an in-memory database."""
+        found = [r["file"] for r in self.query("PRAGMA database_list") if r["name"] == "main"]
+        return Path(found[0]) if found and found[0] else None
 
     @property
     def schema_version(self) -> str:

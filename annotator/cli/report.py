@@ -1,0 +1,89 @@
+"""``annotator report``: the task's report as one self-contained HTML page and a Markdown twin."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
+
+from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+
+
+def default_path(task: str) -> Path:
+    """``exports/<task>-report.html``, the task name made safe for a file name."""
+    return Path("exports") / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', task).strip('._') or 'task'}-report.html"
+
+
+@click.command()
+@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: exports/TASK-report.html); the Markdown twin is written beside it "
+                   "with the same name ending in .md, its figures in NAME_files/.")
+@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
+              help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`); "
+                   "printed in the report.")
+@click.option("--include-incomplete", is_flag=True, help="Also compare judge runs that did not finish.")
+@click.option("--gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto", show_default=True,
+              help="Gold labels to score judges against (as `stats judges --gold`).")
+@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
+              help="Bootstrap resamples for every interval (default: each command's own: agreement 1000, judges "
+                   "500, leaderboard 200).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
+              help="How many of the most disputed pairs to show with their rationales.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for the three statistics engines (default: one per engine, up to the CPUs available; "
+                   "1: one after the other).")
+@click.option("--json", "as_json", is_flag=True, help="Print the files written and the time each step took as JSON.")
+@pass_cli
+def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
+           gold: str, resamples: int | None, seed: int, disputed: int, jobs: int | None, as_json: bool) -> None:
+    """Write the task's report: progress, agreement, each annotator, the judges against the humans,
+    position and length bias, calibration, the leaderboard, PROFILE factors and the most disputed
+    pairs, with plain-words explanations. One HTML file with everything inline (opens offline,
+    runs no script) and a Markdown twin with the same numbers; every number is the one the
+    `stats` commands print with --json (the commands are listed at the end of the report)."""
+    from annotator.export.report import ReportOptions, collect, write_report
+    from annotator.export.report.collect import default_jobs
+
+    store = cli.open_store(create=False)
+    name = pick_task(store, task_name)
+    options = ReportOptions(order_rule=order_rule, include_incomplete=include_incomplete, gold=gold, seed=seed,
+                            disputed=disputed)
+    if resamples is not None:
+        options.agreement_resamples = options.judge_resamples = options.leaderboard_bootstrap = resamples
+    html_path = out or default_path(name)
+    if html_path.suffix.lower() not in (".html", ".htm"):
+        fail(f"--out {html_path}: expected a file name ending in .html, found {html_path.suffix or 'no suffix'!r}")
+    with err_console.status(f"computing the report of {name}", spinner="dots") if not as_json \
+            and err_console.is_terminal else _quiet():
+        data = collect(store, name, options, jobs=jobs or default_jobs())
+        try:
+            written = write_report(data, html_path)
+        except OSError as e:
+            fail(f"cannot write the report to {html_path}: {e.strerror or e}")
+    if as_json:
+        print_json({"task": name, "html": str(written.html), "markdown": str(written.markdown),
+                    "figures": [str(p) for p in written.figures], "order_rule": order_rule,
+                    "seconds": {k: round(v, 3) for k, v in written.seconds.items()},
+                    "engine_cpu_seconds": {k: round(v, 3) for k, v in data.engine_cpu_seconds.items()},
+                    "jobs": jobs or default_jobs()})
+        return
+    console.print(f"Report of task {name!r} written to {written.html} (Markdown twin: {written.markdown}, "
+                  f"figures in {written.figures[0].parent if written.figures else 'none'}).", soft_wrap=True,
+                  markup=False)
+
+
+class _quiet:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def register(group: click.Group) -> None:
+    group.add_command(report)

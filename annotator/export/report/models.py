@@ -1,0 +1,152 @@
+"""The report's sections about the models and the factors: the leaderboard (``stats leaderboard
+--by domain --json``) and PROFILE's factor scores and alignment (``stats judges --json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import figures, numbers as n
+from .collect import ReportData
+from .document import Cell, Figure, Paragraph, Section, Table, clean
+from .judges import agent_colours
+
+ALL = "all"
+
+
+def _domains(rows: list[dict[str, Any]]) -> list[str]:
+    names = sorted({r["domain"] for r in rows if r["domain"] != ALL})
+    return [ALL, *names] if any(r["domain"] == ALL for r in rows) else names
+
+
+def leaderboard_section(data: ReportData) -> Section:
+    board = data.leaderboard
+    section = Section("leaderboard", "Leaderboard")
+    section.add(Paragraph(
+        "Each candidate model is compared with the baseline on the pairs that hold both, whichever side it was on. "
+        "WR is its win rate in percent (a tie counts half; for the humans, the mean of their votes), LC the "
+        "length-controlled win rate: the win rate a logistic model predicts if the candidate's responses were as "
+        "long as the baseline's, so a judge that simply likes long answers cannot lift a verbose model. "
+        "Agents are the humans and each judge; the rows follow WorldAlignment's Table 1 (WR and LC per model and "
+        "domain, one table per agent).", lead="How to read it."))
+    if board["baseline"]:
+        section.add(Paragraph(f"{clean(board['baseline'])} ({clean(board['baseline_rule'])}). Order rule: "
+                              f"{clean(board['order_rule'].get('name', ''))}.", lead="Baseline:"))
+    for note in board["notes"]:
+        section.add(Paragraph(clean(note), lead="Note."))
+    rows = board["rows"]
+    if not rows:
+        return section
+    domains = _domains(rows)
+    agents = list(dict.fromkeys(r["agent"] for r in rows))
+    models = sorted({r["model"] for r in rows if r["model"] != r["baseline"]})
+    by = {(r["agent"], r["model"], r["domain"]): r for r in rows}
+    headers = ["agent", "model", *[f"{clean(d)} {x}" for d in domains for x in ("WR", "LC")]]
+    table_rows = []
+    for agent in agents:
+        for i, model in enumerate(models):
+            cells: list = [clean(agent) if i == 0 else Cell(clean(agent), "muted"), clean(model)]
+            for d in domains:
+                r = by.get((agent, model, d))
+                cells += [n.pct_points(r["win_rate"]) if r else n.DASH, n.pct_points(r["lc_win_rate"]) if r else n.DASH]
+            table_rows.append(cells)
+    section.add(Table(headers, table_rows, caption=f"Win rate (WR) and length-controlled win rate (LC) against "
+                      f"{clean(board['baseline'])}, per agent, model and domain (percent)",
+                      numeric=tuple(range(2, len(headers)))))
+    colours = agent_colours(data)
+    for d in domains:
+        mine = [r for r in rows if r["domain"] == d and r["model"] != r["baseline"]]
+        series = [(a, colours.get(a, figures.PALETTE[i % len(figures.PALETTE)]),
+                   [by[(a, m, d)]["win_rate"] if (a, m, d) in by else None for m in models])
+                  for i, a in enumerate(agents)]
+        errors = [[by[(a, m, d)]["standard_error"] if (a, m, d) in by else None for m in models] for a in agents]
+        markers = [(a, [by[(a, m, d)]["lc_win_rate"] if (a, m, d) in by else None for m in models]) for a in agents]
+        svg = figures.grouped_bars(f"leaderboard-{_key(d)}", models, series, ylabel="win rate against the baseline (%)",
+                                   ylim=(0, 104), reference=50, errors=errors, markers=markers)
+        detail = Table(["agent", "model", "pairs", "WR ± SE", "LC ± SE", "wins / losses / draws", "mean length",
+                        "Bradley-Terry [95 % CI]"], [
+            [clean(r["agent"]), clean(r["model"]), n.count(r["n"]) + (f" (+{r['n_unscored']} without a preference)"
+                                                                      if r["n_unscored"] else ""),
+             f"{n.pct_points(r['win_rate'])} ± {n.pct_points(r['standard_error'])}",
+             f"{n.pct_points(r['lc_win_rate'])} ± {n.pct_points(r['lc_standard_error'])}",
+             f"{r['n_wins']} / {r['n_wins_base']} / {r['n_draws']}", n.num(r["avg_length"], 0),
+             n.DASH if r["bt_rating"] is None else f"{r['bt_rating']:.0f} [{n.num(r['bt_ci_low'], 0)}, "
+                                                    f"{n.num(r['bt_ci_high'], 0)}]"]
+            for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 7))
+        title = "All domains" if d == ALL else f"Domain {clean(d)}"
+        section.add(Figure(f"leaderboard-{_key(d)}", f"{title}: win rate against the baseline per model and agent",
+                           svg, "Bars per model, one per agent, with standard-error whiskers and a diamond for the "
+                           "length-controlled win rate; a line at 50 %.", detail) if svg else detail)
+    methods = sorted({r["lc_method"] for r in rows if r["lc_method"] and r["model"] != r["baseline"]})
+    reasons = sorted({r["reason"] for r in rows if r["reason"]})
+    section.add(Paragraph("; ".join(clean(m) for m in methods) + "." if methods else "no length-controlled fit.",
+                          lead="LC fit:"))
+    section.add(Paragraph("Bradley-Terry ratings put every model on one Elo-like scale from all the pairs where two "
+                          "models meet, the baseline at 1000; the interval is a bootstrap over pairs."
+                          + (" " + " ".join(clean(r) + "." for r in reasons) if reasons else ""), lead="BT:"))
+    if board["rank_correlation"]:
+        section.add(Table(["agent", "against", "domain", "models", "Spearman", "Kendall tau_b", "tau_14",
+                           "pairwise accuracy"], [
+            [clean(rc["agent"]), clean(rc["reference"]), clean(rc["domain"]), str(rc["n_models"]), n.num(rc["spearman"]),
+             n.num(rc["kendall_tau_b"]), n.num(rc["tau_14"]), n.num(rc["pairwise_accuracy"])]
+            for rc in board["rank_correlation"]],
+            caption="Does each judge rank the models as the humans do? (1 = the same order)", numeric=(3, 4, 5, 6, 7),
+            notes=sorted({clean(rc["reason"]) for rc in board["rank_correlation"] if rc["reason"]})))
+    return section
+
+
+def _key(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in clean(text).lower())[:30] or "none"
+
+
+def factors_section(data: ReportData) -> Section | None:
+    fa = data.judges.get("factor_alignment")
+    section = Section("factors", "Factors (PROFILE)")
+    if not fa:
+        section.add(Paragraph("The task has no factor checklist, so there are no factor scores."))
+        return section
+    names = fa["factors"]
+    agents = list(fa["scores"])
+    section.add(Paragraph(
+        "For each factor (length, helpfulness, ...), whether an agent's preference goes with the response that "
+        "shows more of it: the factor score is (C - D) / (C + D + T) over the pairs where one response shows the "
+        "factor more (C: the preferred response shows it more, D: less, T: the agent tied). +1 means the agent "
+        "always prefers the response with more of the factor, -1 always the one with less, 0 no relation. Which "
+        "response shows a factor more comes from the annotators' factor answers (their majority), and where no "
+        "annotator answered, from the extracted factor values. Factor-level alignment correlates a judge's scores "
+        "with the humans' across factors: a judge can agree on the verdicts while weighing factors differently.",
+        lead="How to read it."))
+    colours = agent_colours(data)
+    keys = list(names)
+    series = [(a, colours.get(a, figures.PALETTE[0]), [fa["scores"][a][k].get("score") for k in keys]) for a in agents]
+    table = Table(["factor", "pairs with a known direction", *[clean(a) for a in agents]], [
+        [clean(names[k]), n.count(fa["known_manifestations"][k]),
+         *[n.DASH if fa["scores"][a][k].get("score") is None else f"{fa['scores'][a][k]['score']:+.2f}" for a in agents]]
+        for k in keys], caption="Factor scores (+1: prefers the response showing more of the factor)",
+        numeric=tuple(range(1, len(agents) + 2)))
+    svg = figures.grouped_bars("factors", [names[k] for k in keys], series, ylabel="factor score", ylim=(-1.05, 1.05))
+    section.add(Figure("factors", "Factor scores of the humans and each judge", svg,
+                       "Bars per factor, one per agent, from -1 to +1.", table) if svg else table)
+    ranked = {a: sorted([k for k in keys if fa["scores"][a][k].get("score") is not None],
+                        key=lambda k, a=a: -fa["scores"][a][k]["score"]) for a in agents}
+    depth = max((len(v) for v in ranked.values()), default=0)
+    if depth:
+        section.add(Table(["rank", *[clean(a) for a in agents]], [
+            [str(i + 1), *[f"{clean(names[ranked[a][i]])} ({fa['scores'][a][ranked[a][i]]['score']:+.2f})"
+                           if i < len(ranked[a]) else n.DASH for a in agents]] for i in range(depth)],
+            caption="Factors ranked by score, per agent (what each agent's preference follows most)", numeric=(0,)))
+    if fa["judges"]:
+        rows, reasons = [], set()
+        for judge, block in fa["judges"].items():
+            al = block["alignment"]
+            worst = ", ".join(f"{clean(names.get(m['factor'], m['factor']))} ({m['judge_score']:+.2f} vs "
+                              f"{m['human_score']:+.2f})" for m in block["misaligned"][:2]) or n.DASH
+            if block.get("misaligned_reason"):
+                worst = clean(block["misaligned_reason"])
+            rows.append([clean(judge), n.num(al.get("kendall_tau_b")), n.num(al.get("spearman")),
+                         n.num(al.get("pearson")), str(al.get("factors", "")), worst])
+            if al.get("undefined_reason"):
+                reasons.add(clean(al["undefined_reason"]))
+        section.add(Table(["judge", "Kendall tau_b", "Spearman", "Pearson", "factors", "most misaligned (judge vs humans)"],
+                          rows, caption="Factor-level alignment with the humans (1 = weighs the factors in the "
+                          "humans' order)", numeric=(1, 2, 3, 4), notes=[f"undefined: {r}" for r in sorted(reasons)]))
+    return section

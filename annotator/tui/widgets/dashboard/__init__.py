@@ -1,0 +1,1 @@
+"""The researcher's dashboard: progress, annotators, agreement, disputed pairs, judges."""

@@ -1,0 +1,28 @@
+"""The pairs in dispute: votes, majority and entropy, the most spread first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from annotator.text.sanitize import plain_text
+
+
+class DisputedTable(DataTable):
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        self.add_columns("pair", "domain", "votes A/B/tie", "majority", "entropy")
+
+    def show(self, disputed: list[dict[str, Any]]) -> None:
+        self.clear()
+        for p in disputed:
+            votes = p["votes"]
+            self.add_row(
+                plain_text(p["pair_id"]), plain_text(p["domain"]),
+                Text(f"{votes.get('A', 0)}/{votes.get('B', 0)}/{votes.get('tie', 0)}", justify="center"),
+                plain_text(str(p["majority"] or "—"), "yellow" if p["needs_adjudication"] else ""),
+                Text(f"{p['entropy_bits']:.2f}", justify="right"),
+            )
