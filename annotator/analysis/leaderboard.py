@@ -217,7 +217,8 @@ def leaderboard(
 
     for agent, prefs in preferences.items():
         joined = info.join(prefs.rename("p_a"), how="inner")
-        missing = info.index.isin(unscored.get(agent, pd.Index([])))
+        # pairs of a candidate against the baseline that the agent has no preference on
+        missing = info.index.isin(unscored.get(agent, pd.Index([]))) & info["has_base"].to_numpy()
         for domain in domains:
             rows = joined if domain == ALL else joined[joined["domain"] == domain]
             no_pref = info[missing & ((info["domain"] == domain) if domain != ALL else True)]

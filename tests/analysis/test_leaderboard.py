@@ -164,3 +164,16 @@ def test_faireval_humans_on_the_leaderboard(shared_data, tmp_path):
     assert row["win_rate"] == pytest.approx(60.0)
     # one candidate: the LC fit has no instruction difficulty, and says so
     assert row["lc_method"].startswith("single-candidate fit") and row["lc_standard_error"] > 0
+
+
+def test_unscored_pairs_without_the_baseline_are_no_candidates_unscored_pairs():
+    """m1 against m2 (no baseline) is no pair of m2 against the baseline: when the judge
+    has no preference on it, it is not one of m2's unscored pairs."""
+    pairs = _pairs([(1, "m2", "base", 5, 5, "", 1), (2, "base", "m2", 5, 5, "", 2),
+                    (3, "m1", "m2", 5, 5, "", 3), (4, "m2", "base", 5, 5, "", 4)])
+    prefs = {"j": pd.Series([1.0, 0.0, np.nan, np.nan], index=[1, 2, 3, 4])}
+    board = leaderboard(prefs, {"j": pd.Index([3, 4])}, pairs, baseline="base", bootstrap=0)
+    (row,) = board.rows
+    # m2 won pairs 1 and 2 (on side B in pair 2: P(A) = 0); pair 4 has no preference
+    assert (row.model, row.n, row.n_unscored) == ("m2", 2, 1)
+
