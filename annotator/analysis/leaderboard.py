@@ -22,7 +22,9 @@ Per (agent, candidate, domain):
   term (instructions are pairs with the same prompt); with a single candidate, a fit of its
   own without difficulty (said in ``lc_method``). ``lc_standard_error``: over instructions.
   Pairs of the baseline against itself are left out of the fit.
-* ``avg_length``: the candidate's mean response length in characters.
+* ``avg_length``: the candidate's mean response length in characters, over its pairs against
+  the baseline that the agent was asked about. A candidate the agent has no preference on
+  at all keeps its row (``n`` 0, the win rates undefined, its pairs in ``n_unscored``).
 * ``bt_rating`` with ``bt_ci_low`` / ``bt_ci_high``: a Bradley-Terry rating (Elo scale,
   baseline at 1000) from every pair of the agent and domain where both models are known,
   defined where at least three models meet (with two, it restates the win rate).
@@ -241,15 +243,20 @@ def leaderboard(
                                         resamples=bootstrap, seed=seed)
             else:
                 bt_reason = "Bradley-Terry needs at least three models meeting (with two it restates the win rate)"
-            for name in sorted(frame["candidate"].unique()):
+            # every candidate the agent was asked about, with or without a preference
+            for name in sorted(set(frame["candidate"]) | set(no_pref["candidate"])):
                 mine = frame[frame["candidate"] == name]
                 wr = alpaca_win_rate(mine["p_win"] + 1)
                 reasons = []
                 n_unscored = int((no_pref["candidate"] == name).sum()) if len(no_pref) else 0
+                lengths = pd.concat([mine["len_candidate"], no_pref.loc[no_pref["candidate"] == name, "len_candidate"]])
                 row = _nan_row()
                 row.update(win_rate=wr.win_rate, standard_error=wr.standard_error,
                            discrete_win_rate=wr.discrete_win_rate, n_wins=wr.n_wins, n_wins_base=wr.n_wins_base,
-                           n_draws=wr.n_draws, avg_length=float(mine["len_candidate"].mean()))
+                           n_draws=wr.n_draws, avg_length=float(lengths.mean()))
+                if wr.n_total == 0:
+                    reasons.append("no preference: every pair of this candidate against the baseline is unscored "
+                                   "or has no verdict under the order rule")
                 if name == base:
                     row.update(lc_win_rate=50.0, lc_standard_error=0.0, lc_method="the baseline against itself")
                 elif name in lc_results:
@@ -263,7 +270,7 @@ def leaderboard(
                                bt_ci_high=float(ratings.ci_high[i]))
                 elif bt_reason:
                     reasons.append(bt_reason)
-                if wr.n_total < 2:
+                if wr.n_total == 1:
                     reasons.append("standard error: fewer than two preferences")
                 board.rows.append(LeaderboardRow(
                     agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,

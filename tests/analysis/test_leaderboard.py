@@ -177,3 +177,18 @@ def test_unscored_pairs_without_the_baseline_are_no_candidates_unscored_pairs():
     # m2 won pairs 1 and 2 (on side B in pair 2: P(A) = 0); pair 4 has no preference
     assert (row.model, row.n, row.n_unscored) == ("m2", 2, 1)
 
+
+def test_an_agent_without_any_preference_keeps_its_rows():
+    """A judge whose every verdict is unscored is not dropped from the leaderboard: its
+    candidates get a row with n 0, the unscored pairs counted and the win rate undefined."""
+    pairs = _pairs([(1, "m1", "base", 5, 5, "", 1), (2, "m1", "base", 5, 5, "", 2),
+                    (3, "m2", "base", 5, 5, "", 3)])
+    prefs = {"ok": pd.Series([1.0, 0.0, 1.0], index=[1, 2, 3]),
+             "dud": pd.Series([np.nan, np.nan, np.nan], index=[1, 2, 3])}
+    board = leaderboard(prefs, {"dud": pd.Index([1, 2, 3])}, pairs, baseline="base", bootstrap=0)
+    dud = {r.model: r for r in board.rows if r.agent == "dud"}
+    assert set(dud) == {"m1", "m2"}
+    assert (dud["m1"].n, dud["m1"].n_unscored, dud["m2"].n_unscored) == (0, 2, 1)
+    assert math.isnan(dud["m1"].win_rate) and "no preference" in dud["m1"].reason
+    assert dud["m1"].to_json()["win_rate"] is None
+
