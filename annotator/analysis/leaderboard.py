@@ -21,7 +21,9 @@ Per (agent, candidate, domain):
   domain) over all its candidates, with a shared length term and an instruction-difficulty
   term (instructions are pairs with the same prompt); with a single candidate, a fit of its
   own without difficulty (said in ``lc_method``). ``lc_standard_error``: over instructions.
-  Pairs of the baseline against itself are left out of the fit.
+  Pairs of the baseline against itself are left out of the fit; in the win rate each is a
+  draw (whichever side the agent preferred, the baseline won it and lost it), so the
+  baseline's row is 50, as on AlpacaEval's leaderboard.
 * ``avg_length``: the candidate's mean response length in characters, over its pairs against
   the baseline that the agent was asked about. A candidate the agent has no preference on
   at all keeps its row (``n`` 0, the win rates undefined, its pairs in ``n_unscored``).
@@ -227,6 +229,9 @@ def leaderboard(
             scored = rows[rows["p_a"].notna()]
             vs_base = scored[scored["has_base"]]
             p_win = np.where(vs_base["cand_is_a"], vs_base["p_a"], 1 - vs_base["p_a"])
+            # the baseline against itself: whichever side the agent preferred, the baseline won
+            # and lost that pair at once, a draw (AlpacaEval's baseline row: 50, every pair drawn)
+            p_win = np.where(vs_base["self"], 0.5, p_win)
             frame = pd.DataFrame({
                 "candidate": vs_base["candidate"].to_numpy(), "instruction": vs_base["instruction"].to_numpy(),
                 "p_win": p_win, "len_candidate": vs_base["len_candidate"].to_numpy(),

@@ -192,3 +192,15 @@ def test_an_agent_without_any_preference_keeps_its_rows():
     assert math.isnan(dud["m1"].win_rate) and "no preference" in dud["m1"].reason
     assert dud["m1"].to_json()["win_rate"] is None
 
+
+def test_the_baseline_against_itself_is_a_draw_whatever_side_wins():
+    """A pair of the baseline against itself says nothing about the baseline against itself:
+    its win rate is 50 by construction (AlpacaEval's baseline row: every pair a draw), even
+    when the judge preferred one side."""
+    pairs = _pairs([(1, "base", "base", 5, 9, "", 1), (2, "base", "base", 5, 9, "", 2),
+                    (3, "m1", "base", 5, 9, "", 3)])
+    prefs = {"j": pd.Series([1.0, 1.0, 0.0], index=[1, 2, 3])}
+    board = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0)
+    base = next(r for r in board.rows if r.model == "base")
+    assert base.win_rate == 50.0 and base.lc_win_rate == 50.0
+    assert (base.n, base.n_wins, base.n_wins_base, base.n_draws) == (2, 0, 0, 2)
