@@ -19,7 +19,7 @@ Per (agent, candidate, domain):
   out of ``n`` and counted in ``n_unscored``.
 * ``lc_win_rate``: the length-controlled win rate (``winrate``): one joint fit per (agent,
   domain) over all its candidates, with a shared length term and an instruction-difficulty
-  term (instructions are pairs with the same prompt); with a single candidate, a fit of its
+  term (instructions are pairs with the same prompt, met by two candidates or more); with a single candidate, a fit of its
   own without difficulty (said in ``lc_method``). ``lc_standard_error``: over instructions.
   Pairs of the baseline against itself are left out of the fit; in the win rate each is a
   draw (whichever side the agent preferred, the baseline won it and lost it), so the
