@@ -38,7 +38,9 @@ The order rules (``ORDER_RULES``):
 
 Every rule also gives a soft preference ``p_a`` in [0, 1] for win rates: the mean over the
 orders it uses of P(A) (hard verdicts read as 1 / 0.5 / 0); under ``both`` an inconsistent
-pair is a draw (0.5) and an unscored or partial one has none.
+pair is a draw (0.5) and an unscored or partial one has none; where ``mt-bench`` or
+``judgebench`` make a tie of verdicts that differ between the orders, the pair is a draw
+(0.5) too, so a win rate never counts as a win what the rule counts as a tie.
 """
 
 from __future__ import annotations
@@ -134,12 +136,14 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
                                                np.where(status == "single", mean_soft, np.nan)))
     elif rule == "mt-bench":
         out_verdict = np.where(both, np.where(same, ab, "tie"), np.where(any_scored, one, None))
-        p = np.where(any_scored, mean_soft, np.nan)
+        # a verdict that changed with the order is a tie: a draw, whatever the mean P(A)
+        p = np.where(both & ~same, 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "judgebench":
         sign = {"A": 1, "B": -1, "tie": 0}
         total = sum(pd.Series(v).map(sign).fillna(0).to_numpy() for v in (ab, ba, unk))
         out_verdict = np.where(any_scored, np.where(total > 0, "A", np.where(total < 0, "B", "tie")), None)
-        p = np.where(any_scored, mean_soft, np.nan)
+        # orders that cancel out (A in one, B in the other) are a tie: a draw
+        p = np.where(both & ~same & (total == 0), 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "first":
         first = np.where(has_ab, ab, np.where(has_unk, unk, None))
         out_verdict = first

@@ -138,6 +138,23 @@ def test_order_rule_soft_preference():
     assert mean[ids[6]] == pytest.approx(0.75) and mean[ids[2]] == 0.0
 
 
+def test_soft_preference_follows_the_rules_tie():
+    """Where a rule turns a verdict that changes with the order into a tie (MT-Bench's rule;
+    JudgeBench's when the orders cancel), its soft preference is a draw too: the leaderboard
+    must not count as a win for A a pair the judge card counts as a tie."""
+    store, ids = _rules_store()
+    mt = judge_verdicts(store.judgments_frame("demo"), "mt-bench").set_index("pair")
+    # p6: A in order AB, tie in BA -> a tie under MT-Bench's rule, so 0.5 (not 0.75)
+    assert mt.loc[ids[6], "verdict"] == "tie" and mt.loc[ids[6], "p_a"] == 0.5
+    assert mt.loc[ids[0], "p_a"] == 1.0 and mt.loc[ids[3], "p_a"] == 1.0  # consistent; partial: its one order
+    # with probabilities: P(A) 0.9 shown AB (A), 0.3 shown BA (B): the orders cancel (tie)
+    frame = pd.DataFrame({"run_name": ["j"] * 2, "pair": [1, 1], "order": ["AB", "BA"], "sample": [0, 0],
+                          "verdict": ["A", "B"], "p_a": [0.9, 0.3]})
+    for rule in ("judgebench", "mt-bench"):
+        row = judge_verdicts(frame, rule).iloc[0]
+        assert row["verdict"] == "tie" and row["p_a"] == 0.5, rule
+    assert judge_verdicts(frame, "mean").iloc[0]["p_a"] == pytest.approx(0.6)  # mean's own verdict: A
+
 def test_judge_verdict_rule_consistency():
     store, ids = _rules_store()
     verdicts = judge_verdicts(store.judgments_frame("demo")).set_index("pair")
