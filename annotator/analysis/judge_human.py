@@ -276,9 +276,18 @@ def length_bias_vs_humans(judge: pd.Series, humans: pd.Series, pairs: pd.DataFra
                            "ci_method": "normal, paired"})
 
 
-def position_bias(judgments: pd.DataFrame) -> Estimate:
-    """Share of decisive per-order verdicts that chose the response shown first."""
-    return first_shown_rate(judgments["verdict"].to_numpy(dtype=object), judgments["order"].to_numpy(dtype=object))
+def position_bias(verdicts: pd.DataFrame) -> Estimate:
+    """Share of decisive per-order verdicts that chose the response shown first.
+
+    ``verdicts``: one run's rows of ``verdicts.judge_verdicts``, whose ``verdict_ab`` /
+    ``verdict_ba`` / ``verdict_unknown`` are each order's verdict with its samples resolved
+    first: several samples of one order are one verdict, not several trials."""
+    choices, orders = [], []
+    for column, order in (("verdict_ab", "AB"), ("verdict_ba", "BA"), ("verdict_unknown", "unknown")):
+        scored = verdicts[column].dropna().to_numpy(dtype=object)
+        choices.append(scored)
+        orders.append(np.full(len(scored), order, dtype=object))
+    return first_shown_rate(np.concatenate(choices), np.concatenate(orders))
 
 
 def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z: float = 1.96) -> dict[str, Any]:
@@ -456,7 +465,7 @@ def judge_human_report(
         )
         if len(judge_prefs[name]) > len(prefs):
             entry.win_rate_all_pairs = win_rates(judge_prefs[name], pairs)
-        entry.position_bias = position_bias(judgments[judgments["run_name"] == name])
+        entry.position_bias = position_bias(rows)
         entry.position_consistency = consistency(rows)
         sec = section.get(name)
         if sec is not None:

@@ -155,6 +155,21 @@ def test_soft_preference_follows_the_rules_tie():
         assert row["verdict"] == "tie" and row["p_a"] == 0.5, rule
     assert judge_verdicts(frame, "mean").iloc[0]["p_a"] == pytest.approx(0.6)  # mean's own verdict: A
 
+def test_judge_position_bias_counts_each_order_once():
+    """Several samples of one order are one per-order verdict (the module's rule), not
+    several independent trials: n is the number of decisive per-order verdicts."""
+    from annotator.analysis.judge_human import position_bias
+
+    rows = []
+    for pair in range(4):
+        for order, votes in (("AB", ["A", "A", "B"]), ("BA", ["A", "A", "A"])):
+            rows += [{"run_name": "j", "pair": pair, "order": order, "sample": k, "verdict": v, "p_a": None}
+                     for k, v in enumerate(votes)]
+    verdicts = judge_verdicts(pd.DataFrame(rows))
+    # per order: AB -> A (2 of 3, the first shown), BA -> A (B was shown first): 4 of 8 first
+    est = position_bias(verdicts)
+    assert est.n == 8 and est.value == 0.5
+
 def test_judge_verdict_rule_consistency():
     store, ids = _rules_store()
     verdicts = judge_verdicts(store.judgments_frame("demo")).set_index("pair")
