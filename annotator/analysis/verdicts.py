@@ -191,7 +191,9 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
     ``orders`` the presented order of each ('AB': A shown first). Wilson interval, and the
     two-sided binomial test against 0.5 as ``extra["p_value"]``. Works for an annotator's
     labels (``shown_order``) and for a judge's per-order verdicts alike. When any order is
-    ``unknown`` the statistic is undefined: position bias needs the order shown.
+    ``unknown`` the statistic is undefined: position bias needs the order shown; so it is
+    when every decisive choice was made in the same order (a judge run in order AB only,
+    labels imported without the order shown): its share is then the share of one side.
     """
     choices = np.asarray(choices, dtype=object)
     orders = np.asarray(orders, dtype=object)
@@ -199,6 +201,13 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
         return Estimate.undefined("unknown: the order in which the responses were shown is not recorded",
                                   n=int((orders == "unknown").sum()))
     decisive = (choices == "A") | (choices == "B")
+    shown = set(orders[decisive])
+    if len(shown) == 1:
+        # every decisive choice made with the responses in one order: the share for the
+        # first-shown response is the share for A (or B), content and position confounded
+        return Estimate.undefined(
+            f"every decisive choice was made with the responses in one order ({shown.pop()}): the share for "
+            "the response shown first is the share for one side, not a position effect", n=int(decisive.sum()))
     first = ((choices == "A") & (orders == "AB")) | ((choices == "B") & (orders == "BA"))
     k, n = int(first[decisive].sum()), int(decisive.sum())
     est = proportion(k, n, confidence, reason="no decisive (non-tie) choice")

@@ -155,6 +155,15 @@ def test_soft_preference_follows_the_rules_tie():
         assert row["verdict"] == "tie" and row["p_a"] == 0.5, rule
     assert judge_verdicts(frame, "mean").iloc[0]["p_a"] == pytest.approx(0.6)  # mean's own verdict: A
 
+def test_position_bias_needs_both_presented_orders():
+    """Choices all made with the responses in one order say nothing about position: the
+    share for the first-shown response is then the share for A (or B), content and
+    position confounded. Undefined, with the reason, instead of a number and a p-value."""
+    est = first_shown_rate(["A", "A", "B", "A"], ["AB"] * 4)
+    assert not est.defined and "one order" in est.reason
+    assert first_shown_rate(["A", "A"], ["AB", "BA"]).value == 0.5  # first shown once of twice
+
+
 def test_judge_position_bias_counts_each_order_once():
     """Several samples of one order are one per-order verdict (the module's rule), not
     several independent trials: n is the number of decisive per-order verdicts."""
