@@ -48,7 +48,7 @@ import pandas as pd
 from . import agreement
 from .agents import HUMANS, TaskAgents, human_majority, load_agents  # noqa: F401  (re-exported)
 from .aggregate import factor_majorities
-from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, AltTest, alternative_annotator_test
+from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
 from .estimate import Estimate, json_number
@@ -389,6 +389,7 @@ def judge_human_report(
     seed: int = 0,
     epsilon: float = DEFAULT_EPSILON,
     alpha: float = DEFAULT_ALPHA,
+    alt_min_pairs: int = MIN_PAIRS,
     length_threshold: float = LENGTH_THRESHOLD,
 ) -> JudgeHumanReport:
     """The judge-validation report of one task; see the module docstring.
@@ -476,7 +477,8 @@ def judge_human_report(
         if gold is not None and gold.notna().any():
             subsets = pairs.set_index("pair")["domain"].fillna("")
             entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None)
-        entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha)
+        entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha,
+                                                    min_pairs=alt_min_pairs)
         p_a = judge_p_a.loc[name] if name in judge_p_a.index.get_level_values(0) else pd.Series(dtype=float)
         entry.calibration = calibration(p_a, humans)
         if run is not None:

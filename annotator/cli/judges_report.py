@@ -158,7 +158,8 @@ def _print_cards(report) -> None:
             else:
                 lines.append(f"alternative annotator test: winning rate {alt.winning_rate:.0%}, advantage probability "
                              f"{alt.advantage_probability:.2f} (epsilon {alt.epsilon:g}, alpha {alt.alpha:g}, "
-                             f"{len(alt.per_annotator)} annotators): {'passes' if alt.passed else 'fails'}")
+                             f"{len(alt.per_annotator)} annotators with {alt.min_pairs}+ shared pairs): "
+                             f"{'passes' if alt.passed else 'fails'}")
         cal = a.calibration
         if cal is not None:
             lines.append(f"calibration: ECE {cal.ece:.3f}, Brier {cal.brier:.3f} on {cal.n} pairs" if cal.n
@@ -246,14 +247,17 @@ def _factor_tables(report) -> list[Table]:
                    "experts, 0.1 for crowd workers).")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Alternative annotator test: false discovery rate (Benjamini-Yekutieli).")
+@click.option("--alt-min-pairs", type=click.IntRange(min=2), default=30, show_default=True,
+              help="Alternative annotator test: annotators sharing fewer pairs with the others and the judge "
+                   "are left out (30: the paper's minimum for its t-test).")
 @click.option("--disagreements", "disagreements_of", default=None, metavar="RUN",
               help="List the pairs where this judge run and the human majority disagree, with its explanation.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many disagreements to list.")
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
-                   gold: str, resamples: int, seed: int, epsilon: float, alpha: float, disagreements_of: str | None,
-                   limit: int) -> None:
+                   gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
+                   disagreements_of: str | None, limit: int) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -265,7 +269,7 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             else _null():
         report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                          gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
-                                         epsilon=epsilon, alpha=alpha)
+                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs)
     listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit) \
         if disagreements_of else None
     if as_json:
