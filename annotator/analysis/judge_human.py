@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from . import agreement
-from .agents import HUMANS, TaskAgents, human_majority, load_agents  # noqa: F401  (re-exported)
+from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
 from .aggregate import factor_majorities
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
@@ -407,10 +407,7 @@ def judge_human_report(
         notes.append("no human labels yet: the humans' column and every comparison with it are undefined")
     if verdicts.empty:
         notes.append("no judge has run on this task yet (see `annotator judge run`)")
-    for name in agents.left_out:
-        run = agents.runs[name]
-        notes.append(f"run {name} is incomplete ({run.finished} of {run.planned} judgments finished): left out of "
-                     "every comparison (--include-incomplete to compare it anyway)")
+    notes += [incomplete_note(agents.runs[name]) for name in agents.left_out]
 
     # the units of every human comparison: the labelled pairs
     units = ratings.units

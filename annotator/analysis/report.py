@@ -419,16 +419,23 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def task_agreement_report(store, task: str, **options: Any) -> dict[str, Any]:
-    """Load a task's labels and judgments from ``store`` and build ``agreement_report``."""
-    found = store.require_task(task)
-    from .jury import with_composites
+def task_agreement_report(store, task: str, *, include_incomplete: bool = False, **options: Any) -> dict[str, Any]:
+    """Load a task's labels and judgments from ``store`` and build ``agreement_report``.
 
-    return agreement_report(
+    Incomplete judge runs are left out of the judge tables and named in ``notes`` and
+    ``runs_left_out`` (the judge card's rule, ``agents``) unless ``include_incomplete``."""
+    found = store.require_task(task)
+    from .agents import compared_judgments, incomplete_note
+
+    judgments, runs, left_out = compared_judgments(store, task, include_incomplete)
+    report = agreement_report(
         store.labels_frame(task, lean=True),
-        with_composites(store, task, lean=True),
+        judgments,
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
         **options,
     )
+    report["notes"] += [incomplete_note(runs[name]) for name in left_out]
+    report["runs_left_out"] = [runs[name].to_json() for name in left_out]
+    return report

@@ -218,9 +218,12 @@ def print_report(report: dict[str, Any]) -> None:
               help="How many of the most disputed pairs to list.")
 @click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
               help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
+@click.option("--include-incomplete", is_flag=True,
+              help="Also compare judge runs that did not finish (they are named and left out by default).")
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int, seed: int,
-                      confidence: float, threshold: float, disputed: int, order_rule: str) -> None:
+                      confidence: float, threshold: float, disputed: int, order_rule: str,
+                      include_incomplete: bool) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from annotator.analysis.report import task_agreement_report
@@ -231,7 +234,8 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
                   console=err_console, transient=True, disable=as_json) as progress:
         progress.add_task(f"computing agreement for {escape(name)}", total=None)
         report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
-                                       threshold=threshold, disputed=disputed, order_rule=order_rule)
+                                       threshold=threshold, disputed=disputed, order_rule=order_rule,
+                                       include_incomplete=include_incomplete)
     if as_json:
         print_json(report)
     else:
