@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from rich import box
 from rich.table import Table
 
 from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
@@ -100,17 +101,28 @@ def _gold_table(report) -> Table | None:
     if not rows:
         return None
     source = rows[0].gold.source
-    table = Table("judge", "n", "accuracy", "of scored", "A first", "B first", "both", "kappa orders", "macro F1",
-                  "no verdict", title=f"Accuracy against gold labels ({source}); no verdict counts as wrong in "
-                                      "'accuracy'", title_justify="left",
-                  caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
-    table.columns[0].no_wrap = True
+    # ten columns of figures: two-line headers and figures that never wrap or get cut (a cut
+    # '0.7…' is a wrong number); a long run name wraps instead
+    table = Table("judge", "n", "all\n%", "scored\n%", "AB\n%", "BA\n%", "both\n%", "kappa\norders", "macro\nF1",
+                  "no\nverdict", box=None, pad_edge=False,
+                  title=f"Accuracy against gold labels ({safe(source)}): over every pair (all; no verdict counts "
+                        "as wrong), over the pairs with a verdict (scored), in the order shown A first (AB) and B "
+                        "first (BA), right in both orders (both)",
+                  title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
+    table.columns[0].overflow = "fold"
+    for column in table.columns[1:]:
+        column.no_wrap = True
+        column.justify = "right"
+
+    def pct(est) -> str:
+        d = est.to_dict()
+        return DASH if d["estimate"] is None else f"{100 * d['estimate']:.1f}"
+
     for a in rows:
         g = a.gold
-        table.add_row(safe(a.agent), f"{g.n:,}", _short(g.accuracy.to_dict(), True),
-                      _short(g.accuracy_scored.to_dict(), True), _short(g.accuracy_first.to_dict(), True),
-                      _short(g.accuracy_second.to_dict(), True), _short(g.both_correct.to_dict(), True),
-                      _short(g.kappa_between_orders.to_dict()), _num(g.macro_f1), f"{g.n_unscored:,}")
+        table.add_row(safe(a.agent), f"{g.n:,}", pct(g.accuracy), pct(g.accuracy_scored), pct(g.accuracy_first),
+                      pct(g.accuracy_second), pct(g.both_correct), _short(g.kappa_between_orders.to_dict()),
+                      _num(g.macro_f1), f"{g.n_unscored:,}")
     return table
 
 
