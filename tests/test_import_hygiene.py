@@ -21,9 +21,10 @@ def test_core_imports_without_textual():
     assert out.stdout.strip() == "", f"the core imported Textual: {out.stdout}"
 
 
-# Heavy libraries a command loads only when it needs them (statistics, the judge's client,
-# the UI, plots): starting `annotator` (every command registers at import) must load none.
-HEAVY = ("scipy", "statsmodels", "openai", "textual", "matplotlib")
+# Heavy libraries a command loads only when it needs them (statistics, tables, the judge's
+# client, the UI, plots): starting `annotator` (every command registers at import) must load
+# none. pandas included: sqlite-utils would import it (annotator/store/sqlite.py keeps it out).
+HEAVY = ("scipy", "statsmodels", "openai", "textual", "matplotlib", "pandas")
 
 
 def test_starting_the_command_line_loads_no_heavy_library():
@@ -36,3 +37,18 @@ def test_starting_the_command_line_loads_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"`annotator --help` imported: {out.stdout}"
+
+
+def test_opening_the_store_loads_no_pandas_and_pandas_still_works():
+    """The store opens a database without pandas; pandas imported afterwards is whole, and
+    the store's frames use it."""
+    code = (
+        "import sys\n"
+        "from annotator.store import Store\n"
+        "store = Store.memory()\n"
+        "print('pandas' in sys.modules)\n"
+        "import pandas\n"
+        "print(type(store.pairs_frame('none')).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "DataFrame"]

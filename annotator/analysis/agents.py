@@ -139,12 +139,13 @@ def incomplete_note(run: RunInfo) -> str:
 
 
 def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, include_incomplete: bool = False,
-                categories: Sequence[str] | None = None) -> TaskAgents:
-    """Read a task's labels, pairs and judgments once and resolve every run's verdicts."""
+                categories: Sequence[str] | None = None, exclude: Sequence[str] = ()) -> TaskAgents:
+    """Read a task's labels, pairs and judgments once and resolve every run's verdicts;
+    ``exclude``: annotators whose labels are left out (``--exclude NAME``)."""
     check_rule(order_rule)
     found = store.require_task(task)
     cats = tuple(categories or found.choices)
-    labels = store.labels_frame(task, lean=True)
+    labels = store.labels_frame(task, lean=True, exclude=exclude)
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
         cats = ("A", "B", "tie")
     pairs = store.pairs_frame(task)

@@ -152,16 +152,37 @@ def factor_majorities(labels: pd.DataFrame, keys) -> pd.DataFrame:
 
     ``labels`` is ``Store.labels_frame`` (a ``factors`` dict per label). "n/a" answers are
     left out; when the top answers tie the cell stays empty (no majority). Columns are the
-    factor keys in ``keys`` order, indexed by pair id.
+    factor keys in ``keys`` order, indexed by pair id; pairs without any majority are left out.
     """
     keys = list(keys)
-    rows = [(p, k, a) for p, answers in zip(labels["pair"], labels["factors"]) for k, a in answers.items()
-            if k in keys and a in ("A", "B", "equal")] if len(labels) else []
-    if not rows:
-        return pd.DataFrame(columns=keys, index=pd.Index([], name="pair"), dtype=object)
-    long = pd.DataFrame(rows, columns=["pair", "factor", "answer"])
-    counts = long.groupby(["pair", "factor", "answer"]).size().rename("n").reset_index()
-    counts["top"] = counts.groupby(["pair", "factor"])["n"].transform("max")
-    winners = counts[counts["n"] == counts["top"]]
-    unique = winners[~winners.duplicated(["pair", "factor"], keep=False)]
-    return unique.pivot(index="pair", columns="factor", values="answer").reindex(columns=keys)
+    factors = labels["factors"] if len(labels) else []
+    return factor_majority_table(labels["pair"] if len(labels) else [],
+                                 {k: [f.get(k) for f in factors] for k in keys})
+
+
+FACTOR_SCALE = ("A", "B", "equal")
+
+
+def factor_majority_table(pairs, answers) -> pd.DataFrame:
+    """``factor_majorities`` from columns: ``pairs`` (one pair id per label) and ``answers``
+    (factor key -> one answer per label, any value outside A / B / equal counting as none).
+
+    Per pair and factor the strict majority of the answers (``pairs.majority_codes`` with no
+    tie category: top answers sharing the count leave the cell empty).
+    """
+    keys = list(answers)
+    pairs = pd.Series(pairs)
+    pair_index = pd.Index(pd.unique(pairs))
+    units = pair_index.get_indexer(pairs)
+    scale = pd.Index(FACTOR_SCALE)
+    values = np.array([*FACTOR_SCALE, None], dtype=object)
+    table = {}
+    for key in keys:
+        codes = scale.get_indexer(pd.Series(answers[key]))
+        given = codes >= 0
+        counts = np.bincount(units[given] * len(scale) + codes[given],
+                             minlength=len(pair_index) * len(scale)).reshape(len(pair_index), len(scale))
+        majority, _ = majority_codes(counts, None)
+        table[key] = values[majority]
+    frame = pd.DataFrame(table, index=pd.Index(pair_index, name="pair"), columns=keys, dtype=object)
+    return frame[frame.notna().any(axis=1)] if keys else frame.iloc[0:0]

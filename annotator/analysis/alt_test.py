@@ -32,8 +32,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
+from scipy.special import stdtr
 
 from .ratings import MISSING, Ratings
 
@@ -62,7 +61,25 @@ def _one_sided_p(d: np.ndarray, epsilon: float) -> float:
     sd = d.std(ddof=1)
     if sd == 0:
         return 0.0 if d.mean() < epsilon else 1.0
-    return float(stats.ttest_1samp(d, epsilon, alternative="less").pvalue)
+    t = (d.mean() - epsilon) / (sd / math.sqrt(len(d)))
+    return float(stdtr(len(d) - 1, t))  # scipy.stats.ttest_1samp(d, epsilon, alternative="less")
+
+
+def benjamini_yekutieli(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Yekutieli adjusted p-values (false discovery rate under any dependence),
+    as ``statsmodels``' ``multipletests(method="fdr_by")``: p_(i) x m x c(m) / i, made
+    monotone from the largest down and capped at 1, with c(m) = 1 + 1/2 + ... + 1/m."""
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    c = np.sum(1.0 / np.arange(1, m + 1))
+    scaled = p[order] * m * c / np.arange(1, m + 1)
+    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    out = np.empty(m)
+    out[order] = adjusted
+    return out
 
 
 def alternative_annotator_test(ratings: Ratings, judge: np.ndarray, *, epsilon: float = DEFAULT_EPSILON,
@@ -109,8 +126,8 @@ def alternative_annotator_test(ratings: Ratings, judge: np.ndarray, *, epsilon: 
     rejected = np.zeros(len(pv), dtype=bool)
     adjusted = np.full(len(pv), np.nan)
     if finite.any():
-        reject, adj, _, _ = multipletests(pv[finite], alpha=alpha, method="fdr_by")
-        rejected[finite] = reject
+        adj = benjamini_yekutieli(pv[finite])
+        rejected[finite] = adj <= alpha
         adjusted[finite] = adj
     for entry, rej, adj in zip(per_annotator, rejected, adjusted):
         entry["p_adjusted"] = None if math.isnan(adj) else float(adj)

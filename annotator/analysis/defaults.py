@@ -2,6 +2,8 @@
 
 DEFAULT_RESAMPLES = 1000  # bootstrap resamples over pairs
 DISPUTED_LIMIT = 10  # how many of the most disputed pairs a report lists
+ADJUDICATION_THRESHOLD = 0.6  # a pair needs adjudication when its majority holds less of the votes
+JURY_RULES = ("majority", "mean-p")  # how a jury combines its members (``jury``)
 
 # How a judge's verdicts in the two presented orders combine (``verdicts`` documents each).
 ORDER_RULES = ("both", "judgebench", "first", "mean", "mt-bench")

@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 _SIGN = {"A": 1, "B": -1, "tie": 0, "equal": 0, 1: 1, -1: -1, 0: 0}
 
@@ -112,6 +111,8 @@ def alignment(scores_a, scores_b) -> Alignment:
         return Alignment(math.nan, math.nan, math.nan, len(a), "fewer than three factors scored by both agents")
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return Alignment(math.nan, math.nan, math.nan, len(a), "one agent's factor scores are all equal")
+    from scipy import stats  # here, not at import: a second of start-up for every report
+
     return Alignment(
         kendall_tau_b=float(stats.kendalltau(a, b, variant="b").statistic),
         spearman=float(stats.spearmanr(a, b).statistic),

@@ -52,6 +52,7 @@ from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, altern
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
 from .estimate import Estimate, json_number
+from .exclusion import note_exclusions
 from .factor_alignment import alignment, factor_score
 from .gold import GoldAccuracy, gold_accuracy
 from .pairs import SPLIT
@@ -170,6 +171,7 @@ class JudgeHumanReport:
     runs_left_out: list[dict[str, Any]] = field(default_factory=list)
     bootstrap: dict[str, Any] = field(default_factory=dict)
     card_rules: str = CARD_RULES
+    excluded_annotators: dict[str, int] = field(default_factory=dict)  # --exclude: name -> labelled pairs
 
     def to_json(self) -> dict[str, Any]:
         return serialise(self)
@@ -558,16 +560,17 @@ def task_gold(store, task: str, agents: TaskAgents, source: str = "auto") -> tup
 
 
 def task_judge_human_report(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
-                            include_incomplete: bool = False, gold: str = "auto",
+                            include_incomplete: bool = False, gold: str = "auto", exclude: Sequence[str] = (),
                             **options: Any) -> JudgeHumanReport:
-    """Load a task once (``agents.load_agents``) and build the report."""
+    """Load a task once (``agents.load_agents``) and build the report; ``exclude``: annotators
+    whose labels are left out (named in the report)."""
     found = store.require_task(task)
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete)
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete, exclude=exclude)
     values = store.factor_values(task)
     fv = pd.DataFrame(
         [(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
         columns=["pair", "factor", "extractor", "manifestation"],
     )
     gold_labels, source = task_gold(store, task, agents, gold)
-    return judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors], gold=gold_labels,
-                              gold_source=source, **options)
+    return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],
+                                              gold=gold_labels, gold_source=source, **options), store, task, exclude)

@@ -29,9 +29,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .defaults import JURY_RULES
 from .verdicts import judge_verdicts
 
-RULES = ("majority", "mean-p")
+RULES = JURY_RULES
 KINDS = ("jury", "routed")
 _P = {"A": 1.0, "B": 0.0, "tie": 0.5}
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .defaults import ADJUDICATION_THRESHOLD  # noqa: F401  (re-exported)
 from .ratings import Ratings
 
-ADJUDICATION_THRESHOLD = 0.6
 SPLIT = "split"
 
 

@@ -37,6 +37,7 @@ from .annotators import annotator_quality
 from .bootstrap import Resampler
 from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
 from .estimate import Estimate, json_number
+from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
 from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, consistency, judge_codes, judge_scale, judge_verdicts
@@ -419,23 +420,24 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def task_agreement_report(store, task: str, *, include_incomplete: bool = False, **options: Any) -> dict[str, Any]:
-    """Load a task's labels and judgments from ``store`` and build ``agreement_report``.
-
-    Incomplete judge runs are left out of the judge tables and named in ``notes`` and
-    ``runs_left_out`` (the judge card's rule, ``agents``) unless ``include_incomplete``."""
+def task_agreement_report(store, task: str, exclude: Sequence[str] = (), *, include_incomplete: bool = False,
+                          **options: Any) -> dict[str, Any]:
+    """Load a task's labels and judgments from ``store`` and build ``agreement_report``;
+    ``exclude``: annotators whose labels are left out (named in the report). Incomplete
+    judge runs are left out of the judge tables and named in ``notes`` and ``runs_left_out``
+    (the judge card's rule, ``agents``) unless ``include_incomplete``."""
     found = store.require_task(task)
     from .agents import compared_judgments, incomplete_note
 
     judgments, runs, left_out = compared_judgments(store, task, include_incomplete)
-    report = agreement_report(
-        store.labels_frame(task, lean=True),
+    report = note_exclusions(agreement_report(
+        store.labels_frame(task, lean=True, exclude=exclude),
         judgments,
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
         **options,
-    )
+    ), store, task, exclude)
     report["notes"] += [incomplete_note(runs[name]) for name in left_out]
     report["runs_left_out"] = [runs[name].to_json() for name in left_out]
     return report

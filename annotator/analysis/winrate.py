@@ -19,7 +19,6 @@ a fractional response (statsmodels).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -103,11 +102,6 @@ def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=No
     Rows with a missing preference are dropped. Undefined (NaN with a reason) with fewer than
     ten rows or when every length difference is equal.
     """
-    # the GLM alone, not statsmodels.api (which imports every model statsmodels has)
-    from statsmodels.genmod import families
-    from statsmodels.genmod.generalized_linear_model import GLM
-    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
-
     y = np.asarray(p_win, dtype=float)
     d = np.asarray(len_candidate, dtype=float) - np.asarray(len_baseline, dtype=float)
     diff = None if difficulty is None else np.asarray(difficulty, dtype=float)
@@ -125,16 +119,11 @@ def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=No
     length_term = np.tanh(d / sd)
     columns = [np.ones_like(y), length_term] + ([diff] if diff is not None else [])
     X = np.column_stack(columns)
-    model = GLM(np.clip(y, 0.0, 1.0), X, family=families.Binomial())
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = model.fit()
-    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught) or not fit.converged:
+    params, errors, converged = logistic_fit(X, np.clip(y, 0.0, 1.0))
+    if not converged:
         return LengthControlled(math.nan, raw, math.nan, math.nan, math.nan, len(y),
                                 "the preferences are perfectly separated (or the fit did not converge): "
                                 "the length effect cannot be estimated")
-    params = np.asarray(fit.params)
-    errors = np.asarray(fit.bse)
     if not np.all(np.isfinite(errors)) or errors[0] > MAX_THETA_SE:
         return LengthControlled(math.nan, raw, math.nan, float(params[1]), math.nan, len(y),
                                 "the verdicts follow the length difference (almost) perfectly: the length "
@@ -152,6 +141,36 @@ def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=No
         se = _sem(predicted)
     return LengthControlled(float(np.mean(predicted)), raw, float(theta), float(phi), float(gamma), len(y),
                             lc_standard_error=se)
+
+
+def logistic_fit(X: np.ndarray, y: np.ndarray, max_iter: int = 100) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Maximum-likelihood logistic regression of a (possibly fractional) response ``y`` in
+    [0, 1] on ``X`` by Newton's method (iteratively reweighted least squares): the binomial
+    GLM of ``statsmodels``, which the tests check it against, without its second of import.
+    Returns the coefficients, their standard errors (from the inverse information) and
+    whether the fit converged; a perfectly separated response does not (its coefficients
+    run off to infinity)."""
+    beta = np.zeros(X.shape[1])
+    for _ in range(max_iter):
+        p = _sigmoid(X @ beta)
+        weight = p * (1 - p)
+        information = X.T @ (weight[:, None] * X)
+        try:
+            step = np.linalg.solve(information, X.T @ (y - p))
+        except np.linalg.LinAlgError:
+            return beta, np.full_like(beta, np.nan), False
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 30:
+            return beta, np.full_like(beta, np.nan), False
+        if np.max(np.abs(step)) < 1e-10:
+            p = _sigmoid(X @ beta)
+            information = X.T @ ((p * (1 - p))[:, None] * X)
+            try:
+                errors = np.sqrt(np.diag(np.linalg.inv(information)))
+            except np.linalg.LinAlgError:
+                errors = np.full_like(beta, np.nan)
+            return beta, errors, True
+    return beta, np.full_like(beta, np.nan), False
 
 
 def _sem(values: np.ndarray) -> float:

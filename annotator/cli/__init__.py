@@ -28,9 +28,11 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 # each area registers its commands
 from . import (  # noqa: E402,F401
+    adjudicate,
     admin,
     annotate,
     claims,
+    copies,
     experiment,
     export,
     factors,
@@ -38,10 +40,12 @@ from . import (  # noqa: E402,F401
     judges_report,
     jury,
     priority,
+    progress,
     scores,
     stats,
     tasks,
 )
 
-for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, admin, claims):
+for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, progress, adjudicate,
+              copies, admin, claims):
     _area.register(main)

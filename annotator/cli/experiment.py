@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json

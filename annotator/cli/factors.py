@@ -9,9 +9,8 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES
-from annotator.factors.extract import extract_rule_factors
-from annotator.factors.profile_llm import LLM_FACTORS
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES
+from annotator.factors.names import LLM_FACTORS
 from annotator.factors.rules import RULE_FACTORS
 from annotator.text.sanitize import plain_text, sanitize_line
 
@@ -59,6 +58,8 @@ def extract(cli: CliContext, task_name: str | None, extractor: str, factor_keys:
                   transient=True, disable=as_json or not err_console.is_terminal) as progress:
         bar = progress.add_task("extract", total=None)
         try:
+            from annotator.factors.extract import extract_rule_factors
+
             counts = extract_rule_factors(store, task_name, list(factor_keys) or None,
                                           progress=lambda n, total: progress.update(bar, completed=n, total=total))
         except (LookupError, KeyError) as e:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich import box
 from rich.table import Table
 
 from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
 from annotator.analysis.estimate import json_number
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
+from .exclusion import check_exclusions, exclude_option
 from .stats import stats
 from .tables import DASH, _est, _num, _pct, _short, safe
 
@@ -265,10 +265,11 @@ def _factor_tables(report) -> list[Table]:
               help="List the pairs where this judge run and the human majority disagree, with its explanation.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many disagreements to list.")
+@exclude_option
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
                    gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
-                   disagreements_of: str | None, limit: int) -> None:
+                   disagreements_of: str | None, limit: int, exclude: tuple[str, ...]) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -276,12 +277,13 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
 
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
+    check_exclusions(store, name, exclude)
     with console.status("computing the judge report", spinner="dots") if not as_json and err_console.is_terminal \
             else _null():
         report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                          gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
-                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs)
-    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit) \
+                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude)
+    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude) \
         if disagreements_of else None
     if as_json:
         data = report.to_json()
@@ -331,13 +333,14 @@ class _null:
         return False
 
 
-def _disagreements(store, task: str, run: str, order_rule: str, include_incomplete: bool, limit: int):
+def _disagreements(store, task: str, run: str, order_rule: str, include_incomplete: bool, limit: int,
+                   exclude: tuple[str, ...] = ()):
     from annotator.analysis.agents import load_agents
     from annotator.analysis.judge_human import disagreements
 
     from .context import fail
 
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True)
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude)
     if run not in agents.runs:
         fail(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
     listed = disagreements(agents, run, limit)

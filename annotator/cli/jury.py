@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from annotator.analysis.jury import RULES, jury_name
+from annotator.analysis.defaults import JURY_RULES as RULES
 from annotator.store import JudgeRun
 from annotator.text.sanitize import sanitize_line
 
@@ -53,6 +53,8 @@ def jury_cmd(cli: CliContext, members: tuple[str, ...], task: str | None, rule: 
             fail(f"run {member!r} is a {known[member].kind} run, not a judge of preference")
     if len(set(members)) < 2:
         fail("a jury needs at least two different member runs")
+    from annotator.analysis.jury import jury_name
+
     name = name or jury_name(rule, members)
     run = _define(store, task, name, "jury", {"rule": rule, "members": list(members)})
     if as_json:

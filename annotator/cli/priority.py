@@ -6,8 +6,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from annotator.analysis.priority import COMPONENTS, priority_scores, stratified_scores
-from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, ORDER_RULES, judge_verdicts
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
 from annotator.tasks.taskfile import PRIORITIES
 from annotator.text.sanitize import plain_text
 
@@ -46,6 +45,9 @@ def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_sha
                    estimate, as_json) -> None:
     """Order the pairs annotators are served by what a label would tell the most (see
     docs/prioritise.md); a uniform share stays random, and the statistics weight it."""
+    from annotator.analysis.priority import COMPONENTS, priority_scores, stratified_scores
+    from annotator.analysis.verdicts import judge_verdicts
+
     store = cli.open_store()
     name = pick_task(store, task_name)
     task = store.get_task(name)
@@ -128,6 +130,7 @@ def _estimate(store, name: str, task, runs, order_rule: str, as_json: bool) -> N
     from annotator.analysis.agents import human_majority
     from annotator.analysis.priority import design_weights, weighted_mean
     from annotator.analysis.report import to_json
+    from annotator.analysis.verdicts import judge_verdicts
 
     design_rows = store.priority_design(name)
     if not design_rows or not any(r["priority"] or r["uniform"] for r in design_rows):

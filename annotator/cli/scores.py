@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from annotator.analysis.scores import TARGET_NAMES, score_distributions
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, pass_cli, pick_task, print_json
@@ -30,6 +29,8 @@ def scores_cmd(cli: CliContext, task_name: str | None, runs: tuple[str, ...], as
     frame = store.scores_frame(name)
     if runs:
         frame = frame[frame["run_name"].isin(runs)]
+    from annotator.analysis.scores import TARGET_NAMES, score_distributions
+
     result = score_distributions(frame)
     if as_json:
         print_json({"task": name, "runs": result})

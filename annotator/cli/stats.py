@@ -8,10 +8,16 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DEFAULT_RESAMPLES, DISPUTED_LIMIT, ORDER_RULES
-from annotator.analysis.pairs import ADJUDICATION_THRESHOLD
+from annotator.analysis.defaults import (
+    ADJUDICATION_THRESHOLD,
+    DEFAULT_ORDER_RULE,
+    DEFAULT_RESAMPLES,
+    DISPUTED_LIMIT,
+    ORDER_RULES,
+)
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
+from .exclusion import check_exclusions, exclude_option
 from .tables import DASH, _ci, _est, _num, _pct, _short, safe  # noqa: F401
 
 
@@ -219,22 +225,24 @@ def print_report(report: dict[str, Any]) -> None:
               help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
 @click.option("--include-incomplete", is_flag=True,
               help="Also compare judge runs that did not finish (they are named and left out by default).")
+@exclude_option
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int, seed: int,
                       confidence: float, threshold: float, disputed: int, order_rule: str,
-                      include_incomplete: bool) -> None:
+                      include_incomplete: bool, exclude: tuple[str, ...]) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from annotator.analysis.report import task_agreement_report
 
     store = cli.open_store()
     name = pick_task(store, task_name)
+    check_exclusions(store, name, exclude)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=as_json) as progress:
         progress.add_task(f"computing agreement for {safe(name)}", total=None)
         report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
                                        threshold=threshold, disputed=disputed, order_rule=order_rule,
-                                       include_incomplete=include_incomplete)
+                                       include_incomplete=include_incomplete, exclude=exclude)
     if as_json:
         print_json(report)
     else:

@@ -1,178 +1,250 @@
 """Gold sets: the humans' aggregated labels, with their agreement and provenance.
 
-One row per labelled pair, built from the current labels (``Store.labels_frame``), their
-aggregation (``analysis.aggregate.aggregated_labels``: majority vote and Dawid-Skene) and
-the pairs' texts. Formats:
+One row per labelled pair that passes the filters, in the pairs' order. The votes are the
+current labels (``Store.votes_frame``, less any ``--exclude``d annotator), aggregated by
+``analysis.aggregate.aggregated_labels`` (majority vote, by the rule of
+``analysis.pairs``, and Dawid-Skene); the texts are streamed from the store page by page,
+so memory does not grow with the task.
 
-* ``jsonl`` / ``csv`` / ``parquet``: every column (texts, votes, majority and its share,
-  agreement, adjudication flag, Dawid-Skene label and posteriors, the factor majorities,
-  the annotators and label ids that back the row);
+The gold label of a pair is its adjudicated label when an adjudicator settled it
+(``annotator adjudicate``), else the aggregate asked for (``--aggregate``); a label outside
+the task's choices (a pair whose top votes are split: ``analysis.pairs``' "split") is no
+label: the pair stays in the table formats with an empty label and provenance
+``unresolved`` (until adjudicated), and is left out of chosen-rejected and alpaca-eval. ``provenance`` says where each gold label comes from:
+
+* ``adjudicated``: an adjudicator chose it (their reason, note and name are in the row);
+* ``unanimous``: two or more votes, all the same;
+* ``majority``: two or more votes, a strict majority holding at least the adjudication
+  threshold (default 60 %) of them;
+* ``unresolved``: two or more votes without such a majority, and no adjudication yet;
+* ``single``: one vote only: nothing to agree or disagree with.
+
+Filters: ``min_votes`` applies to every pair; ``min_agreement`` and ``include_disputed``
+(unresolved pairs) to pairs not adjudicated (an adjudicated pair is settled whatever its votes).
+
+Formats:
+
+* ``jsonl`` / ``csv`` / ``parquet``: every column (:func:`gold_columns`);
 * ``chosen-rejected``: ``{prompt, chosen, rejected}`` JSONL for preference training (DPO,
-  reward models); ties and pairs without a decisive label are left out;
+  reward models); ties are left out (no chosen response);
 * ``alpaca-eval``: AlpacaEval's annotation records (``instruction, output_1, generator_1,
   output_2, generator_2, preference``), response B as ``output_1`` (the baseline) and A as
   ``output_2``; preference 1 = B, 2 = A, 1.5 = tie: what judge-calibration tools read.
-
-Every format gets its provenance beside it in ``<file>.meta.json``. Files are written to a
-temporary name and renamed, so an export is never half-written; a pipe or a device
-(``--out /dev/stdout``) is written through, without provenance file.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import stat
-import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from annotator import __version__
-from annotator.analysis.aggregate import aggregated_labels, factor_majorities
+from annotator.analysis.aggregate import aggregated_labels, factor_majority_table
 from annotator.analysis.ratings import ratings_from_frame
-from annotator.store import Store, utc_now
+from annotator.store import Store, Task
 
 from .options import AGGREGATES, FORMATS, GoldOptions
+from .output import base_meta, write_export
+from .pair_rows import rows_with_texts
+from .pseudonyms import Names, task_names
+from .tables import Column
+from .votes import VotesByPair
+
+PROVENANCES = ("adjudicated", "unanimous", "majority", "unresolved", "single")
+PAIR_TEXT_COLUMNS = [Column("prompt"), Column("source"), Column("response_a"), Column("response_b"),
+                     Column("model_a"), Column("model_b")]
 
 
-def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
-    """The gold set of a task as a DataFrame, one row per kept pair; see the module docstring."""
+@dataclass
+class GoldSet:
+    """A task's gold labels before the texts are joined: one row per kept pair (indexed by
+    pair id, in the pairs' order) with every column of the export but the texts."""
+
+    task: Task
+    options: GoldOptions
+    table: pd.DataFrame
+    names: Names
+    considered: int = 0  # labelled pairs before the filters
+    left_out: dict[str, int] = field(default_factory=dict)  # why pairs were left out -> how many
+    ds_fitted: bool = False
+    backing: VotesByPair | None = None  # the votes behind each row: its annotators and label ids
+
+    def backing_lists(self, first: int, last: int) -> pd.DataFrame:
+        """``annotators`` and ``label_ids`` of the pairs with ids from ``first`` to ``last``."""
+        return self.backing.lists(first, last).rename(columns={"label_id": "label_ids"})
+
+    @property
+    def provenance_counts(self) -> dict[str, int]:
+        counts = self.table["provenance"].value_counts() if len(self.table) else {}
+        return {p: int(counts.get(p, 0)) for p in PROVENANCES}
+
+
+def gold_columns(task: Task) -> list[Column]:
+    """The columns of the table formats, in order."""
+    choices = list(task.choices)
+    return [
+        Column("task"), Column("pair_id"), Column("domain"), *PAIR_TEXT_COLUMNS,
+        Column("label"), Column("label_source"), Column("provenance"),
+        Column("n_votes", "int"), *[Column(f"votes_{c}", "int") for c in choices],
+        Column("majority"), Column("majority_share", "float"), Column("entropy_bits", "float"),
+        Column("agreement", "float"), Column("needs_adjudication", "bool"), Column("dispute_reason"),
+        Column("adjudicated_label"), Column("adjudication_reason"), Column("adjudication_note"),
+        Column("adjudicator"), Column("adjudicated_at"),
+        Column("ds_label"), *[Column(f"ds_p_{c}", "float") for c in choices],
+        *[Column(f"factor_{f.key}") for f in task.factors],
+        Column("annotators", "json"), Column("label_ids", "json"),
+    ]
+
+
+def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> GoldSet:
+    """Aggregate a task's labels into its gold set (see the module docstring)."""
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
     spec = store.require_task(task)
-    labels = store.labels_frame(task)
-    if labels.empty:
-        return pd.DataFrame()
-    ratings = ratings_from_frame(labels, "choice", spec.choices)
+    names = task_names(store, task, options.keep_names)
+    keys = [f.key for f in spec.factors]
+    votes = store.votes_frame(task, keys, exclude=options.exclude)
+    columns = [c.name for c in gold_columns(spec) if c not in PAIR_TEXT_COLUMNS]
+    if votes.empty:
+        return GoldSet(spec, options, pd.DataFrame(columns=columns), names)
+    ratings = ratings_from_frame(votes, "choice", spec.choices)
     agg = aggregated_labels(ratings, options.threshold)
-    agg["label"] = agg["ds_label"] if options.aggregate == "dawid-skene" else agg["majority"]
-    if options.aggregate == "dawid-skene" and agg["ds_label"].isna().all():
+    ds_fitted = agg["ds_label"].notna().any()
+    if options.aggregate == "dawid-skene" and not ds_fitted:
         raise ValueError("Dawid-Skene could not be fitted on these labels (too few annotators or votes); use majority")
-    # a pair whose top votes are shared keeps the label "split" (it is not a tie): a disputed
-    # pair, left out of the preference formats
-    keep = (agg["n_votes"] >= options.min_votes) & agg["label"].notna()
+    agg = agg.rename(columns={"adjudication_reason": "dispute_reason"})
+    for c in spec.choices:
+        if f"ds_p_{c}" not in agg:
+            agg[f"ds_p_{c}"] = np.nan
+
+    adjudications = store.current_adjudications(task)
+    adjudicated = agg.index.isin(list(adjudications))
+    aggregate_label = agg["ds_label"] if options.aggregate == "dawid-skene" else agg["majority"]
+    aggregate_label = aggregate_label.where(aggregate_label.isin(spec.choices), None)
+    n = agg["n_votes"]
+    agg["provenance"] = np.select(
+        [adjudicated, n == 1, agg["majority_share"] == 1, agg["needs_adjudication"]],
+        ["adjudicated", "single", "unanimous", "unresolved"], default="majority")
+    adj = pd.DataFrame(
+        [(p, a.choice, a.reason, a.note, names(a.adjudicator), a.created_at) for p, a in adjudications.items()],
+        columns=["pair", "adjudicated_label", "adjudication_reason", "adjudication_note", "adjudicator",
+                 "adjudicated_at"]).set_index("pair")
+    agg = agg.join(adj)
+    agg["label"] = np.where(adjudicated, agg["adjudicated_label"], aggregate_label)
+    agg["label"] = agg["label"].where(agg["label"].notna(), None)
+    agg["label_source"] = np.where(adjudicated, "adjudication", options.aggregate)
+
+    considered = len(agg)
+    left_out = {}
+    keep = np.ones(len(agg), dtype=bool)
+
+    def drop(mask, reason: str) -> None:
+        nonlocal keep
+        newly = mask & keep
+        if newly.any():
+            left_out[reason] = int(newly.sum())
+        keep &= ~mask
+
+    drop((n < options.min_votes).to_numpy(), f"fewer than {options.min_votes} vote(s)")
     if options.min_agreement > 0:
-        keep &= agg["majority_share"].fillna(0) >= options.min_agreement
+        drop(~adjudicated & (agg["majority_share"].fillna(0) < options.min_agreement).to_numpy(),
+             f"majority share under {options.min_agreement:g}")
     if not options.include_disputed:
-        keep &= ~agg["needs_adjudication"]
+        drop((agg["provenance"] == "unresolved").to_numpy(), "unresolved (needs adjudication)")
     agg = agg[keep].sort_index()  # the pairs' order, not the order they were labelled in
-    backing = labels.groupby("pair").agg(annotators=("annotator", lambda s: sorted(s)),
-                                         label_ids=("label_id", lambda s: sorted(int(x) for x in s)))
-    factors = factor_majorities(labels, [f.key for f in spec.factors]).add_prefix("factor_")
-    pairs = {p.id: p for p in store.pairs(task)}
-    rows = []
-    for pair_id, row in agg.join(backing).join(factors).iterrows():
-        pair = pairs[pair_id]
-        record = {
-            "task": task, "pair_id": pair.pair_id, "domain": pair.domain, "prompt": pair.prompt,
-            "source": pair.source, "response_a": pair.response_a, "response_b": pair.response_b,
-            "model_a": pair.model_a, "model_b": pair.model_b,
-        }
-        record.update({k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in row.items()})
-        rows.append(record)
-    return pd.DataFrame(rows)
+
+    kept_votes = votes[votes["pair"].isin(agg.index)]
+    factors = factor_majority_table(kept_votes["pair"], {k: kept_votes[k] for k in keys})
+    agg = agg.join(factors.add_prefix("factor_"))
+    for key in keys:
+        if f"factor_{key}" not in agg:
+            agg[f"factor_{key}"] = None
+    agg.insert(0, "task", task)
+    backing = VotesByPair(kept_votes[["pair", "annotator", "label_id"]], names, ("label_id",))
+    return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=bool(ds_fitted),
+                   backing=backing)
 
 
-def provenance(store: Store, task: str, options: GoldOptions, rows: int) -> dict[str, Any]:
-    return {
-        "tool": f"annotator {__version__}", "exported_at": utc_now(), "task": task,
-        "schema_version": store.schema_version, "aggregate": options.aggregate,
-        "min_votes": options.min_votes, "min_agreement": options.min_agreement,
-        "include_disputed": options.include_disputed, "adjudication_threshold": options.threshold,
-        "rows": rows,
-    }
+def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
+    """The gold set's rows with the pairs' texts, streamed from the store in the pairs' order."""
+    extra = gold.backing_lists if gold.backing is not None else None
+    yield from rows_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(frame.to_json(orient="records", force_ascii=False))
+def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
+    """The gold set as one DataFrame (for small tasks and notebooks; exports stream instead)."""
+    gold = gold_set(store, task, options)
+    names = [c.name for c in gold_columns(gold.task)]
+    return pd.DataFrame(list(gold_rows(store, gold)), columns=names)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _labelled(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """The rows with a gold label; the others (split, unresolved) counted in ``skipped``."""
+    for r in rows:
+        if r["label"] is None:
+            skipped["no gold label (top votes split)"] = skipped.get("no gold label (top votes split)", 0) + 1
+            continue
+        yield r
 
 
-def is_stream(path: Path) -> bool:
-    """Whether ``path`` is a pipe, a terminal or a device (``/dev/stdout``): written through, never replaced."""
-    try:
-        return not stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
+def _chosen_rejected(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for r in _labelled(rows, skipped):
+        if r["label"] == "tie":
+            skipped["tie (a preference pair needs a decisive label)"] = \
+                skipped.get("tie (a preference pair needs a decisive label)", 0) + 1
+            continue
+        a_wins = r["label"] == "A"
+        yield {"prompt": r["prompt"], "chosen": r["response_a"] if a_wins else r["response_b"],
+               "rejected": r["response_b"] if a_wins else r["response_a"], "pair_id": r["pair_id"],
+               "task": r["task"], "agreement": r["majority_share"], "provenance": r["provenance"]}
 
 
-def _atomic_write(path: Path, write) -> None:
-    if is_stream(path):
-        write(path)
-        return
-    if path.is_symlink():
-        path = path.resolve()  # replace the file the link points to, not the link
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private (0600); an export is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+CHOSEN_REJECTED_COLUMNS = [Column("prompt"), Column("chosen"), Column("rejected"), Column("pair_id"),
+                           Column("task"), Column("agreement", "float"), Column("provenance")]
+ALPACA_EVAL_COLUMNS = [Column("instruction"), Column("output_1"), Column("generator_1"), Column("output_2"),
+                       Column("generator_2"), Column("preference", "float"), Column("annotator"),
+                       Column("pair_id"), Column("n_votes", "int"), Column("majority_share", "float"),
+                       Column("provenance")]
+PREFERENCE = {"A": 2.0, "B": 1.0, "tie": 1.5}
 
 
-def write_gold(frame: pd.DataFrame, path: Path, fmt: str, meta: dict[str, Any]) -> int:
-    """Write ``frame`` in format ``fmt``; returns the number of records written."""
+def _alpaca_eval(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for r in _labelled(rows, skipped):
+        yield {"instruction": r["prompt"], "output_1": r["response_b"], "generator_1": r["model_b"],
+               "output_2": r["response_a"], "generator_2": r["model_a"], "preference": PREFERENCE[r["label"]],
+               "annotator": "humans", "pair_id": r["pair_id"], "n_votes": r["n_votes"],
+               "majority_share": r["majority_share"], "provenance": r["provenance"]}
+
+
+def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
+    o = gold.options
+    return base_meta(
+        store, gold.task.name, "gold", fmt, aggregate=o.aggregate, min_votes=o.min_votes,
+        min_agreement=o.min_agreement, include_disputed=o.include_disputed, adjudication_threshold=o.threshold,
+        majority_rule="annotator.analysis.pairs: the choice with the most votes; no single top choice is no majority",
+        excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
+        pairs_considered=gold.considered, left_out=gold.left_out, provenance=gold.provenance_counts,
+        dawid_skene_fitted=gold.ds_fitted)
+
+
+def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,
+               force: bool = False) -> tuple[int, dict[str, int]]:
+    """Write the gold set in ``fmt``; returns the records written and, for the formats that
+    need a decisive or any label, how many pairs they left out and why."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    meta = gold_meta(store, gold, fmt)
+    rows = gold_rows(store, gold)
+    skipped: dict[str, int] = {}
+    meta["left_out_by_format"] = skipped  # filled while writing, saved after the rows
     if fmt == "chosen-rejected":
-        decisive = frame[frame["label"].isin(["A", "B"])] if len(frame) else frame
-        records = [
-            {"prompt": r["prompt"], "chosen": r["response_a"] if r["label"] == "A" else r["response_b"],
-             "rejected": r["response_b"] if r["label"] == "A" else r["response_a"],
-             "pair_id": r["pair_id"], "task": r["task"], "agreement": r["majority_share"]}
-            for r in _records(decisive)
-        ]
-        _atomic_write(path, lambda p: p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"))
-        return _write_meta(path, meta, len(records))
-    if fmt == "alpaca-eval":
-        preference = {"A": 2.0, "B": 1.0, "tie": 1.5, "split": 1.5}
-        records = [
-            {"instruction": r["prompt"], "output_1": r["response_b"], "generator_1": r["model_b"],
-             "output_2": r["response_a"], "generator_2": r["model_a"], "preference": preference[r["label"]],
-             "annotator": "humans", "pair_id": r["pair_id"], "n_votes": r["n_votes"],
-             "majority_share": r["majority_share"]}
-            for r in _records(frame)
-        ]
-        _atomic_write(path, lambda p: p.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8"))
-        return _write_meta(path, meta, len(records))
-    if fmt == "jsonl":
-        records = _records(frame)
-        _atomic_write(path, lambda p: p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"))
-    elif fmt == "csv":
-        flat = frame.copy()
-        for column in ("annotators", "label_ids"):
-            if column in flat:
-                flat[column] = flat[column].map(json.dumps)
-        _atomic_write(path, lambda p: flat.to_csv(p, index=False))
+        n = write_export(path, "jsonl", CHOSEN_REJECTED_COLUMNS, _chosen_rejected(rows, skipped), meta, force=force)
+    elif fmt == "alpaca-eval":
+        n = write_export(path, "json", ALPACA_EVAL_COLUMNS, _alpaca_eval(rows, skipped), meta, force=force)
     else:
-        _atomic_write(path, lambda p: frame.to_parquet(p, index=False))
-    return _write_meta(path, meta, len(frame))
-
-
-def _write_meta(path: Path, meta: dict[str, Any], records: int) -> int:
-    """The provenance beside the export (``<file>.meta.json``), whatever the format."""
-    if is_stream(path):
-        return records
-    meta = {**meta, "rows": records} if "rows" in meta else meta
-    meta_path = path.with_name(path.name + ".meta.json")
-    _atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8"))
-    return records
-
-
-def default_export_path(task: str, suffix: str) -> Path:
-    """``exports/<task>-gold<suffix>``, the task name made a safe file name (no folders, no leading dot)."""
-    safe = re.sub(r"[^\w.-]+", "_", task).lstrip(".") or "task"
-    return Path("exports") / f"{safe}-gold{suffix}"
+        n = write_export(path, fmt, gold_columns(gold.task), rows, meta, force=force)
+    return n, skipped

@@ -46,29 +46,12 @@ from annotator.judge.runner import Progress, RunOptions, RunReport
 from annotator.judge.steps import run_judge
 from annotator.store import AtomicFacts, FactLabels, FactorValue, Pair, Store
 
+from .names import COUNT_FACTORS, FACT_LABEL_JUDGES, LLM_FACTORS, NEEDS_SOURCE, RESPONSE_JUDGES  # noqa: F401
 from .rules import manifestation
 
 FACTS_JUDGE = "profile-facts"
 SOURCE_FACTS_JUDGE = "profile-source-facts"
 # factor key -> the judge that labels each atomic fact for it
-FACT_LABEL_JUDGES = {
-    "off_focus": "profile-off-focus",
-    "hallucination": "profile-hallucination",
-    "helpfulness": "profile-helpfulness",
-    "misinformation": "profile-misinformation",
-    "source_coverage": "profile-source-coverage",
-}
-# factor key -> the judge that scores each response for it (yes / no, or a 1-5 rating)
-RESPONSE_JUDGES = {
-    "receptiveness": "profile-receptiveness",
-    "intent_alignment": "profile-intent-alignment",
-    "formality_alignment": "profile-formality-alignment",
-    "fluency": "profile-fluency",
-    "coherence": "profile-coherence",
-}
-COUNT_FACTORS = ("number_of_facts",)
-LLM_FACTORS = (*COUNT_FACTORS, *FACT_LABEL_JUDGES, *RESPONSE_JUDGES)
-NEEDS_SOURCE = ("hallucination", "source_coverage", "intent_alignment", "formality_alignment")
 
 
 def extractor_name(model: str) -> str:

@@ -4,9 +4,11 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
+from .adjudications import AdjudicationStore, InvalidAdjudication
 from .annotators import RememberedNameStore
 from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
+from .copies import CopyStore
 from .factor_values import FactorValueStore
 from .facts import FactStore
 from .flags import FlagStore
@@ -14,11 +16,13 @@ from .judgments import JudgmentStore
 from .labels import InvalidLabel, LabelStore
 from .leases import LeaseStore, WriterBusy, WriterIdentity
 from .models import (
+    ADJUDICATION_REASONS,
     CHOICES,
     FACTOR_ANSWERS,
     JUDGMENT_ORDERS,
     ORDERS,
     TARGETS,
+    Adjudication,
     AtomicFacts,
     FactLabels,
     Factor,
@@ -34,18 +38,20 @@ from .models import (
 from .queue_state import QueueStateStore
 from .search import SearchHit, SearchStore
 from .skips import SkipStore
+from .streams import StreamStore
 from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
-            LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, StoreBase):
+            LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
+            CopyStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS", "TARGETS", "AtomicFacts", "AttentionScore",
-    "FactLabels", "Factor", "FactorValue", "Flag", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair",
-    "QueueProgress", "SearchHit",
-    "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy",
-    "resolve_db_path", "retry_busy", "utc_now",
+    "ADJUDICATION_REASONS", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS",
+    "TARGETS", "AtomicFacts", "AttentionScore", "FactLabels", "Factor", "FactorValue", "Flag", "InvalidAdjudication",
+    "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "SearchHit", "Store", "Task",
+    "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy", "resolve_db_path",
+    "retry_busy", "utc_now",
 ]

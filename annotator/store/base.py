@@ -11,9 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from . import schema
+from .sqlite import Database
 
 DEFAULT_DB = Path("db") / "annotator.db"
 BUSY_TIMEOUT_MS = 30_000

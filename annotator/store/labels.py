@@ -116,39 +116,144 @@ class LabelStore:
             )
         ]
 
-    def labels_frame(self, task: str, *, lean: bool = False):
+    def labels_frame(self, task: str, *, lean: bool = False, exclude: Iterable[str] = (),
+                     columns: Iterable[str] | None = None):
         """Current labels joined with their pairs, as a pandas DataFrame (one row a label).
 
-        Columns: label_id, pair, pair_id, domain, annotator, choice, shown_order, factors
-        (dict), confidence, rationale, seconds, origin, revision, created_at, gold,
-        len_a, len_b (characters). ``lean``: only what the statistics read (label_id, pair,
-        pair_id, domain, annotator, choice, shown_order, factors, seconds, gold, len_a,
-        len_b), which is much faster to build at 100,000s of labels.
+        Columns (``columns`` picks some, in this order): label_id, pair, pair_id, domain,
+        annotator, choice, shown_order, factors (dict), confidence, rationale, seconds,
+        origin, revision, created_at, gold, len_a, len_b (characters). ``lean``: only what
+        the statistics read (``LEAN_COLUMNS``). ``exclude`` leaves out every label of the
+        annotators named (``--exclude NAME``). Rows are in the order the labels were stored;
+        the pair columns come from one read of the pairs (each pair's lengths measured once,
+        not once per label).
         """
         import json
 
-        if lean:
-            # the pair columns come from one read of the pairs (each pair's lengths measured
-            # once, not once per label)
-            frame = self.frame(
-                "SELECT id AS label_id, pair, annotator, choice, shown_order, factors, seconds "
-                "FROM current_labels WHERE task = ? ORDER BY id",
-                [task],
-            )
-            pairs = self.frame(
-                "SELECT id AS pair, pair_id, domain, gold, LENGTH(response_a) AS len_a, "
-                "LENGTH(response_b) AS len_b FROM pairs WHERE task = ?",
-                [task],
-            ).set_index("pair")
-            frame = frame.join(pairs, on="pair")
-        else:
-            frame = self.frame(
-                "SELECT l.id AS label_id, l.pair, p.pair_id, p.domain, l.annotator, l.choice, "
-                "l.shown_order, l.factors, l.seconds, l.confidence, l.rationale, l.origin, l.revision, "
-                "l.created_at, p.gold, LENGTH(p.response_a) AS len_a, LENGTH(p.response_b) AS len_b "
-                "FROM current_labels l JOIN pairs p ON p.id = l.pair WHERE l.task = ? ORDER BY l.id",
-                [task],
-            )
-        frame["factors"] = [json.loads(f) if f and f != "{}" else {}
-                            for f in frame["factors"].to_numpy(dtype=object)]
+        if columns is None and lean:
+            columns = LEAN_COLUMNS
+        wanted = list(LABEL_COLUMNS + PAIR_COLUMNS if columns is None else columns)
+        unknown = [c for c in wanted if c not in LABEL_COLUMNS + PAIR_COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown labels_frame column(s): {', '.join(unknown)}")
+        own = [c for c in LABEL_COLUMNS if c in wanted or c in ("pair", "annotator", "revision")]
+        frame = self._current_labels_frame(task, {c: f"l.{_LABEL_SQL.get(c, c)}" for c in own}, exclude)
+        from_pairs = [c for c in PAIR_COLUMNS if c in wanted]
+        if from_pairs:
+            # one read per pair, not per label: a pair row holds both responses
+            exprs = ", ".join(_PAIR_SQL[c] for c in from_pairs)
+            with self._lock:
+                data = self.db.execute(f"SELECT id, {exprs} FROM pairs WHERE task = ?", [task]).fetchall()
+            import pandas as pd
+
+            by_pair = pd.DataFrame.from_records(data, columns=["pair", *from_pairs]).set_index("pair")
+            frame = frame.join(by_pair, on="pair")
+        if "factors" in frame:
+            frame["factors"] = [json.loads(f) if f and f != "{}" else {}
+                                for f in frame["factors"].to_numpy(dtype=object)]
+        return frame[wanted].reset_index(drop=True)
+
+    def votes_frame(self, task: str, factor_keys: Iterable[str] = (), *, exclude: Iterable[str] = ()):
+        """The lean table aggregation needs, for a task of any size: the current labels'
+        ``label_id``, ``pair``, ``annotator``, ``choice`` and one column per factor key (the
+        answer; missing when not given), in the order stored.
+
+        Text columns are pandas categoricals: SQLite hands back codes (small integers, read
+        into numpy a page at a time), never a Python string per label, so 300,000 labels
+        take tens of megabytes, not hundreds.
+        """
+        import numpy as np
+        import pandas as pd
+
+        keys = list(factor_keys)
+        exclude = sorted(set(exclude))
+        people = self.annotators_by_first_label(task)
+        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        answers = "".join(f", {_code_sql(FACTOR_ANSWERS, _FACTOR_ANSWER_SQL)}" for _ in keys)
+        sql = (
+            "WITH people AS (SELECT annotator, ROW_NUMBER() OVER (ORDER BY MIN(id)) - 1 AS code FROM labels "
+            "WHERE task = ? GROUP BY annotator) "
+            f"SELECT l.id, l.pair, pe.code, {_code_sql(CHOICES, 'l.choice')}{answers} "
+            f"FROM labels l JOIN people pe ON pe.annotator = l.annotator WHERE l.task = ?{skip} ORDER BY l.id"
+        )
+        parts = []
+        with self._lock:
+            cursor = self.db.execute(sql, [task, *keys, task, *exclude])
+            while page := cursor.fetchmany(20000):
+                parts.append(np.array(page, dtype=np.int64))
+        data = np.concatenate(parts) if parts else np.zeros((0, 4 + len(keys)), dtype=np.int64)
+        # ids grow with revisions: the last row of each (pair, annotator) is its newest revision
+        newest = ~pd.DataFrame(data[:, 1:3]).duplicated(keep="last").to_numpy()
+        data = data[newest]
+        frame = pd.DataFrame({
+            "label_id": data[:, 0], "pair": data[:, 1],
+            "annotator": pd.Categorical.from_codes(data[:, 2], categories=people) if people
+            else pd.Categorical([], categories=[]),
+            "choice": pd.Categorical.from_codes(data[:, 3], categories=list(CHOICES)),
+        })
+        for i, key in enumerate(keys):
+            frame[key] = pd.Categorical.from_codes(data[:, 4 + i], categories=list(FACTOR_ANSWERS))
         return frame
+
+    def _current_labels_frame(self, task: str, select: dict[str, str], exclude: Iterable[str], params=()):
+        """The newest revision per (pair, annotator) of a task's labels, as a DataFrame with
+        the columns of ``select`` (name -> SQL over ``labels l``; must hold pair, annotator
+        and revision). Reads the table once in id order and keeps the last revision in
+        pandas: the ``current_labels`` view's subquery per row costs more at 100k pairs."""
+        import pandas as pd
+
+        exclude = sorted(set(exclude))
+        sql = f"SELECT {', '.join(select.values())} FROM labels l WHERE l.task = ?"
+        if exclude:
+            sql += f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})"
+        with self._lock:
+            data = self.db.execute(sql + " ORDER BY l.id", [*params, task, *exclude]).fetchall()
+        frame = pd.DataFrame.from_records(data, columns=list(select))
+        # revisions grow with the row id (a revision is always appended), so the last row of
+        # each (pair, annotator) in id order is its newest revision
+        return frame[~frame.duplicated(["pair", "annotator"], keep="last")].reset_index(drop=True)
+
+    def annotators_by_first_label(self, task: str) -> list[str]:
+        """The task's annotators in the order of their first label (append-only, so stable)."""
+        return [r["annotator"] for r in self.query(
+            "SELECT annotator, MIN(id) AS first FROM labels WHERE task = ? GROUP BY annotator ORDER BY first",
+            [task])]
+
+    def coverage(self, task: str) -> dict[int, int]:
+        """``labellers -> pairs``: how many pairs of a task have 0, 1, 2, ... annotators."""
+        return {r["n"]: r["pairs"] for r in self.query(
+            "SELECT n, COUNT(*) AS pairs FROM (SELECT p.id, COUNT(DISTINCT l.annotator) AS n FROM pairs p "
+            "LEFT JOIN labels l ON l.pair = p.id WHERE p.task = ? GROUP BY p.id) GROUP BY n ORDER BY n", [task])}
+
+    def annotator_counts(self, task: str) -> list[dict]:
+        """Per annotator of a task: ``pairs`` labelled, ``revisions`` stored (edits included),
+        ``first_label_at`` and ``last_label_at`` (UTC), in the order they first labelled."""
+        return self.query(
+            "SELECT annotator, COUNT(DISTINCT pair) AS pairs, COUNT(*) AS revisions, MIN(created_at) AS first_label_at, "
+            "MAX(created_at) AS last_label_at FROM labels WHERE task = ? GROUP BY annotator ORDER BY MIN(id)", [task])
+
+    def label_counts(self, task: str) -> dict[str, int]:
+        """Current labels per annotator of a task (what ``--exclude NAME`` would leave out)."""
+        return {r["annotator"]: r["n"] for r in self.query(
+            "SELECT annotator, COUNT(DISTINCT pair) AS n FROM labels WHERE task = ? GROUP BY annotator "
+            "ORDER BY annotator", [task])}
+
+
+# labels_frame's columns: those of the label, and those read from its pair.
+LABEL_COLUMNS = ("label_id", "pair", "annotator", "choice", "shown_order", "factors", "confidence",
+                 "rationale", "seconds", "origin", "revision", "created_at")
+PAIR_COLUMNS = ("pair_id", "domain", "gold", "len_a", "len_b")
+LEAN_COLUMNS = ("label_id", "pair", "pair_id", "domain", "annotator", "choice", "shown_order", "factors", "seconds",
+                "gold", "len_a", "len_b")
+_LABEL_SQL = {"label_id": "id"}
+_PAIR_SQL = {"pair_id": "pair_id", "domain": "domain", "gold": "gold", "len_a": "LENGTH(response_a)",
+             "len_b": "LENGTH(response_b)"}
+
+
+_FACTOR_ANSWER_SQL = """json_extract(l.factors, '$."' || ? || '"')"""  # the answer for one factor key
+
+
+def _code_sql(values, expr: str) -> str:
+    """SQL turning ``expr`` into its index in ``values``, -1 for anything else (or NULL)."""
+    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {expr} {whens} ELSE -1 END"

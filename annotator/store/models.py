@@ -244,3 +244,30 @@ class FactLabels:
     run: int | None = None
     created_at: str = ""
     id: int | None = None
+
+
+# Why an adjudicator settled a pair the way they did (stored key -> what people read).
+ADJUDICATION_REASONS = {
+    "guidelines_gap": "guidelines gap",
+    "ambiguous_pair": "ambiguous pair",
+    "annotator_error": "annotator error",
+    "both_acceptable": "both acceptable",
+}
+# Which queue a pair was adjudicated from: annotators disagreeing, or a judge against the humans.
+ADJUDICATION_QUEUES = ("humans", "judges")
+
+
+@dataclass
+class Adjudication:
+    """An adjudicator's final label for a pair (one revision of it); never replaces labels."""
+
+    pair: int  # Pair.id
+    adjudicator: str
+    choice: str  # canonical: "A" | "B" | "tie"
+    reason: str  # a key of ADJUDICATION_REASONS
+    note: str = ""
+    queue: str = "humans"  # a value of ADJUDICATION_QUEUES
+    label_ids: list[int] = field(default_factory=list)  # the labels the adjudicator saw
+    revision: int = 0  # set by the store: 1 for the first adjudication of the pair, +1 per change
+    created_at: str = ""
+    id: int | None = None

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .models import AtomicFacts, FactLabels, Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
+from .models import Adjudication, AtomicFacts, FactLabels, Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
 
 
 def _loads(value: Any, default: Any) -> Any:
@@ -157,3 +157,13 @@ def fact_labels_from_row(row: dict[str, Any]) -> FactLabels:
     labels = _json_fields_from_row(FactLabels, row, labels=[])
     labels.labels = [bool(x) for x in labels.labels]
     return labels
+
+
+def adjudication_to_row(adjudication: Adjudication, task: str) -> dict[str, Any]:
+    row = _json_fields_to_row(adjudication, label_ids=adjudication.label_ids)
+    row["task"] = task
+    return row
+
+
+def adjudication_from_row(row: dict[str, Any]) -> Adjudication:
+    return _json_fields_from_row(Adjudication, row, label_ids=[])

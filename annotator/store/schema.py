@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlite_utils import Database, Migrations
+from .sqlite import Database, Migrations
 
 migrations = Migrations("annotator")
 
@@ -393,6 +393,41 @@ def _add_judgment_target(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m008_adjudications(db: Database) -> None:
+    """Adjudications (an adjudicator's final label for a disputed pair, its reason and note;
+    append-only revisions per pair) and the project's identity (a random id that pack files
+    carry, so ``annotator merge`` refuses a file from another project). Safe to apply again
+    (tests rewind the migrations table to simulate older databases)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS adjudications (
+            id INTEGER PRIMARY KEY,
+            pair INTEGER NOT NULL REFERENCES pairs(id),
+            task TEXT NOT NULL REFERENCES tasks(name),
+            adjudicator TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('A', 'B', 'tie')),
+            reason TEXT NOT NULL CHECK (reason IN
+                ('guidelines_gap', 'ambiguous_pair', 'annotator_error', 'both_acceptable')),
+            note TEXT NOT NULL DEFAULT '',
+            queue TEXT NOT NULL DEFAULT 'humans' CHECK (queue IN ('humans', 'judges')),
+            label_ids TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            UNIQUE (pair, revision)
+        );
+        CREATE INDEX IF NOT EXISTS adjudications_task ON adjudications(task);
+
+        CREATE TABLE IF NOT EXISTS project (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        INSERT OR IGNORE INTO project (key, value) VALUES ('id', lower(hex(randomblob(16))))
+        """
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 
@@ -407,9 +442,16 @@ def _run_script(db: Database, script: str) -> None:
 
 
 def schema_version(db: Database) -> str:
-    """The name of the newest applied migration, or '' for an empty database."""
-    applied = migrations.applied(db)
-    return applied[-1].name if applied else ""
+    """The name of the newest applied migration in the project's order (not the order they
+    were applied in: a migration applied again, or one merged in before a newer one was, must
+    not make the schema look older), or '' for an empty database."""
+    applied = [m.name for m in migrations.applied(db)]
+    known = [m.name for m in migrations._migrations]
+    unknown = [name for name in applied if name not in known]
+    if unknown:  # written by a newer annotator: say so, never a known name
+        return unknown[-1]
+    ordered = [name for name in known if name in applied]
+    return ordered[-1] if ordered else ""
 
 
 def latest_version() -> str:

@@ -73,6 +73,21 @@ MODAL = [
     Binding("escape", "close", "Close", id="close"),
 ]
 
+# The adjudication screen (``annotator adjudicate``), a researcher's tool: remappable like the
+# rest, listed in its own help, not in the annotators'.
+ADJUDICATE = [
+    Binding("1", "final('A')", "Final: A", id="adjudicate_a"),
+    Binding("2", "final('B')", "Final: B", id="adjudicate_b"),
+    Binding("3", "final('tie')", "Final: tie", id="adjudicate_tie"),
+    Binding("r", "next_reason", "Reason", id="adjudicate_reason"),
+    Binding("n", "focus_note", "Note", id="adjudicate_note"),
+    Binding("s,ctrl+s", "save", "Save & next", id="adjudicate_save"),
+    Binding("J", "scroll_detail(1)", "Scroll pair down", id="adjudicate_scroll_down", show=False),
+    Binding("K", "scroll_detail(-1)", "Scroll pair up", id="adjudicate_scroll_up", show=False),
+    Binding("escape", "leave_note", "Back to the queue", id="adjudicate_leave_note", show=False),
+    Binding("q", "app.quit", "Quit", id="adjudicate_quit"),
+]
+
 AREAS: dict[str, list[Binding]] = {
     "Everywhere": APP,
     "Pair screen": PAIR,
@@ -83,8 +98,14 @@ AREAS: dict[str, list[Binding]] = {
 }
 
 
+# Screens of other apps whose keys the config file may remap too.
+OTHER_AREAS: dict[str, list[Binding]] = {
+    "Adjudication (annotator adjudicate)": ADJUDICATE,
+}
+
+
 def all_bindings() -> list[Binding]:
-    return [b for bindings in AREAS.values() for b in bindings]
+    return [b for bindings in (*AREAS.values(), *OTHER_AREAS.values()) for b in bindings]
 
 
 def check_keymap(keymap: dict) -> list[str]:

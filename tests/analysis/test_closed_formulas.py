@@ -53,3 +53,55 @@ def test_fleiss_is_statsmodels_with_equal_raters():
         raters = int(rng.integers(2, 7))
         table = np.array([rng.multinomial(raters, [0.5, 0.3, 0.2]) for _ in range(40)])
         assert fleiss_kappa(table).value == pytest.approx(inter_rater.fleiss_kappa(table), abs=1e-12)
+
+
+def test_logistic_fit_is_statsmodels_glm():
+    """The LC's logistic regression (Newton / IRLS) gives statsmodels' binomial GLM
+    coefficients and standard errors, for binary and fractional responses."""
+    import warnings
+
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    from annotator.analysis.winrate import logistic_fit
+
+    rng = np.random.default_rng(0)
+    for i in range(30):
+        n = int(rng.integers(20, 800))
+        X = np.column_stack([np.ones(n), np.tanh(rng.normal(size=n)), rng.normal(size=n)][: 2 + i % 2])
+        p = 1 / (1 + np.exp(-X @ rng.normal(0, 1, X.shape[1])))
+        y = (rng.random(n) < p).astype(float) if i % 3 else np.clip(p + rng.normal(0, 0.1, n), 0, 1)
+        params, errors, converged = logistic_fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = GLM(y, X, family=families.Binomial()).fit()
+        assert converged
+        # statsmodels stops on a deviance tolerance of 1e-8: its coefficients are within 1e-5
+        assert params == pytest.approx(fit.params, abs=1e-4)
+        assert errors == pytest.approx(fit.bse, abs=1e-4)
+
+
+def test_logistic_fit_reports_separation():
+    from annotator.analysis.winrate import logistic_fit
+
+    x = np.linspace(-1, 1, 40)
+    X = np.column_stack([np.ones(40), x])
+    y = (x > 0).astype(float)  # perfectly separated by x
+    assert logistic_fit(X, y)[2] is False
+
+
+def test_alt_test_pieces_are_the_libraries():
+    from scipy import stats as st
+    from statsmodels.stats.multitest import multipletests
+
+    from annotator.analysis.alt_test import _one_sided_p, benjamini_yekutieli
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        p = rng.random(int(rng.integers(1, 12))) ** 2
+        reject, adjusted, _, _ = multipletests(p, alpha=0.05, method="fdr_by")
+        assert benjamini_yekutieli(p) == pytest.approx(adjusted, abs=1e-12)
+        assert list(benjamini_yekutieli(p) <= 0.05) == list(reject)
+        d = rng.choice([-1.0, 0.0, 1.0], size=int(rng.integers(3, 60)))
+        if d.std() > 0:
+            assert _one_sided_p(d, 0.2) == pytest.approx(st.ttest_1samp(d, 0.2, alternative="less").pvalue, abs=1e-12)

@@ -257,3 +257,27 @@ def test_gold_and_card_on_a_task_with_gold_labels(store):
     for agent in (long, _agent(report, "first")):
         assert agent["card"]["verdict"] in ("trustworthy", "use with caution", "needs review")
         assert agent["alt_test"]["winning_rate"] is not None or agent["alt_test"]["reason"]
+
+
+def test_disagreements_are_one_flag_away(tmp_path):
+    """`--disagreements RUN` lists the pairs where the run and the human majority differ,
+    with the judge's explanation, sanitised."""
+    db = tmp_path / "d.db"
+    store = Store.open(db)
+    _build(store)
+    long = next(r for r in store.runs("t") if r.name == "long")
+    # the judge's explanation of pair 2 carries a terminal escape: it must arrive inert
+    store.db.execute("UPDATE judgments SET explanation = ? WHERE run = ? AND pair = 2",
+                     ["B is longer \x1b]52;c;Zm9v\x07 so B", long.id])
+    store.close()
+    runner = CliRunner()
+    data = json.loads(runner.invoke(main, ["--db", str(db), "stats", "judges", "--json", "--disagreements",
+                                           "long"]).output)
+    listed = data["disagreements"]["pairs"]
+    # 'long' picks the longer response; the humans prefer A on 1-8 and B on 9-12, and A is
+    # longer on odd ids: they disagree on 2, 4, 6, 8 (long says B) and 9, 11 (long says A)
+    assert sorted(int(p["pair_id"]) + 1 for p in listed) == [2, 4, 6, 8, 9, 11]
+    text = runner.invoke(main, ["--db", str(db), "stats", "judges", "--disagreements", "long"]).output
+    assert "B is longer" in text and "\x1b" not in text
+    missing = runner.invoke(main, ["--db", str(db), "stats", "judges", "--disagreements", "nope"])
+    assert missing.exit_code != 0 and "no judge run named 'nope'" in missing.output

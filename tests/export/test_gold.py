@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.cli import main
-from annotator.export.gold import GoldOptions, gold_frame, provenance, write_gold
+from annotator.export.gold import GoldOptions, gold_frame, gold_set, write_gold
 from annotator.export.options import FORMATS
 from annotator.store import Label, Pair, Store, Task
 from annotator.tasks.profile import PROFILE_FACTORS
@@ -42,8 +42,14 @@ def test_gold_frame_rows_and_columns(gold_store):
     assert list(frame.index) == ["p1", "p2", "p3", "p4"]  # the unlabelled pair is left out
     assert frame.loc["p1", "label"] == "A" and frame.loc["p1", "majority_share"] == 1.0
     assert frame.loc["p2", "label"] == "B" and frame.loc["p2", "majority_share"] == pytest.approx(2 / 3)
-    assert frame.loc["p3", "label"] == "split" and bool(frame.loc["p3", "needs_adjudication"])
-    assert frame.loc["p1", "annotators"] == ["x", "y", "z"] and len(frame.loc["p1", "label_ids"]) == 3
+    # split top votes: no gold label (not a tie), kept as unresolved until adjudicated
+    assert pd.isna(frame.loc["p3", "label"]) and frame.loc["p3", "majority"] == "split"
+    assert frame.loc["p3", "provenance"] == "unresolved" and bool(frame.loc["p3", "needs_adjudication"])
+    # pseudonyms by default: x labelled first, so x is annotator-1
+    assert frame.loc["p1", "annotators"] == ["annotator-1", "annotator-2", "annotator-3"]
+    assert frame.loc["p1", "label_ids"] == [1, 2, 3]  # each annotator's label, in the same order
+    named = gold_frame(gold_store, "g", GoldOptions(keep_names=True)).set_index("pair_id")
+    assert named.loc["p1", "annotators"] == ["x", "y", "z"]
     assert frame.loc["p1", "factor_length"] == "A"
     assert frame.loc["p1", "response_a"] == "a1"
 
@@ -56,18 +62,18 @@ def test_filters(gold_store):
 
 
 def test_chosen_rejected_leaves_out_ties(gold_store, tmp_path):
-    frame = gold_frame(gold_store, "g")
     path = tmp_path / "cr.jsonl"
-    n = write_gold(frame, path, "chosen-rejected", {})
+    n, skipped = write_gold(gold_store, gold_set(gold_store, "g"), path, "chosen-rejected")
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert n == 2 and [r["pair_id"] for r in rows] == ["p1", "p2"]
+    assert skipped == {"tie (a preference pair needs a decisive label)": 1, "no gold label (top votes split)": 1}
     assert rows[0]["chosen"] == "a1" and rows[0]["rejected"] == "b1"
     assert rows[1]["chosen"] == "b2" and rows[1]["rejected"] == "a2"
 
 
 def test_alpaca_eval_format_puts_b_as_baseline(gold_store, tmp_path):
     path = tmp_path / "ae.json"
-    write_gold(gold_frame(gold_store, "g"), path, "alpaca-eval", {})
+    write_gold(gold_store, gold_set(gold_store, "g"), path, "alpaca-eval")
     rows = {r["pair_id"]: r for r in json.loads(path.read_text())}
     assert rows["p1"]["preference"] == 2.0 and rows["p1"]["output_2"] == "a1" and rows["p1"]["generator_1"] == "base"
     assert rows["p2"]["preference"] == 1.0 and rows["p4"]["preference"] == 1.5
@@ -79,10 +85,8 @@ def test_alpaca_eval_format_puts_b_as_baseline(gold_store, tmp_path):
     ("parquet", pd.read_parquet),
 ])
 def test_table_formats_round_trip_with_provenance(gold_store, tmp_path, fmt, reader):
-    frame = gold_frame(gold_store, "g")
     path = tmp_path / f"gold.{fmt}"
-    meta = provenance(gold_store, "g", GoldOptions(), len(frame))
-    assert write_gold(frame, path, fmt, meta) == 4
+    assert write_gold(gold_store, gold_set(gold_store, "g"), path, fmt) == (4, {})
     back = reader(path)
     assert list(back["pair_id"]) == ["p1", "p2", "p3", "p4"]
     saved = json.loads((tmp_path / f"gold.{fmt}.meta.json").read_text())
@@ -91,10 +95,11 @@ def test_table_formats_round_trip_with_provenance(gold_store, tmp_path, fmt, rea
 
 
 def test_failed_write_leaves_no_file(gold_store, tmp_path):
-    frame = gold_frame(gold_store, "g").assign(bad=object())  # parquet cannot store a bare object
+    gold = gold_set(gold_store, "g")
+    gold.table["n_votes"] = "three"  # parquet's int64 column refuses text half-way through the export
     path = tmp_path / "gold.parquet"
     with pytest.raises(Exception):  # noqa: B017 (pyarrow raises one of several types)
-        write_gold(frame, path, "parquet", {})
+        write_gold(gold_store, gold, path, "parquet")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -112,7 +117,9 @@ def test_export_command(tmp_path, monkeypatch):
     cr = runner.invoke(main, ["--db", str(db), "export", "gold", "--format", "chosen-rejected",
                               "--out", str(tmp_path / "x.jsonl")])
     assert cr.exit_code == 0 and "2 record(s)" in cr.output
-    nothing = runner.invoke(main, ["--db", str(db), "export", "gold", "--min-agreement", "1", "--min-votes", "4"])
+    assert (tmp_path / "exports" / "g-gold.jsonl").exists()  # a second format never replaces the first
+    nothing = runner.invoke(main, ["--db", str(db), "export", "gold", "--min-agreement", "1", "--min-votes", "4",
+                                   "--force"])
     assert nothing.exit_code == 1 and "nothing to export" in nothing.output
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -121,7 +128,7 @@ def test_files_get_the_usual_permissions(store, tmp_path, fmt):
     _fill(store)
     old = os.umask(0o022)
     try:
-        write_gold(gold_frame(store, "g"), tmp_path / "gold.out", fmt, {"rows": 4})
+        write_gold(store, gold_set(store, "g"), tmp_path / "gold.out", fmt)
     finally:
         os.umask(old)
     for path in tmp_path.iterdir():
@@ -131,7 +138,7 @@ def test_files_get_the_usual_permissions(store, tmp_path, fmt):
 @pytest.mark.parametrize("fmt", ["chosen-rejected", "alpaca-eval"])
 def test_every_format_keeps_its_provenance(store, tmp_path, fmt):
     _fill(store)
-    write_gold(gold_frame(store, "g"), tmp_path / "gold.out", fmt, {"task": "g"})
+    write_gold(store, gold_set(store, "g"), tmp_path / "gold.out", fmt)
     assert json.loads((tmp_path / "gold.out.meta.json").read_text())["task"] == "g"
 
 
@@ -152,7 +159,8 @@ def test_the_message_says_why_pairs_were_left_out(tmp_path):
     result = CliRunner().invoke(main, ["--db", str(_db(tmp_path)), "export", "gold", "--format", "chosen-rejected",
                                        "--out", str(tmp_path / "cr.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "2 tie(s) or split vote(s) left out" in result.output
+    assert "1 tie (a preference pair needs a decisive label)" in result.output
+    assert "1 no gold label (top votes split)" in result.output
 
 
 def test_a_task_name_with_slashes_stays_in_exports(tmp_path, monkeypatch):
@@ -183,7 +191,7 @@ def test_a_pipe_or_device_is_written_through_not_replaced(store, tmp_path):
     got = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
     reader.start()
-    assert write_gold(gold_frame(store, "g"), fifo, "jsonl", {"rows": 4}) == 4
+    assert write_gold(store, gold_set(store, "g"), fifo, "jsonl") == (4, {})
     reader.join(timeout=10)
     assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe
     assert len(got[0].splitlines()) == 4
@@ -196,7 +204,7 @@ def test_a_symlinked_output_keeps_its_link(store, tmp_path):
     real.write_text("old\n")
     link = tmp_path / "link.jsonl"
     link.symlink_to(real)
-    write_gold(gold_frame(store, "g"), link, "jsonl", {"rows": 4})
+    write_gold(store, gold_set(store, "g"), link, "jsonl", force=True)
     assert link.is_symlink() and len(real.read_text().splitlines()) == 4
 
 

@@ -1,0 +1,84 @@
+"""Every judgment of a task's judge runs, one row each.
+
+Columns: ``run`` (name), ``run_id``, ``kind`` (llm, baseline, imported, factor), ``model``,
+``pair_id``, ``domain``, ``order`` (the order the pair was presented to the judge: AB, BA,
+or unknown for imported verdicts that do not record it),
+``sample``, ``verdict`` (canonical; empty when unscored), ``verdict_as_shown`` (in the
+judge's own frame: A = the response presented first), ``p_a`` (probability that A is
+better, canonical; ``verdict_as_shown`` is empty when the order is unknown), ``unscored_reason``, ``prompt_tokens``, ``completion_tokens``, ``cost``,
+``latency_s``, ``raw_output``, ``explanation``, ``created_at``; with ``--messages`` also the
+messages sent. Runs that measure a factor (kind ``factor``: their verdict says which
+response shows the factor more, not which is better) are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.store import ORDERS, JudgeRun, Store
+from annotator.store.orders import to_shown
+
+from .options import JudgmentExportOptions
+from .output import base_meta, write_export
+from .tables import Column
+
+
+def judgment_columns(messages: bool) -> list[Column]:
+    return [
+        Column("task"), Column("run"), Column("run_id", "int"), Column("kind"), Column("model"),
+        Column("pair_id"), Column("domain"), Column("order"), Column("sample", "int"), Column("verdict"),
+        Column("verdict_as_shown"), Column("p_a", "float"), Column("unscored_reason"),
+        Column("prompt_tokens", "int"), Column("completion_tokens", "int"), Column("cost", "float"),
+        Column("latency_s", "float"), Column("raw_output"), Column("explanation"), Column("created_at"),
+        *([Column("messages", "json")] if messages else []),
+    ]
+
+
+def selected_runs(store: Store, task: str, options: JudgmentExportOptions) -> list[JudgeRun]:
+    """The runs to export: those named (an unknown name is a LookupError naming the runs),
+    else every run judging preference (and the factor runs when asked)."""
+    runs = store.runs(task)
+    if options.runs:
+        by_name = {r.name: r for r in runs}
+        unknown = [n for n in options.runs if n not in by_name]
+        if unknown:
+            raise LookupError(f"no judge run named {unknown[0]!r} on task {task!r} "
+                              f"(runs: {', '.join(sorted(by_name)) or 'none'})")
+        return [by_name[n] for n in dict.fromkeys(options.runs)]
+    return [r for r in runs if options.factor_runs or r.kind != "factor"]
+
+
+def _as_shown(verdict: str | None, order: str) -> str | None:
+    """The verdict in the judge's frame; unknown when the presented order is (``unknown``)."""
+    if verdict is None or order not in ORDERS:
+        return None
+    return to_shown(verdict, order)
+
+
+def judgment_rows(store: Store, task: str, runs: list[JudgeRun], messages: bool) -> Iterator[dict[str, Any]]:
+    for r in store.iter_judgments(task, [run.id for run in runs], messages=messages):
+        row = {
+            "task": task, "run": r["run_name"], "run_id": r["run"], "kind": r["kind"], "model": r["model"],
+            "pair_id": r["pair_id"], "domain": r["domain"], "order": r["order"], "sample": r["sample"],
+            "verdict": r["verdict"], "verdict_as_shown": _as_shown(r["verdict"], r["order"]),
+            "p_a": r["p_a"], "unscored_reason": r["unscored_reason"], "prompt_tokens": r["prompt_tokens"],
+            "completion_tokens": r["completion_tokens"], "cost": r["cost"], "latency_s": r["latency_s"],
+            "raw_output": r["raw_output"], "explanation": r["explanation"], "created_at": r["created_at"],
+        }
+        if messages:
+            row["messages"] = json.loads(r["messages"]) if r["messages"] else []
+        yield row
+
+
+def write_judgments(store: Store, task: str, path: Path, fmt: str, options: JudgmentExportOptions | None = None,
+                    *, force: bool = False) -> tuple[int, list[JudgeRun]]:
+    options = options or JudgmentExportOptions()
+    runs = selected_runs(store, task, options)
+    meta = base_meta(store, task, "judgments", fmt, runs=[r.name for r in runs], messages=options.messages,
+                     frames="verdict and p_a: canonical (A = response_a); verdict_as_shown: in the judge's frame "
+                            "(A = the response presented first, per order)")
+    return write_export(path, fmt, judgment_columns(options.messages), judgment_rows(store, task, runs, options.messages),
+                        meta, force=force), runs

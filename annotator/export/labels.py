@@ -1,0 +1,96 @@
+"""Every label revision of a task, one row each: what each annotator said, when and how.
+
+Columns: ``label_id``, ``pair_id``, ``domain``, ``annotator`` (pseudonymised unless
+``--names``), ``revision`` and ``current`` (whether it is the annotator's newest revision,
+the one statistics use), ``choice`` in canonical order, ``shown_order`` (``AB``: A was shown
+first, on the left; ``BA``: B was), ``choice_as_shown`` (the same choice in the letters the
+annotator saw: A = the response shown first), for each factor of the task
+``factor_<key>`` (canonical) and ``factor_<key>_as_shown``, ``other_factors`` (answers for
+factors no longer on the task's checklist), ``confidence``, ``rationale``, ``seconds`` (time
+on the pair), ``created_at`` (UTC) and ``origin`` (tui, web, import, pack). With ``--texts``
+each row also carries its pair's prompt, source, responses and models, which makes the file
+importable as a task on its own (``[data] rows = "votes"``; see docs/exports.md).
+
+Rationales are stored as typed. An annotator writes "A is clearer" about the response they
+saw first: read a rationale with ``shown_order`` (or ``choice_as_shown``) beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.store import CHOICES, FACTOR_ANSWERS, ORDERS, Store, Task
+from annotator.store.orders import to_shown
+
+from .options import LabelExportOptions
+from .output import base_meta, write_export
+from .pseudonyms import Names, task_names
+from .tables import Column
+
+TEXT_FIELDS = ("prompt", "source", "response_a", "response_b", "model_a", "model_b")
+
+
+def label_columns(task: Task, texts: bool) -> list[Column]:
+    factors = []
+    for f in task.factors:
+        factors += [Column(f"factor_{f.key}"), Column(f"factor_{f.key}_as_shown")]
+    return [
+        Column("task"), Column("label_id", "int"), Column("pair_id"), Column("domain"), Column("annotator"),
+        Column("revision", "int"), Column("current", "bool"), Column("choice"), Column("shown_order"),
+        Column("choice_as_shown"), *factors, Column("other_factors", "json"), Column("confidence", "int"),
+        Column("rationale"), Column("seconds", "float"), Column("created_at"), Column("origin"),
+        *([Column(f) for f in TEXT_FIELDS] if texts else []),
+    ]
+
+
+def label_rows(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`label_columns`, in its order, streamed from the store.
+
+    ``*_as_shown``: the answer in the letters the annotator saw (``orders.to_shown``, looked
+    up from a table built once: this runs once per revision and factor)."""
+    keys = [f.key for f in task.factors]
+    as_shown = {(a, o): to_shown(a, o) for a in (*CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
+    pair_fields = ("pair_id", "domain", *(TEXT_FIELDS if options.texts else ()))
+    shown_of: dict[str, str] = {}
+    for r in store.iter_label_revisions(task.name, exclude=options.exclude, pair_fields=pair_fields):
+        order = r["shown_order"]
+        annotator = r["annotator"]
+        if annotator not in shown_of:
+            shown_of[annotator] = names(annotator)
+        row = {
+            "task": task.name, "label_id": r["id"], "pair_id": r["pair_id"], "domain": r["domain"],
+            "annotator": shown_of[annotator], "revision": r["revision"], "current": bool(r["current"]),
+            "choice": r["choice"], "shown_order": order, "choice_as_shown": as_shown[r["choice"], order],
+        }
+        answers = json.loads(r["factors"]) if r["factors"] and r["factors"] != "{}" else {}
+        for key in keys:
+            answer = answers.pop(key, None)
+            row[f"factor_{key}"] = answer
+            row[f"factor_{key}_as_shown"] = as_shown.get((answer, order), answer) if answer is not None else None
+        row["other_factors"] = answers or None
+        row["confidence"] = r["confidence"]
+        row["rationale"] = r["rationale"]
+        row["seconds"] = r["seconds"]
+        row["created_at"] = r["created_at"]
+        row["origin"] = r["origin"]
+        if options.texts:
+            for field in TEXT_FIELDS:
+                row[field] = r[field]
+        yield row
+
+
+def write_labels(store: Store, task: str, path: Path, fmt: str, options: LabelExportOptions | None = None,
+                 *, force: bool = False) -> int:
+    options = options or LabelExportOptions()
+    spec = store.require_task(task)
+    names = task_names(store, task, options.keep_names)
+    meta = base_meta(
+        store, task, "labels", fmt, excluded_annotators=sorted(options.exclude),
+        annotator_ids="names" if options.keep_names else "pseudonyms", texts=options.texts,
+        frames="choice and factor_<key>: canonical (A = response_a); *_as_shown: in the letters the annotator "
+               "saw (A = the response shown first, per shown_order); rationales are as typed, in the letters shown")
+    return write_export(path, fmt, label_columns(spec, options.texts), label_rows(store, spec, options, names),
+                        meta, force=force)

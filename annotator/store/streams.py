@@ -1,0 +1,95 @@
+"""A task's rows read page by page, for exports of any size.
+
+Each page is one short query (``id > last ORDER BY id LIMIT n``, the primary key's order),
+so memory stays flat whatever the size of the task, and the store's lock is never held
+while the caller works on a page (a long export does not stall the app's other threads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+PAGE_ROWS = 2000
+
+PAIR_FIELDS = ("pair_id", "prompt", "source", "response_a", "response_b", "model_a", "model_b",
+               "domain", "metadata", "gold", "content_hash")
+
+
+class StreamStore:
+    def _pages(self, sql: str, params: list, last_id_column: int = 0) -> Iterator[dict[str, Any]]:
+        """Run ``sql`` (with ``{after}`` where ``id > ?`` goes and a trailing ``LIMIT ?``)
+        page by page; yields each row as a dict."""
+        last = -1
+        while True:
+            with self._lock:
+                cursor = self.db.execute(sql, [*params, last, PAGE_ROWS])
+                names = [d[0] for d in cursor.description]
+                page = cursor.fetchall()
+            for values in page:
+                yield dict(zip(names, values))
+            if len(page) < PAGE_ROWS:
+                return
+            last = page[-1][last_id_column]
+
+    def iter_pairs(self, task: str, fields: Iterable[str] = PAIR_FIELDS) -> Iterator[dict[str, Any]]:
+        """Every pair of a task in import order, as dicts with ``id`` and ``fields``."""
+        fields = [f for f in fields if f != "id"]
+        unknown = [f for f in fields if f not in PAIR_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
+        columns = ", ".join(["id", *fields])
+        yield from self._pages(f"SELECT {columns} FROM pairs WHERE task = ? AND id > ? ORDER BY id LIMIT ?", [task])
+
+    def iter_label_revisions(self, task: str, *, exclude: Iterable[str] = (),
+                             pair_fields: Iterable[str] = ("pair_id", "domain")) -> Iterator[dict[str, Any]]:
+        """Every revision of every label of a task, in the order stored, with its pair's
+        ``pair_fields`` and ``current`` (1 when it is the annotator's newest revision of the pair)."""
+        pair_fields = list(pair_fields)
+        unknown = [f for f in pair_fields if f not in PAIR_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
+        exclude = sorted(set(exclude))
+        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        short = set(pair_fields) <= {"pair_id", "domain"}
+        joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
+        sql = (
+            "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.factors, l.confidence, "
+            "l.rationale, l.seconds, l.origin, l.created_at, "
+            "l.revision = (SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) "
+            f"AS current{joined} FROM labels l " + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
+            + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
+        )
+        if not short:
+            yield from self._pages(sql, [task, *exclude])
+            return
+        # the pair's id and domain from one read of the pairs (a pair row holds both responses:
+        # looking it up once per label costs more than the labels themselves)
+        domains: dict[str, str] = {}
+        with self._lock:
+            of_pair = {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
+                "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
+        for row in self._pages(sql, [task, *exclude]):
+            pair_id, domain = of_pair[row["pair"]]
+            if "pair_id" in pair_fields:
+                row["pair_id"] = pair_id
+            if "domain" in pair_fields:
+                row["domain"] = domain
+            yield row
+
+    def iter_judgments(self, task: str, runs: Iterable[int], *, messages: bool = False) -> Iterator[dict[str, Any]]:
+        """Every judgment of the given runs (ids) of a task, in the order stored, with the
+        run's name, kind and model and the pair's id and domain."""
+        runs = sorted(set(runs))
+        if not runs:
+            return
+        extra = ", j.messages" if messages else ""
+        sql = (
+            'SELECT j.id, j.run, r.name AS run_name, r.kind, r.model, p.pair_id, p.domain, j."order", j.sample, '
+            "j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost, "
+            f"j.raw_output, j.explanation, j.created_at{extra} FROM judgments j "
+            # CROSS JOIN keeps judgments the outer loop: a walk along its primary key, no sort per page
+            "CROSS JOIN judge_runs r ON r.id = j.run CROSS JOIN pairs p ON p.id = j.pair "
+            f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * len(runs))}) AND j.id > ? ORDER BY j.id LIMIT ?"
+        )
+        yield from self._pages(sql, [task, *runs])

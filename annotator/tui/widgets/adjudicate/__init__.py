@@ -1,0 +1,1 @@
+"""Widgets of the adjudication screen: the queue, the pair with every vote, the decision."""

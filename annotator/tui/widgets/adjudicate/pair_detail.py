@@ -1,0 +1,126 @@
+"""One disputed pair as the adjudicator reads it: prompt, both responses, every vote, the judges.
+
+Every string from the data (texts, names, rationales, raw judge output) is shown through
+``annotator.text.sanitize``: nothing a file or an annotator typed acts on the terminal, and
+nothing is read as markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from annotator.store import ADJUDICATION_REASONS, Adjudication, Judgment, Label, Pair, Task
+from annotator.store.orders import to_shown
+from annotator.text.sanitize import plain_text, sanitize_line
+
+FACTOR_ANSWER = {"A": "A more", "B": "B more", "equal": "equal", "na": "n/a"}
+
+
+def votes_table(labels: list[Label]) -> Table:
+    """Each annotator's current label: the choice (canonical), the order they saw, the same
+    choice in the letters they saw (their rationale uses those), confidence, rationale."""
+    table = Table(expand=True, title="Votes", title_justify="left", title_style="bold")
+    table.add_column("annotator", no_wrap=True)
+    table.add_column("choice", no_wrap=True)
+    table.add_column("saw 1st", no_wrap=True)
+    table.add_column("as seen", no_wrap=True)
+    table.add_column("conf.", no_wrap=True)
+    table.add_column("rationale (in the letters they saw)", ratio=1)
+    for label in labels:
+        table.add_row(
+            Text(sanitize_line(label.annotator)), Text(label.choice, style="bold"), label.shown_order[0],
+            to_shown(label.choice, label.shown_order), "—" if label.confidence is None else str(label.confidence),
+            plain_text(label.rationale or "—"),
+        )
+    return table
+
+
+def factors_table(labels: list[Label], task: Task) -> Table | None:
+    """Factor answers (canonical: "A more" = response A shows it more), a row per factor and
+    a column per annotator; None when nobody answered any factor."""
+    keys = [f.key for f in task.factors]
+    keys += sorted({k for label in labels for k in label.factors} - set(keys))
+    keys = [k for k in keys if any(k in label.factors for label in labels)]
+    if not keys:
+        return None
+    names = {f.key: f.name for f in task.factors}
+    table = Table(title="Factor answers (A / B: the pair's own order)", title_justify="left", title_style="bold")
+    table.add_column("factor", no_wrap=True)
+    for label in labels:
+        table.add_column(Text(sanitize_line(label.annotator)), no_wrap=True)
+    for key in keys:
+        table.add_row(Text(sanitize_line(names.get(key, key))),
+                      *[FACTOR_ANSWER.get(label.factors.get(key, ""), "—") for label in labels])
+    return table
+
+
+def judges_table(judgments: list[tuple[str, Judgment]]) -> Table:
+    table = Table(expand=True, title="Judges", title_justify="left", title_style="bold")
+    table.add_column("run", no_wrap=True)
+    table.add_column("order", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("P(A)", no_wrap=True)
+    table.add_column("output", ratio=2)
+    for run, j in judgments:
+        verdict = j.verdict or f"unscored ({sanitize_line(j.unscored_reason)})"
+        table.add_row(Text(sanitize_line(run)), j.order, Text(verdict), "—" if j.p_a is None else f"{j.p_a:.2f}",
+                      plain_text((j.explanation or j.raw_output or "")[:600]))
+    return table
+
+
+def history_text(history: list[Adjudication]) -> Text:
+    text = Text("Adjudications of this pair", style="bold")
+    for a in history:
+        text.append(f"\n  rev {a.revision}: {a.choice} — {ADJUDICATION_REASONS[a.reason]} — "
+                    f"{sanitize_line(a.adjudicator)}, {a.created_at[:16].replace('T', ' ')} UTC")
+        if a.note:
+            text.append(f"\n    {sanitize_line(a.note)}", style="italic")
+    return text
+
+
+class PairDetail(VerticalScroll):
+    """Shown pair; the screen calls :meth:`show` with everything already read from the store."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="adj-prompt")
+        with Horizontal(id="adj-responses"):
+            yield Static(id="adj-response-a", classes="adj-response")
+            yield Static(id="adj-response-b", classes="adj-response")
+        yield Static(id="adj-votes")
+        yield Static(id="adj-judges")
+        yield Static(id="adj-history")
+
+    def show(self, task: Task, pair: Pair, labels: list[Label], judgments: list[tuple[str, Judgment]],
+             history: list[Adjudication]) -> None:
+        prompt = Text("Prompt", style="bold")
+        prompt.append("\n")
+        prompt.append(plain_text(pair.prompt))
+        if pair.source:
+            prompt.append("\n\nSource\n", style="bold")
+            prompt.append(plain_text(pair.source))
+        self.query_one("#adj-prompt", Static).update(prompt)
+        for side, text, model in (("a", pair.response_a, pair.model_a), ("b", pair.response_b, pair.model_b)):
+            pane = self.query_one(f"#adj-response-{side}", Static)
+            title = f"Response {side.upper()}" + (f" · {sanitize_line(model)}" if model else "")
+            pane.border_title = title
+            pane.update(plain_text(text))
+        note = Text("A and B are the pair's own order. Each annotator saw the pair in their own order "
+                    "(\"saw 1st\": the response shown first, on the left); \"as seen\" is their choice in the letters "
+                    "they saw, which their rationale uses.", style="dim")
+        factors = factors_table(labels, task)
+        parts = [votes_table(labels), note] + ([Text(""), factors] if factors is not None else [])
+        self.query_one("#adj-votes", Static).update(Group(*parts))
+        judges = self.query_one("#adj-judges", Static)
+        judges.display = bool(judgments)
+        if judgments:
+            judges.update(judges_table(judgments))
+        past = self.query_one("#adj-history", Static)
+        past.display = bool(history)
+        if history:
+            past.update(history_text(history))
+        self.scroll_home(animate=False)

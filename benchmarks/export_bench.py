@@ -1,0 +1,212 @@
+"""Benchmark: every export of a 100,000-pair task, end to end, against pandas alone.
+
+Builds (or reuses, with ``--db``) a database with one task of ``--pairs`` pairs (default
+100,000; responses of about 1,500 characters each, a 300-character prompt), overlap 3 from a
+pool of 12 annotators (300,000 labels with 5 factor answers each, a rationale on one label in
+five), and one judge run in both orders (200,000 judgments with a short raw output). Building
+is not timed.
+
+Then runs each export as a user does, ``annotator --db DB export KIND --format F --out FILE
+--force``, in a fresh process (``/usr/bin/time``-style: wall time, and peak resident memory
+from ``getrusage(RUSAGE_CHILDREN)``), and, in the same run, the baseline: the same rows written
+with pandas alone (``DataFrame.to_json(lines=True)`` / ``to_csv`` / ``to_parquet``) from a frame
+already in memory, timed in this process. The ratio is export time over pandas time.
+
+Targets (issue 10): every export under 6 s and 300 MB at 100,000 pairs. The last line printed
+is one JSON object with every figure.
+
+    .venv/bin/python benchmarks/export_bench.py [--pairs 100000] [--db /tmp/export-bench.db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from annotator.store import Factor, JudgeRun, Judgment, Label, Pair, Store, Task  # noqa: E402
+
+FACTOR_KEYS = ["receptiveness", "helpfulness", "misinformation", "coherence", "length"]
+CHOICES = np.array(["A", "B", "tie"], dtype=object)
+ANSWERS = np.array(["A", "B", "equal", "na"], dtype=object)
+WORDS = ("the of and to in is that for it as with was on be by this are or an from at which "
+         "function return value error case step result equation proof code test answer data "
+         "= + - @ `x` **bold** - item 1. 2. $x^2$ \\frac{a}{b}").split()
+N_ANNOTATORS = 12
+OVERLAP = 3
+
+
+def _text(rng: np.random.Generator, chars: int) -> str:
+    words = rng.choice(WORDS, size=chars // 5)
+    return " ".join(words)[:chars]
+
+
+def build(path: Path, n_pairs: int, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    store = Store.open(path)
+    store.save_task(Task(
+        name="bench", title="Export benchmark", overlap=OVERLAP,
+        factors=[Factor(key=k, name=k.title(), definition=k, question=k) for k in FACTOR_KEYS],
+    ))
+    domains = ("instruction", "math", "code")
+    # a pool of texts, recombined per pair (building stays quick; every pair differs)
+    pool = [_text(rng, 1500) for _ in range(200)]
+    prompts = [_text(rng, 300) for _ in range(200)]
+    store.insert_pairs(
+        Pair(task="bench", pair_id=f"p{i}", prompt=f"{i}: {prompts[i % 200]}",
+             response_a=f"{pool[i % 200]} [{i}]", response_b=f"{pool[(i * 7 + 3) % 200]} ({i})",
+             model_a="candidate", model_b="baseline", domain=domains[i % 3], content_hash=f"h{i}")
+        for i in range(n_pairs)
+    )
+    ids = np.array(sorted(v[0] for v in store.pair_index("bench").values()))
+    truth = rng.choice(3, size=n_pairs, p=[0.45, 0.4, 0.15])
+    who = np.array([rng.choice(N_ANNOTATORS, size=OVERLAP, replace=False) for _ in range(n_pairs)])
+    rationale = [_text(rng, 200) for _ in range(50)]
+    for slot in range(OVERLAP):
+        labels = []
+        right = rng.random(n_pairs) < 0.75
+        choice = np.where(right, truth, rng.integers(0, 3, n_pairs))
+        factors = rng.integers(0, 4, (n_pairs, len(FACTOR_KEYS)))
+        orders = np.where(rng.random(n_pairs) < 0.5, "AB", "BA")
+        seconds = rng.gamma(4, 15, n_pairs)
+        with_rationale = rng.random(n_pairs) < 0.2
+        for i in range(n_pairs):
+            labels.append(Label(
+                pair=int(ids[i]), annotator=f"annotator{who[i, slot] + 1:02d}", choice=CHOICES[choice[i]],
+                shown_order=str(orders[i]), seconds=float(seconds[i]), confidence=int(1 + i % 5),
+                rationale=rationale[i % 50] if with_rationale[i] else "",
+                factors={k: ANSWERS[factors[i, j]] for j, k in enumerate(FACTOR_KEYS)},
+            ))
+        store.add_labels(labels)
+    run = store.get_or_create_run(JudgeRun(task="bench", name="judge", model="bench-model"))
+    verdicts = np.where(rng.random((2, n_pairs)) < 0.8, truth, rng.integers(0, 3, (2, n_pairs)))
+    store.save_judgments(
+        Judgment(run=run.id, pair=int(ids[i]), order=order, verdict=CHOICES[verdicts[o, i]],
+                 raw_output=f"Output ({'a' if verdicts[o, i] == 0 else 'b'}) is better. " + rationale[i % 50][:120],
+                 prompt_tokens=900, completion_tokens=40, latency_s=0.8, cost=0.0004)
+        for o, order in enumerate(("AB", "BA")) for i in range(n_pairs)
+    )
+    store.close()
+
+
+EXPORTS = [
+    ("gold", "jsonl"), ("gold", "csv"), ("gold", "parquet"), ("gold", "chosen-rejected"), ("gold", "alpaca-eval"),
+    ("soft-labels", "jsonl"), ("labels", "jsonl"), ("labels", "csv"), ("labels", "parquet"),
+    ("judgments", "jsonl"), ("judgments", "csv"),
+]
+
+RUNNER = """
+import resource, sys, time
+start = time.perf_counter()
+from annotator.cli import main
+try:
+    main(sys.argv[1:], standalone_mode=False)
+finally:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # VmHWM: this program's own peak (ru_maxrss would include the parent's, copied at fork)
+    peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    print(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, peak, file=sys.stderr)
+"""
+
+
+def run_export(db: Path, kind: str, fmt: str, out: Path) -> dict:
+    """One export in a fresh process: wall and CPU time (including start-up), peak RSS in MB."""
+    args = [sys.executable, "-c", RUNNER, "--db", str(db), "export", kind, "--format", fmt,
+            "--out", str(out), "--force"]
+    start = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"export {kind} {fmt} failed:\n{done.stdout}\n{done.stderr}")
+    _, cpu, rss_kb = done.stderr.strip().splitlines()[-1].split()
+    return {"seconds": round(wall, 2), "cpu_seconds": round(float(cpu), 2), "peak_mb": round(int(rss_kb) / 1024, 1),
+            "bytes": out.stat().st_size}
+
+
+BASELINE = """
+import sys, time
+import pandas as pd
+fmt, out, target = sys.argv[1:]
+if fmt in ("jsonl", "chosen-rejected"):
+    frame = pd.read_json(out, lines=True, convert_dates=False, dtype=False)
+elif fmt == "alpaca-eval":
+    frame = pd.read_json(out, convert_dates=False, dtype=False)
+elif fmt == "csv":
+    frame = pd.read_csv(out)
+else:
+    frame = pd.read_parquet(out)
+start, cpu = time.perf_counter(), time.process_time()
+if fmt in ("jsonl", "chosen-rejected"):
+    frame.to_json(target, orient="records", lines=True, force_ascii=False)
+elif fmt == "alpaca-eval":
+    frame.to_json(target, orient="records", force_ascii=False, indent=1)
+elif fmt == "csv":
+    frame.to_csv(target, index=False)
+else:
+    frame.to_parquet(target, index=False)
+print(time.perf_counter() - start, time.process_time() - cpu)
+"""
+
+
+def pandas_baseline(fmt: str, out: Path) -> tuple[float, float]:
+    """Seconds (wall, CPU) pandas alone takes to write the rows the export wrote, from a frame
+    already in memory (read back from the export first, untimed), in its own process."""
+    target = out.with_name(out.name + ".pandas")
+    done = subprocess.run([sys.executable, "-c", BASELINE, fmt, str(out), str(target)], capture_output=True,
+                          text=True, check=True)
+    target.unlink()
+    wall, cpu = done.stdout.split()
+    return float(wall), float(cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, default=None, help="Reuse (or build once) this database.")
+    parser.add_argument("--only", default=None, help="Run only exports of this kind (gold, labels, ...).")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        db = args.db or tmp / "bench.db"
+        if not db.exists():
+            start = time.perf_counter()
+            build(db, args.pairs)
+            print(f"built {db} ({args.pairs:,} pairs) in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        results = {}
+        for kind, fmt in EXPORTS:
+            if args.only and kind != args.only:
+                continue
+            out = tmp / f"{kind}.{fmt}"
+            figures = run_export(db, kind, fmt, out)
+            wall, cpu = pandas_baseline(fmt, out)
+            figures["pandas_seconds"], figures["pandas_cpu_seconds"] = round(wall, 2), round(cpu, 2)
+            figures["ratio_to_pandas"] = round(figures["seconds"] / wall, 2)
+            figures["cpu_ratio_to_pandas"] = round(figures["cpu_seconds"] / cpu, 2)
+            results[f"{kind}:{fmt}"] = figures
+            print(f"export {kind:<12} {fmt:<16} {figures['seconds']:6.2f} s (cpu {figures['cpu_seconds']:5.2f})  "
+                  f"{figures['peak_mb']:6.1f} MB peak  {figures['bytes'] / 1e6:6.1f} MB written  pandas alone "
+                  f"{wall:5.2f} s (cpu {cpu:5.2f})  ratio {figures['ratio_to_pandas']:.2f} "
+                  f"(cpu {figures['cpu_ratio_to_pandas']:.2f})", flush=True)
+            out.unlink()
+        worst_s = max(r["seconds"] for r in results.values())
+        worst_cpu = max(r["cpu_seconds"] for r in results.values())
+        worst_mb = max(r["peak_mb"] for r in results.values())
+        load = os.getloadavg()[0]
+        print(f"slowest export {worst_s:.2f} s wall, {worst_cpu:.2f} s CPU (target < 6); most memory "
+              f"{worst_mb:.0f} MB (target < 300); load average {load:.1f} on {os.cpu_count()} cores")
+        print(json.dumps({"pairs": args.pairs, "exports": results, "max_seconds": worst_s, "max_cpu_seconds": worst_cpu,
+                          "max_peak_mb": worst_mb, "cpu_count": os.cpu_count(), "load_average": round(load, 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Writing export files: formats, OWASP CSV cells, no overwrite, nothing half-written."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from annotator.export.files import OutputExists, default_path, meta_path
+from annotator.export.options import FORMATS
+from annotator.export.output import write_export
+from annotator.export.tables import Column, neutralise_cell, write_table
+
+COLUMNS = [Column("text"), Column("n", "int"), Column("x", "float"), Column("ok", "bool"), Column("who", "json")]
+
+
+def _rows():
+    return [
+        {"text": "=HYPERLINK(\"http://evil\",\"click\")", "n": 1, "x": -0.5, "ok": True, "who": ["a", "b"]},
+        {"text": "- a bullet", "n": None, "x": None, "ok": None, "who": None},
+        {"text": "plain", "n": -3, "x": 2.0, "ok": False, "who": {"k": "=1+1"}},
+    ]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("a=b", "a=b"), ("", ""), (" =1", " =1"),
+])
+def test_owasp_rule(text, expected):
+    # OWASP "CSV Injection": cells starting with = + - @ TAB CR get a leading single quote
+    assert neutralise_cell(text) == expected
+
+
+def test_csv_cells_are_neutralised_numbers_untouched(tmp_path):
+    path = tmp_path / "t.csv"
+    assert write_table(path, "csv", COLUMNS, _rows()) == 3
+    rows = list(csv.reader(path.open(newline="")))
+    assert rows[0] == ["text", "n", "x", "ok", "who"]
+    assert rows[1] == ["'=HYPERLINK(\"http://evil\",\"click\")", "1", "-0.5", "True", '["a", "b"]']
+    assert rows[2] == ["'- a bullet", "", "", "", ""]  # None is an empty cell; text neutralised
+    assert rows[3][1] == "-3" and rows[3][4] == '{"k": "=1+1"}'  # a number stays a number
+
+
+def test_json_lines_and_json_array_keep_text_and_structure(tmp_path):
+    write_table(tmp_path / "t.jsonl", "jsonl", COLUMNS, _rows())
+    lines = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert lines[0]["text"].startswith("=HYPERLINK") and lines[0]["who"] == ["a", "b"]
+    assert lines[1] == {"text": "- a bullet", "n": None, "x": None, "ok": None, "who": None}
+    write_table(tmp_path / "t.json", "json", COLUMNS, _rows())
+    assert json.loads((tmp_path / "t.json").read_text()) == lines
+    write_table(tmp_path / "e.json", "json", COLUMNS, [])
+    assert json.loads((tmp_path / "e.json").read_text()) == []
+
+
+def test_parquet_has_a_fixed_schema_even_with_missing_values(tmp_path):
+    path = tmp_path / "t.parquet"
+    rows = [dict(r) for r in _rows()] * 3000  # more than one row group
+    assert write_table(path, "parquet", COLUMNS, rows) == 9000
+    back = pd.read_parquet(path)
+    assert str(back["n"].dtype) in ("Int64", "float64", "int64") and back["x"].isna().sum() == 3000
+    assert json.loads(back["who"][0]) == ["a", "b"]
+    empty = tmp_path / "e.parquet"
+    write_table(empty, "parquet", COLUMNS, [])
+    assert list(pd.read_parquet(empty).columns) == [c.name for c in COLUMNS]
+
+
+def test_rows_must_hold_the_columns_in_order(tmp_path):
+    with pytest.raises(ValueError, match="not the columns"):
+        write_table(tmp_path / "t.jsonl", "jsonl", COLUMNS, [{"n": 1}])
+
+
+def test_a_nan_is_refused_not_written_as_an_invalid_token(tmp_path):
+    with pytest.raises(ValueError):
+        write_table(tmp_path / "t.jsonl", "jsonl", [Column("x", "float")], [{"x": float("nan")}])
+
+
+def test_each_gold_format_has_its_own_default_file():
+    paths = {default_path("demo", kind, suffix) for kind, suffix in FORMATS.values()}
+    assert len(paths) == len(FORMATS)
+    assert default_path("demo", "gold-chosen-rejected", ".jsonl").name == "demo-gold-chosen-rejected.jsonl"
+    assert default_path("../x/y", "labels", ".csv").name == "_x_y-labels.csv"
+
+
+def test_an_existing_file_is_kept_without_force(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text("precious\n")
+    with pytest.raises(OutputExists):
+        write_export(path, "jsonl", COLUMNS, _rows(), {})
+    assert path.read_text() == "precious\n" and not meta_path(path).exists()
+    assert write_export(path, "jsonl", COLUMNS, _rows(), {"x": 1}, force=True) == 3
+    assert len(path.read_text().splitlines()) == 3
+    assert json.loads(meta_path(path).read_text()) == {"x": 1, "rows": 3}
+
+
+def test_a_failure_half_way_leaves_nothing_and_the_old_file_untouched(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text("old\n")
+
+    def rows():
+        yield _rows()[0]
+        raise RuntimeError("the disk went away")
+
+    with pytest.raises(RuntimeError):
+        write_export(path, "jsonl", COLUMNS, rows(), {}, force=True)
+    assert path.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no temporary file, no meta
+
+
+def test_a_file_size_limit_is_a_clear_error_with_no_partial_file(tmp_path):
+    """A real short write: the process may not write files over 64 kB (RLIMIT_FSIZE), like a
+    full disk. The export fails with a message, exits non-zero, and leaves no file."""
+    from annotator.store import Label, Pair, Store, Task
+
+    db = tmp_path / "big.db"
+    store = Store.open(db)
+    store.save_task(Task(name="t"))
+    store.insert_pairs(Pair(task="t", pair_id=f"p{i}", prompt="q", response_a="a" * 2000, response_b="b",
+                            content_hash=str(i)) for i in range(100))
+    store.add_labels(Label(pair=i, annotator="x", choice="A") for i in range(1, 101))
+    store.close()
+    script = textwrap.dedent(f"""
+        import resource, signal, sys
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit is then an OSError (EFBIG)
+        from annotator.cli import main
+        sys.argv = ["annotator", "--db", {str(db)!r}, "export", "gold", "--out", {str(tmp_path / "out" / "g.jsonl")!r}]
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "cannot write" in done.stderr and "nothing was written" in done.stderr
+    assert "Wrote" not in done.stdout + done.stderr  # no false message
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_files_are_shared_not_private(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_export(tmp_path / "o.csv", "csv", COLUMNS, _rows(), {})
+    finally:
+        os.umask(old)
+    assert {oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()} == {"0o644"}
