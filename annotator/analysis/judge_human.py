@@ -407,7 +407,7 @@ def judge_human_report(
     notes = []
     if humans.empty:
         notes.append("no human labels yet: the humans' column and every comparison with it are undefined")
-    if verdicts.empty:
+    if verdicts.empty and not agents.left_out:
         notes.append("no judge has run on this task yet (see `annotator judge run`)")
     notes += [incomplete_note(agents.runs[name]) for name in agents.left_out]
 
