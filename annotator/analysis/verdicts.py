@@ -54,7 +54,7 @@ from .proportion import binomial_p_value, proportion
 
 STATUSES = ("consistent", "inconsistent", "partial", "single", "unscored")
 COLUMNS = ["run_name", "pair", "verdict", "p_a", "status", "verdict_ab", "verdict_ba", "verdict_unknown",
-           "consistent"]
+           "consistent", "asked_both"]
 _SOFT = {"A": 1.0, "B": 0.0, "tie": 0.5}
 
 
@@ -98,7 +98,8 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     sample, verdict, p_a ...). Columns of the result: run_name, pair, verdict ('A' / 'B' /
     'tie', None when the rule gives none), p_a (soft preference, NaN when none), status,
     verdict_ab, verdict_ba, verdict_unknown (each order's verdict, None where not scored),
-    consistent (True / False where scored in both orders, else None).
+    consistent (True / False where scored in both orders, else None), asked_both (asked in
+    both orders, scored or not).
     """
     check_rule(rule)
     if judgments is None or judgments.empty:
@@ -162,6 +163,7 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
         "verdict_ba": np.where(has_ba, ba, None).astype(object),
         "verdict_unknown": np.where(has_unk, unk, None).astype(object),
         "consistent": np.where(both, same, None),
+        "asked_both": asked_both,
     })
     return out.sort_values(["run_name", "pair"], kind="stable").reset_index(drop=True)
 
@@ -180,6 +182,8 @@ def consistency(verdicts: pd.DataFrame) -> Estimate:
     if not both.any():
         if "verdict_unknown" in verdicts and verdicts["verdict_unknown"].notna().any():
             return Estimate.undefined("unknown: the order in which the judge saw the responses is not recorded")
+        if "asked_both" in verdicts and verdicts["asked_both"].astype(bool).any():
+            return Estimate.undefined("no pair was scored in both orders")
         return Estimate.undefined("no pair was judged in both orders")
     return proportion(int(verdicts.loc[both, "consistent"].astype(bool).sum()), int(both.sum()))
 

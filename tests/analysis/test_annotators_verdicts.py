@@ -212,3 +212,13 @@ def test_judge_verdict_samples():
     assert verdicts.loc[2, "verdict"] == "tie"  # the samples split
     assert judge_verdicts(frame.iloc[0:0]).empty
     assert consistency(verdicts).reason == "no pair was judged in both orders"
+
+
+def test_consistency_reason_when_both_orders_were_asked_but_never_scored():
+    """A run asked in both orders whose every verdict is unscored was judged in both orders:
+    the reason says no pair was scored in both, not that none was judged in both."""
+    frame = pd.DataFrame({"run_name": ["j"] * 4, "pair": [1, 1, 2, 2], "order": ["AB", "BA"] * 2,
+                          "sample": [0] * 4, "verdict": [None] * 4, "p_a": [None] * 4})
+    assert consistency(judge_verdicts(frame)).reason == "no pair was scored in both orders"
+    one_order = frame[frame["order"] == "AB"].assign(verdict="A")
+    assert consistency(judge_verdicts(one_order)).reason == "no pair was judged in both orders"
