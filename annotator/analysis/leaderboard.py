@@ -39,6 +39,7 @@ matter" variants (``ranking``), over the candidates both rate.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -308,7 +309,9 @@ def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> 
                           else "fewer than three candidates rated by both")
                 out.append(RankCorrelation(agent, reference, domain, len(shared), *([math.nan] * 6), reason=reason))
                 continue
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                # a constant ranking: undefined, said in ``reason`` below (not on stderr)
+                warnings.simplefilter("ignore", stats.ConstantInputWarning)
                 spearman = float(stats.spearmanr(g, m).statistic)
             out.append(RankCorrelation(
                 agent, reference, domain, len(shared), spearman, ranking.tau_b(g, m), ranking.tau_14(g, m),

@@ -204,3 +204,18 @@ def test_the_baseline_against_itself_is_a_draw_whatever_side_wins():
     base = next(r for r in board.rows if r.model == "base")
     assert base.win_rate == 50.0 and base.lc_win_rate == 50.0
     assert (base.n, base.n_wins, base.n_wins_base, base.n_draws) == (2, 0, 0, 2)
+
+
+def test_constant_win_rates_give_a_reason_and_no_warning_on_stderr():
+    """A judge giving every candidate the same win rate has no rank correlation: undefined
+    with its reason, without scipy's ConstantInputWarning printed under the table."""
+    import warnings
+
+    pairs = _pairs([(i * 10 + k, f"m{i}", "base", 5, 5, "", k) for i in range(3) for k in range(4)])
+    humans = pd.Series({i * 10 + k: float(k < i) for i in range(3) for k in range(4)})
+    flat = pd.Series(0.5, index=humans.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        board = leaderboard({"humans": humans, "flat": flat}, {}, pairs, bootstrap=0)
+    (rc,) = board.rank_correlation
+    assert math.isnan(rc.spearman) and rc.reason == "every candidate has the same win rate for one agent"
