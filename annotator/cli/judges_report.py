@@ -440,7 +440,8 @@ def _print_leaderboard(board) -> None:
             table.add_row(safe(r.model), *([safe(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
                           num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
                           f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}/{r.n_draws}",
-                          num(r.avg_length, 0), num(r.bt_rating, 0), ci)
+                          DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
+                          num(r.bt_rating, 0), ci)
         console.print(table)
     console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
                   "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "

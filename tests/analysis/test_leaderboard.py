@@ -219,3 +219,23 @@ def test_constant_win_rates_give_a_reason_and_no_warning_on_stderr():
         board = leaderboard({"humans": humans, "flat": flat}, {}, pairs, bootstrap=0)
     (rc,) = board.rank_correlation
     assert math.isnan(rc.spearman) and rc.reason == "every candidate has the same win rate for one agent"
+
+
+def test_printed_length_is_alpaca_evals_integer_part():
+    """AlpacaEval prints avg_length as its integer part (claude-2.1: 1096.897 -> 1096): the
+    table shows the same number, not a rounded 1097."""
+    from annotator.cli.context import console
+    from annotator.cli.judges_report import _print_leaderboard
+
+    pairs = _pairs([(1, "m1", "base", 1096, 20, "", 1), (2, "m1", "base", 1097, 20, "", 2),
+                    (3, "m1", "base", 1098, 20, "", 3), (4, "m1", "base", 1097, 20, "", 4),
+                    (5, "m1", "base", 1096, 20, "", 5), (6, "m1", "base", 1097, 20, "", 6),
+                    (7, "m1", "base", 1097, 20, "", 7), (8, "m1", "base", 1097, 20, "", 8),
+                    (9, "m1", "base", 1097, 20, "", 9), (10, "m1", "base", 1096, 20, "", 10)])
+    board = leaderboard({"j": pd.Series(1.0, index=range(1, 11))}, {}, pairs, bootstrap=0)
+    assert board.rows[0].avg_length == pytest.approx(1096.8)
+    board.order_rule = {"name": "both", "rule": "a verdict counts when both orders agree"}
+    with console.capture() as captured:
+        _print_leaderboard(board)
+    row = next(line for line in captured.get().splitlines() if line.startswith("m1"))
+    assert " 1096 " in row and "1097" not in row
