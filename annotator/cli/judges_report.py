@@ -173,7 +173,10 @@ def _print_cards(report) -> None:
                              f"{'passes' if alt.passed else 'fails'}")
         cal = a.calibration
         if cal is not None:
-            lines.append(f"calibration: ECE {cal.ece:.3f}, Brier {cal.brier:.3f} on {cal.n} pairs" if cal.n
+            ties = (f"; {cal.n_ties_left_out:,} pair{'s' if cal.n_ties_left_out != 1 else ''} with a tied or split "
+                    "human majority left out") if cal.n_ties_left_out else ""
+            lines.append(f"calibration: ECE {cal.ece:.3f} ({cal.n_bins} equal-width bins of P(A)), Brier "
+                         f"{cal.brier:.3f} on {cal.n:,} pairs{ties}" if cal.n
                          else f"calibration: undefined ({cal.reason})")
         need = a.labels_needed or {}
         if need.get("pairs_needed") is not None:
