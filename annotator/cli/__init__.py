@@ -31,6 +31,7 @@ from . import (  # noqa: E402,F401
     adjudicate,
     admin,
     annotate,
+    annotators,
     claims,
     copies,
     experiment,
@@ -46,6 +47,6 @@ from . import (  # noqa: E402,F401
     tasks,
 )
 
-for _area in (annotate, tasks, priority, judge, jury, stats, scores, factors, experiment, export, progress, adjudicate,
-              copies, admin, claims):
+for _area in (annotate, annotators, tasks, priority, judge, jury, stats, scores, factors, experiment, export, progress,
+              adjudicate, copies, admin, claims):
     _area.register(main)

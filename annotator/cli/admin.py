@@ -15,9 +15,11 @@ def init(cli: CliContext) -> None:
     """Create the database (or bring an old one to the latest schema)."""
     existed = cli.db_path.exists()
     if existed:
-        from annotator.store import Store, connect
+        from annotator.store import Store
 
-        pending = Store(connect(cli.db_path)).pending_migrations()
+        probe = Store.open(cli.db_path, migrate=False)  # refuses a newer version's database
+        pending = probe.pending_migrations()
+        probe.close()
     store = cli.open_store()
     if not existed:
         verb = "Created database"
@@ -38,9 +40,9 @@ def doctor(cli: CliContext, as_json: bool) -> None:
         from .context import fail
 
         fail(f"no database at {cli.db_path} (run `annotator init` first)")
-    from annotator.store import Store, connect
+    from annotator.store import Store
 
-    store = Store(connect(cli.db_path))
+    store = Store.open(cli.db_path, migrate=False)  # refuses a newer version's database, by name and version
     pending = store.pending_migrations()
     problems = store.integrity_problems()
     report = {

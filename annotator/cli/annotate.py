@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 
 import click
@@ -53,6 +52,8 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
         if problem:
             fail(f"--annotator {sanitize_line(annotator)!r}: {problem}")
     store = cli.open_store()
+    # A read-only or busy database is said now, with a non-zero exit, not on the first save.
+    store.check_writable()
     task = resolve_task(store, task_name)
     if store.pair_count(task.name) == 0:
         fail(f"task {task.name!r} has no pairs; add some with `annotator tasks add`")
@@ -84,28 +85,50 @@ def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> N
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0: every interface; then give --public-url).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="Port to listen on (default 8421; 8000 is left to model servers such as vLLM).")
+@click.option("--public-url", default=None, metavar="URL",
+              help="The address colleagues open, e.g. https://annotate.example.org behind a proxy or "
+                   "http://myhost:8421 on 0.0.0.0 (default: http://HOST:PORT). Requests for any other address are refused.")
+@click.option("--max-sessions", default=50, show_default=True, type=click.IntRange(1, 10_000),
+              help="Most browser sessions open at once; past it a page asks to try later.")
 @click.option("--task", "task_name", metavar="NAME", default=None, help="Task to label (as for annotate).")
 @click.option("--annotator", metavar="NAME", default=None,
-              help="Annotator name for every browser session (default: asked in each session).")
+              help="Only this one person may sign in (still with their access code).")
 @pass_cli
-def serve(cli: CliContext, host: str, port: int, task_name: str | None, annotator: str | None) -> None:
-    """Serve the annotation app in a browser (each browser tab runs its own session).
+def serve(cli: CliContext, host: str, port: int | None, public_url: str | None, max_sessions: int,
+          task_name: str | None, annotator: str | None) -> None:
+    """Serve the annotation app in a browser, behind a sign-in with access codes.
 
-    The app is the same as `annotator annotate`; labels are stored with origin "web".
+    Add the people first: `annotator annotators add NAME` prints each one's access code.
+    Each signs in with name and code and labels as themselves only (one browser session per
+    name); labels are stored with origin "web". See the README, "Serving the app to colleagues".
     """
-    from textual_serve.server import Server
+    from annotator.text.sanitize import sanitize_line
+    from annotator.web.server import DEFAULT_PORT, AnnotatorServer, ServeError, ServeOptions
 
     store = cli.open_store()
+    store.check_writable()  # a read-only or busy database is said now, not in every session
     task = resolve_task(store, task_name)  # fail here, not in every browser session
-    parts = [sys.executable, "-m", "annotator", "--db", str(cli.db_path.resolve()),
-             "annotate", "--task", task.name]
-    if annotator:
-        parts += ["--annotator", annotator]
-    command = shlex.join(parts)
-    click.echo(f"Serving task {task.name!r} on http://{host}:{port}  (Ctrl+C to stop)")
-    Server(command, host=host, port=port, title=f"annotator · {task.name}").serve()
+    active = [a for a in store.accounts() if not a.disabled]
+    if annotator is not None:
+        account = store.account(annotator)
+        if account is None or account.disabled:
+            fail(f"--annotator {sanitize_line(annotator)!r}: no active account of that name "
+                 f"(add one with `annotator annotators add {sanitize_line(annotator)}`)")
+    elif not active:
+        fail("nobody can sign in yet: add the annotators first with `annotator annotators add NAME` "
+             "(each gets an access code to sign in with)")
+    options = ServeOptions(db_path=cli.db_path.resolve(), task=task.name, title=f"annotator · {sanitize_line(task.title or task.name)}",
+                           host=host, port=port or DEFAULT_PORT, public_url=public_url, max_sessions=max_sessions,
+                           only=annotator)
+    try:
+        server = AnnotatorServer(options, store)
+    except ServeError as e:
+        fail(str(e))
+    server.serve()
 
 
 def register(group: click.Group) -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.text import Text
 
-from annotator.store import Store, UnknownTask, resolve_db_path
+from annotator.store import SchemaError, Store, UnknownTask, resolve_db_path
+from annotator.text.console import SafeConsole, safe_json
 
 
 @dataclass
@@ -55,11 +54,19 @@ def database_problem(path: Path, error: sqlite3.Error) -> str:
 
 
 class AnnotatorGroup(click.Group):
-    """The top command group: a database error in any command is a message, not a traceback."""
+    """The top command group: a database error in any command is a message, not a traceback;
+    so is a file name holding a NUL byte (no file system accepts one; Python raises
+    ValueError wherever such a path is opened or looked at)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except SchemaError as e:
+            fail(str(e))
+        except ValueError as e:
+            if "null byte" not in str(e):
+                raise
+            fail("a file name cannot contain a NUL byte (\\x00): check the paths given")
         except sqlite3.DatabaseError as e:
             obj = ctx.obj if isinstance(ctx.obj, CliContext) else CliContext()
             fail(database_problem(obj.db_path, e))
@@ -89,13 +96,14 @@ def pick_task(store: Store, name: str | None, *, when_empty: str | None = None) 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Every CLI message and table goes through these: no text can act on the terminal.
+console = SafeConsole(highlight=False)
+err_console = SafeConsole(stderr=True, highlight=False)
 
 
 def print_json(data) -> None:
     """Print one JSON document on standard output (machine-readable output of ``--json``)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(safe_json(data, indent=2, default=str) + "\n")
 
 
 def fail(message: str, code: int = 1):

@@ -43,8 +43,8 @@ def _common(names: bool = True):
             command = exclude_option(command)
         command = click.option("--force", is_flag=True, help="Replace the output file if it exists.")(command)
         command = click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                               help="Output file (default: exports/<task>-<kind>.<ext>; /dev/stdout writes to "
-                                    "standard output).")(command)
+                               help="Output file (default: exports/<task>-<kind>.<ext>; - or /dev/stdout writes "
+                                    "to standard output).")(command)
         return click.option("--task", "task_name", default=None,
                             help="Task name (default: the only task in the database).")(command)
     return decorate
@@ -59,6 +59,8 @@ def _start(cli: CliContext, task_name: str | None, exclude: tuple[str, ...] = ()
 def _output(path: Path, force: bool) -> Path:
     from annotator.export.files import OutputExists, check_free
 
+    if str(path) == "-":  # the usual name of standard output
+        path = Path("/dev/stdout")
     try:
         check_free(path, force)
     except OutputExists:

@@ -196,6 +196,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
                           f"({_money(plan['estimated_batch_cost'])} with --batch)")
         return
 
+    import openai
+
     progress = None if as_json else RichProgress()
     try:
         if batch:
@@ -205,6 +207,9 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
             report = asyncio.run(run_online(store, prep, endpoint, progress))
     except RunError as e:
         fail(str(e))
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as e:  # the Batch API's first request
+        fail(f"the server at {endpoint.url} refused the credentials ({type(e).__name__}, status {e.status_code}); "
+             f"check the API key (${judge.api_key_env}) and --base-url, then run the same command again")
     except KeyboardInterrupt:
         err_console.print("interrupted: finished judgments are saved; run the same command again to resume.")
         raise SystemExit(130) from None

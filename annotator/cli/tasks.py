@@ -25,9 +25,12 @@ def tasks() -> None:
 @click.argument("directory", type=click.Path(file_okay=True, dir_okay=True, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows and report the bad ones (default: refuse the whole import).")
 @click.option("--update", is_flag=True, help="Replace pairs whose content changed under the same id, and changed task settings.")
+@click.option("--allow-outside", is_flag=True,
+              help="Let task.toml read files outside the task folder (absolute paths, .., symlinks leading out). "
+                   "Only for task folders you trust: by default a task file cannot read other files of this machine.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @pass_cli
-def add(cli: CliContext, directory: Path, skip_bad: bool, update: bool, as_json: bool) -> None:
+def add(cli: CliContext, directory: Path, skip_bad: bool, update: bool, allow_outside: bool, as_json: bool) -> None:
     """Import the task in DIRECTORY (a folder with task.toml, or a bundled task's name)."""
     if not directory.exists() and str(directory) in bundled_tasks():
         directory = bundled_tasks()[str(directory)]
@@ -37,7 +40,7 @@ def add(cli: CliContext, directory: Path, skip_bad: bool, update: bool, as_json:
         bar = progress.add_task(f"importing {directory}", total=None)
         try:
             report = import_task_dir(
-                store, directory, skip_bad=skip_bad, update=update,
+                store, directory, skip_bad=skip_bad, update=update, allow_outside=allow_outside,
                 progress=lambda n: progress.update(bar, description=f"importing {directory}: {n:,} rows read"),
             )
         except TaskFileError as e:

@@ -44,7 +44,7 @@ async def _read_file(client, file_id: str | None) -> list[dict]:
     return [json.loads(line) for line in content.text.splitlines() if line.strip()]
 
 
-async def _collect(store, prep: Prepared, client, batch, secret: str, report: RunReport) -> None:
+async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...], report: RunReport) -> None:
     by_id = {custom_id(c): c for c in prep.calls}
     price = Price(prep.price.input, prep.price.output, prep.judge.batch_factor)
     judgments = []
@@ -57,7 +57,10 @@ async def _collect(store, prep: Prepared, client, batch, secret: str, report: Ru
         error = line.get("error")
         if error or response.get("status_code", 200) >= 400:
             detail = error or (response.get("body") or {}).get("error") or response.get("status_code")
-            judgment = error_judgment(call, prep.run.id, f"batch: {json.dumps(detail)}".replace(secret, "***"), None)
+            reason = f"batch: {json.dumps(detail)}"
+            for secret in secrets:
+                reason = reason.replace(secret, "***")
+            judgment = error_judgment(call, prep.run.id, reason, None)
         else:
             judgment = judgment_from_completion(call, prep.run.id, prep.judge.parser, response.get("body") or {}, None, price)
         judgments.append(judgment)
@@ -121,7 +124,7 @@ async def run_batch(store, prep: Prepared, endpoint: Endpoint, request_dir: Path
                 break
             await asyncio.sleep(options.poll_interval_s)
         progress.stop()
-        await _collect(store, prep, client, batch, endpoint.api_key, report)
+        await _collect(store, prep, client, batch, endpoint.secrets, report)
         if batch.status != "completed":
             report.stopped = f"batch {batch.id} ended {batch.status}"
         params = dict(prep.run.params)

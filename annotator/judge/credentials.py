@@ -15,7 +15,9 @@ base URL and no key a placeholder key is sent.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from annotator.config import ConfigError, config_path, read_config
 
@@ -36,6 +38,37 @@ def _key_from_config_file(env_name: str) -> str | None:
     return str(value) if value else None
 
 
+_SECRET_PARAM = re.compile(r"key|token|secret|sig|pass|auth|cred", re.IGNORECASE)
+
+
+def _secret_params(query: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if _SECRET_PARAM.search(k)]
+
+
+def public_url(url: str) -> str:
+    """``url`` without credentials: a user name and password (``http://user:pw@host``) and
+    the values of query parameters named like a key or token (``?api-key=...``, not
+    ``?api-version=...``) are replaced by ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    secret = {k for k, _ in _secret_params(parts.query)}
+    query = "&".join(f"{k}=***" if k in secret else f"{k}={v}"
+                     for k, v in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str | None) -> tuple[str, ...]:
+    """The credentials inside a URL (user name, password, key-like query values), to scrub
+    from error messages."""
+    if not url:
+        return ()
+    parts = urlsplit(url)
+    found = [parts.password or "", parts.username or "", *(v for _, v in _secret_params(parts.query))]
+    return tuple(s for s in found if s)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     base_url: str | None  # None: OpenAI
@@ -43,11 +76,17 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        """The endpoint as stored with a run (never the key)."""
-        return (self.base_url or OPENAI_URL).rstrip("/")
+        """The endpoint as stored with a run and shown: never the key, nor credentials that
+        were written into the base URL."""
+        return public_url((self.base_url or OPENAI_URL).rstrip("/"))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Everything secret in this endpoint, to scrub from error messages before storing them."""
+        return tuple(s for s in (self.api_key, *url_secrets(self.base_url)) if s and s != PLACEHOLDER_KEY)
 
     def __repr__(self) -> str:  # keep the key out of any repr, traceback or log line
-        return f"Endpoint(base_url={self.base_url!r}, api_key=***)"
+        return f"Endpoint(base_url={public_url(self.base_url) if self.base_url else None!r}, api_key=***)"
 
 
 def resolve_endpoint(

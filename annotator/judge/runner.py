@@ -25,7 +25,7 @@ from annotator.store.models import JudgeRun, Judgment, Pair, Task, is_failed, un
 from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
-from .credentials import Endpoint
+from .credentials import Endpoint, url_secrets
 from .templates import (
     factor_definition,
     guidance_text,
@@ -435,9 +435,12 @@ def _unreachable(error: BaseException) -> str:
     return ""
 
 
-def _describe(error: Exception, secret: str) -> str:
+def _describe(error: Exception, secrets: tuple[str, ...]) -> str:
     text = f"{type(error).__name__}: {error}"
-    return text.replace(secret, "***") if secret else text
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def make_client(endpoint: Endpoint, timeout: float):
@@ -451,7 +454,10 @@ def make_client(endpoint: Endpoint, timeout: float):
 
     http_client = None
     try:
-        http_client = openai.DefaultAioHttpClient(timeout=timeout)
+        # aiohttp refuses a URL holding credentials next to the Authorization header; the
+        # default transport takes them (a server behind HTTP basic authentication).
+        if not url_secrets(endpoint.base_url):
+            http_client = openai.DefaultAioHttpClient(timeout=timeout)
     except RuntimeError:  # the aiohttp extra is missing: the default transport
         http_client = None
     return openai.AsyncOpenAI(api_key=endpoint.api_key, base_url=endpoint.base_url, timeout=timeout,
@@ -484,7 +490,8 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
         return json.dumps({**body_base, "messages": call.messages}, ensure_ascii=False).encode("utf-8")
     report.cost_unknown = prep.price.input is None
     run_id = prep.run.id
-    secret = endpoint.api_key
+    secrets = endpoint.secrets
+    refused: list[str] = []  # the server refused the credentials: nothing else will succeed
     # Until the server has answered once, an unreachable endpoint ends the run at once
     # (retrying a refused connection for a minute only hides a wrong --base-url); after
     # that, a refused connection is a server restarting and is retried like any other.
@@ -494,7 +501,8 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
     async def one(call: Call) -> None:
         nonlocal reached, unreachable
         async with semaphore:
-            if unreachable:
+            if unreachable or refused:
+                report.not_started += bool(refused)
                 return
             estimate = prep.price.estimate(call, judge.max_tokens)
             if not budget.reserve(estimate):
@@ -521,6 +529,12 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                         call, run_id, judge.parser, completion, time.perf_counter() - t0, prep.price
                     )
                     break
+                except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
+                    # Every other call would be refused the same way: stop, store nothing for it.
+                    refused.append(_describe(error, secrets))
+                    budget.settle(estimate, 0.0)
+                    report.not_started += 1
+                    return
                 except openai.APIError as error:
                     latency = time.perf_counter() - t0
                     if isinstance(error, openai.APIStatusError):
@@ -537,7 +551,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                             delay *= 0.5 + random.random() / 2
                         await asyncio.sleep(delay)
                         continue
-                    judgment = error_judgment(call, run_id, _describe(error, secret), latency)
+                    judgment = error_judgment(call, run_id, _describe(error, secrets), latency)
                     break
                 except ValueError as error:  # a 200 whose body is not JSON
                     judgment = error_judgment(call, run_id, f"bad response body: {error}", time.perf_counter() - t0)
@@ -553,7 +567,10 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
 
     progress.start(len(calls), prep.run.name)
     try:
-        await asyncio.gather(*(one(c) for c in calls))
+        # The first call alone: a refused key or a wrong endpoint shows at once, after one
+        # request, instead of after a whole wave of them.
+        await one(calls[0])
+        await asyncio.gather(*(one(c) for c in calls[1:]))
     finally:
         try:
             await writer.close()
@@ -570,6 +587,12 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
         if budget.exhausted:
             report.stopped = f"budget of ${options.max_cost:.4f} reached"
         await client.close()
+    if refused:
+        raise RunError(
+            f"the server at {endpoint.url} refused the credentials ({refused[0]}); stopped after "
+            f"{report.requests_sent} request(s), {report.not_started} call(s) not made, nothing stored for them. "
+            f"Check the API key (${judge.api_key_env} or [api_keys] in the config file) and --base-url, "
+            "then run the same command again.")
     if unreachable:
         done = report.from_cache + report.requested
         raise RunError(

@@ -4,10 +4,11 @@
 time. Open one with ``Store.open(path)`` (migrates to the latest schema) or ``Store.memory()``.
 """
 
+from .accounts import Account, AccountExists, AccountStore
 from .adjudications import AdjudicationStore, InvalidAdjudication
 from .annotators import RememberedNameStore
 from .assignment import AssignmentStore, AttentionScore, QueueProgress
-from .base import DEFAULT_DB, StoreBase, connect, is_busy, resolve_db_path, retry_busy
+from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, is_busy, resolve_db_path, retry_busy
 from .copies import CopyStore
 from .factor_values import FactorValueStore
 from .facts import FactStore
@@ -44,14 +45,15 @@ from .tasks import TaskClash, TaskStore, UnknownTask
 
 class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            CopyStore, StoreBase):
+            CopyStore, AccountStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
-    "ADJUDICATION_REASONS", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS", "JUDGMENT_ORDERS", "ORDERS",
-    "TARGETS", "AtomicFacts", "AttentionScore", "FactLabels", "Factor", "FactorValue", "Flag", "InvalidAdjudication",
-    "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress", "SearchHit", "Store", "Task",
-    "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity", "connect", "is_busy", "resolve_db_path",
+    "ADJUDICATION_REASONS", "Account", "AccountExists", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS",
+    "JUDGMENT_ORDERS", "ORDERS", "TARGETS", "AtomicFacts", "AttentionScore", "FactLabels", "Factor", "FactorValue",
+    "Flag", "InvalidAdjudication", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress",
+    "SchemaError", "SearchHit", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity",
+    "connect", "connect_readonly", "is_busy", "resolve_db_path",
     "retry_busy", "utc_now",
 ]

@@ -28,6 +28,41 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DB
 
 
+class SchemaError(RuntimeError):
+    """The database cannot be used by this version: written by a newer one, or older and
+    read-only (so it cannot be upgraded). The message says which, by name and version."""
+
+
+def connect_readonly(path: str | os.PathLike) -> Database:
+    """Open an existing database for reading only, on a read-only file or file system.
+
+    ``mode=ro`` first (it sees other processes' writes, but a WAL database needs its
+    ``-shm`` file, which a read-only folder cannot hold), then ``immutable=1``: read-only
+    media, where nobody can be writing either.
+    """
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(Path(path).resolve()))
+    last: sqlite3.Error | None = None
+    for query in ("?mode=ro", "?mode=ro&immutable=1"):
+        conn = sqlite3.connect(uri + query, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as e:
+            conn.close()
+            last = e
+            continue
+        db = Database(conn)
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return db
+    raise last
+
+
+def _cannot_write(error: sqlite3.Error) -> bool:
+    text = str(error)
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
 def connect(path: str | os.PathLike) -> Database:
     """Open (creating if needed) a SQLite database with the project's pragmas.
 
@@ -116,15 +151,26 @@ def begin_immediate(db: Database, timeout_s: float | None = None) -> None:
 class StoreBase:
     """Holds the injected ``sqlite_utils.Database``; nothing else in the project runs SQL."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, readonly: bool = False):
         self.db = db
+        self.readonly = readonly  # opened read-only: the file or its file system cannot be written
         self._lock = threading.RLock()
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, migrate: bool = True):
-        store = cls(connect(path))
+        """Open (creating if needed) and migrate. An existing database that cannot be written
+        (read-only file or file system) is opened read-only: reading commands work, and the
+        first write fails with SQLite's "attempt to write a readonly database"."""
+        try:
+            store = cls(connect(path))
+        except sqlite3.OperationalError as e:
+            if str(path) == ":memory:" or not _cannot_write(e) or not Path(path).is_file():
+                raise
+            store = cls(connect_readonly(path), readonly=True)
         if migrate:
             store.migrate()
+        else:
+            store.check_schema()
         return store
 
     @classmethod
@@ -133,11 +179,43 @@ class StoreBase:
         store.migrate()
         return store
 
+    def check_schema(self) -> None:
+        """Refuse a database written by a newer version of annotator (its schema names
+        migrations this version does not know): reading it could misread, writing it could
+        damage it."""
+        unknown = schema.unknown_migrations(self.db)
+        if unknown:
+            raise SchemaError(
+                f"{self.path} was written by a newer version of annotator (schema {unknown[-1]}; this version "
+                f"knows up to {schema.latest_version()}): upgrade annotator to open it")
+
+    @property
+    def path(self) -> str:
+        """The database file (or ':memory:')."""
+        row = self.db.execute("PRAGMA database_list").fetchone()
+        return (row[2] if row else "") or ":memory:"
+
+    def check_writable(self) -> None:
+        """Take the write lock and let it go, so a read-only or busy database is found before
+        anyone starts working (SQLite's error propagates: "readonly", "locked")."""
+        if self.readonly:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("ROLLBACK")
+
     def migrate(self) -> list[str]:
         """Apply pending migrations; returns the names applied."""
         with self._lock:
-            if not schema.migrations.pending(self.db):
+            self.check_schema()
+            pending = schema.migrations.pending(self.db)
+            if not pending:
                 return []
+            if self.readonly:
+                raise SchemaError(
+                    f"{self.path} has an older schema ({self.schema_version or 'empty'}; this version needs "
+                    f"{schema.latest_version()}) and cannot be upgraded here: the file or its file system is "
+                    "read-only (run `annotator init` where it can be written)")
             # Another process may be migrating the same new file right now: take SQLite's
             # write lock first (atomic() begins IMMEDIATE, waiting out the busy timeout), then
             # look again at what is pending, so each migration is applied once. The

@@ -428,6 +428,27 @@ def m008_adjudications(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_annotators(db: Database) -> None:
+    """Annotator accounts for the browser mode: a role, the scrypt hash of an access code
+    (never the code), whether the account may sign in, and when it last did. (Applied after
+    m007_loop: it was written alongside it. Safe to apply again, like m008.)"""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS annotators (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL DEFAULT 'annotator' CHECK (role IN ('annotator', 'researcher')),
+            code_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            code_set_at TEXT NOT NULL,
+            last_sign_in TEXT
+        );
+        """
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 
@@ -442,17 +463,20 @@ def _run_script(db: Database, script: str) -> None:
 
 
 def schema_version(db: Database) -> str:
-    """The name of the newest applied migration in the project's order (not the order they
-    were applied in: a migration applied again, or one merged in before a newer one was, must
-    not make the schema look older), or '' for an empty database."""
-    applied = [m.name for m in migrations.applied(db)]
-    known = [m.name for m in migrations._migrations]
-    unknown = [name for name in applied if name not in known]
-    if unknown:  # written by a newer annotator: say so, never a known name
+    """The newest migration applied, in this version's order ('' for an empty database); a
+    migration of a newer version when the database holds one."""
+    unknown = unknown_migrations(db)
+    if unknown:
         return unknown[-1]
-    ordered = [name for name in known if name in applied]
-    return ordered[-1] if ordered else ""
+    applied = {m.name for m in migrations.applied(db)}
+    return next((m.name for m in reversed(migrations._migrations) if m.name in applied), "")
 
 
 def latest_version() -> str:
     return migrations._migrations[-1].name
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Applied migrations this version does not define: the file was written by a newer one."""
+    known = {m.name for m in migrations._migrations}
+    return [m.name for m in migrations.applied(db) if m.name not in known]

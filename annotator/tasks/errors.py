@@ -15,7 +15,10 @@ def describe(value: object, limit: int = 60) -> str:
         type(None): "null", bool: "a boolean", int: "a number", float: "a number",
         list: "a list", dict: "an object", str: "text",
     }.get(type(value), type(value).__name__)
-    shown = repr(value)
+    try:
+        shown = repr(value)
+    except RecursionError:  # a value nested deeper than repr can follow
+        shown = "[[[..." if isinstance(value, list) else "{...}"
     if len(shown) > limit:
         shown = shown[: limit - 3] + "..."
     return f"{kind} {shown}" if value is not None else "null"

@@ -18,6 +18,7 @@ from typing import Any
 from annotator.store import JudgeRun, Pair, Store
 
 from .baseline import check_baseline
+from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep
 from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
@@ -33,7 +34,7 @@ from .mapping import (
     row_verdicts,
     verdicts_of,
 )
-from .readers import guess_format
+from .readers import guess_format, reading_limits
 from .taskfile import JudgeLabelsSpec, TaskSpec, load_task_file
 
 MAX_PROBLEMS_KEPT = 200
@@ -95,11 +96,20 @@ def import_task_dir(
     skip_bad: bool = False,
     update: bool = False,
     progress: Callable[[int], None] | None = None,
+    allow_outside: bool = False,
 ) -> ImportReport:
-    """Import a task folder; see the module docstring. Raises ``TaskFileError`` or ``ImportRefused``."""
-    spec = load_task_file(path)
+    """Import a task folder; see the module docstring. Raises ``TaskFileError`` or ``ImportRefused``.
+
+    ``allow_outside``: let task.toml name files outside the task folder (absolute paths,
+    ``..``, symlinks leading out); off by default, so a task folder received from someone
+    else cannot read ``/etc/passwd`` or an SSH key into the database (and on to a judge).
+    Every file is read under the task's limits (``annotator.tasks.readers``), and every row
+    is cleaned of NUL bytes, tag characters and lone surrogates (``annotator.tasks.cleaning``).
+    """
+    spec = load_task_file(path, allow_outside=allow_outside)
     try:
-        return import_spec(store, spec, skip_bad=skip_bad, update=update, progress=progress)
+        with reading_limits(spec.data.limits):
+            return import_spec(store, spec, skip_bad=skip_bad, update=update, progress=progress)
     except TaskFileError as e:
         if e.problem.location.startswith("["):  # a format option found wrong while reading
             raise TaskFileError(f"{spec.path.name} {e.problem.location}", e.problem.expected, e.problem.found) from e
@@ -125,6 +135,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         )
     label_map = spec.labels.map if spec.labels else None
     votes = spec.data.rows == "votes"
+    cleaner = Cleaner()
 
     with store.atomic():
         if not existing or update:
@@ -149,7 +160,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             if isinstance(row, Problem):
                 problems.add(row)
                 continue
+            row_cleaner = Cleaner()
             try:
+                row = row_cleaner.row(row, location)
                 pair = build_pair(task.name, row, location, spec.data, label_map)
                 first = seen.get(pair.pair_id)
                 # A repeated id is an error within one file; in another file of [data] path (or
@@ -164,6 +177,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 verdicts = row_verdicts(row, location, spec.judge_labels)
             except RowError as e:
                 problems.add(e.problem)
+                continue
+            except (TooDeep, RecursionError) as e:  # a value nested past what anyone needs
+                problems.add(_too_deep(location, e))
                 continue
             if first is None:
                 seen[pair.pair_id] = (location, pair.content_hash, source)
@@ -188,6 +204,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 report.votes_merged += 1
                 if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
                     seen[pair.pair_id] = (location, pair.content_hash, source)
+            cleaner.merge(row_cleaner)
             pending_labels += [(pair.pair_id, label) for label in labels]
             for verdict in verdicts:
                 verdicts_by_run[verdict.run].append((pair.pair_id, verdict))
@@ -207,7 +224,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         report.labels_added = _store_labels(store, task.name, pending_labels, ids, update)
         for jspec in spec.judge_labels:
             if jspec.path is not None:
-                for pair_id, verdict in _file_verdicts(jspec, ids, problems):
+                for pair_id, verdict in _file_verdicts(jspec, ids, problems, cleaner):
                     verdicts_by_run[verdict.run].append((pair_id, verdict))
         if problems.total and not skip_bad:
             raise ImportRefused(problems.kept, problems.total)
@@ -220,7 +237,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         baseline_notices = check_baseline(store, task, spec.path.name)
     report.problems = problems.kept
     report.total_problems = problems.total
-    report.notices = baseline_notices + _source_notices(store, task)
+    report.notices = spec.notices + baseline_notices + cleaner.notices() + _source_notices(store, task)
     return report
 
 
@@ -238,12 +255,24 @@ def _source_notices(store: Store, task) -> list[str]:
             "(map a `source` field in [data], or drop these factors)"]
 
 
-def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems) -> Iterator[tuple[str, RowVerdict]]:
+def _too_deep(location: str, error: Exception) -> Problem:
+    where = f" in {error}" if isinstance(error, TooDeep) else ""
+    return Problem(location, f"lists and objects nested at most {MAX_ROW_DEPTH} levels deep",
+                   f"deeper nesting{where}")
+
+
+def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Problems,
+                   cleaner: Cleaner) -> Iterator[tuple[str, RowVerdict]]:
     """(pair id, verdict) for every verdict of a judge table's own file; bad rows go to ``problems``."""
     fmt = spec.format or guess_format(spec.path)
     for location, row in read_rows(fmt, spec.path, {}):
         if isinstance(row, Problem):
             problems.add(row)
+            continue
+        try:
+            row = cleaner.row(row, location)
+        except (TooDeep, RecursionError) as e:
+            problems.add(_too_deep(location, e))
             continue
         raw_id = lookup(row, spec.id)
         if is_empty(raw_id):

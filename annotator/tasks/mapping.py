@@ -16,9 +16,12 @@ from typing import Any
 from annotator.store.models import CHOICES, ORDERS, Judgment, Label, Pair
 from annotator.store.orders import other_order, p_a as p_a_of, to_canonical
 
+from .cleaning import nesting_depth
 from .errors import Problem, describe
 from .labelmap import map_choice
 from .taskfile import DataSpec, FieldRule, JudgeLabelsSpec, LabelsSpec
+
+MAX_METADATA_DEPTH = 32
 
 MISSING = object()  # what lookup() returns for a path the row does not have
 
@@ -134,6 +137,9 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
     for name in spec.metadata:
         value = lookup(row, name)
         if value is not MISSING:
+            if nesting_depth(value, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
+                raise RowError(Problem(location, f"metadata {name!r} nested at most {MAX_METADATA_DEPTH} levels deep",
+                                       f"deeper nesting (more than {MAX_METADATA_DEPTH} levels)"))
             metadata[name] = value
     pair = Pair(
         task=task, pair_id=pair_id, prompt=prompt, response_a=response_a, response_b=response_b,

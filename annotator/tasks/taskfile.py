@@ -8,7 +8,9 @@ import failure later.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +18,28 @@ from typing import Any
 
 from annotator.store.models import CHOICES, Factor, Task
 
+from .cleaning import Cleaner
 from .errors import TaskFileError, describe
 from .labelmap import label_key
 from .profile import PROFILE_FACTORS
+from .readers import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, ReadLimits, check_inside, read_small_text
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
+MAX_TASK_FILE_BYTES = 1024 * 1024  # task.toml
+MAX_GUIDELINES_BYTES = 1024 * 1024  # guidelines.md
+MAX_TASK_NAME = 100
+FACTOR_KEY = re.compile(r"[\w-]{1,64}")
+# Ranges of the whole-number keys: what SQLite can store, and what makes sense.
+INT64 = (-(2**63), 2**63 - 1)
+RANGES = {
+    "overlap": (1, 1000),
+    "calibration": (0, 10_000_000),
+    "seed": INT64,
+    "max_response_chars": (1, 1_000_000_000),  # SQLite's longest text is 1e9 bytes
+    "max_file_bytes": (1, 2**62),
+    "max_line_bytes": (1, 2**62),
+    "index": (-(2**31), 2**31 - 1),
+}
 REQUIRED_PARTS = ("factors", "confidence", "rationale")
 # [task] priority: the order in which unlabelled pairs are served (``annotator tasks prioritise``)
 PRIORITIES = ("none", "judge-uncertain", "stratified")
@@ -49,9 +68,7 @@ class FieldRule:
         if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
             return cls(fields=list(raw))
         if isinstance(raw, dict):
-            unknown = set(raw) - {"field", "fields", "value", "split", "index"}
-            if unknown:
-                raise TaskFileError(where, "keys field, fields, value, split, index", f"{sorted(unknown)}")
+            refuse_unknown_keys(raw, {"field", "fields", "value", "split", "index"}, where)
             names = raw.get("fields", raw.get("field", []))
             names = [names] if isinstance(names, str) else names
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -64,6 +81,7 @@ class FieldRule:
                 raise TaskFileError(f"{where} split", "the text to split on", describe(split))
             if not _is_int(index):
                 raise TaskFileError(f"{where} index", "a whole number (0-based; negative from the end)", describe(index))
+            _in_range(index, "index", f"{where} index")
             return cls(fields=names, value=None if value is None else str(value), split=split, index=index)
         raise TaskFileError(where, "a field name, a list of field names, or a table", repr(raw))
 
@@ -84,12 +102,55 @@ def _is_int(value: Any) -> bool:
 
 
 def _typed(table: dict, key: str, kind: str, where: str, default: Any) -> Any:
-    """``table[key]`` (or ``default``), refused with the key's name unless it is of ``kind``."""
+    """``table[key]`` (or ``default``), refused with the key's name unless it is of ``kind``
+    (and, for whole numbers with a range in ``RANGES``, inside it)."""
     value = table.get(key, default)
     expected, ok = KINDS[kind]
     if not ok(value):
         raise TaskFileError(f"{where} {key}", expected, describe(value))
+    if kind == "int" and key in RANGES:
+        _in_range(value, key, f"{where} {key}")
     return value
+
+
+def _in_range(value: int, key: str, where: str) -> None:
+    low, high = RANGES[key]
+    if not low <= value <= high:
+        raise TaskFileError(where, f"a whole number from {low:,} to {high:,}", describe(value))
+
+
+def refuse_unknown_keys(table: dict, known: set[str] | tuple[str, ...], where: str) -> None:
+    """Refuse the first key of ``table`` that is not in ``known``, naming the nearest known key
+    (``overlapp`` -> did you mean ``overlap``?) and listing them all."""
+    for key in table:
+        if key in known:
+            continue
+        names = sorted(known)
+        close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
+        table = where.split(" ", 1)[1] if " " in where else "task.toml"
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise TaskFileError(f"{where} {key}", f"a known {table} key ({hint}keys: {', '.join(names)})", repr(key))
+
+
+def check_task_name(name: str, where: str) -> str:
+    """A task name: the key commands take (``--task``) and export files are named after."""
+    from annotator.text.sanitize import sanitize_line
+
+    problem = None
+    if not name.strip():
+        problem = "an empty name"
+    elif len(name) > MAX_TASK_NAME:
+        problem = f"{len(name):,} characters"
+    elif name != name.strip():
+        problem = "spaces at the start or end"
+    elif sanitize_line(name) != name or Cleaner().text(name, "") != name:
+        problem = "control or invisible characters"
+    elif "/" in name or "\\" in name or name in (".", ".."):
+        problem = "a path separator or a dot name"
+    if problem:
+        raise TaskFileError(f"{where} name", f"a task name of 1 to {MAX_TASK_NAME} visible characters "
+                            "without / or \\", f"{problem} ({describe(name)})")
+    return name
 
 
 @dataclass
@@ -103,12 +164,21 @@ class DataSpec:
     # "pairs": one row per pair (a repeated id is an error); "votes": one row per vote, the
     # same pair (same id and content) may appear in many rows, each adding its labels/verdicts.
     rows: str = "pairs"
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    root: Path | None = None  # files must be inside this folder (None: --allow-outside)
     # every file `path` names (a list or a glob, annotator.tasks.datafiles); `path` is the first
     paths: list[Path] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.paths:
             self.paths = [self.path]
+
+    @property
+    def limits(self) -> ReadLimits:
+        """What the readers may read for this task (``annotator.tasks.readers``)."""
+        return ReadLimits(max_file_bytes=self.max_file_bytes, max_line_bytes=self.max_line_bytes,
+                          max_field_chars=self.max_response_chars, root=self.root)
 
 
 @dataclass
@@ -176,6 +246,7 @@ class TaskSpec:
     labels: LabelsSpec | None
     judge_labels: list[JudgeLabelsSpec]
     path: Path  # the task.toml
+    notices: list[str] = field(default_factory=list)  # what was cleaned in the task's own text
 
 
 def _map(raw: Any, where: str) -> dict[str, str]:
@@ -199,7 +270,7 @@ def _map(raw: Any, where: str) -> dict[str, str]:
     return out
 
 
-def _factors(raw_keys: Any, custom: Any, where: str) -> list[Factor]:
+def _factors(raw_keys: Any, custom: Any, where: str, cleaner: Cleaner) -> list[Factor]:
     if not isinstance(raw_keys, list) or not all(isinstance(k, str) for k in raw_keys):
         raise TaskFileError(f"{where} [task] factors", "a list of factor keys", repr(raw_keys))
     custom = custom or []
@@ -208,14 +279,18 @@ def _factors(raw_keys: Any, custom: Any, where: str) -> list[Factor]:
     by_key = {}
     for i, c in enumerate(custom):
         loc = f"{where} [[task.custom_factor]] #{i + 1}"
+        refuse_unknown_keys(c, CUSTOM_FACTOR_KEYS, loc)
         missing = [k for k in ("key", "name", "definition", "question") if not c.get(k)]
         if missing:
             raise TaskFileError(loc, "keys key, name, definition and question", f"{', '.join(missing)} missing")
         for k in ("key", "name", "definition", "question"):
             _typed(c, k, "text", loc, "")
         _typed(c, "needs_source", "bool", loc, False)
-        by_key[c["key"]] = Factor(key=c["key"], name=c["name"], definition=c["definition"],
-                                  question=c["question"], custom=True,
+        text = {k: cleaner.text(c[k], f"{loc} {k}") for k in ("name", "definition", "question")}
+        if not FACTOR_KEY.fullmatch(c["key"]):
+            raise TaskFileError(f"{loc} key", "a factor key of 1 to 64 letters, digits, _ or -", describe(c["key"]))
+        by_key[c["key"]] = Factor(key=c["key"], name=text["name"], definition=text["definition"],
+                                  question=text["question"], custom=True,
                                   needs_source=bool(c.get("needs_source", False)))
     factors = []
     for key in raw_keys:
@@ -224,51 +299,71 @@ def _factors(raw_keys: Any, custom: Any, where: str) -> list[Factor]:
         elif key in PROFILE_FACTORS:
             factors.append(PROFILE_FACTORS[key])
         else:
-            raise TaskFileError(f"{where} [task] factors", f"a PROFILE factor key ({', '.join(PROFILE_FACTORS)}) or a custom factor's key", repr(key))
+            close = difflib.get_close_matches(key, [*PROFILE_FACTORS, *by_key], n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TaskFileError(f"{where} [task] factors", f"a PROFILE factor key ({', '.join(PROFILE_FACTORS)}) "
+                                f"or a custom factor's key{hint}", repr(key))
     factors.extend(by_key.values())  # custom factors not listed explicitly still apply
     if len({f.key for f in factors}) != len(factors):
         raise TaskFileError(f"{where} [task] factors", "each factor once", "a repeated key")
     return factors
 
 
-def load_task_file(path: str | Path) -> TaskSpec:
-    """Parse and check a task folder's ``task.toml`` (``path`` is the folder or the file)."""
+TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
+             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes",
+             "priority", "uniform_share", "routing"}
+# [task] keys kept as they are in the task's settings (read by the queue, the leaderboard, routing)
+SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
+CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
+DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
+TABLES = ("task", "data", "labels", "judge_labels")
+
+
+def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec:
+    """Parse and check a task folder's ``task.toml`` (``path`` is the folder or the file).
+
+    Every path the file names (pairs, guidelines, verdict files) must stay inside the task
+    folder, symlinks followed, unless ``allow_outside``.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "task.toml"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise TaskFileError(str(path), "a task.toml file", "no such file")
     if path.suffix != ".toml":
         raise TaskFileError(str(path), "a task folder (or its task.toml)", f"the file {path.name}")
     where = path.name
+    text = read_small_text(path, MAX_TASK_FILE_BYTES, where)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as e:
-        raise TaskFileError(where, "UTF-8 text", "bytes that are not UTF-8") from e
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise TaskFileError(where, "valid TOML", str(e)) from e
-    root = path.parent
-    unknown_tables = sorted(set(doc) - {"task", "data", "labels", "judge_labels"})
+    root = path.parent.resolve()
+    within = None if allow_outside else root
+    cleaner = Cleaner()
+    unknown_tables = [k for k in doc if k not in TABLES]
     if unknown_tables:
-        raise TaskFileError(f"{where} [{unknown_tables[0]}]", "tables [task], [data], [labels] and [[judge_labels]]",
-                            repr(unknown_tables[0]))
+        close = difflib.get_close_matches(unknown_tables[0], TABLES, n=1, cutoff=0.6)
+        raise TaskFileError(f"{where} [{unknown_tables[0]}]",
+                            (f"a known table: did you mean [{close[0]}]? " if close else "")
+                            + "(tables [task], [data], [labels] and [[judge_labels]])", repr(unknown_tables[0]))
     t = doc.get("task")
     if not isinstance(t, dict) or not t.get("name"):
         raise TaskFileError(where, "a [task] table with a `name`", "none")
     tw = f"{where} [task]"
-    name = _typed(t, "name", "text", tw, "")
-    title = _typed(t, "title", "text", tw, name)
+    refuse_unknown_keys(t, TASK_KEYS, tw)
+    name = check_task_name(_typed(t, "name", "text", tw, ""), tw)
+    title = cleaner.text(_typed(t, "title", "text", tw, name), f"{tw} title")
     guidelines = ""
     if _typed(t, "guidelines", "text", tw, ""):
-        gpath = root / t["guidelines"]
-        if gpath.is_file():
-            guidelines = gpath.read_text(encoding="utf-8")
-        else:
-            raise TaskFileError(f"{tw} guidelines", "an existing Markdown file",
-                                f"a folder {t['guidelines']!r}" if gpath.is_dir() else f"no file {t['guidelines']!r}")
+        gpath = resolve_path(root, t["guidelines"], f"{tw} guidelines", within)
+        if gpath.is_dir():
+            raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"a folder {t['guidelines']!r}")
+        if not gpath.exists():
+            raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"no file {t['guidelines']!r}")
+        guidelines = cleaner.text(read_small_text(gpath, MAX_GUIDELINES_BYTES, f"{tw} guidelines {t['guidelines']!r}"),
+                                  f"{tw} guidelines")
     overlap = _typed(t, "overlap", "int", tw, 1)
-    if overlap < 1:
-        raise TaskFileError(f"{where} [task] overlap", "a whole number of at least 1", repr(overlap))
     required = _typed(t, "required", "texts", tw, [])
     bad = [r for r in required if r not in REQUIRED_PARTS]
     if bad:
@@ -286,9 +381,6 @@ def load_task_file(path: str | Path) -> TaskSpec:
     if not 0 < claim_minutes <= 24 * 60:
         raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
                             repr(claim_minutes))
-    known = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes"}
-    queue_keys = {k: t[k] for k in ("calibration", "claim_minutes") if k in t}
     baseline = _typed(t, "baseline", "text", tw, "")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
@@ -310,14 +402,13 @@ def load_task_file(path: str | Path) -> TaskSpec:
         guidelines=guidelines,
         allow_tie=allow_tie,
         overlap=overlap,
-        factors=_factors(t.get("factors", []), t.get("custom_factor"), where),
+        factors=_factors(t.get("factors", []), t.get("custom_factor"), where, cleaner),
         required=list(required),
         show_model_names=show_model_names,
         attention_rate=rate,
         seed=seed,
-        source_dir=str(root.resolve()),
-        settings={**{k: v for k, v in t.items() if k not in known}, **queue_keys,
-                  **({"baseline": baseline} if baseline else {})},
+        source_dir=str(root),
+        settings={**{k: t[k] for k in SETTINGS_KEYS if k in t}, **({"baseline": baseline} if baseline else {})},
     )
 
     d = doc.get("data")
@@ -326,7 +417,8 @@ def load_task_file(path: str | Path) -> TaskSpec:
     from .datafiles import common_format, data_paths
     from .formats import format_module, known_formats
 
-    data_files = data_paths(root, d["path"], f"{where} [data] path", lambda raw, _where: resolve_path(root, raw))
+    data_files = data_paths(root, d["path"], f"{where} [data] path",
+                            lambda raw, here: resolve_path(root, raw, here, within))
     data_path = data_files[0]
     try:
         fmt = d.get("format") or common_format(data_files)
@@ -344,25 +436,21 @@ def load_task_file(path: str | Path) -> TaskSpec:
     for key in ("prompt", "response_a", "response_b"):
         if key not in fields:
             raise TaskFileError(f"{where} [data]", f"a `{key}` field mapping", "none")
-    reserved = set(PAIR_FIELDS) | {"path", "format", "metadata", "max_response_chars", "rows"}
-    options = {k: v for k, v in merged.items() if k not in reserved}
     allowed = set(getattr(module, "OPTIONS", ())) if module else {"delimiter"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        hint = f"options of format {fmt!r}: {', '.join(sorted(allowed))}" if allowed else f"no options for format {fmt!r}"
-        raise TaskFileError(f"{where} [data] {unknown[0]}", f"a known [data] key (pair fields {', '.join(PAIR_FIELDS)}; "
-                            f"path, format, metadata, max_response_chars, rows; {hint})", repr(unknown[0]))
+    refuse_unknown_keys(merged, set(PAIR_FIELDS) | DATA_KEYS | allowed, f"{where} [data]")
+    options = {k: v for k, v in merged.items() if k not in set(PAIR_FIELDS) | DATA_KEYS}
     for key in getattr(module, "PATH_OPTIONS", ()) if module else ():
         if isinstance(options.get(key), str):
-            options[key] = resolve_path(root, options[key])
+            options[key] = resolve_path(root, options[key], f"{where} [data] {key}", within)
         elif key in options and options[key] is not False:
             raise TaskFileError(f"{where} [data] {key}", "a path (or false)", describe(options[key]))
     delimiter = options.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise TaskFileError(f"{where} [data] delimiter", "one character", describe(delimiter))
-    max_chars = merged.get("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS)
-    if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1:
-        raise TaskFileError(f"{where} [data] max_response_chars", "a whole number of characters, at least 1", repr(max_chars))
+    limits = {}
+    for key, default in (("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS), ("max_file_bytes", DEFAULT_MAX_FILE_BYTES),
+                         ("max_line_bytes", DEFAULT_MAX_LINE_BYTES)):
+        limits[key] = _typed(merged, key, "int", f"{where} [data]", default)
     rows_kind = merged.get("rows", "pairs")
     if rows_kind not in ROW_KINDS:
         raise TaskFileError(f"{where} [data] rows", '"pairs" or "votes"', repr(rows_kind))
@@ -371,17 +459,20 @@ def load_task_file(path: str | Path) -> TaskSpec:
         metadata = [metadata]
     if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
         raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
-    data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata), options=options,
-                    max_response_chars=max_chars, rows=rows_kind)
+    data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata),
+                    options=options, rows=rows_kind, root=within, **limits)
 
     labels = _labels(doc.get("labels"), defaults.get("labels"), where)
-    judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where)
-    return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path)
+    judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
+    return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
+                    notices=[f"task.toml: {n}" for n in cleaner.notices()])
 
 
-def resolve_path(root: Path, raw: Any) -> Path:
-    """A path from task.toml: absolute as given (``~`` expanded), else relative to the task folder."""
-    return (root / Path(str(raw)).expanduser()).resolve()
+def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None = None) -> Path:
+    """A path from task.toml, relative to the task folder (absolute as given, ``~`` expanded),
+    with symlinks followed; refused when it leaves ``within`` (the task folder, unless the
+    user allowed paths outside) or loops."""
+    return check_inside(root / Path(str(raw)).expanduser(), within, where, shown=str(raw))
 
 
 LABELS_KEYS = {"annotators", "map", "annotator_from", "label", "include", "exclude", "shown_order"}
@@ -399,12 +490,6 @@ def _globs(raw: Any, where: str) -> list[str]:
     raise TaskFileError(where, "a list of names (globs allowed)", repr(raw))
 
 
-def _unknown_keys(table: dict, known: set[str], where: str) -> None:
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise TaskFileError(f"{where} {unknown[0]}", f"one of the keys {', '.join(sorted(known))}", repr(unknown[0]))
-
-
 def _labels(raw: Any, default: Any, where: str) -> LabelsSpec | None:
     if raw is None and not default:
         return None
@@ -412,7 +497,7 @@ def _labels(raw: Any, default: Any, where: str) -> LabelsSpec | None:
         raise TaskFileError(f"{where} [labels]", "a table", repr(raw))
     lab = {**(default or {}), **(raw or {})}
     loc = f"{where} [labels]"
-    _unknown_keys(lab, LABELS_KEYS, loc)
+    refuse_unknown_keys(lab, LABELS_KEYS, loc)
     annotators = lab.get("annotators", {})
     if isinstance(annotators, list) and all(isinstance(a, str) for a in annotators):
         annotators = {a: a for a in annotators}
@@ -433,7 +518,7 @@ def _labels(raw: Any, default: Any, where: str) -> LabelsSpec | None:
     )
 
 
-def _judge_labels(raw: Any, default: Any, root: Path, where: str) -> list[JudgeLabelsSpec]:
+def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path | None) -> list[JudgeLabelsSpec]:
     tables = raw if raw is not None else (default or [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise TaskFileError(f"{where} [[judge_labels]]", "an array of tables", repr(tables))
@@ -444,7 +529,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str) -> list[JudgeL
     out = []
     for i, j in enumerate(tables):
         loc = f"{where} [[judge_labels]] #{i + 1}"
-        _unknown_keys(j, JUDGE_KEYS, loc)
+        refuse_unknown_keys(j, JUDGE_KEYS, loc)
         for key in ("verdict", "map"):
             if key not in j:
                 raise TaskFileError(loc, f"a `{key}` key", "none")
@@ -462,7 +547,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str) -> list[JudgeL
         name = str(j.get("name") or "")
         out.append(JudgeLabelsSpec(
             name=name, verdict=str(j["verdict"]), map=_map(j["map"], f"{loc} map"),
-            path=resolve_path(root, j["path"]) if j.get("path") else None,
+            path=resolve_path(root, j["path"], f"{loc} path", within) if j.get("path") else None,
             format=j.get("format"), id=str(j.get("id", "id")), order=order,
             verdict_ba=j.get("verdict_ba"), p_a=j.get("p_a"), raw=j.get("raw"), raw_ba=j.get("raw_ba"),
             model=str(j.get("model", name)), name_from=j.get("name_from"), order_from=j.get("order_from"),

@@ -9,9 +9,9 @@ text contains instead of having it executed:
   OSC 8 hyperlink ``\\x1b]8;;url\\x07`` as ``␛]8;;url␇``.
 * ``\\r\\n`` and a lone ``\\r`` at the end of the text become ``\\n``; any other carriage return
   (which would overwrite the start of the line) is shown as ``␍``.
-* DEL becomes ``␡``; C1 controls (U+0080 to U+009F, e.g. the 8-bit CSI U+009B) and the
-  bidirectional overrides and isolates (the "Trojan Source" characters) are shown as
-  ``⟨U+XXXX⟩``.
+* DEL becomes ``␡``; C1 controls (U+0080 to U+009F, e.g. the 8-bit CSI U+009B), the
+  bidirectional overrides and isolates (the "Trojan Source" characters) and the Unicode tag
+  characters (U+E0000 to U+E007F, invisible) are shown as ``⟨U+XXXX⟩``.
 * Newlines and tabs are kept.
 * With a ``limit``, text longer than that many characters is cut there and ends with
   ``… (N more characters)``, so a long response cannot flood a terminal report.
@@ -30,7 +30,10 @@ from rich.text import Text
 
 _PICTURES = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
 _PICTURES[0x7F] = "\u2421"  # ␡
-_VISIBLE_CODEPOINTS = [*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+# C1 controls, the bidirectional controls, and the Unicode tag characters (invisible, but
+# read by an LLM as text: "ASCII smuggling")
+_VISIBLE_CODEPOINTS = [*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C,
+                       *range(0xE0000, 0xE0080)]
 _TRANSLATION = {**_PICTURES, **{c: f"\u27e8U+{c:04X}\u27e9" for c in _VISIBLE_CODEPOINTS}}
 
 _CRLF = re.compile(r"\r+\n")
@@ -49,6 +52,17 @@ def sanitize(text: str | None, limit: int | None = None) -> str:
         text = text.rstrip("\r")
     text = text.translate(_TRANSLATION)
     return f"{text}… ({cut:,} more characters)" if cut else text
+
+
+_ONE_FOR_ONE = {**{c: chr(0x2400 + c) for c in range(0x20)}, 0x7F: "\u2421",
+                **{c: "\ufffd" for c in _VISIBLE_CODEPOINTS}}
+
+
+def sanitize_in_place(text: str | None) -> str:
+    """Like :func:`sanitize`, but one character for one (controls, newlines and tabs become
+    their control pictures; C1, bidi and tag characters U+FFFD), for an editable field whose
+    cursor counts the characters of the real text."""
+    return (text or "").translate(_ONE_FOR_ONE)
 
 
 def sanitize_line(text: str | None) -> str:

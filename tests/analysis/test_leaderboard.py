@@ -102,7 +102,7 @@ def _alpaca_db(shared_data, tmp_path):
         f'[task]\nname = "ae"\n\n[data]\npath = "{shared_data}/alpacaeval2/results"\nformat = "alpaca_eval"\n',
         encoding="utf-8")
     db = tmp_path / "ae.db"
-    result = CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder)])
+    result = CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder), "--allow-outside"])
     assert result.exit_code == 0, result.output
     return db
 
@@ -156,7 +156,7 @@ def test_faireval_humans_on_the_leaderboard(shared_data, tmp_path):
     (folder / "task.toml").write_text(f'[task]\nname = "fe"\n[data]\npath = "{shared_data}/faireval"\n'
                                       'format = "faireval"\n', encoding="utf-8")
     db = tmp_path / "fe.db"
-    assert CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder)]).exit_code == 0
+    assert CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder), "--allow-outside"]).exit_code == 0
     result = CliRunner().invoke(main, ["--db", str(db), "stats", "leaderboard", "--json", "--bootstrap", "0"])
     (row,) = json.loads(result.output)["rows"]
     assert row["agent"] == "humans" and row["model"].startswith("gpt-3.5-turbo")

@@ -120,7 +120,7 @@ def test_autoj_through_the_importer_and_the_command(shared_data, tmp_path):
     )
     db = tmp_path / "autoj.db"
     store = Store.open(db)
-    import_task_dir(store, folder)
+    import_task_dir(store, folder, allow_outside=True)
     store.close()
     result = CliRunner().invoke(main, ["--db", str(db), "stats", "agreement", "--json", "--bootstrap", "50"])
     assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ Options:
   429=N     the first N requests of each distinct message list get 429 (Retry-After-Ms: 5)
   500=N     then the next N get 500
   timeout=N the first N requests of each distinct message list take 2 s (past a short timeout)
+An API key beginning ``sk-wrong`` is refused (401), whatever the model.
 
 The answer's format follows the template it recognises (identifier m/M, MT-Bench [[A]],
 PROFILE "Preferred: Output (a)").
@@ -260,6 +261,10 @@ class FakeOpenAI:
             attempt = self.attempts[key]
         if attempt <= options.get("timeout", 0):
             await asyncio.sleep(2.0)
+        if request.headers.get("Authorization", "").startswith("Bearer sk-wrong"):
+            return web.json_response({"error": {"message": "Incorrect API key provided: sk-wr***ng.",
+                                                "type": "invalid_request_error", "code": "invalid_api_key"}},
+                                     status=401)
         if attempt <= options.get("429", 0):
             return web.json_response({"error": {"message": "Rate limit reached", "type": "requests"}},
                                      status=429, headers={"retry-after-ms": "5"})

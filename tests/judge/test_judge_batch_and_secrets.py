@@ -96,3 +96,30 @@ def test_key_from_named_variable_and_from_config_file(cli, server, tmp_path, mon
     monkeypatch.setenv("ANNOTATOR_CONFIG", str(tmp_path / "none.toml"))
     cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "first", "--orders", "AB")
     assert server.headers[-1]["Authorization"] == "Bearer no-key-needed"
+
+
+def test_a_refused_key_stops_the_run_at_the_first_call(cli, server, db_store):
+    """Every call would get 401: one request is sent, nothing is stored, the exit is non-zero."""
+    result = cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
+                 "--concurrency", "8", "--name", "gate", env={"OPENAI_API_KEY": "sk-wrong"}, code=1)
+    assert len(server.chat_requests) == 1
+    assert "refused the credentials (AuthenticationError" in result.output
+    assert "stopped after 1 request(s)" in result.output and "run the same command again" in result.output
+    run = db_store.get_run("demo", "gate")
+    assert run is None or list(db_store.judgments(run.id)) == []
+    # once the server accepts the key, the same run does every call
+    done = cli.json("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
+                    "--name", "gate", env={"OPENAI_API_KEY": "sk-right"})
+    assert done["scored"] == done["planned"] > 0 and done["already_done"] == 0
+
+
+def test_credentials_in_the_base_url_are_used_but_never_stored(cli, server, db_path):
+    host = server.url.removeprefix("http://")
+    url = f"http://alice:pa55word-xyz@{host}"
+    cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", url, "--model", "content", "--orders", "AB")
+    assert server.chat_requests  # the server was reached through that URL
+    listed = cli("judge", "list", "--json").stdout + cli("judge", "show", "mt-bench-pair@content", "--json").stdout
+    assert "***@" in listed
+    for secret in ("pa55word-xyz", "alice"):
+        assert secret not in listed
+        assert secret.encode() not in _stored_bytes(db_path)

@@ -277,7 +277,7 @@ def test_migration_fills_the_queue_of_an_old_database(tmp_path):
         store.db.execute(f"DROP INDEX {index}")
     store.db.execute("INSERT INTO claims (pair, annotator, task, expires_at) VALUES (?, 'ann', 't', '2030')",
                      [pairs[1].id])
-    store.db.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm005'")
+    store.db.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm005%'")
     store.db.conn.commit()
     store.close()
     store = Store.open(tmp_path / "old.db")

@@ -46,3 +46,14 @@ def counts(db: Path) -> dict[str, int]:
         return {t: store.query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"] for t in TABLES}
     finally:
         store.close()
+
+
+def refused(cli, folder, *parts: str, extra_args=()):
+    """Import ``folder``, expect a refusal naming every one of ``parts``, and no change."""
+    before = counts(cli.db)
+    result = cli("tasks", "add", folder, *extra_args)
+    assert result.exit_code != 0
+    for part in parts:
+        assert part in result.stderr, (part, result.stderr)
+    assert counts(cli.db) == before
+    return result

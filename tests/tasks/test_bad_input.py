@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.tasks.taskdirs import counts, jsonl_task, rows, write_task
+from tests.tasks.taskdirs import counts, jsonl_task, refused, rows, write_task
 
 PAIRS_TOML = '[task]\nname = "{name}"\n\n[data]\npath = "{path}"\nid = "id"\nprompt = "prompt"\nresponse_a = "a"\nresponse_b = "b"\n'
 
@@ -18,17 +18,6 @@ def seeded(cli, tmp_path):
     result = cli("tasks", "add", jsonl_task(tmp_path / "good", rows(3), name="good"))
     assert result.exit_code == 0, result.stderr
     return cli
-
-
-def refused(cli, folder, *parts: str, extra_args=()):
-    """Import ``folder``, expect a refusal naming every one of ``parts``, and no change."""
-    before = counts(cli.db)
-    result = cli("tasks", "add", folder, *extra_args)
-    assert result.exit_code != 0
-    for part in parts:
-        assert part in result.stderr, (part, result.stderr)
-    assert counts(cli.db) == before
-    return result
 
 
 def test_malformed_json_line(seeded, tmp_path):

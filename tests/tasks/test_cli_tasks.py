@@ -10,7 +10,7 @@ from tests.tasks.taskdirs import FIXTURES, write_task
 def test_add_list_show_json(cli, tmp_path):
     folder = write_task(tmp_path / "mt", f'[task]\nname = "mt"\ntitle = "MT-Bench sample"\n[data]\n'
                                          f'path = "{FIXTURES}/mt_bench/judgments.jsonl"\nformat = "mt_bench"\n')
-    added = cli("tasks", "add", folder)
+    added = cli("tasks", "add", folder, "--allow-outside")
     assert added.exit_code == 0, added.stderr
     assert "Created mt: 8 rows read, 3 new pairs" in added.stdout
     assert "5 existing human label(s) imported." in added.stdout
@@ -38,7 +38,7 @@ def test_source_factors_without_sources_are_pointed_out(cli, tmp_path):
         'prompt = "prompt"\nresponse_a = "a"\nresponse_b = "b"\n',
         {"p.jsonl": '{"prompt": "p", "a": "x", "b": "y"}\n{"prompt": "q", "a": "x", "b": "z"}\n'},
     )
-    added = cli("tasks", "add", folder)
+    added = cli("tasks", "add", folder, "--allow-outside")
     assert added.exit_code == 0, added.stderr
     assert "Hallucination compares a response with the source document, but 2 of 2 pairs have none" in added.stderr
     as_json = json.loads(cli("tasks", "add", folder, "--json").stdout)

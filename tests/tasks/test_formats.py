@@ -27,7 +27,7 @@ def verdicts_of(store: Store, task: str, run: str) -> dict[tuple[str, str], str 
 def test_mt_bench_votes(store, tmp_path):
     folder = write_task(tmp_path / "mt", f'[task]\nname = "mt"\n[data]\npath = "{FIXTURES}/mt_bench/judgments.jsonl"\n'
                                          'format = "mt_bench"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.rows, report.pairs_new, report.votes_merged) == (8, 3, 5)
     pairs = {p.pair_id: p for p in store.pairs("mt")}
     assert sorted(pairs) == ["101/t1/gpt-4/vicuna-13b", "101/t2/gpt-4/vicuna-13b", "102/t1/alpaca-13b/gpt-4"]
@@ -54,7 +54,7 @@ def test_mt_bench_votes(store, tmp_path):
         ("101/t2/gpt-4/vicuna-13b", "AB"): "A",
         ("102/t1/alpaca-13b/gpt-4", "AB"): "B",
     }
-    again = import_task_dir(store, folder)
+    again = import_task_dir(store, folder, allow_outside=True)
     assert (again.pairs_new, again.pairs_unchanged, again.labels_added) == (0, 3, 0)
 
 
@@ -66,7 +66,7 @@ def test_mt_bench_gzip_and_judges_as_annotators(store, tmp_path):
                                          'format = "mt_bench"\n[labels]\ninclude = ["*"]\n[[judge_labels]]\n'
                                          'name_from = "judge"\nverdict = "winner"\norder_from = "presented"\n'
                                          'include = ["gpt4*"]\nmap = { model_a = "A", model_b = "B", tie = "tie" }\n')
-    import_task_dir(store, folder)
+    import_task_dir(store, folder, allow_outside=True)
     assert store.annotators("mt") == ["author_0", "author_1", "expert_3", "gpt4_pair"]
     assert len(verdicts_of(store, "mt", "gpt4_pair")) == 3
 
@@ -80,7 +80,7 @@ def test_mt_bench_votes_with_different_content_under_one_id_are_refused(store, t
     from annotator.tasks import ImportRefused
 
     with pytest.raises(ImportRefused) as e:
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
     assert "j.jsonl line 2: expected the same pair content as the other votes on id '101/t1/gpt-4/vicuna-13b' " \
            "(first at j.jsonl line 1), found different content" in str(e.value)
     assert store.tasks() == []
@@ -89,7 +89,7 @@ def test_mt_bench_votes_with_different_content_under_one_id_are_refused(store, t
 def test_chosen_rejected_chosen_as_a(store, tmp_path):
     folder = write_task(tmp_path / "cr", f'[task]\nname = "cr"\n[data]\npath = "{FIXTURES}/chosen_rejected/prefs.jsonl"\n'
                                          'format = "chosen_rejected"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.empty_responses, report.labels_added) == (6, 1, 6)
     pairs = list(store.pairs("cr"))
     assert [p.response_a for p in pairs][:2] == ["11 is prime: its only divisors are 1 and 11.", "Bonjour."]
@@ -106,7 +106,7 @@ def test_chosen_rejected_random_side_is_seeded_and_recorded(store, tmp_path):
         folder = write_task(tmp_path / f"cr{seed}", f'[task]\nname = "cr"\n[data]\n'
                                                      f'path = "{FIXTURES}/chosen_rejected/prefs.jsonl"\n'
                                                      f'format = "chosen_rejected"\nchosen_side = "random"\nseed = {seed}\n')
-        import_task_dir(s, folder)
+        import_task_dir(s, folder, allow_outside=True)
         ids = {p.id: p for p in s.pairs("cr")}
         out = []
         for label in s.current_labels("cr"):
@@ -130,14 +130,14 @@ def test_llmbar_folder_and_single_file(store, tmp_path):
         data = [{"input": f"{sub} q{i}", "output_1": "one", "output_2": "two", "label": 1 + i % 2} for i in range(n)]
         (root / sub / "dataset.json").write_text(json.dumps(data))
     folder = write_task(tmp_path / "lb", '[task]\nname = "lb"\nallow_tie = false\n[data]\npath = "../Dataset"\nformat = "llmbar"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.labels_added) == (5, 5)
     assert [p.pair_id for p in store.pairs("lb")] == ["Adversarial/Neighbor/1", "Adversarial/Neighbor/2",
                                                       "Adversarial/Neighbor/3", "Natural/1", "Natural/2"]
     assert labels_of(store, "lb")[("Natural/2", "llmbar-gold")] == ("B", "AB")
     single = write_task(tmp_path / "one", '[task]\nname = "one"\n[data]\npath = "../Dataset/Natural/dataset.json"\n'
                                           'format = "llmbar"\n')
-    assert import_task_dir(store, single).pairs_new == 2
+    assert import_task_dir(store, single, allow_outside=True).pairs_new == 2
     assert next(store.pairs("one")).domain == "Natural"
 
 
@@ -153,7 +153,7 @@ def test_faireval_folder(store, tmp_path):
     (root / "review_gpt35_vicuna-13b_human.txt").write_text("CHATGPT\nTIE\nVICUNA13B")  # no trailing newline
     folder = write_task(tmp_path / "t", '[task]\nname = "fe"\n[data]\npath = "../fe"\nformat = "faireval"\n'
                                         'models = ["gpt35", "vicuna-13b"]\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.labels_added) == (3, 3)
     p1 = store.get_pair_by_external_id("fe", "1")
     assert (p1.prompt, p1.response_a, p1.response_b, p1.model_a) == ("q1", "gpt35 says 1", "vicuna-13b says 1", "gpt-3.5-turbo")
@@ -162,7 +162,7 @@ def test_faireval_folder(store, tmp_path):
                                          'models = ["vicuna-13b", "gpt35"]\n'
                                          'verdicts = "../fe/review_gpt35_vicuna-13b_human.txt"\n'
                                          '[labels]\nmap = { CHATGPT = "B", VICUNA13B = "A", TIE = "tie" }\n')
-    import_task_dir(store, swapped)
+    import_task_dir(store, swapped, allow_outside=True)
     assert [c for (_, _), (c, _) in sorted(labels_of(store, "fe2").items())] == ["B", "tie", "A"]
 
 
@@ -173,7 +173,7 @@ def test_faireval_unknown_model(store, tmp_path):
     from annotator.tasks import TaskFileError
 
     with pytest.raises(TaskFileError, match=r"\[data\] models: expected models with an answer file \(gpt35\), found 'llama'"):
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
 
 
 def test_autoj_both_orders_unswapped(store, tmp_path):
@@ -186,7 +186,7 @@ def test_autoj_both_orders_unswapped(store, tmp_path):
     # swapped frame: 0 = the response shown first = response 2
     (root / "pairwise_exchange_example_output.jsonl").write_text('{"output": 1}\n{"output": 1}\n{"output": 2}\n')
     folder = write_task(tmp_path / "t", '[task]\nname = "aj"\n[data]\npath = "../autoj/testdata_pairwise.jsonl"\nformat = "autoj"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.labels_added, report.judgments_added) == (3, 3, {"auto-j-13b": 6})
     assert verdicts_of(store, "aj", "auto-j-13b") == {
         ("1", "AB"): "A", ("1", "BA"): "A",  # exchange 1 = response 1 = A: consistent
@@ -208,7 +208,7 @@ def test_autoj_verdict_file_too_short(store, tmp_path):
     from annotator.tasks import ImportRefused
 
     with pytest.raises(ImportRefused, match="pairwise_example_output.jsonl line 2: expected a verdict for pair 2"):
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
 
 
 def _annotation(i, preference, generator="model-x"):
@@ -222,7 +222,7 @@ def test_alpaca_eval_annotations(store, tmp_path):
     data = [_annotation(0, 1.25), _annotation(1, 2.0), _annotation(2, 1.5), _annotation(3, 0), _annotation(4, None)]
     (tmp_path / "annotations.json.gz").write_bytes(gzip.compress(json.dumps(data).encode()))
     folder = write_task(tmp_path / "t", '[task]\nname = "ae"\n[data]\npath = "../annotations.json.gz"\nformat = "alpaca_eval"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert report.judgments_added == {"weighted_alpaca_eval_gpt4_turbo": 5}
     assert report.unscored_judgments == {"weighted_alpaca_eval_gpt4_turbo": 1}
     first = next(store.pairs("ae"))
@@ -234,7 +234,7 @@ def test_alpaca_eval_annotations(store, tmp_path):
 
     flipped = write_task(tmp_path / "f", '[task]\nname = "ae2"\n[data]\npath = "../annotations.json.gz"\n'
                                          'format = "alpaca_eval"\nbaseline_side = "A"\n')
-    import_task_dir(store, flipped)
+    import_task_dir(store, flipped, allow_outside=True)
     judged = store.judgments(store.get_run("ae2", "weighted_alpaca_eval_gpt4_turbo").id)
     assert [(j.verdict, j.p_a) for j in judged][:2] == [("A", 0.75), ("B", 0.0)]
     assert next(store.pairs("ae2")).response_a == "base 0"
@@ -248,7 +248,7 @@ def test_alpaca_eval_outputs_joined_on_instruction(store, tmp_path):
         (tmp_path / model / "model_outputs.json").write_text(json.dumps(rows_[::-1] if model == "base" else rows_))
     folder = write_task(tmp_path / "t", '[task]\nname = "ao"\n[data]\npath = "../m/model_outputs.json"\n'
                                         'format = "alpaca_eval_outputs"\nbaseline = "../base/model_outputs.json"\n')
-    assert import_task_dir(store, folder).pairs_new == 3
+    assert import_task_dir(store, folder, allow_outside=True).pairs_new == 3
     first = next(store.pairs("ao"))
     assert (first.prompt, first.response_a, first.response_b, first.model_a, first.model_b) == (
         "instruction 0", "m 0", "base 0", "m", "base")
@@ -261,7 +261,7 @@ def test_alpaca_eval_outputs_unmatched_instruction(store, tmp_path):
             [{"instruction": n, "output": "o", "generator": model} for n in names]))
     folder = write_task(tmp_path / "t", '[task]\nname = "ao"\n[data]\npath = "../m/model_outputs.json"\n'
                                         'format = "alpaca_eval_outputs"\nbaseline = "../base/model_outputs.json"\n')
-    report = import_task_dir(store, folder, skip_bad=True)
+    report = import_task_dir(store, folder, skip_bad=True, allow_outside=True)
     assert report.pairs_new == 1
     assert [str(p) for p in report.problems] == [
         "m/model_outputs.json item 2: expected the same instruction in model_outputs.json, found no output for it there",
@@ -274,7 +274,7 @@ def test_gzip_jsonl_generic(store, tmp_path):
     (tmp_path / "pairs.jsonl.gz").write_bytes(gzip.compress(data.encode()))
     folder = write_task(tmp_path / "t", '[task]\nname = "g"\n[data]\npath = "../pairs.jsonl.gz"\nid = "id"\nprompt = "q"\n'
                                         'response_a = "x"\nresponse_b = "y"\n')
-    assert import_task_dir(store, folder).pairs_new == 4
+    assert import_task_dir(store, folder, allow_outside=True).pairs_new == 4
 
 
 def test_parquet_and_csv_generic(store, tmp_path):
@@ -286,6 +286,6 @@ def test_parquet_and_csv_generic(store, tmp_path):
     for fmt, name in (("parquet", "pairs.parquet"), ("tsv", "pairs.tsv")):
         folder = write_task(tmp_path / fmt, f'[task]\nname = "{fmt}"\n[data]\npath = "../{name}"\nid = "id"\nprompt = "q"\n'
                                             'response_a = "x"\nresponse_b = "y"\n')
-        report = import_task_dir(store, folder)
+        report = import_task_dir(store, folder, allow_outside=True)
         assert (report.pairs_new, report.empty_responses) == (2, 1)
     shutil.rmtree(tmp_path / "parquet")

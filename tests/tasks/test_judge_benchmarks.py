@@ -58,7 +58,7 @@ def test_llmbar_runs_reproduce_their_statistics(store, tmp_path):
     Rating, scores 6-3 2-8 5-5 7-4 9-1: winners 1/1 2/2 2/1 1/1 1/1: 3 4 3 4; False 1 0 0 1 1,
       True 1 0 1 1 1: p_o = .8, p_e = .6 * .8 + .4 * .2 = .56, kappa = .24 / .44 = 6/11.
     """
-    report = import_task_dir(store, llmbar_runs_task(tmp_path))
+    report = import_task_dir(store, llmbar_runs_task(tmp_path), allow_outside=True)
     assert (report.files, report.rows, report.pairs_new, report.votes_merged) == (4, 20, 5, 15)
     assert report.judgments_added == {"Judge-X/Metrics": 10, "Judge-X/Swap": 10, "Judge-X/Vanilla": 10,
                                       "Judge-Y/Rating": 10}
@@ -75,7 +75,7 @@ def test_llmbar_runs_reproduce_their_statistics(store, tmp_path):
 def test_llmbar_swapped_winner_is_already_in_the_original_frame(store, tmp_path):
     """LLMBar stores the swap = True winner turned back to the original order: flipping it
     again would make the always-right Metrics run 0 % consistent instead of 100 %."""
-    import_task_dir(store, llmbar_runs_task(tmp_path))
+    import_task_dir(store, llmbar_runs_task(tmp_path), allow_outside=True)
     metrics = verdicts_by_pair(store, "runs", "Judge-X/Metrics")
     assert metrics == {"Natural/1": ("A", "A"), "Natural/2": ("B", "B"), "Natural/3": ("A", "A"),
                        "Natural/4": ("B", "B"), "Natural/5": ("A", "A")}
@@ -91,7 +91,7 @@ def test_llmbar_swapped_winner_is_already_in_the_original_frame(store, tmp_path)
 
 
 def test_llmbar_run_games_are_the_last_step_and_null_is_unscored(store, tmp_path):
-    import_task_dir(store, llmbar_runs_task(tmp_path))
+    import_task_dir(store, llmbar_runs_task(tmp_path), allow_outside=True)
     swap = verdicts_by_pair(store, "runs", "Judge-X/Swap")
     assert swap["Natural/1"] == ("A", "A")  # the first round said 1 then 2; the final round 1 and 1
     assert swap["Natural/4"] == ("B", "B")
@@ -105,9 +105,9 @@ def test_llmbar_run_games_are_the_last_step_and_null_is_unscored(store, tmp_path
 
 def test_llmbar_run_pairs_are_the_llmbar_pairs(store, tmp_path):
     """Same ids, same content (gold included) as the llmbar format gives the dataset."""
-    import_task_dir(store, llmbar_runs_task(tmp_path))
+    import_task_dir(store, llmbar_runs_task(tmp_path), allow_outside=True)
     bench = task(tmp_path, f'[data]\npath = "{LLMBAR}/dataset.json"\nformat = "llmbar"\n', "bench")
-    report = import_task_dir(store, bench)
+    report = import_task_dir(store, bench, allow_outside=True)
     assert report.labels_added == 5  # the llmbar-gold labels are kept
     runs = {p.pair_id: (p.content_hash, p.gold, p.domain) for p in store.pairs("runs")}
     assert {p.pair_id: (p.content_hash, p.gold, p.domain) for p in store.pairs("bench")} == runs
@@ -120,7 +120,7 @@ def test_llmbar_run_one_file_and_gz(store, tmp_path):
     with gzip.open(copy / "result.json.gz", "wb") as fh:
         fh.write((RUNS / "Judge-X" / "Vanilla" / "result.json").read_bytes())
     folder = task(tmp_path, '[data]\npath = "../data/Natural/evaluators/M/Vanilla/result.json.gz"\nformat = "llmbar_run"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.files, report.pairs_new, report.judgments_added) == (1, 5, {"M/Vanilla": 10})
     assert store.get_pair_by_external_id("t", "Natural/3").gold == "A"
 
@@ -129,10 +129,10 @@ def test_llmbar_run_subset_option_and_files_outside_the_layout(store, tmp_path):
     shutil.copy(RUNS / "Judge-X" / "Vanilla" / "result.json", tmp_path / "result.json")
     folder = task(tmp_path, '[data]\npath = "../result.json"\nformat = "llmbar_run"\n')
     with pytest.raises(TaskFileError, match=r"\[data\] subset: expected the subset's name"):
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
     folder = task(tmp_path, '[data]\npath = "../result.json"\nformat = "llmbar_run"\nsubset = "Adversarial/Neighbor"\n',
                   "t2")
-    import_task_dir(store, folder)
+    import_task_dir(store, folder, allow_outside=True)
     assert {p.pair_id for p in store.pairs("t2")} == {f"Adversarial/Neighbor/{n}" for n in range(1, 6)}
     assert store.runs("t2")[0].name == f"{tmp_path.parent.name}/{tmp_path.name}"  # the two folders above
 
@@ -147,7 +147,7 @@ def test_llmbar_run_bad_rows(store, tmp_path):
     (run / "result.json").write_text(json.dumps(rows))
     folder = task(tmp_path, f'[data]\npath = "{run}/result.json"\nformat = "llmbar_run"\n')
     with pytest.raises(ImportRefused) as e:
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
     assert [str(p) for p in e.value.problems] == [
         "result.json item 1: expected a label 1 or 2, found a number 3",
         "result.json item 2: expected results holding a step with \"swap = False\" and \"swap = True\" games, "
@@ -155,7 +155,7 @@ def test_llmbar_run_bad_rows(store, tmp_path):
         "result.json item 3: expected a winner \"1\", \"2\" or null, found text '3'",
     ]
     with pytest.raises(TaskFileError, match="expected an LLMBar result.json"):
-        import_task_dir(store, task(tmp_path, f'[data]\npath = "{run}"\nformat = "llmbar_run"\n', "folder"))
+        import_task_dir(store, task(tmp_path, f'[data]\npath = "{run}"\nformat = "llmbar_run"\n', "folder"), allow_outside=True)
 
 
 def test_several_files_with_different_content_under_one_id_are_refused(store, tmp_path):
@@ -168,7 +168,7 @@ def test_several_files_with_different_content_under_one_id_are_refused(store, tm
                             'format = "llmbar_run"\n')
     before = counts_of(store)
     with pytest.raises(ImportRefused) as e:
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
     assert str(e.value.problems[0]).startswith(
         "Other/Vanilla/result.json item 2: expected the same pair content as the pair read before with id "
         "'Natural/2' (first at ")
@@ -182,7 +182,7 @@ def counts_of(store):
 # -- judgebench -------------------------------------------------------------------------------
 
 def test_judgebench_pairs_file(store, tmp_path):
-    report = import_task_dir(store, task(tmp_path, f'[data]\npath = "{JUDGEBENCH}/{JB_PAIRS}"\nformat = "judgebench"\n'))
+    report = import_task_dir(store, task(tmp_path, f'[data]\npath = "{JUDGEBENCH}/{JB_PAIRS}"\nformat = "judgebench"\n'), allow_outside=True)
     assert (report.pairs_new, report.judgments_added) == (7, {})
     p1 = store.get_pair_by_external_id("t", "p1")
     assert (p1.prompt, p1.response_a, p1.gold, p1.domain) == ("What is 7 * 8?", "7 * 8 = 56. Answer: 56", "A",
@@ -197,7 +197,7 @@ def test_judgebench_run_scores_as_judgebench_does(store, tmp_path):
     a right decision), p4 +1 (a null and a right one), p5 0 (no judgments), p6 -2, p7 +1
     (A<B is no JudgeBench decision: unscored, 0). Correct when > 0: 4 of 7."""
     folder = task(tmp_path, f'[data]\npath = "{JUDGEBENCH}/*.jsonl"\nformat = "judgebench"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.files, report.pairs_new, report.votes_merged) == (2, 7, 7)
     assert report.judgments_added == {"arena_hard/toy-judge": 14}
     frame = store.judgments_frame("t")
@@ -224,7 +224,7 @@ def test_judgebench_bad_rows(store, tmp_path):
     files = {"run.jsonl": rows}
     folder = task(tmp_path, '[data]\npath = "run.jsonl"\nformat = "judgebench"\n', files=files)
     with pytest.raises(ImportRefused) as e:
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
     problems = [str(p) for p in e.value.problems]
     assert problems[0] == "run.jsonl line 1: expected a label \"A>B\" or \"B>A\", found text 'A>>B'"
     assert problems[1].startswith("run.jsonl line 2: expected judgments: a list of two games (or null), found a list")
@@ -245,7 +245,7 @@ def test_chosen_rejected_subsets_gold_and_accuracy_per_subset(store, tmp_path):
     """Worked in tests/fixtures/rewardbench/README.md: under the `both` rule the judge is right
     on r1 r2 (alpacaeval-easy: 2 of 3), r6 (llmbar-adver-neighbor: 1 of 3, r5 changes with the
     order and has no verdict) and r7 (math-prm: 1 of 2, r8 is a tie); 4 of 8 overall."""
-    report = import_task_dir(store, rewardbench_task(tmp_path))
+    report = import_task_dir(store, rewardbench_task(tmp_path), allow_outside=True)
     assert (report.pairs_new, report.labels_added, report.judgments_added) == (8, 8, {"judge": 16})
     pairs = store.pairs_frame("t").set_index("pair")
     assert pairs["gold"].tolist() == ["A"] * 8  # the chosen response is A (chosen_side default)
@@ -259,7 +259,7 @@ def test_chosen_rejected_subsets_gold_and_accuracy_per_subset(store, tmp_path):
 
 
 def test_chosen_rejected_gold_follows_the_chosen_side(store, tmp_path):
-    import_task_dir(store, rewardbench_task(tmp_path, 'chosen_side = "random"\nseed = 3\n'))
+    import_task_dir(store, rewardbench_task(tmp_path, 'chosen_side = "random"\nseed = 3\n'), allow_outside=True)
     labels = {lab.pair: lab.choice for lab in store.current_labels("t")}
     pairs = list(store.pairs("t"))
     assert {p.gold for p in pairs} == {"A", "B"}
@@ -275,12 +275,12 @@ def test_chosen_rejected_subset_field(store, tmp_path):
                   files={"p.jsonl": rows})
     with pytest.raises(ImportRefused, match=r"p.jsonl line 2: expected a subset in 'category' \(the subset_field\), "
                                             "found no such field"):
-        import_task_dir(store, folder)
-    report = import_task_dir(store, folder, skip_bad=True)
+        import_task_dir(store, folder, allow_outside=True)
+    report = import_task_dir(store, folder, skip_bad=True, allow_outside=True)
     assert report.pairs_new == 1 and next(store.pairs("t")).domain == "chat"
     # without the option, rows without a `subset` field simply have no domain
     plain = task(tmp_path, '[data]\npath = "p.jsonl"\nformat = "chosen_rejected"\n', "plain", files={"p.jsonl": rows})
-    import_task_dir(store, plain)
+    import_task_dir(store, plain, allow_outside=True)
     assert {p.domain for p in store.pairs("plain")} == {""}
 
 
@@ -299,7 +299,7 @@ def test_data_path_list_and_glob(store, tmp_path):
     folder = task(tmp_path, f'[data]\npath = "data/*.jsonl"\n{FIELDS_TOML}', files=files)
     spec = load_task_file(folder)
     assert [p.name for p in spec.data.paths] == ["a.jsonl", "b.jsonl", "c.jsonl"]  # sorted
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.files, report.pairs_new) == (3, 6)
     # a list keeps its order; a file named twice is read once
     folder = task(tmp_path, f'[data]\npath = ["data/c.jsonl", "data/*.jsonl"]\n{FIELDS_TOML}', "l", files=files)
@@ -331,12 +331,12 @@ def test_several_files_repeated_pair_and_locations(store, tmp_path):
     extra = '\n[labels]\nannotators = { gold = "label" }\nmap = { A = "A", B = "B" }\n'
     files = {"one/p.jsonl": pair_rows("p", 2, "A"), "two/p.jsonl": pair_rows("p", 3, "A")}
     folder = task(tmp_path, f'[data]\npath = "*/p.jsonl"\n{FIELDS_TOML}{extra}', files=files)
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.votes_merged, report.labels_added) == (3, 2, 3)
     files["two/p.jsonl"] = pair_rows("p", 2, "A") + pair_rows("p", 1, "A")
     folder = task(tmp_path, f'[data]\npath = "*/p.jsonl"\n{FIELDS_TOML}{extra}', "dup", files=files)
     with pytest.raises(ImportRefused) as e:
-        import_task_dir(store, folder)
+        import_task_dir(store, folder, allow_outside=True)
     assert str(e.value.problems[0]) == ("two/p.jsonl line 3: expected a unique id, found id 'p0' again "
                                         "(first at two/p.jsonl line 1)")
 
@@ -354,7 +354,7 @@ def with_models(pairs):
 
 def test_baseline_is_kept_and_checked(store, tmp_path):
     rows = with_models([("m1", "base"), ("base", "m2"), ("m1", "m2"), ("base", "base")])
-    report = import_task_dir(store, models_task(tmp_path, "base", rows))
+    report = import_task_dir(store, models_task(tmp_path, "base", rows), allow_outside=True)
     task_ = store.get_task("t")
     assert task_.baseline == "base" and task_.settings["baseline"] == "base"
     assert report.notices == [
@@ -366,7 +366,7 @@ def test_baseline_is_kept_and_checked(store, tmp_path):
 def test_baseline_in_no_pair_is_refused(store, tmp_path, cli):
     rows = with_models([("m1", "gpt4_1106_preview"), ("m2", "gpt4_1106_preview")])
     before = counts(cli.db) if cli.db.exists() else None
-    result = cli("tasks", "add", models_task(tmp_path, "gpt4_1106_previw", rows))
+    result = cli("tasks", "add", models_task(tmp_path, "gpt4_1106_previw", rows), "--allow-outside")
     assert result.exit_code == 1
     assert ("task.toml [task] baseline: expected a model named in the pairs' model_a or model_b, found "
             "'gpt4_1106_previw', which is in no pair (did you mean 'gpt4_1106_preview'? models: "
@@ -374,20 +374,20 @@ def test_baseline_in_no_pair_is_refused(store, tmp_path, cli):
     assert before is None and counts(cli.db)["pairs"] == 0
     with pytest.raises(TaskFileError, match=r"\[task\] baseline: expected the name of the baseline model"):
         load_task_file(models_task(tmp_path, "", rows, "empty"))
-    result = cli("tasks", "add", models_task(tmp_path, "m1", rows, "ok"))
+    result = cli("tasks", "add", models_task(tmp_path, "m1", rows, "ok"), "--allow-outside")
     assert result.exit_code == 0, result.output
     assert "1 of 2 pairs compare two other models" in result.output
 
 
 def test_several_runs_reimport_is_idempotent_through_the_cli(tmp_path, cli):
     folder = llmbar_runs_task(tmp_path)
-    first = cli("tasks", "add", folder)
+    first = cli("tasks", "add", folder, "--allow-outside")
     assert first.exit_code == 0, first.output
     assert "Created runs: 20 rows read from 4 files, 5 new pairs, 0 unchanged, 0 updated." in first.output
     assert "15 row(s) repeat a pair read before" in first.output
     assert "judge Judge-X/Vanilla: 10 verdict(s) imported, 3 unscored." in first.output
     before = counts(cli.db)
-    again = cli("tasks", "add", folder, "--json")
+    again = cli("tasks", "add", folder, "--json", "--allow-outside")
     report = json.loads(again.output)
     assert (report["files"], report["pairs_new"], report["pairs_unchanged"]) == (4, 0, 5)
     assert counts(cli.db) == before  # the verdicts of each run are replaced, not added again

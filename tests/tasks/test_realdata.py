@@ -25,7 +25,7 @@ def choices(store, task_name: str) -> Counter:
 
 def test_llmbar_benchmark_419(store, tmp_path, shared_data):
     folder = task(tmp_path, "llmbar", f'path = "{shared_data}/llmbar/Dataset/LLMBar"\nformat = "llmbar"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.labels_added, report.total_problems) == (419, 419, 0)
     by_subset = Counter(p.domain for p in store.pairs("llmbar"))
     assert by_subset == {"Natural": 100, "Adversarial/Neighbor": 134, "Adversarial/GPTInst": 92,
@@ -36,14 +36,14 @@ def test_llmbar_benchmark_419(store, tmp_path, shared_data):
 @pytest.mark.parametrize("subset, n", [("FairEval", 66), ("MT-Bench", 200), ("LLMEval^2", 200)])
 def test_llmbar_processed_sets(store, tmp_path, shared_data, subset, n):
     folder = task(tmp_path, "p", f'path = "{shared_data}/llmbar/Dataset/Processed/{subset}/dataset.json"\nformat = "llmbar"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.labels_added) == (n, n)
 
 
 def test_faireval_80_pairs(store, tmp_path, shared_data):
     folder = task(tmp_path, "faireval", f'path = "{shared_data}/faireval"\nformat = "faireval"\n'
                                         'models = ["gpt35", "vicuna-13b"]\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.labels_added) == (80, 80)
     assert choices(store, "faireval") == {"A": 41, "B": 25, "tie": 14}  # CHATGPT / VICUNA13B / TIE
     first = store.get_pair_by_external_id("faireval", "1")
@@ -53,7 +53,7 @@ def test_faireval_80_pairs(store, tmp_path, shared_data):
 
 def test_autoj_1392_pairs_and_judge_in_both_orders(store, tmp_path, shared_data):
     folder = task(tmp_path, "autoj", f'path = "{shared_data}/autoj/testdata_pairwise.jsonl"\nformat = "autoj"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.labels_added, report.judgments_added) == (1392, 1392, {"auto-j-13b": 2784})
     assert choices(store, "autoj") == {"A": 520, "B": 499, "tie": 373}
     human = {lab.pair: lab.choice for lab in store.current_labels("autoj")}
@@ -72,7 +72,7 @@ def test_alpaca_eval_annotations_win_rate(store, tmp_path, shared_data):
     model = "OpenHermes-2.5-Mistral-7B"
     folder = task(tmp_path, "ae", f'path = "{results}/{model}/weighted_alpaca_eval_gpt4_turbo/annotations.json.gz"\n'
                                   'format = "alpaca_eval"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert report.pairs_new == 805
     assert report.judgments_added == {"weighted_alpaca_eval_gpt4_turbo": 805}
     frame = store.judgments_frame("ae")
@@ -93,12 +93,12 @@ def test_alpaca_eval_model_outputs_pairs(store, tmp_path, shared_data):
     folder = task(tmp_path, "ao", f'path = "{results}/OpenHermes-2.5-Mistral-7B/model_outputs.json.gz"\n'
                                   'format = "alpaca_eval_outputs"\n'
                                   f'baseline = "{results}/gpt4_1106_preview/model_outputs.json.gz"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.total_problems) == (805, 0)
     # the same instructions, hence the same ids (after the model prefix) as the annotations
     annotations = task(tmp_path, "ae", f'path = "{results}/OpenHermes-2.5-Mistral-7B/weighted_alpaca_eval_gpt4_turbo/'
                                        'annotations.json.gz"\nformat = "alpaca_eval"\n')
-    import_task_dir(store, annotations)
+    import_task_dir(store, annotations, allow_outside=True)
     judged = {p.pair_id.split("/", 1)[1]: (p.response_a, p.response_b) for p in store.pairs("ae")}
     assert {p.pair_id: (p.response_a, p.response_b) for p in store.pairs("ao")} == judged
 
@@ -109,7 +109,7 @@ def test_alpaca_eval_model_outputs_concise_against_verbose(store, tmp_path, shar
     folder = task(tmp_path, "ao", f'path = "{results}/alpaca-7b_concise/model_outputs.json.gz"\n'
                                   'format = "alpaca_eval_outputs"\n'
                                   f'baseline = "{results}/alpaca-7b_verbose/model_outputs.json.gz"\n')
-    report = import_task_dir(store, folder, skip_bad=True)
+    report = import_task_dir(store, folder, skip_bad=True, allow_outside=True)
     assert (report.pairs_new, report.total_problems) == (802, 2)
     assert str(report.problems[0]) == ("alpaca-7b_concise/model_outputs.json.gz item 367: expected the same "
                                        "instruction in model_outputs.json.gz, found no output for it there")
@@ -122,7 +122,7 @@ def test_alpaca_eval_model_outputs_concise_against_verbose(store, tmp_path, shar
 def test_alpaca_eval_folder_of_models(store, tmp_path, shared_data):
     results = shared_data / "alpacaeval2" / "results"
     folder = task(tmp_path, "all", f'path = "{results}"\nformat = "alpaca_eval"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     # twelve models; alpaca-7b_concise has 804 annotations and alpaca-7b_verbose 802
     assert report.pairs_new == 805 * 10 + 804 + 802
     assert report.judgments_added == {"weighted_alpaca_eval_gpt4_turbo": 9656}

@@ -37,7 +37,7 @@ def natural_runs(tmp_path_factory):
     folder = task(tmp_path_factory.mktemp("llmbar"), "natural",
                   f'allow_tie = false\n\n[data]\npath = "{evaluators}/*/*/result.json.gz"\nformat = "llmbar_run"\n')
     store = Store.memory()
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     yield store, report, evaluators
     store.close()
 
@@ -82,7 +82,7 @@ def test_llmbar_runs_share_the_llmbar_pairs(natural_runs, tmp_path, shared_data)
     store, _, _ = natural_runs
     folder = task(tmp_path, "bench", f'[data]\npath = "{shared_data}/llmbar/Dataset/LLMBar/Natural/dataset.json"\n'
                                      'format = "llmbar"\n')
-    import_task_dir(store, folder)
+    import_task_dir(store, folder, allow_outside=True)
     runs = {p.pair_id: p.content_hash for p in store.pairs("natural")}
     assert {p.pair_id: p.content_hash for p in store.pairs("bench")} == runs
     assert set(runs) == {f"Natural/{n}" for n in range(1, 101)}
@@ -95,7 +95,7 @@ def test_judgebench_claude_3_haiku_arena_hard_scores_32_222(store, tmp_path, sha
     data = shared_data / "judgebench"
     folder = task(tmp_path, "jb", f'allow_tie = false\n\n[data]\npath = ["{data}/{JB_PAIRS}", "{data}/{JB_RUN}"]\n'
                                   'format = "judgebench"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.pairs_new, report.judgments_added) == (270, {"arena_hard/claude-3-haiku-20240307": 540})
     assert report.unscored_judgments == {"arena_hard/claude-3-haiku-20240307": 13}  # null decisions
     pairs = store.pairs_frame("jb").set_index("pair")
@@ -114,7 +114,7 @@ def test_alpaca_eval_twelve_models_by_glob_with_a_baseline(store, tmp_path, shar
     folder = task(tmp_path, "ae", f'baseline = "gpt4_1106_preview"\n\n[data]\n'
                                   f'path = "{results}/*/weighted_alpaca_eval_gpt4_turbo/annotations.json.gz"\n'
                                   'format = "alpaca_eval"\n')
-    report = import_task_dir(store, folder)
+    report = import_task_dir(store, folder, allow_outside=True)
     assert (report.files, report.pairs_new) == (12, 805 * 10 + 804 + 802)
     assert report.judgments_added == {"weighted_alpaca_eval_gpt4_turbo": 9656}
     # the gpt4_1106_preview annotations are the baseline judged against itself

@@ -38,13 +38,21 @@ def test_derived_id_is_stable(store, tmp_path):
 
 
 def test_absolute_and_relative_paths(tmp_path):
+    """Paths outside the task folder are read only when the user allows it (--allow-outside)."""
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "p.jsonl").write_text("")
     base = '[task]\nname = "x"\n[data]\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"\n'
-    rel = load_task_file(write_task(tmp_path / "t1", base + 'path = "../data/p.jsonl"\n'))
-    absolute = load_task_file(write_task(tmp_path / "t2", base + f'path = "{tmp_path}/data/p.jsonl"\n'))
+    t1 = write_task(tmp_path / "t1", base + 'path = "../data/p.jsonl"\n')
+    t2 = write_task(tmp_path / "t2", base + f'path = "{tmp_path}/data/p.jsonl"\n')
+    rel = load_task_file(t1, allow_outside=True)
+    absolute = load_task_file(t2, allow_outside=True)
     assert rel.data.path == absolute.data.path == (tmp_path / "data" / "p.jsonl").resolve()
     assert rel.data.format == "jsonl"
+    for folder in (t1, t2):
+        with pytest.raises(TaskFileError, match="a path inside the task folder"):
+            load_task_file(folder)
+    inside = load_task_file(write_task(tmp_path / "t3", base + 'path = "sub/../p.jsonl"\n'))
+    assert inside.data.path == (tmp_path / "t3" / "p.jsonl").resolve()
 
 
 def test_named_format_defaults_are_overridden_key_by_key(tmp_path):
@@ -56,16 +64,15 @@ def test_named_format_defaults_are_overridden_key_by_key(tmp_path):
     assert spec.labels.annotators == {"gold": "label"} and spec.labels.map == {"1": "A", "2": "B"}
 
 
-def test_custom_factors_and_settings(tmp_path):
+def test_custom_factors(tmp_path):
     toml = ('[task]\nname = "c"\nfactors = ["length", "tone"]\nrequired = ["factors"]\nshow_model_names = true\n'
-            'reviewer_note = "kept as a setting"\n'
             '[[task.custom_factor]]\nkey = "tone"\nname = "Tone"\ndefinition = "How polite the response is."\n'
             'question = "Which response is more polite?"\n'
             '[data]\npath = "p.jsonl"\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"\n')
     spec = load_task_file(write_task(tmp_path / "c", toml))
     assert [f.key for f in spec.task.factors] == ["length", "tone"]
     assert spec.task.factors[1].custom and spec.task.factors[1].question == "Which response is more polite?"
-    assert spec.task.settings == {"reviewer_note": "kept as a setting"}
+    assert spec.task.settings == {}  # an unknown [task] key is refused (test_hostile_input.py)
 
 
 @pytest.mark.parametrize("toml, where, found", [
@@ -79,9 +86,9 @@ def test_custom_factors_and_settings(tmp_path):
      "task.toml [[judge_labels]] #1 order", "'BBA'"),
     ('[task]\nname = "x"\n[data]\npath = "p.jsonl"\nprompt = "p"\nresponse_a = "a"\n', "task.toml [data]", "none"),
     ('[task]\nname = "x"\n[data]\npath = "p.jsonl"\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"\n'
-     'max_response_chars = "big"\n', "task.toml [data] max_response_chars", "'big'"),
+     'max_response_chars = "big"\n', "task.toml [data] max_response_chars", "text 'big'"),
     ('[task]\nname = "x"\noverlap = 0\n[data]\npath = "p.jsonl"\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"\n',
-     "task.toml [task] overlap", "0"),
+     "task.toml [task] overlap", "a number 0"),
     ('[task]\nname = "x"\n[data]\npath = "d"\nformat = "faireval"\nmodel = "gpt35"\n', "task.toml [data] model",
      "'model'"),
 ])

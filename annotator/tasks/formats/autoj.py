@@ -20,11 +20,10 @@ authors' eight scenario groups), ``prompt``, ``response 1``, ``response 2``, ``l
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import Problem, TaskFileError
-from ..readers import read_jsonl
+from ..readers import open_binary, parse_json, read_jsonl
 
 DEFAULTS = {
     "data": {"id": "id", "prompt": "prompt", "response_a": "response 1", "response_b": "response 2",
@@ -82,12 +81,12 @@ def _verdicts(file: Path | None):
         while True:
             yield None, None
     number = 0
-    with file.open("rb") as fh:
+    with open_binary(file) as fh:
         for number, raw in enumerate(fh, start=1):
             location = f"{file.name} line {number}"
             try:
-                value = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                value = parse_json(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as e:
                 yield location, Problem(location, 'a JSON object {"output": 0|1|2}', f"unreadable line ({e})")
                 continue
             if not isinstance(value, dict) or "output" not in value:

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotator.store import Factor
-from annotator.text.sanitize import sanitize
+from annotator.text.sanitize import sanitize, sanitize_line
 from annotator.tui import keymap
 
 
@@ -36,7 +36,7 @@ class FactorDefinitionScreen(ModalScreen[None]):
         if f.custom:
             table.add_row("Origin", Text("a factor defined by this task"))
         with Vertical(id="dialog"):
-            yield Static(Text(f.name), classes="dialog-title")
+            yield Static(Text(sanitize_line(f.name)), classes="dialog-title")
             yield Static(table)
             yield Static("Esc or i to close", classes="dialog-hint")
 

@@ -8,7 +8,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
 from annotator.store import Task
-from annotator.text.sanitize import sanitize
+from annotator.text.sanitize import sanitize, sanitize_line
 from annotator.tui import keymap
 
 
@@ -21,8 +21,8 @@ class GuidelinesScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="wide-dialog"):
-            yield Static(f"Guidelines · {self.label_task.title or self.label_task.name}", classes="dialog-title",
-                         markup=False)
+            yield Static(f"Guidelines · {sanitize_line(self.label_task.title or self.label_task.name)}",
+                         classes="dialog-title", markup=False)
             with VerticalScroll(id="guidelines-scroll"):
                 yield Markdown(sanitize(self.label_task.guidelines) or "_This task has no guidelines._")
             yield Static("Esc or g to close", classes="dialog-hint")

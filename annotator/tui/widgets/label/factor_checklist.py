@@ -117,7 +117,7 @@ class FactorChecklist(ScrollView, can_focus=True):
         selected = index == self.cursor and self.has_focus
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("▸ " if index == self.cursor else "  ", style="bold")
-        name = factor.name + ("*" if self.required else "")
+        name = sanitize_line(factor.name) + ("*" if self.required else "")
         text.append(name[:NAME_WIDTH].ljust(NAME_WIDTH), style="bold" if selected else "")
         text.append(" ")
         for value in ANSWERS:

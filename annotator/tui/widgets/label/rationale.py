@@ -64,3 +64,13 @@ class RationaleInput(Input):
             self.insert_text_at_cursor(text)
         else:
             self.replace(text, *selection)
+
+    @property
+    def _value(self):
+        """The text as drawn: a stored rationale's control characters inert, one visible
+        character each (the cursor counts the real text's characters), the value untouched."""
+        from rich.text import Text
+
+        from annotator.text.sanitize import sanitize_in_place
+
+        return Text(sanitize_in_place(self.value), no_wrap=True, overflow="ignore", end="")

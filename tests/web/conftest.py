@@ -1,0 +1,82 @@
+"""A real `annotator serve` on 127.0.0.1 (its own process), with a demo task and two accounts."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotator.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(db: Path, *args: str):
+    result = CliRunner().invoke(main, ["--db", str(db), *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+class Served:
+    def __init__(self, db: Path, codes: dict[str, str], process: subprocess.Popen, port: int):
+        self.db, self.codes, self.process, self.port = db, codes, process, port
+        self.url = f"http://127.0.0.1:{port}/"
+        self.origin = f"http://127.0.0.1:{port}"
+
+
+def start_server(db: Path, *extra: str, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    port = port or free_port()
+    process = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "serve", "--port", str(port), *extra],
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve exited: {process.stdout.read()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("serve did not start listening")
+
+
+NAMES = ("alice", "bob", "carol", "dora", "eve", "fred")
+
+
+def _serve(tmp_path: Path, *extra: str):
+    db = tmp_path / "web.db"
+    cli(db, "tasks", "add", "demo")
+    codes = {name: json.loads(cli(db, "annotators", "add", name, "--json").stdout)["code"] for name in NAMES}
+    process, port = start_server(db, *extra)
+    served = Served(db, codes, process, port)
+    yield served
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One server for a module's tests (each test signs in with names of its own)."""
+    yield from _serve(tmp_path_factory.mktemp("served"))
+
+
+@pytest.fixture
+def served_alone(tmp_path):
+    """A server of the test's own (failed sign-ins are counted per server), at most one session."""
+    yield from _serve(tmp_path, "--max-sessions", "1")
