@@ -118,6 +118,26 @@ def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
     return out
 
 
+def compared_judgments(store, task: str, include_incomplete: bool = False
+                       ) -> tuple[pd.DataFrame, dict[str, RunInfo], list[str]]:
+    """A task's judgments (juries and routed judges added, one agent each) without the
+    incomplete runs unless ``include_incomplete``; with every run's ``RunInfo`` and the
+    names of the runs left out."""
+    from .jury import with_composites
+
+    judgments = with_composites(store, task, lean=True)
+    runs = run_infos([r for r in store.runs(task) if r.kind not in ("factor", "pointwise")], judgments)
+    left_out = [] if include_incomplete else sorted(n for n, r in runs.items() if not r.complete)
+    compared = judgments[~judgments["run_name"].isin(left_out)] if left_out else judgments
+    return compared, runs, left_out
+
+
+def incomplete_note(run: RunInfo) -> str:
+    """The note every report gives for an incomplete run it leaves out."""
+    return (f"run {run.name} is incomplete ({run.finished} of {run.planned} judgments finished): left out of "
+            "every comparison (--include-incomplete to compare it anyway)")
+
+
 def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, include_incomplete: bool = False,
                 categories: Sequence[str] | None = None, exclude: Sequence[str] = ()) -> TaskAgents:
     """Read a task's labels, pairs and judgments once and resolve every run's verdicts;
@@ -129,12 +149,7 @@ def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, inclu
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
         cats = ("A", "B", "tie")
     pairs = store.pairs_frame(task)
-    from .jury import with_composites
-
-    judgments = with_composites(store, task, lean=True)  # juries and routed judges: one agent each
-    runs = run_infos([r for r in store.runs(task) if r.kind not in ("factor", "pointwise")], judgments)
-    left_out = [] if include_incomplete else sorted(n for n, r in runs.items() if not r.complete)
-    compared = judgments[~judgments["run_name"].isin(left_out)] if left_out else judgments
+    compared, runs, left_out = compared_judgments(store, task, include_incomplete)
     verdicts = judge_verdicts(compared, order_rule)
     ratings = ratings_from_frame(labels, "choice", cats)
     return TaskAgents(task=task, categories=cats, order_rule=order_rule, labels=labels, pairs=pairs,

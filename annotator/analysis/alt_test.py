@@ -22,7 +22,8 @@ is at least as aligned with the others as an annotator is.
 Defaults: epsilon = 0.2 (the paper's value for expert annotators; 0.1 suits crowd workers)
 and alpha = 0.05. A pair where the judge has no verdict under the order rule counts as a
 verdict that matches no label. Undefined with fewer than three annotators; an annotator with
-fewer than ``min_pairs`` shared pairs is left out of the test (and listed).
+fewer than ``min_pairs`` shared pairs is left out of the test (and listed): 30 by default,
+the paper's minimum for the t-test's normality (its code's ``min_instances_per_human``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .ratings import MISSING, Ratings
 
 DEFAULT_EPSILON = 0.2
 DEFAULT_ALPHA = 0.05
-MIN_PAIRS = 10
+MIN_PAIRS = 30  # the paper: under 30 instances per annotator the t-test does not hold
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class AltTest:
     advantage_probability: float  # rho, NaN when undefined
     passed: bool | None
     per_annotator: list[dict] = field(default_factory=list)
+    min_pairs: int = MIN_PAIRS  # annotators with fewer shared pairs are left out
     left_out: list[str] = field(default_factory=list)  # annotators with too few shared pairs
     reason: str = ""
 
@@ -85,7 +87,7 @@ def alternative_annotator_test(ratings: Ratings, judge: np.ndarray, *, epsilon: 
     """The test of one judge; ``judge``: its codes on ``ratings.units`` (category index,
     -1 where not asked, any index outside the categories for "no verdict")."""
     if len(ratings.raters) < 3:
-        return AltTest(epsilon, alpha, math.nan, math.nan, None,
+        return AltTest(epsilon, alpha, math.nan, math.nan, None, min_pairs=min_pairs,
                        reason=f"needs at least three annotators ({len(ratings.raters)} labelled this task)")
     codes = ratings.codes  # units x raters, MISSING where not labelled
     k = len(ratings.categories)
@@ -116,7 +118,7 @@ def alternative_annotator_test(ratings: Ratings, judge: np.ndarray, *, epsilon: 
         per_annotator.append({"annotator": rater, "n": int(len(idx)), "rho_judge": float(w_judge.mean()),
                               "rho_human": float(w_human.mean()), "p_value": p})
     if len(per_annotator) < 3:
-        return AltTest(epsilon, alpha, math.nan, math.nan, None, per_annotator, left_out,
+        return AltTest(epsilon, alpha, math.nan, math.nan, None, per_annotator, min_pairs, left_out,
                        reason=f"needs at least three annotators with {min_pairs} or more pairs shared with others "
                               f"and the judge ({len(per_annotator)} have)")
     pv = np.array(p_values, dtype=float)
@@ -132,4 +134,4 @@ def alternative_annotator_test(ratings: Ratings, judge: np.ndarray, *, epsilon: 
         entry["rejected"] = bool(rej)
     omega = float(rejected.mean())
     rho = float(np.mean([e["rho_judge"] for e in per_annotator]))
-    return AltTest(epsilon, alpha, omega, rho, omega >= 0.5, per_annotator, left_out)
+    return AltTest(epsilon, alpha, omega, rho, omega >= 0.5, per_annotator, min_pairs, left_out)

@@ -31,6 +31,7 @@ class Calibration:
     bins: list[dict] = field(default_factory=list)
     n_ties_left_out: int = 0
     reason: str = ""
+    n_bins: int = DEFAULT_BINS  # equal-width bins of P(A) over [0, 1]
 
 
 def calibration(p_a: pd.Series, majority: pd.Series, bins: int = DEFAULT_BINS) -> Calibration:
@@ -41,7 +42,7 @@ def calibration(p_a: pd.Series, majority: pd.Series, bins: int = DEFAULT_BINS) -
     if joined.empty:
         reason = ("the judge gives no probability P(A)" if p_a.dropna().empty
                   else "no pair with both a judge probability and a decisive human majority")
-        return Calibration(0, math.nan, math.nan, [], ties, reason)
+        return Calibration(0, math.nan, math.nan, [], ties, reason, bins)
     p = joined["p"].to_numpy(dtype=float)
     y = (joined["m"] == "A").to_numpy(dtype=float)
     edges = np.linspace(0, 1, bins + 1)
@@ -56,4 +57,4 @@ def calibration(p_a: pd.Series, majority: pd.Series, bins: int = DEFAULT_BINS) -
         ece += mine.sum() / len(p) * abs(conf - acc)
         rows.append({"low": float(edges[b]), "high": float(edges[b + 1]), "n": int(mine.sum()),
                      "mean_p_a": conf, "share_a": acc})
-    return Calibration(len(p), float(np.mean((p - y) ** 2)), float(ece), rows, ties)
+    return Calibration(len(p), float(np.mean((p - y) ** 2)), float(ece), rows, ties, n_bins=bins)

@@ -26,6 +26,8 @@ How each figure treats ties, unscored and missing verdicts:
 * ``confusion``: gold label (rows) by verdict (columns: A, B, tie, no verdict).
 * ``precision`` / ``recall`` / ``f1`` per gold class and their macro averages over the gold
   classes present: a verdict of "no verdict" is a prediction of no class (it lowers recall).
+  F1 is 2 TP / (2 TP + FP + FN), so a class the judge never predicts has F1 0 (its
+  precision, 0 / 0, is undefined, and so is the macro precision).
 """
 
 from __future__ import annotations
@@ -129,8 +131,9 @@ def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pai
         actual = int((g == c).sum())
         precision = tp / predicted if predicted else None
         recall = tp / actual if actual else None
-        f1 = (2 * precision * recall / (precision + recall)) if precision and recall else (
-            0.0 if precision is not None and recall is not None else None)
+        # 2 TP / (2 TP + FP + FN): the harmonic mean of precision and recall where both are
+        # defined, and 0 for a class the judge never predicted (its precision is 0 / 0)
+        f1 = 2 * tp / (predicted + actual) if predicted + actual else None
         per_class[c] = {"precision": precision, "recall": recall, "f1": f1, "support": actual}
 
     def macro(key: str) -> float | None:

@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 
 from . import agreement
-from .agents import HUMANS, TaskAgents, human_majority, load_agents  # noqa: F401  (re-exported)
+from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
 from .aggregate import factor_majorities
-from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, AltTest, alternative_annotator_test
+from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
 from .estimate import Estimate, json_number
@@ -278,9 +278,18 @@ def length_bias_vs_humans(judge: pd.Series, humans: pd.Series, pairs: pd.DataFra
                            "ci_method": "normal, paired"})
 
 
-def position_bias(judgments: pd.DataFrame) -> Estimate:
-    """Share of decisive per-order verdicts that chose the response shown first."""
-    return first_shown_rate(judgments["verdict"].to_numpy(dtype=object), judgments["order"].to_numpy(dtype=object))
+def position_bias(verdicts: pd.DataFrame) -> Estimate:
+    """Share of decisive per-order verdicts that chose the response shown first.
+
+    ``verdicts``: one run's rows of ``verdicts.judge_verdicts``, whose ``verdict_ab`` /
+    ``verdict_ba`` / ``verdict_unknown`` are each order's verdict with its samples resolved
+    first: several samples of one order are one verdict, not several trials."""
+    choices, orders = [], []
+    for column, order in (("verdict_ab", "AB"), ("verdict_ba", "BA"), ("verdict_unknown", "unknown")):
+        scored = verdicts[column].dropna().to_numpy(dtype=object)
+        choices.append(scored)
+        orders.append(np.full(len(scored), order, dtype=object))
+    return first_shown_rate(np.concatenate(choices), np.concatenate(orders))
 
 
 def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z: float = 1.96) -> dict[str, Any]:
@@ -382,6 +391,7 @@ def judge_human_report(
     seed: int = 0,
     epsilon: float = DEFAULT_EPSILON,
     alpha: float = DEFAULT_ALPHA,
+    alt_min_pairs: int = MIN_PAIRS,
     length_threshold: float = LENGTH_THRESHOLD,
 ) -> JudgeHumanReport:
     """The judge-validation report of one task; see the module docstring.
@@ -397,12 +407,9 @@ def judge_human_report(
     notes = []
     if humans.empty:
         notes.append("no human labels yet: the humans' column and every comparison with it are undefined")
-    if verdicts.empty:
+    if verdicts.empty and not agents.left_out:
         notes.append("no judge has run on this task yet (see `annotator judge run`)")
-    for name in agents.left_out:
-        run = agents.runs[name]
-        notes.append(f"run {name} is incomplete ({run.finished} of {run.planned} judgments finished): left out of "
-                     "every comparison (--include-incomplete to compare it anyway)")
+    notes += [incomplete_note(agents.runs[name]) for name in agents.left_out]
 
     # the units of every human comparison: the labelled pairs
     units = ratings.units
@@ -458,7 +465,7 @@ def judge_human_report(
         )
         if len(judge_prefs[name]) > len(prefs):
             entry.win_rate_all_pairs = win_rates(judge_prefs[name], pairs)
-        entry.position_bias = position_bias(judgments[judgments["run_name"] == name])
+        entry.position_bias = position_bias(rows)
         entry.position_consistency = consistency(rows)
         sec = section.get(name)
         if sec is not None:
@@ -469,7 +476,8 @@ def judge_human_report(
         if gold is not None and gold.notna().any():
             subsets = pairs.set_index("pair")["domain"].fillna("")
             entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None)
-        entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha)
+        entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha,
+                                                    min_pairs=alt_min_pairs)
         p_a = judge_p_a.loc[name] if name in judge_p_a.index.get_level_values(0) else pd.Series(dtype=float)
         entry.calibration = calibration(p_a, humans)
         if run is not None:

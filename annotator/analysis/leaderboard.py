@@ -19,10 +19,14 @@ Per (agent, candidate, domain):
   out of ``n`` and counted in ``n_unscored``.
 * ``lc_win_rate``: the length-controlled win rate (``winrate``): one joint fit per (agent,
   domain) over all its candidates, with a shared length term and an instruction-difficulty
-  term (instructions are pairs with the same prompt); with a single candidate, a fit of its
+  term (instructions are pairs with the same prompt, met by two candidates or more); with a single candidate, a fit of its
   own without difficulty (said in ``lc_method``). ``lc_standard_error``: over instructions.
-  Pairs of the baseline against itself are left out of the fit.
-* ``avg_length``: the candidate's mean response length in characters.
+  Pairs of the baseline against itself are left out of the fit; in the win rate each is a
+  draw (whichever side the agent preferred, the baseline won it and lost it), so the
+  baseline's row is 50, as on AlpacaEval's leaderboard.
+* ``avg_length``: the candidate's mean response length in characters, over its pairs against
+  the baseline that the agent was asked about. A candidate the agent has no preference on
+  at all keeps its row (``n`` 0, the win rates undefined, its pairs in ``n_unscored``).
 * ``bt_rating`` with ``bt_ci_low`` / ``bt_ci_high``: a Bradley-Terry rating (Elo scale,
   baseline at 1000) from every pair of the agent and domain where both models are known,
   defined where at least three models meet (with two, it restates the win rate).
@@ -35,6 +39,7 @@ matter" variants (``ranking``), over the candidates both rate.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -217,13 +222,17 @@ def leaderboard(
 
     for agent, prefs in preferences.items():
         joined = info.join(prefs.rename("p_a"), how="inner")
-        missing = info.index.isin(unscored.get(agent, pd.Index([])))
+        # pairs of a candidate against the baseline that the agent has no preference on
+        missing = info.index.isin(unscored.get(agent, pd.Index([]))) & info["has_base"].to_numpy()
         for domain in domains:
             rows = joined if domain == ALL else joined[joined["domain"] == domain]
             no_pref = info[missing & ((info["domain"] == domain) if domain != ALL else True)]
             scored = rows[rows["p_a"].notna()]
             vs_base = scored[scored["has_base"]]
             p_win = np.where(vs_base["cand_is_a"], vs_base["p_a"], 1 - vs_base["p_a"])
+            # the baseline against itself: whichever side the agent preferred, the baseline won
+            # and lost that pair at once, a draw (AlpacaEval's baseline row: 50, every pair drawn)
+            p_win = np.where(vs_base["self"], 0.5, p_win)
             frame = pd.DataFrame({
                 "candidate": vs_base["candidate"].to_numpy(), "instruction": vs_base["instruction"].to_numpy(),
                 "p_win": p_win, "len_candidate": vs_base["len_candidate"].to_numpy(),
@@ -240,15 +249,20 @@ def leaderboard(
                                         resamples=bootstrap, seed=seed)
             else:
                 bt_reason = "Bradley-Terry needs at least three models meeting (with two it restates the win rate)"
-            for name in sorted(frame["candidate"].unique()):
+            # every candidate the agent was asked about, with or without a preference
+            for name in sorted(set(frame["candidate"]) | set(no_pref["candidate"])):
                 mine = frame[frame["candidate"] == name]
                 wr = alpaca_win_rate(mine["p_win"] + 1)
                 reasons = []
                 n_unscored = int((no_pref["candidate"] == name).sum()) if len(no_pref) else 0
+                lengths = pd.concat([mine["len_candidate"], no_pref.loc[no_pref["candidate"] == name, "len_candidate"]])
                 row = _nan_row()
                 row.update(win_rate=wr.win_rate, standard_error=wr.standard_error,
                            discrete_win_rate=wr.discrete_win_rate, n_wins=wr.n_wins, n_wins_base=wr.n_wins_base,
-                           n_draws=wr.n_draws, avg_length=float(mine["len_candidate"].mean()))
+                           n_draws=wr.n_draws, avg_length=float(lengths.mean()))
+                if wr.n_total == 0:
+                    reasons.append("no preference: every pair of this candidate against the baseline is unscored "
+                                   "or has no verdict under the order rule")
                 if name == base:
                     row.update(lc_win_rate=50.0, lc_standard_error=0.0, lc_method="the baseline against itself")
                 elif name in lc_results:
@@ -262,7 +276,7 @@ def leaderboard(
                                bt_ci_high=float(ratings.ci_high[i]))
                 elif bt_reason:
                     reasons.append(bt_reason)
-                if wr.n_total < 2:
+                if wr.n_total == 1:
                     reasons.append("standard error: fewer than two preferences")
                 board.rows.append(LeaderboardRow(
                     agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,
@@ -295,7 +309,9 @@ def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> 
                           else "fewer than three candidates rated by both")
                 out.append(RankCorrelation(agent, reference, domain, len(shared), *([math.nan] * 6), reason=reason))
                 continue
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                # a constant ranking: undefined, said in ``reason`` below (not on stderr)
+                warnings.simplefilter("ignore", stats.ConstantInputWarning)
                 spearman = float(stats.spearmanr(g, m).statistic)
             out.append(RankCorrelation(
                 agent, reference, domain, len(shared), spearman, ranking.tau_b(g, m), ranking.tau_14(g, m),

@@ -420,17 +420,24 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def task_agreement_report(store, task: str, exclude: Sequence[str] = (), **options: Any) -> dict[str, Any]:
+def task_agreement_report(store, task: str, exclude: Sequence[str] = (), *, include_incomplete: bool = False,
+                          **options: Any) -> dict[str, Any]:
     """Load a task's labels and judgments from ``store`` and build ``agreement_report``;
-    ``exclude``: annotators whose labels are left out (named in the report)."""
+    ``exclude``: annotators whose labels are left out (named in the report). Incomplete
+    judge runs are left out of the judge tables and named in ``notes`` and ``runs_left_out``
+    (the judge card's rule, ``agents``) unless ``include_incomplete``."""
     found = store.require_task(task)
-    from .jury import with_composites
+    from .agents import compared_judgments, incomplete_note
 
-    return note_exclusions(agreement_report(
+    judgments, runs, left_out = compared_judgments(store, task, include_incomplete)
+    report = note_exclusions(agreement_report(
         store.labels_frame(task, lean=True, exclude=exclude),
-        with_composites(store, task, lean=True),
+        judgments,
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
         **options,
     ), store, task, exclude)
+    report["notes"] += [incomplete_note(runs[name]) for name in left_out]
+    report["runs_left_out"] = [runs[name].to_json() for name in left_out]
+    return report

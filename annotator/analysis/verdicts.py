@@ -38,7 +38,9 @@ The order rules (``ORDER_RULES``):
 
 Every rule also gives a soft preference ``p_a`` in [0, 1] for win rates: the mean over the
 orders it uses of P(A) (hard verdicts read as 1 / 0.5 / 0); under ``both`` an inconsistent
-pair is a draw (0.5) and an unscored or partial one has none.
+pair is a draw (0.5) and an unscored or partial one has none; where ``mt-bench`` or
+``judgebench`` make a tie of verdicts that differ between the orders, the pair is a draw
+(0.5) too, so a win rate never counts as a win what the rule counts as a tie.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from .proportion import binomial_p_value, proportion
 
 STATUSES = ("consistent", "inconsistent", "partial", "single", "unscored")
 COLUMNS = ["run_name", "pair", "verdict", "p_a", "status", "verdict_ab", "verdict_ba", "verdict_unknown",
-           "consistent"]
+           "consistent", "asked_both"]
 _SOFT = {"A": 1.0, "B": 0.0, "tie": 0.5}
 
 
@@ -96,7 +98,8 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     sample, verdict, p_a ...). Columns of the result: run_name, pair, verdict ('A' / 'B' /
     'tie', None when the rule gives none), p_a (soft preference, NaN when none), status,
     verdict_ab, verdict_ba, verdict_unknown (each order's verdict, None where not scored),
-    consistent (True / False where scored in both orders, else None).
+    consistent (True / False where scored in both orders, else None), asked_both (asked in
+    both orders, scored or not).
     """
     check_rule(rule)
     if judgments is None or judgments.empty:
@@ -134,12 +137,14 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
                                                np.where(status == "single", mean_soft, np.nan)))
     elif rule == "mt-bench":
         out_verdict = np.where(both, np.where(same, ab, "tie"), np.where(any_scored, one, None))
-        p = np.where(any_scored, mean_soft, np.nan)
+        # a verdict that changed with the order is a tie: a draw, whatever the mean P(A)
+        p = np.where(both & ~same, 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "judgebench":
         sign = {"A": 1, "B": -1, "tie": 0}
         total = sum(pd.Series(v).map(sign).fillna(0).to_numpy() for v in (ab, ba, unk))
         out_verdict = np.where(any_scored, np.where(total > 0, "A", np.where(total < 0, "B", "tie")), None)
-        p = np.where(any_scored, mean_soft, np.nan)
+        # orders that cancel out (A in one, B in the other) are a tie: a draw
+        p = np.where(both & ~same & (total == 0), 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "first":
         first = np.where(has_ab, ab, np.where(has_unk, unk, None))
         out_verdict = first
@@ -158,6 +163,7 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
         "verdict_ba": np.where(has_ba, ba, None).astype(object),
         "verdict_unknown": np.where(has_unk, unk, None).astype(object),
         "consistent": np.where(both, same, None),
+        "asked_both": asked_both,
     })
     return out.sort_values(["run_name", "pair"], kind="stable").reset_index(drop=True)
 
@@ -176,6 +182,8 @@ def consistency(verdicts: pd.DataFrame) -> Estimate:
     if not both.any():
         if "verdict_unknown" in verdicts and verdicts["verdict_unknown"].notna().any():
             return Estimate.undefined("unknown: the order in which the judge saw the responses is not recorded")
+        if "asked_both" in verdicts and verdicts["asked_both"].astype(bool).any():
+            return Estimate.undefined("no pair was scored in both orders")
         return Estimate.undefined("no pair was judged in both orders")
     return proportion(int(verdicts.loc[both, "consistent"].astype(bool).sum()), int(both.sum()))
 
@@ -187,7 +195,9 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
     ``orders`` the presented order of each ('AB': A shown first). Wilson interval, and the
     two-sided binomial test against 0.5 as ``extra["p_value"]``. Works for an annotator's
     labels (``shown_order``) and for a judge's per-order verdicts alike. When any order is
-    ``unknown`` the statistic is undefined: position bias needs the order shown.
+    ``unknown`` the statistic is undefined: position bias needs the order shown; so it is
+    when every decisive choice was made in the same order (a judge run in order AB only,
+    labels imported without the order shown): its share is then the share of one side.
     """
     choices = np.asarray(choices, dtype=object)
     orders = np.asarray(orders, dtype=object)
@@ -195,6 +205,13 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
         return Estimate.undefined("unknown: the order in which the responses were shown is not recorded",
                                   n=int((orders == "unknown").sum()))
     decisive = (choices == "A") | (choices == "B")
+    shown = set(orders[decisive])
+    if len(shown) == 1:
+        # every decisive choice made with the responses in one order: the share for the
+        # first-shown response is the share for A (or B), content and position confounded
+        return Estimate.undefined(
+            f"every decisive choice was made with the responses in one order ({shown.pop()}): the share for "
+            "the response shown first is the share for one side, not a position effect", n=int(decisive.sum()))
     first = ((choices == "A") & (orders == "AB")) | ((choices == "B") & (orders == "BA"))
     k, n = int(first[decisive].sum()), int(decisive.sum())
     est = proportion(k, n, confidence, reason="no decisive (non-tie) choice")

@@ -206,9 +206,12 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
     with one length coefficient ``phi`` shared by all candidates (the length bias belongs to
     the judge, not to a candidate) and an instruction-difficulty term estimated from all
     candidates at once, fitted by penalised maximum likelihood (an L2 penalty ``l2`` on the
-    difficulties keeps an instruction that every candidate loses finite). A candidate's LC
+    difficulties keeps an instruction that every candidate loses finite). Only instructions
+    met by at least two candidates get a difficulty (one preference alone would be fitted
+    by its own difficulty, which would soak up the length effect). A candidate's LC
     win rate is the mean over its instructions of sigmoid(theta - difficulty), and its
-    ``lc_standard_error`` the standard error of those predictions over instructions. Needs
+    ``lc_standard_error`` the standard error of those predictions over instructions; a
+    candidate with fewer than ten preferences has none (NaN with the reason). Needs
     at least two candidates. Pairs of the baseline against itself carry no information on
     length or difficulty: leave them out (their LC is 50 by construction).
     """
@@ -218,9 +221,14 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
     candidates = sorted(df["candidate"].unique())
     if len(candidates) < 2:
         raise ValueError("a joint fit needs the preferences of at least two candidates")
-    instructions = pd.Index(sorted(df["instruction"].unique()))
+    # a difficulty only for instructions met by at least two candidates: one preference
+    # alone would be fitted exactly by its own difficulty, which would then soak up the
+    # length effect (and the candidate term) of every pair with a prompt of its own
+    met_by = df.groupby("instruction")["candidate"].nunique()
+    instructions = pd.Index(sorted(met_by.index[met_by >= 2]))
     ci = df["candidate"].map({c: i for i, c in enumerate(candidates)}).to_numpy()
     ii = instructions.get_indexer(df["instruction"])
+    ii = np.where(ii < 0, len(instructions), ii)  # the last slot: no difficulty term (fixed at 0)
     delta = (df["len_candidate"] - df["len_baseline"]).to_numpy(dtype=float)
     sd = df.assign(delta=delta).groupby("candidate")["delta"].std(ddof=1).reindex(candidates).to_numpy(copy=True)
     sd[~(sd > 0)] = 1.0
@@ -230,10 +238,10 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
 
     def loss(w):
         theta, phi, diff = w[:k], w[k], w[k + 1:]
-        z = theta[ci] + phi * t - diff[ii]
+        z = theta[ci] + phi * t - np.append(diff, 0.0)[ii]
         g = _sigmoid(z) - y
         value = np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * np.sum(diff ** 2)
-        grad = np.concatenate([np.bincount(ci, g, k), [np.sum(g * t)], -np.bincount(ii, g, m) + l2 * diff])
+        grad = np.concatenate([np.bincount(ci, g, k), [np.sum(g * t)], -np.bincount(ii, g, m + 1)[:m] + l2 * diff])
         return value, grad
 
     fit = minimize(loss, np.zeros(k + 1 + m), jac=True, method="L-BFGS-B")
@@ -246,7 +254,11 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
             results[name] = LengthControlled(math.nan, raw, math.nan, math.nan, math.nan, int(mine.sum()),
                                              f"the joint fit did not converge ({fit.message})")
             continue
-        predicted = _sigmoid(theta[i] - diff[ii[mine]]) * 100
+        if mine.sum() < 10:  # the single fit's rule
+            results[name] = LengthControlled(math.nan, raw, math.nan, math.nan, math.nan, int(mine.sum()),
+                                             "fewer than ten preferences")
+            continue
+        predicted = _sigmoid(theta[i] - np.append(diff, 0.0)[ii[mine]]) * 100
         # gamma is -1 by construction: the difficulty is on the logit scale and subtracted
         results[name] = LengthControlled(float(np.mean(predicted)), raw, float(theta[i]), phi, -1.0,
                                          int(mine.sum()), lc_standard_error=_sem(predicted))

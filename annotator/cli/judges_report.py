@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
@@ -14,7 +13,7 @@ from annotator.analysis.estimate import json_number
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions, exclude_option
 from .stats import stats
-from .tables import DASH, _est, _num, _pct, _short
+from .tables import DASH, _est, _num, _pct, _short, safe
 
 order_rule_option = click.option(
     "--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
@@ -46,7 +45,7 @@ def _hint_command(judge: str, run: dict[str, Any] | None, factor: str, direction
 def _main_table(report) -> tuple[Table, list[str]]:
     table = Table("judge", "pairs", "no verdict", "same both orders", "1st shown", "agree", "no ties", "kappa",
                   title="Judges against the humans (every human vote; intervals and verdicts below)",
-                  title_justify="left", caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
+                  title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     table.columns[0].no_wrap = True
     reasons: dict[str, list[str]] = {}
 
@@ -64,7 +63,7 @@ def _main_table(report) -> tuple[Table, list[str]]:
         agree = a.agreement_with_humans or {}
         no_verdict = a.verdicts.get("no verdict", 0)
         table.add_row(
-            escape(a.agent), f"{a.pairs:,}", f"{no_verdict:,}" if no_verdict else "0",
+            safe(a.agent), f"{a.pairs:,}", f"{no_verdict:,}" if no_verdict else "0",
             cell(a.position_consistency, "same both orders", a.agent, True),
             cell(a.position_bias, "1st shown", a.agent, True),
             cell(agree.get("with_ties"), "agree", a.agent, True),
@@ -81,7 +80,7 @@ def _bias_table(report) -> Table:
     table = Table("agent", "pairs", "prefers A [dim](LC)[/]", "longer", "longer vs humans", "A / B / tie / none",
                   title="Preferences and length: share of verdicts for response A (ties half), share of decisive "
                         "verdicts for the longer response, and the same minus the humans' on shared pairs",
-                  title_justify="left", caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
+                  title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     table.columns[0].no_wrap = True
     for a in report.agents:
         wr = {k: json_number(v) if isinstance(v, float) else v for k, v in a.win_rate["overall"].items()}
@@ -92,7 +91,7 @@ def _bias_table(report) -> Table:
         vs_cell = DASH if vs is None or not vs.defined else f"{vs.value * 100:+.1f} pts [dim](n={vs.n})[/]"
         counts = a.verdicts
         last = counts.get("no verdict", counts.get("split", 0))
-        table.add_row(escape(a.agent), f"{a.pairs:,}", win, _short(a.length_bias.to_dict(), True), vs_cell,
+        table.add_row(safe(a.agent), f"{a.pairs:,}", win, _short(a.length_bias.to_dict(), True), vs_cell,
                       f"{counts.get('A', 0)} / {counts.get('B', 0)} / {counts.get('tie', 0)} / {last}")
     return table
 
@@ -102,17 +101,28 @@ def _gold_table(report) -> Table | None:
     if not rows:
         return None
     source = rows[0].gold.source
-    table = Table("judge", "n", "accuracy", "of scored", "A first", "B first", "both", "kappa orders", "macro F1",
-                  "no verdict", title=f"Accuracy against gold labels ({source}); no verdict counts as wrong in "
-                                      "'accuracy'", title_justify="left",
-                  caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
-    table.columns[0].no_wrap = True
+    # ten columns of figures: two-line headers and figures that never wrap or get cut (a cut
+    # '0.7…' is a wrong number); a long run name wraps instead
+    table = Table("judge", "n", "all\n%", "scored\n%", "AB\n%", "BA\n%", "both\n%", "kappa\norders", "macro\nF1",
+                  "no\nverdict", box=None, pad_edge=False,
+                  title=f"Accuracy against gold labels ({safe(source)}): over every pair (all; no verdict counts "
+                        "as wrong), over the pairs with a verdict (scored), in the order shown A first (AB) and B "
+                        "first (BA), right in both orders (both)",
+                  title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
+    table.columns[0].overflow = "fold"
+    for column in table.columns[1:]:
+        column.no_wrap = True
+        column.justify = "right"
+
+    def pct(est) -> str:
+        d = est.to_dict()
+        return DASH if d["estimate"] is None else f"{100 * d['estimate']:.1f}"
+
     for a in rows:
         g = a.gold
-        table.add_row(escape(a.agent), f"{g.n:,}", _short(g.accuracy.to_dict(), True),
-                      _short(g.accuracy_scored.to_dict(), True), _short(g.accuracy_first.to_dict(), True),
-                      _short(g.accuracy_second.to_dict(), True), _short(g.both_correct.to_dict(), True),
-                      _short(g.kappa_between_orders.to_dict()), _num(g.macro_f1), f"{g.n_unscored:,}")
+        table.add_row(safe(a.agent), f"{g.n:,}", pct(g.accuracy), pct(g.accuracy_scored), pct(g.accuracy_first),
+                      pct(g.accuracy_second), pct(g.both_correct), _short(g.kappa_between_orders.to_dict()),
+                      _num(g.macro_f1), f"{g.n_unscored:,}")
     return table
 
 
@@ -124,7 +134,7 @@ def _subset_table(report) -> Table | None:
                   title_justify="left")
     for a in rows:
         for name, s in a.gold.per_subset.items():
-            table.add_row(escape(a.agent), escape(name), f"{s['n']:,}", _short(s["accuracy"].to_dict(), True),
+            table.add_row(safe(a.agent), safe(name), f"{s['n']:,}", _short(s["accuracy"].to_dict(), True),
                           f"{s['n_unscored']:,}")
     return table
 
@@ -136,7 +146,7 @@ def _domain_table(report) -> Table | None:
     table = Table("judge", "domain", "pairs", "agree", "no ties", title="Agreement with the humans per domain",
                   title_justify="left")
     for agent, domain, v in rows:
-        table.add_row(escape(agent), escape(domain), f"{v['pairs']:,}", _pct(v["with_ties"]), _pct(v["without_ties"]))
+        table.add_row(safe(agent), safe(domain), f"{v['pairs']:,}", _pct(v["with_ties"]), _pct(v["without_ties"]))
     return table
 
 
@@ -148,7 +158,7 @@ def _print_cards(report) -> None:
         if a.card is None:
             continue
         colour = {"trustworthy": "green", "use with caution": "yellow", "needs review": "red"}[a.card.verdict]
-        console.print(f"[bold]{escape(a.agent)}[/]: [{colour}]{a.card.verdict}[/] — {escape('; '.join(a.card.reasons))}")
+        console.print(f"[bold]{safe(a.agent)}[/]: [{colour}]{a.card.verdict}[/] — {safe('; '.join(a.card.reasons))}")
         agree = a.agreement_with_humans or {}
         lines = [f"agreement with the humans {_est(agree.get('with_ties'), True)}, without ties "
                  f"{_est(agree.get('without_ties'), True)}"] if agree else []
@@ -159,10 +169,14 @@ def _print_cards(report) -> None:
             else:
                 lines.append(f"alternative annotator test: winning rate {alt.winning_rate:.0%}, advantage probability "
                              f"{alt.advantage_probability:.2f} (epsilon {alt.epsilon:g}, alpha {alt.alpha:g}, "
-                             f"{len(alt.per_annotator)} annotators): {'passes' if alt.passed else 'fails'}")
+                             f"{len(alt.per_annotator)} annotators with {alt.min_pairs}+ shared pairs): "
+                             f"{'passes' if alt.passed else 'fails'}")
         cal = a.calibration
         if cal is not None:
-            lines.append(f"calibration: ECE {cal.ece:.3f}, Brier {cal.brier:.3f} on {cal.n} pairs" if cal.n
+            ties = (f"; {cal.n_ties_left_out:,} pair{'s' if cal.n_ties_left_out != 1 else ''} with a tied or split "
+                    "human majority left out") if cal.n_ties_left_out else ""
+            lines.append(f"calibration: ECE {cal.ece:.3f} ({cal.n_bins} equal-width bins of P(A)), Brier "
+                         f"{cal.brier:.3f} on {cal.n:,} pairs{ties}" if cal.n
                          else f"calibration: undefined ({cal.reason})")
         need = a.labels_needed or {}
         if need.get("pairs_needed") is not None:
@@ -181,10 +195,10 @@ def _pairwise_table(report) -> Table | None:
     if not report.judge_agreement:
         return None
     table = Table("judge", "judge", "pairs", "same verdict", "kappa", title="Agreement between judges",
-                  title_justify="left", caption=escape(_rule_caption(report.order_rule)), caption_justify="left")
+                  title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     for row in report.judge_agreement:
         a, b = row["judges"]
-        table.add_row(escape(a), escape(b), f"{row['n']:,}", _short(row["agreement"].to_dict(), True),
+        table.add_row(safe(a), safe(b), f"{row['n']:,}", _short(row["agreement"].to_dict(), True),
                       _short(row["cohen_kappa"].to_dict()))
     return table
 
@@ -201,16 +215,16 @@ def _factor_tables(report) -> list[Table]:
     if width > console.width:
         legend = [f"J{i} = {h}" for i, h in enumerate(headers[1:], 1)]
         headers = [headers[0], *[f"J{i}" for i in range(1, len(headers))]]
-    t = Table("factor", "known M_k", *[escape(h) for h in headers],
+    t = Table("factor", "known M_k", *[safe(h) for h in headers],
               title="Factor scores (PROFILE tau_14: +1 = prefers the response showing the factor more)",
-              caption=escape("; ".join(legend)) if legend else None, caption_justify="left", title_justify="left")
+              caption=safe("; ".join(legend)) if legend else None, caption_justify="left", title_justify="left")
     t.columns[0].no_wrap = True
     for key, name in names.items():
         cells = []
         for a in agents:
             score = fa["scores"][a.agent][key].get("score")
             cells.append(DASH if score is None else f"{score:+.2f}")
-        t.add_row(escape(name), str(fa["known_manifestations"][key]), *cells)
+        t.add_row(safe(name), str(fa["known_manifestations"][key]), *cells)
     tables = [t]
     if fa["judges"]:
         t = Table("judge", "tau_b", "Spearman", "Pearson", "factors", "most misaligned",
@@ -218,14 +232,14 @@ def _factor_tables(report) -> list[Table]:
         reasons = set()
         for judge, block in fa["judges"].items():
             al = block["alignment"]
-            worst = ", ".join(f"{escape(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
+            worst = ", ".join(f"{safe(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
                               for m in block["misaligned"][:2]) or DASH
-            t.add_row(escape(judge), _num(al["kendall_tau_b"]), _num(al["spearman"]), _num(al["pearson"]),
+            t.add_row(safe(judge), _num(al["kendall_tau_b"]), _num(al["spearman"]), _num(al["pearson"]),
                       str(al["factors"]), worst)
             if al.get("undefined_reason"):
                 reasons.add(al["undefined_reason"])
         if reasons:
-            t.caption = escape("— undefined: " + "; ".join(sorted(reasons)))
+            t.caption = safe("— undefined: " + "; ".join(sorted(reasons)))
             t.caption_justify = "left"
         tables.append(t)
     return tables
@@ -247,6 +261,9 @@ def _factor_tables(report) -> list[Table]:
                    "experts, 0.1 for crowd workers).")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
               help="Alternative annotator test: false discovery rate (Benjamini-Yekutieli).")
+@click.option("--alt-min-pairs", type=click.IntRange(min=2), default=30, show_default=True,
+              help="Alternative annotator test: annotators sharing fewer pairs with the others and the judge "
+                   "are left out (30: the paper's minimum for its t-test).")
 @click.option("--disagreements", "disagreements_of", default=None, metavar="RUN",
               help="List the pairs where this judge run and the human majority disagree, with its explanation.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
@@ -254,8 +271,8 @@ def _factor_tables(report) -> list[Table]:
 @exclude_option
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
-                   gold: str, resamples: int, seed: int, epsilon: float, alpha: float, disagreements_of: str | None,
-                   limit: int, exclude: tuple[str, ...]) -> None:
+                   gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
+                   disagreements_of: str | None, limit: int, exclude: tuple[str, ...]) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -268,7 +285,7 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             else _null():
         report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                          gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
-                                         epsilon=epsilon, alpha=alpha, exclude=exclude)
+                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude)
     listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude) \
         if disagreements_of else None
     if as_json:
@@ -277,17 +294,17 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             data["disagreements"] = {"run": disagreements_of, "pairs": listed}
         print_json(data)
         return
-    console.print(f"[bold]Judge validation — task {escape(name)}[/]")
-    console.print(f"[dim]{escape(_rule_caption(report.order_rule, full=True))}[/]")
+    console.print(f"[bold]Judge validation — task {safe(name)}[/]")
+    console.print(f"[dim]{safe(_rule_caption(report.order_rule, full=True))}[/]")
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(f"[yellow]note:[/] {safe(note)}")
     if any(a.kind != "humans" for a in report.agents):
         table, notes = _main_table(report)
         console.print(table)
         for note in notes:
-            console.print(f"[dim]— {escape(note)}[/]")
+            console.print(f"[dim]— {safe(note)}[/]")
         _print_cards(report)
-        console.print(f"[dim]card rules: {escape(report.card_rules)}[/]")
+        console.print(f"[dim]card rules: {safe(report.card_rules)}[/]")
     console.print(_bias_table(report))
     for table in (_gold_table(report), _subset_table(report), _domain_table(report), _pairwise_table(report)):
         if table is not None:
@@ -301,11 +318,11 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
         if block["misaligned"] and agent is not None and agent.kind == "llm":
             m = block["misaligned"][0]
             console.print(
-                f"[dim]hint: {escape(judge)} weighs {escape(m['factor'])} unlike the humans "
+                f"[dim]hint: {safe(judge)} weighs {safe(m['factor'])} unlike the humans "
                 f"({m['judge_score']:+.2f} vs {m['human_score']:+.2f}); PROFILE found that guidance on "
                 "such a factor raises agreement:[/]")
             # the command on a line of its own, never wrapped, so it can be copied
-            console.print(f"[dim]  {escape(_hint_command(judge, agent.run, m['factor'], m['direction'], name))}[/]",
+            console.print(f"[dim]  {safe(_hint_command(judge, agent.run, m['factor'], m['direction'], name))}[/]",
                           soft_wrap=True)
     if listed is not None:
         _print_disagreements(disagreements_of, listed)
@@ -339,13 +356,13 @@ def _disagreements(store, task: str, run: str, order_rule: str, include_incomple
 def _print_disagreements(run: str, listed: list[dict]) -> None:
     from annotator.text.sanitize import sanitize
 
-    table = Table("pair", "domain", "humans", "judge", "AB / BA", "explanation", title=f"Where {escape(run)} and the "
+    table = Table("pair", "domain", "humans", "judge", "AB / BA", "explanation", title=f"Where {safe(run)} and the "
                   "human majority disagree", title_justify="left")
     for d in listed:
-        text = " | ".join(f"{o}: {sanitize(t)[:300]}" for o, t in d["explanations"].items() if t)
-        table.add_row(escape(sanitize(d["pair_id"])), escape(sanitize(d["domain"])),
+        text = " | ".join(f"{o}: {sanitize(t, limit=300)}" for o, t in d["explanations"].items() if t)
+        table.add_row(safe(d["pair_id"]), safe(d["domain"]),
                       f"{d['humans']} ({d['human_share']:.0%})", d["judge"] or "no verdict",
-                      f"{d['verdict_ab'] or '-'} / {d['verdict_ba'] or '-'}", escape(text) or DASH)
+                      f"{d['verdict_ab'] or '-'} / {d['verdict_ba'] or '-'}", safe(text) or DASH)
     console.print(table)
 
 
@@ -396,12 +413,12 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
 
 
 def _print_leaderboard(board) -> None:
-    console.print(f"[bold]Leaderboard — task {escape(board.task)}[/]")
+    console.print(f"[bold]Leaderboard — task {safe(board.task)}[/]")
     if board.baseline:
-        console.print(f"baseline: [bold]{escape(board.baseline)}[/] [dim]({escape(board.baseline_rule)})[/]")
-    console.print(f"[dim]{escape(_rule_caption(board.order_rule, full=True))}[/]")
+        console.print(f"baseline: [bold]{safe(board.baseline)}[/] [dim]({safe(board.baseline_rule)})[/]")
+    console.print(f"[dim]{safe(_rule_caption(board.order_rule, full=True))}[/]")
     for note in board.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(f"[yellow]note:[/] {safe(note)}")
     if not board.rows:
         return
     lc_methods = sorted({r.lc_method for r in board.rows if r.lc_method and r.model != r.baseline})
@@ -409,8 +426,8 @@ def _print_leaderboard(board) -> None:
     for agent in dict.fromkeys(r.agent for r in board.rows):
         headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE", "W/L/D", "len",
                    "BT", "BT CI"]
-        table = Table(*headers, box=None, pad_edge=False, title=f"{escape(agent)}: candidates against "
-                      f"{escape(board.baseline or '')}", title_justify="left")
+        table = Table(*headers, box=None, pad_edge=False, title=f"{safe(agent)}: candidates against "
+                      f"{safe(board.baseline or '')}", title_justify="left")
         for column in table.columns:
             column.no_wrap = True
             column.justify = "right"
@@ -423,10 +440,11 @@ def _print_leaderboard(board) -> None:
 
             unscored = f" [dim]+{r.n_unscored}[/]" if r.n_unscored else ""
             ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
-            table.add_row(escape(r.model), *([escape(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
+            table.add_row(safe(r.model), *([safe(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
                           num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
                           f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}/{r.n_draws}",
-                          num(r.avg_length, 0), num(r.bt_rating, 0), ci)
+                          DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
+                          num(r.bt_rating, 0), ci)
         console.print(table)
     console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
                   "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "
@@ -436,19 +454,19 @@ def _print_leaderboard(board) -> None:
         console.print("[dim]n: pairs with a preference; +k: pairs the agent was asked about without one "
                       "(unscored, or no verdict under the order rule), left out of the win rates[/]")
     for method in lc_methods:
-        console.print(f"[dim]LC: {escape(method)}[/]")
+        console.print(f"[dim]LC: {safe(method)}[/]")
     reasons = sorted({r.reason for r in board.rows if r.reason})
     for reason in reasons:
-        console.print(f"[dim]— {escape(reason)}[/]")
+        console.print(f"[dim]— {safe(reason)}[/]")
     if board.rank_correlation:
         table = Table("agent", "reference", "domain", "models", "Spearman", "Kendall tau_b", "tau_14", "pairwise acc",
                       title="Ranking of the candidates against the reference agent", title_justify="left")
         for rc in board.rank_correlation:
-            table.add_row(escape(rc.agent), escape(rc.reference), escape(rc.domain), str(rc.n_models),
+            table.add_row(safe(rc.agent), safe(rc.reference), safe(rc.domain), str(rc.n_models),
                           _num(None if rc.spearman != rc.spearman else rc.spearman),
                           _num(None if rc.kendall_tau_b != rc.kendall_tau_b else rc.kendall_tau_b),
                           _num(None if rc.tau_14 != rc.tau_14 else rc.tau_14),
                           _num(None if rc.pairwise_accuracy != rc.pairwise_accuracy else rc.pairwise_accuracy))
         console.print(table)
         for reason in sorted({rc.reason for rc in board.rank_correlation if rc.reason}):
-            console.print(f"[dim]— {escape(reason)}[/]")
+            console.print(f"[dim]— {safe(reason)}[/]")

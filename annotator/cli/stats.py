@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -19,7 +18,7 @@ from annotator.analysis.defaults import (
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions, exclude_option
-from .tables import DASH, _ci, _est, _num, _pct, _short  # noqa: F401
+from .tables import DASH, _ci, _est, _num, _pct, _short, safe  # noqa: F401
 
 
 @click.group()
@@ -53,7 +52,7 @@ def _cohen_table(pairs: list[dict[str, Any]]) -> Table:
                   title="Cohen's kappa per pair of annotators", title_justify="left")
     for p in pairs:
         a, b = p["annotators"]
-        table.add_row(escape(a), escape(b), f"{p['n_shared']:,}", _est(p["kappa"]))
+        table.add_row(safe(a), safe(b), f"{p['n_shared']:,}", _est(p["kappa"]))
     return table
 
 
@@ -64,7 +63,7 @@ def _blocks_table(blocks: dict[str, dict[str, Any]], title: str, first: str, fac
     table = Table(*headers, title=title, title_justify="left")
     for key, b in blocks.items():
         row = [
-            escape(b.get("name", key)), f"{b['n_pairs']:,}", f"{b['n_labels']:,}",
+            safe(b.get("name", key)), f"{b['n_pairs']:,}", f"{b['n_labels']:,}",
             _short(b["krippendorff_alpha"]), _short(b["fleiss_kappa"]), _short(b["gwet_ac1"]),
             _short(b["percent_agreement"]["with_ties"], True),
             _short(b["percent_agreement"]["without_ties"], True),
@@ -89,7 +88,7 @@ def _annotator_table(records: list[dict[str, Any]]) -> Table:
         if r["flag_fast"]:
             fast = f"[red]{fast} ⚑[/]"
         table.add_row(
-            escape(r["annotator"]), f"{r['n_labels']:,}", _est(r["agreement_with_others"], True)
+            safe(r["annotator"]), f"{r['n_labels']:,}", _est(r["agreement_with_others"], True)
             if r["agreement_with_others"]["estimate"] is not None else DASH,
             _short(r["attention_accuracy"], True), first_cell, _short(r["tie_rate"], True),
             _num(r["median_seconds"], 1), fast,
@@ -100,11 +99,11 @@ def _annotator_table(records: list[dict[str, Any]]) -> Table:
 def _annotator_judge_table(records: list[dict[str, Any]], judges: list[str]) -> Table:
     """Each annotator's agreement (with ties) with each judge: judges as rows, so long run
     names and many annotators both fit."""
-    table = Table("judge run", *[escape(r["annotator"]) for r in records],
+    table = Table("judge run", *[safe(r["annotator"]) for r in records],
                   title="Annotators against each judge (agreement, ties a class)", title_justify="left")
     table.columns[0].no_wrap = True
     for j in judges:
-        table.add_row(escape(j), *[
+        table.add_row(safe(j), *[
             _short(r["judges"][j]["agreement_with_ties"], True) if j in r["judges"] else DASH for r in records
         ])
     return table
@@ -126,7 +125,7 @@ def _judge_table(judges: list[dict[str, Any]]) -> tuple[Table, list[str]]:
 
     for j in judges:
         table.add_row(
-            escape(j["run"]), f"{j['labelled_pairs_with_verdict']:,}",
+            safe(j["run"]), f"{j['labelled_pairs_with_verdict']:,}",
             _short(j["position_consistency"], True),
             cell(j["agreement_with_humans"]["with_ties"], "agrees with humans", j["run"]),
             cell(j["agreement_with_humans"]["without_ties"], "without ties", j["run"]),
@@ -138,14 +137,14 @@ def _judge_table(judges: list[dict[str, Any]]) -> tuple[Table, list[str]]:
 
 
 def _disputed_table(pairs: dict[str, Any], categories: list[str]) -> Table:
-    table = Table("pair", "domain", *[f"votes {escape(c)}" for c in categories], "majority",
+    table = Table("pair", "domain", *[f"votes {safe(c)}" for c in categories], "majority",
                   "entropy", "adjudicate", title="Most disputed pairs", title_justify="left")
     for p in pairs["most_disputed"]:
         table.add_row(
-            escape(p["pair_id"]), escape(p["domain"]),
+            safe(p["pair_id"]), safe(p["domain"]),
             *[str(p["votes"].get(c, 0)) for c in categories],
-            escape(str(p["majority"] or "—")), _num(p["entropy_bits"], 2),
-            f"[yellow]{escape(p['reason'])}[/]" if p["needs_adjudication"] else "",
+            safe(str(p["majority"] or "—")), _num(p["entropy_bits"], 2),
+            f"[yellow]{safe(p['reason'])}[/]" if p["needs_adjudication"] else "",
         )
     return table
 
@@ -154,7 +153,7 @@ def print_report(report: dict[str, Any]) -> None:
     """The agreement report as rich tables (text from the data is escaped, never markup)."""
     b = report["bootstrap"]
     console.print(
-        f"[bold]Agreement[/] — task [bold]{escape(report['task'])}[/]: {report['n_pairs']:,} labelled pairs "
+        f"[bold]Agreement[/] — task [bold]{safe(report['task'])}[/]: {report['n_pairs']:,} labelled pairs "
         f"({report['n_pairs_multiply_labelled']:,} by two or more), {report['n_labels']:,} labels, "
         f"{report['n_annotators']} annotator(s)"
     )
@@ -164,7 +163,7 @@ def print_report(report: dict[str, Any]) -> None:
     else:
         console.print("[dim]no bootstrap intervals (--bootstrap 0)[/]")
     for note in report["notes"]:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(f"[yellow]note:[/] {safe(note)}")
 
     console.print(_overall_table(report, "Overall preference"))
     if report["cohen_kappa_pairs"]:
@@ -182,11 +181,11 @@ def print_report(report: dict[str, Any]) -> None:
         table, notes = _judge_table(report["judges"])
         rule = report.get("order_rule") or {}
         if rule:
-            table.caption = escape(f"order rule: {rule['name']} — {rule['rule']}")
+            table.caption = safe(f"order rule: {rule['name']} — {rule['rule']}")
             table.caption_justify = "left"
         console.print(table)
         for note in notes:
-            console.print(f"[dim]— {escape(note)}[/]")
+            console.print(f"[dim]— {safe(note)}[/]")
     pairs = report["pairs"]
     if pairs["n_pairs_multiply_labelled"]:
         console.print(
@@ -196,15 +195,15 @@ def print_report(report: dict[str, Any]) -> None:
         if pairs["most_disputed"]:
             console.print(_disputed_table(pairs, report["categories"]))
     agg = report["aggregate"]
-    mv = ", ".join(f"{escape(c)} {n:,}" for c, n in agg["majority_vote"]["labels"].items())
+    mv = ", ".join(f"{safe(c)} {n:,}" for c, n in agg["majority_vote"]["labels"].items())
     if agg["majority_vote"].get("split"):
         mv += f", split (no majority) {agg['majority_vote']['split']:,}"
     console.print(f"Majority vote: {mv}")
     ds = agg["dawid_skene"]
     if ds.get("reason"):
-        console.print(f"Dawid-Skene: [dim]undefined: {escape(ds['reason'])}[/]")
+        console.print(f"Dawid-Skene: [dim]undefined: {safe(ds['reason'])}[/]")
     else:
-        labels = ", ".join(f"{escape(c)} {n:,}" for c, n in ds["labels"].items())
+        labels = ", ".join(f"{safe(c)} {n:,}" for c, n in ds["labels"].items())
         state = "converged" if ds["converged"] else "[yellow]not converged[/]"
         console.print(f"Dawid-Skene: {labels} ({state} after {ds['iterations']} iterations; "
                       f"{ds['changed_from_majority']:,} pair(s) differ from the majority vote)")
@@ -224,11 +223,13 @@ def print_report(report: dict[str, Any]) -> None:
               help="How many of the most disputed pairs to list.")
 @click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
               help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
+@click.option("--include-incomplete", is_flag=True,
+              help="Also compare judge runs that did not finish (they are named and left out by default).")
 @exclude_option
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int, seed: int,
                       confidence: float, threshold: float, disputed: int, order_rule: str,
-                      exclude: tuple[str, ...]) -> None:
+                      include_incomplete: bool, exclude: tuple[str, ...]) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from annotator.analysis.report import task_agreement_report
@@ -238,10 +239,10 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
     check_exclusions(store, name, exclude)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=as_json) as progress:
-        progress.add_task(f"computing agreement for {escape(name)}", total=None)
+        progress.add_task(f"computing agreement for {safe(name)}", total=None)
         report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
                                        threshold=threshold, disputed=disputed, order_rule=order_rule,
-                                       exclude=exclude)
+                                       include_incomplete=include_incomplete, exclude=exclude)
     if as_json:
         print_json(report)
     else:

@@ -11,7 +11,15 @@ from typing import Any
 
 from rich.markup import escape
 
+from annotator.text.sanitize import sanitize_line
+
 DASH = "[dim]—[/]"
+
+
+def safe(value: Any) -> str:
+    """Text from the data (a run, model, annotator, domain or pair name, a note that quotes
+    one) ready for Rich markup: control characters shown as pictures, markup escaped."""
+    return escape(sanitize_line(str(value)))
 
 
 def as_dict(est: Any) -> dict[str, Any]:
@@ -41,7 +49,7 @@ def _est(est: Any, pct: bool = False) -> str:
     """Value and interval in one cell; the reason (dimmed) when undefined."""
     est = as_dict(est)
     if est.get("estimate") is None:
-        return f"[dim]undefined: {escape(est.get('reason') or '')}[/]"
+        return f"[dim]undefined: {safe(est.get('reason') or '')}[/]"
     value = _pct(est["estimate"]) if pct else _num(est["estimate"])
     ci = _ci(est, pct)
     return f"{value} [dim]{escape(ci)}[/]" if ci else value

@@ -138,6 +138,47 @@ def test_order_rule_soft_preference():
     assert mean[ids[6]] == pytest.approx(0.75) and mean[ids[2]] == 0.0
 
 
+def test_soft_preference_follows_the_rules_tie():
+    """Where a rule turns a verdict that changes with the order into a tie (MT-Bench's rule;
+    JudgeBench's when the orders cancel), its soft preference is a draw too: the leaderboard
+    must not count as a win for A a pair the judge card counts as a tie."""
+    store, ids = _rules_store()
+    mt = judge_verdicts(store.judgments_frame("demo"), "mt-bench").set_index("pair")
+    # p6: A in order AB, tie in BA -> a tie under MT-Bench's rule, so 0.5 (not 0.75)
+    assert mt.loc[ids[6], "verdict"] == "tie" and mt.loc[ids[6], "p_a"] == 0.5
+    assert mt.loc[ids[0], "p_a"] == 1.0 and mt.loc[ids[3], "p_a"] == 1.0  # consistent; partial: its one order
+    # with probabilities: P(A) 0.9 shown AB (A), 0.3 shown BA (B): the orders cancel (tie)
+    frame = pd.DataFrame({"run_name": ["j"] * 2, "pair": [1, 1], "order": ["AB", "BA"], "sample": [0, 0],
+                          "verdict": ["A", "B"], "p_a": [0.9, 0.3]})
+    for rule in ("judgebench", "mt-bench"):
+        row = judge_verdicts(frame, rule).iloc[0]
+        assert row["verdict"] == "tie" and row["p_a"] == 0.5, rule
+    assert judge_verdicts(frame, "mean").iloc[0]["p_a"] == pytest.approx(0.6)  # mean's own verdict: A
+
+def test_position_bias_needs_both_presented_orders():
+    """Choices all made with the responses in one order say nothing about position: the
+    share for the first-shown response is then the share for A (or B), content and
+    position confounded. Undefined, with the reason, instead of a number and a p-value."""
+    est = first_shown_rate(["A", "A", "B", "A"], ["AB"] * 4)
+    assert not est.defined and "one order" in est.reason
+    assert first_shown_rate(["A", "A"], ["AB", "BA"]).value == 0.5  # first shown once of twice
+
+
+def test_judge_position_bias_counts_each_order_once():
+    """Several samples of one order are one per-order verdict (the module's rule), not
+    several independent trials: n is the number of decisive per-order verdicts."""
+    from annotator.analysis.judge_human import position_bias
+
+    rows = []
+    for pair in range(4):
+        for order, votes in (("AB", ["A", "A", "B"]), ("BA", ["A", "A", "A"])):
+            rows += [{"run_name": "j", "pair": pair, "order": order, "sample": k, "verdict": v, "p_a": None}
+                     for k, v in enumerate(votes)]
+    verdicts = judge_verdicts(pd.DataFrame(rows))
+    # per order: AB -> A (2 of 3, the first shown), BA -> A (B was shown first): 4 of 8 first
+    est = position_bias(verdicts)
+    assert est.n == 8 and est.value == 0.5
+
 def test_judge_verdict_rule_consistency():
     store, ids = _rules_store()
     verdicts = judge_verdicts(store.judgments_frame("demo")).set_index("pair")
@@ -171,3 +212,13 @@ def test_judge_verdict_samples():
     assert verdicts.loc[2, "verdict"] == "tie"  # the samples split
     assert judge_verdicts(frame.iloc[0:0]).empty
     assert consistency(verdicts).reason == "no pair was judged in both orders"
+
+
+def test_consistency_reason_when_both_orders_were_asked_but_never_scored():
+    """A run asked in both orders whose every verdict is unscored was judged in both orders:
+    the reason says no pair was scored in both, not that none was judged in both."""
+    frame = pd.DataFrame({"run_name": ["j"] * 4, "pair": [1, 1, 2, 2], "order": ["AB", "BA"] * 2,
+                          "sample": [0] * 4, "verdict": [None] * 4, "p_a": [None] * 4})
+    assert consistency(judge_verdicts(frame)).reason == "no pair was scored in both orders"
+    one_order = frame[frame["order"] == "AB"].assign(verdict="A")
+    assert consistency(judge_verdicts(one_order)).reason == "no pair was judged in both orders"

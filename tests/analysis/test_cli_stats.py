@@ -129,3 +129,22 @@ def test_reads_well_at_100_columns(tmp_path, wide_100):
         for name in names:
             assert name in result.output, (command, result.output)
         assert "…" not in result.output, result.output
+
+
+def test_gold_table_reads_well_at_100_columns(tmp_path, wide_100):
+    """The gold-accuracy table of LLMBar-style runs (long run names, every column filled)
+    is never cut with an ellipsis at 100 columns: a cut number ('0.7…') is a wrong number."""
+    path = tmp_path / "g.db"
+    store = Store.open(path)
+    make_task(store, "demo", allow_tie=False)
+    ids = add_pairs(store, "demo", 8, gold={i: "AB"[i % 2] for i in range(8)})
+    for name in ("ChatGPT-0301/Metrics_Reference", "LLaMA2-70B-Chat/Vanilla_NoRules"):
+        add_judge(store, "demo", ids, name, "ABABAAB.", "ABBBAAB.")
+    store.close()
+    result = CliRunner().invoke(main, ["--db", str(path), "stats", "judges", "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 100, result.output
+    assert "…" not in result.output, result.output
+    # both rule: p0 A, p1 B, p2 none (A/B), p3 B, p4 A, p5 A, p6 B, p7 none; gold A B A B A B A B.
+    # class A: TP 2 (p0, p4), FP 1 (p5), FN 2 (p2, p6) -> F1 4/7; class B the same -> macro F1 0.571
+    assert "ChatGPT-0301/Metrics_Reference" in result.output and "0.571" in result.output

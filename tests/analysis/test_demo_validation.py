@@ -78,6 +78,10 @@ def test_judge_card_numbers_by_hand(demo):
     # the alternative annotator test is defined with three annotators on 33 pairs each
     alt = longest["alt_test"]
     assert len(alt["per_annotator"]) == 3 and 0 <= alt["winning_rate"] <= 1 and alt["passed"] in (True, False)
+    assert alt["min_pairs"] == 30  # the paper's minimum per annotator: the demo's 33 pairs pass it
+    strict = _json(db, "stats", "judges", "--task", "demo", "--bootstrap", "0", "--alt-min-pairs", "40")
+    strict_alt = next(a for a in strict["agents"] if a["agent"] == "longest")["alt_test"]
+    assert strict_alt["passed"] is None and strict_alt["min_pairs"] == 40 and len(strict_alt["left_out"]) == 3
     # gold: the demo's 3 attention checks
     gold = longest["gold"]
     expected = sum(

@@ -104,3 +104,17 @@ def test_llmbar_statistics_of_every_natural_run(shared_data):
         assert count("correct_both") == (result.both_correct.extra["successes"], result.n), name
         assert count("equal") == (result.llmbar_equal.extra["successes"], result.n), name
         assert result.kappa_between_orders_llmbar.value == pytest.approx(stats["kappa_agreement"], abs=1e-9), name
+
+
+def test_macro_f1_is_defined_when_a_class_is_never_predicted():
+    """A judge that never says B has no precision for B (0 / 0), but its F1 for B is 0:
+    F1 = 2 TP / (2 TP + FP + FN) = 0 / (0 + 0 + 1). Macro F1 is then the mean of the two
+    F1 scores, not undefined (scikit-learn's f1_score gives the same, 0.4)."""
+    # gold A A B; the judge says A on every pair (one order)
+    gold = pd.Series(["A", "A", "B"], index=[0, 1, 2])
+    result = gold_accuracy(judge_verdicts(_frame("AAA", None), "both"), gold)
+    # class A: TP 2, FP 1, FN 0 -> F1 4 / 5 = 0.8; class B: TP 0, FP 0, FN 1 -> F1 0
+    assert result.per_class["A"]["f1"] == pytest.approx(0.8)
+    assert result.per_class["B"]["precision"] is None and result.per_class["B"]["f1"] == 0.0
+    assert result.macro_f1 == pytest.approx(0.4)
+    assert result.macro_recall == pytest.approx(0.5)

@@ -281,3 +281,15 @@ def test_disagreements_are_one_flag_away(tmp_path):
     assert "B is longer" in text and "\x1b" not in text
     missing = runner.invoke(main, ["--db", str(db), "stats", "judges", "--disagreements", "nope"])
     assert missing.exit_code != 0 and "no judge run named 'nope'" in missing.output
+
+
+def test_notes_do_not_say_no_judge_ran_when_one_was_left_out(store):
+    """With the only run incomplete and left out, the note says so; it does not claim that
+    no judge has run on the task."""
+    _build(store)
+    for run in store.runs("t"):
+        run.params = {**run.params, "planned": 1000}
+        store.update_run(run)
+    report = task_judge_human_report(store, "t").to_json()
+    assert not any("no judge has run" in note for note in report["notes"])
+    assert sum("is incomplete" in note for note in report["notes"]) == 2

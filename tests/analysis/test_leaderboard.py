@@ -164,3 +164,78 @@ def test_faireval_humans_on_the_leaderboard(shared_data, tmp_path):
     assert row["win_rate"] == pytest.approx(60.0)
     # one candidate: the LC fit has no instruction difficulty, and says so
     assert row["lc_method"].startswith("single-candidate fit") and row["lc_standard_error"] > 0
+
+
+def test_unscored_pairs_without_the_baseline_are_no_candidates_unscored_pairs():
+    """m1 against m2 (no baseline) is no pair of m2 against the baseline: when the judge
+    has no preference on it, it is not one of m2's unscored pairs."""
+    pairs = _pairs([(1, "m2", "base", 5, 5, "", 1), (2, "base", "m2", 5, 5, "", 2),
+                    (3, "m1", "m2", 5, 5, "", 3), (4, "m2", "base", 5, 5, "", 4)])
+    prefs = {"j": pd.Series([1.0, 0.0, np.nan, np.nan], index=[1, 2, 3, 4])}
+    board = leaderboard(prefs, {"j": pd.Index([3, 4])}, pairs, baseline="base", bootstrap=0)
+    (row,) = board.rows
+    # m2 won pairs 1 and 2 (on side B in pair 2: P(A) = 0); pair 4 has no preference
+    assert (row.model, row.n, row.n_unscored) == ("m2", 2, 1)
+
+
+def test_an_agent_without_any_preference_keeps_its_rows():
+    """A judge whose every verdict is unscored is not dropped from the leaderboard: its
+    candidates get a row with n 0, the unscored pairs counted and the win rate undefined."""
+    pairs = _pairs([(1, "m1", "base", 5, 5, "", 1), (2, "m1", "base", 5, 5, "", 2),
+                    (3, "m2", "base", 5, 5, "", 3)])
+    prefs = {"ok": pd.Series([1.0, 0.0, 1.0], index=[1, 2, 3]),
+             "dud": pd.Series([np.nan, np.nan, np.nan], index=[1, 2, 3])}
+    board = leaderboard(prefs, {"dud": pd.Index([1, 2, 3])}, pairs, baseline="base", bootstrap=0)
+    dud = {r.model: r for r in board.rows if r.agent == "dud"}
+    assert set(dud) == {"m1", "m2"}
+    assert (dud["m1"].n, dud["m1"].n_unscored, dud["m2"].n_unscored) == (0, 2, 1)
+    assert math.isnan(dud["m1"].win_rate) and "no preference" in dud["m1"].reason
+    assert dud["m1"].to_json()["win_rate"] is None
+
+
+def test_the_baseline_against_itself_is_a_draw_whatever_side_wins():
+    """A pair of the baseline against itself says nothing about the baseline against itself:
+    its win rate is 50 by construction (AlpacaEval's baseline row: every pair a draw), even
+    when the judge preferred one side."""
+    pairs = _pairs([(1, "base", "base", 5, 9, "", 1), (2, "base", "base", 5, 9, "", 2),
+                    (3, "m1", "base", 5, 9, "", 3)])
+    prefs = {"j": pd.Series([1.0, 1.0, 0.0], index=[1, 2, 3])}
+    board = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0)
+    base = next(r for r in board.rows if r.model == "base")
+    assert base.win_rate == 50.0 and base.lc_win_rate == 50.0
+    assert (base.n, base.n_wins, base.n_wins_base, base.n_draws) == (2, 0, 0, 2)
+
+
+def test_constant_win_rates_give_a_reason_and_no_warning_on_stderr():
+    """A judge giving every candidate the same win rate has no rank correlation: undefined
+    with its reason, without scipy's ConstantInputWarning printed under the table."""
+    import warnings
+
+    pairs = _pairs([(i * 10 + k, f"m{i}", "base", 5, 5, "", k) for i in range(3) for k in range(4)])
+    humans = pd.Series({i * 10 + k: float(k < i) for i in range(3) for k in range(4)})
+    flat = pd.Series(0.5, index=humans.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        board = leaderboard({"humans": humans, "flat": flat}, {}, pairs, bootstrap=0)
+    (rc,) = board.rank_correlation
+    assert math.isnan(rc.spearman) and rc.reason == "every candidate has the same win rate for one agent"
+
+
+def test_printed_length_is_alpaca_evals_integer_part():
+    """AlpacaEval prints avg_length as its integer part (claude-2.1: 1096.897 -> 1096): the
+    table shows the same number, not a rounded 1097."""
+    from annotator.cli.context import console
+    from annotator.cli.judges_report import _print_leaderboard
+
+    pairs = _pairs([(1, "m1", "base", 1096, 20, "", 1), (2, "m1", "base", 1097, 20, "", 2),
+                    (3, "m1", "base", 1098, 20, "", 3), (4, "m1", "base", 1097, 20, "", 4),
+                    (5, "m1", "base", 1096, 20, "", 5), (6, "m1", "base", 1097, 20, "", 6),
+                    (7, "m1", "base", 1097, 20, "", 7), (8, "m1", "base", 1097, 20, "", 8),
+                    (9, "m1", "base", 1097, 20, "", 9), (10, "m1", "base", 1096, 20, "", 10)])
+    board = leaderboard({"j": pd.Series(1.0, index=range(1, 11))}, {}, pairs, bootstrap=0)
+    assert board.rows[0].avg_length == pytest.approx(1096.8)
+    board.order_rule = {"name": "both", "rule": "a verdict counts when both orders agree"}
+    with console.capture() as captured:
+        _print_leaderboard(board)
+    row = next(line for line in captured.get().splitlines() if line.startswith("m1"))
+    assert " 1096 " in row and "1097" not in row

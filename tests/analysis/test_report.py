@@ -231,3 +231,35 @@ def test_task_without_ties():
     # 3 of 4 pairs agree; without ties is the same figure
     assert report["percent_agreement"]["with_ties"]["estimate"] == pytest.approx(0.75)
     assert report["percent_agreement"]["without_ties"]["estimate"] == pytest.approx(0.75)
+
+
+def test_incomplete_judge_run_is_left_out_of_the_agreement_report(tmp_path):
+    """`stats agreement` follows the judge card's rule: a run started for more judgments
+    than have finished is named in the notes and left out of the judge tables unless asked."""
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    db = tmp_path / "inc.db"
+    store = Store.open(db)
+    make_task(store, factors=[])
+    ids = add_pairs(store, "demo", 6)
+    add_votes(store, ids, "h1", "AABBAT")
+    add_votes(store, ids, "h2", "ABBBAT")
+    add_judge(store, "demo", ids, "done", "AABBAA")
+    add_judge(store, "demo", ids[:2], "half", "AA")
+    run = next(r for r in store.runs("demo") if r.name == "half")
+    run.params = {**run.params, "planned": 12}  # 2 of 12 calls finished
+    store.update_run(run)
+    report = task_agreement_report(store, "demo", resamples=0)
+    assert [j["run"] for j in report["judges"]] == ["done"]
+    assert [r["name"] for r in report["runs_left_out"]] == ["half"]
+    assert any("half is incomplete (2 of 12" in note for note in report["notes"])
+    forced = task_agreement_report(store, "demo", resamples=0, include_incomplete=True)
+    assert [j["run"] for j in forced["judges"]] == ["done", "half"]
+    store.close()
+    text = CliRunner().invoke(main, ["--db", str(db), "stats", "agreement", "--bootstrap", "0"]).output
+    assert "half is incomplete" in text
+    both = CliRunner().invoke(main, ["--db", str(db), "stats", "agreement", "--bootstrap", "0", "--json",
+                                     "--include-incomplete"])
+    assert [j["run"] for j in json.loads(both.output)["judges"]] == ["done", "half"]

@@ -111,3 +111,33 @@ def test_length_control_shrinks_the_verbosity_spread(shared_data):
     assert stats.spearmanr(ours, published).statistic >= 0.97
     # every model gets a standard error of the same order as the published ones (0.1 to 1)
     assert all(0.05 < res[n].lc_standard_error < 2 for n in names)
+
+
+def test_joint_lc_controls_length_when_no_instruction_is_shared():
+    """Each pair with a prompt of its own (no instruction met by two candidates): a
+    difficulty per instruction fits every preference on its own and soaks up the length
+    effect (LC 33.6 and 65.5 here, the raw 28.5 and 70.5 barely moved). Instructions met by
+    one candidate only get no difficulty term, and the shared length term then does its
+    job: two candidates even but for their lengths both come out near 50."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for name, shift in (("verbose", 150), ("concise", -150)):
+        for i in range(200):
+            d = rng.normal(shift, 200)  # the judge prefers the longer output, nothing else
+            p = 1 / (1 + np.exp(-2.0 * np.tanh(d / 200)))
+            rows.append({"candidate": name, "instruction": f"{name}-{i}", "p_win": float(rng.random() < p),
+                         "len_candidate": 1000 + d, "len_baseline": 1000})
+    res = length_controlled_win_rates(pd.DataFrame(rows)).results
+    assert res["verbose"].win_rate == pytest.approx(70.5) and res["concise"].win_rate == pytest.approx(28.5)
+    assert res["verbose"].lc_win_rate == pytest.approx(50, abs=5)
+    assert res["concise"].lc_win_rate == pytest.approx(50, abs=5)
+
+def test_joint_lc_undefined_for_a_candidate_with_few_preferences():
+    """The joint fit states the single fit's rule: fewer than ten preferences give no LC."""
+    rows = [{"candidate": "m1", "instruction": i, "p_win": float(i % 3 == 0), "len_candidate": 90 + i,
+             "len_baseline": 100} for i in range(30)]
+    rows += [{"candidate": "m2", "instruction": i, "p_win": 1.0, "len_candidate": 95, "len_baseline": 100}
+             for i in range(4)]
+    res = length_controlled_win_rates(pd.DataFrame(rows)).results
+    assert math.isnan(res["m2"].lc_win_rate) and "fewer than ten" in res["m2"].reason
+    assert not math.isnan(res["m1"].lc_win_rate)
