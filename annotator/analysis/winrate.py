@@ -262,5 +262,5 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
         # gamma is -1 by construction: the difficulty is on the logit scale and subtracted
         results[name] = LengthControlled(float(np.mean(predicted)), raw, float(theta[i]), phi, -1.0,
                                          int(mine.sum()), lc_standard_error=_sem(predicted))
-    shift = diff.mean()
+    shift = diff.mean() if len(diff) else 0.0  # no instruction shared by two candidates: no difficulties
     return JointLengthControlled(results, pd.Series(diff - shift, index=instructions, name="difficulty"), phi, bool(fit.success))

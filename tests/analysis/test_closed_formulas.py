@@ -28,6 +28,7 @@ def test_binomial_test_is_scipy(k, n, p):
     assert binomial_p_value(k, n, p) == pytest.approx(stats.binomtest(k, n, p).pvalue, rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # statsmodels' own z-value
 def test_cohen_is_statsmodels_on_random_tables():
     rng = np.random.default_rng(0)
     for size in (2, 3, 4):
