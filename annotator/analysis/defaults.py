@@ -1,6 +1,19 @@
 """Defaults of the agreement report, importable without the statistics stack (the CLI's options use them)."""
 
-DEFAULT_RESAMPLES = 1000  # bootstrap resamples over pairs
+DEFAULT_RESAMPLES = 1000  # bootstrap resamples over pairs ...
+BOOTSTRAP_BUDGET = 50_000_000  # ... or fewer, so that resamples x pairs stays within this
+MIN_AUTO_RESAMPLES = 200
+AUTO_RESAMPLES_RULE = (f"{DEFAULT_RESAMPLES:,} resamples, fewer on large tasks so that resamples x pairs stays "
+                       f"under {BOOTSTRAP_BUDGET:,} (at least {MIN_AUTO_RESAMPLES}); --bootstrap N to choose")
+
+
+def auto_resamples(n_units: int) -> int:
+    """The default number of bootstrap resamples for ``n_units`` pairs (``AUTO_RESAMPLES_RULE``):
+    1,000 up to 50,000 pairs, then fewer (500 at 100,000): intervals on that many pairs are
+    narrow, and the resamples are most of a report's time and memory."""
+    if n_units <= 0:
+        return DEFAULT_RESAMPLES
+    return max(MIN_AUTO_RESAMPLES, min(DEFAULT_RESAMPLES, BOOTSTRAP_BUDGET // n_units))
 DISPUTED_LIMIT = 10  # how many of the most disputed pairs a report lists
 ADJUDICATION_THRESHOLD = 0.6  # a pair needs adjudication when its majority holds less of the votes
 JURY_RULES = ("majority", "mean-p")  # how a jury combines its members (``jury``)

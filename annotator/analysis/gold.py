@@ -20,7 +20,8 @@ How each figure treats ties, unscored and missing verdicts:
   ``llmbar_equal`` reproduces LLMBar's ``equal`` instead: the same verdict in both orders over
   all ``n`` pairs, where two missing verdicts count as equal.
 * ``kappa_between_orders``: Cohen's kappa between the verdicts in the two orders over all
-  pairs judged in both, a missing verdict being a category of its own.
+  ``n`` pairs (when the run asked the second order at all), a missing or unscored verdict in
+  either order being a category of its own.
   ``kappa_between_orders_llmbar`` reproduces LLMBar's ``kappa_agreement``, whose code reads a
   missing verdict as "output 2" (B) in both orders.
 * ``confusion``: gold label (rows) by verdict (columns: A, B, tie, no verdict).

@@ -94,7 +94,10 @@ def card_verdict(*, complete: bool, n: int, agreement_est: Estimate, ceiling: Es
     review, caution, good = [], [], []
     if not complete:
         review.append("the run is incomplete")
-    if n < 30:
+    if n == 0:
+        review.append("no human-labelled pair to compare it with (label some, or read its accuracy against the "
+                      "gold labels)")
+    elif n < 30:
         review.append(f"only {n} human-labelled pairs compared (fewer than 30)")
     gap = None
     if agreement_est.defined and ceiling.defined:
@@ -482,7 +485,8 @@ def judge_human_report(
         entry.calibration = calibration(p_a, humans)
         if run is not None:
             entry.median_latency_s = run.median_latency_s
-            if run.cost is not None and run.pairs_asked:
+            # only when every finished judgment has a known cost: a partial sum would be too low
+            if run.cost is not None and run.pairs_asked and run.cost_known >= run.finished:
                 entry.cost_per_1000_pairs = run.cost / run.pairs_asked * 1000
         with_ties = entry.agreement_with_humans["with_ties"] if entry.agreement_with_humans else Estimate.undefined("")
         if with_ties.defined:

@@ -16,8 +16,9 @@ Readings: the preference is nominal (A / B / tie) for alpha, the kappas and AC1;
 ordinal alpha reads it as A > tie > B (the store has no graded strength yet, so this is the
 only ordinal reading there is). Factor answers are A more / equal / B more (the same
 ordinal reading); "not applicable" is a missing value, counted in ``na_answers``. Judge
-verdicts follow ``annotator.analysis.verdicts`` (a pair whose verdict changes with the
-order counts as a tie); judge-human agreement follows the MT-Bench conventions.
+verdicts follow ``annotator.analysis.verdicts`` under the chosen order rule (by default a
+pair whose verdict changes with the order has no verdict, and counts as a disagreement);
+judge-human agreement follows the MT-Bench conventions.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from . import agreement
 from .aggregate import dawid_skene
 from .annotators import annotator_quality
 from .bootstrap import Resampler
-from .defaults import DEFAULT_RESAMPLES, DISPUTED_LIMIT
+from .defaults import AUTO_RESAMPLES_RULE, DISPUTED_LIMIT, auto_resamples
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
@@ -274,7 +275,7 @@ def agreement_report(
     task: str = "",
     categories: Sequence[str] = PREFERENCE,
     factors: Sequence[tuple[str, str]] | None = None,
-    resamples: int = DEFAULT_RESAMPLES,
+    resamples: int | None = None,
     seed: int = 0,
     confidence: float = 0.95,
     threshold: float = ADJUDICATION_THRESHOLD,
@@ -286,7 +287,8 @@ def agreement_report(
     ``labels``: ``Store.labels_frame(task)``; ``judgments``: ``Store.judgments_frame(task)``
     or None. ``categories``: the task's choices. ``factors``: ``(key, name)`` of the task's
     checklist (factor keys found in labels but not listed are added). ``resamples``: the
-    bootstrap size (0 for no intervals). ``threshold``: the majority share under which a
+    bootstrap size (0 for no intervals; None: ``defaults.auto_resamples``, named in the
+    report). ``threshold``: the majority share under which a
     pair needs adjudication. ``disputed``: how many of the most disputed pairs to list.
     ``order_rule``: how a judge's verdicts in the two presented orders combine
     (``verdicts.ORDER_RULES``).
@@ -296,6 +298,9 @@ def agreement_report(
         categories = PREFERENCE
     ratings = ratings_from_frame(labels, "choice", categories)
     units = ratings.units
+    resamples_rule = "chosen (--bootstrap)"
+    if resamples is None:
+        resamples, resamples_rule = auto_resamples(len(units)), AUTO_RESAMPLES_RULE
     resampler = Resampler(len(units), resamples, seed, confidence)
     ranks = PREFERENCE_RANKS
 
@@ -311,7 +316,8 @@ def agreement_report(
         "task": task,
         "categories": list(categories),
         "annotators": list(ratings.raters),
-        "bootstrap": {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": "pair"},
+        "bootstrap": {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": "pair",
+                      "resamples_rule": resamples_rule},
         "notes": notes,
     }
     report.update(agreement_block(ratings, resampler, ranks))

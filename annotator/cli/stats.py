@@ -158,8 +158,10 @@ def print_report(report: dict[str, Any]) -> None:
         f"{report['n_annotators']} annotator(s)"
     )
     if b["resamples"]:
+        rule = "" if not b.get("resamples_rule", "").startswith(f"{DEFAULT_RESAMPLES:,}") else \
+            f" ({DEFAULT_RESAMPLES:,}, fewer on large tasks: --bootstrap N to choose)"
         console.print(f"[dim]intervals: {b['confidence']:.0%} percentile bootstrap over pairs, "
-                      f"{b['resamples']:,} resamples, seed {b['seed']}[/]")
+                      f"{b['resamples']:,} resamples{rule}, seed {b['seed']}[/]")
     else:
         console.print("[dim]no bootstrap intervals (--bootstrap 0)[/]")
     for note in report["notes"]:
@@ -212,8 +214,9 @@ def print_report(report: dict[str, Any]) -> None:
 @stats.command("agreement")
 @click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
-@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=DEFAULT_RESAMPLES,
-              show_default=True, help="Bootstrap resamples over pairs for the intervals (0: none).")
+@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
+              help=f"Bootstrap resamples over pairs for the intervals (0: none; default {DEFAULT_RESAMPLES:,}, "
+                   "fewer on tasks over 50,000 labelled pairs, so that resamples x pairs stays under 50 million).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the intervals.")
@@ -227,7 +230,7 @@ def print_report(report: dict[str, Any]) -> None:
               help="Also compare judge runs that did not finish (they are named and left out by default).")
 @exclude_option
 @pass_cli
-def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int, seed: int,
+def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int | None, seed: int,
                       confidence: float, threshold: float, disputed: int, order_rule: str,
                       include_incomplete: bool, exclude: tuple[str, ...]) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,

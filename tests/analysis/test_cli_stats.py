@@ -41,7 +41,8 @@ def test_json_report(db):
     for key in ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa_pairs", "percent_agreement",
                 "per_factor", "per_annotator"):
         assert key in report
-    assert report["bootstrap"] == {"resamples": 100, "seed": 3, "confidence": 0.95, "unit": "pair"}
+    assert report["bootstrap"] == {"resamples": 100, "seed": 3, "confidence": 0.95, "unit": "pair",
+                                   "resamples_rule": "chosen (--bootstrap)"}
     assert report["krippendorff_alpha"]["ci_low"] is not None
     assert len(report["cohen_kappa_pairs"]) == 3
     assert report["judges"][0]["run"] == "gpt-4o"
@@ -148,3 +149,17 @@ def test_gold_table_reads_well_at_100_columns(tmp_path, wide_100):
     # both rule: p0 A, p1 B, p2 none (A/B), p3 B, p4 A, p5 A, p6 B, p7 none; gold A B A B A B A B.
     # class A: TP 2 (p0, p4), FP 1 (p5), FN 2 (p2, p6) -> F1 4/7; class B the same -> macro F1 0.571
     assert "ChatGPT-0301/Metrics_Reference" in result.output and "0.571" in result.output
+
+
+def test_default_resamples_shrink_on_large_tasks_and_say_so():
+    from annotator.analysis.defaults import AUTO_RESAMPLES_RULE, auto_resamples
+
+    # 1,000 up to 50,000 pairs; then resamples x pairs <= 50 million; never under 200
+    assert auto_resamples(33) == 1000 and auto_resamples(50_000) == 1000
+    assert auto_resamples(100_000) == 500 and auto_resamples(10_000_000) == 200
+    from annotator.analysis.report import task_agreement_report
+    from tests.analysis.store_data import three_annotator_store
+
+    store = three_annotator_store()[0]
+    report = task_agreement_report(store, "demo")
+    assert report["bootstrap"]["resamples"] == 1000 and report["bootstrap"]["resamples_rule"] == AUTO_RESAMPLES_RULE

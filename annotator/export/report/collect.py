@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DEFAULT_RESAMPLES, DISPUTED_LIMIT, ORDER_RULES
+from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
 
 JUDGE_RESAMPLES = 500  # `stats judges --bootstrap` default
 LEADERBOARD_BOOTSTRAP = 200  # `stats leaderboard --bootstrap` default
@@ -38,7 +38,7 @@ class ReportOptions:
     include_incomplete: bool = False
     gold: str = "auto"  # `stats judges --gold`
     seed: int = 0
-    agreement_resamples: int = DEFAULT_RESAMPLES  # `stats agreement --bootstrap`
+    agreement_resamples: int | None = None  # `stats agreement --bootstrap` (None: its default)
     judge_resamples: int = JUDGE_RESAMPLES  # `stats judges --bootstrap`
     leaderboard_bootstrap: int = LEADERBOARD_BOOTSTRAP  # `stats leaderboard --bootstrap`
     disputed: int = DISPUTED_LIMIT  # `stats agreement --disputed`
@@ -52,8 +52,9 @@ class ReportOptions:
         rule = f" --order-rule {self.order_rule}"
         incomplete = " --include-incomplete" if self.include_incomplete else ""
         return {
-            "agreement": f"annotator stats agreement --task {task} --bootstrap {self.agreement_resamples} "
-                         f"--seed {self.seed} --disputed {self.disputed}{rule} --json",
+            "agreement": f"annotator stats agreement --task {task} "
+                         + (f"--bootstrap {self.agreement_resamples} " if self.agreement_resamples is not None else "")
+                         + f"--seed {self.seed} --disputed {self.disputed}{rule} --json",
             "judges": f"annotator stats judges --task {task} --bootstrap {self.judge_resamples} --seed {self.seed} "
                       f"--gold {self.gold}{rule}{incomplete} --json",
             "leaderboard": f"annotator stats leaderboard --task {task} --by domain --bootstrap "
