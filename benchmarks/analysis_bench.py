@@ -257,8 +257,8 @@ def main() -> None:
         "alpha_speedup": round(baseline_s / vector_s, 1),
         "target_s": 10.0,
         "within_target": report_s < 10.0 and cli_s < 10.0,
-        "alpha": report["krippendorff_alpha"]["estimate"],
-        "alpha_ci": [report["krippendorff_alpha"]["ci_low"], report["krippendorff_alpha"]["ci_high"]],
+        "alpha": report.overall.krippendorff_alpha.value,
+        "alpha_ci": [report.overall.krippendorff_alpha.ci_low, report.overall.krippendorff_alpha.ci_high],
     }
     print(f"load frames            {load_s:7.3f} s")
     print(f"report, {args.bootstrap} resamples  {report_s:7.3f} s (target < 10 s)")

@@ -23,7 +23,7 @@ Rules (documented, tested):
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,24 @@ from .verdicts import first_shown_rate
 FAST_SECONDS = 3.0
 FAST_CHARS_PER_SECOND = 250.0
 FAST_SHARE_FLAG = 0.25
+
+
+@dataclass
+class AnnotatorRecord:
+    """One annotator's quality figures (``annotator_quality``)."""
+
+    annotator: str
+    n_labels: int
+    agreement_with_others: Estimate  # leave-one-out: against the others' majority
+    attention_accuracy: Estimate
+    first_position_rate: Estimate  # own position bias
+    tie_rate: Estimate
+    median_seconds: float
+    timed_labels: int
+    fast_labels: int
+    fast_share: float
+    flag_fast: bool
+    judges: dict[str, dict[str, Estimate]] = field(default_factory=dict)  # run -> agreement with it
 
 
 def leave_one_out(ratings: Ratings, rater: str, confidence: float = 0.95) -> Estimate:
@@ -96,8 +114,8 @@ def annotator_quality(
     fast_seconds: float = FAST_SECONDS,
     fast_chars_per_second: float = FAST_CHARS_PER_SECOND,
     fast_share_flag: float = FAST_SHARE_FLAG,
-) -> list[dict[str, Any]]:
-    """One record per annotator (``Estimate`` values; ``report`` turns them into JSON).
+) -> list[AnnotatorRecord]:
+    """One record per annotator (``Estimate`` values; ``serialise`` turns them into JSON).
 
     ``labels`` is ``Store.labels_frame(task)``; ``ratings`` its preference ratings (units =
     pairs); ``judge_codes`` maps a judge run's name to its verdict codes aligned with
@@ -136,18 +154,18 @@ def annotator_quality(
             for run_name, codes in judge_codes.items():
                 judges[run_name] = judge_agreement(own, codes, judge_scale, confidence)
 
-        records.append({
-            "annotator": rater,
-            "n_labels": n,
-            "agreement_with_others": leave_one_out(ratings, rater, confidence),
-            "attention_accuracy": attention,
-            "first_position_rate": first_rate,
-            "tie_rate": tie_rate,
-            "median_seconds": float(np.median(seconds[timed])) if timed.any() else float("nan"),
-            "timed_labels": int(timed.sum()),
-            "fast_labels": int(fast.sum()),
-            "fast_share": fast_share,
-            "flag_fast": bool(timed.any() and fast_share >= fast_share_flag),
-            "judges": judges,
-        })
+        records.append(AnnotatorRecord(
+            annotator=rater,
+            n_labels=n,
+            agreement_with_others=leave_one_out(ratings, rater, confidence),
+            attention_accuracy=attention,
+            first_position_rate=first_rate,
+            tie_rate=tie_rate,
+            median_seconds=float(np.median(seconds[timed])) if timed.any() else float("nan"),
+            timed_labels=int(timed.sum()),
+            fast_labels=int(fast.sum()),
+            fast_share=fast_share,
+            flag_fast=bool(timed.any() and fast_share >= fast_share_flag),
+            judges=judges,
+        ))
     return records

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -58,7 +58,8 @@ from .gold import GoldAccuracy, gold_accuracy
 from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
 from .ratings import MISSING
-from .report import judge_agreement_contributions, judge_section, to_json
+from .report import judge_agreement_contributions, judge_section
+from .serialise import fields_json
 from .verdicts import DEFAULT_ORDER_RULE, NO_VERDICT, STATUSES, consistency, first_shown_rate, judge_codes, judge_scale
 from .winrate import choice_win_rate, length_controlled_win_rate
 
@@ -177,21 +178,7 @@ class JudgeHumanReport:
     excluded_annotators: dict[str, int] = field(default_factory=dict)  # --exclude: name -> labelled pairs
 
     def to_json(self) -> dict[str, Any]:
-        return serialise(self)
-
-
-def serialise(value: Any) -> Any:
-    """The one place a report becomes JSON: dataclasses field by field, ``Estimate`` as its
-    dict, NaN as ``None`` (``report.to_json`` does the rest)."""
-    if isinstance(value, Estimate):
-        return value.to_dict()
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: serialise(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): serialise(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [serialise(v) for v in value]
-    return to_json(value)
+        return fields_json(self)
 
 
 # -- building blocks -------------------------------------------------------------------------
@@ -421,7 +408,7 @@ def judge_human_report(
     resampler = Resampler(len(units), resamples, seed)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
-    section = {row["run"]: row for row in judge_section(verdicts, codes, scale, ratings, resampler)}
+    section = {row.run: row for row in judge_section(verdicts, codes, scale, ratings, resampler)}
     tie_index = agents.categories.index("tie") if "tie" in agents.categories else None
     ceiling_contrib = agreement.percent_agreement_contributions(counts, tie_index)
     ceiling = agreement.percent_agreement(counts, tie_index)
@@ -472,8 +459,8 @@ def judge_human_report(
         entry.position_consistency = consistency(rows)
         sec = section.get(name)
         if sec is not None:
-            entry.agreement_with_humans = sec["agreement_with_humans"]
-            entry.cohen_kappa_with_majority = sec["cohen_kappa_with_majority"]
+            entry.agreement_with_humans = sec.agreement_with_humans
+            entry.cohen_kappa_with_majority = sec.cohen_kappa_with_majority
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
         if gold is not None and gold.notna().any():
@@ -491,10 +478,10 @@ def judge_human_report(
         with_ties = entry.agreement_with_humans["with_ties"] if entry.agreement_with_humans else Estimate.undefined("")
         if with_ties.defined:
             with_ties = Estimate(with_ties.value, with_ties.ci_low, with_ties.ci_high, with_ties.n, with_ties.reason,
-                                 {**with_ties.extra, "pairs": int(sec["labelled_pairs_asked"])})
+                                 {**with_ties.extra, "pairs": int(sec.labelled_pairs_asked)})
         entry.labels_needed = labels_needed(with_ties)
         entry.card = card_verdict(
-            complete=run.complete if run else True, n=int(sec["labelled_pairs_asked"]) if sec else 0,
+            complete=run.complete if run else True, n=int(sec.labelled_pairs_asked) if sec else 0,
             agreement_est=with_ties, ceiling=ceiling["with_ties"], consistency_est=entry.position_consistency,
             alt=entry.alt_test if entry.alt_test.passed is not None else None,
             length_vs_humans=entry.length_bias_vs_humans,

@@ -1,8 +1,11 @@
-"""The whole agreement report of a task, as one JSON-ready dict.
+"""The whole agreement report of a task, as typed sections.
 
 ``agreement_report(labels, judgments, ...)`` is a pure function of the store's frames;
-``task_agreement_report(store, task)`` loads them. The command line prints the dict (rich
-tables or ``--json``); the TUI dashboard and the exports read the same keys.
+``task_agreement_report(store, task)`` loads them. Both return an ``AgreementReport`` whose
+sections are dataclasses (``AgreementBlock``, ``JudgeAgreement``, ``PairsSummary`` ...);
+the command line prints them as rich tables, and ``AgreementReport.to_json()`` (through
+``serialise``, the one serialiser) gives the documented ``--json``, which the HTML report
+and the dashboard read.
 
 Per domain, the intervals come from the same resamples of pairs as the whole task,
 restricted to the domain's pairs.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -34,13 +38,14 @@ from scipy import sparse
 
 from . import agreement
 from .aggregate import dawid_skene
-from .annotators import annotator_quality
+from .annotators import AnnotatorRecord, annotator_quality
 from .bootstrap import Resampler
 from .defaults import AUTO_RESAMPLES_RULE, DISPUTED_LIMIT, auto_resamples
-from .estimate import Estimate, json_number
+from .estimate import Estimate
 from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
+from .serialise import fields_json, serialise, to_json  # noqa: F401  (to_json: the name other modules import)
 from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, consistency, judge_codes, judge_scale, judge_verdicts
 
 PREFERENCE = ("A", "B", "tie")
@@ -50,10 +55,125 @@ FACTOR_CATEGORIES = ("A", "B", "equal")
 FACTOR_RANKS = {"A": 1.0, "equal": 0.0, "B": -1.0}
 
 
+# -- the sections ----------------------------------------------------------------------------
+
+
+@dataclass
+class CohenPair:
+    annotators: list[str]
+    n_shared: int
+    kappa: Estimate
+
+
+@dataclass
+class AgreementBlock:
+    """Every agreement statistic of one set of ratings (the task, a domain or a factor)."""
+
+    n_pairs: int
+    n_pairs_multiply_labelled: int
+    n_labels: int
+    n_annotators: int
+    distribution: dict[str, int]
+    krippendorff_alpha: Estimate
+    krippendorff_alpha_ordinal: Estimate
+    fleiss_kappa: Estimate
+    gwet_ac1: Estimate
+    percent_agreement: dict[str, Estimate]  # "with_ties", "without_ties"
+    cohen_kappa_pairs: list[CohenPair]
+    cohen_kappa_mean: Estimate
+    name: str | None = None  # a factor block: the factor's name
+    na_answers: int | None = None  # a factor block: "not applicable" answers (missing values)
+
+    def to_json(self) -> dict[str, Any]:
+        data = fields_json(self, skip_none=("name", "na_answers"))
+        if self.name is not None:  # a factor's name first, as documented
+            data = {"name": data.pop("name"), **data}
+        return data
+
+
+@dataclass
+class JudgeAgreement:
+    """One judge run against the humans (MT-Bench conventions, every human vote)."""
+
+    run: str
+    pairs_with_verdict: int
+    pairs_asked: int
+    labelled_pairs_with_verdict: int
+    labelled_pairs_asked: int
+    inconsistent_pairs: int
+    labelled_inconsistent_pairs: int
+    labelled_pairs_without_verdict: int
+    position_consistency: Estimate
+    agreement_with_humans: dict[str, Estimate]  # "with_ties", "without_ties"
+    cohen_kappa_with_majority: Estimate
+    verdicts: dict[str, int]
+
+
+@dataclass
+class DisputedPair:
+    pair: int
+    pair_id: str
+    domain: str
+    votes: dict[str, int]
+    majority: str | None
+    majority_share: float
+    entropy_bits: float
+    needs_adjudication: bool
+    reason: str | None
+
+
+@dataclass
+class PairsSummary:
+    n_pairs: int
+    n_pairs_multiply_labelled: int
+    needs_adjudication: int
+    no_majority: int
+    adjudication_threshold: float
+    mean_entropy_bits: float
+    most_disputed: list[DisputedPair]
+
+
+@dataclass
+class AggregateSummary:
+    majority_vote: dict[str, Any]  # labels per category, "split", "undefined"
+    dawid_skene: dict[str, Any]  # the fit, or {"reason": why it is undefined}
+
+
+@dataclass
+class AgreementReport:
+    task: str
+    categories: list[str]
+    annotators: list[str]
+    bootstrap: dict[str, Any]
+    notes: list[str]
+    overall: AgreementBlock
+    per_domain: dict[str, AgreementBlock]
+    per_factor: dict[str, AgreementBlock]
+    order_rule: dict[str, str]
+    per_annotator: list[AnnotatorRecord]
+    judges: list[JudgeAgreement]
+    pairs: PairsSummary
+    aggregate: AggregateSummary
+    runs_left_out: list[dict[str, Any]] = field(default_factory=list)
+    excluded_annotators: dict[str, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON: the whole task's block at the top level, then the sections."""
+        head = {"task": self.task, "categories": self.categories, "annotators": self.annotators,
+                "bootstrap": self.bootstrap, "notes": self.notes}
+        data = {**serialise(head), **self.overall.to_json()}
+        for name in ("per_domain", "per_factor", "order_rule", "per_annotator", "judges", "pairs", "aggregate",
+                     "runs_left_out"):
+            data[name] = serialise(getattr(self, name))
+        if self.excluded_annotators is not None:
+            data["excluded_annotators"] = dict(self.excluded_annotators)
+        return data
+
+
 # -- one scope's agreement block -------------------------------------------------------------
 
 
-def _cohen_pairs(ratings: Ratings, resampler: Resampler) -> tuple[list[dict], Estimate]:
+def _cohen_pairs(ratings: Ratings, resampler: Resampler) -> tuple[list[CohenPair], Estimate]:
     k = len(ratings.categories)
     pairs = []
     columns = []
@@ -91,12 +211,12 @@ def _cohen_pairs(ratings: Ratings, resampler: Resampler) -> tuple[list[dict], Es
             estimate = Estimate(estimate.value, low, high, estimate.n, "", {
                 **estimate.extra, **asymptotic, "ci_method": "bootstrap", "resamples_defined": defined,
             })
-        out.append({"annotators": [a, b], "n_shared": estimate.n, "kappa": estimate})
+        out.append(CohenPair(annotators=[a, b], n_shared=estimate.n, kappa=estimate))
 
-    defined = [p for p, entry in enumerate(out) if entry["kappa"].defined]
+    defined = [p for p, entry in enumerate(out) if entry.kappa.defined]
     if not defined:
         return out, Estimate.undefined("Cohen's kappa is undefined for every pair of annotators")
-    mean = Estimate(float(np.mean([out[p]["kappa"].value for p in defined])), n=len(defined),
+    mean = Estimate(float(np.mean([out[p].kappa.value for p in defined])), n=len(defined),
                     extra={"pairs_of_annotators": len(defined)})
     if replicates is not None:
         with warnings.catch_warnings():
@@ -107,7 +227,7 @@ def _cohen_pairs(ratings: Ratings, resampler: Resampler) -> tuple[list[dict], Es
 
 def agreement_block(
     ratings: Ratings, resampler: Resampler, ranks: dict[str, float], n_categories: int | None = None
-) -> dict[str, Any]:
+) -> AgreementBlock:
     """Every agreement statistic of one set of ratings (``Estimate`` values).
 
     ``ranks`` gives the ordinal reading of the categories (for the ordinal alpha);
@@ -120,7 +240,7 @@ def agreement_block(
     q = n_categories or len(cats)
     rated = counts.sum(axis=1)
 
-    block: dict[str, Any] = {
+    block: dict[str, Any] = {  # the fields of the AgreementBlock returned
         "n_pairs": int((rated > 0).sum()),
         "n_pairs_multiply_labelled": int((rated >= 2).sum()),
         "n_labels": int(rated.sum()),
@@ -155,7 +275,7 @@ def agreement_block(
     }
 
     block["cohen_kappa_pairs"], block["cohen_kappa_mean"] = _cohen_pairs(ratings, resampler)
-    return block
+    return AgreementBlock(**block)
 
 
 # -- judges ----------------------------------------------------------------------------------
@@ -182,7 +302,7 @@ def judge_agreement_contributions(counts: np.ndarray, judge: np.ndarray, scale: 
 def judge_section(
     verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
     resampler: Resampler,
-) -> list[dict[str, Any]]:
+) -> list[JudgeAgreement]:
     """Per judge run: position consistency and MT-Bench agreement with every human vote.
 
     ``codes`` are the runs' verdicts in ``scale`` (``verdicts.judge_codes``): a pair the
@@ -219,20 +339,20 @@ def judge_section(
         )
         status = rows.set_index("pair")["status"]
         labelled = status.index.isin(ratings.units[m > 0]) if len(status) else np.zeros(0, dtype=bool)
-        out.append({
-            "run": run_name,
-            "pairs_with_verdict": int(rows["verdict"].notna().sum()),
-            "pairs_asked": int(len(rows)),
-            "labelled_pairs_with_verdict": int((present & (judge != len(scale) - 1)).sum()),
-            "labelled_pairs_asked": int(present.sum()),
-            "inconsistent_pairs": int((rows["status"] == "inconsistent").sum()),
-            "labelled_inconsistent_pairs": int((status[labelled] == "inconsistent").sum()),
-            "labelled_pairs_without_verdict": int((present & (judge == len(scale) - 1)).sum()),
-            "position_consistency": consistency(rows),
-            "agreement_with_humans": percent,
-            "cohen_kappa_with_majority": agreement.cohen_kappa(table, confidence=resampler.confidence),
-            "verdicts": {c: int((judge[present] == i).sum()) for i, c in enumerate(scale)},
-        })
+        out.append(JudgeAgreement(
+            run=run_name,
+            pairs_with_verdict=int(rows["verdict"].notna().sum()),
+            pairs_asked=int(len(rows)),
+            labelled_pairs_with_verdict=int((present & (judge != len(scale) - 1)).sum()),
+            labelled_pairs_asked=int(present.sum()),
+            inconsistent_pairs=int((rows["status"] == "inconsistent").sum()),
+            labelled_inconsistent_pairs=int((status[labelled] == "inconsistent").sum()),
+            labelled_pairs_without_verdict=int((present & (judge == len(scale) - 1)).sum()),
+            position_consistency=consistency(rows),
+            agreement_with_humans=percent,
+            cohen_kappa_with_majority=agreement.cohen_kappa(table, confidence=resampler.confidence),
+            verdicts={c: int((judge[present] == i).sum()) for i, c in enumerate(scale)},
+        ))
     return out
 
 
@@ -251,23 +371,6 @@ def _factor_frame(labels: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def to_json(value: Any) -> Any:
-    """Estimates to dicts, NaN to ``None``, numpy scalars to Python: a JSON-ready copy."""
-    if isinstance(value, Estimate):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return json_number(float(value))
-    return value
-
-
 def agreement_report(
     labels: pd.DataFrame,
     judgments: pd.DataFrame | None = None,
@@ -281,8 +384,8 @@ def agreement_report(
     threshold: float = ADJUDICATION_THRESHOLD,
     disputed: int = DISPUTED_LIMIT,
     order_rule: str = DEFAULT_ORDER_RULE,
-) -> dict[str, Any]:
-    """The agreement report of one task (JSON-ready dict).
+) -> AgreementReport:
+    """The agreement report of one task (``AgreementReport``; ``.to_json()`` for JSON).
 
     ``labels``: ``Store.labels_frame(task)``; ``judgments``: ``Store.judgments_frame(task)``
     or None. ``categories``: the task's choices. ``factors``: ``(key, name)`` of the task's
@@ -312,15 +415,9 @@ def agreement_report(
             f"only one annotator ({ratings.raters[0]}): agreement between annotators is undefined"
         )
 
-    report: dict[str, Any] = {
-        "task": task,
-        "categories": list(categories),
-        "annotators": list(ratings.raters),
-        "bootstrap": {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": "pair",
-                      "resamples_rule": resamples_rule},
-        "notes": notes,
-    }
-    report.update(agreement_block(ratings, resampler, ranks))
+    bootstrap = {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": "pair",
+                 "resamples_rule": resamples_rule}
+    overall = agreement_block(ratings, resampler, ranks)
 
     # per domain
     per_domain = {}
@@ -332,7 +429,6 @@ def agreement_report(
             sub = ratings_from_frame(labels, "choice", categories, units=domain_units)
             sub_resampler = resampler.restricted(in_domain)
             per_domain[domain or "(none)"] = agreement_block(sub, sub_resampler, ranks)
-    report["per_domain"] = per_domain
 
     # per factor, on the same units and resamples as the preference
     factor_frame = _factor_frame(labels)
@@ -343,73 +439,67 @@ def agreement_report(
         rows = factor_frame[factor_frame["factor"] == key]
         fr = ratings_from_frame(rows, "answer", FACTOR_CATEGORIES, units=units)
         block = agreement_block(fr, resampler, FACTOR_RANKS)
-        block["na_answers"] = int((rows["answer"] == "na").sum())
-        per_factor[key] = {"name": names.get(key, key), **block}
-    report["per_factor"] = per_factor
+        block.name = names.get(key, key)
+        block.na_answers = int((rows["answer"] == "na").sum())
+        per_factor[key] = block
 
     # judges
     verdicts = judge_verdicts(judgments, order_rule)
     scale = judge_scale(verdicts, categories)
     codes = judge_codes(verdicts, units, scale)
-    report["order_rule"] = {"name": order_rule, "rule": ORDER_RULE_TEXT[order_rule]}
-
-    # per annotator
-    report["per_annotator"] = annotator_quality(labels, ratings, codes, scale, confidence=confidence)
-    report["judges"] = judge_section(verdicts, codes, scale, ratings, resampler)
-
-    # per pair
     votes = pair_votes(ratings, threshold)
-    report["pairs"] = _pairs_summary(votes, labels, disputed, threshold)
+    return AgreementReport(
+        task=task, categories=list(categories), annotators=list(ratings.raters), bootstrap=bootstrap, notes=notes,
+        overall=overall, per_domain=per_domain, per_factor=per_factor,
+        order_rule={"name": order_rule, "rule": ORDER_RULE_TEXT[order_rule]},
+        per_annotator=annotator_quality(labels, ratings, codes, scale, confidence=confidence),
+        judges=judge_section(verdicts, codes, scale, ratings, resampler),
+        pairs=_pairs_summary(votes, labels, disputed, threshold),
+        aggregate=_aggregate_summary(ratings, votes),
+    )
 
-    # aggregated labels
-    report["aggregate"] = _aggregate_summary(ratings, votes)
-    return to_json(report)
 
-
-def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float) -> dict[str, Any]:
+def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float) -> PairsSummary:
     info = labels.drop_duplicates("pair").set_index("pair")[["pair_id", "domain"]] if len(labels) else None
     disputed = []
     for pair, row in most_disputed(votes, limit).iterrows():
-        disputed.append({
-            "pair": int(pair),
-            "pair_id": str(info.at[pair, "pair_id"]) if info is not None else "",
-            "domain": str(info.at[pair, "domain"] or "") if info is not None else "",
-            "votes": {c[len("votes_"):]: int(row[c]) for c in votes.columns if c.startswith("votes_")},
-            "majority": row["majority"],
-            "majority_share": row["majority_share"],
-            "entropy_bits": row["entropy_bits"],
-            "needs_adjudication": bool(row["needs_adjudication"]),
-            "reason": row["adjudication_reason"] or None,
-        })
+        disputed.append(DisputedPair(
+            pair=int(pair),
+            pair_id=str(info.at[pair, "pair_id"]) if info is not None else "",
+            domain=str(info.at[pair, "domain"] or "") if info is not None else "",
+            votes={c[len("votes_"):]: int(row[c]) for c in votes.columns if c.startswith("votes_")},
+            majority=row["majority"],
+            majority_share=float(row["majority_share"]),
+            entropy_bits=float(row["entropy_bits"]),
+            needs_adjudication=bool(row["needs_adjudication"]),
+            reason=row["adjudication_reason"] or None,
+        ))
     multi = votes["n_votes"] >= 2
-    return {
-        "n_pairs": int(len(votes)),
-        "n_pairs_multiply_labelled": int(multi.sum()),
-        "needs_adjudication": int(votes["needs_adjudication"].sum()),
-        "no_majority": int((votes["adjudication_reason"] == "no majority").sum()),
-        "adjudication_threshold": threshold,
-        "mean_entropy_bits": float(votes.loc[multi, "entropy_bits"].mean()) if multi.any() else float("nan"),
-        "most_disputed": disputed,
-    }
+    return PairsSummary(
+        n_pairs=int(len(votes)),
+        n_pairs_multiply_labelled=int(multi.sum()),
+        needs_adjudication=int(votes["needs_adjudication"].sum()),
+        no_majority=int((votes["adjudication_reason"] == "no majority").sum()),
+        adjudication_threshold=threshold,
+        mean_entropy_bits=float(votes.loc[multi, "entropy_bits"].mean()) if multi.any() else float("nan"),
+        most_disputed=disputed,
+    )
 
 
-def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
+def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> AggregateSummary:
     majority = votes.loc[votes["n_votes"] > 0, "majority"]
-    out: dict[str, Any] = {
-        "majority_vote": {
-            "labels": {str(c): int((majority == c).sum()) for c in ratings.categories},
-            "split": int((majority == SPLIT).sum()),
-            "undefined": int(majority.isna().sum()),
-        }
+    majority_vote = {
+        "labels": {str(c): int((majority == c).sum()) for c in ratings.categories},
+        "split": int((majority == SPLIT).sum()),
+        "undefined": int(majority.isna().sum()),
     }
     ds = dawid_skene(ratings)
     if ds.reason:
-        out["dawid_skene"] = {"reason": ds.reason}
-        return out
+        return AggregateSummary(majority_vote, {"reason": ds.reason})
     strict = votes["majority_share"].notna()
     shared = ds.labels.index[strict.reindex(ds.labels.index).to_numpy()]
     agree = (ds.labels.loc[shared] == votes.loc[shared, "majority"]).mean() if len(shared) else float("nan")
-    out["dawid_skene"] = {
+    return AggregateSummary(majority_vote, {
         "reason": None,
         "iterations": ds.iterations,
         "converged": ds.converged,
@@ -422,12 +512,11 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> dict[str, Any]:
             rater: {row: {col: float(v) for col, v in frame.loc[row].items()} for row in frame.index}
             for rater, frame in ds.confusion.items()
         },
-    }
-    return out
+    })
 
 
 def task_agreement_report(store, task: str, exclude: Sequence[str] = (), *, include_incomplete: bool = False,
-                          **options: Any) -> dict[str, Any]:
+                          **options: Any) -> AgreementReport:
     """Load a task's labels and judgments from ``store`` and build ``agreement_report``;
     ``exclude``: annotators whose labels are left out (named in the report). Incomplete
     judge runs are left out of the judge tables and named in ``notes`` and ``runs_left_out``
@@ -444,6 +533,6 @@ def task_agreement_report(store, task: str, exclude: Sequence[str] = (), *, incl
         factors=[(f.key, f.name) for f in found.factors],
         **options,
     ), store, task, exclude)
-    report["notes"] += [incomplete_note(runs[name]) for name in left_out]
-    report["runs_left_out"] = [runs[name].to_json() for name in left_out]
+    report.notes += [incomplete_note(runs[name]) for name in left_out]
+    report.runs_left_out = [runs[name].to_json() for name in left_out]
     return report

@@ -136,7 +136,7 @@ def annotator_rows(store, task_name: str | None) -> list[dict]:
         ratings = ratings_from_frame(labels, "choice", task.choices)
         last = labels.groupby("annotator")["created_at"].max().to_dict()
         for quality in annotator_quality(labels, ratings):
-            name = quality["annotator"]
+            name = quality.annotator
             seen.add(name)
             records.append({"annotator": name, "task": task.name, **_account_fields(accounts.get(name)),
                             "last_label": last.get(name), **to_json(quality)})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -30,132 +28,137 @@ def stats() -> None:
 # -- tables -----------------------------------------------------------------------------------
 
 
-def _overall_table(block: dict[str, Any], title: str) -> Table:
+def _overall_table(block, title: str) -> Table:
+    """The whole task's block (``analysis.report.AgreementBlock``)."""
     table = Table("statistic", "estimate [dim][CI][/]", "n", title=title, title_justify="left")
     rows = [
-        ("Krippendorff's alpha (nominal)", block["krippendorff_alpha"], False, "pairs"),
-        ("Krippendorff's alpha (ordinal)", block["krippendorff_alpha_ordinal"], False, "pairs"),
-        ("Fleiss' kappa", block["fleiss_kappa"], False, "pairs"),
-        ("Gwet's AC1", block["gwet_ac1"], False, "pairs"),
-        ("Cohen's kappa, mean over annotator pairs", block["cohen_kappa_mean"], False, "annotator pairs"),
-        ("Agreement with ties (MT-Bench)", block["percent_agreement"]["with_ties"], True, "label pairs"),
-        ("Agreement without ties", block["percent_agreement"]["without_ties"], True, "label pairs"),
+        ("Krippendorff's alpha (nominal)", block.krippendorff_alpha, False, "pairs"),
+        ("Krippendorff's alpha (ordinal)", block.krippendorff_alpha_ordinal, False, "pairs"),
+        ("Fleiss' kappa", block.fleiss_kappa, False, "pairs"),
+        ("Gwet's AC1", block.gwet_ac1, False, "pairs"),
+        ("Cohen's kappa, mean over annotator pairs", block.cohen_kappa_mean, False, "annotator pairs"),
+        ("Agreement with ties (MT-Bench)", block.percent_agreement["with_ties"], True, "label pairs"),
+        ("Agreement without ties", block.percent_agreement["without_ties"], True, "label pairs"),
     ]
     for name, est, pct, unit in rows:
-        n = f"{est['n']:,} {unit}" if est.get("estimate") is not None else ""
+        n = f"{est.n:,} {unit}" if est.defined else ""
         table.add_row(name, _est(est, pct), n)
     return table
 
 
-def _cohen_table(pairs: list[dict[str, Any]]) -> Table:
+def _cohen_table(pairs) -> Table:
     table = Table("annotator", "annotator", "shared pairs", "Cohen's kappa [dim][CI][/]",
                   title="Cohen's kappa per pair of annotators", title_justify="left")
     for p in pairs:
-        a, b = p["annotators"]
-        table.add_row(safe(a), safe(b), f"{p['n_shared']:,}", _est(p["kappa"]))
+        a, b = p.annotators
+        table.add_row(safe(a), safe(b), f"{p.n_shared:,}", _est(p.kappa))
     return table
 
 
-def _blocks_table(blocks: dict[str, dict[str, Any]], title: str, first: str, factor: bool = False) -> Table:
+def _blocks_table(blocks, title: str, first: str, factor: bool = False) -> Table:
     headers = [first, "pairs", "labels", "alpha", "Fleiss", "AC1", "agree", "agree (no ties)"]
     if factor:
         headers.append("n/a")
     table = Table(*headers, title=title, title_justify="left")
     for key, b in blocks.items():
         row = [
-            safe(b.get("name", key)), f"{b['n_pairs']:,}", f"{b['n_labels']:,}",
-            _short(b["krippendorff_alpha"]), _short(b["fleiss_kappa"]), _short(b["gwet_ac1"]),
-            _short(b["percent_agreement"]["with_ties"], True),
-            _short(b["percent_agreement"]["without_ties"], True),
+            safe(b.name or key), f"{b.n_pairs:,}", f"{b.n_labels:,}",
+            _short(b.krippendorff_alpha), _short(b.fleiss_kappa), _short(b.gwet_ac1),
+            _short(b.percent_agreement["with_ties"], True),
+            _short(b.percent_agreement["without_ties"], True),
         ]
         if factor:
-            row.append(f"{b['na_answers']:,}")
+            row.append(f"{b.na_answers or 0:,}")
         table.add_row(*row)
     return table
 
 
-def _annotator_table(records: list[dict[str, Any]]) -> Table:
+def _annotator_table(records) -> Table:
     table = Table("annotator", "labels", "agrees with others", "attention", "picks first [dim](p)[/]",
                   "ties", "median s", "fast", title="Annotators", title_justify="left")
     table.columns[0].no_wrap = True
     for r in records:
-        first = r["first_position_rate"]
+        first = r.first_position_rate
         first_cell = _short(first, True)
-        if first.get("p_value") is not None:
-            mark = "[yellow]" if first["p_value"] < 0.05 else "[dim]"
-            first_cell += f" {mark}(p={first['p_value']:.2g})[/]"
-        fast = f"{r['fast_labels']:,}"
-        if r["flag_fast"]:
+        p_value = first.extra.get("p_value")
+        if p_value is not None:
+            mark = "[yellow]" if p_value < 0.05 else "[dim]"
+            first_cell += f" {mark}(p={p_value:.2g})[/]"
+        fast = f"{r.fast_labels:,}"
+        if r.flag_fast:
             fast = f"[red]{fast} ⚑[/]"
+        median = None if r.median_seconds != r.median_seconds else r.median_seconds
         table.add_row(
-            safe(r["annotator"]), f"{r['n_labels']:,}", _est(r["agreement_with_others"], True)
-            if r["agreement_with_others"]["estimate"] is not None else DASH,
-            _short(r["attention_accuracy"], True), first_cell, _short(r["tie_rate"], True),
-            _num(r["median_seconds"], 1), fast,
+            safe(r.annotator), f"{r.n_labels:,}",
+            _est(r.agreement_with_others, True) if r.agreement_with_others.defined else DASH,
+            _short(r.attention_accuracy, True), first_cell, _short(r.tie_rate, True),
+            _num(median, 1), fast,
         )
     return table
 
 
-def _annotator_judge_table(records: list[dict[str, Any]], judges: list[str]) -> Table:
+def _annotator_judge_table(records, judges: list[str]) -> Table:
     """Each annotator's agreement (with ties) with each judge: judges as rows, so long run
     names and many annotators both fit."""
-    table = Table("judge run", *[safe(r["annotator"]) for r in records],
+    table = Table("judge run", *[safe(r.annotator) for r in records],
                   title="Annotators against each judge (agreement, ties a class)", title_justify="left")
     table.columns[0].no_wrap = True
     for j in judges:
         table.add_row(safe(j), *[
-            _short(r["judges"][j]["agreement_with_ties"], True) if j in r["judges"] else DASH for r in records
+            _short(r.judges[j]["agreement_with_ties"], True) if j in r.judges else DASH for r in records
         ])
     return table
 
 
-def _judge_table(judges: list[dict[str, Any]]) -> tuple[Table, list[str]]:
-    """The judges against the humans, and the reasons of its undefined cells (written once
-    below the table instead of in tall cells)."""
+def _judge_table(judges) -> tuple[Table, list[str]]:
+    """The judges against the humans (``analysis.report.JudgeAgreement``), and the reasons
+    of its undefined cells (written once below the table instead of in tall cells)."""
     table = Table("judge run", "pairs", "same both orders", "agrees with humans", "without ties",
                   "kappa vs majority", title="Judges against the humans", title_justify="left")
     table.columns[0].no_wrap = True
     reasons: dict[str, list[str]] = {}
 
-    def cell(est: dict[str, Any], column: str, run: str, pct: bool = True) -> str:
-        if est.get("estimate") is None and est.get("reason"):
-            reasons.setdefault(f"{column}: {est['reason']}", []).append(run)
+    def cell(est, column: str, run: str, pct: bool = True) -> str:
+        if not est.defined and est.reason:
+            reasons.setdefault(f"{column}: {est.reason}", []).append(run)
             return DASH
         return _est(est, pct)
 
     for j in judges:
         table.add_row(
-            safe(j["run"]), f"{j['labelled_pairs_with_verdict']:,}",
-            _short(j["position_consistency"], True),
-            cell(j["agreement_with_humans"]["with_ties"], "agrees with humans", j["run"]),
-            cell(j["agreement_with_humans"]["without_ties"], "without ties", j["run"]),
-            _short(j["cohen_kappa_with_majority"]),
+            safe(j.run), f"{j.labelled_pairs_with_verdict:,}",
+            _short(j.position_consistency, True),
+            cell(j.agreement_with_humans["with_ties"], "agrees with humans", j.run),
+            cell(j.agreement_with_humans["without_ties"], "without ties", j.run),
+            _short(j.cohen_kappa_with_majority),
         )
     notes = [f"{reason} ({', '.join(runs) if len(runs) < len(judges) else 'every judge'})"
              for reason, runs in reasons.items()]
     return table, notes
 
 
-def _disputed_table(pairs: dict[str, Any], categories: list[str]) -> Table:
+def _disputed_table(pairs, categories: list[str]) -> Table:
     table = Table("pair", "domain", *[f"votes {safe(c)}" for c in categories], "majority",
                   "entropy", "adjudicate", title="Most disputed pairs", title_justify="left")
-    for p in pairs["most_disputed"]:
+    for p in pairs.most_disputed:
         table.add_row(
-            safe(p["pair_id"]), safe(p["domain"]),
-            *[str(p["votes"].get(c, 0)) for c in categories],
-            safe(str(p["majority"] or "—")), _num(p["entropy_bits"], 2),
-            f"[yellow]{safe(p['reason'])}[/]" if p["needs_adjudication"] else "",
+            safe(p.pair_id), safe(p.domain),
+            *[str(p.votes.get(c, 0)) for c in categories],
+            safe(str(p.majority or "—")), _num(p.entropy_bits, 2),
+            f"[yellow]{safe(p.reason)}[/]" if p.needs_adjudication else "",
         )
     return table
 
 
-def print_report(report: dict[str, Any]) -> None:
-    """The agreement report as rich tables (text from the data is escaped, never markup)."""
-    b = report["bootstrap"]
+def print_report(report) -> None:
+    """The agreement report (``analysis.report.AgreementReport``) as rich tables (text from
+    the data is sanitised and escaped, never markup)."""
+    b = report.bootstrap
+    overall = report.overall
     console.print(
-        f"[bold]Agreement[/] — task [bold]{safe(report['task'])}[/]: {report['n_pairs']:,} labelled pairs "
-        f"({report['n_pairs_multiply_labelled']:,} by two or more), {report['n_labels']:,} labels, "
-        f"{report['n_annotators']} annotator(s)"
+        f"[bold]Agreement[/] — task [bold]{safe(report.task)}[/]: {overall.n_pairs:,} labelled pairs "
+        f"({overall.n_pairs_multiply_labelled:,} by two or more), {overall.n_labels:,} labels, "
+        f"{overall.n_annotators} annotator(s)"
     )
     if b["resamples"]:
         rule = "" if not b.get("resamples_rule", "").startswith(f"{DEFAULT_RESAMPLES:,}") else \
@@ -164,44 +167,44 @@ def print_report(report: dict[str, Any]) -> None:
                       f"{b['resamples']:,} resamples{rule}, seed {b['seed']}[/]")
     else:
         console.print("[dim]no bootstrap intervals (--bootstrap 0)[/]")
-    for note in report["notes"]:
+    for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
 
-    console.print(_overall_table(report, "Overall preference"))
-    if report["cohen_kappa_pairs"]:
-        console.print(_cohen_table(report["cohen_kappa_pairs"]))
-    if report["per_domain"]:
-        console.print(_blocks_table(report["per_domain"], "Per domain", "domain"))
-    if report["per_factor"]:
-        console.print(_blocks_table(report["per_factor"], "Per factor (A more / equal / B more)",
+    console.print(_overall_table(overall, "Overall preference"))
+    if overall.cohen_kappa_pairs:
+        console.print(_cohen_table(overall.cohen_kappa_pairs))
+    if report.per_domain:
+        console.print(_blocks_table(report.per_domain, "Per domain", "domain"))
+    if report.per_factor:
+        console.print(_blocks_table(report.per_factor, "Per factor (A more / equal / B more)",
                                     "factor", factor=True))
-    if report["per_annotator"]:
-        console.print(_annotator_table(report["per_annotator"]))
-        if report["judges"]:
-            console.print(_annotator_judge_table(report["per_annotator"], [j["run"] for j in report["judges"]]))
-    if report["judges"]:
-        table, notes = _judge_table(report["judges"])
-        rule = report.get("order_rule") or {}
+    if report.per_annotator:
+        console.print(_annotator_table(report.per_annotator))
+        if report.judges:
+            console.print(_annotator_judge_table(report.per_annotator, [j.run for j in report.judges]))
+    if report.judges:
+        table, notes = _judge_table(report.judges)
+        rule = report.order_rule or {}
         if rule:
             table.caption = safe(f"order rule: {rule['name']} — {rule['rule']}")
             table.caption_justify = "left"
         console.print(table)
         for note in notes:
             console.print(f"[dim]— {safe(note)}[/]")
-    pairs = report["pairs"]
-    if pairs["n_pairs_multiply_labelled"]:
+    pairs = report.pairs
+    if pairs.n_pairs_multiply_labelled:
         console.print(
-            f"{pairs['needs_adjudication']:,} pair(s) need adjudication "
-            f"({pairs['no_majority']:,} without a majority; threshold {pairs['adjudication_threshold']:.0%})."
+            f"{pairs.needs_adjudication:,} pair(s) need adjudication "
+            f"({pairs.no_majority:,} without a majority; threshold {pairs.adjudication_threshold:.0%})."
         )
-        if pairs["most_disputed"]:
-            console.print(_disputed_table(pairs, report["categories"]))
-    agg = report["aggregate"]
-    mv = ", ".join(f"{safe(c)} {n:,}" for c, n in agg["majority_vote"]["labels"].items())
-    if agg["majority_vote"].get("split"):
-        mv += f", split (no majority) {agg['majority_vote']['split']:,}"
+        if pairs.most_disputed:
+            console.print(_disputed_table(pairs, report.categories))
+    agg = report.aggregate
+    mv = ", ".join(f"{safe(c)} {n:,}" for c, n in agg.majority_vote["labels"].items())
+    if agg.majority_vote.get("split"):
+        mv += f", split (no majority) {agg.majority_vote['split']:,}"
     console.print(f"Majority vote: {mv}")
-    ds = agg["dawid_skene"]
+    ds = agg.dawid_skene
     if ds.get("reason"):
         console.print(f"Dawid-Skene: [dim]undefined: {safe(ds['reason'])}[/]")
     else:
@@ -247,7 +250,7 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
                                        threshold=threshold, disputed=disputed, order_rule=order_rule,
                                        include_incomplete=include_incomplete, exclude=exclude)
     if as_json:
-        print_json(report)
+        print_json(report.to_json())
     else:
         print_report(report)
 

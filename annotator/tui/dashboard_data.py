@@ -77,7 +77,7 @@ def stats_snapshot(store, task, *, order_rule: str | None = None) -> StatsSnapsh
     start = time.perf_counter()
     store = FramesOnce(store)  # the two reports read the task's frames once
     labels = store.task_counts(task.name)["labels"]
-    agreement = task_agreement_report(store, task.name, order_rule=rule)
+    agreement = task_agreement_report(store, task.name, order_rule=rule).to_json()
     judges = task_judge_human_report(store, task.name, order_rule=rule).to_json()
     return StatsSnapshot(
         labels=labels, alpha=agreement["krippendorff_alpha"], n_pairs=agreement["n_pairs"], notes=agreement["notes"],

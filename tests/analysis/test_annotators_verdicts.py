@@ -64,18 +64,18 @@ def test_annotator_quality_records():
     labels = store.labels_frame("demo")
     ratings = ratings_from_frame(labels, "choice", CATS)
     (record,) = annotator_quality(labels, ratings)
-    assert record["annotator"] == "ann" and record["n_labels"] == 6
+    assert record.annotator == "ann" and record.n_labels == 6
     # gold p0 = A (labelled A ✓), p1 = B (labelled A ✗)
-    assert record["attention_accuracy"].value == pytest.approx(0.5)
+    assert record.attention_accuracy.value == pytest.approx(0.5)
     # non-tie labels: A@AB first ✓, A@BA second, B@AB second, B@BA first ✓, A@BA second
-    assert record["first_position_rate"].value == pytest.approx(2 / 5)
-    assert record["first_position_rate"].n == 5
-    assert record["first_position_rate"].extra["p_value"] == pytest.approx(1.0)
-    assert record["tie_rate"].value == pytest.approx(1 / 6)
+    assert record.first_position_rate.value == pytest.approx(2 / 5)
+    assert record.first_position_rate.n == 5
+    assert record.first_position_rate.extra["p_value"] == pytest.approx(1.0)
+    assert record.tie_rate.value == pytest.approx(1 / 6)
     # 0.5 s on 200+ characters: every label is implausibly fast
-    assert record["median_seconds"] == 0.5
-    assert record["fast_labels"] == 6 and record["flag_fast"] is True
-    assert math.isnan(record["agreement_with_others"].value)
+    assert record.median_seconds == 0.5
+    assert record.fast_labels == 6 and record.flag_fast is True
+    assert math.isnan(record.agreement_with_others.value)
 
 
 def test_position_bias_binomial_test():
@@ -88,10 +88,10 @@ def test_position_bias_binomial_test():
     add_votes(store, ids, "ann", choices, orders=orders, seconds=120.0)
     labels = store.labels_frame("demo")
     (record,) = annotator_quality(labels, ratings_from_frame(labels, "choice", CATS))
-    assert record["first_position_rate"].value == 1.0
-    assert record["first_position_rate"].extra["p_value"] == pytest.approx(2 * 0.5**20)
-    assert record["flag_fast"] is False
-    assert record["attention_accuracy"].reason == "no attention-check (gold) pair labelled"
+    assert record.first_position_rate.value == 1.0
+    assert record.first_position_rate.extra["p_value"] == pytest.approx(2 * 0.5**20)
+    assert record.flag_fast is False
+    assert record.attention_accuracy.reason == "no attention-check (gold) pair labelled"
 
 
 def _rules_store():

@@ -161,5 +161,5 @@ def test_default_resamples_shrink_on_large_tasks_and_say_so():
     from tests.analysis.store_data import three_annotator_store
 
     store = three_annotator_store()[0]
-    report = task_agreement_report(store, "demo")
+    report = task_agreement_report(store, "demo").to_json()
     assert report["bootstrap"]["resamples"] == 1000 and report["bootstrap"]["resamples_rule"] == AUTO_RESAMPLES_RULE

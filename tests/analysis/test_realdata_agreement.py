@@ -43,7 +43,7 @@ def test_faireval_single_human_label(shared_data):
         Label(pair=index[str(i + 1)][0], annotator="faireval-human", choice=choice[v.strip()], origin="import")
         for i, v in enumerate(verdicts) if v.strip()
     )
-    report = json.loads(json.dumps(task_agreement_report(store, "faireval", resamples=50), allow_nan=False))
+    report = json.loads(json.dumps(task_agreement_report(store, "faireval", resamples=50).to_json(), allow_nan=False))
     assert report["distribution"] == {"A": 41, "B": 25, "tie": 14}
     assert "only one annotator" in report["notes"][0]
     assert report["krippendorff_alpha"]["estimate"] is None
@@ -90,7 +90,7 @@ def test_autoj_one_human_and_a_judge_in_both_orders(shared_data):
     # ORACLES.md: agreement 54.96 % (the verdict in both orders equals the human label)
     assert round(100 * both_right.mean(), 2) == 54.96
 
-    report = task_agreement_report(store, "autoj", resamples=50)
+    report = task_agreement_report(store, "autoj", resamples=50).to_json()
     (judge,) = report["judges"]
     # ORACLES.md: consistency 83.41 % (same verdict in both orders)
     assert round(100 * judge["position_consistency"]["estimate"], 2) == 83.41

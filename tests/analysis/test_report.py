@@ -59,7 +59,7 @@ def test_resampler_is_seeded():
 
 def test_three_annotators_report():
     store, ids = three_annotator_store()
-    report = _strict_json(task_agreement_report(store, "demo", resamples=200, seed=1))
+    report = _strict_json(task_agreement_report(store, "demo", resamples=200, seed=1).to_json())
     assert REQUIRED_KEYS <= set(report)
     assert report["annotators"] == ["ann", "bob", "cat"]
     assert report["n_pairs"] == 8 and report["n_labels"] == 23
@@ -120,7 +120,7 @@ def test_judge_agreement_with_humans_hand_worked():
     add_votes(store, ids, "h2", "ABB")
     # judge in one order: A, tie, B
     add_judge(store, "demo", ids, "j", "ATB")
-    report = task_agreement_report(store, "demo", resamples=0)
+    report = task_agreement_report(store, "demo", resamples=0).to_json()
     (judge,) = report["judges"]
     # with ties: every judge vote against every human vote:
     #   p0 A vs A,A ✓✓; p1 tie vs A,B ✗✗; p2 B vs tie,B ✗✓ -> 3/6
@@ -142,7 +142,7 @@ def test_one_annotator_is_undefined_with_reasons():
     ids = add_pairs(store, "demo", 5)
     add_votes(store, ids, "solo", "ABTAB", factors=[{"length": "A"}] * 5)
     add_judge(store, "demo", ids, "j", "ABTAA", "ABTAB")
-    report = _strict_json(task_agreement_report(store, "demo", resamples=50))
+    report = _strict_json(task_agreement_report(store, "demo", resamples=50).to_json())
     assert "only one annotator" in report["notes"][0]
     for key in ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1"):
         assert report[key]["estimate"] is None
@@ -164,7 +164,7 @@ def test_no_labels_report():
     store = Store.memory()
     make_task(store)
     add_pairs(store, "demo", 3)
-    report = _strict_json(task_agreement_report(store, "demo", resamples=20))
+    report = _strict_json(task_agreement_report(store, "demo", resamples=20).to_json())
     assert report["n_pairs"] == 0
     assert report["notes"] == ["no labels yet: every statistic is undefined"]
     assert report["krippendorff_alpha"]["reason"] == agreement.NO_PAIRABLE
@@ -180,7 +180,7 @@ def test_all_identical_labels_report():
     ids = add_pairs(store, "demo", 4)
     for name in ("a", "b", "c"):
         add_votes(store, ids, name, "AAAA")
-    report = _strict_json(agreement_report(store.labels_frame("demo"), task="demo", resamples=30))
+    report = _strict_json(agreement_report(store.labels_frame("demo"), task="demo", resamples=30).to_json())
     assert report["krippendorff_alpha"]["estimate"] is None
     assert report["krippendorff_alpha"]["reason"] == agreement.IDENTICAL
     assert report["fleiss_kappa"]["reason"] == agreement.IDENTICAL
@@ -191,17 +191,17 @@ def test_all_identical_labels_report():
 
 def test_same_seed_same_report():
     store, _ = three_annotator_store()
-    first = task_agreement_report(store, "demo", resamples=50, seed=9)
-    second = task_agreement_report(store, "demo", resamples=50, seed=9)
+    first = task_agreement_report(store, "demo", resamples=50, seed=9).to_json()
+    second = task_agreement_report(store, "demo", resamples=50, seed=9).to_json()
     assert first == second
-    other = task_agreement_report(store, "demo", resamples=50, seed=10)
+    other = task_agreement_report(store, "demo", resamples=50, seed=10).to_json()
     assert other["krippendorff_alpha"]["estimate"] == first["krippendorff_alpha"]["estimate"]
     assert other["krippendorff_alpha"]["ci_low"] != first["krippendorff_alpha"]["ci_low"]
 
 
 def test_unknown_task():
     with pytest.raises(KeyError):
-        task_agreement_report(Store.memory(), "nope")
+        task_agreement_report(Store.memory(), "nope").to_json()
 
 
 def test_no_overlap_between_annotators():
@@ -210,7 +210,7 @@ def test_no_overlap_between_annotators():
     ids = add_pairs(store, "demo", 4)
     add_votes(store, ids, "a", "AB..")
     add_votes(store, ids, "b", "..BA")
-    report = _strict_json(task_agreement_report(store, "demo", resamples=10))
+    report = _strict_json(task_agreement_report(store, "demo", resamples=10).to_json())
     assert report["krippendorff_alpha"]["reason"] == agreement.NO_PAIRABLE
     assert report["cohen_kappa_pairs"] == []
     assert report["cohen_kappa_mean"]["reason"] == "no two annotators share a labelled pair"
@@ -225,7 +225,7 @@ def test_task_without_ties():
     ids = add_pairs(store, "demo", 4)
     add_votes(store, ids, "a", "ABAB")
     add_votes(store, ids, "b", "ABBB")
-    report = _strict_json(task_agreement_report(store, "demo", resamples=10))
+    report = _strict_json(task_agreement_report(store, "demo", resamples=10).to_json())
     assert report["categories"] == ["A", "B"]
     assert set(report["distribution"]) == {"A", "B"}
     # 3 of 4 pairs agree; without ties is the same figure
@@ -251,11 +251,11 @@ def test_incomplete_judge_run_is_left_out_of_the_agreement_report(tmp_path):
     run = next(r for r in store.runs("demo") if r.name == "half")
     run.params = {**run.params, "planned": 12}  # 2 of 12 calls finished
     store.update_run(run)
-    report = task_agreement_report(store, "demo", resamples=0)
+    report = task_agreement_report(store, "demo", resamples=0).to_json()
     assert [j["run"] for j in report["judges"]] == ["done"]
     assert [r["name"] for r in report["runs_left_out"]] == ["half"]
     assert any("half is incomplete (2 of 12" in note for note in report["notes"])
-    forced = task_agreement_report(store, "demo", resamples=0, include_incomplete=True)
+    forced = task_agreement_report(store, "demo", resamples=0, include_incomplete=True).to_json()
     assert [j["run"] for j in forced["judges"]] == ["done", "half"]
     store.close()
     text = CliRunner().invoke(main, ["--db", str(db), "stats", "agreement", "--bootstrap", "0"]).output

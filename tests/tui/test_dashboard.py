@@ -73,7 +73,7 @@ async def test_shows_progress_agreement_disputes_and_judges(db):
         assert "7 of 8 pairs done (88%)" in summary and "1 labels still needed" in summary
 
         reader = Store.open(path)
-        expected = task_agreement_report(reader, "t")
+        expected = task_agreement_report(reader, "t").to_json()
         judges = task_judge_human_report(reader, "t").to_json()
         reader.close()
         panel = str(screen.query_one(AgreementPanel).query_one("#alpha-text").render())
@@ -99,7 +99,7 @@ async def test_refreshes_when_another_connection_adds_labels(db):
         other = Store.open(path)  # an annotator labelling in another process
         other.add_labels(Label(pair=ids[i], annotator="carol", choice="B", shown_order="AB", seconds=9.0,
                                origin="test") for i in range(5))
-        expected = task_agreement_report(other, "t")["krippendorff_alpha"]
+        expected = task_agreement_report(other, "t").to_json()["krippendorff_alpha"]
         other.close()
         table = screen.query_one(AnnotatorTable)
         await settle(pilot, lambda: table.row_count == 3 and screen.stats is not None and screen.stats.labels == 20)

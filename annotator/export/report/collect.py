@@ -118,7 +118,7 @@ def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str,
         from annotator.analysis.report import task_agreement_report
 
         return task_agreement_report(store, task, resamples=options.agreement_resamples, seed=options.seed,
-                                     disputed=options.disputed, order_rule=options.order_rule)
+                                     disputed=options.disputed, order_rule=options.order_rule).to_json()
     if name == "judges":
         from annotator.analysis.judge_human import task_judge_human_report
 
