@@ -136,6 +136,16 @@ def _split_host(host_header: str, scheme: str) -> tuple[str, int | None]:
         return "", -1
 
 
+def app_command(db_path, task: str, name: str, role: str) -> list[str]:
+    """The app a signed-in account gets: a researcher the live dashboard of the task (only that
+    role sees every annotator's progress and agreement), an annotator the labelling app, as
+    themselves and nobody else."""
+    base = [sys.executable, "-m", "annotator", "--db", str(db_path)]
+    if role == "researcher":
+        return [*base, "dashboard", "--task", task]
+    return [*base, "annotate", "--task", task, "--annotator", name]
+
+
 @dataclass
 class SignedIn:
     name: str
@@ -404,9 +414,8 @@ class AnnotatorServer(Server):
                                   "message": message})
 
     # -- the app's websocket -------------------------------------------------------------------
-    def command_for(self, name: str) -> str:
-        return shlex.join([sys.executable, "-m", "annotator", "--db", str(self.options.db_path),
-                           "annotate", "--task", self.options.task, "--annotator", name])
+    def command_for(self, session: SignedIn) -> str:
+        return shlex.join(app_command(self.options.db_path, self.options.task, session.name, session.role))
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         found = await self._signed_in(request)
@@ -428,7 +437,7 @@ class AnnotatorServer(Server):
         app_service: AppService | None = None
         try:
             await websocket.prepare(request)
-            app_service = WebAppService(self.command_for(session.name), write_bytes=websocket.send_bytes,
+            app_service = WebAppService(self.command_for(session), write_bytes=websocket.send_bytes,
                                         write_str=websocket.send_str, close=websocket.close,
                                         download_manager=self.download_manager, debug=self.debug)
             await app_service.start(width, height)

@@ -247,3 +247,15 @@ async def test_a_name_labelling_in_a_terminal_is_busy_in_the_browser(served):
     finally:
         store.close()
         await session.close()
+
+
+def test_a_researcher_gets_the_dashboard_and_an_annotator_the_labelling_app():
+    """Issue 10: in the browser the dashboard is open to the researcher role only; an
+    annotator's app labels as that annotator."""
+    from annotator.web.server import app_command
+
+    researcher = app_command("/d/x.db", "demo", "rita", "researcher")
+    annotator = app_command("/d/x.db", "demo", "alice", "annotator")
+    assert researcher[-5:] == ["--db", "/d/x.db", "dashboard", "--task", "demo"]
+    assert "annotate" not in researcher and "rita" not in researcher
+    assert annotator[-5:] == ["annotate", "--task", "demo", "--annotator", "alice"] and "dashboard" not in annotator
