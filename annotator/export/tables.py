@@ -68,9 +68,8 @@ def frame_records(frame, columns: list[Column]) -> dict[Any, dict[str, Any]]:
         s = frame[c.name]
         if s.dtype.kind in "iub":
             values.append(s.tolist())
-        else:
-            values.append(s.astype(object).where(s.notna(), None).tolist() if s.dtype.kind != "O"
-                          else [None if v is None or (isinstance(v, float) and v != v) else v for v in s.tolist()])
+        else:  # every missing value (None, NaN, NA) as None, in C
+            values.append(s.to_numpy(dtype=object, na_value=None).tolist())
     names = [c.name for c in columns]
     index = frame.index.tolist() if isinstance(frame.index, pd.Index) else list(frame.index)
     return {key: dict(zip(names, row)) for key, row in zip(index, zip(*values))} if names else {}
