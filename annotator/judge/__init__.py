@@ -7,7 +7,8 @@ official ``openai`` client. Never imports Textual.
 
 from .config import JudgeConfig, JudgeConfigError, load_judge, shipped_judge_names
 from .credentials import Endpoint, MissingCredentials, resolve_endpoint
-from .runner import RunError, RunOptions, RunReport, estimate, prepare, reparse, run_baseline, run_online
+from .planning import RunError, RunOptions, RunReport, estimate, prepare
+from .runner import reparse, run_baseline, run_online
 
 __all__ = [
     "Endpoint", "JudgeConfig", "JudgeConfigError", "MissingCredentials", "RunError", "RunOptions",

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .config import JudgeConfig
 from .credentials import Endpoint
-from .runner import Prepared, Progress, RunOptions, RunReport, prepare, run_online
+from .planning import Prepared, Progress, RunOptions, RunReport, prepare
+from .runner import run_online
 
 
 async def run_judge(store, task: str, judge: JudgeConfig, options: RunOptions, endpoint: Endpoint, *,

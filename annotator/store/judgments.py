@@ -101,15 +101,31 @@ class JudgmentStore:
 
     # -- used by the judge runner (annotator.judge) ------------------------------------------
     def update_run(self, run: JudgeRun) -> None:
-        """Write back a run's model, endpoint, template and params (e.g. a pending batch id)."""
+        """Write back a run's kind, model, endpoint, template and params (e.g. a pending batch id)."""
         row = rows.run_to_row(run)
         with self.atomic():
             self.db.execute(
-                "UPDATE judge_runs SET model = ?, endpoint = ?, template = ?, template_version = ?, "
+                "UPDATE judge_runs SET kind = ?, model = ?, endpoint = ?, template = ?, template_version = ?, "
                 "params = ? WHERE id = ?",
-                [row["model"], row["endpoint"], row["template"], row["template_version"],
+                [row["kind"], row["model"], row["endpoint"], row["template"], row["template_version"],
                  row["params"], run.id],
             )
+
+    def has_judgments(self, run: int) -> bool:
+        return bool(self.query("SELECT 1 FROM judgments WHERE run = ? LIMIT 1", [run]))
+
+    def delete_run(self, run: int) -> int:
+        """Delete a judge run and its judgments (nothing else: labels, pairs and other runs stay),
+        in one transaction; returns the number of judgments deleted."""
+        with self.atomic():
+            deleted = self.db.execute("DELETE FROM judgments WHERE run = ?", [run]).rowcount
+            self.db.execute("DELETE FROM judge_runs WHERE id = ?", [run])
+        return deleted
+
+    def rename_run(self, run: int, new_name: str) -> None:
+        """Give a run another name (unique per task: the database refuses a taken one)."""
+        with self.atomic():
+            self.db.execute("UPDATE judge_runs SET name = ? WHERE id = ?", [new_name, run])
 
     def judgment_slots(self, run: int) -> dict[tuple[int, str, int, str], tuple[str, str]]:
         """``(pair, order, sample, target) -> (cache_key, status)`` for every judgment of a run."""
