@@ -97,6 +97,18 @@ async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...
 async def run_batch(store, prep: Prepared, endpoint: Endpoint, request_dir: Path,
                     progress: Progress | None = None) -> RunReport:
     """Submit (or resume) the run's Batch API job, wait for it and store its results."""
+    import openai
+
+    try:
+        return await _run_batch(store, prep, endpoint, request_dir, progress)
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
+        raise RunError(f"the server at {endpoint.url} refused the credentials ({type(e).__name__}, status "
+                       f"{e.status_code}); check the API key (${prep.judge.api_key_env}) and --base-url, then run "
+                       "the same command again") from None
+
+
+async def _run_batch(store, prep: Prepared, endpoint: Endpoint, request_dir: Path,
+                     progress: Progress | None = None) -> RunReport:
     progress = progress or NoProgress()
     report, options = prep.report, prep.options
     started = time.perf_counter()
