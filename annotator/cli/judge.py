@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import click
@@ -22,7 +23,12 @@ def _money(value: float | None) -> str:
 
 
 class RichProgress:
-    """The run's progress bar: done / total, failures, spend and time left (on stderr)."""
+    """The run's progress bar: done / total, failures, spend and time left (on stderr).
+
+    Calls are counted as they finish and shown at most every 0.1 s (the bar redraws at that
+    rate anyway), so a fast run does not pay for an update per call."""
+
+    EVERY_S = 0.1
 
     def __init__(self):
         self.bar = Progress(
@@ -34,6 +40,8 @@ class RichProgress:
         self.task = None
         self.failures = 0
         self.spent = 0.0
+        self.unshown = 0
+        self.shown_at = 0.0
 
     def start(self, total: int, description: str) -> None:
         if self.task is None:
@@ -43,10 +51,20 @@ class RichProgress:
     def advance(self, *, failed: bool, cost: float | None) -> None:
         self.failures += failed
         self.spent += cost or 0.0
-        self.bar.update(self.task, advance=1, failures=self.failures, spent=f"${self.spent:.4f}")
+        self.unshown += 1
+        now = time.monotonic()
+        if now - self.shown_at >= self.EVERY_S:
+            self._show()
+            self.shown_at = now
+
+    def _show(self) -> None:
+        if self.task is not None and self.unshown:
+            self.bar.update(self.task, advance=self.unshown, failures=self.failures, spent=f"${self.spent:.4f}")
+            self.unshown = 0
 
     def stop(self) -> None:
         if self.task is not None:
+            self._show()
             self.bar.stop()
 
 

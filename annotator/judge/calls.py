@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from annotator.store.models import Judgment, Pair
@@ -48,7 +49,7 @@ class Call:
     def estimated_prompt_tokens(self) -> int:
         return sum(len(m["content"]) for m in self.messages) // CHARS_PER_TOKEN + 4 * len(self.messages)
 
-    @property
+    @cached_property
     def max_prompt_tokens(self) -> int:
         """The most prompt tokens this call can honestly be billed for (see FORMAT_TOKENS)."""
         return sum(len(m["content"].encode("utf-8")) + FORMAT_TOKENS for m in self.messages) + FORMAT_TOKENS

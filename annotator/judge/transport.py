@@ -67,16 +67,27 @@ class Transport:
         else:
             headers["Authorization"] = f"Bearer {endpoint.api_key}"
         self.timeout, self.max_answer_bytes = timeout, max_answer_bytes
+        # The proxy from the environment (HTTPS_PROXY, NO_PROXY...), looked up once: aiohttp's
+        # trust_env looks it up (and ~/.netrc) on a worker thread for every request.
+        self.proxy: dict = {}
+        try:
+            from aiohttp.helpers import get_env_proxy_for_url
+            from yarl import URL
+
+            proxy, proxy_auth = get_env_proxy_for_url(URL(self.url))
+            self.proxy = {"proxy": proxy, "proxy_auth": proxy_auth}
+        except LookupError:
+            pass
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=max(1, concurrency)), headers=headers,
-            timeout=aiohttp.ClientTimeout(total=None), trust_env=True, skip_auto_headers=("Accept-Encoding",),
+            timeout=aiohttp.ClientTimeout(total=None), skip_auto_headers=("Accept-Encoding",),
         )
 
     async def post(self, body: bytes) -> Answer:
         """The answer to one request; raises ``TimeoutError`` past the deadline (in total),
         ``AnswerTooLarge`` past the largest answer, ``aiohttp.ClientError`` on the way."""
         async with asyncio.timeout(self.timeout):
-            async with self.session.post(self.url, data=body) as response:
+            async with self.session.post(self.url, data=body, **self.proxy) as response:
                 length = response.content_length
                 if length is not None and length > self.max_answer_bytes:
                     raise AnswerTooLarge(f"an answer of {length:,} bytes, over the limit of {self.max_answer_bytes:,}")
