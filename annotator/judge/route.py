@@ -46,7 +46,7 @@ def define_composite(store, task: str, name: str, kind: str, params: dict) -> Ju
     without judgments; RunError when the name is taken by a run of another kind."""
     existing = store.get_run(task, name)
     if existing is not None and existing.kind != kind:
-        raise RunError(f"run {name!r} of task {task} is a {existing.kind} run; choose another --name")
+        raise RunError(f"run {name!r} of task {task} is a {existing.kind} run; choose another --run")
     run = existing or store.get_or_create_run(JudgeRun(task=task, name=name, kind=kind, params=params))
     if existing is not None:
         run.params = params
