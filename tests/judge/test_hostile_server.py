@@ -179,3 +179,20 @@ def test_rename_moves_the_run_and_its_jury_references(cli, server, db_store):
     assert len(db_store.judgments(db_store.get_run("demo", "alpha").id)) == 2 * N_PAIRS
     assert "already has a run named 'b'" in cli("judge", "rename", "alpha", "b", code=1).stderr
     assert "member of j" in cli("judge", "delete", "b", "--yes", code=1).stderr
+
+
+def test_saving_a_judgment_again_replaces_it_in_place(db_store):
+    """The runner's batched write: one row per (run, pair, order, sample, target), its id kept."""
+    from annotator.store import JudgeRun, Judgment
+
+    run = db_store.get_or_create_run(JudgeRun(task="demo", name="r"))
+    pair = next(db_store.pairs("demo"))
+    first = Judgment(run=run.id, pair=pair.id, verdict="A", messages=[{"role": "user", "content": "é"}],
+                     top_logprobs=[["m", -0.1]], raw_output="m")
+    db_store.save_judgments([first, Judgment(run=run.id, pair=pair.id, order="BA", status="failed",
+                                             unscored_reason="error: timeout: x")])
+    (saved_ab, saved_ba) = db_store.judgments(run.id)
+    db_store.save_judgments([Judgment(run=run.id, pair=pair.id, order="BA", verdict="B", score=None, cost=0.5)])
+    ab, ba = db_store.judgments(run.id)
+    assert ab == saved_ab and ab.messages == [{"role": "user", "content": "é"}] and ab.top_logprobs == [["m", -0.1]]
+    assert ba.id == saved_ba.id and (ba.verdict, ba.status, ba.unscored_reason, ba.cost) == ("B", "done", "", 0.5)
