@@ -311,6 +311,8 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
         out.append(f"judgments {summary['judgments']} on {summary['pairs']} pairs: A {v['A']}, B {v['B']}, tie {v['tie']}\n")
     if summary["unscored"]:
         out.append("unscored  " + ", ".join(f"{k} {n}" for k, n in sorted(summary["unscored"].items())) + "\n")
+    for kind, entry in summary["failures"].items():
+        out.append(f"failed    {kind} x{entry['count']}, e.g. {sanitize_line(entry['example'])[:160]}\n")
     if summary.get("to_do"):
         out.append(f"to do     {summary['to_do']:,} of {summary['planned']:,} planned judgments not finished "
                    "(missing or failed): run the same `judge run` command again\n")

@@ -130,6 +130,12 @@ def failure_kind(reason: str) -> tuple[str, str]:
     return (kind, message) if sep else ("error", rest)
 
 
+def tally_failure(failures: dict[str, dict[str, Any]], reason: str) -> None:
+    """Count one failed call under its kind, keeping the first message as the example."""
+    kind, message = failure_kind(reason)
+    failures.setdefault(kind, {"count": 0, "example": message})["count"] += 1
+
+
 def _first_token_top_logprobs(choice: dict) -> list[tuple[str, float]] | None:
     content = ((choice.get("logprobs") or {}).get("content")) or []
     if not content:

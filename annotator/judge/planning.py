@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from annotator.store.models import JudgeRun, Judgment, Pair, Task, is_failed, unscored_kind
 
-from .calls import Call, Price, apply_parse, cache_key, failure_kind, request_params
+from .calls import Call, Price, apply_parse, cache_key, request_params, tally_failure
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
 from .templates import (
     factor_definition,
@@ -116,9 +116,7 @@ class RunReport:
             return
         self.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1
         if judgment.failed:
-            kind, message = failure_kind(judgment.unscored_reason)
-            entry = self.failures.setdefault(kind, {"count": 0, "example": message})
-            entry["count"] += 1
+            tally_failure(self.failures, judgment.unscored_reason)
 
     def note(self, text: str) -> None:
         self.notes[text] += 1

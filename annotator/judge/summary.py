@@ -84,6 +84,17 @@ def outcome_lines(report) -> list[str]:
     return lines
 
 
+def failures_of(rows: list[dict]) -> dict[str, dict[str, Any]]:
+    """Failed calls by kind (``calls.failure_kind``): count and one example message each."""
+    from .calls import tally_failure
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if is_failed(r["status"]):
+            tally_failure(out, r["unscored_reason"])
+    return out
+
+
 def summarise(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
     verdicts = Counter(r["verdict"] for r in rows if r["verdict"] is not None)
     reasons = Counter(unscored_kind(r["unscored_reason"], r["status"]) for r in rows
@@ -99,6 +110,7 @@ def summarise(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
         "pairs": len({r["pair"] for r in rows}),
         "verdicts": {k: verdicts.get(k, 0) for k in ("A", "B", "tie")},
         "unscored": dict(reasons),
+        "failures": failures_of(rows),
         "mean_p_a": statistics.fmean(soft) if soft else None,
         "cost": sum(costs) if costs else None,
         "cost_note": "" if len(costs) == len(rows) else f"{len(rows) - len(costs)} judgments without a known cost",

@@ -129,6 +129,10 @@ def test_the_summary_names_each_kind_of_failure_with_an_example(cli, server, tmp
     out = cli("judge", "run", "--judge", str(judge), "--base-url", server.url, "--orders", "AB").stdout
     assert f"unscored: error {N_PAIRS}" in out
     assert f"failed: HTTP 500 x{N_PAIRS}, e.g. The server had an error (retried on the next run)" in out
+    show = cli("judge", "show", "--run", "once").stdout
+    assert f"failed    HTTP 500 x{N_PAIRS}, e.g. The server had an error" in show
+    assert cli.json("judge", "show", "--run", "once")["failures"] == {
+        "HTTP 500": {"count": N_PAIRS, "example": "The server had an error"}}
 
 
 def test_a_run_that_never_answered_does_not_block_its_name(cli, server, db_store):
