@@ -22,7 +22,9 @@ from annotator.text.sanitize import sanitize_line
 
 from .credentials import OPENAI_URL, Endpoint
 
-MAX_ANSWER_BYTES = 64 * 1024 * 1024  # the largest answer body read; a larger one is a failed call
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # the largest answer body read; a larger one is a failed call
+# (an honest answer of max_tokens tokens with logprobs is far smaller; parsing 16 MiB of text takes
+# a second or two of CPU, which a server could otherwise make the run pay over and over)
 RETRYABLE = frozenset({408, 409, 429})  # and every 5xx
 REFUSED = frozenset({401, 403})  # the credentials: every other call would be refused too
 

@@ -53,10 +53,14 @@ def test_a_huge_answer_is_stored_cut_with_its_verdict(db_store, server):
         assert j.raw_output.rstrip().endswith(("[[A]]", "[[B]]"))  # the end is kept: reparse still reads it
 
 
-def test_an_answer_over_the_limit_is_not_read(db_store, server):
-    report = _run(db_store, server, "content;big=2000000", max_answer_bytes=1_000_000)
+@pytest.mark.parametrize("model,said", [
+    ("content;big=2000000", "an answer of 2,00"),  # its Content-Length says so: not read at all
+    ("content;big=2000000;trickle=0.2", "an answer of over 1,000,000 bytes"),  # chunked: read up to the limit
+])
+def test_an_answer_over_the_limit_is_not_read(db_store, server, model, said):
+    report = _run(db_store, server, model, max_answer_bytes=1_000_000)
     assert report.scored == 0 and list(report.failures) == ["answer too large"]
-    assert "over the limit of 1,000,000" in report.failures["answer too large"]["example"]
+    assert report.failures["answer too large"]["example"].startswith(said)
     assert all(j.failed for j in db_store.judgments(report.run_id))  # retried on the next run
 
 
