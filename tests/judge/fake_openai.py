@@ -23,6 +23,7 @@ Options:
   usage=X   the answer's usage says prompt_tokens X (negative, fractional or absurd)
   fullusage=1 the usage is the most a call can honestly use: prompt_tokens one per byte of the
             messages, completion_tokens the request's max_tokens
+  flood=M   a 200 whose body streams M MiB (chunked, never held whole by the server)
   status=N  every request gets HTTP N with an error message (404: an unknown model)
 Behaviour ``badchoices``: a 200 whose ``choices`` is the string "nope".
 An API key beginning ``sk-wrong`` is refused (401), whatever the model.
@@ -310,6 +311,20 @@ class FakeOpenAI:
             await asyncio.sleep(options["delay"])
         if behaviour == "notjson":
             return web.Response(text="<html>upstream proxy error</html>", content_type="application/json")
+        if options.get("flood"):
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            chunk = b"x" * (1 << 20)
+            try:
+                await response.write(b'{"choices": [{"message": {"content": "')
+                for _ in range(int(options["flood"])):
+                    await response.write(chunk)
+                await response.write(b'"}}]}')
+                await response.write_eof()
+            except ConnectionError:  # the client stopped reading, as it should
+                pass
+            return response
         if options.get("trickle"):
             data = json.dumps(completion(body)).encode()
             response = web.StreamResponse(headers={"Content-Type": "application/json"})

@@ -204,3 +204,33 @@ def test_saving_a_judgment_again_replaces_it_in_place(db_store):
     ab, ba = db_store.judgments(run.id)
     assert ab == saved_ab and ab.messages == [{"role": "user", "content": "é"}] and ab.top_logprobs == [["m", -0.1]]
     assert ba.id == saved_ba.id and (ba.verdict, ba.status, ba.unscored_reason, ba.cost) == ("B", "done", "", 0.5)
+
+
+_BOUNDED_RUN = """
+import asyncio, resource, sys
+from annotator.store import Store
+from annotator.judge import RunOptions, load_judge, prepare, run_online
+from annotator.judge.credentials import Endpoint
+db, url = sys.argv[1:3]
+store = Store.open(db)
+prep = prepare(store, "demo", load_judge("mt-bench-pair"), RunOptions(model="content;flood=200", orders="AB", limit=2), url)
+report = asyncio.run(run_online(store, prep, Endpoint(url, "k")))
+print(report.failures["answer too large"]["count"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_200_mib_answer_is_read_in_bounded_memory(db_path, server):
+    """Under an address-space limit far below the answer's size, the run ends normally."""
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
+
+    done = subprocess.run([sys.executable, "-c", _BOUNDED_RUN, str(db_path), server.url], capture_output=True,
+                          text=True, preexec_fn=limit, cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    refused, peak_mib = map(int, done.stdout.split())
+    assert refused == 2 and peak_mib < 200
