@@ -267,11 +267,11 @@ def test_a_researcher_gets_the_dashboard_and_an_annotator_the_labelling_app():
 async def test_the_same_tab_reloading_takes_its_own_session_over(served):
     """Issue 20: a reload (the page keeps its tab id) is never told that the name is labelling
     elsewhere, even while its old socket is still open; another tab still is."""
-    session = await _signed_in_session(served, "eve")
+    session = await _signed_in_session(served, "gina")
     try:
         ws = await session.ws_connect(served.url + "ws/tab-one-0001", origin=served.origin)
         other_tab = await (await session.get(served.url + "state?tab=tab-two-0002")).json()
-        assert other_tab["busy"] and "eve is labelling in another tab or browser" in other_tab["message"]
+        assert other_tab["busy"] and "gina is labelling in another tab or browser" in other_tab["message"]
         reload = await (await session.get(served.url + "state?tab=tab-one-0001")).json()
         assert not reload["busy"], reload["message"]
         again = await session.ws_connect(served.url + "ws/tab-one-0001", origin=served.origin)  # not a 409
