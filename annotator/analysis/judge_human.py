@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -402,10 +402,11 @@ def judge_human_report(
     ``gold``: pair -> gold label (the task's, or None); ``resamples``: bootstrap resamples over
     pairs for the agreement intervals and the human ceiling.
     """
+    if agents.ratings is None:  # agents built by hand, without the humans' ratings
+        agents = replace(agents, ratings=ratings_from_frame(agents.labels, "choice", agents.categories))
     labels, pairs, judgments, verdicts = agents.labels, agents.pairs, agents.judgments, agents.verdicts
     ratings = agents.ratings
-    if ratings is None:  # agents built by hand, without the humans' ratings
-        ratings = ratings_from_frame(labels, "choice", agents.categories)
+    assert ratings is not None
     humans = agents.human_majority()
     notes = []
     if humans.empty:

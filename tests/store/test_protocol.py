@@ -47,3 +47,20 @@ def test_mypy_finds_a_wrong_attribute_and_a_missing_none_check(tmp_path):
     assert any('Item "None" of "JudgeRun | None" has no attribute "name"' in e for e in errors), out
     assert any('Incompatible return value type (got "int | None", expected "int")' in e for e in errors), out
     assert len(errors) == 3, out
+
+
+def test_stored_ids_of_pairs_and_runs():
+    from annotator.store import JudgeRun, Pair
+
+    store = Store.memory()
+    from tests.analysis.store_data import add_judge, add_pairs, make_task
+
+    make_task(store)
+    ids = add_pairs(store, "demo", 2)
+    add_judge(store, "demo", ids, "j1", "AB", "AB")
+    assert [p.stored_id for p in store.pairs("demo")] == ids
+    assert store.get_run("demo", "j1").stored_id == store.get_run("demo", "j1").id
+    with pytest.raises(ValueError, match="pair 'p9' is not stored yet"):
+        Pair(task="demo", pair_id="p9", prompt="", response_a="", response_b="").stored_id  # noqa: B018
+    with pytest.raises(ValueError, match="run 'r' is not stored yet"):
+        JudgeRun(task="demo", name="r").stored_id  # noqa: B018
