@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from annotator.store.models import utc_now
+from annotator.store.protocol import JudgeStore
 
 from .calls import Call, MalformedAnswer, Price, error_judgment, judgment_from_completion
 from .credentials import Endpoint, url_secrets
@@ -61,7 +62,8 @@ async def _read_file(client, file_id: str | None) -> list[dict]:
     return [json.loads(line) for line in content.text.splitlines() if line.strip()]
 
 
-async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...], report: RunReport) -> None:
+async def _collect(store: JudgeStore, prep: Prepared, client, batch, secrets: tuple[str, ...],
+                   report: RunReport) -> None:
     by_id = {custom_id(c): c for c in prep.calls}
     price = Price(prep.price.input, prep.price.output, prep.judge.batch_factor)
     judgments = []
@@ -78,13 +80,13 @@ async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...
             reason = f"batch: {json.dumps(detail)}"
             for secret in secrets:
                 reason = reason.replace(secret, "***")
-            judgment = error_judgment(call, prep.run.id, reason, None)
+            judgment = error_judgment(call, prep.run.stored_id, reason, None)
         else:
             try:
-                judgment = judgment_from_completion(call, prep.run.id, prep.judge.parser, response.get("body") or {},
+                judgment = judgment_from_completion(call, prep.run.stored_id, prep.judge.parser, response.get("body") or {},
                                                     None, price, prep.judge.max_tokens, notes)
             except MalformedAnswer as error:
-                judgment = error_judgment(call, prep.run.id, f"malformed answer: {error}", None)
+                judgment = error_judgment(call, prep.run.stored_id, f"malformed answer: {error}", None)
         judgments.append(judgment)
         report.requested += 1
         report.spent += judgment.cost or 0.0
@@ -94,7 +96,7 @@ async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...
     store.save_judgments(judgments)
 
 
-async def run_batch(store, prep: Prepared, endpoint: Endpoint, request_dir: Path,
+async def run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, request_dir: Path,
                     progress: Progress | None = None) -> RunReport:
     """Submit (or resume) the run's Batch API job, wait for it and store its results."""
     import openai
@@ -107,7 +109,7 @@ async def run_batch(store, prep: Prepared, endpoint: Endpoint, request_dir: Path
                        "the same command again") from None
 
 
-async def _run_batch(store, prep: Prepared, endpoint: Endpoint, request_dir: Path,
+async def _run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, request_dir: Path,
                      progress: Progress | None = None) -> RunReport:
     progress = progress or NoProgress()
     report, options = prep.report, prep.options

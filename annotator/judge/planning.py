@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from annotator.store.models import JudgeRun, Judgment, Pair, Task, is_failed, unscored_kind
+from annotator.store.protocol import JudgeStore
 
 from .calls import Call, Price, apply_parse, cache_key, request_params, tally_failure
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
@@ -170,7 +171,7 @@ def _fingerprint(run: JudgeRun) -> dict[str, Any]:
     return run.params.get("fingerprint", {})
 
 
-def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
+def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
     """The run (not yet written when new) and the calls still to make. Writes nothing."""
     task = store.require_task(task_name)
     if judge.kind != "llm":
@@ -220,7 +221,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
     run_name = options.run_name or default_run_name(judge, options)
     run = store.get_run(task.name, run_name)
     run_exists = run is not None
-    if run is not None and not run.params.get("batch") and not store.has_judgments(run.id):
+    if run is not None and not run.params.get("batch") and not store.has_judgments(run.stored_id):
         # A run that never answered (a refused key, a wrong URL or model) holds nothing to keep
         # consistent with: it takes this run's settings instead of blocking its own name.
         run = JudgeRun(task=task.name, name=run_name, kind=kind, model=model, endpoint=endpoint_url,
@@ -289,7 +290,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
 
     run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
     report = RunReport(run=run_name, run_id=run.id, planned=len(planned), skipped=skipped)
-    slots = store.judgment_slots(run.id) if run_exists else {}
+    slots = store.judgment_slots(run.stored_id) if run_exists else {}
     todo = []
     for call in planned:
         found = slots.get(call.slot)
@@ -322,7 +323,7 @@ def estimate(prep: Prepared) -> dict[str, Any]:
     }
 
 
-def ensure_run(store, prep: Prepared) -> None:
+def ensure_run(store: JudgeStore, prep: Prepared) -> None:
     if prep.run_exists:
         store.update_run(prep.run)
     else:
@@ -331,7 +332,7 @@ def ensure_run(store, prep: Prepared) -> None:
     prep.report.run_id = prep.run.id
 
 
-def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
+def copy_cached(store: JudgeStore, prep: Prepared, progress: Progress) -> list[Call]:
     """Store the calls whose answer another run already has; return the calls left to make."""
     ensure_run(store, prep)
     copies, rest = [], []
@@ -341,7 +342,7 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
             rest.append(call)
             continue
         copies.append(Judgment(
-            run=prep.run.id, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
+            run=prep.run.stored_id, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
             verdict=hit.verdict, p_a=hit.p_a, score=hit.score, unscored_reason=hit.unscored_reason,
             messages=call.messages, raw_output=hit.raw_output, explanation=hit.explanation,
             top_logprobs=hit.top_logprobs, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.store import JudgeRun
+from annotator.store.protocol import JudgeStore
 
 from .config import JudgeConfig, JudgeConfigError, load_judge
 from .credentials import Endpoint, resolve_endpoint
@@ -41,7 +42,7 @@ class RoutePlan:
     unrouted: int = 0  # pairs in a domain without a route (and no "*" route)
 
 
-def define_composite(store, task: str, name: str, kind: str, params: dict) -> JudgeRun:
+def define_composite(store: JudgeStore, task: str, name: str, kind: str, params: dict) -> JudgeRun:
     """Store (or update) a composite judge's definition (kind "jury" or "routed") as a run
     without judgments; RunError when the name is taken by a run of another kind."""
     existing = store.get_run(task, name)
@@ -54,10 +55,10 @@ def define_composite(store, task: str, name: str, kind: str, params: dict) -> Ju
     return run
 
 
-def plan_routes(store, task: str, *, model: str | None = None, concurrency: int = 16) -> RoutePlan:
+def plan_routes(store: JudgeStore, task: str, *, model: str | None = None, concurrency: int = 16) -> RoutePlan:
     """Which judge judges which pairs of ``task``; RunError when the task routes nothing or
     names a judge that does not exist."""
-    routing = store.get_task(task).settings.get("routing") or {}
+    routing = store.require_task(task).settings.get("routing") or {}
     if not routing:
         raise RunError(f"task {task} routes no domain: add a [task.routing] table to its task.toml "
                        '(e.g. math = "mt-bench-pair-ref", "*" = "worldalignment") and `annotator tasks add DIR --update`')
@@ -66,7 +67,7 @@ def plan_routes(store, task: str, *, model: str | None = None, concurrency: int 
     for pair in store.pairs(task):
         judge_name = routing.get(pair.domain, routing.get("*"))
         if judge_name:
-            by_judge.setdefault(judge_name, set()).add(pair.id)
+            by_judge.setdefault(judge_name, set()).add(pair.stored_id)
         else:
             plan.unrouted += 1
     for judge_name, ids in by_judge.items():
@@ -83,7 +84,7 @@ def plan_routes(store, task: str, *, model: str | None = None, concurrency: int 
     return plan
 
 
-async def run_routes(store, plan: RoutePlan, *, base_url: str | None, max_cost: float | None, dry_run: bool,
+async def run_routes(store: JudgeStore, plan: RoutePlan, *, base_url: str | None, max_cost: float | None, dry_run: bool,
                      batch_dir: Path | None, progress: Callable[[], Progress | None], name: str) -> list[dict[str, Any]]:
     """Run (or, ``dry_run``, estimate) each step of ``plan``; store the routed agent ``name``
     unless it is a dry run. One entry per judge: its run, pairs and report (or estimate)."""

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 
 from annotator.store.models import JudgeRun, Judgment
+from annotator.store.protocol import JudgeStore
 
 from . import baselines
 from .calls import Call, MalformedAnswer, apply_parse, error_judgment, judgment_from_completion
@@ -47,7 +48,7 @@ class JudgmentWriter:
     """Buffers judgments and writes them in batches (every 200 or every 2 seconds) on a
     worker thread, so the event loop keeps serving responses while SQLite writes."""
 
-    def __init__(self, store, every: int = 200, seconds: float = 2.0):
+    def __init__(self, store: JudgeStore, every: int = 200, seconds: float = 2.0):
         self.store, self.every, self.seconds = store, every, seconds
         self.buffer: list[Judgment] = []
         self.last = time.monotonic()
@@ -87,7 +88,7 @@ class _Stop(Exception):
         self.advice = advice
 
 
-async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progress | None = None) -> RunReport:
+async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, progress: Progress | None = None) -> RunReport:
     """Make the calls of a prepared run; returns what happened. Safe to interrupt."""
     import aiohttp
 
@@ -112,7 +113,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
     # The body's fixed part serialised once; each call adds its messages.
     head = json.dumps({"model": prep.model, **prep.params}, ensure_ascii=False)[:-1].encode("utf-8")
     report.cost_unknown = prep.price.input is None
-    run_id, parser, max_tokens, price = prep.run.id, judge.parser, judge.max_tokens, prep.price
+    run_id, parser, max_tokens, price = prep.run.stored_id, judge.parser, judge.max_tokens, prep.price
     secrets = endpoint.secrets
     stop: list[_Stop] = []  # why the run stopped: nothing else would succeed
     # Until the server has answered once, an unreachable endpoint ends the run at once
@@ -246,14 +247,14 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
 
 
 # -- re-parsing and baselines ----------------------------------------------------------------
-def reparse(store, run: JudgeRun, parser: str) -> Counter:
+def reparse(store: JudgeStore, run: JudgeRun, parser: str) -> Counter:
     """Parse every stored raw output of a run again (no model calls), with the stored
     first-token logprobs for the soft verdict (judgments stored before logprobs were kept
     keep their P(A)); failed calls stay failed. Returns the verdicts / reasons after
     re-parsing."""
     outcome: Counter = Counter()
     changed = []
-    for judgment in store.judgments(run.id):
+    for judgment in store.judgments(run.stored_id):
         if judgment.failed:
             outcome["error"] += 1
             continue
@@ -272,7 +273,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
     return outcome
 
 
-def run_baseline(store, task_name: str, judge: JudgeConfig, run_name: str | None = None,
+def run_baseline(store: JudgeStore, task_name: str, judge: JudgeConfig, run_name: str | None = None,
                  limit: int | None = None) -> RunReport:
     """An offline baseline over a task's pairs (order AB, one sample, no cost)."""
     task = store.require_task(task_name)
@@ -292,7 +293,7 @@ def run_baseline(store, task_name: str, judge: JudgeConfig, run_name: str | None
     judgments = []
     for pair in pairs:
         verdict = rule(pair, judge.seed)
-        judgments.append(Judgment(run=run.id, pair=pair.id, order="AB", sample=0, verdict=verdict,
+        judgments.append(Judgment(run=run.stored_id, pair=pair.stored_id, order="AB", sample=0, verdict=verdict,
                                   cost=0.0, raw_output=verdict))
     store.save_judgments(judgments)
     return RunReport(run=name, run_id=run.id, planned=len(pairs), requested=0, scored=len(pairs),
