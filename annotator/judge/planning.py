@@ -171,9 +171,23 @@ def _fingerprint(run: JudgeRun) -> dict[str, Any]:
     return run.params.get("fingerprint", {})
 
 
-def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
-    """The run (not yet written when new) and the calls still to make. Writes nothing."""
-    task = store.require_task(task_name)
+@dataclass
+class _Settings:
+    """What a run is made with, checked: everything its fingerprint holds, and more."""
+
+    model: str
+    kind: str
+    template: Any
+    factor: Any
+    guidance: dict[str, str]
+    guide: str  # the guidance and few-shot text added to the prompt
+    params: dict[str, Any]
+    template_version: str
+    fingerprint: dict[str, Any]
+    price: Price
+
+
+def _settings(task: Task, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> _Settings:
     if judge.kind != "llm":
         raise RunError(f"{judge.name} is a {judge.kind} judge: use run_baseline")
     for key, direction in options.guidance.items():
@@ -195,7 +209,6 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
             raise RunError(str(e.args[0])) from e
     elif options.factor:
         raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor")
-    kind = options.kind or ("factor" if factor else "pointwise" if judge.pointwise else "llm")
     try:
         guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
     except KeyError as e:
@@ -218,42 +231,50 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
         price = Price(None, None)  # the judge's price is for its own model
     else:
         price = Price(judge.price_input, judge.price_output)
+    kind = options.kind or ("factor" if factor else "pointwise" if judge.pointwise else "llm")
+    return _Settings(model, kind, template, factor, guidance, guide, params, template_version, fingerprint, price)
+
+
+def _the_run(store: JudgeStore, task: Task, judge: JudgeConfig, options: RunOptions, s: _Settings,
+             endpoint_url: str) -> tuple[JudgeRun, bool]:
+    """The run to add to (its settings must match) or to make; and whether it is stored."""
     run_name = options.run_name or default_run_name(judge, options)
     run = store.get_run(task.name, run_name)
     run_exists = run is not None
-    if run is not None and not run.params.get("batch") and not store.has_judgments(run.stored_id):
+    fresh = JudgeRun(task=task.name, name=run_name, kind=s.kind, model=s.model, endpoint=endpoint_url,
+                     template=judge.template, template_version=prompt_version(s.template_version, s.guide))
+    if run is None:
+        run = fresh
+    elif not run.params.get("batch") and not store.has_judgments(run.stored_id):
         # A run that never answered (a refused key, a wrong URL or model) holds nothing to keep
         # consistent with: it takes this run's settings instead of blocking its own name.
-        run = JudgeRun(task=task.name, name=run_name, kind=kind, model=model, endpoint=endpoint_url,
-                       template=judge.template, template_version=prompt_version(template_version, guide),
-                       id=run.id, created_at=run.created_at)
-    elif run is not None:
-        if run.kind != kind:
+        fresh.id, fresh.created_at = run.id, run.created_at
+        run = fresh
+    else:
+        if run.kind != s.kind:
             raise RunError(f"run {run_name!r} of task {task.name} is a {run.kind} run; pass --name for a new run")
         old = _fingerprint(run)
-        differs = sorted(k for k in fingerprint if old.get(k) != fingerprint[k])
+        differs = sorted(k for k in s.fingerprint if old.get(k) != s.fingerprint[k])
         if differs:
             raise RunError(
                 f"run {run_name!r} of task {task.name} was made with a different "
                 f"{', '.join(differs)}; pass --name NEW_NAME to start another run"
             )
-    else:
-        run = JudgeRun(task=task.name, name=run_name, kind=kind, model=model, endpoint=endpoint_url,
-                       template=judge.template, template_version=prompt_version(template_version, guide))
     run.params = {
         **run.params,
         "judge": judge.as_params(),
-        "fingerprint": fingerprint,
-        "guidance": guidance,
-        "price": {"input": price.input, "output": price.output},
-        **({"factor": factor.key} if factor else {}),
+        "fingerprint": s.fingerprint,
+        "guidance": s.guidance,
+        "price": {"input": s.price.input, "output": s.price.output},
+        **({"factor": s.factor.key} if s.factor else {}),
         **options.params,
     }
+    return run, run_exists
 
-    orders = ("AB", "BA") if (options.orders or ("both" if judge.both_orders else "AB")) == "both" else ("AB",)
-    if judge.pointwise:
-        orders = ("AB",)  # one text at a time: nothing to swap
-    samples = options.samples or judge.samples
+
+def _pairs(store: JudgeStore, task: Task, judge: JudgeConfig, options: RunOptions, template: Any) -> list[Pair]:
+    """The pairs the run judges (within --limit and the chosen ids), checked for what the
+    template needs."""
     pairs = list(store.pairs(task.name))
     if options.pair_ids is not None:
         pairs = [p for p in pairs if p.id in options.pair_ids]
@@ -270,9 +291,20 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
     if options.values is None and (uses(template, "facts") or uses(template, "source_facts")):
         raise RunError(f"judge {judge.name} labels atomic facts: run it through "
                        "`annotator factors extract --extractor profile`, which gives it the facts")
+    return pairs
+
+
+def _plan_calls(task: Task, judge: JudgeConfig, options: RunOptions, s: _Settings, pairs: list[Pair],
+                endpoint_url: str) -> tuple[list[Call], Counter]:
+    """Every call of the run (pair x target x order x sample) with its cache key, and the
+    planned calls left out, by reason."""
+    orders = ("AB", "BA") if (options.orders or ("both" if judge.both_orders else "AB")) == "both" else ("AB",)
+    if judge.pointwise:
+        orders = ("AB",)  # one text at a time: nothing to swap
+    samples = options.samples or judge.samples
     planned = []
     skipped: Counter = Counter()
-    source_needed = needs_source(template) or "source" in judge.targets
+    source_needed = needs_source(s.template) or "source" in judge.targets
     for pair in pairs:
         if source_needed and not pair.source.strip():
             skipped["no source document"] += len(judge.targets)
@@ -283,13 +315,22 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
                 skipped["nothing to ask about (e.g. no atomic facts)"] += 1
                 continue
             for order in orders:
-                messages = render(template, task, pair, order, guide, factor, target=target, extra=extra)
+                messages = render(s.template, task, pair, order, s.guide, s.factor, target=target, extra=extra)
                 for sample in range(samples):
-                    key = cache_key(endpoint_url, model, params, messages, sample)
+                    key = cache_key(endpoint_url, s.model, s.params, messages, sample)
                     planned.append(Call(pair, order, sample, messages, key, target))
+    return planned, skipped
 
+
+def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
+    """The run (not yet written when new) and the calls still to make. Writes nothing."""
+    task = store.require_task(task_name)
+    s = _settings(task, judge, options, endpoint_url)
+    run, run_exists = _the_run(store, task, judge, options, s, endpoint_url)
+    planned, skipped = _plan_calls(task, judge, options, s, _pairs(store, task, judge, options, s.template),
+                                   endpoint_url)
     run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
-    report = RunReport(run=run_name, run_id=run.id, planned=len(planned), skipped=skipped)
+    report = RunReport(run=run.name, run_id=run.id, planned=len(planned), skipped=skipped)
     slots = store.judgment_slots(run.stored_id) if run_exists else {}
     todo = []
     for call in planned:
@@ -299,7 +340,7 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
         else:
             todo.append(call)
     cached = store.judgments_by_cache_keys(c.cache_key for c in todo)
-    return Prepared(task, judge, options, run, run_exists, model, endpoint_url, params, price,
+    return Prepared(task, judge, options, run, run_exists, s.model, endpoint_url, s.params, s.price,
                     todo, cached, report)
 
 
