@@ -183,13 +183,18 @@ def main() -> None:
         "online_per_s": round(JUDGMENTS / med["online"], 1),
         "share_of_ideal": round(IDEAL_S / med["online"], 3),
         "bare_aiohttp_s": round(med["bare"], 3),
-        "share_of_bare_aiohttp": round(med["bare"] / med["online"], 3),
+        # the ratio within each repeat (the two timed a few seconds apart), then the median:
+        # steadier on a loaded machine than the ratio of the two medians
+        "share_of_bare_aiohttp": round(statistics.median(b / o for b, o in zip(runs["bare"], runs["online"])), 3),
+        "share_of_bare_aiohttp_each": [round(b / o, 3) for b, o in zip(runs["bare"], runs["online"])],
         "bare_openai_s": round(med["openai"], 3),
-        "share_of_bare_openai": round(med["openai"] / med["online"], 3),
+        "share_of_bare_openai": round(statistics.median(b / o for b, o in zip(runs["openai"], runs["online"])), 3),
         "client_cpu_ms_per_call": round(1000 * med["online_cpu"] / JUDGMENTS, 3),
         "bare_aiohttp_cpu_ms_per_call": round(1000 * med["bare_cpu"] / JUDGMENTS, 3),
+        "cpu_per_call_vs_bare_aiohttp": round(med["online_cpu"] / med["bare_cpu"], 3),
         "cli_end_to_end_s": round(med["cli"], 3),
         "cli_share_of_ideal": round(IDEAL_S / med["cli"], 3),
+        "cli_end_to_end_each_s": [round(x, 3) for x in runs["cli"]],
         "cli_run_phase_s": None if cli_run_s is None else round(cli_run_s, 3),
         "cli_run_phase_share_of_ideal": None if cli_run_s is None else round(IDEAL_S / cli_run_s, 3),
         "cached_rerun_s": round(med["cached"], 3),
@@ -209,7 +214,8 @@ def main() -> None:
           f"{figures['share_of_ideal']:.1%} of ideal ({IDEAL_S:.1f} s); "
           f"client CPU {figures['client_cpu_ms_per_call']:.3f} ms per call")
     print(f"bare aiohttp:   {med['bare']:.2f} s, CPU {figures['bare_aiohttp_cpu_ms_per_call']:.3f} ms per call; "
-          f"runner at {figures['share_of_bare_aiohttp']:.1%} of it")
+          f"runner at {figures['share_of_bare_aiohttp']:.1%} of it (median of the paired ratios "
+          f"{figures['share_of_bare_aiohttp_each']})")
     print(f"bare openai:    {med['openai']:.2f} s; runner at {figures['share_of_bare_openai']:.1%} of it")
     print(f"command line:   {med['cli']:.2f} s end to end ({figures['cli_share_of_ideal']:.1%} of ideal), run phase "
           + ("unknown" if cli_run_s is None else f"{cli_run_s:.2f} s ({figures['cli_run_phase_share_of_ideal']:.1%})"))
