@@ -59,6 +59,8 @@ class JudgmentWriter:
         if len(self.buffer) >= self.every or time.monotonic() - self.last >= self.seconds:
             batch, self.buffer, self.last = self.buffer, [], time.monotonic()
             loop = asyncio.get_running_loop()
+            for future in [f for f in self.pending if f.done()]:
+                future.result()  # a write that failed (disk full, database locked) stops the run here
             self.pending = [f for f in self.pending if not f.done()]
             self.pending.append(loop.run_in_executor(None, self.store.save_judgments, batch))
 
