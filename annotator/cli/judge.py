@@ -58,6 +58,10 @@ class RichProgress:
             self._show()
             self.shown_at = now
 
+    def note(self, text: str) -> None:
+        """Say at once what the runner did against what the server said (once per kind)."""
+        self.bar.console.print(Text(sanitize_line(f"note: {text}")), soft_wrap=True)
+
     def _show(self) -> None:
         if self.task is not None and self.unshown:
             self.bar.update(self.task, advance=self.unshown, failures=self.failures, spent=f"${self.spent:.4f}")

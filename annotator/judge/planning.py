@@ -39,6 +39,9 @@ class RunError(RuntimeError):
 
 
 class Progress(Protocol):
+    """What a run shows as it goes. It may also have ``note(text)``: told at once, once per
+    kind, what the runner did against what the server said (a capped Retry-After, ...)."""
+
     def start(self, total: int, description: str) -> None: ...
     def advance(self, *, failed: bool, cost: float | None) -> None: ...
     def stop(self) -> None: ...

@@ -123,7 +123,19 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
     # that, a refused connection is a server restarting and is retried like any other.
     reached = False
     succeeded = False
-    notes: list[str] = []
+    notes: list[str] = []  # what the runner did against what the server said (see RunReport.notes)
+    told: set[str] = set()
+    looked = 0  # notes[:looked] were looked at
+    tell = getattr(progress, "note", None)  # a progress display that can say it, says it at once
+
+    def tell_new_notes() -> None:
+        nonlocal looked
+        for note in notes[looked:]:
+            if note not in told:
+                told.add(note)
+                if tell is not None:
+                    tell(note)
+        looked = len(notes)
 
     async def attempt(call: Call, body: bytes, number: int) -> Judgment | float:
         """One request: the judgment, or the seconds to wait before the next attempt."""
@@ -196,6 +208,8 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             try:
                 for number in range(judge.max_retries + 1):
                     outcome = await attempt(call, body, number)
+                    if len(notes) > looked:
+                        tell_new_notes()
                     if isinstance(outcome, Judgment):
                         judgment = outcome
                         break

@@ -234,3 +234,29 @@ def test_a_200_mib_answer_is_read_in_bounded_memory(db_path, server):
     assert done.returncode == 0, done.stderr[-2000:]
     refused, peak_mib = map(int, done.stdout.split())
     assert refused == 2 and peak_mib < 200
+
+
+def test_a_capped_wait_is_said_while_the_run_goes_on(db_store, server):
+    class Notes:
+        def __init__(self):
+            self.said = []
+
+        def start(self, total, description):
+            pass
+
+        def advance(self, *, failed, cost):
+            pass
+
+        def stop(self):
+            pass
+
+        def note(self, text):
+            self.said.append(text)
+
+    config = load_judge("mt-bench-pair")
+    prep = prepare(db_store, "demo", config, RunOptions(model="content;retryafter=3600", orders="AB",
+                                                        retry_cap_s=0.05), server.url)
+    notes = Notes()
+    report = asyncio.run(asyncio.wait_for(run_online(db_store, prep, Endpoint(server.url, "k"), notes), 60))
+    assert report.scored == N_PAIRS
+    assert notes.said == ["Retry-After over the cap of 0.05 s (e.g. '3600'): waited the cap"]  # once, not per call
