@@ -103,7 +103,8 @@ class RunReport:
     not_started: int = 0  # left for a later run (budget reached or interrupted)
     skipped: Counter = field(default_factory=Counter)  # reason -> planned calls left out
     spent: float = 0.0  # USD spent this time (known prices only)
-    cost_unknown: bool = False
+    cost_unknown: bool = False  # no price known for the model
+    without_cost: int = 0  # answers whose cost is unknown though the price is (usage figures missing or refused)
     stopped: str = ""  # why the run stopped early, if it did
     elapsed_s: float = 0.0
     batch_id: str = ""
@@ -115,6 +116,8 @@ class RunReport:
         """Count one judgment made this time (called, or copied from the cache): the one
         place the runner decides what is scored (a verdict or a score) and under which reason
         an unscored judgment is counted."""
+        if judgment.cost is None and not judgment.failed:
+            self.without_cost += 1
         if judgment.scored:
             self.scored += 1
             return

@@ -70,7 +70,9 @@ def outcome_lines(report) -> list[str]:
         f"{report.run}: {report.planned} planned, {report.already_done} already done, "
         f"{report.from_cache} from the cache, {report.requested} called",
         f"  of these {made}: {report.scored} scored, {sum(report.unscored.values())} unscored; "
-        f"spent {money(None if report.cost_unknown else report.spent)} in {report.elapsed_s:.1f} s",
+        f"spent {money(None if report.cost_unknown else report.spent)}"
+        + (f" ({report.without_cost} answer(s) without a known cost)" if report.without_cost and not report.cost_unknown
+           else "") + f" in {report.elapsed_s:.1f} s",
     ]
     if report.unscored:
         lines.append("  unscored: " + ", ".join(f"{k} {v}" for k, v in report.unscored.most_common()))

@@ -81,6 +81,7 @@ def test_impossible_usage_figures_are_refused_not_billed(db_store, server, usage
     report = _run(db_store, server, f"content;usage={usage}", price=(1.0, 1.0))
     assert report.scored == N_PAIRS and report.spent == 0.0
     assert report.notes == {f"usage figures refused ({why})": N_PAIRS}
+    assert report.without_cost == N_PAIRS
     assert all(j.cost is None and j.prompt_tokens is None for j in db_store.judgments(report.run_id))
 
 
