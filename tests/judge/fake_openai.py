@@ -332,10 +332,13 @@ class FakeOpenAI:
             await response.prepare(request)
             pieces = 20
             step = max(1, len(data) // pieces + 1)
-            for start in range(0, len(data), step):
-                await response.write(data[start:start + step])
-                await asyncio.sleep(options["trickle"] / pieces)
-            await response.write_eof()
+            try:
+                for start in range(0, len(data), step):
+                    await response.write(data[start:start + step])
+                    await asyncio.sleep(options["trickle"] / pieces)
+                await response.write_eof()
+            except ConnectionError:  # the client gave up, as it should
+                pass
             return response
         return web.json_response(completion(body))
 
@@ -423,7 +426,8 @@ class FakeOpenAI:
         def serve():
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
-            self._runner = web.AppRunner(self.app(), access_log=None)
+            # a handler whose client went away (a timeout, an answer refused as too large) is cancelled
+            self._runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
             self._loop.run_until_complete(site.start())
