@@ -31,3 +31,13 @@ ORDER_RULE_TEXT = {
             "above 0.5 is A, below B, 0.5 a tie",
     "mt-bench": "MT-Bench's rule: a verdict that changes with the presented order counts as a tie",
 }
+
+# The length-controlled win rate (``winrate``; docs/judge-validation.md, "Length-controlled win rate").
+MIN_LC_PREFERENCES = 50  # fewer preferences of a candidate against the baseline: no LC (undefined, with the reason)
+LC_DIFFICULTY_RIDGE = 0.001  # L2 penalty on the instruction difficulties (keeps an instruction every candidate lost finite)
+# AlpacaEval's length_controlled_v1 fits each model's own length and difficulty coefficients,
+# regularised towards a reference (its two length-gamed versions of the baseline, weight 0.2);
+# here the reference is the task's other candidates: each candidate's coefficients are pulled
+# towards the candidates' mean length coefficient and a difficulty coefficient of 1 by this
+# L2 penalty (on the logit scale). 0 fits them freely; a huge value shares one length term.
+LC_COEFFICIENT_POOLING = 10.0

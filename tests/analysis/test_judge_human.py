@@ -71,7 +71,7 @@ def test_humans_win_rate_and_length_bias(report):
     assert humans["length_bias"]["estimate"] == pytest.approx(0.5)
     # LC needs ten pairs: per domain (6 pairs) it is undefined with a reason
     assert humans["win_rate"]["per_domain"]["math"]["lc_win_rate"] is None
-    assert "fewer than ten" in humans["win_rate"]["per_domain"]["math"]["lc_reason"]
+    assert "needs at least 50" in humans["win_rate"]["per_domain"]["math"]["lc_reason"]
 
 
 def test_position_biased_judge_is_exposed(report):
