@@ -23,7 +23,7 @@ ORDER_RULES = ("both", "judgebench", "first", "mean", "mt-bench")
 DEFAULT_ORDER_RULE = "both"
 ORDER_RULE_TEXT = {
     "both": "a verdict counts when both presented orders agree; a pair whose verdict changes with "
-            "the order is an inconsistency (no verdict, counted, never dropped)",
+            "the order is an inconsistency (no verdict, counted, never dropped; a draw in win rates)",
     "judgebench": "JudgeBench's rule: +1 per order for A, -1 for B, 0 for a tie or no verdict; the sign "
                   "of the sum is the verdict (one decisive order plus a tie is decisive)",
     "first": "the verdict in the first presented order (A shown first) only",

@@ -21,7 +21,7 @@ Per (agent, candidate, domain):
   ``mt-bench`` / ``judgebench``) is a draw: it counts in ``n`` and ``n_draws``, and
   ``n_inconsistent`` says how many of the draws it made.
 * ``lc_win_rate``: the length-controlled win rate (``winrate``): one joint fit per (agent,
-  domain) over all its candidates, with a shared length term and an instruction-difficulty
+  domain) over all its candidates, with a length term per candidate and an instruction-difficulty
   term (instructions are pairs with the same prompt, met by two candidates or more), each
   candidate's length and difficulty coefficients pooled (``winrate``); with a single
   candidate, a fit of its own without difficulty (said in ``lc_method``, with a warning: one
@@ -201,8 +201,9 @@ def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
     if len(candidates) >= 2:
         try:
             joint = length_controlled_win_rates(frame, l2=ridge)
-            return joint.results, (f"joint fit of {len(candidates)} candidates: shared length term, "
-                                   f"instruction difficulty (ridge {ridge:g})")
+            return joint.results, (f"joint fit of {len(candidates)} candidates (AlpacaEval's length_controlled_v1): each "
+                                   f"candidate's length and difficulty coefficients, pooled towards the others "
+                                   f"(L2 {LC_COEFFICIENT_POOLING:g}); instruction difficulty (ridge {ridge:g})")
         except ValueError:
             pass
     out = {}

@@ -419,7 +419,10 @@ def _print_leaderboard(board) -> None:
     console.print(f"[dim]{safe(_rule_caption(board.order_rule, full=True))}[/]")
     for note in board.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
+    if not board.rows and board.ratings:
+        _print_ratings(board)
     if not board.rows:
+        _print_rank_correlation(board)
         return
     lc_methods = sorted({r.lc_method for r in board.rows if r.lc_method and r.model != r.baseline})
     several_domains = len({r.domain for r in board.rows}) > 1
@@ -439,10 +442,11 @@ def _print_leaderboard(board) -> None:
                 return DASH if v != v else f"{v:.{digits}f}"
 
             unscored = f" [dim]+{r.n_unscored}[/]" if r.n_unscored else ""
+            drawn = f"/{r.n_draws}" + (f"[dim] ({r.n_inconsistent} inc.)[/]" if r.n_inconsistent else "")
             ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
             table.add_row(safe(r.model), *([safe(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
                           num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
-                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}/{r.n_draws}",
+                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}{drawn}",
                           DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
                           num(r.bt_rating, 0), ci)
         console.print(table)
@@ -452,15 +456,43 @@ def _print_leaderboard(board) -> None:
                   "interval[/]")
     if any(r.n_unscored for r in board.rows):
         console.print("[dim]n: pairs with a preference; +k: pairs the agent was asked about without one "
-                      "(unscored, or no verdict under the order rule), left out of the win rates[/]")
+                      "(unscored, or scored in one of its two orders only), left out of the win rates[/]")
+    if any(r.n_inconsistent for r in board.rows):
+        console.print("[dim]k inc.: pairs whose two presented orders gave different verdicts: each counts in n "
+                      "as a draw (half a win), not left out[/]")
     for method in lc_methods:
         console.print(f"[dim]LC: {safe(method)}[/]")
     reasons = sorted({r.reason for r in board.rows if r.reason})
     for reason in reasons:
         console.print(f"[dim]— {safe(reason)}[/]")
+    _print_rank_correlation(board)
+
+
+def _print_ratings(board) -> None:
+    """A task without a baseline: each agent's Bradley-Terry rating of every model."""
+    for agent in dict.fromkeys(r.agent for r in board.ratings):
+        table = Table("model", "domain", "n", "wins", "BT", "BT CI", box=None, pad_edge=False,
+                      title=f"{safe(agent)}: Bradley-Terry ratings (Elo scale, mean 1000)", title_justify="left")
+        for column in table.columns[2:]:
+            column.justify = "right"
+        mine = sorted((r for r in board.ratings if r.agent == agent),
+                      key=lambda r: (r.domain != "all", r.domain, -(r.bt_rating if r.bt_rating == r.bt_rating else -1e9)))
+        for r in mine:
+            ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
+            table.add_row(safe(r.model), safe(r.domain), f"{r.n:,}", f"{r.wins:g}",
+                          DASH if r.bt_rating != r.bt_rating else f"{r.bt_rating:.0f}", ci)
+        console.print(table)
+    console.print("[dim]n: comparisons of the model; wins: comparisons won (a tie counts half); BT: rating "
+                  "from every pair with both models named, and its bootstrap interval[/]")
+    for reason in sorted({r.reason for r in board.ratings if r.reason}):
+        console.print(f"[dim]— {safe(reason)}[/]")
+
+
+def _print_rank_correlation(board) -> None:
     if board.rank_correlation:
+        by = "Bradley-Terry rating" if board.rank_correlation[0].by == "bt_rating" else "win rate"
         table = Table("agent", "reference", "domain", "models", "Spearman", "Kendall tau_b", "tau_14", "pairwise acc",
-                      title="Ranking of the candidates against the reference agent", title_justify="left")
+                      title=f"Ranking of the candidates by {by} against the reference agent", title_justify="left")
         for rc in board.rank_correlation:
             table.add_row(safe(rc.agent), safe(rc.reference), safe(rc.domain), str(rc.n_models),
                           _num(None if rc.spearman != rc.spearman else rc.spearman),
