@@ -103,11 +103,12 @@ def _gold_table(report) -> Table | None:
     source = rows[0].gold.source
     # ten columns of figures: two-line headers and figures that never wrap or get cut (a cut
     # '0.7…' is a wrong number); a long run name wraps instead
-    table = Table("judge", "n", "all\n%", "scored\n%", "AB\n%", "BA\n%", "both\n%", "kappa\norders", "macro\nF1",
-                  "no\nverdict", box=None, pad_edge=False,
+    table = Table("judge", "n", "all\n%", "scored\n%", "no ties\n%", "AB\n%", "BA\n%", "both\n%", "kappa\norders",
+                  "macro\nF1", "no\nverdict", box=None, pad_edge=False,
                   title=f"Accuracy against gold labels ({safe(source)}): over every pair (all; no verdict counts "
-                        "as wrong), over the pairs with a verdict (scored), in the order shown A first (AB) and B "
-                        "first (BA), right in both orders (both)",
+                        "as wrong), over the pairs with a verdict (scored), over the pairs where gold and verdict "
+                        "are both A or B (no ties), in the order shown A first (AB) and B first (BA), right in both "
+                        "orders (both)",
                   title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     table.columns[0].overflow = "fold"
     for column in table.columns[1:]:
@@ -120,7 +121,8 @@ def _gold_table(report) -> Table | None:
 
     for a in rows:
         g = a.gold
-        table.add_row(safe(a.agent), f"{g.n:,}", pct(g.accuracy), pct(g.accuracy_scored), pct(g.accuracy_first),
+        table.add_row(safe(a.agent), f"{g.n:,}", pct(g.accuracy), pct(g.accuracy_scored), pct(g.accuracy_no_ties),
+                      pct(g.accuracy_first),
                       pct(g.accuracy_second), pct(g.both_correct), _short(g.kappa_between_orders.to_dict()),
                       _num(g.macro_f1), f"{g.n_unscored:,}")
     return table
@@ -160,8 +162,13 @@ def _print_cards(report) -> None:
         colour = {"trustworthy": "green", "use with caution": "yellow", "needs review": "red"}[a.card.verdict]
         console.print(f"[bold]{safe(a.agent)}[/]: [{colour}]{a.card.verdict}[/] — {safe('; '.join(a.card.reasons))}")
         agree = a.agreement_with_humans or {}
-        lines = [f"agreement with the humans {_est(agree.get('with_ties'), True)}, without ties "
-                 f"{_est(agree.get('without_ties'), True)}"] if agree else []
+        lines = [f"agreement with the humans over every pair asked (no verdict matches no vote) "
+                 f"{_est(agree.get('with_ties'), True)}, without ties {_est(agree.get('without_ties'), True)}"] \
+            if agree else []
+        scored = a.agreement_scored_only or {}
+        if scored and agree and agree.get("with_ties") is not None and agree["with_ties"].defined:
+            lines.append(f"over the pairs with a verdict only (MT-Bench) {_est(scored.get('with_ties'), True)}, "
+                         f"without ties {_est(scored.get('without_ties'), True)}")
         alt = a.alt_test
         if alt is not None:
             if alt.passed is None:
