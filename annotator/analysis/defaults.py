@@ -41,3 +41,8 @@ LC_DIFFICULTY_RIDGE = 0.001  # L2 penalty on the instruction difficulties (keeps
 # towards the candidates' mean length coefficient and a difficulty coefficient of 1 by this
 # L2 penalty (on the logit scale). 0 fits them freely; a huge value shares one length term.
 LC_COEFFICIENT_POOLING = 10.0
+
+# A factor hint ("the judge weighs F unlike the humans; guidance on it raises agreement") only
+# when the judge's and the humans' factor scores each rest on at least this many pairs with
+# a known manifestation M_k (docs/factors.md): a score from two pairs is +-1 by chance.
+MIN_FACTOR_HINT_PAIRS = 30

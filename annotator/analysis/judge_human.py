@@ -51,6 +51,7 @@ from .aggregate import factor_majorities
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
+from .defaults import MIN_FACTOR_HINT_PAIRS
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
 from .factor_alignment import alignment, factor_score
@@ -357,6 +358,7 @@ def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dic
             # and guidance on a factor is not what it lacks
             entry["misaligned"] = []
             entry["misaligned_reason"] = "the judge gave no decisive verdict"
+        entry.update(_hint(entry["misaligned"], scores[agent], scores[HUMANS]))
         judges[agent] = entry
     return {
         "factors": {k: names.get(k, k) for k in keys},
@@ -364,6 +366,22 @@ def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dic
         "scores": {agent: {k: s.as_dict() for k, s in by_factor.items()} for agent, by_factor in scores.items()},
         "judges": judges,
     }
+
+
+def _hint(misaligned: list[dict[str, Any]], judge: dict[str, Any], humans: dict[str, Any],
+          minimum: int = MIN_FACTOR_HINT_PAIRS) -> dict[str, Any]:
+    """The one factor hint of a judge: its most misaligned factor whose score and the
+    humans' each rest on at least ``minimum`` pairs with a known M_k (``hint`` None and
+    ``hint_reason`` otherwise)."""
+    for m in misaligned:
+        n = min(judge[m["factor"]].pairs, humans[m["factor"]].pairs)
+        if n >= minimum:
+            return {"hint": {**m, "pairs": int(n)}, "hint_reason": None}
+    if not misaligned:
+        return {"hint": None, "hint_reason": None}
+    few = min(min(judge[m["factor"]].pairs, humans[m["factor"]].pairs) for m in misaligned)
+    return {"hint": None, "hint_reason": f"no factor hint: each misaligned factor rests on fewer than {minimum} pairs "
+                                         f"with a known manifestation (as few as {few})"}
 
 
 def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -318,21 +318,37 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             console.print(table)
     for table in _factor_tables(report):
         console.print(table)
-    fa = report.factor_alignment or {}
-    kinds = {a.agent: a for a in report.agents}
-    for judge, block in (fa.get("judges") or {}).items():
-        agent = kinds.get(judge)
-        if block["misaligned"] and agent is not None and agent.kind == "llm":
-            m = block["misaligned"][0]
-            console.print(
-                f"[dim]hint: {safe(judge)} weighs {safe(m['factor'])} unlike the humans "
-                f"({m['judge_score']:+.2f} vs {m['human_score']:+.2f}); PROFILE found that guidance on "
-                "such a factor raises agreement:[/]")
-            # the command on a line of its own, never wrapped, so it can be copied
-            console.print(f"[dim]  {safe(_hint_command(judge, agent.run, m['factor'], m['direction'], name))}[/]",
-                          soft_wrap=True)
+    _print_hints(report, name)
     if listed is not None:
         _print_disagreements(disagreements_of, listed)
+
+
+def _print_hints(report, task: str) -> None:
+    """One factor hint per judge (``judge_human._hint``: the most misaligned factor resting on
+    enough pairs); runs of one judge (same model, endpoint and template) giving the same hint
+    share one line."""
+    fa = report.factor_alignment or {}
+    kinds = {a.agent: a for a in report.agents}
+    hints: dict[tuple, list[str]] = {}
+    for judge, block in (fa.get("judges") or {}).items():
+        agent = kinds.get(judge)
+        m = block.get("hint")
+        if m and agent is not None and agent.kind == "llm":
+            run = agent.run or {}
+            key = (run.get("model"), run.get("endpoint"), run.get("template_version"), m["factor"],
+                   round(m["judge_score"], 2), round(m["human_score"], 2), m["direction"])
+            hints.setdefault(key, []).append(judge)
+    for key, judges in hints.items():
+        factor, judge_score, human_score, direction = key[3:]
+        console.print(
+            f"[dim]hint: {safe(', '.join(judges))} weigh{'s' if len(judges) == 1 else ''} {safe(factor)} unlike the "
+            f"humans ({judge_score:+.2f} vs {human_score:+.2f}); PROFILE found that guidance on such a factor raises "
+            "agreement:[/]")
+        # the command on a line of its own, never wrapped, so it can be copied
+        console.print(f"[dim]  {safe(_hint_command(judges[0], kinds[judges[0]].run, factor, direction, task))}[/]",
+                      soft_wrap=True)
+    for reason in sorted({b["hint_reason"] for b in (fa.get("judges") or {}).values() if b.get("hint_reason")}):
+        console.print(f"[dim]— {safe(reason)}[/]")
 
 
 class _null:

@@ -135,7 +135,9 @@ def test_stats_judges_command(tmp_path):
     runner = CliRunner()
     text = runner.invoke(main, ["--db", str(db), "stats", "judges", "--task", "t"])
     assert text.exit_code == 0, text.output
-    assert "shown" in text.output and "first" in text.output and "guide length=less" in text.output
+    assert "shown" in text.output and "first" in text.output
+    # 12 pairs with a known length: too few for a factor hint (MIN_FACTOR_HINT_PAIRS), said
+    assert "guide length=less" not in text.output and "no factor hint" in text.output
     as_json = runner.invoke(main, ["--db", str(db), "stats", "judges", "--json"])
     assert as_json.exit_code == 0
     import json
@@ -212,7 +214,7 @@ def test_incomplete_run_is_marked_and_left_out(store):
 def test_hint_keeps_the_runs_server_and_model(tmp_path):
     db = tmp_path / "h.db"
     store = Store.open(db)
-    _build(store)
+    _length_store(store, 40, ("long",))  # enough pairs for a hint (MIN_FACTOR_HINT_PAIRS)
     run = next(r for r in store.runs("t") if r.name == "long")
     run.endpoint, run.model = "http://127.0.0.1:8011/v1", "my-local-model"
     store.update_run(run)
@@ -381,3 +383,51 @@ def test_a_rating_method_shows_nothing_in_an_order(store, tmp_path):
     assert card.gold.accuracy_no_ties.value == pytest.approx(3 / 4) and card.gold.accuracy_no_ties.n == 4
     vanilla = next(a for a in report.agents if a.agent == "Judge-X/Vanilla")
     assert vanilla.position_consistency.defined  # a pairwise run keeps its orders
+
+
+def _length_store(store: Store, n: int, runs: tuple[str, ...]) -> None:
+    """``n`` pairs, A longer on even ones, humans always prefer A and answer the length factor;
+    each run (same model) always picks the longer response, in one order."""
+    store.save_task(Task(name="t", factors=[PROFILE_FACTORS["length"]]))
+    store.insert_pairs([Pair(task="t", pair_id=str(i), prompt="p", response_a="a" * (300 if i % 2 == 0 else 100),
+                             response_b="b" * (100 if i % 2 == 0 else 300), content_hash=str(i)) for i in range(n)])
+    store.add_labels([Label(pair=pid, annotator=who, choice="A",
+                            factors={"length": "A" if (pid - 1) % 2 == 0 else "B"})
+                      for pid in range(1, n + 1) for who in ("ann", "bob")])
+    for name in runs:
+        run = store.get_or_create_run(JudgeRun(task="t", name=name, kind="llm", model="m"))
+        store.save_judgments([Judgment(run=run.id, pair=pid, order="AB", verdict="A" if (pid - 1) % 2 == 0 else "B")
+                              for pid in range(1, n + 1)])
+
+
+def test_a_factor_hint_needs_enough_pairs(tmp_path):
+    """Before: "weighs length unlike the humans (-1.00 vs +0.50)" from two pairs, once per run.
+    Now a hint needs MIN_FACTOR_HINT_PAIRS (30) pairs with a known M_k behind both scores, and
+    two identical runs share one hint."""
+    from annotator.analysis.defaults import MIN_FACTOR_HINT_PAIRS
+
+    assert MIN_FACTOR_HINT_PAIRS == 30
+    few = tmp_path / "few.db"
+    s = Store.open(few)
+    _length_store(s, 12, ("j1",))
+    s.close()
+    report = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--json", "--bootstrap", "0"])
+    block = json.loads(report.output)["factor_alignment"]["judges"]["j1"]
+    assert block["misaligned"] and block["hint"] is None
+    assert "fewer than 30 pairs" in block["hint_reason"] and "as few as 12" in block["hint_reason"]
+    text = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--bootstrap", "0"], terminal_width=200)
+    assert not any(line.startswith("hint:") for line in text.output.splitlines())
+    assert "no factor hint" in text.output
+
+    many = tmp_path / "many.db"
+    s = Store.open(many)
+    _length_store(s, 40, ("j1", "j2"))
+    s.close()
+    data = json.loads(CliRunner().invoke(main, ["--db", str(many), "stats", "judges", "--json", "--bootstrap",
+                                                "0"]).output)
+    hint = data["factor_alignment"]["judges"]["j1"]["hint"]
+    assert hint["factor"] == "length" and hint["pairs"] == 40
+    text = CliRunner().invoke(main, ["--db", str(many), "stats", "judges", "--bootstrap", "0"], terminal_width=200)
+    assert sum(line.startswith("hint:") for line in text.output.splitlines()) == 1
+    assert "j1, j2 weigh length" in text.output
+    assert text.output.count("guide length=less") == 1
