@@ -9,8 +9,8 @@ on the Elo scale, anchored so that ``anchor`` (the baseline) is at 1000, or thei
 towards the anchor (or the mean) keeps a model that won or lost every comparison finite; such
 a model has no finite maximum-likelihood rating at all, so its rating is only the ridge's
 and ``no_finite_rating`` says so (the leaderboard shows it undefined, with the reason). The
-ridge also pulls every rating a little towards the anchor (up to about 6.5 Elo points on
-AlpacaEval 2.0's 805 instructions).
+ridge also pulls every rating a little towards the anchor (up to 6.2 Elo points on
+AlpacaEval 2.0's 805 instructions, for its weakest model).
 
 The interval: the percentile bootstrap over comparisons (pairs), seeded, refitting the
 ratings on each resample from the aggregated win matrix (so a resample costs a fit on at
