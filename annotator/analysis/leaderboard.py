@@ -64,6 +64,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from annotator.store.protocol import AnalysisStore
+
 from . import ranking
 from .bradley_terry import RIDGE as BT_RIDGE, bradley_terry
 from .defaults import LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
@@ -401,8 +403,9 @@ def rank_correlations(rows: Sequence[LeaderboardRow | RatingRow], reference: str
             if len(shared) < 3:
                 reason = (f"the reference {reference!r} has no {_BY[by]}s here" if ref.empty
                           else "fewer than three candidates rated by both")
-                out.append(RankCorrelation(agent, reference, domain, len(shared), *([math.nan] * 6), reason=reason,
-                                           by=by))
+                out.append(RankCorrelation(agent, reference, domain, len(shared), spearman=math.nan,
+                                           kendall_tau_b=math.nan, tau_14=math.nan, tau_13=math.nan,
+                                           tau_10=math.nan, pairwise_accuracy=math.nan, reason=reason, by=by))
                 continue
             with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
                 # a constant ranking: undefined, said in ``reason`` below (not on stderr)
@@ -417,7 +420,7 @@ def rank_correlations(rows: Sequence[LeaderboardRow | RatingRow], reference: str
     return out
 
 
-def task_leaderboard(store, task: str, *, order_rule: str = "both", include_incomplete: bool = False,
+def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both", include_incomplete: bool = False,
                      agents_filter: Sequence[str] | None = None, **options: Any) -> Leaderboard:
     """Load a task once (``agents.load_agents``) and build its leaderboard: the humans (when
     any labelled) and every compared judge run (or only the runs in ``agents_filter``)."""

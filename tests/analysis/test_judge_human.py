@@ -431,3 +431,14 @@ def test_a_factor_hint_needs_enough_pairs(tmp_path):
     assert sum(line.startswith("hint:") for line in text.output.splitlines()) == 1
     assert "j1, j2 weigh length" in text.output
     assert text.output.count("guide length=less") == 1
+
+
+def test_agents_built_without_ratings_get_them_from_the_labels(store):
+    """A ``TaskAgents`` made by hand without ``ratings`` (the field is optional) gives the
+    same report as one loaded from the store (it used to fail on ``None.units``)."""
+    import dataclasses
+
+    _build(store)
+    loaded = load_agents(store, "t")
+    expected = judge_human_report(loaded).to_json()
+    assert judge_human_report(dataclasses.replace(loaded, ratings=None)).to_json() == expected
