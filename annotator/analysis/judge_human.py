@@ -361,7 +361,7 @@ def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dic
             # and guidance on a factor is not what it lacks
             entry["misaligned"] = []
             entry["misaligned_reason"] = "the judge gave no decisive verdict"
-        entry.update(_hint(entry["misaligned"], scores[agent], scores[HUMANS]))
+        entry.update(_hint([] if entry.get("misaligned_reason") else misaligned, scores[agent], scores[HUMANS]))
         judges[agent] = entry
     return {
         "factors": {k: names.get(k, k) for k in keys},

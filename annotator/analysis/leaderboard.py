@@ -369,9 +369,10 @@ def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.
             for i, name in enumerate(fitted.models):
                 why = fitted.no_finite_rating(i)
                 nan = math.nan
+                wins = fitted.wins if fitted.wins is not None else np.full(len(fitted.models), math.nan)
                 board.ratings.append(RatingRow(
                     agent=agent, model=name, domain=domain, n=int(fitted.n_comparisons[i]),
-                    wins=float(fitted.wins[i]),
+                    wins=float(wins[i]),
                     bt_rating=nan if why else float(fitted.rating[i]),
                     bt_ci_low=nan if why else float(fitted.ci_low[i]),
                     bt_ci_high=nan if why else float(fitted.ci_high[i]), reason=why or None))

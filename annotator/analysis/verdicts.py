@@ -192,7 +192,7 @@ def scored_alone(verdicts: pd.DataFrame, runs) -> pd.DataFrame:
     has_ab, has_ba = pd.notna(ab), pd.notna(ba)
     one = np.where(has_ab, ab, np.where(has_ba, ba, unk))
     verdict = np.where(has_ab & has_ba & (ab != ba), "tie", one).astype(object)
-    verdict = np.where(pd.notna(one) | (has_ab & has_ba), verdict, None)
+    verdict = np.where(pd.notna(one) | (has_ab & has_ba), verdict, np.array(None, dtype=object))
     scored = pd.notna(verdict)
     out.loc[mine, "verdict"] = verdict[mine]
     out.loc[mine, "p_a"] = pd.Series(verdict).map(_SOFT).to_numpy(dtype=float)[mine]
