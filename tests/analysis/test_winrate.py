@@ -207,3 +207,22 @@ def test_length_gaming_candidate_needs_the_joint_fit(shared_data):
     together = length_controlled_win_rates(pd.concat([frame, gamed])).results["gamed"]
     assert abs(together.lc_win_rate - truth) < 2, (together.lc_win_rate, truth)
     assert alone.lc_win_rate - truth > 10
+
+
+def test_lc_standard_error_zero_by_construction_is_undefined():
+    """Two candidates without a shared instruction: no difficulty, so every instruction of a
+    candidate gets the same prediction and their spread is 0 by construction (printed 4.5e-15
+    before): undefined, never 0.0; the leaderboard says why."""
+    from annotator.analysis.leaderboard import leaderboard
+
+    rng = np.random.default_rng(2)
+    rows = [{"candidate": name, "instruction": f"{name}-{i}", "p_win": float(rng.random() < 0.4),
+             "len_candidate": 100 + rng.normal(0, 30), "len_baseline": 100} for name in ("m1", "m2") for i in range(60)]
+    res = length_controlled_win_rates(pd.DataFrame(rows)).results
+    assert not math.isnan(res["m1"].lc_win_rate) and math.isnan(res["m1"].lc_standard_error)
+    pairs = pd.DataFrame([(k, r["candidate"], "base", r["len_candidate"], 100, "", r["instruction"])
+                          for k, r in enumerate(rows)],
+                         columns=["pair", "model_a", "model_b", "len_a", "len_b", "domain", "instruction"])
+    prefs = pd.Series([r["p_win"] for r in rows], index=range(len(rows)))
+    (row, _) = leaderboard({"j": prefs}, {}, pairs, bootstrap=0).rows
+    assert row.to_json()["lc_standard_error"] is None and "LC standard error: none" in row.reason
