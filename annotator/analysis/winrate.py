@@ -193,6 +193,7 @@ class JointLengthControlled:
 
 
 DIFFICULTY_RIDGE = LC_DIFFICULTY_RIDGE
+LBFGS_OPTIONS = {"maxcor": 50}  # more correction pairs: half the iterations on 800+ parameters
 
 
 def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDGE,
@@ -263,10 +264,24 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
         ])
         return value, grad
 
+    # diagonal preconditioning: each parameter scaled by the square root of its curvature at
+    # P = 1/2 (a difficulty rests on a dozen preferences, a candidate term on hundreds); the
+    # optimum is the same, reached in far fewer iterations
+    n_c = np.bincount(ci, minlength=k).astype(float)
+    scale = np.sqrt(np.concatenate([
+        0.25 * n_c, 0.25 * np.bincount(ci, t * t, k) + pooling, 0.25 * n_c + pooling,
+        0.25 * np.bincount(ii, minlength=m + 1)[:m] + l2,
+    ]) + 1e-9)
+
+    def scaled(u):
+        value, grad = loss(u / scale)
+        return value, grad / scale
+
     start = np.zeros(3 * k + m)
     start[2 * k:3 * k] = 1.0
-    fit = minimize(loss, start, jac=True, method="L-BFGS-B")
-    theta, phi, psi, diff = fit.x[:k], fit.x[k:2 * k], fit.x[2 * k:3 * k], fit.x[3 * k:]
+    fit = minimize(scaled, start * scale, jac=True, method="L-BFGS-B", options=LBFGS_OPTIONS)
+    x = fit.x / scale
+    theta, phi, psi, diff = x[:k], x[k:2 * k], x[2 * k:3 * k], x[3 * k:]
     results = {}
     for i, name in enumerate(candidates):
         mine = ci == i
