@@ -365,3 +365,15 @@ def test_command_rates_a_round_robin(tmp_path):
     assert {(r["agent"], r["model"]) for r in data["ratings"]} == {
         (a, m) for a in ("humans", "j") for m in ("m1", "m2", "m3")}
     assert data["rank_correlation"][0]["by"] == "bt_rating"
+
+
+def test_a_single_candidate_lc_carries_the_warning():
+    """One candidate alone: its LC is a fit of its own, and the method says that one
+    candidate cannot separate its length from its quality (AlpacaEval's gpt4_gamed: about 40
+    alone, 12.2 published)."""
+    rng = np.random.default_rng(3)
+    pairs = _pairs([(i, "short", "base", 60 + rng.integers(0, 40), 2000, "", i) for i in range(80)])
+    prefs = {"j": pd.Series((rng.random(80) < 0.05).astype(float), index=range(80))}
+    (row,) = leaderboard(prefs, {}, pairs, bootstrap=0).rows
+    assert "one candidate alone cannot separate its length from its quality" in row.lc_method
+    assert "joint fit" in row.lc_method
