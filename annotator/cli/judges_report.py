@@ -423,9 +423,9 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
     board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                              agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
                              bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE)
-    known = {r.agent for r in board.rows}
+    known = {r.agent for r in board.rows} | {r.agent for r in board.ratings}
     for j in judges:
-        if j not in known and board.baseline is not None:
+        if j not in known and (board.baseline is not None or board.ratings):
             fail(f"no complete judge run named {j!r} with preferences on task {name!r}")
     if as_json:
         print_json(board.to_json())

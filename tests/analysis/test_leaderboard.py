@@ -365,6 +365,11 @@ def test_command_rates_a_round_robin(tmp_path):
     assert {(r["agent"], r["model"]) for r in data["ratings"]} == {
         (a, m) for a in ("humans", "j") for m in ("m1", "m2", "m3")}
     assert data["rank_correlation"][0]["by"] == "bt_rating"
+    only = CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--json", "--bootstrap", "0",
+                                     "--run", "j"])
+    assert {r["agent"] for r in json.loads(only.output)["ratings"]} == {"humans", "j"}
+    wrong = CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--run", "nope"])
+    assert wrong.exit_code != 0 and "nope" in wrong.output
 
 
 def test_a_single_candidate_lc_carries_the_warning():
