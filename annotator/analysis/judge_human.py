@@ -451,7 +451,7 @@ def judge_human_report(
     resampler = Resampler(len(units), resamples, seed)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
-    section = {row.run: row for row in judge_section(verdicts, codes, scale, ratings, resampler)}
+    section = {row.run: row for row in judge_section(verdicts, codes, scale, ratings, resampler, judgments)}
     tie_index = agents.categories.index("tie") if "tie" in agents.categories else None
     ceiling_contrib = agreement.percent_agreement_contributions(counts, tie_index)
     ceiling = agreement.percent_agreement(counts, tie_index)
@@ -509,10 +509,6 @@ def judge_human_report(
             entry.cohen_kappa_with_majority = sec.cohen_kappa_with_majority
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
             entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
-            if silent:
-                entry.agreement_with_humans = {k: Estimate.undefined(silent, n=v.n)
-                                               for k, v in sec.agreement_with_humans.items()}
-                entry.cohen_kappa_with_majority = Estimate.undefined(silent)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
         if gold is not None and gold.notna().any():
             subsets = pairs.set_index("pair")["domain"].fillna("")

@@ -442,3 +442,17 @@ def test_agents_built_without_ratings_get_them_from_the_labels(store):
     loaded = load_agents(store, "t")
     expected = judge_human_report(loaded).to_json()
     assert judge_human_report(dataclasses.replace(loaded, ratings=None)).to_json() == expected
+
+
+def test_stats_agreement_says_the_same_of_a_silent_judge(tmp_path):
+    """`stats agreement`'s judge section and the judge card give one answer: undefined."""
+    db = tmp_path / "s.db"
+    store = Store.open(db)
+    _silent_store(store)
+    store.close()
+    out = CliRunner().invoke(main, ["--db", str(db), "stats", "agreement", "--json", "--bootstrap", "0"])
+    assert out.exit_code == 0, out.output
+    judges = {j["run"]: j for j in json.loads(out.output)["judges"]}
+    silent = judges["silent"]["agreement_with_humans"]["with_ties"]
+    assert silent["estimate"] is None and silent["reason"] == "no verdict on any pair (12 unscored: refusal 24)"
+    assert judges["silent"]["cohen_kappa_with_majority"]["estimate"] is None
