@@ -316,7 +316,7 @@ TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "
 SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
 CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
 DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
-TABLES = ("task", "data", "labels", "judge_labels")
+TABLES = ("task", "data", "labels", "judge_labels", "pairs")
 
 
 def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec:
@@ -428,6 +428,13 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
     module = format_module(fmt)
     defaults = getattr(module, "DEFAULTS", {}) if module else {}
+    pairs = None
+    if "pairs" in doc:  # a task built from generators' outputs (annotator.tasks.generators)
+        from .generators import DEFAULTS as PAIRS_DEFAULTS, parse_pairs
+
+        if module:
+            raise TaskFileError(f"{where} [pairs]", "a generic [data] format (json, jsonl, csv, tsv, parquet)", repr(fmt))
+        pairs, defaults = parse_pairs(doc["pairs"], baseline, where), PAIRS_DEFAULTS
     merged = {**defaults.get("data", {}), **d}
     fields = {}
     for key in PAIR_FIELDS:
@@ -444,6 +451,8 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
             options[key] = resolve_path(root, options[key], f"{where} [data] {key}", within)
         elif key in options and options[key] is not False:
             raise TaskFileError(f"{where} [data] {key}", "a path (or false)", describe(options[key]))
+    if pairs is not None:
+        options["pairs"] = pairs
     delimiter = options.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise TaskFileError(f"{where} [data] delimiter", "one character", describe(delimiter))
@@ -464,8 +473,11 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
 
     labels = _labels(doc.get("labels"), defaults.get("labels"), where)
     judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
-    return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
+    spec = TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
                     notices=[f"task.toml: {n}" for n in cleaner.notices()])
+    if pairs is not None:
+        pairs.notices = spec.notices  # the builder's notices join the import's
+    return spec
 
 
 def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None = None) -> Path:
