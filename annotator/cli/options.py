@@ -170,3 +170,12 @@ def run_argument_or_option(name: str = "run", help: str = "The judge run (by nam
         wrapped = click.option("--run", name, metavar="RUN", default=None, help=help)(wrapper)
         return click.argument("run_positional", metavar="[RUN]", required=False)(wrapped)  # type: ignore[return-value]
     return decorate
+
+
+CALIBRATED_HELP = ("Use each judge run's stored P(A) calibration (`annotator judge calibrate`) instead of its raw "
+                   "P(A); the output names the runs and methods used.")
+
+
+def calibrated_option(command: F) -> F:
+    """``--calibrated``: judge runs' P(A) through their stored calibration (``judge calibrate``)."""
+    return click.option("--calibrated", "calibrated", is_flag=True, help=CALIBRATED_HELP)(command)
