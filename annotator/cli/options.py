@@ -131,16 +131,17 @@ def force_option(command: F) -> F:
     return click.option("--force", "force", is_flag=True, help=FORCE_HELP)(command)
 
 
-def out_option(help: str, *, required: bool = False) -> Callable[[F], F]:
-    """``--out FILE``: the file a command writes (what it is, and its default, in ``help``)."""
-    return click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+def out_option(help: str, *, required: bool = False, dir_okay: bool = False) -> Callable[[F], F]:
+    """``--out FILE``: the file a command writes (what it is, and its default, in ``help``);
+    ``dir_okay``: it may be a folder (``export gold --format hf`` writes one)."""
+    return click.option("--out", "out", type=click.Path(dir_okay=dir_okay, path_type=Path), default=None,
                         required=required, metavar="FILE", help=help)
 
 
-def output_options(out_help: str, *, required: bool = False) -> Callable[[F], F]:
+def output_options(out_help: str, *, required: bool = False, dir_okay: bool = False) -> Callable[[F], F]:
     """``--out FILE`` and ``--force``: every command that writes a file."""
     def decorate(command: F) -> F:
-        return out_option(out_help, required=required)(force_option(command))
+        return out_option(out_help, required=required, dir_okay=dir_okay)(force_option(command))
     return decorate
 
 

@@ -416,9 +416,11 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         raise TaskFileError(where, "a [data] table with a `path`", "none")
     from .datafiles import common_format, data_paths
     from .formats import format_module, known_formats
+    from .hub import HUB_KEYS, hub_files, is_hub
 
-    data_files = data_paths(root, d["path"], f"{where} [data] path",
-                            lambda raw, here: resolve_path(root, raw, here, within))
+    hub = is_hub(d["path"])  # hf://ORG/NAME: a Hugging Face dataset from the local cache (tasks/hub.py)
+    data_files = hub_files(d, where) if hub else data_paths(root, d["path"], f"{where} [data] path",
+                                                           lambda raw, here: resolve_path(root, raw, here, within))
     data_path = data_files[0]
     try:
         fmt = d.get("format") or common_format(data_files)
@@ -444,8 +446,9 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         if key not in fields:
             raise TaskFileError(f"{where} [data]", f"a `{key}` field mapping", "none")
     allowed = set(getattr(module, "OPTIONS", ())) if module else {"delimiter"}
+    allowed |= HUB_KEYS if hub else set()
     refuse_unknown_keys(merged, set(PAIR_FIELDS) | DATA_KEYS | allowed, f"{where} [data]")
-    options = {k: v for k, v in merged.items() if k not in set(PAIR_FIELDS) | DATA_KEYS}
+    options = {k: v for k, v in merged.items() if k not in set(PAIR_FIELDS) | DATA_KEYS | (HUB_KEYS if hub else set())}
     for key in getattr(module, "PATH_OPTIONS", ()) if module else ():
         if isinstance(options.get(key), str):
             options[key] = resolve_path(root, options[key], f"{where} [data] {key}", within)
@@ -469,7 +472,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
         raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
     data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata),
-                    options=options, rows=rows_kind, root=within, **limits)
+                    options=options, rows=rows_kind, root=None if hub else within, **limits)
 
     labels = _labels(doc.get("labels"), defaults.get("labels"), where)
     judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
