@@ -105,3 +105,60 @@ def test_calibrate_refuses_a_run_without_p_a_and_an_unknown_run(tmp_path):
     _run(db, "judge", "run", "--judge", "longest")
     out = _run(db, "judge", "calibrate", "longest", "--method", "platt", code=1).output
     assert "gives no probability P(A)" in out
+
+
+def llmbar_ensemble_task(shared_data, folder):
+    """LLMBar Natural (100 pairs, one expert gold label each) with a P(A) made from its 65
+    published evaluator runs: per pair, the share of their decisive games (both orders) that
+    chose output_1. Written as a task folder; returns the number of pairs."""
+    import glob
+    import gzip
+
+    from annotator.tasks.formats.llmbar_run import games
+
+    base = shared_data / "llmbar/Dataset/LLMBar/Natural"
+    pairs = json.loads((base / "dataset.json").read_text(encoding="utf-8"))
+    votes = [[0, 0] for _ in pairs]
+    for path in sorted(glob.glob(str(base / "evaluators/*/*/result.json.gz"))):
+        rows = json.load(gzip.open(path))
+        assert [r["input"] for r in rows] == [p["input"] for p in pairs]
+        for i, row in enumerate(rows):
+            step = games(row["results"]) or {}
+            for side in step.values():  # the two games; winners already in the original frame
+                winner = side.get("winner") if isinstance(side, dict) else None
+                if winner in ("1", "2", 1, 2):
+                    votes[i][0 if str(winner) == "1" else 1] += 1
+    folder.mkdir()
+    with open(folder / "pairs.jsonl", "w", encoding="utf-8") as fh:
+        for i, (p, (one, two)) in enumerate(zip(pairs, votes)):
+            share = one / (one + two) if one + two else 0.5
+            fh.write(json.dumps({"id": f"n{i}", "input": p["input"], "output_1": p["output_1"],
+                                 "output_2": p["output_2"], "gold": str(p["label"]), "p": share,
+                                 "v": "A" if share > 0.5 else "B" if share < 0.5 else "tie"}) + "\n")
+    (folder / "task.toml").write_text(
+        '[task]\nname = "llmbar-natural"\nallow_tie = false\n[data]\npath = "pairs.jsonl"\nid = "id"\n'
+        'prompt = "input"\nresponse_a = "output_1"\nresponse_b = "output_2"\n'
+        '[labels]\nannotators = { expert = "gold" }\nmap = { "1" = "A", "2" = "B" }\n'
+        '[[judge_labels]]\nname = "llmbar-65-evaluators"\nverdict = "v"\np_a = "p"\norder = "AB"\n'
+        'map = { A = "A", B = "B", tie = "tie" }\n', encoding="utf-8")
+    return len(pairs)
+
+
+@pytest.mark.realdata
+def test_calibrating_llmbars_evaluator_ensemble(shared_data, tmp_path):
+    """On public data: LLMBar Natural's expert labels, and the vote share of its 65 published
+    evaluator runs as P(A); both methods lower the held-out ECE of the (under-confident)
+    vote share."""
+    assert llmbar_ensemble_task(shared_data, tmp_path / "llmbar") == 100
+    db = tmp_path / "l.db"
+    _run(db, "tasks", "add", str(tmp_path / "llmbar"))
+    for method in ("platt", "isotonic"):
+        report = json.loads(_run(db, "judge", "calibrate", "--run", "llmbar-65-evaluators", "--method", method,
+                                 "--json").stdout)
+        held = report["held_out"]
+        assert report["split"]["held_out"] == 30 and held["before"]["n"] == 30
+        assert held["after"]["ece"] < held["before"]["ece"], (method, held)
+        assert held["before"]["ece"] == pytest.approx(0.144359, abs=1e-6)  # the raw vote share, the same for both
+        assert held["after"]["ece"] == pytest.approx({"platt": 0.116994, "isotonic": 0.057368}[method], abs=1e-6)
+    # the vote share is under-confident: Platt stretches its logit (b > 1)
+    assert report["mapping"]["method"] == "isotonic"
