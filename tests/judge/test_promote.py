@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import tomllib
 
+import pytest
+
 from annotator.analysis.experiment import split_pairs
 from annotator.judge import load_judge
 from annotator.judge.promote import to_toml
@@ -85,3 +87,40 @@ def test_toml_writer_round_trips_hostile_text():
     doc = tomllib.loads(to_toml({"a": text, "n": 1.5, "b": True, "xs": ["x", "y"], "none": None},
                                 {"t": {"weird key": 3}}, {"rows": [{"k": text}]}))
     assert doc == {"a": text, "n": 1.5, "b": True, "xs": ["x", "y"], "t": {"weird key": 3}, "rows": [{"k": text}]}
+
+
+@pytest.mark.realdata
+def test_promote_on_public_data(shared_data, server, tmp_path):
+    """FairEval's 80 human-labelled pairs (ChatGPT vs Vicuna-13B), the loopback `length` judge:
+    the few-shot arm promoted from it holds calibration pairs only and runs on LLMBar Natural."""
+    db = tmp_path / "p.db"
+    fair = tmp_path / "faireval"
+    fair.mkdir()
+    (fair / "task.toml").write_text(f'[task]\nname = "faireval"\n[data]\npath = "{shared_data}/faireval"\n'
+                                    'format = "faireval"\nmodels = ["gpt35", "vicuna-13b"]\n', encoding="utf-8")
+    _invoke(db, "tasks", "add", str(fair), "--allow-outside")
+    out = tmp_path / "judges" / "faireval-fewshot.toml"
+    result = json.loads(_invoke(db, "experiment", "guide", "--task", "faireval", "--judge", "mt-bench-pair",
+                                "--model", "length", "--price", "1,2", "--factor-source", "checklist",
+                                "--base-url", server.url, "--promote", "few-shot", "--out", str(out),
+                                "--json").stdout)
+    data = tomllib.loads(out.read_text(encoding="utf-8"))
+    store = Store.open(db)
+    frame = store.pairs_frame("faireval").set_index("pair")
+    labelled = [p for p in frame.index if p in set(store.labels_frame("faireval")["pair"])]
+    cal, held = split_pairs(frame.loc[labelled, "domain"], 0.3, 0)
+    held_ids = {frame.loc[p, "pair_id"] for p in held}
+    assert data["examples"] and not {e["pair_id"] for e in data["examples"]} & held_ids
+    assert result["split"]["held_out"] == len(held) == data["provenance"]["held_out_pairs"]
+    assert not held_ids & set(data["provenance"]["calibration_pairs"])
+    llmbar = tmp_path / "llmbar"
+    llmbar.mkdir()
+    (llmbar / "task.toml").write_text(
+        f'[task]\nname = "llmbar"\nallow_tie = false\n[data]\n'
+        f'path = "{shared_data}/llmbar/Dataset/LLMBar/Natural/dataset.json"\nformat = "llmbar"\n', encoding="utf-8")
+    _invoke(db, "tasks", "add", str(llmbar), "--allow-outside")
+    report = json.loads(_invoke(db, "judge", "run", "--judge", str(out), "--task", "llmbar", "--base-url",
+                                server.url, "--json").stdout)
+    run = store.get_run("llmbar", report["run"])
+    judgments = list(store.judgments(run.stored_id))
+    assert len(judgments) == 200 and all(j.verdict is not None for j in judgments)

@@ -142,3 +142,21 @@ def test_gold_exported_for_the_hub_loads_back_through_hf(hub, tmp_path, cli):
     result = cli("tasks", "add", folder, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["pairs_new"] == 33
+
+
+@pytest.mark.realdata
+def test_alpaca_eval_outputs_from_a_cached_hub_dataset(shared_data, hub, tmp_path, cli):
+    """AlpacaEval's model outputs laid out as a Hub dataset in the cache (one file per model,
+    no split named: all train), built into pairs with [pairs] mode = "baseline"."""
+    models = ["gpt4_1106_preview", "alpaca-7b", "claude-2.1"]
+    cached_dataset(hub, "tatsu-lab/alpaca_eval_outputs", {
+        f"outputs/{m}.json.gz": (shared_data / f"alpacaeval2/results/{m}/model_outputs.json.gz").read_bytes()
+        for m in models})
+    folder = tmp_path / "ae"
+    folder.mkdir()
+    (folder / "task.toml").write_text('[task]\nname = "ae"\nbaseline = "gpt4_1106_preview"\n[data]\n'
+                                      'path = "hf://tatsu-lab/alpaca_eval_outputs"\n[pairs]\nmode = "baseline"\n',
+                                      encoding="utf-8")
+    result = cli("tasks", "add", folder, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["pairs_new"] == 2 * 805
