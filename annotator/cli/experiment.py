@@ -155,6 +155,11 @@ def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors
         if promoted:
             console.print(plain_text(f"promoted arm {promote} to {promoted['file']} (judge {promoted['judge']}): "
                                      f"run it with `annotator judge run --judge {promoted['file']}`"), soft_wrap=True)
+            arm = next(a for a in result["arms"] if a["name"] == promote)
+            if promote != "baseline" and not (arm.get("delta_agreement") or 0) > 0:
+                console.print(plain_text(f"note: arm {promote} did not beat the baseline on the held-out pairs "
+                                         f"(Δ agreement {_signed_pct(arm.get('delta_agreement'))} points, McNemar p "
+                                         f"{_num(arm.get('p_value'))}); it was promoted as asked"), soft_wrap=True)
 
 
 def _promote(store, task: str, judge, result: dict, arm: str, out: Path, force: bool, model, shot_chars: int) -> dict:

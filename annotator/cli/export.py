@@ -89,7 +89,7 @@ def _report(path: Path, summary: dict[str, Any], message: str, excluded: dict[st
     if as_json:
         print_json({**summary, "path": str(path), "excluded_annotators": excluded})
         return
-    out = err_console if is_stream(path) else console  # never mix a message into exported data
+    out = err_console if is_stream(path) and not path.is_dir() else console  # never mix a message into exported data
     out.print(sanitize_line(message), markup=False, soft_wrap=True)
     if excluded:
         out.print(exclusion_note(excluded), markup=False, soft_wrap=True)
