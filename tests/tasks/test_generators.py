@@ -160,3 +160,20 @@ def test_leaderboard_of_the_built_task_equals_the_imported_annotations(shared_da
         assert b[m]["win_rate"] == pytest.approx(i[m]["win_rate"], rel=1e-12), m
         assert (b[m]["n_wins"], b[m]["n_wins_base"], b[m]["n_draws"]) == (
             i[m]["n_wins"], i[m]["n_wins_base"], i[m]["n_draws"]), m
+
+
+@pytest.mark.realdata
+def test_alpaca_eval_sample_mode_balances_the_meetings(shared_data, tmp_path, cli):
+    """Four models, k = 1: two pairs per instruction, and each of the six pairs of models
+    meets about 805 * 2 / 6 times."""
+    models = [BASE, "alpaca-7b", "claude-2.1", "gpt-3.5-turbo-1106"]
+    toml = _ae_toml(shared_data, models, "sample") + "k = 1\nseed = 7\n"
+    folder = _task(tmp_path, toml, "ae")
+    result = cli("tasks", "add", folder, "--allow-outside")
+    assert result.exit_code == 0, result.output
+    pairs = _pair_ids(cli.db, "ae")
+    assert len(pairs) == 2 * 805
+    met = Counter((p.model_a, p.model_b) for p in pairs.values())
+    assert len(met) == 6 and max(met.values()) - min(met.values()) <= 2, met
+    per_instruction = Counter(pid.split(":")[0] for pid in pairs)
+    assert set(per_instruction.values()) == {2}
