@@ -147,7 +147,8 @@ def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors
     except KeyboardInterrupt:
         err_console.print("interrupted: finished calls are saved; run the same command again to resume.")
         raise SystemExit(130) from None
-    promoted = _promote(store, name, judge, result, promote, out, force, model, shot_chars) if promote else None
+    promoted = (_promote(store, name, judge, result, promote, out, force, model, shot_chars, _parse_price(price))
+                if promote else None)
     if as_json:
         print_json({**result, **({"promoted": promoted} if promoted else {})})
     else:
@@ -162,13 +163,15 @@ def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors
                                          f"{_num(arm.get('p_value'))}); it was promoted as asked"), soft_wrap=True)
 
 
-def _promote(store, task: str, judge, result: dict, arm: str, out: Path, force: bool, model, shot_chars: int) -> dict:
+def _promote(store, task: str, judge, result: dict, arm: str, out: Path, force: bool, model, shot_chars: int,
+             price) -> dict:
     """``--promote ARM --out FILE``: the arm as a judge file (annotator.judge.promote)."""
     from annotator.judge import JudgeConfigError
     from annotator.judge.promote import PromoteError, promoted_judge, write_promoted
 
     try:
-        text = promoted_judge(store, task, judge, result, arm, out.stem, model=model, shot_chars=shot_chars)
+        text = promoted_judge(store, task, judge, result, arm, out.stem, model=model, shot_chars=shot_chars,
+                              price=price)
         written = write_promoted(text, out, force)
     except (PromoteError, JudgeConfigError) as e:
         fail(str(e))

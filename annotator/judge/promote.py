@@ -58,7 +58,7 @@ def to_toml(top: dict[str, Any], tables: dict[str, dict[str, Any]], arrays: dict
 
 
 def promoted_judge(store: JudgeStore, task: str, judge: JudgeConfig, result: dict[str, Any], arm: str, name: str, *,
-                   model: str | None, shot_chars: int) -> str:
+                   model: str | None, shot_chars: int, price: tuple[float, float] | None = None) -> str:
     """The text of the judge file for ``arm`` of an ``experiment guide`` ``result``."""
     entry = next((a for a in result["arms"] if a["name"] == arm), None)
     if entry is None:
@@ -76,8 +76,10 @@ def promoted_judge(store: JudgeStore, task: str, judge: JudgeConfig, result: dic
         "logprobs": judge.logprobs, "top_logprobs": judge.top_logprobs, "both_orders": judge.both_orders,
         "samples": judge.samples, "request_timeout": judge.request_timeout, "max_retries": judge.max_retries,
     }
-    price = {} if model and model != judge.model else {
-        "input": judge.price_input, "output": judge.price_output, "batch_factor": judge.batch_factor}
+    prices: dict[str, Any] = (  # the experiment's --price, else the judge's own (for its own model only)
+        {"input": price[0], "output": price[1], "batch_factor": judge.batch_factor} if price is not None else
+        {} if model and model != judge.model else
+        {"input": judge.price_input, "output": judge.price_output, "batch_factor": judge.batch_factor})
     guidance = dict(judge.guidance)
     examples: list[dict[str, Any]] = []
     if arm in ("guide-mis", "guide-rand"):
@@ -107,7 +109,7 @@ def promoted_judge(store: JudgeStore, task: str, judge: JudgeConfig, result: dic
     }
     header = (f"# Judge {name}: {judge.name} with the {arm} arm of `annotator experiment guide` on task {task}.\n"
               "# [provenance] says where it came from; examples are calibration pairs only (never held out).\n")
-    return header + to_toml(top, {"price": price, "guidance": guidance, "provenance": provenance},
+    return header + to_toml(top, {"price": prices, "guidance": guidance, "provenance": provenance},
                             {"examples": examples})
 
 

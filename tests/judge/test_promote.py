@@ -54,6 +54,7 @@ def test_promote_few_shot_writes_calibration_examples_and_runs_on_another_task(d
     assert sorted(prov["calibration_pairs"]) == sorted(pair_ids[p] for p in cal)
     assert not held_ids & set(prov["calibration_pairs"])
     assert data["model"] == "length" and data["parser"] == "mt-bench"
+    assert data["price"] == {"input": 1.0, "output": 2.0, "batch_factor": 0.5}  # the experiment's --price
 
     # judge run --judge FILE on a second task: the examples turn the judge to the shorter response
     rows = _second_task(tmp_path, demo)
