@@ -162,3 +162,18 @@ def test_calibrating_llmbars_evaluator_ensemble(shared_data, tmp_path):
         assert held["after"]["ece"] == pytest.approx({"platt": 0.116994, "isotonic": 0.057368}[method], abs=1e-6)
     # the vote share is under-confident: Platt stretches its logit (b > 1)
     assert report["mapping"]["method"] == "isotonic"
+
+
+def test_a_calibration_goes_with_its_run(tmp_path):
+    from annotator.store import Store
+
+    db = _task(tmp_path, n=40)
+    _run(db, "judge", "calibrate", "j", "--method", "platt")
+    store = Store.open(db)
+    assert list(store.run_calibrations("t")) == ["j"]
+    run = store.get_run("t", "j")
+    with store.atomic():
+        store.db.execute("DELETE FROM judgments WHERE run = ?", [run.stored_id])
+        store.db.execute("DELETE FROM judge_runs WHERE id = ?", [run.stored_id])
+    assert store.run_calibrations("t") == {}
+    assert store.db.execute("SELECT COUNT(*) FROM run_calibrations").fetchone()[0] == 0
