@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from annotator.store import JudgeRun, Pair, Store
 
 from .baseline import check_baseline
-from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep
+from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep, size_over
 from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
@@ -34,10 +34,13 @@ from .mapping import (
     row_verdicts,
     verdicts_of,
 )
-from .readers import guess_format, reading_limits
+from .readers import current_limits, guess_format, reading_limits
 from .taskfile import JudgeLabelsSpec, TaskSpec, load_task_file
 
 MAX_PROBLEMS_KEPT = 200
+# New pairs are written once this many are waiting, or this much text: memory holds one batch.
+FLUSH_PAIRS = 2000
+FLUSH_CHARS = 32 * 1024 * 1024
 
 
 @dataclass
@@ -108,7 +111,7 @@ def import_task_dir(
     """
     spec = load_task_file(path, allow_outside=allow_outside)
     try:
-        with reading_limits(spec.data.limits):
+        with reading_limits(spec.read_limits()):
             return import_spec(store, spec, skip_bad=skip_bad, update=update, progress=progress)
     except TaskFileError as e:
         if e.problem.location.startswith("["):  # a format option found wrong while reading
@@ -145,6 +148,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         index = store.pair_index(task.name)
         seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
         batch: list[Pair] = []
+        held = 0  # characters of text in `batch`
         pending_labels: list[tuple[str, RowLabel]] = []  # (pair id, label)
         verdicts_by_run: dict[str, list[tuple[str, RowVerdict]]] = defaultdict(list)  # run name -> (pair id, verdict)
 
@@ -198,8 +202,12 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 else:
                     batch.append(pair)
                     report.pairs_new += 1
-                    if len(batch) >= 2000:
+                    held += len(pair.prompt) + len(pair.response_a) + len(pair.response_b) + len(pair.source)
+                    if pair.metadata:
+                        held += size_over(pair.metadata, FLUSH_CHARS)
+                    if len(batch) >= FLUSH_PAIRS or held > FLUSH_CHARS:
                         flush()
+                        held = 0
             else:
                 report.votes_merged += 1
                 if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
@@ -265,6 +273,12 @@ def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Proble
                    cleaner: Cleaner) -> Iterator[tuple[str, RowVerdict]]:
     """(pair id, verdict) for every verdict of a judge table's own file; bad rows go to ``problems``."""
     fmt = spec.format or guess_format(spec.path)
+    with reading_limits(replace(current_limits(), columns=None)):  # a judge file's own columns
+        yield from _judge_file_rows(spec, fmt, ids, problems, cleaner)
+
+
+def _judge_file_rows(spec: JudgeLabelsSpec, fmt: str, ids: dict[str, int], problems: _Problems,
+                     cleaner: Cleaner) -> Iterator[tuple[str, RowVerdict]]:
     for location, row in read_rows(fmt, spec.path, {}):
         if isinstance(row, Problem):
             problems.add(row)

@@ -16,7 +16,7 @@ from typing import Any
 from annotator.store.models import CHOICES, ORDERS, Judgment, Label, Pair
 from annotator.store.orders import other_order, p_a as p_a_of, to_canonical
 
-from .cleaning import nesting_depth
+from .cleaning import nesting_depth, size_over
 from .errors import Problem, describe
 from .labelmap import map_choice
 from .taskfile import DataSpec, FieldRule, JudgeLabelsSpec, LabelsSpec
@@ -140,6 +140,10 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
             if nesting_depth(value, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
                 raise RowError(Problem(location, f"metadata {name!r} nested at most {MAX_METADATA_DEPTH} levels deep",
                                        f"deeper nesting (more than {MAX_METADATA_DEPTH} levels)"))
+            if size_over(value, spec.max_response_chars) > spec.max_response_chars:
+                raise RowError(Problem(location, f"metadata {name!r} of at most {spec.max_response_chars:,} "
+                                       "characters (raise [data] max_response_chars to allow more)", "more"))
+            value = finite(value)
             metadata[name] = value
     pair = Pair(
         task=task, pair_id=pair_id, prompt=prompt, response_a=response_a, response_b=response_b,
@@ -149,6 +153,20 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
     )
     pair.content_hash = content_hash(pair)
     return pair
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as None (null): JSON has no such numbers, and the
+    metadata column holds JSON. Returns ``value`` itself when it has none."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        out = [finite(v) for v in value]
+        return out if any(a is not b for a, b in zip(out, value)) else value
+    if isinstance(value, dict):
+        out = {k: finite(v) for k, v in value.items()}
+        return out if any(out[k] is not v for k, v in value.items()) else value
+    return value
 
 
 def is_empty(raw: Any) -> bool:

@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,14 @@ from .cleaning import Cleaner
 from .errors import TaskFileError, describe
 from .labelmap import label_key
 from .profile import PROFILE_FACTORS
-from .readers import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, ReadLimits, check_inside, read_small_text
+from .readers import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    DEFAULT_MAX_ROWS,
+    ReadLimits,
+    check_inside,
+    read_small_text,
+)
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 MAX_TASK_FILE_BYTES = 1024 * 1024  # task.toml
@@ -38,6 +45,7 @@ RANGES = {
     "max_response_chars": (1, 1_000_000_000),  # SQLite's longest text is 1e9 bytes
     "max_file_bytes": (1, 2**62),
     "max_line_bytes": (1, 2**62),
+    "max_rows": (1, 2**62),
     "index": (-(2**31), 2**31 - 1),
 }
 REQUIRED_PARTS = ("factors", "confidence", "rationale")
@@ -166,6 +174,7 @@ class DataSpec:
     rows: str = "pairs"
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    max_rows: int = DEFAULT_MAX_ROWS
     root: Path | None = None  # files must be inside this folder (None: --allow-outside)
     # every file `path` names (a list or a glob, annotator.tasks.datafiles); `path` is the first
     paths: list[Path] = field(default_factory=list)
@@ -178,7 +187,7 @@ class DataSpec:
     def limits(self) -> ReadLimits:
         """What the readers may read for this task (``annotator.tasks.readers``)."""
         return ReadLimits(max_file_bytes=self.max_file_bytes, max_line_bytes=self.max_line_bytes,
-                          max_field_chars=self.max_response_chars, root=self.root)
+                          max_field_chars=self.max_response_chars, max_rows=self.max_rows, root=self.root)
 
 
 @dataclass
@@ -248,6 +257,27 @@ class TaskSpec:
     path: Path  # the task.toml
     notices: list[str] = field(default_factory=list)  # what was cleaned in the task's own text
 
+    def columns(self) -> frozenset[str] | None:
+        """The top-level fields of a pair row the task reads (field rules, metadata, label and
+        inline verdict columns); ``None`` for a named format, whose reader needs its own."""
+        from .readers import GENERIC_READERS
+
+        if self.data.format not in GENERIC_READERS:
+            return None
+        paths = [name for rule in self.data.fields.values() for name in rule.fields] + list(self.data.metadata)
+        if self.labels:
+            paths += [*self.labels.annotators.values(), self.labels.annotator_from, self.labels.label,
+                      self.labels.shown_order]
+        for judge in self.judge_labels:
+            if judge.path is None:
+                paths += [judge.verdict, judge.verdict_ba, judge.p_a, judge.raw, judge.raw_ba, judge.name_from,
+                          judge.order_from, judge.cost, judge.latency_s]
+        return frozenset(part for p in paths if p for part in (p, p.split(".")[0]))
+
+    def read_limits(self) -> ReadLimits:
+        """What the readers may read for the pair files: the data limits, and only the columns used."""
+        return replace(self.data.limits, columns=self.columns())
+
 
 def _map(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not raw:
@@ -315,7 +345,8 @@ TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "
 # [task] keys kept as they are in the task's settings (read by the queue, the leaderboard, routing)
 SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
 CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
-DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
+DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes",
+             "max_rows"}
 TABLES = ("task", "data", "labels", "judge_labels")
 
 
@@ -449,7 +480,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         raise TaskFileError(f"{where} [data] delimiter", "one character", describe(delimiter))
     limits = {}
     for key, default in (("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS), ("max_file_bytes", DEFAULT_MAX_FILE_BYTES),
-                         ("max_line_bytes", DEFAULT_MAX_LINE_BYTES)):
+                         ("max_line_bytes", DEFAULT_MAX_LINE_BYTES), ("max_rows", DEFAULT_MAX_ROWS)):
         limits[key] = _typed(merged, key, "int", f"{where} [data]", default)
     rows_kind = merged.get("rows", "pairs")
     if rows_kind not in ROW_KINDS:

@@ -30,7 +30,7 @@ def test_malformed_json_line(seeded, tmp_path):
 def test_malformed_json_document(seeded, tmp_path):
     folder = write_task(tmp_path / "t", PAIRS_TOML.format(name="t", path="pairs.json"),
                         {"pairs.json": '[\n  {"id": "p1", "prompt": "q", "a": "x", "b": "y"},\n  {"id": "p2",,}\n]'})
-    refused(seeded, folder, "pairs.json line 3", "expected valid JSON", "found malformed JSON")
+    refused(seeded, folder, "pairs.json item 2", "expected valid JSON", "found malformed JSON")
 
 
 def test_malformed_csv_row(seeded, tmp_path):

@@ -339,3 +339,97 @@ def test_parquet_repeating_one_long_string_in_every_row_is_refused_before_decodi
     pq.write_table(table, folder / "pairs.parquet")
     assert (folder / "pairs.parquet").stat().st_size < 100_000
     refused(seeded, folder, "pairs.parquet: expected at most 48 MiB of data", "found rows decoding to more than")
+
+
+# -- memory bounds, measured: a child process under an address-space limit --------------------------
+AS_LIMIT = 2560 * 1024 * 1024  # the command maps about 1.7 GiB (pyarrow reserves much it never touches)
+
+
+def import_in_child(folder, db, limit=AS_LIMIT, *args):
+    """``annotator tasks add`` in a child process that may map at most ``limit`` bytes."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "tasks", "add", str(folder), "--json",
+                           *args], capture_output=True, text=True, preexec_fn=cap, timeout=600)
+
+
+def parquet_bomb(path, mapped: bool):
+    """8.9 KB of Parquet: a list<string> column of 600 rows x 10,000 x the same 1 KB string
+    (6 GB once decoded), dictionary-encoded in the file but written without Arrow's schema,
+    so a reader decodes it to plain strings."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n, k = 600, 10_000
+    values = pa.DictionaryArray.from_arrays(pa.array([0] * (n * k), pa.int32()), pa.array(["x" * 1024]))
+    junk = pa.ListArray.from_arrays(pa.array(range(0, (n + 1) * k, k), pa.int32()), values)
+    table = pa.table({"id": [f"p{i}" for i in range(n)], "prompt": ["q"] * n, "a": ["x"] * n, "b": ["y"] * n,
+                      "junk": junk})
+    pq.write_table(table, path, store_schema=False, compression="zstd")
+    assert path.stat().st_size < 20_000
+
+
+def test_parquet_bomb_in_a_column_no_rule_maps_is_never_read(tmp_path):
+    folder = task_with(tmp_path, "pairs.parquet")
+    parquet_bomb(folder / "pairs.parquet", mapped=False)
+    done = import_in_child(folder, tmp_path / "a.db")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["pairs_new"] == 600
+
+
+def test_parquet_bomb_in_a_mapped_column_is_refused_with_the_limit_in_bounded_memory(tmp_path):
+    folder = task_with(tmp_path, "pairs.parquet", extra='metadata = ["junk"]\n')
+    parquet_bomb(folder / "pairs.parquet", mapped=True)
+    done = import_in_child(folder, tmp_path / "a.db")
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    assert ("pairs.parquet: expected at most 2,048 MiB of data (uncompressed; raise [data] max_file_bytes), "
+            "found rows decoding to more than") in done.stderr
+
+
+def test_json_document_is_streamed_item_by_item_in_bounded_memory(tmp_path):
+    """600 MB of JSON array (400 items of 1.5 MB, in a .gz of about 1 MB): read whole it
+    needs three times that; streamed, one item."""
+    junk = "x" * 1_500_000
+
+    def chunks():
+        yield b"["
+        for i in range(400):
+            sep = b"," if i else b""
+            yield sep + json.dumps({"id": f"p{i}", "prompt": "q", "a": "x", "b": "y", "junk": junk}).encode()
+        yield b"]"
+
+    folder = task_with(tmp_path, "pairs.json.gz", {"pairs.json.gz": gzip_stream(chunks())})
+    done = import_in_child(folder, tmp_path / "a.db", 1024 * 1024 * 1024)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["pairs_new"] == 400
+
+
+def test_json_item_longer_than_the_line_limit_is_refused(seeded, tmp_path):
+    document = json.dumps([*rows(2), {"id": "big", "prompt": "q", "a": "x" * 1_000_000, "b": "y"}])
+    folder = task_with(tmp_path, "pairs.json", {"pairs.json": document}, extra="max_line_bytes = 100_000\n")
+    refused(seeded, folder, "pairs.json item 3: expected items of at most 100,000 bytes (raise [data] "
+            "max_line_bytes), found a longer item")
+
+
+@pytest.mark.parametrize("document, found", [
+    ('{"data": [], "more": []}', "found an object holding more than one array (the second at 'more')"),
+    ('{"data": {"x": 1}}', "found an object holding no array"),
+    ("", "found an empty file"),
+    ("3", "found a number 3"),
+])
+def test_json_documents_that_hold_no_single_array_are_refused(seeded, tmp_path, document, found):
+    folder = task_with(tmp_path, "pairs.json", {"pairs.json": document})
+    refused(seeded, folder, "pairs.json: expected a JSON array of objects", found)
+
+
+def test_json_object_holding_one_array_is_streamed(cli, tmp_path):
+    document = json.dumps({"version": 2, "meta": {"a": [1, 2]}, "data": rows(3), "note": "x"})
+    result = cli("tasks", "add", task_with(tmp_path, "pairs.json", {"pairs.json": document}), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["pairs_new"] == 3
