@@ -272,8 +272,18 @@ def _decode(raw: bytes, location: str) -> str | Problem:
 
 def read_jsonl(path: Path) -> Iterator[RowOrProblem]:
     """One JSON object a line; blank lines are skipped."""
+    loads = json.loads
     with open_binary(path) as fh:
         for number, raw in enumerate(fh, start=1):
+            if number > 1 and b"\x00" not in raw[:4]:  # fast path: the bytes parsed as they are (UTF-8)
+                try:
+                    value = loads(raw)
+                except (ValueError, RecursionError):  # blank, bad or unusual: read below, as always
+                    pass
+                else:
+                    if type(value) is dict:
+                        yield f"{path.name} line {number}", value
+                        continue
             location = f"{path.name} line {number}"
             text = _decode(raw, location)
             if isinstance(text, Problem):

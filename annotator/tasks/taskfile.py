@@ -69,6 +69,11 @@ class FieldRule:
     split: str | None = None
     index: int = 0
 
+    @property
+    def simple(self) -> bool:
+        """One field name, no split: the value is the field's own."""
+        return len(self.fields) == 1 and self.split is None
+
     @classmethod
     def parse(cls, raw: Any, where: str) -> FieldRule:
         if isinstance(raw, str):

@@ -433,3 +433,75 @@ def test_json_object_holding_one_array_is_streamed(cli, tmp_path):
     result = cli("tasks", "add", task_with(tmp_path, "pairs.json", {"pairs.json": document}), "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["pairs_new"] == 3
+
+
+# -- packs altered on the way back, a backup to a full disk ----------------------------------------
+def _packed(tmp_path):
+    """A project of 6 pairs; dave's pack of 3, labelled (3 labels and a revision of the first)."""
+    from tests.store.test_copies import _label_pack, _project, _run
+
+    db = tmp_path / "main.db"
+    _project(db).close()
+    assert _run(db, "pack", "--annotator", "dave", "--out", tmp_path / "dave.db", "--pairs", "3").exit_code == 0
+    _label_pack(tmp_path / "dave.db")
+    return db, tmp_path / "dave.db"
+
+
+@pytest.mark.parametrize("sql, problem", [
+    ("UPDATE labels SET choice = 'Z' WHERE id = 2", "choice must be one of ('A', 'B', 'tie'), got 'Z'"),
+    ("UPDATE labels SET factors = '{bad' WHERE id = 2", "factors that are not valid JSON"),
+    ("UPDATE labels SET pair = 999 WHERE id = 2", "a label of pair 999, which is not in the pack"),
+    ("UPDATE labels SET task = 'other' WHERE id = 2", "a label of task 'other', not the pack's task 't'"),
+    ("UPDATE labels SET shown_order = 'XY' WHERE id = 2", "shown_order must be one of ('AB', 'BA'), got 'XY'"),
+    ("UPDATE labels SET confidence = 'high' WHERE id = 2", "confidence 'high' is not a whole number"),
+    ("UPDATE labels SET seconds = 'abc' WHERE id = 2", "seconds 'abc' is not a duration"),
+    ("UPDATE labels SET rationale = x'00ff' WHERE id = 2", "a rationale that is not text"),
+])
+def test_a_tampered_pack_label_is_reported_not_dropped_and_its_claim_released(tmp_path, sql, problem):
+    import sqlite3
+
+    from annotator.store import Store
+    from tests.store.test_copies import _run
+
+    db, pack = _packed(tmp_path)
+    raw = sqlite3.connect(pack)
+    raw.execute("PRAGMA ignore_check_constraints = 1")  # as anyone editing the file can
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+    result = _run(db, "merge", pack)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "not merged: label row 2" in result.output and problem in result.output
+    store = Store.open(db)
+    assert len(store.current_labels("t")) == 2  # the two untouched pairs; the altered one is not stored
+    assert store.claims("t") == []  # the altered label's pair is open again at once, not in 7 days
+    store.close()
+    again = json.loads(_run(db, "merge", pack, "--json").output)[0]
+    assert [r["problem"] for r in again["refused_labels"]] == [again["refused_labels"][0]["problem"]]
+
+
+def test_backup_to_a_full_disk_names_the_destination(tmp_path):
+    """The destination cannot grow past 40 KB (RLIMIT_FSIZE in a child): the message names it,
+    not the database being copied."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from tests.store.test_copies import _project
+
+    db = tmp_path / "main.db"
+    _project(db, n_pairs=2000).close()
+
+    def cap():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    out = tmp_path / "copy.db"
+    done = subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "backup", str(out)],
+                          capture_output=True, text=True, preexec_fn=cap, timeout=300)
+    assert done.returncode == 1
+    assert f"cannot write {out}" in done.stderr and "while writing the copy" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
