@@ -95,12 +95,9 @@ def content_hash(pair: Pair) -> str:
              if pair.metadata else ""]
     if pair.reference:  # only when present, so pairs imported before references existed keep their hash
         parts.append("reference:" + pair.reference)
-    chunks = []
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
-        chunks.append(b"%d:" % len(data))
-        chunks.append(data)
-    return hashlib.sha256(b"".join(chunks)).hexdigest()  # one call: the same digest as part by part
+    encoded = [part.encode("utf-8", "surrogatepass") for part in parts]
+    # one call over the joined parts: the same digest as feeding them part by part
+    return hashlib.sha256(b"".join([b"%d:%b" % (len(data), data) for data in encoded])).hexdigest()
 
 
 def derived_id(prompt: str, response_a: str, response_b: str) -> str:

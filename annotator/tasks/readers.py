@@ -275,7 +275,7 @@ def read_jsonl(path: Path) -> Iterator[RowOrProblem]:
     loads = json.loads
     with open_binary(path) as fh:
         for number, raw in enumerate(fh, start=1):
-            if number > 1 and b"\x00" not in raw[:4]:  # fast path: the bytes parsed as they are (UTF-8)
+            if raw[:1] == b"{" and number > 1:  # fast path: an object's bytes parsed as they are (UTF-8)
                 try:
                     value = loads(raw)
                 except (ValueError, RecursionError):  # blank, bad or unusual: read below, as always

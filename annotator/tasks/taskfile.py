@@ -145,6 +145,17 @@ def refuse_unknown_keys(table: dict, known: set[str] | tuple[str, ...], where: s
         raise TaskFileError(f"{where} {key}", f"a known {table} key ({hint}keys: {', '.join(names)})", repr(key))
 
 
+def check_name(value: str, where: str, what: str) -> str:
+    """A name task.toml gives (a judge, a model, an annotator, a baseline, a domain): refused
+    when it holds NUL or other control or invisible characters, which would be stored as
+    they are and shown to every reader of the results."""
+    from annotator.text.sanitize import sanitize_line
+
+    if sanitize_line(value) != value or Cleaner().text(value, "") != value:
+        raise TaskFileError(where, f"{what} without control or invisible characters", describe(value))
+    return value
+
+
 def check_task_name(name: str, where: str) -> str:
     """A task name: the key commands take (``--task``) and export files are named after."""
     from annotator.text.sanitize import sanitize_line
@@ -374,6 +385,8 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise TaskFileError(where, "valid TOML", str(e)) from e
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise TaskFileError(where, "valid TOML", "arrays or tables nested more deeply than can be read") from None
     root = path.parent.resolve()
     within = None if allow_outside else root
     cleaner = Cleaner()
@@ -417,7 +430,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     if not 0 < claim_minutes <= 24 * 60:
         raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
                             repr(claim_minutes))
-    baseline = _typed(t, "baseline", "text", tw, "")
+    baseline = check_name(_typed(t, "baseline", "text", tw, ""), f"{tw} baseline", "a model name")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
                             "an empty name")
@@ -432,6 +445,9 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
                                                 for k, v in routing.items()):
         raise TaskFileError(f"{where} [task.routing]", 'a table of domain = "judge name or judge file" '
                             '("*" for every other domain)', describe(routing))
+    for domain, judge in routing.items():
+        check_name(domain, f"{where} [task.routing]", "a domain")
+        check_name(judge, f"{where} [task.routing] {domain}", "a judge name or file")
     task = Task(
         name=name,
         title=title,
@@ -546,6 +562,8 @@ def _labels(raw: Any, default: Any, where: str) -> LabelsSpec | None:
         raise TaskFileError(loc, "a `label` column next to `annotator_from`", "none")
     if not annotators and annotator_from is None:
         raise TaskFileError(f"{loc} annotators", "a list of label columns (or `annotator_from` and `label`)", "none")
+    for name in annotators:
+        check_name(str(name), f"{loc} annotators", "an annotator name")
     return LabelsSpec(
         annotators={str(k): v for k, v in annotators.items()}, map=_map(lab.get("map"), f"{loc} map"),
         annotator_from=annotator_from, label=lab.get("label"),
@@ -580,7 +598,8 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
         if order == "unknown" and (j.get("verdict_ba") or j.get("order_from")):
             raise TaskFileError(f"{loc} order", 'a known order ("AB" or "BA") with verdict_ba or order_from',
                                 '"unknown"')
-        name = str(j.get("name") or "")
+        name = check_name(str(j.get("name") or ""), f"{loc} name", "a judge name")
+        check_name(str(j.get("model") or ""), f"{loc} model", "a model name")
         out.append(JudgeLabelsSpec(
             name=name, verdict=str(j["verdict"]), map=_map(j["map"], f"{loc} map"),
             path=resolve_path(root, j["path"], f"{loc} path", within) if j.get("path") else None,

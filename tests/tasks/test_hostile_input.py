@@ -505,3 +505,97 @@ def test_backup_to_a_full_disk_names_the_destination(tmp_path):
     assert f"cannot write {out}" in done.stderr and "while writing the copy" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_the_newer_schema_message_names_the_newest_migration_applied(tmp_path):
+    """Two migrations of newer versions, their records written out of order (a record lost and
+    written again): the message names the one applied last, not the last record."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    db = tmp_path / "a.db"
+    assert CliRunner().invoke(main, ["--db", str(db), "init"]).exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES "
+                 "('annotator', 'm101_newest', '2099-03-01 10:00:00.000000')")
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES "
+                 "('annotator', 'm100_older', '2099-01-01 10:00:00.000000')")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["--db", str(db), "doctor"])
+    assert result.exit_code == 1
+    assert "written by a newer version of annotator (schema m101_newest;" in result.output, result.output
+
+
+def test_a_task_toml_nested_100000_levels_is_refused_with_a_message(seeded, tmp_path):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)})
+    with open(folder / "task.toml", "a") as fh:
+        fh.write("deep = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    result = refused(seeded, folder, "task.toml: expected valid TOML, found arrays or tables nested more deeply")
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
+
+
+@pytest.mark.parametrize("where, line, found", [
+    ("[task]", 'baseline = "gpt\\u0000x"', "task.toml [task] baseline: expected a model name without control"),
+    ("[labels]", 'annotators = { "ali\\u0000ce" = "a" }\nmap = { A = "A" }',
+     "task.toml [labels] annotators: expected an annotator name without control"),
+    ("[[judge_labels]]", 'name = "j\\u0000"\nverdict = "a"\nmap = { A = "A" }',
+     "task.toml [[judge_labels]] #1 name: expected a judge name without control"),
+    ("[[judge_labels]]", 'name = "j"\nmodel = "gpt\\u0000"\nverdict = "a"\nmap = { A = "A" }',
+     "task.toml [[judge_labels]] #1 model: expected a model name without control"),
+    ("[task.routing]", '"ma\\u0000th" = "j"', "task.toml [task.routing]: expected a domain without control"),
+])
+def test_nul_bytes_in_names_from_task_toml_are_refused(seeded, tmp_path, where, line, found):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)})
+    toml = (folder / "task.toml").read_text()
+    if where == "[task]":
+        toml = toml.replace('name = "t"\n', f'name = "t"\n{line}\n')
+    else:
+        toml += f"\n{where}\n{line}\n"
+    (folder / "task.toml").write_text(toml)
+    refused(seeded, folder, found)
+
+
+def test_nan_in_metadata_is_stored_as_null_in_valid_json(cli, tmp_path):
+    lines = ['{"id": "p1", "prompt": "q", "a": "x", "b": "y", "m": NaN, "n": {"v": [1, Infinity, -Infinity]}}']
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": "\n".join(lines) + "\n"}, extra='metadata = ["m", "n"]\n')
+    result = cli("tasks", "add", folder)
+    assert result.exit_code == 0, result.stderr
+    import sqlite3
+
+    conn = sqlite3.connect(cli.db)
+    [(stored,)] = conn.execute("SELECT metadata FROM pairs WHERE pair_id = 'p1'").fetchall()
+    conn.close()
+    assert json.loads(stored, parse_constant=lambda c: pytest.fail(f"{c} stored")) == {"m": None, "n": {"v": [1, None, None]}}
+
+
+# -- work bounded as well as memory: rows per file ---------------------------------------------------
+def test_a_gzip_of_blank_lines_is_refused_at_the_row_limit(seeded, tmp_path):
+    blank = gzip_stream(b"\n" * 100_000 for _ in range(1))  # 100,000 blank lines in about 100 bytes
+    folder = task_with(tmp_path, "pairs.jsonl.gz", {"pairs.jsonl.gz": blank}, extra="max_rows = 1000\n")
+    refused(seeded, folder, "pairs.jsonl.gz line 1,001: expected at most 1,000 lines in one file (blank ones "
+            "counted; raise [data] max_rows), found more")
+
+
+def test_duplicate_rows_past_the_row_limit_are_refused(seeded, tmp_path):
+    line = json.dumps({"id": "same", "prompt": "q", "a": "x", "b": "y"}).encode() + b"\n"
+    folder = task_with(tmp_path, "pairs.jsonl.gz", {"pairs.jsonl.gz": gzip_stream(line for _ in range(5_000))},
+                       extra='max_rows = 1000\nrows = "votes"\n')
+    refused(seeded, folder, "pairs.jsonl.gz line 1,001: expected at most 1,000 lines in one file")
+
+
+def test_the_row_limit_applies_to_csv_json_and_parquet(seeded, tmp_path):
+    import pandas as pd
+
+    many = rows(50)
+    csv_text = "id,prompt,a,b\n" + "".join(f"{r['id']},{r['prompt']},{r['a']},{r['b']}\n" for r in many)
+    refused(seeded, task_with(tmp_path / "c", "pairs.csv", {"pairs.csv": csv_text}, extra="max_rows = 20\n"),
+            "pairs.csv line 21: expected at most 20 lines in one file")
+    refused(seeded, task_with(tmp_path / "j", "pairs.json", {"pairs.json": json.dumps(many)}, extra="max_rows = 20\n"),
+            "pairs.json item 21: expected at most 20 items in one file")
+    folder = task_with(tmp_path / "p", "pairs.parquet", extra="max_rows = 20\n")
+    pd.DataFrame(many).to_parquet(folder / "pairs.parquet")
+    refused(seeded, folder, "pairs.parquet: expected at most 20 rows (the file declares 50) in one file")
