@@ -12,11 +12,11 @@ import difflib
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from annotator.store.models import CHOICES, Factor, Task
+from annotator.store.models import CHOICES, PRIORITIES, Factor, Task, TaskSettings
 
 from .cleaning import Cleaner
 from .errors import TaskFileError, describe
@@ -50,7 +50,6 @@ RANGES = {
 }
 REQUIRED_PARTS = ("factors", "confidence", "rationale")
 # [task] priority: the order in which unlabelled pairs are served (``annotator tasks prioritise``)
-PRIORITIES = ("none", "judge-uncertain", "stratified")
 PAIR_FIELDS = ("id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source", "gold",
                "reference")
 
@@ -181,9 +180,9 @@ def check_task_name(name: str, where: str) -> str:
 class DataSpec:
     path: Path
     format: str
-    fields: dict[str, FieldRule]
+    fields: dict[str, FieldRule] = field(metadata={"toml": False})  # the pair fields' rules (keys of their own)
     metadata: list[str] = field(default_factory=list)  # extra row fields kept as metadata
-    options: dict[str, Any] = field(default_factory=dict)  # format-specific settings
+    options: dict[str, Any] = field(default_factory=dict, metadata={"toml": False})  # format-specific settings
     max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS
     # "pairs": one row per pair (a repeated id is an error); "votes": one row per vote, the
     # same pair (same id and content) may appear in many rows, each adding its labels/verdicts.
@@ -191,9 +190,9 @@ class DataSpec:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_rows: int = DEFAULT_MAX_ROWS
-    root: Path | None = None  # files must be inside this folder (None: --allow-outside)
+    root: Path | None = field(default=None, metadata={"toml": False})  # files must be inside it (None: anywhere)
     # every file `path` names (a list or a glob, annotator.tasks.datafiles); `path` is the first
-    paths: list[Path] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list, metadata={"toml": False})
 
     def __post_init__(self):
         if not self.paths:
@@ -355,14 +354,17 @@ def _factors(raw_keys: Any, custom: Any, where: str, cleaner: Cleaner) -> list[F
     return factors
 
 
-TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes",
-             "priority", "uniform_share", "routing"}
-# [task] keys kept as they are in the task's settings (read by the queue, the leaderboard, routing)
-SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
-CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
-DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes",
-             "max_rows"}
+def toml_keys(cls: type, leave_out: tuple[str, ...] = ()) -> frozenset[str]:
+    """The task.toml keys of a table: the fields of the dataclass it is read into, except
+    those marked ``metadata={"toml": False}`` (worked out, not written) and ``leave_out``."""
+    return frozenset(f.name for f in fields(cls) if f.metadata.get("toml", True) and f.name not in leave_out)
+
+
+# [task]: Task's own fields and TaskSettings' (read by the queue, the leaderboard, routing)
+SETTINGS_KEYS = tuple(f.name for f in fields(TaskSettings))
+TASK_KEYS = toml_keys(Task, ("source_dir", "settings", "created_at")) | set(SETTINGS_KEYS) | {"custom_factor"}
+CUSTOM_FACTOR_KEYS = toml_keys(Factor, ("level1", "level2", "custom"))
+DATA_KEYS = toml_keys(DataSpec)
 TABLES = ("task", "data", "labels", "judge_labels")
 
 
@@ -372,7 +374,22 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     Every path the file names (pairs, guidelines, verdict files) must stay inside the task
     folder, symlinks followed, unless ``allow_outside``.
     """
-    path = Path(path)
+    path, doc = _read_toml(Path(path))
+    where = path.name
+    root = path.parent.resolve()
+    within = None if allow_outside else root
+    cleaner = Cleaner()
+    _refuse_unknown_tables(doc, where)
+    task = _task(doc.get("task"), where, root, within, cleaner)
+    data, defaults = _data(doc.get("data"), where, root, within)
+    labels = _labels(doc.get("labels"), defaults.get("labels"), where)
+    judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
+    return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
+                    notices=[f"task.toml: {n}" for n in cleaner.notices()])
+
+
+def _read_toml(path: Path) -> tuple[Path, dict]:
+    """The task.toml of a folder (or the file itself) and its parsed document."""
     if path.is_dir():
         path = path / "task.toml"
     if not path.exists() and not path.is_symlink():
@@ -382,54 +399,73 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     where = path.name
     text = read_small_text(path, MAX_TASK_FILE_BYTES, where)
     try:
-        doc = tomllib.loads(text)
+        return path, tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise TaskFileError(where, "valid TOML", str(e)) from e
     except RecursionError:  # tomllib parses nested arrays and tables recursively
         raise TaskFileError(where, "valid TOML", "arrays or tables nested more deeply than can be read") from None
-    root = path.parent.resolve()
-    within = None if allow_outside else root
-    cleaner = Cleaner()
+
+
+def _refuse_unknown_tables(doc: dict, where: str) -> None:
     unknown_tables = [k for k in doc if k not in TABLES]
     if unknown_tables:
         close = difflib.get_close_matches(unknown_tables[0], TABLES, n=1, cutoff=0.6)
         raise TaskFileError(f"{where} [{unknown_tables[0]}]",
                             (f"a known table: did you mean [{close[0]}]? " if close else "")
                             + "(tables [task], [data], [labels] and [[judge_labels]])", repr(unknown_tables[0]))
-    t = doc.get("task")
+
+
+def _task(t: Any, where: str, root: Path, within: Path | None, cleaner: Cleaner) -> Task:
+    """The ``[task]`` table as a Task, every key checked."""
     if not isinstance(t, dict) or not t.get("name"):
         raise TaskFileError(where, "a [task] table with a `name`", "none")
     tw = f"{where} [task]"
     refuse_unknown_keys(t, TASK_KEYS, tw)
     name = check_task_name(_typed(t, "name", "text", tw, ""), tw)
     title = cleaner.text(_typed(t, "title", "text", tw, name), f"{tw} title")
-    guidelines = ""
-    if _typed(t, "guidelines", "text", tw, ""):
-        gpath = resolve_path(root, t["guidelines"], f"{tw} guidelines", within)
-        if gpath.is_dir():
-            raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"a folder {t['guidelines']!r}")
-        if not gpath.exists():
-            raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"no file {t['guidelines']!r}")
-        guidelines = cleaner.text(read_small_text(gpath, MAX_GUIDELINES_BYTES, f"{tw} guidelines {t['guidelines']!r}"),
-                                  f"{tw} guidelines")
-    overlap = _typed(t, "overlap", "int", tw, 1)
     required = _typed(t, "required", "texts", tw, [])
     bad = [r for r in required if r not in REQUIRED_PARTS]
     if bad:
         raise TaskFileError(f"{where} [task] required", f"some of {REQUIRED_PARTS}", repr(bad))
-    allow_tie = _typed(t, "allow_tie", "bool", tw, True)
-    show_model_names = _typed(t, "show_model_names", "bool", tw, False)
-    seed = _typed(t, "seed", "int", tw, 0)
     rate = float(_typed(t, "attention_rate", "number", tw, 0.0))
     if not 0 <= rate <= 1:
         raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
+    return Task(
+        name=name,
+        title=title,
+        guidelines=_guidelines(t, tw, root, within, cleaner),
+        allow_tie=_typed(t, "allow_tie", "bool", tw, True),
+        overlap=_typed(t, "overlap", "int", tw, 1),
+        factors=_factors(t.get("factors", []), t.get("custom_factor"), where, cleaner),
+        required=list(required),
+        show_model_names=_typed(t, "show_model_names", "bool", tw, False),
+        attention_rate=rate,
+        seed=_typed(t, "seed", "int", tw, 0),
+        source_dir=str(root),
+        settings=_task_settings(t, tw),
+    )
+
+
+def _guidelines(t: dict, tw: str, root: Path, within: Path | None, cleaner: Cleaner) -> str:
+    if not _typed(t, "guidelines", "text", tw, ""):
+        return ""
+    gpath = resolve_path(root, t["guidelines"], f"{tw} guidelines", within)
+    if gpath.is_dir():
+        raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"a folder {t['guidelines']!r}")
+    if not gpath.exists():
+        raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"no file {t['guidelines']!r}")
+    return cleaner.text(read_small_text(gpath, MAX_GUIDELINES_BYTES, f"{tw} guidelines {t['guidelines']!r}"),
+                        f"{tw} guidelines")
+
+
+def _task_settings(t: dict, tw: str) -> TaskSettings:
+    """The ``[task]`` keys kept in ``Task.settings``, checked; a key not written stays unset."""
     calibration = _typed(t, "calibration", "int", tw, 0)
     if calibration < 0:
-        raise TaskFileError(f"{where} [task] calibration", "a whole number of pairs, 0 or more", repr(calibration))
+        raise TaskFileError(f"{tw} calibration", "a whole number of pairs, 0 or more", repr(calibration))
     claim_minutes = _typed(t, "claim_minutes", "number", tw, 10)
     if not 0 < claim_minutes <= 24 * 60:
-        raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
-                            repr(claim_minutes))
+        raise TaskFileError(f"{tw} claim_minutes", "minutes above 0, at most 1440 (a day)", repr(claim_minutes))
     baseline = check_name(_typed(t, "baseline", "text", tw, ""), f"{tw} baseline", "a model name")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
@@ -443,27 +479,17 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     routing = t.get("routing", {})
     if not isinstance(routing, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
                                                 for k, v in routing.items()):
-        raise TaskFileError(f"{where} [task.routing]", 'a table of domain = "judge name or judge file" '
+        raise TaskFileError(f"{tw.rsplit(' ', 1)[0]} [task.routing]", 'a table of domain = "judge name or judge file" '
                             '("*" for every other domain)', describe(routing))
     for domain, judge in routing.items():
-        check_name(domain, f"{where} [task.routing]", "a domain")
-        check_name(judge, f"{where} [task.routing] {domain}", "a judge name or file")
-    task = Task(
-        name=name,
-        title=title,
-        guidelines=guidelines,
-        allow_tie=allow_tie,
-        overlap=overlap,
-        factors=_factors(t.get("factors", []), t.get("custom_factor"), where, cleaner),
-        required=list(required),
-        show_model_names=show_model_names,
-        attention_rate=rate,
-        seed=seed,
-        source_dir=str(root),
-        settings={**{k: t[k] for k in SETTINGS_KEYS if k in t}, **({"baseline": baseline} if baseline else {})},
-    )
+        check_name(domain, f"{tw.rsplit(' ', 1)[0]} [task.routing]", "a domain")
+        check_name(judge, f"{tw.rsplit(' ', 1)[0]} [task.routing] {domain}", "a judge name or file")
+    given = {k: t[k] for k in SETTINGS_KEYS if k in t and k != "baseline"}
+    return TaskSettings(**given, **({"baseline": baseline} if baseline else {}))
 
-    d = doc.get("data")
+
+def _data(d: Any, where: str, root: Path, within: Path | None) -> tuple[DataSpec, dict]:
+    """The ``[data]`` table (over the named format's defaults) as a DataSpec, and those defaults."""
     if not isinstance(d, dict) or not d.get("path"):
         raise TaskFileError(where, "a [data] table with a `path`", "none")
     from .datafiles import common_format, data_paths
@@ -471,7 +497,6 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
 
     data_files = data_paths(root, d["path"], f"{where} [data] path",
                             lambda raw, here: resolve_path(root, raw, here, within))
-    data_path = data_files[0]
     try:
         fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
@@ -481,15 +506,32 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     module = format_module(fmt)
     defaults = getattr(module, "DEFAULTS", {}) if module else {}
     merged = {**defaults.get("data", {}), **d}
-    fields = {}
-    for key in PAIR_FIELDS:
-        if key in merged:
-            fields[key] = FieldRule.parse(merged[key], f"{where} [data] {key}")
+    fields_ = {key: FieldRule.parse(merged[key], f"{where} [data] {key}") for key in PAIR_FIELDS if key in merged}
     for key in ("prompt", "response_a", "response_b"):
-        if key not in fields:
+        if key not in fields_:
             raise TaskFileError(f"{where} [data]", f"a `{key}` field mapping", "none")
     allowed = set(getattr(module, "OPTIONS", ())) if module else {"delimiter"}
     refuse_unknown_keys(merged, set(PAIR_FIELDS) | DATA_KEYS | allowed, f"{where} [data]")
+    options = _format_options(merged, module, where, root, within)
+    limits = {key: _typed(merged, key, "int", f"{where} [data]", default)
+              for key, default in (("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS),
+                                   ("max_file_bytes", DEFAULT_MAX_FILE_BYTES),
+                                   ("max_line_bytes", DEFAULT_MAX_LINE_BYTES), ("max_rows", DEFAULT_MAX_ROWS))}
+    rows_kind = merged.get("rows", "pairs")
+    if rows_kind not in ROW_KINDS:
+        raise TaskFileError(f"{where} [data] rows", '"pairs" or "votes"', repr(rows_kind))
+    metadata = merged.get("metadata", [])
+    if isinstance(metadata, str):
+        metadata = [metadata]
+    if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
+        raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
+    data = DataSpec(path=data_files[0], paths=data_files, format=fmt, fields=fields_, metadata=list(metadata),
+                    options=options, rows=rows_kind, root=within, **limits)
+    return data, defaults
+
+
+def _format_options(merged: dict, module: Any, where: str, root: Path, within: Path | None) -> dict[str, Any]:
+    """The format's own ``[data]`` keys (paths resolved, the delimiter checked)."""
     options = {k: v for k, v in merged.items() if k not in set(PAIR_FIELDS) | DATA_KEYS}
     for key in getattr(module, "PATH_OPTIONS", ()) if module else ():
         if isinstance(options.get(key), str):
@@ -499,25 +541,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     delimiter = options.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise TaskFileError(f"{where} [data] delimiter", "one character", describe(delimiter))
-    limits = {}
-    for key, default in (("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS), ("max_file_bytes", DEFAULT_MAX_FILE_BYTES),
-                         ("max_line_bytes", DEFAULT_MAX_LINE_BYTES), ("max_rows", DEFAULT_MAX_ROWS)):
-        limits[key] = _typed(merged, key, "int", f"{where} [data]", default)
-    rows_kind = merged.get("rows", "pairs")
-    if rows_kind not in ROW_KINDS:
-        raise TaskFileError(f"{where} [data] rows", '"pairs" or "votes"', repr(rows_kind))
-    metadata = merged.get("metadata", [])
-    if isinstance(metadata, str):
-        metadata = [metadata]
-    if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
-        raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
-    data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata),
-                    options=options, rows=rows_kind, root=within, **limits)
-
-    labels = _labels(doc.get("labels"), defaults.get("labels"), where)
-    judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
-    return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
-                    notices=[f"task.toml: {n}" for n in cleaner.notices()])
+    return options
 
 
 def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None = None) -> Path:
@@ -527,9 +551,8 @@ def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None 
     return check_inside(root / Path(str(raw)).expanduser(), within, where, shown=str(raw))
 
 
-LABELS_KEYS = {"annotators", "map", "annotator_from", "label", "include", "exclude", "shown_order"}
-JUDGE_KEYS = {"name", "verdict", "map", "path", "format", "id", "order", "verdict_ba", "p_a", "raw", "raw_ba",
-              "model", "name_from", "order_from", "include", "exclude", "cost", "latency_s"}
+LABELS_KEYS = toml_keys(LabelsSpec)
+JUDGE_KEYS = toml_keys(JudgeLabelsSpec)
 
 
 def _globs(raw: Any, where: str) -> list[str]:
