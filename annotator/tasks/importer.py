@@ -137,6 +137,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             "changed settings",
         )
     label_map = spec.labels.map if spec.labels else None
+    id_rule = spec.data.fields.get("id")
+    # a generic file's own id field, shown beside the row's number in its problems
+    id_field = id_rule.fields[0] if id_rule is not None and id_rule.simple and spec.columns() is not None else None
     votes = spec.data.rows == "votes"
     cleaner = Cleaner()
 
@@ -180,7 +183,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 labels = row_labels(row, location, spec.labels, task.allow_tie)
                 verdicts = row_verdicts(row, location, spec.judge_labels)
             except RowError as e:
-                problems.add(e.problem)
+                problems.add(with_id(e.problem, location, row, id_field))
                 continue
             except (TooDeep, RecursionError) as e:  # a value nested past what anyone needs
                 problems.add(_too_deep(location, e))
@@ -265,6 +268,21 @@ def _source_notices(store: Store, task) -> list[str]:
             "(map a `source` field in [data], or drop these factors)"]
 
 
+def with_id(problem: Problem, location: str, row: dict, id_field: str | None) -> Problem:
+    """A row's problem, its location followed by the row's own id when the file has one
+    (``testset-v1.json item 158 (idx 157)``: a 0-based id and the 1-based item number then
+    both point at the same row)."""
+    value = row.get(id_field) if id_field and isinstance(row, dict) else None
+    if problem.location != location or value is None or isinstance(value, (dict, list)):
+        return problem
+    shown = repr(value) if isinstance(value, str) else str(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    if shown in problem.expected or shown in problem.found:  # the problem names the id already
+        return problem
+    return Problem(f"{location} ({id_field} {shown})", problem.expected, problem.found)
+
+
 def _too_deep(location: str, error: Exception) -> Problem:
     where = f" in {error}" if isinstance(error, TooDeep) else ""
     return Problem(location, f"lists and objects nested at most {MAX_ROW_DEPTH} levels deep",
@@ -302,7 +320,7 @@ def _judge_file_rows(spec: JudgeLabelsSpec, fmt: str, ids: dict[str, int], probl
         try:
             verdicts = verdicts_of(row, spec, location)
         except RowError as e:
-            problems.add(e.problem)
+            problems.add(with_id(e.problem, location, row, spec.id))
             continue
         for verdict in verdicts:
             yield pair_id, verdict

@@ -19,7 +19,7 @@ from typing import Any
 from annotator.store.models import CHOICES, PRIORITIES, Factor, Task, TaskSettings
 
 from .cleaning import Cleaner
-from .errors import TaskFileError, describe
+from .errors import Collector, Problem, TaskFileError, describe
 from .labelmap import label_key
 from .profile import PROFILE_FACTORS
 from .readers import (
@@ -131,17 +131,31 @@ def _in_range(value: int, key: str, where: str) -> None:
         raise TaskFileError(where, f"a whole number from {low:,} to {high:,}", describe(value))
 
 
-def refuse_unknown_keys(table: dict, known: set[str] | tuple[str, ...], where: str) -> None:
-    """Refuse the first key of ``table`` that is not in ``known``, naming the nearest known key
-    (``overlapp`` -> did you mean ``overlap``?) and listing them all."""
+def refuse_unknown_keys(table: dict, known: set[str] | frozenset[str] | tuple[str, ...], where: str) -> None:
+    """Refuse every key of ``table`` that is not in ``known`` (all of them at once), each naming
+    the nearest known key (``overlapp`` -> did you mean ``overlap``?) and listing them all."""
+    names = sorted(known)
+    section = where.split(" ", 1)[1] if " " in where else "task.toml"
+    problems = []
     for key in table:
         if key in known:
             continue
-        names = sorted(known)
         close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
-        table = where.split(" ", 1)[1] if " " in where else "task.toml"
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise TaskFileError(f"{where} {key}", f"a known {table} key ({hint}keys: {', '.join(names)})", repr(key))
+        problems.append(Problem(f"{where} {key}", f"a known {section} key ({hint}keys: {', '.join(names)})", repr(key)))
+    if problems:
+        raise TaskFileError.of(problems)
+
+
+def one_of(value: Any, choices: tuple[str, ...] | list[str], where: str) -> Any:
+    """``value`` when it is one of ``choices``; refused otherwise, naming the nearest choice
+    (``"jsonll"`` -> did you mean 'jsonl'?) as a misspelt key would be."""
+    if isinstance(value, str) and value in choices:
+        return value
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6) if isinstance(value, str) else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise TaskFileError(where, f"one of {', '.join(map(repr, choices))}{hint}", describe(value) if not
+                        isinstance(value, str) else repr(value))
 
 
 def check_name(value: str, where: str, what: str) -> str:
@@ -379,11 +393,15 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     root = path.parent.resolve()
     within = None if allow_outside else root
     cleaner = Cleaner()
-    _refuse_unknown_tables(doc, where)
-    task = _task(doc.get("task"), where, root, within, cleaner)
-    data, defaults = _data(doc.get("data"), where, root, within)
-    labels = _labels(doc.get("labels"), defaults.get("labels"), where)
-    judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
+    found = Collector()  # every table is checked, and every problem reported at once
+    found.check(_refuse_unknown_tables, doc, where)
+    task = found.check(_task, doc.get("task"), where, root, within, cleaner)
+    data, defaults = found.check(_data, doc.get("data"), where, root, within,
+                                 default=(None, _format_defaults(doc.get("data"))))
+    labels = found.check(_labels, doc.get("labels"), defaults.get("labels"), where)
+    judge_labels = found.check(_judge_labels, doc.get("judge_labels"), defaults.get("judge_labels"), root, where,
+                               within)
+    found.raise_any()
     return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
                     notices=[f"task.toml: {n}" for n in cleaner.notices()])
 
@@ -406,6 +424,15 @@ def _read_toml(path: Path) -> tuple[Path, dict]:
         raise TaskFileError(where, "valid TOML", "arrays or tables nested more deeply than can be read") from None
 
 
+def _format_defaults(d: Any) -> dict:
+    """A named format's defaults when ``[data]`` names one (to check the other tables when
+    ``[data]`` itself has a problem); ``{}`` otherwise."""
+    from .formats import NAMED_FORMATS, format_module
+
+    fmt = d.get("format") if isinstance(d, dict) else None
+    return getattr(format_module(fmt), "DEFAULTS", {}) if isinstance(fmt, str) and fmt in NAMED_FORMATS else {}
+
+
 def _refuse_unknown_tables(doc: dict, where: str) -> None:
     unknown_tables = [k for k in doc if k not in TABLES]
     if unknown_tables:
@@ -416,34 +443,42 @@ def _refuse_unknown_tables(doc: dict, where: str) -> None:
 
 
 def _task(t: Any, where: str, root: Path, within: Path | None, cleaner: Cleaner) -> Task:
-    """The ``[task]`` table as a Task, every key checked."""
+    """The ``[task]`` table as a Task, every key checked (every problem reported at once)."""
     if not isinstance(t, dict) or not t.get("name"):
         raise TaskFileError(where, "a [task] table with a `name`", "none")
     tw = f"{where} [task]"
-    refuse_unknown_keys(t, TASK_KEYS, tw)
-    name = check_task_name(_typed(t, "name", "text", tw, ""), tw)
-    title = cleaner.text(_typed(t, "title", "text", tw, name), f"{tw} title")
+    found = Collector()
+    found.check(refuse_unknown_keys, t, TASK_KEYS, tw)
+    name = found.check(lambda: check_task_name(_typed(t, "name", "text", tw, ""), tw))
+    values = {
+        "title": found.check(lambda: cleaner.text(_typed(t, "title", "text", tw, name or ""), f"{tw} title")),
+        "guidelines": found.check(_guidelines, t, tw, root, within, cleaner),
+        "allow_tie": found.check(_typed, t, "allow_tie", "bool", tw, True),
+        "overlap": found.check(_typed, t, "overlap", "int", tw, 1),
+        "factors": found.check(_factors, t.get("factors", []), t.get("custom_factor"), where, cleaner),
+        "required": found.check(_required, t, tw),
+        "show_model_names": found.check(_typed, t, "show_model_names", "bool", tw, False),
+        "attention_rate": found.check(_share, t, "attention_rate", tw, 0.0),
+        "seed": found.check(_typed, t, "seed", "int", tw, 0),
+        "settings": _task_settings(t, tw, found),
+    }
+    found.raise_any()
+    return Task(name=name, source_dir=str(root), **values)
+
+
+def _required(t: dict, tw: str) -> list[str]:
     required = _typed(t, "required", "texts", tw, [])
     bad = [r for r in required if r not in REQUIRED_PARTS]
     if bad:
-        raise TaskFileError(f"{where} [task] required", f"some of {REQUIRED_PARTS}", repr(bad))
-    rate = float(_typed(t, "attention_rate", "number", tw, 0.0))
-    if not 0 <= rate <= 1:
-        raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
-    return Task(
-        name=name,
-        title=title,
-        guidelines=_guidelines(t, tw, root, within, cleaner),
-        allow_tie=_typed(t, "allow_tie", "bool", tw, True),
-        overlap=_typed(t, "overlap", "int", tw, 1),
-        factors=_factors(t.get("factors", []), t.get("custom_factor"), where, cleaner),
-        required=list(required),
-        show_model_names=_typed(t, "show_model_names", "bool", tw, False),
-        attention_rate=rate,
-        seed=_typed(t, "seed", "int", tw, 0),
-        source_dir=str(root),
-        settings=_task_settings(t, tw),
-    )
+        raise TaskFileError(f"{tw} required", f"some of {REQUIRED_PARTS}", repr(bad))
+    return list(required)
+
+
+def _share(t: dict, key: str, tw: str, default: float) -> float:
+    value = float(_typed(t, key, "number", tw, default))
+    if not 0 <= value <= 1:
+        raise TaskFileError(f"{tw} {key}", "a share between 0 and 1", repr(value))
+    return value
 
 
 def _guidelines(t: dict, tw: str, root: Path, within: Path | None, cleaner: Cleaner) -> str:
@@ -458,34 +493,50 @@ def _guidelines(t: dict, tw: str, root: Path, within: Path | None, cleaner: Clea
                         f"{tw} guidelines")
 
 
-def _task_settings(t: dict, tw: str) -> TaskSettings:
-    """The ``[task]`` keys kept in ``Task.settings``, checked; a key not written stays unset."""
-    calibration = _typed(t, "calibration", "int", tw, 0)
-    if calibration < 0:
-        raise TaskFileError(f"{tw} calibration", "a whole number of pairs, 0 or more", repr(calibration))
+def _task_settings(t: dict, tw: str, found: Collector) -> TaskSettings:
+    """The ``[task]`` keys kept in ``Task.settings``, checked (problems go to ``found``); a key
+    not written stays unset."""
+    where = tw.rsplit(" ", 1)[0]
+    found.check(_calibration, t, tw)
+    found.check(_claim_minutes, t, tw)
+    baseline = found.check(_baseline, t, tw, default="")
+    found.check(lambda: one_of(t.get("priority", "none"), PRIORITIES, f"{tw} priority"))
+    found.check(_share, t, "uniform_share", tw, 0.2)
+    found.check(_routing, t.get("routing", {}), where)
+    given = {k: t[k] for k in SETTINGS_KEYS if k in t and k != "baseline"}
+    try:
+        return TaskSettings(**given, **({"baseline": baseline} if baseline else {}))
+    except TypeError:  # a key of the wrong kind, reported above
+        return TaskSettings()
+
+
+def _calibration(t: dict, tw: str) -> None:
+    if _typed(t, "calibration", "int", tw, 0) < 0:
+        raise TaskFileError(f"{tw} calibration", "a whole number of pairs, 0 or more", repr(t["calibration"]))
+
+
+def _claim_minutes(t: dict, tw: str) -> None:
     claim_minutes = _typed(t, "claim_minutes", "number", tw, 10)
     if not 0 < claim_minutes <= 24 * 60:
         raise TaskFileError(f"{tw} claim_minutes", "minutes above 0, at most 1440 (a day)", repr(claim_minutes))
+
+
+def _baseline(t: dict, tw: str) -> str:
     baseline = check_name(_typed(t, "baseline", "text", tw, ""), f"{tw} baseline", "a model name")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
                             "an empty name")
-    priority = _typed(t, "priority", "text", tw, "none")
-    if priority not in PRIORITIES:
-        raise TaskFileError(f"{tw} priority", f"one of {', '.join(map(repr, PRIORITIES))}", repr(priority))
-    share = float(_typed(t, "uniform_share", "number", tw, 0.2))
-    if not 0 <= share <= 1:
-        raise TaskFileError(f"{tw} uniform_share", "a share between 0 and 1", repr(share))
-    routing = t.get("routing", {})
+    return baseline
+
+
+def _routing(routing: Any, where: str) -> None:
     if not isinstance(routing, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
                                                 for k, v in routing.items()):
-        raise TaskFileError(f"{tw.rsplit(' ', 1)[0]} [task.routing]", 'a table of domain = "judge name or judge file" '
+        raise TaskFileError(f"{where} [task.routing]", 'a table of domain = "judge name or judge file" '
                             '("*" for every other domain)', describe(routing))
     for domain, judge in routing.items():
-        check_name(domain, f"{tw.rsplit(' ', 1)[0]} [task.routing]", "a domain")
-        check_name(judge, f"{tw.rsplit(' ', 1)[0]} [task.routing] {domain}", "a judge name or file")
-    given = {k: t[k] for k in SETTINGS_KEYS if k in t and k != "baseline"}
-    return TaskSettings(**given, **({"baseline": baseline} if baseline else {}))
+        check_name(domain, f"{where} [task.routing]", "a domain")
+        check_name(judge, f"{where} [task.routing] {domain}", "a judge name or file")
 
 
 def _data(d: Any, where: str, root: Path, within: Path | None) -> tuple[DataSpec, dict]:
@@ -501,8 +552,7 @@ def _data(d: Any, where: str, root: Path, within: Path | None) -> tuple[DataSpec
         fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
         raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found) from e
-    if fmt not in known_formats():
-        raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
+    one_of(fmt, known_formats(), f"{where} [data] format")
     module = format_module(fmt)
     defaults = getattr(module, "DEFAULTS", {}) if module else {}
     merged = {**defaults.get("data", {}), **d}
@@ -517,9 +567,7 @@ def _data(d: Any, where: str, root: Path, within: Path | None) -> tuple[DataSpec
               for key, default in (("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS),
                                    ("max_file_bytes", DEFAULT_MAX_FILE_BYTES),
                                    ("max_line_bytes", DEFAULT_MAX_LINE_BYTES), ("max_rows", DEFAULT_MAX_ROWS))}
-    rows_kind = merged.get("rows", "pairs")
-    if rows_kind not in ROW_KINDS:
-        raise TaskFileError(f"{where} [data] rows", '"pairs" or "votes"', repr(rows_kind))
+    rows_kind = one_of(merged.get("rows", "pairs"), ROW_KINDS, f"{where} [data] rows")
     metadata = merged.get("metadata", [])
     if isinstance(metadata, str):
         metadata = [metadata]
@@ -615,9 +663,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
         for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "raw_ba", "model", "name_from",
                     "order_from", "cost", "latency_s"):
             _typed(j, key, "text", loc, "")
-        order = j.get("order", "AB")
-        if order not in ("AB", "BA", "unknown"):
-            raise TaskFileError(f"{loc} order", '"AB", "BA" or "unknown"', repr(order))
+        order = one_of(j.get("order", "AB"), ("AB", "BA", "unknown"), f"{loc} order")
         if order == "unknown" and (j.get("verdict_ba") or j.get("order_from")):
             raise TaskFileError(f"{loc} order", 'a known order ("AB" or "BA") with verdict_ba or order_from',
                                 '"unknown"')

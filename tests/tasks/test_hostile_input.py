@@ -599,3 +599,41 @@ def test_the_row_limit_applies_to_csv_json_and_parquet(seeded, tmp_path):
     folder = task_with(tmp_path / "p", "pairs.parquet", extra="max_rows = 20\n")
     pd.DataFrame(many).to_parquet(folder / "pairs.parquet")
     refused(seeded, folder, "pairs.parquet: expected at most 20 rows (the file declares 50) in one file")
+
+
+# -- task.toml: every problem at once, misspelt values ------------------------------------------------
+def test_every_problem_of_a_task_toml_is_reported_in_one_run(seeded, tmp_path):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)}, extra='format = "jsonll"\nrows = "vote"\n')
+    toml = (folder / "task.toml").read_text().replace(
+        'name = "t"\n', 'name = "t"\noverlapp = 3\nalow_tie = false\nattention_rate = 2\npriority = "stratifed"\n')
+    toml += '\n[labels]\nannotators = ["x"]\nmap = { "1" = "C" }\n'
+    (folder / "task.toml").write_text(toml)
+    result = refused(seeded, folder,
+                     "task.toml [task] overlapp: expected a known [task] key (did you mean 'overlap'?",
+                     "task.toml [task] alow_tie: expected a known [task] key (did you mean 'allow_tie'?",
+                     "task.toml [task] attention_rate: expected a share between 0 and 1",
+                     "task.toml [task] priority: expected one of 'none', 'judge-uncertain', 'stratified' "
+                     "(did you mean 'stratified'?), found 'stratifed'",
+                     "task.toml [data] format: expected one of", "(did you mean 'jsonl'?), found 'jsonll'",
+                     "task.toml [labels] map.1: expected \"A\", \"B\" or \"tie\", found 'C'")
+    assert result.stderr.count("task.toml [") >= 6
+
+
+@pytest.mark.parametrize("extra, where, hint", [
+    ('format = "jsonll"\n', "task.toml [data] format", "did you mean 'jsonl'?"),
+    ('format = "parqet"\n', "task.toml [data] format", "did you mean 'parquet'?"),
+    ('rows = "vote"\n', "task.toml [data] rows", "did you mean 'votes'?"),
+])
+def test_a_misspelt_value_gets_a_suggestion(seeded, tmp_path, extra, where, hint):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)}, extra=extra)
+    refused(seeded, folder, where, hint)
+
+
+def test_a_bad_row_is_located_by_its_number_and_the_files_own_id(seeded, tmp_path):
+    """PandaLM numbers its items from 0 (idx): item 3 is idx 2, and the message says both."""
+    items = [{"idx": i, "instruction": "q", "response1": "x", "response2": "y"} for i in range(4)]
+    items[2]["response1"] = 7
+    toml = ('[task]\nname = "p"\n\n[data]\npath = "testset.json"\nid = "idx"\nprompt = "instruction"\n'
+            'response_a = "response1"\nresponse_b = "response2"\n')
+    folder = write_task(tmp_path / "p", toml, {"testset.json": json.dumps(items)})
+    refused(seeded, folder, "testset.json item 3 (idx 2): expected text in 'response1' (for response_a), found a number 7")
