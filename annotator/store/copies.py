@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from . import rows
-from .labels import check_label
+from .assignment import AssignmentStore
+from .labels import LabelStore, check_label
 from .models import Label, Task, utc_now
+from .tasks import TaskStore
 
 PACK_KEYS = ("pack_id", "pack_annotator", "pack_task", "pack_created_at", "pack_source", "pack_claimed_until")
 DEFAULT_PACK_DAYS = 7
@@ -162,7 +164,10 @@ def _pack_label(row: dict, task: str, pair_ids: dict[int, str]) -> tuple[Label |
     return label, ""
 
 
-class CopyStore:
+class CopyStore(TaskStore, LabelStore, AssignmentStore):
+    """Packs (an annotator's next pairs, claimed) and merging their labels back: built on the
+    tasks, labels and assignment areas."""
+
     # -- the project's identity -------------------------------------------------------------
     def project_id(self) -> str:
         return self.query("SELECT value FROM project WHERE key = 'id'")[0]["value"]
@@ -180,7 +185,7 @@ class CopyStore:
             pair = self.next_pair(task, annotator, exclude=taken, claim_for=claim_for)
             if pair is None:
                 break
-            taken.add(pair.id)
+            taken.add(pair.stored_id)
             chosen.append(pair)
         try:
             pack = type(self).open(target)
