@@ -203,8 +203,32 @@ class LimitedFile:
         return self._counted(line)
 
     def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
+        """Lines, as ``readline`` gives them (the same checks, with the attributes it reads
+        held in locals: this loop runs once per line of every file)."""
+        limit, max_rows, max_bytes = self.limits.max_line_bytes, self.limits.max_rows, self.limits.max_file_bytes
+        readline = self._file.readline
+        while True:
+            line = readline(limit + 1)
+            if not line:
+                return
+            number, count = self.line_number + 1, self.count + len(line)
+            if len(line) > limit or number > max_rows or count > max_bytes:
+                yield self._checked(line)  # raises, unless a line of exactly the limit plus its newline
+                continue
+            self.line_number, self.count = number, count
             yield line
+
+    def _checked(self, line: bytes) -> bytes:
+        """``line`` again through ``readline``'s checks (which raise on what they refuse)."""
+        limit = self.limits.max_line_bytes
+        self.line_number += 1
+        if self.line_number > self.limits.max_rows:
+            raise too_many_rows(f"{self.path.name} line {self.line_number:,}", self.limits.max_rows, "lines")
+        if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
+            raise TaskFileError(
+                f"{self.path.name} line {self.line_number}",
+                f"lines of at most {_size(limit)} (raise [data] max_line_bytes)", "a longer line")
+        return self._counted(line)
 
     def close(self) -> None:
         try:
@@ -273,6 +297,7 @@ def _decode(raw: bytes, location: str) -> str | Problem:
 def read_jsonl(path: Path) -> Iterator[RowOrProblem]:
     """One JSON object a line; blank lines are skipped."""
     loads = json.loads
+    name = path.name
     with open_binary(path) as fh:
         for number, raw in enumerate(fh, start=1):
             if raw[:1] == b"{" and number > 1:  # fast path: an object's bytes parsed as they are (UTF-8)
@@ -282,9 +307,9 @@ def read_jsonl(path: Path) -> Iterator[RowOrProblem]:
                     pass
                 else:
                     if type(value) is dict:
-                        yield f"{path.name} line {number}", value
+                        yield f"{name} line {number}", value
                         continue
-            location = f"{path.name} line {number}"
+            location = f"{name} line {number}"
             text = _decode(raw, location)
             if isinstance(text, Problem):
                 yield location, text
