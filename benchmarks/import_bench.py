@@ -8,7 +8,9 @@ child that only streams and parses the same JSONL: the floor any importer pays.
 
 Reported: the median wall time and the median CPU time (user + system of the child, from
 ``resource.getrusage(RUSAGE_CHILDREN)``; steadier than wall time on a shared machine) of each,
-their ratios (``import_over_parse`` is the CPU-time ratio; issue 22's target: at most 3), the
+their ratios (``import_over_parse`` is the CPU-time ratio; issue 22's target: at most 3), a
+second floor (parsing plus writing the same rows into SQLite with one ``executemany``:
+``parse_and_store_over_parse`` says how much of the target the write alone takes), the
 peak RSS of the children, and the machine's load (``os.getloadavg()``) before and after.
 Targets (issue 2): under 20 s and under 1 GB.
 
@@ -44,6 +46,26 @@ with open(sys.argv[1], "rb") as fh:
         row = json.loads(line)
         n += len(row["response_a"]) > 0
 print(n)
+"""
+
+# A second floor: parsing, then writing the same rows with one executemany into a SQLite table
+# of the same text columns (WAL, one transaction), as any importer into SQLite must.
+PARSE_AND_STORE = """
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[2])
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("CREATE TABLE pairs (id INTEGER PRIMARY KEY, task TEXT, pair_id TEXT, prompt TEXT, response_a TEXT, "
+           "response_b TEXT, model_a TEXT, model_b TEXT, domain TEXT, UNIQUE (task, pair_id))")
+def rows():
+    with open(sys.argv[1], "rb") as fh:
+        for line in fh:
+            r = json.loads(line)
+            yield ("bench", r["id"], r["prompt"], r["response_a"], r["response_b"], r["model_a"], r["model_b"],
+                   r["domain"])
+with db:
+    db.executemany("INSERT INTO pairs (task, pair_id, prompt, response_a, response_b, model_a, model_b, domain) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())
+print(db.execute("SELECT COUNT(*) FROM pairs").fetchone()[0])
 """
 
 
@@ -101,7 +123,7 @@ def main() -> None:
         print(f"generated {args.pairs:,} pairs ({size / 1e6:,.0f} MB of JSONL) in {time.perf_counter() - t0:.1f} s")
 
         load_before = os.getloadavg()
-        parse_times, parse_cpu, import_times, import_cpu = [], [], [], []
+        parse_times, parse_cpu, import_times, import_cpu, store_cpu = [], [], [], [], []
         parse_rss_kb = 0
         for run in range(args.runs):
             elapsed, cpu, out = timed([sys.executable, "-c", PARSE_ONLY, str(folder / "pairs.jsonl")])
@@ -109,6 +131,12 @@ def main() -> None:
             parse_times.append(elapsed)
             parse_cpu.append(cpu)
             parse_rss_kb = parse_rss_kb or resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            floor_db = Path(tmp) / f"floor-{run}.db"
+            _, cpu, out = timed([sys.executable, "-c", PARSE_AND_STORE, str(folder / "pairs.jsonl"), str(floor_db)])
+            assert int(out) == args.pairs
+            store_cpu.append(cpu)
+            for f in Path(tmp).glob(f"floor-{run}.db*"):
+                f.unlink()
             db = Path(tmp) / f"bench-{run}.db"
             elapsed, cpu, out = timed([sys.executable, "-m", "annotator", "--db", str(db), "tasks", "add", str(folder),
                                        "--json"])
@@ -140,6 +168,9 @@ def main() -> None:
         "parse_only_cpu_s_median": round(parse_cpu_median, 2),
         "import_over_parse": round(median_cpu / parse_cpu_median, 2),
         "import_over_parse_wall": round(median / parse, 2),
+        "parse_and_store_cpu_s_median": round(statistics.median(store_cpu), 2),
+        "parse_and_store_over_parse": round(statistics.median(store_cpu) / parse_cpu_median, 2),
+        "import_over_parse_and_store": round(median_cpu / statistics.median(store_cpu), 2),
         "target_import_over_parse": 3,
         "peak_rss_mb": round(peak_rss_kb / 1024),
         "parse_only_peak_rss_mb": round(parse_rss_kb / 1024),
