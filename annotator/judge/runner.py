@@ -169,24 +169,9 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
         raise RunError(f"judge {judge.name} names no model: pass --model")
     guidance = {**judge.guidance, **options.guidance}
     template = load_template(judge.template_path)
-    factor = None
-    if measures_a_factor(template):
-        if not options.factor:
-            raise RunError(f"judge {judge.name} measures one factor: name it with --factor KEY "
-                           f"(e.g. {', '.join(f.key for f in task.factors) or 'coherence'})")
-        try:
-            factor = factor_definition(task, options.factor)
-        except KeyError as e:
-            raise RunError(str(e.args[0])) from e
-    elif options.factor:
-        raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor")
+    factor = _factor_measured(task, judge, template, options)
     kind = options.kind or ("factor" if factor else "pointwise" if judge.pointwise else "llm")
-    try:
-        guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
-    except KeyError as e:
-        raise RunError(str(e.args[0])) from e
-    if options.examples:
-        guide = f"{guide}\n\n{options.examples}" if guide else options.examples
+    guide = _guide(task, guidance, options)
     params = request_params(judge.temperature, judge.max_tokens, judge.logprobs, judge.top_logprobs)
     template_version = template.version(judge.template_version)
     fingerprint = {
@@ -197,25 +182,12 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
         **({"scope": judge.scope} if judge.pointwise else {}),
         **({"examples": hashlib.sha256(options.examples.encode("utf-8")).hexdigest()[:12]} if options.examples else {}),
     }
-    if options.price is not None:
-        price = Price(*options.price)
-    elif options.model and options.model != judge.model:
-        price = Price(None, None)  # the judge's price is for its own model
-    else:
-        price = Price(judge.price_input, judge.price_output)
+    price = _price(judge, options)
     run_name = options.run_name or default_run_name(judge, options)
     run = store.get_run(task.name, run_name)
     run_exists = run is not None
     if run is not None:
-        if run.kind != kind:
-            raise RunError(f"run {run_name!r} of task {task.name} is a {run.kind} run; pass --name for a new run")
-        old = _fingerprint(run)
-        differs = sorted(k for k in fingerprint if old.get(k) != fingerprint[k])
-        if differs:
-            raise RunError(
-                f"run {run_name!r} of task {task.name} was made with a different "
-                f"{', '.join(differs)}; pass --name NEW_NAME to start another run"
-            )
+        _check_same_run(run, task, run_name, kind, fingerprint)
     else:
         run = JudgeRun(task=task.name, name=run_name, kind=kind, model=model, endpoint=endpoint_url,
                        template=judge.template, template_version=prompt_version(template_version, guide))
@@ -228,11 +200,74 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
         **({"factor": factor.key} if factor else {}),
         **options.params,
     }
+    pairs = _pairs_to_judge(store, task, judge, template, options)
+    planned, skipped = _plan_calls(task, judge, template, options, pairs, guide, factor, endpoint_url, model, params)
+    run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
+    report = RunReport(run=run_name, run_id=run.id, planned=len(planned), skipped=skipped)
+    slots = store.judgment_slots(run.stored_id) if run_exists else {}
+    todo = []
+    for call in planned:
+        found = slots.get(call.slot)
+        if found and found[0] == call.cache_key and not is_failed(found[1]):
+            report.already_done += 1
+        else:
+            todo.append(call)
+    cached = store.judgments_by_cache_keys(c.cache_key for c in todo)
+    return Prepared(task, judge, options, run, run_exists, model, endpoint_url, params, price,
+                    todo, cached, report)
 
-    orders = ("AB", "BA") if (options.orders or ("both" if judge.both_orders else "AB")) == "both" else ("AB",)
-    if judge.pointwise:
-        orders = ("AB",)  # one text at a time: nothing to swap
-    samples = options.samples or judge.samples
+
+def _factor_measured(task: Task, judge: JudgeConfig, template: Any, options: RunOptions) -> Any:
+    """The factor a factor-measuring judge is asked about (``--factor``), None for the others."""
+    if measures_a_factor(template):
+        if not options.factor:
+            raise RunError(f"judge {judge.name} measures one factor: name it with --factor KEY "
+                           f"(e.g. {', '.join(f.key for f in task.factors) or 'coherence'})")
+        try:
+            return factor_definition(task, options.factor)
+        except KeyError as e:
+            raise RunError(str(e.args[0])) from e
+    if options.factor:
+        raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor")
+    return None
+
+
+def _guide(task: Task, guidance: dict[str, str], options: RunOptions) -> str:
+    """The guidance text shown to the judge, with any few-shot examples after it."""
+    try:
+        guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
+    except KeyError as e:
+        raise RunError(str(e.args[0])) from e
+    if options.examples:
+        guide = f"{guide}\n\n{options.examples}" if guide else options.examples
+    return guide
+
+
+def _price(judge: JudgeConfig, options: RunOptions) -> Price:
+    if options.price is not None:
+        return Price(*options.price)
+    if options.model and options.model != judge.model:
+        return Price(None, None)  # the judge's price is for its own model
+    return Price(judge.price_input, judge.price_output)
+
+
+def _check_same_run(run: JudgeRun, task: Task, run_name: str, kind: str, fingerprint: dict[str, Any]) -> None:
+    """Refuse to continue a run of another kind, or one made with other settings."""
+    if run.kind != kind:
+        raise RunError(f"run {run_name!r} of task {task.name} is a {run.kind} run; pass --name for a new run")
+    old = _fingerprint(run)
+    differs = sorted(k for k in fingerprint if old.get(k) != fingerprint[k])
+    if differs:
+        raise RunError(
+            f"run {run_name!r} of task {task.name} was made with a different "
+            f"{', '.join(differs)}; pass --name NEW_NAME to start another run"
+        )
+
+
+def _pairs_to_judge(store: JudgeStore, task: Task, judge: JudgeConfig, template: Any,
+                    options: RunOptions) -> list[Pair]:
+    """The task's pairs the run covers (``--pairs``, ``--limit``), checked against what the
+    template needs (a reference answer; atomic facts only through ``factors extract``)."""
     pairs = list(store.pairs(task.name))
     if options.pair_ids is not None:
         pairs = [p for p in pairs if p.id in options.pair_ids]
@@ -249,6 +284,16 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
     if options.values is None and (uses(template, "facts") or uses(template, "source_facts")):
         raise RunError(f"judge {judge.name} labels atomic facts: run it through "
                        "`annotator factors extract --extractor profile`, which gives it the facts")
+    return pairs
+
+
+def _plan_calls(task: Task, judge: JudgeConfig, template: Any, options: RunOptions, pairs: list[Pair], guide: str,
+                factor: Any, endpoint_url: str, model: str, params: dict[str, Any]) -> tuple[list[Call], Counter]:
+    """Every call the run makes (pair x target x order x sample), and what was skipped and why."""
+    orders = ("AB", "BA") if (options.orders or ("both" if judge.both_orders else "AB")) == "both" else ("AB",)
+    if judge.pointwise:
+        orders = ("AB",)  # one text at a time: nothing to swap
+    samples = options.samples or judge.samples
     planned = []
     skipped: Counter = Counter()
     source_needed = needs_source(template) or "source" in judge.targets
@@ -266,20 +311,7 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
                 for sample in range(samples):
                     key = cache_key(endpoint_url, model, params, messages, sample)
                     planned.append(Call(pair, order, sample, messages, key, target))
-
-    run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
-    report = RunReport(run=run_name, run_id=run.id, planned=len(planned), skipped=skipped)
-    slots = store.judgment_slots(run.stored_id) if run_exists else {}
-    todo = []
-    for call in planned:
-        found = slots.get(call.slot)
-        if found and found[0] == call.cache_key and not is_failed(found[1]):
-            report.already_done += 1
-        else:
-            todo.append(call)
-    cached = store.judgments_by_cache_keys(c.cache_key for c in todo)
-    return Prepared(task, judge, options, run, run_exists, model, endpoint_url, params, price,
-                    todo, cached, report)
+    return planned, skipped
 
 
 def estimate(prep: Prepared) -> dict[str, Any]:

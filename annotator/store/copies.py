@@ -121,7 +121,7 @@ def read_pack(path: str | Path) -> PackInfo:
     labels, refused = [], []
     for row in raw_labels:
         label, problem = _pack_label(row, meta["pack_task"], pair_ids)
-        if problem:
+        if problem or label is None:
             refused.append(RefusedLabel(row=row.get("id"), pair_id=pair_ids.get(row.get("pair")),
                                         pack_pair=row.get("pair") if isinstance(row.get("pair"), int) else None,
                                         annotator=str(row.get("annotator")), problem=problem))

@@ -17,7 +17,7 @@ Conventions used everywhere:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 CHOICES = ("A", "B", "tie")
 TARGETS = ("", "A", "B", "prompt", "source")
@@ -64,7 +64,7 @@ class Factor:
 
 
 Priority = Literal["none", "judge-uncertain", "stratified"]
-PRIORITIES: tuple[str, ...] = Priority.__args__
+PRIORITIES: tuple[str, ...] = get_args(Priority)
 
 
 @dataclass(frozen=True)
