@@ -101,7 +101,8 @@ def read_pack(path: str | Path) -> PackInfo:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "project" not in tables or "labels" not in tables:
                 raise PackRefused(f"{path} is not an annotator pack (made by `annotator pack`)")
-            meta = dict(conn.execute("SELECT key, value FROM project").fetchall())
+            # as text whatever the file holds (an altered pack may store numbers or blobs there)
+            meta = {str(k): v if isinstance(v, str) else repr(v) for k, v in conn.execute("SELECT key, value FROM project")}
             missing = [k for k in ("id", "pack_id", "pack_annotator", "pack_task") if k not in meta]
             if missing:
                 raise PackRefused(f"{path} is an annotator database but not a pack (made by `annotator pack`)")

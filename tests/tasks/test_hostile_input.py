@@ -637,3 +637,24 @@ def test_a_bad_row_is_located_by_its_number_and_the_files_own_id(seeded, tmp_pat
             'response_a = "response1"\nresponse_b = "response2"\n')
     folder = write_task(tmp_path / "p", toml, {"testset.json": json.dumps(items)})
     refused(seeded, folder, "testset.json item 3 (idx 2): expected text in 'response1' (for response_a), found a number 7")
+
+
+@pytest.mark.parametrize("sql, message", [
+    ("UPDATE project SET value = 12345 WHERE key = 'id'", "comes from another project"),
+    ("UPDATE project SET value = x'00ff' WHERE key = 'pack_task'", "this database has no task"),
+    ("UPDATE pairs SET content_hash = 'forged' WHERE id = 1", "has different content here"),
+    ("DROP TABLE labels", "is not an annotator pack"),
+])
+def test_a_tampered_pack_file_is_refused_with_a_message(tmp_path, sql, message):
+    import sqlite3
+
+    from tests.store.test_copies import _run
+
+    db, pack = _packed(tmp_path)
+    raw = sqlite3.connect(pack)
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+    result = _run(db, "merge", pack)
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "refused:" in result.output and message in result.output, result.output
