@@ -272,6 +272,7 @@ class JudgeLabelsSpec:
     exclude: list[str] = field(default_factory=list)  # with name_from: run names to leave out
     cost: str | None = None  # column with the cost of the verdict
     latency_s: str | None = None  # column with the seconds the verdict took
+    scored_alone: str | None = None  # column, true where the judge scored each response alone (no order shown)
 
     def accepts(self, name: str) -> bool:
         return _accepts(name, self.include, self.exclude)
@@ -661,7 +662,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
         if not j.get("name") and not j.get("name_from"):
             raise TaskFileError(loc, "a `name` (or `name_from`, a column holding the judge's name)", "none")
         for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "raw_ba", "model", "name_from",
-                    "order_from", "cost", "latency_s"):
+                    "order_from", "cost", "latency_s", "scored_alone"):
             _typed(j, key, "text", loc, "")
         order = one_of(j.get("order", "AB"), ("AB", "BA", "unknown"), f"{loc} order")
         if order == "unknown" and (j.get("verdict_ba") or j.get("order_from")):
@@ -676,7 +677,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
             verdict_ba=j.get("verdict_ba"), p_a=j.get("p_a"), raw=j.get("raw"), raw_ba=j.get("raw_ba"),
             model=str(j.get("model", name)), name_from=j.get("name_from"), order_from=j.get("order_from"),
             include=_globs(j.get("include"), f"{loc} include"), exclude=_globs(j.get("exclude"), f"{loc} exclude"),
-            cost=j.get("cost"), latency_s=j.get("latency_s"),
+            cost=j.get("cost"), latency_s=j.get("latency_s"), scored_alone=j.get("scored_alone"),
         ))
     names = [j.name for j in out if j.name]
     if len(set(names)) != len(names):
