@@ -31,3 +31,16 @@ ORDER_RULE_TEXT = {
             "above 0.5 is A, below B, 0.5 a tie",
     "mt-bench": "MT-Bench's rule: a verdict that changes with the presented order counts as a tie",
 }
+
+# Where a factor's manifestation M_k on a pair comes from (PROFILE factors): one named rule for
+# every command (``stats judges``, ``report``, ``stats factors``, ``experiment guide``, the
+# dashboard). ``factor_report.manifestation_table`` is the one function that applies it.
+FACTOR_SOURCES = ("extractors", "checklist")
+DEFAULT_FACTOR_SOURCE = "extractors"
+FACTOR_SOURCE_TEXT = {
+    "extractors": "M_k from the extracted factor values (`annotator factors extract`): per factor one extractor, "
+                  "the rules first, then PROFILE's LLM extractors (profile:*), then factor-compare runs (llm:*)",
+    "checklist": "M_k from the annotators' checklist answers (their majority; tied answers leave the pair unknown)",
+}
+MISALIGNMENT = 0.3  # a judge's factor score this far from the humans' is misaligned ...
+MIN_SCORE = 0.1  # ... and so is one of the other sign, when both are at least this far from 0

@@ -27,8 +27,12 @@ For every *agent* (the humans' majority vote, and each judge run) it reports:
   the ``card``: a one-line verdict with its reasons (rules in ``card_verdict``);
 * **factor-level alignment** (PROFILE): per factor, each agent's factor score against the
   factor's manifestation M_k, and for each judge the correlation of its scores with the
-  humans'. M_k comes from the annotators' factor answers (their majority) and, where no
-  annotator answered, from extracted factor values (rules first).
+  humans' and its misaligned factors, computed as ``stats factors`` computes them
+  (``factor_report.agent_scores`` and ``judge_alignment``, evaluation setting). M_k comes
+  from one named source (``factor_source``: ``extractors`` by default, or ``checklist``;
+  ``factor_report.manifestation_table``); the other source's scores and alignment are
+  shown beside (``other_source``) where it knows any M_k. A split human majority is no
+  preference and enters no factor score (as in ``stats factors``).
 
 Judges are compared with the humans on the same pairs: the human-labelled ones (every
 judged pair while there is none). Incomplete runs are listed and left out (``agents``).
@@ -47,13 +51,20 @@ import pandas as pd
 
 from . import agreement
 from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
-from .aggregate import factor_majorities
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
+from .defaults import DEFAULT_FACTOR_SOURCE, FACTOR_SOURCE_TEXT
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
-from .factor_alignment import alignment, factor_score
+from .factor_report import (
+    FACTOR_SOURCES,
+    agent_scores,
+    check_source,
+    factor_values_frame,
+    judge_alignment,
+    manifestation_tables,
+)
 from .gold import GoldAccuracy, gold_accuracy
 from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
@@ -63,8 +74,6 @@ from .serialise import fields_json
 from .verdicts import DEFAULT_ORDER_RULE, NO_VERDICT, STATUSES, consistency, first_shown_rate, judge_codes, judge_scale
 from .winrate import choice_win_rate, length_controlled_win_rate
 
-MISALIGNMENT = 0.3  # a factor score this far from the humans' is misaligned ...
-MIN_SCORE = 0.1  # ... and so is one of the other sign, when both are at least this far from 0
 _P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5, SPLIT: 0.5}
 LENGTH_THRESHOLD = 0.1  # lengths differing by more than 10 % of the longer response
 TARGET_HALF_WIDTH = 0.03  # labels needed for an agreement interval of +- 3 points
@@ -184,20 +193,12 @@ class JudgeHumanReport:
 # -- building blocks -------------------------------------------------------------------------
 
 
-def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, factors: Sequence[str]) -> pd.DataFrame:
-    """Pairs x factors table of M_k ('A' / 'B' / 'equal', missing where unknown).
-
-    The annotators' answers decide first (their majority; ties between answers leave the
-    pair unknown); extracted factor values fill the rest, rule-based extractors first.
-    """
-    table = factor_majorities(labels, factors)
-    if factor_values is not None and not factor_values.empty:
-        fv = factor_values[factor_values["factor"].isin(factors)].copy()
-        fv["rank"] = np.where(fv["extractor"] == "rule", 0, np.where(fv["extractor"] == "human", 1, 2))
-        fv = fv.sort_values("rank").drop_duplicates(["pair", "factor"])
-        extracted = fv.pivot(index="pair", columns="factor", values="manifestation").reindex(columns=list(factors))
-        table = table.combine_first(extracted) if not table.empty else extracted
-    return table.reindex(columns=list(factors))
+def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, factors: Sequence[str],
+                   source: str = DEFAULT_FACTOR_SOURCE) -> pd.DataFrame:
+    """Pairs x factors table of M_k ('A' / 'B' / 'equal', missing where unknown) from
+    ``source`` (``factor_report.manifestation_table``: one rule for every command)."""
+    check_source(source)
+    return manifestation_tables(labels, factor_values, factors)[0][source]
 
 
 def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> dict[str, Any]:
@@ -305,45 +306,30 @@ def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z
             "pairs_needed": needed, "more_pairs_needed": max(0, needed - pairs_now), "method": method}
 
 
-def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
-    """Factor scores of every agent and each judge's alignment with the humans."""
-    scores: dict[str, dict[str, Any]] = {}
-    for agent, prefs in agents.items():
-        joined = table.join(prefs.replace({SPLIT: "tie"}).rename("__pref__"), how="inner")
-        joined = joined[joined["__pref__"].isin(["A", "B", "tie"])]
-        scores[agent] = {
-            key: factor_score(joined["__pref__"].tolist(), joined[key].tolist()) for key in table.columns
-        }
-    keys = list(table.columns)
-    human = np.array([scores[HUMANS][k].score for k in keys], dtype=float)
-    judges = {}
-    for agent in agents:
-        if agent == HUMANS:
-            continue
-        mine = np.array([scores[agent][k].score for k in keys], dtype=float)
-        gaps = mine - human
-        misaligned = [
-            {"factor": k, "judge_score": float(mine[i]), "human_score": float(human[i]),
-             "direction": "less" if mine[i] > human[i] else "more"}
-            for i, k in enumerate(keys)
-            if not np.isnan(gaps[i]) and (
-                abs(gaps[i]) >= MISALIGNMENT
-                or (np.sign(mine[i]) * np.sign(human[i]) < 0 and min(abs(mine[i]), abs(human[i])) >= MIN_SCORE)
-            )
-        ]
-        misaligned.sort(key=lambda m: -abs(m["judge_score"] - m["human_score"]))
-        entry = {"alignment": alignment(human, mine).as_dict(), "misaligned": misaligned}
-        if not agents[agent].isin(["A", "B"]).any():
-            # only ties or no verdicts: its factor scores are 0 or undefined by construction,
-            # and guidance on a factor is not what it lacks
-            entry["misaligned"] = []
-            entry["misaligned_reason"] = "the judge gave no decisive verdict"
-        judges[agent] = entry
+def factor_section(agents: dict[str, pd.Series], tables: dict[str, pd.DataFrame], names: dict[str, str],
+                   source: str = DEFAULT_FACTOR_SOURCE, extractors: dict[str, str] | None = None) -> dict[str, Any]:
+    """Factor scores of every agent and each judge's alignment with the humans, with M_k from
+    ``source`` (``tables``: ``factor_report.manifestation_tables``); the other source beside
+    where it knows any M_k."""
+
+    def block(table: pd.DataFrame) -> dict[str, Any]:
+        keys = list(table.columns)
+        scores = {agent: agent_scores(prefs, table, "evaluation") for agent, prefs in agents.items()}
+        judges = {agent: judge_alignment(scores[HUMANS], scores[agent], keys, bool(prefs.isin(["A", "B"]).any()))
+                  for agent, prefs in agents.items() if agent != HUMANS}
+        return {"known_manifestations": {k: int(table[k].notna().sum()) for k in keys}, "scores": scores,
+                "judges": judges}
+
+    mine = block(tables[source])
+    other = next(s for s in FACTOR_SOURCES if s != source)
+    beside = block(tables[other]) if tables[other].notna().any().any() else None
     return {
-        "factors": {k: names.get(k, k) for k in keys},
-        "known_manifestations": {k: int(table[k].notna().sum()) for k in keys},
-        "scores": {agent: {k: s.as_dict() for k, s in by_factor.items()} for agent, by_factor in scores.items()},
-        "judges": judges,
+        "source": source,
+        "source_rule": FACTOR_SOURCE_TEXT[source],
+        "extractors": dict(extractors or {}),
+        "factors": {k: names.get(k, k) for k in tables[source].columns},
+        **mine,
+        "other_source": {"source": other, **beside} if beside is not None else None,
     }
 
 
@@ -383,6 +369,8 @@ def judge_human_report(
     alpha: float = DEFAULT_ALPHA,
     alt_min_pairs: int = MIN_PAIRS,
     length_threshold: float = LENGTH_THRESHOLD,
+    factor_source: str = DEFAULT_FACTOR_SOURCE,
+    extractor: str | None = None,
 ) -> JudgeHumanReport:
     """The judge-validation report of one task; see the module docstring.
 
@@ -489,7 +477,8 @@ def judge_human_report(
         report_agents.append(entry)
 
     keys = [k for k, _ in factors]
-    table = manifestations(labels, factor_values, keys)
+    check_source(factor_source)
+    tables, chosen = manifestation_tables(labels, factor_values, keys, extractor)
     return JudgeHumanReport(
         task=agents.task,
         order_rule={"name": agents.order_rule, "rule": agents.order_rule_text},
@@ -497,7 +486,7 @@ def judge_human_report(
         agents=report_agents,
         human_ceiling=ceiling,
         judge_agreement=_judge_pairwise(verdicts, scale),
-        factor_alignment=factor_section(compared, table, dict(factors)) if keys else None,
+        factor_alignment=factor_section(compared, tables, dict(factors), factor_source, chosen) if keys else None,
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
         bootstrap={"resamples": resamples, "seed": seed, "unit": "pair"},
     )
@@ -557,11 +546,7 @@ def task_judge_human_report(store, task: str, *, order_rule: str = DEFAULT_ORDER
     whose labels are left out (named in the report)."""
     found = store.require_task(task)
     agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete, exclude=exclude)
-    values = store.factor_values(task)
-    fv = pd.DataFrame(
-        [(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
-        columns=["pair", "factor", "extractor", "manifestation"],
-    )
+    fv = factor_values_frame(store, task)
     gold_labels, source = task_gold(store, task, agents, gold)
     return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],
                                               gold=gold_labels, gold_source=source, **options), store, task, exclude)

@@ -13,6 +13,7 @@ from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORD
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .judges_report import factor_source_option
 
 DASH = "—"
 
@@ -91,8 +92,7 @@ def print_experiment(result: dict) -> None:
               help="Few-shot examples drawn from the calibration pairs the judge got wrong.")
 @click.option("--shot-chars", type=click.IntRange(100), default=2000, show_default=True,
               help="A response longer than this is cut in an example (the cut is marked).")
-@click.option("--factor-source", type=click.Choice(["extractors", "checklist"]), default="extractors", show_default=True,
-              help="Where the factors' M_k come from: extracted values (`annotator factors extract`) or the annotators' checklist.")
+@factor_source_option
 @click.option("--extractor", default=None, help="With --factor-source extractors: use this extractor only (e.g. rule).")
 @click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
               help="How a judge's verdicts in the two presented orders make its verdict on a pair.")

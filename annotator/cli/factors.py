@@ -15,6 +15,7 @@ from annotator.factors.rules import RULE_FACTORS
 from annotator.text.sanitize import plain_text, sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .judges_report import factor_source_option
 
 EXTRACTORS = ("rule", "profile")
 
@@ -212,24 +213,38 @@ def _agent_headers(agents: list[str]) -> tuple[list[str], str]:
     return headers, "; ".join(f"J{i} = {sanitize_line(a)}" for i, a in enumerate(agents[1:], 1))
 
 
+def _sources(report: dict) -> tuple[str, str]:
+    """The factor source the report used and the other one (``defaults.FACTOR_SOURCES``)."""
+    used = report["manifestation_source"]["default"]
+    return used, next(s for s in report["scores"] if s != used)
+
+
+def _source_caption(report: dict) -> str:
+    used, other = _sources(report)
+    beside = f"; {other} beside" if report.get("other_source") else f"; the {other} source knows no M_k here"
+    return f"M_k source: {used} — {report['manifestation_source']['rule']}{beside}"
+
+
 def _scores_table(report: dict, setting: str) -> Table:
     names = report["factors"]
-    block = report["scores"]["extractors"][setting]
-    checklist = report["scores"]["checklist"][setting].get("humans", {})
+    used, other = _sources(report)
+    block = report["scores"][used][setting]
+    checklist = report["scores"][other][setting].get("humans", {})
     agents = list(block)
     headers, legend = _agent_headers(agents)
     title = ("Factor scores, evaluation setting (tau_14: C - D over C + D + preference ties; pairs with M_k "
              "'equal' dropped)" if setting == "evaluation" else
              "Factor scores, generation setting (tau_14: C - D over C + D + pairs with M_k 'equal'; "
              "tied preferences left out, counted in 'ties left')")
-    table = Table("factor", "M_k from", *headers, "humans (checklist)", title=title, title_justify="left",
-                  caption=legend or None, caption_justify="left")
+    table = Table("factor", "M_k from", *headers, f"humans ({other})", title=title, title_justify="left",
+                  caption=plain_text("; ".join(x for x in (_source_caption(report), legend) if x)),
+                  caption_justify="left")
     if setting == "generation":
         table.add_column("ties left")
     table.columns[0].no_wrap = True
     extractors = report["manifestation_source"]["extractors"]
     for key, name in names.items():
-        row = [plain_text(name), plain_text(extractors.get(key, DASH)),
+        row = [plain_text(name), plain_text(extractors.get(key, DASH) if used == "extractors" else used),
                *[_score(block[a].get(key)) for a in agents], _score(checklist.get(key))]
         if setting == "generation":
             row.append(", ".join(f"{sanitize_line(a)[:12]} {block[a][key]['tied_preference_left_out']}"
@@ -239,14 +254,16 @@ def _scores_table(report: dict, setting: str) -> Table:
 
 
 def _rankings_table(report: dict, setting: str) -> Table | None:
-    ranks = report["rankings"]["extractors"][setting]
+    used, _ = _sources(report)
+    ranks = report["rankings"][used][setting]
     agents = [a for a, r in ranks.items() if r]
     if not agents:
         return None
     names = report["factors"]
     headers, legend = _agent_headers(agents)
-    table = Table("rank", *headers, title=f"Factors each agent rewards most ({setting} setting, extractors' M_k)",
-                  title_justify="left", caption=legend or None, caption_justify="left")
+    table = Table("rank", *headers, title=f"Factors each agent rewards most ({setting} setting, {used}' M_k)",
+                  title_justify="left", caption=plain_text("; ".join(x for x in (_source_caption(report), legend) if x)),
+                  caption_justify="left")
     depth = max(len(ranks[a]) for a in agents)
     for i in range(depth):
         cells = []
@@ -281,10 +298,11 @@ def _correlation_table(report: dict) -> Table | None:
               show_default=True, help="Confidence level of the intervals.")
 @click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
               help="How a judge's verdicts in the two presented orders make its verdict on a pair.")
+@factor_source_option
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
 @pass_cli
 def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
-                  order_rule: str, as_json: bool) -> None:
+                  order_rule: str, factor_source: str, as_json: bool) -> None:
     """PROFILE factors: each extractor checked against the annotators' checklist (agreement,
     kappa), factor scores of humans and judges in the evaluation and generation settings,
     the factors each agent rewards most, and the factor correlation matrix."""
@@ -292,7 +310,8 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
 
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
-    report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule)
+    report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule,
+                                factor_source=factor_source)
     if as_json:
         print_json(report)
         return
@@ -328,11 +347,20 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
                 _show(title, ranking)
             align = report["alignment"][which]
             if align:
-                t = Table("agent", "tau_b", "Spearman", "Pearson", "factors")
+                other = report.get("other_source")
+                t = Table("agent", "tau_b", "Spearman", "Pearson", "factors",
+                          *(["most misaligned"] if which == "evaluation" else []),
+                          *([f"tau_b ({other['source']})"] if other else []),
+                          caption=plain_text(_source_caption(report)), caption_justify="left")
                 for agent, a in align.items():
                     fmt = lambda v: DASH if v is None else f"{v:.3f}"  # noqa: E731
+                    worst = [", ".join(f"{report['factors'].get(m['factor'], m['factor'])} ({m['judge_score']:+.2f} vs "
+                                       f"{m['human_score']:+.2f})" for m in report["misaligned"][agent][:2]) or DASH] \
+                        if which == "evaluation" else []
+                    beside = [fmt(other["alignment"][which][agent]["kendall_tau_b"])] if other else []
                     t.add_row(plain_text(agent), fmt(a["kendall_tau_b"]), fmt(a["spearman"]), fmt(a["pearson"]),
-                              str(a["factors"]) + (f" ({a['undefined_reason']})" if a.get("undefined_reason") else ""))
+                              str(a["factors"]) + (f" ({a['undefined_reason']})" if a.get("undefined_reason") else ""),
+                              *[plain_text(w) for w in worst], *beside)
                 _show(f"Factor-level alignment with the humans ({which} setting)", t)
     corr = _correlation_table(report)
     if corr is not None:

@@ -7,7 +7,13 @@ from typing import Any
 import click
 from rich.table import Table
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
+from annotator.analysis.defaults import (
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_ORDER_RULE,
+    FACTOR_SOURCE_TEXT,
+    FACTOR_SOURCES,
+    ORDER_RULES,
+)
 from annotator.analysis.estimate import json_number
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
@@ -20,6 +26,11 @@ order_rule_option = click.option(
     help="How a judge's verdicts in the two presented orders combine: both (a verdict counts when both "
          "orders agree; otherwise an inconsistency, counted), judgebench (+1/-1 per order, sign of the sum), "
          "first (the A-first order only), mean (mean P(A) over orders), mt-bench (a changed verdict is a tie).")
+factor_source_option = click.option(
+    "--factor-source", type=click.Choice(FACTOR_SOURCES), default=DEFAULT_FACTOR_SOURCE, show_default=True,
+    help="Where a PROFILE factor's M_k on a pair comes from: extractors (`annotator factors extract`: the rule "
+         "first, then profile:*, then llm:*) or checklist (the annotators' majority answer). The same default in "
+         "every command; the other source is shown beside where it knows any M_k.")
 incomplete_option = click.option(
     "--include-incomplete", is_flag=True,
     help="Also compare judge runs that did not finish (they are marked and left out by default).")
@@ -203,6 +214,13 @@ def _pairwise_table(report) -> Table | None:
     return table
 
 
+def factor_source_caption(fa: dict[str, Any]) -> str:
+    """The factor source under a factor table (``defaults.FACTOR_SOURCE_TEXT``)."""
+    other = fa.get("other_source")
+    beside = f"; {other['source']} beside" if other else ""
+    return f"M_k source: {fa['source']} — {FACTOR_SOURCE_TEXT[fa['source']]}{beside}"
+
+
 def _factor_tables(report) -> list[Table]:
     fa = report.factor_alignment
     if not fa:
@@ -216,8 +234,10 @@ def _factor_tables(report) -> list[Table]:
         legend = [f"J{i} = {h}" for i, h in enumerate(headers[1:], 1)]
         headers = [headers[0], *[f"J{i}" for i in range(1, len(headers))]]
     t = Table("factor", "known M_k", *[safe(h) for h in headers],
-              title="Factor scores (PROFILE tau_14: +1 = prefers the response showing the factor more)",
-              caption=safe("; ".join(legend)) if legend else None, caption_justify="left", title_justify="left")
+              title="Factor scores (PROFILE tau_14, evaluation setting: +1 = prefers the response showing the "
+                    "factor more)",
+              caption=safe("; ".join([factor_source_caption(fa), *legend])), caption_justify="left",
+              title_justify="left")
     t.columns[0].no_wrap = True
     for key, name in names.items():
         cells = []
@@ -227,20 +247,28 @@ def _factor_tables(report) -> list[Table]:
         t.add_row(safe(name), str(fa["known_manifestations"][key]), *cells)
     tables = [t]
     if fa["judges"]:
+        other = fa.get("other_source")
         t = Table("judge", "tau_b", "Spearman", "Pearson", "factors", "most misaligned",
+                  *([f"tau_b ({other['source']})", f"most misaligned ({other['source']})"] if other else []),
                   title="Factor-level alignment with the humans", title_justify="left")
         reasons = set()
+
+        def worst(block) -> str:
+            return ", ".join(f"{safe(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
+                             for m in block["misaligned"][:2]) or DASH
+
         for judge, block in fa["judges"].items():
             al = block["alignment"]
-            worst = ", ".join(f"{safe(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
-                              for m in block["misaligned"][:2]) or DASH
+            beside = []
+            if other:
+                theirs = other["judges"][judge]
+                beside = [_num(theirs["alignment"]["kendall_tau_b"]), worst(theirs)]
             t.add_row(safe(judge), _num(al["kendall_tau_b"]), _num(al["spearman"]), _num(al["pearson"]),
-                      str(al["factors"]), worst)
+                      str(al["factors"]), worst(block), *beside)
             if al.get("undefined_reason"):
                 reasons.add(al["undefined_reason"])
-        if reasons:
-            t.caption = safe("— undefined: " + "; ".join(sorted(reasons)))
-            t.caption_justify = "left"
+        t.caption = safe(factor_source_caption(fa) + ("; undefined: " + "; ".join(sorted(reasons)) if reasons else ""))
+        t.caption_justify = "left"
         tables.append(t)
     return tables
 
@@ -264,6 +292,7 @@ def _factor_tables(report) -> list[Table]:
 @click.option("--alt-min-pairs", type=click.IntRange(min=2), default=30, show_default=True,
               help="Alternative annotator test: annotators sharing fewer pairs with the others and the judge "
                    "are left out (30: the paper's minimum for its t-test).")
+@factor_source_option
 @click.option("--disagreements", "disagreements_of", default=None, metavar="RUN",
               help="List the pairs where this judge run and the human majority disagree, with its explanation.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
@@ -272,7 +301,7 @@ def _factor_tables(report) -> list[Table]:
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
                    gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
-                   disagreements_of: str | None, limit: int, exclude: tuple[str, ...]) -> None:
+                   factor_source: str, disagreements_of: str | None, limit: int, exclude: tuple[str, ...]) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -285,7 +314,8 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             else _null():
         report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                          gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
-                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude)
+                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude,
+                                         factor_source=factor_source)
     listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude) \
         if disagreements_of else None
     if as_json:

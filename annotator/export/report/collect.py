@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
+from annotator.analysis.defaults import DEFAULT_FACTOR_SOURCE, DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
 
 JUDGE_RESAMPLES = 500  # `stats judges --bootstrap` default
 LEADERBOARD_BOOTSTRAP = 200  # `stats leaderboard --bootstrap` default
@@ -42,6 +42,7 @@ class ReportOptions:
     judge_resamples: int = JUDGE_RESAMPLES  # `stats judges --bootstrap`
     leaderboard_bootstrap: int = LEADERBOARD_BOOTSTRAP  # `stats leaderboard --bootstrap`
     disputed: int = DISPUTED_LIMIT  # `stats agreement --disputed`
+    factor_source: str = DEFAULT_FACTOR_SOURCE  # `stats judges --factor-source`
 
     def __post_init__(self) -> None:
         if self.order_rule not in ORDER_RULES:
@@ -56,7 +57,7 @@ class ReportOptions:
                          + (f"--bootstrap {self.agreement_resamples} " if self.agreement_resamples is not None else "")
                          + f"--seed {self.seed} --disputed {self.disputed}{rule} --json",
             "judges": f"annotator stats judges --task {task} --bootstrap {self.judge_resamples} --seed {self.seed} "
-                      f"--gold {self.gold}{rule}{incomplete} --json",
+                      f"--gold {self.gold} --factor-source {self.factor_source}{rule}{incomplete} --json",
             "leaderboard": f"annotator stats leaderboard --task {task} --by domain --bootstrap "
                            f"{self.leaderboard_bootstrap} --seed {self.seed}{rule}{incomplete} --json",
         }
@@ -124,7 +125,8 @@ def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str,
 
         return task_judge_human_report(store, task, order_rule=options.order_rule,
                                        include_incomplete=options.include_incomplete, gold=options.gold,
-                                       resamples=options.judge_resamples, seed=options.seed).to_json()
+                                       resamples=options.judge_resamples, seed=options.seed,
+                                       factor_source=options.factor_source).to_json()
     from annotator.analysis.leaderboard import task_leaderboard
 
     return task_leaderboard(store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,
