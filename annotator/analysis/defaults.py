@@ -44,3 +44,13 @@ FACTOR_SOURCE_TEXT = {
 }
 MISALIGNMENT = 0.3  # a judge's factor score this far from the humans' is misaligned ...
 MIN_SCORE = 0.1  # ... and so is one of the other sign, when both are at least this far from 0
+
+# What a judge is compared with where one human label per pair is needed (kappa with the
+# majority, calibration, length bias against the humans, factor scores, disagreements).
+REFERENCES = ("adjudicated", "majority")
+DEFAULT_REFERENCE = "adjudicated"
+REFERENCE_TEXT = {
+    "adjudicated": "the adjudicator's label where a pair was adjudicated (`annotator adjudicate`), else the "
+                   "annotators' majority",
+    "majority": "the annotators' majority vote only (adjudications ignored)",
+}

@@ -54,7 +54,7 @@ from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_ag
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
-from .defaults import DEFAULT_FACTOR_SOURCE, FACTOR_SOURCE_TEXT
+from .defaults import DEFAULT_FACTOR_SOURCE, DEFAULT_REFERENCE, FACTOR_SOURCE_TEXT
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
 from .factor_report import (
@@ -185,6 +185,7 @@ class JudgeHumanReport:
     bootstrap: dict[str, Any] = field(default_factory=dict)
     card_rules: str = CARD_RULES
     excluded_annotators: dict[str, int] = field(default_factory=dict)  # --exclude: name -> labelled pairs
+    reference: dict[str, Any] | None = None  # the human label judges are compared with (``defaults.REFERENCES``)
 
     def to_json(self) -> dict[str, Any]:
         return fields_json(self)
@@ -396,7 +397,8 @@ def judge_human_report(
     resampler = Resampler(len(units), resamples, seed)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
-    section = {row.run: row for row in judge_section(verdicts, codes, scale, ratings, resampler)}
+    section = {row.run: row for row in judge_section(
+        verdicts, codes, scale, ratings, resampler, agents.adjudicated if agents.reference == "adjudicated" else None)}
     tie_index = agents.categories.index("tie") if "tie" in agents.categories else None
     ceiling_contrib = agreement.percent_agreement_contributions(counts, tie_index)
     ceiling = agreement.percent_agreement(counts, tie_index)
@@ -489,6 +491,7 @@ def judge_human_report(
         factor_alignment=factor_section(compared, tables, dict(factors), factor_source, chosen) if keys else None,
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
         bootstrap={"resamples": resamples, "seed": seed, "unit": "pair"},
+        reference=agents.reference_json(),
     )
 
 
@@ -541,11 +544,12 @@ def task_gold(store, task: str, agents: TaskAgents, source: str = "auto") -> tup
 
 def task_judge_human_report(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
                             include_incomplete: bool = False, gold: str = "auto", exclude: Sequence[str] = (),
-                            **options: Any) -> JudgeHumanReport:
+                            reference: str = DEFAULT_REFERENCE, **options: Any) -> JudgeHumanReport:
     """Load a task once (``agents.load_agents``) and build the report; ``exclude``: annotators
     whose labels are left out (named in the report)."""
     found = store.require_task(task)
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete, exclude=exclude)
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete, exclude=exclude,
+                         reference=reference)
     fv = factor_values_frame(store, task)
     gold_labels, source = task_gold(store, task, agents, gold)
     return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],

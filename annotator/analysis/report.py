@@ -27,7 +27,7 @@ judge-human agreement follows the MT-Bench conventions.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -37,10 +37,11 @@ import pandas as pd
 from scipy import sparse
 
 from . import agreement
+from .agents import reference_json
 from .aggregate import dawid_skene
 from .annotators import AnnotatorRecord, annotator_quality
 from .bootstrap import Resampler
-from .defaults import AUTO_RESAMPLES_RULE, DISPUTED_LIMIT, auto_resamples
+from .defaults import AUTO_RESAMPLES_RULE, DEFAULT_REFERENCE, DISPUTED_LIMIT, auto_resamples
 from .estimate import Estimate
 from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
@@ -120,6 +121,7 @@ class DisputedPair:
     entropy_bits: float
     needs_adjudication: bool
     reason: str | None
+    adjudication: dict[str, Any] | None = None  # the adjudicator's decision: choice, reason, note, adjudicator
 
 
 @dataclass
@@ -131,6 +133,7 @@ class PairsSummary:
     adjudication_threshold: float
     mean_entropy_bits: float
     most_disputed: list[DisputedPair]
+    adjudicated: int = 0  # pairs settled by an adjudicator (none of them needs adjudication)
 
 
 @dataclass
@@ -156,6 +159,7 @@ class AgreementReport:
     aggregate: AggregateSummary
     runs_left_out: list[dict[str, Any]] = field(default_factory=list)
     excluded_annotators: dict[str, int] | None = None
+    reference: dict[str, Any] | None = None  # the human reference of the judges' kappa (``defaults.REFERENCES``)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON: the whole task's block at the top level, then the sections."""
@@ -163,7 +167,7 @@ class AgreementReport:
                 "bootstrap": self.bootstrap, "notes": self.notes}
         data = {**serialise(head), **self.overall.to_json()}
         for name in ("per_domain", "per_factor", "order_rule", "per_annotator", "judges", "pairs", "aggregate",
-                     "runs_left_out"):
+                     "runs_left_out", "reference"):
             data[name] = serialise(getattr(self, name))
         if self.excluded_annotators is not None:
             data["excluded_annotators"] = dict(self.excluded_annotators)
@@ -299,20 +303,36 @@ def judge_agreement_contributions(counts: np.ndarray, judge: np.ndarray, scale: 
     ]).astype(float)
 
 
+def reference_codes(ratings: Ratings, adjudicated: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, the human reference's category index and whether it is one label: the
+    strict majority (``pairs.majority_codes``), or the adjudicated label where ``adjudicated``
+    (pair -> choice) has one."""
+    counts = ratings.counts()
+    cats = ratings.categories
+    codes, strict = majority_codes(counts, cats.index("tie") if "tie" in cats else None)
+    if adjudicated is not None and len(adjudicated):
+        index = {c: i for i, c in enumerate(cats)}
+        settled = pd.Series(adjudicated).reindex(ratings.units).map(index).to_numpy(dtype=float)
+        known = ~np.isnan(settled)
+        codes = np.where(known, np.nan_to_num(settled, nan=-1).astype(int), codes)
+        strict = strict | known
+    return codes, strict
+
+
 def judge_section(
     verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
-    resampler: Resampler,
+    resampler: Resampler, adjudicated: pd.Series | None = None,
 ) -> list[JudgeAgreement]:
     """Per judge run: position consistency and MT-Bench agreement with every human vote.
 
     ``codes`` are the runs' verdicts in ``scale`` (``verdicts.judge_codes``): a pair the
     judge was asked about but has no verdict for under the order rule (inconsistent,
-    unscored) is compared like any other and matches no human vote.
+    unscored) is compared like any other and matches no human vote. Kappa is against the
+    human reference (``reference_codes``: the majority, or the adjudicated label where
+    ``adjudicated`` has one).
     """
     counts = ratings.counts()
-    cats = ratings.categories
-    human_tie = cats.index("tie") if "tie" in cats else None
-    majority, strict = majority_codes(counts, human_tie)
+    majority, strict = reference_codes(ratings, adjudicated)
     m = counts.sum(axis=1)
     out = []
     for run_name, judge in codes.items():
@@ -384,6 +404,8 @@ def agreement_report(
     threshold: float = ADJUDICATION_THRESHOLD,
     disputed: int = DISPUTED_LIMIT,
     order_rule: str = DEFAULT_ORDER_RULE,
+    adjudications: Mapping[int, Any] | None = None,
+    reference: str = DEFAULT_REFERENCE,
 ) -> AgreementReport:
     """The agreement report of one task (``AgreementReport``; ``.to_json()`` for JSON).
 
@@ -394,7 +416,9 @@ def agreement_report(
     report). ``threshold``: the majority share under which a
     pair needs adjudication. ``disputed``: how many of the most disputed pairs to list.
     ``order_rule``: how a judge's verdicts in the two presented orders combine
-    (``verdicts.ORDER_RULES``).
+    (``verdicts.ORDER_RULES``). ``adjudications``: pair -> the current ``Adjudication``
+    (settled pairs need no adjudication); ``reference``: what the judges' kappa compares with
+    (``defaults.REFERENCES``).
     """
     categories = tuple(categories)
     if "tie" not in categories and (labels["choice"] == "tie").any():
@@ -447,19 +471,25 @@ def agreement_report(
     verdicts = judge_verdicts(judgments, order_rule)
     scale = judge_scale(verdicts, categories)
     codes = judge_codes(verdicts, units, scale)
-    votes = pair_votes(ratings, threshold)
+    adjudications = dict(adjudications or {})
+    adjudicated = pd.Series({p: a.choice for p, a in adjudications.items()}, dtype=object)
+    votes = pair_votes(ratings, threshold, adjudicated)
     return AgreementReport(
         task=task, categories=list(categories), annotators=list(ratings.raters), bootstrap=bootstrap, notes=notes,
         overall=overall, per_domain=per_domain, per_factor=per_factor,
         order_rule={"name": order_rule, "rule": ORDER_RULE_TEXT[order_rule]},
         per_annotator=annotator_quality(labels, ratings, codes, scale, confidence=confidence),
-        judges=judge_section(verdicts, codes, scale, ratings, resampler),
-        pairs=_pairs_summary(votes, labels, disputed, threshold),
+        judges=judge_section(verdicts, codes, scale, ratings, resampler,
+                             adjudicated if reference == "adjudicated" else None),
+        pairs=_pairs_summary(votes, labels, disputed, threshold, adjudications),
         aggregate=_aggregate_summary(ratings, votes),
+        reference=reference_json(reference, adjudicated, units[ratings.counts().sum(axis=1) > 0]),
     )
 
 
-def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float) -> PairsSummary:
+def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float,
+                   adjudications: Mapping[int, Any] | None = None) -> PairsSummary:
+    adjudications = adjudications or {}
     info = labels.drop_duplicates("pair").set_index("pair")[["pair_id", "domain"]] if len(labels) else None
     disputed = []
     for pair, row in most_disputed(votes, limit).iterrows():
@@ -473,6 +503,7 @@ def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, thresh
             entropy_bits=float(row["entropy_bits"]),
             needs_adjudication=bool(row["needs_adjudication"]),
             reason=row["adjudication_reason"] or None,
+            adjudication=_decision(adjudications.get(int(pair))),
         ))
     multi = votes["n_votes"] >= 2
     return PairsSummary(
@@ -483,7 +514,18 @@ def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, thresh
         adjudication_threshold=threshold,
         mean_entropy_bits=float(votes.loc[multi, "entropy_bits"].mean()) if multi.any() else float("nan"),
         most_disputed=disputed,
+        adjudicated=int(votes["adjudicated"].notna().sum()),
     )
+
+
+def _decision(adjudication: Any) -> dict[str, Any] | None:
+    """An adjudication as the report shows it (its reason in words)."""
+    if adjudication is None:
+        return None
+    from annotator.store.models import ADJUDICATION_REASONS
+
+    return {"choice": adjudication.choice, "reason": ADJUDICATION_REASONS.get(adjudication.reason, adjudication.reason),
+            "note": adjudication.note, "adjudicator": adjudication.adjudicator}
 
 
 def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> AggregateSummary:
@@ -528,6 +570,7 @@ def task_agreement_report(store, task: str, exclude: Sequence[str] = (), *, incl
     report = note_exclusions(agreement_report(
         store.labels_frame(task, lean=True, exclude=exclude),
         judgments,
+        adjudications=store.current_adjudications(task),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],

@@ -18,7 +18,7 @@ from annotator.analysis.estimate import json_number
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions, exclude_option
-from .stats import stats
+from .stats import reference_caption, reference_option, stats
 from .tables import DASH, _est, _num, _pct, _short, safe
 
 order_rule_option = click.option(
@@ -293,6 +293,7 @@ def _factor_tables(report) -> list[Table]:
               help="Alternative annotator test: annotators sharing fewer pairs with the others and the judge "
                    "are left out (30: the paper's minimum for its t-test).")
 @factor_source_option
+@reference_option
 @click.option("--disagreements", "disagreements_of", default=None, metavar="RUN",
               help="List the pairs where this judge run and the human majority disagree, with its explanation.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
@@ -301,7 +302,8 @@ def _factor_tables(report) -> list[Table]:
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
                    gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
-                   factor_source: str, disagreements_of: str | None, limit: int, exclude: tuple[str, ...]) -> None:
+                   factor_source: str, reference: str, disagreements_of: str | None, limit: int,
+                   exclude: tuple[str, ...]) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -315,8 +317,8 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
         report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                          gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
                                          epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude,
-                                         factor_source=factor_source)
-    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude) \
+                                         factor_source=factor_source, reference=reference)
+    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude, reference) \
         if disagreements_of else None
     if as_json:
         data = report.to_json()
@@ -326,6 +328,8 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
         return
     console.print(f"[bold]Judge validation — task {safe(name)}[/]")
     console.print(f"[dim]{safe(_rule_caption(report.order_rule, full=True))}[/]")
+    if report.reference:
+        console.print(f"[dim]{safe(reference_caption(report.reference))}[/]")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
     if any(a.kind != "humans" for a in report.agents):
@@ -367,13 +371,14 @@ class _null:
 
 
 def _disagreements(store, task: str, run: str, order_rule: str, include_incomplete: bool, limit: int,
-                   exclude: tuple[str, ...] = ()):
+                   exclude: tuple[str, ...] = (), reference: str = "adjudicated"):
     from annotator.analysis.agents import load_agents
     from annotator.analysis.judge_human import disagreements
 
     from .context import fail
 
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude)
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude,
+                         reference=reference)
     if run not in agents.runs:
         fail(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
     listed = disagreements(agents, run, limit)

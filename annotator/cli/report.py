@@ -11,6 +11,7 @@ from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDE
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 from .judges_report import factor_source_option
+from .stats import reference_option
 
 
 def default_path(task: str) -> Path:
@@ -34,6 +35,7 @@ def default_path(task: str) -> Path:
                    "500, leaderboard 200).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @factor_source_option
+@reference_option
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to show with their rationales.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -42,7 +44,7 @@ def default_path(task: str) -> Path:
 @click.option("--json", "as_json", is_flag=True, help="Print the files written and the time each step took as JSON.")
 @pass_cli
 def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
-           gold: str, resamples: int | None, seed: int, factor_source: str, disputed: int, jobs: int | None,
+           gold: str, resamples: int | None, seed: int, factor_source: str, reference: str, disputed: int, jobs: int | None,
            as_json: bool) -> None:
     """Write the task's report: progress, agreement, each annotator, the judges against the humans,
     position and length bias, calibration, the leaderboard, PROFILE factors and the most disputed
@@ -55,7 +57,7 @@ def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule:
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     options = ReportOptions(order_rule=order_rule, include_incomplete=include_incomplete, gold=gold, seed=seed,
-                            disputed=disputed, factor_source=factor_source)
+                            disputed=disputed, factor_source=factor_source, reference=reference)
     if resamples is not None:
         options.agreement_resamples = options.judge_resamples = options.leaderboard_bootstrap = resamples
     html_path = out or default_path(name)

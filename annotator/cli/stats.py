@@ -9,14 +9,31 @@ from rich.table import Table
 from annotator.analysis.defaults import (
     ADJUDICATION_THRESHOLD,
     DEFAULT_ORDER_RULE,
+    DEFAULT_REFERENCE,
     DEFAULT_RESAMPLES,
     DISPUTED_LIMIT,
     ORDER_RULES,
+    REFERENCES,
 )
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions, exclude_option
 from .tables import DASH, _ci, _est, _num, _pct, _short, safe  # noqa: F401
+
+reference_option = click.option(
+    "--reference", type=click.Choice(REFERENCES), default=DEFAULT_REFERENCE, show_default=True,
+    help="The one human label per pair a judge is compared with (kappa, calibration, length bias against the "
+         "humans, factor scores, disagreements): adjudicated (the adjudicator's label where `annotator adjudicate` "
+         "settled the pair, else the majority) or majority (adjudications ignored).")
+
+
+def reference_caption(reference) -> str:
+    """The human reference under a judge table (``defaults.REFERENCE_TEXT``)."""
+    if not reference:
+        return ""
+    n = reference.get("adjudicated_pairs") or reference.get("adjudications_ignored") or 0
+    settled = (f"; {n:,} adjudicated pair(s)" + (" ignored" if reference["name"] == "majority" else "")) if n else ""
+    return f"human reference: {reference['name']} — {reference['rule']}{settled}"
 
 
 @click.group()
@@ -145,7 +162,9 @@ def _disputed_table(pairs, categories: list[str]) -> Table:
             safe(p.pair_id), safe(p.domain),
             *[str(p.votes.get(c, 0)) for c in categories],
             safe(str(p.majority or "—")), _num(p.entropy_bits, 2),
-            f"[yellow]{safe(p.reason)}[/]" if p.needs_adjudication else "",
+            f"[yellow]{safe(p.reason)}[/]" if p.needs_adjudication else
+            f"[green]adjudicated: {safe(p.adjudication['choice'])}[/] ({safe(p.adjudication['reason'])})"
+            if p.adjudication else "",
         )
     return table
 
@@ -186,16 +205,20 @@ def print_report(report) -> None:
         table, notes = _judge_table(report.judges)
         rule = report.order_rule or {}
         if rule:
-            table.caption = safe(f"order rule: {rule['name']} — {rule['rule']}")
+            caption = f"order rule: {rule['name']} — {rule['rule']}"
+            if report.reference:
+                caption += f"; kappa against the {reference_caption(report.reference)}"
+            table.caption = safe(caption)
             table.caption_justify = "left"
         console.print(table)
         for note in notes:
             console.print(f"[dim]— {safe(note)}[/]")
     pairs = report.pairs
     if pairs.n_pairs_multiply_labelled:
+        settled = f"; {pairs.adjudicated:,} settled by an adjudicator" if pairs.adjudicated else ""
         console.print(
             f"{pairs.needs_adjudication:,} pair(s) need adjudication "
-            f"({pairs.no_majority:,} without a majority; threshold {pairs.adjudication_threshold:.0%})."
+            f"({pairs.no_majority:,} without a majority; threshold {pairs.adjudication_threshold:.0%}{settled})."
         )
         if pairs.most_disputed:
             console.print(_disputed_table(pairs, report.categories))
@@ -231,11 +254,12 @@ def print_report(report) -> None:
               help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
 @click.option("--include-incomplete", is_flag=True,
               help="Also compare judge runs that did not finish (they are named and left out by default).")
+@reference_option
 @exclude_option
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int | None, seed: int,
                       confidence: float, threshold: float, disputed: int, order_rule: str,
-                      include_incomplete: bool, exclude: tuple[str, ...]) -> None:
+                      include_incomplete: bool, reference: str, exclude: tuple[str, ...]) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from annotator.analysis.report import task_agreement_report
@@ -248,7 +272,7 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
         progress.add_task(f"computing agreement for {safe(name)}", total=None)
         report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
                                        threshold=threshold, disputed=disputed, order_rule=order_rule,
-                                       include_incomplete=include_incomplete, exclude=exclude)
+                                       include_incomplete=include_incomplete, exclude=exclude, reference=reference)
     if as_json:
         print_json(report.to_json())
     else:

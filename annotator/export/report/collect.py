@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from annotator.analysis.defaults import DEFAULT_FACTOR_SOURCE, DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
+from annotator.analysis.defaults import (
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_ORDER_RULE,
+    DEFAULT_REFERENCE,
+    DISPUTED_LIMIT,
+    ORDER_RULES,
+)
 
 JUDGE_RESAMPLES = 500  # `stats judges --bootstrap` default
 LEADERBOARD_BOOTSTRAP = 200  # `stats leaderboard --bootstrap` default
@@ -43,6 +49,7 @@ class ReportOptions:
     leaderboard_bootstrap: int = LEADERBOARD_BOOTSTRAP  # `stats leaderboard --bootstrap`
     disputed: int = DISPUTED_LIMIT  # `stats agreement --disputed`
     factor_source: str = DEFAULT_FACTOR_SOURCE  # `stats judges --factor-source`
+    reference: str = DEFAULT_REFERENCE  # `stats agreement / judges --reference`
 
     def __post_init__(self) -> None:
         if self.order_rule not in ORDER_RULES:
@@ -55,9 +62,10 @@ class ReportOptions:
         return {
             "agreement": f"annotator stats agreement --task {task} "
                          + (f"--bootstrap {self.agreement_resamples} " if self.agreement_resamples is not None else "")
-                         + f"--seed {self.seed} --disputed {self.disputed}{rule} --json",
+                         + f"--seed {self.seed} --disputed {self.disputed} --reference {self.reference}{rule} --json",
             "judges": f"annotator stats judges --task {task} --bootstrap {self.judge_resamples} --seed {self.seed} "
-                      f"--gold {self.gold} --factor-source {self.factor_source}{rule}{incomplete} --json",
+                      f"--gold {self.gold} --factor-source {self.factor_source} "
+                      f"--reference {self.reference}{rule}{incomplete} --json",
             "leaderboard": f"annotator stats leaderboard --task {task} --by domain --bootstrap "
                            f"{self.leaderboard_bootstrap} --seed {self.seed}{rule}{incomplete} --json",
         }
@@ -119,14 +127,15 @@ def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str,
         from annotator.analysis.report import task_agreement_report
 
         return task_agreement_report(store, task, resamples=options.agreement_resamples, seed=options.seed,
-                                     disputed=options.disputed, order_rule=options.order_rule).to_json()
+                                     disputed=options.disputed, order_rule=options.order_rule,
+                                     reference=options.reference).to_json()
     if name == "judges":
         from annotator.analysis.judge_human import task_judge_human_report
 
         return task_judge_human_report(store, task, order_rule=options.order_rule,
                                        include_incomplete=options.include_incomplete, gold=options.gold,
                                        resamples=options.judge_resamples, seed=options.seed,
-                                       factor_source=options.factor_source).to_json()
+                                       factor_source=options.factor_source, reference=options.reference).to_json()
     from annotator.analysis.leaderboard import task_leaderboard
 
     return task_leaderboard(store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,

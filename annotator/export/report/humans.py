@@ -200,14 +200,24 @@ def disputed_section(data: ReportData) -> Section:
         f"answers when each answer got the same votes). A pair needs adjudication when its majority holds less than "
         f"{pairs['adjudication_threshold']:.0%} of the votes or there is no majority. "
         f"{pairs['needs_adjudication']:,} of {pairs['n_pairs_multiply_labelled']:,} pairs labelled by two or more "
-        f"annotators need it ({pairs['no_majority']:,} without a majority).", lead="How to read it."))
+        f"annotators need it ({pairs['no_majority']:,} without a majority)"
+        + (f"; {pairs.get('adjudicated', 0):,} were settled by an adjudicator (`annotator adjudicate`), whose decision "
+           "and reason are shown and who need no adjudication" if pairs.get("adjudicated") else "") + ".",
+        lead="How to read it."))
     if not pairs["most_disputed"]:
         section.add(Paragraph("No pair has two labels yet."))
         return section
-    section.add(Table(["pair", "domain", *[f"votes {clean(c)}" for c in cats], "majority", "entropy (bits)", "adjudicate"], [
+    def decision(p) -> str:
+        a = p.get("adjudication")
+        if not a:
+            return n.DASH
+        return f"{clean(a['choice'])} ({clean(a['reason'])}" + (f": {clean(a['note'])}" if a.get("note") else "") + ")"
+
+    section.add(Table(["pair", "domain", *[f"votes {clean(c)}" for c in cats], "majority", "entropy (bits)", "adjudicate",
+                       "adjudicated (reason)"], [
         [clean(p["pair_id"]), clean(p["domain"]), *[n.count(p["votes"].get(c, 0)) for c in cats],
          clean(p["majority"] or n.DASH), n.num(p["entropy_bits"], 2),
-         Cell(clean(p["reason"]), "caution") if p["needs_adjudication"] else ""]
+         Cell(clean(p["reason"]), "caution") if p["needs_adjudication"] else "", decision(p)]
         for p in pairs["most_disputed"]], numeric=tuple(range(2, 2 + len(cats) + 2))))
     section.add(Paragraph(
         "Each annotator's label below is in the pair's own order (A is response A). A rationale is kept as it was "

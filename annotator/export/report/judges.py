@@ -38,6 +38,14 @@ def judges_section(data: ReportData) -> Section:
         "for chance.", lead="How to read it."))
     section.add(Paragraph(f"{clean(rule['name'])} — {clean(rule['rule'])}. A judge asked in both presented orders "
                           "gives one verdict per pair under this rule.", lead="Order rule."))
+    ref = j.get("reference")
+    if ref:
+        settled = ref.get("adjudicated_pairs") or ref.get("adjudications_ignored") or 0
+        section.add(Paragraph(
+            f"{clean(ref['name'])} — {clean(ref['rule'])}" + (
+                f" ({settled:,} adjudicated pair(s){' ignored' if ref['name'] == 'majority' else ''})" if settled else "")
+            + ". Kappa, calibration, the length bias against the humans and the factor scores compare a judge with "
+              "this one label per pair.", lead="Human reference."))
     for note in j["notes"]:
         section.add(Paragraph(clean(note), lead="Note."))
     agents = judge_agents(data)
