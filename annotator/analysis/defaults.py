@@ -14,6 +14,7 @@ def auto_resamples(n_units: int) -> int:
     if n_units <= 0:
         return DEFAULT_RESAMPLES
     return max(MIN_AUTO_RESAMPLES, min(DEFAULT_RESAMPLES, BOOTSTRAP_BUDGET // n_units))
+DEFAULT_BT_RESAMPLES = 200  # bootstrap resamples of the leaderboard's Bradley-Terry intervals (`stats leaderboard`)
 DISPUTED_LIMIT = 10  # how many of the most disputed pairs a report lists
 ADJUDICATION_THRESHOLD = 0.6  # a pair needs adjudication when its majority holds less of the votes
 JURY_RULES = ("majority", "mean-p")  # how a jury combines its members (``jury``)

@@ -47,9 +47,16 @@ import pandas as pd
 from scipy import stats
 
 from . import agreement
-from .agents import HUMANS, human_majority
+from .agents import HUMANS, adjudicated_choices, human_majority, reference_json, with_adjudications
 from .aggregate import factor_majorities
-from .defaults import DEFAULT_FACTOR_SOURCE, FACTOR_SOURCE_TEXT, FACTOR_SOURCES, MIN_SCORE, MISALIGNMENT
+from .defaults import (
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_REFERENCE,
+    FACTOR_SOURCE_TEXT,
+    FACTOR_SOURCES,
+    MIN_SCORE,
+    MISALIGNMENT,
+)
 from .estimate import Estimate
 from .factor_alignment import alignment, as_sign, factor_score
 from .jury import with_composites
@@ -293,19 +300,23 @@ def factor_report(
     confidence: float = 0.95,
     order_rule: str = DEFAULT_ORDER_RULE,
     factor_source: str = DEFAULT_FACTOR_SOURCE,
+    adjudicated: pd.Series | None = None,
+    reference: str = DEFAULT_REFERENCE,
 ) -> dict[str, Any]:
     """The factor report (JSON-ready); see the module docstring. A judge's verdict per pair
     follows ``order_rule`` (``verdicts``); pairs without one enter no factor score.
 
     ``factor_values``: one row per (pair, factor, extractor) with a ``manifestation``;
     ``scores``: ``Store.scores_frame`` (pointwise runs); ``extractor`` forces the M_k
-    source's extractor for every factor that has values from it.
+    source's extractor for every factor that has values from it; ``adjudicated`` (pair ->
+    the adjudicator's label) and ``reference``: the humans' label per pair, as ``stats judges``
+    takes it (``agents.with_adjudications``).
     """
     keys = [k for k, _ in factors]
     names = dict(factors)
     fv = factor_values if factor_values is not None else pd.DataFrame(columns=["pair", "factor", "extractor", "manifestation"])
     notes = []
-    humans = human_majority(labels, categories)
+    humans = with_adjudications(human_majority(labels, categories), adjudicated, reference)
     agents: dict[str, pd.Series] = {HUMANS: humans}
     for name, rows in judge_verdicts(judgments, order_rule).groupby("run_name", sort=True):
         agents[str(name)] = rows.set_index("pair")["verdict"]
@@ -357,6 +368,7 @@ def factor_report(
             "extractors": chosen,
             "known": known,
         },
+        "reference": reference_json(reference, adjudicated, humans.index),
         "validation": validation(labels, fv, keys, confidence),
         "scores": scores_out,
         "rankings": {source: {setting: {agent: rankings(s) for agent, s in by_setting.items()}
@@ -378,7 +390,8 @@ def _num(value: float | None) -> float:
 
 
 def task_factor_report(store, task: str, *, extractor: str | None = None, confidence: float = 0.95,
-                       order_rule: str = DEFAULT_ORDER_RULE, factor_source: str = DEFAULT_FACTOR_SOURCE) -> dict[str, Any]:
+                       order_rule: str = DEFAULT_ORDER_RULE, factor_source: str = DEFAULT_FACTOR_SOURCE,
+                       reference: str = DEFAULT_REFERENCE) -> dict[str, Any]:
     """Load a task's labels, judgments, pointwise scores and factor values; build the report."""
     found = store.require_task(task)
     fv = factor_values_frame(store, task)
@@ -386,4 +399,5 @@ def task_factor_report(store, task: str, *, extractor: str | None = None, confid
         store.labels_frame(task), with_composites(store, task), fv, scores=store.scores_frame(task), task=task,
         factors=[(f.key, f.name) for f in found.factors], categories=found.choices, extractor=extractor,
         confidence=confidence, order_rule=order_rule, factor_source=factor_source,
+        adjudicated=adjudicated_choices(store, task), reference=reference,
     )

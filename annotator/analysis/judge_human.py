@@ -54,7 +54,14 @@ from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_ag
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
-from .defaults import DEFAULT_FACTOR_SOURCE, DEFAULT_REFERENCE, FACTOR_SOURCE_TEXT
+from .defaults import (
+    AUTO_RESAMPLES_RULE,
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_REFERENCE,
+    DEFAULT_RESAMPLES,  # noqa: F401  (the one default, re-exported)
+    FACTOR_SOURCE_TEXT,
+    auto_resamples,
+)
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
 from .factor_report import (
@@ -77,7 +84,6 @@ from .winrate import choice_win_rate, length_controlled_win_rate
 _P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5, SPLIT: 0.5}
 LENGTH_THRESHOLD = 0.1  # lengths differing by more than 10 % of the longer response
 TARGET_HALF_WIDTH = 0.03  # labels needed for an agreement interval of +- 3 points
-DEFAULT_RESAMPLES = 500
 
 
 # -- the card's rules ------------------------------------------------------------------------
@@ -364,7 +370,7 @@ def judge_human_report(
     factors: Sequence[tuple[str, str]] = (),
     gold: pd.Series | None = None,
     gold_source: str = "pairs",
-    resamples: int = DEFAULT_RESAMPLES,
+    resamples: int | None = None,
     seed: int = 0,
     epsilon: float = DEFAULT_EPSILON,
     alpha: float = DEFAULT_ALPHA,
@@ -378,7 +384,8 @@ def judge_human_report(
     ``agents``: ``agents.load_agents``; ``factor_values``: one row per (pair, factor,
     extractor) with a ``manifestation``; ``factors``: (key, name) of the task's checklist;
     ``gold``: pair -> gold label (the task's, or None); ``resamples``: bootstrap resamples over
-    pairs for the agreement intervals and the human ceiling.
+    pairs for the agreement intervals and the human ceiling (None: ``defaults.auto_resamples``,
+    the rule ``stats agreement`` uses, so the ceiling has one interval wherever it is shown).
     """
     labels, pairs, judgments, verdicts = agents.labels, agents.pairs, agents.judgments, agents.verdicts
     ratings = agents.ratings
@@ -394,6 +401,9 @@ def judge_human_report(
     units = ratings.units
     counts = ratings.counts()
     labelled = counts.sum(axis=1) > 0
+    resamples_rule = "chosen (--bootstrap)"
+    if resamples is None:
+        resamples, resamples_rule = auto_resamples(len(units)), AUTO_RESAMPLES_RULE
     resampler = Resampler(len(units), resamples, seed)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
@@ -490,7 +500,7 @@ def judge_human_report(
         judge_agreement=_judge_pairwise(verdicts, scale),
         factor_alignment=factor_section(compared, tables, dict(factors), factor_source, chosen) if keys else None,
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
-        bootstrap={"resamples": resamples, "seed": seed, "unit": "pair"},
+        bootstrap={"resamples": resamples, "seed": seed, "unit": "pair", "resamples_rule": resamples_rule},
         reference=agents.reference_json(),
     )
 

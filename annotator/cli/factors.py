@@ -16,6 +16,7 @@ from annotator.text.sanitize import plain_text, sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 from .judges_report import factor_source_option
+from .stats import reference_caption, reference_option
 
 EXTRACTORS = ("rule", "profile")
 
@@ -299,10 +300,11 @@ def _correlation_table(report: dict) -> Table | None:
 @click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
               help="How a judge's verdicts in the two presented orders make its verdict on a pair.")
 @factor_source_option
+@reference_option
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
 @pass_cli
 def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
-                  order_rule: str, factor_source: str, as_json: bool) -> None:
+                  order_rule: str, factor_source: str, reference: str, as_json: bool) -> None:
     """PROFILE factors: each extractor checked against the annotators' checklist (agreement,
     kappa), factor scores of humans and judges in the evaluation and generation settings,
     the factors each agent rewards most, and the factor correlation matrix."""
@@ -311,13 +313,14 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule,
-                                factor_source=factor_source)
+                                factor_source=factor_source, reference=reference)
     if as_json:
         print_json(report)
         return
     console.print(plain_text(f"PROFILE factors — task {name}"), style="bold")
     console.print(plain_text(f"judges' verdicts: order rule {order_rule} ({ORDER_RULE_TEXT[order_rule]})"), style="dim",
                   soft_wrap=True)
+    console.print(plain_text(reference_caption(report["reference"])), style="dim", soft_wrap=True)
     for note in report["notes"]:
         console.print(plain_text(f"note: {note}"))
     if not report["factors"]:

@@ -8,13 +8,16 @@ import click
 from rich.table import Table
 
 from annotator.analysis.defaults import (
+    DEFAULT_BT_RESAMPLES,
     DEFAULT_FACTOR_SOURCE,
     DEFAULT_ORDER_RULE,
+    DEFAULT_RESAMPLES,
     FACTOR_SOURCE_TEXT,
     FACTOR_SOURCES,
     ORDER_RULES,
 )
 from annotator.analysis.estimate import json_number
+from annotator.export.report.numbers import verdict_colour
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions, exclude_option
@@ -34,6 +37,17 @@ factor_source_option = click.option(
 incomplete_option = click.option(
     "--include-incomplete", is_flag=True,
     help="Also compare judge runs that did not finish (they are marked and left out by default).")
+
+
+def bootstrap_caption(b: dict[str, Any]) -> str:
+    """The resamples an interval rests on (and the rule that chose them)."""
+    if not b.get("resamples"):
+        return "no bootstrap intervals (--bootstrap 0)"
+    rule = b.get("resamples_rule") or ""
+    rule = f" ({DEFAULT_RESAMPLES:,}, fewer on large tasks: --bootstrap N to choose)" \
+        if rule.startswith(f"{DEFAULT_RESAMPLES:,}") else ""
+    return (f"intervals: {b.get('confidence', 0.95):.0%} percentile bootstrap over pairs, {b['resamples']:,} "
+            f"resamples{rule}, seed {b['seed']}")
 
 
 def _rule_caption(rule: dict[str, str], full: bool = False) -> str:
@@ -168,7 +182,7 @@ def _print_cards(report) -> None:
     for a in report.agents:
         if a.card is None:
             continue
-        colour = {"trustworthy": "green", "use with caution": "yellow", "needs review": "red"}[a.card.verdict]
+        colour = verdict_colour(a.card.verdict)
         console.print(f"[bold]{safe(a.agent)}[/]: [{colour}]{a.card.verdict}[/] — {safe('; '.join(a.card.reasons))}")
         agree = a.agreement_with_humans or {}
         lines = [f"agreement with the humans {_est(agree.get('with_ties'), True)}, without ties "
@@ -281,8 +295,10 @@ def _factor_tables(report) -> list[Table]:
 @click.option("--gold", "gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto",
               show_default=True, help="Gold labels to score judges against: the pairs' own (auto: when the task "
               "has some), the human majority, or none.")
-@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=500, show_default=True,
-              help="Bootstrap resamples over pairs for the agreement intervals (0: none).")
+@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
+              help=f"Bootstrap resamples over pairs for the agreement intervals and the ceiling (0: none; default "
+                   f"{DEFAULT_RESAMPLES:,}, fewer on tasks over 50,000 labelled pairs: the rule of `stats agreement`, "
+                   "so the human-human ceiling has one interval everywhere).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @click.option("--epsilon", type=click.FloatRange(0, 1), default=0.2, show_default=True,
               help="Alternative annotator test: how much worse than an annotator the judge may be (0.2 for "
@@ -301,7 +317,7 @@ def _factor_tables(report) -> list[Table]:
 @exclude_option
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
-                   gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
+                   gold: str, resamples: int | None, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
                    factor_source: str, reference: str, disagreements_of: str | None, limit: int,
                    exclude: tuple[str, ...]) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
@@ -330,6 +346,7 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
     console.print(f"[dim]{safe(_rule_caption(report.order_rule, full=True))}[/]")
     if report.reference:
         console.print(f"[dim]{safe(reference_caption(report.reference))}[/]")
+    console.print(f"[dim]{safe(bootstrap_caption(report.bootstrap))}[/]")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
     if any(a.kind != "humans" for a in report.agents):
@@ -415,7 +432,7 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
 @click.option("--reference", default=None, metavar="AGENT",
               help="Agent whose ranking of the models the others are compared with (default: the humans, "
                    "else the first judge).")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
+@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_BT_RESAMPLES, show_default=True,
               help="Bootstrap resamples for the Bradley-Terry intervals (0: none).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,

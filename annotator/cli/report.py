@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
+from annotator.analysis.defaults import (
+    DEFAULT_BT_RESAMPLES,
+    DEFAULT_ORDER_RULE,
+    DEFAULT_RESAMPLES,
+    DISPUTED_LIMIT,
+    ORDER_RULES,
+)
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 from .judges_report import factor_source_option
@@ -31,8 +37,9 @@ def default_path(task: str) -> Path:
 @click.option("--gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto", show_default=True,
               help="Gold labels to score judges against (as `stats judges --gold`).")
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
-              help="Bootstrap resamples for every interval (default: each command's own: agreement 1000, judges "
-                   "500, leaderboard 200).")
+              help="Bootstrap resamples for every interval (default: each command's own: agreement and judges "
+                   f"{DEFAULT_RESAMPLES:,}, fewer on tasks over 50,000 labelled pairs; leaderboard "
+                   f"{DEFAULT_BT_RESAMPLES}).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @factor_source_option
 @reference_option

@@ -179,13 +179,9 @@ def print_report(report) -> None:
         f"({overall.n_pairs_multiply_labelled:,} by two or more), {overall.n_labels:,} labels, "
         f"{overall.n_annotators} annotator(s)"
     )
-    if b["resamples"]:
-        rule = "" if not b.get("resamples_rule", "").startswith(f"{DEFAULT_RESAMPLES:,}") else \
-            f" ({DEFAULT_RESAMPLES:,}, fewer on large tasks: --bootstrap N to choose)"
-        console.print(f"[dim]intervals: {b['confidence']:.0%} percentile bootstrap over pairs, "
-                      f"{b['resamples']:,} resamples{rule}, seed {b['seed']}[/]")
-    else:
-        console.print("[dim]no bootstrap intervals (--bootstrap 0)[/]")
+    from .judges_report import bootstrap_caption
+
+    console.print(f"[dim]{safe(bootstrap_caption(b))}[/]")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
 

@@ -24,15 +24,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from annotator.analysis.defaults import (
+    DEFAULT_BT_RESAMPLES,
     DEFAULT_FACTOR_SOURCE,
     DEFAULT_ORDER_RULE,
     DEFAULT_REFERENCE,
     DISPUTED_LIMIT,
     ORDER_RULES,
 )
-
-JUDGE_RESAMPLES = 500  # `stats judges --bootstrap` default
-LEADERBOARD_BOOTSTRAP = 200  # `stats leaderboard --bootstrap` default
 
 
 @dataclass
@@ -45,8 +43,8 @@ class ReportOptions:
     gold: str = "auto"  # `stats judges --gold`
     seed: int = 0
     agreement_resamples: int | None = None  # `stats agreement --bootstrap` (None: its default)
-    judge_resamples: int = JUDGE_RESAMPLES  # `stats judges --bootstrap`
-    leaderboard_bootstrap: int = LEADERBOARD_BOOTSTRAP  # `stats leaderboard --bootstrap`
+    judge_resamples: int | None = None  # `stats judges --bootstrap` (None: its default, the agreement's rule)
+    leaderboard_bootstrap: int = DEFAULT_BT_RESAMPLES  # `stats leaderboard --bootstrap`
     disputed: int = DISPUTED_LIMIT  # `stats agreement --disputed`
     factor_source: str = DEFAULT_FACTOR_SOURCE  # `stats judges --factor-source`
     reference: str = DEFAULT_REFERENCE  # `stats agreement / judges --reference`
@@ -63,7 +61,9 @@ class ReportOptions:
             "agreement": f"annotator stats agreement --task {task} "
                          + (f"--bootstrap {self.agreement_resamples} " if self.agreement_resamples is not None else "")
                          + f"--seed {self.seed} --disputed {self.disputed} --reference {self.reference}{rule} --json",
-            "judges": f"annotator stats judges --task {task} --bootstrap {self.judge_resamples} --seed {self.seed} "
+            "judges": f"annotator stats judges --task {task} "
+                      + (f"--bootstrap {self.judge_resamples} " if self.judge_resamples is not None else "")
+                      + f"--seed {self.seed} "
                       f"--gold {self.gold} --factor-source {self.factor_source} "
                       f"--reference {self.reference}{rule}{incomplete} --json",
             "leaderboard": f"annotator stats leaderboard --task {task} --by domain --bootstrap "

@@ -8,8 +8,8 @@ from typing import Any
 from . import figures, numbers as n
 from .collect import ReportData
 from .document import Card, Cell, Figure, Paragraph, Section, Table, clean
+from .numbers import VERDICT_TONES  # noqa: E402, F401  (one tone per verdict, in numbers)
 
-VERDICT_TONES = {"trustworthy": "good", "use with caution": "caution", "needs review": "bad"}
 KINDS = {"baseline": "offline baseline", "llm": "LLM judge", "imported": "imported", "humans": "humans"}
 OFFLINE_BASELINES = ("longest", "random")
 
