@@ -8,6 +8,7 @@ import sys
 import click
 
 from .context import CliContext, fail, pass_cli, pick_task
+from .options import task_option
 
 DEMO_TASK = "demo"
 
@@ -66,9 +67,7 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
 
 
 @click.command()
-@click.option("--task", "task_name", metavar="NAME", default=None,
-              help="Task to label (default: the only task in the database; "
-                   "on an empty database the bundled demo task, loaded on first use).")
+@task_option()
 @click.option("--annotator", metavar="NAME", default=None, envvar="ANNOTATOR_NAME",
               help="Your name, stored with every label (default: $ANNOTATOR_NAME, else asked on screen).")
 @pass_cli
@@ -77,6 +76,7 @@ def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> N
 
     Every label is committed before the next pair appears; quit with q at any time and run
     the command again to resume at the first unlabelled pair. Press ? in the app for all keys.
+    On an empty database (no --task, no task yet) the bundled demo task is loaded first.
     """
     app = build_app(cli, task_name, annotator)
     app.run()
@@ -94,7 +94,7 @@ def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> N
                    "http://myhost:8421 on 0.0.0.0 (default: http://HOST:PORT). Requests for any other address are refused.")
 @click.option("--max-sessions", default=50, show_default=True, type=click.IntRange(1, 10_000),
               help="Most browser sessions open at once; past it a page asks to try later.")
-@click.option("--task", "task_name", metavar="NAME", default=None, help="Task to label (as for annotate).")
+@task_option()
 @click.option("--annotator", metavar="NAME", default=None,
               help="Only this one person may sign in (still with their access code).")
 @pass_cli

@@ -10,34 +10,33 @@ from rich.table import Table
 from annotator.analysis.defaults import (
     DEFAULT_BT_RESAMPLES,
     DEFAULT_FACTOR_SOURCE,
-    DEFAULT_ORDER_RULE,
     DEFAULT_RESAMPLES,
     FACTOR_SOURCE_TEXT,
     FACTOR_SOURCES,
-    ORDER_RULES,
 )
 from annotator.analysis.estimate import json_number
 from annotator.export.report.numbers import verdict_colour
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
-from .exclusion import check_exclusions, exclude_option
+from .exclusion import check_exclusions
+from .options import (
+    exclude_option,
+    gold_option,
+    include_incomplete_option,
+    json_option,
+    order_rule_option,
+    run_option,
+    seed_option,
+    task_option,
+)
 from .stats import reference_caption, reference_option, stats
 from .tables import DASH, _est, _num, _pct, _short, safe
 
-order_rule_option = click.option(
-    "--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-    help="How a judge's verdicts in the two presented orders combine: both (a verdict counts when both "
-         "orders agree; otherwise an inconsistency, counted), judgebench (+1/-1 per order, sign of the sum), "
-         "first (the A-first order only), mean (mean P(A) over orders), mt-bench (a changed verdict is a tie).")
 factor_source_option = click.option(
     "--factor-source", type=click.Choice(FACTOR_SOURCES), default=DEFAULT_FACTOR_SOURCE, show_default=True,
     help="Where a PROFILE factor's M_k on a pair comes from: extractors (`annotator factors extract`: the rule "
          "first, then profile:*, then llm:*) or checklist (the annotators' majority answer). The same default in "
          "every command; the other source is shown beside where it knows any M_k.")
-incomplete_option = click.option(
-    "--include-incomplete", is_flag=True,
-    help="Also compare judge runs that did not finish (they are marked and left out by default).")
-
 
 def bootstrap_caption(b: dict[str, Any]) -> str:
     """The resamples an interval rests on (and the rule that chose them)."""
@@ -288,18 +287,16 @@ def _factor_tables(report) -> list[Table]:
 
 
 @stats.command("judges")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
+@task_option()
+@json_option
 @order_rule_option
-@incomplete_option
-@click.option("--gold", "gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto",
-              show_default=True, help="Gold labels to score judges against: the pairs' own (auto: when the task "
-              "has some), the human majority, or none.")
+@include_incomplete_option
+@gold_option
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
               help=f"Bootstrap resamples over pairs for the agreement intervals and the ceiling (0: none; default "
                    f"{DEFAULT_RESAMPLES:,}, fewer on tasks over 50,000 labelled pairs: the rule of `stats agreement`, "
                    "so the human-human ceiling has one interval everywhere).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@seed_option
 @click.option("--epsilon", type=click.FloatRange(0, 1), default=0.2, show_default=True,
               help="Alternative annotator test: how much worse than an annotator the judge may be (0.2 for "
                    "experts, 0.1 for crowd workers).")
@@ -310,8 +307,8 @@ def _factor_tables(report) -> list[Table]:
                    "are left out (30: the paper's minimum for its t-test).")
 @factor_source_option
 @reference_option
-@click.option("--disagreements", "disagreements_of", default=None, metavar="RUN",
-              help="List the pairs where this judge run and the human majority disagree, with its explanation.")
+@run_option("disagreements_of", "List the pairs where this judge run and the human majority disagree, with its "
+            "explanation.", aliases=("--disagreements",))
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many disagreements to list.")
 @exclude_option
@@ -422,19 +419,19 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
 
 
 @stats.command("leaderboard")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--json", "as_json", is_flag=True, help="Print the leaderboard as one JSON document.")
-@click.option("--judge", "judges", multiple=True, metavar="RUN",
-              help="Only these judge runs (repeatable; default: every complete run).")
+@task_option()
+@json_option
+@run_option("judges", "Only this judge run (repeatable; default: every complete run).", multiple=True,
+            aliases=("--judge",))
 @click.option("--by", "by", type=click.Choice(["domain"]), default=None, help="Add rows per domain.")
 @order_rule_option
-@incomplete_option
+@include_incomplete_option
 @click.option("--reference", default=None, metavar="AGENT",
               help="Agent whose ranking of the models the others are compared with (default: the humans, "
                    "else the first judge).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_BT_RESAMPLES, show_default=True,
               help="Bootstrap resamples for the Bradley-Terry intervals (0: none).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@seed_option
 @click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Ridge on the instruction difficulties of the length-controlled fit (default 0.001).")
 @pass_cli

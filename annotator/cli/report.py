@@ -7,16 +7,19 @@ from pathlib import Path
 
 import click
 
-from annotator.analysis.defaults import (
-    DEFAULT_BT_RESAMPLES,
-    DEFAULT_ORDER_RULE,
-    DEFAULT_RESAMPLES,
-    DISPUTED_LIMIT,
-    ORDER_RULES,
-)
+from annotator.analysis.defaults import DEFAULT_BT_RESAMPLES, DEFAULT_RESAMPLES, DISPUTED_LIMIT
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 from .judges_report import factor_source_option
+from .options import (
+    gold_option,
+    include_incomplete_option,
+    json_option,
+    order_rule_option,
+    out_option,
+    seed_option,
+    task_option,
+)
 from .stats import reference_option
 
 
@@ -26,21 +29,17 @@ def default_path(task: str) -> Path:
 
 
 @click.command()
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="HTML file to write (default: exports/TASK-report.html); the Markdown twin is written beside it "
+@task_option()
+@out_option("HTML file to write (default: exports/TASK-report.html); the Markdown twin is written beside it "
                    "with the same name ending in .md, its figures in NAME_files/.")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`); "
-                   "printed in the report.")
-@click.option("--include-incomplete", is_flag=True, help="Also compare judge runs that did not finish.")
-@click.option("--gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto", show_default=True,
-              help="Gold labels to score judges against (as `stats judges --gold`).")
+@order_rule_option
+@include_incomplete_option
+@gold_option
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
               help="Bootstrap resamples for every interval (default: each command's own: agreement and judges "
                    f"{DEFAULT_RESAMPLES:,}, fewer on tasks over 50,000 labelled pairs; leaderboard "
                    f"{DEFAULT_BT_RESAMPLES}).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@seed_option
 @factor_source_option
 @reference_option
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
@@ -48,7 +47,7 @@ def default_path(task: str) -> Path:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes for the three statistics engines (default: one per engine, up to the CPUs available; "
                    "1: one after the other).")
-@click.option("--json", "as_json", is_flag=True, help="Print the files written and the time each step took as JSON.")
+@json_option
 @pass_cli
 def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
            gold: str, resamples: int | None, seed: int, factor_source: str, reference: str, disputed: int, jobs: int | None,
