@@ -217,6 +217,9 @@ def print_report(report) -> None:
         )
         if pairs.most_disputed:
             console.print(_disputed_table(pairs, report.categories))
+    elif pairs.n_pairs:
+        console.print(f"0 pair(s) need adjudication (0 without a majority; threshold "
+                      f"{pairs.adjudication_threshold:.0%}): no pair has two or more labels.")
     agg = report.aggregate
     mv = ", ".join(f"{safe(c)} {n:,}" for c, n in agg.majority_vote["labels"].items())
     if agg.majority_vote.get("split"):

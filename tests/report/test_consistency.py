@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -366,3 +367,68 @@ def test_the_campaign_exercises_what_the_table_checks(campaign):
     # the bootstrap that shapes every interval above is printed beside it
     assert f"{int(BOOT)} resamples" in campaign.text["agreement"] and f"{int(BOOT)} resamples" in campaign.text["judges"]
     assert json.loads(json.dumps(campaign.json["judges"]["bootstrap"]))["resamples"] == int(BOOT)
+
+
+# -- public data -------------------------------------------------------------------------------
+
+REALDATA_PAIRS = 300  # Auto-J's first pairs: enough for every figure, fast
+REALDATA_QUESTIONS = ("alpha", "ceiling", "judge agreement", "kappa", "pairs needing adjudication", "progress")
+REAL_ROWS = [row for row in ROWS if row[0] in REALDATA_QUESTIONS]
+
+
+@pytest.fixture(scope="session")
+def autoj(tmp_path_factory) -> Views:
+    """Auto-J's pairwise test set (one human label per pair, the Auto-J judge in both orders),
+    loaded with the store directly as ``tests/analysis/test_realdata_agreement.py`` does."""
+    from annotator.store import JudgeRun, Judgment, Label, Pair, Task
+
+    here = Path(__file__).resolve()
+    # ../shared/data beside the repository (tests/conftest.py), or beside the folder of worktrees
+    found = [p for p in (here.parents[3] / "shared" / "data", here.parents[4] / "shared" / "data")
+             if (p / "autoj").is_dir()]
+    if not found:
+        pytest.skip("../shared/data is not present")
+    root = found[0] / "autoj"
+
+    def jsonl(name):
+        return [json.loads(line) for line in (root / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    rows = jsonl("testdata_pairwise.jsonl")[:REALDATA_PAIRS]
+    same = jsonl("pairwise_example_output.jsonl")[:REALDATA_PAIRS]
+    exchange = jsonl("pairwise_exchange_example_output.jsonl")[:REALDATA_PAIRS]
+    tmp = tmp_path_factory.mktemp("autoj")
+    db = tmp / "autoj.db"
+    store = Store.open(db)
+    store.save_task(Task(name="autoj", overlap=1))
+    store.insert_pairs(Pair(task="autoj", pair_id=str(i), prompt=r["prompt"], response_a=r["response 1"],
+                            response_b=r["response 2"], domain=r["scenario"]) for i, r in enumerate(rows))
+    index = store.pair_index("autoj")
+    canonical, swapped = {0: "A", 1: "B", 2: "tie"}, {0: "B", 1: "A", 2: "tie"}
+    store.add_labels(Label(pair=index[str(i)][0], annotator="autoj-human", choice=canonical[r["label"]],
+                           origin="import") for i, r in enumerate(rows))
+    run = store.get_or_create_run(JudgeRun(task="autoj", name="auto-j-13b", kind="imported"))
+    store.save_judgments(
+        [Judgment(run=run.id, pair=index[str(i)][0], order="AB", verdict=canonical[o["output"]])
+         for i, o in enumerate(same)]
+        + [Judgment(run=run.id, pair=index[str(i)][0], order="BA", verdict=swapped[o["output"]])
+           for i, o in enumerate(exchange)])
+    store.close()
+    return _views(db, "autoj", tmp)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("question", "place", "getter"), REAL_ROWS, ids=[f"{q} / {p}" for q, p, _ in REAL_ROWS])
+def test_one_value_everywhere_on_public_data(autoj, question, place, getter):
+    expected = DEFINED[question](autoj)
+    assert expected, f"Auto-J shows no {question}"
+    assert getter(autoj) == expected
+
+
+@pytest.mark.realdata
+def test_an_undefined_figure_is_undefined_everywhere_with_its_reason(autoj):
+    """One human label per pair: alpha and the ceiling have no value anywhere, and say why."""
+    alpha = autoj.json["agreement"]["krippendorff_alpha"]
+    assert alpha["estimate"] is None and alpha["reason"]
+    assert not autoj.dashboard.alpha.defined and autoj.dashboard.alpha.reason == alpha["reason"]
+    assert autoj.json["judges"]["human_ceiling"]["with_ties"]["estimate"] is None
+    assert f"undefined: {alpha['reason']}" in autoj.text["agreement"]
