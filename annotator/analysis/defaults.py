@@ -55,3 +55,23 @@ REFERENCE_TEXT = {
                    "annotators' majority",
     "majority": "the annotators' majority vote only (adjudications ignored)",
 }
+
+# -- every other default that shapes a number (each module imports its own from here) ---------
+ALT_EPSILON = 0.2  # alternative annotator test: how much worse than an annotator a judge may be
+ALT_ALPHA = 0.05  # ... its false discovery rate (Benjamini-Yekutieli)
+ALT_MIN_PAIRS = 30  # ... annotators sharing fewer pairs are left out (the paper's minimum for its t-test)
+CALIBRATION_BINS = 10  # equal-width bins of P(A) for the expected calibration error
+LENGTH_THRESHOLD = 0.1  # "clearly longer": lengths differing by more than 10 % of the longer response
+TARGET_HALF_WIDTH = 0.03  # labels needed for an agreement interval of +- 3 points
+NEUTRAL_BAND = 0.1  # experiment guidance: a human factor score within +-0.1 is "neutral"
+MIN_CORRELATION_PAIRS = 3  # factor correlation matrix: fewer shared pairs leave tau_b undefined
+MIN_DEFINED_SHARE = 0.5  # a bootstrap interval needs this share of resamples with a defined value
+
+
+def judge_defaults(*, epsilon: float = ALT_EPSILON, alpha: float = ALT_ALPHA, alt_min_pairs: int = ALT_MIN_PAIRS,
+                   length_threshold: float = LENGTH_THRESHOLD) -> dict[str, float | int]:
+    """The defaults a judge report's figures depend on, as the report prints them."""
+    return {"alt_test_epsilon": epsilon, "alt_test_alpha": alpha, "alt_test_min_pairs": alt_min_pairs,
+            "calibration_bins": CALIBRATION_BINS, "length_threshold": length_threshold,
+            "labels_needed_half_width": TARGET_HALF_WIDTH, "misalignment": MISALIGNMENT,
+            "misalignment_min_score": MIN_SCORE, "adjudication_threshold": ADJUDICATION_THRESHOLD}

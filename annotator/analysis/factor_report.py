@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,7 @@ from .defaults import (
     DEFAULT_REFERENCE,
     FACTOR_SOURCE_TEXT,
     FACTOR_SOURCES,
+    MIN_CORRELATION_PAIRS,
     MIN_SCORE,
     MISALIGNMENT,
 )
@@ -62,6 +64,7 @@ from .factor_alignment import alignment, as_sign, factor_score
 from .jury import with_composites
 from .proportion import proportion
 from .report import to_json
+from .serialise import fields_json
 from .verdicts import DEFAULT_ORDER_RULE, judge_verdicts
 
 SETTINGS = ("evaluation", "generation")
@@ -135,8 +138,30 @@ def check_source(source: str) -> None:
         raise ValueError(f"factor source must be one of {', '.join(SOURCES)}, got {source!r}")
 
 
+@dataclass
+class Misaligned:
+    """A factor a judge weighs unlike the humans (``judge_alignment``)."""
+
+    factor: str
+    judge_score: float
+    human_score: float
+    direction: str  # the guidance that would bring the judge closer: "less" | "more"
+
+
+@dataclass
+class JudgeFactors:
+    """One judge's factor-level alignment with the humans."""
+
+    alignment: dict[str, Any]  # ``factor_alignment.Alignment.as_dict``: tau_b, Spearman, Pearson, factors
+    misaligned: list[Misaligned]
+    misaligned_reason: str | None = None  # why no factor is called misaligned (no decisive verdict)
+
+    def to_json(self) -> dict[str, Any]:
+        return fields_json(self, skip_none=("misaligned_reason",))
+
+
 def judge_alignment(human: dict[str, dict[str, Any]], judge: dict[str, dict[str, Any]], keys: Sequence[str],
-                    decisive: bool = True) -> dict[str, Any]:
+                    decisive: bool = True) -> JudgeFactors:
     """One judge's factor-level alignment with the humans from both agents' factor scores
     (``agent_scores``): the correlations (``factor_alignment.alignment``) and the misaligned
     factors (see the module doc), largest gap first. ``decisive``: the judge gave at least
@@ -146,19 +171,16 @@ def judge_alignment(human: dict[str, dict[str, Any]], judge: dict[str, dict[str,
     j = np.array([_num(judge[k]["score"]) for k in keys], dtype=float)
     gaps = j - h
     misaligned = [
-        {"factor": k, "judge_score": float(j[i]), "human_score": float(h[i]),
-         "direction": "less" if j[i] > h[i] else "more"}
+        Misaligned(k, float(j[i]), float(h[i]), "less" if j[i] > h[i] else "more")
         for i, k in enumerate(keys)
         if not np.isnan(gaps[i]) and (
             abs(gaps[i]) >= MISALIGNMENT
             or (np.sign(j[i]) * np.sign(h[i]) < 0 and min(abs(j[i]), abs(h[i])) >= MIN_SCORE))
     ]
-    misaligned.sort(key=lambda m: -abs(m["judge_score"] - m["human_score"]))
-    entry: dict[str, Any] = {"alignment": alignment(h, j).as_dict(), "misaligned": misaligned}
+    misaligned.sort(key=lambda m: -abs(m.judge_score - m.human_score))
     if not decisive:
-        entry["misaligned"] = []
-        entry["misaligned_reason"] = "the judge gave no decisive verdict"
-    return entry
+        return JudgeFactors(alignment(h, j).as_dict(), [], "the judge gave no decisive verdict")
+    return JudgeFactors(alignment(h, j).as_dict(), misaligned)
 
 
 def validate_extractor(human: pd.Series, extracted: pd.Series, confidence: float = 0.95) -> dict[str, Any]:
@@ -262,7 +284,7 @@ def rankings(scores: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def correlation_matrix(table: pd.DataFrame, min_pairs: int = 3) -> dict[str, Any]:
+def correlation_matrix(table: pd.DataFrame, min_pairs: int = MIN_CORRELATION_PAIRS) -> dict[str, Any]:
     """Kendall's tau_b between every two factors' M_k (as +1 / 0 / -1) over shared pairs."""
     keys = list(table.columns)
     signs = table.apply(lambda col: col.map(as_sign)).astype(float) if len(table) else table
@@ -353,7 +375,7 @@ def factor_report(
                 for agent, s in block.items() if agent != HUMANS}
 
     judges = {source: {setting: aligned(source, setting) for setting in SETTINGS} for source in SOURCES}
-    align = {setting: {a: j["alignment"] for a, j in judges[factor_source][setting].items()} for setting in SETTINGS}
+    align = {setting: {a: j.alignment for a, j in judges[factor_source][setting].items()} for setting in SETTINGS}
     known = {source: {k: int(t[k].notna().sum()) for k in keys} for source, t in tables.items()}
     return to_json({
         "task": task,
@@ -375,11 +397,11 @@ def factor_report(
                               for setting, by_setting in by_source.items()}
                      for source, by_source in scores_out.items()},
         "alignment": align,
-        "misaligned": {agent: j["misaligned"] for agent, j in judges[factor_source]["evaluation"].items()},
-        "other_source": ({"source": other, "alignment": {setting: {a: j["alignment"] for a, j in
+        "misaligned": {agent: j.misaligned for agent, j in judges[factor_source]["evaluation"].items()},
+        "other_source": ({"source": other, "alignment": {setting: {a: j.alignment for a, j in
                                                                    judges[other][setting].items()}
                                                          for setting in SETTINGS},
-                          "misaligned": {a: j["misaligned"] for a, j in judges[other]["evaluation"].items()}}
+                          "misaligned": {a: j.misaligned for a, j in judges[other]["evaluation"].items()}}
                          if any(known[other].values()) else None),
         "correlation": correlation_matrix(tables["extractors"]),
     })

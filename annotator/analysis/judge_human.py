@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import agreement
+from . import agreement, defaults
 from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
@@ -66,6 +66,7 @@ from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
 from .factor_report import (
     FACTOR_SOURCES,
+    JudgeFactors,
     agent_scores,
     check_source,
     factor_values_frame,
@@ -77,13 +78,13 @@ from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
 from .ratings import MISSING
 from .report import judge_agreement_contributions, judge_section
-from .serialise import fields_json
+from .serialise import fields_json, serialise
 from .verdicts import DEFAULT_ORDER_RULE, NO_VERDICT, STATUSES, consistency, first_shown_rate, judge_codes, judge_scale
 from .winrate import choice_win_rate, length_controlled_win_rate
 
 _P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5, SPLIT: 0.5}
-LENGTH_THRESHOLD = 0.1  # lengths differing by more than 10 % of the longer response
-TARGET_HALF_WIDTH = 0.03  # labels needed for an agreement interval of +- 3 points
+LENGTH_THRESHOLD = defaults.LENGTH_THRESHOLD  # lengths differing by more than 10 % of the longer response
+TARGET_HALF_WIDTH = defaults.TARGET_HALF_WIDTH  # labels needed for an agreement interval of +- 3 points
 
 
 # -- the card's rules ------------------------------------------------------------------------
@@ -179,19 +180,79 @@ class AgentReport:
 
 
 @dataclass
+class FactorSource:
+    """The factor scores and judge alignments from one M_k source."""
+
+    known_manifestations: dict[str, int]  # factor -> pairs with a known M_k
+    scores: dict[str, dict[str, dict[str, Any]]]  # agent -> factor -> ``FactorScore.as_dict``
+    judges: dict[str, JudgeFactors]  # judge -> alignment and misaligned factors
+
+
+@dataclass
+class OtherSource(FactorSource):
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, **{k: serialise(getattr(self, k))
+                                          for k in ("known_manifestations", "scores", "judges")}}
+
+
+@dataclass
+class FactorAlignment:
+    """PROFILE factor-level alignment (``factor_section``): M_k from ``source``, the other
+    source beside where it knows any M_k."""
+
+    source: str
+    source_rule: str
+    extractors: dict[str, str]  # factor -> extractor, for the extractors source
+    factors: dict[str, str]  # key -> name
+    known_manifestations: dict[str, int]
+    scores: dict[str, dict[str, dict[str, Any]]]
+    judges: dict[str, JudgeFactors]
+    other_source: OtherSource | None = None
+
+
+@dataclass
+class JudgePair:
+    """Agreement between two judges on the pairs both were asked about."""
+
+    judges: list[str]
+    n: int
+    agreement: Estimate
+    cohen_kappa: Estimate
+
+
+@dataclass
+class Hint:
+    """A factor a judge weighs unlike the humans, and the command that guides it (PROFILE)."""
+
+    judge: str
+    factor: str
+    direction: str
+    judge_score: float
+    human_score: float
+    command: str
+
+
+@dataclass
 class JudgeHumanReport:
     task: str
     order_rule: dict[str, str]
     notes: list[str]
     agents: list[AgentReport]
     human_ceiling: dict[str, Estimate]
-    judge_agreement: list[dict[str, Any]]
-    factor_alignment: dict[str, Any] | None
+    judge_agreement: list[JudgePair]
+    factor_alignment: FactorAlignment | None
     runs_left_out: list[dict[str, Any]] = field(default_factory=list)
     bootstrap: dict[str, Any] = field(default_factory=dict)
     card_rules: str = CARD_RULES
     excluded_annotators: dict[str, int] = field(default_factory=dict)  # --exclude: name -> labelled pairs
     reference: dict[str, Any] | None = None  # the human label judges are compared with (``defaults.REFERENCES``)
+    defaults: dict[str, Any] = field(default_factory=dict)  # the defaults its figures depend on
+
+    def hints(self, task: str | None = None) -> list[Hint]:
+        """One hint per LLM judge: its most misaligned factor (``factor_hints``)."""
+        return factor_hints(self, task or self.task)
 
     def to_json(self) -> dict[str, Any]:
         return fields_json(self)
@@ -314,33 +375,31 @@ def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z
 
 
 def factor_section(agents: dict[str, pd.Series], tables: dict[str, pd.DataFrame], names: dict[str, str],
-                   source: str = DEFAULT_FACTOR_SOURCE, extractors: dict[str, str] | None = None) -> dict[str, Any]:
+                   source: str = DEFAULT_FACTOR_SOURCE, extractors: dict[str, str] | None = None) -> FactorAlignment:
     """Factor scores of every agent and each judge's alignment with the humans, with M_k from
     ``source`` (``tables``: ``factor_report.manifestation_tables``); the other source beside
     where it knows any M_k."""
 
-    def block(table: pd.DataFrame) -> dict[str, Any]:
+    def block(table: pd.DataFrame) -> FactorSource:
         keys = list(table.columns)
         scores = {agent: agent_scores(prefs, table, "evaluation") for agent, prefs in agents.items()}
         judges = {agent: judge_alignment(scores[HUMANS], scores[agent], keys, bool(prefs.isin(["A", "B"]).any()))
                   for agent, prefs in agents.items() if agent != HUMANS}
-        return {"known_manifestations": {k: int(table[k].notna().sum()) for k in keys}, "scores": scores,
-                "judges": judges}
+        return FactorSource({k: int(table[k].notna().sum()) for k in keys}, scores, judges)
 
     mine = block(tables[source])
     other = next(s for s in FACTOR_SOURCES if s != source)
     beside = block(tables[other]) if tables[other].notna().any().any() else None
-    return {
-        "source": source,
-        "source_rule": FACTOR_SOURCE_TEXT[source],
-        "extractors": dict(extractors or {}),
-        "factors": {k: names.get(k, k) for k in tables[source].columns},
-        **mine,
-        "other_source": {"source": other, **beside} if beside is not None else None,
-    }
+    return FactorAlignment(
+        source=source, source_rule=FACTOR_SOURCE_TEXT[source], extractors=dict(extractors or {}),
+        factors={k: names.get(k, k) for k in tables[source].columns},
+        known_manifestations=mine.known_manifestations, scores=mine.scores, judges=mine.judges,
+        other_source=OtherSource(beside.known_manifestations, beside.scores, beside.judges, other)
+        if beside is not None else None,
+    )
 
 
-def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[dict[str, Any]]:
+def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[JudgePair]:
     """Agreement between every two judges (WorldAlignment's dual judges) on the pairs both
     were asked about; "no verdict" matches nothing."""
     out = []
@@ -354,9 +413,8 @@ def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[dict
         none = len(scale) - 1
         same = (va == vb) & (va != none)
         table = agreement.confusion_table(va.to_numpy(), vb.to_numpy(), len(scale))
-        out.append({"judges": [a, b], "n": n,
-                    "agreement": proportion(int(same.sum()), n, reason="no pair judged by both"),
-                    "cohen_kappa": agreement.cohen_kappa(table) if n else Estimate.undefined("no pair judged by both")})
+        out.append(JudgePair([a, b], n, proportion(int(same.sum()), n, reason="no pair judged by both"),
+                             agreement.cohen_kappa(table) if n else Estimate.undefined("no pair judged by both")))
     return out
 
 
@@ -502,6 +560,8 @@ def judge_human_report(
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
         bootstrap={"resamples": resamples, "seed": seed, "unit": "pair", "resamples_rule": resamples_rule},
         reference=agents.reference_json(),
+        defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
+                                         length_threshold=length_threshold),
     )
 
 
@@ -537,6 +597,50 @@ def disagreements(agents: TaskAgents, run: str, limit: int = 20) -> list[dict[st
          "status": r["status"], "verdict_ab": r["verdict_ab"], "verdict_ba": r["verdict_ba"]}
         for pair, r in joined.head(limit).iterrows()
     ]
+
+
+def hint_command(judge: str, run: dict[str, Any] | None, factor: str, direction: str, task: str) -> str:
+    """The command that follows a hint, calling the same server and model as the run did."""
+    parts = ["annotator judge run --judge factor-guided", f"--guide {factor}={direction}", f"--task {task}"]
+    if run:
+        endpoint = (run.get("endpoint") or "").strip()
+        if endpoint and "api.openai.com" not in endpoint:
+            parts.append(f"--base-url {endpoint}")
+        if run.get("model"):
+            parts.append(f"--model {run['model']}")
+    return " ".join(parts)
+
+
+def factor_hints(report: JudgeHumanReport, task: str) -> list[Hint]:
+    """Per LLM judge with a misaligned factor (from the report's M_k source): the largest, and
+    the command that guides the judge on it. One hint per judge."""
+    fa = report.factor_alignment
+    if fa is None:
+        return []
+    kinds = {a.agent: a for a in report.agents}
+    out = []
+    for judge, block in fa.judges.items():
+        agent = kinds.get(judge)
+        if block.misaligned and agent is not None and agent.kind == "llm":
+            m = block.misaligned[0]
+            out.append(Hint(judge, m.factor, m.direction, m.judge_score, m.human_score,
+                            hint_command(judge, agent.run, m.factor, m.direction, task)))
+    return out
+
+
+def task_disagreements(store, task: str, run: str, *, order_rule: str = DEFAULT_ORDER_RULE, limit: int = 20,
+                       exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE) -> list[dict[str, Any]]:
+    """``disagreements`` of one run on a task (complete or not), each with the judge's
+    explanations per presented order. ``LookupError`` for an unknown run."""
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude,
+                         reference=reference)
+    if run not in agents.runs:
+        raise LookupError(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
+    listed = disagreements(agents, run, limit)
+    texts = store.judgment_texts(agents.runs[run].name, task, [d["pair"] for d in listed])
+    for d in listed:
+        d["explanations"] = texts.get(d["pair"], {})
+    return listed
 
 
 def task_gold(store, task: str, agents: TaskAgents, source: str = "auto") -> tuple[pd.Series | None, str]:

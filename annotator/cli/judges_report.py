@@ -54,18 +54,6 @@ def _rule_caption(rule: dict[str, str], full: bool = False) -> str:
     return f"order rule: {rule['name']} — {rule['rule']}" if full else f"order rule: {rule['name']}"
 
 
-def _hint_command(judge: str, run: dict[str, Any] | None, factor: str, direction: str, task: str) -> str:
-    """The command that follows a hint, calling the same server and model as the run did."""
-    parts = ["annotator judge run --judge factor-guided", f"--guide {factor}={direction}", f"--task {task}"]
-    if run:
-        endpoint = (run.get("endpoint") or "").strip()
-        if endpoint and "api.openai.com" not in endpoint:
-            parts.append(f"--base-url {endpoint}")
-        if run.get("model"):
-            parts.append(f"--model {run['model']}")
-    return " ".join(parts)
-
-
 def _main_table(report) -> tuple[Table, list[str]]:
     table = Table("judge", "pairs", "no verdict", "same both orders", "1st shown", "agree", "no ties", "kappa",
                   title="Judges against the humans (every human vote; intervals and verdicts below)",
@@ -221,17 +209,15 @@ def _pairwise_table(report) -> Table | None:
     table = Table("judge", "judge", "pairs", "same verdict", "kappa", title="Agreement between judges",
                   title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     for row in report.judge_agreement:
-        a, b = row["judges"]
-        table.add_row(safe(a), safe(b), f"{row['n']:,}", _short(row["agreement"].to_dict(), True),
-                      _short(row["cohen_kappa"].to_dict()))
+        a, b = row.judges
+        table.add_row(safe(a), safe(b), f"{row.n:,}", _short(row.agreement, True), _short(row.cohen_kappa))
     return table
 
 
-def factor_source_caption(fa: dict[str, Any]) -> str:
+def factor_source_caption(fa) -> str:
     """The factor source under a factor table (``defaults.FACTOR_SOURCE_TEXT``)."""
-    other = fa.get("other_source")
-    beside = f"; {other['source']} beside" if other else ""
-    return f"M_k source: {fa['source']} — {FACTOR_SOURCE_TEXT[fa['source']]}{beside}"
+    beside = f"; {fa.other_source.source} beside" if fa.other_source else ""
+    return f"M_k source: {fa.source} — {FACTOR_SOURCE_TEXT[fa.source]}{beside}"
 
 
 def _factor_tables(report) -> list[Table]:
@@ -239,7 +225,7 @@ def _factor_tables(report) -> list[Table]:
     if not fa:
         return []
     agents = report.agents
-    names = fa["factors"]
+    names = fa.factors
     headers = [a.agent for a in agents]
     width = 18 + 12 + sum(max(len(h), 6) + 3 for h in headers)
     legend = []
@@ -255,27 +241,27 @@ def _factor_tables(report) -> list[Table]:
     for key, name in names.items():
         cells = []
         for a in agents:
-            score = fa["scores"][a.agent][key].get("score")
+            score = fa.scores[a.agent][key].get("score")
             cells.append(DASH if score is None else f"{score:+.2f}")
-        t.add_row(safe(name), str(fa["known_manifestations"][key]), *cells)
+        t.add_row(safe(name), str(fa.known_manifestations[key]), *cells)
     tables = [t]
-    if fa["judges"]:
-        other = fa.get("other_source")
+    if fa.judges:
+        other = fa.other_source
         t = Table("judge", "tau_b", "Spearman", "Pearson", "factors", "most misaligned",
-                  *([f"tau_b ({other['source']})", f"most misaligned ({other['source']})"] if other else []),
+                  *([f"tau_b ({other.source})", f"most misaligned ({other.source})"] if other else []),
                   title="Factor-level alignment with the humans", title_justify="left")
         reasons = set()
 
         def worst(block) -> str:
-            return ", ".join(f"{safe(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
-                             for m in block["misaligned"][:2]) or DASH
+            return ", ".join(f"{safe(names[m.factor])} ({m.judge_score:+.2f} vs {m.human_score:+.2f})"
+                             for m in block.misaligned[:2]) or DASH
 
-        for judge, block in fa["judges"].items():
-            al = block["alignment"]
+        for judge, block in fa.judges.items():
+            al = block.alignment
             beside = []
             if other:
-                theirs = other["judges"][judge]
-                beside = [_num(theirs["alignment"]["kendall_tau_b"]), worst(theirs)]
+                theirs = other.judges[judge]
+                beside = [_num(theirs.alignment["kendall_tau_b"]), worst(theirs)]
             t.add_row(safe(judge), _num(al["kendall_tau_b"]), _num(al["spearman"]), _num(al["pearson"]),
                       str(al["factors"]), worst(block), *beside)
             if al.get("undefined_reason"):
@@ -344,6 +330,7 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
     if report.reference:
         console.print(f"[dim]{safe(reference_caption(report.reference))}[/]")
     console.print(f"[dim]{safe(bootstrap_caption(report.bootstrap))}[/]")
+    console.print(f"[dim]defaults: {safe(', '.join(f'{k} {v:g}' for k, v in report.defaults.items()))}[/]")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
     if any(a.kind != "humans" for a in report.agents):
@@ -359,19 +346,13 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             console.print(table)
     for table in _factor_tables(report):
         console.print(table)
-    fa = report.factor_alignment or {}
-    kinds = {a.agent: a for a in report.agents}
-    for judge, block in (fa.get("judges") or {}).items():
-        agent = kinds.get(judge)
-        if block["misaligned"] and agent is not None and agent.kind == "llm":
-            m = block["misaligned"][0]
-            console.print(
-                f"[dim]hint: {safe(judge)} weighs {safe(m['factor'])} unlike the humans "
-                f"({m['judge_score']:+.2f} vs {m['human_score']:+.2f}); PROFILE found that guidance on "
-                "such a factor raises agreement:[/]")
-            # the command on a line of its own, never wrapped, so it can be copied
-            console.print(f"[dim]  {safe(_hint_command(judge, agent.run, m['factor'], m['direction'], name))}[/]",
-                          soft_wrap=True)
+    for hint in report.hints(name):  # one per LLM judge, from the report's M_k source
+        console.print(
+            f"[dim]hint: {safe(hint.judge)} weighs {safe(hint.factor)} unlike the humans "
+            f"({hint.judge_score:+.2f} vs {hint.human_score:+.2f}); PROFILE found that guidance on "
+            "such a factor raises agreement:[/]")
+        # the command on a line of its own, never wrapped, so it can be copied
+        console.print(f"[dim]  {safe(hint.command)}[/]", soft_wrap=True)
     if listed is not None:
         _print_disagreements(disagreements_of, listed)
 
@@ -386,20 +367,15 @@ class _null:
 
 def _disagreements(store, task: str, run: str, order_rule: str, include_incomplete: bool, limit: int,
                    exclude: tuple[str, ...] = (), reference: str = "adjudicated"):
-    from annotator.analysis.agents import load_agents
-    from annotator.analysis.judge_human import disagreements
+    from annotator.analysis.judge_human import task_disagreements
 
     from .context import fail
 
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude,
-                         reference=reference)
-    if run not in agents.runs:
-        fail(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
-    listed = disagreements(agents, run, limit)
-    texts = store.judgment_texts(agents.runs[run].name, task, [d["pair"] for d in listed])
-    for d in listed:
-        d["explanations"] = texts.get(d["pair"], {})
-    return listed
+    try:
+        return task_disagreements(store, task, run, order_rule=order_rule, limit=limit, exclude=exclude,
+                                  reference=reference)
+    except LookupError as e:
+        fail(str(e))
 
 
 def _print_disagreements(run: str, listed: list[dict]) -> None:

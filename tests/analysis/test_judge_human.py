@@ -198,10 +198,10 @@ def test_small_opposite_scores_are_not_called_misaligned():
     judge = pd.Series(["A"] * 19 + ["B"] * 21, index=pairs)  # -0.05: noise, not a misalignment
     tables = {"extractors": table, "checklist": table.iloc[0:0]}
     section = factor_section({HUMANS: humans, "j": judge}, tables, {})
-    assert section["judges"]["j"]["misaligned"] == []
+    assert section.judges["j"].misaligned == []
     strong = pd.Series(["B"] * 30 + ["A"] * 10, index=pairs)  # -0.5 against +0.05
     section = factor_section({HUMANS: humans, "j": strong}, tables, {})
-    assert [m["factor"] for m in section["judges"]["j"]["misaligned"]] == ["x", "y"]
+    assert [m.factor for m in section.judges["j"].misaligned] == ["x", "y"]
 
 
 def test_a_judge_that_never_decides_gets_no_guidance_hint(report):
