@@ -63,7 +63,6 @@ from .estimate import Estimate
 from .factor_alignment import alignment, as_sign, factor_score
 from .jury import with_composites
 from .proportion import proportion
-from .report import to_json
 from .serialise import fields_json
 from .verdicts import DEFAULT_ORDER_RULE, judge_verdicts
 
@@ -105,6 +104,58 @@ def extracted_manifestations(factor_values: pd.DataFrame, chosen: dict[str, str]
         keep |= (factor_values["factor"] == factor).to_numpy() & (factor_values["extractor"] == name).to_numpy()
     chosen_rows = factor_values[keep]
     return chosen_rows.pivot(index="pair", columns="factor", values="manifestation").reindex(columns=columns)
+
+
+@dataclass
+class FactorAgent:
+    agent: str
+    kind: str  # "humans" | "judge" | "pointwise"
+    pairs_with_verdict: int
+
+
+@dataclass
+class ManifestationSource:
+    """Where M_k came from: the source used (``default``, named so in the JSON) and its rule,
+    the extractor chosen per factor, and how many pairs each source knows per factor."""
+
+    default: str
+    rule: str
+    extractors: dict[str, str]
+    known: dict[str, dict[str, int]]
+
+
+@dataclass
+class OtherFactorSource:
+    source: str
+    alignment: dict[str, dict[str, dict[str, Any]]]  # setting -> judge -> correlations
+    misaligned: dict[str, list[Misaligned]]
+
+
+@dataclass
+class FactorReport:
+    """The factor report (``stats factors``), serialised to the documented JSON in one place."""
+
+    task: str
+    order_rule: str
+    notes: list[str]
+    factors: dict[str, str]
+    agents: list[FactorAgent]
+    manifestation_source: ManifestationSource
+    reference: dict[str, Any]
+    validation: list[dict[str, Any]]
+    scores: dict[str, dict[str, dict[str, dict[str, dict[str, Any]]]]]  # source -> setting -> agent -> factor
+    rankings: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]
+    alignment: dict[str, dict[str, dict[str, Any]]]  # setting -> judge -> correlations (the source used)
+    misaligned: dict[str, list[Misaligned]]  # judge -> misaligned factors (evaluation setting, the source used)
+    other_source: OtherFactorSource | None
+    correlation: dict[str, Any]
+
+    @property
+    def source(self) -> str:
+        return self.manifestation_source.default
+
+    def to_json(self) -> dict[str, Any]:
+        return fields_json(self)
 
 
 def factor_values_frame(store, task: str) -> pd.DataFrame:
@@ -324,8 +375,8 @@ def factor_report(
     factor_source: str = DEFAULT_FACTOR_SOURCE,
     adjudicated: pd.Series | None = None,
     reference: str = DEFAULT_REFERENCE,
-) -> dict[str, Any]:
-    """The factor report (JSON-ready); see the module docstring. A judge's verdict per pair
+) -> FactorReport:
+    """The factor report (``FactorReport``; ``.to_json()`` for JSON); see the module docstring. A judge's verdict per pair
     follows ``order_rule`` (``verdicts``); pairs without one enter no factor score.
 
     ``factor_values``: one row per (pair, factor, extractor) with a ``manifestation``;
@@ -377,34 +428,28 @@ def factor_report(
     judges = {source: {setting: aligned(source, setting) for setting in SETTINGS} for source in SOURCES}
     align = {setting: {a: j.alignment for a, j in judges[factor_source][setting].items()} for setting in SETTINGS}
     known = {source: {k: int(t[k].notna().sum()) for k in keys} for source, t in tables.items()}
-    return to_json({
-        "task": task,
-        "order_rule": order_rule,
-        "notes": notes,
-        "factors": {k: names.get(k, k) for k in keys},
-        "agents": [{"agent": a, "kind": "humans" if a == HUMANS else "pointwise" if a in pointwise else "judge",
-                    "pairs_with_verdict": int(p.notna().sum())} for a, p in agents.items()],
-        "manifestation_source": {
-            "default": factor_source,
-            "rule": FACTOR_SOURCE_TEXT[factor_source],
-            "extractors": chosen,
-            "known": known,
-        },
-        "reference": reference_json(reference, adjudicated, humans.index),
-        "validation": validation(labels, fv, keys, confidence),
-        "scores": scores_out,
-        "rankings": {source: {setting: {agent: rankings(s) for agent, s in by_setting.items()}
-                              for setting, by_setting in by_source.items()}
-                     for source, by_source in scores_out.items()},
-        "alignment": align,
-        "misaligned": {agent: j.misaligned for agent, j in judges[factor_source]["evaluation"].items()},
-        "other_source": ({"source": other, "alignment": {setting: {a: j.alignment for a, j in
-                                                                   judges[other][setting].items()}
-                                                         for setting in SETTINGS},
-                          "misaligned": {a: j.misaligned for a, j in judges[other]["evaluation"].items()}}
-                         if any(known[other].values()) else None),
-        "correlation": correlation_matrix(tables["extractors"]),
-    })
+    return FactorReport(
+        task=task,
+        order_rule=order_rule,
+        notes=notes,
+        factors={k: names.get(k, k) for k in keys},
+        agents=[FactorAgent(a, "humans" if a == HUMANS else "pointwise" if a in pointwise else "judge",
+                            int(p.notna().sum())) for a, p in agents.items()],
+        manifestation_source=ManifestationSource(factor_source, FACTOR_SOURCE_TEXT[factor_source], chosen, known),
+        reference=reference_json(reference, adjudicated, humans.index),
+        validation=validation(labels, fv, keys, confidence),
+        scores=scores_out,
+        rankings={source: {setting: {agent: rankings(s) for agent, s in by_setting.items()}
+                           for setting, by_setting in by_source.items()}
+                  for source, by_source in scores_out.items()},
+        alignment=align,
+        misaligned={agent: j.misaligned for agent, j in judges[factor_source]["evaluation"].items()},
+        other_source=OtherFactorSource(other, {setting: {a: j.alignment for a, j in judges[other][setting].items()}
+                                               for setting in SETTINGS},
+                                       {a: j.misaligned for a, j in judges[other]["evaluation"].items()})
+        if any(known[other].values()) else None,
+        correlation=correlation_matrix(tables["extractors"]),
+    )
 
 
 def _num(value: float | None) -> float:
@@ -413,7 +458,7 @@ def _num(value: float | None) -> float:
 
 def task_factor_report(store, task: str, *, extractor: str | None = None, confidence: float = 0.95,
                        order_rule: str = DEFAULT_ORDER_RULE, factor_source: str = DEFAULT_FACTOR_SOURCE,
-                       reference: str = DEFAULT_REFERENCE) -> dict[str, Any]:
+                       reference: str = DEFAULT_REFERENCE) -> FactorReport:
     """Load a task's labels, judgments, pointwise scores and factor values; build the report."""
     found = store.require_task(task)
     fv = factor_values_frame(store, task)

@@ -549,6 +549,13 @@ def judge_human_report(
     keys = [k for k, _ in factors]
     check_source(factor_source)
     tables, chosen = manifestation_tables(labels, factor_values, keys, extractor)
+    if keys and not tables[factor_source].notna().any().any():
+        other = next(s for s in FACTOR_SOURCES if s != factor_source)
+        notes.append(f"no factor manifestation M_k from the {factor_source} source"
+                     + (" (run `annotator factors extract`)" if factor_source == "extractors" else "")
+                     + ": the factor scores are undefined"
+                     + (f"; the {other} source's are shown beside (--factor-source {other} to use them)"
+                        if tables[other].notna().any().any() else ""))
     return JudgeHumanReport(
         task=agents.task,
         order_rule={"name": agents.order_rule, "rule": agents.order_rule_text},
