@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from annotator.store.models import is_failed
+from annotator.store.protocol import AnalysisStore
 
 from .aggregate import majority_vote
 from .defaults import DEFAULT_REFERENCE, REFERENCE_TEXT, REFERENCES
@@ -126,7 +127,7 @@ def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
     return out
 
 
-def compared_judgments(store, task: str, include_incomplete: bool = False
+def compared_judgments(store: AnalysisStore, task: str, include_incomplete: bool = False
                        ) -> tuple[pd.DataFrame, dict[str, RunInfo], list[str]]:
     """A task's judgments (juries and routed judges added, one agent each) without the
     incomplete runs unless ``include_incomplete``; with every run's ``RunInfo`` and the
@@ -146,7 +147,7 @@ def incomplete_note(run: RunInfo) -> str:
             "every comparison (--include-incomplete to compare it anyway)")
 
 
-def adjudicated_choices(store, task: str) -> pd.Series:
+def adjudicated_choices(store: AnalysisStore, task: str) -> pd.Series:
     """Pair -> the current adjudicated label of every adjudicated pair of a task."""
     found = store.current_adjudications(task)
     return pd.Series({pair: a.choice for pair, a in found.items()}, dtype=object)
@@ -173,9 +174,9 @@ def reference_json(reference: str, adjudicated: pd.Series | None, labelled) -> d
             "adjudications_ignored": n if reference == "majority" else 0}
 
 
-def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, include_incomplete: bool = False,
-                categories: Sequence[str] | None = None, exclude: Sequence[str] = (),
-                reference: str = DEFAULT_REFERENCE) -> TaskAgents:
+def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
+                include_incomplete: bool = False, categories: Sequence[str] | None = None,
+                exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE) -> TaskAgents:
     """Read a task's labels, pairs and judgments once and resolve every run's verdicts;
     ``exclude``: annotators whose labels are left out (``--exclude NAME``); ``reference``:
     the human label a judge is compared with (``defaults.REFERENCES``)."""

@@ -70,10 +70,10 @@ def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD,
         agreement = np.where(n >= 2, (counts * (counts - 1)).sum(axis=1) / (n * (n - 1)), np.nan)
     labels = np.array(list(categories) + [None], dtype=object)[codes]
     labels = np.where((n > 0) & ~strict, SPLIT, labels)
-    settled = np.full(len(n), None, dtype=object)
+    settled: np.ndarray = np.full(len(n), None, dtype=object)
     if adjudicated is not None and len(adjudicated):
-        settled = pd.Series(adjudicated).reindex(ratings.units).to_numpy(dtype=object)
-        settled = np.where(pd.isna(settled), None, settled)
+        found = pd.Series(adjudicated).reindex(ratings.units).to_numpy(dtype=object)
+        settled = np.array([None if pd.isna(v) else v for v in found], dtype=object)
     open_ = np.array([s is None for s in settled], dtype=bool)
     no_majority = (n >= 2) & ~strict & open_
     weak = (n >= 2) & strict & (share < threshold) & open_

@@ -97,9 +97,13 @@ def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> N
 @task_option()
 @click.option("--annotator", metavar="NAME", default=None,
               help="Only this one person may sign in (still with their access code).")
+@click.option("--trusted-proxy", "trusted_proxies", metavar="ADDR", multiple=True,
+              help="A reverse proxy (address or network, e.g. 127.0.0.1) whose X-Forwarded-For names the "
+                   "colleague's address; failed sign-ins are then counted per colleague. Repeatable. "
+                   "Default: none (the header is ignored).")
 @pass_cli
 def serve(cli: CliContext, host: str, port: int | None, public_url: str | None, max_sessions: int,
-          task_name: str | None, annotator: str | None) -> None:
+          task_name: str | None, annotator: str | None, trusted_proxies: tuple[str, ...]) -> None:
     """Serve the annotation app in a browser, behind a sign-in with access codes.
 
     Add the people first: `annotator annotators add NAME` prints each one's access code.
@@ -123,7 +127,7 @@ def serve(cli: CliContext, host: str, port: int | None, public_url: str | None, 
              "(each gets an access code to sign in with)")
     options = ServeOptions(db_path=cli.db_path.resolve(), task=task.name, title=f"annotator · {sanitize_line(task.title or task.name)}",
                            host=host, port=port or DEFAULT_PORT, public_url=public_url, max_sessions=max_sessions,
-                           only=annotator)
+                           only=annotator, trusted_proxies=trusted_proxies)
     try:
         server = AnnotatorServer(options, store)
     except ServeError as e:
