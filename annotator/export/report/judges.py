@@ -14,16 +14,8 @@ KINDS = {"baseline": "offline baseline", "llm": "LLM judge", "imported": "import
 OFFLINE_BASELINES = ("longest", "random")
 
 
-def judge_agents(data: ReportData) -> list[dict[str, Any]]:
-    return [a for a in data.judges["agents"] if a["kind"] != "humans"]
-
-
 def agent_colours(data: ReportData) -> dict[str, str]:
-    return figures.colours([a["agent"] for a in data.judges["agents"]])
-
-
-def _kind(agent: dict[str, Any]) -> str:
-    return KINDS.get(agent["kind"], clean(agent["kind"]))
+    return figures.colours([a.agent for a in typed_judges(data).agents])
 
 
 def typed_judges(data: ReportData):
@@ -194,13 +186,14 @@ def bias_section(data: ReportData) -> Section:
         rows.append([clean(r["annotator"]), "annotator", n.with_interval(est, True), n.count(est["n"]),
                      n.num(est.get("p_value"), 3) if est.get("p_value") is not None else n.DASH])
         points.append(_point(f"{r['annotator']} (annotator)", est, figures.HUMANS_COLOUR))
-    for a in judge_agents(data):
-        est = a.get("position_bias") or {}
+    typed = typed_judges(data)
+    for a in (a for a in typed.agents if a.kind != "humans"):
+        est = n.as_dict(a.position_bias)
         unknown = est.get("estimate") is None
-        rows.append([clean(a["agent"]), _kind(a), Cell("unknown", "muted", clean(est.get("reason") or ""))
+        rows.append([clean(a.agent), KINDS.get(a.kind, clean(a.kind)), Cell("unknown", "muted", clean(n.reason(est)))
                      if unknown else n.with_interval(est, True), n.count(est.get("n")),
                      n.num(est.get("p_value"), 3) if est.get("p_value") is not None else n.DASH])
-        points.append(_point(a["agent"], est, colours[a["agent"]], "unknown: order not recorded" if unknown else ""))
+        points.append(_point(a.agent, est, colours[a.agent], "unknown: order not recorded" if unknown else ""))
     position = Table(["who", "kind", "chose the first shown [95 % CI]", "decisive answers", "p (vs 50 %)"], rows,
                      caption="Position: share of decisive answers for the response shown first", numeric=(2, 3, 4))
     svg = figures.interval_chart("position", points, xlabel="chose the response shown first (%)", percent=True,
@@ -210,16 +203,16 @@ def bias_section(data: ReportData) -> Section:
                        position) if svg else position)
 
     rows, points = [], []
-    for a in data.judges["agents"]:
-        est = a["length_bias"]
-        vs = a.get("length_bias_vs_humans")
-        vs_text = n.DASH if a["kind"] == "humans" else (
+    for a in typed.agents:
+        est = n.as_dict(a.length_bias)
+        vs = n.as_dict(a.length_bias_vs_humans)
+        vs_text = n.DASH if a.kind == "humans" else (
             n.signed_points(vs["estimate"]) + (f" [{vs['ci_low'] * 100:+.1f}, {vs['ci_high'] * 100:+.1f}]"
-                                               if vs and vs.get("ci_low") is not None else "")
-            if vs and vs.get("estimate") is not None else Cell(n.DASH, "muted", clean((vs or {}).get("reason") or "")))
-        rows.append([clean(a["agent"]), _kind(a), n.with_interval(est, True), n.count(est["n"]), vs_text,
-                     n.count(vs.get("n")) if vs and vs.get("estimate") is not None else n.DASH])
-        points.append(_point(a["agent"], est, colours[a["agent"]]))
+                                               if vs.get("ci_low") is not None else "")
+            if vs.get("estimate") is not None else Cell(n.DASH, "muted", clean(n.reason(vs))))
+        rows.append([clean(a.agent), KINDS.get(a.kind, clean(a.kind)), n.with_interval(est, True), n.count(est["n"]),
+                     vs_text, n.count(vs.get("n")) if vs.get("estimate") is not None else n.DASH])
+        points.append(_point(a.agent, est, colours[a.agent]))
     length = Table(["who", "kind", "chose the longer [95 % CI]", "decisive answers", "vs humans (points)",
                     "shared pairs"], rows, caption="Length: share of decisive answers for the longer response",
                    numeric=(2, 3, 4, 5))
@@ -246,11 +239,11 @@ def calibration_section(data: ReportData) -> Section:
         "calibration error is the pair-weighted mean distance from the diagonal; the Brier score the mean squared "
         "error of P(A) (0 is perfect, 0.25 is always saying 50 %).", lead="How to read it."))
     colours = agent_colours(data)
-    agents = judge_agents(data)
-    with_p = [a for a in agents if (a.get("calibration") or {}).get("n")]
-    rows = [[clean(a["agent"]), n.count(a["calibration"]["n"]), n.num(a["calibration"]["ece"]),
-             n.num(a["calibration"]["brier"]), n.count(a["calibration"]["n_ties_left_out"])] for a in with_p]
-    without = [clean(a["agent"]) for a in agents if a not in with_p]
+    agents = [a for a in typed_judges(data).agents if a.kind != "humans"]
+    with_p = [a for a in agents if a.calibration is not None and a.calibration.n]
+    rows = [[clean(a.agent), n.count(a.calibration.n), n.num(a.calibration.ece),
+             n.num(a.calibration.brier), n.count(a.calibration.n_ties_left_out)] for a in with_p]
+    without = [clean(a.agent) for a in agents if a not in with_p]
     if not with_p:
         section.add(Paragraph("No judge of this task gives P(A)" + (f" ({', '.join(without)})" if without else "")
                               + ": there is nothing to calibrate."))
@@ -260,9 +253,9 @@ def calibration_section(data: ReportData) -> Section:
     if without:
         table.notes = [f"no P(A): {', '.join(without)}"]
     bins = Table(["judge", "bin", "pairs", "mean P(A)", "humans chose A"], [
-        [clean(a["agent"]), f"{b['low']:.1f}–{b['high']:.1f}", n.count(b["n"]), n.num(b["mean_p_a"]), n.pct(b["share_a"])]
-        for a in with_p for b in a["calibration"]["bins"]], caption="Reliability bins", numeric=(2, 3, 4))
-    svg = figures.reliability_diagram("calibration", [(a["agent"], colours[a["agent"]], a["calibration"]["bins"])
+        [clean(a.agent), f"{b['low']:.1f}–{b['high']:.1f}", n.count(b["n"]), n.num(b["mean_p_a"]), n.pct(b["share_a"])]
+        for a in with_p for b in a.calibration.bins], caption="Reliability bins", numeric=(2, 3, 4))
+    svg = figures.reliability_diagram("calibration", [(a.agent, colours[a.agent], a.calibration.bins)
                                                       for a in with_p])
     section.add(table)
     section.add(Figure("calibration", "Reliability diagram", svg, "Per judge, mean P(A) per bin against the share "
