@@ -58,6 +58,7 @@ from .defaults import (
     FACTOR_SOURCE_TEXT,
     FACTOR_SOURCES,
     MIN_CORRELATION_PAIRS,
+    MIN_FACTOR_HINT_PAIRS,
     MIN_SCORE,
     MISALIGNMENT,
 )
@@ -202,15 +203,43 @@ class Misaligned:
 
 
 @dataclass
+class FactorHint(Misaligned):
+    """The one factor a judge is told about: its most misaligned factor whose score and the
+    humans' each rest on at least ``defaults.MIN_FACTOR_HINT_PAIRS`` pairs with a known M_k."""
+
+    pairs: int = 0  # the fewer of the judge's and the humans' pairs with a known M_k
+
+
+@dataclass
 class JudgeFactors:
     """One judge's factor-level alignment with the humans."""
 
     alignment: dict[str, Any]  # ``factor_alignment.Alignment.as_dict``: tau_b, Spearman, Pearson, factors
     misaligned: list[Misaligned]
     misaligned_reason: str | None = None  # why no factor is called misaligned (no decisive verdict)
+    hint: FactorHint | None = None
+    hint_reason: str | None = None  # why a misaligned factor gives no hint (too few pairs)
 
     def to_json(self) -> dict[str, Any]:
         return fields_json(self, skip_none=("misaligned_reason",))
+
+
+def factor_hint(misaligned: list[Misaligned], judge: dict[str, dict[str, Any]], humans: dict[str, dict[str, Any]],
+                minimum: int = MIN_FACTOR_HINT_PAIRS) -> tuple[FactorHint | None, str | None]:
+    """The one factor hint of a judge: its most misaligned factor whose score and the
+    humans' each rest on at least ``minimum`` pairs with a known M_k (None and the reason
+    otherwise)."""
+    def pairs(m: Misaligned) -> int:
+        return int(min(judge[m.factor]["pairs"], humans[m.factor]["pairs"]))
+
+    for m in misaligned:
+        if pairs(m) >= minimum:
+            return FactorHint(m.factor, m.judge_score, m.human_score, m.direction, pairs(m)), None
+    if not misaligned:
+        return None, None
+    few = min(pairs(m) for m in misaligned)
+    return None, (f"no factor hint: each misaligned factor rests on fewer than {minimum} pairs with a known "
+                  f"manifestation (as few as {few})")
 
 
 def judge_alignment(human: dict[str, dict[str, Any]], judge: dict[str, dict[str, Any]], keys: Sequence[str],
@@ -233,7 +262,8 @@ def judge_alignment(human: dict[str, dict[str, Any]], judge: dict[str, dict[str,
     misaligned.sort(key=lambda m: -abs(m.judge_score - m.human_score))
     if not decisive:
         return JudgeFactors(alignment(h, j).as_dict(), [], "the judge gave no decisive verdict")
-    return JudgeFactors(alignment(h, j).as_dict(), misaligned)
+    hint, reason = factor_hint(misaligned, judge, human)
+    return JudgeFactors(alignment(h, j).as_dict(), misaligned, None, hint, reason)
 
 
 def validate_extractor(human: pd.Series, extracted: pd.Series, confidence: float = 0.95) -> dict[str, Any]:

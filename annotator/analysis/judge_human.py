@@ -85,11 +85,13 @@ from .verdicts import (
     DEFAULT_ORDER_RULE,
     NO_VERDICT,
     NONE,
+    SCORED_ALONE,
     STATUSES,
     consistency,
     first_shown_rate,
     judge_codes,
     judge_scale,
+    no_verdict_reason,
 )
 from .winrate import choice_win_rate, length_controlled_win_rate
 
@@ -101,7 +103,7 @@ TARGET_HALF_WIDTH = defaults.TARGET_HALF_WIDTH  # labels needed for an agreement
 # -- the card's rules ------------------------------------------------------------------------
 
 CARD_RULES = (
-    "needs review when any of: the run is incomplete; fewer than 30 human-labelled pairs compared; "
+    "needs review when any of: the run is incomplete; no verdict on any pair; fewer than 30 human-labelled pairs compared; "
     "agreement with the humans more than 10 points under the human-human ceiling; position consistency "
     "under 70 %; the alternative annotator test defined and failed. Trustworthy when all of: at least "
     "100 pairs compared; the alternative annotator test passed (or, where it is undefined, agreement "
@@ -117,11 +119,13 @@ class JudgeCard:
 
 
 def card_verdict(*, complete: bool, n: int, agreement_est: Estimate, ceiling: Estimate, consistency_est: Estimate,
-                 alt: AltTest | None, length_vs_humans: Estimate) -> JudgeCard:
+                 alt: AltTest | None, length_vs_humans: Estimate, no_verdict: str = "") -> JudgeCard:
     """The one-line verdict on a judge and its reasons (``CARD_RULES``)."""
     review, caution, good = [], [], []
     if not complete:
         review.append("the run is incomplete")
+    if no_verdict:
+        review.append(no_verdict)
     if n == 0:
         review.append("no human-labelled pair to compare it with (label some, or read its accuracy against the "
                       "gold labels)")
@@ -178,6 +182,9 @@ class AgentReport:
     position_bias: Estimate | None = None
     position_consistency: Estimate | None = None
     agreement_with_humans: dict[str, Estimate] | None = None
+    # the same MT-Bench agreement over the pairs the judge has a verdict on only (the pairs
+    # without one left out instead of matching no vote), beside the all-pairs figure
+    agreement_scored_only: dict[str, Estimate] | None = None
     cohen_kappa_with_majority: Estimate | None = None
     agreement_per_domain: dict[str, dict[str, Any]] | None = None
     length_bias_vs_humans: Estimate | None = None
@@ -237,7 +244,7 @@ class JudgePair:
 class Hint:
     """A factor a judge weighs unlike the humans, and the command that guides it (PROFILE)."""
 
-    judge: str
+    judges: list[str]  # the runs of one judge (same model, endpoint and template) that give it
     factor: str
     direction: str
     judge_score: float
@@ -353,7 +360,11 @@ def position_bias(verdicts: pd.DataFrame) -> Estimate:
 
     ``verdicts``: one run's rows of ``verdicts.judge_verdicts``, whose ``verdict_ab`` /
     ``verdict_ba`` / ``verdict_unknown`` are each order's verdict with its samples resolved
-    first: several samples of one order are one verdict, not several trials."""
+    first: several samples of one order are one verdict, not several trials. A run that
+    scored each response alone (``verdicts.scored_alone``) showed nothing in an order:
+    unknown."""
+    if "scored_alone" in verdicts and len(verdicts) and verdicts["scored_alone"].astype(bool).all():
+        return Estimate.undefined(SCORED_ALONE)
     choices, orders = [], []
     for column, order in (("verdict_ab", "AB"), ("verdict_ba", "BA"), ("verdict_unknown", "unknown")):
         scored = verdicts[column].dropna().to_numpy(dtype=object)
@@ -480,7 +491,8 @@ def judge_human_report(
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
     section = {row.run: row for row in judge_section(
-        verdicts, codes, scale, ratings, resampler, agents.adjudicated if agents.reference == "adjudicated" else None)}
+        verdicts, codes, scale, ratings, resampler, judgments,
+        agents.adjudicated if agents.reference == "adjudicated" else None)}
     tie_index = agents.categories.index("tie") if "tie" in agents.categories else None
     ceiling_contrib = agreement.percent_agreement_contributions(counts, tie_index)
     ceiling = agreement.percent_agreement(counts, tie_index)
@@ -527,17 +539,22 @@ def judge_human_report(
         )
         if len(judge_prefs[name]) > len(prefs):
             entry.win_rate_all_pairs = win_rates(judge_prefs[name], pairs)
+        silent = no_verdict_reason(rows, judgments[judgments["run_name"] == name] if len(judgments) else None)
         entry.position_bias = position_bias(rows)
         entry.position_consistency = consistency(rows)
+        if silent:  # a judge that never answered: no figure, not 0 %
+            entry.position_bias = entry.position_consistency = Estimate.undefined(silent)
         sec = section.get(name)
         if sec is not None:
             entry.agreement_with_humans = sec.agreement_with_humans
             entry.cohen_kappa_with_majority = sec.cohen_kappa_with_majority
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
+            entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
         if gold is not None and gold.notna().any():
             subsets = pairs.set_index("pair")["domain"].fillna("")
-            entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None)
+            entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None,
+                                       no_verdict=silent)
         entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha,
                                                     min_pairs=alt_min_pairs)
         p_a = judge_p_a.loc[name] if name in judge_p_a.index.get_level_values(0) else pd.Series(dtype=float)
@@ -556,7 +573,7 @@ def judge_human_report(
             complete=run.complete if run else True, n=int(sec.labelled_pairs_asked) if sec else 0,
             agreement_est=with_ties, ceiling=ceiling["with_ties"], consistency_est=entry.position_consistency,
             alt=entry.alt_test if entry.alt_test.passed is not None else None,
-            length_vs_humans=entry.length_bias_vs_humans,
+            length_vs_humans=entry.length_bias_vs_humans, no_verdict=silent,
         )
         report_agents.append(entry)
 
@@ -584,6 +601,30 @@ def judge_human_report(
         defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
                                          length_threshold=length_threshold),
     )
+
+
+def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...],
+                          resampler: Resampler) -> dict[str, Estimate]:
+    """MT-Bench agreement (every judge verdict against every human vote, with and without
+    ties) over the labelled pairs the judge HAS a verdict on: a pair without one (unscored,
+    or no verdict under the order rule) is left out, where the all-pairs figure
+    (``agreement_with_humans``) counts it as matching no vote. Same resamples of pairs."""
+    none = len(scale) - 1
+    contributions = judge_agreement_contributions(counts, judge, scale)
+    contributions[judge == none] = 0.0
+    sums = contributions.sum(axis=0)
+    with_ties, without = agreement.percent_from_sums(sums)
+    out = {
+        "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
+        else Estimate.undefined("no human label on a pair the judge has a verdict on"),
+        "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
+        else Estimate.undefined("no comparison left once ties are dropped"),
+    }
+    if resampler.resamples:
+        reps = resampler.replicate(contributions, agreement.percent_from_sums)
+        out = {"with_ties": resampler.attach(out["with_ties"], reps[:, 0]),
+               "without_ties": resampler.attach(out["without_ties"], reps[:, 1])}
+    return out
 
 
 def _per_domain(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], domain_of: np.ndarray,
@@ -633,20 +674,32 @@ def hint_command(judge: str, run: dict[str, Any] | None, factor: str, direction:
 
 
 def factor_hints(report: JudgeHumanReport, task: str) -> list[Hint]:
-    """Per LLM judge with a misaligned factor (from the report's M_k source): the largest, and
-    the command that guides the judge on it. One hint per judge."""
+    """One hint per LLM judge with a factor hint (``factor_report.factor_hint``: its most
+    misaligned factor resting on enough pairs, from the report's M_k source), with the command
+    that guides it; runs of one judge (same model, endpoint and template) giving the same hint
+    share one."""
     fa = report.factor_alignment
     if fa is None:
         return []
     kinds = {a.agent: a for a in report.agents}
-    out = []
+    grouped: dict[tuple, list[str]] = {}
     for judge, block in fa.judges.items():
         agent = kinds.get(judge)
-        if block.misaligned and agent is not None and agent.kind == "llm":
-            m = block.misaligned[0]
-            out.append(Hint(judge, m.factor, m.direction, m.judge_score, m.human_score,
-                            hint_command(judge, agent.run, m.factor, m.direction, task)))
-    return out
+        m = block.hint
+        if m is not None and agent is not None and agent.kind == "llm":
+            run = agent.run or {}
+            key = (run.get("model"), run.get("endpoint"), run.get("template_version"), m.factor,
+                   round(m.judge_score, 2), round(m.human_score, 2), m.direction)
+            grouped.setdefault(key, []).append(judge)
+    return [Hint(judges, key[3], key[6], key[4], key[5],
+                 hint_command(judges[0], kinds[judges[0]].run, key[3], key[6], task))
+            for key, judges in grouped.items()]
+
+
+def hint_reasons(report: JudgeHumanReport) -> list[str]:
+    """Why a judge with misaligned factors gets no hint (too few pairs), once each."""
+    fa = report.factor_alignment
+    return sorted({b.hint_reason for b in fa.judges.values() if b.hint_reason}) if fa else []
 
 
 def task_disagreements(store: AnalysisStore, task: str, run: str, *, order_rule: str = DEFAULT_ORDER_RULE, limit: int = 20,
