@@ -79,7 +79,7 @@ from .gold import GoldAccuracy, gold_accuracy
 from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
 from .ratings import MISSING, ratings_from_frame
-from .report import judge_agreement_contributions, judge_section
+from .report import judge_agreement_contributions, judge_section, percent_estimates
 from .serialise import fields_json, serialise
 from .verdicts import (
     DEFAULT_ORDER_RULE,
@@ -612,19 +612,7 @@ def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[st
     none = len(scale) - 1
     contributions = judge_agreement_contributions(counts, judge, scale)
     contributions[judge == none] = 0.0
-    sums = contributions.sum(axis=0)
-    with_ties, without = agreement.percent_from_sums(sums)
-    out = {
-        "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
-        else Estimate.undefined("no human label on a pair the judge has a verdict on"),
-        "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
-        else Estimate.undefined("no comparison left once ties are dropped"),
-    }
-    if resampler.resamples:
-        reps = resampler.replicate(contributions, agreement.percent_from_sums)
-        out = {"with_ties": resampler.attach(out["with_ties"], reps[:, 0]),
-               "without_ties": resampler.attach(out["without_ties"], reps[:, 1])}
-    return out
+    return percent_estimates(contributions, resampler, "no human label on a pair the judge has a verdict on")
 
 
 def _per_domain(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], domain_of: np.ndarray,

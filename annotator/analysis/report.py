@@ -329,6 +329,25 @@ def reference_codes(ratings: Ratings, adjudicated: pd.Series | None = None) -> t
     return codes, strict
 
 
+def percent_estimates(contributions: np.ndarray, resampler: Resampler, no_label: str) -> dict[str, Estimate]:
+    """MT-Bench agreement with and without ties from per-pair contributions
+    (``judge_agreement_contributions``), with bootstrap intervals on ``resampler``;
+    ``no_label``: the reason when no pair has a comparison."""
+    sums = contributions.sum(axis=0)
+    with_ties, without = agreement.percent_from_sums(sums)
+    out = {
+        "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
+        else Estimate.undefined(no_label),
+        "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
+        else Estimate.undefined("no comparison left once ties are dropped"),
+    }
+    if resampler.resamples:
+        reps = resampler.replicate(contributions, agreement.percent_from_sums)
+        out = {"with_ties": resampler.attach(out["with_ties"], reps[:, 0]),
+               "without_ties": resampler.attach(out["without_ties"], reps[:, 1])}
+    return out
+
+
 def judge_section(
     verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
     resampler: Resampler, judgments: pd.DataFrame | None = None, adjudicated: pd.Series | None = None,
@@ -349,21 +368,8 @@ def judge_section(
     for run_name, judge in codes.items():
         rows = verdicts[verdicts["run_name"] == run_name]
         present = (judge != MISSING) & (m > 0)
-        contributions = judge_agreement_contributions(counts, judge, scale)
-        sums = contributions.sum(axis=0)
-        with_ties, without = agreement.percent_from_sums(sums)
-        percent = {
-            "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
-            else Estimate.undefined("no human label on a pair the judge was asked about"),
-            "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
-            else Estimate.undefined("no comparison left once ties are dropped"),
-        }
-        if resampler.resamples:
-            reps = resampler.replicate(contributions, agreement.percent_from_sums)
-            percent = {
-                "with_ties": resampler.attach(percent["with_ties"], reps[:, 0]),
-                "without_ties": resampler.attach(percent["without_ties"], reps[:, 1]),
-            }
+        percent = percent_estimates(judge_agreement_contributions(counts, judge, scale), resampler,
+                                    "no human label on a pair the judge was asked about")
         with_majority = strict & present
         table = agreement.confusion_table(
             np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(scale)
