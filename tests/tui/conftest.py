@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from annotator.store import Factor, Pair, Store, Task
 from annotator.tasks.profile import PROFILE_FACTORS
 from annotator.tui.config import Settings
+
+
+async def wait_until(pilot, condition, what: str, seconds: float = 60.0) -> None:
+    """Let the app run until ``condition()`` holds (an explicit condition, never a fixed sleep).
+
+    ``pilot.press`` waits for the app to look idle, which a loaded machine fools (a process
+    starved of CPU looks idle); waiting for what the test needs does not. The bound is only
+    there so a broken app fails instead of hanging: generous, never a speed requirement.
+    """
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {seconds:.0f} s: {what}")
+        await pilot.pause(0.01)
 
 
 def make_task(
