@@ -37,7 +37,18 @@ def labels(db: Path, name: str) -> list[dict]:
         store.close()
 
 
-def wait_for(condition, timeout: float = 30.0, what: str = ""):
+def app_sessions(db: Path, name: str) -> set[int]:
+    """The processes of ``name``'s live app sessions that have claimed their first pair."""
+    store = Store.open(db)
+    try:
+        if not store.query("SELECT 1 FROM claims WHERE annotator = ? LIMIT 1", [name]):
+            return set()
+        return {w["pid"] for w in store.writers() if w["annotator"] == name and w["live"]}
+    finally:
+        store.close()
+
+
+def wait_for(condition, timeout: float = 60.0, what: str = ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -64,10 +75,16 @@ def sign_in(page, served, name: str, code: str) -> None:
     page.click("button[type=submit]")
 
 
-def wait_for_app(page) -> None:
-    page.wait_for_selector("body.-first-byte", timeout=30_000)
-    page.wait_for_timeout(1500)  # the first screen is drawn; the pair is on screen
+def wait_for_app(page, db: Path, name: str, before: set[int] = frozenset()) -> set[int]:
+    """Wait until ``name``'s app (a new one: not among ``before``) has claimed its first pair.
+
+    The pair screen claims it as it mounts, so from then on the keys typed wait in that
+    screen's queue until the pair is on screen: none is lost. A condition, not a pause.
+    """
+    page.wait_for_selector("body.-first-byte", timeout=60_000)
+    sessions = wait_for(lambda: app_sessions(db, name) - set(before), what=f"{name}'s app on its first pair")
     page.click("#terminal")
+    return sessions
 
 
 def test_sign_in_label_two_pairs_reload_and_resume(served, browser):
@@ -77,7 +94,7 @@ def test_sign_in_label_two_pairs_reload_and_resume(served, browser):
     assert "do not match an active account" in page.inner_text("main")
     shot(page, "1-wrong-code")
     sign_in(page, served, "alice", served.codes["alice"])
-    wait_for_app(page)
+    first_app = wait_for_app(page, served.db, "alice")
     shot(page, "2-app")
     for n, key in enumerate(("1", "2"), start=1):
         page.keyboard.press(key)
@@ -97,7 +114,7 @@ def test_sign_in_label_two_pairs_reload_and_resume(served, browser):
     other.close()
 
     page.reload()  # the session survives a reload; a new app resumes at the next pair
-    wait_for_app(page)
+    wait_for_app(page, served.db, "alice", before=first_app)
     shot(page, "5-after-reload")
     page.keyboard.press("3")
     page.keyboard.press("Enter")
@@ -114,7 +131,7 @@ def test_a_page_on_another_origin_cannot_open_the_app(served, browser):
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, served, "bob", served.codes["bob"])
-    wait_for_app(page)
+    wait_for_app(page, served.db, "bob")
     page.keyboard.press("q")
     page.wait_for_selector("body.-closed", timeout=30_000)
     foreign = context.new_page()
@@ -147,7 +164,7 @@ def test_served_on_every_interface_the_app_gets_past_the_splash(tmp_path, browse
     try:
         page = browser.new_page()
         sign_in(page, served, "alice", code)
-        wait_for_app(page)
+        wait_for_app(page, db, "alice")
         shot(page, "7-served-on-0.0.0.0")
         page.keyboard.press("1")
         page.keyboard.press("Enter")
