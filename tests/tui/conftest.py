@@ -25,6 +25,42 @@ async def wait_until(pilot, condition, what: str, seconds: float = 60.0) -> None
         await pilot.pause(0.01)
 
 
+async def settle(pilot, rounds: int = 50) -> None:
+    """Run the app until no widget of the screen has a message waiting, twice in a row.
+
+    One ``pilot.pause()`` lets every widget handle what was queued when it began; a key's
+    effects travel on (from the focused widget up to the screen, then to the app's bindings,
+    then the messages those post), so pause until the queues stay empty. The rounds bound
+    the effort (an app with a timer never stays empty for long), never a duration.
+    """
+    app = pilot.app
+    quiet = 0
+    for _ in range(rounds):
+        await pilot.pause()
+        nodes = (app, *app.screen.walk_children(with_self=True))
+        quiet = quiet + 1 if all(node.message_queue_size == 0 for node in nodes) else 0
+        if quiet == 2:
+            return
+
+
+@pytest.fixture(autouse=True)
+def _press_settles(monkeypatch):
+    """Every ``pilot.press`` in these tests returns once the keys' effects have settled.
+
+    Textual's ``press`` waits until the process *looks* idle (CPU time against wall time),
+    which a loaded machine fools: the test then asserts on a state still on its way.
+    """
+    from textual.pilot import Pilot
+
+    press = Pilot.press
+
+    async def press_and_settle(self, *keys: str) -> None:
+        await press(self, *keys)
+        await settle(self)
+
+    monkeypatch.setattr(Pilot, "press", press_and_settle)
+
+
 def make_task(
     store: Store,
     name: str = "t",

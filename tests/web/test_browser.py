@@ -95,7 +95,8 @@ def wait_for_app(page, db: Path, name: str, before: set[int] = frozenset()) -> s
     The pair screen claims it as it mounts, so from then on the keys typed wait in that
     screen's queue until the pair is on screen: none is lost. A condition, not a pause.
     """
-    page.wait_for_selector("body.-first-byte", timeout=60_000)
+    page.wait_for_selector("body.-first-byte, body.-busy", timeout=180_000)  # bounds a hang only
+    assert "-busy" not in (page.get_attribute("body", "class") or ""), page.inner_text("main.busy")
     sessions = wait_for(lambda: app_sessions(db, name) - set(before), what=f"{name}'s app on its first pair")
     page.click("#terminal")
     return sessions
