@@ -11,7 +11,7 @@ textual-serve's in :mod:`annotator.web.private_api`.
 
 Rich
 1. ``Console._render_buffer(buffer)``: where a console turns segments into the text it
-   writes, for the terminal and for ``export_text``; the command line's ``SafeConsole``
+   writes (to the terminal, a file or a capture); the command line's ``SafeConsole``
    (``text/console.py``) overrides it to sanitise every text segment
    (:data:`CONSOLE_RENDER_HOOK`).
 2. ``Style._meta``: a style's serialised meta data, ``None`` when it has none; read as a
