@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from annotator.store.protocol import AnalysisStore
+
 from . import agreement
 from .aggregate import dawid_skene
 from .annotators import AnnotatorRecord, annotator_quality
@@ -46,7 +48,15 @@ from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
 from .serialise import fields_json, serialise, to_json  # noqa: F401  (to_json: the name other modules import)
-from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, consistency, judge_codes, judge_scale, judge_verdicts
+from .verdicts import (
+    DEFAULT_ORDER_RULE,
+    ORDER_RULE_TEXT,
+    consistency,
+    judge_codes,
+    judge_scale,
+    judge_verdicts,
+    no_verdict_reason,
+)
 
 PREFERENCE = ("A", "B", "tie")
 # Ordinal reading of a preference and of a factor answer: A > tie/equal > B.
@@ -204,14 +214,14 @@ def _cohen_pairs(ratings: Ratings, resampler: Resampler) -> tuple[list[CohenPair
         replicates = agreement.cohen_from_tables(sums)  # resamples x pairs
 
     out = []
-    for p, (a, b, estimate) in enumerate(pairs):
+    for p, (rater_a, rater_b, estimate) in enumerate(pairs):
         if estimate.defined and replicates is not None:
             asymptotic = {"asymptotic_ci_low": estimate.ci_low, "asymptotic_ci_high": estimate.ci_high}
-            low, high, defined = resampler.interval(replicates[:, p])
+            low, high, resamples_defined = resampler.interval(replicates[:, p])
             estimate = Estimate(estimate.value, low, high, estimate.n, "", {
-                **estimate.extra, **asymptotic, "ci_method": "bootstrap", "resamples_defined": defined,
+                **estimate.extra, **asymptotic, "ci_method": "bootstrap", "resamples_defined": resamples_defined,
             })
-        out.append(CohenPair(annotators=[a, b], n_shared=estimate.n, kappa=estimate))
+        out.append(CohenPair(annotators=[rater_a, rater_b], n_shared=estimate.n, kappa=estimate))
 
     defined = [p for p, entry in enumerate(out) if entry.kappa.defined]
     if not defined:
@@ -259,19 +269,19 @@ def agreement_block(
     for key, level in (("krippendorff_alpha", "nominal"), ("krippendorff_alpha_ordinal", "ordinal")):
         block[key] = resampler.attach(
             agreement.krippendorff_alpha(counts, values, level),
-            sums and agreement.alpha_from_sums(sums["alpha"], values, level),
+            agreement.alpha_from_sums(sums["alpha"], values, level) if sums else None,
         )
     block["fleiss_kappa"] = resampler.attach(
-        agreement.fleiss_kappa(counts), sums and agreement.fleiss_from_sums(sums["fleiss"])
+        agreement.fleiss_kappa(counts), agreement.fleiss_from_sums(sums["fleiss"]) if sums else None
     )
     block["gwet_ac1"] = resampler.attach(
-        agreement.gwet_ac1(counts, q), sums and agreement.gwet_from_sums(sums["gwet"], q)
+        agreement.gwet_ac1(counts, q), agreement.gwet_from_sums(sums["gwet"], q) if sums else None
     )
     percent = agreement.percent_agreement(counts, tie_index)
-    reps = sums and agreement.percent_from_sums(sums["percent"])
+    reps = agreement.percent_from_sums(sums["percent"]) if sums else None
     block["percent_agreement"] = {
-        "with_ties": resampler.attach(percent["with_ties"], sums and reps[:, 0]),
-        "without_ties": resampler.attach(percent["without_ties"], sums and reps[:, 1]),
+        "with_ties": resampler.attach(percent["with_ties"], reps[:, 0] if reps is not None else None),
+        "without_ties": resampler.attach(percent["without_ties"], reps[:, 1] if reps is not None else None),
     }
 
     block["cohen_kappa_pairs"], block["cohen_kappa_mean"] = _cohen_pairs(ratings, resampler)
@@ -301,13 +311,15 @@ def judge_agreement_contributions(counts: np.ndarray, judge: np.ndarray, scale: 
 
 def judge_section(
     verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
-    resampler: Resampler,
+    resampler: Resampler, judgments: pd.DataFrame | None = None,
 ) -> list[JudgeAgreement]:
     """Per judge run: position consistency and MT-Bench agreement with every human vote.
 
     ``codes`` are the runs' verdicts in ``scale`` (``verdicts.judge_codes``): a pair the
     judge was asked about but has no verdict for under the order rule (inconsistent,
-    unscored) is compared like any other and matches no human vote.
+    unscored) is compared like any other and matches no human vote. A run with no scored
+    verdict at all (``verdicts.no_verdict_reason``; ``judgments`` gives the unscored reasons)
+    has no agreement and no kappa: undefined with that reason, not 0 %.
     """
     counts = ratings.counts()
     cats = ratings.categories
@@ -337,6 +349,12 @@ def judge_section(
         table = agreement.confusion_table(
             np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(scale)
         )
+        kappa = agreement.cohen_kappa(table, confidence=resampler.confidence)
+        silent = no_verdict_reason(rows, None if judgments is None or judgments.empty
+                                   else judgments[judgments["run_name"] == run_name])
+        if silent:
+            percent = {key: Estimate.undefined(silent, n=est.n) for key, est in percent.items()}
+            kappa = Estimate.undefined(silent)
         status = rows.set_index("pair")["status"]
         labelled = status.index.isin(ratings.units[m > 0]) if len(status) else np.zeros(0, dtype=bool)
         out.append(JudgeAgreement(
@@ -350,7 +368,7 @@ def judge_section(
             labelled_pairs_without_verdict=int((present & (judge == len(scale) - 1)).sum()),
             position_consistency=consistency(rows),
             agreement_with_humans=percent,
-            cohen_kappa_with_majority=agreement.cohen_kappa(table, confidence=resampler.confidence),
+            cohen_kappa_with_majority=kappa,
             verdicts={c: int((judge[present] == i).sum()) for i, c in enumerate(scale)},
         ))
     return out
@@ -453,7 +471,7 @@ def agreement_report(
         overall=overall, per_domain=per_domain, per_factor=per_factor,
         order_rule={"name": order_rule, "rule": ORDER_RULE_TEXT[order_rule]},
         per_annotator=annotator_quality(labels, ratings, codes, scale, confidence=confidence),
-        judges=judge_section(verdicts, codes, scale, ratings, resampler),
+        judges=judge_section(verdicts, codes, scale, ratings, resampler, judgments),
         pairs=_pairs_summary(votes, labels, disputed, threshold),
         aggregate=_aggregate_summary(ratings, votes),
     )
@@ -515,8 +533,8 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> AggregateSummar
     })
 
 
-def task_agreement_report(store, task: str, exclude: Sequence[str] = (), *, include_incomplete: bool = False,
-                          **options: Any) -> AgreementReport:
+def task_agreement_report(store: AnalysisStore, task: str, exclude: Sequence[str] = (), *,
+                          include_incomplete: bool = False, **options: Any) -> AgreementReport:
     """Load a task's labels and judgments from ``store`` and build ``agreement_report``;
     ``exclude``: annotators whose labels are left out (named in the report). Incomplete
     judge runs are left out of the judge tables and named in ``notes`` and ``runs_left_out``

@@ -56,6 +56,8 @@ STATUSES = ("consistent", "inconsistent", "partial", "single", "unscored")
 COLUMNS = ["run_name", "pair", "verdict", "p_a", "status", "verdict_ab", "verdict_ba", "verdict_unknown",
            "consistent", "asked_both"]
 _SOFT = {"A": 1.0, "B": 0.0, "tie": 0.5}
+#: None for np.where's "else" (an object scalar: numpy's type stubs take no bare None there)
+NONE = np.array(None, dtype=object)
 
 
 def check_rule(rule: str) -> str:
@@ -132,25 +134,25 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     mean_soft = np.where(scored_orders > 0, np.nansum(stacked, axis=0) / np.maximum(scored_orders, 1), np.nan)
 
     if rule == "both":
-        out_verdict = np.where(same, ab, np.where(status == "single", one, None))
+        out_verdict = np.where(same, ab, np.where(status == "single", one, NONE))
         p = np.where(same, mean_soft, np.where(status == "inconsistent", 0.5,
                                                np.where(status == "single", mean_soft, np.nan)))
     elif rule == "mt-bench":
-        out_verdict = np.where(both, np.where(same, ab, "tie"), np.where(any_scored, one, None))
+        out_verdict = np.where(both, np.where(same, ab, "tie"), np.where(any_scored, one, NONE))
         # a verdict that changed with the order is a tie: a draw, whatever the mean P(A)
         p = np.where(both & ~same, 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "judgebench":
         sign = {"A": 1, "B": -1, "tie": 0}
         total = sum(pd.Series(v).map(sign).fillna(0).to_numpy() for v in (ab, ba, unk))
-        out_verdict = np.where(any_scored, np.where(total > 0, "A", np.where(total < 0, "B", "tie")), None)
+        out_verdict = np.where(any_scored, np.where(total > 0, "A", np.where(total < 0, "B", "tie")), NONE)
         # orders that cancel out (A in one, B in the other) are a tie: a draw
         p = np.where(both & ~same & (total == 0), 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "first":
-        first = np.where(has_ab, ab, np.where(has_unk, unk, None))
+        first = np.where(has_ab, ab, np.where(has_unk, unk, NONE))
         out_verdict = first
         p = np.where(has_ab, s_ab, np.where(has_unk, s_unk, np.nan))
     else:  # mean
-        out_verdict = np.where(any_scored, np.where(mean_soft > 0.5, "A", np.where(mean_soft < 0.5, "B", "tie")), None)
+        out_verdict = np.where(any_scored, np.where(mean_soft > 0.5, "A", np.where(mean_soft < 0.5, "B", "tie")), NONE)
         p = np.where(any_scored, mean_soft, np.nan)
 
     out = pd.DataFrame({
@@ -159,13 +161,64 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
         "verdict": np.array([v if isinstance(v, str) else None for v in out_verdict], dtype=object),
         "p_a": np.asarray(p, dtype=float),
         "status": status,
-        "verdict_ab": np.where(has_ab, ab, None).astype(object),
-        "verdict_ba": np.where(has_ba, ba, None).astype(object),
-        "verdict_unknown": np.where(has_unk, unk, None).astype(object),
-        "consistent": np.where(both, same, None),
+        "verdict_ab": np.where(has_ab, ab, NONE).astype(object),
+        "verdict_ba": np.where(has_ba, ba, NONE).astype(object),
+        "verdict_unknown": np.where(has_unk, unk, NONE).astype(object),
+        "consistent": np.where(both, same, NONE),
         "asked_both": asked_both,
     })
     return out.sort_values(["run_name", "pair"], kind="stable").reset_index(drop=True)
+
+
+SCORED_ALONE = "unknown: each response was scored alone, nothing was shown in an order"
+
+
+def scored_alone(verdicts: pd.DataFrame, runs) -> pd.DataFrame:
+    """The verdicts of ``runs`` that scored each response on its own (a rating method: no
+    order was shown; the verdict is the higher score), whatever the order rule: where the
+    run's two records agree that is the verdict; where they differ the scores tied (LLMBar's
+    rating runs break a tie by position, so a tie looks like an inconsistency) and the
+    verdict is a tie. Each such pair becomes ``single`` with its verdict in
+    ``verdict_unknown``: position bias and consistency are unknown (``SCORED_ALONE``), and
+    ``scored_alone`` marks the rows."""
+    out = verdicts.copy()
+    out["scored_alone"] = out["run_name"].isin(list(runs))
+    mine = out["scored_alone"].to_numpy()
+    if not mine.any():
+        return out
+    ab = out["verdict_ab"].to_numpy(dtype=object)
+    ba = out["verdict_ba"].to_numpy(dtype=object)
+    unk = out["verdict_unknown"].to_numpy(dtype=object)
+    has_ab, has_ba = pd.notna(ab), pd.notna(ba)
+    one = np.where(has_ab, ab, np.where(has_ba, ba, unk))
+    verdict = np.where(has_ab & has_ba & (ab != ba), "tie", one).astype(object)
+    verdict = np.where(pd.notna(one) | (has_ab & has_ba), verdict, np.array(None, dtype=object))
+    scored = pd.notna(verdict)
+    out.loc[mine, "verdict"] = verdict[mine]
+    out.loc[mine, "p_a"] = pd.Series(verdict).map(_SOFT).to_numpy(dtype=float)[mine]
+    out.loc[mine, "status"] = np.where(scored, "single", "unscored")[mine]
+    out.loc[mine, "verdict_unknown"] = verdict[mine]
+    out.loc[mine, ["verdict_ab", "verdict_ba", "consistent"]] = None
+    out.loc[mine, "asked_both"] = False
+    return out
+
+
+def no_verdict_reason(verdicts: pd.DataFrame, judgments: pd.DataFrame | None = None) -> str:
+    """Why one run has no figure at all: "no verdict on any pair (N unscored: reasons)" when
+    it gave no scored verdict in any order on any pair it was asked about (a judge that never
+    answered), else "". A judge whose verdicts all change with the order did answer: under
+    ``both`` its pairs are inconsistencies, counted (its agreement is 0 %, its position bias
+    measurable). ``judgments``: the run's rows of the judgments frame, for the unscored
+    reasons (the most frequent first)."""
+    if not len(verdicts) or (verdicts["status"] != "unscored").any():
+        return ""
+    reasons = ""
+    if judgments is not None and len(judgments) and "unscored_reason" in judgments:
+        counts = judgments["unscored_reason"].fillna("").replace("", "no reason recorded").value_counts()
+        reasons = ": " + ", ".join(f"{reason} {n:,}" for reason, n in counts.head(3).items())
+        if len(counts) > 3:
+            reasons += f", {len(counts) - 3} other reason(s)"
+    return f"no verdict on any pair ({len(verdicts):,} unscored{reasons})"
 
 
 def status_counts(verdicts: pd.DataFrame) -> dict[str, int]:
@@ -180,6 +233,8 @@ def consistency(verdicts: pd.DataFrame) -> Estimate:
     """Share of pairs scored in both orders whose verdict did not change (Wilson interval)."""
     both = verdicts["consistent"].notna()
     if not both.any():
+        if "scored_alone" in verdicts and verdicts["scored_alone"].astype(bool).all() and len(verdicts):
+            return Estimate.undefined(SCORED_ALONE)
         if "verdict_unknown" in verdicts and verdicts["verdict_unknown"].notna().any():
             return Estimate.undefined("unknown: the order in which the judge saw the responses is not recorded")
         if "asked_both" in verdicts and verdicts["asked_both"].astype(bool).any():
