@@ -35,7 +35,7 @@ def _gone(holder: dict) -> bool:
     return holder["host"] == socket.gethostname() and process_gone(holder["pid"])
 
 
-def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
+def build_app(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool = False):
     """Open the database, pick the task and build the app (what `annotate` runs)."""
     from annotator.store import WriterBusy
     from annotator.text.sanitize import sanitize_line
@@ -63,22 +63,27 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
         if holder is not None and not _gone(holder):
             fail(str(WriterBusy(task.name, annotator, holder)))
     origin = "web" if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", "") else "tui"
-    return create_app(store, task, annotator, settings, origin=origin)
+    return create_app(store, task, annotator, settings, origin=origin, remember=remember)
 
 
 @click.command()
 @task_option()
 @click.option("--annotator", metavar="NAME", default=None, envvar="ANNOTATOR_NAME",
-              help="Your name, stored with every label (default: $ANNOTATOR_NAME, else asked on screen).")
+              help="Your name, stored with every label, for this run only (default: $ANNOTATOR_NAME, "
+                   "else the name remembered in this terminal is offered, else asked on screen).")
+@click.option("--remember", is_flag=True, default=False,
+              help="Remember --annotator as the name offered next time in this terminal (Enter continues as it).")
 @pass_cli
-def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> None:
+def annotate(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool) -> None:
     """Label pairs in the terminal: 1 = A better, 2 = B better, 3 = tie, Enter saves.
 
     Every label is committed before the next pair appears; quit with q at any time and run
     the command again to resume at the first unlabelled pair. Press ? in the app for all keys.
     On an empty database (no --task, no task yet) the bundled demo task is loaded first.
     """
-    app = build_app(cli, task_name, annotator)
+    if remember and annotator is None:
+        fail("--remember needs --annotator NAME (or tick the box on the name screen)")
+    app = build_app(cli, task_name, annotator, remember)
     app.run()
     if app.return_code:  # a crash, a refused name, a closed terminal: never exit 0
         sys.exit(app.return_code)

@@ -34,7 +34,7 @@ from annotator.tui.widgets.response.line_view import LineView
 from annotator.tui.widgets.response.pane import ResponsePane
 from annotator.tui.widgets.response.render import RenderCache
 from annotator.tui.widgets.status.footer import KeysFooter
-from annotator.tui.widgets.status.progress import QueueProgress
+from annotator.tui.widgets.status.progress import QueueProgress, short_id
 
 # Actions that need a pair on screen.
 _PAIR_ACTIONS = {
@@ -69,12 +69,15 @@ class PairScreen(Screen):
         self.scroll_together = True  # in the diff view
         self.shown_at = clock()
         self._binding_state: tuple = ()
+        self._confirm_timer = None
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         stock = self.settings.renderer == "stock"
         with Horizontal(id="topbar"):
-            title = f"{self.label_task.title or self.label_task.name} · {self.session.annotator}"
+            # The name first and never cut (the title gives way): whose labels these are.
+            yield Static(self._name_text(), id="annotator-name")
+            title = self.label_task.title or self.label_task.name
             yield Static(Text(sanitize_line(title), no_wrap=True, overflow="ellipsis"), id="task-title")
             yield QueueProgress(self.clock, id="progress")
         yield PromptPanel(self.cache, id="prompt-panel")
@@ -91,6 +94,23 @@ class PairScreen(Screen):
             yield Static(id="factor-question")
         yield Static(id="finished")
         yield KeysFooter()
+
+    def _name_text(self, saved: str | None = None) -> Text:
+        """``alice`` in the top bar; ``✓ p17 saved as alice`` for a moment after a save."""
+        text = Text(no_wrap=True)
+        if saved is not None:
+            text.append("✓ ", style="bold green")
+            text.append(f"{short_id(saved, 12)} saved as ")
+        text.append(sanitize_line(self.session.annotator), style="bold")
+        return text
+
+    def _confirm_saved(self, pair: Pair) -> None:
+        """Every save is confirmed with the name it was stored under."""
+        self.query_one("#annotator-name", Static).update(self._name_text(pair.pair_id))
+        if self._confirm_timer is not None:
+            self._confirm_timer.stop()
+        self._confirm_timer = self.set_timer(
+            3.0, lambda: self.query_one("#annotator-name", Static).update(self._name_text()))
 
     def _rationale_placeholder(self) -> str:
         required = "rationale" in self.label_task.required
@@ -320,6 +340,7 @@ class PairScreen(Screen):
             return
         self.answer.rationale = self.rationale.value
         seconds = self.clock() - self.shown_at
+        saved = self.pair
         try:
             self.session.save(self.answer, self.order, seconds)
         except MissingAnswer as missing:
@@ -328,6 +349,7 @@ class PairScreen(Screen):
         except Exception as exc:  # nothing was written: keep the answer on screen
             self.notify(save_failure(exc), title="Not saved", severity="error", timeout=15)
             return
+        self._confirm_saved(saved)
         await self.show_pair(self.session.current)
 
     def _explain_missing(self, missing: MissingAnswer) -> None:

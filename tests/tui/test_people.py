@@ -1,0 +1,94 @@
+"""Whose labels these are: the name on screen, a remembered name offered (never assumed),
+``--annotator`` for one run; the home screen of tasks."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.tui.app import create_app
+from annotator.tui.screens.annotator_name import AnnotatorNameScreen, ContinueAsScreen
+from annotator.tui.screens.pair import PairScreen
+
+from .conftest import make_task
+
+WIDE = (160, 45)
+LONG_NAME = "alexandra-the-annotator"
+
+
+@pytest.fixture
+def login(monkeypatch):
+    monkeypatch.setattr("annotator.tui.app.os_account", lambda: "unix-login")
+
+
+async def _type(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch if ch.isalnum() else {"-": "minus", " ": "space"}[ch])
+
+
+async def test_a_command_line_name_is_for_that_run_only(store, settings, login):
+    """alice (remembered), then --annotator carol once, then annotate: alice is offered,
+    and nothing is stored as carol by someone who believed they were alice."""
+    task = make_task(store)
+    app = create_app(store, task, None, settings)
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, AnnotatorNameScreen)
+        await _type(pilot, "alice")
+        await pilot.press("tab", "space", "enter")  # tick "remember", then Enter
+        assert isinstance(app.screen, PairScreen)
+        await pilot.press("1", "enter")
+    assert store.remembered_annotator("unix-login") == "alice"
+    app = create_app(store, task, "carol", settings)  # annotate --annotator carol
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("1", "enter")
+    assert store.remembered_annotator("unix-login") == "alice"
+    app = create_app(store, task, None, settings)  # annotate
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, ContinueAsScreen)  # offered, not assumed
+        assert "alice" in str(app.screen.query_one("#name-offer").render())
+        await pilot.press("1", "enter")  # keys of the pair screen do nothing here
+        assert isinstance(app.screen, PairScreen) and app.annotator == "alice"
+        await pilot.press("1", "enter")
+    assert sorted(lb.annotator for lb in store.current_labels("t")) == ["alice", "alice", "carol"]
+
+
+async def test_someone_else_changes_the_offered_name(store, settings, login):
+    task = make_task(store)
+    store.remember_annotator("unix-login", "alice")
+    app = create_app(store, task, None, settings)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("c")
+        assert isinstance(app.screen, AnnotatorNameScreen)
+        assert app.screen.query_one("#name-input").value == ""
+        await _type(pilot, "bob")
+        await pilot.press("enter")  # not ticked: bob for this run only
+        assert isinstance(app.screen, PairScreen) and app.annotator == "bob"
+        await pilot.press("1", "enter")
+    assert [lb.annotator for lb in store.current_labels("t")] == ["bob"]
+    assert store.remembered_annotator("unix-login") == "alice"
+
+
+async def test_remember_flag_remembers_the_command_line_name(store, settings, login):
+    task = make_task(store)
+    app = create_app(store, task, "dora", settings, remember=True)
+    async with app.run_test(size=WIDE):
+        pass
+    assert store.remembered_annotator("unix-login") == "dora"
+
+
+@pytest.mark.parametrize("width", [80, 120, 142, 200])
+async def test_the_name_is_on_screen_at_every_width(store, settings, width):
+    task = make_task(store)
+    task.title = "A very long task title " * 8
+    store.save_task(task, replace=True)
+    app = create_app(store, "t", LONG_NAME, settings)
+    async with app.run_test(size=(width, 30)) as pilot:
+        name = app.screen.query_one("#annotator-name")
+        assert str(name.render()) == LONG_NAME
+        assert name.region.x >= 0 and name.region.right <= width and name.region.width >= len(LONG_NAME)
+        title = app.screen.query_one("#task-title")
+        assert title.region.x >= name.region.right  # the title gives way, after the name
+        shown = app.screen.pair.pair_id
+        await pilot.press("1", "enter")
+        # The save is confirmed with the name it was stored under.
+        assert str(name.render()) == f"✓ {shown} saved as {LONG_NAME}"
+        assert name.region.right <= width
