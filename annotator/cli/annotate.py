@@ -36,7 +36,8 @@ def _gone(holder: dict) -> bool:
 
 
 def build_app(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool = False):
-    """Open the database, pick the task and build the app (what `annotate` runs)."""
+    """Open the database, pick the task (or leave it to the app's home screen when the
+    database holds several) and build the app (what `annotate` runs)."""
     from annotator.store import WriterBusy
     from annotator.text.sanitize import sanitize_line
     from annotator.tui.app import create_app
@@ -52,9 +53,13 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None, rem
         problem = check_name(annotator)
         if problem:
             fail(f"--annotator {sanitize_line(annotator)!r}: {problem}")
+    origin = "web" if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", "") else "tui"
     store = cli.open_store()
     # A read-only or busy database is said now, with a non-zero exit, not on the first save.
     store.check_writable()
+    if task_name is None and len(store.tasks()) > 1:
+        # Several tasks: the app opens on its home screen, the tasks this person can label.
+        return create_app(store, None, annotator, settings, origin=origin, remember=remember)
     task = resolve_task(store, task_name)
     if store.pair_count(task.name) == 0:
         fail(f"task {task.name!r} has no pairs; add some with `annotator tasks add`")
@@ -62,7 +67,6 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None, rem
         holder = next((w for w in store.writers(task.name) if w["annotator"] == annotator and w["live"]), None)
         if holder is not None and not _gone(holder):
             fail(str(WriterBusy(task.name, annotator, holder)))
-    origin = "web" if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", "") else "tui"
     return create_app(store, task, annotator, settings, origin=origin, remember=remember)
 
 

@@ -64,7 +64,7 @@ class AnnotatorApp(App[None]):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = False  # the footer's right end shows the help key instead
 
-    def __init__(self, store: Store, task: Task, annotator: str | None, settings: Settings, *,
+    def __init__(self, store: Store, task: Task | None, annotator: str | None, settings: Settings, *,
                  clock: Callable[[], float] = time.monotonic, origin: str = "tui",
                  remember_name: bool | None = None, remember: bool = False):
         super().__init__()
@@ -144,6 +144,12 @@ class AnnotatorApp(App[None]):
         if not annotator:
             self.exit()
             return
+        if self.label_task is None:  # the home screen: the tasks this person can label
+            from annotator.tui.screens.tasks import TaskPickerScreen, task_choices
+
+            self.push_screen(TaskPickerScreen(annotator, task_choices(self.store, annotator)),
+                             lambda task: self._picked(annotator, task))
+            return
         try:
             session = retry_busy(LabelSession, self.store, self.label_task, annotator,
                                  claim_for=claim_duration(self.label_task, self.settings), origin=self.origin)
@@ -162,6 +168,13 @@ class AnnotatorApp(App[None]):
         # Everything alive now (modules, Textual's machinery) lives as long as the app:
         # keep it out of the garbage collector's full scans, which otherwise cost 100+ ms.
         self.call_after_refresh(gc.freeze)
+
+    def _picked(self, annotator: str, task: Task | None) -> None:
+        if task is None:
+            self.exit()
+            return
+        self.label_task = task
+        self.start_labelling(annotator)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -202,9 +215,10 @@ class AnnotatorApp(App[None]):
             self.push_screen(GuidelinesScreen(self.label_task))
 
 
-def create_app(store: Store, task: Task | str, annotator: str | None = None,
+def create_app(store: Store, task: Task | str | None, annotator: str | None = None,
                settings: Settings | None = None, **options) -> AnnotatorApp:
-    """The app labelling ``task`` as ``annotator`` (asked on screen when None).
+    """The app labelling ``task`` as ``annotator`` (asked on screen when None). Without a
+    task, it opens on the home screen: the tasks this annotator can label.
 
     ``options``: ``clock`` (a monotonic time source; tests freeze it), ``origin``
     (stored on each label: "tui" or "web") and ``remember`` (remember ``annotator`` as the

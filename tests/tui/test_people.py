@@ -8,6 +8,7 @@ import pytest
 from annotator.tui.app import create_app
 from annotator.tui.screens.annotator_name import AnnotatorNameScreen, ContinueAsScreen
 from annotator.tui.screens.pair import PairScreen
+from annotator.tui.screens.tasks import TaskPickerScreen
 
 from .conftest import make_task
 
@@ -92,3 +93,53 @@ async def test_the_name_is_on_screen_at_every_width(store, settings, width):
         # The save is confirmed with the name it was stored under.
         assert str(name.render()) == f"✓ {shown} saved as {LONG_NAME}"
         assert name.region.right <= width
+
+
+# -- the home screen ----------------------------------------------------------------------------
+async def test_home_screen_lists_the_tasks_to_label_and_starts_the_chosen_one(store, settings, login):
+    make_task(store, "t", n_pairs=3)
+    make_task(store, "u", n_pairs=4)
+    make_task(store, "empty", n_pairs=0)
+    app = create_app(store, None, "ann", settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, TaskPickerScreen)
+        await pilot.press("enter")  # the first task
+        assert isinstance(app.screen, PairScreen) and app.label_task.name == "t"
+        await pilot.press("1", "enter")
+    app = create_app(store, None, None, settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _type(pilot, "ann")
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, TaskPickerScreen)
+        rows = [str(screen.query_one("#task-list").get_option_at_index(i).prompt) for i in range(2)]
+        assert "Task t (t)" in rows[0] and "you labelled 1 · 2 waiting for you · 3 pairs" in rows[0]
+        assert "Task u (u)" in rows[1] and "you labelled 0 · 4 waiting" in rows[1]  # no pairs: not offered
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, PairScreen) and app.label_task.name == "u"
+        await pilot.press("1", "enter")
+    assert [lb.pair for lb in store.current_labels("u", "ann")]
+
+
+async def test_home_screen_q_quits(store, settings):
+    make_task(store, "t")
+    make_task(store, "u")
+    app = create_app(store, None, "ann", settings)
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, TaskPickerScreen)
+        await pilot.press("q")
+    assert app.return_code in (None, 0) and store.claims("t") == store.claims("u") == []
+
+
+def test_unknown_task_lists_each_known_task_once(tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    db = str(tmp_path / "a.db")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", db, "tasks", "add", "demo"]).exit_code == 0
+    result = runner.invoke(main, ["--db", db, "annotate", "--task", "nope", "--annotator", "ann"])
+    assert result.exit_code != 0
+    known = result.output.split("known:")[1]
+    assert known.count("demo") == 1
