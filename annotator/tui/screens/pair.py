@@ -312,10 +312,10 @@ class PairScreen(Screen):
             return False
         if action == "focus_factors" and not self.label_task.factors:
             return False
-        if action == "toggle_source" and (self.pair is None or not self.pair.source.strip()):
-            return False
         if action in _DIFF_ACTIONS and self.mode != "diff":
             return False
+        if action == "search" and isinstance(self.focused, RationaleInput):
+            return False  # "/" types into the box: the footer does not offer it there
         if action == "back":
             return self.session.can_go_back()
         if action == "skip":
@@ -507,6 +507,9 @@ class PairScreen(Screen):
 
     async def action_toggle_source(self) -> None:
         pane = self.source_pane
+        if not pane.display and self.pair is not None and not self.pair.source.strip():
+            self.notify("This pair has no source document.", timeout=3)
+            return
         pane.display = not pane.display
         if pane.display and self.pair is not None:
             await pane.show(self.pair, "source", "raw" if self.mode == "raw" else "markdown", None)
@@ -531,6 +534,11 @@ class PairScreen(Screen):
                 self.maximize(pane.view)
                 return
         self.maximize(self.left.view)
+
+    def watch_maximized(self, previous, maximized) -> None:
+        for pane in (previous, maximized):
+            if isinstance(pane, ResponsePane):
+                pane.set_maximised(pane is maximized)
 
     def action_focus_factors(self) -> None:
         self.query_one(FactorChecklist).focus()
