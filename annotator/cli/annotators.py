@@ -15,6 +15,7 @@ from annotator.store.accounts import ROLES
 
 from .context import CliContext, console, fail, pass_cli, print_json
 from .options import json_option, task_option
+from .tables import print_table
 
 
 def _check_new_name(name: str) -> str:
@@ -204,9 +205,8 @@ def list_cmd(cli: CliContext, task_name: str | None, as_json: bool) -> None:
     attention = any((r.get("attention_accuracy") or {}).get("estimate") is not None for r in records)
     columns = ["annotator", "account", "task", "labels", "pace", "agreement", *(["attention"] if attention else []),
                "fast", "last label"]
-    for column in columns:
-        wraps = column in ("annotator", "account", "task", "last label")
-        table.add_column(column, overflow="fold", no_wrap=not wraps, min_width=5 if wraps else None)
+    for column in columns:  # never broken: a table too wide for the terminal is stacked instead
+        table.add_column(column, no_wrap=True)
     for r in records:
         fast = "-" if not r.get("timed_labels") else f"{r['fast_share']:.0%}" + ("!" if r.get("flag_fast") else "")
         account = r["status"] if r["status"] != "active" else r["role"]
@@ -215,7 +215,7 @@ def list_cmd(cli: CliContext, task_name: str | None, as_json: bool) -> None:
                  *([_share(r.get("attention_accuracy"))] if attention else []), fast,
                  (r["last_label"] or "-")[5:16].replace("T", " ")]
         table.add_row(*cells)
-    console.print(table)
+    print_table(console, table)
     console.print("pace: median seconds per label; agreement: leave-one-out against the other annotators' strict "
                   "majority, with its 95 % interval (--json: n and the rule's counts); attention: accuracy on gold pairs; fast: share of "
                   "labels given faster than skimming both responses ('!' flags 25 % or more); last label: month-day "
