@@ -20,8 +20,6 @@ from annotator.store import Store, Task, WriterBusy, retry_busy
 from annotator.tui import keymap
 from annotator.tui.config import Settings, claim_duration
 from annotator.tui.screens.annotator_name import CHANGE, AnnotatorNameScreen, ContinueAsScreen
-from annotator.tui.screens.guidelines import GuidelinesScreen
-from annotator.tui.screens.help import HelpScreen
 from annotator.tui.screens.pair import PairScreen
 from annotator.tui.session import LabelSession
 from annotator.tui.widgets.response.render import RenderCache
@@ -203,12 +201,16 @@ class AnnotatorApp(App[None]):
             self.session.close()
 
     def action_help(self) -> None:
+        from annotator.tui.screens.help import HelpScreen  # loaded on first use: a faster start
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
             self.push_screen(HelpScreen(self.settings.keymap))
 
     def action_guidelines(self) -> None:
+        from annotator.tui.screens.guidelines import GuidelinesScreen  # (Markdown widget: on first use)
+
         if isinstance(self.screen, GuidelinesScreen):
             self.screen.dismiss(None)
         else:

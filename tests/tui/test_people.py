@@ -9,6 +9,7 @@ from annotator.tui.app import create_app
 from annotator.tui.screens.annotator_name import AnnotatorNameScreen, ContinueAsScreen
 from annotator.tui.screens.pair import PairScreen
 from annotator.tui.screens.tasks import TaskPickerScreen
+from annotator.tui.widgets.label.choice_bar import ChoiceBar
 
 from .conftest import make_task
 
@@ -143,3 +144,43 @@ def test_unknown_task_lists_each_known_task_once(tmp_path):
     assert result.exit_code != 0
     known = result.output.split("known:")[1]
     assert known.count("demo") == 1
+
+
+# -- a save while another process holds the database ---------------------------------------------
+async def test_a_save_waiting_for_the_lock_shows_it_and_keeps_the_screen_alive(tmp_path, settings):
+    import asyncio
+    import sqlite3
+
+    from annotator.store import Store
+
+    path = tmp_path / "locked.db"
+    store = Store.open(path)
+    make_task(store)
+    app = create_app(store, "t", "ann", settings)
+    async with app.run_test(size=WIDE) as pilot:
+        first = app.screen.pair
+        await pilot.press("1")
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        try:
+            saving = asyncio.ensure_future(pilot.press("enter"))
+            await asyncio.sleep(1.0)  # the event loop runs while the save waits
+            name = app.screen.query_one("#annotator-name")
+            assert "waiting for the database" in str(name.render()) and "ann" in str(name.render())
+            assert not saving.done()
+            choosing = asyncio.ensure_future(pilot.press("2"))  # meant for the next pair
+            await asyncio.sleep(0.3)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        await saving
+        await choosing
+        await pilot.pause()
+        assert app.screen.pair.id != first.id
+        assert str(name.render()).startswith("✓")
+        from annotator.store.orders import to_shown
+        [label] = store.current_labels("t")
+        assert (label.pair, label.annotator) == (first.id, "ann")
+        assert to_shown(label.choice, label.shown_order) == "A"  # the 1 pressed before Enter, not the 2
+        assert app.screen.query_one(ChoiceBar).choice == "B"  # the 2 waited for the next pair
+    store.close()

@@ -8,6 +8,7 @@ which commits the label before the next pair is shown.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable
 
@@ -44,6 +45,7 @@ _PAIR_ACTIONS = {
 }
 # Actions of the diff view only (hidden from the footer in the other views).
 _DIFF_ACTIONS = {"next_change", "previous_change", "toggle_sync"}
+SAVE_WAIT_NOTICE = 0.4  # seconds a save may take before the top bar says it is waiting
 CHANGE_CONTEXT = 1  # rows shown above a change that the change keys scroll to
 
 
@@ -70,6 +72,7 @@ class PairScreen(Screen):
         self.shown_at = clock()
         self._binding_state: tuple = ()
         self._confirm_timer = None
+        self._saving = False
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -338,19 +341,45 @@ class PairScreen(Screen):
             if self.pair is None:
                 self.notify("Still no pair waiting for you.")
             return
+        if self._saving:
+            return  # Enter again while the save runs: it is saved once
         self.answer.rationale = self.rationale.value
         seconds = self.clock() - self.shown_at
         saved = self.pair
         try:
-            self.session.save(self.answer, self.order, seconds)
+            self.session.check(self.answer)
+        except MissingAnswer as missing:
+            self._explain_missing(missing)
+            return
+        # The database work runs in a thread: the screen keeps painting while it waits (for a
+        # lock another program holds, say), and says so. Keys wait their turn: the next key
+        # acts on the next pair, never on this one.
+        self._saving = True
+        waiting = self.set_timer(SAVE_WAIT_NOTICE, self._show_waiting)
+        try:
+            answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
+                            self.answer.rationale)  # as it was when Enter was pressed
+            await asyncio.to_thread(self.session.save, answer, self.order, seconds)
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
         except Exception as exc:  # nothing was written: keep the answer on screen
             self.notify(save_failure(exc), title="Not saved", severity="error", timeout=15)
+            self.query_one("#annotator-name", Static).update(self._name_text())
             return
+        finally:
+            self._saving = False
+            waiting.stop()
         self._confirm_saved(saved)
         await self.show_pair(self.session.current)
+
+    def _show_waiting(self) -> None:
+        if self._saving:
+            text = Text(no_wrap=True)
+            text.append("⏳ saving as ", style="bold yellow")
+            text.append(sanitize_line(self.session.annotator), style="bold")
+            text.append(": waiting for the database (another program holds its lock)", style="yellow")
+            self.query_one("#annotator-name", Static).update(text)
 
     def _explain_missing(self, missing: MissingAnswer) -> None:
         """Say what is missing and put the focus where the annotator can give it."""
