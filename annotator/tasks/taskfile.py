@@ -23,6 +23,7 @@ from .errors import TaskFileError, describe
 from .labelmap import label_key
 from .profile import PROFILE_FACTORS
 from .readers import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, ReadLimits, check_inside, read_small_text
+from .training import parse_training
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 MAX_TASK_FILE_BYTES = 1024 * 1024  # task.toml
@@ -317,7 +318,7 @@ TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "
 SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
 CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
 DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
-TABLES = ("task", "data", "labels", "judge_labels")
+TABLES = ("task", "data", "labels", "judge_labels", "training")
 
 
 def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec:
@@ -347,7 +348,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         close = difflib.get_close_matches(unknown_tables[0], TABLES, n=1, cutoff=0.6)
         raise TaskFileError(f"{where} [{unknown_tables[0]}]",
                             (f"a known table: did you mean [{close[0]}]? " if close else "")
-                            + "(tables [task], [data], [labels] and [[judge_labels]])", repr(unknown_tables[0]))
+                            + "(tables [task], [data], [labels], [[judge_labels]] and [training])", repr(unknown_tables[0]))
     t = doc.get("task")
     if not isinstance(t, dict) or not t.get("name"):
         raise TaskFileError(where, "a [task] table with a `name`", "none")
@@ -409,7 +410,8 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         attention_rate=rate,
         seed=seed,
         source_dir=str(root),
-        settings={**{k: t[k] for k in SETTINGS_KEYS if k in t}, **({"baseline": baseline} if baseline else {})},
+        settings={**{k: t[k] for k in SETTINGS_KEYS if k in t}, **({"baseline": baseline} if baseline else {}),
+                  **({"training": parse_training(doc["training"], where)} if "training" in doc else {})},
     )
 
     d = doc.get("data")

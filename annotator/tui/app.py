@@ -78,6 +78,7 @@ class AnnotatorApp(App[None]):
         # a name given on the command line applies to that run only.
         self._remember = remember and self.remember_name
         self._from_command_line = annotator is not None
+        self._trained = False  # the task's training passed in this run (or it has none)
         self.cache = RenderCache(settings.code_theme)
         self.session: LabelSession | None = None
 
@@ -148,6 +149,23 @@ class AnnotatorApp(App[None]):
             self.push_screen(TaskPickerScreen(annotator, task_choices(self.store, annotator)),
                              lambda task: self._picked(annotator, task))
             return
+        if not self._trained:
+            from annotator.tasks.training import task_training
+
+            training = task_training(self.label_task.settings)
+            if training is not None and not self.store.training_score(
+                    self.label_task.name, annotator, len(training.pairs), training.pass_mark).passed:
+                from annotator.tui.screens.training import TrainingScreen
+
+                def trained(passed: bool | None) -> None:
+                    if passed:
+                        self._trained = True
+                        self.start_labelling(annotator)
+                    else:
+                        self.exit()
+
+                self.push_screen(TrainingScreen(self.store, self.label_task, annotator, training), trained)
+                return
         try:
             session = retry_busy(LabelSession, self.store, self.label_task, annotator,
                                  claim_for=claim_duration(self.label_task, self.settings), origin=self.origin)
