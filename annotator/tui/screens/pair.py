@@ -45,6 +45,7 @@ _PAIR_ACTIONS = {
 }
 # Actions of the diff view only (hidden from the footer in the other views).
 _DIFF_ACTIONS = {"next_change", "previous_change", "toggle_sync"}
+CONFIRM_SECONDS = 3.0  # how long the top bar shows "✓ p17 saved as alice"
 SAVE_WAIT_NOTICE = 0.4  # seconds a save may take before the top bar says it is waiting
 CHANGE_CONTEXT = 1  # rows shown above a change that the change keys scroll to
 
@@ -71,7 +72,7 @@ class PairScreen(Screen):
         self.scroll_together = True  # in the diff view
         self.shown_at = clock()
         self._binding_state: tuple = ()
-        self._confirm_timer = None
+        self._confirmed_at: float | None = None
         self._saving = False
 
     # -- layout ----------------------------------------------------------------------------
@@ -110,10 +111,13 @@ class PairScreen(Screen):
     def _confirm_saved(self, pair: Pair) -> None:
         """Every save is confirmed with the name it was stored under."""
         self.query_one("#annotator-name", Static).update(self._name_text(pair.pair_id))
-        if self._confirm_timer is not None:
-            self._confirm_timer.stop()
-        self._confirm_timer = self.set_timer(
-            3.0, lambda: self.query_one("#annotator-name", Static).update(self._name_text()))
+        self._confirmed_at = self.clock()
+
+    def _end_confirmation(self) -> None:
+        """(Every second) the name alone again, a few seconds after the last save."""
+        if self._confirmed_at is not None and self.clock() - self._confirmed_at >= CONFIRM_SECONDS:
+            self._confirmed_at = None
+            self.query_one("#annotator-name", Static).update(self._name_text())
 
     def _rationale_placeholder(self) -> str:
         required = "rationale" in self.label_task.required
@@ -128,6 +132,7 @@ class PairScreen(Screen):
         self.query_one("#factor-question").display = has_factors
         self._show_factor_hint()
         self._sync_choice_keys()
+        self.set_interval(1.0, self._end_confirmation)
         await self.show_pair(self.session.start())
 
     def _sync_choice_keys(self) -> None:
@@ -355,11 +360,14 @@ class PairScreen(Screen):
         # lock another program holds, say), and says so. Keys wait their turn: the next key
         # acts on the next pair, never on this one.
         self._saving = True
-        waiting = self.set_timer(SAVE_WAIT_NOTICE, self._show_waiting)
         try:
             answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
                             self.answer.rationale)  # as it was when Enter was pressed
-            await asyncio.to_thread(self.session.save, answer, self.order, seconds)
+            writing = asyncio.ensure_future(asyncio.to_thread(self.session.save, answer, self.order, seconds))
+            done, _ = await asyncio.wait({writing}, timeout=SAVE_WAIT_NOTICE)
+            if not done:
+                self._show_waiting()
+            await writing
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
@@ -369,7 +377,6 @@ class PairScreen(Screen):
             return
         finally:
             self._saving = False
-            waiting.stop()
         self._confirm_saved(saved)
         await self.show_pair(self.session.current)
 
