@@ -9,9 +9,11 @@ from rich.table import Table
 
 from annotator.analysis.estimate import json_number
 
+from .calibrate import calibrated_store
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions
 from .options import (
+    calibrated_option,
     exclude_option,
     gold_option,
     include_incomplete_option,
@@ -274,10 +276,11 @@ def _factor_tables(report) -> list[Table]:
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many disagreements to list.")
 @exclude_option
+@calibrated_option
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
                    gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
-                   disagreements_of: str | None, limit: int, exclude: tuple[str, ...]) -> None:
+                   disagreements_of: str | None, limit: int, exclude: tuple[str, ...], calibrated: bool) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -286,6 +289,9 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     check_exclusions(store, name, exclude)
+    used = None
+    if calibrated:
+        store, used = calibrated_store(store, name)
     with console.status("computing the judge report", spinner="dots") if not as_json and err_console.is_terminal \
             else _null():
         report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
@@ -297,9 +303,13 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
         data = report.to_json()
         if listed is not None:
             data["disagreements"] = {"run": disagreements_of, "pairs": listed}
+        if used is not None:
+            data["calibrated"] = used
         print_json(data)
         return
     console.print(f"[bold]Judge validation — task {safe(name)}[/]")
+    if used is not None:
+        console.print(f"[yellow]note:[/] {safe(used['note'])}")
     console.print(f"[dim]{safe(_rule_caption(report.order_rule, full=True))}[/]")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
@@ -406,10 +416,11 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
 @seed_option
 @click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Ridge on the instruction difficulties of the length-controlled fit (default 0.001).")
+@calibrated_option
 @pass_cli
 def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, judges: tuple[str, ...],
                         by: str | None, order_rule: str, include_incomplete: bool, reference: str | None,
-                        bootstrap: int, seed: int, lc_ridge: float | None) -> None:
+                        bootstrap: int, seed: int, lc_ridge: float | None, calibrated: bool) -> None:
     """Win rates of each candidate model against the baseline, per agent (humans, judges) and
     domain: raw and length-controlled, AlpacaEval's columns, Bradley-Terry ratings, and how
     each judge ranks the models against the humans."""
@@ -420,6 +431,9 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
 
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
+    used = None
+    if calibrated:
+        store, used = calibrated_store(store, name)
     board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                              agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
                              bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE)
@@ -428,8 +442,10 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
         if j not in known and (board.baseline is not None or board.ratings):
             fail(f"no complete judge run named {j!r} with preferences on task {name!r}")
     if as_json:
-        print_json(board.to_json())
+        print_json({**board.to_json(), **({"calibrated": used} if used is not None else {})})
         return
+    if used is not None:
+        console.print(f"[yellow]note:[/] {safe(used['note'])}")
     _print_leaderboard(board)
 
 

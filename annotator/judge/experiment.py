@@ -206,7 +206,9 @@ class GuideExperiment:
             options = self._run_options(held_out, "few-shot", examples=examples_text, run_name=name)
             shown = VERDICT_TEXT[split_spec(self.judge.parser)[0]]
             arms["few-shot"] = {"run": await self._run(options),
-                                "examples": [self._stored_pair(p).pair_id for p in chosen if majority[p] in shown]}
+                                "examples": [self._stored_pair(p).pair_id for p in chosen if majority[p] in shown],
+                                "example_answers": {self._stored_pair(p).pair_id: str(majority[p])
+                                                    for p in chosen if majority[p] in shown}}
         else:
             arms["few-shot"] = {"reason": "the judge agreed with the human majority on every calibration pair: "
                                           "no correction to learn from" if not wrong else
@@ -216,6 +218,7 @@ class GuideExperiment:
     def _measure(self, arms, majority, calibration, held_out, table, baseline, corrections, mis, rand) -> dict:
         frame = self.store.judgments_frame(self.task_name)
         runs = {r.name: r for r in self.store.runs(self.task_name)}
+        pair_ids = self.store.pairs_frame(self.task_name).set_index("pair")["pair_id"]
         held = majority[majority.index.isin(held_out)]
         held_table = table[table.index.isin(held_out)]
         human_scores = self._scores(held, held_table)
@@ -247,7 +250,8 @@ class GuideExperiment:
                 "kappa_detail": result.kappa, "position_consistency": consistency(verdicts),
                 "factor_alignment": al.as_dict(),
                 **({"guidance": info["guidance"]} if "guidance" in info else {}),
-                **({"examples": info["examples"]} if "examples" in info else {}),
+                **({"examples": info["examples"], "example_answers": info["example_answers"]}
+                   if "examples" in info else {}),
             })
             if name == "baseline":
                 base = result
@@ -263,7 +267,8 @@ class GuideExperiment:
             "task": self.task_name,
             "judge": self.judge.name,
             "split": {"calibration": len(calibration), "held_out": len(held_out), "share_held_out": self.o.split,
-                      "seed": self.o.seed, "stratified_by": "domain"},
+                      "seed": self.o.seed, "stratified_by": "domain",
+                      "calibration_pairs": sorted(str(pair_ids[p]) for p in calibration)},
             "arms": results,
             "calibration": {"misaligned": mis, "random": rand, "corrections": corrections,
                             "cost": None if pd.isna(spent_calibration) else float(spent_calibration),

@@ -450,7 +450,26 @@ def m006_annotators(db: Database) -> None:
 
 
 @migrations()
-def m009_training(db: Database) -> None:
+def m009_run_calibrations(db: Database) -> None:
+    """A judge run's P(A) calibration (``annotator judge calibrate``): the fitted mapping and
+    its report (ECE and Brier before and after on held-out pairs), one per run, gone with the
+    run. Safe to apply again, like m008."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS run_calibrations (
+            run INTEGER PRIMARY KEY REFERENCES judge_runs(id) ON DELETE CASCADE,
+            method TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            report TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
+def m010_training(db: Database) -> None:
     """Training answers (the practice pairs of a task's [training]), stored apart from the
     labels so that no statistic ever reads them: one row per answer, numbered by attempt."""
     _run_script(

@@ -318,7 +318,7 @@ TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "
 SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
 CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
 DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
-TABLES = ("task", "data", "labels", "judge_labels", "training")
+TABLES = ("task", "data", "labels", "judge_labels", "pairs", "training")
 
 
 def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec:
@@ -348,7 +348,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         close = difflib.get_close_matches(unknown_tables[0], TABLES, n=1, cutoff=0.6)
         raise TaskFileError(f"{where} [{unknown_tables[0]}]",
                             (f"a known table: did you mean [{close[0]}]? " if close else "")
-                            + "(tables [task], [data], [labels], [[judge_labels]] and [training])", repr(unknown_tables[0]))
+                            + "(tables [task], [data], [labels], [[judge_labels]], [pairs] and [training])", repr(unknown_tables[0]))
     t = doc.get("task")
     if not isinstance(t, dict) or not t.get("name"):
         raise TaskFileError(where, "a [task] table with a `name`", "none")
@@ -419,9 +419,11 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         raise TaskFileError(where, "a [data] table with a `path`", "none")
     from .datafiles import common_format, data_paths
     from .formats import format_module, known_formats
+    from .hub import HUB_KEYS, hub_files, is_hub
 
-    data_files = data_paths(root, d["path"], f"{where} [data] path",
-                            lambda raw, here: resolve_path(root, raw, here, within))
+    hub = is_hub(d["path"])  # hf://ORG/NAME: a Hugging Face dataset from the local cache (tasks/hub.py)
+    data_files = hub_files(d, where) if hub else data_paths(root, d["path"], f"{where} [data] path",
+                                                           lambda raw, here: resolve_path(root, raw, here, within))
     data_path = data_files[0]
     try:
         fmt = d.get("format") or common_format(data_files)
@@ -431,6 +433,13 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
     module = format_module(fmt)
     defaults = getattr(module, "DEFAULTS", {}) if module else {}
+    pairs = None
+    if "pairs" in doc:  # a task built from generators' outputs (annotator.tasks.generators)
+        from .generators import DEFAULTS as PAIRS_DEFAULTS, parse_pairs
+
+        if module:
+            raise TaskFileError(f"{where} [pairs]", "a generic [data] format (json, jsonl, csv, tsv, parquet)", repr(fmt))
+        pairs, defaults = parse_pairs(doc["pairs"], baseline, where), PAIRS_DEFAULTS
     merged = {**defaults.get("data", {}), **d}
     fields = {}
     for key in PAIR_FIELDS:
@@ -440,13 +449,16 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
         if key not in fields:
             raise TaskFileError(f"{where} [data]", f"a `{key}` field mapping", "none")
     allowed = set(getattr(module, "OPTIONS", ())) if module else {"delimiter"}
+    allowed |= HUB_KEYS if hub else set()
     refuse_unknown_keys(merged, set(PAIR_FIELDS) | DATA_KEYS | allowed, f"{where} [data]")
-    options = {k: v for k, v in merged.items() if k not in set(PAIR_FIELDS) | DATA_KEYS}
+    options = {k: v for k, v in merged.items() if k not in set(PAIR_FIELDS) | DATA_KEYS | (HUB_KEYS if hub else set())}
     for key in getattr(module, "PATH_OPTIONS", ()) if module else ():
         if isinstance(options.get(key), str):
             options[key] = resolve_path(root, options[key], f"{where} [data] {key}", within)
         elif key in options and options[key] is not False:
             raise TaskFileError(f"{where} [data] {key}", "a path (or false)", describe(options[key]))
+    if pairs is not None:
+        options["pairs"] = pairs
     delimiter = options.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise TaskFileError(f"{where} [data] delimiter", "one character", describe(delimiter))
@@ -463,12 +475,15 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
         raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
     data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata),
-                    options=options, rows=rows_kind, root=within, **limits)
+                    options=options, rows=rows_kind, root=None if hub else within, **limits)
 
     labels = _labels(doc.get("labels"), defaults.get("labels"), where)
     judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
-    return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
+    spec = TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
                     notices=[f"task.toml: {n}" for n in cleaner.notices()])
+    if pairs is not None:
+        pairs.notices = spec.notices  # the builder's notices join the import's
+    return spec
 
 
 def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None = None) -> Path:
