@@ -13,6 +13,7 @@ from annotator.analysis.defaults import ORDER_RULE_TEXT
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .judges_report import factor_source_option
 from .options import json_option, order_rule_option, output_options, task_option
 
 DASH = "—"
@@ -92,8 +93,7 @@ def print_experiment(result: dict) -> None:
               help="Few-shot examples drawn from the calibration pairs the judge got wrong.")
 @click.option("--shot-chars", type=click.IntRange(100), default=2000, show_default=True,
               help="A response longer than this is cut in an example (the cut is marked).")
-@click.option("--factor-source", type=click.Choice(["extractors", "checklist"]), default="extractors", show_default=True,
-              help="Where the factors' M_k come from: extracted values (`annotator factors extract`) or the annotators' checklist.")
+@factor_source_option
 @click.option("--extractor", default=None, help="With --factor-source extractors: use this extractor only (e.g. rule).")
 @order_rule_option
 @click.option("--base-url", default=None, help="OpenAI-compatible server (default: the judge's, $OPENAI_BASE_URL, else OpenAI).")

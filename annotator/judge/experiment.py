@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from annotator.analysis.agents import human_majority
-from annotator.analysis.aggregate import factor_majorities
+from annotator.analysis.defaults import DEFAULT_FACTOR_SOURCE, FACTOR_SOURCES
 from annotator.analysis.experiment import (
     ArmResult,
     arm_result,
@@ -44,7 +44,7 @@ from annotator.analysis.experiment import (
     split_pairs,
 )
 from annotator.analysis.factor_alignment import alignment
-from annotator.analysis.factor_report import agent_scores, chosen_extractors, extracted_manifestations
+from annotator.analysis.factor_report import agent_scores, factor_values_frame, manifestation_table
 from annotator.analysis.report import to_json
 from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, consistency, judge_verdicts
 from annotator.store.models import Pair, Task
@@ -58,7 +58,6 @@ from .runner import RunError, RunOptions, RunReport, default_run_name
 from .steps import run_judge
 
 ARMS = ("baseline", "guide-mis", "guide-rand", "few-shot")
-FACTOR_SOURCES = ("extractors", "checklist")
 MIN_LABELLED = 4
 
 
@@ -73,7 +72,7 @@ class GuideOptions:
     guide_factors: int = 1  # factors in the guidance of guide-mis (and of guide-rand)
     shots: int = 3  # few-shot examples
     shot_chars: int = DEFAULT_MAX_CHARS  # a longer response in an example is cut
-    factor_source: str = "extractors"  # where M_k comes from: "extractors" | "checklist"
+    factor_source: str = DEFAULT_FACTOR_SOURCE  # where M_k comes from (``defaults.FACTOR_SOURCES``)
     extractor: str | None = None  # force one extractor for M_k
     order_rule: str = DEFAULT_ORDER_RULE
     model: str | None = None
@@ -141,13 +140,8 @@ class GuideExperiment:
     # -- calibration -----------------------------------------------------------------------
     def _factor_table(self, labels: pd.DataFrame) -> pd.DataFrame:
         keys = [f.key for f in self.task.factors]
-        if self.o.factor_source == "checklist":
-            return factor_majorities(labels, keys)
-        values = self.store.factor_values(self.task_name)
-        fv = pd.DataFrame([(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
-                          columns=["pair", "factor", "extractor", "manifestation"])
-        chosen = chosen_extractors(fv, keys, self.o.extractor)
-        return extracted_manifestations(fv, chosen, keys)
+        return manifestation_table(self.o.factor_source, labels, factor_values_frame(self.store, self.task_name), keys,
+                                   self.o.extractor)
 
     def _verdicts(self, frame: pd.DataFrame, run_name: str, pairs) -> pd.DataFrame:
         rows = frame[(frame["run_name"] == run_name) & frame["pair"].isin(pairs)]

@@ -519,6 +519,9 @@ def latest_version() -> str:
 
 
 def unknown_migrations(db: Database) -> list[str]:
-    """Applied migrations this version does not define: the file was written by a newer one."""
+    """Applied migrations this version does not define (the file was written by a newer one),
+    oldest first by the time they were applied (then by the order their records were written),
+    so that the last is the newest: the one a message names."""
     known = {m.name for m in migrations._migrations}
-    return [m.name for m in migrations.applied(db) if m.name not in known]
+    applied = [(m.applied_at or "", i, m.name) for i, m in enumerate(migrations.applied(db)) if m.name not in known]
+    return [name for _, _, name in sorted(applied)]

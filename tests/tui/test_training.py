@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from annotator.cli import main
 from annotator.store import Store
+from annotator.store.models import TaskSettings
 from annotator.tasks.taskfile import load_task_file
 from annotator.tui.app import create_app
 from annotator.tui.screens.pair import PairScreen
@@ -27,7 +28,7 @@ TRAINING = {"pass": 1.0, "retries": True, "pairs": [
 
 def trained_task(store, retries=True):
     task = make_task(store)
-    task.settings = {"training": {**TRAINING, "retries": retries}}
+    task.settings = TaskSettings(training={**TRAINING, "retries": retries})
     store.save_task(task, replace=True)
     return task
 
@@ -107,8 +108,8 @@ choice = "A"
 explanation = "2 + 2 is 4."
 ''', encoding="utf-8")
     spec = load_task_file(folder)
-    assert spec.task.settings["training"]["pass"] == 0.5
-    assert spec.task.settings["training"]["pairs"][0]["choice"] == "A"
+    assert spec.task.settings.training["pass"] == 0.5
+    assert spec.task.settings.training["pairs"][0]["choice"] == "A"
     db = tmp_path / "a.db"
     runner = CliRunner()
     assert runner.invoke(main, ["--db", str(db), "tasks", "add", str(folder)]).exit_code == 0
