@@ -48,9 +48,9 @@ from annotator.store import Store, Task
 
 from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
-from .pair_rows import rows_with_texts
+from .pair_rows import batch_rows, batches_with_texts
 from .pseudonyms import Names, task_names
-from .tables import Column
+from .tables import Batch, Column
 from .votes import VotesByPair
 
 PROVENANCES = ("adjudicated", "unanimous", "majority", "unresolved", "single")
@@ -169,10 +169,16 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> Gol
                    backing=backing)
 
 
-def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
-    """The gold set's rows with the pairs' texts, streamed from the store in the pairs' order."""
+def gold_batches(store: Store, gold: GoldSet) -> Iterator[Batch]:
+    """The gold set's rows with the pairs' texts, streamed from the store in the pairs'
+    order, a batch (one list per column) at a time."""
     extra = gold.backing_lists if gold.backing is not None else None
-    yield from rows_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
+    yield from batches_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
+
+
+def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
+    """The gold set's rows (dicts) with the pairs' texts, in the pairs' order."""
+    yield from batch_rows(gold_batches(store, gold))
 
 
 def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
@@ -238,13 +244,13 @@ def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     meta = gold_meta(store, gold, fmt)
-    rows = gold_rows(store, gold)
     skipped: dict[str, int] = {}
     meta["left_out_by_format"] = skipped  # filled while writing, saved after the rows
     if fmt == "chosen-rejected":
-        n = write_export(path, "jsonl", CHOSEN_REJECTED_COLUMNS, _chosen_rejected(rows, skipped), meta, force=force)
+        n = write_export(path, "jsonl", CHOSEN_REJECTED_COLUMNS, _chosen_rejected(gold_rows(store, gold), skipped), meta, force=force)
     elif fmt == "alpaca-eval":
-        n = write_export(path, "json", ALPACA_EVAL_COLUMNS, _alpaca_eval(rows, skipped), meta, force=force)
+        n = write_export(path, "json", ALPACA_EVAL_COLUMNS, _alpaca_eval(gold_rows(store, gold), skipped), meta, force=force)
     else:
-        n = write_export(path, fmt, gold_columns(gold.task), rows, meta, force=force)
+        n = write_export(path, fmt, gold_columns(gold.task), gold_batches(store, gold), meta, force=force,
+                         batched=True)
     return n, skipped

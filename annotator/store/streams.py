@@ -32,6 +32,32 @@ class StreamStore:
                 return
             last = page[-1][last_id_column]
 
+    def _column_pages(self, sql: str, params: list, last_id_column: int = 0) -> Iterator[dict[str, list[Any]]]:
+        """Like :meth:`_pages`, but each page as one list per column (transposed in C, no
+        dict per row): what the columnar exports consume."""
+        last = -1
+        while True:
+            with self._lock:
+                cursor = self.db.execute(sql, [*params, last, PAGE_ROWS])
+                names = [d[0] for d in cursor.description]
+                page = cursor.fetchall()
+            if page:
+                yield dict(zip(names, map(list, zip(*page))))
+            if len(page) < PAGE_ROWS:
+                return
+            last = page[-1][last_id_column]
+
+    def pair_pages(self, task: str, fields: Iterable[str] = PAIR_FIELDS) -> Iterator[dict[str, list[Any]]]:
+        """Every pair of a task in import order, a page at a time: ``id`` and ``fields``, one
+        list per column."""
+        fields = [f for f in fields if f != "id"]
+        unknown = [f for f in fields if f not in PAIR_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
+        columns = ", ".join(["id", *fields])
+        yield from self._column_pages(
+            f"SELECT {columns} FROM pairs WHERE task = ? AND id > ? ORDER BY id LIMIT ?", [task])
+
     def iter_pairs(self, task: str, fields: Iterable[str] = PAIR_FIELDS) -> Iterator[dict[str, Any]]:
         """Every pair of a task in import order, as dicts with ``id`` and ``fields``."""
         fields = [f for f in fields if f != "id"]

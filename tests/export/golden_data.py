@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 
 from annotator.store import Adjudication, JudgeRun, Judgment, Label, Pair, Store
-
 from tests.export.campaign_data import fill_campaign
 
 # OWASP "CSV Injection" page's examples, and line breaks inside cells
