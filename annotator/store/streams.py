@@ -103,19 +103,85 @@ class StreamStore:
                 row["domain"] = domain
             yield row
 
+    def label_revision_pages(self, task: str, *, exclude: Iterable[str] = (), factor_keys: Iterable[str] = (),
+                             pair_fields: Iterable[str] = ("pair_id", "domain")) -> Iterator[dict[str, list[Any]]]:
+        """Every revision of every label of a task, in the order stored, a page at a time (one
+        list per column): the label's columns, ``current``, its pair's ``pair_fields``, and
+        for each of ``factor_keys`` a column ``factor:<key>`` with the answer (parsed from the
+        factors' JSON by SQLite, not per row in Python), plus ``other_factors``: the JSON of
+        the answers for other keys (None when there are none)."""
+        pair_fields = list(pair_fields)
+        unknown = [f for f in pair_fields if f not in PAIR_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
+        keys = list(factor_keys)
+        exclude = sorted(set(exclude))
+        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        some = "l.factors IS NOT NULL AND l.factors NOT IN ('', '{}')"
+        answers = "".join(f""", CASE WHEN {some} THEN json_extract(l.factors, '$."' || ? || '"') END AS _f{i}"""
+                          for i in range(len(keys)))
+        paths = ", ".join(["l.factors", *("""'$."' || ? || '"'""" for _ in keys)])
+        others = f"CASE WHEN {some} THEN NULLIF(json_remove({paths}), '{{}}') END" if keys else \
+            f"CASE WHEN {some} THEN l.factors END"
+        short = set(pair_fields) <= {"pair_id", "domain"}
+        joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
+        sql = (
+            "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.confidence, "
+            "l.rationale, l.seconds, l.origin, l.created_at, "
+            "l.revision = (SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) "
+            f"AS current{answers}, {others} AS other_factors{joined} FROM labels l "
+            + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
+            + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
+        )
+        params = [*keys, *keys, task, *exclude]
+        if not short:
+            for page in self._column_pages(sql, params):
+                yield _named_answers(page, keys)
+            return
+        # the pair's id and domain from one read of the pairs (a pair row holds both responses)
+        domains: dict[str, str] = {}
+        with self._lock:
+            of_pair = {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
+                "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
+        for page in self._column_pages(sql, params):
+            found = [of_pair[p] for p in page["pair"]]
+            if "pair_id" in pair_fields:
+                page["pair_id"] = [f[0] for f in found]
+            if "domain" in pair_fields:
+                page["domain"] = [f[1] for f in found]
+            yield _named_answers(page, keys)
+
     def iter_judgments(self, task: str, runs: Iterable[int], *, messages: bool = False) -> Iterator[dict[str, Any]]:
         """Every judgment of the given runs (ids) of a task, in the order stored, with the
         run's name, kind and model and the pair's id and domain."""
         runs = sorted(set(runs))
         if not runs:
             return
-        extra = ", j.messages" if messages else ""
-        sql = (
-            'SELECT j.id, j.run, r.name AS run_name, r.kind, r.model, p.pair_id, p.domain, j."order", j.sample, '
-            "j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost, "
-            f"j.raw_output, j.explanation, j.created_at{extra} FROM judgments j "
-            # CROSS JOIN keeps judgments the outer loop: a walk along its primary key, no sort per page
-            "CROSS JOIN judge_runs r ON r.id = j.run CROSS JOIN pairs p ON p.id = j.pair "
-            f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * len(runs))}) AND j.id > ? ORDER BY j.id LIMIT ?"
-        )
+        sql = _judgments_sql(len(runs), messages)
         yield from self._pages(sql, [task, *runs])
+
+    def judgment_pages(self, task: str, runs: Iterable[int], *, messages: bool = False) -> Iterator[dict[str, list[Any]]]:
+        """:meth:`iter_judgments`, a page at a time, one list per column."""
+        runs = sorted(set(runs))
+        if not runs:
+            return
+        yield from self._column_pages(_judgments_sql(len(runs), messages), [task, *runs])
+
+
+def _judgments_sql(runs: int, messages: bool) -> str:
+    extra = ", j.messages" if messages else ""
+    return (
+        'SELECT j.id, j.run, r.name AS run_name, r.kind, r.model, p.pair_id, p.domain, j."order", j.sample, '
+        "j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost, "
+        f"j.raw_output, j.explanation, j.created_at{extra} FROM judgments j "
+        # CROSS JOIN keeps judgments the outer loop: a walk along its primary key, no sort per page
+        "CROSS JOIN judge_runs r ON r.id = j.run CROSS JOIN pairs p ON p.id = j.pair "
+        f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * runs)}) AND j.id > ? ORDER BY j.id LIMIT ?"
+    )
+
+
+def _named_answers(page: dict[str, list[Any]], keys: list[str]) -> dict[str, list[Any]]:
+    """The page with its factor answer columns (``_f<i>`` in SQL) named ``factor:<key>``."""
+    for i, key in enumerate(keys):
+        page[f"factor:{key}"] = page.pop(f"_f{i}")
+    return page
