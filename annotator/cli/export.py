@@ -43,8 +43,8 @@ def _common(names: bool = True):
             command = exclude_option(command)
         command = click.option("--force", is_flag=True, help="Replace the output file if it exists.")(command)
         command = click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                               help="Output file (default: exports/<task>-<kind>.<ext>; - or /dev/stdout writes "
-                                    "to standard output).")(command)
+                               help="Output file (default: exports/<task>-<kind>.<ext>; - writes to standard output "
+                                    "when it is a file or a pipe, never a terminal).")(command)
         return click.option("--task", "task_name", default=None,
                             help="Task name (default: the only task in the database).")(command)
     return decorate
@@ -56,16 +56,13 @@ def _start(cli: CliContext, task_name: str | None, exclude: tuple[str, ...] = ()
     return store, name, check_exclusions(store, name, exclude)
 
 
-def _output(path: Path, force: bool) -> Path:
-    from annotator.export.files import OutputExists, check_free
+def _output(path: Path, force: bool):
+    """What to write to (a file, or standard output for ``-``), every check made before any
+    work (``export.files.prepare_output``): an existing file or ``.meta.json`` without
+    --force, a terminal, a missing folder outside the working folder."""
+    from annotator.export.files import checked_output, meta_path, standard_stream
 
-    if str(path) == "-":  # the usual name of standard output
-        path = Path("/dev/stdout")
-    try:
-        check_free(path, force)
-    except OutputExists:
-        fail(f"{path} exists already: pass --force to replace it, or choose another file with --out")
-    return path
+    return checked_output(path, force, () if standard_stream(path) else (meta_path(Path(path)),), fail)
 
 
 def _run(path: Path, what: str, write: Callable[[], Any], as_json: bool) -> Any:
@@ -78,8 +75,8 @@ def _run(path: Path, what: str, write: Callable[[], Any], as_json: bool) -> Any:
                       transient=True, disable=as_json or not err_console.is_terminal) as progress:
             progress.add_task(what, total=None)
             return write()
-    except OutputExists:
-        fail(f"{path} exists already: pass --force to replace it, or choose another file with --out")
+    except OutputExists as e:
+        fail(f"{e.path} exists already: pass --force to replace it, or choose another file with --out")
     except OSError as e:
         fail(f"cannot write {path}: {e.strerror or e}; nothing was written")
 

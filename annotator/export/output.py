@@ -16,7 +16,7 @@ from typing import Any
 from annotator import __version__
 from annotator.store import Store, utc_now
 
-from .files import meta_path, output_files
+from .files import Descriptor, meta_path, output_files
 from .tables import FORMULA_TRIGGERS, Batch, Column, write_batches, write_table
 
 
@@ -32,7 +32,7 @@ def base_meta(store: Store, task: str, kind: str, fmt: str, **details: Any) -> d
     return meta
 
 
-def write_export(path: Path, fmt: str, columns: list[Column], rows: Iterable[dict[str, Any]] | Iterable[Batch],
+def write_export(path: Path | Descriptor, fmt: str, columns: list[Column], rows: Iterable[dict[str, Any]] | Iterable[Batch],
                  meta: dict[str, Any], *, force: bool = False, batched: bool = False) -> int:
     """Write ``rows`` to ``path`` in ``fmt`` with ``meta`` beside it; returns the rows written.
 
@@ -40,7 +40,9 @@ def write_export(path: Path, fmt: str, columns: list[Column], rows: Iterable[dic
     ``force`` allows replacing an existing file. A stream (``/dev/stdout``) gets the rows only.
     ``batched``: ``rows`` are batches (one list per column, ``tables.Batch``), not dicts.
     """
-    with output_files(path, force, (meta_path(path),)) as (data, meta_file):
+    companions = () if isinstance(path, Descriptor) else (meta_path(path),)
+    with output_files(path, force, companions) as files:
+        data, meta_file = files[0], (files[1] if companions else None)
         written = (write_batches if batched else write_table)(data, fmt, columns, rows)
         if meta_file is not None:
             meta_file.write_text(json.dumps({**meta, "rows": written}, indent=2, ensure_ascii=False) + "\n",

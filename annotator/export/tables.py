@@ -24,6 +24,7 @@ Cells by kind:
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -122,6 +123,15 @@ def write_batches(path: Path, fmt: str, columns: list[Column], batches: Iterable
     return writer(path, columns, batches)
 
 
+def _open(target):
+    """``target`` opened to write bytes: a file (created or truncated), or an open descriptor
+    (``files.Descriptor``: standard output) written to as it is, never truncated."""
+    fd = getattr(target, "fd", None)
+    if fd is not None:
+        return os.fdopen(os.dup(fd), "wb")
+    return open(target, "wb")
+
+
 def _json_lines(columns: list[Column], batch: Batch) -> list[bytes]:
     import orjson
 
@@ -135,7 +145,7 @@ def _json_lines(columns: list[Column], batch: Batch) -> list[bytes]:
 
 def _write_jsonl(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     n = 0
-    with open(path, "wb") as f:
+    with _open(path) as f:
         for batch in batches:
             lines = _json_lines(columns, batch)
             if lines:
@@ -154,7 +164,7 @@ def _string_data(array) -> memoryview:
 
 def _write_json_array(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     n = 0
-    with open(path, "wb") as f:
+    with _open(path) as f:
         f.write(b"[")
         for batch in batches:
             lines = _json_lines(columns, batch)
@@ -202,7 +212,7 @@ def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) 
 
     schema = pa.schema([(c.name, _arrow_type(c.kind)) for c in columns])
     n = 0
-    with pq.ParquetWriter(path, schema) as writer:
+    with _open(path) as f, pq.ParquetWriter(f, schema) as writer:
         for batch in batches:
             table = pa.Table.from_arrays([_arrow_array(c, batch[c.name]) for c in columns], schema=schema)
             if table.num_rows:
@@ -283,7 +293,7 @@ def _write_csv(path: Path, columns: list[Column], batches: Iterable[Batch]) -> i
     import pyarrow.compute as pc
 
     n = 0
-    with open(path, "wb") as f:
+    with _open(path) as f:
         header = [_NEEDS_QUOTES.search(t) and '"' + t.replace('"', '""') + '"' or t
                   for t in (neutralise_cell(c.name) for c in columns)]
         f.write((",".join(header) + "\n").encode("utf-8"))
