@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from annotator.store.protocol import AnalysisStore
+
 from .defaults import DEFAULT_ORDER_RULE
 from .pairs import ADJUDICATION_THRESHOLD, pair_votes
 from .ratings import ratings_from_frame
@@ -97,7 +99,7 @@ def add_judge_disagreements(items: list[QueueItem], disagreements: dict[str, lis
     return out
 
 
-def task_adjudication_queue(store, task: str, *, threshold: float = ADJUDICATION_THRESHOLD,
+def task_adjudication_queue(store: AnalysisStore, task: str, *, threshold: float = ADJUDICATION_THRESHOLD,
                             all_disagreements: bool = False, judges: Sequence[str] | bool = False,
                             order_rule: str = DEFAULT_ORDER_RULE) -> list[QueueItem]:
     """Read a task and build its queue. ``judges``: False for the humans queue only, True for

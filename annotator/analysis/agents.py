@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from annotator.store.models import is_failed
+from annotator.store.protocol import AnalysisStore
 
 from .aggregate import majority_vote
 from .ratings import Ratings, ratings_from_frame
@@ -118,7 +119,7 @@ def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
     return out
 
 
-def compared_judgments(store, task: str, include_incomplete: bool = False
+def compared_judgments(store: AnalysisStore, task: str, include_incomplete: bool = False
                        ) -> tuple[pd.DataFrame, dict[str, RunInfo], list[str]]:
     """A task's judgments (juries and routed judges added, one agent each) without the
     incomplete runs unless ``include_incomplete``; with every run's ``RunInfo`` and the
@@ -138,8 +139,9 @@ def incomplete_note(run: RunInfo) -> str:
             "every comparison (--include-incomplete to compare it anyway)")
 
 
-def load_agents(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE, include_incomplete: bool = False,
-                categories: Sequence[str] | None = None, exclude: Sequence[str] = ()) -> TaskAgents:
+def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
+                include_incomplete: bool = False, categories: Sequence[str] | None = None,
+                exclude: Sequence[str] = ()) -> TaskAgents:
     """Read a task's labels, pairs and judgments once and resolve every run's verdicts;
     ``exclude``: annotators whose labels are left out (``--exclude NAME``)."""
     check_rule(order_rule)

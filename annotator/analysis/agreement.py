@@ -34,13 +34,19 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from statistics import NormalDist
+from typing import Literal, TypeGuard, get_args
 
 import krippendorff
 import numpy as np
 
 from .estimate import Estimate
 
-LEVELS = ("nominal", "ordinal", "interval", "ratio")
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+
+
+def _is_level(level: str) -> TypeGuard[Level]:
+    return level in LEVELS
 
 NO_PAIRABLE = "fewer than two pairable values: no pair has labels from two or more annotators"
 IDENTICAL = "every label is in the same category (expected disagreement is 0)"
@@ -96,11 +102,11 @@ def _distances(values: np.ndarray, level: str, n_c: np.ndarray) -> np.ndarray:
 
 
 def _rank_order(values: Sequence[float] | None, k: int) -> tuple[np.ndarray, np.ndarray]:
-    values = np.arange(k, dtype=float) if values is None else np.asarray(values, dtype=float)
-    if len(values) != k:
+    numbers = np.arange(k, dtype=float) if values is None else np.asarray(values, dtype=float)
+    if len(numbers) != k:
         raise ValueError("values must give one number per category")
-    order = np.argsort(values, kind="stable")
-    return values[order], order
+    order = np.argsort(numbers, kind="stable")
+    return numbers[order], order
 
 
 def alpha_from_sums(sums: np.ndarray, values: Sequence[float] | None = None, level: str = "nominal") -> np.ndarray:
@@ -127,7 +133,7 @@ def krippendorff_alpha(counts, values: Sequence[float] | None = None, level: str
     reason) when fewer than two pairable values exist or every pairable value is the same.
     ``n`` is the number of units with at least two values.
     """
-    if level not in LEVELS:
+    if not _is_level(level):
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     counts = _as_counts(counts)
     k = counts.shape[1]
@@ -369,8 +375,8 @@ def cohen_kappa(table, weights: str | None = None, confidence: float = 0.95) -> 
     n = int(table.sum())
     if n == 0:
         return Estimate.undefined("the two annotators share no labelled pair")
-    kappa = cohen_from_tables(table, weights)
-    if np.isnan(kappa):
+    kappas = cohen_from_tables(table, weights)
+    if np.isnan(kappas):
         return Estimate.undefined("both annotators used one and the same category on every shared pair", n=n)
     if weights is None:
         ase = cohen_ase(table)
@@ -380,7 +386,7 @@ def cohen_kappa(table, weights: str | None = None, confidence: float = 0.95) -> 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             ase = float(inter_rater.cohens_kappa(table, wt=weights)["std_kappa"])
-    kappa = float(kappa)
+    kappa = float(kappas)
     half_width = NormalDist().inv_cdf(1 - (1 - confidence) / 2) * ase
     return Estimate(
         kappa,

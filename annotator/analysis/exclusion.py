@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from annotator.store.protocol import AnalysisStore
 
-def note_exclusions(report, store, task: str, exclude: Iterable[str]):
+
+def note_exclusions(report, store: AnalysisStore, task: str, exclude: Iterable[str]):
     """Add ``excluded_annotators`` (name -> labelled pairs left out) and a note to ``report``
     (a dict, or a report object with ``notes`` and ``excluded_annotators``).
 

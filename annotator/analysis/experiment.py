@@ -70,19 +70,19 @@ def direction(human_score: float) -> str:
 def misaligned_factors(human: dict[str, float | None], judge: dict[str, float | None], k: int) -> list[dict[str, Any]]:
     """The ``k`` factors with the largest |judge - human| (both defined), with the humans'
     direction. Ties in the gap keep the factors' order."""
-    gaps = [(key, judge[key] - human[key]) for key in human
-            if human.get(key) is not None and judge.get(key) is not None]
-    gaps.sort(key=lambda kv: -abs(kv[1]))
-    return [{"factor": key, "direction": direction(human[key]), "human_score": human[key],
-             "judge_score": judge[key], "gap": gap} for key, gap in gaps[:k]]
+    gaps = [(key, h, j, j - h) for key, h in human.items() if h is not None and (j := judge.get(key)) is not None]
+    gaps.sort(key=lambda row: -abs(row[3]))
+    return [{"factor": key, "direction": direction(h), "human_score": h, "judge_score": j, "gap": gap}
+            for key, h, j, gap in gaps[:k]]
 
 
 def random_factors(human: dict[str, float | None], exclude: Sequence[str], k: int, seed: int = 0) -> list[dict[str, Any]]:
     """``k`` factors at random (seeded) among those with a defined human score, not in ``exclude``."""
-    pool = sorted(key for key, value in human.items() if value is not None and key not in exclude)
+    scores = {key: value for key, value in human.items() if value is not None}
+    pool = sorted(key for key in scores if key not in exclude)
     rng = np.random.default_rng([seed, 7])
     picked = [pool[i] for i in sorted(rng.choice(len(pool), size=min(k, len(pool)), replace=False))] if pool else []
-    return [{"factor": key, "direction": direction(human[key]), "human_score": human[key]} for key in picked]
+    return [{"factor": key, "direction": direction(scores[key]), "human_score": scores[key]} for key in picked]
 
 
 def mcnemar_p(correct_base: Sequence[bool], correct_arm: Sequence[bool]) -> tuple[float, int, int]:

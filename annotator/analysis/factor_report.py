@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from annotator.store.protocol import AnalysisStore
+
 from . import agreement
 from .agents import HUMANS, human_majority
 from .aggregate import factor_majorities
@@ -123,9 +125,10 @@ def validation(labels: pd.DataFrame, factor_values: pd.DataFrame, factors: Seque
         if not answered.get(factor):
             continue
         human = majority[factor].dropna() if factor in majority else pd.Series(dtype=object)
-        rows = factor_values[factor_values["factor"] == factor] if factor_values is not None and len(factor_values) else None
-        extractors = sorted(set(rows["extractor"]) - {"human"}, key=_extractor_rank) if rows is not None else []
-        for name in extractors:
+        if factor_values is None or not len(factor_values):
+            continue  # no extractor has measured anything
+        rows = factor_values[factor_values["factor"] == factor]
+        for name in sorted(set(rows["extractor"]) - {"human"}, key=_extractor_rank):
             mine = rows[rows["extractor"] == name].set_index("pair")["manifestation"]
             result = validate_extractor(human, mine, confidence)
             out.append({"factor": factor, "extractor": name, "pairs_answered": answered[factor],
@@ -195,9 +198,9 @@ def correlation_matrix(table: pd.DataFrame, min_pairs: int = 3) -> dict[str, Any
     keys = list(table.columns)
     signs = table.apply(lambda col: col.map(as_sign)).astype(float) if len(table) else table
     k = len(keys)
-    matrix = [[None] * k for _ in range(k)]
+    matrix: list[list[float | None]] = [[None] * k for _ in range(k)]
     shared = [[0] * k for _ in range(k)]
-    reasons = [[None] * k for _ in range(k)]
+    reasons: list[list[str | None]] = [[None] * k for _ in range(k)]
     for i in range(k):
         for j in range(k):
             if not len(table):
@@ -302,7 +305,7 @@ def _num(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def task_factor_report(store, task: str, *, extractor: str | None = None, confidence: float = 0.95,
+def task_factor_report(store: AnalysisStore, task: str, *, extractor: str | None = None, confidence: float = 0.95,
                        order_rule: str = DEFAULT_ORDER_RULE) -> dict[str, Any]:
     """Load a task's labels, judgments, pointwise scores and factor values; build the report."""
     found = store.require_task(task)

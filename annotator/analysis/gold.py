@@ -138,7 +138,7 @@ def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pai
         per_class[c] = {"precision": precision, "recall": recall, "f1": f1, "support": actual}
 
     def macro(key: str) -> float | None:
-        values = [m[key] for m in per_class.values() if m[key] is not None]
+        values = [value for m in per_class.values() if (value := m[key]) is not None]
         return float(np.mean(values)) if values and len(values) == len(per_class) else None
 
     per_subset = {}

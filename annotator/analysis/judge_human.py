@@ -38,12 +38,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from annotator.store.protocol import AnalysisStore
 
 from . import agreement
 from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
@@ -57,10 +59,19 @@ from .factor_alignment import alignment, factor_score
 from .gold import GoldAccuracy, gold_accuracy
 from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
-from .ratings import MISSING
+from .ratings import MISSING, ratings_from_frame
 from .report import judge_agreement_contributions, judge_section
 from .serialise import fields_json
-from .verdicts import DEFAULT_ORDER_RULE, NO_VERDICT, STATUSES, consistency, first_shown_rate, judge_codes, judge_scale
+from .verdicts import (
+    DEFAULT_ORDER_RULE,
+    NO_VERDICT,
+    NONE,
+    STATUSES,
+    consistency,
+    first_shown_rate,
+    judge_codes,
+    judge_scale,
+)
 from .winrate import choice_win_rate, length_controlled_win_rate
 
 MISALIGNMENT = 0.3  # a factor score this far from the humans' is misaligned ...
@@ -232,7 +243,7 @@ def _longer(pairs: pd.DataFrame, threshold: float) -> pd.Series:
     longest = np.maximum(p["len_a"], p["len_b"]).astype(float)
     diff = (p["len_a"] - p["len_b"]).astype(float)
     clear = np.abs(diff) > threshold * longest
-    return pd.Series(np.where(clear, np.where(diff > 0, "A", "B"), None), index=p.index)
+    return pd.Series(np.where(clear, np.where(diff > 0, "A", "B"), NONE), index=p.index)
 
 
 def length_bias(prefs: pd.Series, pairs: pd.DataFrame) -> Estimate:
@@ -391,8 +402,11 @@ def judge_human_report(
     ``gold``: pair -> gold label (the task's, or None); ``resamples``: bootstrap resamples over
     pairs for the agreement intervals and the human ceiling.
     """
+    if agents.ratings is None:  # agents built by hand, without the humans' ratings
+        agents = replace(agents, ratings=ratings_from_frame(agents.labels, "choice", agents.categories))
     labels, pairs, judgments, verdicts = agents.labels, agents.pairs, agents.judgments, agents.verdicts
     ratings = agents.ratings
+    assert ratings is not None
     humans = agents.human_majority()
     notes = []
     if humans.empty:
@@ -476,7 +490,7 @@ def judge_human_report(
             if run.cost is not None and run.pairs_asked and run.cost_known >= run.finished:
                 entry.cost_per_1000_pairs = run.cost / run.pairs_asked * 1000
         with_ties = entry.agreement_with_humans["with_ties"] if entry.agreement_with_humans else Estimate.undefined("")
-        if with_ties.defined:
+        if with_ties.defined and sec is not None:
             with_ties = Estimate(with_ties.value, with_ties.ci_low, with_ties.ci_high, with_ties.n, with_ties.reason,
                                  {**with_ties.extra, "pairs": int(sec.labelled_pairs_asked)})
         entry.labels_needed = labels_needed(with_ties)
@@ -537,7 +551,8 @@ def disagreements(agents: TaskAgents, run: str, limit: int = 20) -> list[dict[st
     ]
 
 
-def task_gold(store, task: str, agents: TaskAgents, source: str = "auto") -> tuple[pd.Series | None, str]:
+def task_gold(store: AnalysisStore, task: str, agents: TaskAgents,
+              source: str = "auto") -> tuple[pd.Series | None, str]:
     """The gold labels a task's judges are scored against: the pairs' own gold labels
     (``source`` "pairs", or "auto" when the task has some), or the human majority ("majority";
     "auto" without gold labels gives none: accuracy against gold is then not reported)."""
@@ -550,7 +565,7 @@ def task_gold(store, task: str, agents: TaskAgents, source: str = "auto") -> tup
     return None, ""
 
 
-def task_judge_human_report(store, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
+def task_judge_human_report(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
                             include_incomplete: bool = False, gold: str = "auto", exclude: Sequence[str] = (),
                             **options: Any) -> JudgeHumanReport:
     """Load a task once (``agents.load_agents``) and build the report; ``exclude``: annotators

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from annotator.store.protocol import AnalysisStore
+
 from .defaults import JURY_RULES
 from .verdicts import judge_verdicts
 
@@ -144,7 +146,8 @@ def composite_judgments(judgments: pd.DataFrame, definitions: Sequence[tuple[str
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def with_composites(store, task: str, judgments: pd.DataFrame | None = None, *, lean: bool = False) -> pd.DataFrame:
+def with_composites(store: AnalysisStore, task: str, judgments: pd.DataFrame | None = None, *,
+                    lean: bool = False) -> pd.DataFrame:
     """A task's judgments frame (``lean`` as ``Store.judgments_frame``) with its juries and
     routed judges added (one agent each)."""
     judgments = store.judgments_frame(task, lean=lean) if judgments is None else judgments

@@ -48,6 +48,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from annotator.store.protocol import AnalysisStore
+
 from . import ranking
 from .bradley_terry import bradley_terry
 from .estimate import json_number
@@ -307,7 +309,9 @@ def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> 
             if len(shared) < 3:
                 reason = (f"the reference {reference!r} has no win rates here" if ref.empty
                           else "fewer than three candidates rated by both")
-                out.append(RankCorrelation(agent, reference, domain, len(shared), *([math.nan] * 6), reason=reason))
+                out.append(RankCorrelation(agent, reference, domain, len(shared), spearman=math.nan,
+                                           kendall_tau_b=math.nan, tau_14=math.nan, tau_13=math.nan,
+                                           tau_10=math.nan, pairwise_accuracy=math.nan, reason=reason))
                 continue
             with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
                 # a constant ranking: undefined, said in ``reason`` below (not on stderr)
@@ -321,7 +325,7 @@ def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> 
     return out
 
 
-def task_leaderboard(store, task: str, *, order_rule: str = "both", include_incomplete: bool = False,
+def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both", include_incomplete: bool = False,
                      agents_filter: Sequence[str] | None = None, **options: Any) -> Leaderboard:
     """Load a task once (``agents.load_agents``) and build its leaderboard: the humans (when
     any labelled) and every compared judge run (or only the runs in ``agents_filter``)."""

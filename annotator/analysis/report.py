@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from annotator.store.protocol import AnalysisStore
+
 from . import agreement
 from .aggregate import dawid_skene
 from .annotators import AnnotatorRecord, annotator_quality
@@ -204,14 +206,14 @@ def _cohen_pairs(ratings: Ratings, resampler: Resampler) -> tuple[list[CohenPair
         replicates = agreement.cohen_from_tables(sums)  # resamples x pairs
 
     out = []
-    for p, (a, b, estimate) in enumerate(pairs):
+    for p, (rater_a, rater_b, estimate) in enumerate(pairs):
         if estimate.defined and replicates is not None:
             asymptotic = {"asymptotic_ci_low": estimate.ci_low, "asymptotic_ci_high": estimate.ci_high}
-            low, high, defined = resampler.interval(replicates[:, p])
+            low, high, resamples_defined = resampler.interval(replicates[:, p])
             estimate = Estimate(estimate.value, low, high, estimate.n, "", {
-                **estimate.extra, **asymptotic, "ci_method": "bootstrap", "resamples_defined": defined,
+                **estimate.extra, **asymptotic, "ci_method": "bootstrap", "resamples_defined": resamples_defined,
             })
-        out.append(CohenPair(annotators=[a, b], n_shared=estimate.n, kappa=estimate))
+        out.append(CohenPair(annotators=[rater_a, rater_b], n_shared=estimate.n, kappa=estimate))
 
     defined = [p for p, entry in enumerate(out) if entry.kappa.defined]
     if not defined:
@@ -259,19 +261,19 @@ def agreement_block(
     for key, level in (("krippendorff_alpha", "nominal"), ("krippendorff_alpha_ordinal", "ordinal")):
         block[key] = resampler.attach(
             agreement.krippendorff_alpha(counts, values, level),
-            sums and agreement.alpha_from_sums(sums["alpha"], values, level),
+            agreement.alpha_from_sums(sums["alpha"], values, level) if sums else None,
         )
     block["fleiss_kappa"] = resampler.attach(
-        agreement.fleiss_kappa(counts), sums and agreement.fleiss_from_sums(sums["fleiss"])
+        agreement.fleiss_kappa(counts), agreement.fleiss_from_sums(sums["fleiss"]) if sums else None
     )
     block["gwet_ac1"] = resampler.attach(
-        agreement.gwet_ac1(counts, q), sums and agreement.gwet_from_sums(sums["gwet"], q)
+        agreement.gwet_ac1(counts, q), agreement.gwet_from_sums(sums["gwet"], q) if sums else None
     )
     percent = agreement.percent_agreement(counts, tie_index)
-    reps = sums and agreement.percent_from_sums(sums["percent"])
+    reps = agreement.percent_from_sums(sums["percent"]) if sums else None
     block["percent_agreement"] = {
-        "with_ties": resampler.attach(percent["with_ties"], sums and reps[:, 0]),
-        "without_ties": resampler.attach(percent["without_ties"], sums and reps[:, 1]),
+        "with_ties": resampler.attach(percent["with_ties"], reps[:, 0] if reps is not None else None),
+        "without_ties": resampler.attach(percent["without_ties"], reps[:, 1] if reps is not None else None),
     }
 
     block["cohen_kappa_pairs"], block["cohen_kappa_mean"] = _cohen_pairs(ratings, resampler)
@@ -515,8 +517,8 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> AggregateSummar
     })
 
 
-def task_agreement_report(store, task: str, exclude: Sequence[str] = (), *, include_incomplete: bool = False,
-                          **options: Any) -> AgreementReport:
+def task_agreement_report(store: AnalysisStore, task: str, exclude: Sequence[str] = (), *,
+                          include_incomplete: bool = False, **options: Any) -> AgreementReport:
     """Load a task's labels and judgments from ``store`` and build ``agreement_report``;
     ``exclude``: annotators whose labels are left out (named in the report). Incomplete
     judge runs are left out of the judge tables and named in ``notes`` and ``runs_left_out``

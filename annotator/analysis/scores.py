@@ -42,7 +42,7 @@ def _block(rows: pd.DataFrame) -> dict[str, Any]:
 
 def score_distributions(scores: pd.DataFrame) -> list[dict[str, Any]]:
     """One entry per pointwise run; ``scores`` is ``Store.scores_frame``."""
-    out = []
+    out: list[dict[str, Any]] = []
     if scores is None or scores.empty:
         return out
     frame = scores.assign(domain=scores["domain"].fillna("").replace("", "(none)"))

@@ -56,6 +56,8 @@ STATUSES = ("consistent", "inconsistent", "partial", "single", "unscored")
 COLUMNS = ["run_name", "pair", "verdict", "p_a", "status", "verdict_ab", "verdict_ba", "verdict_unknown",
            "consistent", "asked_both"]
 _SOFT = {"A": 1.0, "B": 0.0, "tie": 0.5}
+#: None for np.where's "else" (an object scalar: numpy's type stubs take no bare None there)
+NONE = np.array(None, dtype=object)
 
 
 def check_rule(rule: str) -> str:
@@ -132,25 +134,25 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     mean_soft = np.where(scored_orders > 0, np.nansum(stacked, axis=0) / np.maximum(scored_orders, 1), np.nan)
 
     if rule == "both":
-        out_verdict = np.where(same, ab, np.where(status == "single", one, None))
+        out_verdict = np.where(same, ab, np.where(status == "single", one, NONE))
         p = np.where(same, mean_soft, np.where(status == "inconsistent", 0.5,
                                                np.where(status == "single", mean_soft, np.nan)))
     elif rule == "mt-bench":
-        out_verdict = np.where(both, np.where(same, ab, "tie"), np.where(any_scored, one, None))
+        out_verdict = np.where(both, np.where(same, ab, "tie"), np.where(any_scored, one, NONE))
         # a verdict that changed with the order is a tie: a draw, whatever the mean P(A)
         p = np.where(both & ~same, 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "judgebench":
         sign = {"A": 1, "B": -1, "tie": 0}
         total = sum(pd.Series(v).map(sign).fillna(0).to_numpy() for v in (ab, ba, unk))
-        out_verdict = np.where(any_scored, np.where(total > 0, "A", np.where(total < 0, "B", "tie")), None)
+        out_verdict = np.where(any_scored, np.where(total > 0, "A", np.where(total < 0, "B", "tie")), NONE)
         # orders that cancel out (A in one, B in the other) are a tie: a draw
         p = np.where(both & ~same & (total == 0), 0.5, np.where(any_scored, mean_soft, np.nan))
     elif rule == "first":
-        first = np.where(has_ab, ab, np.where(has_unk, unk, None))
+        first = np.where(has_ab, ab, np.where(has_unk, unk, NONE))
         out_verdict = first
         p = np.where(has_ab, s_ab, np.where(has_unk, s_unk, np.nan))
     else:  # mean
-        out_verdict = np.where(any_scored, np.where(mean_soft > 0.5, "A", np.where(mean_soft < 0.5, "B", "tie")), None)
+        out_verdict = np.where(any_scored, np.where(mean_soft > 0.5, "A", np.where(mean_soft < 0.5, "B", "tie")), NONE)
         p = np.where(any_scored, mean_soft, np.nan)
 
     out = pd.DataFrame({
@@ -159,10 +161,10 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
         "verdict": np.array([v if isinstance(v, str) else None for v in out_verdict], dtype=object),
         "p_a": np.asarray(p, dtype=float),
         "status": status,
-        "verdict_ab": np.where(has_ab, ab, None).astype(object),
-        "verdict_ba": np.where(has_ba, ba, None).astype(object),
-        "verdict_unknown": np.where(has_unk, unk, None).astype(object),
-        "consistent": np.where(both, same, None),
+        "verdict_ab": np.where(has_ab, ab, NONE).astype(object),
+        "verdict_ba": np.where(has_ba, ba, NONE).astype(object),
+        "verdict_unknown": np.where(has_unk, unk, NONE).astype(object),
+        "consistent": np.where(both, same, NONE),
         "asked_both": asked_both,
     })
     return out.sort_values(["run_name", "pair"], kind="stable").reset_index(drop=True)

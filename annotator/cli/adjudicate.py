@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from annotator.analysis.defaults import ADJUDICATION_THRESHOLD, DEFAULT_ORDER_RULE, ORDER_RULES
+from annotator.analysis.defaults import ADJUDICATION_THRESHOLD
 
 from .context import CliContext, fail, pass_cli, pick_task
+from .options import order_rule_option, run_option, task_option
 
 
 @click.command()
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@task_option()
 @click.option("--adjudicator", metavar="NAME", default=None, envvar="ANNOTATOR_NAME",
               help="Your name, stored with every adjudication (default: $ANNOTATOR_NAME).")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=ADJUDICATION_THRESHOLD, show_default=True,
@@ -19,10 +20,8 @@ from .context import CliContext, fail, pass_cli, pick_task
               help="Queue every pair whose votes are not unanimous, not only those needing adjudication.")
 @click.option("--judges", "all_judges", is_flag=True,
               help="Also queue the pairs where a judge run's verdict differs from the human majority.")
-@click.option("--judge", "judge_runs", multiple=True, metavar="RUN",
-              help="Like --judges, for this run only (repeatable).")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
+@run_option("judge_runs", "Like --judges, for this judge run only (repeatable).", multiple=True, aliases=("--judge",))
+@order_rule_option
 @pass_cli
 def adjudicate(cli: CliContext, task_name: str | None, adjudicator: str | None, threshold: float,
                all_disagreements: bool, all_judges: bool, judge_runs: tuple[str, ...], order_rule: str) -> None:

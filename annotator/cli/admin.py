@@ -7,11 +7,13 @@ import click
 from annotator.store import schema
 
 from .context import CliContext, console, pass_cli, print_json
+from .options import json_option
 
 
 @click.command()
+@json_option
 @pass_cli
-def init(cli: CliContext) -> None:
+def init(cli: CliContext, as_json: bool) -> None:
     """Create the database (or bring an old one to the latest schema)."""
     existed = cli.db_path.exists()
     if existed:
@@ -27,12 +29,16 @@ def init(cli: CliContext) -> None:
         verb = f"Upgraded database (applied {', '.join(pending)})"
     else:
         verb = "Database"
+    if as_json:
+        print_json({"database": str(cli.db_path), "schema": store.schema_version, "created": not existed,
+                    "applied_migrations": list(pending) if existed else []})
+        return
     console.print(f"{verb} {cli.db_path} (schema {store.schema_version})"
                   + (" is up to date." if existed and not pending else "."), markup=False, soft_wrap=True)
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 @pass_cli
 def doctor(cli: CliContext, as_json: bool) -> None:
     """Check the database: integrity, foreign keys and schema version."""

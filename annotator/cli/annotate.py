@@ -8,6 +8,7 @@ import sys
 import click
 
 from .context import CliContext, fail, pass_cli, pick_task
+from .options import task_option
 
 DEMO_TASK = "demo"
 
@@ -66,9 +67,7 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
 
 
 @click.command()
-@click.option("--task", "task_name", metavar="NAME", default=None,
-              help="Task to label (default: the only task in the database; "
-                   "on an empty database the bundled demo task, loaded on first use).")
+@task_option()
 @click.option("--annotator", metavar="NAME", default=None, envvar="ANNOTATOR_NAME",
               help="Your name, stored with every label (default: $ANNOTATOR_NAME, else asked on screen).")
 @pass_cli
@@ -77,6 +76,7 @@ def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> N
 
     Every label is committed before the next pair appears; quit with q at any time and run
     the command again to resume at the first unlabelled pair. Press ? in the app for all keys.
+    On an empty database (no --task, no task yet) the bundled demo task is loaded first.
     """
     app = build_app(cli, task_name, annotator)
     app.run()
@@ -94,12 +94,16 @@ def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> N
                    "http://myhost:8421 on 0.0.0.0 (default: http://HOST:PORT). Requests for any other address are refused.")
 @click.option("--max-sessions", default=50, show_default=True, type=click.IntRange(1, 10_000),
               help="Most browser sessions open at once; past it a page asks to try later.")
-@click.option("--task", "task_name", metavar="NAME", default=None, help="Task to label (as for annotate).")
+@task_option()
 @click.option("--annotator", metavar="NAME", default=None,
               help="Only this one person may sign in (still with their access code).")
+@click.option("--trusted-proxy", "trusted_proxies", metavar="ADDR", multiple=True,
+              help="A reverse proxy (address or network, e.g. 127.0.0.1) whose X-Forwarded-For names the "
+                   "colleague's address; failed sign-ins are then counted per colleague. Repeatable. "
+                   "Default: none (the header is ignored).")
 @pass_cli
 def serve(cli: CliContext, host: str, port: int | None, public_url: str | None, max_sessions: int,
-          task_name: str | None, annotator: str | None) -> None:
+          task_name: str | None, annotator: str | None, trusted_proxies: tuple[str, ...]) -> None:
     """Serve the annotation app in a browser, behind a sign-in with access codes.
 
     Add the people first: `annotator annotators add NAME` prints each one's access code.
@@ -123,7 +127,7 @@ def serve(cli: CliContext, host: str, port: int | None, public_url: str | None, 
              "(each gets an access code to sign in with)")
     options = ServeOptions(db_path=cli.db_path.resolve(), task=task.name, title=f"annotator · {sanitize_line(task.title or task.name)}",
                            host=host, port=port or DEFAULT_PORT, public_url=public_url, max_sessions=max_sessions,
-                           only=annotator)
+                           only=annotator, trusted_proxies=trusted_proxies)
     try:
         server = AnnotatorServer(options, store)
     except ServeError as e:

@@ -14,6 +14,7 @@ from annotator.store import AccountExists
 from annotator.store.accounts import ROLES
 
 from .context import CliContext, console, fail, pass_cli, print_json
+from .options import json_option, task_option
 
 
 def _check_new_name(name: str) -> str:
@@ -55,7 +56,7 @@ def annotators() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="annotator", show_default=True,
               help="annotator: labels pairs; researcher: may also open researcher screens.")
-@click.option("--json", "as_json", is_flag=True, help="Print the account and its code as JSON.")
+@json_option
 @pass_cli
 def add(cli: CliContext, name: str, role: str, as_json: bool) -> None:
     """Create an account for NAME and print its one-time access code."""
@@ -76,7 +77,7 @@ def add(cli: CliContext, name: str, role: str, as_json: bool) -> None:
 
 @annotators.command("reset-code")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print the new code as JSON.")
+@json_option
 @pass_cli
 def reset_code(cli: CliContext, name: str, as_json: bool) -> None:
     """Give NAME a new access code (the old one stops working, open sessions end) and enable the account."""
@@ -92,12 +93,15 @@ def reset_code(cli: CliContext, name: str, as_json: bool) -> None:
     _show_code(name, code, "New code for")
 
 
-def _set_disabled(cli: CliContext, name: str, disabled: bool) -> None:
+def _set_disabled(cli: CliContext, name: str, disabled: bool, as_json: bool) -> None:
     from annotator.text.sanitize import sanitize_line
 
     store = cli.open_store()
     _existing(store, name)
     store.set_disabled(name, disabled)
+    if as_json:
+        print_json({"name": name, "disabled": disabled})
+        return
     console.print(Text(f"{sanitize_line(name)} can no longer sign in; their labels are kept "
                        "(`annotator annotators enable NAME` undoes this)." if disabled
                        else f"{sanitize_line(name)} can sign in again."), soft_wrap=True)
@@ -105,18 +109,20 @@ def _set_disabled(cli: CliContext, name: str, disabled: bool) -> None:
 
 @annotators.command("disable")
 @click.argument("name")
+@json_option
 @pass_cli
-def disable(cli: CliContext, name: str) -> None:
+def disable(cli: CliContext, name: str, as_json: bool) -> None:
     """Stop NAME from signing in (open browser sessions end within a minute). Labels are kept."""
-    _set_disabled(cli, name, True)
+    _set_disabled(cli, name, True, as_json)
 
 
 @annotators.command("enable")
 @click.argument("name")
+@json_option
 @pass_cli
-def enable(cli: CliContext, name: str) -> None:
+def enable(cli: CliContext, name: str, as_json: bool) -> None:
     """Let a disabled NAME sign in again, with the code they had."""
-    _set_disabled(cli, name, False)
+    _set_disabled(cli, name, False, as_json)
 
 
 def annotator_rows(store, task_name: str | None) -> list[dict]:
@@ -169,8 +175,8 @@ def _pace(seconds) -> str:
 
 
 @annotators.command("list")
-@click.option("--task", "task_name", default=None, metavar="NAME", help="Only the work on this task.")
-@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON (every figure with its interval).")
+@task_option(every=True)
+@json_option
 @pass_cli
 def list_cmd(cli: CliContext, task_name: str | None, as_json: bool) -> None:
     """Accounts and each annotator's work: labels, pace and quality, per task.

@@ -9,6 +9,7 @@ from rich.text import Text
 from annotator.text.sanitize import sanitize_line
 
 from .context import CliContext, console, fail, pass_cli, pick_task, print_json
+from .options import json_option, task_option
 
 
 @click.group()
@@ -26,9 +27,9 @@ def _text(value) -> Text:
 
 
 @claims.command("list")
-@click.option("--task", "task_name", metavar="NAME", default=None, help="Task (default: the only task).")
+@task_option()
 @click.option("--annotator", metavar="NAME", default=None, help="Only this annotator's claims.")
-@click.option("--json", "as_json", is_flag=True, help="Print claims and sessions as JSON.")
+@json_option
 @pass_cli
 def list_claims(cli: CliContext, task_name: str | None, annotator: str | None, as_json: bool) -> None:
     """List the claims of a task (expired ones marked) and the sessions labelling it now."""
@@ -62,13 +63,13 @@ def list_claims(cli: CliContext, task_name: str | None, annotator: str | None, a
 
 
 @claims.command("release")
-@click.option("--task", "task_name", metavar="NAME", default=None, help="Task (default: the only task).")
+@task_option()
 @click.option("--annotator", metavar="NAME", default=None,
               help="Release this annotator's claims (and their session's hold on the name).")
 @click.option("--pair", "pair_id", metavar="ID", default=None, help="Release the claims on this pair (its id).")
 @click.option("--expired", is_flag=True, help="Release only claims that have expired.")
 @click.option("--all", "everything", is_flag=True, help="Release every claim of the task.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was released as JSON.")
+@json_option
 @pass_cli
 def release(cli: CliContext, task_name: str | None, annotator: str | None, pair_id: str | None,
             expired: bool, everything: bool, as_json: bool) -> None:

@@ -11,6 +11,7 @@ from annotator.store.copies import DEFAULT_PACK_DAYS
 from annotator.text.sanitize import sanitize_line
 
 from .context import CliContext, console, fail as _plain_fail, pass_cli, pick_task, print_json
+from .options import force_option, json_option, out_option, task_option
 
 
 def fail(message: str):
@@ -30,15 +31,14 @@ def _place(out: Path, force: bool):
 
 @click.command()
 @click.option("--annotator", metavar="NAME", required=True, help="Whose pack: they label its pairs offline.")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The pack file to write (a small database).")
+@task_option()
+@out_option("The pack file to write (a small database).", required=True)
 @click.option("--pairs", type=click.IntRange(min=1), default=50, show_default=True,
               help="How many pairs: the annotator's next ones, in their own order.")
 @click.option("--days", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_PACK_DAYS, show_default=True,
               help="The packed pairs are claimed for the annotator this long (nobody else is given them).")
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON.")
+@force_option
+@json_option
 @pass_cli
 def pack(cli: CliContext, annotator: str, task_name: str | None, out: Path, pairs: int, days: float, force: bool,
          as_json: bool) -> None:
@@ -82,7 +82,7 @@ def pack(cli: CliContext, annotator: str, task_name: str | None, out: Path, pair
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one summary per file as JSON.")
+@json_option
 @pass_cli
 def merge(cli: CliContext, files: tuple[Path, ...], as_json: bool) -> None:
     """Bring the labels of pack files back (idempotent: merging twice adds nothing).
@@ -129,8 +129,8 @@ def merge(cli: CliContext, files: tuple[Path, ...], as_json: bool) -> None:
 
 @click.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON.")
+@force_option
+@json_option
 @pass_cli
 def backup(cli: CliContext, out: Path, force: bool, as_json: bool) -> None:
     """Copy the database to OUT while annotators keep working (SQLite's online backup API),

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import click
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
-
 from .context import CliContext, pass_cli, pick_task
+from .options import order_rule_option, task_option
 
 
 @click.command()
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@task_option()
 @click.option("--poll", "poll_seconds", type=click.FloatRange(min=0.2), default=3.0, show_default=True,
               help="Seconds between two reads of the progress (in the background).")
 @click.option("--stats-every", "stats_seconds", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="Least seconds between two runs of the statistics (they run only when labels changed).")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
+@order_rule_option
 @pass_cli
 def dashboard(cli: CliContext, task_name: str | None, poll_seconds: float, stats_seconds: float,
               order_rule: str) -> None:

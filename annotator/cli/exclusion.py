@@ -1,22 +1,13 @@
-"""``--exclude NAME``: leave an annotator's labels out of statistics and exports, and say so."""
+"""``--exclude NAME`` (declared in ``options.py``): leave an annotator's labels out of statistics and exports, and say so."""
 
 from __future__ import annotations
 
 import difflib
 
-import click
-
 from annotator.store import Store
 from annotator.text.sanitize import sanitize_line
 
 from .context import fail
-
-
-def exclude_option(command):
-    return click.option(
-        "--exclude", "exclude", multiple=True, metavar="NAME",
-        help="Leave out every label of this annotator (repeatable), e.g. a spammer; the output names "
-             "who was left out.")(command)
 
 
 def check_exclusions(store: Store, task: str, names: tuple[str, ...]) -> dict[str, int]:

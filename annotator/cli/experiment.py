@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES
+from annotator.analysis.defaults import ORDER_RULE_TEXT
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .options import json_option, order_rule_option, task_option
 
 DASH = "—"
 
@@ -80,7 +81,7 @@ def print_experiment(result: dict) -> None:
 
 
 @experiment.command("guide")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@task_option()
 @click.option("--judge", "judge_name", required=True, help="A shipped pairwise judge or a judge TOML file.")
 @click.option("--split", "share", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.3,
               show_default=True, help="Share of the human-labelled pairs held out (the rest is the calibration part).")
@@ -94,15 +95,14 @@ def print_experiment(result: dict) -> None:
 @click.option("--factor-source", type=click.Choice(["extractors", "checklist"]), default="extractors", show_default=True,
               help="Where the factors' M_k come from: extracted values (`annotator factors extract`) or the annotators' checklist.")
 @click.option("--extractor", default=None, help="With --factor-source extractors: use this extractor only (e.g. rule).")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders make its verdict on a pair.")
+@order_rule_option
 @click.option("--base-url", default=None, help="OpenAI-compatible server (default: the judge's, $OPENAI_BASE_URL, else OpenAI).")
 @click.option("--model", default=None, help="Model to call instead of the judge's.")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1000), help="Requests in flight at once.")
 @click.option("--price", default=None, metavar="IN,OUT", help="USD per million input,output tokens (when --model has no known price).")
 @click.option("--max-cost", type=float, default=None, help="Stop starting new calls once this many USD would be exceeded (all arms).")
 @click.option("--batch", is_flag=True, help="Make the calls through the OpenAI Batch API (cheaper, slower).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option
 @pass_cli
 def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors, shots, shot_chars, factor_source,
               extractor, order_rule, base_url, model, concurrency, price, max_cost, batch, as_json) -> None:

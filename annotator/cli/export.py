@@ -14,7 +14,8 @@ from annotator.export.options import AGGREGATES, AMBIGUITY_THRESHOLD, FORMATS, T
 from annotator.text.sanitize import sanitize_line
 
 from .context import CliContext, console, err_console, fail as _plain_fail, pass_cli, pick_task, print_json
-from .exclusion import check_exclusions, exclude_option, exclusion_note
+from .exclusion import check_exclusions, exclusion_note
+from .options import exclude_option, json_option, output_options, run_option, task_option
 
 
 def fail(message: str):
@@ -35,18 +36,15 @@ def _common(names: bool = True):
     """Options every export takes: the task, the output file, --force, --json (and, for
     exports that hold people, --exclude and --names)."""
     def decorate(command):
-        command = click.option("--json", "as_json", is_flag=True, help="Print a summary as JSON.")(command)
+        command = json_option(command)
         if names:
             command = click.option("--names", "keep_names", is_flag=True,
                                    help="Keep annotators' names (default: pseudonyms annotator-1, annotator-2, ... "
                                         "in the order they first labelled).")(command)
             command = exclude_option(command)
-        command = click.option("--force", is_flag=True, help="Replace the output file if it exists.")(command)
-        command = click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                               help="Output file (default: exports/<task>-<kind>.<ext>; - writes to standard output "
-                                    "when it is a file or a pipe, never a terminal).")(command)
-        return click.option("--task", "task_name", default=None,
-                            help="Task name (default: the only task in the database).")(command)
+        command = output_options("Output file (default: exports/<task>-<kind>.<ext>; - writes to standard output "
+                                 "when it is a file or a pipe, never a terminal).")(command)
+        return task_option()(command)
     return decorate
 
 
@@ -224,8 +222,7 @@ def labels_command(cli: CliContext, task_name: str | None, out: Path | None, for
 @_common(names=False)
 @click.option("--format", "fmt", type=click.Choice(list(TABLE_FORMATS)), default="jsonl", show_default=True,
               help="File format.")
-@click.option("--run", "runs", multiple=True, metavar="NAME",
-              help="Only this judge run (repeatable; default: every run judging preference).")
+@run_option("runs", "Only this judge run (repeatable; default: every run judging preference).", multiple=True)
 @click.option("--factor-runs", is_flag=True, help="Also the runs that measure a factor (without --run).")
 @click.option("--messages", is_flag=True, help="Add the messages sent to the judge (large).")
 @pass_cli

@@ -9,12 +9,13 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, ORDER_RULES
+from annotator.analysis.defaults import ORDER_RULE_TEXT
 from annotator.factors.names import LLM_FACTORS
 from annotator.factors.rules import RULE_FACTORS
 from annotator.text.sanitize import plain_text, sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .options import json_option, order_rule_option, task_option
 
 EXTRACTORS = ("rule", "profile")
 
@@ -29,7 +30,7 @@ def _money(value: float | None) -> str:
 
 
 @factors.command("extract")
-@click.option("--task", "task_name", default=None, help="Task whose pairs to measure (default: the only task in the database).")
+@task_option()
 @click.option("--extractor", type=click.Choice(EXTRACTORS), default="rule", show_default=True,
               help="rule: Length and Novel Words, offline; profile: PROFILE's LLM extractors (atomic facts, "
                    "yes/no questions and 1-5 ratings) for the other factors, through the judge runner.")
@@ -40,7 +41,7 @@ def _money(value: float | None) -> str:
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1000), help="profile: requests in flight at once.")
 @click.option("--price", default=None, metavar="IN,OUT", help="profile: USD per million input,output tokens (when --model has no known price).")
 @click.option("--max-cost", type=float, default=None, help="profile: stop starting new calls once this many USD would be exceeded.")
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@json_option
 @pass_cli
 def extract(cli: CliContext, task_name: str | None, extractor: str, factor_keys: tuple[str, ...], model: str | None,
             base_url: str | None, concurrency: int, price: str | None, max_cost: float | None, as_json: bool) -> None:
@@ -126,9 +127,9 @@ def _extract_profile(store, task_name, factor_keys, model, base_url, concurrency
 
 @factors.command("facts")
 @click.argument("pair_id")
-@click.option("--task", "task_name", default=None, help="Task of the pair (default: the only task in the database).")
+@task_option()
 @click.option("--extractor", default=None, help="Extractor whose facts to show, e.g. profile:gpt-4o-mini (default: every one).")
-@click.option("--json", "as_json", is_flag=True, help="Print the facts and their labels as JSON.")
+@json_option
 @pass_cli
 def facts_cmd(cli: CliContext, pair_id: str, task_name: str | None, extractor: str | None, as_json: bool) -> None:
     """Show the atomic facts an extractor found in a pair's responses (and source), with the
@@ -272,16 +273,15 @@ def _correlation_table(report: dict) -> Table | None:
 
 
 @click.command("factors")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@task_option()
 @click.option("--extractor", default=None, help="Take M_k from this extractor (e.g. rule, profile:gpt-4o-mini) "
               "instead of the default precedence (rule, then profile:*, then llm:*).")
 @click.option("--setting", type=click.Choice(["both", "evaluation", "generation"]), default="both", show_default=True,
               help="Which of PROFILE's tau_14 settings to print (the JSON holds both).")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the intervals.")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders make its verdict on a pair.")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
+@order_rule_option
+@json_option
 @pass_cli
 def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
                   order_rule: str, as_json: bool) -> None:

@@ -13,6 +13,7 @@ from rich.text import Text
 from annotator.text.sanitize import sanitize, sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .options import json_option, run_argument_or_option, run_option, task_option
 
 
 def _money(value: float | None) -> str:
@@ -87,8 +88,9 @@ def _print_factor_values(stored: dict) -> None:
 
 @click.command("run")
 @click.option("--judge", "judge_name", required=True, help="A shipped judge name (see `annotator judge judges`) or a judge TOML file.")
-@click.option("--task", default=None, help="Task name (default: the only task in the database).")
-@click.option("--name", "run_name", default=None, help="Run name (default: the judge's name, plus @MODEL when --model differs).")
+@task_option("task")
+@run_option("run_name", "Name of the run to make (default: the judge's name, plus @MODEL when --model differs).",
+            aliases=("--name",))
 @click.option("--base-url", default=None, help="OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: the judge's, $OPENAI_BASE_URL, else OpenAI).")
 @click.option("--model", default=None, help="Model to call instead of the judge's.")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1000), help="Requests in flight at once.")
@@ -104,7 +106,7 @@ def _print_factor_values(stored: dict) -> None:
 @click.option("--price", default=None, metavar="IN,OUT", help="USD per million input,output tokens (needed for cost when --model changes the model).")
 @click.option("--timeout", type=float, default=None, help="Seconds per request (default: the judge's request_timeout).")
 @click.option("--poll-interval", type=float, default=30.0, show_default=True, help="Seconds between Batch API status checks.")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@json_option
 @pass_cli
 def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concurrency, samples, orders,
             dry_run, max_cost, reparse, batch, limit, factor, guide, price, timeout, poll_interval, as_json) -> None:
@@ -233,8 +235,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
 
 
 @click.command("list")
-@click.option("--task", default=None, help="Only the runs of this task.")
-@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@task_option("task", every=True)
+@json_option
 @pass_cli
 def list_cmd(cli: CliContext, task, as_json) -> None:
     """List the judge runs in the database, with their judgments and cost."""
@@ -263,10 +265,10 @@ def list_cmd(cli: CliContext, task, as_json) -> None:
 
 
 @click.command("show")
-@click.argument("run")
-@click.option("--task", default=None, help="Task of the run (needed when several tasks have a run of that name).")
+@run_argument_or_option("run", "The run to show (by name or id; or give it as the argument).")
+@task_option("task", every=True)
 @click.option("--judgments", "with_judgments", is_flag=True, help="Also list every judgment with its raw output.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary (and judgments) as JSON.")
+@json_option
 @pass_cli
 def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
     """Show a run (by name or id): verdict counts, unscored reasons, cost, position consistency."""
@@ -366,7 +368,7 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
 
 
 @click.command("judges")
-@click.option("--json", "as_json", is_flag=True, help="Print the judges as JSON.")
+@json_option
 def judges_cmd(as_json) -> None:
     """List the judges shipped with annotator (use a name with `annotator judge run --judge`)."""
     from annotator.judge import load_judge, shipped_judge_names

@@ -7,22 +7,22 @@ from typing import Any
 import click
 from rich.table import Table
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
 from annotator.analysis.estimate import json_number
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
-from .exclusion import check_exclusions, exclude_option
+from .exclusion import check_exclusions
+from .options import (
+    exclude_option,
+    gold_option,
+    include_incomplete_option,
+    json_option,
+    order_rule_option,
+    run_option,
+    seed_option,
+    task_option,
+)
 from .stats import stats
 from .tables import DASH, _est, _num, _pct, _short, safe
-
-order_rule_option = click.option(
-    "--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-    help="How a judge's verdicts in the two presented orders combine: both (a verdict counts when both "
-         "orders agree; otherwise an inconsistency, counted), judgebench (+1/-1 per order, sign of the sum), "
-         "first (the A-first order only), mean (mean P(A) over orders), mt-bench (a changed verdict is a tie).")
-incomplete_option = click.option(
-    "--include-incomplete", is_flag=True,
-    help="Also compare judge runs that did not finish (they are marked and left out by default).")
 
 
 def _rule_caption(rule: dict[str, str], full: bool = False) -> str:
@@ -246,16 +246,14 @@ def _factor_tables(report) -> list[Table]:
 
 
 @stats.command("judges")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
+@task_option()
+@json_option
 @order_rule_option
-@incomplete_option
-@click.option("--gold", "gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto",
-              show_default=True, help="Gold labels to score judges against: the pairs' own (auto: when the task "
-              "has some), the human majority, or none.")
+@include_incomplete_option
+@gold_option
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=500, show_default=True,
               help="Bootstrap resamples over pairs for the agreement intervals (0: none).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@seed_option
 @click.option("--epsilon", type=click.FloatRange(0, 1), default=0.2, show_default=True,
               help="Alternative annotator test: how much worse than an annotator the judge may be (0.2 for "
                    "experts, 0.1 for crowd workers).")
@@ -264,8 +262,8 @@ def _factor_tables(report) -> list[Table]:
 @click.option("--alt-min-pairs", type=click.IntRange(min=2), default=30, show_default=True,
               help="Alternative annotator test: annotators sharing fewer pairs with the others and the judge "
                    "are left out (30: the paper's minimum for its t-test).")
-@click.option("--disagreements", "disagreements_of", default=None, metavar="RUN",
-              help="List the pairs where this judge run and the human majority disagree, with its explanation.")
+@run_option("disagreements_of", "List the pairs where this judge run and the human majority disagree, with its "
+            "explanation.", aliases=("--disagreements",))
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many disagreements to list.")
 @exclude_option
@@ -370,19 +368,19 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
 
 
 @stats.command("leaderboard")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--json", "as_json", is_flag=True, help="Print the leaderboard as one JSON document.")
-@click.option("--judge", "judges", multiple=True, metavar="RUN",
-              help="Only these judge runs (repeatable; default: every complete run).")
+@task_option()
+@json_option
+@run_option("judges", "Only this judge run (repeatable; default: every complete run).", multiple=True,
+            aliases=("--judge",))
 @click.option("--by", "by", type=click.Choice(["domain"]), default=None, help="Add rows per domain.")
 @order_rule_option
-@incomplete_option
+@include_incomplete_option
 @click.option("--reference", default=None, metavar="AGENT",
               help="Agent whose ranking of the models the others are compared with (default: the humans, "
                    "else the first judge).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
               help="Bootstrap resamples for the Bradley-Terry intervals (0: none).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@seed_option
 @click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Ridge on the instruction difficulties of the length-controlled fit (default 0.001).")
 @pass_cli

@@ -13,13 +13,14 @@ from annotator.store import JudgeRun
 from annotator.text.sanitize import sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .options import json_option, run_option, task_option
 
 
 def _define(store, task: str, name: str, kind: str, params: dict) -> JudgeRun:
     """Store (or update) a composite judge's definition as a run without judgments."""
     existing = store.get_run(task, name)
     if existing is not None and existing.kind != kind:
-        fail(f"run {name!r} of task {task} is a {existing.kind} run; choose another --name")
+        fail(f"run {name!r} of task {task} is a {existing.kind} run; choose another --run")
     run = existing or store.get_or_create_run(JudgeRun(task=task, name=name, kind=kind, params=params))
     if existing is not None:
         run.params = params
@@ -29,12 +30,12 @@ def _define(store, task: str, name: str, kind: str, params: dict) -> JudgeRun:
 
 @click.command("jury")
 @click.argument("members", nargs=-1, required=True)
-@click.option("--task", default=None, help="Task name (default: the only task in the database).")
+@task_option("task")
 @click.option("--rule", type=click.Choice(RULES), default="majority", show_default=True,
               help="majority: the verdict most member runs gave in each order (a split vote is a tie); "
                    "mean-p: the mean P(A) of the members (a hard verdict counts as 1, 0 or 0.5).")
-@click.option("--name", default=None, help="The jury's name (default: jury:RULE(member,member,...)).")
-@click.option("--json", "as_json", is_flag=True, help="Print the definition as JSON.")
+@run_option("name", "Name of the jury's run (default: jury:RULE(member,member,...)).", aliases=("--name",))
+@json_option
 @pass_cli
 def jury_cmd(cli: CliContext, members: tuple[str, ...], task: str | None, rule: str, name: str | None,
              as_json: bool) -> None:
@@ -66,15 +67,15 @@ def jury_cmd(cli: CliContext, members: tuple[str, ...], task: str | None, rule: 
 
 
 @click.command("route")
-@click.option("--task", default=None, help="Task name (default: the only task in the database).")
-@click.option("--name", default="routed", show_default=True, help="Name of the routed agent.")
+@task_option("task")
+@run_option("name", "Name of the routed agent's run.", aliases=("--name",), default="routed", show_default=True)
 @click.option("--base-url", default=None, help="OpenAI-compatible server for every routed judge.")
 @click.option("--model", default=None, help="Model to call instead of each judge's own.")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1000), help="Requests in flight at once.")
 @click.option("--max-cost", type=float, default=None, help="Stop starting new calls once this many USD would be exceeded (over all judges).")
 @click.option("--batch", is_flag=True, help="Use the OpenAI Batch API; rerun to collect.")
 @click.option("--dry-run", is_flag=True, help="Show which judge judges which pairs, and the estimated cost; send nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@json_option
 @pass_cli
 def route_cmd(cli: CliContext, task: str | None, name: str, base_url: str | None, model: str | None,
               concurrency: int, max_cost: float | None, batch: bool, dry_run: bool, as_json: bool) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
 from annotator.tasks.taskfile import PRIORITIES
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, fail, pass_cli, pick_task, print_json
+from .options import json_option, order_rule_option, run_option, task_option
 
 DASH = "—"
 
@@ -20,26 +20,25 @@ def _cell(value) -> str:
 
 
 @click.command("prioritise")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
+@task_option()
 @click.option("--by", "rule", type=click.Choice(PRIORITIES), default=None,
               help="judge-uncertain: pairs where judges disagree, flip between orders, give P(A) near 0.5, or "
                    "where the first human votes split come first; stratified: the judge's verdicts walked "
                    "proportionally; none: back to the plain seeded order (default: [task] priority).")
 @click.option("--stratify", is_flag=True, help="Same as --by stratified.")
-@click.option("--judge", "runs", multiple=True, help="Judge run(s) whose verdicts count (repeatable; default: every "
-              "judge run; --stratify needs exactly one).")
+@run_option("runs", "Judge run whose verdicts count (repeatable; default: every judge run; --stratify needs "
+            "exactly one).", multiple=True, aliases=("--judge",))
 @click.option("--uniform-share", type=click.FloatRange(0, 1), default=None,
               help="Share of the pairs that ignore the priority and stay uniformly random (default: [task] "
                    "uniform_share, else 0.2), so estimates from them stay unbiased.")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders make its verdict on a pair.")
+@order_rule_option
 @click.option("--seed", type=int, default=None, help="Seed of the stratified walk (default: the task's seed).")
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True, help="How many of the first pairs to list.")
 @click.option("--dry-run", is_flag=True, help="Compute and show the priorities; do not change what annotators are served.")
 @click.option("--estimate", is_flag=True, help="Change nothing; for the priorities in effect, each judge's "
               "agreement with the human majority: the plain mean over the labelled pairs beside the weighting "
               "estimator's (unbiased under prioritised labelling, with its interval).")
-@click.option("--json", "as_json", is_flag=True, help="Print the priorities as JSON.")
+@json_option
 @pass_cli
 def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_share, order_rule, seed, top, dry_run,
                    estimate, as_json) -> None:
@@ -70,7 +69,7 @@ def prioritise_cmd(cli: CliContext, task_name, rule, stratify, runs, uniform_sha
     elif rule == "stratified":
         chosen = runs or known
         if len(chosen) != 1:
-            fail(f"--stratify walks one judge's verdicts: name it with --judge (runs: {', '.join(known) or 'none'})")
+            fail(f"--stratify walks one judge's verdicts: name it with --run (runs: {', '.join(known) or 'none'})")
         verdicts = judge_verdicts(judgments[judgments["run_name"] == chosen[0]], order_rule).set_index("pair")["verdict"]
         values = stratified_scores(verdicts, pair_ids, task.seed if seed is None else seed)
         scores = values.rename("score").to_frame().assign(stratum=verdicts.reindex(values.index).fillna("no verdict"))

@@ -11,6 +11,7 @@ from annotator.store import Store
 from annotator.text.sanitize import sanitize_line
 
 from .context import CliContext, console, pass_cli, pick_task, print_json
+from .options import json_option, task_option
 
 
 def task_progress(store: Store, task: str) -> dict[str, Any]:
@@ -50,8 +51,8 @@ def _tables(block: dict[str, Any]) -> list[Table]:
 
 
 @click.command()
-@click.option("--task", "task_name", default=None, help="Task name (default: every task in the database).")
-@click.option("--json", "as_json", is_flag=True, help="Print a list of per-task blocks as JSON.")
+@task_option(every=True)
+@json_option
 @pass_cli
 def progress(cli: CliContext, task_name: str | None, as_json: bool) -> None:
     """Coverage (pairs with 0, 1, ..., k annotators) and each annotator's counts."""

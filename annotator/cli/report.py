@@ -7,9 +7,19 @@ from pathlib import Path
 
 import click
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
+from annotator.analysis.defaults import DISPUTED_LIMIT
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .options import (
+    force_option,
+    gold_option,
+    include_incomplete_option,
+    json_option,
+    order_rule_option,
+    out_option,
+    seed_option,
+    task_option,
+)
 
 
 def default_path(task: str) -> Path:
@@ -18,27 +28,23 @@ def default_path(task: str) -> Path:
 
 
 @click.command()
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="HTML file to write (default: exports/TASK-report.html); the Markdown twin is written beside it "
+@task_option()
+@out_option("HTML file to write (default: exports/TASK-report.html); the Markdown twin is written beside it "
                    "with the same name ending in .md, its figures in NAME_files/.")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`); "
-                   "printed in the report.")
-@click.option("--include-incomplete", is_flag=True, help="Also compare judge runs that did not finish.")
-@click.option("--gold", type=click.Choice(["auto", "pairs", "majority", "none"]), default="auto", show_default=True,
-              help="Gold labels to score judges against (as `stats judges --gold`).")
+@order_rule_option
+@include_incomplete_option
+@gold_option
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
               help="Bootstrap resamples for every interval (default: each command's own: agreement 1000, judges "
                    "500, leaderboard 200).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@seed_option
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to show with their rationales.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes for the three statistics engines (default: one per engine, up to the CPUs available; "
                    "1: one after the other).")
-@click.option("--json", "as_json", is_flag=True, help="Print the files written and the time each step took as JSON.")
-@click.option("--force", is_flag=True, help="Replace the report's files if they exist.")
+@json_option
+@force_option
 @pass_cli
 def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
            gold: str, resamples: int | None, seed: int, disputed: int, jobs: int | None, as_json: bool,

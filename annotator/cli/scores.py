@@ -8,6 +8,7 @@ from rich.table import Table
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, pass_cli, pick_task, print_json
+from .options import json_option, run_option, task_option
 
 DASH = "—"
 
@@ -17,9 +18,9 @@ def _n(value) -> str:
 
 
 @click.command("scores")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--run", "runs", multiple=True, help="Only this pointwise run (repeatable; default: every one).")
-@click.option("--json", "as_json", is_flag=True, help="Print the distributions as JSON.")
+@task_option()
+@run_option("runs", "Only this pointwise run (repeatable; default: every one).", multiple=True)
+@json_option
 @pass_cli
 def scores_cmd(cli: CliContext, task_name: str | None, runs: tuple[str, ...], as_json: bool) -> None:
     """Distributions of pointwise scores (e.g. mt-bench-single, wa-difficulty) per run, per

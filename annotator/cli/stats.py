@@ -6,16 +6,11 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from annotator.analysis.defaults import (
-    ADJUDICATION_THRESHOLD,
-    DEFAULT_ORDER_RULE,
-    DEFAULT_RESAMPLES,
-    DISPUTED_LIMIT,
-    ORDER_RULES,
-)
+from annotator.analysis.defaults import ADJUDICATION_THRESHOLD, DEFAULT_RESAMPLES, DISPUTED_LIMIT
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
-from .exclusion import check_exclusions, exclude_option
+from .exclusion import check_exclusions
+from .options import exclude_option, include_incomplete_option, json_option, order_rule_option, seed_option, task_option
 from .tables import DASH, _ci, _est, _num, _pct, _short, safe  # noqa: F401
 
 
@@ -215,22 +210,20 @@ def print_report(report) -> None:
 
 
 @stats.command("agreement")
-@click.option("--task", "task_name", default=None, help="Task name (default: the only task in the database).")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
+@task_option()
+@json_option
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
               help=f"Bootstrap resamples over pairs for the intervals (0: none; default {DEFAULT_RESAMPLES:,}, "
                    "fewer on tasks over 50,000 labelled pairs, so that resamples x pairs stays under 50 million).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@seed_option
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the intervals.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=ADJUDICATION_THRESHOLD, show_default=True,
               help="A pair needs adjudication when its majority holds less than this share of the votes.")
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to list.")
-@click.option("--order-rule", type=click.Choice(ORDER_RULES), default=DEFAULT_ORDER_RULE, show_default=True,
-              help="How a judge's verdicts in the two presented orders combine (see `stats judges --help`).")
-@click.option("--include-incomplete", is_flag=True,
-              help="Also compare judge runs that did not finish (they are named and left out by default).")
+@order_rule_option
+@include_incomplete_option
 @exclude_option
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int | None, seed: int,

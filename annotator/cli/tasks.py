@@ -14,6 +14,7 @@ from annotator.tasks import ImportRefused, TaskFileError, bundled_tasks, import_
 from annotator.text.sanitize import sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .options import json_option
 
 
 @click.group()
@@ -28,7 +29,7 @@ def tasks() -> None:
 @click.option("--allow-outside", is_flag=True,
               help="Let task.toml read files outside the task folder (absolute paths, .., symlinks leading out). "
                    "Only for task folders you trust: by default a task file cannot read other files of this machine.")
-@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@json_option
 @pass_cli
 def add(cli: CliContext, directory: Path, skip_bad: bool, update: bool, allow_outside: bool, as_json: bool) -> None:
     """Import the task in DIRECTORY (a folder with task.toml, or a bundled task's name)."""
@@ -85,7 +86,7 @@ def add(cli: CliContext, directory: Path, skip_bad: bool, update: bool, allow_ou
 
 
 @tasks.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print the tasks as JSON.")
+@json_option
 @pass_cli
 def list_(cli: CliContext, as_json: bool) -> None:
     """List the tasks in the database with their pair and label counts."""
@@ -107,7 +108,7 @@ def list_(cli: CliContext, as_json: bool) -> None:
 
 @tasks.command("show")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@json_option
 @pass_cli
 def show(cli: CliContext, name: str, as_json: bool) -> None:
     """Show a task: its settings, pairs, labels per annotator, pairs flagged by annotators

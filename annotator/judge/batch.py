@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from annotator.store.models import unscored_kind, utc_now
+from annotator.store.protocol import JudgeStore
 
 from .calls import Call, Price, error_judgment, judgment_from_completion
 from .credentials import Endpoint
@@ -44,7 +45,8 @@ async def _read_file(client, file_id: str | None) -> list[dict]:
     return [json.loads(line) for line in content.text.splitlines() if line.strip()]
 
 
-async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...], report: RunReport) -> None:
+async def _collect(store: JudgeStore, prep: Prepared, client, batch, secrets: tuple[str, ...],
+                   report: RunReport) -> None:
     by_id = {custom_id(c): c for c in prep.calls}
     price = Price(prep.price.input, prep.price.output, prep.judge.batch_factor)
     judgments = []
@@ -60,9 +62,10 @@ async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...
             reason = f"batch: {json.dumps(detail)}"
             for secret in secrets:
                 reason = reason.replace(secret, "***")
-            judgment = error_judgment(call, prep.run.id, reason, None)
+            judgment = error_judgment(call, prep.run.stored_id, reason, None)
         else:
-            judgment = judgment_from_completion(call, prep.run.id, prep.judge.parser, response.get("body") or {}, None, price)
+            judgment = judgment_from_completion(call, prep.run.stored_id, prep.judge.parser, response.get("body") or {},
+                                                None, price)
         judgments.append(judgment)
         report.requested += 1
         report.spent += judgment.cost or 0.0
@@ -73,7 +76,7 @@ async def _collect(store, prep: Prepared, client, batch, secrets: tuple[str, ...
     store.save_judgments(judgments)
 
 
-async def run_batch(store, prep: Prepared, endpoint: Endpoint, request_dir: Path,
+async def run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, request_dir: Path,
                     progress: Progress | None = None) -> RunReport:
     """Submit (or resume) the run's Batch API job, wait for it and store its results."""
     progress = progress or NoProgress()

@@ -31,7 +31,7 @@ class Call:
 
     @property
     def slot(self) -> tuple[int, str, int, str]:
-        return (self.pair.id, self.order, self.sample, self.target)
+        return (self.pair.stored_id, self.order, self.sample, self.target)
 
     @property
     def estimated_prompt_tokens(self) -> int:
@@ -91,7 +91,7 @@ def judgment_from_completion(
     usage = completion.get("usage") or {}
     prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
     judgment = Judgment(
-        run=run, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
+        run=run, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
         messages=call.messages, cache_key=call.cache_key, latency_s=latency_s,
         prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
         cost=price.cost(prompt_tokens, completion_tokens),
@@ -135,7 +135,7 @@ def apply_parse(judgment: Judgment, parser: str, top_logprobs: list[tuple[str, f
 
 def error_judgment(call: Call, run: int, reason: str, latency_s: float | None) -> Judgment:
     return Judgment(
-        run=run, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
+        run=run, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
         messages=call.messages, cache_key=call.cache_key, latency_s=latency_s, unscored_reason=f"error: {reason}"[:500],
         status="failed",
     )

@@ -35,11 +35,20 @@ import pandas as pd
 
 from annotator.analysis.agents import human_majority
 from annotator.analysis.aggregate import factor_majorities
-from annotator.analysis.experiment import arm_result, mcnemar_p, misaligned_factors, random_factors, split_pairs
+from annotator.analysis.experiment import (
+    ArmResult,
+    arm_result,
+    mcnemar_p,
+    misaligned_factors,
+    random_factors,
+    split_pairs,
+)
 from annotator.analysis.factor_alignment import alignment
 from annotator.analysis.factor_report import agent_scores, chosen_extractors, extracted_manifestations
 from annotator.analysis.report import to_json
 from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, consistency, judge_verdicts
+from annotator.store.models import Pair, Task
+from annotator.store.protocol import JudgeStore
 
 from .config import JudgeConfig
 from .credentials import Endpoint
@@ -79,16 +88,17 @@ def _digest(text: str) -> str:
 
 
 class GuideExperiment:
-    def __init__(self, store, task: str, judge: JudgeConfig, endpoint: Endpoint, options: GuideOptions,
+    def __init__(self, store: JudgeStore, task: str, judge: JudgeConfig, endpoint: Endpoint, options: GuideOptions,
                  progress=None):
         if judge.kind != "llm" or judge.pointwise:
             raise ExperimentError(f"judge {judge.name} is not a pairwise LLM judge: the experiment needs one")
         if options.factor_source not in FACTOR_SOURCES:
             raise ExperimentError(f"--factor-source must be one of {', '.join(FACTOR_SOURCES)}")
         self.store, self.task_name, self.judge, self.endpoint, self.o = store, task, judge, endpoint, options
-        self.task = store.get_task(task)
-        if self.task is None:
+        found = store.get_task(task)
+        if found is None:
             raise ExperimentError(f"no task named {task!r}")
+        self.task: Task = found
         self.progress = progress or (lambda: None)
         self.reports: list[RunReport] = []
         self.notes: list[str] = []
@@ -111,7 +121,7 @@ class GuideExperiment:
         self.reports.append(report)
         failed = sum(n for reason, n in report.unscored.items() if reason.startswith("error"))
         if failed:
-            first = next((j.unscored_reason for j in self.store.judgments(prep.run.id)
+            first = next((j.unscored_reason for j in self.store.judgments(prep.run.stored_id)
                           if j.failed), "")
             raise ExperimentError(
                 f"{failed} call(s) of run {prep.run.name!r} failed ({first[:200]}); the experiment needs every "
@@ -121,6 +131,12 @@ class GuideExperiment:
                 f"run {prep.run.name!r} stopped ({report.stopped or 'interrupted'}; {report.not_started} calls not "
                 "started): raise --max-cost or run the same command again to resume")
         return prep.run.name
+
+    def _stored_pair(self, pair: int) -> Pair:
+        found = self.store.get_pair(pair)
+        if found is None:
+            raise ExperimentError(f"pair {pair} is no longer in the database")
+        return found
 
     # -- calibration -----------------------------------------------------------------------
     def _factor_table(self, labels: pd.DataFrame) -> pd.DataFrame:
@@ -169,7 +185,7 @@ class GuideExperiment:
         rng = np.random.default_rng([o.seed, 11])
         chosen = sorted(wrong[i] for i in rng.permutation(len(wrong))[: o.shots]) if wrong else []
         examples_text, left_out = render_examples(
-            [Example(self.store.get_pair(p), str(majority[p])) for p in chosen], self.judge.parser, o.shot_chars)
+            [Example(self._stored_pair(p), str(majority[p])) for p in chosen], self.judge.parser, o.shot_chars)
         if left_out:
             self.notes.append(f"{left_out} correction(s) with a human tie left out of the examples: judge "
                               f"{self.judge.name}'s answer format has no tie")
@@ -190,7 +206,7 @@ class GuideExperiment:
             options = self._run_options(held_out, "few-shot", examples=examples_text, run_name=name)
             shown = VERDICT_TEXT[split_spec(self.judge.parser)[0]]
             arms["few-shot"] = {"run": await self._run(options),
-                                "examples": [self.store.get_pair(p).pair_id for p in chosen if majority[p] in shown]}
+                                "examples": [self._stored_pair(p).pair_id for p in chosen if majority[p] in shown]}
         else:
             arms["few-shot"] = {"reason": "the judge agreed with the human majority on every calibration pair: "
                                           "no correction to learn from" if not wrong else
@@ -204,7 +220,8 @@ class GuideExperiment:
         held_table = table[table.index.isin(held_out)]
         human_scores = self._scores(held, held_table)
         keys = list(table.columns)
-        results, base = [], None
+        results: list[dict[str, Any]] = []
+        base: ArmResult | None = None
         for name in ARMS:
             info = arms[name]
             entry: dict[str, Any] = {"name": name, "n": len(held)}
@@ -234,9 +251,11 @@ class GuideExperiment:
             })
             if name == "baseline":
                 base = result
-            else:
+            elif base is not None:  # compared with the baseline (the first arm)
                 p, b, c = mcnemar_p(base.correct, result.correct)
-                entry.update({"delta_agreement": result.agreement - base.agreement, "p_value": p,
+                delta = (None if result.agreement is None or base.agreement is None
+                         else result.agreement - base.agreement)  # no held-out pair: no agreement
+                entry.update({"delta_agreement": delta, "p_value": p,
                               "mcnemar": {"baseline_only_correct": b, "arm_only_correct": c}})
             results.append(entry)
         spent_calibration = frame[(frame["run_name"] == baseline) & frame["pair"].isin(calibration)]["cost"].sum(min_count=1)

@@ -44,7 +44,8 @@ def render_examples(examples: list[Example], parser: str, max_chars: int = DEFAU
     """The few-shot block for a judge with ``parser``, and how many examples were left out
     (a tie the parser cannot express). Raises KeyError for a parser without a verdict text."""
     texts = VERDICT_TEXT[split_spec(parser)[0]]
-    blocks, left_out = [], 0
+    blocks: list[str] = []
+    left_out = 0
     for example in examples:
         if example.verdict not in texts:
             left_out += 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from annotator.store.models import JudgeRun, Judgment, Pair, Task, is_failed, unscored_kind
+from annotator.store.protocol import JudgeStore
 
 from . import baselines
 from .calls import Call, Price, apply_parse, cache_key, error_judgment, judgment_from_completion, request_params
@@ -155,7 +156,7 @@ def _fingerprint(run: JudgeRun) -> dict[str, Any]:
     return run.params.get("fingerprint", {})
 
 
-def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
+def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
     """The run (not yet written when new) and the calls still to make. Writes nothing."""
     task = store.require_task(task_name)
     if judge.kind != "llm":
@@ -268,7 +269,7 @@ def prepare(store, task_name: str, judge: JudgeConfig, options: RunOptions, endp
 
     run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
     report = RunReport(run=run_name, run_id=run.id, planned=len(planned), skipped=skipped)
-    slots = store.judgment_slots(run.id) if run_exists else {}
+    slots = store.judgment_slots(run.stored_id) if run_exists else {}
     todo = []
     for call in planned:
         found = slots.get(call.slot)
@@ -298,7 +299,7 @@ def estimate(prep: Prepared) -> dict[str, Any]:
     }
 
 
-def _ensure_run(store, prep: Prepared) -> None:
+def _ensure_run(store: JudgeStore, prep: Prepared) -> None:
     if prep.run_exists:
         store.update_run(prep.run)
     else:
@@ -307,7 +308,7 @@ def _ensure_run(store, prep: Prepared) -> None:
     prep.report.run_id = prep.run.id
 
 
-def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
+def copy_cached(store: JudgeStore, prep: Prepared, progress: Progress) -> list[Call]:
     """Store the calls whose answer another run already has; return the calls left to make."""
     _ensure_run(store, prep)
     copies, rest = [], []
@@ -317,7 +318,7 @@ def copy_cached(store, prep: Prepared, progress: Progress) -> list[Call]:
             rest.append(call)
             continue
         copies.append(Judgment(
-            run=prep.run.id, pair=call.pair.id, order=call.order, sample=call.sample, target=call.target,
+            run=prep.run.stored_id, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
             verdict=hit.verdict, p_a=hit.p_a, score=hit.score, unscored_reason=hit.unscored_reason,
             messages=call.messages, raw_output=hit.raw_output, explanation=hit.explanation,
             top_logprobs=hit.top_logprobs, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens,
@@ -344,7 +345,7 @@ class JudgmentWriter:
     """Buffers judgments and writes them in small transactions (every 100 or every second)
     on a worker thread, so the event loop keeps serving responses while SQLite writes."""
 
-    def __init__(self, store, every: int = 100, seconds: float = 1.0):
+    def __init__(self, store: JudgeStore, every: int = 100, seconds: float = 1.0):
         self.store, self.every, self.seconds = store, every, seconds
         self.buffer: list[Judgment] = []
         self.last = time.monotonic()
@@ -464,7 +465,8 @@ def make_client(endpoint: Endpoint, timeout: float):
                               max_retries=0, http_client=http_client)
 
 
-async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progress | None = None) -> RunReport:
+async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint,
+                     progress: Progress | None = None) -> RunReport:
     """Make the calls of a prepared run; returns what happened. Safe to interrupt."""
     import openai
 
@@ -489,7 +491,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
     def call_body(call: Call) -> bytes:
         return json.dumps({**body_base, "messages": call.messages}, ensure_ascii=False).encode("utf-8")
     report.cost_unknown = prep.price.input is None
-    run_id = prep.run.id
+    run_id = prep.run.stored_id
     secrets = endpoint.secrets
     refused: list[str] = []  # the server refused the credentials: nothing else will succeed
     # Until the server has answered once, an unreachable endpoint ends the run at once
@@ -556,6 +558,7 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
                 except ValueError as error:  # a 200 whose body is not JSON
                     judgment = error_judgment(call, run_id, f"bad response body: {error}", time.perf_counter() - t0)
                     break
+            assert judgment is not None  # the last attempt always ends with a judgment (or returns)
             budget.settle(estimate, judgment.cost)
             report.requested += 1
             if judgment.scored:
@@ -605,14 +608,14 @@ async def run_online(store, prep: Prepared, endpoint: Endpoint, progress: Progre
 
 
 # -- re-parsing and baselines ----------------------------------------------------------------
-def reparse(store, run: JudgeRun, parser: str) -> Counter:
+def reparse(store: JudgeStore, run: JudgeRun, parser: str) -> Counter:
     """Parse every stored raw output of a run again (no model calls), with the stored
     first-token logprobs for the soft verdict (judgments stored before logprobs were kept
     keep their P(A)); failed calls stay failed. Returns the verdicts / reasons after
     re-parsing."""
     outcome: Counter = Counter()
     changed = []
-    for judgment in store.judgments(run.id):
+    for judgment in store.judgments(run.stored_id):
         if judgment.failed:
             outcome["error"] += 1
             continue
@@ -631,7 +634,7 @@ def reparse(store, run: JudgeRun, parser: str) -> Counter:
     return outcome
 
 
-def run_baseline(store, task_name: str, judge: JudgeConfig, run_name: str | None = None,
+def run_baseline(store: JudgeStore, task_name: str, judge: JudgeConfig, run_name: str | None = None,
                  limit: int | None = None) -> RunReport:
     """An offline baseline over a task's pairs (order AB, one sample, no cost)."""
     task = store.require_task(task_name)
@@ -651,7 +654,7 @@ def run_baseline(store, task_name: str, judge: JudgeConfig, run_name: str | None
     judgments = []
     for pair in pairs:
         verdict = rule(pair, judge.seed)
-        judgments.append(Judgment(run=run.id, pair=pair.id, order="AB", sample=0, verdict=verdict,
+        judgments.append(Judgment(run=run.stored_id, pair=pair.stored_id, order="AB", sample=0, verdict=verdict,
                                   cost=0.0, raw_output=verdict))
     store.save_judgments(judgments)
     return RunReport(run=name, run_id=run.id, planned=len(pairs), requested=0, scored=len(pairs),

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from annotator.store.protocol import JudgeStore
+
 from .config import JudgeConfig
 from .credentials import Endpoint
 from .runner import Prepared, Progress, RunOptions, RunReport, prepare, run_online
 
 
-async def run_judge(store, task: str, judge: JudgeConfig, options: RunOptions, endpoint: Endpoint, *,
+async def run_judge(store: JudgeStore, task: str, judge: JudgeConfig, options: RunOptions, endpoint: Endpoint, *,
                     progress: Progress | None = None, batch_dir: Path | None = None) -> tuple[Prepared, RunReport]:
     """Prepare and run one judge over a task; ``batch_dir`` set: through the Batch API (a
     batch still in progress leaves ``report.batch_id`` set and the run unfinished)."""

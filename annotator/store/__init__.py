@@ -44,9 +44,9 @@ from .streams import StreamStore
 from .tasks import TaskClash, TaskStore, UnknownTask
 
 
-class Store(TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
+class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            CopyStore, AccountStore, ProgressStore, StoreBase):
+            AccountStore, ProgressStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

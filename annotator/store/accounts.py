@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .base import StoreBase
 from .models import utc_now
 
 ROLES = ("annotator", "researcher")
@@ -34,7 +35,7 @@ def _account(row: dict) -> Account:
                    created_at=row["created_at"], code_set_at=row["code_set_at"], last_sign_in=row["last_sign_in"])
 
 
-class AccountStore:
+class AccountStore(StoreBase):
     def add_account(self, name: str, role: str, code_hash: str) -> Account:
         """A new account; ``AccountExists`` when the name has one."""
         if role not in ROLES:
@@ -45,7 +46,9 @@ class AccountStore:
                 raise AccountExists(name)
             db.execute("INSERT INTO annotators (name, role, code_hash, disabled, created_at, code_set_at) "
                        "VALUES (?, ?, ?, 0, ?, ?)", [name, role, code_hash, now, now])
-        return self.account(name)
+        account = self.account(name)
+        assert account is not None  # inserted just above
+        return account
 
     def account(self, name: str) -> Account | None:
         rows = self.query("SELECT * FROM annotators WHERE name = ?", [name])
@@ -54,14 +57,15 @@ class AccountStore:
     def accounts(self) -> list[Account]:
         return [_account(r) for r in self.query("SELECT * FROM annotators ORDER BY name")]
 
-    def set_code(self, name: str, code_hash: str) -> Account:
-        """A new code (the old one stops working) and the account enabled again."""
+    def set_code(self, name: str, code_hash: str) -> Account | None:
+        """A new code (the old one stops working) and the account enabled again (None: NAME
+        has no account)."""
         with self.atomic() as db:
             db.execute("UPDATE annotators SET code_hash = ?, code_set_at = ?, disabled = 0 WHERE name = ?",
                        [code_hash, utc_now(), name])
         return self.account(name)
 
-    def set_disabled(self, name: str, disabled: bool) -> Account:
+    def set_disabled(self, name: str, disabled: bool) -> Account | None:
         with self.atomic() as db:
             db.execute("UPDATE annotators SET disabled = ? WHERE name = ?", [int(disabled), name])
         return self.account(name)

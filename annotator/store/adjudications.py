@@ -8,6 +8,7 @@ revision); the newest revision is the pair's adjudicated label.
 from __future__ import annotations
 
 from . import rows
+from .base import StoreBase
 from .models import ADJUDICATION_QUEUES, ADJUDICATION_REASONS, CHOICES, Adjudication, Judgment, Label, utc_now
 
 
@@ -27,7 +28,7 @@ def check_adjudication(adjudication: Adjudication) -> None:
         raise InvalidAdjudication("an adjudication needs the adjudicator's name")
 
 
-class AdjudicationStore:
+class AdjudicationStore(StoreBase):
     def add_adjudication(self, adjudication: Adjudication) -> Adjudication:
         """Append ``adjudication`` as the pair's next revision (one short transaction)."""
         check_adjudication(adjudication)

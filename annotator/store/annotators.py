@@ -5,10 +5,11 @@ The account is only a key: it is never shown or offered as a name.
 
 from __future__ import annotations
 
+from .base import StoreBase
 from .models import utc_now
 
 
-class RememberedNameStore:
+class RememberedNameStore(StoreBase):
     def remember_annotator(self, account: str, annotator: str) -> None:
         with self.atomic():
             self.db.execute(

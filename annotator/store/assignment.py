@@ -43,7 +43,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import rows
 from .models import Pair, Task
-from .queue_state import _task_row, _top_up_calibration, task_calibration
+from .queue_state import QueueStateStore, _task_row, _top_up_calibration, task_calibration
 from .queue_walk import annotator_mask, first_after
 
 DEFAULT_CLAIM = timedelta(minutes=10)
@@ -102,7 +102,7 @@ class _Pick:
     served: dict[str, int]  # labelled by the annotator, plus excluded (on their way), per stream
 
 
-class AssignmentStore:
+class AssignmentStore(QueueStateStore):
     # -- reading the stored state ----------------------------------------------------------
     def _queue_counts(self, task: Task) -> tuple:
         row = self.db.execute(
@@ -193,7 +193,7 @@ class AssignmentStore:
         stream = "regular" if walk in ("regular", "uniform", "priority") else walk
         pending_sql = ("SELECT n.pair FROM queue_pending n JOIN queue_pairs q ON q.pair = n.pair "
                        "WHERE n.task = ? AND n.annotator = ? AND q.stream = ?")
-        args = [p.task.name, p.annotator, stream]
+        args: list[str | int] = [p.task.name, p.annotator, stream]
         if stream == "regular" and p.prioritised:
             pending_sql += " AND q.uniform = ?"
             args.append(int(walk == "uniform"))
@@ -247,10 +247,10 @@ class AssignmentStore:
         if calibration_pairs < wanted_calibration and t is not None:
             calibration_pairs += _top_up_calibration(self.db, t)
         served = self._annotator_counts(task.name, annotator)
-        for pair in exclude:
-            row = self.db.execute("SELECT stream, uniform FROM queue_pairs WHERE pair = ?", [pair]).fetchone()
+        for taken in exclude:
+            row = self.db.execute("SELECT stream, uniform FROM queue_pairs WHERE pair = ?", [taken]).fetchone()
             if row and not self.db.execute("SELECT 1 FROM labels WHERE pair = ? AND annotator = ? LIMIT 1",
-                                           [pair, annotator]).fetchone():
+                                           [taken, annotator]).fetchone():
                 served[row[0]] += 1
                 served["uniform"] += int(row[0] == "regular" and bool(row[1]))
         p = _Pick(task=task, annotator=annotator, mask=annotator_mask(task.seed, annotator), now_iso=now_iso,

@@ -55,6 +55,7 @@ def connect_readonly(path: str | os.PathLike) -> Database:
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return db
+    assert last is not None  # both modes were tried and refused
     raise last
 
 
@@ -202,8 +203,7 @@ class StoreBase:
         """Apply pending migrations; returns the names applied."""
         with self._lock:
             self.check_schema()
-            pending = schema.migrations.pending(self.db)
-            if not pending:
+            if not schema.migrations.pending(self.db):
                 return []
             if self.readonly:
                 raise SchemaError(

@@ -25,7 +25,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import rows
+from .assignment import AssignmentStore
+from .labels import LabelStore
 from .models import Label, Task, utc_now
+from .tasks import TaskStore
 
 PACK_KEYS = ("pack_id", "pack_annotator", "pack_task", "pack_created_at", "pack_source", "pack_claimed_until")
 DEFAULT_PACK_DAYS = 7
@@ -95,7 +98,10 @@ def read_pack(path: str | Path) -> PackInfo:
                     labels=labels, pair_ids={p["id"]: p["pair_id"] for p in pairs})
 
 
-class CopyStore:
+class CopyStore(TaskStore, LabelStore, AssignmentStore):
+    """Packs (an annotator's next pairs, claimed) and merging their labels back: built on the
+    tasks, labels and assignment areas."""
+
     # -- the project's identity -------------------------------------------------------------
     def project_id(self) -> str:
         return self.query("SELECT value FROM project WHERE key = 'id'")[0]["value"]
@@ -113,7 +119,7 @@ class CopyStore:
             pair = self.next_pair(task, annotator, exclude=taken, claim_for=claim_for)
             if pair is None:
                 break
-            taken.add(pair.id)
+            taken.add(pair.stored_id)
             chosen.append(pair)
         try:
             pack = type(self).open(target)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import rows
+from .base import StoreBase
 from .models import FactorValue
 
 
-class FactorValueStore:
+class FactorValueStore(StoreBase):
     def save_factor_values(self, values: Iterable[FactorValue]) -> int:
         """Insert or replace values keyed by (pair, factor, extractor), in one transaction."""
         return self.upsert_objects("factor_values", values, rows.factor_value_to_row, ("pair", "factor", "extractor"))

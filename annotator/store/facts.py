@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import rows
+from .base import StoreBase
 from .models import AtomicFacts, FactLabels
 
 
-class FactStore:
+class FactStore(StoreBase):
     def save_atomic_facts(self, values: Iterable[AtomicFacts]) -> int:
         """Insert or replace facts keyed by (pair, target, extractor), in one transaction."""
         return self.upsert_objects("atomic_facts", values, rows.atomic_facts_to_row, ("pair", "target", "extractor"))

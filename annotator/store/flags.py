@@ -7,6 +7,7 @@ deleted, so a researcher can see what was flagged and when.
 
 from __future__ import annotations
 
+from .base import StoreBase
 from .models import Flag, utc_now
 
 MAX_REASON = 500
@@ -18,7 +19,7 @@ def _flag_from_row(row: dict) -> Flag:
                 cleared_at=row["cleared_at"], id=row["id"])
 
 
-class FlagStore:
+class FlagStore(StoreBase):
     def flag_pair(self, task: str, annotator: str, pair: int, reason: str) -> Flag:
         """Flag ``pair`` for the researcher (replacing the annotator's open flag on it)."""
         reason = " ".join(reason.split())

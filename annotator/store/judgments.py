@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import rows
+from .base import StoreBase
 from .models import JudgeRun, Judgment, utc_now
 
 _NOT_FAILED = "status != 'failed'"  # the SQL of models.is_failed, negated
 
 
-class JudgmentStore:
+class JudgmentStore(StoreBase):
     def get_or_create_run(self, run: JudgeRun) -> JudgeRun:
         """The run of that name on that task, created with ``run``'s settings if absent."""
         with self.atomic():

@@ -7,6 +7,7 @@ from itertools import compress
 
 from . import rows
 from .models import CHOICES, FACTOR_ANSWERS, ORDERS, Label, utc_now
+from .queue_state import QueueStateStore
 
 
 class InvalidLabel(ValueError):
@@ -25,7 +26,7 @@ def check_label(label: Label) -> None:
         raise InvalidLabel(f"confidence must be 1 to 5, got {label.confidence!r}")
 
 
-class LabelStore:
+class LabelStore(QueueStateStore):
     def add_label(self, label: Label) -> Label:
         """Append a label as the next revision of (pair, annotator); never overwrites."""
         return self.add_labels([label])[0]

@@ -19,6 +19,8 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from .base import StoreBase
+
 DEFAULT_LEASE = timedelta(seconds=30)
 
 
@@ -63,7 +65,7 @@ def process_gone(pid: int) -> bool:
     return False
 
 
-class LeaseStore:
+class LeaseStore(StoreBase):
     def acquire_writer(self, task: str, annotator: str, me: WriterIdentity, *,
                        lease: timedelta = DEFAULT_LEASE, now: datetime | None = None) -> None:
         """Take the lease of (task, annotator) for ``me``, or raise :class:`WriterBusy`."""

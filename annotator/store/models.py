@@ -116,6 +116,13 @@ class Pair:
     content_hash: str = ""
     id: int | None = None  # database key, set by the store
 
+    @property
+    def stored_id(self) -> int:
+        """``id`` of a pair read from or written to the database (ValueError before that)."""
+        if self.id is None:
+            raise ValueError(f"pair {self.pair_id!r} is not stored yet")
+        return self.id
+
 
 @dataclass
 class Label:
@@ -149,6 +156,13 @@ class JudgeRun:
     params: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
     id: int | None = None
+
+    @property
+    def stored_id(self) -> int:
+        """``id`` of a run read from or written to the database (ValueError before that)."""
+        if self.id is None:
+            raise ValueError(f"run {self.name!r} is not stored yet")
+        return self.id
 
 
 @dataclass

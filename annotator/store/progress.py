@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import rows
+from .base import StoreBase
 from .models import Label
 
 
-class ProgressStore:
+class ProgressStore(StoreBase):
     def coverage_by_domain(self, task: str) -> list[dict]:
         """Per domain and number of annotators: how many pairs have that many annotators
         (0 included). Rows ``{"domain", "annotators", "pairs"}``, domains in name order."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
+from .base import StoreBase
 from .queue_walk import pair_rank, share_draw
 
 STREAMS = ("calibration", "gold", "regular")
@@ -146,7 +147,7 @@ def _top_up_calibration(db, t: dict) -> int:
     return len(chosen)
 
 
-class QueueStateStore:
+class QueueStateStore(StoreBase):
     # -- keeping the rows current ----------------------------------------------------------
     def rebuild_queue(self, task: str) -> None:
         """Recompute the queue rows of a task (after its seed, overlap, attention rate or

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .base import StoreBase
+
 FIELDS = ("pair_id", "prompt", "response_a", "response_b", "rationale")
 
 
@@ -26,7 +28,7 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-class SearchStore:
+class SearchStore(StoreBase):
     def search_labelled(self, task: str, annotator: str, text: str, limit: int = 50) -> list[SearchHit]:
         """The annotator's labelled pairs containing ``text``, in the order first labelled.
 

@@ -10,10 +10,11 @@ leaves the row as a record that it was skipped.
 
 from __future__ import annotations
 
+from .base import StoreBase
 from .models import utc_now
 
 
-class SkipStore:
+class SkipStore(StoreBase):
     def skip_pair(self, task: str, annotator: str, pair: int, *, now: str | None = None) -> None:
         """Record that ``annotator`` skipped ``pair`` now, and release their claim on it."""
         now = now or utc_now()

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .base import StoreBase
+
 PAGE_ROWS = 2000
 
 PAIR_FIELDS = ("pair_id", "prompt", "source", "response_a", "response_b", "model_a", "model_b",
                "domain", "metadata", "gold", "content_hash")
 
 
-class StreamStore:
+class StreamStore(StoreBase):
     def _pages(self, sql: str, params: list, last_id_column: int = 0) -> Iterator[dict[str, Any]]:
         """Run ``sql`` (with ``{after}`` where ``id > ?`` goes and a trailing ``LIMIT ?``)
         page by page; yields each row as a dict."""

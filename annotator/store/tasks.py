@@ -7,7 +7,7 @@ from itertools import islice
 
 from . import rows
 from .models import Pair, Task, utc_now
-from .queue_state import task_calibration
+from .queue_state import QueueStateStore, task_calibration
 
 
 def _queue_settings(task: Task) -> tuple:
@@ -30,7 +30,7 @@ class UnknownTask(KeyError):
         return self.args[0]
 
 
-class TaskStore:
+class TaskStore(QueueStateStore):
     # -- tasks -----------------------------------------------------------------------------
     def save_task(self, task: Task, *, replace: bool = False) -> Task:
         """Insert a task, or update its settings when ``replace`` is set."""

@@ -124,10 +124,31 @@ document.addEventListener("DOMContentLoaded", function () {
   if (code) { code.value = ""; }
   var terminal = document.getElementById("terminal");
   if (!terminal) { return; }
+  // this tab's id: kept across a reload of the tab (which takes its own session over at
+  // once), new in another tab (which is told the name is busy)
+  var tab = "";
+  try {
+    tab = window.sessionStorage.getItem("annotator-tab") || "";
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(tab)) {
+      var bytes = new Uint8Array(12);
+      window.crypto.getRandomValues(bytes);
+      tab = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      window.sessionStorage.setItem("annotator-tab", tab);
+    }
+  } catch (e) { tab = ""; }
   var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
   var base = window.location.pathname.replace(/[^/]*$/, "");
-  terminal.dataset.sessionWebsocketUrl = scheme + "//" + window.location.host + base + "ws";
-  fetch(base + "state", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (state) {
+  terminal.dataset.sessionWebsocketUrl = scheme + "//" + window.location.host + base + "ws" + (tab ? "/" + tab : "");
+  // the keyboard works at once: focus the terminal's input as soon as it exists
+  function focusTerminal(tries) {
+    var input = terminal.querySelector("textarea");
+    if (input && document.activeElement !== input) { input.focus(); }
+    if ((!input || !document.body.classList.contains("-first-byte")) && tries > 0) {
+      window.setTimeout(function () { focusTerminal(tries - 1); }, 100);
+    }
+  }
+  fetch(base + "state" + (tab ? "?tab=" + tab : ""), {credentials: "same-origin"})
+    .then(function (r) { return r.json(); }).then(function (state) {
     if (!state.signed_in) { window.location.href = base + "sign-in"; return; }
     if (state.busy) {
       terminal.remove();
@@ -138,7 +159,10 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     var script = document.createElement("script");
     script.src = base + "static/js/textual.js";
-    script.onload = function () { if (window.onload) { window.onload(new Event("load")); } };
+    script.onload = function () {
+      if (window.onload) { window.onload(new Event("load")); }
+      focusTerminal(300);
+    };
     document.head.appendChild(script);
   });
 });

@@ -293,3 +293,14 @@ def test_notes_do_not_say_no_judge_ran_when_one_was_left_out(store):
     report = task_judge_human_report(store, "t").to_json()
     assert not any("no judge has run" in note for note in report["notes"])
     assert sum("is incomplete" in note for note in report["notes"]) == 2
+
+
+def test_agents_built_without_ratings_get_them_from_the_labels(store):
+    """A ``TaskAgents`` made by hand without ``ratings`` (the field is optional) gives the
+    same report as one loaded from the store (it used to fail on ``None.units``)."""
+    import dataclasses
+
+    _build(store)
+    loaded = load_agents(store, "t")
+    expected = judge_human_report(loaded).to_json()
+    assert judge_human_report(dataclasses.replace(loaded, ratings=None)).to_json() == expected

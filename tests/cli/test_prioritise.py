@@ -50,11 +50,11 @@ def test_prioritise_judge_uncertain(tmp_path):
 
 def test_prioritise_stratified_needs_one_judge(tmp_path):
     path = _db(tmp_path)
-    assert "--judge" in _invoke(path, "tasks", "prioritise", "--stratify", "--dry-run", code=1).stderr
-    out = json.loads(_invoke(path, "tasks", "prioritise", "--stratify", "--judge", "j2", "--dry-run", "--json").stdout)
+    assert "--run" in _invoke(path, "tasks", "prioritise", "--stratify", "--dry-run", code=1).stderr
+    out = json.loads(_invoke(path, "tasks", "prioritise", "--stratify", "--run", "j2", "--dry-run", "--json").stdout)
     # j2: A, B, A, B: the first two of the walk are one A and one B
     assert sorted(row["stratum"] for row in out["first"][:2]) == ["A", "B"]
-    assert "no judge run 'nope'" in _invoke(path, "tasks", "prioritise", "--judge", "nope", "--by", "judge-uncertain",
+    assert "no judge run 'nope'" in _invoke(path, "tasks", "prioritise", "--run", "nope", "--by", "judge-uncertain",
                                             code=1).stderr
 
 

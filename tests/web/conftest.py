@@ -53,7 +53,7 @@ def start_server(db: Path, *extra: str, port: int | None = None) -> tuple[subpro
     raise RuntimeError("serve did not start listening")
 
 
-NAMES = ("alice", "bob", "carol", "dora", "eve", "fred")
+NAMES = ("alice", "bob", "carol", "dora", "eve", "fred", "gina")
 
 
 def _serve(tmp_path: Path, *extra: str):

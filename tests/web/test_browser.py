@@ -50,7 +50,9 @@ def wait_for(condition, timeout: float = 30.0, what: str = ""):
 @pytest.fixture
 def browser():
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--headless", "--no-sandbox", "--disable-gpu",
+                                           "--disable-background-networking", "--disable-dev-shm-usage"])
         yield chromium
         chromium.close()
 
@@ -65,9 +67,12 @@ def sign_in(page, served, name: str, code: str) -> None:
 
 
 def wait_for_app(page) -> None:
+    """The app is on screen and has the keyboard, with no click (issue 20: the keyboard did
+    nothing until a click or Tab)."""
     page.wait_for_selector("body.-first-byte", timeout=30_000)
     page.wait_for_timeout(1500)  # the first screen is drawn; the pair is on screen
-    page.click("#terminal")
+    assert page.evaluate("document.activeElement && document.activeElement.classList.contains("
+                         "'xterm-helper-textarea')"), "the terminal has no keyboard focus"
 
 
 def test_sign_in_label_two_pairs_reload_and_resume(served, browser):
@@ -87,6 +92,14 @@ def test_sign_in_label_two_pairs_reload_and_resume(served, browser):
     saved = labels(served.db, "alice")
     assert [r["choice"] for r in saved] != [] and {r["origin"] for r in saved} == {"web"}
     assert len({r["pair"] for r in saved}) == 2
+
+    # a reload right after labelling takes the session over at once: never "in another session
+    # (process N on HOST)" (issue 20)
+    page.reload()
+    page.wait_for_selector("body.-first-byte, body.-busy", timeout=30_000)
+    assert not page.evaluate("document.body.classList.contains('-busy')"), page.inner_text("body")
+    wait_for_app(page)
+    shot(page, "3b-reloaded-at-once")
 
     # a second tab of the same person cannot open a second writer
     other = context.new_page()

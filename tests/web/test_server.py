@@ -231,6 +231,7 @@ async def test_a_name_labelling_in_a_terminal_is_busy_in_the_browser(served):
     """The store lets one live session hold a name (a terminal, here this test's process):
     the page says so instead of starting an app that would be refused."""
     import os
+    import socket
 
     from annotator.store import WriterIdentity
 
@@ -241,7 +242,9 @@ async def test_a_name_labelling_in_a_terminal_is_busy_in_the_browser(served):
     try:
         state = await (await session.get(served.url + "state")).json()
         assert state["busy"]
-        assert f"carol is labelling this task in another session (process {os.getpid()}" in state["message"]
+        assert "carol is labelling this task in another session (a terminal or another server" in state["message"]
+        # the page never shows a process id or host name (issue 20)
+        assert str(os.getpid()) not in state["message"] and socket.gethostname() not in state["message"]
         store.release_writer("demo", "carol", terminal)
         assert not (await (await session.get(served.url + "state")).json())["busy"]
     finally:
@@ -259,3 +262,20 @@ def test_a_researcher_gets_the_dashboard_and_an_annotator_the_labelling_app():
     assert researcher[-5:] == ["--db", "/d/x.db", "dashboard", "--task", "demo"]
     assert "annotate" not in researcher and "rita" not in researcher
     assert annotator[-5:] == ["annotate", "--task", "demo", "--annotator", "alice"] and "dashboard" not in annotator
+
+
+async def test_the_same_tab_reloading_takes_its_own_session_over(served):
+    """Issue 20: a reload (the page keeps its tab id) is never told that the name is labelling
+    elsewhere, even while its old socket is still open; another tab still is."""
+    session = await _signed_in_session(served, "gina")
+    try:
+        ws = await session.ws_connect(served.url + "ws/tab-one-0001", origin=served.origin)
+        other_tab = await (await session.get(served.url + "state?tab=tab-two-0002")).json()
+        assert other_tab["busy"] and "gina is labelling in another tab or browser" in other_tab["message"]
+        reload = await (await session.get(served.url + "state?tab=tab-one-0001")).json()
+        assert not reload["busy"], reload["message"]
+        again = await session.ws_connect(served.url + "ws/tab-one-0001", origin=served.origin)  # not a 409
+        await again.close()
+        await ws.close()
+    finally:
+        await session.close()
