@@ -249,22 +249,27 @@ def _string_data(array) -> memoryview:
 
 # -- CSV, column by column ------------------------------------------------------------------
 def _csv_text(array):
-    """Text cells neutralised (OWASP, after line breaks too) and quoted where needed. Each
-    rule scans the column once (a match, in C) and rewrites only the cells it matched."""
+    """Text cells neutralised (OWASP, after line breaks too) and quoted where needed: one
+    scan of the column finds the cells holding a comma, a quote, CR or LF (only those can
+    hold a line break, and only those are quoted), a look at each cell's first character
+    finds the formulas; only the cells found are rewritten."""
     import pyarrow.compute as pc
 
-    array = _rewrite(array, pc.match_substring_regex(array, pattern=r"[\r\n][=+\-@\t]"),
-                     lambda a: pc.replace_substring_regex(a, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2"))
-    array = _rewrite(array, pc.match_substring_regex(array, pattern=r"^[=+\-@\t\r]"),
-                     lambda a: pc.binary_join_element_wise("'", a, ""))
-    return _csv_quoted(array)
+    special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
+    if pc.any(special).as_py():
+        array = _rewrite(array, special, lambda a: _rewrite(
+            a, pc.match_substring_regex(a, pattern=r"[\r\n][=+\-@\t]"),
+            lambda b: pc.replace_substring_regex(b, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2")))
+    first = pc.utf8_slice_codeunits(array, 0, 1)
+    array = _rewrite(array, pc.is_in(first, value_set=_trigger_set()), lambda a: pc.binary_join_element_wise("'", a, ""))
+    return _rewrite(array, special, lambda a: pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'),
+                                                                         '"', ""))
 
 
-def _csv_quoted(array):
-    import pyarrow.compute as pc
+def _trigger_set():
+    import pyarrow as pa
 
-    return _rewrite(array, pc.match_substring_regex(array, pattern=r'[,"\r\n]'),
-                    lambda a: pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'), '"', ""))
+    return pa.array(FORMULA_TRIGGERS, pa.string())
 
 
 def _rewrite(array, mask, rule):
