@@ -207,7 +207,7 @@ def labels_command(cli: CliContext, task_name: str | None, out: Path | None, for
     from annotator.export.options import LabelExportOptions
 
     store, name, excluded = _start(cli, task_name, exclude)
-    if not store.task_counts(name)["labels"]:
+    if not store.annotators_by_first_label(name):  # any label (cheap: task_counts counts everything)
         fail(f"task {name!r} has no human labels yet: nothing to export")
     path = _output(out or default_path(name, "labels", TABLE_FORMATS[fmt]), force)
     options = LabelExportOptions(exclude=exclude, keep_names=keep_names, texts=texts)

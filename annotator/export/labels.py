@@ -17,7 +17,6 @@ saw first: read a rationale with ``shown_order`` (or ``choice_as_shown``) beside
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,8 +56,7 @@ def label_batches(store: Store, task: Task, options: LabelExportOptions, names: 
     as_shown = {(a, o): to_shown(a, o) for a in (*CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
     pair_fields = ("pair_id", "domain", *(TEXT_FIELDS if options.texts else ()))
     shown_of: dict[str, str] = {}
-    for page in store.label_revision_pages(task.name, exclude=options.exclude, factor_keys=keys,
-                                           pair_fields=pair_fields):
+    for page in store.label_revision_pages(task.name, exclude=options.exclude, pair_fields=pair_fields):
         n = len(page["id"])
         orders = page["shown_order"]
         for annotator in set(page["annotator"]) - shown_of.keys():
@@ -69,18 +67,28 @@ def label_batches(store: Store, task: Task, options: LabelExportOptions, names: 
             "current": [bool(c) for c in page["current"]], "choice": page["choice"], "shown_order": orders,
             "choice_as_shown": [as_shown[c, o] for c, o in zip(page["choice"], orders)],
         }
+        answers = _parse_answers(page["factors"])
         for key in keys:
-            answers = page[f"factor:{key}"]
-            batch[f"factor_{key}"] = answers
+            given = [a.get(key) for a in answers]
+            batch[f"factor_{key}"] = given
             batch[f"factor_{key}_as_shown"] = [None if a is None else as_shown.get((a, o), a)
-                                               for a, o in zip(answers, orders)]
-        batch["other_factors"] = [None if f is None else json.loads(f) for f in page["other_factors"]]
+                                               for a, o in zip(given, orders)]
+        known = set(keys)
+        batch["other_factors"] = [({k: v for k, v in a.items() if k not in known} or None)
+                                  if a and not a.keys() <= known else None for a in answers]
         for field in ("confidence", "rationale", "seconds", "created_at", "origin"):
             batch[field] = page[field]
         if options.texts:
             for field in TEXT_FIELDS:
                 batch[field] = page[field]
         yield batch
+
+
+def _parse_answers(texts: list) -> list[dict]:
+    """A page's factor answers (JSON objects) parsed in one orjson call, not one per label."""
+    import orjson
+
+    return orjson.loads("[" + ",".join(t if t and t != "{}" else "{}" for t in texts) + "]") if texts else []
 
 
 def label_rows(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[dict[str, Any]]:

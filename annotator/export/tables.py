@@ -120,7 +120,35 @@ def write_batches(path: Path, fmt: str, columns: list[Column], batches: Iterable
     writer = {"jsonl": _write_jsonl, "json": _write_json_array, "csv": _write_csv, "parquet": _write_parquet}.get(fmt)
     if writer is None:
         raise ValueError(f"format must be one of {', '.join(SUFFIXES)}")
+    if fmt in ("csv", "parquet"):
+        batches = coalesced(batches)
     return writer(path, columns, batches)
+
+
+COALESCE_ROWS = 16384
+COALESCE_CHARS = 8_000_000
+
+
+def coalesced(batches: Iterable[Batch], rows: int = COALESCE_ROWS, chars: int = COALESCE_CHARS) -> Iterator[Batch]:
+    """Consecutive batches joined until one holds ``rows`` rows or ``chars`` characters of
+    text: the columnar writers' work per call is then large against its fixed cost, and
+    memory stays bounded (a page of long responses is a batch of its own)."""
+    pending: Batch | None = None
+    size = count = 0
+    for batch in batches:
+        n = len(next(iter(batch.values()), ()))
+        text = sum(sum(map(len, filter(None, v))) for v in batch.values() if v and isinstance(v[0], str))
+        if pending is not None and (count + n > rows or size + text > chars):
+            yield pending
+            pending = None
+        if pending is None:
+            pending, size, count = {k: list(v) for k, v in batch.items()}, text, n
+        else:
+            for k, v in batch.items():
+                pending[k].extend(v)
+            size, count = size + text, count + n
+    if pending is not None:
+        yield pending
 
 
 def _open(target):

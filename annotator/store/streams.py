@@ -105,53 +105,54 @@ class StreamStore(StoreBase):
                 row["domain"] = domain
             yield row
 
-    def label_revision_pages(self, task: str, *, exclude: Iterable[str] = (), factor_keys: Iterable[str] = (),
+    def label_revision_pages(self, task: str, *, exclude: Iterable[str] = (),
                              pair_fields: Iterable[str] = ("pair_id", "domain")) -> Iterator[dict[str, list[Any]]]:
         """Every revision of every label of a task, in the order stored, a page at a time (one
-        list per column): the label's columns, ``current``, its pair's ``pair_fields``, and
-        for each of ``factor_keys`` a column ``factor:<key>`` with the answer (parsed from the
-        factors' JSON by SQLite, not per row in Python), plus ``other_factors``: the JSON of
-        the answers for other keys (None when there are none)."""
+        list per column): the label's columns (``factors`` as stored, JSON text), ``current``
+        (1 for the annotator's newest revision of the pair) and its pair's ``pair_fields``."""
         pair_fields = list(pair_fields)
         unknown = [f for f in pair_fields if f not in PAIR_FIELDS]
         if unknown:
             raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
-        keys = list(factor_keys)
         exclude = sorted(set(exclude))
         skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
-        some = "l.factors IS NOT NULL AND l.factors NOT IN ('', '{}')"
-        answers = "".join(f""", CASE WHEN {some} THEN json_extract(l.factors, '$."' || ? || '"') END AS _f{i}"""
-                          for i in range(len(keys)))
-        paths = ", ".join(["l.factors", *("""'$."' || ? || '"'""" for _ in keys)])
-        others = f"CASE WHEN {some} THEN NULLIF(json_remove({paths}), '{{}}') END" if keys else \
-            f"CASE WHEN {some} THEN l.factors END"
         short = set(pair_fields) <= {"pair_id", "domain"}
         joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
         sql = (
-            "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.confidence, "
-            "l.rationale, l.seconds, l.origin, l.created_at, "
-            "l.revision = (SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) "
-            f"AS current{answers}, {others} AS other_factors{joined} FROM labels l "
+            "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.factors, l.confidence, "
+            f"l.rationale, l.seconds, l.origin, l.created_at{joined} FROM labels l "
             + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
             + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
         )
-        params = [*keys, *keys, task, *exclude]
+        # the newest revision of each (pair, annotator) has its largest id (revisions are
+        # appended): one grouped read, not a subquery per label
+        import numpy as np
+
+        with self._lock:
+            newest = np.array([r[0] for r in self.db.execute(
+                "SELECT MAX(id) FROM labels WHERE +task = ? GROUP BY pair, annotator", [task])], dtype=np.int64)
+        newest.sort()
+
+        def with_current(page: dict[str, list[Any]]) -> dict[str, list[Any]]:
+            page["current"] = np.isin(np.array(page["id"], dtype=np.int64), newest, assume_unique=True).tolist()
+            return page
+
         if not short:
-            for page in self._column_pages(sql, params):
-                yield _named_answers(page, keys)
+            for page in self._column_pages(sql, [task, *exclude]):
+                yield with_current(page)
             return
         # the pair's id and domain from one read of the pairs (a pair row holds both responses)
         domains: dict[str, str] = {}
         with self._lock:
             of_pair = {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
                 "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
-        for page in self._column_pages(sql, params):
+        for page in self._column_pages(sql, [task, *exclude]):
             found = [of_pair[p] for p in page["pair"]]
             if "pair_id" in pair_fields:
                 page["pair_id"] = [f[0] for f in found]
             if "domain" in pair_fields:
                 page["domain"] = [f[1] for f in found]
-            yield _named_answers(page, keys)
+            yield with_current(page)
 
     def iter_judgments(self, task: str, runs: Iterable[int], *, messages: bool = False) -> Iterator[dict[str, Any]]:
         """Every judgment of the given runs (ids) of a task, in the order stored, with the
@@ -180,10 +181,3 @@ def _judgments_sql(runs: int, messages: bool) -> str:
         "CROSS JOIN judge_runs r ON r.id = j.run CROSS JOIN pairs p ON p.id = j.pair "
         f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * runs)}) AND j.id > ? ORDER BY j.id LIMIT ?"
     )
-
-
-def _named_answers(page: dict[str, list[Any]], keys: list[str]) -> dict[str, list[Any]]:
-    """The page with its factor answer columns (``_f<i>`` in SQL) named ``factor:<key>``."""
-    for i, key in enumerate(keys):
-        page[f"factor:{key}"] = page.pop(f"_f{i}")
-    return page
