@@ -21,7 +21,7 @@ from annotator.store.protocol import AnalysisStore
 
 from .aggregate import majority_vote
 from .ratings import Ratings, ratings_from_frame
-from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, check_rule, judge_verdicts
+from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, check_rule, judge_verdicts, scored_alone
 
 HUMANS = "humans"
 _VOTE = {"A": 1.0, "B": 0.0, "tie": 0.5}
@@ -51,6 +51,7 @@ class RunInfo:
     cost: float | None
     cost_known: int  # judgments with a known cost
     median_latency_s: float | None
+    scored_alone: bool = False  # each response scored on its own: no order was shown (``verdicts.scored_alone``)
 
     @property
     def complete(self) -> bool:
@@ -61,7 +62,7 @@ class RunInfo:
             "name": self.name, "kind": self.kind, "model": self.model, "endpoint": self.endpoint,
             "template_version": self.template_version,
             "complete": self.complete, "planned": self.planned, "finished": self.finished, "failed": self.failed,
-            "pairs_asked": self.pairs_asked,
+            "pairs_asked": self.pairs_asked, "scored_alone": self.scored_alone,
         }
 
 
@@ -115,6 +116,7 @@ def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
             finished=len(rows) - failed, failed=failed, pairs_asked=int(rows["pair"].nunique()) if len(rows) else 0,
             cost=float(costs.sum()) if len(costs) else None, cost_known=len(costs),
             median_latency_s=float(latency.median()) if len(latency) else None,
+            scored_alone=isinstance(run.params, dict) and run.params.get("presentation") == "scored alone",
         )
     return out
 
@@ -153,6 +155,9 @@ def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_OR
     pairs = store.pairs_frame(task)
     compared, runs, left_out = compared_judgments(store, task, include_incomplete)
     verdicts = judge_verdicts(compared, order_rule)
+    alone = [name for name, run in runs.items() if run.scored_alone]
+    if alone:
+        verdicts = scored_alone(verdicts, alone)
     ratings = ratings_from_frame(labels, "choice", cats)
     return TaskAgents(task=task, categories=cats, order_rule=order_rule, labels=labels, pairs=pairs,
                       judgments=compared, verdicts=verdicts, runs=runs, left_out=left_out, ratings=ratings)

@@ -23,7 +23,7 @@ ORDER_RULES = ("both", "judgebench", "first", "mean", "mt-bench")
 DEFAULT_ORDER_RULE = "both"
 ORDER_RULE_TEXT = {
     "both": "a verdict counts when both presented orders agree; a pair whose verdict changes with "
-            "the order is an inconsistency (no verdict, counted, never dropped)",
+            "the order is an inconsistency (no verdict, counted, never dropped; a draw in win rates)",
     "judgebench": "JudgeBench's rule: +1 per order for A, -1 for B, 0 for a tie or no verdict; the sign "
                   "of the sum is the verdict (one decisive order plus a tie is decisive)",
     "first": "the verdict in the first presented order (A shown first) only",
@@ -31,3 +31,18 @@ ORDER_RULE_TEXT = {
             "above 0.5 is A, below B, 0.5 a tie",
     "mt-bench": "MT-Bench's rule: a verdict that changes with the presented order counts as a tie",
 }
+
+# The length-controlled win rate (``winrate``; docs/judge-validation.md, "Length-controlled win rate").
+MIN_LC_PREFERENCES = 50  # fewer preferences of a candidate against the baseline: no LC (undefined, with the reason)
+LC_DIFFICULTY_RIDGE = 0.001  # L2 penalty on the instruction difficulties (keeps an instruction every candidate lost finite)
+# AlpacaEval's length_controlled_v1 fits each model's own length and difficulty coefficients,
+# regularised towards a reference (its two length-gamed versions of the baseline, weight 0.2);
+# here the reference is the task's other candidates: each candidate's coefficients are pulled
+# towards the candidates' mean length coefficient and a difficulty coefficient of 1 by this
+# L2 penalty (on the logit scale). 0 fits them freely; a huge value shares one length term.
+LC_COEFFICIENT_POOLING = 10.0
+
+# A factor hint ("the judge weighs F unlike the humans; guidance on it raises agreement") only
+# when the judge's and the humans' factor scores each rest on at least this many pairs with
+# a known manifestation M_k (docs/factors.md): a score from two pairs is +-1 by chance.
+MIN_FACTOR_HINT_PAIRS = 30

@@ -12,6 +12,9 @@ How each figure treats ties, unscored and missing verdicts:
   pairs. An unscored pair, an inconsistent pair without a verdict, and a tie where the gold
   label is decisive all count as wrong.
 * ``accuracy_scored``: the same correct verdicts over the pairs that have a verdict.
+* ``accuracy_no_ties``: correct verdicts over the pairs where both the gold label and the
+  verdict are A or B (a tie on either side, and a pair without a verdict, left out): the
+  figure PandaLM and MT-Bench report "without ties".
 * ``accuracy_first`` / ``accuracy_second``: the verdict in the AB order (A shown first) /
   in the BA order equals gold, over all ``n`` pairs (a missing or unscored verdict counts as
   wrong): LLMBar's ``correct_False`` / ``correct_True``.
@@ -42,7 +45,7 @@ import pandas as pd
 from . import agreement
 from .estimate import Estimate
 from .proportion import proportion
-from .verdicts import NO_VERDICT
+from .verdicts import NO_VERDICT, SCORED_ALONE
 
 VERDICT_COLUMNS = ("A", "B", "tie", NO_VERDICT)
 
@@ -68,6 +71,7 @@ class GoldAccuracy:
     macro_recall: float | None
     macro_f1: float | None
     per_subset: dict[str, dict[str, Any]] = field(default_factory=dict)
+    accuracy_no_ties: Estimate = field(default_factory=lambda: Estimate.undefined("not computed"))
 
 
 def _kappa(a: np.ndarray, b: np.ndarray) -> Estimate:
@@ -80,12 +84,14 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> Estimate:
 
 
 def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pairs",
-                  subsets: pd.Series | None = None) -> GoldAccuracy:
+                  subsets: pd.Series | None = None, no_verdict: str = "") -> GoldAccuracy:
     """Accuracy of one judge run against ``gold`` (pair -> label); see the module docstring.
 
     ``verdicts``: one run's rows of ``judge_verdicts`` (pair, verdict, verdict_ab, verdict_ba,
     verdict_unknown, status). ``subsets``: optional pair -> subset name (e.g. a
-    RewardBench subset or a domain) for ``per_subset`` accuracy.
+    RewardBench subset or a domain) for ``per_subset`` accuracy. ``no_verdict``: the reason
+    the run has no verdict on any pair (``verdicts.no_verdict_reason``): every figure is then
+    undefined with it, not 0 %.
     """
     gold = gold.dropna()
     rows = verdicts[verdicts["pair"].isin(gold.index)]
@@ -99,11 +105,19 @@ def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pai
     no_pairs = "no gold-labelled pair was judged"
     accuracy = proportion(int(correct.sum()), n, reason=no_pairs)
     accuracy_scored = proportion(int(correct.sum()), int(has_verdict.sum()), reason="no verdict on a gold pair")
+    decisive = np.isin(g, ["A", "B"]) & np.isin(verdict, ["A", "B"])
+    accuracy_no_ties = proportion(int((correct & decisive).sum()), int(decisive.sum()),
+                                  reason="no pair where both the gold label and the verdict are A or B")
     first_ok = pd.notna(first) & (first == g)
     second_ok = pd.notna(second) & (second == g)
     asked_second = rows["verdict_ba"].notna().any() or (rows["status"].isin(["inconsistent", "consistent", "partial"])).any()
+    if "asked_both" in rows:
+        asked_second = asked_second or bool(rows["asked_both"].astype(bool).any())
+    alone = "scored_alone" in rows and n and bool(rows["scored_alone"].astype(bool).all())
     accuracy_first = proportion(int(first_ok.sum()), n, reason=no_pairs)
-    if asked_second:
+    if alone:
+        accuracy_first = accuracy_second = both_correct = Estimate.undefined(SCORED_ALONE)
+    elif asked_second:
         accuracy_second = proportion(int(second_ok.sum()), n, reason=no_pairs)
         both_correct = proportion(int((first_ok & second_ok).sum()), n, reason=no_pairs)
     else:
@@ -112,7 +126,9 @@ def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pai
     both_scored = pd.notna(first) & pd.notna(second)
     position_consistency = proportion(int((both_scored & (first == second)).sum()), int(both_scored.sum()),
                                       reason="no pair was scored in both orders")
-    if asked_second:
+    if alone:
+        position_consistency = llmbar_equal = kappa = kappa_llmbar = Estimate.undefined(SCORED_ALONE)
+    elif asked_second:
         a = np.where(pd.notna(first), first, NO_VERDICT)
         b = np.where(pd.notna(second), second, NO_VERDICT)
         llmbar_equal = proportion(int((a == b).sum()), n, reason=no_pairs)
@@ -151,6 +167,9 @@ def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pai
                 "accuracy": proportion(int(correct[mine].sum()), int(mine.sum())),
                 "n_unscored": int((~has_verdict[mine]).sum()),
             }
+    if no_verdict:
+        accuracy, accuracy_scored, accuracy_first, accuracy_second, both_correct, position_consistency, \
+            llmbar_equal, kappa, kappa_llmbar, accuracy_no_ties = (Estimate.undefined(no_verdict, n=n) for _ in range(10))
     return GoldAccuracy(
         source=source, n=n, n_unscored=int((~has_verdict).sum()), n_not_judged=int(len(gold) - n),
         accuracy=accuracy, accuracy_scored=accuracy_scored, accuracy_first=accuracy_first,
@@ -158,6 +177,7 @@ def gold_accuracy(verdicts: pd.DataFrame, gold: pd.Series, *, source: str = "pai
         llmbar_equal=llmbar_equal, kappa_between_orders=kappa, kappa_between_orders_llmbar=kappa_llmbar,
         confusion=confusion, per_class=per_class, macro_precision=macro("precision"),
         macro_recall=macro("recall"), macro_f1=macro("f1"), per_subset=per_subset,
+        accuracy_no_ties=accuracy_no_ties,
     )
 
 

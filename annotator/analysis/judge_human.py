@@ -53,6 +53,7 @@ from .aggregate import factor_majorities
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
+from .defaults import MIN_FACTOR_HINT_PAIRS
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
 from .factor_alignment import alignment, factor_score
@@ -66,11 +67,13 @@ from .verdicts import (
     DEFAULT_ORDER_RULE,
     NO_VERDICT,
     NONE,
+    SCORED_ALONE,
     STATUSES,
     consistency,
     first_shown_rate,
     judge_codes,
     judge_scale,
+    no_verdict_reason,
 )
 from .winrate import choice_win_rate, length_controlled_win_rate
 
@@ -85,7 +88,7 @@ DEFAULT_RESAMPLES = 500
 # -- the card's rules ------------------------------------------------------------------------
 
 CARD_RULES = (
-    "needs review when any of: the run is incomplete; fewer than 30 human-labelled pairs compared; "
+    "needs review when any of: the run is incomplete; no verdict on any pair; fewer than 30 human-labelled pairs compared; "
     "agreement with the humans more than 10 points under the human-human ceiling; position consistency "
     "under 70 %; the alternative annotator test defined and failed. Trustworthy when all of: at least "
     "100 pairs compared; the alternative annotator test passed (or, where it is undefined, agreement "
@@ -101,11 +104,13 @@ class JudgeCard:
 
 
 def card_verdict(*, complete: bool, n: int, agreement_est: Estimate, ceiling: Estimate, consistency_est: Estimate,
-                 alt: AltTest | None, length_vs_humans: Estimate) -> JudgeCard:
+                 alt: AltTest | None, length_vs_humans: Estimate, no_verdict: str = "") -> JudgeCard:
     """The one-line verdict on a judge and its reasons (``CARD_RULES``)."""
     review, caution, good = [], [], []
     if not complete:
         review.append("the run is incomplete")
+    if no_verdict:
+        review.append(no_verdict)
     if n == 0:
         review.append("no human-labelled pair to compare it with (label some, or read its accuracy against the "
                       "gold labels)")
@@ -162,6 +167,9 @@ class AgentReport:
     position_bias: Estimate | None = None
     position_consistency: Estimate | None = None
     agreement_with_humans: dict[str, Estimate] | None = None
+    # the same MT-Bench agreement over the pairs the judge has a verdict on only (the pairs
+    # without one left out instead of matching no vote), beside the all-pairs figure
+    agreement_scored_only: dict[str, Estimate] | None = None
     cohen_kappa_with_majority: Estimate | None = None
     agreement_per_domain: dict[str, dict[str, Any]] | None = None
     length_bias_vs_humans: Estimate | None = None
@@ -284,7 +292,11 @@ def position_bias(verdicts: pd.DataFrame) -> Estimate:
 
     ``verdicts``: one run's rows of ``verdicts.judge_verdicts``, whose ``verdict_ab`` /
     ``verdict_ba`` / ``verdict_unknown`` are each order's verdict with its samples resolved
-    first: several samples of one order are one verdict, not several trials."""
+    first: several samples of one order are one verdict, not several trials. A run that
+    scored each response alone (``verdicts.scored_alone``) showed nothing in an order:
+    unknown."""
+    if "scored_alone" in verdicts and len(verdicts) and verdicts["scored_alone"].astype(bool).all():
+        return Estimate.undefined(SCORED_ALONE)
     choices, orders = [], []
     for column, order in (("verdict_ab", "AB"), ("verdict_ba", "BA"), ("verdict_unknown", "unknown")):
         scored = verdicts[column].dropna().to_numpy(dtype=object)
@@ -349,6 +361,7 @@ def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dic
             # and guidance on a factor is not what it lacks
             entry["misaligned"] = []
             entry["misaligned_reason"] = "the judge gave no decisive verdict"
+        entry.update(_hint([] if entry.get("misaligned_reason") else misaligned, scores[agent], scores[HUMANS]))
         judges[agent] = entry
     return {
         "factors": {k: names.get(k, k) for k in keys},
@@ -356,6 +369,22 @@ def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dic
         "scores": {agent: {k: s.as_dict() for k, s in by_factor.items()} for agent, by_factor in scores.items()},
         "judges": judges,
     }
+
+
+def _hint(misaligned: list[dict[str, Any]], judge: dict[str, Any], humans: dict[str, Any],
+          minimum: int = MIN_FACTOR_HINT_PAIRS) -> dict[str, Any]:
+    """The one factor hint of a judge: its most misaligned factor whose score and the
+    humans' each rest on at least ``minimum`` pairs with a known M_k (``hint`` None and
+    ``hint_reason`` otherwise)."""
+    for m in misaligned:
+        n = min(judge[m["factor"]].pairs, humans[m["factor"]].pairs)
+        if n >= minimum:
+            return {"hint": {**m, "pairs": int(n)}, "hint_reason": None}
+    if not misaligned:
+        return {"hint": None, "hint_reason": None}
+    few = min(min(judge[m["factor"]].pairs, humans[m["factor"]].pairs) for m in misaligned)
+    return {"hint": None, "hint_reason": f"no factor hint: each misaligned factor rests on fewer than {minimum} pairs "
+                                         f"with a known manifestation (as few as {few})"}
 
 
 def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -422,7 +451,7 @@ def judge_human_report(
     resampler = Resampler(len(units), resamples, seed)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
-    section = {row.run: row for row in judge_section(verdicts, codes, scale, ratings, resampler)}
+    section = {row.run: row for row in judge_section(verdicts, codes, scale, ratings, resampler, judgments)}
     tie_index = agents.categories.index("tie") if "tie" in agents.categories else None
     ceiling_contrib = agreement.percent_agreement_contributions(counts, tie_index)
     ceiling = agreement.percent_agreement(counts, tie_index)
@@ -469,17 +498,22 @@ def judge_human_report(
         )
         if len(judge_prefs[name]) > len(prefs):
             entry.win_rate_all_pairs = win_rates(judge_prefs[name], pairs)
+        silent = no_verdict_reason(rows, judgments[judgments["run_name"] == name] if len(judgments) else None)
         entry.position_bias = position_bias(rows)
         entry.position_consistency = consistency(rows)
+        if silent:  # a judge that never answered: no figure, not 0 %
+            entry.position_bias = entry.position_consistency = Estimate.undefined(silent)
         sec = section.get(name)
         if sec is not None:
             entry.agreement_with_humans = sec.agreement_with_humans
             entry.cohen_kappa_with_majority = sec.cohen_kappa_with_majority
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
+            entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
         if gold is not None and gold.notna().any():
             subsets = pairs.set_index("pair")["domain"].fillna("")
-            entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None)
+            entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None,
+                                       no_verdict=silent)
         entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha,
                                                     min_pairs=alt_min_pairs)
         p_a = judge_p_a.loc[name] if name in judge_p_a.index.get_level_values(0) else pd.Series(dtype=float)
@@ -498,7 +532,7 @@ def judge_human_report(
             complete=run.complete if run else True, n=int(sec.labelled_pairs_asked) if sec else 0,
             agreement_est=with_ties, ceiling=ceiling["with_ties"], consistency_est=entry.position_consistency,
             alt=entry.alt_test if entry.alt_test.passed is not None else None,
-            length_vs_humans=entry.length_bias_vs_humans,
+            length_vs_humans=entry.length_bias_vs_humans, no_verdict=silent,
         )
         report_agents.append(entry)
 
@@ -515,6 +549,30 @@ def judge_human_report(
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
         bootstrap={"resamples": resamples, "seed": seed, "unit": "pair"},
     )
+
+
+def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...],
+                          resampler: Resampler) -> dict[str, Estimate]:
+    """MT-Bench agreement (every judge verdict against every human vote, with and without
+    ties) over the labelled pairs the judge HAS a verdict on: a pair without one (unscored,
+    or no verdict under the order rule) is left out, where the all-pairs figure
+    (``agreement_with_humans``) counts it as matching no vote. Same resamples of pairs."""
+    none = len(scale) - 1
+    contributions = judge_agreement_contributions(counts, judge, scale)
+    contributions[judge == none] = 0.0
+    sums = contributions.sum(axis=0)
+    with_ties, without = agreement.percent_from_sums(sums)
+    out = {
+        "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
+        else Estimate.undefined("no human label on a pair the judge has a verdict on"),
+        "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
+        else Estimate.undefined("no comparison left once ties are dropped"),
+    }
+    if resampler.resamples:
+        reps = resampler.replicate(contributions, agreement.percent_from_sums)
+        out = {"with_ties": resampler.attach(out["with_ties"], reps[:, 0]),
+               "without_ties": resampler.attach(out["without_ties"], reps[:, 1])}
+    return out
 
 
 def _per_domain(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], domain_of: np.ndarray,

@@ -15,25 +15,41 @@ Per (agent, candidate, domain):
 * the agent's preference on a pair: for a judge, its soft preference under the order rule
   (``verdicts``: the mean P(A) over the orders, or the hard verdict read as 1 / 0.5 / 0);
   for the humans, the mean of their votes (A = 1, tie = 0.5, B = 0). Pairs the agent has
-  no preference on (unscored, or inconsistent under ``both`` ... see ``verdicts``) are left
-  out of ``n`` and counted in ``n_unscored``.
+  no preference on (unscored, or asked in both orders and scored in one only, under
+  ``both``) are left out of ``n`` and counted in ``n_unscored``. A pair whose two orders
+  gave different verdicts (inconsistent under ``both``; a tie of the rule under
+  ``mt-bench`` / ``judgebench``) is a draw: it counts in ``n`` and ``n_draws``, and
+  ``n_inconsistent`` says how many of the draws it made.
 * ``lc_win_rate``: the length-controlled win rate (``winrate``): one joint fit per (agent,
-  domain) over all its candidates, with a shared length term and an instruction-difficulty
-  term (instructions are pairs with the same prompt, met by two candidates or more); with a single candidate, a fit of its
-  own without difficulty (said in ``lc_method``). ``lc_standard_error``: over instructions.
+  domain) over all its candidates, with a length term per candidate and an instruction-difficulty
+  term (instructions are pairs with the same prompt, met by two candidates or more), each
+  candidate's length and difficulty coefficients pooled (``winrate``); with a single
+  candidate, a fit of its own without difficulty (said in ``lc_method``, with a warning: one
+  candidate alone cannot separate its length from its quality). ``lc_standard_error``: over
+  instructions, undefined where every prediction is the same. Fewer than
+  ``defaults.MIN_LC_PREFERENCES`` preferences: no LC (the reason says so).
   Pairs of the baseline against itself are left out of the fit; in the win rate each is a
   draw (whichever side the agent preferred, the baseline won it and lost it), so the
-  baseline's row is 50, as on AlpacaEval's leaderboard.
+  baseline's row is 50, as on AlpacaEval's leaderboard (its LC is 50 by construction and has
+  no standard error).
 * ``avg_length``: the candidate's mean response length in characters, over its pairs against
   the baseline that the agent was asked about. A candidate the agent has no preference on
   at all keeps its row (``n`` 0, the win rates undefined, its pairs in ``n_unscored``).
 * ``bt_rating`` with ``bt_ci_low`` / ``bt_ci_high``: a Bradley-Terry rating (Elo scale,
   baseline at 1000) from every pair of the agent and domain where both models are known,
-  defined where at least three models meet (with two, it restates the win rate).
+  defined where at least three models meet (with two, it restates the win rate). A model
+  that won none of its comparisons (or all) has no finite rating: undefined, with the
+  reason ("no finite rating: 0 wins ...").
 
-Ranking agreement: for each judge agent, its ranking of the candidates by win rate against
-the reference agent's (the humans by default): Spearman, Kendall tau_b and the "Ties
-matter" variants (``ranking``), over the candidates both rate.
+Without a baseline (a round robin: every model meets the others) there are no win rates:
+``ratings`` holds each agent's Bradley-Terry rating of every model (mean rating 1000) with
+its interval, and the rankings are compared by rating. With a baseline, ``ratings`` holds
+the same for every model of the ratings, the baseline at 1000.
+
+Ranking agreement: for each judge agent, its ranking of the candidates by win rate (by
+Bradley-Terry rating without a baseline) against the reference agent's (the humans by
+default): Spearman, Kendall tau_b and the "Ties matter" variants (``ranking``), over the
+candidates both rate.
 """
 
 from __future__ import annotations
@@ -51,7 +67,8 @@ from scipy import stats
 from annotator.store.protocol import AnalysisStore
 
 from . import ranking
-from .bradley_terry import bradley_terry
+from .bradley_terry import RIDGE as BT_RIDGE, bradley_terry
+from .defaults import LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
 from .estimate import json_number
 from .winrate import DIFFICULTY_RIDGE, alpaca_win_rate, length_controlled_win_rate, length_controlled_win_rates
 
@@ -80,6 +97,26 @@ class LeaderboardRow:
     bt_ci_low: float
     bt_ci_high: float
     reason: str | None = None
+    n_inconsistent: int = 0  # draws made by pairs whose two presented orders disagree
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class RatingRow:
+    """One model's Bradley-Terry rating by one agent (``bt_rating`` NaN with ``reason`` where
+    it has no finite rating)."""
+
+    agent: str
+    model: str
+    domain: str
+    n: int  # comparisons the model took part in
+    wins: float  # preference mass it won (a tie counts a half)
+    bt_rating: float
+    bt_ci_low: float
+    bt_ci_high: float
+    reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -98,6 +135,7 @@ class RankCorrelation:
     tau_10: float
     pairwise_accuracy: float
     reason: str | None = None
+    by: str = "win_rate"  # what the models are ranked by: win_rate, or bt_rating without a baseline
 
     def to_json(self) -> dict[str, Any]:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -115,6 +153,7 @@ class Leaderboard:
     lc_ridge: float = DIFFICULTY_RIDGE
     bootstrap: int = 0
     order_rule: dict[str, str] = field(default_factory=dict)
+    ratings: list[RatingRow] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,8 +164,12 @@ class Leaderboard:
             "notes": list(self.notes),
             "pairs_without_baseline": self.pairs_without_baseline,
             "lc_ridge": self.lc_ridge,
+            "lc_coefficient_pooling": LC_COEFFICIENT_POOLING,
+            "lc_min_preferences": MIN_LC_PREFERENCES,
             "bt_bootstrap": self.bootstrap,
+            "bt_ridge": BT_RIDGE,
             "rows": [r.to_json() for r in self.rows],
+            "ratings": [r.to_json() for r in self.ratings],
             "rank_correlation": [r.to_json() for r in self.rank_correlation],
         }
 
@@ -160,14 +203,21 @@ def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
     if len(candidates) >= 2:
         try:
             joint = length_controlled_win_rates(frame, l2=ridge)
-            return joint.results, (f"joint fit of {len(candidates)} candidates: shared length term, "
-                                   f"instruction difficulty (ridge {ridge:g})")
+            return joint.results, (f"joint fit of {len(candidates)} candidates (AlpacaEval's length_controlled_v1): each "
+                                   f"candidate's length and difficulty coefficients, pooled towards the others "
+                                   f"(L2 {LC_COEFFICIENT_POOLING:g}); instruction difficulty (ridge {ridge:g})")
         except ValueError:
             pass
     out = {}
     for name, rows in frame.groupby("candidate"):
         out[name] = length_controlled_win_rate(rows["p_win"], rows["len_candidate"], rows["len_baseline"])
-    return out, "single-candidate fit: length term only (no instruction difficulty without other candidates)"
+    return out, SINGLE_CANDIDATE_LC
+
+
+SINGLE_CANDIDATE_LC = ("single-candidate fit: length term only; warning: one candidate alone cannot separate its "
+                       "length from its quality (a candidate whose outputs are all much shorter or longer than the "
+                       "baseline's gets an LC far from AlpacaEval's); judge more candidates against the same "
+                       "baseline on the same instructions for the joint fit")
 
 
 def leaderboard(
@@ -182,24 +232,38 @@ def leaderboard(
     bootstrap: int = 200,
     seed: int = 0,
     lc_ridge: float = DIFFICULTY_RIDGE,
+    inconsistent: dict[str, pd.Index] | None = None,
 ) -> Leaderboard:
     """The leaderboard of one task; see the module docstring.
 
     ``preferences``: agent -> soft preference for response A per pair id (NaN or absent
     where the agent has none); ``unscored``: agent -> the pairs it was asked about but has no
-    preference on. ``pairs``: ``Store.pairs_frame`` with an ``instruction`` column (pairs
-    with the same prompt share it). ``baseline``: the task's baseline model, if it names one.
-    ``reference``: the agent the others' rankings are compared with.
+    preference on; ``inconsistent``: agent -> the pairs whose two presented orders gave
+    different verdicts (a draw in the win rate). ``pairs``: ``Store.pairs_frame`` with an
+    ``instruction`` column (pairs with the same prompt share it). ``baseline``: the task's
+    baseline model, if it names one. ``reference``: the agent the others' rankings are
+    compared with.
     """
+    inconsistent = inconsistent or {}
     base, rule = choose_baseline(pairs, baseline)
     board = Leaderboard(task=task, baseline=base, baseline_rule=rule, lc_ridge=lc_ridge, bootstrap=bootstrap)
-    if base is None:
-        board.notes.append("no baseline: name one with `baseline = \"MODEL\"` in [task] (pairs need model_a and "
-                           "model_b), or import pairs whose side A or B holds one model throughout")
-        return board
     p = pairs.set_index("pair")
     model_a = p["model_a"].fillna("").astype(str)
     model_b = p["model_b"].fillna("").astype(str)
+    domain_of = p["domain"].fillna("").astype(str)
+    domains = [ALL] + (sorted(domain_of.unique()) if by_domain else [])
+    _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed)
+    reference = reference or next(iter(preferences), None)
+    if base is None:
+        if board.ratings:
+            board.notes.append("no baseline: no win rates; every model is rated by Bradley-Terry from the pairs "
+                               "(mean rating 1000). Name a baseline with `baseline = \"MODEL\"` in [task] for "
+                               "win rates against it")
+        else:
+            board.notes.append("no baseline: name one with `baseline = \"MODEL\"` in [task] (pairs need model_a "
+                               "and model_b), or import pairs whose side A or B holds one model throughout")
+        board.rank_correlation = rank_correlations(board.ratings, reference, by="bt_rating")
+        return board
     has_base = (model_a == base) | (model_b == base)
     self_pairs = (model_a == base) & (model_b == base)
     board.pairs_without_baseline = int((~has_base).sum())
@@ -216,14 +280,14 @@ def leaderboard(
     info = pd.DataFrame({
         "candidate": candidate, "cand_is_a": cand_is_a.to_numpy(), "has_base": has_base.to_numpy(),
         "self": self_pairs.to_numpy(), "len_candidate": len_cand, "len_baseline": len_base,
-        "domain": p["domain"].fillna("").astype(str).to_numpy(),
+        "domain": domain_of.to_numpy(),
         "instruction": p["instruction"].to_numpy() if "instruction" in p else np.arange(len(p)),
-        "model_a": model_a.to_numpy(), "model_b": model_b.to_numpy(),
     }, index=p.index)
-    domains = [ALL] + (sorted(d for d in info["domain"].unique()) if by_domain else [])
+    ratings = {(r.agent, r.domain, r.model): r for r in board.ratings}
 
     for agent, prefs in preferences.items():
         joined = info.join(prefs.rename("p_a"), how="inner")
+        joined["inconsistent"] = joined.index.isin(inconsistent.get(agent, pd.Index([])))
         # pairs of a candidate against the baseline that the agent has no preference on
         missing = info.index.isin(unscored.get(agent, pd.Index([]))) & info["has_base"].to_numpy()
         for domain in domains:
@@ -239,18 +303,10 @@ def leaderboard(
                 "candidate": vs_base["candidate"].to_numpy(), "instruction": vs_base["instruction"].to_numpy(),
                 "p_win": p_win, "len_candidate": vs_base["len_candidate"].to_numpy(),
                 "len_baseline": vs_base["len_baseline"].to_numpy(), "self": vs_base["self"].to_numpy(),
+                "inconsistent": vs_base["inconsistent"].to_numpy(),
             })
             fit_frame = frame[~frame["self"]]
             lc_results, lc_method = _lc(fit_frame, lc_ridge) if len(fit_frame) else ({}, "")
-            ratings = None
-            bt_reason = ""
-            models_here = set(scored["model_a"]) | set(scored["model_b"])
-            if len(models_here - {""}) >= 3:
-                known = scored[(scored["model_a"] != "") & (scored["model_b"] != "")]
-                ratings = bradley_terry(known["model_a"], known["model_b"], known["p_a"], anchor=base,
-                                        resamples=bootstrap, seed=seed)
-            else:
-                bt_reason = "Bradley-Terry needs at least three models meeting (with two it restates the win rate)"
             # every candidate the agent was asked about, with or without a preference
             for name in sorted(set(frame["candidate"]) | set(no_pref["candidate"])):
                 mine = frame[frame["candidate"] == name]
@@ -266,36 +322,75 @@ def leaderboard(
                     reasons.append("no preference: every pair of this candidate against the baseline is unscored "
                                    "or has no verdict under the order rule")
                 if name == base:
-                    row.update(lc_win_rate=50.0, lc_standard_error=0.0, lc_method="the baseline against itself")
+                    row.update(lc_win_rate=50.0, lc_method="the baseline against itself")
+                    reasons.append("LC standard error: none, the baseline's LC is 50 by construction")
                 elif name in lc_results:
                     lc = lc_results[name]
                     row.update(lc_win_rate=lc.lc_win_rate, lc_standard_error=lc.lc_standard_error, lc_method=lc_method)
                     if lc.reason:
                         reasons.append(f"LC: {lc.reason}")
-                if ratings is not None and name in ratings.models:
-                    i = ratings.models.index(name)
-                    row.update(bt_rating=float(ratings.rating[i]), bt_ci_low=float(ratings.ci_low[i]),
-                               bt_ci_high=float(ratings.ci_high[i]))
-                elif bt_reason:
-                    reasons.append(bt_reason)
+                    elif math.isnan(lc.lc_standard_error):
+                        reasons.append("LC standard error: none, every instruction gets the same prediction "
+                                       "(no instruction difficulty)")
+                rated = ratings.get((agent, domain, name))
+                if rated is not None:
+                    row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high)
+                    if rated.reason:
+                        reasons.append(rated.reason)
+                elif not any(r.agent == agent and r.domain == domain for r in board.ratings):
+                    reasons.append(BT_TOO_FEW)
                 if wr.n_total == 1:
                     reasons.append("standard error: fewer than two preferences")
                 board.rows.append(LeaderboardRow(
                     agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,
-                    reason="; ".join(reasons) or None, **row,
+                    reason="; ".join(reasons) or None, n_inconsistent=int(mine["inconsistent"].sum()), **row,
                 ))
-    board.rank_correlation = rank_correlations(board.rows, reference or next(iter(preferences), None))
+    board.rank_correlation = rank_correlations(board.rows, reference)
     return board
 
 
-def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> list[RankCorrelation]:
-    """Each agent's ranking of the candidates by win rate against the reference agent's, per
-    domain, over the candidates (not the baseline) both rate."""
+BT_TOO_FEW = "Bradley-Terry needs at least three models meeting (with two it restates the win rate)"
+
+
+def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.Series, model_b: pd.Series,
+             domain_of: pd.Series, domains: list[str], base: str | None, bootstrap: int, seed: int) -> None:
+    """Each agent's Bradley-Terry ratings per domain into ``board.ratings``: every pair with
+    both models known, anchored on the baseline (1000) or, without one, on the mean."""
+    known = (model_a != "") & (model_b != "") & (model_a != model_b)
+    for agent, prefs in preferences.items():
+        prefs = prefs.reindex(model_a.index)
+        usable = known & prefs.notna()
+        for domain in domains:
+            here = usable & ((domain_of == domain) if domain != ALL else True)
+            if len(set(model_a[here]) | set(model_b[here])) < 3:
+                continue
+            fitted = bradley_terry(model_a[here], model_b[here], prefs[here], anchor=base, resamples=bootstrap,
+                                   seed=seed)
+            for i, name in enumerate(fitted.models):
+                why = fitted.no_finite_rating(i)
+                nan = math.nan
+                wins = fitted.wins if fitted.wins is not None else np.full(len(fitted.models), math.nan)
+                board.ratings.append(RatingRow(
+                    agent=agent, model=name, domain=domain, n=int(fitted.n_comparisons[i]),
+                    wins=float(wins[i]),
+                    bt_rating=nan if why else float(fitted.rating[i]),
+                    bt_ci_low=nan if why else float(fitted.ci_low[i]),
+                    bt_ci_high=nan if why else float(fitted.ci_high[i]), reason=why or None))
+
+
+_BY = {"win_rate": "win rate", "bt_rating": "Bradley-Terry rating"}
+
+
+def rank_correlations(rows: Sequence[LeaderboardRow | RatingRow], reference: str | None,
+                      by: str = "win_rate") -> list[RankCorrelation]:
+    """Each agent's ranking of the candidates by ``by`` (``win_rate``, or ``bt_rating`` for
+    the ``ratings`` of a task without a baseline) against the reference agent's, per domain,
+    over the candidates (not the baseline) both rate."""
     out: list[RankCorrelation] = []
     if reference is None:
         return out
-    table = pd.DataFrame([{"agent": r.agent, "domain": r.domain, "model": r.model, "wr": r.win_rate}
-                          for r in rows if r.model != r.baseline])
+    table = pd.DataFrame([{"agent": r.agent, "domain": r.domain, "model": r.model, "wr": getattr(r, by)}
+                          for r in rows if r.model != getattr(r, "baseline", None)])
     if table.empty:
         return out
     for domain, by_domain in table.groupby("domain", sort=False):
@@ -307,11 +402,11 @@ def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> 
             shared = ref.index.intersection(ours.index)
             g, m = ref[shared].to_numpy(), ours[shared].to_numpy()
             if len(shared) < 3:
-                reason = (f"the reference {reference!r} has no win rates here" if ref.empty
+                reason = (f"the reference {reference!r} has no {_BY[by]}s here" if ref.empty
                           else "fewer than three candidates rated by both")
                 out.append(RankCorrelation(agent, reference, domain, len(shared), spearman=math.nan,
                                            kendall_tau_b=math.nan, tau_14=math.nan, tau_13=math.nan,
-                                           tau_10=math.nan, pairwise_accuracy=math.nan, reason=reason))
+                                           tau_10=math.nan, pairwise_accuracy=math.nan, reason=reason, by=by))
                 continue
             with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
                 # a constant ranking: undefined, said in ``reason`` below (not on stderr)
@@ -320,7 +415,8 @@ def rank_correlations(rows: Sequence[LeaderboardRow], reference: str | None) -> 
             out.append(RankCorrelation(
                 agent, reference, domain, len(shared), spearman, ranking.tau_b(g, m), ranking.tau_14(g, m),
                 ranking.tau_13(g, m), ranking.tau_10(g, m), ranking.pairwise_accuracy(g, m),
-                reason=None if math.isfinite(spearman) else "every candidate has the same win rate for one agent",
+                reason=None if math.isfinite(spearman) else f"every candidate has the same {_BY[by]} for one agent",
+                by=by,
             ))
     return out
 
@@ -338,6 +434,7 @@ def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both
     pairs["instruction"] = pairs["pair"].map(instruction)
     preferences: dict[str, pd.Series] = {}
     unscored: dict[str, pd.Index] = {}
+    inconsistent: dict[str, pd.Index] = {}
     if not agents.labels.empty:
         preferences[HUMANS] = agents.human_soft()
     for name, rows in agents.verdicts.groupby("run_name", sort=True):
@@ -346,8 +443,15 @@ def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both
         soft = rows.set_index("pair")["p_a"]
         preferences[str(name)] = soft
         unscored[str(name)] = soft.index[soft.isna()]
+        inconsistent[str(name)] = pd.Index(rows.loc[_differs(rows), "pair"])
     board = leaderboard(preferences, unscored, pairs, task=task, baseline=found.settings.get("baseline"),
-                        **options)
+                        inconsistent=inconsistent, **options)
     board.notes[:0] = [f"run {n} is incomplete: left out (--include-incomplete to show it)" for n in agents.left_out]
     board.order_rule = {"name": agents.order_rule, "rule": agents.order_rule_text}
     return board
+
+
+def _differs(verdicts: pd.DataFrame) -> pd.Series:
+    """Pairs whose two presented orders gave different scored verdicts (``verdicts``'
+    ``inconsistent`` status): a draw in the win rate whatever the order rule's verdict."""
+    return verdicts["status"] == "inconsistent"

@@ -48,7 +48,15 @@ from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
 from .serialise import fields_json, serialise, to_json  # noqa: F401  (to_json: the name other modules import)
-from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, consistency, judge_codes, judge_scale, judge_verdicts
+from .verdicts import (
+    DEFAULT_ORDER_RULE,
+    ORDER_RULE_TEXT,
+    consistency,
+    judge_codes,
+    judge_scale,
+    judge_verdicts,
+    no_verdict_reason,
+)
 
 PREFERENCE = ("A", "B", "tie")
 # Ordinal reading of a preference and of a factor answer: A > tie/equal > B.
@@ -303,13 +311,15 @@ def judge_agreement_contributions(counts: np.ndarray, judge: np.ndarray, scale: 
 
 def judge_section(
     verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
-    resampler: Resampler,
+    resampler: Resampler, judgments: pd.DataFrame | None = None,
 ) -> list[JudgeAgreement]:
     """Per judge run: position consistency and MT-Bench agreement with every human vote.
 
     ``codes`` are the runs' verdicts in ``scale`` (``verdicts.judge_codes``): a pair the
     judge was asked about but has no verdict for under the order rule (inconsistent,
-    unscored) is compared like any other and matches no human vote.
+    unscored) is compared like any other and matches no human vote. A run with no scored
+    verdict at all (``verdicts.no_verdict_reason``; ``judgments`` gives the unscored reasons)
+    has no agreement and no kappa: undefined with that reason, not 0 %.
     """
     counts = ratings.counts()
     cats = ratings.categories
@@ -339,6 +349,12 @@ def judge_section(
         table = agreement.confusion_table(
             np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(scale)
         )
+        kappa = agreement.cohen_kappa(table, confidence=resampler.confidence)
+        silent = no_verdict_reason(rows, None if judgments is None or judgments.empty
+                                   else judgments[judgments["run_name"] == run_name])
+        if silent:
+            percent = {key: Estimate.undefined(silent, n=est.n) for key, est in percent.items()}
+            kappa = Estimate.undefined(silent)
         status = rows.set_index("pair")["status"]
         labelled = status.index.isin(ratings.units[m > 0]) if len(status) else np.zeros(0, dtype=bool)
         out.append(JudgeAgreement(
@@ -352,7 +368,7 @@ def judge_section(
             labelled_pairs_without_verdict=int((present & (judge == len(scale) - 1)).sum()),
             position_consistency=consistency(rows),
             agreement_with_humans=percent,
-            cohen_kappa_with_majority=agreement.cohen_kappa(table, confidence=resampler.confidence),
+            cohen_kappa_with_majority=kappa,
             verdicts={c: int((judge[present] == i).sum()) for i, c in enumerate(scale)},
         ))
     return out
@@ -455,7 +471,7 @@ def agreement_report(
         overall=overall, per_domain=per_domain, per_factor=per_factor,
         order_rule={"name": order_rule, "rule": ORDER_RULE_TEXT[order_rule]},
         per_annotator=annotator_quality(labels, ratings, codes, scale, confidence=confidence),
-        judges=judge_section(verdicts, codes, scale, ratings, resampler),
+        judges=judge_section(verdicts, codes, scale, ratings, resampler, judgments),
         pairs=_pairs_summary(votes, labels, disputed, threshold),
         aggregate=_aggregate_summary(ratings, votes),
     )

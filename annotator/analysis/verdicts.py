@@ -170,6 +170,57 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     return out.sort_values(["run_name", "pair"], kind="stable").reset_index(drop=True)
 
 
+SCORED_ALONE = "unknown: each response was scored alone, nothing was shown in an order"
+
+
+def scored_alone(verdicts: pd.DataFrame, runs) -> pd.DataFrame:
+    """The verdicts of ``runs`` that scored each response on its own (a rating method: no
+    order was shown; the verdict is the higher score), whatever the order rule: where the
+    run's two records agree that is the verdict; where they differ the scores tied (LLMBar's
+    rating runs break a tie by position, so a tie looks like an inconsistency) and the
+    verdict is a tie. Each such pair becomes ``single`` with its verdict in
+    ``verdict_unknown``: position bias and consistency are unknown (``SCORED_ALONE``), and
+    ``scored_alone`` marks the rows."""
+    out = verdicts.copy()
+    out["scored_alone"] = out["run_name"].isin(list(runs))
+    mine = out["scored_alone"].to_numpy()
+    if not mine.any():
+        return out
+    ab = out["verdict_ab"].to_numpy(dtype=object)
+    ba = out["verdict_ba"].to_numpy(dtype=object)
+    unk = out["verdict_unknown"].to_numpy(dtype=object)
+    has_ab, has_ba = pd.notna(ab), pd.notna(ba)
+    one = np.where(has_ab, ab, np.where(has_ba, ba, unk))
+    verdict = np.where(has_ab & has_ba & (ab != ba), "tie", one).astype(object)
+    verdict = np.where(pd.notna(one) | (has_ab & has_ba), verdict, np.array(None, dtype=object))
+    scored = pd.notna(verdict)
+    out.loc[mine, "verdict"] = verdict[mine]
+    out.loc[mine, "p_a"] = pd.Series(verdict).map(_SOFT).to_numpy(dtype=float)[mine]
+    out.loc[mine, "status"] = np.where(scored, "single", "unscored")[mine]
+    out.loc[mine, "verdict_unknown"] = verdict[mine]
+    out.loc[mine, ["verdict_ab", "verdict_ba", "consistent"]] = None
+    out.loc[mine, "asked_both"] = False
+    return out
+
+
+def no_verdict_reason(verdicts: pd.DataFrame, judgments: pd.DataFrame | None = None) -> str:
+    """Why one run has no figure at all: "no verdict on any pair (N unscored: reasons)" when
+    it gave no scored verdict in any order on any pair it was asked about (a judge that never
+    answered), else "". A judge whose verdicts all change with the order did answer: under
+    ``both`` its pairs are inconsistencies, counted (its agreement is 0 %, its position bias
+    measurable). ``judgments``: the run's rows of the judgments frame, for the unscored
+    reasons (the most frequent first)."""
+    if not len(verdicts) or (verdicts["status"] != "unscored").any():
+        return ""
+    reasons = ""
+    if judgments is not None and len(judgments) and "unscored_reason" in judgments:
+        counts = judgments["unscored_reason"].fillna("").replace("", "no reason recorded").value_counts()
+        reasons = ": " + ", ".join(f"{reason} {n:,}" for reason, n in counts.head(3).items())
+        if len(counts) > 3:
+            reasons += f", {len(counts) - 3} other reason(s)"
+    return f"no verdict on any pair ({len(verdicts):,} unscored{reasons})"
+
+
 def status_counts(verdicts: pd.DataFrame) -> dict[str, int]:
     """How many pairs of one run have each status, and how many have no verdict under the
     rule that made ``verdicts`` (``no_verdict``: inconsistent under ``both``, unscored ...)."""
@@ -182,6 +233,8 @@ def consistency(verdicts: pd.DataFrame) -> Estimate:
     """Share of pairs scored in both orders whose verdict did not change (Wilson interval)."""
     both = verdicts["consistent"].notna()
     if not both.any():
+        if "scored_alone" in verdicts and verdicts["scored_alone"].astype(bool).all() and len(verdicts):
+            return Estimate.undefined(SCORED_ALONE)
         if "verdict_unknown" in verdicts and verdicts["verdict_unknown"].notna().any():
             return Estimate.undefined("unknown: the order in which the judge saw the responses is not recorded")
         if "asked_both" in verdicts and verdicts["asked_both"].astype(bool).any():

@@ -103,11 +103,12 @@ def _gold_table(report) -> Table | None:
     source = rows[0].gold.source
     # ten columns of figures: two-line headers and figures that never wrap or get cut (a cut
     # '0.7…' is a wrong number); a long run name wraps instead
-    table = Table("judge", "n", "all\n%", "scored\n%", "AB\n%", "BA\n%", "both\n%", "kappa\norders", "macro\nF1",
-                  "no\nverdict", box=None, pad_edge=False,
+    table = Table("judge", "n", "all\n%", "scored\n%", "no ties\n%", "AB\n%", "BA\n%", "both\n%", "kappa\norders",
+                  "macro\nF1", "no\nverdict", box=None, pad_edge=False,
                   title=f"Accuracy against gold labels ({safe(source)}): over every pair (all; no verdict counts "
-                        "as wrong), over the pairs with a verdict (scored), in the order shown A first (AB) and B "
-                        "first (BA), right in both orders (both)",
+                        "as wrong), over the pairs with a verdict (scored), over the pairs where gold and verdict "
+                        "are both A or B (no ties), in the order shown A first (AB) and B first (BA), right in both "
+                        "orders (both)",
                   title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     table.columns[0].overflow = "fold"
     for column in table.columns[1:]:
@@ -120,7 +121,8 @@ def _gold_table(report) -> Table | None:
 
     for a in rows:
         g = a.gold
-        table.add_row(safe(a.agent), f"{g.n:,}", pct(g.accuracy), pct(g.accuracy_scored), pct(g.accuracy_first),
+        table.add_row(safe(a.agent), f"{g.n:,}", pct(g.accuracy), pct(g.accuracy_scored), pct(g.accuracy_no_ties),
+                      pct(g.accuracy_first),
                       pct(g.accuracy_second), pct(g.both_correct), _short(g.kappa_between_orders.to_dict()),
                       _num(g.macro_f1), f"{g.n_unscored:,}")
     return table
@@ -160,8 +162,13 @@ def _print_cards(report) -> None:
         colour = {"trustworthy": "green", "use with caution": "yellow", "needs review": "red"}[a.card.verdict]
         console.print(f"[bold]{safe(a.agent)}[/]: [{colour}]{a.card.verdict}[/] — {safe('; '.join(a.card.reasons))}")
         agree = a.agreement_with_humans or {}
-        lines = [f"agreement with the humans {_est(agree.get('with_ties'), True)}, without ties "
-                 f"{_est(agree.get('without_ties'), True)}"] if agree else []
+        lines = [f"agreement with the humans over every pair asked (no verdict matches no vote) "
+                 f"{_est(agree.get('with_ties'), True)}, without ties {_est(agree.get('without_ties'), True)}"] \
+            if agree else []
+        scored = a.agreement_scored_only or {}
+        if scored and agree and agree.get("with_ties") is not None and agree["with_ties"].defined:
+            lines.append(f"over the pairs with a verdict only (MT-Bench) {_est(scored.get('with_ties'), True)}, "
+                         f"without ties {_est(scored.get('without_ties'), True)}")
         alt = a.alt_test
         if alt is not None:
             if alt.passed is None:
@@ -309,21 +316,37 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             console.print(table)
     for table in _factor_tables(report):
         console.print(table)
-    fa = report.factor_alignment or {}
-    kinds = {a.agent: a for a in report.agents}
-    for judge, block in (fa.get("judges") or {}).items():
-        agent = kinds.get(judge)
-        if block["misaligned"] and agent is not None and agent.kind == "llm":
-            m = block["misaligned"][0]
-            console.print(
-                f"[dim]hint: {safe(judge)} weighs {safe(m['factor'])} unlike the humans "
-                f"({m['judge_score']:+.2f} vs {m['human_score']:+.2f}); PROFILE found that guidance on "
-                "such a factor raises agreement:[/]")
-            # the command on a line of its own, never wrapped, so it can be copied
-            console.print(f"[dim]  {safe(_hint_command(judge, agent.run, m['factor'], m['direction'], name))}[/]",
-                          soft_wrap=True)
+    _print_hints(report, name)
     if listed is not None:
         _print_disagreements(disagreements_of, listed)
+
+
+def _print_hints(report, task: str) -> None:
+    """One factor hint per judge (``judge_human._hint``: the most misaligned factor resting on
+    enough pairs); runs of one judge (same model, endpoint and template) giving the same hint
+    share one line."""
+    fa = report.factor_alignment or {}
+    kinds = {a.agent: a for a in report.agents}
+    hints: dict[tuple, list[str]] = {}
+    for judge, block in (fa.get("judges") or {}).items():
+        agent = kinds.get(judge)
+        m = block.get("hint")
+        if m and agent is not None and agent.kind == "llm":
+            run = agent.run or {}
+            key = (run.get("model"), run.get("endpoint"), run.get("template_version"), m["factor"],
+                   round(m["judge_score"], 2), round(m["human_score"], 2), m["direction"])
+            hints.setdefault(key, []).append(judge)
+    for key, judges in hints.items():
+        factor, judge_score, human_score, direction = key[3:]
+        console.print(
+            f"[dim]hint: {safe(', '.join(judges))} weigh{'s' if len(judges) == 1 else ''} {safe(factor)} unlike the "
+            f"humans ({judge_score:+.2f} vs {human_score:+.2f}); PROFILE found that guidance on such a factor raises "
+            "agreement:[/]")
+        # the command on a line of its own, never wrapped, so it can be copied
+        console.print(f"[dim]  {safe(_hint_command(judges[0], kinds[judges[0]].run, factor, direction, task))}[/]",
+                      soft_wrap=True)
+    for reason in sorted({b["hint_reason"] for b in (fa.get("judges") or {}).values() if b.get("hint_reason")}):
+        console.print(f"[dim]— {safe(reason)}[/]")
 
 
 class _null:
@@ -400,9 +423,9 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
     board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                              agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
                              bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE)
-    known = {r.agent for r in board.rows}
+    known = {r.agent for r in board.rows} | {r.agent for r in board.ratings}
     for j in judges:
-        if j not in known and board.baseline is not None:
+        if j not in known and (board.baseline is not None or board.ratings):
             fail(f"no complete judge run named {j!r} with preferences on task {name!r}")
     if as_json:
         print_json(board.to_json())
@@ -417,7 +440,10 @@ def _print_leaderboard(board) -> None:
     console.print(f"[dim]{safe(_rule_caption(board.order_rule, full=True))}[/]")
     for note in board.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
+    if not board.rows and board.ratings:
+        _print_ratings(board)
     if not board.rows:
+        _print_rank_correlation(board)
         return
     lc_methods = sorted({r.lc_method for r in board.rows if r.lc_method and r.model != r.baseline})
     several_domains = len({r.domain for r in board.rows}) > 1
@@ -437,10 +463,11 @@ def _print_leaderboard(board) -> None:
                 return DASH if v != v else f"{v:.{digits}f}"
 
             unscored = f" [dim]+{r.n_unscored}[/]" if r.n_unscored else ""
+            drawn = f"/{r.n_draws}" + (f"[dim] ({r.n_inconsistent} inc.)[/]" if r.n_inconsistent else "")
             ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
             table.add_row(safe(r.model), *([safe(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
                           num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
-                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}/{r.n_draws}",
+                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}{drawn}",
                           DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
                           num(r.bt_rating, 0), ci)
         console.print(table)
@@ -450,15 +477,43 @@ def _print_leaderboard(board) -> None:
                   "interval[/]")
     if any(r.n_unscored for r in board.rows):
         console.print("[dim]n: pairs with a preference; +k: pairs the agent was asked about without one "
-                      "(unscored, or no verdict under the order rule), left out of the win rates[/]")
+                      "(unscored, or scored in one of its two orders only), left out of the win rates[/]")
+    if any(r.n_inconsistent for r in board.rows):
+        console.print("[dim]k inc.: pairs whose two presented orders gave different verdicts: each counts in n "
+                      "as a draw (half a win), not left out[/]")
     for method in lc_methods:
         console.print(f"[dim]LC: {safe(method)}[/]")
     reasons = sorted({r.reason for r in board.rows if r.reason})
     for reason in reasons:
         console.print(f"[dim]— {safe(reason)}[/]")
+    _print_rank_correlation(board)
+
+
+def _print_ratings(board) -> None:
+    """A task without a baseline: each agent's Bradley-Terry rating of every model."""
+    for agent in dict.fromkeys(r.agent for r in board.ratings):
+        table = Table("model", "domain", "n", "wins", "BT", "BT CI", box=None, pad_edge=False,
+                      title=f"{safe(agent)}: Bradley-Terry ratings (Elo scale, mean 1000)", title_justify="left")
+        for column in table.columns[2:]:
+            column.justify = "right"
+        mine = sorted((r for r in board.ratings if r.agent == agent),
+                      key=lambda r: (r.domain != "all", r.domain, -(r.bt_rating if r.bt_rating == r.bt_rating else -1e9)))
+        for r in mine:
+            ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
+            table.add_row(safe(r.model), safe(r.domain), f"{r.n:,}", f"{r.wins:g}",
+                          DASH if r.bt_rating != r.bt_rating else f"{r.bt_rating:.0f}", ci)
+        console.print(table)
+    console.print("[dim]n: comparisons of the model; wins: comparisons won (a tie counts half); BT: rating "
+                  "from every pair with both models named, and its bootstrap interval[/]")
+    for reason in sorted({r.reason for r in board.ratings if r.reason}):
+        console.print(f"[dim]— {safe(reason)}[/]")
+
+
+def _print_rank_correlation(board) -> None:
     if board.rank_correlation:
+        by = "Bradley-Terry rating" if board.rank_correlation[0].by == "bt_rating" else "win rate"
         table = Table("agent", "reference", "domain", "models", "Spearman", "Kendall tau_b", "tau_14", "pairwise acc",
-                      title="Ranking of the candidates against the reference agent", title_justify="left")
+                      title=f"Ranking of the candidates by {by} against the reference agent", title_justify="left")
         for rc in board.rank_correlation:
             table.add_row(safe(rc.agent), safe(rc.reference), safe(rc.domain), str(rc.n_models),
                           _num(None if rc.spearman != rc.spearman else rc.spearman),

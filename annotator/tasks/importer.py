@@ -318,9 +318,12 @@ def _store_verdicts(store: Store, task: str, name: str, spec: JudgeLabelsSpec | 
     if not rows:
         return 0, 0
     source = str(spec.path) if spec is not None and spec.path else "pair rows"
+    params = {"imported_from": source}
+    if all(verdict.scored_alone for _, verdict in rows):
+        params["presentation"] = "scored alone"  # each response scored on its own: no order was shown
     run = store.get_or_create_run(JudgeRun(task=task, name=name, kind="imported",
                                            model=(spec.model if spec is not None and spec.model else name),
-                                           params={"imported_from": source}))
+                                           params=params))
     judgments = []
     counts = Counter()
     for pair_id, verdict in rows:

@@ -229,6 +229,7 @@ class RowVerdict:
     raw_output: str = ""
     cost: float | None = None
     latency_s: float | None = None
+    scored_alone: bool = False  # the judge scored each response alone: no order was shown
 
     def judgment(self, run: int, pair: int, sample: int) -> Judgment:
         return Judgment(run=run, pair=pair, order=self.order, sample=sample, verdict=self.verdict, p_a=self.p_a,
@@ -272,6 +273,7 @@ def verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[RowVerd
     if spec.verdict_ba:
         columns.append((other_order(first), spec.verdict_ba))
     out = []
+    alone = bool(spec.scored_alone) and lookup(row, spec.scored_alone) is True
     for order, column in columns:
         raw = lookup(row, column)
         if raw is MISSING:
@@ -292,5 +294,6 @@ def verdicts_of(row: dict, spec: JudgeLabelsSpec, location: str) -> list[RowVerd
         cost = _number(lookup(row, spec.cost)) if spec.cost and column == spec.verdict else None
         latency = _number(lookup(row, spec.latency_s)) if spec.latency_s and column == spec.verdict else None
         out.append(RowVerdict(run=name, order=order, verdict=verdict, unscored_reason=reason, p_a=p_a,
-                              raw_output="" if is_empty(raw_output) else str(raw_output), cost=cost, latency_s=latency))
+                              raw_output="" if is_empty(raw_output) else str(raw_output), cost=cost, latency_s=latency,
+                              scored_alone=alone))
     return out

@@ -234,6 +234,7 @@ class JudgeLabelsSpec:
     exclude: list[str] = field(default_factory=list)  # with name_from: run names to leave out
     cost: str | None = None  # column with the cost of the verdict
     latency_s: str | None = None  # column with the seconds the verdict took
+    scored_alone: str | None = None  # column, true where the judge scored each response alone (no order shown)
 
     def accepts(self, name: str) -> bool:
         return _accepts(name, self.include, self.exclude)
@@ -477,7 +478,7 @@ def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None 
 
 LABELS_KEYS = {"annotators", "map", "annotator_from", "label", "include", "exclude", "shown_order"}
 JUDGE_KEYS = {"name", "verdict", "map", "path", "format", "id", "order", "verdict_ba", "p_a", "raw", "raw_ba",
-              "model", "name_from", "order_from", "include", "exclude", "cost", "latency_s"}
+              "model", "name_from", "order_from", "include", "exclude", "cost", "latency_s", "scored_alone"}
 
 
 def _globs(raw: Any, where: str) -> list[str]:
@@ -536,7 +537,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
         if not j.get("name") and not j.get("name_from"):
             raise TaskFileError(loc, "a `name` (or `name_from`, a column holding the judge's name)", "none")
         for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "raw_ba", "model", "name_from",
-                    "order_from", "cost", "latency_s"):
+                    "order_from", "cost", "latency_s", "scored_alone"):
             _typed(j, key, "text", loc, "")
         order = j.get("order", "AB")
         if order not in ("AB", "BA", "unknown"):
@@ -552,7 +553,7 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
             verdict_ba=j.get("verdict_ba"), p_a=j.get("p_a"), raw=j.get("raw"), raw_ba=j.get("raw_ba"),
             model=str(j.get("model", name)), name_from=j.get("name_from"), order_from=j.get("order_from"),
             include=_globs(j.get("include"), f"{loc} include"), exclude=_globs(j.get("exclude"), f"{loc} exclude"),
-            cost=j.get("cost"), latency_s=j.get("latency_s"),
+            cost=j.get("cost"), latency_s=j.get("latency_s"), scored_alone=j.get("scored_alone"),
         ))
     names = [j.name for j in out if j.name]
     if len(set(names)) != len(names):

@@ -71,7 +71,7 @@ def test_humans_win_rate_and_length_bias(report):
     assert humans["length_bias"]["estimate"] == pytest.approx(0.5)
     # LC needs ten pairs: per domain (6 pairs) it is undefined with a reason
     assert humans["win_rate"]["per_domain"]["math"]["lc_win_rate"] is None
-    assert "fewer than ten" in humans["win_rate"]["per_domain"]["math"]["lc_reason"]
+    assert "needs at least 50" in humans["win_rate"]["per_domain"]["math"]["lc_reason"]
 
 
 def test_position_biased_judge_is_exposed(report):
@@ -135,7 +135,9 @@ def test_stats_judges_command(tmp_path):
     runner = CliRunner()
     text = runner.invoke(main, ["--db", str(db), "stats", "judges", "--task", "t"])
     assert text.exit_code == 0, text.output
-    assert "shown" in text.output and "first" in text.output and "guide length=less" in text.output
+    assert "shown" in text.output and "first" in text.output
+    # 12 pairs with a known length: too few for a factor hint (MIN_FACTOR_HINT_PAIRS), said
+    assert "guide length=less" not in text.output and "no factor hint" in text.output
     as_json = runner.invoke(main, ["--db", str(db), "stats", "judges", "--json"])
     assert as_json.exit_code == 0
     import json
@@ -212,7 +214,7 @@ def test_incomplete_run_is_marked_and_left_out(store):
 def test_hint_keeps_the_runs_server_and_model(tmp_path):
     db = tmp_path / "h.db"
     store = Store.open(db)
-    _build(store)
+    _length_store(store, 40, ("long",))  # enough pairs for a hint (MIN_FACTOR_HINT_PAIRS)
     run = next(r for r in store.runs("t") if r.name == "long")
     run.endpoint, run.model = "http://127.0.0.1:8011/v1", "my-local-model"
     store.update_run(run)
@@ -295,6 +297,142 @@ def test_notes_do_not_say_no_judge_ran_when_one_was_left_out(store):
     assert sum("is incomplete" in note for note in report["notes"]) == 2
 
 
+def _silent_store(store: Store) -> None:
+    """The 12 pairs and votes of ``_build``, and a judge asked in both orders that never
+    answered (every call unscored)."""
+    _build(store)
+    silent = store.get_or_create_run(JudgeRun(task="t", name="silent", kind="llm"))
+    store.save_judgments([Judgment(run=silent.id, pair=pid, order=order, verdict=None, unscored_reason="refusal")
+                          for pid in range(1, N + 1) for order in ("AB", "BA")])
+
+
+def test_a_judge_that_never_answered_has_no_figures(store):
+    """Before: agreement 0.0 % [0, 0], kappa 0.000, and a gold note "the judge saw the pairs in
+    one order only" (it was asked in both). Now each is undefined with the reason."""
+    _silent_store(store)
+    report = task_judge_human_report(store, "t", resamples=20).to_json()
+    silent = _agent(report, "silent")
+    reason = "no verdict on any pair (12 unscored: refusal 24)"
+    assert silent["agreement_with_humans"]["with_ties"]["estimate"] is None
+    assert silent["agreement_with_humans"]["with_ties"]["reason"] == reason
+    assert silent["agreement_with_humans"]["without_ties"]["reason"] == reason
+    assert silent["cohen_kappa_with_majority"]["estimate"] is None
+    assert silent["position_bias"]["reason"] == reason and silent["position_consistency"]["reason"] == reason
+    assert silent["card"]["verdict"] == "needs review" and reason in silent["card"]["reasons"]
+
+
+def test_gold_of_a_silent_judge_asked_in_both_orders():
+    from annotator.analysis.gold import gold_accuracy
+    from annotator.analysis.verdicts import judge_verdicts, no_verdict_reason
+
+    judgments = pd.DataFrame({"run_name": "j", "pair": [1, 1, 2, 2], "order": ["AB", "BA"] * 2, "sample": 0,
+                              "verdict": [None] * 4, "p_a": float("nan"), "unscored_reason": ["empty"] * 4})
+    rows = judge_verdicts(judgments)
+    gold = pd.Series({1: "A", 2: "B"})
+    # asked in both orders: never "one order only", even without a verdict
+    plain = gold_accuracy(rows, gold)
+    assert "one order only" not in (plain.accuracy_second.reason or "")
+    reason = no_verdict_reason(rows, judgments)
+    assert reason == "no verdict on any pair (2 unscored: empty 4)"
+    g = gold_accuracy(rows, gold, no_verdict=reason)
+    for est in (g.accuracy, g.accuracy_scored, g.accuracy_no_ties, g.accuracy_first, g.accuracy_second,
+                g.kappa_between_orders):
+        assert not est.defined and est.reason == reason
+
+
+def test_scored_only_agreement_beside_the_all_pairs_one(store):
+    """Judge 'long' answers in one order only; give it no verdict on two labelled pairs:
+    all pairs (MT-Bench with no verdict matching no vote) 5/12 pairs' votes, scored only the
+    same matches over the 10 pairs with a verdict."""
+    _build(store)
+    run = next(r for r in store.runs("t") if r.name == "long")
+    store.save_judgments([Judgment(run=run.id, pair=pid, order="AB", verdict=None, unscored_reason="empty")
+                          for pid in (1, 2)])
+    report = task_judge_human_report(store, "t", resamples=0).to_json()
+    long = _agent(report, "long")
+    # 'long' picks the longer (A on odd pair ids): humans A on 1-8, B on 9-12, three votes each;
+    # pairs 3..12 with a verdict: matches on 3, 5, 7 (A) and 10, 12 (B) = 5 of 10 pairs
+    assert long["agreement_with_humans"]["with_ties"]["estimate"] == pytest.approx(15 / 36)
+    assert long["agreement_scored_only"]["with_ties"]["estimate"] == pytest.approx(15 / 30)
+    assert long["agreement_scored_only"]["with_ties"]["n"] == 30
+
+
+def test_a_rating_method_shows_nothing_in_an_order(store, tmp_path):
+    """LLMBar's rating methods score each output alone: before, position bias 22.8 % (p 1.6e-7)
+    and consistency 46 % on the real run, and the judge "needs review". Now both are unknown,
+    and a score tie (5-5, which LLMBar's two games break by position: 2 / 1) is a tie."""
+    from annotator.tasks import import_task_dir
+    from tests.tasks.test_judge_benchmarks import llmbar_runs_task
+
+    import_task_dir(store, llmbar_runs_task(tmp_path), allow_outside=True)
+    rating = next(r for r in store.runs("runs") if r.name == "Judge-Y/Rating")
+    assert rating.params["presentation"] == "scored alone"
+    assert not next(r for r in store.runs("runs") if r.name == "Judge-X/Vanilla").params.get("presentation")
+    agents = load_agents(store, "runs")
+    rows = agents.verdicts[agents.verdicts["run_name"] == "Judge-Y/Rating"].set_index("pair")
+    tie_pair = store.get_pair_by_external_id("runs", "Natural/3").id
+    assert rows.loc[tie_pair, "verdict"] == "tie" and rows.loc[tie_pair, "status"] == "single"
+    assert (rows["status"] != "inconsistent").all()
+    report = judge_human_report(agents, resamples=0, gold=agents.pairs.set_index("pair")["gold"])
+    card = next(a for a in report.agents if a.agent == "Judge-Y/Rating")
+    assert not card.position_bias.defined and "scored alone" in card.position_bias.reason
+    assert not card.position_consistency.defined and "scored alone" in card.position_consistency.reason
+    assert not card.gold.accuracy_second.defined and "scored alone" in card.gold.accuracy_second.reason
+    # scores 6-3 2-8 5-5 7-4 9-1 against labels 1 2 1 2 1: right on 1, 2, 5; a tie on 3
+    assert card.gold.accuracy.value == pytest.approx(3 / 5)
+    assert card.gold.accuracy_no_ties.value == pytest.approx(3 / 4) and card.gold.accuracy_no_ties.n == 4
+    vanilla = next(a for a in report.agents if a.agent == "Judge-X/Vanilla")
+    assert vanilla.position_consistency.defined  # a pairwise run keeps its orders
+
+
+def _length_store(store: Store, n: int, runs: tuple[str, ...]) -> None:
+    """``n`` pairs, A longer on even ones, humans always prefer A and answer the length factor;
+    each run (same model) always picks the longer response, in one order."""
+    store.save_task(Task(name="t", factors=[PROFILE_FACTORS["length"]]))
+    store.insert_pairs([Pair(task="t", pair_id=str(i), prompt="p", response_a="a" * (300 if i % 2 == 0 else 100),
+                             response_b="b" * (100 if i % 2 == 0 else 300), content_hash=str(i)) for i in range(n)])
+    store.add_labels([Label(pair=pid, annotator=who, choice="A",
+                            factors={"length": "A" if (pid - 1) % 2 == 0 else "B"})
+                      for pid in range(1, n + 1) for who in ("ann", "bob")])
+    for name in runs:
+        run = store.get_or_create_run(JudgeRun(task="t", name=name, kind="llm", model="m"))
+        store.save_judgments([Judgment(run=run.id, pair=pid, order="AB", verdict="A" if (pid - 1) % 2 == 0 else "B")
+                              for pid in range(1, n + 1)])
+
+
+def test_a_factor_hint_needs_enough_pairs(tmp_path):
+    """Before: "weighs length unlike the humans (-1.00 vs +0.50)" from two pairs, once per run.
+    Now a hint needs MIN_FACTOR_HINT_PAIRS (30) pairs with a known M_k behind both scores, and
+    two identical runs share one hint."""
+    from annotator.analysis.defaults import MIN_FACTOR_HINT_PAIRS
+
+    assert MIN_FACTOR_HINT_PAIRS == 30
+    few = tmp_path / "few.db"
+    s = Store.open(few)
+    _length_store(s, 12, ("j1",))
+    s.close()
+    report = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--json", "--bootstrap", "0"])
+    block = json.loads(report.output)["factor_alignment"]["judges"]["j1"]
+    assert block["misaligned"] and block["hint"] is None
+    assert "fewer than 30 pairs" in block["hint_reason"] and "as few as 12" in block["hint_reason"]
+    text = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--bootstrap", "0"], terminal_width=200)
+    assert not any(line.startswith("hint:") for line in text.output.splitlines())
+    assert "no factor hint" in text.output
+
+    many = tmp_path / "many.db"
+    s = Store.open(many)
+    _length_store(s, 40, ("j1", "j2"))
+    s.close()
+    data = json.loads(CliRunner().invoke(main, ["--db", str(many), "stats", "judges", "--json", "--bootstrap",
+                                                "0"]).output)
+    hint = data["factor_alignment"]["judges"]["j1"]["hint"]
+    assert hint["factor"] == "length" and hint["pairs"] == 40
+    text = CliRunner().invoke(main, ["--db", str(many), "stats", "judges", "--bootstrap", "0"], terminal_width=200)
+    assert sum(line.startswith("hint:") for line in text.output.splitlines()) == 1
+    assert "j1, j2 weigh length" in text.output
+    assert text.output.count("guide length=less") == 1
+
+
 def test_agents_built_without_ratings_get_them_from_the_labels(store):
     """A ``TaskAgents`` made by hand without ``ratings`` (the field is optional) gives the
     same report as one loaded from the store (it used to fail on ``None.units``)."""
@@ -304,3 +442,17 @@ def test_agents_built_without_ratings_get_them_from_the_labels(store):
     loaded = load_agents(store, "t")
     expected = judge_human_report(loaded).to_json()
     assert judge_human_report(dataclasses.replace(loaded, ratings=None)).to_json() == expected
+
+
+def test_stats_agreement_says_the_same_of_a_silent_judge(tmp_path):
+    """`stats agreement`'s judge section and the judge card give one answer: undefined."""
+    db = tmp_path / "s.db"
+    store = Store.open(db)
+    _silent_store(store)
+    store.close()
+    out = CliRunner().invoke(main, ["--db", str(db), "stats", "agreement", "--json", "--bootstrap", "0"])
+    assert out.exit_code == 0, out.output
+    judges = {j["run"]: j for j in json.loads(out.output)["judges"]}
+    silent = judges["silent"]["agreement_with_humans"]["with_ties"]
+    assert silent["estimate"] is None and silent["reason"] == "no verdict on any pair (12 unscored: refusal 24)"
+    assert judges["silent"]["cohen_kappa_with_majority"]["estimate"] is None

@@ -36,8 +36,8 @@ def test_win_rate_is_the_candidates_whichever_side_it_is_on():
     # standard error of (100, 0, 100, 50) over 4 pairs: sd 47.87 / 2
     assert row.standard_error == pytest.approx(np.std([100, 0, 100, 50], ddof=1) / 2)
     assert row.avg_length == 10
-    # fewer than ten preferences: the LC is undefined, with its reason beside it
-    assert math.isnan(row.lc_win_rate) and "fewer than ten" in row.reason
+    # fewer than 50 preferences (defaults.MIN_LC_PREFERENCES): the LC is undefined, with its reason beside it
+    assert math.isnan(row.lc_win_rate) and "needs at least 50" in row.reason
     assert row.to_json()["lc_win_rate"] is None
 
 
@@ -111,7 +111,7 @@ def _alpaca_db(shared_data, tmp_path):
 def test_alpaca_eval_leaderboard_through_the_command(shared_data, tmp_path):
     """The 12 AlpacaEval 2.0 models as one task, `stats leaderboard --json`: win rate,
     standard error and counts reproduce the published leaderboard exactly; the LC is within
-    the issue's targets (median error < 2, every model < 4, Spearman >= 0.97)."""
+    the issue's targets (every model within 2 points; measured max 1.21, median 0.80)."""
     db = _alpaca_db(shared_data, tmp_path)
     result = CliRunner().invoke(main, ["--db", str(db), "stats", "leaderboard", "--json", "--bootstrap", "20"])
     assert result.exit_code == 0, result.output
@@ -134,9 +134,12 @@ def test_alpaca_eval_leaderboard_through_the_command(shared_data, tmp_path):
     ours = np.array([rows[n]["lc_win_rate"] for n in candidates])
     published = board.loc[candidates, "length_controlled_winrate"].to_numpy()
     errors = np.abs(ours - published)
-    assert np.median(errors) < 2 and errors.max() < 4, dict(zip(candidates, errors.round(2)))
+    assert np.median(errors) < 1 and errors.max() < 2, dict(zip(candidates, errors.round(2)))
     assert pd.Series(ours).corr(pd.Series(published), method="spearman") >= 0.97
     assert rows["gpt4_1106_preview"]["lc_win_rate"] == 50.0
+    # its LC is 50 by construction: no standard error, and the reason says why (never 0.0)
+    assert rows["gpt4_1106_preview"]["lc_standard_error"] is None
+    assert "by construction" in rows["gpt4_1106_preview"]["reason"]
     # Bradley-Terry: the baseline anchors the scale, the best candidate is above the worst
     assert rows["gpt4_1106_preview"]["bt_rating"] == pytest.approx(1000)
     assert rows["claude-2.1"]["bt_rating"] > rows["alpaca-7b_concise"]["bt_rating"]
@@ -239,3 +242,143 @@ def test_printed_length_is_alpaca_evals_integer_part():
         _print_leaderboard(board)
     row = next(line for line in captured.get().splitlines() if line.startswith("m1"))
     assert " 1096 " in row and "1097" not in row
+
+
+def test_a_model_without_a_win_has_no_bradley_terry_rating():
+    """A model that lost every comparison has no finite maximum-likelihood rating: before, the
+    ridge gave it -184.7 [-218.6, -145.8] Elo, a number that did not move when the data
+    doubled. Now undefined, with the reason; the others keep their ratings."""
+    rows, prefs = [], {}
+    for i in range(12):
+        rows += [(100 + i, "loser", "base", 5, 5, "", i), (200 + i, "m", "base", 5, 5, "", i)]
+        prefs[100 + i] = 0.0  # the loser never wins
+        prefs[200 + i] = float(i % 2)
+    board = leaderboard({"judge": pd.Series(prefs)}, {}, _pairs(rows), bootstrap=20)
+    row = {r.model: r for r in board.rows}
+    assert math.isnan(row["loser"].bt_rating) and math.isnan(row["loser"].bt_ci_low)
+    assert "no finite rating: 0 wins in 12 comparisons" in row["loser"].reason
+    assert row["loser"].to_json()["bt_rating"] is None
+    assert row["m"].bt_rating == pytest.approx(1000, abs=1)
+    rated = {r.model: r for r in board.ratings}
+    assert rated["loser"].wins == 0 and rated["loser"].reason.startswith("no finite rating")
+    # and one that won everything
+    won = {k: 1.0 - v if k < 200 else v for k, v in prefs.items()}
+    board = leaderboard({"judge": pd.Series(won)}, {}, _pairs(rows), bootstrap=0)
+    assert "no finite rating: won all 12 comparisons" in {r.model: r for r in board.rows}["loser"].reason
+
+
+def test_round_robin_gets_bradley_terry_ratings_without_a_baseline():
+    """Five models, each against each other (PandaLM's design): no baseline, so no win
+    rates, but every agent's Bradley-Terry rating of every model with its interval (mean
+    1000), and each judge's ranking by rating against the humans'."""
+    models = ["m0", "m1", "m2", "m3", "m4"]
+    rows, humans, judge = [], {}, {}
+    pid = 0
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        for j in range(i + 1, 5):
+            for _k in range(20):
+                pid += 1
+                rows.append((pid, models[i], models[j], 5, 5, "", pid))
+                # the higher index is the stronger model; the judge swaps m3 and m4
+                p = 1 / (1 + math.exp(-(i - j) * 0.8))
+                humans[pid] = float(rng.random() < p)
+                si, sj = [{3: 4, 4: 3}.get(x, x) for x in (i, j)]
+                judge[pid] = float(rng.random() < 1 / (1 + math.exp(-(si - sj) * 0.8)))
+    board = leaderboard({"humans": pd.Series(humans), "judge": pd.Series(judge)}, {}, _pairs(rows), bootstrap=50)
+    assert board.baseline is None and board.rows == []
+    assert any("no win rates" in n for n in board.notes)
+    rated = {(r.agent, r.model): r for r in board.ratings}
+    assert len(rated) == 10
+    human = [rated[("humans", m)].bt_rating for m in models]
+    assert human == sorted(human)  # m0 weakest ... m4 strongest
+    assert np.mean(human) == pytest.approx(1000)
+    assert all(r.bt_ci_low < r.bt_rating < r.bt_ci_high and r.n == 80 for r in board.ratings)
+    (rc,) = board.rank_correlation
+    assert rc.agent == "judge" and rc.by == "bt_rating" and rc.n_models == 5
+    judged = [rated[("judge", m)].bt_rating for m in models]
+    assert rc.kendall_tau_b == pytest.approx(stats_tau(human, judged))
+    data = board.to_json()
+    assert data["rows"] == [] and len(data["ratings"]) == 10 and data["bt_ridge"] > 0
+
+
+def stats_tau(a, b):
+    from scipy import stats
+    return stats.kendalltau(a, b).statistic
+
+
+def test_inconsistent_pairs_are_draws_and_counted():
+    """Under `both` a pair whose two orders disagree is a draw in the win rate: it counts in
+    n and n_draws, and n_inconsistent says how many of the draws it made."""
+    pairs = _pairs([(i, "m", "base", 5, 5, "", i) for i in range(1, 6)])
+    prefs = {"j": pd.Series([1.0, 1.0, 0.5, 0.5, 0.0], index=[1, 2, 3, 4, 5])}
+    board = leaderboard(prefs, {}, pairs, bootstrap=0, inconsistent={"j": pd.Index([3])})
+    (row,) = board.rows
+    assert (row.n, row.n_draws, row.n_inconsistent) == (5, 2, 1)
+    assert row.to_json()["n_inconsistent"] == 1
+
+
+def _model_store(path, *, baseline):
+    """Six pairs: m1 and m2 each against 'base' three times (baseline named), or a round robin
+    of three models (no baseline); three annotators and a judge with one inconsistent pair."""
+    from annotator.store import Pair, Store, Task
+    from tests.analysis.store_data import add_judge, add_votes
+
+    store = Store.open(path)
+    store.save_task(Task(name="t", title="t", settings={"baseline": "base"} if baseline else {}))
+    sides = ([("m1", "base")] * 3 + [("base", "m2")] * 3 if baseline
+             else [("m1", "m2"), ("m2", "m3"), ("m1", "m3")] * 2)
+    store.insert_pairs([Pair(task="t", pair_id=f"p{i}", prompt=f"q{i}", response_a="a" * 10, response_b="b" * 12,
+                             model_a=a, model_b=b) for i, (a, b) in enumerate(sides)])
+    index = store.pair_index("t")
+    ids = [index[f"p{i}"][0] for i in range(6)]
+    for name in ("ann", "bob", "cat"):
+        add_votes(store, ids, name, "AABBAB")
+    add_judge(store, "t", ids, "j", "AABBAB", "ABBBAB")  # pair p1: A in one order, B in the other
+    store.close()
+
+
+def test_command_says_an_inconsistent_pair_is_a_draw(tmp_path):
+    """The legend used to say pairs without a verdict are left out, while a pair whose orders
+    disagree counted as a draw: now the row counts it (n_inconsistent) and the legend says so."""
+    db = str(tmp_path / "a.db")
+    _model_store(db, baseline=True)
+    out = CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--bootstrap", "0"])
+    assert out.exit_code == 0, out.output
+    assert "1 inc." in out.output and "count" in out.output and "as a draw" in out.output
+    data = json.loads(CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--json",
+                                                "--bootstrap", "0"]).output)
+    row = {(r["agent"], r["model"]): r for r in data["rows"]}
+    assert row[("j", "m1")]["n_inconsistent"] == 1 and row[("j", "m1")]["n_draws"] == 1 and row[("j", "m1")]["n"] == 3
+    assert row[("humans", "m1")]["n_inconsistent"] == 0
+
+
+def test_command_rates_a_round_robin(tmp_path):
+    db = str(tmp_path / "r.db")
+    _model_store(db, baseline=False)
+    out = CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--bootstrap", "20"])
+    assert out.exit_code == 0, out.output
+    assert "Bradley-Terry ratings" in out.output and "no win rates" in out.output
+    data = json.loads(CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--json",
+                                                "--bootstrap", "20"]).output)
+    assert data["baseline"] is None and data["rows"] == []
+    assert {(r["agent"], r["model"]) for r in data["ratings"]} == {
+        (a, m) for a in ("humans", "j") for m in ("m1", "m2", "m3")}
+    assert data["rank_correlation"][0]["by"] == "bt_rating"
+    only = CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--json", "--bootstrap", "0",
+                                     "--run", "j"])
+    assert {r["agent"] for r in json.loads(only.output)["ratings"]} == {"humans", "j"}
+    wrong = CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--run", "nope"])
+    assert wrong.exit_code != 0 and "nope" in wrong.output
+
+
+def test_a_single_candidate_lc_carries_the_warning():
+    """One candidate alone: its LC is a fit of its own, and the method says that one
+    candidate cannot separate its length from its quality (AlpacaEval's gpt4_gamed: about 40
+    alone, 12.2 published)."""
+    rng = np.random.default_rng(3)
+    pairs = _pairs([(i, "short", "base", 60 + rng.integers(0, 40), 2000, "", i) for i in range(80)])
+    prefs = {"j": pd.Series((rng.random(80) < 0.05).astype(float), index=range(80))}
+    (row,) = leaderboard(prefs, {}, pairs, bootstrap=0).rows
+    assert "one candidate alone cannot separate its length from its quality" in row.lc_method
+    assert "joint fit" in row.lc_method

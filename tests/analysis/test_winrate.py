@@ -49,7 +49,7 @@ def test_lc_removes_a_pure_length_effect():
 
 def test_lc_undefined_with_few_rows():
     r = length_controlled_win_rate([1, 0, 1], [1, 2, 3], [1, 1, 1])
-    assert math.isnan(r.lc_win_rate) and "fewer than ten" in r.reason
+    assert math.isnan(r.lc_win_rate) and "needs at least 50" in r.reason
 
 
 def _alpaca_frame(root):
@@ -98,16 +98,16 @@ def test_length_control_shrinks_the_verbosity_spread(shared_data):
         raw = res[f"{model}_verbose"].win_rate / res[f"{model}_concise"].win_rate
         lc = res[f"{model}_verbose"].lc_win_rate / res[f"{model}_concise"].lc_win_rate
         assert lc < raw, model  # relative spread between verbose and concise shrinks
-    # Our LC values approach the published ones (which rest on AlpacaEval's instruction
-    # difficulties from its whole leaderboard, not in ../shared/data): targets of the
-    # judge-validation issue: median error under 2 points, every model under 4, Spearman
-    # over models at least 0.97. Measured: median 0.80, max 2.68, Spearman 0.991.
+    # AlpacaEval's length_controlled_v1 (per-model length and difficulty coefficients,
+    # regularised; here pooled towards the other candidates): every model within 2 points of
+    # the published LC. Measured: median 0.80, max 1.21 (alpaca-7b_verbose); before the
+    # per-model coefficients (one shared length term): median 0.80, max 2.67 (OpenHermes).
     names = sorted(res)
     ours = np.array([res[n].lc_win_rate for n in names])
     published = np.array([board.loc[n, "length_controlled_winrate"] for n in names])
     errors = np.abs(ours - published)
     assert len(names) == 11
-    assert np.median(errors) < 2 and errors.max() < 4, dict(zip(names, errors.round(2)))
+    assert np.median(errors) < 1 and errors.max() < 1.5, dict(zip(names, errors.round(2)))
     assert stats.spearmanr(ours, published).statistic >= 0.97
     # every model gets a standard error of the same order as the published ones (0.1 to 1)
     assert all(0.05 < res[n].lc_standard_error < 2 for n in names)
@@ -129,15 +129,100 @@ def test_joint_lc_controls_length_when_no_instruction_is_shared():
                          "len_candidate": 1000 + d, "len_baseline": 1000})
     res = length_controlled_win_rates(pd.DataFrame(rows)).results
     assert res["verbose"].win_rate == pytest.approx(70.5) and res["concise"].win_rate == pytest.approx(28.5)
-    assert res["verbose"].lc_win_rate == pytest.approx(50, abs=5)
-    assert res["concise"].lc_win_rate == pytest.approx(50, abs=5)
+    # each candidate's own length coefficient (pooled, AlpacaEval's length_controlled_v1):
+    # 44.0 and 53.1, within two standard errors (about 3.5 points on 200 pairs) of 50
+    assert res["verbose"].lc_win_rate == pytest.approx(50, abs=7)
+    assert res["concise"].lc_win_rate == pytest.approx(50, abs=7)
 
 def test_joint_lc_undefined_for_a_candidate_with_few_preferences():
-    """The joint fit states the single fit's rule: fewer than ten preferences give no LC."""
+    """The joint fit states the single fit's rule: fewer than 50 preferences give no LC."""
     rows = [{"candidate": "m1", "instruction": i, "p_win": float(i % 3 == 0), "len_candidate": 90 + i,
-             "len_baseline": 100} for i in range(30)]
+             "len_baseline": 100} for i in range(60)]
     rows += [{"candidate": "m2", "instruction": i, "p_win": 1.0, "len_candidate": 95, "len_baseline": 100}
              for i in range(4)]
     res = length_controlled_win_rates(pd.DataFrame(rows)).results
-    assert math.isnan(res["m2"].lc_win_rate) and "fewer than ten" in res["m2"].reason
+    assert math.isnan(res["m2"].lc_win_rate) and "needs at least 50" in res["m2"].reason
     assert not math.isnan(res["m1"].lc_win_rate)
+
+
+def _published_weights(root):
+    weights = pd.read_csv(root / "lc-reference" / "weights_weighted_alpaca_eval_gpt4_turbo_baseline_gpt4_1106_preview.csv",
+                          index_col=0)
+    weights.columns = ["length", "difficulty", "quality"]
+    weights["length"] *= -1  # AlpacaEval's length difference is the baseline's minus the model's
+    return weights
+
+
+@pytest.mark.realdata
+def test_lc_coefficients_follow_alpaca_evals_published_glm(shared_data):
+    """Each model's fitted coefficients against AlpacaEval's published GLM weights for this
+    annotator and baseline (lc-reference/weights_...csv). Length: ranked alike (Spearman
+    0.955), ours about 0.5 higher (AlpacaEval pulls them towards its length-gamed baselines,
+    about 1.6, which are not in the data). Difficulty: within 0.47. Quality: within 1.22
+    once the location of the difficulty scale (ours centred, theirs not: a shift of 1.66
+    shared by every model) is taken out."""
+    root = shared_data / "alpacaeval2"
+    frame = _alpaca_frame(root)
+    res = length_controlled_win_rates(frame[frame.candidate != "gpt4_1106_preview"]).results
+    names = sorted(res)
+    pub = _published_weights(root).loc[names]
+    length = np.array([res[n].phi for n in names])
+    difficulty = np.array([res[n].gamma for n in names])
+    quality = np.array([res[n].theta for n in names])
+    assert stats.spearmanr(length, pub["length"]).statistic > 0.9
+    assert np.all(np.abs(length - pub["length"].to_numpy()) < 0.75)
+    assert np.all(np.abs(difficulty - pub["difficulty"].to_numpy()) < 0.5)
+    shift = quality - pub["quality"].to_numpy()
+    assert np.all(np.abs(shift - shift.mean()) < 1.3)
+
+
+@pytest.mark.realdata
+def test_length_gaming_candidate_needs_the_joint_fit(shared_data):
+    """A candidate like AlpacaEval's gpt4_gamed (every output about 68 characters against the
+    baseline's 2,000; published LC 12.19 on a raw 3.74): preferences drawn on the real
+    instructions from its published GLM coefficients (length 2.98, difficulty 0.62), so its
+    true LC is known. Fitted alone, its length cannot be told from its quality (every
+    length difference is hugely negative): LC about 30. Fitted with the 11 other candidates
+    on the same instructions, the true LC is met within 2 points (measured: truth 12.86,
+    joint 13.46, alone 29.76)."""
+    from scipy.optimize import brentq
+
+    root = shared_data / "alpacaeval2"
+    frame = _alpaca_frame(root)
+    frame = frame[frame.candidate != "gpt4_1106_preview"]
+    joint = length_controlled_win_rates(frame)
+    base = frame.drop_duplicates("instruction").set_index("instruction")
+    rng = np.random.default_rng(0)
+    lengths = np.maximum(5, rng.normal(68, 40, len(base)))
+    d = lengths - base["len_baseline"].to_numpy()
+    t = np.tanh(d / d.std(ddof=1))
+    diff = joint.difficulty.reindex(base.index).fillna(0).to_numpy()
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    quality = brentq(lambda q: sigmoid(q + 2.98 * t - 0.62 * diff).mean() - 0.0374, -20, 20)
+    truth = sigmoid(quality - 0.62 * diff).mean() * 100
+    won = (rng.random(len(t)) < sigmoid(quality + 2.98 * t - 0.62 * diff)).astype(float)
+    gamed = pd.DataFrame({"candidate": "gamed", "instruction": base.index, "p_win": won,
+                          "len_candidate": lengths, "len_baseline": base["len_baseline"].to_numpy()})
+    alone = length_controlled_win_rate(gamed["p_win"], gamed["len_candidate"], gamed["len_baseline"])
+    together = length_controlled_win_rates(pd.concat([frame, gamed])).results["gamed"]
+    assert abs(together.lc_win_rate - truth) < 2, (together.lc_win_rate, truth)
+    assert alone.lc_win_rate - truth > 10
+
+
+def test_lc_standard_error_zero_by_construction_is_undefined():
+    """Two candidates without a shared instruction: no difficulty, so every instruction of a
+    candidate gets the same prediction and their spread is 0 by construction (printed 4.5e-15
+    before): undefined, never 0.0; the leaderboard says why."""
+    from annotator.analysis.leaderboard import leaderboard
+
+    rng = np.random.default_rng(2)
+    rows = [{"candidate": name, "instruction": f"{name}-{i}", "p_win": float(rng.random() < 0.4),
+             "len_candidate": 100 + rng.normal(0, 30), "len_baseline": 100} for name in ("m1", "m2") for i in range(60)]
+    res = length_controlled_win_rates(pd.DataFrame(rows)).results
+    assert not math.isnan(res["m1"].lc_win_rate) and math.isnan(res["m1"].lc_standard_error)
+    pairs = pd.DataFrame([(k, r["candidate"], "base", r["len_candidate"], 100, "", r["instruction"])
+                          for k, r in enumerate(rows)],
+                         columns=["pair", "model_a", "model_b", "len_a", "len_b", "domain", "instruction"])
+    prefs = pd.Series([r["p_win"] for r in rows], index=range(len(rows)))
+    (row, _) = leaderboard({"j": prefs}, {}, pairs, bootstrap=0).rows
+    assert row.to_json()["lc_standard_error"] is None and "LC standard error: none" in row.reason

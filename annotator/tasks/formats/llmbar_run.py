@@ -32,7 +32,8 @@ the pairs once, one judge run per file.
 
 Rows: ``id``, ``subset``, ``input``, ``output_1``, ``output_2``, ``label``, ``gold``, ``judge``
 (the run name), ``winner_ab`` / ``winner_ba`` (the verdicts, BA in the presented frame as the
-importer expects it), ``raw_ab`` / ``raw_ba``.
+importer expects it), ``raw_ab`` / ``raw_ba``, ``scored_alone`` (true for rating methods: the
+run is stored with ``presentation = "scored alone"``, and the judge statistics treat it so).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ DEFAULTS = {
     "data": {"id": "id", "prompt": "input", "response_a": "output_1", "response_b": "output_2",
              "domain": "subset", "gold": "gold"},
     "judge_labels": [{"name_from": "judge", "verdict": "winner_ab", "order": "AB", "verdict_ba": "winner_ba",
-                      "raw": "raw_ab", "raw_ba": "raw_ba", "map": {"A": "A", "B": "B"}}],
+                      "raw": "raw_ab", "raw_ba": "raw_ba", "map": {"A": "A", "B": "B"},
+                      "scored_alone": "scored_alone"}],
 }
 OPTIONS = ("subset",)
 
@@ -145,4 +147,7 @@ def read(path: Path, options: dict):
             "label": row.get("label"), "gold": GOLD[label], "judge": name,
             "winner_ab": verdicts["AB"], "winner_ba": verdicts["BA"],
             "raw_ab": _raw(step["swap = False"], step), "raw_ba": _raw(step["swap = True"], step),
+            # rating methods score each output alone: no order was shown (a score tie is a tie,
+            # which LLMBar's two games break by position)
+            "scored_alone": "score_1" in step and "score_2" in step,
         }
