@@ -10,7 +10,9 @@ pandas alone (``pd.read_sql`` of the labels joined with their pairs), which is t
 any report built from them.
 
 Targets (judge-validation issue): at 100,000 pairs both commands under 6 s and 500 MB; at
-1,000 pairs under 1.5 s. The last line printed is one JSON object with every figure.
+1,000 pairs under 1.5 s. Issue 22: the read they share (``Store.labels_frame``) within 1.5x
+of pandas reading the same columns (``read_path``). The last line printed is one JSON object
+with every figure and the machine's load average.
 
     .venv/bin/python benchmarks/stats_scale_bench.py [--pairs 100000] [--small 1000] [--repeats 3]
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -106,6 +109,43 @@ def pandas_read(path: Path) -> float:
     return time.perf_counter() - start
 
 
+READ_SQL = (
+    "SELECT l.id, l.pair, l.annotator, l.choice, l.shown_order, l.factors, l.seconds FROM labels l WHERE l.task = ?",
+    "SELECT id, pair_id, domain, gold, LENGTH(response_a), LENGTH(response_b) FROM pairs WHERE task = ?",
+)
+
+
+def read_path(path: Path, repeats: int) -> dict:
+    """The statistics' read (``Store.labels_frame(lean=True)``, what `stats agreement` and
+    `stats judges` load) against the columnar read of the same rows with pandas alone
+    (``pd.read_sql`` of the label and pair columns it needs): median CPU seconds in this
+    process (issue 22: <= 1.5x)."""
+    import pandas as pd
+
+    store = Store.open(path)
+    task = store.tasks()[0].name
+
+    def ours():
+        store.labels_frame(task, lean=True)
+
+    def pandas():
+        for sql in READ_SQL:
+            pd.read_sql(sql, store.db.conn, params=[task])
+
+    figures = {}
+    for name, work in (("labels_frame", ours), ("pandas_read_sql", pandas)):
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            work()
+            times.append(time.process_time() - start)
+        figures[f"{name}_cpu_s"] = round(statistics.median(times), 3)
+    figures["ratio"] = round(figures["labels_frame_cpu_s"] / figures["pandas_read_sql_cpu_s"], 2)
+    figures["target"] = 1.5
+    store.close()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=100_000)
@@ -134,12 +174,17 @@ def main() -> None:
                 print(f"{n:>9,} pairs  stats {command:<10} {result['median_s']:7.2f} s wall "
                       f"{result['median_cpu_s']:7.2f} s CPU  {result['peak_mb']:7.1f} MB")
             print(f"{n:>9,} pairs  pandas read of the labels {figures[f'{label}_pandas_read_s']:.3f} s")
+            read = figures[f"{label}_read"] = read_path(path, args.repeats)
+            print(f"{n:>9,} pairs  labels_frame {read['labels_frame_cpu_s']:.3f} s CPU, pandas read_sql of the same "
+                  f"columns {read['pandas_read_sql_cpu_s']:.3f} s: ratio {read['ratio']:.2f} (target <= 1.5)")
     large, small = figures["large_agreement"], figures["small_agreement"]
     figures["within_target"] = all(
         figures[f"large_{c}"]["median_s"] < 6 and figures[f"large_{c}"]["peak_mb"] < 500
         and figures[f"small_{c}"]["median_s"] < 1.5 for c in ("agreement", "judges"))
     figures["large_agreement_over_pandas_read"] = round(large["median_s"] / max(figures["large_pandas_read_s"], 1e-9), 1)
     figures["small_agreement_over_startup"] = round(small["median_s"] / max(figures["startup"]["median_s"], 1e-9), 1)
+    figures["load_average"] = round(os.getloadavg()[0], 2)
+    figures["cpu_count"] = os.cpu_count()
     print(json.dumps(figures))
 
 

@@ -8,8 +8,69 @@ from annotator import __version__
 
 from .context import AnnotatorGroup, CliContext
 
+# command -> its short help in `annotator --help` (the first sentence of its docstring)
+COMMANDS = {
+    "adjudicate": "Settle disputed pairs: a queue of the pairs with the lowest agreement, each with "
+                  "every annotator's choice, factor answers and rationale; pick the final label (1 / "
+                  "2 / 3), a reason (r) and a note (n), then save (s).",
+    "annotate": "Label pairs in the terminal: 1 = A better, 2 = B better, 3 = tie, Enter saves.",
+    "annotators": "Annotator accounts for the browser mode (annotator serve), and each annotator's "
+                  "work.",
+    "backup": "Copy the database to OUT while annotators keep working (SQLite's online backup API), "
+              "then verify the copy with PRAGMA integrity_check.",
+    "claims": "Pairs reserved for annotators (served, not yet labelled) and who is labelling now.",
+    "dashboard": "Watch a task as labels arrive: progress per annotator with pace and ETA, "
+                 "Krippendorff's alpha with its interval, the pairs in dispute, and each judge "
+                 "against the humans.",
+    "doctor": "Check the database: integrity, foreign keys and schema version.",
+    "experiment": "Experiments on judges: guidance and few-shot examples, against a baseline, on "
+                  "held-out pairs.",
+    "export": "Export gold sets, soft labels, every label and every judgment, as files.",
+    "factors": "Extract PROFILE factor values (which response shows a factor more) for a task's "
+               "pairs.",
+    "init": "Create the database (or bring an old one to the latest schema).",
+    "judge": "Run LLM judges and offline baselines over a task's pairs, and inspect the runs.",
+    "merge": "Bring the labels of pack files back (idempotent: merging twice adds nothing).",
+    "pack": "Write a small database with an annotator's next pairs for offline work.",
+    "progress": "Coverage (pairs with 0, 1, ..., k annotators) and each annotator's counts.",
+    "report": "Write the task's report: progress, agreement, each annotator, the judges against the "
+              "humans, position and length bias, calibration, the leaderboard, PROFILE factors and "
+              "the most disputed pairs, with plain-words explanations.",
+    "serve": "Serve the annotation app in a browser, behind a sign-in with access codes.",
+    "stats": "Statistics over a task's labels: agreement, annotator quality, disputed pairs.",
+    "tasks": "Add task folders (task.toml + pairs) and look at the tasks in the database.",
+}
 
-@click.group(cls=AnnotatorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(AnnotatorGroup):
+    """The top group: its commands are registered by their areas' modules, imported on first
+    use; its help lists them from ``COMMANDS`` without importing any."""
+
+    _loaded = False
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        if not self._loaded:
+            self._loaded = True
+            _register_areas(self)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self._loaded:
+            return super().format_commands(ctx, formatter)
+        from click.utils import make_default_short_help
+
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, make_default_short_help(text, limit)) for name, text in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db",
@@ -26,30 +87,17 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = CliContext(db_option=db)
 
 
-# each area registers its commands
-from . import (  # noqa: E402,F401
-    adjudicate,
-    admin,
-    annotate,
-    annotators,
-    calibrate,
-    claims,
-    copies,
-    dashboard,
-    experiment,
-    export,
-    factors,
-    judge,
-    judges_report,
-    jury,
-    priority,
-    progress,
-    report,
-    scores,
-    stats,
-    tasks,
-)
+# Each area registers its commands, imported when a command runs (or is listed by name):
+# `annotator --help` and `--version` import none of them, nor the store (sqlite-utils and
+# numpy) they use, so they answer at once. The top-level help lists the commands from
+# COMMANDS (tests/cli/test_lazy_help.py checks it against the commands' own help).
+AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibrate", "stats", "scores", "factors", "experiment",
+         "export", "progress", "report", "dashboard", "adjudicate", "copies", "admin", "claims")
 
-for _area in (annotate, annotators, tasks, priority, judge, jury, calibrate, stats, scores, factors, experiment, export, progress,
-              report, dashboard, adjudicate, copies, admin, claims):
-    _area.register(main)
+
+def _register_areas(group: click.Group) -> None:
+    import importlib
+
+    importlib.import_module(f"{__name__}.judges_report")  # adds its commands to `stats` as it is imported
+    for area in AREAS:
+        importlib.import_module(f"{__name__}.{area}").register(group)

@@ -6,11 +6,13 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.text import Text
 
-from annotator.store import SchemaError, Store, UnknownTask, resolve_db_path
+if TYPE_CHECKING:  # the store (sqlite-utils, numpy) is imported when a command runs, not for --help
+    from annotator.store import Store
 from annotator.text.console import SafeConsole, safe_json
 
 
@@ -20,6 +22,8 @@ class CliContext:
 
     @property
     def db_path(self) -> Path:
+        from annotator.store import resolve_db_path
+
         return resolve_db_path(self.db_option)
 
     def open_store(self, *, create: bool = True) -> Store:
@@ -34,6 +38,8 @@ class CliContext:
             fail(f"no database at {self.db_path} (create one with `annotator init`, "
                  "or add a task with `annotator tasks add DIR`)")
         try:
+            from annotator.store import Store
+
             return Store.open(self.db_path)
         except OSError as e:
             fail(f"cannot create the database folder {self.db_path.parent}: {e.strerror or e}")
@@ -59,6 +65,8 @@ class AnnotatorGroup(click.Group):
     ValueError wherever such a path is opened or looked at)."""
 
     def invoke(self, ctx: click.Context):
+        from annotator.store import SchemaError
+
         try:
             return super().invoke(ctx)
         except SchemaError as e:
@@ -79,6 +87,8 @@ def pick_task(store: Store, name: str | None, *, when_empty: str | None = None) 
     ``when_empty`` names the task to use then, which the command loads itself), or it has
     several and none was named. The one way a command finds its task.
     """
+    from annotator.store import UnknownTask
+
     if name is not None:
         try:
             return store.require_task(name).name

@@ -42,8 +42,9 @@ def _common(names: bool = True):
                                    help="Keep annotators' names (default: pseudonyms annotator-1, annotator-2, ... "
                                         "in the order they first labelled).")(command)
             command = exclude_option(command)
-        command = output_options("Output file (default: exports/<task>-<kind>.<ext>; - or /dev/stdout writes "
-                                 "to standard output; a folder for gold --format hf).", dir_okay=True)(command)
+        command = output_options("Output file (default: exports/<task>-<kind>.<ext>; - writes to standard output "
+                                 "when it is a file or a pipe, never a terminal; a folder for gold --format hf).",
+                                 dir_okay=True)(command)
         return task_option()(command)
     return decorate
 
@@ -54,16 +55,13 @@ def _start(cli: CliContext, task_name: str | None, exclude: tuple[str, ...] = ()
     return store, name, check_exclusions(store, name, exclude)
 
 
-def _output(path: Path, force: bool) -> Path:
-    from annotator.export.files import OutputExists, check_free
+def _output(path: Path, force: bool):
+    """What to write to (a file, or standard output for ``-``), every check made before any
+    work (``export.files.prepare_output``): an existing file or ``.meta.json`` without
+    --force, a terminal, a missing folder outside the working folder."""
+    from annotator.export.files import checked_output, meta_path, standard_stream
 
-    if str(path) == "-":  # the usual name of standard output
-        path = Path("/dev/stdout")
-    try:
-        check_free(path, force)
-    except OutputExists:
-        fail(f"{path} exists already: pass --force to replace it, or choose another file with --out")
-    return path
+    return checked_output(path, force, () if standard_stream(path) else (meta_path(Path(path)),), fail)
 
 
 def _run(path: Path, what: str, write: Callable[[], Any], as_json: bool) -> Any:
@@ -76,8 +74,8 @@ def _run(path: Path, what: str, write: Callable[[], Any], as_json: bool) -> Any:
                       transient=True, disable=as_json or not err_console.is_terminal) as progress:
             progress.add_task(what, total=None)
             return write()
-    except OutputExists:
-        fail(f"{path} exists already: pass --force to replace it, or choose another file with --out")
+    except OutputExists as e:
+        fail(f"{e.path} exists already: pass --force to replace it, or choose another file with --out")
     except OSError as e:
         fail(f"cannot write {path}: {e.strerror or e}; nothing was written")
 
@@ -89,7 +87,8 @@ def _report(path: Path, summary: dict[str, Any], message: str, excluded: dict[st
     if as_json:
         print_json({**summary, "path": str(path), "excluded_annotators": excluded})
         return
-    out = err_console if is_stream(path) and not path.is_dir() else console  # never mix a message into exported data
+    stream = is_stream(path) and not (isinstance(path, Path) and path.is_dir())  # a folder (hf) is no stream
+    out = err_console if stream else console  # never mix a message into exported data
     out.print(sanitize_line(message), markup=False, soft_wrap=True)
     if excluded:
         out.print(exclusion_note(excluded), markup=False, soft_wrap=True)
@@ -126,7 +125,8 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     options = GoldOptions(aggregate=aggregate, min_votes=min_votes, min_agreement=min_agreement,
                           include_disputed=not exclude_disputed, exclude=exclude, keep_names=keep_names)
     try:
-        gold = gold_set(store, name, options)
+        # Dawid-Skene only where the output shows it (its columns, or as the gold label)
+        gold = gold_set(store, name, options, dawid_skene=fmt in TABLE_FORMATS)
     except (ValueError, LookupError) as e:
         fail(str(e))
     if gold.table.empty and not gold.considered:
@@ -155,7 +155,7 @@ def _write_gold(store, gold, path: Path, fmt: str, force: bool):
         return write_gold(store, gold, path, fmt, force=force)
     from annotator.export.hf import write_hf
 
-    if path.exists() and not path.is_dir():
+    if not isinstance(path, Path) or (path.exists() and not path.is_dir()):  # standard output is no folder
         fail(f"--format hf writes a folder and {path} is a file or a device: give a folder with --out DIR")
 
     try:
@@ -229,7 +229,7 @@ def labels_command(cli: CliContext, task_name: str | None, out: Path | None, for
     from annotator.export.options import LabelExportOptions
 
     store, name, excluded = _start(cli, task_name, exclude)
-    if not store.task_counts(name)["labels"]:
+    if not store.annotators_by_first_label(name):  # any label (cheap: task_counts counts everything)
         fail(f"task {name!r} has no human labels yet: nothing to export")
     path = _output(out or default_path(name, "labels", TABLE_FORMATS[fmt]), force)
     options = LabelExportOptions(exclude=exclude, keep_names=keep_names, texts=texts)

@@ -12,6 +12,7 @@ from annotator.analysis.defaults import DEFAULT_BT_RESAMPLES, DEFAULT_RESAMPLES,
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 from .judges_report import factor_source_option
 from .options import (
+    force_option,
     gold_option,
     include_incomplete_option,
     json_option,
@@ -48,10 +49,11 @@ def default_path(task: str) -> Path:
               help="Processes for the three statistics engines (default: one per engine, up to the CPUs available; "
                    "1: one after the other).")
 @json_option
+@force_option
 @pass_cli
 def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
            gold: str, resamples: int | None, seed: int, factor_source: str, reference: str, disputed: int, jobs: int | None,
-           as_json: bool) -> None:
+           as_json: bool, force: bool) -> None:
     """Write the task's report: progress, agreement, each annotator, the judges against the humans,
     position and length bias, calibration, the leaderboard, PROFILE factors and the most disputed
     pairs, with plain-words explanations. One HTML file with everything inline (opens offline,
@@ -69,6 +71,9 @@ def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule:
     html_path = out or default_path(name)
     if html_path.suffix.lower() not in (".html", ".htm"):
         fail(f"--out {html_path}: expected a file name ending in .html, found {html_path.suffix or 'no suffix'!r}")
+    from annotator.export.files import checked_output
+
+    html_path = checked_output(html_path, force, (html_path.with_suffix(".md"),), fail, streams=False)
     with err_console.status(f"computing the report of {name}", spinner="dots") if not as_json \
             and err_console.is_terminal else _quiet():
         data = collect(store, name, options, jobs=jobs or default_jobs())

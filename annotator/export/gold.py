@@ -43,14 +43,15 @@ import numpy as np
 import pandas as pd
 
 from annotator.analysis.aggregate import aggregated_labels, factor_majority_table
+from annotator.analysis.pairs import pair_votes
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.store import Store, Task
 
 from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
-from .pair_rows import rows_with_texts
+from .pair_rows import batch_rows, batches_with_texts
 from .pseudonyms import Names, task_names
-from .tables import Column
+from .tables import Batch, Column
 from .votes import VotesByPair
 
 PROVENANCES = ("adjudicated", "unanimous", "majority", "unresolved", "single")
@@ -69,7 +70,7 @@ class GoldSet:
     names: Names
     considered: int = 0  # labelled pairs before the filters
     left_out: dict[str, int] = field(default_factory=dict)  # why pairs were left out -> how many
-    ds_fitted: bool = False
+    ds_fitted: bool | None = False  # None: not computed (the format does not show it)
     backing: VotesByPair | None = None  # the votes behind each row: its annotators and label ids
 
     def backing_lists(self, first: int, last: int) -> pd.DataFrame:
@@ -99,8 +100,11 @@ def gold_columns(task: Task) -> list[Column]:
     ]
 
 
-def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> GoldSet:
-    """Aggregate a task's labels into its gold set (see the module docstring)."""
+def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, dawid_skene: bool = True) -> GoldSet:
+    """Aggregate a task's labels into its gold set (see the module docstring).
+
+    ``dawid_skene=False``: Dawid-Skene is not fitted (its columns stay empty) unless it is the
+    aggregate asked for: for the formats that do not show it (chosen-rejected, alpaca-eval)."""
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
@@ -112,8 +116,13 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> Gol
     if votes.empty:
         return GoldSet(spec, options, pd.DataFrame(columns=columns), names)
     ratings = ratings_from_frame(votes, "choice", spec.choices)
-    agg = aggregated_labels(ratings, options.threshold)
-    ds_fitted = agg["ds_label"].notna().any()
+    if dawid_skene or options.aggregate == "dawid-skene":
+        agg = aggregated_labels(ratings, options.threshold)
+        ds_fitted = agg["ds_label"].notna().any()
+    else:
+        agg = pair_votes(ratings, options.threshold)
+        agg = agg[agg["n_votes"] > 0].assign(ds_label=None)
+        ds_fitted = None
     if options.aggregate == "dawid-skene" and not ds_fitted:
         raise ValueError("Dawid-Skene could not be fitted on these labels (too few annotators or votes); use majority")
     agg = agg.rename(columns={"adjudication_reason": "dispute_reason"})
@@ -165,14 +174,21 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None) -> Gol
             agg[f"factor_{key}"] = None
     agg.insert(0, "task", task)
     backing = VotesByPair(kept_votes[["pair", "annotator", "label_id"]], names, ("label_id",))
-    return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=bool(ds_fitted),
+    fitted = None if ds_fitted is None else bool(ds_fitted)
+    return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=fitted,
                    backing=backing)
 
 
-def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
-    """The gold set's rows with the pairs' texts, streamed from the store in the pairs' order."""
+def gold_batches(store: Store, gold: GoldSet) -> Iterator[Batch]:
+    """The gold set's rows with the pairs' texts, streamed from the store in the pairs'
+    order, a batch (one list per column) at a time."""
     extra = gold.backing_lists if gold.backing is not None else None
-    yield from rows_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
+    yield from batches_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
+
+
+def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
+    """The gold set's rows (dicts) with the pairs' texts, in the pairs' order."""
+    yield from batch_rows(gold_batches(store, gold))
 
 
 def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
@@ -228,7 +244,7 @@ def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
         majority_rule="annotator.analysis.pairs: the choice with the most votes; no single top choice is no majority",
         excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
         pairs_considered=gold.considered, left_out=gold.left_out, provenance=gold.provenance_counts,
-        dawid_skene_fitted=gold.ds_fitted)
+        dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None else "not computed (not in this format)")
 
 
 def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,
@@ -238,13 +254,13 @@ def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     meta = gold_meta(store, gold, fmt)
-    rows = gold_rows(store, gold)
     skipped: dict[str, int] = {}
     meta["left_out_by_format"] = skipped  # filled while writing, saved after the rows
     if fmt == "chosen-rejected":
-        n = write_export(path, "jsonl", CHOSEN_REJECTED_COLUMNS, _chosen_rejected(rows, skipped), meta, force=force)
+        n = write_export(path, "jsonl", CHOSEN_REJECTED_COLUMNS, _chosen_rejected(gold_rows(store, gold), skipped), meta, force=force)
     elif fmt == "alpaca-eval":
-        n = write_export(path, "json", ALPACA_EVAL_COLUMNS, _alpaca_eval(rows, skipped), meta, force=force)
+        n = write_export(path, "json", ALPACA_EVAL_COLUMNS, _alpaca_eval(gold_rows(store, gold), skipped), meta, force=force)
     else:
-        n = write_export(path, fmt, gold_columns(gold.task), rows, meta, force=force)
+        n = write_export(path, fmt, gold_columns(gold.task), gold_batches(store, gold), meta, force=force,
+                         batched=True)
     return n, skipped

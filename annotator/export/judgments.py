@@ -18,12 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annotator.store import ORDERS, JudgeRun, Store
+from annotator.store import CHOICES, ORDERS, JudgeRun, Store
+from annotator.store.models import JUDGMENT_ORDERS
 from annotator.store.orders import to_shown
 
 from .options import JudgmentExportOptions
 from .output import base_meta, write_export
-from .tables import Column
+from .pair_rows import batch_rows
+from .tables import Batch, Column
 
 
 def judgment_columns(messages: bool) -> list[Column]:
@@ -58,19 +60,26 @@ def _as_shown(verdict: str | None, order: str) -> str | None:
     return to_shown(verdict, order)
 
 
-def judgment_rows(store: Store, task: str, runs: list[JudgeRun], messages: bool) -> Iterator[dict[str, Any]]:
-    for r in store.iter_judgments(task, [run.id for run in runs], messages=messages):
-        row = {
-            "task": task, "run": r["run_name"], "run_id": r["run"], "kind": r["kind"], "model": r["model"],
-            "pair_id": r["pair_id"], "domain": r["domain"], "order": r["order"], "sample": r["sample"],
-            "verdict": r["verdict"], "verdict_as_shown": _as_shown(r["verdict"], r["order"]),
-            "p_a": r["p_a"], "unscored_reason": r["unscored_reason"], "prompt_tokens": r["prompt_tokens"],
-            "completion_tokens": r["completion_tokens"], "cost": r["cost"], "latency_s": r["latency_s"],
-            "raw_output": r["raw_output"], "explanation": r["explanation"], "created_at": r["created_at"],
-        }
+def judgment_batches(store: Store, task: str, runs: list[JudgeRun], messages: bool) -> Iterator[Batch]:
+    """The rows of :func:`judgment_columns`, a page at a time (one list per column)."""
+    shown = {(v, o): _as_shown(v, o) for v in (*CHOICES, None) for o in JUDGMENT_ORDERS}
+    for page in store.judgment_pages(task, [run.id for run in runs], messages=messages):
+        n = len(page["id"])
+        batch = {"task": [task] * n, "run": page["run_name"], "run_id": page["run"]}
+        for field in ("kind", "model", "pair_id", "domain", "order", "sample", "verdict"):
+            batch[field] = page[field]
+        batch["verdict_as_shown"] = [shown[v, o] if (v, o) in shown else _as_shown(v, o)
+                                     for v, o in zip(page["verdict"], page["order"])]
+        for field in ("p_a", "unscored_reason", "prompt_tokens", "completion_tokens", "cost", "latency_s",
+                      "raw_output", "explanation", "created_at"):
+            batch[field] = page[field]
         if messages:
-            row["messages"] = json.loads(r["messages"]) if r["messages"] else []
-        yield row
+            batch["messages"] = [json.loads(m) if m else [] for m in page["messages"]]
+        yield batch
+
+
+def judgment_rows(store: Store, task: str, runs: list[JudgeRun], messages: bool) -> Iterator[dict[str, Any]]:
+    yield from batch_rows(judgment_batches(store, task, runs, messages))
 
 
 def write_judgments(store: Store, task: str, path: Path, fmt: str, options: JudgmentExportOptions | None = None,
@@ -80,5 +89,5 @@ def write_judgments(store: Store, task: str, path: Path, fmt: str, options: Judg
     meta = base_meta(store, task, "judgments", fmt, runs=[r.name for r in runs], messages=options.messages,
                      frames="verdict and p_a: canonical (A = response_a); verdict_as_shown: in the judge's frame "
                             "(A = the response presented first, per order)")
-    return write_export(path, fmt, judgment_columns(options.messages), judgment_rows(store, task, runs, options.messages),
-                        meta, force=force), runs
+    return write_export(path, fmt, judgment_columns(options.messages), judgment_batches(store, task, runs, options.messages),
+                        meta, force=force, batched=True), runs

@@ -17,7 +17,6 @@ saw first: read a rationale with ``shown_order`` (or ``choice_as_shown``) beside
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,9 @@ from annotator.store.orders import to_shown
 
 from .options import LabelExportOptions
 from .output import base_meta, write_export
+from .pair_rows import batch_rows
 from .pseudonyms import Names, task_names
-from .tables import Column
+from .tables import Batch, Column
 
 TEXT_FIELDS = ("prompt", "source", "response_a", "response_b", "model_a", "model_b")
 
@@ -46,40 +46,54 @@ def label_columns(task: Task, texts: bool) -> list[Column]:
     ]
 
 
-def label_rows(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[dict[str, Any]]:
-    """The rows of :func:`label_columns`, in its order, streamed from the store.
+def label_batches(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[Batch]:
+    """The rows of :func:`label_columns`, a page at a time (one list per column), streamed
+    from the store; the factor answers are parsed by SQLite, a column per key.
 
     ``*_as_shown``: the answer in the letters the annotator saw (``orders.to_shown``, looked
-    up from a table built once: this runs once per revision and factor)."""
+    up from a table built once)."""
     keys = [f.key for f in task.factors]
     as_shown = {(a, o): to_shown(a, o) for a in (*CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
     pair_fields = ("pair_id", "domain", *(TEXT_FIELDS if options.texts else ()))
     shown_of: dict[str, str] = {}
-    for r in store.iter_label_revisions(task.name, exclude=options.exclude, pair_fields=pair_fields):
-        order = r["shown_order"]
-        annotator = r["annotator"]
-        if annotator not in shown_of:
+    for page in store.label_revision_pages(task.name, exclude=options.exclude, pair_fields=pair_fields):
+        n = len(page["id"])
+        orders = page["shown_order"]
+        for annotator in set(page["annotator"]) - shown_of.keys():
             shown_of[annotator] = names(annotator)
-        row = {
-            "task": task.name, "label_id": r["id"], "pair_id": r["pair_id"], "domain": r["domain"],
-            "annotator": shown_of[annotator], "revision": r["revision"], "current": bool(r["current"]),
-            "choice": r["choice"], "shown_order": order, "choice_as_shown": as_shown[r["choice"], order],
+        batch = {
+            "task": [task.name] * n, "label_id": page["id"], "pair_id": page["pair_id"], "domain": page["domain"],
+            "annotator": [shown_of[a] for a in page["annotator"]], "revision": page["revision"],
+            "current": [bool(c) for c in page["current"]], "choice": page["choice"], "shown_order": orders,
+            "choice_as_shown": [as_shown[c, o] for c, o in zip(page["choice"], orders)],
         }
-        answers = json.loads(r["factors"]) if r["factors"] and r["factors"] != "{}" else {}
+        answers = _parse_answers(page["factors"])
         for key in keys:
-            answer = answers.pop(key, None)
-            row[f"factor_{key}"] = answer
-            row[f"factor_{key}_as_shown"] = as_shown.get((answer, order), answer) if answer is not None else None
-        row["other_factors"] = answers or None
-        row["confidence"] = r["confidence"]
-        row["rationale"] = r["rationale"]
-        row["seconds"] = r["seconds"]
-        row["created_at"] = r["created_at"]
-        row["origin"] = r["origin"]
+            given = [a.get(key) for a in answers]
+            batch[f"factor_{key}"] = given
+            batch[f"factor_{key}_as_shown"] = [None if a is None else as_shown.get((a, o), a)
+                                               for a, o in zip(given, orders)]
+        known = set(keys)
+        batch["other_factors"] = [({k: v for k, v in a.items() if k not in known} or None)
+                                  if a and not a.keys() <= known else None for a in answers]
+        for field in ("confidence", "rationale", "seconds", "created_at", "origin"):
+            batch[field] = page[field]
         if options.texts:
             for field in TEXT_FIELDS:
-                row[field] = r[field]
-        yield row
+                batch[field] = page[field]
+        yield batch
+
+
+def _parse_answers(texts: list) -> list[dict]:
+    """A page's factor answers (JSON objects) parsed in one orjson call, not one per label."""
+    import orjson
+
+    return orjson.loads("[" + ",".join(t if t and t != "{}" else "{}" for t in texts) + "]") if texts else []
+
+
+def label_rows(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`label_columns` as dicts, in the order stored."""
+    yield from batch_rows(label_batches(store, task, options, names))
 
 
 def write_labels(store: Store, task: str, path: Path, fmt: str, options: LabelExportOptions | None = None,
@@ -92,5 +106,5 @@ def write_labels(store: Store, task: str, path: Path, fmt: str, options: LabelEx
         annotator_ids="names" if options.keep_names else "pseudonyms", texts=options.texts,
         frames="choice and factor_<key>: canonical (A = response_a); *_as_shown: in the letters the annotator "
                "saw (A = the response shown first, per shown_order); rationales are as typed, in the letters shown")
-    return write_export(path, fmt, label_columns(spec, options.texts), label_rows(store, spec, options, names),
-                        meta, force=force)
+    return write_export(path, fmt, label_columns(spec, options.texts), label_batches(store, spec, options, names),
+                        meta, force=force, batched=True)

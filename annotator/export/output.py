@@ -16,8 +16,8 @@ from typing import Any
 from annotator import __version__
 from annotator.store import Store, utc_now
 
-from .files import meta_path, output_files
-from .tables import FORMULA_TRIGGERS, Column, write_table
+from .files import Descriptor, meta_path, output_files
+from .tables import FORMULA_TRIGGERS, Batch, Column, write_batches, write_table
 
 
 def base_meta(store: Store, task: str, kind: str, fmt: str, **details: Any) -> dict[str, Any]:
@@ -26,19 +26,24 @@ def base_meta(store: Store, task: str, kind: str, fmt: str, **details: Any) -> d
             "task": task, "schema_version": store.schema_version, **details}
     if fmt == "csv":
         meta["csv_cells"] = ("text cells starting with " + " ".join(repr(c) for c in FORMULA_TRIGGERS)
-                             + " are prefixed with ' (OWASP's CSV-injection rule)")
+                             + " are prefixed with ' (OWASP's CSV-injection rule), and so is every line inside a "
+                               "cell that starts with one after a line break; cells holding a comma, a quote, CR or "
+                               "LF are quoted")
     return meta
 
 
-def write_export(path: Path, fmt: str, columns: list[Column], rows: Iterable[dict[str, Any]],
-                 meta: dict[str, Any], *, force: bool = False) -> int:
+def write_export(path: Path | Descriptor, fmt: str, columns: list[Column], rows: Iterable[dict[str, Any]] | Iterable[Batch],
+                 meta: dict[str, Any], *, force: bool = False, batched: bool = False) -> int:
     """Write ``rows`` to ``path`` in ``fmt`` with ``meta`` beside it; returns the rows written.
 
     Nothing is put in place unless everything was written (see ``files.output_files``);
     ``force`` allows replacing an existing file. A stream (``/dev/stdout``) gets the rows only.
+    ``batched``: ``rows`` are batches (one list per column, ``tables.Batch``), not dicts.
     """
-    with output_files(path, force, (meta_path(path),)) as (data, meta_file):
-        written = write_table(data, fmt, columns, rows)
+    companions = () if isinstance(path, Descriptor) else (meta_path(path),)
+    with output_files(path, force, companions) as files:
+        data, meta_file = files[0], (files[1] if companions else None)
+        written = (write_batches if batched else write_table)(data, fmt, columns, rows)
         if meta_file is not None:
             meta_file.write_text(json.dumps({**meta, "rows": written}, indent=2, ensure_ascii=False) + "\n",
                                  encoding="utf-8")

@@ -25,9 +25,9 @@ from annotator.store import Store, Task
 
 from .options import SoftLabelOptions
 from .output import base_meta, write_export
-from .pair_rows import rows_with_texts
+from .pair_rows import batch_rows, batches_with_texts
 from .pseudonyms import Names, task_names
-from .tables import Column
+from .tables import Batch, Column
 from .votes import VotesByPair
 
 
@@ -72,9 +72,13 @@ def soft_labels(store: Store, task: str, options: SoftLabelOptions | None = None
                       VotesByPair(votes[["pair", "annotator", "choice"]], names, ("choice",)))
 
 
-def soft_label_rows(store: Store, soft: SoftLabels) -> Iterator[dict[str, Any]]:
-    yield from rows_with_texts(store, soft.task.name, soft.table, soft_label_columns(soft.task),
+def soft_label_batches(store: Store, soft: SoftLabels) -> Iterator[Batch]:
+    yield from batches_with_texts(store, soft.task.name, soft.table, soft_label_columns(soft.task),
                                soft.votes_of if soft.ballots is not None else None)
+
+
+def soft_label_rows(store: Store, soft: SoftLabels) -> Iterator[dict[str, Any]]:
+    yield from batch_rows(soft_label_batches(store, soft))
 
 
 def annotator_rates(soft: SoftLabels) -> list[dict[str, Any]]:
@@ -96,4 +100,5 @@ def write_soft_labels(store: Store, soft: SoftLabels, path: Path, fmt: str, *, f
         rates_rule="over each annotator's labels on pairs with two or more votes, their own vote included",
         excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
         annotators=annotator_rates(soft))
-    return write_export(path, fmt, soft_label_columns(soft.task), soft_label_rows(store, soft), meta, force=force)
+    return write_export(path, fmt, soft_label_columns(soft.task), soft_label_batches(store, soft), meta,
+                        force=force, batched=True)

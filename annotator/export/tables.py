@@ -1,8 +1,14 @@
-"""Writing rows as JSON Lines, CSV, Parquet or one JSON array, streaming.
+"""Writing export tables as JSON Lines, CSV, Parquet or one JSON array, streaming.
 
-Every export produces rows (dicts) one at a time and names its columns up front
-(:class:`Column`), so a file of any size is written with flat memory: JSON Lines and CSV a
-row at a time, Parquet a row group of :data:`BATCH_ROWS` rows at a time with a fixed schema.
+Every export names its columns up front (:class:`Column`) and produces its rows in
+*batches*: a dict of one list per column (:data:`Batch`), at most a page of rows each, so a
+file of any size is written with flat memory. The batch is the unit of work of every writer:
+
+* JSON Lines and JSON: each row encoded by orjson (in C), then the characters a terminal or
+  an editor could act on escaped (:func:`escape_json_controls`);
+* CSV: every column formatted as text and neutralised at once with pyarrow.compute, the rows
+  joined in Arrow's buffers and written as one block per batch;
+* Parquet: one row group per batch, with a fixed schema.
 
 Cells by kind:
 
@@ -10,13 +16,16 @@ Cells by kind:
   JSON, and JSON text in CSV and Parquet;
 * missing values are ``null`` in JSON, an empty cell in CSV, a null in Parquet;
 * CSV text cells are neutralised against formula injection (OWASP's rule, see
-  :func:`neutralise_cell`); numbers are numbers and never touched.
+  :func:`neutralise_cell`), after every line break inside a cell too; a cell holding a
+  comma, a quote, a line feed or a carriage return is quoted; numbers are numbers and never
+  touched.
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -31,6 +40,12 @@ KINDS = ("str", "int", "float", "bool", "json")
 # OWASP, "CSV Injection": a cell starting with one of these is read as a formula (or, for
 # TAB and CR, can hide one) by spreadsheet programs.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# After a line break inside a cell (a spreadsheet may start a new row there) the same rule
+# applies; a CR there is itself a line break, so the character after it is what counts.
+_AFTER_BREAK = re.compile(r"(\r\n|\r|\n)([=+\-@\t])")
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+Batch = dict[str, list[Any]]  # column name -> the batch's values, in the columns' order
 
 
 @dataclass(frozen=True)
@@ -46,112 +61,176 @@ class Column:
 def neutralise_cell(text: str) -> str:
     """OWASP's CSV-injection rule: a text cell starting with ``=``, ``+``, ``-``, ``@``, TAB
     or CR gets a leading single quote, so a spreadsheet shows it as text instead of running
-    it as a formula (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``). Quoting and doubled
-    quotes, the rule's other half, are the ``csv`` module's. The quote is visible in the
+    it as a formula (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``); so does every line inside
+    the cell (after a CR, an LF or a CRLF) that starts with ``=``, ``+``, ``-``, ``@`` or
+    TAB, since a spreadsheet may read a line break as the start of a new row. Quoting and
+    doubled quotes, the rule's other half, are the writer's. The quote is visible in the
     cell: the CSV is for spreadsheets; JSON Lines and Parquet keep the text unchanged."""
+    text = _AFTER_BREAK.sub(r"\1'\2", text)
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def frame_records(frame, columns: list[Column]) -> dict[Any, dict[str, Any]]:
-    """``frame``'s rows as dicts keyed by its index, holding exactly ``columns`` in order
-    (absent ones None), with plain Python values and None for every missing value (NaN).
-
-    Column by column (``tolist`` is C), not ``DataFrame.to_dict("records")``, which takes
-    seconds at 100,000 rows."""
-    import pandas as pd
-
-    values = []
-    for c in columns:
-        if c.name not in frame:
-            values.append([None] * len(frame))
-            continue
-        s = frame[c.name]
-        if s.dtype.kind in "iub":
-            values.append(s.tolist())
-        else:  # every missing value (None, NaN, NA) as None, in C
-            values.append(s.to_numpy(dtype=object, na_value=None).tolist())
-    names = [c.name for c in columns]
-    index = frame.index.tolist() if isinstance(frame.index, pd.Index) else list(frame.index)
-    return {key: dict(zip(names, row)) for key, row in zip(index, zip(*values))} if names else {}
+# -- JSON: characters escaped beyond what JSON requires ------------------------------------
+# C1 controls (U+0080-U+009F: U+009B is an 8-bit CSI), DEL, the bidirectional controls (the
+# "Trojan Source" characters), the line and paragraph separators, and the Unicode tag
+# characters: valid in JSON strings, but acted on by terminals and editors. Written as \u
+# escapes, they read back as the same text.
+_JSON_CONTROLS = re.compile(
+    rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8\xa9\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xf3\xa0[\x80\x81][\x80-\xbf]")
+_JSON_CONTROL_LEADS = (b"\x7f", b"\xc2", b"\xd8\x9c", b"\xe2\x80", b"\xe2\x81", b"\xf3\xa0")
 
 
+def _json_escape(match: re.Match) -> bytes:
+    code = ord(match.group().decode("utf-8"))
+    if code > 0xFFFF:  # a surrogate pair, as JSON writes characters outside the BMP
+        code -= 0x10000
+        return b"\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
+    return b"\\u%04x" % code
+
+
+def escape_json_controls(data: bytes) -> bytes:
+    """``data`` (UTF-8 JSON) with C1 controls, DEL, bidirectional controls, U+2028/U+2029
+    and tag characters written as ``\\u`` escapes (they only occur inside strings)."""
+    if not any(lead in data for lead in _JSON_CONTROL_LEADS):  # a byte search each (memchr), no regex
+        return data
+    return _JSON_CONTROLS.sub(_json_escape, data)
+
+
+# -- writing -------------------------------------------------------------------------------
 def write_table(path: Path, fmt: str, columns: list[Column], rows: Iterable[dict[str, Any]]) -> int:
-    """Write ``rows`` (dicts holding at least the columns' names) to ``path`` in ``fmt``
+    """Write ``rows`` (dicts holding exactly the columns, in order) to ``path`` in ``fmt``
     (``jsonl``, ``csv``, ``parquet`` or ``json``, an array); returns how many were written."""
-    if fmt == "jsonl":
-        return _write_jsonl(path, columns, rows)
-    if fmt == "json":
-        return _write_json_array(path, columns, rows)
-    if fmt == "csv":
-        return _write_csv(path, columns, rows)
-    if fmt == "parquet":
-        return _write_parquet(path, columns, rows)
-    raise ValueError(f"format must be one of {', '.join(SUFFIXES)}")
+    return write_batches(path, fmt, columns, row_batches(columns, rows))
 
 
-def _checked(columns: list[Column], rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The rows, after checking that the first holds exactly the columns, in order (every
-    producer builds its rows the same way; writers then use them as they are, fast)."""
+def row_batches(columns: list[Column], rows: Iterable[dict[str, Any]]) -> Iterator[Batch]:
+    """Rows (dicts) as batches of :data:`BATCH_ROWS`, after checking that the first holds
+    exactly the columns, in order."""
     names = [c.name for c in columns]
     it = iter(rows)
-    for first in it:
-        if list(first) != names:
-            raise ValueError(f"export rows hold {list(first)}, not the columns {names}")
-        yield first
-        yield from it
+    while page := list(islice(it, BATCH_ROWS)):
+        if list(page[0]) != names:
+            raise ValueError(f"export rows hold {list(page[0])}, not the columns {names}")
+        values = list(zip(*(r.values() for r in page)))
+        yield {name: list(v) for name, v in zip(names, values)}
 
 
-def _json_records(columns: list[Column], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    # allow_nan=False: a NaN that slipped through is an error, never an invalid JSON token
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False).encode
-    for row in _checked(columns, rows):
-        yield encode(row)
+def write_batches(path: Path, fmt: str, columns: list[Column], batches: Iterable[Batch]) -> int:
+    """Write ``batches`` to ``path`` in ``fmt``; returns how many rows were written."""
+    writer = {"jsonl": _write_jsonl, "json": _write_json_array, "csv": _write_csv, "parquet": _write_parquet}.get(fmt)
+    if writer is None:
+        raise ValueError(f"format must be one of {', '.join(SUFFIXES)}")
+    if fmt in ("csv", "parquet"):
+        batches = coalesced(batches)
+    return writer(path, columns, batches)
 
 
-def _write_jsonl(path: Path, columns: list[Column], rows: Iterable[dict[str, Any]]) -> int:
+COALESCE_ROWS = 16384
+COALESCE_CHARS = 8_000_000
+
+
+def coalesced(batches: Iterable[Batch], rows: int = COALESCE_ROWS, chars: int = COALESCE_CHARS) -> Iterator[Batch]:
+    """Consecutive batches joined until one holds ``rows`` rows or ``chars`` characters of
+    text: the columnar writers' work per call is then large against its fixed cost, and
+    memory stays bounded (a page of long responses is a batch of its own)."""
+    pending: Batch | None = None
+    size = count = 0
+    for batch in batches:
+        n = len(next(iter(batch.values()), ()))
+        text = sum(sum(map(len, filter(None, v))) for v in batch.values() if v and isinstance(v[0], str))
+        if pending is not None and (count + n > rows or size + text > chars):
+            yield pending
+            pending = None
+        if pending is None:
+            pending, size, count = {k: list(v) for k, v in batch.items()}, text, n
+        else:
+            for k, v in batch.items():
+                pending[k].extend(v)
+            size, count = size + text, count + n
+    if pending is not None:
+        yield pending
+
+
+def _open(target):
+    """``target`` opened to write bytes: a file (created or truncated), or an open descriptor
+    (``files.Descriptor``: standard output) written to as it is, never truncated."""
+    fd = getattr(target, "fd", None)
+    if fd is not None:
+        return os.fdopen(os.dup(fd), "wb")
+    return open(target, "wb")
+
+
+def _json_lines(columns: list[Column], batch: Batch) -> list[bytes]:
+    import orjson
+
+    names = [c.name for c in columns]
+    for c in columns:  # a NaN that slipped through is an error, never null or an invalid token
+        if c.kind == "float" and any(v != v for v in batch[c.name] if v is not None):
+            raise ValueError(f"column {c.name!r} holds NaN: not JSON")
+    dumps = orjson.dumps
+    return [dumps(dict(zip(names, values))) for values in zip(*(batch[n] for n in names))]
+
+
+def _write_jsonl(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     n = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for line in _json_records(columns, rows):
-            f.write(line)
-            f.write("\n")
-            n += 1
+    with _open(path) as f:
+        for batch in batches:
+            lines = _json_lines(columns, batch)
+            if lines:
+                f.write(escape_json_controls(b"\n".join(lines) + b"\n"))
+            n += len(lines)
     return n
 
 
-def _write_json_array(path: Path, columns: list[Column], rows: Iterable[dict[str, Any]]) -> int:
+def _string_data(array) -> memoryview:
+    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
+    import numpy as np
+
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
+    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def _write_json_array(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     n = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write("[")
-        for line in _json_records(columns, rows):
-            f.write(",\n" if n else "\n")
-            f.write(line)
-            n += 1
-        f.write("\n]\n" if n else "]\n")
+    with _open(path) as f:
+        f.write(b"[")
+        for batch in batches:
+            lines = _json_lines(columns, batch)
+            if lines:
+                f.write(escape_json_controls((b",\n" if n else b"\n") + b",\n".join(lines)))
+            n += len(lines)
+        f.write(b"\n]\n" if n else b"]\n")
     return n
 
 
-def _write_csv(path: Path, columns: list[Column], rows: Iterable[dict[str, Any]]) -> int:
-    """None is an empty cell (the csv module's rule); text is neutralised (OWASP), JSON
-    columns become JSON text (neutralised too); numbers are written as they are."""
-    text = [i for i, c in enumerate(columns) if c.kind == "str"]
-    structured = [i for i, c in enumerate(columns) if c.kind == "json"]
-    triggers = "".join(FORMULA_TRIGGERS)
-    n = 0
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow([neutralise_cell(c.name) for c in columns])
-        for row in _checked(columns, rows):
-            values = list(row.values())
-            for i in structured:
-                if values[i] is not None:
-                    values[i] = json.dumps(values[i], ensure_ascii=False)
-            for i in (*text, *structured):
-                v = values[i]
-                if v and type(v) is str and v[0] in triggers:
-                    values[i] = "'" + v
-            writer.writerow(values)
-            n += 1
-    return n
+def _string_data(array) -> memoryview:
+    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
+    import numpy as np
+
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
+    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def _json_text(values: list[Any]) -> list[str | None]:
+    """JSON columns as the text CSV and Parquet hold (``json.dumps``' spacing, as before).
+
+    The per-pair lists (annotators, label ids) are joined from each item's JSON, a string's
+    encoded once per distinct value: the same text ``json.dumps`` gives, without its per-call
+    cost at 100,000s of rows."""
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+    strings: dict[str, str] = {}
+
+    def text(value: Any) -> str | None:
+        if value is None:
+            return None
+        if type(value) is list:
+            if all(type(v) is int for v in value):
+                return "[" + ", ".join(map(str, value)) + "]"
+            if all(type(v) is str for v in value):
+                return "[" + ", ".join(strings.get(v) or strings.setdefault(v, encode(v)) for v in value) + "]"
+        return encode(value)
+
+    return [text(v) for v in values]
 
 
 def _arrow_type(kind: str):
@@ -161,25 +240,138 @@ def _arrow_type(kind: str):
             "json": pa.string()}[kind]
 
 
-def _write_parquet(path: Path, columns: list[Column], rows: Iterable[dict[str, Any]]) -> int:
+def _arrow_array(column: Column, values: list[Any]):
+    import pyarrow as pa
+
+    if column.kind == "json":
+        values = _json_text(values)
+    if isinstance(values, pa.Array):
+        return values
+    return pa.array(values, type=_arrow_type(column.kind), from_pandas=True)
+
+
+def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pa.schema([(c.name, _arrow_type(c.kind)) for c in columns])
     n = 0
-    it = _checked(columns, rows)
-    with pq.ParquetWriter(path, schema) as writer:
-        while batch := list(islice(it, BATCH_ROWS)):
-            data = {}
-            for c in columns:
-                values = [r[c.name] for r in batch]
-                if c.kind == "json":
-                    values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
-                elif c.kind == "float":
-                    values = [None if v is None else float(v) for v in values]
-                data[c.name] = values
-            writer.write_table(pa.Table.from_pydict(data, schema=schema))
-            n += len(batch)
+    with _open(path) as f, pq.ParquetWriter(f, schema) as writer:
+        for batch in batches:
+            table = pa.Table.from_arrays([_arrow_array(c, batch[c.name]) for c in columns], schema=schema)
+            if table.num_rows:
+                writer.write_table(table)
+            n += table.num_rows
         if n == 0:
             writer.write_table(schema.empty_table())
     return n
+
+
+def _string_data(array) -> memoryview:
+    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
+    import numpy as np
+
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
+    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+# -- CSV, column by column ------------------------------------------------------------------
+def _csv_text(array):
+    """Text cells neutralised (OWASP, after line breaks too) and quoted where needed: one
+    scan of the column finds the cells holding a comma, a quote, CR or LF (only those can
+    hold a line break, and only those are quoted), a look at each cell's first character
+    finds the formulas; only the cells found are rewritten."""
+    import pyarrow.compute as pc
+
+    special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
+    if pc.any(special).as_py():
+        array = _rewrite(array, special, lambda a: _rewrite(
+            a, pc.match_substring_regex(a, pattern=r"[\r\n][=+\-@\t]"),
+            lambda b: pc.replace_substring_regex(b, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2")))
+    first = pc.utf8_slice_codeunits(array, 0, 1)
+    array = _rewrite(array, pc.is_in(first, value_set=_trigger_set()), lambda a: pc.binary_join_element_wise("'", a, ""))
+    return _rewrite(array, special, lambda a: pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'),
+                                                                         '"', ""))
+
+
+def _trigger_set():
+    import pyarrow as pa
+
+    return pa.array(FORMULA_TRIGGERS, pa.string())
+
+
+def _rewrite(array, mask, rule):
+    """``array`` with ``rule`` applied to the cells where ``mask`` holds (only those)."""
+    import pyarrow.compute as pc
+
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return array
+    return pc.replace_with_mask(array, mask, rule(pc.filter(array, mask)))
+
+
+def _csv_float(array):
+    """Floats as Python writes them (``repr``: ``1.0``, ``1e-05``): Arrow's shortest form
+    where the two agree (plain notation), Python's for the rest (rare: tiny or huge)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.cast(array, pa.string())
+    magnitude = pc.abs(array)
+    odd = pc.or_(pc.or_(pc.and_(pc.less(magnitude, 1e-4), pc.not_equal(magnitude, 0.0)),
+                        pc.greater_equal(magnitude, 1e15)),
+                 pc.match_substring(text, "e"))
+    odd = pc.fill_null(pc.or_kleene(odd, pc.is_nan(array)), False)
+    whole = pc.invert(pc.match_substring_regex(text, r"[.en]"))
+    text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    if pc.any(odd).as_py():
+        values = array.to_pylist()
+        fixed = [repr(values[i]) for i in pc.indices_nonzero(odd).to_pylist()]
+        text = pc.replace_with_mask(text, odd, pa.array(fixed, pa.string()))
+    return text
+
+
+def _csv_cells(column: Column, values):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = _arrow_array(column, values)
+    if column.kind in ("str", "json"):
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+        return pc.fill_null(_csv_text(array), "")
+    if column.kind == "int":
+        return pc.fill_null(pc.cast(array, pa.string()), "")
+    if column.kind == "bool":
+        return pc.fill_null(pc.if_else(array, "True", "False"), "")
+    return pc.fill_null(_csv_float(array), "")
+
+
+def _write_csv(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
+    """Each batch's lines are built in Arrow (``binary_join_element_wise``) and written as
+    one block: no Python object per cell. None is an empty cell, as is an empty text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = 0
+    with _open(path) as f:
+        header = [_NEEDS_QUOTES.search(t) and '"' + t.replace('"', '""') + '"' or t
+                  for t in (neutralise_cell(c.name) for c in columns)]
+        f.write((",".join(header) + "\n").encode("utf-8"))
+        for batch in batches:
+            cells = [_csv_cells(c, batch[c.name]) for c in columns]
+            rows = len(cells[0]) if cells else 0
+            if not rows:
+                continue
+            cells[-1] = pc.binary_join_element_wise(cells[-1], pa.scalar("\n"), "")  # the line's end
+            lines = pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0]
+            f.write(_string_data(lines))
+            n += rows
+    return n
+
+
+def _string_data(array) -> memoryview:
+    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
+    import numpy as np
+
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
+    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]

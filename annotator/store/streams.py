@@ -34,6 +34,32 @@ class StreamStore(StoreBase):
                 return
             last = page[-1][last_id_column]
 
+    def _column_pages(self, sql: str, params: list, last_id_column: int = 0) -> Iterator[dict[str, list[Any]]]:
+        """Like :meth:`_pages`, but each page as one list per column (transposed in C, no
+        dict per row): what the columnar exports consume."""
+        last = -1
+        while True:
+            with self._lock:
+                cursor = self.db.execute(sql, [*params, last, PAGE_ROWS])
+                names = [d[0] for d in cursor.description]
+                page = cursor.fetchall()
+            if page:
+                yield dict(zip(names, map(list, zip(*page))))
+            if len(page) < PAGE_ROWS:
+                return
+            last = page[-1][last_id_column]
+
+    def pair_pages(self, task: str, fields: Iterable[str] = PAIR_FIELDS) -> Iterator[dict[str, list[Any]]]:
+        """Every pair of a task in import order, a page at a time: ``id`` and ``fields``, one
+        list per column."""
+        fields = [f for f in fields if f != "id"]
+        unknown = [f for f in fields if f not in PAIR_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
+        columns = ", ".join(["id", *fields])
+        yield from self._column_pages(
+            f"SELECT {columns} FROM pairs WHERE task = ? AND id > ? ORDER BY id LIMIT ?", [task])
+
     def iter_pairs(self, task: str, fields: Iterable[str] = PAIR_FIELDS) -> Iterator[dict[str, Any]]:
         """Every pair of a task in import order, as dicts with ``id`` and ``fields``."""
         fields = [f for f in fields if f != "id"]
@@ -79,19 +105,79 @@ class StreamStore(StoreBase):
                 row["domain"] = domain
             yield row
 
+    def label_revision_pages(self, task: str, *, exclude: Iterable[str] = (),
+                             pair_fields: Iterable[str] = ("pair_id", "domain")) -> Iterator[dict[str, list[Any]]]:
+        """Every revision of every label of a task, in the order stored, a page at a time (one
+        list per column): the label's columns (``factors`` as stored, JSON text), ``current``
+        (1 for the annotator's newest revision of the pair) and its pair's ``pair_fields``."""
+        pair_fields = list(pair_fields)
+        unknown = [f for f in pair_fields if f not in PAIR_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
+        exclude = sorted(set(exclude))
+        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
+        short = set(pair_fields) <= {"pair_id", "domain"}
+        joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
+        sql = (
+            "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.factors, l.confidence, "
+            f"l.rationale, l.seconds, l.origin, l.created_at{joined} FROM labels l "
+            + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
+            + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
+        )
+        # the newest revision of each (pair, annotator) has its largest id (revisions are
+        # appended): one grouped read, not a subquery per label
+        import numpy as np
+
+        with self._lock:
+            newest = np.array([r[0] for r in self.db.execute(
+                "SELECT MAX(id) FROM labels WHERE +task = ? GROUP BY pair, annotator", [task])], dtype=np.int64)
+        newest.sort()
+
+        def with_current(page: dict[str, list[Any]]) -> dict[str, list[Any]]:
+            page["current"] = np.isin(np.array(page["id"], dtype=np.int64), newest, assume_unique=True).tolist()
+            return page
+
+        if not short:
+            for page in self._column_pages(sql, [task, *exclude]):
+                yield with_current(page)
+            return
+        # the pair's id and domain from one read of the pairs (a pair row holds both responses)
+        domains: dict[str, str] = {}
+        with self._lock:
+            of_pair = {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
+                "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
+        for page in self._column_pages(sql, [task, *exclude]):
+            found = [of_pair[p] for p in page["pair"]]
+            if "pair_id" in pair_fields:
+                page["pair_id"] = [f[0] for f in found]
+            if "domain" in pair_fields:
+                page["domain"] = [f[1] for f in found]
+            yield with_current(page)
+
     def iter_judgments(self, task: str, runs: Iterable[int], *, messages: bool = False) -> Iterator[dict[str, Any]]:
         """Every judgment of the given runs (ids) of a task, in the order stored, with the
         run's name, kind and model and the pair's id and domain."""
         runs = sorted(set(runs))
         if not runs:
             return
-        extra = ", j.messages" if messages else ""
-        sql = (
-            'SELECT j.id, j.run, r.name AS run_name, r.kind, r.model, p.pair_id, p.domain, j."order", j.sample, '
-            "j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost, "
-            f"j.raw_output, j.explanation, j.created_at{extra} FROM judgments j "
-            # CROSS JOIN keeps judgments the outer loop: a walk along its primary key, no sort per page
-            "CROSS JOIN judge_runs r ON r.id = j.run CROSS JOIN pairs p ON p.id = j.pair "
-            f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * len(runs))}) AND j.id > ? ORDER BY j.id LIMIT ?"
-        )
+        sql = _judgments_sql(len(runs), messages)
         yield from self._pages(sql, [task, *runs])
+
+    def judgment_pages(self, task: str, runs: Iterable[int], *, messages: bool = False) -> Iterator[dict[str, list[Any]]]:
+        """:meth:`iter_judgments`, a page at a time, one list per column."""
+        runs = sorted(set(runs))
+        if not runs:
+            return
+        yield from self._column_pages(_judgments_sql(len(runs), messages), [task, *runs])
+
+
+def _judgments_sql(runs: int, messages: bool) -> str:
+    extra = ", j.messages" if messages else ""
+    return (
+        'SELECT j.id, j.run, r.name AS run_name, r.kind, r.model, p.pair_id, p.domain, j."order", j.sample, '
+        "j.verdict, j.p_a, j.unscored_reason, j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost, "
+        f"j.raw_output, j.explanation, j.created_at{extra} FROM judgments j "
+        # CROSS JOIN keeps judgments the outer loop: a walk along its primary key, no sort per page
+        "CROSS JOIN judge_runs r ON r.id = j.run CROSS JOIN pairs p ON p.id = j.pair "
+        f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * runs)}) AND j.id > ? ORDER BY j.id LIMIT ?"
+    )

@@ -15,4 +15,4 @@ def campaign(store):
 
 @pytest.fixture
 def campaign_db(tmp_path):
-    return campaign_database(tmp_path / "c.db")
+    return str(campaign_database(tmp_path / "c.db"))

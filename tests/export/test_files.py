@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -28,11 +29,45 @@ def _rows():
 
 @pytest.mark.parametrize("text,expected", [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("a=b", "a=b"), ("", ""), (" =1", " =1"),
+    ("\rx", "'\rx"), ("a=b", "a=b"), ("", ""), (" =1", " =1"), ("a\r=1", "a\r'=1"), ("a\n-1", "a\n'-1"),
+    ("a\r\n@x", "a\r\n'@x"), ("\r\n=1", "'\r\n'=1"), ("a\n b", "a\n b"),
 ])
 def test_owasp_rule(text, expected):
     # OWASP "CSV Injection": cells starting with = + - @ TAB CR get a leading single quote
     assert neutralise_cell(text) == expected
+
+
+# the cells OWASP's "CSV Injection" page lists, each alone and after CR, LF and CRLF
+OWASP_CELLS = ["=1+2", "+1+2", "-2+3", "@SUM(1+9)", "\t=1+2", "\r=1+2", "=cmd|' /C calc'!A0",
+               '=HYPERLINK("http://contoso.com","Click")', "=1+2\";=1+2", "=1+2'\" ;,=1+2"]
+
+
+@pytest.mark.parametrize("cell", OWASP_CELLS)
+@pytest.mark.parametrize("brk", ["", "\r", "\n", "\r\n"])
+def test_no_line_of_a_csv_cell_starts_a_formula(tmp_path, cell, brk):
+    """A spreadsheet may read a line break inside a cell as the start of a row: every line
+    of a cell is neutralised, and a cell holding CR is quoted (Python's csv left it bare)."""
+    text = f"text{brk}{cell}" if brk else cell
+    path = tmp_path / "t.csv"
+    write_table(path, "csv", [Column("text"), Column("n", "int")], [{"text": text, "n": 1}])
+    raw = path.read_bytes().decode()
+    body = raw.split("\n", 1)[1]
+    if brk or "," in cell or '"' in cell or "\r" in cell:
+        assert body.startswith('"')  # quoted: the line break stays inside the cell
+    rows = list(csv.reader(path.open(newline="")))
+    assert rows[1][1] == "1" and len(rows) == 2
+    for line in re.split(r"\r\n|\r|\n", rows[1][0]):
+        assert not line.startswith(("=", "+", "-", "@", "\t")), rows[1][0]
+
+
+def test_json_lines_escape_c1_controls_and_bidi_overrides(tmp_path):
+    text = "a\u009b31mb \u202eevil\u202c \u2066x\u2069 \u0085 \x7f \U000e0041 é—"
+    write_table(tmp_path / "t.jsonl", "jsonl", [Column("text")], [{"text": text}])
+    raw = (tmp_path / "t.jsonl").read_bytes()
+    assert raw.decode().endswith(" é—\"}\n") and not re.search("[\u0080-\u009f\u202a-\u202e\u2066-\u2069\x7f]",
+                                                                 raw.decode())  # é and — stay raw
+    assert b"\\u009b" in raw and b"\\u202e" in raw and b"\\udb40\\udc41" in raw
+    assert json.loads(raw)["text"] == text
 
 
 def test_csv_cells_are_neutralised_numbers_untouched(tmp_path):

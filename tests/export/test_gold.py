@@ -217,3 +217,27 @@ def test_rows_follow_the_pairs_order_whatever_the_order_of_labelling(store):
     store.add_labels([Label(pair=1, annotator="x", choice="B")])
     store.add_labels([Label(pair=2, annotator="x", choice="A")])
     assert list(gold_frame(store, "o")["pair_id"]) == ["p1", "p2", "p3"]
+
+
+@pytest.mark.parametrize("fmt", ["chosen-rejected", "alpaca-eval"])
+def test_dawid_skene_is_not_fitted_for_formats_that_do_not_show_it(tmp_path, monkeypatch, fmt):
+    """Issue 22: nothing computed that the output does not use (--aggregate majority)."""
+    import annotator.analysis.aggregate as aggregate
+
+    db = tmp_path / "g.db"
+    store = Store.open(db)
+    _fill(store)
+    store.close()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Dawid-Skene fitted for a format that does not show it")
+
+    monkeypatch.setattr(aggregate, "dawid_skene", refuse)
+    result = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--format", fmt,
+                                       "--out", str(tmp_path / "x.out")])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "x.out.meta.json").read_text())
+    assert meta["dawid_skene_fitted"].startswith("not computed")
+    with_ds = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--format", "csv",
+                                        "--out", str(tmp_path / "y.csv")])
+    assert with_ds.exit_code == 1  # the table formats show its columns: fitted

@@ -43,7 +43,7 @@ def test_names_texts_and_exclusion(campaign, tmp_path):
     assert n == len(rows) == 8 and {r["annotator"] for r in rows} == {"bob", "alice"}
     p1 = next(r for r in rows if r["pair_id"] == "p1")
     assert p1["prompt"] == "'=cmd|' /C calc'!A0"  # OWASP: the formula is shown as text
-    assert p1["response_a"] == "'- first\n- second" and p1["response_b"] == "'@B"
+    assert p1["response_a"] == "'- first\n'- second" and p1["response_b"] == "'@B"
     revised = next(r for r in rows if r["rationale"].startswith("'="))
     assert revised["rationale"] == "'=HYPERLINK(\"x\")"
     meta = json.loads((tmp_path / "l.csv.meta.json").read_text())

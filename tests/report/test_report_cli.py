@@ -91,6 +91,7 @@ def test_starting_the_command_line_loads_no_matplotlib():
 
 def test_files_are_written_whole_with_ordinary_permissions(campaign_db, tmp_path):
     out = tmp_path / "share" / "r.html"
+    out.parent.mkdir()  # folders are created only under the working folder (exports' rule, issue 20)
     old = os.umask(0o022)
     try:
         run_cli(campaign_db, "report", "--task", TASK, "--out", str(out), "--bootstrap", "0", "--jobs", "1")
