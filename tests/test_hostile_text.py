@@ -97,6 +97,9 @@ COMMANDS = [
                                                                           "r2.html", "--bootstrap", "20"],
     ["stats", "agreement", "--task", TASK, "--exclude", "ann1" + HOSTILE], ["stats", "judges", "--task", TASK,
                                                                              "--disagreements", RUN],
+    # a run named by hostile text that does not exist: the refusal quotes it inertly
+    ["judge", "delete", HOSTILE, "--task", TASK, "--yes"], ["judge", "rename", HOSTILE, "new" + HOSTILE, "--task", TASK],
+    ["judge", "calibrate", "--run", HOSTILE, "--task", TASK], ["judge", "calibrate", "--run", RUN, "--task", TASK],
 ]
 # Commands that start the app or a server: their text is the app's, checked screen by screen below.
 NOT_RUN_HERE = {"annotate", "serve", "adjudicate", "dashboard"}
