@@ -46,7 +46,8 @@ Behaviour ``miscount`` drops the last fact label (a count that does not match).
 Behaviour ``length`` (the experiment tests): the longer response wins, unless the prompt's
 guidance asks for less Length or few-shot examples mostly chose the shorter response.
 
-Pointwise ratings ("Rating: [[N]]" prompts: mt-bench-single, wa-*): the judged text's
+Pointwise ratings ("Rating: [[N]]" prompts: mt-bench-single, wa-*; a bare number for the
+WorldAlignment appendix D prompts, which ask for ONLY a number): the judged text's
 ``SCORE=N`` marker, else 8 for a text with GOOD, 3 with BAD, 5 otherwise; behaviour
 ``outofrange`` answers 11. Behaviour ``reference``: the response that contains the pair's
 reference answer wins (reference-guided judges). Run as a script to serve in its own process:
@@ -176,14 +177,14 @@ def profile_answer(behaviour: str, text: str) -> str | None:
         if phrase in text and "Answer: yes" in text:
             output = _between(text, "[Response]", "[End of Response]") or _between(text, "[Text]", "[End of Text]")
             return f"Checked.\nAnswer: {'no' if marker in output else 'yes'}"
-    if "[[N]]" in text or '"[[rating]]"' in text:
+    if "[[N]]" in text or '"[[rating]]"' in text or "respond with ONLY a single number" in text:
         judged = (_between(text, "[The Start of Assistant's Answer]", "[The End of Assistant's Answer]")
                   or _between(text, "[Response]", "[End of Response]")
                   or _between(text, "[Instruction]", "[End of Instruction]"))
         marker = re.search(r"SCORE=(\d+)", judged)
         score = 11 if behaviour == "outofrange" else int(marker.group(1)) if marker else \
             8 if "GOOD" in judged else 3 if "BAD" in judged else 5
-        return f"Assessed.\nRating: [[{score}]]"
+        return str(score) if "respond with ONLY a single number" in text else f"Assessed.\nRating: [[{score}]]"
     if "Rate the fluency" in text or "Rate the coherence" in text:
         marker = "CLUMSY" if "Rate the fluency" in text else "RAMBLE"
         return f"Rated.\nRating: {2 if marker in _between(text, '[Text]', '[End of Text]') else 5}"

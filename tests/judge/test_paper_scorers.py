@@ -1,0 +1,90 @@
+"""WorldAlignment's appendix D scorers as printed (the tests quote the paper's sentences and
+check the shipped templates contain them), and the tool's own variants under other names."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.judge.config import load_judge
+from annotator.judge.templates import load_template
+from tests.judge.sample_pairs import N_PAIRS
+
+# WorldAlignment, appendix D, as printed (../shared/papers/worldalignment-appendix-D-E.md)
+D1 = [
+    "You are an expert evaluator for assessing the difficulty level of instruction-questions. Please evaluate "
+    "the given instruction on a scale of 1-10 based on:",
+    "- Complexity of the task or question",
+    "- Level of domain knowledge required",
+    "- Cognitive load needed to understand and process",
+    "- Technical depth and sophistication",
+    "- 1-2: Very basic, elementary level knowledge",
+    "- 9-10: Cutting-edge, requires highly specialized or research-level expertise",
+    "Please respond with ONLY a single number (1-10) representing the difficulty score.",
+]
+D2 = [
+    "You are an expert evaluator for assessing the realism and feasibility of instructions/prompts. Please "
+    "evaluate the given instruction on a scale of 1-10 based on:",
+    "- Feasibility: Can this task actually be completed in the real world?",
+    "- Practicality: Does this request make sense in real-world scenarios?",
+    "- Realistic context: Are the assumptions and requirements reasonable?",
+    "- Real-world applicability: Would someone actually need this in practice?",
+    "- Logical consistency: Are there any contradictions or impossible requirements?",
+    "- 1-2: Completely unrealistic, impossible to execute, or nonsensical",
+    "- 9-10: Highly realistic, completely feasible, and practically useful",
+    "Please respond with ONLY a single number (1-10) representing the realism score.",
+]
+D3 = [
+    "You are an expert evaluator for assessing the quality of instruction-response pairs. Please evaluate the "
+    "given instruction-response pair on a scale of 1-10 based on:",
+    "- Accuracy and correctness of the response",
+    "- Completeness and thoroughness of the answer",
+    "- Clarity and coherence of explanation",
+    "- Alignment between instruction and response",
+    "- Educational value and helpfulness",
+    "- Reflection of human preferences and real-world applicability",
+    "- 1-2: Poor quality, incorrect, unhelpful, or completely misaligned",
+    "- 9-10: Excellent quality, comprehensive, insightful, and highly valuable",
+    "Please respond with ONLY a single number (1-10) representing the quality score.",
+]
+
+
+@pytest.mark.parametrize("name,scope,sentences", [
+    ("wa-difficulty", "prompt", D1), ("wa-realism", "prompt", D2), ("wa-quality", "response", D3)])
+def test_appendix_d_scorers_ship_the_printed_system_prompt(name, scope, sentences):
+    judge = load_judge(name)
+    template = load_template(judge.template_path)
+    for sentence in sentences:
+        assert sentence in template.system, sentence
+    assert judge.scope == scope and judge.parser == "score:1-10"
+    # difficulty and realism rate the instruction; quality the instruction-response pair
+    assert "{instruction}" in template.user
+    assert ("{output}" in template.user) == (scope == "response")
+
+
+@pytest.mark.parametrize("variant,paper", [
+    ("wa-difficulty-explained", "wa-difficulty"), ("wa-realism-natural", "wa-realism"),
+    ("wa-item-quality", "wa-quality"), ("wa-response-quality", "wa-quality")])
+def test_the_tools_own_variants_keep_other_names_and_say_so(variant, paper):
+    judge = load_judge(variant)
+    assert judge.description.startswith("tool's variant (not the paper's prompt)")
+    assert "Please respond with ONLY a single number" not in load_template(judge.template_path).system
+    assert "as printed" in load_judge(paper).description
+
+
+def test_judge_judges_says_which_is_the_papers(cli):
+    rows = {r["name"]: r for r in cli.json("judge", "judges")}
+    assert "appendix D.1, as printed" in rows["wa-difficulty"]["description"]
+    assert "appendix D.3, as printed" in rows["wa-quality"]["description"]
+    assert rows["wa-item-quality"]["description"].startswith("tool's variant")
+
+
+def test_paper_quality_scores_each_response_with_its_instruction(cli, server, db_store):
+    out = cli.json("judge", "run", "--judge", "wa-quality", "--base-url", server.url, "--model", "content")
+    assert out["scored"] == out["planned"] == 2 * N_PAIRS
+    run = db_store.get_run("demo", "wa-quality@content")
+    pairs = {p.id: p for p in db_store.pairs("demo")}
+    for j in db_store.judgments(run.id):
+        text = pairs[j.pair].response_a if j.target == "A" else pairs[j.pair].response_b
+        assert pairs[j.pair].prompt in j.messages[-1]["content"] and text in j.messages[-1]["content"]
+        assert j.raw_output.strip() in {"8", "3"}  # the bare number the prompt asks for
+        assert j.score == (8.0 if "GOOD" in text else 3.0)
