@@ -206,7 +206,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
                 return
             console.print(Text(f"run {plan['run']} on task {plan['task']}: model {plan['model']} at {plan['endpoint']}"))
             console.print(f"  {plan['planned']} judgments planned, {plan['already_done']} already done, "
-                          f"{plan['from_cache']} from the cache, {plan['calls']} calls to make")
+                          f"{plan['from_cache']} from the cache, {plan['calls']} calls to make"
+                          + (f" ({plan['shared']} identical calls made once)" if plan["shared"] else ""))
             console.print(f"  about {plan['estimated_prompt_tokens']:,} prompt tokens, at most "
                           f"{plan['max_completion_tokens']:,} completion tokens")
             if plan["estimated_cost"] is None:

@@ -88,3 +88,49 @@ def test_paper_quality_scores_each_response_with_its_instruction(cli, server, db
         assert pairs[j.pair].prompt in j.messages[-1]["content"] and text in j.messages[-1]["content"]
         assert j.raw_output.strip() in {"8", "3"}  # the bare number the prompt asks for
         assert j.score == (8.0 if "GOOD" in text else 3.0)
+
+
+def _shared_task(store, instructions=3, candidates=4):
+    """WorldAlignment's layout: each instruction is paired with several candidates against
+    one baseline response (the same text in every pair of the instruction)."""
+    from annotator.store import Pair, Task
+
+    store.save_task(Task(name="shared", title="Shared baselines"))
+    pairs = []
+    for i in range(instructions):
+        for c in range(candidates):
+            pairs.append(Pair(task="shared", pair_id=f"i{i}-c{c}", prompt=f"Instruction {i}: SCORE=7?",
+                              response_a=f"GOOD baseline answer {i}", response_b=f"BAD candidate {c} answer {i}",
+                              model_a="baseline", model_b=f"c{c}", content_hash=f"s{i}-{c}"))
+    store.insert_pairs(pairs)
+
+
+def test_prompt_scorer_calls_and_counts_once_per_instruction(cli, server, db_store):
+    _shared_task(db_store)
+    plan = cli.json("judge", "run", "--judge", "wa-difficulty", "--task", "shared", "--base-url", server.url,
+                    "--model", "content", "--dry-run")
+    assert plan["planned"] == 12 and plan["calls"] == 3 and plan["shared"] == 9
+    out = cli.json("judge", "run", "--judge", "wa-difficulty", "--task", "shared", "--base-url", server.url,
+                   "--model", "content")
+    assert len(server.chat_requests) == 3  # one request per instruction, not per pair
+    assert out["requested"] == 3 and out["scored"] == 3 and out["shared"] == 9 and out["distinct"] == 3
+    run = db_store.get_run("shared", "wa-difficulty@content")
+    judgments = db_store.judgments(run.id)
+    assert len(judgments) == 12 and {j.score for j in judgments} == {7.0}  # every pair still has its score
+    assert sum(j.cost != 0.0 for j in judgments) == 3  # the 9 shared copies cost nothing (no request)
+    prompt = cli.json("stats", "scores", "--task", "shared")["runs"][0]["targets"]["prompt"]["all"]
+    assert prompt["scored"] == 3 and prompt["histogram"] == {"7": 3}  # n = instructions, not pairs
+    again = cli.json("judge", "run", "--judge", "wa-difficulty", "--task", "shared", "--base-url", server.url,
+                     "--model", "content")
+    assert again["requested"] == 0 and again["already_done"] == 12 and len(server.chat_requests) == 3
+
+
+def test_response_scorer_scores_a_shared_baseline_once(cli, server, db_store):
+    _shared_task(db_store)
+    out = cli.json("judge", "run", "--judge", "wa-quality", "--task", "shared", "--base-url", server.url,
+                   "--model", "content")
+    # 3 baseline responses (each shared by 4 pairs) + 12 candidate responses
+    assert len(server.chat_requests) == 15 and out["requested"] == 15 and out["shared"] == 9
+    entry = cli.json("stats", "scores", "--task", "shared")["runs"][0]
+    assert entry["targets"]["A"]["all"]["scored"] == 3 and entry["targets"]["B"]["all"]["scored"] == 12
+    assert entry["pairs"] == {"n": 12, "a_higher": 12, "b_higher": 0, "equal": 0}  # every pair compared
