@@ -134,3 +134,47 @@ def test_response_scorer_scores_a_shared_baseline_once(cli, server, db_store):
     entry = cli.json("stats", "scores", "--task", "shared")["runs"][0]
     assert entry["targets"]["A"]["all"]["scored"] == 3 and entry["targets"]["B"]["all"]["scored"] == 12
     assert entry["pairs"] == {"n": 12, "a_higher": 12, "b_higher": 0, "equal": 0}  # every pair compared
+
+
+# WorldAlignment, appendix E, as printed
+E_SENTENCES = [
+    "You are a highly efficient assistant who evaluates and selects the best large language model (LLM) based on "
+    "the quality of their responses to a given instruction. This process will be used to create a leaderboard "
+    "reflecting the most accurate and human-preferred answers.",
+    "I require a leaderboard for various large language models. I'll provide you with prompts given to these models "
+    "and their corresponding outputs. Your task is to assess these responses and select the model that produces the "
+    "best output from a human perspective.",
+    "Here are the unordered outputs from the models. Each output is associated with a specific model, identified by "
+    "a unique model identifier.",
+    "Evaluate the models based on the quality and relevance of their outputs, and select the model that generated "
+    "the best output. Answer by providing the model identifier of the best model.",
+    "Important: We will use your output as the name of the best model, so make sure your output only contains one "
+    "of the following model identifiers and nothing else (no quotes, no spaces, no new lines, etc.): m or M.",
+    '"model_identifier": "m",', '"model_identifier": "M",',
+]
+# Printed as headings without their markdown ("Instruction:", "Best Model Identifier:"); the
+# shipped template keeps AlpacaEval's "## Instruction" layout (documented in docs/judges.md).
+E_HEADINGS = ["Instruction", "Model Outputs", "Task", "Best Model Identifier"]
+
+
+def test_worldalignment_judge_is_appendix_e_as_printed():
+    template = load_template(load_judge("worldalignment").template_path)
+    text = template.system + "\n" + template.user
+    for sentence in E_SENTENCES:
+        assert sentence in text, sentence
+    for heading in E_HEADINGS:
+        assert f"## {heading}" in template.user
+    assert template.user.rstrip().endswith("## Best Model Identifier")
+    # the earlier AlpacaEval 2.0 wording is kept under its own name, and differs where the paper edits it
+    alpaca = load_template(load_judge("worldalignment-alpacaeval").template_path)
+    assert "You are a highly efficient assistant, who evaluates" in alpaca.system
+    assert "Important:" not in alpaca.user and E_SENTENCES[0] not in alpaca.system
+
+
+def test_worldalignment_judge_answers_with_the_identifier(cli, server, db_store):
+    out = cli.json("judge", "run", "--judge", "worldalignment", "--base-url", server.url, "--model", "content")
+    assert out["scored"] == out["planned"] == 2 * N_PAIRS  # both orders
+    from tests.judge.sample_pairs import expected_verdict
+    pairs = {p.id: int(p.pair_id[1:]) for p in db_store.pairs("demo")}
+    run = db_store.get_run("demo", "worldalignment@content")
+    assert all(j.verdict == expected_verdict(pairs[j.pair]) for j in db_store.judgments(run.id))
