@@ -35,6 +35,7 @@ from . import (  # noqa: E402,F401
     claims,
     copies,
     dashboard,
+    dataset,
     experiment,
     export,
     factors,
@@ -49,6 +50,6 @@ from . import (  # noqa: E402,F401
     tasks,
 )
 
-for _area in (annotate, annotators, tasks, priority, judge, jury, stats, scores, factors, experiment, export, progress,
+for _area in (annotate, annotators, tasks, priority, judge, jury, stats, scores, dataset, factors, experiment, export, progress,
               report, dashboard, adjudicate, copies, admin, claims):
     _area.register(main)
