@@ -103,12 +103,12 @@ def _parse_price(value: str | None) -> tuple[float, float] | None:
 
 def _factor_values(store, run) -> dict:
     """For a factor-measuring run: store its verdicts as factor values."""
-    from annotator.factors.llm import factor_of_run, store_factor_run
+    from annotator.factors.llm import factor_extractor, factor_of_run, store_factor_run
 
     if run is None or run.id is None or factor_of_run(run) is None:
         return {}
     return {"factor": factor_of_run(run), "factor_values": store_factor_run(store, run),
-            "extractor": f"llm:{run.model}"}
+            "extractor": factor_extractor(run)}
 
 
 def _print_factor_values(stored: dict) -> None:

@@ -262,7 +262,18 @@ PARSERS: dict[str, Parser] = {
     "facts": parse_facts,
     "fact-labels": parse_fact_labels,
 }
-POINTWISE_PARSERS = ("score", "yes-no", "facts", "fact-labels")
+POINTWISE_PARSERS = ("score", "yes-no", "facts", "fact-labels", "json-labels", "json-decision")
+
+
+def _register_json_parsers() -> None:
+    """PROFILE's printed prompts answer in JSON (``annotator.judge.json_parsers``)."""
+    from .json_parsers import parse_json_decision, parse_json_labels
+
+    PARSERS["json-labels"] = parse_json_labels
+    PARSERS["json-decision"] = parse_json_decision
+
+
+_register_json_parsers()
 
 
 def split_spec(spec: str) -> tuple[str, str]:

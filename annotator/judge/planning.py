@@ -211,7 +211,10 @@ def _settings(task: Task, judge: JudgeConfig, options: RunOptions, endpoint_url:
     guidance = {**judge.guidance, **options.guidance}
     template = load_template(judge.template_path)
     factor = None
-    if measures_a_factor(template):
+    # a factor-measuring template, or a pointwise judge that scores each response (a lab's own
+    # extractor wording): its scores become the factor's values
+    scores_responses = judge.pointwise and judge.scope == "response"
+    if measures_a_factor(template) or (options.factor and scores_responses):
         if not options.factor:
             raise RunError(f"judge {judge.name} measures one factor: name it with --factor KEY "
                            f"(e.g. {', '.join(f.key for f in task.factors) or 'coherence'})")
@@ -220,7 +223,8 @@ def _settings(task: Task, judge: JudgeConfig, options: RunOptions, endpoint_url:
         except KeyError as e:
             raise RunError(str(e.args[0])) from e
     elif options.factor:
-        raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor")
+        raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor, "
+                       "or a pointwise judge of scope \"response\" (its score per response is the factor's value)")
     try:
         guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
     except KeyError as e:

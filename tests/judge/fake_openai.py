@@ -155,8 +155,44 @@ _LABEL_MARKERS = {"off the main focus": "OFFTOPIC", "incorrect against the sourc
 _NO_MARKERS = {"core question": "EVADE", "intent of the text": "OFFINTENT", "same level of formality": "INFORMAL"}
 
 
+_PAPER_LABELS = {"related to the main focus": lambda f, post: "OFFTOPIC" not in f,
+                 "accurately match the post": lambda f, post: "INVENTED" not in f and f.rstrip(".") in post,
+                 "provides helpful information": lambda f, post: "HELPFUL" in f,
+                 "potentially incorrect or misleading": lambda f, post: "WRONG" in f}
+
+
+def paper_profile_answer(behaviour: str, text: str) -> str | None:
+    """PROFILE's printed prompts (profile-paper-*), answered in the JSON they ask for: facts
+    one per sentence; per-statement decisions by the same markers as the tool's prompts
+    ("accurately match the post": the statement is in the post and not INVENTED); response
+    decisions EVADE / OFFINTENT -> no, formality INFORMAL -> Not Aligned, CASUAL -> Partially."""
+    if "Your task is to extract atomic facts from the INPUT" in text:
+        facts = sentences(_between(text, "INPUT: ", "\nOUTPUT:"))
+        return "\n".join(f"- {f}" for f in facts) if facts else "NONE"
+    if "decision for each statement in the set" in text:
+        head, _, post = text.rpartition("Reddit Post: ")
+        lines = [re.sub(r"^(?:INPUT: |statements: )", "", line) for line in (head or text).splitlines()]
+        facts = [re.sub(r"^\d+\.\s*", "", line) for line in lines if re.match(r"^\d+\. ", line)]
+        rule = next(r for phrase, r in _PAPER_LABELS.items() if phrase in text)
+        decisions = [{"statement": i, "decision": "yes" if rule(f, post) else "no", "justification": "scripted"}
+                     for i, f in enumerate(facts, start=1)]
+        return json.dumps(decisions[:-1] if behaviour == "miscount" else decisions)
+    if "receptiveness to the original post" in text or "decide if the intents align" in text:
+        output = text.rpartition("Response : ")[2] or text.rpartition("Summary : ")[2]
+        bad = "EVADE" if "receptiveness" in text else "OFFINTENT"
+        return json.dumps({"decision": "no" if bad in output else "yes", "justification": "scripted"})
+    if "decide if the formalities align" in text:
+        output = text.rpartition("Summary : ")[2]
+        level = "Not Aligned" if "INFORMAL" in output else "Partially Aligned" if "CASUAL" in output else "Aligned"
+        return json.dumps({"decision": level, "justification": "scripted"})
+    return None
+
+
 def profile_answer(behaviour: str, text: str) -> str | None:
     """The scripted answer of a PROFILE extractor prompt, or None for another prompt."""
+    paper = paper_profile_answer(behaviour, text)
+    if paper is not None:
+        return paper
     if "List every atomic fact" in text:
         facts = sentences(_between(text, "[Text]", "[End of Text]"))
         return "\n".join(f"- {f}" for f in facts) if facts else "NONE"

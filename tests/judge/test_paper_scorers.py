@@ -178,3 +178,25 @@ def test_worldalignment_judge_answers_with_the_identifier(cli, server, db_store)
     pairs = {p.id: int(p.pair_id[1:]) for p in db_store.pairs("demo")}
     run = db_store.get_run("demo", "worldalignment@content")
     assert all(j.verdict == expected_verdict(pairs[j.pair]) for j in db_store.judgments(run.id))
+
+
+def test_a_custom_pointwise_judge_measures_a_factor(cli, server, db_store, tmp_path):
+    """A lab's own extractor wording: a pointwise judge file run with --factor stores factor values."""
+    (tmp_path / "polite.txt").write_text("<|user|>\n[Response]\n{output}\n[End of Response]\n\n"
+                                         "How much does the response show {factor_name}? Answer [[N]], 1-10.\n")
+    (tmp_path / "polite.toml").write_text('model = "content"\ntemplate = "polite.txt"\nparser = "score:1-10"\n'
+                                          'scope = "response"\n')
+    out = cli.json("judge", "run", "--judge", str(tmp_path / "polite.toml"), "--factor", "politeness",
+                   "--base-url", server.url)
+    assert out["factor"] == "politeness" and out["factor_values"] == N_PAIRS
+    assert out["extractor"] == "pointwise:polite:politeness"  # the run is named after the judge and factor
+    values = db_store.factor_values("demo", extractor="pointwise:polite:politeness")
+    pairs = {p.id: p for p in db_store.pairs("demo")}
+    for v in values:  # the GOOD response scores 8, the BAD one 3: M_k is the GOOD side
+        assert (v.value_a, v.value_b) in {(8.0, 3.0), (3.0, 8.0)}
+        assert v.manifestation == ("A" if "GOOD" in pairs[v.pair].response_a else "B")
+    assert db_store.get_run("demo", "polite:politeness").kind == "factor"
+    # a prompt-level scorer cannot measure a factor of the responses
+    refused = cli("judge", "run", "--judge", "wa-difficulty", "--factor", "politeness", "--base-url", server.url,
+                  code=1)
+    assert "does not measure factors" in refused.stderr
