@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .models import FactorValue, JudgeRun, Judgment, Pair, Task
+from .models import Adjudication, FactorValue, JudgeRun, Judgment, Pair, Task
 
 
 @runtime_checkable
@@ -34,6 +34,8 @@ class AnalysisStore(Protocol):
     def runs(self, task: str | None = None) -> list[JudgeRun]: ...
     def label_counts(self, task: str) -> dict[str, int]: ...
     def instruction_ids(self, task: str) -> dict[int, int]: ...
+    def current_adjudications(self, task: str) -> dict[int, Adjudication]: ...
+    def judgment_texts(self, run_name: str, task: str, pairs: Iterable[int]) -> dict[int, dict[str, str]]: ...
 
 
 @runtime_checkable
