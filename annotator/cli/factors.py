@@ -316,10 +316,13 @@ def _correlation_table(report) -> Table | None:
 @order_rule_option
 @factor_source_option
 @reference_option
+@click.option("--human-ties", "human_ties", type=click.Choice(["count", "exclude"]), default="count", show_default=True,
+              help="Pairs the humans' majority tied: count them (a human preference tie) or leave them out for every "
+                   "agent, as PROFILE section 4.1 does.")
 @json_option
 @pass_cli
 def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
-                  order_rule: str, factor_source: str, reference: str, as_json: bool) -> None:
+                  order_rule: str, factor_source: str, reference: str, human_ties: str, as_json: bool) -> None:
     """PROFILE factors: each extractor checked against the annotators' checklist (agreement,
     kappa), factor scores of humans and judges in the evaluation and generation settings,
     the factors each agent rewards most, and the factor correlation matrix."""
@@ -328,11 +331,14 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule,
-                                factor_source=factor_source, reference=reference)
+                                factor_source=factor_source, reference=reference, human_ties=human_ties)
     if as_json:
         print_json(report.to_json())
         return
     console.print(plain_text(f"PROFILE factors — task {name}"), style="bold")
+    ties = report.human_ties
+    console.print(plain_text(f"human ties: {ties['rule']} ({ties['text']}; {ties['pairs_left_out']:,} pair(s) left out)"),
+                  style="dim", soft_wrap=True)
     console.print(plain_text(f"judges' verdicts: order rule {order_rule} ({ORDER_RULE_TEXT[order_rule]})"), style="dim",
                   soft_wrap=True)
     console.print(plain_text(reference_caption(report.reference)), style="dim", soft_wrap=True)
