@@ -43,6 +43,7 @@ from . import (  # noqa: E402,F401
     judge,
     judges_report,
     jury,
+    mentions,
     priority,
     progress,
     report,
@@ -51,7 +52,7 @@ from . import (  # noqa: E402,F401
     tasks,
 )
 
-for _area in (annotate, annotators, tasks, priority, judge, jury, calibrate, stats, scores, dataset, factors, experiment,
+for _area in (annotate, annotators, tasks, priority, judge, jury, calibrate, stats, scores, dataset, mentions, factors, experiment,
               export, progress,
               report, dashboard, adjudicate, copies, admin, claims):
     _area.register(main)

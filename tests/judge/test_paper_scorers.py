@@ -200,3 +200,14 @@ def test_a_custom_pointwise_judge_measures_a_factor(cli, server, db_store, tmp_p
     refused = cli("judge", "run", "--judge", "wa-difficulty", "--factor", "politeness", "--base-url", server.url,
                   code=1)
     assert "does not measure factors" in refused.stderr
+
+
+def test_stats_mentions_per_judge(cli, server):
+    cli.json("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content")
+    cli.json("judge", "run", "--judge", "worldalignment", "--base-url", server.url, "--model", "content")
+    data = cli.json("stats", "mentions")
+    assert data["method"] == "keyword" and set(data["runs"]) == {"mt-bench-pair@content", "worldalignment@content"}
+    mt = data["runs"]["mt-bench-pair@content"]
+    assert mt["explained"] == 2 * N_PAIRS and mt["factors"]["politeness"]["share"] == 0.0
+    assert data["runs"]["worldalignment@content"]["factors"]["politeness"]["share"] is None  # answers "m" / "M" only
+    assert "What judges say" in cli("stats", "mentions").stdout
