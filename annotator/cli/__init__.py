@@ -40,6 +40,7 @@ from . import (  # noqa: E402,F401
     experiment,
     export,
     factors,
+    generate,
     judge,
     judges_report,
     jury,
@@ -52,7 +53,7 @@ from . import (  # noqa: E402,F401
     tasks,
 )
 
-for _area in (annotate, annotators, tasks, priority, judge, jury, calibrate, stats, scores, dataset, mentions, factors, experiment,
+for _area in (annotate, annotators, tasks, priority, judge, jury, calibrate, stats, scores, dataset, mentions, factors, generate, experiment,
               export, progress,
               report, dashboard, adjudicate, copies, admin, claims):
     _area.register(main)

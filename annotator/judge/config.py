@@ -187,7 +187,7 @@ def validate(config: JudgeConfig) -> None:
         raise JudgeConfigError(
             f"{where}: parser must be one of {', '.join(PARSERS)}, found {config.parser!r}"
         )
-    if name == "score":
+    if name in ("score", "score-levels"):
         try:
             score_range(argument)
         except ValueError as e:

@@ -50,3 +50,31 @@ def parse_json_decision(text: str, top_logprobs=None, argument: str = "") -> Par
         return unscored(text)
     word = words[-1].replace("-", " ") if words[-1] != "partially-aligned" else "partially aligned"
     return ParseResult(None, score=LEVELS[word], explanation=text.strip())
+
+
+# -- generation at score levels (PROFILE E.1.1) -----------------------------------------------
+_LEVEL = re.compile(r"^[ \t*#]*SCORE\s+(\d+)\s*[A-Za-z]*[ \t*]*:[ \t*]*", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_score_levels(text: str, top_logprobs=None, argument: str = "1-5") -> ParseResult:
+    """Responses written at score levels: each starts with "SCORE N RESPONSE:" (any word
+    before the colon: SUMMARY, ANSWER). ``items`` are the texts of levels LOW..HIGH in order;
+    a missing, repeated, empty or out-of-range level makes the answer unscored, with the
+    reason. The score is the number of levels."""
+    from .parsers import score_range
+
+    low, high = score_range(argument or "1-5")
+    marks = list(_LEVEL.finditer(text))
+    if not marks:
+        return unscored(text)
+    found: dict[int, str] = {}
+    for mark, following in zip(marks, [*marks[1:], None]):
+        level = int(mark.group(1))
+        body = text[mark.end(): following.start() if following else len(text)].strip()
+        if level in found or not low <= level <= high:
+            return ParseResult(None, unscored_reason=f"unparseable: score level {level} repeated or out of range")
+        found[level] = body
+    missing = [lv for lv in range(low, high + 1) if not found.get(lv)]
+    if missing:
+        return ParseResult(None, unscored_reason=f"unparseable: no response at score level {missing[0]}")
+    return ParseResult(None, score=float(high - low + 1), items=tuple(found[lv] for lv in range(low, high + 1)))

@@ -102,7 +102,8 @@ class JudgmentStore(StoreBase):
         data = self.query(
             "SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j.target, j.sample, "
             "j.score, j.unscored_reason, j.cost, j.cache_key FROM judgments j JOIN judge_runs r ON r.id = j.run "
-            "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND j.target != '' AND (? OR r.kind != 'factor') "
+            "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND j.target != '' AND r.kind != 'generation' "
+            "AND (? OR r.kind != 'factor') "
             "ORDER BY j.run, j.pair, j.target, j.sample",
             [task, include_factor_runs],
         )

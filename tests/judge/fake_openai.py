@@ -227,8 +227,23 @@ def profile_answer(behaviour: str, text: str) -> str | None:
     return None
 
 
+def generation_answer(behaviour: str, text: str) -> str | None:
+    """PROFILE's score-level generation (profile-generate): the level-k response is k
+    sentences long ("Point 1 of k. ..."); behaviour ``miscount`` leaves out the last level."""
+    found = re.search(r"for each of the scores ([\d, ]+), the lowest", text)
+    if not found or '"SCORE N RESPONSE:"' not in text:
+        return None
+    levels = [int(v) for v in found.group(1).split(",") if v.strip()]
+    if behaviour == "miscount":
+        levels = levels[:-1]
+    return "\n".join(f"SCORE {k} RESPONSE: " + " ".join(f"Point {i} of {k}." for i in range(1, k + 1)) for k in levels)
+
+
 def answer_text(behaviour: str, messages: list[dict]) -> str:
     text = "\n".join(m.get("content") or "" for m in messages)
+    generated = generation_answer(behaviour, text)
+    if generated is not None:
+        return generated
     scripted = profile_answer(behaviour, text)
     if scripted is not None:
         return scripted
