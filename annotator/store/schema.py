@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from annotator.text.private_api import defined_migrations
+
 from .sqlite import Database, Migrations
 
 migrations = Migrations("annotator")
@@ -488,17 +490,17 @@ def schema_version(db: Database) -> str:
     if unknown:
         return unknown[-1]
     applied = {m.name for m in migrations.applied(db)}
-    return next((m.name for m in reversed(migrations._migrations) if m.name in applied), "")
+    return next((m.name for m in reversed(defined_migrations(migrations)) if m.name in applied), "")
 
 
 def latest_version() -> str:
-    return migrations._migrations[-1].name
+    return defined_migrations(migrations)[-1].name
 
 
 def unknown_migrations(db: Database) -> list[str]:
     """Applied migrations this version does not define (the file was written by a newer one),
     oldest first by the time they were applied (then by the order their records were written),
     so that the last is the newest: the one a message names."""
-    known = {m.name for m in migrations._migrations}
+    known = {m.name for m in defined_migrations(migrations)}
     applied = [(m.applied_at or "", i, m.name) for i, m in enumerate(migrations.applied(db)) if m.name not in known]
     return [name for _, _, name in sorted(applied)]

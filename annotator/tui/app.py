@@ -11,15 +11,14 @@ import time
 from collections.abc import Callable
 
 from textual import events
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App
-from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from annotator.store import Store, Task, WriterBusy, retry_busy
 from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings, claim_duration
+from annotator.tui.private_api import ANSI_SEQUENCES_KEYS, character_to_key, check_bindings, modal_binding_chain
 from annotator.tui.screens.annotator_name import AnnotatorNameScreen
 from annotator.tui.screens.guidelines import GuidelinesScreen
 from annotator.tui.screens.help import HelpScreen
@@ -155,15 +154,15 @@ class AnnotatorApp(App[None]):
                 # Escape, then the key, each as if pressed alone (the focus may move between).
                 if self.screen.maximized is not None and self.escape_to_minimize:
                     self.screen.minimize()
-                elif not await self._check_bindings("escape"):
+                elif not await check_bindings(self, "escape"):
                     await super().on_event(events.Key("escape", "\x1b"))
-                name = second if second.isalnum() else _character_to_key(second)
+                name = second if second.isalnum() else character_to_key(second)
                 await super().on_event(events.Key(name, second))
                 return
         await super().on_event(event)
 
     def _is_bound(self, key: str) -> bool:
-        return any(key in bindings.key_to_bindings for _, bindings in self.screen._modal_binding_chain)
+        return any(key in bindings.key_to_bindings for _, bindings in modal_binding_chain(self.screen))
 
     def _typing_into_text(self, event: events.Key) -> bool:
         """An Option character ("¡") typed into a text box is text, not Escape + a digit."""

@@ -288,6 +288,8 @@ class PairScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _PAIR_ACTIONS and self.pair is None:
             return False
+        if action == "focus_rationale" and isinstance(self.focused, Input):
+            return False  # a priority binding: while typing, its key is text
         if action == "choose" and parameters and parameters[0] == "tie" and not self.label_task.allow_tie:
             return False
         if action == "focus_factors" and not self.label_task.factors:
@@ -335,14 +337,14 @@ class PairScreen(Screen):
         # One message at a time: a stack of older ones hides what is still missing.
         self.app.clear_notifications()
         if missing.part == "choice":
-            # The choice keys would type into the rationale box: leave it first.
-            self.left.view.focus()
+            # The choice keys would type into the rationale box: leave it first (at once).
+            self.set_focus(self.left.view)
             message = str(missing)
         elif missing.part == "factors":
             self.query_one(FactorChecklist).focus_first_unanswered()
             message = f"{missing} Answer with a / e / b / n, then Enter."
         elif missing.part == "confidence":
-            self.query_one(ConfidenceSelect).focus()
+            self.set_focus(self.query_one(ConfidenceSelect))
             message = "This task asks for your confidence: press 1 (unsure) to 5 (sure), then Enter."
         else:
             self.rationale.enter()
@@ -510,11 +512,13 @@ class PairScreen(Screen):
                 return
         self.maximize(self.left.view)
 
+    # Focus moves at once (not after the current message, as ``focus()`` does), so the key
+    # typed right after finds the focus already moved.
     def action_focus_factors(self) -> None:
-        self.query_one(FactorChecklist).focus()
+        self.set_focus(self.query_one(FactorChecklist))
 
     def action_focus_confidence(self) -> None:
-        self.query_one(ConfidenceSelect).focus()
+        self.set_focus(self.query_one(ConfidenceSelect))
 
     def action_focus_rationale(self) -> None:
         self.rationale.enter()

@@ -9,7 +9,8 @@ help key is docked at the right end (where Textual puts its command palette key)
 from __future__ import annotations
 
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from annotator.tui.private_api import FooterKey, footer_bindings_ready
 
 COMPACT_BELOW = 120
 HELP_ACTION = "app.help"
@@ -18,7 +19,7 @@ HELP_ACTION = "app.help"
 class KeysFooter(Footer):
     def compose(self):
         yield from super().compose()
-        if not self._bindings_ready:
+        if not footer_bindings_ready(self):
             return
         for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
             if binding.action == HELP_ACTION:
