@@ -470,6 +470,29 @@ def m009_run_calibrations(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_training(db: Database) -> None:
+    """Training answers (the practice pairs of a task's [training]), stored apart from the
+    labels so that no statistic ever reads them: one row per answer, numbered by attempt."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS training_answers (
+            id INTEGER PRIMARY KEY,
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            item INTEGER NOT NULL,
+            choice TEXT NOT NULL,
+            expected TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (task, annotator, attempt, item)
+        );
+        """
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 
