@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,7 @@ from .defaults import (
 )
 from .estimate import Estimate
 from .factor_alignment import alignment, as_sign, factor_score
+from .human_ties import DEFAULT_HUMAN_TIES, apply_human_ties
 from .jury import with_composites
 from .proportion import proportion
 from .serialise import fields_json
@@ -152,6 +153,7 @@ class FactorReport:
     misaligned: dict[str, list[Misaligned]]  # judge -> misaligned factors (evaluation setting, the source used)
     other_source: OtherFactorSource | None
     correlation: dict[str, Any]
+    human_ties: dict[str, Any] = field(default_factory=dict)  # the rule for pairs the humans tied (human_ties.py)
 
     @property
     def source(self) -> str:
@@ -408,6 +410,7 @@ def factor_report(
     factor_source: str = DEFAULT_FACTOR_SOURCE,
     adjudicated: pd.Series | None = None,
     reference: str = DEFAULT_REFERENCE,
+    human_ties: str = DEFAULT_HUMAN_TIES,
 ) -> FactorReport:
     """The factor report (``FactorReport``; ``.to_json()`` for JSON); see the module docstring. A judge's verdict per pair
     follows ``order_rule`` (``verdicts``); pairs without one enter no factor score.
@@ -431,7 +434,8 @@ def factor_report(
         agents.setdefault(name, prefs)
     if not humans.empty:
         agents = {n: p if n == HUMANS else p[p.index.isin(humans.index)] for n, p in agents.items()}
-    else:
+    agents, ties_used = apply_human_ties(agents, humans, human_ties)
+    if humans.empty:
         notes.append("no human labels yet: the humans' factor scores are undefined")
 
     chosen = chosen_extractors(fv, keys, extractor)
@@ -482,6 +486,7 @@ def factor_report(
                                        {a: j.misaligned for a, j in judges[other]["evaluation"].items()})
         if any(known[other].values()) else None,
         correlation=correlation_matrix(tables["extractors"]),
+        human_ties=ties_used,
     )
 
 
@@ -491,7 +496,7 @@ def _num(value: float | None) -> float:
 
 def task_factor_report(store: AnalysisStore, task: str, *, extractor: str | None = None, confidence: float = 0.95,
                        order_rule: str = DEFAULT_ORDER_RULE, factor_source: str = DEFAULT_FACTOR_SOURCE,
-                       reference: str = DEFAULT_REFERENCE) -> FactorReport:
+                       reference: str = DEFAULT_REFERENCE, human_ties: str = DEFAULT_HUMAN_TIES) -> FactorReport:
     """Load a task's labels, judgments, pointwise scores and factor values; build the report."""
     found = store.require_task(task)
     fv = factor_values_frame(store, task)
@@ -499,5 +504,5 @@ def task_factor_report(store: AnalysisStore, task: str, *, extractor: str | None
         store.labels_frame(task), with_composites(store, task), fv, scores=store.scores_frame(task), task=task,
         factors=[(f.key, f.name) for f in found.factors], categories=found.choices, extractor=extractor,
         confidence=confidence, order_rule=order_rule, factor_source=factor_source,
-        adjudicated=adjudicated_choices(store, task), reference=reference,
+        adjudicated=adjudicated_choices(store, task), reference=reference, human_ties=human_ties,
     )

@@ -1,6 +1,11 @@
 """Distributions of pointwise scores (a judge scoring each response, or the instruction,
 alone): per run, per target and per domain.
 
+Scores are counted by distinct request, not by pair: an instruction shared by six pairs is
+scored (and counted) once by a prompt-level scorer, a baseline response shared by six pairs
+once by a response-level scorer (rows of one run and target with the same cache key are one
+score; ``pairs`` below still reads every pair).
+
 For each group: ``scored`` calls (several samples of one target each count), ``unscored``,
 ``mean``, ``sd`` (sample standard deviation, ddof 1; undefined under two scores),
 ``min``, ``q1``, ``median``, ``q3``, ``max`` (pandas' linear quantiles) and ``histogram``
@@ -40,6 +45,14 @@ def _block(rows: pd.DataFrame) -> dict[str, Any]:
     return describe(rows["score"], int(rows["score"].isna().sum()))
 
 
+def distinct(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per (target, request): rows without a cache key are kept as they are."""
+    if "cache_key" not in rows.columns:
+        return rows
+    keyed = rows["cache_key"].fillna("") != ""
+    return pd.concat([rows[~keyed], rows[keyed].drop_duplicates(subset=["target", "cache_key"])]).sort_index()
+
+
 def score_distributions(scores: pd.DataFrame) -> list[dict[str, Any]]:
     """One entry per pointwise run; ``scores`` is ``Store.scores_frame``."""
     out: list[dict[str, Any]] = []
@@ -48,7 +61,7 @@ def score_distributions(scores: pd.DataFrame) -> list[dict[str, Any]]:
     frame = scores.assign(domain=scores["domain"].fillna("").replace("", "(none)"))
     for (run_name, kind), rows in frame.groupby(["run_name", "kind"], sort=True):
         targets = {}
-        for target, trows in rows.groupby("target", sort=True):
+        for target, trows in distinct(rows).groupby("target", sort=True):
             targets[str(target)] = {
                 "all": _block(trows),
                 "per_domain": {str(d): _block(drows) for d, drows in trows.groupby("domain", sort=True)}

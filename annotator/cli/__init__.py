@@ -26,6 +26,10 @@ COMMANDS = {
     "experiment": "Experiments on judges: guidance and few-shot examples, against a baseline, on "
                   "held-out pairs.",
     "export": "Export gold sets, soft labels, every label and every judgment, as files.",
+    "generate": "PROFILE's generation setting: MODEL writes a response at each score level for every "
+                "instruction of the task (one call per instruction, through the judge runner: cached, "
+                "priced, resumable); the responses become pairs of a new task, and the levels the "
+                "generator's preference (`stats factors --task TASK-gen`, generation setting).",
     "factors": "Extract PROFILE factor values (which response shows a factor more) for a task's "
                "pairs.",
     "init": "Create the database (or bring an old one to the latest schema).",
@@ -91,8 +95,9 @@ def main(ctx: click.Context, db: str | None) -> None:
 # `annotator --help` and `--version` import none of them, nor the store (sqlite-utils and
 # numpy) they use, so they answer at once. The top-level help lists the commands from
 # COMMANDS (tests/cli/test_lazy_help.py checks it against the commands' own help).
-AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibrate", "stats", "scores", "factors", "experiment",
-         "export", "progress", "report", "dashboard", "adjudicate", "copies", "admin", "claims")
+AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibrate", "stats", "scores", "dataset",
+         "mentions", "factors", "generate", "experiment", "export", "progress", "report", "dashboard", "adjudicate",
+         "copies", "admin", "claims")
 
 
 def _register_areas(group: click.Group) -> None:

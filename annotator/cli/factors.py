@@ -44,16 +44,24 @@ def _money(value: float | None) -> str:
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1000), help="profile: requests in flight at once.")
 @click.option("--price", default=None, metavar="IN,OUT", help="profile: USD per million input,output tokens (when --model has no known price).")
 @click.option("--max-cost", type=float, default=None, help="profile: stop starting new calls once this many USD would be exceeded.")
+@click.option("--prompts", type=click.Choice(["paper", "tool"]), default="paper", show_default=True,
+              help="profile: the paper's printed extraction prompts (extractor profile:paper:MODEL) or the tool's own "
+                   "earlier wording (extractor profile:MODEL).")
+@click.option("--few-shot", "few_shot", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="profile: a JSON object of few-shot text per factor key (\"facts\" for the atomic-fact step), "
+                   "for the prompts' {FEW SHOT} slot.")
 @json_option
 @pass_cli
 def extract(cli: CliContext, task_name: str | None, extractor: str, factor_keys: tuple[str, ...], model: str | None,
-            base_url: str | None, concurrency: int, price: str | None, max_cost: float | None, as_json: bool) -> None:
+            base_url: str | None, concurrency: int, price: str | None, max_cost: float | None, prompts: str,
+            few_shot: str | None, as_json: bool) -> None:
     """Measure factors on every pair and store them (rule: Length, Novel Words; profile: the
     rest, as PROFILE defines them: see docs/factors.md)."""
     store = cli.open_store(create=False)
     task_name = pick_task(store, task_name)
     if extractor == "profile":
-        _extract_profile(store, task_name, list(factor_keys), model, base_url, concurrency, price, max_cost, as_json)
+        _extract_profile(store, task_name, list(factor_keys), model, base_url, concurrency, price, max_cost, as_json,
+                         prompts=prompts, few_shot=few_shot)
         return
     wrong = [f for f in factor_keys if f not in RULE_FACTORS]
     if wrong:
@@ -82,7 +90,8 @@ def extract(cli: CliContext, task_name: str | None, extractor: str, factor_keys:
         console.print(f"{factor}: {n:,} pair(s) measured{missed}", markup=False, soft_wrap=True)
 
 
-def _extract_profile(store, task_name, factor_keys, model, base_url, concurrency, price, max_cost, as_json) -> None:
+def _extract_profile(store, task_name, factor_keys, model, base_url, concurrency, price, max_cost, as_json,
+                     prompts: str = "paper", few_shot: str | None = None) -> None:
     from annotator.factors.profile_llm import Extraction, load_judge
     from annotator.judge import MissingCredentials, RunError, resolve_endpoint
 
@@ -101,9 +110,15 @@ def _extract_profile(store, task_name, factor_keys, model, base_url, concurrency
         endpoint = resolve_endpoint(base_url, judge.base_url, judge.api_key_env)
     except MissingCredentials as e:
         fail(str(e))
+    from annotator.factors.fewshot import read_few_shot
+
+    try:
+        shots = read_few_shot(few_shot) if few_shot else {}
+    except ValueError as e:
+        fail(str(e))
     extraction = Extraction(store, task_name, endpoint, model=model, concurrency=concurrency,
                             price=_parse_price(price), max_cost=max_cost,
-                            progress=None if as_json else RichProgress)
+                            progress=None if as_json else RichProgress, prompts=prompts, few_shot=shots)
     try:
         report = asyncio.run(extraction.run(wanted))
     except (RunError, KeyError) as e:
@@ -301,10 +316,13 @@ def _correlation_table(report) -> Table | None:
 @order_rule_option
 @factor_source_option
 @reference_option
+@click.option("--human-ties", "human_ties", type=click.Choice(["count", "exclude"]), default="count", show_default=True,
+              help="Pairs the humans' majority tied: count them (a human preference tie) or leave them out for every "
+                   "agent, as PROFILE section 4.1 does.")
 @json_option
 @pass_cli
 def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
-                  order_rule: str, factor_source: str, reference: str, as_json: bool) -> None:
+                  order_rule: str, factor_source: str, reference: str, human_ties: str, as_json: bool) -> None:
     """PROFILE factors: each extractor checked against the annotators' checklist (agreement,
     kappa), factor scores of humans and judges in the evaluation and generation settings,
     the factors each agent rewards most, and the factor correlation matrix."""
@@ -313,11 +331,14 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule,
-                                factor_source=factor_source, reference=reference)
+                                factor_source=factor_source, reference=reference, human_ties=human_ties)
     if as_json:
         print_json(report.to_json())
         return
     console.print(plain_text(f"PROFILE factors — task {name}"), style="bold")
+    ties = report.human_ties
+    console.print(plain_text(f"human ties: {ties['rule']} ({ties['text']}; {ties['pairs_left_out']:,} pair(s) left out)"),
+                  style="dim", soft_wrap=True)
     console.print(plain_text(f"judges' verdicts: order rule {order_rule} ({ORDER_RULE_TEXT[order_rule]})"), style="dim",
                   soft_wrap=True)
     console.print(plain_text(reference_caption(report.reference)), style="dim", soft_wrap=True)

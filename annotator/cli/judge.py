@@ -103,12 +103,12 @@ def _parse_price(value: str | None) -> tuple[float, float] | None:
 
 def _factor_values(store, run) -> dict:
     """For a factor-measuring run: store its verdicts as factor values."""
-    from annotator.factors.llm import factor_of_run, store_factor_run
+    from annotator.factors.llm import factor_extractor, factor_of_run, store_factor_run
 
     if run is None or run.id is None or factor_of_run(run) is None:
         return {}
     return {"factor": factor_of_run(run), "factor_values": store_factor_run(store, run),
-            "extractor": f"llm:{run.model}"}
+            "extractor": factor_extractor(run)}
 
 
 def _print_factor_values(stored: dict) -> None:
@@ -206,7 +206,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
                 return
             console.print(Text(f"run {plan['run']} on task {plan['task']}: model {plan['model']} at {plan['endpoint']}"))
             console.print(f"  {plan['planned']} judgments planned, {plan['already_done']} already done, "
-                          f"{plan['from_cache']} from the cache, {plan['calls']} calls to make")
+                          f"{plan['from_cache']} from the cache, {plan['calls']} calls to make"
+                          + (f" ({plan['shared']} identical calls made once)" if plan["shared"] else ""))
             console.print(f"  about {plan['estimated_prompt_tokens']:,} prompt tokens, at most "
                           f"{plan['max_completion_tokens']:,} completion tokens")
             if plan["estimated_cost"] is None:

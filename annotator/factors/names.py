@@ -1,5 +1,11 @@
 """The factors the PROFILE LLM extractor measures, and the judges that ask about them: names
-only, importable without the judge runner (the command line lists them in its options)."""
+only, importable without the judge runner (the command line lists them in its options).
+
+Two prompt sets (``PROMPT_SETS``): ``paper``, PROFILE's appendix D.2 prompts as printed
+(judges ``profile-paper-*``; departures in docs/factors.md), and ``tool``, the tool's own
+earlier wording (judges ``profile-*``). Fluency and Coherence use the tool's LLM ratings in
+both (the paper scores them with UniEval, which does not run here).
+"""
 
 FACT_LABEL_JUDGES = {
     "off_focus": "profile-off-focus",
@@ -19,3 +25,13 @@ RESPONSE_JUDGES = {
 COUNT_FACTORS = ("number_of_facts",)
 LLM_FACTORS = (*COUNT_FACTORS, *FACT_LABEL_JUDGES, *RESPONSE_JUDGES)
 NEEDS_SOURCE = ("hallucination", "source_coverage", "intent_alignment", "formality_alignment")
+
+PAPER_FACT_LABEL_JUDGES = {key: name.replace("profile-", "profile-paper-") for key, name in FACT_LABEL_JUDGES.items()}
+PAPER_RESPONSE_JUDGES = {**RESPONSE_JUDGES, **{key: RESPONSE_JUDGES[key].replace("profile-", "profile-paper-")
+                                              for key in ("receptiveness", "intent_alignment", "formality_alignment")}}
+# prompt set -> (facts judge, source facts judge, fact-label judges, response judges)
+PROMPT_SETS = {
+    "paper": ("profile-paper-facts", "profile-paper-source-facts", PAPER_FACT_LABEL_JUDGES, PAPER_RESPONSE_JUDGES),
+    "tool": ("profile-facts", "profile-source-facts", FACT_LABEL_JUDGES, RESPONSE_JUDGES),
+}
+DEFAULT_PROMPTS = "paper"

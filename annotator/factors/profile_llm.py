@@ -2,7 +2,10 @@
 
 Every call goes through the judge runner (cache, cost, resume), one run per step, each run
 of kind "factor" named ``<judge>@<model>``. The factor values are stored with the extractor
-``profile:<model>``.
+``profile:paper:<model>`` (the paper's prompts, the default) or ``profile:<model>`` (the
+tool's own prompts, ``prompts="tool"``; the name earlier versions stored). ``few_shot`` fills
+each prompt's ``{FEW SHOT}`` slot (``{examples}``): text per factor key, ``facts`` for the
+atomic-fact step; the paper does not print its examples, so the slot is empty by default.
 
 1. **Atomic facts.** ``profile-facts`` breaks each response into atomic facts; they are
    stored per response and extractor (``atomic_facts``). ``profile-source-facts`` does the
@@ -46,7 +49,15 @@ from annotator.judge.runner import Progress, RunOptions, RunReport
 from annotator.judge.steps import run_judge
 from annotator.store import AtomicFacts, FactLabels, FactorValue, Pair, Store
 
-from .names import COUNT_FACTORS, FACT_LABEL_JUDGES, LLM_FACTORS, NEEDS_SOURCE, RESPONSE_JUDGES  # noqa: F401
+from .names import (  # noqa: F401
+    COUNT_FACTORS,
+    DEFAULT_PROMPTS,
+    FACT_LABEL_JUDGES,
+    LLM_FACTORS,
+    NEEDS_SOURCE,
+    PROMPT_SETS,
+    RESPONSE_JUDGES,
+)
 from .rules import manifestation
 
 FACTS_JUDGE = "profile-facts"
@@ -54,8 +65,8 @@ SOURCE_FACTS_JUDGE = "profile-source-facts"
 # factor key -> the judge that labels each atomic fact for it
 
 
-def extractor_name(model: str) -> str:
-    return f"profile:{model}"
+def extractor_name(model: str, prompts: str = "tool") -> str:
+    return f"profile:{model}" if prompts == "tool" else f"profile:{prompts}:{model}"
 
 
 def numbered(facts: list[str]) -> str:
@@ -88,12 +99,18 @@ class Extraction:
 
     def __init__(self, store: Store, task: str, endpoint: Endpoint, *, model: str | None = None,
                  concurrency: int = 16, price: tuple[float, float] | None = None, max_cost: float | None = None,
-                 progress: Callable[[], Progress] | None = None):
+                 progress: Callable[[], Progress] | None = None, prompts: str = DEFAULT_PROMPTS,
+                 few_shot: dict[str, str] | None = None):
+        if prompts not in PROMPT_SETS:
+            raise KeyError(f"prompts must be one of {', '.join(PROMPT_SETS)}, found {prompts!r}")
         self.store, self.task, self.endpoint = store, task, endpoint
-        self.model = model or load_judge(FACTS_JUDGE).model
+        self.prompts = prompts
+        self.facts_judge, self.source_facts_judge, self.label_judges, self.response_judges = PROMPT_SETS[prompts]
+        self.few_shot = dict(few_shot or {})
+        self.model = model or load_judge(self.facts_judge).model
         self.concurrency, self.price, self.max_cost = concurrency, price, max_cost
         self.progress = progress or (lambda: None)
-        self.extractor = extractor_name(self.model)
+        self.extractor = extractor_name(self.model, prompts)
         self.report = ExtractionReport(self.extractor)
         self.pairs: dict[int, Pair] = {p.id: p for p in store.pairs(task)}
 
@@ -112,8 +129,9 @@ class Extraction:
 
     async def facts(self, target_kind: str = "response") -> dict[tuple[int, str], list[str]]:
         """Decompose every response (or source) into atomic facts; store and return them."""
-        name = FACTS_JUDGE if target_kind == "response" else SOURCE_FACTS_JUDGE
-        run, judge = await self._run(name, {"step": "atomic facts"})
+        name = self.facts_judge if target_kind == "response" else self.source_facts_judge
+        shots = self.few_shot.get("facts", "")
+        run, judge = await self._run(name, {"step": "atomic facts"}, values=lambda pair, target: {"examples": shots})
         found: dict[tuple[int, str], list[str]] = {}
         stored = []
         for j in self.store.judgments(run.id):
@@ -134,9 +152,9 @@ class Extraction:
             listed = facts.get(key)
             if not listed:
                 return None
-            return {"source_facts" if source else "facts": numbered(listed)}
+            return {"source_facts" if source else "facts": numbered(listed), "examples": self.few_shot.get(factor, "")}
 
-        run, judge = await self._run(FACT_LABEL_JUDGES[factor], {"profile_factor": factor}, values=values)
+        run, judge = await self._run(self.label_judges[factor], {"profile_factor": factor}, values=values)
         shares: dict[tuple[int, str], float] = {}
         labels, broken = [], []
         for j in self.store.judgments(run.id):
@@ -158,7 +176,9 @@ class Extraction:
 
     async def score_responses(self, factor: str) -> dict[tuple[int, str], float]:
         """Yes / no or a rating per response; several samples are averaged."""
-        run, _ = await self._run(RESPONSE_JUDGES[factor], {"profile_factor": factor})
+        shots = self.few_shot.get(factor, "")
+        run, _ = await self._run(self.response_judges[factor], {"profile_factor": factor},
+                                 values=lambda pair, target: {"examples": shots})
         scores: dict[tuple[int, str], list[float]] = defaultdict(list)
         for j in self.store.judgments(run.id):
             if j.score is not None:

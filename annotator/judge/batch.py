@@ -19,7 +19,7 @@ from annotator.store.protocol import JudgeStore
 
 from .calls import Call, MalformedAnswer, Price, error_judgment, judgment_from_completion
 from .credentials import Endpoint, url_secrets
-from .planning import NoProgress, Prepared, Progress, RunError, RunReport, copy_cached, ensure_run
+from .planning import NoProgress, Prepared, Progress, RunError, RunReport, copy_cached, copy_shared, ensure_run
 
 FINISHED = ("completed", "failed", "expired", "cancelled")
 
@@ -122,6 +122,7 @@ async def _run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, requ
     try:
         if not pending:
             if not calls:
+                copy_shared(store, prep)
                 return report
             if options.max_cost is not None:
                 batch_price = Price(prep.price.input, prep.price.output, prep.judge.batch_factor)
@@ -158,6 +159,7 @@ async def _run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, requ
             await asyncio.sleep(options.poll_interval_s)
         progress.stop()
         await _collect(store, prep, client, batch, endpoint.secrets, report)
+        copy_shared(store, prep)
         if batch.status != "completed":
             report.stopped = f"batch {batch.id} ended {batch.status}"
         params = dict(prep.run.params)

@@ -187,11 +187,14 @@ def validate(config: JudgeConfig) -> None:
         raise JudgeConfigError(
             f"{where}: parser must be one of {', '.join(PARSERS)}, found {config.parser!r}"
         )
-    if name == "score":
+    if name in ("score", "score-levels"):
         try:
             score_range(argument)
         except ValueError as e:
             raise JudgeConfigError(f"{where}: parser {config.parser!r}: {e} (write e.g. parser = \"score:1-10\")") from e
+    elif name == "json-labels":
+        if argument not in ("", "invert"):
+            raise JudgeConfigError(f"{where}: parser json-labels takes no argument or \"invert\", found {config.parser!r}")
     elif argument:
         raise JudgeConfigError(f"{where}: parser {name!r} takes no argument, found {config.parser!r}")
     if config.scope not in SCOPES:

@@ -262,7 +262,19 @@ PARSERS: dict[str, Parser] = {
     "facts": parse_facts,
     "fact-labels": parse_fact_labels,
 }
-POINTWISE_PARSERS = ("score", "yes-no", "facts", "fact-labels")
+POINTWISE_PARSERS = ("score", "yes-no", "facts", "fact-labels", "json-labels", "json-decision", "score-levels")
+
+
+def _register_json_parsers() -> None:
+    """PROFILE's printed prompts answer in JSON (``annotator.judge.json_parsers``)."""
+    from .json_parsers import parse_json_decision, parse_json_labels, parse_score_levels
+
+    PARSERS["json-labels"] = parse_json_labels
+    PARSERS["json-decision"] = parse_json_decision
+    PARSERS["score-levels"] = parse_score_levels
+
+
+_register_json_parsers()
 
 
 def split_spec(spec: str) -> tuple[str, str]:

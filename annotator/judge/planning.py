@@ -2,7 +2,10 @@
 
 ``prepare()`` turns (task, judge, options) into the run and the list of calls still to make:
 calls already finished in this run are skipped, calls finished in any run (same cache key)
-are copied without a request (``copy_cached``). ``estimate()`` says what a run would do
+are copied without a request (``copy_cached``), and calls of this run whose request is
+identical to another's (a prompt-level scorer on pairs that share an instruction, a response
+scorer on a baseline response shared by several pairs) are made once: the others are
+*shared* (``copy_shared`` stores the one answer in each of their slots, not counted again). ``estimate()`` says what a run would do
 before spending anything; ``Budget`` keeps ``--max-cost`` by reserving the worst case of
 every call in flight. ``RunReport.count`` is the one place a judgment is counted as scored
 or unscored. Writes nothing but the run and the cached copies; makes no request.
@@ -101,6 +104,8 @@ class RunReport:
     # failed calls by kind ("HTTP 500", "timeout", "malformed answer", ...): count and one
     # example message each
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    distinct: int = 0  # distinct requests among the planned calls (one per instruction for a prompt scorer)
+    shared: int = 0  # judgments copied from an identical call of this run: no request, not counted again
     not_started: int = 0  # left for a later run (budget reached or interrupted)
     skipped: Counter = field(default_factory=Counter)  # reason -> planned calls left out
     spent: float = 0.0  # USD spent this time (known prices only)
@@ -151,6 +156,7 @@ class Prepared:
     calls: list[Call]  # still to make
     cached: dict[str, Judgment]  # cache key -> finished judgment from another run
     report: RunReport
+    shared: list[Call] = field(default_factory=list)  # identical to a call in ``calls``: copied after it
 
 
 # -- planning --------------------------------------------------------------------------------
@@ -206,7 +212,10 @@ def _settings(task: Task, judge: JudgeConfig, options: RunOptions, endpoint_url:
     guidance = {**judge.guidance, **options.guidance}
     template = load_template(judge.template_path)
     factor = None
-    if measures_a_factor(template):
+    # a factor-measuring template, or a pointwise judge that scores each response (a lab's own
+    # extractor wording): its scores become the factor's values
+    scores_responses = judge.pointwise and judge.scope == "response"
+    if measures_a_factor(template) or (options.factor and scores_responses):
         if not options.factor:
             raise RunError(f"judge {judge.name} measures one factor: name it with --factor KEY "
                            f"(e.g. {', '.join(f.key for f in task.factors) or 'coherence'})")
@@ -215,7 +224,8 @@ def _settings(task: Task, judge: JudgeConfig, options: RunOptions, endpoint_url:
         except KeyError as e:
             raise RunError(str(e.args[0])) from e
     elif options.factor:
-        raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor")
+        raise RunError(f"judge {judge.name} does not measure factors; use --judge factor-compare with --factor, "
+                       "or a pointwise judge of scope \"response\" (its score per response is the factor's value)")
     try:
         guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
     except KeyError as e:
@@ -338,18 +348,22 @@ def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunO
     planned, skipped = _plan_calls(task, judge, options, s, _pairs(store, task, judge, options, s.template),
                                    endpoint_url)
     run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
-    report = RunReport(run=run.name, run_id=run.id, planned=len(planned), skipped=skipped)
+    report = RunReport(run=run.name, run_id=run.id, planned=len(planned), skipped=skipped,
+                       distinct=len({c.cache_key for c in planned}))
     slots = store.judgment_slots(run.stored_id) if run_exists else {}
-    todo = []
+    todo, shared, keys = [], [], set()
     for call in planned:
         found = slots.get(call.slot)
         if found and found[0] == call.cache_key and not is_failed(found[1]):
             report.already_done += 1
+        elif call.cache_key in keys:
+            shared.append(call)  # the same request as an earlier call of this run: made once
         else:
+            keys.add(call.cache_key)
             todo.append(call)
     cached = store.judgments_by_cache_keys(c.cache_key for c in todo)
     return Prepared(task, judge, options, run, run_exists, s.model, endpoint_url, s.params, s.price,
-                    todo, cached, report)
+                    todo, cached, report, shared)
 
 
 def estimate(prep: Prepared) -> dict[str, Any]:
@@ -365,7 +379,7 @@ def estimate(prep: Prepared) -> dict[str, Any]:
     return {
         "run": prep.report.run, "task": prep.task.name, "model": prep.model, "endpoint": prep.endpoint_url,
         "planned": prep.report.planned, "already_done": prep.report.already_done,
-        "from_cache": len(prep.calls) - len(to_send), "calls": len(to_send),
+        "from_cache": len(prep.calls) - len(to_send), "calls": len(to_send), "shared": len(prep.shared),
         "estimated_prompt_tokens": prompt_tokens, "max_completion_tokens": completion_tokens,
         "estimated_cost": cost, "estimated_batch_cost": batch_cost, "worst_case_cost": worst,
         "cost_note": "" if cost is not None else f"no price known for model {prep.model} (pass --price IN,OUT)",
@@ -390,24 +404,45 @@ def copy_cached(store: JudgeStore, prep: Prepared, progress: Progress) -> list[C
         if hit is None:
             rest.append(call)
             continue
-        copies.append(Judgment(
-            run=prep.run.stored_id, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
-            verdict=hit.verdict, p_a=hit.p_a, score=hit.score, unscored_reason=hit.unscored_reason,
-            messages=call.messages, raw_output=hit.raw_output, explanation=hit.explanation,
-            top_logprobs=hit.top_logprobs, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens,
-            latency_s=hit.latency_s, cost=hit.cost, cache_key=call.cache_key,
-        ))
-        refusal_field = hit.unscored_reason == "refusal" and not hit.raw_output.strip()
-        if not refusal_field:  # a cache hit is never a failed call
-            # the cache holds the model's answer; reading it is this run's parser's job
-            top = [tuple(t) for t in hit.top_logprobs] or None
-            apply_parse(copies[-1], prep.judge.parser, top, keep_p_a=top is None)
+        copies.append(_copy(prep, call, hit))
     if copies:
         store.save_judgments(copies)
         prep.report.from_cache = len(copies)
         for copy in copies:
             prep.report.count(copy)
     return rest
+
+
+def _copy(prep: Prepared, call: Call, hit: Judgment) -> Judgment:
+    """A finished judgment with the same cache key, stored in ``call``'s slot."""
+    copy = Judgment(
+        run=prep.run.stored_id, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
+        verdict=hit.verdict, p_a=hit.p_a, score=hit.score, unscored_reason=hit.unscored_reason,
+        messages=call.messages, raw_output=hit.raw_output, explanation=hit.explanation,
+        top_logprobs=hit.top_logprobs, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens,
+        latency_s=hit.latency_s, cost=hit.cost, cache_key=call.cache_key,
+    )
+    refusal_field = hit.unscored_reason == "refusal" and not hit.raw_output.strip()
+    if not refusal_field:  # a cache hit is never a failed call
+        # the cache holds the model's answer; reading it is this run's parser's job
+        top = [tuple(t) for t in hit.top_logprobs] or None
+        apply_parse(copy, prep.judge.parser, top, keep_p_a=top is None)
+    return copy
+
+
+def copy_shared(store: JudgeStore, prep: Prepared) -> None:
+    """Store, in the slot of each shared call, the answer its identical call got (once that
+    call is finished); a shared call whose twin failed or was not made stays for the next run."""
+    if not prep.shared:
+        return
+    hits = store.judgments_by_cache_keys(c.cache_key for c in prep.shared)
+    copies = [_copy(prep, c, hits[c.cache_key]) for c in prep.shared if c.cache_key in hits]
+    for copy in copies:
+        copy.cost = 0.0  # no request: the one request's cost is on its own judgment
+    if copies:
+        store.save_judgments(copies)
+    prep.report.shared += len(copies)
+    prep.shared = [c for c in prep.shared if c.cache_key not in hits]
 
 
 class Budget:

@@ -37,6 +37,7 @@ from .planning import (  # noqa: F401  (re-exported: the runner's public names)
     RunOptions,
     RunReport,
     copy_cached,
+    copy_shared,
     default_run_name,
     estimate,
     prepare,
@@ -104,6 +105,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
         )
     calls = copy_cached(store, prep, progress)
     if not calls:
+        copy_shared(store, prep)
         report.elapsed_s = time.perf_counter() - started
         return report
     timeout = options.timeout or judge.request_timeout
@@ -253,6 +255,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
         if budget.exhausted:
             report.stopped = f"budget of ${options.max_cost:.4f} reached"
         await transport.close()
+    copy_shared(store, prep)  # the answers of identical calls (one per instruction for a prompt scorer)
     if stop:
         done = report.from_cache + report.requested
         raise RunError(

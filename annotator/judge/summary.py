@@ -74,6 +74,9 @@ def outcome_lines(report) -> list[str]:
         + (f" ({report.without_cost} answer(s) without a known cost)" if report.without_cost and not report.cost_unknown
            else "") + f" in {report.elapsed_s:.1f} s",
     ]
+    if getattr(report, "shared", 0):
+        lines.append(f"  {report.shared} judgment(s) shared with an identical call of this run "
+                     f"({report.distinct} distinct requests of {report.planned}; not counted again)")
     if report.unscored:
         lines.append("  unscored: " + ", ".join(f"{k} {v}" for k, v in report.unscored.most_common()))
     for kind, entry in sorted(report.failures.items(), key=lambda kv: -kv[1]["count"]):

@@ -93,15 +93,17 @@ class JudgmentStore(StoreBase):
     def scores_frame(self, task: str, include_factor_runs: bool = False):
         """Every pointwise score of a task (one row a call): run, run_name, kind, pair, pair_id,
         domain, target ('A', 'B', 'prompt' or 'source'), sample, score (None when unscored),
-        unscored_reason, cost. Runs of kind "factor" only with ``include_factor_runs``."""
+        unscored_reason, cost, cache_key (the request: pairs that share an instruction share
+        a prompt scorer's key). Runs of kind "factor" only with ``include_factor_runs``."""
         import pandas as pd
 
         columns = ["run", "run_name", "kind", "pair", "pair_id", "domain", "target", "sample", "score",
-                   "unscored_reason", "cost"]
+                   "unscored_reason", "cost", "cache_key"]
         data = self.query(
             "SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j.target, j.sample, "
-            "j.score, j.unscored_reason, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
-            "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND j.target != '' AND (? OR r.kind != 'factor') "
+            "j.score, j.unscored_reason, j.cost, j.cache_key FROM judgments j JOIN judge_runs r ON r.id = j.run "
+            "JOIN pairs p ON p.id = j.pair WHERE r.task = ? AND j.target != '' AND r.kind != 'generation' "
+            "AND (? OR r.kind != 'factor') "
             "ORDER BY j.run, j.pair, j.target, j.sample",
             [task, include_factor_runs],
         )

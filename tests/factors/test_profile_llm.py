@@ -56,7 +56,7 @@ def invoke(db, *args, code=0):
 
 
 def test_profile_extraction_values_are_the_papers_ratios(db, server):
-    out = json.loads(invoke(db, "factors", "extract", "--extractor", "profile", "--base-url", server.url,
+    out = json.loads(invoke(db, "factors", "extract", "--extractor", "profile", "--prompts", "tool", "--base-url", server.url,
                             "--model", "content", "--json").stdout)
     assert out["extractor"] == "profile:content"
     store = Store.open(db)
@@ -103,7 +103,7 @@ def test_profile_extraction_values_are_the_papers_ratios(db, server):
 
 
 def test_profile_extraction_resumes_from_the_cache(db, server):
-    args = ("factors", "extract", "--extractor", "profile", "--factor", "off_focus", "--base-url", server.url,
+    args = ("factors", "extract", "--extractor", "profile", "--prompts", "tool", "--factor", "off_focus", "--base-url", server.url,
             "--model", "content", "--json")
     invoke(db, *args)
     sent = len(server.chat_requests)
@@ -115,7 +115,7 @@ def test_profile_extraction_resumes_from_the_cache(db, server):
 
 
 def test_a_label_count_that_does_not_match_is_unscored_never_padded(db, server):
-    out = json.loads(invoke(db, "factors", "extract", "--extractor", "profile", "--factor", "off_focus",
+    out = json.loads(invoke(db, "factors", "extract", "--extractor", "profile", "--prompts", "tool", "--factor", "off_focus",
                             "--base-url", server.url, "--model", "miscount", "--json").stdout)
     assert out["values"]["off_focus"] == 0
     store = Store.open(db)
@@ -128,7 +128,7 @@ def test_a_label_count_that_does_not_match_is_unscored_never_padded(db, server):
 
 
 def test_factors_facts_shows_the_facts_and_labels(db, server):
-    invoke(db, "factors", "extract", "--extractor", "profile", "--factor", "off_focus", "--base-url", server.url,
+    invoke(db, "factors", "extract", "--extractor", "profile", "--prompts", "tool", "--factor", "off_focus", "--base-url", server.url,
            "--model", "content")
     out = invoke(db, "factors", "facts", "p1").stdout
     assert "OFFTOPIC Paris is in France." in out and "off_focus" in out
@@ -145,5 +145,5 @@ def test_fact_labelling_judges_refuse_to_run_without_facts(db, server):
 
 def test_wrong_extractor_for_a_factor_is_refused(db, server):
     assert "use --extractor profile" in invoke(db, "factors", "extract", "--factor", "fluency", code=1).stderr
-    assert "use --extractor rule" in invoke(db, "factors", "extract", "--extractor", "profile", "--factor", "length",
+    assert "use --extractor rule" in invoke(db, "factors", "extract", "--extractor", "profile", "--prompts", "tool", "--factor", "length",
                                             "--base-url", server.url, code=1).stderr

@@ -46,7 +46,8 @@ Behaviour ``miscount`` drops the last fact label (a count that does not match).
 Behaviour ``length`` (the experiment tests): the longer response wins, unless the prompt's
 guidance asks for less Length or few-shot examples mostly chose the shorter response.
 
-Pointwise ratings ("Rating: [[N]]" prompts: mt-bench-single, wa-*): the judged text's
+Pointwise ratings ("Rating: [[N]]" prompts: mt-bench-single, wa-*; a bare number for the
+WorldAlignment appendix D prompts, which ask for ONLY a number): the judged text's
 ``SCORE=N`` marker, else 8 for a text with GOOD, 3 with BAD, 5 otherwise; behaviour
 ``outofrange`` answers 11. Behaviour ``reference``: the response that contains the pair's
 reference answer wins (reference-guided judges). Run as a script to serve in its own process:
@@ -154,8 +155,44 @@ _LABEL_MARKERS = {"off the main focus": "OFFTOPIC", "incorrect against the sourc
 _NO_MARKERS = {"core question": "EVADE", "intent of the text": "OFFINTENT", "same level of formality": "INFORMAL"}
 
 
+_PAPER_LABELS = {"related to the main focus": lambda f, post: "OFFTOPIC" not in f,
+                 "accurately match the post": lambda f, post: "INVENTED" not in f and f.rstrip(".") in post,
+                 "provides helpful information": lambda f, post: "HELPFUL" in f,
+                 "potentially incorrect or misleading": lambda f, post: "WRONG" in f}
+
+
+def paper_profile_answer(behaviour: str, text: str) -> str | None:
+    """PROFILE's printed prompts (profile-paper-*), answered in the JSON they ask for: facts
+    one per sentence; per-statement decisions by the same markers as the tool's prompts
+    ("accurately match the post": the statement is in the post and not INVENTED); response
+    decisions EVADE / OFFINTENT -> no, formality INFORMAL -> Not Aligned, CASUAL -> Partially."""
+    if "Your task is to extract atomic facts from the INPUT" in text:
+        facts = sentences(_between(text, "INPUT: ", "\nOUTPUT:"))
+        return "\n".join(f"- {f}" for f in facts) if facts else "NONE"
+    if "decision for each statement in the set" in text:
+        head, _, post = text.rpartition("Reddit Post: ")
+        lines = [re.sub(r"^(?:INPUT: |statements: )", "", line) for line in (head or text).splitlines()]
+        facts = [re.sub(r"^\d+\.\s*", "", line) for line in lines if re.match(r"^\d+\. ", line)]
+        rule = next(r for phrase, r in _PAPER_LABELS.items() if phrase in text)
+        decisions = [{"statement": i, "decision": "yes" if rule(f, post) else "no", "justification": "scripted"}
+                     for i, f in enumerate(facts, start=1)]
+        return json.dumps(decisions[:-1] if behaviour == "miscount" else decisions)
+    if "receptiveness to the original post" in text or "decide if the intents align" in text:
+        output = text.rpartition("Response : ")[2] or text.rpartition("Summary : ")[2]
+        bad = "EVADE" if "receptiveness" in text else "OFFINTENT"
+        return json.dumps({"decision": "no" if bad in output else "yes", "justification": "scripted"})
+    if "decide if the formalities align" in text:
+        output = text.rpartition("Summary : ")[2]
+        level = "Not Aligned" if "INFORMAL" in output else "Partially Aligned" if "CASUAL" in output else "Aligned"
+        return json.dumps({"decision": level, "justification": "scripted"})
+    return None
+
+
 def profile_answer(behaviour: str, text: str) -> str | None:
     """The scripted answer of a PROFILE extractor prompt, or None for another prompt."""
+    paper = paper_profile_answer(behaviour, text)
+    if paper is not None:
+        return paper
     if "List every atomic fact" in text:
         facts = sentences(_between(text, "[Text]", "[End of Text]"))
         return "\n".join(f"- {f}" for f in facts) if facts else "NONE"
@@ -176,22 +213,37 @@ def profile_answer(behaviour: str, text: str) -> str | None:
         if phrase in text and "Answer: yes" in text:
             output = _between(text, "[Response]", "[End of Response]") or _between(text, "[Text]", "[End of Text]")
             return f"Checked.\nAnswer: {'no' if marker in output else 'yes'}"
-    if "[[N]]" in text or '"[[rating]]"' in text:
+    if "[[N]]" in text or '"[[rating]]"' in text or "respond with ONLY a single number" in text:
         judged = (_between(text, "[The Start of Assistant's Answer]", "[The End of Assistant's Answer]")
                   or _between(text, "[Response]", "[End of Response]")
                   or _between(text, "[Instruction]", "[End of Instruction]"))
         marker = re.search(r"SCORE=(\d+)", judged)
         score = 11 if behaviour == "outofrange" else int(marker.group(1)) if marker else \
             8 if "GOOD" in judged else 3 if "BAD" in judged else 5
-        return f"Assessed.\nRating: [[{score}]]"
+        return str(score) if "respond with ONLY a single number" in text else f"Assessed.\nRating: [[{score}]]"
     if "Rate the fluency" in text or "Rate the coherence" in text:
         marker = "CLUMSY" if "Rate the fluency" in text else "RAMBLE"
         return f"Rated.\nRating: {2 if marker in _between(text, '[Text]', '[End of Text]') else 5}"
     return None
 
 
+def generation_answer(behaviour: str, text: str) -> str | None:
+    """PROFILE's score-level generation (profile-generate): the level-k response is k
+    sentences long ("Point 1 of k. ..."); behaviour ``miscount`` leaves out the last level."""
+    found = re.search(r"for each of the scores ([\d, ]+), the lowest", text)
+    if not found or '"SCORE N RESPONSE:"' not in text:
+        return None
+    levels = [int(v) for v in found.group(1).split(",") if v.strip()]
+    if behaviour == "miscount":
+        levels = levels[:-1]
+    return "\n".join(f"SCORE {k} RESPONSE: " + " ".join(f"Point {i} of {k}." for i in range(1, k + 1)) for k in levels)
+
+
 def answer_text(behaviour: str, messages: list[dict]) -> str:
     text = "\n".join(m.get("content") or "" for m in messages)
+    generated = generation_answer(behaviour, text)
+    if generated is not None:
+        return generated
     scripted = profile_answer(behaviour, text)
     if scripted is not None:
         return scripted

@@ -108,11 +108,11 @@ def test_guidance_goes_into_the_system_message():
 
 
 def test_shipped_templates_match_their_published_text():
-    """The wording of the published prompts (AlpacaEval 2.0 / WorldAlignment appendix E, and
-    MT-Bench pair-v2): a paraphrase would be a different judge."""
+    """The wording of the published prompts (AlpacaEval 2.0, WorldAlignment appendix E in
+    tests/judge/test_paper_scorers.py, and MT-Bench pair-v2): a paraphrase would be a different judge."""
     from annotator.judge.templates import load_template
     root = shipped_templates_dir()
-    world = load_template(root / "worldalignment.txt")
+    world = load_template(root / "worldalignment-alpacaeval.txt")
     assert world.system.endswith(
         "This process will be used to create a leaderboard reflecting the most accurate and "
         "human-preferred answers.")
