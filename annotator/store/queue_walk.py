@@ -39,6 +39,15 @@ def pair_rank(seed: int, pair_id: str) -> int:
     return _hash62("rank", seed, pair_id)
 
 
+def pair_ranks(seed: int, pair_ids) -> list[int]:
+    """:func:`pair_rank` of many pairs at once (the same values; the seed's part of the
+    hashed text built once)."""
+    prefix = f"rank\x1f{seed}\x1f"
+    blake2b, shift = hashlib.blake2b, 64 - RANK_BITS
+    return [int.from_bytes(blake2b((prefix + str(pair_id)).encode("utf-8"), digest_size=8).digest(), "big") >> shift
+            for pair_id in pair_ids]
+
+
 def annotator_mask(seed: int, annotator: str) -> int:
     """The annotator's mask: their order is the pairs sorted by ``rank ^ mask``."""
     return _hash62("mask", seed, annotator)
