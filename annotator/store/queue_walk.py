@@ -19,6 +19,7 @@ rank <= hi``, in ``(rank, pair)`` order), so the search is tested without a data
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 
@@ -48,6 +49,7 @@ def pair_ranks(seed: int, pair_ids) -> list[int]:
             for pair_id in pair_ids]
 
 
+@functools.lru_cache(maxsize=4096)
 def annotator_mask(seed: int, annotator: str) -> int:
     """The annotator's mask: their order is the pairs sorted by ``rank ^ mask``."""
     return _hash62("mask", seed, annotator)
