@@ -306,11 +306,15 @@ class AssignmentStore(QueueStateStore):
         One short write transaction whose cost does not grow with the task.
         """
         now = now or datetime.now(timezone.utc)
-        with self.atomic():
-            pid = self._choose(task, annotator, set(exclude), _now_iso(now))
-            if pid is None:
-                return None
-            self._insert_claim(pid, annotator, task.name, _now_iso(now + claim_for))
+        now_iso, expires_iso = _now_iso(now), _now_iso(now + claim_for)  # computed before the lock is taken
+        with self._lock:
+            with self.atomic():  # the write lock is held for the choice and the claim only
+                pid = self._choose(task, annotator, set(exclude), now_iso)
+                if pid is None:
+                    return None
+                self._insert_claim(pid, annotator, task.name, expires_iso)
+            # The claimed pair's content is read after the commit (inside a caller's
+            # transaction when nested): the claim keeps it this annotator's.
             found = self.db.execute("SELECT * FROM pairs WHERE id = ?", [pid])
             names = [d[0] for d in found.description]
             return rows.pair_from_row(dict(zip(names, found.fetchone())))

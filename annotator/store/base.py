@@ -16,6 +16,12 @@ from .sqlite import Database
 
 DEFAULT_DB = Path("db") / "annotator.db"
 BUSY_TIMEOUT_MS = 30_000
+# SQLite copies the write-ahead log back into the database (a checkpoint, with its fsyncs) in
+# the connection whose commit takes the log past this many pages: a save that happens to do so
+# waits for it. Long-lived sessions checkpoint in their heartbeat instead
+# (StoreBase.checkpoint, called by LeaseStore.renew_writer); this larger threshold (about 40 MB
+# of log; SQLite's default is 1,000 pages) is the backstop for everyone else.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -79,6 +85,7 @@ def connect(path: str | os.PathLike) -> Database:
     if path != ":memory:":
         _use_wal(db)
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     db.execute("PRAGMA foreign_keys=ON")
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return db
@@ -272,6 +279,22 @@ class StoreBase:
         with self.atomic():
             self.db.table(table).upsert_all(records, pk=pk)
         return len(records)
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log's committed pages into the database file, without
+        waiting for anyone (SQLite's PASSIVE mode: pages a reader still needs stay in the log
+        for a later checkpoint). Called off the save path (the session's heartbeat), so that
+        saves rarely pay for a checkpoint (see ``WAL_AUTOCHECKPOINT_PAGES``)."""
+        if self.readonly:
+            return
+        with self._lock:
+            if self.db.conn.in_transaction:
+                return
+            try:
+                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.OperationalError as e:
+                if not is_busy(e):
+                    raise
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         with self._lock:

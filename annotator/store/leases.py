@@ -89,12 +89,18 @@ class LeaseStore(StoreBase):
 
     def renew_writer(self, task: str, annotator: str, me: WriterIdentity, *,
                      lease: timedelta = DEFAULT_LEASE, now: datetime | None = None) -> bool:
-        """Extend ``me``'s lease; False when it is no longer ``me``'s (taken over)."""
+        """Extend ``me``'s lease; False when it is no longer ``me``'s (taken over).
+
+        Then checkpoints the write-ahead log (:meth:`~StoreBase.checkpoint`): the heartbeat
+        does it, off the save path, so that a save rarely waits for one."""
         now = now or datetime.now(timezone.utc)
         with self.atomic():
-            return self.db.execute(
+            renewed = self.db.execute(
                 "UPDATE writer_leases SET beat_at = ?, expires_at = ? WHERE task = ? AND annotator = ? AND holder = ?",
                 [_iso(now), _iso(now + lease), task, annotator, me.holder]).rowcount == 1
+        if renewed:
+            self.checkpoint()
+        return renewed
 
     def holds_writer(self, task: str, annotator: str, me: WriterIdentity) -> bool:
         """Whether ``me`` holds the lease (checked inside each save's transaction)."""

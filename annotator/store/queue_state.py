@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 
 from .base import StoreBase
 from .models import TaskSettings
-from .queue_walk import pair_rank, share_draw
+from .queue_walk import pair_rank, pair_ranks, share_draw
 
 STREAMS = ("calibration", "gold", "regular")
 DEFAULT_UNIFORM_SHARE = 0.2
@@ -167,8 +167,9 @@ class QueueStateStore(StoreBase):
             "SELECT id, pair_id, gold, task FROM pairs WHERE id > ? ORDER BY id", [after_id]) if of == task]
         if not new:
             return
-        rows = [(pid, task, "gold" if attention and gold is not None else "regular", pair_rank(t["seed"], pair_id))
-                for pid, pair_id, gold in new]
+        ranks = pair_ranks(t["seed"], [pair_id for _, pair_id, _ in new])
+        rows = [(pid, task, "gold" if attention and gold is not None else "regular", rank)
+                for (pid, _, gold), rank in zip(new, ranks)]
         self.db.conn.executemany("INSERT INTO queue_pairs (pair, task, stream, rank) VALUES (?, ?, ?, ?)", rows)
         gold_count = sum(1 for row in rows if row[2] == "gold")
         self.db.execute("INSERT OR IGNORE INTO queue_tasks (task, uniform_share) VALUES (?, ?)",

@@ -19,6 +19,7 @@ rank <= hi``, in ``(rank, pair)`` order), so the search is tested without a data
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 
@@ -39,6 +40,16 @@ def pair_rank(seed: int, pair_id: str) -> int:
     return _hash62("rank", seed, pair_id)
 
 
+def pair_ranks(seed: int, pair_ids) -> list[int]:
+    """:func:`pair_rank` of many pairs at once (the same values; the seed's part of the
+    hashed text built once)."""
+    prefix = f"rank\x1f{seed}\x1f"
+    blake2b, shift = hashlib.blake2b, 64 - RANK_BITS
+    return [int.from_bytes(blake2b((prefix + str(pair_id)).encode("utf-8"), digest_size=8).digest(), "big") >> shift
+            for pair_id in pair_ids]
+
+
+@functools.lru_cache(maxsize=4096)
 def annotator_mask(seed: int, annotator: str) -> int:
     """The annotator's mask: their order is the pairs sorted by ``rank ^ mask``."""
     return _hash62("mask", seed, annotator)

@@ -100,11 +100,8 @@ class TaskStore(QueueStateStore):
             before = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM pairs").fetchone()[0]
             tasks = set()
             while batch := list(islice(it, batch_size)):
-                values = []
-                for pair in batch:
-                    row = rows.pair_to_row(pair)
-                    values.append(tuple(row.get(c, now) for c in columns))
-                    tasks.add(pair.task)
+                values = rows.pair_values(batch, now)
+                tasks.update(pair.task for pair in batch)
                 self.db.conn.executemany(sql, values)
                 count += len(values)
             for task in sorted(tasks):

@@ -1,0 +1,52 @@
+"""The store's bulk paths store exactly what the row-at-a-time paths store, and opening the
+store imports neither numpy nor pandas (sqlite-utils would import both at start-up)."""
+
+import subprocess
+import sys
+
+from annotator.store import Pair, Store, Task, rows
+from annotator.store.queue_walk import pair_rank, pair_ranks
+
+
+def _pairs():
+    return [
+        Pair(task="t", pair_id="p1", prompt="Q?", response_a="A", response_b="B"),
+        Pair(task="t", pair_id="p2", prompt="Q2", response_a="é", response_b="ü", model_a="m", model_b="n",
+             domain="math", source="s", metadata={"z": 1, "a": ["é", None]}, gold="A", reference="r",
+             content_hash="h"),
+        Pair(task="t", pair_id="p3", prompt="", response_a="", response_b="", metadata={}),
+    ]
+
+
+def test_pair_values_are_the_rows_pair_to_row_makes():
+    now = "2026-01-01T00:00:00+00:00"
+    expected = [tuple(rows.pair_to_row(p)[c] for c in rows.PAIR_COLUMNS) + (now,) for p in _pairs()]
+    assert rows.pair_values(_pairs(), now) == expected
+
+
+def test_pair_ranks_are_pair_rank_of_each():
+    ids = ["p1", "bench-000001", "é", "x" * 300, 7]
+    assert pair_ranks(11, ids) == [pair_rank(11, i) for i in ids]
+
+
+def test_inserted_pairs_and_queue_rows_are_the_row_at_a_time_ones():
+    store = Store.memory()
+    store.save_task(Task(name="t", title="T", overlap=2, seed=5))
+    store.insert_pairs(_pairs())
+    got = store.query("SELECT pair_id, metadata, gold, content_hash FROM pairs ORDER BY id")
+    assert [r["metadata"] for r in got] == ["{}", '{"a": ["é", null], "z": 1}', "{}"]
+    ranks = store.query("SELECT p.pair_id, q.rank FROM queue_pairs q JOIN pairs p ON p.id = q.pair ORDER BY p.id")
+    assert [r["rank"] for r in ranks] == [pair_rank(5, r["pair_id"]) for r in ranks]
+
+
+def test_opening_the_store_imports_neither_numpy_nor_pandas_and_both_still_work():
+    code = (
+        "import sys\n"
+        "from annotator.store import Store\n"
+        "store = Store.memory()\n"
+        "print('numpy' in sys.modules, 'pandas' in sys.modules)\n"
+        "import numpy\n"
+        "print(int(numpy.arange(3).sum()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "3"]
