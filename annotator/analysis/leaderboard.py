@@ -66,7 +66,7 @@ from scipy import stats
 
 from annotator.store.protocol import AnalysisStore
 
-from . import ranking
+from . import ranking, significance
 from .bradley_terry import RIDGE as BT_RIDGE, bradley_terry
 from .defaults import LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
 from .estimate import json_number
@@ -154,6 +154,10 @@ class Leaderboard:
     bootstrap: int = 0
     order_rule: dict[str, str] = field(default_factory=dict)
     ratings: list[RatingRow] = field(default_factory=list)
+    pairwise: list[significance.PairTest] = field(default_factory=list)
+    groups: list[significance.Group] = field(default_factory=list)
+    test: str = "bootstrap"
+    correction: str = "holm"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +175,11 @@ class Leaderboard:
             "rows": [r.to_json() for r in self.rows],
             "ratings": [r.to_json() for r in self.ratings],
             "rank_correlation": [r.to_json() for r in self.rank_correlation],
+            "pairwise_test": self.test,
+            "pairwise_correction": self.correction,
+            "pairwise_alpha": significance.ALPHA,
+            "pairwise": [r.to_json() for r in self.pairwise],
+            "groups": [g.to_json() for g in self.groups],
         }
 
 
@@ -233,6 +242,8 @@ def leaderboard(
     seed: int = 0,
     lc_ridge: float = DIFFICULTY_RIDGE,
     inconsistent: dict[str, pd.Index] | None = None,
+    test: str = "bootstrap",
+    correction: str = "holm",
 ) -> Leaderboard:
     """The leaderboard of one task; see the module docstring.
 
@@ -246,7 +257,8 @@ def leaderboard(
     """
     inconsistent = inconsistent or {}
     base, rule = choose_baseline(pairs, baseline)
-    board = Leaderboard(task=task, baseline=base, baseline_rule=rule, lc_ridge=lc_ridge, bootstrap=bootstrap)
+    board = Leaderboard(task=task, baseline=base, baseline_rule=rule, lc_ridge=lc_ridge, bootstrap=bootstrap,
+                        test=test, correction=correction)
     p = pairs.set_index("pair")
     model_a = p["model_a"].fillna("").astype(str)
     model_b = p["model_b"].fillna("").astype(str)
@@ -345,8 +357,24 @@ def leaderboard(
                     agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,
                     reason="; ".join(reasons) or None, n_inconsistent=int(mine["inconsistent"].sum()), **row,
                 ))
+            _significance(board, frame, agent, domain, seed)
     board.rank_correlation = rank_correlations(board.rows, reference)
     return board
+
+
+def _significance(board: Leaderboard, frame: pd.DataFrame, agent: str, domain: str, seed: int) -> None:
+    """Paired tests between this agent's models of one domain, and their letter groups
+    (``significance``), best win rate first."""
+    scores = {r.model: r.win_rate for r in board.rows if r.agent == agent and r.domain == domain and r.n}
+    if not scores:
+        return
+    scores.setdefault(board.baseline, 50.0)  # the baseline: 0.5 on every instruction
+    order = sorted(scores, key=lambda m: (-scores[m], m))
+    table = significance.by_instruction(frame[~frame["self"]], board.baseline)
+    tests = significance.pairwise_tests(table, order, agent=agent, domain=domain, test=board.test,
+                                        correction=board.correction, seed=seed)
+    board.pairwise += tests
+    board.groups += significance.groups_of(tests, order, agent=agent, domain=domain)
 
 
 BT_TOO_FEW = "Bradley-Terry needs at least three models meeting (with two it restates the win rate)"

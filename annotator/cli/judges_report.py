@@ -406,10 +406,14 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
 @seed_option
 @click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Ridge on the instruction difficulties of the length-controlled fit (default 0.001).")
+@click.option("--test", "test", type=click.Choice(["bootstrap", "sign", "wilcoxon"]), default="bootstrap",
+              show_default=True, help="Paired test between two models on their shared instructions.")
+@click.option("--correction", type=click.Choice(["holm", "by"]), default="holm", show_default=True,
+              help="Multiple-comparison correction across the model pairs (Holm, or Benjamini-Yekutieli).")
 @pass_cli
 def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, judges: tuple[str, ...],
                         by: str | None, order_rule: str, include_incomplete: bool, reference: str | None,
-                        bootstrap: int, seed: int, lc_ridge: float | None) -> None:
+                        bootstrap: int, seed: int, lc_ridge: float | None, test: str, correction: str) -> None:
     """Win rates of each candidate model against the baseline, per agent (humans, judges) and
     domain: raw and length-controlled, AlpacaEval's columns, Bradley-Terry ratings, and how
     each judge ranks the models against the humans."""
@@ -422,7 +426,8 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
     name = pick_task(store, task_name)
     board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                              agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
-                             bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE)
+                             bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE, test=test,
+                             correction=correction)
     known = {r.agent for r in board.rows} | {r.agent for r in board.ratings}
     for j in judges:
         if j not in known and (board.baseline is not None or board.ratings):
@@ -447,9 +452,10 @@ def _print_leaderboard(board) -> None:
         return
     lc_methods = sorted({r.lc_method for r in board.rows if r.lc_method and r.model != r.baseline})
     several_domains = len({r.domain for r in board.rows}) > 1
+    groups = {(g.agent, g.domain, g.model): g.group for g in board.groups}
     for agent in dict.fromkeys(r.agent for r in board.rows):
         headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE", "W/L/D", "len",
-                   "BT", "BT CI"]
+                   "BT", "BT CI", "group"]
         table = Table(*headers, box=None, pad_edge=False, title=f"{safe(agent)}: candidates against "
                       f"{safe(board.baseline or '')}", title_justify="left")
         for column in table.columns:
@@ -469,7 +475,7 @@ def _print_leaderboard(board) -> None:
                           num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
                           f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}{drawn}",
                           DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
-                          num(r.bt_rating, 0), ci)
+                          num(r.bt_rating, 0), ci, groups.get((r.agent, r.domain, r.model), DASH))
         console.print(table)
     console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
                   "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "
@@ -483,10 +489,26 @@ def _print_leaderboard(board) -> None:
                       "as a draw (half a win), not left out[/]")
     for method in lc_methods:
         console.print(f"[dim]LC: {safe(method)}[/]")
+    _print_significance(board)
     reasons = sorted({r.reason for r in board.rows if r.reason})
     for reason in reasons:
         console.print(f"[dim]— {safe(reason)}[/]")
     _print_rank_correlation(board)
+
+
+def _print_significance(board) -> None:
+    """The legend of the group column: the test and the correction used, and the pairs
+    whose test is underpowered."""
+    if not board.pairwise:
+        return
+    first = board.pairwise[0]
+    console.print(f"[dim]group: models sharing a letter are not significantly different (compact letter display); "
+                  f"test: {safe(first.test)} (--test {board.test}); correction: {safe(first.correction)} "
+                  f"(--correction {board.correction}), alpha 0.05 per agent and domain; every pair in --json "
+                  f"(pairwise)[/]")
+    weak = sum(1 for t in board.pairwise if t.note and "underpowered" in t.note)
+    if weak:
+        console.print(f"[dim]— {weak} model pair(s) share fewer than 100 instructions: their test is underpowered[/]")
 
 
 def _print_ratings(board) -> None:
