@@ -66,7 +66,7 @@ from scipy import stats
 
 from annotator.store.protocol import AnalysisStore
 
-from . import ranking, significance
+from . import ranking, separability, significance
 from .bradley_terry import RIDGE as BT_RIDGE, bradley_terry
 from .defaults import LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
 from .estimate import json_number
@@ -156,6 +156,7 @@ class Leaderboard:
     ratings: list[RatingRow] = field(default_factory=list)
     pairwise: list[significance.PairTest] = field(default_factory=list)
     groups: list[significance.Group] = field(default_factory=list)
+    separability: list[separability.Separability] = field(default_factory=list)
     test: str = "bootstrap"
     correction: str = "holm"
 
@@ -180,6 +181,7 @@ class Leaderboard:
             "pairwise_alpha": significance.ALPHA,
             "pairwise": [r.to_json() for r in self.pairwise],
             "groups": [g.to_json() for g in self.groups],
+            "separability": [s.to_json() for s in self.separability],
         }
 
 
@@ -266,6 +268,8 @@ def leaderboard(
     domains = [ALL] + (sorted(domain_of.unique()) if by_domain else [])
     _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed)
     reference = reference or next(iter(preferences), None)
+    board.separability = separability.separability(board.ratings, reference=reference, anchor=base,
+                                                   resamples=bootstrap, seed=seed)
     if base is None:
         if board.ratings:
             board.notes.append("no baseline: no win rates; every model is rated by Bradley-Terry from the pairs "

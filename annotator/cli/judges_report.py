@@ -531,7 +531,31 @@ def _print_ratings(board) -> None:
         console.print(f"[dim]— {safe(reason)}[/]")
 
 
+def _print_separability(board) -> None:
+    """Arena-Hard-Auto's separability and agreement with confidence per agent and domain."""
+    rows = [s for s in board.separability if s.n_models]
+    if not rows:
+        return
+    table = Table("agent", "domain", "models", "separability", "agree w/ conf.", "both sep.", "pair Brier",
+                  title="Separability: model pairs whose Bradley-Terry intervals do not overlap",
+                  title_justify="left")
+    for s in rows:
+        table.add_row(safe(s.agent), safe(s.domain), str(s.n_models), _num(None if s.value != s.value else s.value),
+                      _num(None if s.agreement_with_confidence != s.agreement_with_confidence
+                           else s.agreement_with_confidence),
+                      str(s.n_both_separated) if s.reference else DASH,
+                      _num(None if s.brier != s.brier else s.brier))
+    console.print(table)
+    console.print(f"[dim]intervals: {safe(rows[0].bootstrap)}; the baseline (the ratings' anchor) left out; "
+                  "agreement with confidence: of the pairs both this agent and the reference separate, the share "
+                  "ordered alike; pair Brier: the agent's rating-implied P(i beats j) against the reference's "
+                  "order, over the pairs the reference separates[/]")
+    for reason in sorted({s.reason for s in rows if s.reason}):
+        console.print(f"[dim]— {safe(reason)}[/]")
+
+
 def _print_rank_correlation(board) -> None:
+    _print_separability(board)
     if board.rank_correlation:
         by = "Bradley-Terry rating" if board.rank_correlation[0].by == "bt_rating" else "win rate"
         table = Table("agent", "reference", "domain", "models", "Spearman", "Kendall tau_b", "tau_14", "pairwise acc",
