@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -17,14 +17,29 @@ from .options import json_option, run_argument_or_option, run_option, task_optio
 
 
 def _money(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:.4f}"
+    from annotator.judge.summary import money
 
+    return money(value)
 
 
 class RichProgress:
-    """The run's progress bar: done / total, failures, spend and time left (on stderr)."""
+    """The run's progress bar: done / total, failures, spend and time left (on stderr).
+
+    Calls are counted as they finish and shown at most every 0.1 s (the bar redraws at that
+    rate anyway), so a fast run does not pay for an update per call."""
+
+    EVERY_S = 0.1
 
     def __init__(self):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self.bar = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("failures {task.fields[failures]}"), TextColumn("spent {task.fields[spent]}"),
@@ -34,6 +49,8 @@ class RichProgress:
         self.task = None
         self.failures = 0
         self.spent = 0.0
+        self.unshown = 0
+        self.shown_at = 0.0
 
     def start(self, total: int, description: str) -> None:
         if self.task is None:
@@ -43,10 +60,24 @@ class RichProgress:
     def advance(self, *, failed: bool, cost: float | None) -> None:
         self.failures += failed
         self.spent += cost or 0.0
-        self.bar.update(self.task, advance=1, failures=self.failures, spent=f"${self.spent:.4f}")
+        self.unshown += 1
+        now = time.monotonic()
+        if now - self.shown_at >= self.EVERY_S:
+            self._show()
+            self.shown_at = now
+
+    def note(self, text: str) -> None:
+        """Say at once what the runner did against what the server said (once per kind)."""
+        self.bar.console.print(Text(sanitize_line(f"note: {text}")), soft_wrap=True)
+
+    def _show(self) -> None:
+        if self.task is not None and self.unshown:
+            self.bar.update(self.task, advance=self.unshown, failures=self.failures, spent=f"${self.spent:.4f}")
+            self.unshown = 0
 
     def stop(self) -> None:
         if self.task is not None:
+            self._show()
             self.bar.stop()
 
 
@@ -104,7 +135,7 @@ def _print_factor_values(stored: dict) -> None:
 @click.option("--factor", default=None, metavar="KEY", help="The factor a factor-measuring judge (factor-compare) measures; its verdicts become factor values.")
 @click.option("--guide", "guide", multiple=True, metavar="FACTOR=DIR", help="Add guidance on a factor: DIR is more, less or neutral (repeatable).")
 @click.option("--price", default=None, metavar="IN,OUT", help="USD per million input,output tokens (needed for cost when --model changes the model).")
-@click.option("--timeout", type=float, default=None, help="Seconds per request (default: the judge's request_timeout).")
+@click.option("--timeout", type=float, default=None, help="Seconds per request in total: connecting, sending and reading the whole answer (default: the judge's request_timeout).")
 @click.option("--poll-interval", type=float, default=30.0, show_default=True, help="Seconds between Batch API status checks.")
 @json_option
 @pass_cli
@@ -124,13 +155,11 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         estimate,
         load_judge,
         prepare,
-        reparse as reparse_run,
         resolve_endpoint,
         run_baseline,
-        run_online,
     )
-    from annotator.judge.batch import run_batch
-    from annotator.judge.runner import default_run_name
+    from annotator.judge.steps import reparse_named, run_judge
+    from annotator.judge.summary import money, outcome_lines
 
     try:
         judge = load_judge(judge_name)
@@ -158,60 +187,40 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         max_cost=max_cost, limit=limit, guidance=_parse_guidance(guide), price=_parse_price(price),
         timeout=timeout, poll_interval_s=poll_interval, factor=factor,
     )
-    if reparse:
-        name = run_name or default_run_name(judge, options)
-        run = store.get_run(task_name, name)
-        if run is None:
-            fail(f"no run named {name!r} on task {task_name}")
-        outcome = reparse_run(store, run, judge.parser)
-        stored = _factor_values(store, run)
-        if as_json:
-            print_json({"run": name, "reparsed": dict(outcome), **stored})
-        else:
-            console.print(f"{name}: re-parsed with {judge.parser}: " + ", ".join(f"{k} {v}" for k, v in outcome.most_common()))
-            _print_factor_values(stored)
-        return
-
     try:
-        endpoint = resolve_endpoint(base_url, judge.base_url, judge.api_key_env, require_key=not dry_run)
-    except MissingCredentials as e:
-        fail(str(e))
-    try:
-        prep = prepare(store, task_name, judge, options, endpoint.url)
-    except RunError as e:
-        fail(str(e))
-
-    if dry_run:
-        plan = estimate(prep)
-        if as_json:
-            print_json(plan)
+        if reparse:
+            run, outcome = reparse_named(store, task_name, judge, options)
+            stored = _factor_values(store, run)
+            if as_json:
+                print_json({"run": run.name, "reparsed": dict(outcome), **stored})
+            else:
+                console.print(Text(f"{run.name}: re-parsed with {judge.parser}: "
+                                   + ", ".join(f"{k} {v}" for k, v in outcome.most_common())))
+                _print_factor_values(stored)
             return
-        console.print(f"run {plan['run']} on task {plan['task']}: model {plan['model']} at {plan['endpoint']}")
-        console.print(f"  {plan['planned']} judgments planned, {plan['already_done']} already done, "
-                      f"{plan['from_cache']} from the cache, {plan['calls']} calls to make")
-        console.print(f"  about {plan['estimated_prompt_tokens']:,} prompt tokens, at most "
-                      f"{plan['max_completion_tokens']:,} completion tokens")
-        if plan["estimated_cost"] is None:
-            console.print(f"  estimated cost: unknown ({plan['cost_note']})")
-        else:
-            console.print(f"  estimated cost: at most {_money(plan['estimated_cost'])} "
-                          f"({_money(plan['estimated_batch_cost'])} with --batch)")
-        return
-
-    import openai
-
-    progress = None if as_json else RichProgress()
-    try:
-        if batch:
-            request_dir = Path(cli.db_path).resolve().parent / "batches"
-            report = asyncio.run(run_batch(store, prep, endpoint, request_dir, progress))
-        else:
-            report = asyncio.run(run_online(store, prep, endpoint, progress))
-    except RunError as e:
+        endpoint = resolve_endpoint(base_url, judge.base_url, judge.api_key_env, require_key=not dry_run)
+        if dry_run:
+            plan = estimate(prepare(store, task_name, judge, options, endpoint.url))
+            if as_json:
+                print_json(plan)
+                return
+            console.print(Text(f"run {plan['run']} on task {plan['task']}: model {plan['model']} at {plan['endpoint']}"))
+            console.print(f"  {plan['planned']} judgments planned, {plan['already_done']} already done, "
+                          f"{plan['from_cache']} from the cache, {plan['calls']} calls to make")
+            console.print(f"  about {plan['estimated_prompt_tokens']:,} prompt tokens, at most "
+                          f"{plan['max_completion_tokens']:,} completion tokens")
+            if plan["estimated_cost"] is None:
+                console.print(Text(f"  estimated cost: unknown ({plan['cost_note']})"))
+            else:
+                console.print(f"  estimated cost: at most {money(plan['estimated_cost'])} "
+                              f"({money(plan['estimated_batch_cost'])} with --batch); --max-cost reserves the "
+                              f"worst case, {money(plan['worst_case_cost'])}")
+            return
+        batch_dir = Path(cli.db_path).resolve().parent / "batches" if batch else None
+        prep, report = asyncio.run(run_judge(store, task_name, judge, options, endpoint,
+                                             progress=None if as_json else RichProgress(), batch_dir=batch_dir))
+    except (RunError, MissingCredentials) as e:
         fail(str(e))
-    except (openai.AuthenticationError, openai.PermissionDeniedError) as e:  # the Batch API's first request
-        fail(f"the server at {endpoint.url} refused the credentials ({type(e).__name__}, status {e.status_code}); "
-             f"check the API key (${judge.api_key_env}) and --base-url, then run the same command again")
     except KeyboardInterrupt:
         err_console.print("interrupted: finished judgments are saved; run the same command again to resume.")
         raise SystemExit(130) from None
@@ -220,18 +229,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         print_json({**report.as_dict(), **stored})
         return
     _print_factor_values(stored)
-    made = report.from_cache + report.requested
-    console.print(
-        f"{report.run}: {report.planned} planned, {report.already_done} already done, "
-        f"{report.from_cache} from the cache, {report.requested} called\n"
-        f"  of these {made}: {report.scored} scored, {sum(report.unscored.values())} unscored; "
-        f"spent {_money(None if report.cost_unknown else report.spent)} in {report.elapsed_s:.1f} s"
-    )
-    if report.unscored:
-        console.print("  unscored: " + ", ".join(f"{k} {v}" for k, v in report.unscored.most_common()))
-    if report.stopped or report.not_started:
-        console.print(f"  stopped: {report.stopped or 'interrupted'}; {report.not_started} calls not started "
-                      "(run again to continue)")
+    for line in outcome_lines(report):
+        console.print(Text(sanitize_line(line)), soft_wrap=True)
 
 
 @click.command("list")
@@ -272,21 +271,15 @@ def list_cmd(cli: CliContext, task, as_json) -> None:
 @pass_cli
 def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
     """Show a run (by name or id): verdict counts, unscored reasons, cost, position consistency."""
+    from annotator.judge import RunError
+    from annotator.judge.steps import find_run
     from annotator.judge.summary import summarise
 
     store = cli.open_store()
-    found = None
-    if run.isdigit():
-        found = store.get_run_by_id(int(run))
-    if found is None:
-        matches = [r for r in store.runs(task) if r.name == run]
-        if len(matches) > 1:
-            fail(f"several tasks have a run named {run!r} ({', '.join(r.task for r in matches)}): pass --task")
-        found = matches[0] if matches else None
-    if found is None:
-        close = sorted({r.name for r in store.runs(task) if r.name.startswith(run) or run in r.name})
-        hint = f"; did you mean {', '.join(close)}?" if close else " (see `annotator judge list`)"
-        fail(f"no judge run {run!r}" + (f" on task {task}" if task else "") + hint)
+    try:
+        found = find_run(store, run, task)
+    except RunError as e:
+        fail(str(e))
     if found.kind in ("jury", "routed"):  # a definition: its verdicts are its members'
         definition = {"run": found.name, "id": found.id, "task": found.task, "kind": found.kind, **found.params}
         if as_json:
@@ -330,6 +323,8 @@ def show_cmd(cli: CliContext, run, task, with_judgments, as_json) -> None:
         out.append(f"judgments {summary['judgments']} on {summary['pairs']} pairs: A {v['A']}, B {v['B']}, tie {v['tie']}\n")
     if summary["unscored"]:
         out.append("unscored  " + ", ".join(f"{k} {n}" for k, n in sorted(summary["unscored"].items())) + "\n")
+    for kind, entry in summary["failures"].items():
+        out.append(f"failed    {kind} x{entry['count']}, e.g. {sanitize_line(entry['example'])[:160]}\n")
     if summary.get("to_do"):
         out.append(f"to do     {summary['to_do']:,} of {summary['planned']:,} planned judgments not finished "
                    "(missing or failed): run the same `judge run` command again\n")
@@ -392,6 +387,64 @@ def judges_cmd(as_json) -> None:
     console.print(table)
 
 
+@click.command("delete")
+@run_argument_or_option("run", "The run to delete (by name or id; or give it as the argument).")
+@task_option("task", every=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@pass_cli
+def delete_cmd(cli: CliContext, run, task, yes, as_json) -> None:
+    """Delete a judge run (by name or id) and its judgments; labels are never touched."""
+    from annotator.judge import RunError
+    from annotator.judge.steps import composites_naming, find_run
+
+    store = cli.open_store()
+    try:
+        found = find_run(store, run, task)
+    except RunError as e:
+        fail(str(e))
+    users = composites_naming(store, found)
+    if users:
+        fail(f"run {found.name!r} is a member of {', '.join(u.name for u in users)} on task {found.task}: "
+             "delete those first (`annotator judge delete NAME`)")
+    if not yes:
+        if not click.confirm(f"Delete run {sanitize_line(found.name)} of task {sanitize_line(found.task)} and its "
+                             "judgments? Labels are not touched", default=False, err=True):
+            fail("nothing deleted")
+    deleted = store.delete_run(found.id)
+    if as_json:
+        print_json({"run": found.name, "task": found.task, "id": found.id, "judgments_deleted": deleted})
+        return
+    console.print(Text(sanitize_line(f"deleted run {found.name} of task {found.task}: {deleted:,} judgment(s)")))
+
+
+@click.command("rename")
+@click.argument("names", nargs=-1, metavar="[RUN] NEW")
+@run_option("run", "The run to rename (by name or id; or give it as the first argument).")
+@task_option("task", every=True)
+@json_option
+@pass_cli
+def rename_cmd(cli: CliContext, names, run, task, as_json) -> None:
+    """Rename a judge run (by name or id) to NEW; juries and routed agents that name it follow."""
+    from annotator.judge import RunError
+    from annotator.judge.steps import find_run, rename_run
+
+    if len(names) != (1 if run else 2):
+        raise click.UsageError("give the run and its new name: judge rename RUN NEW (or --run RUN NEW)")
+    run, new_name = (run, names[0]) if run else names
+    store = cli.open_store()
+    try:
+        found = find_run(store, run, task)
+        updated = rename_run(store, found, new_name)
+    except RunError as e:
+        fail(str(e))
+    if as_json:
+        print_json({"run": new_name.strip(), "was": found.name, "task": found.task, "updated": updated})
+        return
+    console.print(Text(sanitize_line(f"run {found.name} of task {found.task} is now {new_name.strip()}"
+                                     + (f"; updated {', '.join(updated)}" if updated else ""))))
+
+
 @click.group("judge")
 def judge_group() -> None:
     """Run LLM judges and offline baselines over a task's pairs, and inspect the runs."""
@@ -401,6 +454,8 @@ judge_group.add_command(run_cmd)
 judge_group.add_command(list_cmd)
 judge_group.add_command(show_cmd)
 judge_group.add_command(judges_cmd)
+judge_group.add_command(delete_cmd)
+judge_group.add_command(rename_cmd)
 
 
 def register(group: click.Group) -> None:

@@ -18,14 +18,13 @@ from .options import json_option, run_option, task_option
 
 def _define(store, task: str, name: str, kind: str, params: dict) -> JudgeRun:
     """Store (or update) a composite judge's definition as a run without judgments."""
-    existing = store.get_run(task, name)
-    if existing is not None and existing.kind != kind:
-        fail(f"run {name!r} of task {task} is a {existing.kind} run; choose another --run")
-    run = existing or store.get_or_create_run(JudgeRun(task=task, name=name, kind=kind, params=params))
-    if existing is not None:
-        run.params = params
-        store.update_run(run)
-    return run
+    from annotator.judge import RunError
+    from annotator.judge.route import define_composite
+
+    try:
+        return define_composite(store, task, name, kind, params)
+    except RunError as e:
+        fail(str(e))
 
 
 @click.command("jury")
@@ -82,79 +81,25 @@ def route_cmd(cli: CliContext, task: str | None, name: str, base_url: str | None
     """Run the judges the task routes its domains to ([task.routing] in task.toml, e.g. math
     and code to a reference-guided judge, the rest to worldalignment), each on its domains'
     pairs, and report them as one agent (NAME)."""
-    from annotator.judge import (
-        JudgeConfigError,
-        MissingCredentials,
-        RunError,
-        RunOptions,
-        estimate,
-        load_judge,
-        prepare,
-        resolve_endpoint,
-        run_baseline,
-    )
-    from annotator.judge.runner import default_run_name
-    from annotator.judge.steps import run_judge
+    from annotator.judge import MissingCredentials, RunError
+    from annotator.judge.route import plan_routes, run_routes
 
     from .judge import RichProgress
 
     store = cli.open_store()
     task = pick_task(store, task)
-    routing = store.get_task(task).settings.get("routing") or {}
-    if not routing:
-        fail(f"task {task} routes no domain: add a [task.routing] table to its task.toml "
-             '(e.g. math = "mt-bench-pair-ref", "*" = "worldalignment") and `annotator tasks add DIR --update`')
-    pairs = list(store.pairs(task))
-    by_judge: dict[str, set[int]] = {}
-    for pair in pairs:
-        judge_name = routing.get(pair.domain, routing.get("*"))
-        if judge_name:
-            by_judge.setdefault(judge_name, set()).add(pair.id)
-    unrouted = sum(1 for p in pairs if p.domain not in routing and "*" not in routing)
-    plans, routes, spent = [], {}, 0.0
-    for judge_name, ids in by_judge.items():
-        try:
-            judge = load_judge(judge_name)
-        except JudgeConfigError as e:
-            fail(str(e))
-        options = RunOptions(model=model, concurrency=concurrency, pair_ids=frozenset(ids))
-        run_name = judge.name if judge.kind == "baseline" else default_run_name(judge, options)
-        for domain, target in routing.items():
-            if target == judge_name:
-                routes[domain] = run_name
-        plans.append((judge, options, run_name, ids))
-    outcome = []
-    endpoint = None
-    for judge, options, run_name, ids in plans:
-        if judge.kind == "baseline":
-            if not dry_run:
-                run_baseline(store, task, judge)  # free and offline: every pair
-            outcome.append({"judge": judge.name, "run": run_name, "pairs": len(ids), "calls": 0})
-            continue
-        if endpoint is None:
-            try:
-                endpoint = resolve_endpoint(base_url, judge.base_url, judge.api_key_env, require_key=not dry_run)
-            except MissingCredentials as e:
-                fail(str(e))
-        options.max_cost = None if max_cost is None else max(max_cost - spent, 0.0)
-        try:
-            if dry_run:
-                plan = estimate(prepare(store, task, judge, options, endpoint.url))
-                outcome.append({"judge": judge.name, "run": run_name, "pairs": len(ids), "calls": plan["calls"],
-                                "estimated_cost": plan["estimated_cost"]})
-                continue
-            batch_dir = Path(cli.db_path).resolve().parent / "batches" if batch else None
-            _, report = asyncio.run(run_judge(store, task, judge, options, endpoint,
-                                              progress=None if as_json else RichProgress(), batch_dir=batch_dir))
-        except RunError as e:
-            fail(str(e))
-        except KeyboardInterrupt:
-            err_console.print("interrupted: finished judgments are saved; run the same command again to resume.")
-            raise SystemExit(130) from None
-        spent += report.spent
-        outcome.append({"judge": judge.name, "run": run_name, "pairs": len(ids), **report.as_dict()})
-    if not dry_run:
-        _define(store, task, name, "routed", {"routes": routes, "routing": dict(routing)})
+    try:
+        plan = plan_routes(store, task, model=model, concurrency=concurrency)
+        batch_dir = Path(cli.db_path).resolve().parent / "batches" if batch else None
+        outcome = asyncio.run(run_routes(store, plan, base_url=base_url, max_cost=max_cost, dry_run=dry_run,
+                                         batch_dir=batch_dir, progress=lambda: None if as_json else RichProgress(),
+                                         name=name))
+    except (RunError, MissingCredentials) as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        err_console.print("interrupted: finished judgments are saved; run the same command again to resume.")
+        raise SystemExit(130) from None
+    routes, unrouted = plan.routes, plan.unrouted
     result = {"task": task, "name": name, "routes": routes, "unrouted_pairs": unrouted, "runs": outcome,
               "dry_run": dry_run}
     if as_json:

@@ -14,14 +14,31 @@ import json
 import time
 from pathlib import Path
 
-from annotator.store.models import unscored_kind, utc_now
+from annotator.store.models import utc_now
 from annotator.store.protocol import JudgeStore
 
-from .calls import Call, Price, error_judgment, judgment_from_completion
-from .credentials import Endpoint
-from .runner import FINISHED, NoProgress, Prepared, Progress, RunError, RunReport, _ensure_run, copy_cached, make_client
+from .calls import Call, MalformedAnswer, Price, error_judgment, judgment_from_completion
+from .credentials import Endpoint, url_secrets
+from .planning import NoProgress, Prepared, Progress, RunError, RunReport, copy_cached, ensure_run
+
+FINISHED = ("completed", "failed", "expired", "cancelled")
 
 CHAT_URL = "/v1/chat/completions"
+
+
+def make_client(endpoint: Endpoint, timeout: float):
+    """The official client with retries off, on its aiohttp transport when it can be (a URL
+    holding credentials needs the default one: aiohttp refuses them next to the key)."""
+    import openai
+
+    http_client = None
+    try:
+        if not url_secrets(endpoint.base_url):
+            http_client = openai.DefaultAioHttpClient(timeout=timeout)
+    except RuntimeError:  # the aiohttp extra is missing: the default transport
+        http_client = None
+    return openai.AsyncOpenAI(api_key=endpoint.api_key, base_url=endpoint.base_url, timeout=timeout,
+                              max_retries=0, http_client=http_client)
 
 
 def custom_id(call: Call) -> str:
@@ -50,6 +67,7 @@ async def _collect(store: JudgeStore, prep: Prepared, client, batch, secrets: tu
     by_id = {custom_id(c): c for c in prep.calls}
     price = Price(prep.price.input, prep.price.output, prep.judge.batch_factor)
     judgments = []
+    notes: list[str] = []
     lines = await _read_file(client, batch.output_file_id) + await _read_file(client, batch.error_file_id)
     for line in lines:
         call = by_id.get(line.get("custom_id", ""))
@@ -64,27 +82,41 @@ async def _collect(store: JudgeStore, prep: Prepared, client, batch, secrets: tu
                 reason = reason.replace(secret, "***")
             judgment = error_judgment(call, prep.run.stored_id, reason, None)
         else:
-            judgment = judgment_from_completion(call, prep.run.stored_id, prep.judge.parser, response.get("body") or {},
-                                                None, price)
+            try:
+                judgment = judgment_from_completion(call, prep.run.stored_id, prep.judge.parser, response.get("body") or {},
+                                                    None, price, prep.judge.max_tokens, notes)
+            except MalformedAnswer as error:
+                judgment = error_judgment(call, prep.run.stored_id, f"malformed answer: {error}", None)
         judgments.append(judgment)
         report.requested += 1
         report.spent += judgment.cost or 0.0
-        if judgment.scored:
-            report.scored += 1
-        else:
-            report.unscored[unscored_kind(judgment.unscored_reason, judgment.status)] += 1
+        report.count(judgment)
+    for note in notes:
+        report.note(note)
     store.save_judgments(judgments)
 
 
 async def run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, request_dir: Path,
                     progress: Progress | None = None) -> RunReport:
     """Submit (or resume) the run's Batch API job, wait for it and store its results."""
+    import openai
+
+    try:
+        return await _run_batch(store, prep, endpoint, request_dir, progress)
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
+        raise RunError(f"the server at {endpoint.url} refused the credentials ({type(e).__name__}, status "
+                       f"{e.status_code}); check the API key (${prep.judge.api_key_env}) and --base-url, then run "
+                       "the same command again") from None
+
+
+async def _run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, request_dir: Path,
+                     progress: Progress | None = None) -> RunReport:
     progress = progress or NoProgress()
     report, options = prep.report, prep.options
     started = time.perf_counter()
     pending = prep.run.params.get("batch")
     calls = prep.calls if pending else copy_cached(store, prep, progress)
-    _ensure_run(store, prep)
+    ensure_run(store, prep)
     client = make_client(endpoint, options.timeout or prep.judge.request_timeout)
     report.cost_unknown = prep.price.input is None
     try:
@@ -92,13 +124,11 @@ async def run_batch(store: JudgeStore, prep: Prepared, endpoint: Endpoint, reque
             if not calls:
                 return report
             if options.max_cost is not None:
-                estimated = sum(
-                    (Price(prep.price.input, prep.price.output, prep.judge.batch_factor).estimate(c, prep.judge.max_tokens) or 0.0)
-                    for c in calls
-                )
-                if estimated > options.max_cost:
+                batch_price = Price(prep.price.input, prep.price.output, prep.judge.batch_factor)
+                worst = sum((batch_price.worst_case(c, prep.judge.max_tokens) or 0.0) for c in calls)
+                if worst > options.max_cost:
                     raise RunError(
-                        f"the batch of {len(calls)} calls is estimated at ${estimated:.4f}, over --max-cost "
+                        f"the batch of {len(calls)} calls may cost up to ${worst:.4f} (the worst case), over --max-cost "
                         f"${options.max_cost:.4f}; lower --limit or raise the budget"
                     )
             stamp = utc_now().replace(":", "").replace("-", "")[:15]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from annotator.store.models import Judgment, Pair
@@ -18,6 +19,17 @@ from annotator.store.models import Judgment, Pair
 from . import parsers
 
 CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text; estimates only
+# The worst case of a prompt: one token per byte of UTF-8 text (no tokenizer makes a token of
+# less than a byte) plus this many tokens of chat formatting per message and for the reply.
+FORMAT_TOKENS = 8
+# The stored raw output of one answer: longer ones keep their first and last half of this
+# many characters (a verdict is at the start or the end), the middle cut and said so; the
+# verdict is parsed from the whole answer before it is cut.
+RAW_OUTPUT_LIMIT = 100_000
+
+
+class MalformedAnswer(ValueError):
+    """A 200 answer that is JSON but not a chat completion (e.g. ``"choices": "nope"``)."""
 
 
 @dataclass
@@ -36,6 +48,11 @@ class Call:
     @property
     def estimated_prompt_tokens(self) -> int:
         return sum(len(m["content"]) for m in self.messages) // CHARS_PER_TOKEN + 4 * len(self.messages)
+
+    @cached_property
+    def max_prompt_tokens(self) -> int:
+        """The most prompt tokens this call can honestly be billed for (see FORMAT_TOKENS)."""
+        return sum(len(m["content"].encode("utf-8")) + FORMAT_TOKENS for m in self.messages) + FORMAT_TOKENS
 
 
 def request_params(temperature: float, max_tokens: int, logprobs: bool, top_logprobs: int) -> dict[str, Any]:
@@ -71,6 +88,53 @@ class Price:
         """An upper-end estimate: the prompt at ~4 characters a token, the full max_tokens out."""
         return self.cost(call.estimated_prompt_tokens, max_tokens)
 
+    def worst_case(self, call: Call, max_tokens: int) -> float | None:
+        """The most one call can cost: the prompt at one token per byte, the full max_tokens out."""
+        return self.cost(call.max_prompt_tokens, max_tokens)
+
+
+def check_usage(usage: Any, call: Call, max_tokens: int | None) -> tuple[int | None, int | None, str]:
+    """The answer's token counts, or (None, None, why) when they cannot be true: not whole
+    numbers, negative, a prompt over ``Call.max_prompt_tokens`` or a completion over the
+    request's ``max_tokens``. Refused figures are not billed (the cost is unknown)."""
+    if usage is None or usage == {}:
+        return None, None, ""
+    if not isinstance(usage, dict):
+        return None, None, "usage figures refused (not an object)"
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    for name, value, most in (("prompt_tokens", prompt, call.max_prompt_tokens), ("completion_tokens", completion, max_tokens)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, None, f"usage figures refused ({name} is not a whole number)"
+        if value < 0:
+            return None, None, f"usage figures refused ({name} is negative)"
+        if most is not None and value > most:
+            return None, None, f"usage figures refused ({name} over the most the call can use)"
+    return prompt, completion, ""
+
+
+def cut_output(text: str, limit: int = RAW_OUTPUT_LIMIT) -> str:
+    """``text`` as stored: whole up to ``limit`` characters, else its first and last halves
+    around a line that says how much was cut."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters cut: the answer was {len(text):,} ...]\n{text[-half:]}"
+
+
+def failure_kind(reason: str) -> tuple[str, str]:
+    """A failed call's kind and message from its stored reason (``error: KIND: message``)."""
+    rest = reason.removeprefix("error: ")
+    kind, sep, message = rest.partition(": ")
+    return (kind, message) if sep else ("error", rest)
+
+
+def tally_failure(failures: dict[str, dict[str, Any]], reason: str) -> None:
+    """Count one failed call under its kind, keeping the first message as the example."""
+    kind, message = failure_kind(reason)
+    failures.setdefault(kind, {"count": 0, "example": message})["count"] += 1
+
 
 def _first_token_top_logprobs(choice: dict) -> list[tuple[str, float]] | None:
     content = ((choice.get("logprobs") or {}).get("content")) or []
@@ -84,39 +148,65 @@ def _first_token_top_logprobs(choice: dict) -> list[tuple[str, float]] | None:
     return pairs or None
 
 
+def _field(mapping: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = mapping.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise MalformedAnswer(f"{where}{key} is {type(value).__name__}, not {getattr(kind, '__name__', 'an object')}")
+    return value
+
+
 def judgment_from_completion(
-    call: Call, run: int, parser: str, completion: dict, latency_s: float | None, price: Price
+    call: Call, run: int, parser: str, completion: Any, latency_s: float | None, price: Price,
+    max_tokens: int | None = None, notes: list[str] | None = None,
 ) -> Judgment:
-    """A judgment from a chat completion (as a dict: the JSON body of the response)."""
-    usage = completion.get("usage") or {}
-    prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    """A judgment from a chat completion (as a dict: the JSON body of the response).
+
+    Raises ``MalformedAnswer`` when the body is not shaped like a chat completion. Usage
+    figures that cannot be true are refused (``check_usage``), an answer over
+    ``RAW_OUTPUT_LIMIT`` characters is stored cut; each adds a line to ``notes``.
+    """
+    if not isinstance(completion, dict):
+        raise MalformedAnswer(f"the answer is {type(completion).__name__}, not an object")
+    prompt_tokens, completion_tokens, refused = check_usage(completion.get("usage"), call, max_tokens)
+    if refused and notes is not None:
+        notes.append(refused)
     judgment = Judgment(
         run=run, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
         messages=call.messages, cache_key=call.cache_key, latency_s=latency_s,
         prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
         cost=price.cost(prompt_tokens, completion_tokens),
     )
-    choices = completion.get("choices") or []
+    choices = _field(completion, "choices", list, "") or []
     if not choices:
         judgment.unscored_reason = "empty"
         return judgment
     choice = choices[0]
-    message = choice.get("message") or {}
-    text = message.get("content") or ""
-    refusal = message.get("refusal")
+    if not isinstance(choice, dict):
+        raise MalformedAnswer(f"choices[0] is {type(choice).__name__}, not an object")
+    message = _field(choice, "message", dict, "choices[0].") or {}
+    text = _field(message, "content", str, "message.") or ""
+    refusal = _field(message, "refusal", str, "message.")
     if refusal and not text:
-        judgment.raw_output = refusal
+        judgment.raw_output = cut_output(refusal)
         judgment.unscored_reason = "refusal"
         return judgment
     judgment.raw_output = text
     if choice.get("finish_reason") == "content_filter" and not text.strip():
         judgment.unscored_reason = "refusal"
         return judgment
-    top = _first_token_top_logprobs(choice)
+    try:
+        top = _first_token_top_logprobs(choice)
+    except (AttributeError, TypeError, IndexError):
+        raise MalformedAnswer("choices[0].logprobs is not shaped like logprobs") from None
     judgment.top_logprobs = [list(t) for t in top] if top else []
     apply_parse(judgment, parser, top)
     if judgment.unscored_reason == "unparseable" and choice.get("finish_reason") == "length":
         judgment.unscored_reason = "unparseable (cut at max_tokens)"
+    if len(text) > RAW_OUTPUT_LIMIT:
+        judgment.raw_output = cut_output(text)
+        if notes is not None:
+            notes.append(f"answers over {RAW_OUTPUT_LIMIT:,} characters stored cut (first and last "
+                         f"{RAW_OUTPUT_LIMIT // 2:,} kept; the verdict read from the whole answer)")
     return judgment
 
 
@@ -134,6 +224,7 @@ def apply_parse(judgment: Judgment, parser: str, top_logprobs: list[tuple[str, f
 
 
 def error_judgment(call: Call, run: int, reason: str, latency_s: float | None) -> Judgment:
+    """A failed call; ``reason`` is ``KIND: message`` (see ``failure_kind``)."""
     return Judgment(
         run=run, pair=call.pair.stored_id, order=call.order, sample=call.sample, target=call.target,
         messages=call.messages, cache_key=call.cache_key, latency_s=latency_s, unscored_reason=f"error: {reason}"[:500],

@@ -29,6 +29,26 @@ class MissingCredentials(RuntimeError):
     pass
 
 
+class BadEndpoint(MissingCredentials):
+    """A base URL no request can be sent to (not http or https, no host): refused before
+    any call, instead of retried as a connection error."""
+
+
+def check_base_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = public_url(url)
+        raise BadEndpoint(f"base URL {shown!r}: the scheme must be http:// or https:// "
+                          f"(found {parts.scheme + '://' if parts.scheme else 'none'}), e.g. http://localhost:8000/v1")
+    try:
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a port that is not a number in range)
+    except ValueError:
+        host = None
+    if not host:
+        raise BadEndpoint(f"base URL {public_url(url)!r} names no host (or no valid port), e.g. http://localhost:8000/v1")
+
+
 def _key_from_config_file(env_name: str) -> str | None:
     try:
         data = read_config()
@@ -92,9 +112,11 @@ class Endpoint:
 def resolve_endpoint(
     base_url_option: str | None, config_base_url: str, api_key_env: str, *, require_key: bool = True
 ) -> Endpoint:
-    """The server and key to use. ``require_key=False`` (a dry run) never fails: the key is
-    then '' when none is configured."""
+    """The server and key to use. ``require_key=False`` (a dry run) does not fail for want of
+    a key (it is then ''); a base URL that is not http(s)://HOST... is refused (``BadEndpoint``)."""
     base_url = base_url_option or config_base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if base_url:
+        check_base_url(base_url)
     key = os.environ.get(api_key_env) or _key_from_config_file(api_key_env)
     if key:
         return Endpoint(base_url, key)

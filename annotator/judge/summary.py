@@ -57,6 +57,46 @@ def score_summary(rows: list[dict]) -> dict[str, Any]:
     return out
 
 
+def money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def outcome_lines(report) -> list[str]:
+    """What a finished ``judge run`` says (a ``RunReport``): the counts, the spend, each kind
+    of failure with one example message, what the runner did against what the server said,
+    and why it stopped early. Plain text; the command prints it."""
+    made = report.from_cache + report.requested
+    lines = [
+        f"{report.run}: {report.planned} planned, {report.already_done} already done, "
+        f"{report.from_cache} from the cache, {report.requested} called",
+        f"  of these {made}: {report.scored} scored, {sum(report.unscored.values())} unscored; "
+        f"spent {money(None if report.cost_unknown else report.spent)}"
+        + (f" ({report.without_cost} answer(s) without a known cost)" if report.without_cost and not report.cost_unknown
+           else "") + f" in {report.elapsed_s:.1f} s",
+    ]
+    if report.unscored:
+        lines.append("  unscored: " + ", ".join(f"{k} {v}" for k, v in report.unscored.most_common()))
+    for kind, entry in sorted(report.failures.items(), key=lambda kv: -kv[1]["count"]):
+        lines.append(f"  failed: {kind} x{entry['count']}, e.g. {entry['example'][:160]} (retried on the next run)")
+    for note, n in report.notes.most_common():
+        lines.append(f"  note: {note} (x{n})")
+    if report.stopped or report.not_started:
+        lines.append(f"  stopped: {report.stopped or 'interrupted'}; {report.not_started} calls not started "
+                     "(run again to continue)")
+    return lines
+
+
+def failures_of(rows: list[dict]) -> dict[str, dict[str, Any]]:
+    """Failed calls by kind (``calls.failure_kind``): count and one example message each."""
+    from .calls import tally_failure
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if is_failed(r["status"]):
+            tally_failure(out, r["unscored_reason"])
+    return out
+
+
 def summarise(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
     verdicts = Counter(r["verdict"] for r in rows if r["verdict"] is not None)
     reasons = Counter(unscored_kind(r["unscored_reason"], r["status"]) for r in rows
@@ -72,6 +112,7 @@ def summarise(run: JudgeRun, rows: list[dict]) -> dict[str, Any]:
         "pairs": len({r["pair"] for r in rows}),
         "verdicts": {k: verdicts.get(k, 0) for k in ("A", "B", "tie")},
         "unscored": dict(reasons),
+        "failures": failures_of(rows),
         "mean_p_a": statistics.fmean(soft) if soft else None,
         "cost": sum(costs) if costs else None,
         "cost_note": "" if len(costs) == len(rows) else f"{len(rows) - len(costs)} judgments without a known cost",

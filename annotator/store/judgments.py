@@ -9,6 +9,12 @@ from .base import StoreBase
 from .models import JudgeRun, Judgment, utc_now
 
 _NOT_FAILED = "status != 'failed'"  # the SQL of models.is_failed, negated
+_UPSERT_JUDGMENT = (
+    f"INSERT INTO judgments ({', '.join(f'[{c}]' for c in rows.JUDGMENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(rows.JUDGMENT_COLUMNS))}) "
+    f"ON CONFLICT ({', '.join(f'[{c}]' for c in rows.JUDGMENT_KEY)}) DO UPDATE SET "
+    + ", ".join(f"[{c}] = excluded.[{c}]" for c in rows.JUDGMENT_COLUMNS if c not in rows.JUDGMENT_KEY)
+)
 
 
 class JudgmentStore(StoreBase):
@@ -38,16 +44,17 @@ class JudgmentStore(StoreBase):
         return [rows.run_from_row(r) for r in found]
 
     def save_judgments(self, judgments: Iterable[Judgment]) -> int:
-        """Insert or replace judgments keyed by (run, pair, order, sample, target), in one transaction."""
+        """Insert or replace judgments keyed by (run, pair, order, sample, target), in one
+        transaction (a replaced judgment keeps its id). One prepared statement for every row,
+        the row built straight from the fields: the judge runner writes thousands a minute."""
         now = utc_now()
         records = []
         for j in judgments:
             j.created_at = j.created_at or now
-            records.append(rows.judgment_to_row(j))
-        with self.atomic():
-            self.db.table("judgments").upsert_all(
-                records, pk=("run", "pair", "order", "sample", "target"), batch_size=1000
-            )
+            records.append(rows.judgment_values(j))
+        if records:
+            with self.atomic():
+                self.db.conn.executemany(_UPSERT_JUDGMENT, records)
         return len(records)
 
     def judgments(self, run: int) -> list[Judgment]:
@@ -102,15 +109,31 @@ class JudgmentStore(StoreBase):
 
     # -- used by the judge runner (annotator.judge) ------------------------------------------
     def update_run(self, run: JudgeRun) -> None:
-        """Write back a run's model, endpoint, template and params (e.g. a pending batch id)."""
+        """Write back a run's kind, model, endpoint, template and params (e.g. a pending batch id)."""
         row = rows.run_to_row(run)
         with self.atomic():
             self.db.execute(
-                "UPDATE judge_runs SET model = ?, endpoint = ?, template = ?, template_version = ?, "
+                "UPDATE judge_runs SET kind = ?, model = ?, endpoint = ?, template = ?, template_version = ?, "
                 "params = ? WHERE id = ?",
-                [row["model"], row["endpoint"], row["template"], row["template_version"],
+                [row["kind"], row["model"], row["endpoint"], row["template"], row["template_version"],
                  row["params"], run.id],
             )
+
+    def has_judgments(self, run: int) -> bool:
+        return bool(self.query("SELECT 1 FROM judgments WHERE run = ? LIMIT 1", [run]))
+
+    def delete_run(self, run: int) -> int:
+        """Delete a judge run and its judgments (nothing else: labels, pairs and other runs stay),
+        in one transaction; returns the number of judgments deleted."""
+        with self.atomic():
+            deleted = self.db.execute("DELETE FROM judgments WHERE run = ?", [run]).rowcount
+            self.db.execute("DELETE FROM judge_runs WHERE id = ?", [run])
+        return deleted
+
+    def rename_run(self, run: int, new_name: str) -> None:
+        """Give a run another name (unique per task: the database refuses a taken one)."""
+        with self.atomic():
+            self.db.execute("UPDATE judge_runs SET name = ? WHERE id = ?", [new_name, run])
 
     def judgment_slots(self, run: int) -> dict[tuple[int, str, int, str], tuple[str, str]]:
         """``(pair, order, sample, target) -> (cache_key, status)`` for every judgment of a run."""

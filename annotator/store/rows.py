@@ -98,13 +98,18 @@ def run_from_row(row: dict[str, Any]) -> JudgeRun:
     return JudgeRun(**fields)
 
 
-def judgment_to_row(judgment: Judgment) -> dict[str, Any]:
-    row = asdict(judgment)
-    row["messages"] = _dumps(judgment.messages)
-    row["top_logprobs"] = json.dumps(judgment.top_logprobs, ensure_ascii=False)
-    if row["id"] is None:
-        del row["id"]
-    return row
+JUDGMENT_KEY = ("run", "pair", "order", "sample", "target")
+JUDGMENT_COLUMNS = (*JUDGMENT_KEY, "verdict", "p_a", "score", "unscored_reason", "status", "messages", "raw_output",
+                    "top_logprobs", "explanation", "prompt_tokens", "completion_tokens", "latency_s", "cost",
+                    "cache_key", "created_at")
+
+
+def judgment_values(j: Judgment) -> tuple:
+    """A judgment's column values in ``JUDGMENT_COLUMNS`` order (no id), built straight from
+    its fields: the judge runner writes thousands a minute."""
+    return (j.run, j.pair, j.order, j.sample, j.target, j.verdict, j.p_a, j.score, j.unscored_reason, j.status,
+            _dumps(j.messages), j.raw_output, json.dumps(j.top_logprobs, ensure_ascii=False), j.explanation,
+            j.prompt_tokens, j.completion_tokens, j.latency_s, j.cost, j.cache_key, j.created_at)
 
 
 def judgment_from_row(row: dict[str, Any]) -> Judgment:

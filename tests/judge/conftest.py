@@ -52,8 +52,8 @@ def cli(db_path):
     """Invoke ``annotator --db DB ...``; returns the click result (asserting the exit code)."""
     runner = CliRunner()
 
-    def invoke(*args, code: int = 0, env: dict | None = None):
-        result = runner.invoke(main, ["--db", str(db_path), *args], env=env, catch_exceptions=False)
+    def invoke(*args, code: int = 0, env: dict | None = None, input: str | None = None):
+        result = runner.invoke(main, ["--db", str(db_path), *args], env=env, input=input, catch_exceptions=False)
         assert result.exit_code == code, result.output
         return result
 

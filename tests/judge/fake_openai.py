@@ -16,6 +16,16 @@ Options:
   429=N     the first N requests of each distinct message list get 429 (Retry-After-Ms: 5)
   500=N     then the next N get 500
   timeout=N the first N requests of each distinct message list take 2 s (past a short timeout)
+  retryafter=X  the first request of each distinct message list gets 429 with ``Retry-After: X``
+            (X as written: 3600, inf, nan)
+  trickle=S the answer is sent a few bytes at a time over S seconds (no Content-Length)
+  big=N     the answer's text is N characters of padding, then the verdict
+  usage=X   the answer's usage says prompt_tokens X (negative, fractional or absurd)
+  fullusage=1 the usage is the most a call can honestly use: prompt_tokens one per byte of the
+            messages, completion_tokens the request's max_tokens
+  flood=M   a 200 whose body streams M MiB (chunked, never held whole by the server)
+  status=N  every request gets HTTP N with an error message (404: an unknown model)
+Behaviour ``badchoices``: a 200 whose ``choices`` is the string "nope".
 An API key beginning ``sk-wrong`` is refused (401), whatever the model.
 
 The answer's format follows the template it recognises (identifier m/M, MT-Bench [[A]],
@@ -65,6 +75,15 @@ def _options(model: str) -> tuple[str, dict[str, float]]:
         key, _, value = item.partition("=")
         options[key] = float(value)
     return behaviour, options
+
+
+def _raw_option(model: str, key: str) -> str:
+    """An option's value as written (``retryafter=inf``)."""
+    for item in model.split(";")[1:]:
+        name, _, value = item.partition("=")
+        if name == key:
+            return value
+    return ""
 
 
 _CUT = re.compile(r"\n\[\.\.\. ([\d,]+) more characters not shown \.\.\.\]$")
@@ -204,9 +223,11 @@ def _logprobs(answer: str, top: int) -> dict:
 
 
 def completion(body: dict) -> dict:
-    behaviour, _ = _options(body.get("model", "content"))
+    behaviour, options = _options(body.get("model", "content"))
     messages = body.get("messages", [])
     text = answer_text(behaviour, messages)
+    if options.get("big"):
+        text = "x" * int(options["big"]) + "\n" + text
     message: dict = {"role": "assistant", "content": text, "refusal": None}
     if behaviour == "refusal-field":
         message = {"role": "assistant", "content": None, "refusal": "I can't assist with that request."}
@@ -214,12 +235,18 @@ def completion(body: dict) -> dict:
     if body.get("logprobs") and text:
         choice["logprobs"] = _logprobs(text.split()[0], int(body.get("top_logprobs") or 1))
     prompt_tokens = sum(len(m.get("content") or "") for m in messages) // 4
+    completion_tokens = len(text) // 4 + 1
+    if "usage" in options:
+        prompt_tokens = options["usage"] if options["usage"] % 1 else int(options["usage"])
+    if options.get("fullusage"):
+        prompt_tokens = sum(len((m.get("content") or "").encode()) for m in messages)
+        completion_tokens = int(body.get("max_tokens") or completion_tokens)
     return {
         "id": f"chatcmpl-{hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]}",
         "object": "chat.completion", "created": int(time.time()), "model": body.get("model", ""),
-        "choices": [choice],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(text) // 4 + 1,
-                  "total_tokens": prompt_tokens + len(text) // 4 + 1},
+        "choices": "nope" if behaviour == "badchoices" else [choice],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
     }
 
 
@@ -265,6 +292,15 @@ class FakeOpenAI:
             return web.json_response({"error": {"message": "Incorrect API key provided: sk-wr***ng.",
                                                 "type": "invalid_request_error", "code": "invalid_api_key"}},
                                      status=401)
+        if options.get("status"):
+            status = int(options["status"])
+            message = {"error": {"message": f"The model `{body.get('model')}` does not exist", "type": "invalid_request_error"}}
+            if status == 422:
+                message = {"detail": [{"loc": ["body", "messages"], "msg": "field required"}]}
+            return web.json_response(message, status=status)
+        if "retryafter" in options and attempt == 1:
+            return web.json_response({"error": {"message": "Slow down"}}, status=429,
+                                     headers={"retry-after": _raw_option(body.get("model", ""), "retryafter")})
         if attempt <= options.get("429", 0):
             return web.json_response({"error": {"message": "Rate limit reached", "type": "requests"}},
                                      status=429, headers={"retry-after-ms": "5"})
@@ -275,6 +311,35 @@ class FakeOpenAI:
             await asyncio.sleep(options["delay"])
         if behaviour == "notjson":
             return web.Response(text="<html>upstream proxy error</html>", content_type="application/json")
+        if options.get("flood"):
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            chunk = b"x" * (1 << 20)
+            try:
+                await response.write(b'{"choices": [{"message": {"content": "')
+                for _ in range(int(options["flood"])):
+                    await response.write(chunk)
+                await response.write(b'"}}]}')
+                await response.write_eof()
+            except ConnectionError:  # the client stopped reading, as it should
+                pass
+            return response
+        if options.get("trickle"):
+            data = json.dumps(completion(body)).encode()
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            pieces = 20
+            step = max(1, len(data) // pieces + 1)
+            try:
+                for start in range(0, len(data), step):
+                    await response.write(data[start:start + step])
+                    await asyncio.sleep(options["trickle"] / pieces)
+                await response.write_eof()
+            except ConnectionError:  # the client gave up, as it should
+                pass
+            return response
         return web.json_response(completion(body))
 
     async def upload(self, request: web.Request) -> web.Response:
@@ -361,7 +426,8 @@ class FakeOpenAI:
         def serve():
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
-            self._runner = web.AppRunner(self.app(), access_log=None)
+            # a handler whose client went away (a timeout, an answer refused as too large) is cancelled
+            self._runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
             self._loop.run_until_complete(site.start())

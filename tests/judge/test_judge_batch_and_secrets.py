@@ -103,7 +103,7 @@ def test_a_refused_key_stops_the_run_at_the_first_call(cli, server, db_store):
     result = cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
                  "--concurrency", "8", "--name", "gate", env={"OPENAI_API_KEY": "sk-wrong"}, code=1)
     assert len(server.chat_requests) == 1
-    assert "refused the credentials (AuthenticationError" in result.output
+    assert "refused the credentials (HTTP 401: Incorrect API key provided" in result.output
     assert "stopped after 1 request(s)" in result.output and "run the same command again" in result.output
     run = db_store.get_run("demo", "gate")
     assert run is None or list(db_store.judgments(run.id)) == []

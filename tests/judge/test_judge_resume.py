@@ -65,9 +65,9 @@ def test_interrupted_run_resumes_without_repeating_saved_calls(db_store, server)
 def test_budget_stops_the_run_and_a_rerun_finishes_it(cli, server, db_store):
     plan = cli.json("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
                     "--price", "1000,1000", "--dry-run")
-    # The estimate counts the full max_tokens of output, so a call only starts when the
-    # spend so far plus its upper-end estimate fits the budget.
-    per_call = plan["estimated_cost"] / plan["calls"]
+    # The budget reserves each call's worst case (the prompt at one token per byte, the full
+    # max_tokens out), so a call only starts when the spend so far plus that fits the budget.
+    per_call = plan["worst_case_cost"] / plan["calls"]
     budget = per_call * 1.5
     out = cli.json("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
                    "--price", "1000,1000", "--max-cost", str(budget), "--concurrency", "1")

@@ -128,7 +128,8 @@ def test_persistent_server_errors_are_stored_as_errors_and_retried_next_time(tmp
     report = __import__("asyncio").run(run_online(db_store, prep, Endpoint(server.url, "k")))
     assert report.scored == 0 and report.unscored == {"error": N_PAIRS}
     errors = db_store.judgments(report.run_id)
-    assert all(j.unscored_reason.startswith("error: InternalServerError") for j in errors)
+    assert all(j.unscored_reason == "error: HTTP 500: The server had an error" for j in errors)
+    assert report.failures == {"HTTP 500": {"count": N_PAIRS, "example": "The server had an error"}}
     assert all(j.failed and j.status == "failed" for j in errors)
     from annotator.judge.summary import summarise
     run = db_store.get_run_by_id(report.run_id)
