@@ -63,6 +63,7 @@ from .proportion import binomial_p_value, proportion
 from .ratings import MISSING, ratings_from_frame
 from .report import judge_agreement_contributions, judge_section
 from .serialise import fields_json
+from .style import style_bias, trivial_baselines
 from .verdicts import (
     DEFAULT_ORDER_RULE,
     NO_VERDICT,
@@ -180,6 +181,10 @@ class AgentReport:
     median_latency_s: float | None = None
     labels_needed: dict[str, Any] | None = None
     card: JudgeCard | None = None
+    # the judge's share choosing the response with more of each style feature minus the
+    # humans' (``style``), and each share with its pairs and reason
+    style_bias: dict[str, Any] | None = None
+    style_bias_detail: dict[str, Any] | None = None
 
 
 @dataclass
@@ -195,6 +200,7 @@ class JudgeHumanReport:
     bootstrap: dict[str, Any] = field(default_factory=dict)
     card_rules: str = CARD_RULES
     excluded_annotators: dict[str, int] = field(default_factory=dict)  # --exclude: name -> labelled pairs
+    style_baselines: list[dict[str, Any]] = field(default_factory=list)  # "pick the longer" per domain (``style``)
 
     def to_json(self) -> dict[str, Any]:
         return fields_json(self)
@@ -423,6 +429,7 @@ def judge_human_report(
     alpha: float = DEFAULT_ALPHA,
     alt_min_pairs: int = MIN_PAIRS,
     length_threshold: float = LENGTH_THRESHOLD,
+    style: pd.DataFrame | None = None,
 ) -> JudgeHumanReport:
     """The judge-validation report of one task; see the module docstring.
 
@@ -510,6 +517,8 @@ def judge_human_report(
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
             entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
+        if style is not None:
+            entry.style_bias, entry.style_bias_detail = style_bias(prefs, humans, style)
         if gold is not None and gold.notna().any():
             subsets = pairs.set_index("pair")["domain"].fillna("")
             entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None,
@@ -548,7 +557,19 @@ def judge_human_report(
         factor_alignment=factor_section(compared, table, dict(factors)) if keys else None,
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
         bootstrap={"resamples": resamples, "seed": seed, "unit": "pair"},
+        style_baselines=_style_baselines(style, gold, gold_source, humans, pairs),
     )
+
+
+def _style_baselines(style: pd.DataFrame | None, gold: pd.Series | None, gold_source: str, humans: pd.Series,
+                     pairs: pd.DataFrame) -> list[dict[str, Any]]:
+    """``style.trivial_baselines`` against the gold labels, else the humans' majority."""
+    if style is None:
+        return []
+    with_gold = gold is not None and gold.notna().any()
+    reference = gold if with_gold else humans
+    return trivial_baselines(reference, style, pairs.set_index("pair")["domain"].fillna(""),
+                             f"gold labels ({gold_source})" if with_gold else "humans' majority")
 
 
 def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...],
@@ -637,4 +658,5 @@ def task_judge_human_report(store: AnalysisStore, task: str, *, order_rule: str 
     )
     gold_labels, source = task_gold(store, task, agents, gold)
     return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],
-                                              gold=gold_labels, gold_source=source, **options), store, task, exclude)
+                                              gold=gold_labels, gold_source=source, style=store.style_features(task),
+                                              **options), store, task, exclude)

@@ -66,7 +66,7 @@ from scipy import stats
 
 from annotator.store.protocol import AnalysisStore
 
-from . import ranking, separability, significance
+from . import ranking, separability, significance, style as style_features
 from .bradley_terry import RIDGE as BT_RIDGE, bradley_terry
 from .defaults import LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
 from .estimate import json_number
@@ -98,6 +98,7 @@ class LeaderboardRow:
     bt_ci_high: float
     reason: str | None = None
     n_inconsistent: int = 0  # draws made by pairs whose two presented orders disagree
+    sc_win_rate: float = math.nan  # style-controlled (``style``): the LC fit with style covariates
 
     def to_json(self) -> dict[str, Any]:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -159,6 +160,7 @@ class Leaderboard:
     separability: list[separability.Separability] = field(default_factory=list)
     test: str = "bootstrap"
     correction: str = "holm"
+    sc_method: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,6 +178,7 @@ class Leaderboard:
             "rows": [r.to_json() for r in self.rows],
             "ratings": [r.to_json() for r in self.ratings],
             "rank_correlation": [r.to_json() for r in self.rank_correlation],
+            "sc_method": self.sc_method,
             "pairwise_test": self.test,
             "pairwise_correction": self.correction,
             "pairwise_alpha": significance.ALPHA,
@@ -225,6 +228,20 @@ def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
     return out, SINGLE_CANDIDATE_LC
 
 
+def _sc(frame: pd.DataFrame, ridge: float, columns: list[str]) -> tuple[dict[str, Any], str]:
+    """Style-controlled results per candidate: the joint LC fit with the style columns that
+    vary as covariates (``style``), and the reason where there is none."""
+    if not columns:
+        return {}, "no style features (the responses' texts are not in the store)"
+    if frame["candidate"].nunique() < 2:
+        return {}, "style control needs the joint fit of two candidates or more"
+    varying = [c for c in columns if frame[c].nunique() > 1]
+    try:
+        return length_controlled_win_rates(frame, l2=ridge, covariates=varying).results, ""
+    except ValueError as e:
+        return {}, str(e)
+
+
 SINGLE_CANDIDATE_LC = ("single-candidate fit: length term only; warning: one candidate alone cannot separate its "
                        "length from its quality (a candidate whose outputs are all much shorter or longer than the "
                        "baseline's gets an LC far from AlpacaEval's); judge more candidates against the same "
@@ -246,6 +263,7 @@ def leaderboard(
     inconsistent: dict[str, pd.Index] | None = None,
     test: str = "bootstrap",
     correction: str = "holm",
+    style: pd.DataFrame | None = None,
 ) -> Leaderboard:
     """The leaderboard of one task; see the module docstring.
 
@@ -299,6 +317,13 @@ def leaderboard(
         "domain": domain_of.to_numpy(),
         "instruction": p["instruction"].to_numpy() if "instruction" in p else np.arange(len(p)),
     }, index=p.index)
+    sc_columns: list[str] = []
+    if style is not None and len(style):
+        covariates = style_features.style_covariates(style.set_index("pair").reindex(p.index).fillna(0),
+                                                     cand_is_a.to_numpy())
+        info = info.join(covariates)
+        sc_columns = list(covariates.columns)
+        board.sc_method = style_features.SC_METHOD
     ratings = {(r.agent, r.domain, r.model): r for r in board.ratings}
 
     for agent, prefs in preferences.items():
@@ -320,9 +345,11 @@ def leaderboard(
                 "p_win": p_win, "len_candidate": vs_base["len_candidate"].to_numpy(),
                 "len_baseline": vs_base["len_baseline"].to_numpy(), "self": vs_base["self"].to_numpy(),
                 "inconsistent": vs_base["inconsistent"].to_numpy(),
+                **{c: vs_base[c].to_numpy() for c in sc_columns},
             })
             fit_frame = frame[~frame["self"]]
             lc_results, lc_method = _lc(fit_frame, lc_ridge) if len(fit_frame) else ({}, "")
+            sc_results, sc_reason = _sc(fit_frame, lc_ridge, sc_columns)
             # every candidate the agent was asked about, with or without a preference
             for name in sorted(set(frame["candidate"]) | set(no_pref["candidate"])):
                 mine = frame[frame["candidate"] == name]
@@ -348,6 +375,12 @@ def leaderboard(
                     elif math.isnan(lc.lc_standard_error):
                         reasons.append("LC standard error: none, every instruction gets the same prediction "
                                        "(no instruction difficulty)")
+                if name == base:
+                    row.update(sc_win_rate=50.0)
+                elif name in sc_results and not sc_results[name].reason:
+                    row.update(sc_win_rate=sc_results[name].lc_win_rate)
+                elif mine["p_win"].notna().any():
+                    reasons.append(f"SC: {sc_results[name].reason if name in sc_results else sc_reason}")
                 rated = ratings.get((agent, domain, name))
                 if rated is not None:
                     row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high)
@@ -477,7 +510,7 @@ def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both
         unscored[str(name)] = soft.index[soft.isna()]
         inconsistent[str(name)] = pd.Index(rows.loc[_differs(rows), "pair"])
     board = leaderboard(preferences, unscored, pairs, task=task, baseline=found.settings.get("baseline"),
-                        inconsistent=inconsistent, **options)
+                        inconsistent=inconsistent, style=store.style_features(task), **options)
     board.notes[:0] = [f"run {n} is incomplete: left out (--include-incomplete to show it)" for n in agents.left_out]
     board.order_rule = {"name": agents.order_rule, "rule": agents.order_rule_text}
     return board

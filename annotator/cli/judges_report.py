@@ -189,6 +189,9 @@ def _print_cards(report) -> None:
         if need.get("pairs_needed") is not None:
             lines.append(f"for +-{need['target_half_width'] * 100:.0f} points: {need['pairs_needed']:,} human-labelled "
                          f"pairs ({need['more_pairs_needed']:,} more)")
+        if a.style_bias:
+            lines.append("chooses the response with more ... than the humans do: " + ", ".join(
+                f"{f} {'n/a' if v is None else f'{v * 100:+.0f} pts'}" for f, v in a.style_bias.items()))
         cost = f"${a.cost_per_1000_pairs:.2f}" if a.cost_per_1000_pairs is not None else "unknown"
         latency = f"{a.median_latency_s:.2f} s" if a.median_latency_s is not None else "unknown"
         lines.append(f"cost per 1,000 pairs {cost}; median latency per call {latency}")
@@ -309,6 +312,7 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
         for note in notes:
             console.print(f"[dim]— {safe(note)}[/]")
         _print_cards(report)
+        _print_style_baselines(report)
         console.print(f"[dim]card rules: {safe(report.card_rules)}[/]")
     console.print(_bias_table(report))
     for table in (_gold_table(report), _subset_table(report), _domain_table(report), _pairwise_table(report)):
@@ -529,6 +533,21 @@ def _print_ratings(board) -> None:
                   "from every pair with both models named, and its bootstrap interval[/]")
     for reason in sorted({r.reason for r in board.ratings if r.reason}):
         console.print(f"[dim]— {safe(reason)}[/]")
+
+
+def _print_style_baselines(report) -> None:
+    """"Pick the longer" / "pick the one with more lists" per domain: a subset that a trivial
+    rule solves shows it."""
+    rows = [b for b in report.style_baselines if b["n"]]
+    if not rows:
+        return
+    table = Table("domain", *[b["feature"] for b in rows if b["domain"] == rows[0]["domain"]], box=None,
+                  title=f"Trivial baselines: accuracy of \"pick the one with more ...\" against the "
+                        f"{safe(rows[0]['reference'])} (equal counts: half)", title_justify="left")
+    for domain in dict.fromkeys(b["domain"] for b in rows):
+        mine = [b for b in rows if b["domain"] == domain]
+        table.add_row(f"{safe(domain)} ({mine[0]['n']:,})", *[f"{b['accuracy']:.0%}" for b in mine])
+    console.print(table)
 
 
 def _print_separability(board) -> None:

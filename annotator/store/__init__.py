@@ -41,12 +41,13 @@ from .queue_state import QueueStateStore
 from .search import SearchHit, SearchStore
 from .skips import SkipStore
 from .streams import StreamStore
+from .style import StyleStore
 from .tasks import TaskClash, TaskStore, UnknownTask
 
 
 class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            AccountStore, ProgressStore, StoreBase):
+            AccountStore, ProgressStore, StyleStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
