@@ -62,6 +62,7 @@ from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
 from .ratings import MISSING, ratings_from_frame
 from .report import judge_agreement_contributions, judge_section
+from .sample_variance import sample_variance
 from .serialise import fields_json
 from .style import style_bias, trivial_baselines
 from .verdicts import (
@@ -185,6 +186,7 @@ class AgentReport:
     # humans' (``style``), and each share with its pairs and reason
     style_bias: dict[str, Any] | None = None
     style_bias_detail: dict[str, Any] | None = None
+    sample_variance: dict[str, Any] | None = None  # across ``--samples k`` (``sample_variance``)
 
 
 @dataclass
@@ -517,6 +519,8 @@ def judge_human_report(
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
             entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
+        if len(judgments):
+            entry.sample_variance = sample_variance(judgments[judgments["run_name"] == name])
         if style is not None:
             entry.style_bias, entry.style_bias_detail = style_bias(prefs, humans, style)
         if gold is not None and gold.notna().any():

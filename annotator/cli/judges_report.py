@@ -189,6 +189,11 @@ def _print_cards(report) -> None:
         if need.get("pairs_needed") is not None:
             lines.append(f"for +-{need['target_half_width'] * 100:.0f} points: {need['pairs_needed']:,} human-labelled "
                          f"pairs ({need['more_pairs_needed']:,} more)")
+        sv = a.sample_variance or {}
+        if sv.get("verdict_variance") is not None:
+            sd = "" if sv["win_rate_sd"] is None else f", win rate of A {sum(sv['win_rates']) / len(sv['win_rates']):.1f} (sd {sv['win_rate_sd']:.1f}) across samples"
+            lines.append(f"{sv['samples']} samples per order: verdict variance {sv['verdict_variance']:.3f}, agreement "
+                         f"between samples {sv['agreement']:.0%}{sd}")
         if a.style_bias:
             lines.append("chooses the response with more ... than the humans do: " + ", ".join(
                 f"{f} {'n/a' if v is None else f'{v * 100:+.0f} pts'}" for f, v in a.style_bias.items()))
