@@ -62,6 +62,7 @@ from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
 from .ratings import MISSING, ratings_from_frame
 from .report import judge_agreement_contributions, judge_section
+from .rewardbench import is_rewardbench, section_scores
 from .sample_variance import sample_variance
 from .serialise import fields_json
 from .style import style_bias, trivial_baselines
@@ -187,6 +188,7 @@ class AgentReport:
     style_bias: dict[str, Any] | None = None
     style_bias_detail: dict[str, Any] | None = None
     sample_variance: dict[str, Any] | None = None  # across ``--samples k`` (``sample_variance``)
+    rewardbench: dict[str, Any] | None = None  # section scores of a RewardBench-format set (``rewardbench``)
 
 
 @dataclass
@@ -527,6 +529,9 @@ def judge_human_report(
             subsets = pairs.set_index("pair")["domain"].fillna("")
             entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None,
                                        no_verdict=silent)
+            if is_rewardbench(entry.gold.per_subset):
+                entry.rewardbench = section_scores({k: v["accuracy"].value if v["accuracy"].defined else None
+                                                    for k, v in entry.gold.per_subset.items()})
         entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha,
                                                     min_pairs=alt_min_pairs)
         p_a = judge_p_a.loc[name] if name in judge_p_a.index.get_level_values(0) else pd.Series(dtype=float)

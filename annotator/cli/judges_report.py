@@ -189,6 +189,12 @@ def _print_cards(report) -> None:
         if need.get("pairs_needed") is not None:
             lines.append(f"for +-{need['target_half_width'] * 100:.0f} points: {need['pairs_needed']:,} human-labelled "
                          f"pairs ({need['more_pairs_needed']:,} more)")
+        rb = a.rewardbench or {}
+        if rb:
+            def pct(v):
+                return "n/a" if v is None else f"{v:.1f}"
+            lines.append("RewardBench: " + ", ".join(f"{k} {pct(v)}" for k, v in rb["sections"].items())
+                         + f"; score {pct(rb['score'])}")
         sv = a.sample_variance or {}
         if sv.get("verdict_variance") is not None:
             sd = "" if sv["win_rate_sd"] is None else f", win rate of A {sum(sv['win_rates']) / len(sv['win_rates']):.1f} (sd {sv['win_rate_sd']:.1f}) across samples"
