@@ -53,11 +53,18 @@ def test_sign_and_wilcoxon_are_scipys():
 
 
 def test_bootstrap_p_and_interval_of_a_clear_difference():
-    # x beats y on every one of 150 instructions: every replicate is 1, p = 2 * 1 / 1001
+    # x beats y on every one of 150 instructions: no bootstrap spread, the exact sign test 2 / 2^150
     hand = pd.DataFrame({"x": [1.0] * 150, "y": [0.0] * 150})
     (t,) = sig.pairwise_tests(hand, ["x", "y"], agent="h", domain="all")
-    assert t.p_value == pytest.approx(2 / 1001) and (t.ci_low, t.ci_high) == (100.0, 100.0)
-    assert "paired bootstrap" in t.test and "1000 resamples" in t.test and t.note is None
+    assert t.p_value == pytest.approx(2 * 0.5 ** 150) and (t.ci_low, t.ci_high) == (100.0, 100.0)
+    assert "paired bootstrap" in t.test and "1000 resamples" in t.test and "sign test" in t.note
+    # otherwise z = mean / bootstrap SE: the replicates' spread, two-sided normal
+    table = _table()
+    d = (table["x"] - table["y"]).to_numpy()
+    (t,) = sig.pairwise_tests(table, ["x", "y"], agent="h", domain="all", seed=5)
+    replicates = d[np.random.default_rng(5).integers(0, len(d), size=(1000, len(d)))].mean(axis=1)
+    assert t.p_value == pytest.approx(2 * stats.norm.sf(abs(d.mean()) / replicates.std(ddof=1)))
+    assert t.ci_low == pytest.approx(100 * np.percentile(replicates, 2.5))
     same = pd.DataFrame({"x": [1.0, 0.0] * 60, "y": [1.0, 0.0] * 60})
     (t,) = sig.pairwise_tests(same, ["x", "y"], agent="h", domain="all")
     assert t.p_value == 1.0 and t.difference == 0
