@@ -20,6 +20,7 @@ from annotator.store.models import is_failed
 from annotator.store.protocol import AnalysisStore
 
 from .aggregate import majority_vote
+from .defaults import DEFAULT_REFERENCE, REFERENCE_TEXT, REFERENCES
 from .ratings import Ratings, ratings_from_frame
 from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, check_rule, judge_verdicts, scored_alone
 
@@ -78,16 +79,23 @@ class TaskAgents:
     runs: dict[str, RunInfo]
     left_out: list[str] = field(default_factory=list)  # incomplete runs not compared
     ratings: Ratings | None = None
+    adjudicated: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))  # pair -> adjudicated choice
+    reference: str = DEFAULT_REFERENCE  # ``defaults.REFERENCES``: what one human label per pair is
 
     @property
     def order_rule_text(self) -> str:
         return ORDER_RULE_TEXT[self.order_rule]
 
     def human_majority(self) -> pd.Series:
-        """The humans' verdict per labelled pair: the majority vote (``pairs``' rule)."""
+        """The humans' verdict per labelled pair: the majority vote (``pairs``' rule), or
+        with the ``adjudicated`` reference the adjudicator's label where there is one."""
         if self.ratings is None or self.labels.empty:
             return pd.Series(dtype=object, name="verdict")
-        return majority_vote(self.ratings).dropna().rename("verdict")
+        return with_adjudications(majority_vote(self.ratings).dropna(), self.adjudicated,
+                                  self.reference).rename("verdict")
+
+    def reference_json(self) -> dict:
+        return reference_json(self.reference, self.adjudicated, self.human_majority().index)
 
     def human_soft(self) -> pd.Series:
         """The humans' soft preference for A per labelled pair: the mean of their votes
@@ -141,11 +149,39 @@ def incomplete_note(run: RunInfo) -> str:
             "every comparison (--include-incomplete to compare it anyway)")
 
 
+def adjudicated_choices(store: AnalysisStore, task: str) -> pd.Series:
+    """Pair -> the current adjudicated label of every adjudicated pair of a task."""
+    found = store.current_adjudications(task)
+    return pd.Series({pair: a.choice for pair, a in found.items()}, dtype=object)
+
+
+def with_adjudications(majority: pd.Series, adjudicated: pd.Series | None, reference: str) -> pd.Series:
+    """The human reference per labelled pair (``defaults.REFERENCES``): the majority, with the
+    adjudicated label in its place where there is one (reference "adjudicated")."""
+    if reference not in REFERENCES:
+        raise ValueError(f"reference must be one of {', '.join(REFERENCES)}, got {reference!r}")
+    if reference == "majority" or adjudicated is None or adjudicated.empty:
+        return majority
+    out = majority.copy()
+    settled = adjudicated[adjudicated.index.isin(out.index)]
+    out.loc[settled.index] = settled.to_numpy()
+    return out
+
+
+def reference_json(reference: str, adjudicated: pd.Series | None, labelled) -> dict:
+    """What a report says about its human reference: the rule and how many pairs it settled."""
+    n = 0 if adjudicated is None else int(adjudicated.index.isin(labelled).sum())
+    return {"name": reference, "rule": REFERENCE_TEXT[reference],
+            "adjudicated_pairs": n if reference == "adjudicated" else 0,
+            "adjudications_ignored": n if reference == "majority" else 0}
+
+
 def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
                 include_incomplete: bool = False, categories: Sequence[str] | None = None,
-                exclude: Sequence[str] = ()) -> TaskAgents:
+                exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE) -> TaskAgents:
     """Read a task's labels, pairs and judgments once and resolve every run's verdicts;
-    ``exclude``: annotators whose labels are left out (``--exclude NAME``)."""
+    ``exclude``: annotators whose labels are left out (``--exclude NAME``); ``reference``:
+    the human label a judge is compared with (``defaults.REFERENCES``)."""
     check_rule(order_rule)
     found = store.require_task(task)
     cats = tuple(categories or found.choices)
@@ -160,4 +196,5 @@ def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_OR
         verdicts = scored_alone(verdicts, alone)
     ratings = ratings_from_frame(labels, "choice", cats)
     return TaskAgents(task=task, categories=cats, order_rule=order_rule, labels=labels, pairs=pairs,
-                      judgments=compared, verdicts=verdicts, runs=runs, left_out=left_out, ratings=ratings)
+                      judgments=compared, verdicts=verdicts, runs=runs, left_out=left_out, ratings=ratings,
+                      adjudicated=adjudicated_choices(store, task), reference=reference)

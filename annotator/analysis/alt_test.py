@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import stdtr
 
+from .defaults import (
+    ALT_ALPHA as DEFAULT_ALPHA,  # every default in one module (defaults)
+    ALT_EPSILON as DEFAULT_EPSILON,
+    ALT_MIN_PAIRS as MIN_PAIRS,  # the paper: under 30 the t-test does not hold
+)
 from .ratings import MISSING, Ratings
-
-DEFAULT_EPSILON = 0.2
-DEFAULT_ALPHA = 0.05
-MIN_PAIRS = 30  # the paper: under 30 instances per annotator the t-test does not hold
 
 
 @dataclass(frozen=True)

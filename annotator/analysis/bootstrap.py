@@ -15,14 +15,14 @@ from collections.abc import Callable
 import numpy as np
 from scipy import sparse
 
+from .defaults import MIN_DEFINED_SHARE
 from .estimate import Estimate
 
 # Weight rows are turned into floats this many at a time (bounds the temporary memory).
 CHUNK_ROWS = 64
 
-# An interval needs at least this share of resamples to give a defined statistic; below it
-# the interval is left undefined (a resample can lose every pairable unit on tiny data).
-MIN_DEFINED_SHARE = 0.5
+# An interval needs at least MIN_DEFINED_SHARE of resamples to give a defined statistic (defaults);
+# below it the interval is left undefined (a resample can lose every pairable unit on tiny data).
 
 
 class Resampler:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-DEFAULT_BINS = 10
+from .defaults import CALIBRATION_BINS as DEFAULT_BINS  # every default in one module (defaults)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ def auto_resamples(n_units: int) -> int:
     if n_units <= 0:
         return DEFAULT_RESAMPLES
     return max(MIN_AUTO_RESAMPLES, min(DEFAULT_RESAMPLES, BOOTSTRAP_BUDGET // n_units))
+DEFAULT_BT_RESAMPLES = 200  # bootstrap resamples of the leaderboard's Bradley-Terry intervals (`stats leaderboard`)
 DISPUTED_LIMIT = 10  # how many of the most disputed pairs a report lists
 ADJUDICATION_THRESHOLD = 0.6  # a pair needs adjudication when its majority holds less of the votes
 JURY_RULES = ("majority", "mean-p")  # how a jury combines its members (``jury``)
@@ -31,6 +32,49 @@ ORDER_RULE_TEXT = {
             "above 0.5 is A, below B, 0.5 a tie",
     "mt-bench": "MT-Bench's rule: a verdict that changes with the presented order counts as a tie",
 }
+
+# Where a factor's manifestation M_k on a pair comes from (PROFILE factors): one named rule for
+# every command (``stats judges``, ``report``, ``stats factors``, ``experiment guide``, the
+# dashboard). ``factor_report.manifestation_table`` is the one function that applies it.
+FACTOR_SOURCES = ("extractors", "checklist")
+DEFAULT_FACTOR_SOURCE = "extractors"
+FACTOR_SOURCE_TEXT = {
+    "extractors": "M_k from the extracted factor values (`annotator factors extract`): per factor one extractor, "
+                  "the rules first, then PROFILE's LLM extractors (profile:*), then factor-compare runs (llm:*)",
+    "checklist": "M_k from the annotators' checklist answers (their majority; tied answers leave the pair unknown)",
+}
+MISALIGNMENT = 0.3  # a judge's factor score this far from the humans' is misaligned ...
+MIN_SCORE = 0.1  # ... and so is one of the other sign, when both are at least this far from 0
+
+# What a judge is compared with where one human label per pair is needed (kappa with the
+# majority, calibration, length bias against the humans, factor scores, disagreements).
+REFERENCES = ("adjudicated", "majority")
+DEFAULT_REFERENCE = "adjudicated"
+REFERENCE_TEXT = {
+    "adjudicated": "the adjudicator's label where a pair was adjudicated (`annotator adjudicate`), else the "
+                   "annotators' majority",
+    "majority": "the annotators' majority vote only (adjudications ignored)",
+}
+
+# -- every other default that shapes a number (each module imports its own from here) ---------
+ALT_EPSILON = 0.2  # alternative annotator test: how much worse than an annotator a judge may be
+ALT_ALPHA = 0.05  # ... its false discovery rate (Benjamini-Yekutieli)
+ALT_MIN_PAIRS = 30  # ... annotators sharing fewer pairs are left out (the paper's minimum for its t-test)
+CALIBRATION_BINS = 10  # equal-width bins of P(A) for the expected calibration error
+LENGTH_THRESHOLD = 0.1  # "clearly longer": lengths differing by more than 10 % of the longer response
+TARGET_HALF_WIDTH = 0.03  # labels needed for an agreement interval of +- 3 points
+NEUTRAL_BAND = 0.1  # experiment guidance: a human factor score within +-0.1 is "neutral"
+MIN_CORRELATION_PAIRS = 3  # factor correlation matrix: fewer shared pairs leave tau_b undefined
+MIN_DEFINED_SHARE = 0.5  # a bootstrap interval needs this share of resamples with a defined value
+
+
+def judge_defaults(*, epsilon: float = ALT_EPSILON, alpha: float = ALT_ALPHA, alt_min_pairs: int = ALT_MIN_PAIRS,
+                   length_threshold: float = LENGTH_THRESHOLD) -> dict[str, float | int]:
+    """The defaults a judge report's figures depend on, as the report prints them."""
+    return {"alt_test_epsilon": epsilon, "alt_test_alpha": alpha, "alt_test_min_pairs": alt_min_pairs,
+            "calibration_bins": CALIBRATION_BINS, "length_threshold": length_threshold,
+            "labels_needed_half_width": TARGET_HALF_WIDTH, "misalignment": MISALIGNMENT,
+            "misalignment_min_score": MIN_SCORE, "adjudication_threshold": ADJUDICATION_THRESHOLD}
 
 # The length-controlled win rate (``winrate``; docs/judge-validation.md, "Length-controlled win rate").
 MIN_LC_PREFERENCES = 50  # fewer preferences of a candidate against the baseline: no LC (undefined, with the reason)

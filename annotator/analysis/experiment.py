@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import agreement
+from . import agreement, defaults
 from .estimate import Estimate
 
-NEUTRAL_BAND = 0.1
+NEUTRAL_BAND = defaults.NEUTRAL_BAND
 CHOICES = ("A", "B", "tie")
 
 

@@ -5,13 +5,19 @@
   same pairs: raw agreement (Wilson interval) and Cohen's kappa (asymptotic interval) over
   the three classes A more / equal / B more. Pairs where the annotators have no majority
   (tied answers, or only "n/a") are left out and counted.
-* **Where M_k comes from.** Two named sources, never mixed: ``extractors`` (the default:
-  for each factor one extractor, the rule first, then PROFILE's LLM extractors
-  ``profile:*``, then factor-compare runs ``llm:*``, else the first by name; or the one
-  named with ``extractor``) and ``checklist`` (the annotators' own majority answer).
-  PROFILE computes the humans' factor scores from independent extractors: the people who
-  chose the preference also answering the checklist invites a halo effect, so the
-  checklist source is shown beside, not instead.
+* **Where M_k comes from.** Two named sources, never mixed (``defaults.FACTOR_SOURCES``,
+  ``--factor-source``, one default for every command: ``defaults.DEFAULT_FACTOR_SOURCE``):
+  ``extractors`` (for each factor one extractor, the rule first, then PROFILE's LLM
+  extractors ``profile:*``, then factor-compare runs ``llm:*``, else the first by name; or
+  the one named with ``extractor``) and ``checklist`` (the annotators' own majority
+  answer). PROFILE computes the humans' factor scores from independent extractors: the
+  people who chose the preference also answering the checklist invites a halo effect, so
+  the default is the extractors and the checklist is shown beside, not instead.
+  ``manifestation_table`` is the one function every command (``stats judges``, ``report``,
+  ``stats factors``, ``experiment guide``, the dashboard) takes M_k from.
+* **Misaligned factors** of a judge (``judge_alignment``): the factors whose score is at
+  least ``defaults.MISALIGNMENT`` from the humans', or of the other sign with both at least
+  ``defaults.MIN_SCORE`` from 0, largest gap first (evaluation setting).
 * **Factor scores** of every agent (the humans' majority, each judge run; pointwise runs
   in the generation setting) with ``factor_alignment.factor_score`` in both of PROFILE's
   settings: ``evaluation`` (pairs with M_k = 0 dropped, T = preference ties) and
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,17 +50,28 @@ from scipy import stats
 from annotator.store.protocol import AnalysisStore
 
 from . import agreement
-from .agents import HUMANS, human_majority
+from .agents import HUMANS, adjudicated_choices, human_majority, reference_json, with_adjudications
 from .aggregate import factor_majorities
+from .defaults import (
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_REFERENCE,
+    FACTOR_SOURCE_TEXT,
+    FACTOR_SOURCES,
+    MIN_CORRELATION_PAIRS,
+    MIN_FACTOR_HINT_PAIRS,
+    MIN_SCORE,
+    MISALIGNMENT,
+)
 from .estimate import Estimate
 from .factor_alignment import alignment, as_sign, factor_score
 from .jury import with_composites
 from .proportion import proportion
-from .report import to_json
+from .serialise import fields_json
 from .verdicts import DEFAULT_ORDER_RULE, judge_verdicts
 
 SETTINGS = ("evaluation", "generation")
-SOURCES = ("extractors", "checklist")
+SOURCES = FACTOR_SOURCES
+FACTOR_VALUE_COLUMNS = ["pair", "factor", "extractor", "manifestation"]
 M_CLASSES = ("A", "equal", "B")
 
 
@@ -89,6 +107,163 @@ def extracted_manifestations(factor_values: pd.DataFrame, chosen: dict[str, str]
         keep |= (factor_values["factor"] == factor).to_numpy() & (factor_values["extractor"] == name).to_numpy()
     chosen_rows = factor_values[keep]
     return chosen_rows.pivot(index="pair", columns="factor", values="manifestation").reindex(columns=columns)
+
+
+@dataclass
+class FactorAgent:
+    agent: str
+    kind: str  # "humans" | "judge" | "pointwise"
+    pairs_with_verdict: int
+
+
+@dataclass
+class ManifestationSource:
+    """Where M_k came from: the source used (``default``, named so in the JSON) and its rule,
+    the extractor chosen per factor, and how many pairs each source knows per factor."""
+
+    default: str
+    rule: str
+    extractors: dict[str, str]
+    known: dict[str, dict[str, int]]
+
+
+@dataclass
+class OtherFactorSource:
+    source: str
+    alignment: dict[str, dict[str, dict[str, Any]]]  # setting -> judge -> correlations
+    misaligned: dict[str, list[Misaligned]]
+
+
+@dataclass
+class FactorReport:
+    """The factor report (``stats factors``), serialised to the documented JSON in one place."""
+
+    task: str
+    order_rule: str
+    notes: list[str]
+    factors: dict[str, str]
+    agents: list[FactorAgent]
+    manifestation_source: ManifestationSource
+    reference: dict[str, Any]
+    validation: list[dict[str, Any]]
+    scores: dict[str, dict[str, dict[str, dict[str, dict[str, Any]]]]]  # source -> setting -> agent -> factor
+    rankings: dict[str, dict[str, dict[str, list[dict[str, Any]]]]]
+    alignment: dict[str, dict[str, dict[str, Any]]]  # setting -> judge -> correlations (the source used)
+    misaligned: dict[str, list[Misaligned]]  # judge -> misaligned factors (evaluation setting, the source used)
+    other_source: OtherFactorSource | None
+    correlation: dict[str, Any]
+
+    @property
+    def source(self) -> str:
+        return self.manifestation_source.default
+
+    def to_json(self) -> dict[str, Any]:
+        return fields_json(self)
+
+
+def factor_values_frame(store, task: str) -> pd.DataFrame:
+    """The task's extracted factor values, one row per (pair, factor, extractor)."""
+    return pd.DataFrame([(v.pair, v.factor, v.extractor, v.manifestation) for v in store.factor_values(task)],
+                        columns=FACTOR_VALUE_COLUMNS)
+
+
+def manifestation_tables(labels: pd.DataFrame, factor_values: pd.DataFrame | None, factors: Sequence[str],
+                         extractor: str | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Both sources' pairs x factors tables of M_k (``SOURCES``), and the extractor chosen
+    per factor for the ``extractors`` source."""
+    keys = list(factors)
+    fv = factor_values if factor_values is not None else pd.DataFrame(columns=FACTOR_VALUE_COLUMNS)
+    chosen = chosen_extractors(fv, keys, extractor)
+    checklist = factor_majorities(labels, keys) if len(labels) else pd.DataFrame(columns=keys, dtype=object)
+    return {"extractors": extracted_manifestations(fv, chosen, keys),
+            "checklist": checklist.reindex(columns=keys)}, chosen
+
+
+def manifestation_table(source: str, labels: pd.DataFrame, factor_values: pd.DataFrame | None,
+                        factors: Sequence[str], extractor: str | None = None) -> pd.DataFrame:
+    """The pairs x factors table of M_k from ``source`` (``SOURCES``): the one rule every
+    command takes M_k from."""
+    check_source(source)
+    return manifestation_tables(labels, factor_values, factors, extractor)[0][source]
+
+
+def check_source(source: str) -> None:
+    if source not in SOURCES:
+        raise ValueError(f"factor source must be one of {', '.join(SOURCES)}, got {source!r}")
+
+
+@dataclass
+class Misaligned:
+    """A factor a judge weighs unlike the humans (``judge_alignment``)."""
+
+    factor: str
+    judge_score: float
+    human_score: float
+    direction: str  # the guidance that would bring the judge closer: "less" | "more"
+
+
+@dataclass
+class FactorHint(Misaligned):
+    """The one factor a judge is told about: its most misaligned factor whose score and the
+    humans' each rest on at least ``defaults.MIN_FACTOR_HINT_PAIRS`` pairs with a known M_k."""
+
+    pairs: int = 0  # the fewer of the judge's and the humans' pairs with a known M_k
+
+
+@dataclass
+class JudgeFactors:
+    """One judge's factor-level alignment with the humans."""
+
+    alignment: dict[str, Any]  # ``factor_alignment.Alignment.as_dict``: tau_b, Spearman, Pearson, factors
+    misaligned: list[Misaligned]
+    misaligned_reason: str | None = None  # why no factor is called misaligned (no decisive verdict)
+    hint: FactorHint | None = None
+    hint_reason: str | None = None  # why a misaligned factor gives no hint (too few pairs)
+
+    def to_json(self) -> dict[str, Any]:
+        return fields_json(self, skip_none=("misaligned_reason",))
+
+
+def factor_hint(misaligned: list[Misaligned], judge: dict[str, dict[str, Any]], humans: dict[str, dict[str, Any]],
+                minimum: int = MIN_FACTOR_HINT_PAIRS) -> tuple[FactorHint | None, str | None]:
+    """The one factor hint of a judge: its most misaligned factor whose score and the
+    humans' each rest on at least ``minimum`` pairs with a known M_k (None and the reason
+    otherwise)."""
+    def pairs(m: Misaligned) -> int:
+        return int(min(judge[m.factor]["pairs"], humans[m.factor]["pairs"]))
+
+    for m in misaligned:
+        if pairs(m) >= minimum:
+            return FactorHint(m.factor, m.judge_score, m.human_score, m.direction, pairs(m)), None
+    if not misaligned:
+        return None, None
+    few = min(pairs(m) for m in misaligned)
+    return None, (f"no factor hint: each misaligned factor rests on fewer than {minimum} pairs with a known "
+                  f"manifestation (as few as {few})")
+
+
+def judge_alignment(human: dict[str, dict[str, Any]], judge: dict[str, dict[str, Any]], keys: Sequence[str],
+                    decisive: bool = True) -> JudgeFactors:
+    """One judge's factor-level alignment with the humans from both agents' factor scores
+    (``agent_scores``): the correlations (``factor_alignment.alignment``) and the misaligned
+    factors (see the module doc), largest gap first. ``decisive``: the judge gave at least
+    one A / B verdict (otherwise its scores are 0 or undefined by construction and no factor
+    is called misaligned)."""
+    h = np.array([_num(human[k]["score"]) for k in keys], dtype=float)
+    j = np.array([_num(judge[k]["score"]) for k in keys], dtype=float)
+    gaps = j - h
+    misaligned = [
+        Misaligned(k, float(j[i]), float(h[i]), "less" if j[i] > h[i] else "more")
+        for i, k in enumerate(keys)
+        if not np.isnan(gaps[i]) and (
+            abs(gaps[i]) >= MISALIGNMENT
+            or (np.sign(j[i]) * np.sign(h[i]) < 0 and min(abs(j[i]), abs(h[i])) >= MIN_SCORE))
+    ]
+    misaligned.sort(key=lambda m: -abs(m.judge_score - m.human_score))
+    if not decisive:
+        return JudgeFactors(alignment(h, j).as_dict(), [], "the judge gave no decisive verdict")
+    hint, reason = factor_hint(misaligned, judge, human)
+    return JudgeFactors(alignment(h, j).as_dict(), misaligned, None, hint, reason)
 
 
 def validate_extractor(human: pd.Series, extracted: pd.Series, confidence: float = 0.95) -> dict[str, Any]:
@@ -193,7 +368,7 @@ def rankings(scores: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def correlation_matrix(table: pd.DataFrame, min_pairs: int = 3) -> dict[str, Any]:
+def correlation_matrix(table: pd.DataFrame, min_pairs: int = MIN_CORRELATION_PAIRS) -> dict[str, Any]:
     """Kendall's tau_b between every two factors' M_k (as +1 / 0 / -1) over shared pairs."""
     keys = list(table.columns)
     signs = table.apply(lambda col: col.map(as_sign)).astype(float) if len(table) else table
@@ -230,19 +405,24 @@ def factor_report(
     extractor: str | None = None,
     confidence: float = 0.95,
     order_rule: str = DEFAULT_ORDER_RULE,
-) -> dict[str, Any]:
-    """The factor report (JSON-ready); see the module docstring. A judge's verdict per pair
+    factor_source: str = DEFAULT_FACTOR_SOURCE,
+    adjudicated: pd.Series | None = None,
+    reference: str = DEFAULT_REFERENCE,
+) -> FactorReport:
+    """The factor report (``FactorReport``; ``.to_json()`` for JSON); see the module docstring. A judge's verdict per pair
     follows ``order_rule`` (``verdicts``); pairs without one enter no factor score.
 
     ``factor_values``: one row per (pair, factor, extractor) with a ``manifestation``;
     ``scores``: ``Store.scores_frame`` (pointwise runs); ``extractor`` forces the M_k
-    source's extractor for every factor that has values from it.
+    source's extractor for every factor that has values from it; ``adjudicated`` (pair ->
+    the adjudicator's label) and ``reference``: the humans' label per pair, as ``stats judges``
+    takes it (``agents.with_adjudications``).
     """
     keys = [k for k, _ in factors]
     names = dict(factors)
     fv = factor_values if factor_values is not None else pd.DataFrame(columns=["pair", "factor", "extractor", "manifestation"])
     notes = []
-    humans = human_majority(labels, categories)
+    humans = with_adjudications(human_majority(labels, categories), adjudicated, reference)
     agents: dict[str, pd.Series] = {HUMANS: humans}
     for name, rows in judge_verdicts(judgments, order_rule).groupby("run_name", sort=True):
         agents[str(name)] = rows.set_index("pair")["verdict"]
@@ -261,7 +441,9 @@ def factor_report(
     if missing and extractor is None:
         notes.append("no extracted values for " + ", ".join(names.get(k, k) for k in missing)
                      + " (run `annotator factors extract`); their extractor-based scores are undefined")
-    tables = {"extractors": extracted_manifestations(fv, chosen, keys), "checklist": factor_majorities(labels, keys)}
+    check_source(factor_source)
+    tables, _ = manifestation_tables(labels, fv, keys, extractor)
+    other = next(s for s in SOURCES if s != factor_source)
 
     scores_out: dict[str, dict[str, dict[str, Any]]] = {}
     for source, table in tables.items():
@@ -271,34 +453,36 @@ def factor_report(
                 agent: agent_scores(prefs, table, setting) for agent, prefs in agents.items()
                 if setting == "generation" or agent not in pointwise
             }
-    align: dict[str, dict[str, Any]] = {}
-    for setting in SETTINGS:
-        block = scores_out["extractors"][setting]
-        human = np.array([_num(block[HUMANS][k]["score"]) for k in keys], dtype=float)
-        align[setting] = {
-            agent: alignment(human, np.array([_num(s[k]["score"]) for k in keys], dtype=float)).as_dict()
-            for agent, s in block.items() if agent != HUMANS
-        }
-    return to_json({
-        "task": task,
-        "order_rule": order_rule,
-        "notes": notes,
-        "factors": {k: names.get(k, k) for k in keys},
-        "agents": [{"agent": a, "kind": "humans" if a == HUMANS else "pointwise" if a in pointwise else "judge",
-                    "pairs_with_verdict": int(p.notna().sum())} for a, p in agents.items()],
-        "manifestation_source": {
-            "default": "extractors",
-            "extractors": chosen,
-            "known": {source: {k: int(t[k].notna().sum()) for k in keys} for source, t in tables.items()},
-        },
-        "validation": validation(labels, fv, keys, confidence),
-        "scores": scores_out,
-        "rankings": {source: {setting: {agent: rankings(s) for agent, s in by_setting.items()}
-                              for setting, by_setting in by_source.items()}
-                     for source, by_source in scores_out.items()},
-        "alignment": align,
-        "correlation": correlation_matrix(tables["extractors"]),
-    })
+    def aligned(source: str, setting: str) -> dict[str, Any]:
+        block = scores_out[source][setting]
+        return {agent: judge_alignment(block[HUMANS], s, keys, bool(agents[agent].isin(["A", "B"]).any()))
+                for agent, s in block.items() if agent != HUMANS}
+
+    judges = {source: {setting: aligned(source, setting) for setting in SETTINGS} for source in SOURCES}
+    align = {setting: {a: j.alignment for a, j in judges[factor_source][setting].items()} for setting in SETTINGS}
+    known = {source: {k: int(t[k].notna().sum()) for k in keys} for source, t in tables.items()}
+    return FactorReport(
+        task=task,
+        order_rule=order_rule,
+        notes=notes,
+        factors={k: names.get(k, k) for k in keys},
+        agents=[FactorAgent(a, "humans" if a == HUMANS else "pointwise" if a in pointwise else "judge",
+                            int(p.notna().sum())) for a, p in agents.items()],
+        manifestation_source=ManifestationSource(factor_source, FACTOR_SOURCE_TEXT[factor_source], chosen, known),
+        reference=reference_json(reference, adjudicated, humans.index),
+        validation=validation(labels, fv, keys, confidence),
+        scores=scores_out,
+        rankings={source: {setting: {agent: rankings(s) for agent, s in by_setting.items()}
+                           for setting, by_setting in by_source.items()}
+                  for source, by_source in scores_out.items()},
+        alignment=align,
+        misaligned={agent: j.misaligned for agent, j in judges[factor_source]["evaluation"].items()},
+        other_source=OtherFactorSource(other, {setting: {a: j.alignment for a, j in judges[other][setting].items()}
+                                               for setting in SETTINGS},
+                                       {a: j.misaligned for a, j in judges[other]["evaluation"].items()})
+        if any(known[other].values()) else None,
+        correlation=correlation_matrix(tables["extractors"]),
+    )
 
 
 def _num(value: float | None) -> float:
@@ -306,14 +490,14 @@ def _num(value: float | None) -> float:
 
 
 def task_factor_report(store: AnalysisStore, task: str, *, extractor: str | None = None, confidence: float = 0.95,
-                       order_rule: str = DEFAULT_ORDER_RULE) -> dict[str, Any]:
+                       order_rule: str = DEFAULT_ORDER_RULE, factor_source: str = DEFAULT_FACTOR_SOURCE,
+                       reference: str = DEFAULT_REFERENCE) -> FactorReport:
     """Load a task's labels, judgments, pointwise scores and factor values; build the report."""
     found = store.require_task(task)
-    values = store.factor_values(task)
-    fv = pd.DataFrame([(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
-                      columns=["pair", "factor", "extractor", "manifestation"])
+    fv = factor_values_frame(store, task)
     return factor_report(
         store.labels_frame(task), with_composites(store, task), fv, scores=store.scores_frame(task), task=task,
         factors=[(f.key, f.name) for f in found.factors], categories=found.choices, extractor=extractor,
-        confidence=confidence, order_rule=order_rule,
+        confidence=confidence, order_rule=order_rule, factor_source=factor_source,
+        adjudicated=adjudicated_choices(store, task), reference=reference,
     )

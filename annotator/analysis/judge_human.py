@@ -27,8 +27,12 @@ For every *agent* (the humans' majority vote, and each judge run) it reports:
   the ``card``: a one-line verdict with its reasons (rules in ``card_verdict``);
 * **factor-level alignment** (PROFILE): per factor, each agent's factor score against the
   factor's manifestation M_k, and for each judge the correlation of its scores with the
-  humans'. M_k comes from the annotators' factor answers (their majority) and, where no
-  annotator answered, from extracted factor values (rules first).
+  humans' and its misaligned factors, computed as ``stats factors`` computes them
+  (``factor_report.agent_scores`` and ``judge_alignment``, evaluation setting). M_k comes
+  from one named source (``factor_source``: ``extractors`` by default, or ``checklist``;
+  ``factor_report.manifestation_table``); the other source's scores and alignment are
+  shown beside (``other_source``) where it knows any M_k. A split human majority is no
+  preference and enters no factor score (as in ``stats factors``).
 
 Judges are compared with the humans on the same pairs: the human-labelled ones (every
 judged pair while there is none). Incomplete runs are listed and left out (``agents``).
@@ -47,24 +51,38 @@ import pandas as pd
 
 from annotator.store.protocol import AnalysisStore
 
-from . import agreement
+from . import agreement, defaults
 from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
-from .aggregate import factor_majorities
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler
 from .calibration import Calibration, calibration
-from .defaults import MIN_FACTOR_HINT_PAIRS
+from .defaults import (
+    AUTO_RESAMPLES_RULE,
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_REFERENCE,
+    DEFAULT_RESAMPLES,  # noqa: F401  (the one default, re-exported)
+    FACTOR_SOURCE_TEXT,
+    auto_resamples,
+)
 from .estimate import Estimate, json_number
 from .exclusion import note_exclusions
-from .factor_alignment import alignment, factor_score
+from .factor_report import (
+    FACTOR_SOURCES,
+    JudgeFactors,
+    agent_scores,
+    check_source,
+    factor_values_frame,
+    judge_alignment,
+    manifestation_tables,
+)
 from .gold import GoldAccuracy, gold_accuracy
 from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
 from .ratings import MISSING, ratings_from_frame
-from .report import judge_agreement_contributions, judge_section
+from .report import judge_agreement_contributions, judge_section, percent_estimates
 from .rewardbench import is_rewardbench, section_scores
 from .sample_variance import sample_variance
-from .serialise import fields_json
+from .serialise import fields_json, serialise
 from .style import style_bias, trivial_baselines
 from .verdicts import (
     DEFAULT_ORDER_RULE,
@@ -80,12 +98,9 @@ from .verdicts import (
 )
 from .winrate import choice_win_rate, length_controlled_win_rate
 
-MISALIGNMENT = 0.3  # a factor score this far from the humans' is misaligned ...
-MIN_SCORE = 0.1  # ... and so is one of the other sign, when both are at least this far from 0
 _P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5, SPLIT: 0.5}
-LENGTH_THRESHOLD = 0.1  # lengths differing by more than 10 % of the longer response
-TARGET_HALF_WIDTH = 0.03  # labels needed for an agreement interval of +- 3 points
-DEFAULT_RESAMPLES = 500
+LENGTH_THRESHOLD = defaults.LENGTH_THRESHOLD  # lengths differing by more than 10 % of the longer response
+TARGET_HALF_WIDTH = defaults.TARGET_HALF_WIDTH  # labels needed for an agreement interval of +- 3 points
 
 
 # -- the card's rules ------------------------------------------------------------------------
@@ -192,19 +207,80 @@ class AgentReport:
 
 
 @dataclass
+class FactorSource:
+    """The factor scores and judge alignments from one M_k source."""
+
+    known_manifestations: dict[str, int]  # factor -> pairs with a known M_k
+    scores: dict[str, dict[str, dict[str, Any]]]  # agent -> factor -> ``FactorScore.as_dict``
+    judges: dict[str, JudgeFactors]  # judge -> alignment and misaligned factors
+
+
+@dataclass
+class OtherSource(FactorSource):
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, **{k: serialise(getattr(self, k))
+                                          for k in ("known_manifestations", "scores", "judges")}}
+
+
+@dataclass
+class FactorAlignment:
+    """PROFILE factor-level alignment (``factor_section``): M_k from ``source``, the other
+    source beside where it knows any M_k."""
+
+    source: str
+    source_rule: str
+    extractors: dict[str, str]  # factor -> extractor, for the extractors source
+    factors: dict[str, str]  # key -> name
+    known_manifestations: dict[str, int]
+    scores: dict[str, dict[str, dict[str, Any]]]
+    judges: dict[str, JudgeFactors]
+    other_source: OtherSource | None = None
+
+
+@dataclass
+class JudgePair:
+    """Agreement between two judges on the pairs both were asked about."""
+
+    judges: list[str]
+    n: int
+    agreement: Estimate
+    cohen_kappa: Estimate
+
+
+@dataclass
+class Hint:
+    """A factor a judge weighs unlike the humans, and the command that guides it (PROFILE)."""
+
+    judges: list[str]  # the runs of one judge (same model, endpoint and template) that give it
+    factor: str
+    direction: str
+    judge_score: float
+    human_score: float
+    command: str
+
+
+@dataclass
 class JudgeHumanReport:
     task: str
     order_rule: dict[str, str]
     notes: list[str]
     agents: list[AgentReport]
     human_ceiling: dict[str, Estimate]
-    judge_agreement: list[dict[str, Any]]
-    factor_alignment: dict[str, Any] | None
+    judge_agreement: list[JudgePair]
+    factor_alignment: FactorAlignment | None
     runs_left_out: list[dict[str, Any]] = field(default_factory=list)
     bootstrap: dict[str, Any] = field(default_factory=dict)
     card_rules: str = CARD_RULES
     excluded_annotators: dict[str, int] = field(default_factory=dict)  # --exclude: name -> labelled pairs
     style_baselines: list[dict[str, Any]] = field(default_factory=list)  # "pick the longer" per domain (``style``)
+    reference: dict[str, Any] | None = None  # the human label judges are compared with (``defaults.REFERENCES``)
+    defaults: dict[str, Any] = field(default_factory=dict)  # the defaults its figures depend on
+
+    def hints(self, task: str | None = None) -> list[Hint]:
+        """One hint per LLM judge: its most misaligned factor (``factor_hints``)."""
+        return factor_hints(self, task or self.task)
 
     def to_json(self) -> dict[str, Any]:
         return fields_json(self)
@@ -213,20 +289,12 @@ class JudgeHumanReport:
 # -- building blocks -------------------------------------------------------------------------
 
 
-def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, factors: Sequence[str]) -> pd.DataFrame:
-    """Pairs x factors table of M_k ('A' / 'B' / 'equal', missing where unknown).
-
-    The annotators' answers decide first (their majority; ties between answers leave the
-    pair unknown); extracted factor values fill the rest, rule-based extractors first.
-    """
-    table = factor_majorities(labels, factors)
-    if factor_values is not None and not factor_values.empty:
-        fv = factor_values[factor_values["factor"].isin(factors)].copy()
-        fv["rank"] = np.where(fv["extractor"] == "rule", 0, np.where(fv["extractor"] == "human", 1, 2))
-        fv = fv.sort_values("rank").drop_duplicates(["pair", "factor"])
-        extracted = fv.pivot(index="pair", columns="factor", values="manifestation").reindex(columns=list(factors))
-        table = table.combine_first(extracted) if not table.empty else extracted
-    return table.reindex(columns=list(factors))
+def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, factors: Sequence[str],
+                   source: str = DEFAULT_FACTOR_SOURCE) -> pd.DataFrame:
+    """Pairs x factors table of M_k ('A' / 'B' / 'equal', missing where unknown) from
+    ``source`` (``factor_report.manifestation_table``: one rule for every command)."""
+    check_source(source)
+    return manifestation_tables(labels, factor_values, factors)[0][source]
 
 
 def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> dict[str, Any]:
@@ -338,66 +406,32 @@ def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z
             "pairs_needed": needed, "more_pairs_needed": max(0, needed - pairs_now), "method": method}
 
 
-def factor_section(agents: dict[str, pd.Series], table: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
-    """Factor scores of every agent and each judge's alignment with the humans."""
-    scores: dict[str, dict[str, Any]] = {}
-    for agent, prefs in agents.items():
-        joined = table.join(prefs.replace({SPLIT: "tie"}).rename("__pref__"), how="inner")
-        joined = joined[joined["__pref__"].isin(["A", "B", "tie"])]
-        scores[agent] = {
-            key: factor_score(joined["__pref__"].tolist(), joined[key].tolist()) for key in table.columns
-        }
-    keys = list(table.columns)
-    human = np.array([scores[HUMANS][k].score for k in keys], dtype=float)
-    judges = {}
-    for agent in agents:
-        if agent == HUMANS:
-            continue
-        mine = np.array([scores[agent][k].score for k in keys], dtype=float)
-        gaps = mine - human
-        misaligned = [
-            {"factor": k, "judge_score": float(mine[i]), "human_score": float(human[i]),
-             "direction": "less" if mine[i] > human[i] else "more"}
-            for i, k in enumerate(keys)
-            if not np.isnan(gaps[i]) and (
-                abs(gaps[i]) >= MISALIGNMENT
-                or (np.sign(mine[i]) * np.sign(human[i]) < 0 and min(abs(mine[i]), abs(human[i])) >= MIN_SCORE)
-            )
-        ]
-        misaligned.sort(key=lambda m: -abs(m["judge_score"] - m["human_score"]))
-        entry = {"alignment": alignment(human, mine).as_dict(), "misaligned": misaligned}
-        if not agents[agent].isin(["A", "B"]).any():
-            # only ties or no verdicts: its factor scores are 0 or undefined by construction,
-            # and guidance on a factor is not what it lacks
-            entry["misaligned"] = []
-            entry["misaligned_reason"] = "the judge gave no decisive verdict"
-        entry.update(_hint([] if entry.get("misaligned_reason") else misaligned, scores[agent], scores[HUMANS]))
-        judges[agent] = entry
-    return {
-        "factors": {k: names.get(k, k) for k in keys},
-        "known_manifestations": {k: int(table[k].notna().sum()) for k in keys},
-        "scores": {agent: {k: s.as_dict() for k, s in by_factor.items()} for agent, by_factor in scores.items()},
-        "judges": judges,
-    }
+def factor_section(agents: dict[str, pd.Series], tables: dict[str, pd.DataFrame], names: dict[str, str],
+                   source: str = DEFAULT_FACTOR_SOURCE, extractors: dict[str, str] | None = None) -> FactorAlignment:
+    """Factor scores of every agent and each judge's alignment with the humans, with M_k from
+    ``source`` (``tables``: ``factor_report.manifestation_tables``); the other source beside
+    where it knows any M_k."""
+
+    def block(table: pd.DataFrame) -> FactorSource:
+        keys = list(table.columns)
+        scores = {agent: agent_scores(prefs, table, "evaluation") for agent, prefs in agents.items()}
+        judges = {agent: judge_alignment(scores[HUMANS], scores[agent], keys, bool(prefs.isin(["A", "B"]).any()))
+                  for agent, prefs in agents.items() if agent != HUMANS}
+        return FactorSource({k: int(table[k].notna().sum()) for k in keys}, scores, judges)
+
+    mine = block(tables[source])
+    other = next(s for s in FACTOR_SOURCES if s != source)
+    beside = block(tables[other]) if tables[other].notna().any().any() else None
+    return FactorAlignment(
+        source=source, source_rule=FACTOR_SOURCE_TEXT[source], extractors=dict(extractors or {}),
+        factors={k: names.get(k, k) for k in tables[source].columns},
+        known_manifestations=mine.known_manifestations, scores=mine.scores, judges=mine.judges,
+        other_source=OtherSource(beside.known_manifestations, beside.scores, beside.judges, other)
+        if beside is not None else None,
+    )
 
 
-def _hint(misaligned: list[dict[str, Any]], judge: dict[str, Any], humans: dict[str, Any],
-          minimum: int = MIN_FACTOR_HINT_PAIRS) -> dict[str, Any]:
-    """The one factor hint of a judge: its most misaligned factor whose score and the
-    humans' each rest on at least ``minimum`` pairs with a known M_k (``hint`` None and
-    ``hint_reason`` otherwise)."""
-    for m in misaligned:
-        n = min(judge[m["factor"]].pairs, humans[m["factor"]].pairs)
-        if n >= minimum:
-            return {"hint": {**m, "pairs": int(n)}, "hint_reason": None}
-    if not misaligned:
-        return {"hint": None, "hint_reason": None}
-    few = min(min(judge[m["factor"]].pairs, humans[m["factor"]].pairs) for m in misaligned)
-    return {"hint": None, "hint_reason": f"no factor hint: each misaligned factor rests on fewer than {minimum} pairs "
-                                         f"with a known manifestation (as few as {few})"}
-
-
-def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[dict[str, Any]]:
+def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[JudgePair]:
     """Agreement between every two judges (WorldAlignment's dual judges) on the pairs both
     were asked about; "no verdict" matches nothing."""
     out = []
@@ -411,9 +445,8 @@ def _judge_pairwise(verdicts: pd.DataFrame, scale: tuple[str, ...]) -> list[dict
         none = len(scale) - 1
         same = (va == vb) & (va != none)
         table = agreement.confusion_table(va.to_numpy(), vb.to_numpy(), len(scale))
-        out.append({"judges": [a, b], "n": n,
-                    "agreement": proportion(int(same.sum()), n, reason="no pair judged by both"),
-                    "cohen_kappa": agreement.cohen_kappa(table) if n else Estimate.undefined("no pair judged by both")})
+        out.append(JudgePair([a, b], n, proportion(int(same.sum()), n, reason="no pair judged by both"),
+                             agreement.cohen_kappa(table) if n else Estimate.undefined("no pair judged by both")))
     return out
 
 
@@ -427,12 +460,14 @@ def judge_human_report(
     factors: Sequence[tuple[str, str]] = (),
     gold: pd.Series | None = None,
     gold_source: str = "pairs",
-    resamples: int = DEFAULT_RESAMPLES,
+    resamples: int | None = None,
     seed: int = 0,
     epsilon: float = DEFAULT_EPSILON,
     alpha: float = DEFAULT_ALPHA,
     alt_min_pairs: int = MIN_PAIRS,
     length_threshold: float = LENGTH_THRESHOLD,
+    factor_source: str = DEFAULT_FACTOR_SOURCE,
+    extractor: str | None = None,
     style: pd.DataFrame | None = None,
 ) -> JudgeHumanReport:
     """The judge-validation report of one task; see the module docstring.
@@ -440,7 +475,8 @@ def judge_human_report(
     ``agents``: ``agents.load_agents``; ``factor_values``: one row per (pair, factor,
     extractor) with a ``manifestation``; ``factors``: (key, name) of the task's checklist;
     ``gold``: pair -> gold label (the task's, or None); ``resamples``: bootstrap resamples over
-    pairs for the agreement intervals and the human ceiling.
+    pairs for the agreement intervals and the human ceiling (None: ``defaults.auto_resamples``,
+    the rule ``stats agreement`` uses, so the ceiling has one interval wherever it is shown).
     """
     if agents.ratings is None:  # agents built by hand, without the humans' ratings
         agents = replace(agents, ratings=ratings_from_frame(agents.labels, "choice", agents.categories))
@@ -459,10 +495,15 @@ def judge_human_report(
     units = ratings.units
     counts = ratings.counts()
     labelled = counts.sum(axis=1) > 0
+    resamples_rule = "chosen (--bootstrap)"
+    if resamples is None:
+        resamples, resamples_rule = auto_resamples(len(units)), AUTO_RESAMPLES_RULE
     resampler = Resampler(len(units), resamples, seed)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
-    section = {row.run: row for row in judge_section(verdicts, codes, scale, ratings, resampler, judgments)}
+    section = {row.run: row for row in judge_section(
+        verdicts, codes, scale, ratings, resampler, judgments,
+        agents.adjudicated if agents.reference == "adjudicated" else None)}
     tie_index = agents.categories.index("tie") if "tie" in agents.categories else None
     ceiling_contrib = agreement.percent_agreement_contributions(counts, tie_index)
     ceiling = agreement.percent_agreement(counts, tie_index)
@@ -555,7 +596,15 @@ def judge_human_report(
         report_agents.append(entry)
 
     keys = [k for k, _ in factors]
-    table = manifestations(labels, factor_values, keys)
+    check_source(factor_source)
+    tables, chosen = manifestation_tables(labels, factor_values, keys, extractor)
+    if keys and not tables[factor_source].notna().any().any():
+        other = next(s for s in FACTOR_SOURCES if s != factor_source)
+        notes.append(f"no factor manifestation M_k from the {factor_source} source"
+                     + (" (run `annotator factors extract`)" if factor_source == "extractors" else "")
+                     + ": the factor scores are undefined"
+                     + (f"; the {other} source's are shown beside (--factor-source {other} to use them)"
+                        if tables[other].notna().any().any() else ""))
     return JudgeHumanReport(
         task=agents.task,
         order_rule={"name": agents.order_rule, "rule": agents.order_rule_text},
@@ -563,9 +612,12 @@ def judge_human_report(
         agents=report_agents,
         human_ceiling=ceiling,
         judge_agreement=_judge_pairwise(verdicts, scale),
-        factor_alignment=factor_section(compared, table, dict(factors)) if keys else None,
+        factor_alignment=factor_section(compared, tables, dict(factors), factor_source, chosen) if keys else None,
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
-        bootstrap={"resamples": resamples, "seed": seed, "unit": "pair"},
+        bootstrap={"resamples": resamples, "seed": seed, "unit": "pair", "resamples_rule": resamples_rule},
+        reference=agents.reference_json(),
+        defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
+                                         length_threshold=length_threshold),
         style_baselines=_style_baselines(style, gold, gold_source, humans, pairs),
     )
 
@@ -590,19 +642,7 @@ def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[st
     none = len(scale) - 1
     contributions = judge_agreement_contributions(counts, judge, scale)
     contributions[judge == none] = 0.0
-    sums = contributions.sum(axis=0)
-    with_ties, without = agreement.percent_from_sums(sums)
-    out = {
-        "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
-        else Estimate.undefined("no human label on a pair the judge has a verdict on"),
-        "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
-        else Estimate.undefined("no comparison left once ties are dropped"),
-    }
-    if resampler.resamples:
-        reps = resampler.replicate(contributions, agreement.percent_from_sums)
-        out = {"with_ties": resampler.attach(out["with_ties"], reps[:, 0]),
-               "without_ties": resampler.attach(out["without_ties"], reps[:, 1])}
-    return out
+    return percent_estimates(contributions, resampler, "no human label on a pair the judge has a verdict on")
 
 
 def _per_domain(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], domain_of: np.ndarray,
@@ -639,6 +679,62 @@ def disagreements(agents: TaskAgents, run: str, limit: int = 20) -> list[dict[st
     ]
 
 
+def hint_command(judge: str, run: dict[str, Any] | None, factor: str, direction: str, task: str) -> str:
+    """The command that follows a hint, calling the same server and model as the run did."""
+    parts = ["annotator judge run --judge factor-guided", f"--guide {factor}={direction}", f"--task {task}"]
+    if run:
+        endpoint = (run.get("endpoint") or "").strip()
+        if endpoint and "api.openai.com" not in endpoint:
+            parts.append(f"--base-url {endpoint}")
+        if run.get("model"):
+            parts.append(f"--model {run['model']}")
+    return " ".join(parts)
+
+
+def factor_hints(report: JudgeHumanReport, task: str) -> list[Hint]:
+    """One hint per LLM judge with a factor hint (``factor_report.factor_hint``: its most
+    misaligned factor resting on enough pairs, from the report's M_k source), with the command
+    that guides it; runs of one judge (same model, endpoint and template) giving the same hint
+    share one."""
+    fa = report.factor_alignment
+    if fa is None:
+        return []
+    kinds = {a.agent: a for a in report.agents}
+    grouped: dict[tuple, list[str]] = {}
+    for judge, block in fa.judges.items():
+        agent = kinds.get(judge)
+        m = block.hint
+        if m is not None and agent is not None and agent.kind == "llm":
+            run = agent.run or {}
+            key = (run.get("model"), run.get("endpoint"), run.get("template_version"), m.factor,
+                   round(m.judge_score, 2), round(m.human_score, 2), m.direction)
+            grouped.setdefault(key, []).append(judge)
+    return [Hint(judges, key[3], key[6], key[4], key[5],
+                 hint_command(judges[0], kinds[judges[0]].run, key[3], key[6], task))
+            for key, judges in grouped.items()]
+
+
+def hint_reasons(report: JudgeHumanReport) -> list[str]:
+    """Why a judge with misaligned factors gets no hint (too few pairs), once each."""
+    fa = report.factor_alignment
+    return sorted({b.hint_reason for b in fa.judges.values() if b.hint_reason}) if fa else []
+
+
+def task_disagreements(store: AnalysisStore, task: str, run: str, *, order_rule: str = DEFAULT_ORDER_RULE, limit: int = 20,
+                       exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE) -> list[dict[str, Any]]:
+    """``disagreements`` of one run on a task (complete or not), each with the judge's
+    explanations per presented order. ``LookupError`` for an unknown run."""
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude,
+                         reference=reference)
+    if run not in agents.runs:
+        raise LookupError(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
+    listed = disagreements(agents, run, limit)
+    texts = store.judgment_texts(agents.runs[run].name, task, [d["pair"] for d in listed])
+    for d in listed:
+        d["explanations"] = texts.get(d["pair"], {})
+    return listed
+
+
 def task_gold(store: AnalysisStore, task: str, agents: TaskAgents,
               source: str = "auto") -> tuple[pd.Series | None, str]:
     """The gold labels a task's judges are scored against: the pairs' own gold labels
@@ -655,16 +751,13 @@ def task_gold(store: AnalysisStore, task: str, agents: TaskAgents,
 
 def task_judge_human_report(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
                             include_incomplete: bool = False, gold: str = "auto", exclude: Sequence[str] = (),
-                            **options: Any) -> JudgeHumanReport:
+                            reference: str = DEFAULT_REFERENCE, **options: Any) -> JudgeHumanReport:
     """Load a task once (``agents.load_agents``) and build the report; ``exclude``: annotators
     whose labels are left out (named in the report)."""
     found = store.require_task(task)
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete, exclude=exclude)
-    values = store.factor_values(task)
-    fv = pd.DataFrame(
-        [(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
-        columns=["pair", "factor", "extractor", "manifestation"],
-    )
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete, exclude=exclude,
+                         reference=reference)
+    fv = factor_values_frame(store, task)
     gold_labels, source = task_gold(store, task, agents, gold)
     return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],
                                               gold=gold_labels, gold_source=source, style=store.style_features(task),

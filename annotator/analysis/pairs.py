@@ -6,7 +6,9 @@ When several choices share the top count there is no majority, and the label is 
 Wherever a preference is needed from such a pair (a win rate, a factor score) it counts as
 no preference, like a tie, but it is reported as "split". A pair with two or more votes needs adjudication when it has
 no majority or when the majority's share of the votes is below the threshold (default 0.6:
-2 of 3 and 3 of 5 pass, 2 of 4 and 1 of 2 do not).
+2 of 3 and 3 of 5 pass, 2 of 4 and 1 of 2 do not). A pair an adjudicator settled
+(``annotator adjudicate``) needs no adjudication and is not counted "no majority": its
+``adjudicated`` column holds the adjudicator's label.
 """
 
 from __future__ import annotations
@@ -48,13 +50,15 @@ def entropy_bits(counts: np.ndarray) -> np.ndarray:
     return np.where(total[:, 0] > 0, terms.sum(axis=1), np.nan)
 
 
-def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD) -> pd.DataFrame:
+def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD,
+               adjudicated: pd.Series | None = None) -> pd.DataFrame:
     """One row per unit (indexed by pair id) with its votes and dispute figures.
 
     Columns: ``n_votes``, ``votes_<category>`` for each category, ``majority`` (see the
     module's rule), ``majority_share`` (share of votes for the majority; NaN without a
     strict majority), ``entropy_bits``, ``agreement`` (share of agreeing pairs of votes;
-    NaN under two votes), ``needs_adjudication`` and ``adjudication_reason``.
+    NaN under two votes), ``needs_adjudication``, ``adjudication_reason`` and ``adjudicated``
+    (``adjudicated``: pair -> the adjudicator's label; such a pair needs no adjudication).
     """
     counts = ratings.counts()
     categories = ratings.categories
@@ -66,8 +70,13 @@ def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD) -> p
         agreement = np.where(n >= 2, (counts * (counts - 1)).sum(axis=1) / (n * (n - 1)), np.nan)
     labels = np.array(list(categories) + [None], dtype=object)[codes]
     labels = np.where((n > 0) & ~strict, SPLIT, labels)
-    no_majority = (n >= 2) & ~strict
-    weak = (n >= 2) & strict & (share < threshold)
+    settled: np.ndarray = np.full(len(n), None, dtype=object)
+    if adjudicated is not None and len(adjudicated):
+        found = pd.Series(adjudicated).reindex(ratings.units).to_numpy(dtype=object)
+        settled = np.array([None if pd.isna(v) else v for v in found], dtype=object)
+    open_ = np.array([s is None for s in settled], dtype=bool)
+    no_majority = (n >= 2) & ~strict & open_
+    weak = (n >= 2) & strict & (share < threshold) & open_
     reason = np.where(
         no_majority, "no majority", np.where(weak, f"majority below {threshold:.0%}", "")
     )
@@ -81,6 +90,7 @@ def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD) -> p
             "agreement": agreement,
             "needs_adjudication": no_majority | weak,
             "adjudication_reason": reason,
+            "adjudicated": settled,
         },
         index=pd.Index(ratings.units, name="pair"),
     )

@@ -27,7 +27,7 @@ judge-human agreement follows the MT-Bench conventions.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -39,10 +39,11 @@ from scipy import sparse
 from annotator.store.protocol import AnalysisStore
 
 from . import agreement
+from .agents import reference_json
 from .aggregate import dawid_skene
 from .annotators import AnnotatorRecord, annotator_quality
 from .bootstrap import Resampler
-from .defaults import AUTO_RESAMPLES_RULE, DISPUTED_LIMIT, auto_resamples
+from .defaults import AUTO_RESAMPLES_RULE, DEFAULT_REFERENCE, DISPUTED_LIMIT, auto_resamples
 from .estimate import Estimate
 from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
@@ -130,6 +131,7 @@ class DisputedPair:
     entropy_bits: float
     needs_adjudication: bool
     reason: str | None
+    adjudication: dict[str, Any] | None = None  # the adjudicator's decision: choice, reason, note, adjudicator
 
 
 @dataclass
@@ -141,6 +143,7 @@ class PairsSummary:
     adjudication_threshold: float
     mean_entropy_bits: float
     most_disputed: list[DisputedPair]
+    adjudicated: int = 0  # pairs settled by an adjudicator (none of them needs adjudication)
 
 
 @dataclass
@@ -166,6 +169,7 @@ class AgreementReport:
     aggregate: AggregateSummary
     runs_left_out: list[dict[str, Any]] = field(default_factory=list)
     excluded_annotators: dict[str, int] | None = None
+    reference: dict[str, Any] | None = None  # the human reference of the judges' kappa (``defaults.REFERENCES``)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON: the whole task's block at the top level, then the sections."""
@@ -173,7 +177,7 @@ class AgreementReport:
                 "bootstrap": self.bootstrap, "notes": self.notes}
         data = {**serialise(head), **self.overall.to_json()}
         for name in ("per_domain", "per_factor", "order_rule", "per_annotator", "judges", "pairs", "aggregate",
-                     "runs_left_out"):
+                     "runs_left_out", "reference"):
             data[name] = serialise(getattr(self, name))
         if self.excluded_annotators is not None:
             data["excluded_annotators"] = dict(self.excluded_annotators)
@@ -309,42 +313,63 @@ def judge_agreement_contributions(counts: np.ndarray, judge: np.ndarray, scale: 
     ]).astype(float)
 
 
+def reference_codes(ratings: Ratings, adjudicated: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, the human reference's category index and whether it is one label: the
+    strict majority (``pairs.majority_codes``), or the adjudicated label where ``adjudicated``
+    (pair -> choice) has one."""
+    counts = ratings.counts()
+    cats = ratings.categories
+    codes, strict = majority_codes(counts, cats.index("tie") if "tie" in cats else None)
+    if adjudicated is not None and len(adjudicated):
+        index = {c: i for i, c in enumerate(cats)}
+        settled = pd.Series(adjudicated).reindex(ratings.units).map(index).to_numpy(dtype=float)
+        known = ~np.isnan(settled)
+        codes = np.where(known, np.nan_to_num(settled, nan=-1).astype(int), codes)
+        strict = strict | known
+    return codes, strict
+
+
+def percent_estimates(contributions: np.ndarray, resampler: Resampler, no_label: str) -> dict[str, Estimate]:
+    """MT-Bench agreement with and without ties from per-pair contributions
+    (``judge_agreement_contributions``), with bootstrap intervals on ``resampler``;
+    ``no_label``: the reason when no pair has a comparison."""
+    sums = contributions.sum(axis=0)
+    with_ties, without = agreement.percent_from_sums(sums)
+    out = {
+        "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
+        else Estimate.undefined(no_label),
+        "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
+        else Estimate.undefined("no comparison left once ties are dropped"),
+    }
+    if resampler.resamples:
+        reps = resampler.replicate(contributions, agreement.percent_from_sums)
+        out = {"with_ties": resampler.attach(out["with_ties"], reps[:, 0]),
+               "without_ties": resampler.attach(out["without_ties"], reps[:, 1])}
+    return out
+
+
 def judge_section(
     verdicts: pd.DataFrame, codes: dict[str, np.ndarray], scale: tuple[str, ...], ratings: Ratings,
-    resampler: Resampler, judgments: pd.DataFrame | None = None,
+    resampler: Resampler, judgments: pd.DataFrame | None = None, adjudicated: pd.Series | None = None,
 ) -> list[JudgeAgreement]:
     """Per judge run: position consistency and MT-Bench agreement with every human vote.
 
     ``codes`` are the runs' verdicts in ``scale`` (``verdicts.judge_codes``): a pair the
     judge was asked about but has no verdict for under the order rule (inconsistent,
-    unscored) is compared like any other and matches no human vote. A run with no scored
-    verdict at all (``verdicts.no_verdict_reason``; ``judgments`` gives the unscored reasons)
+    unscored) is compared like any other and matches no human vote. Kappa is against the
+    human reference (``reference_codes``: the majority, or the adjudicated label where
+    ``adjudicated`` has one). A run with no scored verdict at all (``verdicts.no_verdict_reason``; ``judgments`` gives the unscored reasons)
     has no agreement and no kappa: undefined with that reason, not 0 %.
     """
     counts = ratings.counts()
-    cats = ratings.categories
-    human_tie = cats.index("tie") if "tie" in cats else None
-    majority, strict = majority_codes(counts, human_tie)
+    majority, strict = reference_codes(ratings, adjudicated)
     m = counts.sum(axis=1)
     out = []
     for run_name, judge in codes.items():
         rows = verdicts[verdicts["run_name"] == run_name]
         present = (judge != MISSING) & (m > 0)
-        contributions = judge_agreement_contributions(counts, judge, scale)
-        sums = contributions.sum(axis=0)
-        with_ties, without = agreement.percent_from_sums(sums)
-        percent = {
-            "with_ties": Estimate(float(with_ties), n=int(sums[1])) if not np.isnan(with_ties)
-            else Estimate.undefined("no human label on a pair the judge was asked about"),
-            "without_ties": Estimate(float(without), n=int(sums[3])) if not np.isnan(without)
-            else Estimate.undefined("no comparison left once ties are dropped"),
-        }
-        if resampler.resamples:
-            reps = resampler.replicate(contributions, agreement.percent_from_sums)
-            percent = {
-                "with_ties": resampler.attach(percent["with_ties"], reps[:, 0]),
-                "without_ties": resampler.attach(percent["without_ties"], reps[:, 1]),
-            }
+        percent = percent_estimates(judge_agreement_contributions(counts, judge, scale), resampler,
+                                    "no human label on a pair the judge was asked about")
         with_majority = strict & present
         table = agreement.confusion_table(
             np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(scale)
@@ -402,6 +427,8 @@ def agreement_report(
     threshold: float = ADJUDICATION_THRESHOLD,
     disputed: int = DISPUTED_LIMIT,
     order_rule: str = DEFAULT_ORDER_RULE,
+    adjudications: Mapping[int, Any] | None = None,
+    reference: str = DEFAULT_REFERENCE,
 ) -> AgreementReport:
     """The agreement report of one task (``AgreementReport``; ``.to_json()`` for JSON).
 
@@ -412,7 +439,9 @@ def agreement_report(
     report). ``threshold``: the majority share under which a
     pair needs adjudication. ``disputed``: how many of the most disputed pairs to list.
     ``order_rule``: how a judge's verdicts in the two presented orders combine
-    (``verdicts.ORDER_RULES``).
+    (``verdicts.ORDER_RULES``). ``adjudications``: pair -> the current ``Adjudication``
+    (settled pairs need no adjudication); ``reference``: what the judges' kappa compares with
+    (``defaults.REFERENCES``).
     """
     categories = tuple(categories)
     if "tie" not in categories and (labels["choice"] == "tie").any():
@@ -465,19 +494,25 @@ def agreement_report(
     verdicts = judge_verdicts(judgments, order_rule)
     scale = judge_scale(verdicts, categories)
     codes = judge_codes(verdicts, units, scale)
-    votes = pair_votes(ratings, threshold)
+    adjudications = dict(adjudications or {})
+    adjudicated = pd.Series({p: a.choice for p, a in adjudications.items()}, dtype=object)
+    votes = pair_votes(ratings, threshold, adjudicated)
     return AgreementReport(
         task=task, categories=list(categories), annotators=list(ratings.raters), bootstrap=bootstrap, notes=notes,
         overall=overall, per_domain=per_domain, per_factor=per_factor,
         order_rule={"name": order_rule, "rule": ORDER_RULE_TEXT[order_rule]},
         per_annotator=annotator_quality(labels, ratings, codes, scale, confidence=confidence),
-        judges=judge_section(verdicts, codes, scale, ratings, resampler, judgments),
-        pairs=_pairs_summary(votes, labels, disputed, threshold),
+        judges=judge_section(verdicts, codes, scale, ratings, resampler, judgments,
+                             adjudicated if reference == "adjudicated" else None),
+        pairs=_pairs_summary(votes, labels, disputed, threshold, adjudications),
         aggregate=_aggregate_summary(ratings, votes),
+        reference=reference_json(reference, adjudicated, units[ratings.counts().sum(axis=1) > 0]),
     )
 
 
-def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float) -> PairsSummary:
+def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float,
+                   adjudications: Mapping[int, Any] | None = None) -> PairsSummary:
+    adjudications = adjudications or {}
     info = labels.drop_duplicates("pair").set_index("pair")[["pair_id", "domain"]] if len(labels) else None
     disputed = []
     for pair, row in most_disputed(votes, limit).iterrows():
@@ -491,6 +526,7 @@ def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, thresh
             entropy_bits=float(row["entropy_bits"]),
             needs_adjudication=bool(row["needs_adjudication"]),
             reason=row["adjudication_reason"] or None,
+            adjudication=_decision(adjudications.get(int(pair))),
         ))
     multi = votes["n_votes"] >= 2
     return PairsSummary(
@@ -501,7 +537,18 @@ def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, thresh
         adjudication_threshold=threshold,
         mean_entropy_bits=float(votes.loc[multi, "entropy_bits"].mean()) if multi.any() else float("nan"),
         most_disputed=disputed,
+        adjudicated=int(votes["adjudicated"].notna().sum()),
     )
+
+
+def _decision(adjudication: Any) -> dict[str, Any] | None:
+    """An adjudication as the report shows it (its reason in words)."""
+    if adjudication is None:
+        return None
+    from annotator.store.models import ADJUDICATION_REASONS
+
+    return {"choice": adjudication.choice, "reason": ADJUDICATION_REASONS.get(adjudication.reason, adjudication.reason),
+            "note": adjudication.note, "adjudicator": adjudication.adjudicator}
 
 
 def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> AggregateSummary:
@@ -546,6 +593,7 @@ def task_agreement_report(store: AnalysisStore, task: str, exclude: Sequence[str
     report = note_exclusions(agreement_report(
         store.labels_frame(task, lean=True, exclude=exclude),
         judgments,
+        adjudications=store.current_adjudications(task),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],

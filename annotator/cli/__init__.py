@@ -32,6 +32,7 @@ from . import (  # noqa: E402,F401
     admin,
     annotate,
     annotators,
+    calibrate,
     claims,
     copies,
     dashboard,
@@ -49,6 +50,6 @@ from . import (  # noqa: E402,F401
     tasks,
 )
 
-for _area in (annotate, annotators, tasks, priority, judge, jury, stats, scores, factors, experiment, export, progress,
+for _area in (annotate, annotators, tasks, priority, judge, jury, calibrate, stats, scores, factors, experiment, export, progress,
               report, dashboard, adjudicate, copies, admin, claims):
     _area.register(main)

@@ -118,6 +118,9 @@ def merge(cli: CliContext, files: tuple[Path, ...], as_json: bool) -> None:
             console.print(sanitize_line(f"  conflict on {c['pair_id']}: also labelled here ({here}); both kept as "
                                         "revisions, the pack's now current"), markup=False, soft_wrap=True,
                           style="yellow")
+        for r in report.refused_labels:
+            console.print(sanitize_line(f"  not merged: label row {r['row']} (pair {r['pair_id'] or '?'}): {r['problem']} "
+                                        "(a damaged or altered pack)"), markup=False, soft_wrap=True, style="yellow")
         for who, n in report.refused_annotators.items():
             console.print(sanitize_line(f"  left out {n:,} label(s) by {who}: a pack holds only "
                                         f"{report.annotator}'s labels"), markup=False, soft_wrap=True, style="yellow")

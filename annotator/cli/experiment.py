@@ -13,7 +13,8 @@ from annotator.analysis.defaults import ORDER_RULE_TEXT
 from annotator.text.sanitize import plain_text
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
-from .options import json_option, order_rule_option, task_option
+from .judges_report import factor_source_option
+from .options import json_option, order_rule_option, output_options, task_option
 
 DASH = "—"
 
@@ -92,8 +93,7 @@ def print_experiment(result: dict) -> None:
               help="Few-shot examples drawn from the calibration pairs the judge got wrong.")
 @click.option("--shot-chars", type=click.IntRange(100), default=2000, show_default=True,
               help="A response longer than this is cut in an example (the cut is marked).")
-@click.option("--factor-source", type=click.Choice(["extractors", "checklist"]), default="extractors", show_default=True,
-              help="Where the factors' M_k come from: extracted values (`annotator factors extract`) or the annotators' checklist.")
+@factor_source_option
 @click.option("--extractor", default=None, help="With --factor-source extractors: use this extractor only (e.g. rule).")
 @order_rule_option
 @click.option("--base-url", default=None, help="OpenAI-compatible server (default: the judge's, $OPENAI_BASE_URL, else OpenAI).")
@@ -102,10 +102,15 @@ def print_experiment(result: dict) -> None:
 @click.option("--price", default=None, metavar="IN,OUT", help="USD per million input,output tokens (when --model has no known price).")
 @click.option("--max-cost", type=float, default=None, help="Stop starting new calls once this many USD would be exceeded (all arms).")
 @click.option("--batch", is_flag=True, help="Make the calls through the OpenAI Batch API (cheaper, slower).")
+@click.option("--promote", "promote", type=click.Choice(["baseline", "guide-mis", "guide-rand", "few-shot"]),
+              default=None, help="Write this arm as a judge file (--out): its guidance or few-shot examples, with "
+                                 "its provenance and held-out agreement.")
+@output_options("With --promote: the judge file to write, e.g. judges/NAME.toml.")
 @json_option
 @pass_cli
 def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors, shots, shot_chars, factor_source,
-              extractor, order_rule, base_url, model, concurrency, price, max_cost, batch, as_json) -> None:
+              extractor, order_rule, base_url, model, concurrency, price, max_cost, batch, promote, out, force,
+              as_json) -> None:
     """Baseline, guidance on the misaligned factors (guide-mis), guidance on random factors
     (guide-rand) and few-shot examples from the judge's corrections, each measured on a
     held-out part of the human-labelled pairs, with McNemar's test against the baseline."""
@@ -114,6 +119,10 @@ def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors
 
     from .judge import RichProgress, _parse_price
 
+    if (promote is None) != (out is None):
+        fail("--promote ARM and --out FILE go together")
+    if out is not None and out.exists() and not force:
+        fail(f"{out} exists: pass --force to replace it")
     try:
         judge = load_judge(judge_name)
     except JudgeConfigError as e:
@@ -138,10 +147,36 @@ def guide_cmd(cli: CliContext, task_name, judge_name, share, seed, guide_factors
     except KeyboardInterrupt:
         err_console.print("interrupted: finished calls are saved; run the same command again to resume.")
         raise SystemExit(130) from None
+    promoted = (_promote(store, name, judge, result, promote, out, force, model, shot_chars, _parse_price(price))
+                if promote else None)
     if as_json:
-        print_json(result)
+        print_json({**result, **({"promoted": promoted} if promoted else {})})
     else:
         print_experiment(result)
+        if promoted:
+            console.print(plain_text(f"promoted arm {promote} to {promoted['file']} (judge {promoted['judge']}): "
+                                     f"run it with `annotator judge run --judge {promoted['file']}`"), soft_wrap=True)
+            arm = next(a for a in result["arms"] if a["name"] == promote)
+            if promote != "baseline" and not (arm.get("delta_agreement") or 0) > 0:
+                console.print(plain_text(f"note: arm {promote} did not beat the baseline on the held-out pairs "
+                                         f"(Δ agreement {_signed_pct(arm.get('delta_agreement'))} points, McNemar p "
+                                         f"{_num(arm.get('p_value'))}); it was promoted as asked"), soft_wrap=True)
+
+
+def _promote(store, task: str, judge, result: dict, arm: str, out: Path, force: bool, model, shot_chars: int,
+             price) -> dict:
+    """``--promote ARM --out FILE``: the arm as a judge file (annotator.judge.promote)."""
+    from annotator.judge import JudgeConfigError
+    from annotator.judge.promote import PromoteError, promoted_judge, write_promoted
+
+    try:
+        text = promoted_judge(store, task, judge, result, arm, out.stem, model=model, shot_chars=shot_chars,
+                              price=price)
+        written = write_promoted(text, out, force)
+    except (PromoteError, JudgeConfigError) as e:
+        fail(str(e))
+    return {"arm": arm, "file": str(out), "judge": written.name, "examples": len(written.examples),
+            "guidance": written.guidance}
 
 
 def register(group: click.Group) -> None:

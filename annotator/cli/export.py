@@ -43,7 +43,7 @@ def _common(names: bool = True):
                                         "in the order they first labelled).")(command)
             command = exclude_option(command)
         command = output_options("Output file (default: exports/<task>-<kind>.<ext>; - or /dev/stdout writes "
-                                 "to standard output).")(command)
+                                 "to standard output; a folder for gold --format hf).", dir_okay=True)(command)
         return task_option()(command)
     return decorate
 
@@ -89,7 +89,7 @@ def _report(path: Path, summary: dict[str, Any], message: str, excluded: dict[st
     if as_json:
         print_json({**summary, "path": str(path), "excluded_annotators": excluded})
         return
-    out = err_console if is_stream(path) else console  # never mix a message into exported data
+    out = err_console if is_stream(path) and not path.is_dir() else console  # never mix a message into exported data
     out.print(sanitize_line(message), markup=False, soft_wrap=True)
     if excluded:
         out.print(exclusion_note(excluded), markup=False, soft_wrap=True)
@@ -99,9 +99,10 @@ def _report(path: Path, summary: dict[str, Any], message: str, excluded: dict[st
 
 @export.command("gold")
 @_common()
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="jsonl", show_default=True,
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "hf"]), default="jsonl", show_default=True,
               help="jsonl/csv/parquet: every column; chosen-rejected: preference-training pairs; "
-                   "alpaca-eval: AlpacaEval annotation records for judge calibration.")
+                   "alpaca-eval: AlpacaEval annotation records for judge calibration; hf: a folder the Hugging Face "
+                   "Hub takes as a dataset (Parquet and a dataset card).")
 @click.option("--aggregate", type=click.Choice(AGGREGATES), default="majority", show_default=True,
               help="Which aggregated label is the gold label when a pair was not adjudicated.")
 @click.option("--min-votes", type=click.IntRange(min=1), default=1, show_default=True,
@@ -117,10 +118,10 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     """The task's gold set: one row per labelled pair with its gold label, agreement and
     provenance (unanimous, majority, adjudicated, unresolved, single)."""
     from annotator.export.files import default_path
-    from annotator.export.gold import GoldOptions, gold_set, write_gold
+    from annotator.export.gold import GoldOptions, gold_set
 
     store, name, excluded = _start(cli, task_name, exclude)
-    kind, suffix = FORMATS[fmt]
+    kind, suffix = FORMATS[fmt] if fmt != "hf" else ("gold-hf", "")  # hf: a folder (annotator/export/hf.py)
     path = _output(out or default_path(name, kind, suffix), force)
     options = GoldOptions(aggregate=aggregate, min_votes=min_votes, min_agreement=min_agreement,
                           include_disputed=not exclude_disputed, exclude=exclude, keep_names=keep_names)
@@ -135,7 +136,7 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
         fail(f"task {name!r} has no labelled pair that passes the filters: nothing to export "
              f"({'; '.join(f'{n:,} {why}' for why, n in gold.left_out.items())})")
     written, by_format = _run(path, f"writing the gold set of {name}",
-                              lambda: write_gold(store, gold, path, fmt, force=force), as_json)
+                              lambda: _write_gold(store, gold, path, fmt, force), as_json)
     provenance = ", ".join(f"{n:,} {p}" for p, n in gold.provenance_counts.items() if n)
     left_out = [f"{n:,} {why}" for why, n in {**gold.left_out, **by_format}.items()]
     message = (f"Wrote {written:,} record(s) of task {name} to {path} ({fmt}, {aggregate} labels; {provenance})"
@@ -144,6 +145,25 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
                "aggregate": aggregate, "provenance": gold.provenance_counts, "left_out": gold.left_out,
                "left_out_by_format": by_format, "annotator_ids": "names" if keep_names else "pseudonyms"}
     _report(path, summary, message, excluded, as_json)
+
+
+def _write_gold(store, gold, path: Path, fmt: str, force: bool):
+    """``--format hf`` writes a folder (annotator/export/hf.py); every other format a file."""
+    from annotator.export.gold import write_gold
+
+    if fmt != "hf":
+        return write_gold(store, gold, path, fmt, force=force)
+    from annotator.export.hf import write_hf
+
+    if path.exists() and not path.is_dir():
+        fail(f"--format hf writes a folder and {path} is a file or a device: give a folder with --out DIR")
+
+    try:
+        return write_hf(store, gold, path, force=force)
+    except FileExistsError:
+        fail(f"{path} exists already: pass --force to replace it, or choose another folder with --out")
+    except ValueError as e:
+        fail(str(e))
 
 
 @export.command("soft-labels")

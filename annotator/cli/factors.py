@@ -10,12 +10,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from annotator.analysis.defaults import ORDER_RULE_TEXT
+from annotator.export.report import numbers
 from annotator.factors.names import LLM_FACTORS
 from annotator.factors.rules import RULE_FACTORS
 from annotator.text.sanitize import plain_text, sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .judges_report import factor_source_option
 from .options import json_option, order_rule_option, task_option
+from .stats import reference_caption, reference_option
 
 EXTRACTORS = ("rule", "profile")
 
@@ -195,12 +198,11 @@ def _score(entry: dict | None) -> str:
     return f"{entry['score']:+.2f}"
 
 
-def _estimate(est: dict, pct: bool = False) -> str:
-    if est.get("estimate") is None:
-        return f"undefined: {est.get('reason') or ''}"
-    f = (lambda v: f"{100 * v:.1f} %") if pct else (lambda v: f"{v:.3f}")
-    ci = f" [{f(est['ci_low'])}, {f(est['ci_high'])}]" if est.get("ci_low") is not None else ""
-    return f(est["estimate"]) + ci
+def _estimate(est, pct: bool = False) -> str:
+    """An estimate with its interval (``export.report.numbers``), or why it is undefined."""
+    if numbers.as_dict(est).get("estimate") is None:
+        return f"undefined: {numbers.reason(est)}"
+    return numbers.with_interval(est, pct)
 
 
 def _agent_headers(agents: list[str]) -> tuple[list[str], str]:
@@ -213,24 +215,38 @@ def _agent_headers(agents: list[str]) -> tuple[list[str], str]:
     return headers, "; ".join(f"J{i} = {sanitize_line(a)}" for i, a in enumerate(agents[1:], 1))
 
 
-def _scores_table(report: dict, setting: str) -> Table:
-    names = report["factors"]
-    block = report["scores"]["extractors"][setting]
-    checklist = report["scores"]["checklist"][setting].get("humans", {})
+def _sources(report) -> tuple[str, str]:
+    """The factor source the report used and the other one (``defaults.FACTOR_SOURCES``)."""
+    used = report.source
+    return used, next(s for s in report.scores if s != used)
+
+
+def _source_caption(report) -> str:
+    used, other = _sources(report)
+    beside = f"; {other} beside" if report.other_source else f"; the {other} source knows no M_k here"
+    return f"M_k source: {used} — {report.manifestation_source.rule}{beside}"
+
+
+def _scores_table(report, setting: str) -> Table:
+    names = report.factors
+    used, other = _sources(report)
+    block = report.scores[used][setting]
+    checklist = report.scores[other][setting].get("humans", {})
     agents = list(block)
     headers, legend = _agent_headers(agents)
     title = ("Factor scores, evaluation setting (tau_14: C - D over C + D + preference ties; pairs with M_k "
              "'equal' dropped)" if setting == "evaluation" else
              "Factor scores, generation setting (tau_14: C - D over C + D + pairs with M_k 'equal'; "
              "tied preferences left out, counted in 'ties left')")
-    table = Table("factor", "M_k from", *headers, "humans (checklist)", title=title, title_justify="left",
-                  caption=legend or None, caption_justify="left")
+    table = Table("factor", "M_k from", *headers, f"humans ({other})", title=title, title_justify="left",
+                  caption=plain_text("; ".join(x for x in (_source_caption(report), legend) if x)),
+                  caption_justify="left")
     if setting == "generation":
         table.add_column("ties left")
     table.columns[0].no_wrap = True
-    extractors = report["manifestation_source"]["extractors"]
+    extractors = report.manifestation_source.extractors
     for key, name in names.items():
-        row = [plain_text(name), plain_text(extractors.get(key, DASH)),
+        row = [plain_text(name), plain_text(extractors.get(key, DASH) if used == "extractors" else used),
                *[_score(block[a].get(key)) for a in agents], _score(checklist.get(key))]
         if setting == "generation":
             row.append(", ".join(f"{sanitize_line(a)[:12]} {block[a][key]['tied_preference_left_out']}"
@@ -239,15 +255,17 @@ def _scores_table(report: dict, setting: str) -> Table:
     return table
 
 
-def _rankings_table(report: dict, setting: str) -> Table | None:
-    ranks = report["rankings"]["extractors"][setting]
+def _rankings_table(report, setting: str) -> Table | None:
+    used, _ = _sources(report)
+    ranks = report.rankings[used][setting]
     agents = [a for a, r in ranks.items() if r]
     if not agents:
         return None
-    names = report["factors"]
+    names = report.factors
     headers, legend = _agent_headers(agents)
-    table = Table("rank", *headers, title=f"Factors each agent rewards most ({setting} setting, extractors' M_k)",
-                  title_justify="left", caption=legend or None, caption_justify="left")
+    table = Table("rank", *headers, title=f"Factors each agent rewards most ({setting} setting, {used}' M_k)",
+                  title_justify="left", caption=plain_text("; ".join(x for x in (_source_caption(report), legend) if x)),
+                  caption_justify="left")
     depth = max(len(ranks[a]) for a in agents)
     for i in range(depth):
         cells = []
@@ -259,12 +277,12 @@ def _rankings_table(report: dict, setting: str) -> Table | None:
     return table
 
 
-def _correlation_table(report: dict) -> Table | None:
-    corr = report["correlation"]
+def _correlation_table(report) -> Table | None:
+    corr = report.correlation
     keys = corr["factors"]
     if len(keys) < 2:
         return None
-    names = report["factors"]
+    names = report.factors
     table = Table("factor", *[f"F{i}" for i in range(1, len(keys) + 1)])
     for i, key in enumerate(keys):
         table.add_row(plain_text(f"F{i + 1} {names.get(key, key)}"),
@@ -281,10 +299,12 @@ def _correlation_table(report: dict) -> Table | None:
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the intervals.")
 @order_rule_option
+@factor_source_option
+@reference_option
 @json_option
 @pass_cli
 def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None, setting: str, confidence: float,
-                  order_rule: str, as_json: bool) -> None:
+                  order_rule: str, factor_source: str, reference: str, as_json: bool) -> None:
     """PROFILE factors: each extractor checked against the annotators' checklist (agreement,
     kappa), factor scores of humans and judges in the evaluation and generation settings,
     the factors each agent rewards most, and the factor correlation matrix."""
@@ -292,24 +312,26 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
 
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
-    report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule)
+    report = task_factor_report(store, name, extractor=extractor, confidence=confidence, order_rule=order_rule,
+                                factor_source=factor_source, reference=reference)
     if as_json:
-        print_json(report)
+        print_json(report.to_json())
         return
     console.print(plain_text(f"PROFILE factors — task {name}"), style="bold")
     console.print(plain_text(f"judges' verdicts: order rule {order_rule} ({ORDER_RULE_TEXT[order_rule]})"), style="dim",
                   soft_wrap=True)
-    for note in report["notes"]:
+    console.print(plain_text(reference_caption(report.reference)), style="dim", soft_wrap=True)
+    for note in report.notes:
         console.print(plain_text(f"note: {note}"))
-    if not report["factors"]:
+    if not report.factors:
         console.print("The task has no factor checklist ([task] factors in task.toml).")
         return
-    validation = report["validation"]
+    validation = report.validation
     if validation:
         table = Table("factor", "extractor", "pairs", "agrees with annotators", "Cohen's kappa")
         for v in validation:
-            kappa = _estimate(v["kappa"]) + (f" ({v['note']})" if v.get("note") and v["kappa"].get("estimate") is not None else "")
-            table.add_row(plain_text(report["factors"].get(v["factor"], v["factor"])), plain_text(v["extractor"]),
+            kappa = _estimate(v["kappa"]) + (f" ({v['note']})" if v.get("note") and numbers.as_dict(v["kappa"]).get("estimate") is not None else "")
+            table.add_row(plain_text(report.factors.get(v["factor"], v["factor"])), plain_text(v["extractor"]),
                           f"{v['n']:,} of {v['pairs_with_majority']:,}", plain_text(_estimate(v["agreement"], pct=True)),
                           plain_text(kappa))
         _show("Extractors against the annotators' majority answer (A more / equal / B more; pairs: with both "
@@ -326,13 +348,22 @@ def stats_factors(cli: CliContext, task_name: str | None, extractor: str | None,
             if ranking is not None:
                 title, ranking.title = str(ranking.title), None
                 _show(title, ranking)
-            align = report["alignment"][which]
+            align = report.alignment[which]
             if align:
-                t = Table("agent", "tau_b", "Spearman", "Pearson", "factors")
+                other = report.other_source
+                t = Table("agent", "tau_b", "Spearman", "Pearson", "factors",
+                          *(["most misaligned"] if which == "evaluation" else []),
+                          *([f"tau_b ({other.source})"] if other else []),
+                          caption=plain_text(_source_caption(report)), caption_justify="left")
                 for agent, a in align.items():
                     fmt = lambda v: DASH if v is None else f"{v:.3f}"  # noqa: E731
+                    worst = [", ".join(f"{report.factors.get(m.factor, m.factor)} ({m.judge_score:+.2f} vs "
+                                       f"{m.human_score:+.2f})" for m in report.misaligned[agent][:2]) or DASH] \
+                        if which == "evaluation" else []
+                    beside = [fmt(other.alignment[which][agent]["kendall_tau_b"])] if other else []
                     t.add_row(plain_text(agent), fmt(a["kendall_tau_b"]), fmt(a["spearman"]), fmt(a["pearson"]),
-                              str(a["factors"]) + (f" ({a['undefined_reason']})" if a.get("undefined_reason") else ""))
+                              str(a["factors"]) + (f" ({a['undefined_reason']})" if a.get("undefined_reason") else ""),
+                              *[plain_text(w) for w in worst], *beside)
                 _show(f"Factor-level alignment with the humans ({which} setting)", t)
     corr = _correlation_table(report)
     if corr is not None:

@@ -7,11 +7,21 @@ from typing import Any
 import click
 from rich.table import Table
 
+from annotator.analysis.defaults import (
+    DEFAULT_BT_RESAMPLES,
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_RESAMPLES,
+    FACTOR_SOURCE_TEXT,
+    FACTOR_SOURCES,
+)
 from annotator.analysis.estimate import json_number
+from annotator.export.report.numbers import verdict_colour
 
+from .calibrate import calibrated_store
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions
 from .options import (
+    calibrated_option,
     exclude_option,
     gold_option,
     include_incomplete_option,
@@ -21,25 +31,29 @@ from .options import (
     seed_option,
     task_option,
 )
-from .stats import stats
+from .stats import reference_caption, reference_option, stats
 from .tables import DASH, _est, _num, _pct, _short, safe
+
+factor_source_option = click.option(
+    "--factor-source", type=click.Choice(FACTOR_SOURCES), default=DEFAULT_FACTOR_SOURCE, show_default=True,
+    help="Where a PROFILE factor's M_k on a pair comes from: extractors (`annotator factors extract`: the rule "
+         "first, then profile:*, then llm:*) or checklist (the annotators' majority answer). The same default in "
+         "every command; the other source is shown beside where it knows any M_k.")
+
+def bootstrap_caption(b: dict[str, Any]) -> str:
+    """The resamples an interval rests on (and the rule that chose them)."""
+    if not b.get("resamples"):
+        return "no bootstrap intervals (--bootstrap 0)"
+    rule = b.get("resamples_rule") or ""
+    rule = f" ({DEFAULT_RESAMPLES:,}, fewer on large tasks: --bootstrap N to choose)" \
+        if rule.startswith(f"{DEFAULT_RESAMPLES:,}") else ""
+    return (f"intervals: {b.get('confidence', 0.95):.0%} percentile bootstrap over pairs, {b['resamples']:,} "
+            f"resamples{rule}, seed {b['seed']}")
 
 
 def _rule_caption(rule: dict[str, str], full: bool = False) -> str:
     """The order rule under a table (its name; the whole rule once, at the top)."""
     return f"order rule: {rule['name']} — {rule['rule']}" if full else f"order rule: {rule['name']}"
-
-
-def _hint_command(judge: str, run: dict[str, Any] | None, factor: str, direction: str, task: str) -> str:
-    """The command that follows a hint, calling the same server and model as the run did."""
-    parts = ["annotator judge run --judge factor-guided", f"--guide {factor}={direction}", f"--task {task}"]
-    if run:
-        endpoint = (run.get("endpoint") or "").strip()
-        if endpoint and "api.openai.com" not in endpoint:
-            parts.append(f"--base-url {endpoint}")
-        if run.get("model"):
-            parts.append(f"--model {run['model']}")
-    return " ".join(parts)
 
 
 def _main_table(report) -> tuple[Table, list[str]]:
@@ -159,7 +173,7 @@ def _print_cards(report) -> None:
     for a in report.agents:
         if a.card is None:
             continue
-        colour = {"trustworthy": "green", "use with caution": "yellow", "needs review": "red"}[a.card.verdict]
+        colour = verdict_colour(a.card.verdict)
         console.print(f"[bold]{safe(a.agent)}[/]: [{colour}]{a.card.verdict}[/] — {safe('; '.join(a.card.reasons))}")
         agree = a.agreement_with_humans or {}
         lines = [f"agreement with the humans over every pair asked (no verdict matches no vote) "
@@ -218,10 +232,15 @@ def _pairwise_table(report) -> Table | None:
     table = Table("judge", "judge", "pairs", "same verdict", "kappa", title="Agreement between judges",
                   title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     for row in report.judge_agreement:
-        a, b = row["judges"]
-        table.add_row(safe(a), safe(b), f"{row['n']:,}", _short(row["agreement"].to_dict(), True),
-                      _short(row["cohen_kappa"].to_dict()))
+        a, b = row.judges
+        table.add_row(safe(a), safe(b), f"{row.n:,}", _short(row.agreement, True), _short(row.cohen_kappa))
     return table
+
+
+def factor_source_caption(fa) -> str:
+    """The factor source under a factor table (``defaults.FACTOR_SOURCE_TEXT``)."""
+    beside = f"; {fa.other_source.source} beside" if fa.other_source else ""
+    return f"M_k source: {fa.source} — {FACTOR_SOURCE_TEXT[fa.source]}{beside}"
 
 
 def _factor_tables(report) -> list[Table]:
@@ -229,7 +248,7 @@ def _factor_tables(report) -> list[Table]:
     if not fa:
         return []
     agents = report.agents
-    names = fa["factors"]
+    names = fa.factors
     headers = [a.agent for a in agents]
     width = 18 + 12 + sum(max(len(h), 6) + 3 for h in headers)
     legend = []
@@ -237,31 +256,41 @@ def _factor_tables(report) -> list[Table]:
         legend = [f"J{i} = {h}" for i, h in enumerate(headers[1:], 1)]
         headers = [headers[0], *[f"J{i}" for i in range(1, len(headers))]]
     t = Table("factor", "known M_k", *[safe(h) for h in headers],
-              title="Factor scores (PROFILE tau_14: +1 = prefers the response showing the factor more)",
-              caption=safe("; ".join(legend)) if legend else None, caption_justify="left", title_justify="left")
+              title="Factor scores (PROFILE tau_14, evaluation setting: +1 = prefers the response showing the "
+                    "factor more)",
+              caption=safe("; ".join([factor_source_caption(fa), *legend])), caption_justify="left",
+              title_justify="left")
     t.columns[0].no_wrap = True
     for key, name in names.items():
         cells = []
         for a in agents:
-            score = fa["scores"][a.agent][key].get("score")
+            score = fa.scores[a.agent][key].get("score")
             cells.append(DASH if score is None else f"{score:+.2f}")
-        t.add_row(safe(name), str(fa["known_manifestations"][key]), *cells)
+        t.add_row(safe(name), str(fa.known_manifestations[key]), *cells)
     tables = [t]
-    if fa["judges"]:
+    if fa.judges:
+        other = fa.other_source
         t = Table("judge", "tau_b", "Spearman", "Pearson", "factors", "most misaligned",
+                  *([f"tau_b ({other.source})", f"most misaligned ({other.source})"] if other else []),
                   title="Factor-level alignment with the humans", title_justify="left")
         reasons = set()
-        for judge, block in fa["judges"].items():
-            al = block["alignment"]
-            worst = ", ".join(f"{safe(names[m['factor']])} ({m['judge_score']:+.2f} vs {m['human_score']:+.2f})"
-                              for m in block["misaligned"][:2]) or DASH
+
+        def worst(block) -> str:
+            return ", ".join(f"{safe(names[m.factor])} ({m.judge_score:+.2f} vs {m.human_score:+.2f})"
+                             for m in block.misaligned[:2]) or DASH
+
+        for judge, block in fa.judges.items():
+            al = block.alignment
+            beside = []
+            if other:
+                theirs = other.judges[judge]
+                beside = [_num(theirs.alignment["kendall_tau_b"]), worst(theirs)]
             t.add_row(safe(judge), _num(al["kendall_tau_b"]), _num(al["spearman"]), _num(al["pearson"]),
-                      str(al["factors"]), worst)
+                      str(al["factors"]), worst(block), *beside)
             if al.get("undefined_reason"):
                 reasons.add(al["undefined_reason"])
-        if reasons:
-            t.caption = safe("— undefined: " + "; ".join(sorted(reasons)))
-            t.caption_justify = "left"
+        t.caption = safe(factor_source_caption(fa) + ("; undefined: " + "; ".join(sorted(reasons)) if reasons else ""))
+        t.caption_justify = "left"
         tables.append(t)
     return tables
 
@@ -272,8 +301,10 @@ def _factor_tables(report) -> list[Table]:
 @order_rule_option
 @include_incomplete_option
 @gold_option
-@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=500, show_default=True,
-              help="Bootstrap resamples over pairs for the agreement intervals (0: none).")
+@click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
+              help=f"Bootstrap resamples over pairs for the agreement intervals and the ceiling (0: none; default "
+                   f"{DEFAULT_RESAMPLES:,}, fewer on tasks over 50,000 labelled pairs: the rule of `stats agreement`, "
+                   "so the human-human ceiling has one interval everywhere).")
 @seed_option
 @click.option("--epsilon", type=click.FloatRange(0, 1), default=0.2, show_default=True,
               help="Alternative annotator test: how much worse than an annotator the judge may be (0.2 for "
@@ -283,15 +314,19 @@ def _factor_tables(report) -> list[Table]:
 @click.option("--alt-min-pairs", type=click.IntRange(min=2), default=30, show_default=True,
               help="Alternative annotator test: annotators sharing fewer pairs with the others and the judge "
                    "are left out (30: the paper's minimum for its t-test).")
+@factor_source_option
+@reference_option
 @run_option("disagreements_of", "List the pairs where this judge run and the human majority disagree, with its "
             "explanation.", aliases=("--disagreements",))
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many disagreements to list.")
 @exclude_option
+@calibrated_option
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
-                   gold: str, resamples: int, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
-                   disagreements_of: str | None, limit: int, exclude: tuple[str, ...]) -> None:
+                   gold: str, resamples: int | None, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
+                   factor_source: str, reference: str, disagreements_of: str | None, limit: int,
+                   exclude: tuple[str, ...], calibrated: bool) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -300,21 +335,33 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     check_exclusions(store, name, exclude)
+    used = None
+    if calibrated:
+        store, used = calibrated_store(store, name)
     with console.status("computing the judge report", spinner="dots") if not as_json and err_console.is_terminal \
             else _null():
         report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                          gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
-                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude)
-    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude) \
+                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude,
+                                         factor_source=factor_source, reference=reference)
+    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude, reference) \
         if disagreements_of else None
     if as_json:
         data = report.to_json()
         if listed is not None:
             data["disagreements"] = {"run": disagreements_of, "pairs": listed}
+        if used is not None:
+            data["calibrated"] = used
         print_json(data)
         return
     console.print(f"[bold]Judge validation — task {safe(name)}[/]")
+    if used is not None:
+        console.print(f"[yellow]note:[/] {safe(used['note'])}")
     console.print(f"[dim]{safe(_rule_caption(report.order_rule, full=True))}[/]")
+    if report.reference:
+        console.print(f"[dim]{safe(reference_caption(report.reference))}[/]")
+    console.print(f"[dim]{safe(bootstrap_caption(report.bootstrap))}[/]")
+    console.print(f"[dim]defaults: {safe(', '.join(f'{k} {v:g}' for k, v in report.defaults.items()))}[/]")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
     if any(a.kind != "humans" for a in report.agents):
@@ -337,30 +384,18 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
 
 
 def _print_hints(report, task: str) -> None:
-    """One factor hint per judge (``judge_human._hint``: the most misaligned factor resting on
-    enough pairs); runs of one judge (same model, endpoint and template) giving the same hint
-    share one line."""
-    fa = report.factor_alignment or {}
-    kinds = {a.agent: a for a in report.agents}
-    hints: dict[tuple, list[str]] = {}
-    for judge, block in (fa.get("judges") or {}).items():
-        agent = kinds.get(judge)
-        m = block.get("hint")
-        if m and agent is not None and agent.kind == "llm":
-            run = agent.run or {}
-            key = (run.get("model"), run.get("endpoint"), run.get("template_version"), m["factor"],
-                   round(m["judge_score"], 2), round(m["human_score"], 2), m["direction"])
-            hints.setdefault(key, []).append(judge)
-    for key, judges in hints.items():
-        factor, judge_score, human_score, direction = key[3:]
+    """One factor hint per judge (``judge_human.factor_hints``), and why others have none."""
+    from annotator.analysis.judge_human import hint_reasons
+
+    for hint in report.hints(task):
+        judges = hint.judges
         console.print(
-            f"[dim]hint: {safe(', '.join(judges))} weigh{'s' if len(judges) == 1 else ''} {safe(factor)} unlike the "
-            f"humans ({judge_score:+.2f} vs {human_score:+.2f}); PROFILE found that guidance on such a factor raises "
-            "agreement:[/]")
+            f"[dim]hint: {safe(', '.join(judges))} weigh{'s' if len(judges) == 1 else ''} {safe(hint.factor)} unlike "
+            f"the humans ({hint.judge_score:+.2f} vs {hint.human_score:+.2f}); PROFILE found that guidance on such a "
+            "factor raises agreement:[/]")
         # the command on a line of its own, never wrapped, so it can be copied
-        console.print(f"[dim]  {safe(_hint_command(judges[0], kinds[judges[0]].run, factor, direction, task))}[/]",
-                      soft_wrap=True)
-    for reason in sorted({b["hint_reason"] for b in (fa.get("judges") or {}).values() if b.get("hint_reason")}):
+        console.print(f"[dim]  {safe(hint.command)}[/]", soft_wrap=True)
+    for reason in hint_reasons(report):
         console.print(f"[dim]— {safe(reason)}[/]")
 
 
@@ -373,20 +408,16 @@ class _null:
 
 
 def _disagreements(store, task: str, run: str, order_rule: str, include_incomplete: bool, limit: int,
-                   exclude: tuple[str, ...] = ()):
-    from annotator.analysis.agents import load_agents
-    from annotator.analysis.judge_human import disagreements
+                   exclude: tuple[str, ...] = (), reference: str = "adjudicated"):
+    from annotator.analysis.judge_human import task_disagreements
 
     from .context import fail
 
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude)
-    if run not in agents.runs:
-        fail(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
-    listed = disagreements(agents, run, limit)
-    texts = store.judgment_texts(agents.runs[run].name, task, [d["pair"] for d in listed])
-    for d in listed:
-        d["explanations"] = texts.get(d["pair"], {})
-    return listed
+    try:
+        return task_disagreements(store, task, run, order_rule=order_rule, limit=limit, exclude=exclude,
+                                  reference=reference)
+    except LookupError as e:
+        fail(str(e))
 
 
 def _print_disagreements(run: str, listed: list[dict]) -> None:
@@ -416,7 +447,7 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
 @click.option("--reference", default=None, metavar="AGENT",
               help="Agent whose ranking of the models the others are compared with (default: the humans, "
                    "else the first judge).")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
+@click.option("--bootstrap", type=click.IntRange(min=0), default=DEFAULT_BT_RESAMPLES, show_default=True,
               help="Bootstrap resamples for the Bradley-Terry intervals (0: none).")
 @seed_option
 @click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -425,10 +456,12 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
               show_default=True, help="Paired test between two models on their shared instructions.")
 @click.option("--correction", type=click.Choice(["holm", "by"]), default="holm", show_default=True,
               help="Multiple-comparison correction across the model pairs (Holm, or Benjamini-Yekutieli).")
+@calibrated_option
 @pass_cli
 def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, judges: tuple[str, ...],
                         by: str | None, order_rule: str, include_incomplete: bool, reference: str | None,
-                        bootstrap: int, seed: int, lc_ridge: float | None, test: str, correction: str) -> None:
+                        bootstrap: int, seed: int, lc_ridge: float | None, test: str, correction: str,
+                        calibrated: bool) -> None:
     """Win rates of each candidate model against the baseline, per agent (humans, judges) and
     domain: raw and length-controlled, AlpacaEval's columns, Bradley-Terry ratings, and how
     each judge ranks the models against the humans."""
@@ -439,6 +472,9 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
 
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
+    used = None
+    if calibrated:
+        store, used = calibrated_store(store, name)
     board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                              agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
                              bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE, test=test,
@@ -448,8 +484,10 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
         if j not in known and (board.baseline is not None or board.ratings):
             fail(f"no complete judge run named {j!r} with preferences on task {name!r}")
     if as_json:
-        print_json(board.to_json())
+        print_json({**board.to_json(), **({"calibrated": used} if used is not None else {})})
         return
+    if used is not None:
+        console.print(f"[yellow]note:[/] {safe(used['note'])}")
     _print_leaderboard(board)
 
 

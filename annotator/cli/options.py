@@ -131,16 +131,17 @@ def force_option(command: F) -> F:
     return click.option("--force", "force", is_flag=True, help=FORCE_HELP)(command)
 
 
-def out_option(help: str, *, required: bool = False) -> Callable[[F], F]:
-    """``--out FILE``: the file a command writes (what it is, and its default, in ``help``)."""
-    return click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+def out_option(help: str, *, required: bool = False, dir_okay: bool = False) -> Callable[[F], F]:
+    """``--out FILE``: the file a command writes (what it is, and its default, in ``help``);
+    ``dir_okay``: it may be a folder (``export gold --format hf`` writes one)."""
+    return click.option("--out", "out", type=click.Path(dir_okay=dir_okay, path_type=Path), default=None,
                         required=required, metavar="FILE", help=help)
 
 
-def output_options(out_help: str, *, required: bool = False) -> Callable[[F], F]:
+def output_options(out_help: str, *, required: bool = False, dir_okay: bool = False) -> Callable[[F], F]:
     """``--out FILE`` and ``--force``: every command that writes a file."""
     def decorate(command: F) -> F:
-        return out_option(out_help, required=required)(force_option(command))
+        return out_option(out_help, required=required, dir_okay=dir_okay)(force_option(command))
     return decorate
 
 
@@ -170,3 +171,12 @@ def run_argument_or_option(name: str = "run", help: str = "The judge run (by nam
         wrapped = click.option("--run", name, metavar="RUN", default=None, help=help)(wrapper)
         return click.argument("run_positional", metavar="[RUN]", required=False)(wrapped)  # type: ignore[return-value]
     return decorate
+
+
+CALIBRATED_HELP = ("Use each judge run's stored P(A) calibration (`annotator judge calibrate`) instead of its raw "
+                   "P(A); the output names the runs and methods used.")
+
+
+def calibrated_option(command: F) -> F:
+    """``--calibrated``: judge runs' P(A) through their stored calibration (``judge calibrate``)."""
+    return click.option("--calibrated", "calibrated", is_flag=True, help=CALIBRATED_HELP)(command)

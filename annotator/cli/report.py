@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from annotator.analysis.defaults import DISPUTED_LIMIT
+from annotator.analysis.defaults import DEFAULT_BT_RESAMPLES, DEFAULT_RESAMPLES, DISPUTED_LIMIT
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
+from .judges_report import factor_source_option
 from .options import (
     gold_option,
     include_incomplete_option,
@@ -19,6 +20,7 @@ from .options import (
     seed_option,
     task_option,
 )
+from .stats import reference_option
 
 
 def default_path(task: str) -> Path:
@@ -34,9 +36,12 @@ def default_path(task: str) -> Path:
 @include_incomplete_option
 @gold_option
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=None,
-              help="Bootstrap resamples for every interval (default: each command's own: agreement 1000, judges "
-                   "500, leaderboard 200).")
+              help="Bootstrap resamples for every interval (default: each command's own: agreement and judges "
+                   f"{DEFAULT_RESAMPLES:,}, fewer on tasks over 50,000 labelled pairs; leaderboard "
+                   f"{DEFAULT_BT_RESAMPLES}).")
 @seed_option
+@factor_source_option
+@reference_option
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to show with their rationales.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -45,7 +50,8 @@ def default_path(task: str) -> Path:
 @json_option
 @pass_cli
 def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
-           gold: str, resamples: int | None, seed: int, disputed: int, jobs: int | None, as_json: bool) -> None:
+           gold: str, resamples: int | None, seed: int, factor_source: str, reference: str, disputed: int, jobs: int | None,
+           as_json: bool) -> None:
     """Write the task's report: progress, agreement, each annotator, the judges against the humans,
     position and length bias, calibration, the leaderboard, PROFILE factors and the most disputed
     pairs, with plain-words explanations. One HTML file with everything inline (opens offline,
@@ -57,7 +63,7 @@ def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule:
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     options = ReportOptions(order_rule=order_rule, include_incomplete=include_incomplete, gold=gold, seed=seed,
-                            disputed=disputed)
+                            disputed=disputed, factor_source=factor_source, reference=reference)
     if resamples is not None:
         options.agreement_resamples = options.judge_resamples = options.leaderboard_bootstrap = resamples
     html_path = out or default_path(name)

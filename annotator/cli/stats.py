@@ -6,12 +6,33 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from annotator.analysis.defaults import ADJUDICATION_THRESHOLD, DEFAULT_RESAMPLES, DISPUTED_LIMIT
+from annotator.analysis.defaults import (
+    ADJUDICATION_THRESHOLD,
+    DEFAULT_REFERENCE,
+    DEFAULT_RESAMPLES,
+    DISPUTED_LIMIT,
+    REFERENCES,
+)
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions
 from .options import exclude_option, include_incomplete_option, json_option, order_rule_option, seed_option, task_option
 from .tables import DASH, _ci, _est, _num, _pct, _short, safe  # noqa: F401
+
+reference_option = click.option(
+    "--reference", type=click.Choice(REFERENCES), default=DEFAULT_REFERENCE, show_default=True,
+    help="The one human label per pair a judge is compared with (kappa, calibration, length bias against the "
+         "humans, factor scores, disagreements): adjudicated (the adjudicator's label where `annotator adjudicate` "
+         "settled the pair, else the majority) or majority (adjudications ignored).")
+
+
+def reference_caption(reference) -> str:
+    """The human reference under a judge table (``defaults.REFERENCE_TEXT``)."""
+    if not reference:
+        return ""
+    n = reference.get("adjudicated_pairs") or reference.get("adjudications_ignored") or 0
+    settled = (f"; {n:,} adjudicated pair(s)" + (" ignored" if reference["name"] == "majority" else "")) if n else ""
+    return f"human reference: {reference['name']} — {reference['rule']}{settled}"
 
 
 @click.group()
@@ -140,7 +161,9 @@ def _disputed_table(pairs, categories: list[str]) -> Table:
             safe(p.pair_id), safe(p.domain),
             *[str(p.votes.get(c, 0)) for c in categories],
             safe(str(p.majority or "—")), _num(p.entropy_bits, 2),
-            f"[yellow]{safe(p.reason)}[/]" if p.needs_adjudication else "",
+            f"[yellow]{safe(p.reason)}[/]" if p.needs_adjudication else
+            f"[green]adjudicated: {safe(p.adjudication['choice'])}[/] ({safe(p.adjudication['reason'])})"
+            if p.adjudication else "",
         )
     return table
 
@@ -155,13 +178,9 @@ def print_report(report) -> None:
         f"({overall.n_pairs_multiply_labelled:,} by two or more), {overall.n_labels:,} labels, "
         f"{overall.n_annotators} annotator(s)"
     )
-    if b["resamples"]:
-        rule = "" if not b.get("resamples_rule", "").startswith(f"{DEFAULT_RESAMPLES:,}") else \
-            f" ({DEFAULT_RESAMPLES:,}, fewer on large tasks: --bootstrap N to choose)"
-        console.print(f"[dim]intervals: {b['confidence']:.0%} percentile bootstrap over pairs, "
-                      f"{b['resamples']:,} resamples{rule}, seed {b['seed']}[/]")
-    else:
-        console.print("[dim]no bootstrap intervals (--bootstrap 0)[/]")
+    from .judges_report import bootstrap_caption
+
+    console.print(f"[dim]{safe(bootstrap_caption(b))}[/]")
     for note in report.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
 
@@ -181,19 +200,26 @@ def print_report(report) -> None:
         table, notes = _judge_table(report.judges)
         rule = report.order_rule or {}
         if rule:
-            table.caption = safe(f"order rule: {rule['name']} — {rule['rule']}")
+            caption = f"order rule: {rule['name']} — {rule['rule']}"
+            if report.reference:
+                caption += f"; kappa against the {reference_caption(report.reference)}"
+            table.caption = safe(caption)
             table.caption_justify = "left"
         console.print(table)
         for note in notes:
             console.print(f"[dim]— {safe(note)}[/]")
     pairs = report.pairs
     if pairs.n_pairs_multiply_labelled:
+        settled = f"; {pairs.adjudicated:,} settled by an adjudicator" if pairs.adjudicated else ""
         console.print(
             f"{pairs.needs_adjudication:,} pair(s) need adjudication "
-            f"({pairs.no_majority:,} without a majority; threshold {pairs.adjudication_threshold:.0%})."
+            f"({pairs.no_majority:,} without a majority; threshold {pairs.adjudication_threshold:.0%}{settled})."
         )
         if pairs.most_disputed:
             console.print(_disputed_table(pairs, report.categories))
+    elif pairs.n_pairs:
+        console.print(f"0 pair(s) need adjudication (0 without a majority; threshold "
+                      f"{pairs.adjudication_threshold:.0%}): no pair has two or more labels.")
     agg = report.aggregate
     mv = ", ".join(f"{safe(c)} {n:,}" for c, n in agg.majority_vote["labels"].items())
     if agg.majority_vote.get("split"):
@@ -224,11 +250,12 @@ def print_report(report) -> None:
               help="How many of the most disputed pairs to list.")
 @order_rule_option
 @include_incomplete_option
+@reference_option
 @exclude_option
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int | None, seed: int,
                       confidence: float, threshold: float, disputed: int, order_rule: str,
-                      include_incomplete: bool, exclude: tuple[str, ...]) -> None:
+                      include_incomplete: bool, reference: str, exclude: tuple[str, ...]) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from annotator.analysis.report import task_agreement_report
@@ -241,7 +268,7 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
         progress.add_task(f"computing agreement for {safe(name)}", total=None)
         report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
                                        threshold=threshold, disputed=disputed, order_rule=order_rule,
-                                       include_incomplete=include_incomplete, exclude=exclude)
+                                       include_incomplete=include_incomplete, exclude=exclude, reference=reference)
     if as_json:
         print_json(report.to_json())
     else:

@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from annotator.export.report import numbers
 from annotator.text.sanitize import sanitize_line
 
 DASH = "[dim]—[/]"
@@ -24,25 +25,20 @@ def safe(value: Any) -> str:
 
 def as_dict(est: Any) -> dict[str, Any]:
     """An ``Estimate`` (or its JSON dict, or None) as its JSON dict."""
-    if est is None:
-        return {"estimate": None, "reason": None}
-    return est if isinstance(est, dict) else est.to_dict()
+    return numbers.as_dict(est) or {"estimate": None, "reason": None}
 
 
+# The digits are ``export.report.numbers``' (one place for every output); here only markup.
 def _num(value: float | None, digits: int = 3) -> str:
-    return DASH if value is None else f"{value:.{digits}f}"
+    return DASH if value is None else numbers.num(value, digits)
 
 
 def _pct(value: float | None) -> str:
-    return DASH if value is None else f"{100 * value:.1f} %"
+    return DASH if value is None else numbers.pct(value)
 
 
 def _ci(est: Any, pct: bool = False) -> str:
-    est = as_dict(est)
-    if est.get("ci_low") is None or est.get("ci_high") is None:
-        return ""
-    f = (lambda v: f"{100 * v:.1f}") if pct else (lambda v: f"{v:.3f}")
-    return f"[{f(est['ci_low'])}, {f(est['ci_high'])}]"
+    return numbers.interval(est, pct)
 
 
 def _est(est: Any, pct: bool = False) -> str:
@@ -50,7 +46,7 @@ def _est(est: Any, pct: bool = False) -> str:
     est = as_dict(est)
     if est.get("estimate") is None:
         return f"[dim]undefined: {safe(est.get('reason') or '')}[/]"
-    value = _pct(est["estimate"]) if pct else _num(est["estimate"])
+    value = numbers.value(est, pct)
     ci = _ci(est, pct)
     return f"{value} [dim]{escape(ci)}[/]" if ci else value
 
@@ -60,4 +56,4 @@ def _short(est: Any, pct: bool = False) -> str:
     est = as_dict(est)
     if est.get("estimate") is None:
         return DASH
-    return _pct(est["estimate"]) if pct else _num(est["estimate"])
+    return numbers.value(est, pct)

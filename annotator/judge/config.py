@@ -53,6 +53,11 @@ class JudgeConfig:
     price_output: float | None = None  # USD per million completion tokens
     batch_factor: float = 0.5  # price multiplier in Batch API mode
     guidance: dict[str, str] = field(default_factory=dict)  # factor key -> more|less|neutral
+    # few-shot examples (``experiment guide --promote few-shot``): each a table with the pair's
+    # id, prompt, response_a, response_b and the human answer (A | B | tie); see fewshot.py
+    examples: list[dict[str, str]] = field(default_factory=list)
+    example_chars: int = 2000  # a longer response in an example is cut (fewshot.DEFAULT_MAX_CHARS)
+    provenance: dict[str, Any] = field(default_factory=dict)  # where a promoted judge came from
     source_path: str = ""  # the TOML file this came from
 
     @property
@@ -71,6 +76,7 @@ class JudgeConfig:
         """The configuration as stored in a run's params (no secrets: only the key's variable name)."""
         data = asdict(self)
         data.pop("source_path")
+        data["examples"] = [{"pair_id": e["pair_id"], "human": e["human"]} for e in self.examples]  # ids, not texts
         return data
 
 
@@ -78,8 +84,9 @@ _TOP_KEYS = {
     "name", "description", "kind", "baseline", "seed", "model", "base_url", "api_key_env",
     "template", "template_version", "parser", "scope", "temperature", "max_tokens", "logprobs",
     "top_logprobs", "both_orders", "samples", "request_timeout", "max_retries", "price",
-    "guidance",
+    "guidance", "examples", "example_chars", "provenance",
 }
+EXAMPLE_KEYS = ("pair_id", "prompt", "response_a", "response_b", "human")
 _PRICE_KEYS = {"input", "output", "batch_factor"}
 
 
@@ -136,6 +143,14 @@ def judge_from_dict(data: dict[str, Any], source: Path) -> JudgeConfig:
     guidance = data.get("guidance", {})
     if not isinstance(guidance, dict):
         raise JudgeConfigError(f"{where}: [guidance] must be a table of factor = direction")
+    examples = data.get("examples", [])
+    if not isinstance(examples, list) or not all(
+            isinstance(e, dict) and set(e) == set(EXAMPLE_KEYS) and all(isinstance(v, str) for v in e.values())
+            and e["human"] in ("A", "B", "tie") for e in examples):
+        raise JudgeConfigError(f"{where}: examples must be [[examples]] tables with text keys "
+                               f"{', '.join(EXAMPLE_KEYS)} (human: A, B or tie)")
+    if not isinstance(data.get("provenance", {}), dict):
+        raise JudgeConfigError(f"{where}: [provenance] must be a table")
     values = {k: v for k, v in data.items() if k not in ("price", "guidance")}
     values.setdefault("name", source.stem)
     try:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from annotator.analysis.agents import human_majority
-from annotator.analysis.aggregate import factor_majorities
+from annotator.analysis.defaults import DEFAULT_FACTOR_SOURCE, FACTOR_SOURCES
 from annotator.analysis.experiment import (
     ArmResult,
     arm_result,
@@ -44,7 +44,7 @@ from annotator.analysis.experiment import (
     split_pairs,
 )
 from annotator.analysis.factor_alignment import alignment
-from annotator.analysis.factor_report import agent_scores, chosen_extractors, extracted_manifestations
+from annotator.analysis.factor_report import agent_scores, factor_values_frame, manifestation_table
 from annotator.analysis.report import to_json
 from annotator.analysis.verdicts import DEFAULT_ORDER_RULE, consistency, judge_verdicts
 from annotator.store.models import Pair, Task
@@ -58,7 +58,6 @@ from .runner import RunError, RunOptions, RunReport, default_run_name
 from .steps import run_judge
 
 ARMS = ("baseline", "guide-mis", "guide-rand", "few-shot")
-FACTOR_SOURCES = ("extractors", "checklist")
 MIN_LABELLED = 4
 
 
@@ -73,7 +72,7 @@ class GuideOptions:
     guide_factors: int = 1  # factors in the guidance of guide-mis (and of guide-rand)
     shots: int = 3  # few-shot examples
     shot_chars: int = DEFAULT_MAX_CHARS  # a longer response in an example is cut
-    factor_source: str = "extractors"  # where M_k comes from: "extractors" | "checklist"
+    factor_source: str = DEFAULT_FACTOR_SOURCE  # where M_k comes from (``defaults.FACTOR_SOURCES``)
     extractor: str | None = None  # force one extractor for M_k
     order_rule: str = DEFAULT_ORDER_RULE
     model: str | None = None
@@ -141,13 +140,8 @@ class GuideExperiment:
     # -- calibration -----------------------------------------------------------------------
     def _factor_table(self, labels: pd.DataFrame) -> pd.DataFrame:
         keys = [f.key for f in self.task.factors]
-        if self.o.factor_source == "checklist":
-            return factor_majorities(labels, keys)
-        values = self.store.factor_values(self.task_name)
-        fv = pd.DataFrame([(v.pair, v.factor, v.extractor, v.manifestation) for v in values],
-                          columns=["pair", "factor", "extractor", "manifestation"])
-        chosen = chosen_extractors(fv, keys, self.o.extractor)
-        return extracted_manifestations(fv, chosen, keys)
+        return manifestation_table(self.o.factor_source, labels, factor_values_frame(self.store, self.task_name), keys,
+                                   self.o.extractor)
 
     def _verdicts(self, frame: pd.DataFrame, run_name: str, pairs) -> pd.DataFrame:
         rows = frame[(frame["run_name"] == run_name) & frame["pair"].isin(pairs)]
@@ -206,7 +200,9 @@ class GuideExperiment:
             options = self._run_options(held_out, "few-shot", examples=examples_text, run_name=name)
             shown = VERDICT_TEXT[split_spec(self.judge.parser)[0]]
             arms["few-shot"] = {"run": await self._run(options),
-                                "examples": [self._stored_pair(p).pair_id for p in chosen if majority[p] in shown]}
+                                "examples": [self._stored_pair(p).pair_id for p in chosen if majority[p] in shown],
+                                "example_answers": {self._stored_pair(p).pair_id: str(majority[p])
+                                                    for p in chosen if majority[p] in shown}}
         else:
             arms["few-shot"] = {"reason": "the judge agreed with the human majority on every calibration pair: "
                                           "no correction to learn from" if not wrong else
@@ -216,6 +212,7 @@ class GuideExperiment:
     def _measure(self, arms, majority, calibration, held_out, table, baseline, corrections, mis, rand) -> dict:
         frame = self.store.judgments_frame(self.task_name)
         runs = {r.name: r for r in self.store.runs(self.task_name)}
+        pair_ids = self.store.pairs_frame(self.task_name).set_index("pair")["pair_id"]
         held = majority[majority.index.isin(held_out)]
         held_table = table[table.index.isin(held_out)]
         human_scores = self._scores(held, held_table)
@@ -247,7 +244,8 @@ class GuideExperiment:
                 "kappa_detail": result.kappa, "position_consistency": consistency(verdicts),
                 "factor_alignment": al.as_dict(),
                 **({"guidance": info["guidance"]} if "guidance" in info else {}),
-                **({"examples": info["examples"]} if "examples" in info else {}),
+                **({"examples": info["examples"], "example_answers": info["example_answers"]}
+                   if "examples" in info else {}),
             })
             if name == "baseline":
                 base = result
@@ -263,7 +261,8 @@ class GuideExperiment:
             "task": self.task_name,
             "judge": self.judge.name,
             "split": {"calibration": len(calibration), "held_out": len(held_out), "share_held_out": self.o.split,
-                      "seed": self.o.seed, "stratified_by": "domain"},
+                      "seed": self.o.seed, "stratified_by": "domain",
+                      "calibration_pairs": sorted(str(pair_ids[p]) for p in calibration)},
             "arms": results,
             "calibration": {"misaligned": mis, "random": rand, "corrections": corrections,
                             "cost": None if pd.isna(spent_calibration) else float(spent_calibration),

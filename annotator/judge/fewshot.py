@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from annotator.store.models import Pair
 
-from .config import shipped_templates_dir
+from .config import JudgeConfig, shipped_templates_dir
 from .parsers import split_spec
 from .templates import fill, load_template
 
@@ -62,3 +62,13 @@ def render_examples(examples: list[Example], parser: str, max_chars: int = DEFAU
         return "", left_out
     wrapper = load_template(shipped_templates_dir() / "few-shot.txt")
     return fill(wrapper.user, {"examples": "\n\n".join(blocks)}), left_out
+
+
+def judge_examples(judge: JudgeConfig) -> str:
+    """The few-shot block of a judge file's own ``examples`` ('' when it has none): the same
+    text ``experiment guide`` rendered for the arm it was promoted from."""
+    if not judge.examples:
+        return ""
+    examples = [Example(Pair(task="", pair_id=e["pair_id"], prompt=e["prompt"], response_a=e["response_a"],
+                             response_b=e["response_b"]), e["human"]) for e in judge.examples]
+    return render_examples(examples, judge.parser, judge.example_chars)[0]

@@ -21,6 +21,7 @@ from annotator.store.protocol import JudgeStore
 
 from .calls import Call, Price, apply_parse, cache_key, request_params, tally_failure
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
+from .fewshot import judge_examples
 from .templates import (
     factor_definition,
     guidance_text,
@@ -219,8 +220,9 @@ def _settings(task: Task, judge: JudgeConfig, options: RunOptions, endpoint_url:
         guide = guidance_text(load_template(shipped_templates_dir() / "factor-guidance.txt"), task, guidance)
     except KeyError as e:
         raise RunError(str(e.args[0])) from e
-    if options.examples:
-        guide = f"{guide}\n\n{options.examples}" if guide else options.examples
+    examples = options.examples or judge_examples(judge)  # a promoted judge's own examples
+    if examples:
+        guide = f"{guide}\n\n{examples}" if guide else examples
     params = request_params(judge.temperature, judge.max_tokens, judge.logprobs, judge.top_logprobs)
     template_version = template.version(judge.template_version)
     fingerprint = {
@@ -229,7 +231,7 @@ def _settings(task: Task, judge: JudgeConfig, options: RunOptions, endpoint_url:
         "guidance": guidance,
         **({"factor": factor.key} if factor else {}),
         **({"scope": judge.scope} if judge.pointwise else {}),
-        **({"examples": hashlib.sha256(options.examples.encode("utf-8")).hexdigest()[:12]} if options.examples else {}),
+        **({"examples": hashlib.sha256(examples.encode("utf-8")).hexdigest()[:12]} if examples else {}),
     }
     if options.price is not None:
         price = Price(*options.price)

@@ -9,6 +9,7 @@ from .adjudications import AdjudicationStore, InvalidAdjudication
 from .annotators import RememberedNameStore
 from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, is_busy, resolve_db_path, retry_busy
+from .calibrations import CalibrationStore
 from .copies import CopyStore
 from .factor_values import FactorValueStore
 from .facts import FactStore
@@ -47,7 +48,7 @@ from .tasks import TaskClash, TaskStore, UnknownTask
 
 class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            AccountStore, ProgressStore, StyleStore, StoreBase):
+            AccountStore, ProgressStore, CalibrationStore, StyleStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

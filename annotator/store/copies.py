@@ -9,24 +9,33 @@
   whole. Idempotent: a label revision already here (same pair, annotator, time and content)
   is not added twice. When the annotator also labelled a packed pair here meanwhile, both
   are kept as revisions (the pack's, appended, become current) and the pair is reported.
+  A label row that is not a valid label of the pack (altered or damaged: another task, a pair
+  not in the pack, a choice, order, confidence, duration or factors out of range) is not
+  merged and is reported with its reason, never dropped silently; the pack's pairs left
+  unlabelled then go back to the queue at once instead of staying claimed until the pack's
+  claim expires.
 * **Backup** (:meth:`CopyStore.backup_to`): SQLite's online backup API copies a consistent
   snapshot while annotators keep working (WAL: readers never block the writer), then the
   copy is switched out of WAL mode (one self-contained file) and checked with ``PRAGMA
-  integrity_check`` and ``PRAGMA foreign_key_check``.
+  integrity_check`` and ``PRAGMA foreign_key_check``. A write that fails (a full disk) is an
+  ``OSError`` about the copy, never blamed on the database being copied.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from . import rows
 from .assignment import AssignmentStore
-from .labels import LabelStore
+from .labels import LabelStore, check_label
 from .models import Label, Task, utc_now
 from .tasks import TaskStore
 
@@ -49,6 +58,18 @@ class PackInfo:
     pairs: list[dict]  # pair_id, content_hash
     labels: list[Label]  # every label revision in the pack (pair = the pack's pair id), in order
     pair_ids: dict[int, str]  # the pack's pair key -> pair_id
+    refused: list[RefusedLabel] = field(default_factory=list)  # label rows that cannot be merged, and why
+
+
+@dataclass
+class RefusedLabel:
+    """A label row of a pack that is not a valid label (the file was damaged or altered)."""
+
+    row: Any  # the row's id in the pack
+    pair_id: str | None  # the pair's id, when the row names a pair of the pack
+    pack_pair: int | None
+    annotator: str
+    problem: str
 
 
 @dataclass
@@ -61,6 +82,7 @@ class MergeReport:
     conflicts: list[dict] = field(default_factory=list)  # pairs labelled both here and in the pack
     refused_annotators: dict[str, int] = field(default_factory=dict)  # other names in the pack -> labels
     claims_released: int = 0
+    refused_labels: list[dict] = field(default_factory=list)  # label rows not merged: row, pair_id, problem
 
 
 def _label_key(pair_id: str, label: Label) -> tuple:
@@ -79,23 +101,68 @@ def read_pack(path: str | Path) -> PackInfo:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "project" not in tables or "labels" not in tables:
                 raise PackRefused(f"{path} is not an annotator pack (made by `annotator pack`)")
-            meta = dict(conn.execute("SELECT key, value FROM project").fetchall())
+            # as text whatever the file holds (an altered pack may store numbers or blobs there)
+            meta = {str(k): v if isinstance(v, str) else repr(v) for k, v in conn.execute("SELECT key, value FROM project")}
             missing = [k for k in ("id", "pack_id", "pack_annotator", "pack_task") if k not in meta]
             if missing:
                 raise PackRefused(f"{path} is an annotator database but not a pack (made by `annotator pack`)")
             conn.row_factory = sqlite3.Row
             pairs = [dict(r) for r in conn.execute("SELECT id, pair_id, content_hash FROM pairs WHERE task = ?",
                                                    [meta["pack_task"]])]
-            labels = [rows.label_from_row(dict(r)) for r in conn.execute(
-                "SELECT * FROM labels WHERE task = ? ORDER BY id", [meta["pack_task"]])]
+            raw_labels = [dict(r) for r in conn.execute("SELECT * FROM labels ORDER BY id")]
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
         raise PackRefused(f"{path} is not a readable SQLite database ({e})") from e
+    for p in pairs:
+        if not isinstance(p["pair_id"], str) or not isinstance(p["content_hash"], str):
+            raise PackRefused(f"{path}: pair {p['id']} of the pack has no valid id or content hash (a damaged or "
+                              "altered file): not merged")
+    pair_ids = {p["id"]: p["pair_id"] for p in pairs}
+    labels, refused = [], []
+    for row in raw_labels:
+        label, problem = _pack_label(row, meta["pack_task"], pair_ids)
+        if problem or label is None:
+            refused.append(RefusedLabel(row=row.get("id"), pair_id=pair_ids.get(row.get("pair")),
+                                        pack_pair=row.get("pair") if isinstance(row.get("pair"), int) else None,
+                                        annotator=str(row.get("annotator")), problem=problem))
+        else:
+            labels.append(label)
     return PackInfo(path=str(path), project=meta["id"], pack_id=meta["pack_id"], annotator=meta["pack_annotator"],
                     task=meta["pack_task"], created_at=meta.get("pack_created_at", ""),
                     pairs=[{"pair_id": p["pair_id"], "content_hash": p["content_hash"]} for p in pairs],
-                    labels=labels, pair_ids={p["id"]: p["pair_id"] for p in pairs})
+                    labels=labels, pair_ids=pair_ids, refused=refused)
+
+
+def _pack_label(row: dict, task: str, pair_ids: dict[int, str]) -> tuple[Label | None, str]:
+    """A pack's label row as a ``Label``, or why it cannot be one (a damaged or altered pack)."""
+    if row.get("task") != task:
+        return None, f"a label of task {row.get('task')!r}, not the pack's task {task!r}"
+    if row.get("pair") not in pair_ids:
+        return None, f"a label of pair {row.get('pair')!r}, which is not in the pack"
+    for key, kind in (("annotator", str), ("created_at", str), ("choice", str), ("shown_order", str)):
+        if not isinstance(row.get(key), kind):
+            return None, f"{key} {row.get(key)!r} is not text"
+    if not isinstance(row.get("rationale"), (str, type(None))):
+        return None, "a rationale that is not text"
+    seconds = row.get("seconds")
+    if seconds is not None and (not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0):
+        return None, f"seconds {seconds!r} is not a duration"
+    confidence = row.get("confidence")
+    if confidence is not None and not isinstance(confidence, int):
+        return None, f"confidence {confidence!r} is not a whole number"
+    try:
+        json.loads(row.get("factors") or "{}")
+    except (ValueError, TypeError) as e:
+        return None, f"factors that are not valid JSON ({e})"
+    try:
+        label = rows.label_from_row(row)
+        if not isinstance(label.factors, dict):
+            raise ValueError("factors are not an object")
+        check_label(label)
+    except (ValueError, TypeError) as e:
+        return None, str(e)
+    return label, ""
 
 
 class CopyStore(TaskStore, LabelStore, AssignmentStore):
@@ -213,6 +280,16 @@ class CopyStore(TaskStore, LabelStore, AssignmentStore):
             self.add_labels(new)  # a first label fulfils (and drops) the labeller's claim on the pair
             report.added = len(new)
             report.claims_released = held - self._claims_held(pack.annotator, merged_pairs)
+            # A pack with an altered label cannot be trusted to bring its other pairs back: the
+            # packed pairs still unlabelled go back to the queue now, not when the claim expires.
+            refused_pairs = sorted({ours[p["pair_id"]][0] for p in pack.pairs} - set(merged_pairs)) \
+                if pack.refused else []
+            held = self._claims_held(pack.annotator, refused_pairs)
+            for pair in refused_pairs:
+                self.release_claim(pair, pack.annotator)
+            report.claims_released += held - self._claims_held(pack.annotator, refused_pairs)
+            report.refused_labels = [{"row": r.row, "pair_id": r.pair_id, "annotator": r.annotator,
+                                      "problem": r.problem} for r in pack.refused]
         return report
 
     # -- backup ------------------------------------------------------------------------------
@@ -222,18 +299,21 @@ class CopyStore(TaskStore, LabelStore, AssignmentStore):
         import time
 
         start = time.perf_counter()
-        dest = sqlite3.connect(str(target))
         try:
-            with self._lock:
-                # one step (pages=-1): a consistent snapshot, never restarted by a concurrent writer
-                self.db.conn.backup(dest, pages=-1)
-            dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-            integrity = [r[0] for r in dest.execute("PRAGMA integrity_check").fetchall()]
-            foreign = dest.execute("PRAGMA foreign_key_check").fetchall()
-            counts = {t: dest.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                      for t in ("tasks", "pairs", "labels", "judgments", "adjudications")}
-        finally:
-            dest.close()
+            dest = sqlite3.connect(str(target))
+            try:
+                with self._lock:
+                    # one step (pages=-1): a consistent snapshot, never restarted by a concurrent writer
+                    self.db.conn.backup(dest, pages=-1)
+                dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+                integrity = [r[0] for r in dest.execute("PRAGMA integrity_check").fetchall()]
+                foreign = dest.execute("PRAGMA foreign_key_check").fetchall()
+                counts = {t: dest.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                          for t in ("tasks", "pairs", "labels", "judgments", "adjudications")}
+            finally:
+                dest.close()
+        except sqlite3.OperationalError as e:  # a full disk or a failing write: the copy's, not the database's
+            raise OSError(errno.EIO, f"{e} while writing the copy (the database itself is unchanged)") from e
         return {"integrity_check": integrity, "foreign_key_problems": len(foreign), "ok": integrity == ["ok"]
                 and not foreign, "counts": counts, "schema_version": self.schema_version,
                 "seconds": round(time.perf_counter() - start, 3)}

@@ -16,8 +16,8 @@ Conventions used everywhere:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, get_args
 
 CHOICES = ("A", "B", "tie")
 TARGETS = ("", "A", "B", "prompt", "source")
@@ -63,6 +63,61 @@ class Factor:
     custom: bool = False
 
 
+Priority = Literal["none", "judge-uncertain", "stratified"]
+PRIORITIES: tuple[str, ...] = get_args(Priority)
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """What a task asks of the queue, the leaderboard and judge routing (``[task]`` keys of
+    task.toml beyond the ones ``Task`` holds itself). ``None``: not set in task.toml, so the
+    default said below applies where the setting is read. Stored as JSON holding only the
+    settings that are set (``as_dict``)."""
+
+    calibration: int | None = None
+    """Pairs every annotator labels first, the same for all (their agreement is measured
+    before the queue's own order starts); unset: 0."""
+
+    claim_minutes: float | None = None
+    """Minutes a served pair stays reserved for its annotator; unset: the annotator's config
+    (``claim_minutes`` there, 10 by default)."""
+
+    priority: Priority | None = None
+    """The order unlabelled pairs are served in (``annotator tasks prioritise``); unset: "none"."""
+
+    uniform_share: float | None = None
+    """With a priority order, the share of pairs still drawn at random; unset: 0.2."""
+
+    routing: dict[str, str] | None = None
+    """Domain -> judge name or judge file, for ``judge route`` ("*": every other domain)."""
+
+    baseline: str | None = None
+    """The model every candidate is compared with (the leaderboard's baseline)."""
+
+    @classmethod
+    def from_mapping(cls, values: Any) -> TaskSettings:
+        """Settings from stored JSON (or a TaskSettings, returned as it is); unknown keys are
+        ignored (written by a newer version)."""
+        if isinstance(values, TaskSettings):
+            return values
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (values or {}).items() if k in known})
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings that are set, as stored."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A setting by name, ``default`` when unset (as a mapping's ``get``)."""
+        value = getattr(self, key, None) if key in self.__dataclass_fields__ else None
+        return default if value is None else value
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__dataclass_fields__ or getattr(self, key) is None:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
 @dataclass
 class Task:
     name: str
@@ -77,8 +132,11 @@ class Task:
     attention_rate: float = 0.0  # share of gold pairs mixed into each annotator's queue
     seed: int = 0
     source_dir: str = ""  # where task.toml was read from
-    settings: dict[str, Any] = field(default_factory=dict)  # anything else from task.toml
+    settings: TaskSettings = field(default_factory=TaskSettings)  # a stored mapping becomes TaskSettings
     created_at: str = ""
+
+    def __post_init__(self):
+        self.settings = TaskSettings.from_mapping(self.settings)
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -87,8 +145,8 @@ class Task:
     @property
     def baseline(self) -> str | None:
         """The model every candidate is compared with (``[task] baseline``, kept in
-        ``settings["baseline"]``); per pair the candidate is the other side. None when unset."""
-        return self.settings.get("baseline") or None
+        ``settings.baseline``); per pair the candidate is the other side. None when unset."""
+        return self.settings.baseline or None
 
     def factor(self, key: str) -> Factor:
         for f in self.factors:

@@ -28,13 +28,14 @@ import json
 from collections.abc import Iterable, Mapping
 
 from .base import StoreBase
+from .models import TaskSettings
 from .queue_walk import pair_rank, share_draw
 
 STREAMS = ("calibration", "gold", "regular")
 DEFAULT_UNIFORM_SHARE = 0.2
 
 
-def task_calibration(settings: Mapping) -> int:
+def task_calibration(settings: Mapping | TaskSettings) -> int:
     """How many calibration pairs a task asks for (``[task] calibration``)."""
     value = settings.get("calibration", 0)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

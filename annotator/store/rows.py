@@ -6,7 +6,19 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .models import Adjudication, AtomicFacts, FactLabels, Factor, FactorValue, JudgeRun, Judgment, Label, Pair, Task
+from .models import (
+    Adjudication,
+    AtomicFacts,
+    FactLabels,
+    Factor,
+    FactorValue,
+    JudgeRun,
+    Judgment,
+    Label,
+    Pair,
+    Task,
+    TaskSettings,
+)
 
 
 def _loads(value: Any, default: Any) -> Any:
@@ -25,7 +37,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
     row = asdict(task)
     row["factors"] = _dumps([asdict(f) for f in task.factors])
     row["required"] = _dumps(task.required)
-    row["settings"] = _dumps(task.settings)
+    row["settings"] = _dumps(TaskSettings.from_mapping(task.settings).as_dict())  # a mapping assigned later too
     row["allow_tie"] = int(task.allow_tie)
     row["show_model_names"] = int(task.show_model_names)
     return row

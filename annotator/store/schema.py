@@ -449,6 +449,25 @@ def m006_annotators(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_run_calibrations(db: Database) -> None:
+    """A judge run's P(A) calibration (``annotator judge calibrate``): the fitted mapping and
+    its report (ECE and Brier before and after on held-out pairs), one per run, gone with the
+    run. Safe to apply again, like m008."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS run_calibrations (
+            run INTEGER PRIMARY KEY REFERENCES judge_runs(id) ON DELETE CASCADE,
+            method TEXT NOT NULL,
+            mapping TEXT NOT NULL,
+            report TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 
@@ -477,13 +496,16 @@ def latest_version() -> str:
 
 
 def unknown_migrations(db: Database) -> list[str]:
-    """Applied migrations this version does not define: the file was written by a newer one."""
+    """Applied migrations this version does not define (the file was written by a newer one),
+    oldest first by the time they were applied (then by the order their records were written),
+    so that the last is the newest: the one a message names."""
     known = {m.name for m in migrations._migrations}
-    return [m.name for m in migrations.applied(db) if m.name not in known]
+    applied = [(m.applied_at or "", i, m.name) for i, m in enumerate(migrations.applied(db)) if m.name not in known]
+    return [name for _, _, name in sorted(applied)]
 
 
 @migrations()
-def m009_style_features(db: Database) -> None:
+def m010_style_features(db: Database) -> None:
     """Style features of both responses of a pair (``store/style.py``: Arena-Hard-Auto's
     markdown counts and the length), counted once on first use; ``version`` says which
     counting rules made the row."""

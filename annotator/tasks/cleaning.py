@@ -16,8 +16,9 @@ the first one was:
   produce: not Unicode text, and SQLite cannot store them. Replaced by U+FFFD, the
   replacement character.
 
-Looking for them costs one regular-expression scan per field; fields without any (nearly
-all) are returned unchanged.
+Looking for them costs a whole-string check per field (``suspect``: constant time for ASCII
+text, one UTF-8 encoding in C otherwise); only a field that may hold one is scanned
+character by character. Fields without any (nearly all) are returned unchanged.
 """
 
 from __future__ import annotations
@@ -57,6 +58,26 @@ def nesting_depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def size_over(value: Any, limit: int) -> int:
+    """The characters of ``value``'s text (strings and keys; 8 for any other scalar), counted no
+    further than ``limit + 1``; iterative, and it stops as soon as it is over ``limit``."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += sum(len(k) if isinstance(k, str) else 8 for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            total += 8
+        if total > limit:
+            return total
+    return total
+
+
 ACTION = {
     NUL: "removed (they cut text short in SQLite)",
     TAGS: "removed (invisible to annotators, but read by LLM judges)",
@@ -76,9 +97,24 @@ def _strip_tags(text: str) -> str:
     return "".join(out)
 
 
+def suspect(text: str) -> bool:
+    """Whether ``text`` may hold one of the characters above, checked on the whole string: an
+    ASCII string (CPython knows it in constant time) can only hold NUL, found by ``in``; any
+    other is encoded to UTF-8 (in C), which fails on a lone surrogate, and its bytes are
+    searched for NUL and for the lead bytes of a tag character (U+E0000 to U+E007F are
+    F3 A0 80 80 to F3 A0 81 BF). Far faster than a regular-expression scan."""
+    if text.isascii():
+        return "\x00" in text
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return b"\x00" in data or b"\xf3\xa0" in data
+
+
 def clean(text: str) -> tuple[str, list[str]]:
     """``text`` without the characters above, and which kinds were found (empty: unchanged)."""
-    if not _SUSPECT.search(text):
+    if not suspect(text) or not _SUSPECT.search(text):
         return text, []
     kinds = []
     if "\x00" in text:
@@ -133,6 +169,8 @@ class Cleaner:
         more than ``MAX_ROW_DEPTH`` levels."""
         out = None
         for key, value in row.items():
+            if type(value) is str and not suspect(value):  # nearly every field: checked whole, kept as it is
+                continue
             if isinstance(value, (list, dict)) and nesting_depth(value, MAX_ROW_DEPTH) > MAX_ROW_DEPTH:
                 raise TooDeep(f"field {key!r}")
             cleaned = self.value(value, f"{location} (field {key!r})")

@@ -78,6 +78,11 @@ def read_data(fmt: str, paths: list[Path], options: dict[str, Any]) -> Iterator[
     """``(source, location, row or Problem)`` for every row of every file, file by file."""
     from .formats import read_rows
 
+    if "pairs" in options:  # [pairs]: rows are generators' outputs, built into pairs
+        from .generators import read_generators
+
+        yield from read_generators(fmt, paths, options)
+        return
     for source, (path, prefix) in enumerate(zip(paths, _prefixes(paths))):
         try:
             for location, row in read_rows(fmt, path, options):

@@ -37,11 +37,39 @@ class Problem:
 
 
 class TaskFileError(Exception):
-    """The task definition itself is wrong (task.toml, a missing file, an unknown format)."""
+    """The task definition itself is wrong (task.toml, a missing file, an unknown format).
 
-    def __init__(self, location: str, expected: str, found: str):
+    ``problem`` is the first problem found; ``problems`` all of them (task.toml is checked
+    whole, so a run reports every mistake at once), one a line in the message."""
+
+    def __init__(self, location: str, expected: str, found: str, more: list[Problem] | tuple = ()):
         self.problem = Problem(location, expected, found)
-        super().__init__(str(self.problem))
+        self.problems = [self.problem, *more]
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def of(cls, problems: list[Problem]) -> TaskFileError:
+        first, *rest = problems
+        return cls(first.location, first.expected, first.found, rest)
+
+
+class Collector:
+    """Gathers the ``TaskFileError`` of several independent checks, to report them together."""
+
+    def __init__(self):
+        self.problems: list[Problem] = []
+
+    def check(self, check, *args, default=None, **kwargs):
+        """``check(*args, **kwargs)``, or ``default`` when it raised a ``TaskFileError`` (kept)."""
+        try:
+            return check(*args, **kwargs)
+        except TaskFileError as e:
+            self.problems += e.problems
+            return default
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise TaskFileError.of(self.problems)
 
 
 class ImportRefused(Exception):

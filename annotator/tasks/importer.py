@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from annotator.store import JudgeRun, Pair, Store
 
 from .baseline import check_baseline
-from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep
+from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep, size_over
 from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
@@ -34,10 +34,13 @@ from .mapping import (
     row_verdicts,
     verdicts_of,
 )
-from .readers import guess_format, reading_limits
+from .readers import current_limits, guess_format, reading_limits
 from .taskfile import JudgeLabelsSpec, TaskSpec, load_task_file
 
 MAX_PROBLEMS_KEPT = 200
+# New pairs are written once this many are waiting, or this much text: memory holds one batch.
+FLUSH_PAIRS = 2000
+FLUSH_CHARS = 32 * 1024 * 1024
 
 
 @dataclass
@@ -108,7 +111,7 @@ def import_task_dir(
     """
     spec = load_task_file(path, allow_outside=allow_outside)
     try:
-        with reading_limits(spec.data.limits):
+        with reading_limits(spec.read_limits()):
             return import_spec(store, spec, skip_bad=skip_bad, update=update, progress=progress)
     except TaskFileError as e:
         if e.problem.location.startswith("["):  # a format option found wrong while reading
@@ -134,6 +137,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             "changed settings",
         )
     label_map = spec.labels.map if spec.labels else None
+    id_rule = spec.data.fields.get("id")
+    # a generic file's own id field, shown beside the row's number in its problems
+    id_field = id_rule.fields[0] if id_rule is not None and id_rule.simple and spec.columns() is not None else None
     votes = spec.data.rows == "votes"
     cleaner = Cleaner()
 
@@ -145,6 +151,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         index = store.pair_index(task.name)
         seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
         batch: list[Pair] = []
+        held = 0  # characters of text in `batch`
         pending_labels: list[tuple[str, RowLabel]] = []  # (pair id, label)
         verdicts_by_run: dict[str, list[tuple[str, RowVerdict]]] = defaultdict(list)  # run name -> (pair id, verdict)
 
@@ -176,7 +183,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 labels = row_labels(row, location, spec.labels, task.allow_tie)
                 verdicts = row_verdicts(row, location, spec.judge_labels)
             except RowError as e:
-                problems.add(e.problem)
+                problems.add(with_id(e.problem, location, row, id_field))
                 continue
             except (TooDeep, RecursionError) as e:  # a value nested past what anyone needs
                 problems.add(_too_deep(location, e))
@@ -198,8 +205,12 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
                 else:
                     batch.append(pair)
                     report.pairs_new += 1
-                    if len(batch) >= 2000:
+                    held += len(pair.prompt) + len(pair.response_a) + len(pair.response_b) + len(pair.source)
+                    if pair.metadata:
+                        held += size_over(pair.metadata, FLUSH_CHARS)
+                    if len(batch) >= FLUSH_PAIRS or held > FLUSH_CHARS:
                         flush()
+                        held = 0
             else:
                 report.votes_merged += 1
                 if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
@@ -220,7 +231,9 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
         if problems.total and not skip_bad:
             raise ImportRefused(problems.kept, problems.total)
 
-        ids = {pid: db_id for pid, (db_id, _) in store.pair_index(task.name).items()}
+        # the database ids of the task's pairs, read only when labels or verdicts need them
+        needed = pending_labels or verdicts_by_run or any(j.path is not None for j in spec.judge_labels)
+        ids = {pid: db_id for pid, (db_id, _) in store.pair_index(task.name).items()} if needed else {}
         report.labels_added = _store_labels(store, task.name, pending_labels, ids, update)
         for jspec in spec.judge_labels:
             if jspec.path is not None:
@@ -255,6 +268,21 @@ def _source_notices(store: Store, task) -> list[str]:
             "(map a `source` field in [data], or drop these factors)"]
 
 
+def with_id(problem: Problem, location: str, row: dict, id_field: str | None) -> Problem:
+    """A row's problem, its location followed by the row's own id when the file has one
+    (``testset-v1.json item 158 (idx 157)``: a 0-based id and the 1-based item number then
+    both point at the same row)."""
+    value = row.get(id_field) if id_field and isinstance(row, dict) else None
+    if problem.location != location or value is None or isinstance(value, (dict, list)):
+        return problem
+    shown = repr(value) if isinstance(value, str) else str(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    if shown in problem.expected or shown in problem.found:  # the problem names the id already
+        return problem
+    return Problem(f"{location} ({id_field} {shown})", problem.expected, problem.found)
+
+
 def _too_deep(location: str, error: Exception) -> Problem:
     where = f" in {error}" if isinstance(error, TooDeep) else ""
     return Problem(location, f"lists and objects nested at most {MAX_ROW_DEPTH} levels deep",
@@ -265,6 +293,12 @@ def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Proble
                    cleaner: Cleaner) -> Iterator[tuple[str, RowVerdict]]:
     """(pair id, verdict) for every verdict of a judge table's own file; bad rows go to ``problems``."""
     fmt = spec.format or guess_format(spec.path)
+    with reading_limits(replace(current_limits(), columns=None)):  # a judge file's own columns
+        yield from _judge_file_rows(spec, fmt, ids, problems, cleaner)
+
+
+def _judge_file_rows(spec: JudgeLabelsSpec, fmt: str, ids: dict[str, int], problems: _Problems,
+                     cleaner: Cleaner) -> Iterator[tuple[str, RowVerdict]]:
     for location, row in read_rows(fmt, spec.path, {}):
         if isinstance(row, Problem):
             problems.add(row)
@@ -286,7 +320,7 @@ def _file_verdicts(spec: JudgeLabelsSpec, ids: dict[str, int], problems: _Proble
         try:
             verdicts = verdicts_of(row, spec, location)
         except RowError as e:
-            problems.add(e.problem)
+            problems.add(with_id(e.problem, location, row, spec.id))
             continue
         for verdict in verdicts:
             yield pair_id, verdict

@@ -44,6 +44,8 @@ MiB = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 2048 * MiB
 DEFAULT_MAX_LINE_BYTES = 64 * MiB
 DEFAULT_MAX_COLUMNS = 10_000
+DEFAULT_MAX_ROWS = 5_000_000
+MAX_JSON_DEPTH = 1_000  # as deep as Python's own parser follows
 CSV_DEFAULT_FIELD_CHARS = 131_072  # Python's csv.field_size_limit() out of the box
 
 
@@ -55,7 +57,10 @@ class ReadLimits:
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_columns: int = DEFAULT_MAX_COLUMNS
     max_field_chars: int = CSV_DEFAULT_FIELD_CHARS
+    max_rows: int = DEFAULT_MAX_ROWS
     root: Path | None = None
+    # the top-level fields (columns) a task maps; None: every one. Parquet reads only these.
+    columns: frozenset[str] | None = None
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -189,6 +194,8 @@ class LimitedFile:
         limit = self.limits.max_line_bytes
         line = self._file.readline(limit + 1)
         self.line_number += 1
+        if line and self.line_number > self.limits.max_rows:
+            raise too_many_rows(f"{self.path.name} line {self.line_number:,}", self.limits.max_rows, "lines")
         if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
             raise TaskFileError(
                 f"{self.path.name} line {self.line_number}",
@@ -196,8 +203,32 @@ class LimitedFile:
         return self._counted(line)
 
     def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
+        """Lines, as ``readline`` gives them (the same checks, with the attributes it reads
+        held in locals: this loop runs once per line of every file)."""
+        limit, max_rows, max_bytes = self.limits.max_line_bytes, self.limits.max_rows, self.limits.max_file_bytes
+        readline = self._file.readline
+        while True:
+            line = readline(limit + 1)
+            if not line:
+                return
+            number, count = self.line_number + 1, self.count + len(line)
+            if len(line) > limit or number > max_rows or count > max_bytes:
+                yield self._checked(line)  # raises, unless a line of exactly the limit plus its newline
+                continue
+            self.line_number, self.count = number, count
             yield line
+
+    def _checked(self, line: bytes) -> bytes:
+        """``line`` again through ``readline``'s checks (which raise on what they refuse)."""
+        limit = self.limits.max_line_bytes
+        self.line_number += 1
+        if self.line_number > self.limits.max_rows:
+            raise too_many_rows(f"{self.path.name} line {self.line_number:,}", self.limits.max_rows, "lines")
+        if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
+            raise TaskFileError(
+                f"{self.path.name} line {self.line_number}",
+                f"lines of at most {_size(limit)} (raise [data] max_line_bytes)", "a longer line")
+        return self._counted(line)
 
     def close(self) -> None:
         try:
@@ -211,6 +242,12 @@ class LimitedFile:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def too_many_rows(where: str, limit: int, what: str) -> TaskFileError:
+    """More rows (lines, blank ones too; items; Parquet rows) in one file than ``max_rows``."""
+    return TaskFileError(where, f"at most {limit:,} {what} in one file (blank ones counted; raise [data] max_rows)",
+                         "more")
 
 
 def open_binary(path: Path) -> LimitedFile:
@@ -259,9 +296,20 @@ def _decode(raw: bytes, location: str) -> str | Problem:
 
 def read_jsonl(path: Path) -> Iterator[RowOrProblem]:
     """One JSON object a line; blank lines are skipped."""
+    loads = json.loads
+    name = path.name
     with open_binary(path) as fh:
         for number, raw in enumerate(fh, start=1):
-            location = f"{path.name} line {number}"
+            if raw[:1] == b"{" and number > 1:  # fast path: an object's bytes parsed as they are (UTF-8)
+                try:
+                    value = loads(raw)
+                except (ValueError, RecursionError):  # blank, bad or unusual: read below, as always
+                    pass
+                else:
+                    if type(value) is dict:
+                        yield f"{name} line {number}", value
+                        continue
+            location = f"{name} line {number}"
             text = _decode(raw, location)
             if isinstance(text, Problem):
                 yield location, text
@@ -281,38 +329,133 @@ def read_jsonl(path: Path) -> Iterator[RowOrProblem]:
             yield location, value
 
 
-def load_json_document(path: Path) -> Any:
-    """Load a whole JSON file (for formats that are one document), with a located error.
+class _JsonSource:
+    """What ijson reads: a ``LimitedFile`` without its UTF-8 byte order mark, that refuses an
+    item (the array element being parsed) longer than ``max_line_bytes``.
 
-    The document is read whole, so it counts against ``max_file_bytes`` as it is read.
+    ijson reads 64 KiB at a time and yields every item finished in a chunk before reading the
+    next, so the bytes read since the last item handed out bound the item being built.
+    """
+
+    def __init__(self, fh: LimitedFile):
+        self.fh = fh
+        self.mark = 0  # fh.count when the last item was handed out
+        self.item = 1  # the number of the item being read
+        self._first = True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.fh.read(size)
+        if self._first and data:
+            self._first = False
+            data = data.removeprefix(b"\xef\xbb\xbf")
+        limit = self.fh.limits.max_line_bytes
+        if self.fh.count - self.mark > limit + (1 << 17):
+            raise TaskFileError(f"{self.fh.path.name} item {self.item:,}",
+                                f"items of at most {_size(limit)} (raise [data] max_line_bytes)", "a longer item")
+        return data
+
+
+def _json_error(path: Path, error: Exception, source: _JsonSource) -> TaskFileError:
+    if source.fh.count == 0:
+        return TaskFileError(path.name, "a JSON array of objects", "an empty file")
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if detail.startswith(("b'", 'b"')):
+        detail = detail[2:].split("\\n")[0]
+    return TaskFileError(f"{path.name} item {source.item:,}", "valid JSON", f"malformed JSON ({detail})")
+
+
+def _json_events(path: Path, source: _JsonSource) -> Iterator[tuple[str, Any]]:
+    """ijson's events of the document, errors as a ``TaskFileError`` naming the item."""
+    import ijson
+
+    try:
+        yield from ijson.basic_parse(source, use_float=True)
+    except ijson.JSONError as e:
+        raise _json_error(path, e, source) from None
+
+
+def _build(first: tuple[str, Any], events: Iterator[tuple[str, Any]], path: Path) -> Any:
+    """The value whose first event is ``first``, built from ``events`` (iteratively: any depth
+    is read without recursion; deeper than ``MAX_JSON_DEPTH`` is refused)."""
+    import ijson
+
+    event, value = first
+    if event not in ("start_map", "start_array"):
+        return value
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    depth = 1
+    for event, value in events:
+        builder.event(event, value)
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise TaskFileError(path.name, "valid JSON", "unreadable JSON (JSON nested more deeply than can be "
+                                    f"read: over {MAX_JSON_DEPTH:,} levels)")
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
+
+
+def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
+    """``(number, item)`` for the items of a JSON document that is an array, or an object
+    holding exactly one array (``{"data": [...]}``), streamed one item at a time (ijson):
+    memory holds one item, never the document.
+
+    A document that is neither is refused; so is one item longer than ``max_line_bytes``,
+    more than ``max_rows`` items, and nesting deeper than ``MAX_JSON_DEPTH``. NaN and
+    Infinity are not JSON: a document holding one is refused as malformed.
     """
     with open_binary(path) as fh:
-        raw = fh.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise TaskFileError(f"{path.name} line {line}", "UTF-8 text", f"byte 0x{raw[e.start]:02x} that is not UTF-8") from e
-    try:
-        return parse_json(text)
-    except json.JSONDecodeError as e:
-        raise TaskFileError(f"{path.name} line {e.lineno}", "valid JSON", _json_problem(e)) from e
-    except ValueError as e:
-        raise TaskFileError(path.name, "valid JSON", _json_problem(e)) from e
+        source = _JsonSource(fh)
+        events = _json_events(path, source)
+        first = next(events, None)
+        if first is None:
+            raise TaskFileError(path.name, "a JSON array of objects", "an empty file")
+        if first[0] == "start_array":
+            yield from _array_items(path, events, source)
+            return
+        if first[0] != "start_map":
+            raise TaskFileError(path.name, "a JSON array of objects", describe(first[1]))
+        arrays = 0
+        for event, value in events:
+            if event == "end_map":
+                break
+            key = value  # a map_key
+            head = next(events)
+            if head[0] == "start_array":
+                arrays += 1
+                if arrays > 1:
+                    raise TaskFileError(path.name, "a JSON array of objects (or an object holding one array)",
+                                        f"an object holding more than one array (the second at {key!r})")
+                yield from _array_items(path, events, source)
+            else:
+                _build(head, events, path)  # skipped (built: a value beside the array is small)
+        if arrays == 0:
+            raise TaskFileError(path.name, "a JSON array of objects (or an object holding one array)",
+                                "an object holding no array")
+
+
+def _array_items(path: Path, events: Iterator[tuple[str, Any]], source: _JsonSource) -> Iterator[tuple[int, Any]]:
+    limit = source.fh.limits.max_rows
+    for first in events:
+        if first[0] == "end_array":
+            return
+        if source.item > limit:
+            raise too_many_rows(f"{path.name} item {source.item:,}", limit, "items")
+        value = _build(first, events, path)
+        yield source.item, value
+        source.item += 1
+        source.mark = source.fh.count
 
 
 def read_json(path: Path) -> Iterator[RowOrProblem]:
-    """A JSON array of objects, or an object holding one such array (e.g. {"data": [...]})."""
-    document = load_json_document(path)
-    if isinstance(document, dict):
-        arrays = [v for v in document.values() if isinstance(v, list)]
-        if len(arrays) != 1:
-            raise TaskFileError(path.name, "a JSON array of objects (or an object holding one array)", describe(document))
-        document = arrays[0]
-    if not isinstance(document, list):
-        raise TaskFileError(path.name, "a JSON array of objects", describe(document))
-    for index, value in enumerate(document):
-        location = f"{path.name} item {index + 1}"
+    """A JSON array of objects, or an object holding one such array (e.g. {"data": [...]}),
+    streamed item by item (:func:`iter_json_array`)."""
+    for number, value in iter_json_array(path):
+        location = f"{path.name} item {number}"
         if not isinstance(value, dict):
             yield location, Problem(location, "a JSON object", describe(value))
         else:
@@ -397,51 +540,105 @@ def _csv_rows(fh, path: Path, delimiter: str, problems: list[Problem], limits: R
         yield location, dict(zip(header, values))
 
 
-def read_parquet(path: Path) -> Iterator[RowOrProblem]:
-    """A Parquet file, read in record batches, within ``max_file_bytes`` of decoded data.
+PARQUET_BATCH_ROWS = 1024
+PARQUET_BATCH_VALUES = 65_536  # leaf values (list elements count one each) per batch, at most
 
-    Two checks keep a small file from decoding into gigabytes: the file's own metadata
-    (uncompressed size of its pages) is checked before any row is read, and text columns
-    are read dictionary-encoded, so the decoded size of each batch (one long string repeated
-    in every row counts every time) is added up *before* the batch is turned into rows.
-    """
+
+def _decoded_bytes(array) -> int:
+    """Bytes ``array`` (an Arrow array, possibly nested) holds once turned into values: every
+    use of a dictionary-encoded string counts its full length (one long string repeated in
+    every row counts every time), lists and structs count their children."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        lengths = (pc.binary_length(array.dictionary).fill_null(0).to_numpy(zero_copy_only=False)
+                   if pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+                   or pa.types.is_binary(kind.value_type) or pa.types.is_large_binary(kind.value_type) else None)
+        if lengths is None or not len(lengths):
+            return array.indices.nbytes
+        indices = array.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        return int(lengths[indices].sum()) + 8 * len(array)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_map(kind) \
+            or pa.types.is_fixed_size_list(kind):
+        return _decoded_bytes(array.flatten()) + 8 * len(array)
+    if pa.types.is_struct(kind):
+        return sum(_decoded_bytes(child) for child in array.flatten()) + 8 * len(array)
+    return array.nbytes
+
+
+def read_parquet(path: Path) -> Iterator[RowOrProblem]:
+    """A Parquet file: only the columns the task maps, in small record batches, within
+    ``max_file_bytes`` of decoded data and ``max_rows`` rows.
+
+    A small file can decode into gigabytes (a dictionary page holding one long string, and
+    run-length-encoded indices repeating it millions of times), so before any row is read the
+    column chunks' declared sizes (uncompressed pages, and their number of values times the
+    width of one) are checked; then text is read dictionary-encoded, batches are kept to
+    ``PARQUET_BATCH_VALUES`` values (a row of a 10,000-element list counts 10,000), and the
+    decoded size of every batch is added up *before* the batch becomes rows.
+    """
     import pyarrow.parquet as pq
 
     limits = current_limits()
     with open_binary(path) as fh:  # checks the path (regular file, inside the task folder)
         try:
             parquet = pq.ParquetFile(fh._file)
-            text_columns = [f.name for f in parquet.schema_arrow
-                            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-                            or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
-            if text_columns:
-                parquet = pq.ParquetFile(fh._file, read_dictionary=text_columns)
+            meta = parquet.metadata
+            names = parquet.schema_arrow.names
+            wanted = [n for n in names if limits.columns is None or n in limits.columns]
+            leaves = [meta.schema.column(i) for i in range(meta.num_columns)]
+            chosen = [i for i, leaf in enumerate(leaves) if leaf.path.split(".")[0] in wanted]
+            texts = [leaves[i].path for i in chosen if leaves[i].physical_type == "BYTE_ARRAY"]
+            if texts:
+                parquet = pq.ParquetFile(fh._file, read_dictionary=texts)
         except Exception as e:  # pyarrow raises several types for a damaged file
             raise TaskFileError(path.name, "a Parquet file", f"unreadable data ({e})") from e
-        meta = parquet.metadata
-        declared = sum(meta.row_group(g).column(c).total_uncompressed_size
-                       for g in range(meta.num_row_groups) for c in range(meta.num_columns))
+        _check_parquet_declared(path, meta, leaves, chosen, limits)
+        yield from _parquet_rows(path, parquet, meta, chosen, wanted, limits)
 
-        def too_big(size: int, what: str):
-            return TaskFileError(path.name, f"at most {_size(limits.max_file_bytes)} of data "
-                                 "(uncompressed; raise [data] max_file_bytes)", f"{what} {_size(size)}")
 
-        if declared > limits.max_file_bytes:
-            raise too_big(declared, "pages of")
-        decoded = 0
-        number = 0
-        for batch in parquet.iter_batches(batch_size=1024):
-            for column in batch.columns:
-                if pa.types.is_dictionary(column.type):
-                    lengths = pc.binary_length(column.dictionary).fill_null(0).to_numpy(zero_copy_only=False)
-                    indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
-                    decoded += int(lengths[indices].sum()) if len(lengths) else 0
-                else:
-                    decoded += column.nbytes
+def _parquet_too_big(path: Path, limits: ReadLimits, size: int, what: str) -> TaskFileError:
+    return TaskFileError(path.name, f"at most {_size(limits.max_file_bytes)} of data "
+                         "(uncompressed; raise [data] max_file_bytes)", f"{what} {_size(size)}")
+
+
+WIDTHS = {"BOOLEAN": 1, "INT32": 4, "INT64": 8, "INT96": 12, "FLOAT": 4, "DOUBLE": 8, "BYTE_ARRAY": 4}
+
+
+def _check_parquet_declared(path: Path, meta, leaves, chosen: list[int], limits: ReadLimits) -> None:
+    """Refuse, unread, a file whose metadata declares more rows than ``max_rows`` or more data
+    in the chosen columns than ``max_file_bytes`` (pages, or values times their width)."""
+    if meta.num_rows > limits.max_rows:
+        raise too_many_rows(path.name, limits.max_rows, f"rows (the file declares {meta.num_rows:,})")
+    pages = values = 0
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for c in chosen:
+            chunk = group.column(c)
+            pages += chunk.total_uncompressed_size
+            values += chunk.num_values * WIDTHS.get(leaves[c].physical_type, leaves[c].length or 8)
+    if pages > limits.max_file_bytes:
+        raise _parquet_too_big(path, limits, pages, "pages of")
+    if values > limits.max_file_bytes:
+        raise _parquet_too_big(path, limits, values, "values decoding to at least")
+
+
+def _parquet_rows(path: Path, parquet, meta, chosen: list[int], wanted: list[str],
+                  limits: ReadLimits) -> Iterator[RowOrProblem]:
+    decoded = 0
+    number = 0
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        widest = max((group.column(c).num_values for c in chosen), default=0)
+        rows_per_batch = PARQUET_BATCH_ROWS
+        if widest > group.num_rows > 0:  # lists: keep a batch to PARQUET_BATCH_VALUES values
+            rows_per_batch = max(1, min(PARQUET_BATCH_ROWS, PARQUET_BATCH_VALUES * group.num_rows // widest))
+        for batch in parquet.iter_batches(batch_size=rows_per_batch, row_groups=[g], columns=wanted):
+            decoded += sum(_decoded_bytes(column) for column in batch.columns)
             if decoded > limits.max_file_bytes:
-                raise too_big(decoded, "rows decoding to more than")
+                raise _parquet_too_big(path, limits, decoded, "rows decoding to more than")
             for row in batch.to_pylist():
                 number += 1
                 yield f"{path.name} row {number}", row

@@ -12,17 +12,24 @@ import difflib
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from annotator.store.models import CHOICES, Factor, Task
+from annotator.store.models import CHOICES, PRIORITIES, Factor, Task, TaskSettings
 
 from .cleaning import Cleaner
-from .errors import TaskFileError, describe
+from .errors import Collector, Problem, TaskFileError, describe
 from .labelmap import label_key
 from .profile import PROFILE_FACTORS
-from .readers import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_LINE_BYTES, ReadLimits, check_inside, read_small_text
+from .readers import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    DEFAULT_MAX_ROWS,
+    ReadLimits,
+    check_inside,
+    read_small_text,
+)
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 MAX_TASK_FILE_BYTES = 1024 * 1024  # task.toml
@@ -38,11 +45,11 @@ RANGES = {
     "max_response_chars": (1, 1_000_000_000),  # SQLite's longest text is 1e9 bytes
     "max_file_bytes": (1, 2**62),
     "max_line_bytes": (1, 2**62),
+    "max_rows": (1, 2**62),
     "index": (-(2**31), 2**31 - 1),
 }
 REQUIRED_PARTS = ("factors", "confidence", "rationale")
 # [task] priority: the order in which unlabelled pairs are served (``annotator tasks prioritise``)
-PRIORITIES = ("none", "judge-uncertain", "stratified")
 PAIR_FIELDS = ("id", "prompt", "response_a", "response_b", "model_a", "model_b", "domain", "source", "gold",
                "reference")
 
@@ -60,6 +67,11 @@ class FieldRule:
     value: str | None = None
     split: str | None = None
     index: int = 0
+
+    @property
+    def simple(self) -> bool:
+        """One field name, no split: the value is the field's own."""
+        return len(self.fields) == 1 and self.split is None
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> FieldRule:
@@ -119,17 +131,42 @@ def _in_range(value: int, key: str, where: str) -> None:
         raise TaskFileError(where, f"a whole number from {low:,} to {high:,}", describe(value))
 
 
-def refuse_unknown_keys(table: dict, known: set[str] | tuple[str, ...], where: str) -> None:
-    """Refuse the first key of ``table`` that is not in ``known``, naming the nearest known key
-    (``overlapp`` -> did you mean ``overlap``?) and listing them all."""
+def refuse_unknown_keys(table: dict, known: set[str] | frozenset[str] | tuple[str, ...], where: str) -> None:
+    """Refuse every key of ``table`` that is not in ``known`` (all of them at once), each naming
+    the nearest known key (``overlapp`` -> did you mean ``overlap``?) and listing them all."""
+    names = sorted(known)
+    section = where.split(" ", 1)[1] if " " in where else "task.toml"
+    problems = []
     for key in table:
         if key in known:
             continue
-        names = sorted(known)
         close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
-        table = where.split(" ", 1)[1] if " " in where else "task.toml"
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise TaskFileError(f"{where} {key}", f"a known {table} key ({hint}keys: {', '.join(names)})", repr(key))
+        problems.append(Problem(f"{where} {key}", f"a known {section} key ({hint}keys: {', '.join(names)})", repr(key)))
+    if problems:
+        raise TaskFileError.of(problems)
+
+
+def one_of(value: Any, choices: tuple[str, ...] | list[str], where: str) -> Any:
+    """``value`` when it is one of ``choices``; refused otherwise, naming the nearest choice
+    (``"jsonll"`` -> did you mean 'jsonl'?) as a misspelt key would be."""
+    if isinstance(value, str) and value in choices:
+        return value
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6) if isinstance(value, str) else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise TaskFileError(where, f"one of {', '.join(map(repr, choices))}{hint}", describe(value) if not
+                        isinstance(value, str) else repr(value))
+
+
+def check_name(value: str, where: str, what: str) -> str:
+    """A name task.toml gives (a judge, a model, an annotator, a baseline, a domain): refused
+    when it holds NUL or other control or invisible characters, which would be stored as
+    they are and shown to every reader of the results."""
+    from annotator.text.sanitize import sanitize_line
+
+    if sanitize_line(value) != value or Cleaner().text(value, "") != value:
+        raise TaskFileError(where, f"{what} without control or invisible characters", describe(value))
+    return value
 
 
 def check_task_name(name: str, where: str) -> str:
@@ -157,18 +194,19 @@ def check_task_name(name: str, where: str) -> str:
 class DataSpec:
     path: Path
     format: str
-    fields: dict[str, FieldRule]
+    fields: dict[str, FieldRule] = field(metadata={"toml": False})  # the pair fields' rules (keys of their own)
     metadata: list[str] = field(default_factory=list)  # extra row fields kept as metadata
-    options: dict[str, Any] = field(default_factory=dict)  # format-specific settings
+    options: dict[str, Any] = field(default_factory=dict, metadata={"toml": False})  # format-specific settings
     max_response_chars: int = DEFAULT_MAX_RESPONSE_CHARS
     # "pairs": one row per pair (a repeated id is an error); "votes": one row per vote, the
     # same pair (same id and content) may appear in many rows, each adding its labels/verdicts.
     rows: str = "pairs"
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
-    root: Path | None = None  # files must be inside this folder (None: --allow-outside)
+    max_rows: int = DEFAULT_MAX_ROWS
+    root: Path | None = field(default=None, metadata={"toml": False})  # files must be inside it (None: anywhere)
     # every file `path` names (a list or a glob, annotator.tasks.datafiles); `path` is the first
-    paths: list[Path] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list, metadata={"toml": False})
 
     def __post_init__(self):
         if not self.paths:
@@ -178,7 +216,7 @@ class DataSpec:
     def limits(self) -> ReadLimits:
         """What the readers may read for this task (``annotator.tasks.readers``)."""
         return ReadLimits(max_file_bytes=self.max_file_bytes, max_line_bytes=self.max_line_bytes,
-                          max_field_chars=self.max_response_chars, root=self.root)
+                          max_field_chars=self.max_response_chars, max_rows=self.max_rows, root=self.root)
 
 
 @dataclass
@@ -249,6 +287,27 @@ class TaskSpec:
     path: Path  # the task.toml
     notices: list[str] = field(default_factory=list)  # what was cleaned in the task's own text
 
+    def columns(self) -> frozenset[str] | None:
+        """The top-level fields of a pair row the task reads (field rules, metadata, label and
+        inline verdict columns); ``None`` for a named format, whose reader needs its own."""
+        from .readers import GENERIC_READERS
+
+        if self.data.format not in GENERIC_READERS:
+            return None
+        paths = [name for rule in self.data.fields.values() for name in rule.fields] + list(self.data.metadata)
+        if self.labels:
+            paths += [*self.labels.annotators.values(), self.labels.annotator_from, self.labels.label,
+                      self.labels.shown_order]
+        for judge in self.judge_labels:
+            if judge.path is None:
+                paths += [judge.verdict, judge.verdict_ba, judge.p_a, judge.raw, judge.raw_ba, judge.name_from,
+                          judge.order_from, judge.cost, judge.latency_s]
+        return frozenset(part for p in paths if p for part in (p, p.split(".")[0]))
+
+    def read_limits(self) -> ReadLimits:
+        """What the readers may read for the pair files: the data limits, and only the columns used."""
+        return replace(self.data.limits, columns=self.columns())
+
 
 def _map(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not raw:
@@ -310,14 +369,18 @@ def _factors(raw_keys: Any, custom: Any, where: str, cleaner: Cleaner) -> list[F
     return factors
 
 
-TASK_KEYS = {"name", "title", "guidelines", "allow_tie", "overlap", "factors", "custom_factor",
-             "required", "show_model_names", "attention_rate", "seed", "baseline", "calibration", "claim_minutes",
-             "priority", "uniform_share", "routing"}
-# [task] keys kept as they are in the task's settings (read by the queue, the leaderboard, routing)
-SETTINGS_KEYS = ("calibration", "claim_minutes", "priority", "uniform_share", "routing")
-CUSTOM_FACTOR_KEYS = {"key", "name", "definition", "question", "needs_source"}
-DATA_KEYS = {"path", "format", "metadata", "max_response_chars", "rows", "max_file_bytes", "max_line_bytes"}
-TABLES = ("task", "data", "labels", "judge_labels")
+def toml_keys(cls: type, leave_out: tuple[str, ...] = ()) -> frozenset[str]:
+    """The task.toml keys of a table: the fields of the dataclass it is read into, except
+    those marked ``metadata={"toml": False}`` (worked out, not written) and ``leave_out``."""
+    return frozenset(f.name for f in fields(cls) if f.metadata.get("toml", True) and f.name not in leave_out)
+
+
+# [task]: Task's own fields and TaskSettings' (read by the queue, the leaderboard, routing)
+SETTINGS_KEYS = tuple(f.name for f in fields(TaskSettings))
+TASK_KEYS = toml_keys(Task, ("source_dir", "settings", "created_at")) | set(SETTINGS_KEYS) | {"custom_factor"}
+CUSTOM_FACTOR_KEYS = toml_keys(Factor, ("level1", "level2", "custom"))
+DATA_KEYS = toml_keys(DataSpec)
+TABLES = ("task", "data", "labels", "judge_labels", "pairs")
 
 
 def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec:
@@ -326,7 +389,29 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     Every path the file names (pairs, guidelines, verdict files) must stay inside the task
     folder, symlinks followed, unless ``allow_outside``.
     """
-    path = Path(path)
+    path, doc = _read_toml(Path(path))
+    where = path.name
+    root = path.parent.resolve()
+    within = None if allow_outside else root
+    cleaner = Cleaner()
+    found = Collector()  # every table is checked, and every problem reported at once
+    found.check(_refuse_unknown_tables, doc, where)
+    task = found.check(_task, doc.get("task"), where, root, within, cleaner)
+    data, defaults = found.check(_data, doc.get("data"), where, root, within, doc,
+                                 default=(None, _format_defaults(doc.get("data"))))
+    labels = found.check(_labels, doc.get("labels"), defaults.get("labels"), where)
+    judge_labels = found.check(_judge_labels, doc.get("judge_labels"), defaults.get("judge_labels"), root, where,
+                               within)
+    found.raise_any()
+    spec = TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
+                    notices=[f"task.toml: {n}" for n in cleaner.notices()])
+    if data is not None and data.options.get("pairs") is not None:
+        data.options["pairs"].notices = spec.notices  # the builder's notices join the import's
+    return spec
+
+
+def _read_toml(path: Path) -> tuple[Path, dict]:
+    """The task.toml of a folder (or the file itself) and its parsed document."""
     if path.is_dir():
         path = path / "task.toml"
     if not path.exists() and not path.is_symlink():
@@ -336,109 +421,184 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     where = path.name
     text = read_small_text(path, MAX_TASK_FILE_BYTES, where)
     try:
-        doc = tomllib.loads(text)
+        return path, tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise TaskFileError(where, "valid TOML", str(e)) from e
-    root = path.parent.resolve()
-    within = None if allow_outside else root
-    cleaner = Cleaner()
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise TaskFileError(where, "valid TOML", "arrays or tables nested more deeply than can be read") from None
+
+
+def _format_defaults(d: Any) -> dict:
+    """A named format's defaults when ``[data]`` names one (to check the other tables when
+    ``[data]`` itself has a problem); ``{}`` otherwise."""
+    from .formats import NAMED_FORMATS, format_module
+
+    fmt = d.get("format") if isinstance(d, dict) else None
+    return getattr(format_module(fmt), "DEFAULTS", {}) if isinstance(fmt, str) and fmt in NAMED_FORMATS else {}
+
+
+def _refuse_unknown_tables(doc: dict, where: str) -> None:
     unknown_tables = [k for k in doc if k not in TABLES]
     if unknown_tables:
         close = difflib.get_close_matches(unknown_tables[0], TABLES, n=1, cutoff=0.6)
         raise TaskFileError(f"{where} [{unknown_tables[0]}]",
                             (f"a known table: did you mean [{close[0]}]? " if close else "")
                             + "(tables [task], [data], [labels] and [[judge_labels]])", repr(unknown_tables[0]))
-    t = doc.get("task")
+
+
+def _task(t: Any, where: str, root: Path, within: Path | None, cleaner: Cleaner) -> Task:
+    """The ``[task]`` table as a Task, every key checked (every problem reported at once)."""
     if not isinstance(t, dict) or not t.get("name"):
         raise TaskFileError(where, "a [task] table with a `name`", "none")
     tw = f"{where} [task]"
-    refuse_unknown_keys(t, TASK_KEYS, tw)
-    name = check_task_name(_typed(t, "name", "text", tw, ""), tw)
-    title = cleaner.text(_typed(t, "title", "text", tw, name), f"{tw} title")
-    guidelines = ""
-    if _typed(t, "guidelines", "text", tw, ""):
-        gpath = resolve_path(root, t["guidelines"], f"{tw} guidelines", within)
-        if gpath.is_dir():
-            raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"a folder {t['guidelines']!r}")
-        if not gpath.exists():
-            raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"no file {t['guidelines']!r}")
-        guidelines = cleaner.text(read_small_text(gpath, MAX_GUIDELINES_BYTES, f"{tw} guidelines {t['guidelines']!r}"),
-                                  f"{tw} guidelines")
-    overlap = _typed(t, "overlap", "int", tw, 1)
+    found = Collector()
+    found.check(refuse_unknown_keys, t, TASK_KEYS, tw)
+    name = found.check(lambda: check_task_name(_typed(t, "name", "text", tw, ""), tw))
+    values = {
+        "title": found.check(lambda: cleaner.text(_typed(t, "title", "text", tw, name or ""), f"{tw} title")),
+        "guidelines": found.check(_guidelines, t, tw, root, within, cleaner),
+        "allow_tie": found.check(_typed, t, "allow_tie", "bool", tw, True),
+        "overlap": found.check(_typed, t, "overlap", "int", tw, 1),
+        "factors": found.check(_factors, t.get("factors", []), t.get("custom_factor"), where, cleaner),
+        "required": found.check(_required, t, tw),
+        "show_model_names": found.check(_typed, t, "show_model_names", "bool", tw, False),
+        "attention_rate": found.check(_share, t, "attention_rate", tw, 0.0),
+        "seed": found.check(_typed, t, "seed", "int", tw, 0),
+        "settings": _task_settings(t, tw, found),
+    }
+    found.raise_any()
+    return Task(name=name, source_dir=str(root), **values)
+
+
+def _required(t: dict, tw: str) -> list[str]:
     required = _typed(t, "required", "texts", tw, [])
     bad = [r for r in required if r not in REQUIRED_PARTS]
     if bad:
-        raise TaskFileError(f"{where} [task] required", f"some of {REQUIRED_PARTS}", repr(bad))
-    allow_tie = _typed(t, "allow_tie", "bool", tw, True)
-    show_model_names = _typed(t, "show_model_names", "bool", tw, False)
-    seed = _typed(t, "seed", "int", tw, 0)
-    rate = float(_typed(t, "attention_rate", "number", tw, 0.0))
-    if not 0 <= rate <= 1:
-        raise TaskFileError(f"{where} [task] attention_rate", "a share between 0 and 1", repr(rate))
-    calibration = _typed(t, "calibration", "int", tw, 0)
-    if calibration < 0:
-        raise TaskFileError(f"{where} [task] calibration", "a whole number of pairs, 0 or more", repr(calibration))
+        raise TaskFileError(f"{tw} required", f"some of {REQUIRED_PARTS}", repr(bad))
+    return list(required)
+
+
+def _share(t: dict, key: str, tw: str, default: float) -> float:
+    value = float(_typed(t, key, "number", tw, default))
+    if not 0 <= value <= 1:
+        raise TaskFileError(f"{tw} {key}", "a share between 0 and 1", repr(value))
+    return value
+
+
+def _guidelines(t: dict, tw: str, root: Path, within: Path | None, cleaner: Cleaner) -> str:
+    if not _typed(t, "guidelines", "text", tw, ""):
+        return ""
+    gpath = resolve_path(root, t["guidelines"], f"{tw} guidelines", within)
+    if gpath.is_dir():
+        raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"a folder {t['guidelines']!r}")
+    if not gpath.exists():
+        raise TaskFileError(f"{tw} guidelines", "an existing Markdown file", f"no file {t['guidelines']!r}")
+    return cleaner.text(read_small_text(gpath, MAX_GUIDELINES_BYTES, f"{tw} guidelines {t['guidelines']!r}"),
+                        f"{tw} guidelines")
+
+
+def _task_settings(t: dict, tw: str, found: Collector) -> TaskSettings:
+    """The ``[task]`` keys kept in ``Task.settings``, checked (problems go to ``found``); a key
+    not written stays unset."""
+    where = tw.rsplit(" ", 1)[0]
+    found.check(_calibration, t, tw)
+    found.check(_claim_minutes, t, tw)
+    baseline = found.check(_baseline, t, tw, default="")
+    found.check(lambda: one_of(t.get("priority", "none"), PRIORITIES, f"{tw} priority"))
+    found.check(_share, t, "uniform_share", tw, 0.2)
+    found.check(_routing, t.get("routing", {}), where)
+    given = {k: t[k] for k in SETTINGS_KEYS if k in t and k != "baseline"}
+    try:
+        return TaskSettings(**given, **({"baseline": baseline} if baseline else {}))
+    except TypeError:  # a key of the wrong kind, reported above
+        return TaskSettings()
+
+
+def _calibration(t: dict, tw: str) -> None:
+    if _typed(t, "calibration", "int", tw, 0) < 0:
+        raise TaskFileError(f"{tw} calibration", "a whole number of pairs, 0 or more", repr(t["calibration"]))
+
+
+def _claim_minutes(t: dict, tw: str) -> None:
     claim_minutes = _typed(t, "claim_minutes", "number", tw, 10)
     if not 0 < claim_minutes <= 24 * 60:
-        raise TaskFileError(f"{where} [task] claim_minutes", "minutes above 0, at most 1440 (a day)",
-                            repr(claim_minutes))
-    baseline = _typed(t, "baseline", "text", tw, "")
+        raise TaskFileError(f"{tw} claim_minutes", "minutes above 0, at most 1440 (a day)", repr(claim_minutes))
+
+
+def _baseline(t: dict, tw: str) -> str:
+    baseline = check_name(_typed(t, "baseline", "text", tw, ""), f"{tw} baseline", "a model name")
     if "baseline" in t and not baseline.strip():
         raise TaskFileError(f"{tw} baseline", "the name of the baseline model (as in the pairs' model_a / model_b)",
                             "an empty name")
-    priority = _typed(t, "priority", "text", tw, "none")
-    if priority not in PRIORITIES:
-        raise TaskFileError(f"{tw} priority", f"one of {', '.join(map(repr, PRIORITIES))}", repr(priority))
-    share = float(_typed(t, "uniform_share", "number", tw, 0.2))
-    if not 0 <= share <= 1:
-        raise TaskFileError(f"{tw} uniform_share", "a share between 0 and 1", repr(share))
-    routing = t.get("routing", {})
+    return baseline
+
+
+def _routing(routing: Any, where: str) -> None:
     if not isinstance(routing, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
                                                 for k, v in routing.items()):
         raise TaskFileError(f"{where} [task.routing]", 'a table of domain = "judge name or judge file" '
                             '("*" for every other domain)', describe(routing))
-    task = Task(
-        name=name,
-        title=title,
-        guidelines=guidelines,
-        allow_tie=allow_tie,
-        overlap=overlap,
-        factors=_factors(t.get("factors", []), t.get("custom_factor"), where, cleaner),
-        required=list(required),
-        show_model_names=show_model_names,
-        attention_rate=rate,
-        seed=seed,
-        source_dir=str(root),
-        settings={**{k: t[k] for k in SETTINGS_KEYS if k in t}, **({"baseline": baseline} if baseline else {})},
-    )
+    for domain, judge in routing.items():
+        check_name(domain, f"{where} [task.routing]", "a domain")
+        check_name(judge, f"{where} [task.routing] {domain}", "a judge name or file")
 
-    d = doc.get("data")
+
+def _data(d: Any, where: str, root: Path, within: Path | None, doc: dict) -> tuple[DataSpec, dict]:
+    """The ``[data]`` table (over the named format's defaults) as a DataSpec, and those defaults."""
     if not isinstance(d, dict) or not d.get("path"):
         raise TaskFileError(where, "a [data] table with a `path`", "none")
     from .datafiles import common_format, data_paths
     from .formats import format_module, known_formats
+    from .hub import HUB_KEYS, hub_files, is_hub
 
-    data_files = data_paths(root, d["path"], f"{where} [data] path",
-                            lambda raw, here: resolve_path(root, raw, here, within))
-    data_path = data_files[0]
+    hub = is_hub(d["path"])  # hf://ORG/NAME: a Hugging Face dataset from the local cache (tasks/hub.py)
+    data_files = hub_files(d, where) if hub else data_paths(root, d["path"], f"{where} [data] path",
+                                                           lambda raw, here: resolve_path(root, raw, here, within))
     try:
         fmt = d.get("format") or common_format(data_files)
     except TaskFileError as e:
         raise TaskFileError(f"{where} [data] format", e.problem.expected, e.problem.found) from e
-    if fmt not in known_formats():
-        raise TaskFileError(f"{where} [data] format", f"one of {', '.join(known_formats())}", repr(fmt))
+    one_of(fmt, known_formats(), f"{where} [data] format")
     module = format_module(fmt)
     defaults = getattr(module, "DEFAULTS", {}) if module else {}
+    pairs = None
+    if "pairs" in doc:  # a task built from generators' outputs (annotator.tasks.generators)
+        from .generators import DEFAULTS as PAIRS_DEFAULTS, parse_pairs
+
+        if module:
+            raise TaskFileError(f"{where} [pairs]", "a generic [data] format (json, jsonl, csv, tsv, parquet)", repr(fmt))
+        task_table = doc.get("task")
+        baseline = task_table.get("baseline", "") if isinstance(task_table, dict) else ""
+        pairs, defaults = parse_pairs(doc["pairs"], baseline if isinstance(baseline, str) else "", where), \
+            PAIRS_DEFAULTS
     merged = {**defaults.get("data", {}), **d}
-    fields = {}
-    for key in PAIR_FIELDS:
-        if key in merged:
-            fields[key] = FieldRule.parse(merged[key], f"{where} [data] {key}")
+    fields_ = {key: FieldRule.parse(merged[key], f"{where} [data] {key}") for key in PAIR_FIELDS if key in merged}
     for key in ("prompt", "response_a", "response_b"):
-        if key not in fields:
+        if key not in fields_:
             raise TaskFileError(f"{where} [data]", f"a `{key}` field mapping", "none")
     allowed = set(getattr(module, "OPTIONS", ())) if module else {"delimiter"}
-    refuse_unknown_keys(merged, set(PAIR_FIELDS) | DATA_KEYS | allowed, f"{where} [data]")
+    hub_keys = HUB_KEYS if hub else set()
+    refuse_unknown_keys(merged, set(PAIR_FIELDS) | DATA_KEYS | allowed | hub_keys, f"{where} [data]")
+    options = _format_options({k: v for k, v in merged.items() if k not in hub_keys}, module, where, root, within)
+    if pairs is not None:
+        options["pairs"] = pairs
+    limits = {key: _typed(merged, key, "int", f"{where} [data]", default)
+              for key, default in (("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS),
+                                   ("max_file_bytes", DEFAULT_MAX_FILE_BYTES),
+                                   ("max_line_bytes", DEFAULT_MAX_LINE_BYTES), ("max_rows", DEFAULT_MAX_ROWS))}
+    rows_kind = one_of(merged.get("rows", "pairs"), ROW_KINDS, f"{where} [data] rows")
+    metadata = merged.get("metadata", [])
+    if isinstance(metadata, str):
+        metadata = [metadata]
+    if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
+        raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
+    data = DataSpec(path=data_files[0], paths=data_files, format=fmt, fields=fields_, metadata=list(metadata),
+                    options=options, rows=rows_kind, root=None if hub else within, **limits)
+    return data, defaults
+
+
+def _format_options(merged: dict, module: Any, where: str, root: Path, within: Path | None) -> dict[str, Any]:
+    """The format's own ``[data]`` keys (paths resolved, the delimiter checked)."""
     options = {k: v for k, v in merged.items() if k not in set(PAIR_FIELDS) | DATA_KEYS}
     for key in getattr(module, "PATH_OPTIONS", ()) if module else ():
         if isinstance(options.get(key), str):
@@ -448,25 +608,7 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     delimiter = options.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise TaskFileError(f"{where} [data] delimiter", "one character", describe(delimiter))
-    limits = {}
-    for key, default in (("max_response_chars", DEFAULT_MAX_RESPONSE_CHARS), ("max_file_bytes", DEFAULT_MAX_FILE_BYTES),
-                         ("max_line_bytes", DEFAULT_MAX_LINE_BYTES)):
-        limits[key] = _typed(merged, key, "int", f"{where} [data]", default)
-    rows_kind = merged.get("rows", "pairs")
-    if rows_kind not in ROW_KINDS:
-        raise TaskFileError(f"{where} [data] rows", '"pairs" or "votes"', repr(rows_kind))
-    metadata = merged.get("metadata", [])
-    if isinstance(metadata, str):
-        metadata = [metadata]
-    if not isinstance(metadata, list) or not all(isinstance(m, str) for m in metadata):
-        raise TaskFileError(f"{where} [data] metadata", "a list of field names", repr(metadata))
-    data = DataSpec(path=data_path, paths=data_files, format=fmt, fields=fields, metadata=list(metadata),
-                    options=options, rows=rows_kind, root=within, **limits)
-
-    labels = _labels(doc.get("labels"), defaults.get("labels"), where)
-    judge_labels = _judge_labels(doc.get("judge_labels"), defaults.get("judge_labels"), root, where, within)
-    return TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
-                    notices=[f"task.toml: {n}" for n in cleaner.notices()])
+    return options
 
 
 def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None = None) -> Path:
@@ -476,9 +618,8 @@ def resolve_path(root: Path, raw: Any, where: str = "path", within: Path | None 
     return check_inside(root / Path(str(raw)).expanduser(), within, where, shown=str(raw))
 
 
-LABELS_KEYS = {"annotators", "map", "annotator_from", "label", "include", "exclude", "shown_order"}
-JUDGE_KEYS = {"name", "verdict", "map", "path", "format", "id", "order", "verdict_ba", "p_a", "raw", "raw_ba",
-              "model", "name_from", "order_from", "include", "exclude", "cost", "latency_s", "scored_alone"}
+LABELS_KEYS = toml_keys(LabelsSpec)
+JUDGE_KEYS = toml_keys(JudgeLabelsSpec)
 
 
 def _globs(raw: Any, where: str) -> list[str]:
@@ -511,6 +652,8 @@ def _labels(raw: Any, default: Any, where: str) -> LabelsSpec | None:
         raise TaskFileError(loc, "a `label` column next to `annotator_from`", "none")
     if not annotators and annotator_from is None:
         raise TaskFileError(f"{loc} annotators", "a list of label columns (or `annotator_from` and `label`)", "none")
+    for name in annotators:
+        check_name(str(name), f"{loc} annotators", "an annotator name")
     return LabelsSpec(
         annotators={str(k): v for k, v in annotators.items()}, map=_map(lab.get("map"), f"{loc} map"),
         annotator_from=annotator_from, label=lab.get("label"),
@@ -539,13 +682,12 @@ def _judge_labels(raw: Any, default: Any, root: Path, where: str, within: Path |
         for key in ("name", "verdict", "path", "format", "id", "verdict_ba", "p_a", "raw", "raw_ba", "model", "name_from",
                     "order_from", "cost", "latency_s", "scored_alone"):
             _typed(j, key, "text", loc, "")
-        order = j.get("order", "AB")
-        if order not in ("AB", "BA", "unknown"):
-            raise TaskFileError(f"{loc} order", '"AB", "BA" or "unknown"', repr(order))
+        order = one_of(j.get("order", "AB"), ("AB", "BA", "unknown"), f"{loc} order")
         if order == "unknown" and (j.get("verdict_ba") or j.get("order_from")):
             raise TaskFileError(f"{loc} order", 'a known order ("AB" or "BA") with verdict_ba or order_from',
                                 '"unknown"')
-        name = str(j.get("name") or "")
+        name = check_name(str(j.get("name") or ""), f"{loc} name", "a judge name")
+        check_name(str(j.get("model") or ""), f"{loc} model", "a model name")
         out.append(JudgeLabelsSpec(
             name=name, verdict=str(j["verdict"]), map=_map(j["map"], f"{loc} map"),
             path=resolve_path(root, j["path"], f"{loc} path", within) if j.get("path") else None,

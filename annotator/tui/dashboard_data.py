@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 from annotator.analysis.pace import DEFAULT_WINDOW_HOURS, Coverage, Pace, annotator_pace, coverage, task_eta_hours
+
+if TYPE_CHECKING:
+    from annotator.analysis.estimate import Estimate
+    from annotator.analysis.judge_human import AgentReport, JudgeHumanReport
+    from annotator.analysis.report import AgreementReport, DisputedPair
 
 TIMELINE_MINUTES = 60
 
@@ -29,17 +34,50 @@ class ProgressSnapshot:
 
 @dataclass
 class StatsSnapshot:
+    """The statistics on the dashboard: the typed reports of ``stats agreement`` and ``stats
+    judges`` (their defaults), read by attribute; each figure below is the one those commands
+    print."""
+
     labels: int  # the label count the statistics were computed on
-    alpha: dict[str, Any]
-    n_pairs: int
-    notes: list[str]
-    disputed: list[dict[str, Any]]
-    needs_adjudication: int
-    ceiling: dict[str, Any]
-    judges: list[dict[str, Any]]
+    agreement: AgreementReport
+    judge_report: JudgeHumanReport
     order_rule: str
     seconds: float
     taken_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def alpha(self) -> Estimate:
+        return self.agreement.overall.krippendorff_alpha
+
+    @property
+    def n_pairs(self) -> int:
+        """The pairs alpha rests on: those labelled by two or more annotators (``alpha.n``,
+        as ``stats agreement`` prints it), not every labelled pair."""
+        return int(self.alpha.n)
+
+    @property
+    def notes(self) -> list[str]:
+        return self.agreement.notes
+
+    @property
+    def disputed(self) -> list[DisputedPair]:
+        return self.agreement.pairs.most_disputed
+
+    @property
+    def needs_adjudication(self) -> int:
+        return self.agreement.pairs.needs_adjudication
+
+    @property
+    def adjudicated(self) -> int:
+        return self.agreement.pairs.adjudicated
+
+    @property
+    def ceiling(self) -> Estimate:
+        return self.judge_report.human_ceiling["with_ties"]
+
+    @property
+    def judges(self) -> list[AgentReport]:
+        return [a for a in self.judge_report.agents if a.kind != "humans"]
 
 
 def _iso(moment: datetime) -> str:
@@ -64,7 +102,7 @@ def progress_snapshot(store, task, *, now: datetime | None = None,
                             labels=store.task_counts(task.name)["labels"], taken_at=now)
 
 
-def stats_snapshot(store, task, *, order_rule: str | None = None) -> StatsSnapshot:
+def stats_snapshot(store, task, *, order_rule: str | None = None, resamples: int | None = None) -> StatsSnapshot:
     """Alpha with its interval, the disputed pairs and the judge cards (the commands' defaults)."""
     import time
 
@@ -77,12 +115,7 @@ def stats_snapshot(store, task, *, order_rule: str | None = None) -> StatsSnapsh
     start = time.perf_counter()
     store = FramesOnce(store)  # the two reports read the task's frames once
     labels = store.task_counts(task.name)["labels"]
-    agreement = task_agreement_report(store, task.name, order_rule=rule).to_json()
-    judges = task_judge_human_report(store, task.name, order_rule=rule).to_json()
-    return StatsSnapshot(
-        labels=labels, alpha=agreement["krippendorff_alpha"], n_pairs=agreement["n_pairs"], notes=agreement["notes"],
-        disputed=agreement["pairs"]["most_disputed"], needs_adjudication=agreement["pairs"]["needs_adjudication"],
-        ceiling=judges["human_ceiling"]["with_ties"],
-        judges=[a for a in judges["agents"] if a["kind"] != "humans"], order_rule=rule,
-        seconds=time.perf_counter() - start,
-    )
+    agreement = task_agreement_report(store, task.name, order_rule=rule, resamples=resamples)
+    judges = task_judge_human_report(store, task.name, order_rule=rule, resamples=resamples)
+    return StatsSnapshot(labels=labels, agreement=agreement, judge_report=judges, order_rule=rule,
+                         seconds=time.perf_counter() - start)

@@ -85,6 +85,24 @@ def save_failure(error: Exception) -> str:
     return f"The database refused the label ({error}). Your answer is still on screen."
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where an annotator is, shown as ``index / total`` in the terminal and in the browser
+    (the same app: one computation, ``LabelSession.where``).
+
+    ``index``: the place of the pair on screen in the annotator's own sequence (1 = the first
+    pair they labelled; a fresh pair comes after every pair they labelled; with no pair on
+    screen, the number labelled). ``total``: their pairs in all: the pairs they labelled plus
+    those still open to them now (``Store.queue_progress``: pairs still short of the overlap
+    that they have not labelled, attention checks expected among them included; it shrinks
+    as others complete pairs), never under ``index``. ``done``: the pairs they labelled.
+    """
+
+    index: int
+    total: int
+    done: int
+
+
 class JumpRefused(ValueError):
     """A jump that cannot be made; the message says why, in the annotator's words."""
 
@@ -393,6 +411,13 @@ class LabelSession:
     # -- progress --------------------------------------------------------------------------
     def progress(self) -> QueueProgress:
         return self.store.queue_progress(self.task, self.annotator)
+
+    def where(self) -> Position:
+        """The one position shown to the annotator (``Position``)."""
+        progress = self.progress()
+        done = max(progress.done, len(self.history))
+        index = self.position_of_current() or done
+        return Position(index=index, total=max(progress.assigned, index, done), done=done)
 
     def median_seconds(self) -> float | None:
         return statistics.median(self.seconds) if self.seconds else None

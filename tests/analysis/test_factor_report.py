@@ -78,7 +78,7 @@ def test_both_settings_and_the_checklist_source_beside_the_extractors():
     ])
     fv = pd.DataFrame([(1, "length", "rule", "A"), (2, "length", "rule", "A"), (3, "length", "rule", "equal"),
                        (4, "length", "rule", "A")], columns=["pair", "factor", "extractor", "manifestation"])
-    report = factor_report(labels, None, fv, factors=[("length", "Length")])
+    report = factor_report(labels, None, fv, factors=[("length", "Length")]).to_json()
     ev = report["scores"]["extractors"]["evaluation"]["humans"]["length"]
     # evaluation: pair 3 (M equal) dropped; C = 2 (pairs 1, 2), D = 0, T = 1 (pair 4 tie): 2/3
     assert (ev["C"], ev["D"], ev["T"]) == (2, 0, 1) and ev["score"] == pytest.approx(2 / 3)

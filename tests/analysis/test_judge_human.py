@@ -92,7 +92,18 @@ def test_length_biased_judge_is_exposed(report):
 
 
 def test_factor_alignment(report):
-    fa = report["factor_alignment"]
+    # the default source is the extractors: none ran, so every M_k is unknown there and the
+    # checklist (the annotators' answers) is shown beside
+    default = report["factor_alignment"]
+    assert default["source"] == "extractors" and default["known_manifestations"] == {"length": 0, "coherence": 0}
+    assert default["other_source"]["source"] == "checklist"
+    assert default["other_source"]["known_manifestations"] == {"length": N, "coherence": 0}
+
+
+def test_factor_alignment_from_the_checklist(store):
+    _build(store)
+    fa = task_judge_human_report(store, "t", factor_source="checklist").to_json()["factor_alignment"]
+    assert fa["source"] == "checklist" and fa["other_source"] is None  # no extracted value: nothing beside
     assert fa["known_manifestations"] == {"length": N, "coherence": 0}
     # humans vs length: C = pairs where the preferred response is longer = 6, D = 6 -> 0
     assert fa["scores"][HUMANS]["length"]["score"] == pytest.approx(0.0)
@@ -103,13 +114,16 @@ def test_factor_alignment(report):
     assert fa["judges"]["long"]["alignment"]["kendall_tau_b"] is None  # one factor: undefined
 
 
-def test_extracted_values_fill_in_missing_answers():
-    labels = pd.DataFrame({"pair": [1, 1], "factors": [{"length": "A"}, {"length": "B"}]})
+def test_each_factor_source_is_one_source_never_mixed():
+    labels = pd.DataFrame({"pair": [1, 1, 3], "factors": [{"length": "A"}, {"length": "B"}, {"length": "A"}]})
     values = pd.DataFrame({"pair": [1, 2], "factor": ["length", "length"], "extractor": ["rule", "rule"],
                            "manifestation": ["B", "A"]})
-    table = manifestations(labels, values, ["length"])
-    assert table.loc[1, "length"] == "B"  # annotators split 1-1: the rule decides
-    assert table.loc[2, "length"] == "A"
+    extracted = manifestations(labels, values, ["length"])  # the default: extractors
+    assert extracted["length"].to_dict() == {1: "B", 2: "A"}  # pair 3's checklist answer is not used
+    checklist = manifestations(labels, values, ["length"], "checklist")
+    assert checklist["length"].dropna().to_dict() == {3: "A"}  # 1-1 split: unknown; the rule does not fill in
+    with pytest.raises(ValueError):
+        manifestations(labels, values, ["length"], "both")
 
 
 def test_majority_follows_the_house_rule():
@@ -133,9 +147,10 @@ def test_stats_judges_command(tmp_path):
     _build(store)
     store.close()
     runner = CliRunner()
-    text = runner.invoke(main, ["--db", str(db), "stats", "judges", "--task", "t"])
+    text = runner.invoke(main, ["--db", str(db), "stats", "judges", "--task", "t", "--factor-source", "checklist"])
     assert text.exit_code == 0, text.output
     assert "shown" in text.output and "first" in text.output
+    assert "M_k source: checklist" in text.output
     # 12 pairs with a known length: too few for a factor hint (MIN_FACTOR_HINT_PAIRS), said
     assert "guide length=less" not in text.output and "no factor hint" in text.output
     as_json = runner.invoke(main, ["--db", str(db), "stats", "judges", "--json"])
@@ -155,7 +170,8 @@ def test_judges_are_compared_on_the_pairs_the_humans_labelled(store):
     long = next(r for r in store.runs("t") if r.name == "long")
     store.save_judgments([Judgment(run=long.id, pair=pid, order="AB", verdict="B") for pid in ids])
     fv = pd.DataFrame({"pair": ids, "factor": "length", "extractor": "rule", "manifestation": "A"})
-    report = judge_human_report(load_agents(store, "t"), fv, factors=[("length", "Length")]).to_json()
+    report = judge_human_report(load_agents(store, "t"), fv, factors=[("length", "Length")],
+                                factor_source="checklist").to_json()
     judge = _agent(report, "long")
     assert judge["pairs"] == N and judge["pairs_judged"] == N + 6
     assert judge["win_rate"]["overall"]["pairs"] == N
@@ -182,11 +198,12 @@ def test_small_opposite_scores_are_not_called_misaligned():
     table = pd.DataFrame({"x": ["A"] * 40, "y": ["A"] * 40}, index=pd.Index(pairs, name="pair"))
     humans = pd.Series(["A"] * 21 + ["B"] * 19, index=pairs)  # x, y scores +0.05
     judge = pd.Series(["A"] * 19 + ["B"] * 21, index=pairs)  # -0.05: noise, not a misalignment
-    section = factor_section({HUMANS: humans, "j": judge}, table, {})
-    assert section["judges"]["j"]["misaligned"] == []
+    tables = {"extractors": table, "checklist": table.iloc[0:0]}
+    section = factor_section({HUMANS: humans, "j": judge}, tables, {})
+    assert section.judges["j"].misaligned == []
     strong = pd.Series(["B"] * 30 + ["A"] * 10, index=pairs)  # -0.5 against +0.05
-    section = factor_section({HUMANS: humans, "j": strong}, table, {})
-    assert [m["factor"] for m in section["judges"]["j"]["misaligned"]] == ["x", "y"]
+    section = factor_section({HUMANS: humans, "j": strong}, tables, {})
+    assert [m.factor for m in section.judges["j"].misaligned] == ["x", "y"]
 
 
 def test_a_judge_that_never_decides_gets_no_guidance_hint(report):
@@ -219,7 +236,8 @@ def test_hint_keeps_the_runs_server_and_model(tmp_path):
     run.endpoint, run.model = "http://127.0.0.1:8011/v1", "my-local-model"
     store.update_run(run)
     store.close()
-    result = CliRunner().invoke(main, ["--db", str(db), "stats", "judges", "--task", "t"])
+    result = CliRunner().invoke(main, ["--db", str(db), "stats", "judges", "--task", "t", "--factor-source",
+                                       "checklist"])
     assert result.exit_code == 0, result.output
     hint = next(line for line in result.output.splitlines() if "--guide length=less" in line)
     assert "--base-url http://127.0.0.1:8011/v1" in hint and "--model my-local-model" in hint
@@ -411,11 +429,12 @@ def test_a_factor_hint_needs_enough_pairs(tmp_path):
     s = Store.open(few)
     _length_store(s, 12, ("j1",))
     s.close()
-    report = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--json", "--bootstrap", "0"])
+    report = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--json", "--bootstrap", "0",
+                                             "--factor-source", "checklist"])
     block = json.loads(report.output)["factor_alignment"]["judges"]["j1"]
     assert block["misaligned"] and block["hint"] is None
     assert "fewer than 30 pairs" in block["hint_reason"] and "as few as 12" in block["hint_reason"]
-    text = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--bootstrap", "0"], terminal_width=200)
+    text = CliRunner().invoke(main, ["--db", str(few), "stats", "judges", "--bootstrap", "0", "--factor-source", "checklist"], terminal_width=200)
     assert not any(line.startswith("hint:") for line in text.output.splitlines())
     assert "no factor hint" in text.output
 
@@ -424,10 +443,10 @@ def test_a_factor_hint_needs_enough_pairs(tmp_path):
     _length_store(s, 40, ("j1", "j2"))
     s.close()
     data = json.loads(CliRunner().invoke(main, ["--db", str(many), "stats", "judges", "--json", "--bootstrap",
-                                                "0"]).output)
+                                                "0", "--factor-source", "checklist"]).output)
     hint = data["factor_alignment"]["judges"]["j1"]["hint"]
     assert hint["factor"] == "length" and hint["pairs"] == 40
-    text = CliRunner().invoke(main, ["--db", str(many), "stats", "judges", "--bootstrap", "0"], terminal_width=200)
+    text = CliRunner().invoke(main, ["--db", str(many), "stats", "judges", "--bootstrap", "0", "--factor-source", "checklist"], terminal_width=200)
     assert sum(line.startswith("hint:") for line in text.output.splitlines()) == 1
     assert "j1, j2 weigh length" in text.output
     assert text.output.count("guide length=less") == 1

@@ -214,9 +214,10 @@ from annotator.judge import RunOptions, load_judge, prepare, run_online
 from annotator.judge.credentials import Endpoint
 db, url = sys.argv[1:3]
 store = Store.open(db)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 prep = prepare(store, "demo", load_judge("mt-bench-pair"), RunOptions(model="content;flood=200", orders="AB", limit=2), url)
 report = asyncio.run(run_online(store, prep, Endpoint(url, "k")))
-print(report.failures["answer too large"]["count"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(report.failures["answer too large"]["count"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 - before)
 """
 
 
@@ -233,8 +234,9 @@ def test_a_200_mib_answer_is_read_in_bounded_memory(db_path, server):
     done = subprocess.run([sys.executable, "-c", _BOUNDED_RUN, str(db_path), server.url], capture_output=True,
                           text=True, preexec_fn=limit, cwd=Path(__file__).resolve().parents[2], timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    refused, peak_mib = map(int, done.stdout.split())
-    assert refused == 2 and peak_mib < 200
+    refused, growth_mib = map(int, done.stdout.split())
+    # The peak grows by far less than the 200 MiB answer (imports are measured before the run).
+    assert refused == 2 and growth_mib < 100
 
 
 def test_a_capped_wait_is_said_while_the_run_goes_on(db_store, server):

@@ -76,7 +76,7 @@ def test_agreement_and_annotator_numbers(written, cli, kind):
     assert disputed, "the fixture has disputed pairs"
     table = next(t for t in tables if t["rows"] and t["rows"][0][:2] == ["pair", "domain"])
     assert [r[0] for r in table["rows"][1:]] == [p["pair_id"] for p in disputed]
-    assert [r[-2] for r in table["rows"][1:]] == [n.num(p["entropy_bits"], 2) for p in disputed]
+    assert [r[-3] for r in table["rows"][1:]] == [n.num(p["entropy_bits"], 2) for p in disputed]
 
 
 @pytest.mark.parametrize("kind", ["html", "md"])

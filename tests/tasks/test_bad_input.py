@@ -30,7 +30,7 @@ def test_malformed_json_line(seeded, tmp_path):
 def test_malformed_json_document(seeded, tmp_path):
     folder = write_task(tmp_path / "t", PAIRS_TOML.format(name="t", path="pairs.json"),
                         {"pairs.json": '[\n  {"id": "p1", "prompt": "q", "a": "x", "b": "y"},\n  {"id": "p2",,}\n]'})
-    refused(seeded, folder, "pairs.json line 3", "expected valid JSON", "found malformed JSON")
+    refused(seeded, folder, "pairs.json item 2", "expected valid JSON", "found malformed JSON")
 
 
 def test_malformed_csv_row(seeded, tmp_path):
@@ -101,7 +101,7 @@ def test_oversized_response_refused_then_accepted_when_raised(seeded, tmp_path):
 def test_unknown_format(seeded, tmp_path):
     folder = write_task(tmp_path / "t", PAIRS_TOML.format(name="t", path="pairs.jsonl") + 'format = "xml"\n',
                         {"pairs.jsonl": rows(1)})
-    refused(seeded, folder, "task.toml [data] format", "expected one of jsonl, json, csv", "found 'xml'")
+    refused(seeded, folder, "task.toml [data] format", "expected one of 'jsonl', 'json', 'csv'", "found 'xml'")
 
 
 def test_unknown_file_extension_without_format(seeded, tmp_path):
@@ -157,8 +157,8 @@ def test_skip_bad_imports_good_rows_and_reports_bad(cli, tmp_path):
     result = cli("tasks", "add", folder, "--skip-bad")
     assert result.exit_code == 0, result.stderr
     assert "3 bad row(s) skipped" in result.stderr
-    assert "pairs.jsonl line 2: expected text in 'a' (for response_a), found a number 7" in result.stderr
-    assert "pairs.jsonl line 3: expected a field 'prompt' (for prompt), found no such field" in result.stderr
+    assert "pairs.jsonl line 2 (id 'p1'): expected text in 'a' (for response_a), found a number 7" in result.stderr
+    assert "pairs.jsonl line 3 (id 'p2'): expected a field 'prompt' (for prompt), found no such field" in result.stderr
     assert "pairs.jsonl line 5: expected a JSON object, found malformed JSON" in result.stderr
     assert counts(cli.db)["pairs"] == 2
     report = json.loads(cli("tasks", "add", folder, "--skip-bad", "--json").stdout)

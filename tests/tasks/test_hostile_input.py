@@ -339,3 +339,322 @@ def test_parquet_repeating_one_long_string_in_every_row_is_refused_before_decodi
     pq.write_table(table, folder / "pairs.parquet")
     assert (folder / "pairs.parquet").stat().st_size < 100_000
     refused(seeded, folder, "pairs.parquet: expected at most 48 MiB of data", "found rows decoding to more than")
+
+
+# -- memory bounds, measured: a child process under an address-space limit --------------------------
+AS_LIMIT = 2560 * 1024 * 1024  # the command maps about 1.7 GiB (pyarrow reserves much it never touches)
+
+
+def import_in_child(folder, db, limit=AS_LIMIT, *args):
+    """``annotator tasks add`` in a child process that may map at most ``limit`` bytes."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "tasks", "add", str(folder), "--json",
+                           *args], capture_output=True, text=True, preexec_fn=cap, timeout=600)
+
+
+def parquet_bomb(path, mapped: bool):
+    """8.9 KB of Parquet: a list<string> column of 600 rows x 10,000 x the same 1 KB string
+    (6 GB once decoded), dictionary-encoded in the file but written without Arrow's schema,
+    so a reader decodes it to plain strings."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n, k = 600, 10_000
+    values = pa.DictionaryArray.from_arrays(pa.array([0] * (n * k), pa.int32()), pa.array(["x" * 1024]))
+    junk = pa.ListArray.from_arrays(pa.array(range(0, (n + 1) * k, k), pa.int32()), values)
+    table = pa.table({"id": [f"p{i}" for i in range(n)], "prompt": ["q"] * n, "a": ["x"] * n, "b": ["y"] * n,
+                      "junk": junk})
+    pq.write_table(table, path, store_schema=False, compression="zstd")
+    assert path.stat().st_size < 20_000
+
+
+def test_parquet_bomb_in_a_column_no_rule_maps_is_never_read(tmp_path):
+    folder = task_with(tmp_path, "pairs.parquet")
+    parquet_bomb(folder / "pairs.parquet", mapped=False)
+    done = import_in_child(folder, tmp_path / "a.db")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["pairs_new"] == 600
+
+
+def test_parquet_bomb_in_a_mapped_column_is_refused_with_the_limit_in_bounded_memory(tmp_path):
+    folder = task_with(tmp_path, "pairs.parquet", extra='metadata = ["junk"]\n')
+    parquet_bomb(folder / "pairs.parquet", mapped=True)
+    done = import_in_child(folder, tmp_path / "a.db")
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    assert ("pairs.parquet: expected at most 2,048 MiB of data (uncompressed; raise [data] max_file_bytes), "
+            "found rows decoding to more than") in done.stderr
+
+
+def test_json_document_is_streamed_item_by_item_in_bounded_memory(tmp_path):
+    """600 MB of JSON array (400 items of 1.5 MB, in a .gz of about 1 MB): read whole it
+    needs three times that; streamed, one item."""
+    junk = "x" * 1_500_000
+
+    def chunks():
+        yield b"["
+        for i in range(400):
+            sep = b"," if i else b""
+            yield sep + json.dumps({"id": f"p{i}", "prompt": "q", "a": "x", "b": "y", "junk": junk}).encode()
+        yield b"]"
+
+    folder = task_with(tmp_path, "pairs.json.gz", {"pairs.json.gz": gzip_stream(chunks())})
+    done = import_in_child(folder, tmp_path / "a.db", 1024 * 1024 * 1024)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["pairs_new"] == 400
+
+
+def test_json_item_longer_than_the_line_limit_is_refused(seeded, tmp_path):
+    document = json.dumps([*rows(2), {"id": "big", "prompt": "q", "a": "x" * 1_000_000, "b": "y"}])
+    folder = task_with(tmp_path, "pairs.json", {"pairs.json": document}, extra="max_line_bytes = 100_000\n")
+    refused(seeded, folder, "pairs.json item 3: expected items of at most 100,000 bytes (raise [data] "
+            "max_line_bytes), found a longer item")
+
+
+@pytest.mark.parametrize("document, found", [
+    ('{"data": [], "more": []}', "found an object holding more than one array (the second at 'more')"),
+    ('{"data": {"x": 1}}', "found an object holding no array"),
+    ("", "found an empty file"),
+    ("3", "found a number 3"),
+])
+def test_json_documents_that_hold_no_single_array_are_refused(seeded, tmp_path, document, found):
+    folder = task_with(tmp_path, "pairs.json", {"pairs.json": document})
+    refused(seeded, folder, "pairs.json: expected a JSON array of objects", found)
+
+
+def test_json_object_holding_one_array_is_streamed(cli, tmp_path):
+    document = json.dumps({"version": 2, "meta": {"a": [1, 2]}, "data": rows(3), "note": "x"})
+    result = cli("tasks", "add", task_with(tmp_path, "pairs.json", {"pairs.json": document}), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["pairs_new"] == 3
+
+
+# -- packs altered on the way back, a backup to a full disk ----------------------------------------
+def _packed(tmp_path):
+    """A project of 6 pairs; dave's pack of 3, labelled (3 labels and a revision of the first)."""
+    from tests.store.test_copies import _label_pack, _project, _run
+
+    db = tmp_path / "main.db"
+    _project(db).close()
+    assert _run(db, "pack", "--annotator", "dave", "--out", tmp_path / "dave.db", "--pairs", "3").exit_code == 0
+    _label_pack(tmp_path / "dave.db")
+    return db, tmp_path / "dave.db"
+
+
+@pytest.mark.parametrize("sql, problem", [
+    ("UPDATE labels SET choice = 'Z' WHERE id = 2", "choice must be one of ('A', 'B', 'tie'), got 'Z'"),
+    ("UPDATE labels SET factors = '{bad' WHERE id = 2", "factors that are not valid JSON"),
+    ("UPDATE labels SET pair = 999 WHERE id = 2", "a label of pair 999, which is not in the pack"),
+    ("UPDATE labels SET task = 'other' WHERE id = 2", "a label of task 'other', not the pack's task 't'"),
+    ("UPDATE labels SET shown_order = 'XY' WHERE id = 2", "shown_order must be one of ('AB', 'BA'), got 'XY'"),
+    ("UPDATE labels SET confidence = 'high' WHERE id = 2", "confidence 'high' is not a whole number"),
+    ("UPDATE labels SET seconds = 'abc' WHERE id = 2", "seconds 'abc' is not a duration"),
+    ("UPDATE labels SET rationale = x'00ff' WHERE id = 2", "a rationale that is not text"),
+])
+def test_a_tampered_pack_label_is_reported_not_dropped_and_its_claim_released(tmp_path, sql, problem):
+    import sqlite3
+
+    from annotator.store import Store
+    from tests.store.test_copies import _run
+
+    db, pack = _packed(tmp_path)
+    raw = sqlite3.connect(pack)
+    raw.execute("PRAGMA ignore_check_constraints = 1")  # as anyone editing the file can
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+    result = _run(db, "merge", pack)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "not merged: label row 2" in result.output and problem in result.output
+    store = Store.open(db)
+    assert len(store.current_labels("t")) == 2  # the two untouched pairs; the altered one is not stored
+    assert store.claims("t") == []  # the altered label's pair is open again at once, not in 7 days
+    store.close()
+    again = json.loads(_run(db, "merge", pack, "--json").output)[0]
+    assert [r["problem"] for r in again["refused_labels"]] == [again["refused_labels"][0]["problem"]]
+
+
+def test_backup_to_a_full_disk_names_the_destination(tmp_path):
+    """The destination cannot grow past 40 KB (RLIMIT_FSIZE in a child): the message names it,
+    not the database being copied."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from tests.store.test_copies import _project
+
+    db = tmp_path / "main.db"
+    _project(db, n_pairs=2000).close()
+
+    def cap():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    out = tmp_path / "copy.db"
+    done = subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "backup", str(out)],
+                          capture_output=True, text=True, preexec_fn=cap, timeout=300)
+    assert done.returncode == 1
+    assert f"cannot write {out}" in done.stderr and "while writing the copy" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_the_newer_schema_message_names_the_newest_migration_applied(tmp_path):
+    """Two migrations of newer versions, their records written out of order (a record lost and
+    written again): the message names the one applied last, not the last record."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    db = tmp_path / "a.db"
+    assert CliRunner().invoke(main, ["--db", str(db), "init"]).exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES "
+                 "('annotator', 'm101_newest', '2099-03-01 10:00:00.000000')")
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES "
+                 "('annotator', 'm100_older', '2099-01-01 10:00:00.000000')")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["--db", str(db), "doctor"])
+    assert result.exit_code == 1
+    assert "written by a newer version of annotator (schema m101_newest;" in result.output, result.output
+
+
+def test_a_task_toml_nested_100000_levels_is_refused_with_a_message(seeded, tmp_path):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)})
+    with open(folder / "task.toml", "a") as fh:
+        fh.write("deep = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    result = refused(seeded, folder, "task.toml: expected valid TOML, found arrays or tables nested more deeply")
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
+
+
+@pytest.mark.parametrize("where, line, found", [
+    ("[task]", 'baseline = "gpt\\u0000x"', "task.toml [task] baseline: expected a model name without control"),
+    ("[labels]", 'annotators = { "ali\\u0000ce" = "a" }\nmap = { A = "A" }',
+     "task.toml [labels] annotators: expected an annotator name without control"),
+    ("[[judge_labels]]", 'name = "j\\u0000"\nverdict = "a"\nmap = { A = "A" }',
+     "task.toml [[judge_labels]] #1 name: expected a judge name without control"),
+    ("[[judge_labels]]", 'name = "j"\nmodel = "gpt\\u0000"\nverdict = "a"\nmap = { A = "A" }',
+     "task.toml [[judge_labels]] #1 model: expected a model name without control"),
+    ("[task.routing]", '"ma\\u0000th" = "j"', "task.toml [task.routing]: expected a domain without control"),
+])
+def test_nul_bytes_in_names_from_task_toml_are_refused(seeded, tmp_path, where, line, found):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)})
+    toml = (folder / "task.toml").read_text()
+    if where == "[task]":
+        toml = toml.replace('name = "t"\n', f'name = "t"\n{line}\n')
+    else:
+        toml += f"\n{where}\n{line}\n"
+    (folder / "task.toml").write_text(toml)
+    refused(seeded, folder, found)
+
+
+def test_nan_in_metadata_is_stored_as_null_in_valid_json(cli, tmp_path):
+    lines = ['{"id": "p1", "prompt": "q", "a": "x", "b": "y", "m": NaN, "n": {"v": [1, Infinity, -Infinity]}}']
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": "\n".join(lines) + "\n"}, extra='metadata = ["m", "n"]\n')
+    result = cli("tasks", "add", folder)
+    assert result.exit_code == 0, result.stderr
+    import sqlite3
+
+    conn = sqlite3.connect(cli.db)
+    [(stored,)] = conn.execute("SELECT metadata FROM pairs WHERE pair_id = 'p1'").fetchall()
+    conn.close()
+    assert json.loads(stored, parse_constant=lambda c: pytest.fail(f"{c} stored")) == {"m": None, "n": {"v": [1, None, None]}}
+
+
+# -- work bounded as well as memory: rows per file ---------------------------------------------------
+def test_a_gzip_of_blank_lines_is_refused_at_the_row_limit(seeded, tmp_path):
+    blank = gzip_stream(b"\n" * 100_000 for _ in range(1))  # 100,000 blank lines in about 100 bytes
+    folder = task_with(tmp_path, "pairs.jsonl.gz", {"pairs.jsonl.gz": blank}, extra="max_rows = 1000\n")
+    refused(seeded, folder, "pairs.jsonl.gz line 1,001: expected at most 1,000 lines in one file (blank ones "
+            "counted; raise [data] max_rows), found more")
+
+
+def test_duplicate_rows_past_the_row_limit_are_refused(seeded, tmp_path):
+    line = json.dumps({"id": "same", "prompt": "q", "a": "x", "b": "y"}).encode() + b"\n"
+    folder = task_with(tmp_path, "pairs.jsonl.gz", {"pairs.jsonl.gz": gzip_stream(line for _ in range(5_000))},
+                       extra='max_rows = 1000\nrows = "votes"\n')
+    refused(seeded, folder, "pairs.jsonl.gz line 1,001: expected at most 1,000 lines in one file")
+
+
+def test_the_row_limit_applies_to_csv_json_and_parquet(seeded, tmp_path):
+    import pandas as pd
+
+    many = rows(50)
+    csv_text = "id,prompt,a,b\n" + "".join(f"{r['id']},{r['prompt']},{r['a']},{r['b']}\n" for r in many)
+    refused(seeded, task_with(tmp_path / "c", "pairs.csv", {"pairs.csv": csv_text}, extra="max_rows = 20\n"),
+            "pairs.csv line 21: expected at most 20 lines in one file")
+    refused(seeded, task_with(tmp_path / "j", "pairs.json", {"pairs.json": json.dumps(many)}, extra="max_rows = 20\n"),
+            "pairs.json item 21: expected at most 20 items in one file")
+    folder = task_with(tmp_path / "p", "pairs.parquet", extra="max_rows = 20\n")
+    pd.DataFrame(many).to_parquet(folder / "pairs.parquet")
+    refused(seeded, folder, "pairs.parquet: expected at most 20 rows (the file declares 50) in one file")
+
+
+# -- task.toml: every problem at once, misspelt values ------------------------------------------------
+def test_every_problem_of_a_task_toml_is_reported_in_one_run(seeded, tmp_path):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)}, extra='format = "jsonll"\nrows = "vote"\n')
+    toml = (folder / "task.toml").read_text().replace(
+        'name = "t"\n', 'name = "t"\noverlapp = 3\nalow_tie = false\nattention_rate = 2\npriority = "stratifed"\n')
+    toml += '\n[labels]\nannotators = ["x"]\nmap = { "1" = "C" }\n'
+    (folder / "task.toml").write_text(toml)
+    result = refused(seeded, folder,
+                     "task.toml [task] overlapp: expected a known [task] key (did you mean 'overlap'?",
+                     "task.toml [task] alow_tie: expected a known [task] key (did you mean 'allow_tie'?",
+                     "task.toml [task] attention_rate: expected a share between 0 and 1",
+                     "task.toml [task] priority: expected one of 'none', 'judge-uncertain', 'stratified' "
+                     "(did you mean 'stratified'?), found 'stratifed'",
+                     "task.toml [data] format: expected one of", "(did you mean 'jsonl'?), found 'jsonll'",
+                     "task.toml [labels] map.1: expected \"A\", \"B\" or \"tie\", found 'C'")
+    assert result.stderr.count("task.toml [") >= 6
+
+
+@pytest.mark.parametrize("extra, where, hint", [
+    ('format = "jsonll"\n', "task.toml [data] format", "did you mean 'jsonl'?"),
+    ('format = "parqet"\n', "task.toml [data] format", "did you mean 'parquet'?"),
+    ('rows = "vote"\n', "task.toml [data] rows", "did you mean 'votes'?"),
+])
+def test_a_misspelt_value_gets_a_suggestion(seeded, tmp_path, extra, where, hint):
+    folder = task_with(tmp_path, "pairs.jsonl", {"pairs.jsonl": rows(2)}, extra=extra)
+    refused(seeded, folder, where, hint)
+
+
+def test_a_bad_row_is_located_by_its_number_and_the_files_own_id(seeded, tmp_path):
+    """PandaLM numbers its items from 0 (idx): item 3 is idx 2, and the message says both."""
+    items = [{"idx": i, "instruction": "q", "response1": "x", "response2": "y"} for i in range(4)]
+    items[2]["response1"] = 7
+    toml = ('[task]\nname = "p"\n\n[data]\npath = "testset.json"\nid = "idx"\nprompt = "instruction"\n'
+            'response_a = "response1"\nresponse_b = "response2"\n')
+    folder = write_task(tmp_path / "p", toml, {"testset.json": json.dumps(items)})
+    refused(seeded, folder, "testset.json item 3 (idx 2): expected text in 'response1' (for response_a), found a number 7")
+
+
+@pytest.mark.parametrize("sql, message", [
+    ("UPDATE project SET value = 12345 WHERE key = 'id'", "comes from another project"),
+    ("UPDATE project SET value = x'00ff' WHERE key = 'pack_task'", "this database has no task"),
+    ("UPDATE pairs SET content_hash = 'forged' WHERE id = 1", "has different content here"),
+    ("DROP TABLE labels", "is not an annotator pack"),
+])
+def test_a_tampered_pack_file_is_refused_with_a_message(tmp_path, sql, message):
+    import sqlite3
+
+    from tests.store.test_copies import _run
+
+    db, pack = _packed(tmp_path)
+    raw = sqlite3.connect(pack)
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+    result = _run(db, "merge", pack)
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "refused:" in result.output and message in result.output, result.output

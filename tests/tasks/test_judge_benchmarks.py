@@ -356,7 +356,7 @@ def test_baseline_is_kept_and_checked(store, tmp_path):
     rows = with_models([("m1", "base"), ("base", "m2"), ("m1", "m2"), ("base", "base")])
     report = import_task_dir(store, models_task(tmp_path, "base", rows), allow_outside=True)
     task_ = store.get_task("t")
-    assert task_.baseline == "base" and task_.settings["baseline"] == "base"
+    assert task_.baseline == "base" and task_.settings.baseline == "base"
     assert report.notices == [
         "baseline 'base': 1 of 4 pairs compare two other models; they count only in the leaderboard's "
         "Bradley-Terry ratings",

@@ -18,7 +18,7 @@ def queue_task(folder, task_keys: str):
 def test_calibration_batch_is_labelled_first_by_everyone(store, tmp_path):
     folder = queue_task(tmp_path / "q", "calibration = 4\nclaim_minutes = 5")
     spec = load_task_file(folder)
-    assert spec.task.settings == {"calibration": 4, "claim_minutes": 5}
+    assert spec.task.settings.as_dict() == {"calibration": 4, "claim_minutes": 5}
     import_task_dir(store, folder)
     task = store.get_task("q")
     firsts = {}

@@ -72,7 +72,7 @@ def test_custom_factors(tmp_path):
     spec = load_task_file(write_task(tmp_path / "c", toml))
     assert [f.key for f in spec.task.factors] == ["length", "tone"]
     assert spec.task.factors[1].custom and spec.task.factors[1].question == "Which response is more polite?"
-    assert spec.task.settings == {}  # an unknown [task] key is refused (test_hostile_input.py)
+    assert spec.task.settings.as_dict() == {}  # an unknown [task] key is refused (test_hostile_input.py)
 
 
 @pytest.mark.parametrize("toml, where, found", [

@@ -78,6 +78,9 @@ async def test_shows_progress_agreement_disputes_and_judges(db):
         reader.close()
         panel = str(screen.query_one(AgreementPanel).query_one("#alpha-text").render())
         assert alpha_text(expected["krippendorff_alpha"]) in panel  # the number `stats agreement` prints
+        # "on N pairs": the pairs alpha rests on (two or more labels), as `stats agreement` counts them
+        assert expected["krippendorff_alpha"]["n"] < expected["n_pairs"]
+        assert f"on {expected['krippendorff_alpha']['n']} pairs labelled by two or more" in " ".join(panel.split())
         disputed = screen.query_one(DisputedTable)
         assert [cells(disputed, i)[0] for i in range(disputed.row_count)] == [
             p["pair_id"] for p in expected["pairs"]["most_disputed"]]
@@ -95,7 +98,7 @@ async def test_refreshes_when_another_connection_adds_labels(db):
     async with app.run_test(size=(120, 35)) as pilot:
         screen = app.screen
         await settle(pilot, lambda: screen.stats is not None)
-        before = screen.stats.alpha["estimate"]
+        before = screen.stats.alpha.value
         other = Store.open(path)  # an annotator labelling in another process
         other.add_labels(Label(pair=ids[i], annotator="carol", choice="B", shown_order="AB", seconds=9.0,
                                origin="test") for i in range(5))
@@ -163,3 +166,27 @@ def test_the_dashboard_command_has_help_and_refuses_an_unknown_task(tmp_path, db
     assert result.exit_code == 1 and "no task named 'nope'" in result.output
     result = CliRunner().invoke(main, ["dashboard", "--help"])
     assert result.exit_code == 0 and "pace and ETA" in result.output
+
+
+def test_the_position_is_one_computation_for_every_annotator(db):
+    """``N / M`` in the labelling app (terminal and browser alike): N the pair's place in the
+    annotator's sequence, M their pairs labelled plus those still open to them, the same
+    remaining count the dashboard's ETA uses."""
+    from datetime import timedelta
+
+    from annotator.tui.session import LabelSession
+
+    path, _ = db
+    store = Store.open(path)
+    task = store.get_task("t")
+    seen = {}
+    for who in ("alice", "bob", "carol"):  # everything labelled / one pair left / a newcomer
+        session = LabelSession(store, task, who, claim_for=timedelta(hours=1), heartbeat=None)
+        session.start()
+        where = session.where()
+        assert where.index <= where.total and where.done <= where.total
+        assert where.total - where.done == store.queue_progress(task, who).remaining
+        seen[who] = (where.index, where.total)
+        session.close()
+    assert seen == {"alice": (8, 8), "bob": (8, 8), "carol": (1, 1)}
+    store.close()

@@ -23,10 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, DISPUTED_LIMIT, ORDER_RULES
-
-JUDGE_RESAMPLES = 500  # `stats judges --bootstrap` default
-LEADERBOARD_BOOTSTRAP = 200  # `stats leaderboard --bootstrap` default
+from annotator.analysis.defaults import (
+    DEFAULT_BT_RESAMPLES,
+    DEFAULT_FACTOR_SOURCE,
+    DEFAULT_ORDER_RULE,
+    DEFAULT_REFERENCE,
+    DISPUTED_LIMIT,
+    ORDER_RULES,
+)
 
 
 @dataclass
@@ -39,9 +43,11 @@ class ReportOptions:
     gold: str = "auto"  # `stats judges --gold`
     seed: int = 0
     agreement_resamples: int | None = None  # `stats agreement --bootstrap` (None: its default)
-    judge_resamples: int = JUDGE_RESAMPLES  # `stats judges --bootstrap`
-    leaderboard_bootstrap: int = LEADERBOARD_BOOTSTRAP  # `stats leaderboard --bootstrap`
+    judge_resamples: int | None = None  # `stats judges --bootstrap` (None: its default, the agreement's rule)
+    leaderboard_bootstrap: int = DEFAULT_BT_RESAMPLES  # `stats leaderboard --bootstrap`
     disputed: int = DISPUTED_LIMIT  # `stats agreement --disputed`
+    factor_source: str = DEFAULT_FACTOR_SOURCE  # `stats judges --factor-source`
+    reference: str = DEFAULT_REFERENCE  # `stats agreement / judges --reference`
 
     def __post_init__(self) -> None:
         if self.order_rule not in ORDER_RULES:
@@ -54,9 +60,12 @@ class ReportOptions:
         return {
             "agreement": f"annotator stats agreement --task {task} "
                          + (f"--bootstrap {self.agreement_resamples} " if self.agreement_resamples is not None else "")
-                         + f"--seed {self.seed} --disputed {self.disputed}{rule} --json",
-            "judges": f"annotator stats judges --task {task} --bootstrap {self.judge_resamples} --seed {self.seed} "
-                      f"--gold {self.gold}{rule}{incomplete} --json",
+                         + f"--seed {self.seed} --disputed {self.disputed} --reference {self.reference}{rule} --json",
+            "judges": f"annotator stats judges --task {task} "
+                      + (f"--bootstrap {self.judge_resamples} " if self.judge_resamples is not None else "")
+                      + f"--seed {self.seed} "
+                      f"--gold {self.gold} --factor-source {self.factor_source} "
+                      f"--reference {self.reference}{rule}{incomplete} --json",
             "leaderboard": f"annotator stats leaderboard --task {task} --by domain --bootstrap "
                            f"{self.leaderboard_bootstrap} --seed {self.seed}{rule}{incomplete} --json",
         }
@@ -118,13 +127,15 @@ def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str,
         from annotator.analysis.report import task_agreement_report
 
         return task_agreement_report(store, task, resamples=options.agreement_resamples, seed=options.seed,
-                                     disputed=options.disputed, order_rule=options.order_rule).to_json()
+                                     disputed=options.disputed, order_rule=options.order_rule,
+                                     reference=options.reference).to_json()
     if name == "judges":
         from annotator.analysis.judge_human import task_judge_human_report
 
         return task_judge_human_report(store, task, order_rule=options.order_rule,
                                        include_incomplete=options.include_incomplete, gold=options.gold,
-                                       resamples=options.judge_resamples, seed=options.seed).to_json()
+                                       resamples=options.judge_resamples, seed=options.seed,
+                                       factor_source=options.factor_source, reference=options.reference).to_json()
     from annotator.analysis.leaderboard import task_leaderboard
 
     return task_leaderboard(store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,

@@ -192,30 +192,43 @@ def annotators_section(data: ReportData) -> Section:
 
 
 def disputed_section(data: ReportData) -> Section:
-    pairs = data.agreement["pairs"]
+    from annotator.analysis.report import PairsSummary
+    from annotator.analysis.serialise import read_back
+
+    pairs = read_back(PairsSummary, data.agreement["pairs"])  # the typed section `stats agreement` reads
     cats = data.agreement["categories"]
     section = Section("disputed", "The most disputed pairs")
     section.add(Paragraph(
         f"Pairs whose votes are most spread (entropy in bits: 0 when everyone agrees; log2 of the number of "
         f"answers when each answer got the same votes). A pair needs adjudication when its majority holds less than "
-        f"{pairs['adjudication_threshold']:.0%} of the votes or there is no majority. "
-        f"{pairs['needs_adjudication']:,} of {pairs['n_pairs_multiply_labelled']:,} pairs labelled by two or more "
-        f"annotators need it ({pairs['no_majority']:,} without a majority).", lead="How to read it."))
-    if not pairs["most_disputed"]:
+        f"{pairs.adjudication_threshold:.0%} of the votes or there is no majority. "
+        f"{pairs.needs_adjudication:,} of {pairs.n_pairs_multiply_labelled:,} pairs labelled by two or more "
+        f"annotators need it ({pairs.no_majority:,} without a majority)"
+        + (f"; {pairs.adjudicated:,} were settled by an adjudicator (`annotator adjudicate`), whose decision "
+           "and reason are shown and who need no adjudication" if pairs.adjudicated else "") + ".",
+        lead="How to read it."))
+    if not pairs.most_disputed:
         section.add(Paragraph("No pair has two labels yet."))
         return section
-    section.add(Table(["pair", "domain", *[f"votes {clean(c)}" for c in cats], "majority", "entropy (bits)", "adjudicate"], [
-        [clean(p["pair_id"]), clean(p["domain"]), *[n.count(p["votes"].get(c, 0)) for c in cats],
-         clean(p["majority"] or n.DASH), n.num(p["entropy_bits"], 2),
-         Cell(clean(p["reason"]), "caution") if p["needs_adjudication"] else ""]
-        for p in pairs["most_disputed"]], numeric=tuple(range(2, 2 + len(cats) + 2))))
+    def decision(p) -> str:
+        a = p.adjudication
+        if not a:
+            return n.DASH
+        return f"{clean(a['choice'])} ({clean(a['reason'])}" + (f": {clean(a['note'])}" if a.get("note") else "") + ")"
+
+    section.add(Table(["pair", "domain", *[f"votes {clean(c)}" for c in cats], "majority", "entropy (bits)", "adjudicate",
+                       "adjudicated (reason)"], [
+        [clean(p.pair_id), clean(p.domain), *[n.count(p.votes.get(c, 0)) for c in cats],
+         clean(p.majority or n.DASH), n.num(p.entropy_bits, 2),
+         Cell(clean(p.reason), "caution") if p.needs_adjudication else "", decision(p)]
+        for p in pairs.most_disputed], numeric=tuple(range(2, 2 + len(cats) + 2))))
     section.add(Paragraph(
         "Each annotator's label below is in the pair's own order (A is response A). A rationale is kept as it was "
         "typed, and its letters are the ones the annotator saw: 'shown B first' means their 'A' was response B.",
         lead="Rationales."))
-    for p in pairs["most_disputed"]:
-        sub = Section(f"pair-{p['pair']}", f"Pair {clean(p['pair_id'])}" + (f" ({clean(p['domain'])})" if p["domain"] else ""))
-        labels = data.disputed_labels.get(p["pair"], [])
+    for p in pairs.most_disputed:
+        sub = Section(f"pair-{p.pair}", f"Pair {clean(p.pair_id)}" + (f" ({clean(p.domain)})" if p.domain else ""))
+        labels = data.disputed_labels.get(p.pair, [])
         sub.add(Table(["annotator", "choice", "shown first", "confidence", "seconds"], [
             [clean(lab["annotator"]), clean(lab["choice"]), "A" if lab["shown_order"] == "AB" else "B",
              n.DASH if lab["confidence"] is None else str(lab["confidence"]), n.num(lab["seconds"], 0)]

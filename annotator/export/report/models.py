@@ -99,54 +99,72 @@ def _key(text: str) -> str:
 
 
 def factors_section(data: ReportData) -> Section | None:
-    fa = data.judges.get("factor_alignment")
+    raw = data.judges.get("factor_alignment")
     section = Section("factors", "Factors (PROFILE)")
-    if not fa:
+    if not raw:
         section.add(Paragraph("The task has no factor checklist, so there are no factor scores."))
         return section
-    names = fa["factors"]
-    agents = list(fa["scores"])
+    from annotator.analysis.judge_human import FactorAlignment
+    from annotator.analysis.serialise import read_back
+
+    fa = read_back(FactorAlignment, raw)  # the typed section `stats judges` reads
+    names = fa.factors
+    agents = list(fa.scores)
     section.add(Paragraph(
         "For each factor (length, helpfulness, ...), whether an agent's preference goes with the response that "
         "shows more of it: the factor score is (C - D) / (C + D + T) over the pairs where one response shows the "
         "factor more (C: the preferred response shows it more, D: less, T: the agent tied). +1 means the agent "
         "always prefers the response with more of the factor, -1 always the one with less, 0 no relation. Which "
-        "response shows a factor more comes from the annotators' factor answers (their majority), and where no "
-        "annotator answered, from the extracted factor values. Factor-level alignment correlates a judge's scores "
+        "response shows a factor more (M_k) comes from one named source: " + clean(fa.source_rule) + "; "
+        + (f"the scores from the {clean(fa.other_source.source)} source are shown beside. " if fa.other_source
+           else "the other source knows no M_k on this task. ") + "Factor-level alignment correlates a judge's scores "
         "with the humans' across factors: a judge can agree on the verdicts while weighing factors differently.",
         lead="How to read it."))
     colours = agent_colours(data)
     keys = list(names)
-    series = [(a, colours.get(a, figures.PALETTE[0]), [fa["scores"][a][k].get("score") for k in keys]) for a in agents]
+    series = [(a, colours.get(a, figures.PALETTE[0]), [fa.scores[a][k].get("score") for k in keys]) for a in agents]
     table = Table(["factor", "pairs with a known direction", *[clean(a) for a in agents]], [
-        [clean(names[k]), n.count(fa["known_manifestations"][k]),
-         *[n.DASH if fa["scores"][a][k].get("score") is None else f"{fa['scores'][a][k]['score']:+.2f}" for a in agents]]
-        for k in keys], caption="Factor scores (+1: prefers the response showing more of the factor)",
+        [clean(names[k]), n.count(fa.known_manifestations[k]),
+         *[n.DASH if fa.scores[a][k].get("score") is None else f"{fa.scores[a][k]['score']:+.2f}" for a in agents]]
+        for k in keys], caption=f"Factor scores (+1: prefers the response showing more of the factor); M_k source: "
+                                f"{clean(fa.source)}",
         numeric=tuple(range(1, len(agents) + 2)))
     svg = figures.grouped_bars("factors", [names[k] for k in keys], series, ylabel="factor score", ylim=(-1.05, 1.05))
     section.add(Figure("factors", "Factor scores of the humans and each judge", svg,
                        "Bars per factor, one per agent, from -1 to +1.", table) if svg else table)
-    ranked = {a: sorted([k for k in keys if fa["scores"][a][k].get("score") is not None],
-                        key=lambda k, a=a: -fa["scores"][a][k]["score"]) for a in agents}
+    ranked = {a: sorted([k for k in keys if fa.scores[a][k].get("score") is not None],
+                        key=lambda k, a=a: -fa.scores[a][k]["score"]) for a in agents}
     depth = max((len(v) for v in ranked.values()), default=0)
     if depth:
         section.add(Table(["rank", *[clean(a) for a in agents]], [
-            [str(i + 1), *[f"{clean(names[ranked[a][i]])} ({fa['scores'][a][ranked[a][i]]['score']:+.2f})"
+            [str(i + 1), *[f"{clean(names[ranked[a][i]])} ({fa.scores[a][ranked[a][i]]['score']:+.2f})"
                            if i < len(ranked[a]) else n.DASH for a in agents]] for i in range(depth)],
             caption="Factors ranked by score, per agent (what each agent's preference follows most)", numeric=(0,)))
-    if fa["judges"]:
+    if fa.judges:
         rows, reasons = [], set()
-        for judge, block in fa["judges"].items():
-            al = block["alignment"]
-            worst = ", ".join(f"{clean(names.get(m['factor'], m['factor']))} ({m['judge_score']:+.2f} vs "
-                              f"{m['human_score']:+.2f})" for m in block["misaligned"][:2]) or n.DASH
-            if block.get("misaligned_reason"):
-                worst = clean(block["misaligned_reason"])
+        other = fa.other_source
+
+        def worst(block) -> str:
+            if block.misaligned_reason:
+                return clean(block.misaligned_reason)
+            return ", ".join(f"{clean(names.get(m.factor, m.factor))} ({m.judge_score:+.2f} vs "
+                             f"{m.human_score:+.2f})" for m in block.misaligned[:2]) or n.DASH
+
+        for judge, block in fa.judges.items():
+            al = block.alignment
+            beside = []
+            if other:
+                theirs = other.judges[judge]
+                beside = [n.num(theirs.alignment.get("kendall_tau_b")), worst(theirs)]
             rows.append([clean(judge), n.num(al.get("kendall_tau_b")), n.num(al.get("spearman")),
-                         n.num(al.get("pearson")), str(al.get("factors", "")), worst])
+                         n.num(al.get("pearson")), str(al.get("factors", "")), worst(block), *beside])
             if al.get("undefined_reason"):
                 reasons.add(clean(al["undefined_reason"]))
-        section.add(Table(["judge", "Kendall tau_b", "Spearman", "Pearson", "factors", "most misaligned (judge vs humans)"],
-                          rows, caption="Factor-level alignment with the humans (1 = weighs the factors in the "
-                          "humans' order)", numeric=(1, 2, 3, 4), notes=[f"undefined: {r}" for r in sorted(reasons)]))
+        headers = ["judge", "Kendall tau_b", "Spearman", "Pearson", "factors", "most misaligned (judge vs humans)"]
+        if other:
+            headers += [f"tau_b ({clean(other.source)})", f"most misaligned ({clean(other.source)})"]
+        section.add(Table(headers, rows, caption="Factor-level alignment with the humans (1 = weighs the factors in "
+                          f"the humans' order); M_k source: {clean(fa.source)}"
+                          + (f", {clean(other.source)} beside" if other else ""),
+                          numeric=(1, 2, 3, 4), notes=[f"undefined: {r}" for r in sorted(reasons)]))
     return section

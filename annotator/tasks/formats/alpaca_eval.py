@@ -14,7 +14,8 @@ run named by the rows' ``annotator`` (e.g. ``weighted_alpaca_eval_gpt4_turbo``).
 preference is stored as unscored. AlpacaEval's win rate of the model is then
 ``mean(p_a) * 100`` over the run (with ``baseline_side = "B"``).
 
-Rows: ``id`` (``<generator_2>/<hash of the instruction>``), the original fields, and
+Rows: ``id`` (``<generator_2>/<hash of the instruction>``), ``pair_id`` (``<hash>:<model A>:<model B>``, the
+id of the same pair in a task built from model outputs with ``[pairs]``), the original fields, and
 ``response_a``, ``response_b``, ``model_a``, ``model_b``, ``judge``, ``verdict``, ``p_a``,
 ``judge_raw`` (raw_completion as text), ``price``, ``seconds``.
 """
@@ -89,6 +90,8 @@ def read(path: Path, options: dict):
             a, b = ("2", "1") if side == "B" else ("1", "2")
             out["response_a"], out["response_b"] = row.get(f"output_{a}"), row.get(f"output_{b}")
             out["model_a"], out["model_b"] = row.get(f"generator_{a}", ""), row.get(f"generator_{b}", "")
+            # the id of the same pair in a task built from model outputs ([pairs], tasks/generators.py)
+            out["pair_id"] = f"{instruction_id(instruction)}:{out['model_a']}:{out['model_b']}"
             out["judge"] = str(row.get("annotator") or "alpaca_eval")
             preference = row.get("preference")
             pref = _number(preference)

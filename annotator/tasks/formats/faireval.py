@@ -51,14 +51,13 @@ def _answers(path: Path) -> tuple[dict[int, dict], list[tuple[str, Problem]]]:
 
 
 def _verdict_lines(path: Path) -> list[str | Problem]:
-    with open_binary(path) as fh:
-        lines = fh.read().splitlines()
     out: list[str | Problem] = []
-    for number, raw in enumerate(lines, start=1):
-        try:
-            out.append(raw.decode("utf-8").strip())
-        except UnicodeDecodeError:
-            out.append(Problem(f"{path.name} line {number}", "UTF-8 text", "bytes that are not UTF-8"))
+    with open_binary(path) as fh:  # line by line (within max_line_bytes and max_rows), never the file whole
+        for raw in (piece for line in fh for piece in line.splitlines()):  # as bytes.splitlines: \r too
+            try:
+                out.append(raw.decode("utf-8").strip())
+            except UnicodeDecodeError:
+                out.append(Problem(f"{path.name} line {len(out) + 1}", "UTF-8 text", "bytes that are not UTF-8"))
     return out
 
 

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from annotator.export.report import numbers as n
 from annotator.store import Task
 from annotator.text.sanitize import sanitize_line
 from annotator.tui.dashboard_data import ProgressSnapshot, StatsSnapshot, progress_snapshot, stats_snapshot
@@ -138,8 +139,8 @@ class DashboardScreen(Screen):
         self.query_one(JudgeTable).show(snap.judges)
         ceiling = snap.ceiling
         text = Text("Judges against the humans", style="bold")
-        if ceiling.get("estimate") is not None:
-            text.append(f" · human-human ceiling {ceiling['estimate'] * 100:.1f} %", style="")
+        if ceiling.defined:
+            text.append(f" · human-human ceiling {n.with_interval(ceiling, True)}", style="")
         text.append(f" · order rule {snap.order_rule}", style="dim")
         if not snap.judges:
             text.append(" · no judge has run on this task yet", style="dim")

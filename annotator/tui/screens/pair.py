@@ -209,13 +209,13 @@ class PairScreen(Screen):
         left.partner, right.partner = (right, left) if linked else (None, None)
 
     def _update_progress(self) -> None:
-        progress = self.session.progress()
+        where = self.session.where()  # one computation of "17 / 40" (terminal and browser)
         widget = self.query_one(QueueProgress)
-        widget.done = progress.done
-        widget.assigned = progress.assigned
+        widget.done = where.done
+        widget.assigned = where.total
         widget.median = self.session.median_seconds()
         widget.revisiting = self.session.revisiting
-        widget.position = self.session.position_of_current()
+        widget.position = where.index
         widget.pair_id = self.pair.pair_id if self.pair else ""
         self._update_flag()
 

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
+from annotator.export.report import numbers as n
 from annotator.text.sanitize import sanitize_line
 from annotator.tui.dashboard_data import StatsSnapshot
 
@@ -27,16 +28,20 @@ class AgreementPanel(Vertical):
     def show(self, snap: StatsSnapshot) -> None:
         a = snap.alpha
         text = Text("Krippendorff's alpha ", style="bold")
-        if a.get("estimate") is None:
+        if not a.defined:
             text.append("undefined", style="yellow")
-            text.append(f" — {sanitize_line(a.get('reason') or '')}", style="dim")
+            text.append(f" — {sanitize_line(a.reason or '')}", style="dim")
         else:
-            text.append(f"{a['estimate']:.3f}", style="bold")
-            if a.get("ci_low") is not None:
-                text.append(f" [{a['ci_low']:.3f}, {a['ci_high']:.3f}]")
-            text.append(f" on {snap.n_pairs:,} pairs (95 % bootstrap interval)", style="dim")
-            self.history = (self.history + [a["estimate"]])[-HISTORY:]
+            text.append(n.value(a), style="bold")
+            if n.interval(a):
+                text.append(f" {n.interval(a)}")
+            b = snap.agreement.bootstrap
+            text.append(f" on {snap.n_pairs:,} pairs labelled by two or more ({b['confidence']:.0%} bootstrap "
+                        f"interval, {b['resamples']:,} resamples)", style="dim")
+            self.history = (self.history + [a.value])[-HISTORY:]
         text.append(f"\n{snap.needs_adjudication:,} pair(s) need adjudication", style="")
+        if snap.adjudicated:
+            text.append(f" · {snap.adjudicated:,} settled by an adjudicator", style="dim")
         text.append(f" · computed on {snap.labels:,} labels in {snap.seconds:.1f} s", style="dim")
         self.query_one("#alpha-text", Static).update(text)
         chart = self.query_one("#alpha-history", Sparkline)

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.widgets import DataTable
 
+from annotator.analysis.judge_human import AgentReport
+from annotator.export.report import numbers as n
 from annotator.text.sanitize import plain_text
-
-TONES = {"trustworthy": "green", "use with caution": "yellow", "needs review": "red"}
-
-
-def _pct(est: dict[str, Any] | None) -> str:
-    if not est or est.get("estimate") is None:
-        return "—"
-    ci = f" [{est['ci_low'] * 100:.0f}, {est['ci_high'] * 100:.0f}]" if est.get("ci_low") is not None else ""
-    return f"{est['estimate'] * 100:.1f} %{ci}"
 
 
 class JudgeTable(DataTable):
@@ -25,9 +16,10 @@ class JudgeTable(DataTable):
         self.zebra_stripes = True
         self.add_columns("judge", "agrees with humans", "card")
 
-    def show(self, judges: list[dict[str, Any]]) -> None:
+    def show(self, judges: list[AgentReport]) -> None:
         self.clear()
         for a in judges:
-            verdict = (a.get("card") or {}).get("verdict", "")
-            self.add_row(plain_text(a["agent"]), Text(_pct((a.get("agreement_with_humans") or {}).get("with_ties"))),
-                         Text(verdict, style=TONES.get(verdict, "")))
+            verdict = a.card.verdict if a.card else ""
+            agree = (a.agreement_with_humans or {}).get("with_ties")
+            self.add_row(plain_text(a.agent), Text(n.with_interval(agree, True)),
+                         Text(verdict, style=n.verdict_colour(verdict)))
