@@ -53,6 +53,7 @@ def leaderboard_section(data: ReportData) -> Section:
                       f"{clean(board['baseline'])}, per agent, model and domain (percent)",
                       numeric=tuple(range(2, len(headers)))))
     colours = agent_colours(data)
+    groups = {(g["agent"], g["domain"], g["model"]): g["group"] for g in board.get("groups", [])}
     for d in domains:
         mine = [r for r in rows if r["domain"] == d and r["model"] != r["baseline"]]
         series = [(a, colours.get(a, figures.PALETTE[i % len(figures.PALETTE)]),
@@ -63,15 +64,18 @@ def leaderboard_section(data: ReportData) -> Section:
         svg = figures.grouped_bars(f"leaderboard-{_key(d)}", models, series, ylabel="win rate against the baseline (%)",
                                    ylim=(0, 104), reference=50, errors=errors, markers=markers)
         detail = Table(["agent", "model", "pairs", "WR ± SE", "LC ± SE", "wins / losses / draws", "mean length",
-                        "Bradley-Terry [95 % CI]"], [
+                        "Bradley-Terry [95 % CI]", "group"], [
             [clean(r["agent"]), clean(r["model"]), n.count(r["n"]) + (f" (+{r['n_unscored']} without a preference)"
                                                                       if r["n_unscored"] else ""),
              f"{n.pct_points(r['win_rate'])} ± {n.pct_points(r['standard_error'])}",
              f"{n.pct_points(r['lc_win_rate'])} ± {n.pct_points(r['lc_standard_error'])}",
              f"{r['n_wins']} / {r['n_wins_base']} / {r['n_draws']}", n.num(r["avg_length"], 0),
              n.DASH if r["bt_rating"] is None else f"{r['bt_rating']:.0f} [{n.num(r['bt_ci_low'], 0)}, "
-                                                    f"{n.num(r['bt_ci_high'], 0)}]"]
-            for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 7))
+                                                    f"{n.num(r['bt_ci_high'], 0)}]",
+             clean(groups.get((r["agent"], r["domain"], r["model"]), n.DASH))]
+            for r in mine], caption=f"Domain {clean(d)}: every figure; models sharing a group letter are not "
+                                   "significantly different (paired tests, corrected across the pairs)",
+            numeric=(2, 3, 4, 5, 6, 7))
         title = "All domains" if d == ALL else f"Domain {clean(d)}"
         section.add(Figure(f"leaderboard-{_key(d)}", f"{title}: win rate against the baseline per model and agent",
                            svg, "Bars per model, one per agent, with standard-error whiskers and a diamond for the "
@@ -91,7 +95,25 @@ def leaderboard_section(data: ReportData) -> Section:
             for rc in board["rank_correlation"]],
             caption="Does each judge rank the models as the humans do? (1 = the same order)", numeric=(3, 4, 5, 6, 7),
             notes=sorted({clean(rc["reason"]) for rc in board["rank_correlation"] if rc["reason"]})))
+    _style_table(section, data)
     return section
+
+
+STYLE_FEATURES = ("length", "headers", "lists", "bold", "code")
+
+
+def _style_table(section: Section, data: ReportData) -> None:
+    """Each judge's style bias (``stats judges``: the share choosing the response with more
+    of a feature, minus the humans' on the same pairs), in points."""
+    agents = [a for a in data.judges.get("agents", []) if a.get("style_bias")]
+    if not agents:
+        return
+    section.add(Table(["judge", *STYLE_FEATURES], [
+        [clean(a["agent"]), *[n.DASH if a["style_bias"].get(f) is None else f"{100 * a['style_bias'][f]:+.0f}"
+                              for f in STYLE_FEATURES]] for a in agents],
+        caption="Style beyond length: how much more often than the humans each judge chooses the response with "
+                "more characters, headers, list items, bold spans or code blocks (points; — where no pair differs)",
+        numeric=tuple(range(1, 6))))
 
 
 def _key(text: str) -> str:
