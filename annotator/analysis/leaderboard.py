@@ -99,6 +99,7 @@ class LeaderboardRow:
     reason: str | None = None
     n_inconsistent: int = 0  # draws made by pairs whose two presented orders disagree
     sc_win_rate: float = math.nan  # style-controlled (``style``): the LC fit with style covariates
+    sc_bt_rating: float = math.nan  # style-controlled Bradley-Terry (``style.style_controlled_ratings``)
 
     def to_json(self) -> dict[str, Any]:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -118,6 +119,7 @@ class RatingRow:
     bt_ci_low: float
     bt_ci_high: float
     reason: str | None = None
+    sc_bt_rating: float = math.nan  # style-controlled (``style.style_controlled_ratings``)
 
     def to_json(self) -> dict[str, Any]:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -161,6 +163,7 @@ class Leaderboard:
     test: str = "bootstrap"
     correction: str = "holm"
     sc_method: str = ""
+    sc_bt_method: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -179,6 +182,7 @@ class Leaderboard:
             "ratings": [r.to_json() for r in self.ratings],
             "rank_correlation": [r.to_json() for r in self.rank_correlation],
             "sc_method": self.sc_method,
+            "sc_bt_method": self.sc_bt_method,
             "pairwise_test": self.test,
             "pairwise_correction": self.correction,
             "pairwise_alpha": significance.ALPHA,
@@ -284,7 +288,9 @@ def leaderboard(
     model_b = p["model_b"].fillna("").astype(str)
     domain_of = p["domain"].fillna("").astype(str)
     domains = [ALL] + (sorted(domain_of.unique()) if by_domain else [])
-    _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed)
+    differences = (style_features.pair_style_differences(style).reindex(p.index).fillna(0.0)
+                   if style is not None and len(style) else None)
+    _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed, differences)
     reference = reference or next(iter(preferences), None)
     board.separability = separability.separability(board.ratings, reference=reference, anchor=base,
                                                    resamples=bootstrap, seed=seed)
@@ -383,7 +389,8 @@ def leaderboard(
                     reasons.append(f"SC: {sc_results[name].reason if name in sc_results else sc_reason}")
                 rated = ratings.get((agent, domain, name))
                 if rated is not None:
-                    row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high)
+                    row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high,
+                               sc_bt_rating=rated.sc_bt_rating)
                     if rated.reason:
                         reasons.append(rated.reason)
                 elif not any(r.agent == agent and r.domain == domain for r in board.ratings):
@@ -418,7 +425,8 @@ BT_TOO_FEW = "Bradley-Terry needs at least three models meeting (with two it res
 
 
 def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.Series, model_b: pd.Series,
-             domain_of: pd.Series, domains: list[str], base: str | None, bootstrap: int, seed: int) -> None:
+             domain_of: pd.Series, domains: list[str], base: str | None, bootstrap: int, seed: int,
+             differences: pd.DataFrame | None = None) -> None:
     """Each agent's Bradley-Terry ratings per domain into ``board.ratings``: every pair with
     both models known, anchored on the baseline (1000) or, without one, on the mean."""
     known = (model_a != "") & (model_b != "") & (model_a != model_b)
@@ -431,6 +439,11 @@ def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.
                 continue
             fitted = bradley_terry(model_a[here], model_b[here], prefs[here], anchor=base, resamples=bootstrap,
                                    seed=seed)
+            sc: dict[str, float] = {}
+            if differences is not None:
+                sc, _ = style_features.style_controlled_ratings(model_a[here], model_b[here], prefs[here],
+                                                                differences[here].to_numpy(), anchor=base)
+                board.sc_bt_method = style_features.SC_BT_METHOD
             for i, name in enumerate(fitted.models):
                 why = fitted.no_finite_rating(i)
                 nan = math.nan
@@ -440,7 +453,8 @@ def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.
                     wins=float(wins[i]),
                     bt_rating=nan if why else float(fitted.rating[i]),
                     bt_ci_low=nan if why else float(fitted.ci_low[i]),
-                    bt_ci_high=nan if why else float(fitted.ci_high[i]), reason=why or None))
+                    bt_ci_high=nan if why else float(fitted.ci_high[i]), reason=why or None,
+                    sc_bt_rating=nan if why else sc.get(name, nan)))
 
 
 _BY = {"win_rate": "win rate", "bt_rating": "Bradley-Terry rating"}

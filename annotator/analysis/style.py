@@ -105,3 +105,52 @@ def covariate_matrix(frame: pd.DataFrame) -> np.ndarray | None:
 
 def nan_or(value: float | None) -> float:
     return math.nan if value is None else value
+
+
+def pair_style_differences(style: pd.DataFrame) -> pd.DataFrame:
+    """Per pair (index ``pair``): Arena-Hard-Auto's normalised difference A minus B,
+    ``(a - b) / (a + b)`` (0 when both are 0), of every feature, the length included."""
+    feats = style.set_index("pair") if "pair" in style else style
+    out = pd.DataFrame(index=feats.index)
+    for f in FEATURES:
+        a, b = feats[f"{f}_a"].astype(float), feats[f"{f}_b"].astype(float)
+        total = a + b
+        out[f] = np.where(total > 0, (a - b) / total.where(total > 0, 1.0), 0.0)
+    return out
+
+
+SC_BT_METHOD = ("style-controlled Bradley-Terry (Arena-Hard-Auto's style control): a logistic fit of the preference "
+                "on the models (+1 / -1) and the normalised differences (a - b) / (a + b) of length, headers, list "
+                "items, bold spans and code blocks; ratings on the Elo scale from the model terms alone")
+
+
+def style_controlled_ratings(model_a, model_b, preference_a, differences: np.ndarray, *,
+                             anchor: str | None) -> tuple[dict[str, float], str]:
+    """Elo-scale ratings (anchor at 1000, else mean 1000) with the style differences as
+    covariates; ({}, reason) where the fit is not defined."""
+    from .bradley_terry import INIT, SCALE
+    from .winrate import logistic_fit
+
+    a, b = np.asarray(model_a, dtype=object), np.asarray(model_b, dtype=object)
+    p = np.asarray(preference_a, dtype=float)
+    keep = ~np.isnan(p) & (a != b)
+    a, b, p, diffs = a[keep], b[keep], p[keep], np.asarray(differences, dtype=float)[keep]
+    models = sorted(set(a) | set(b))
+    if len(models) < 3:
+        return {}, "fewer than three models"
+    ref = anchor if anchor in models else models[0]
+    free = [m for m in models if m != ref]
+    col = {m: i for i, m in enumerate(free)}
+    X = np.zeros((len(p), len(free)))
+    rows = np.arange(len(p))
+    ia = np.array([col.get(m, -1) for m in a])
+    ib = np.array([col.get(m, -1) for m in b])
+    X[rows[ia >= 0], ia[ia >= 0]] = 1.0
+    X[rows[ib >= 0], ib[ib >= 0]] = -1.0
+    varying = diffs[:, diffs.std(axis=0) > 0] if len(diffs) else diffs
+    params, _, converged = logistic_fit(np.column_stack([X, varying]), p.clip(0, 1))
+    if not converged:
+        return {}, "the style-controlled fit did not converge (a model won or lost every comparison)"
+    strength = dict(zip(free, params[:len(free)], strict=True)) | {ref: 0.0}
+    shift = 0.0 if anchor in models else float(np.mean(list(strength.values())))
+    return {m: INIT + SCALE * (s - shift) for m, s in strength.items()}, ""

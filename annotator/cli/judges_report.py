@@ -507,8 +507,9 @@ def _print_leaderboard(board) -> None:
     several_domains = len({r.domain for r in board.rows}) > 1
     groups = {(g.agent, g.domain, g.model): g.group for g in board.groups}
     for agent in dict.fromkeys(r.agent for r in board.rows):
-        headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE", "W/L/D", "len",
-                   "BT", "BT CI", "group"]
+        with_sc = any(r.sc_win_rate == r.sc_win_rate for r in board.rows if r.agent == agent)
+        headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE",
+                   *(["SC"] if with_sc else []), "W/L/D", "len", "BT", "BT CI", "group"]
         table = Table(*headers, box=None, pad_edge=False, title=f"{safe(agent)}: candidates against "
                       f"{safe(board.baseline or '')}", title_justify="left")
         for column in table.columns:
@@ -526,7 +527,8 @@ def _print_leaderboard(board) -> None:
             ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
             table.add_row(safe(r.model), *([safe(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
                           num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
-                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}{drawn}",
+                          f"[dim]{num(r.lc_standard_error)}[/]", *([num(r.sc_win_rate)] if with_sc else []),
+                          f"{r.n_wins}/{r.n_wins_base}{drawn}",
                           DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
                           num(r.bt_rating, 0), ci, groups.get((r.agent, r.domain, r.model), DASH))
         console.print(table)
@@ -542,6 +544,8 @@ def _print_leaderboard(board) -> None:
                       "as a draw (half a win), not left out[/]")
     for method in lc_methods:
         console.print(f"[dim]LC: {safe(method)}[/]")
+    if board.sc_method and any(r.sc_win_rate == r.sc_win_rate for r in board.rows):
+        console.print(f"[dim]SC: {safe(board.sc_method)}[/]")
     _print_significance(board)
     reasons = sorted({r.reason for r in board.rows if r.reason})
     for reason in reasons:

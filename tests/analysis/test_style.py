@@ -127,3 +127,23 @@ def test_commands_carry_style(tmp_path):
     board = json.loads(CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "t", "--json",
                                                  "--bootstrap", "0"]).output)
     assert all("sc_win_rate" in r for r in board["rows"])
+
+
+def test_style_controlled_bradley_terry():
+    """Arena-Hard-Auto's style control: with the style differences as covariates, a judge that
+    only likes lists no longer spreads the ratings; with no style difference at all the fit is
+    Bradley-Terry's (within its ridge)."""
+    pairs, prefs, style = _lists_judge()
+    board = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0, style=style)
+    rated = {r.model: r for r in board.ratings}
+    assert rated["base"].sc_bt_rating == pytest.approx(1000)
+    spread = rated["listy"].bt_rating - rated["plain"].bt_rating
+    sc_spread = rated["listy"].sc_bt_rating - rated["plain"].sc_bt_rating
+    assert spread > 100 and abs(sc_spread) < spread / 2
+    assert "style-controlled Bradley-Terry" in board.to_json()["sc_bt_method"]
+    row = next(r for r in board.rows if r.model == "listy")
+    assert row.sc_bt_rating == rated["listy"].sc_bt_rating
+    flat = style.assign(lists_a=0, lists_b=0, length_a=100, length_b=100)
+    plain = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0, style=flat)
+    for r in plain.ratings:
+        assert r.sc_bt_rating == pytest.approx(r.bt_rating, abs=1.0)
