@@ -11,6 +11,8 @@ from .document import Cell, Figure, Paragraph, Section, Table, clean
 from .judges import agent_colours
 
 ALL = "all"
+GROUP_NOTE = ("group: models sharing a letter are not significantly different (paired tests on the shared "
+              "instructions, corrected across the pairs; stats leaderboard --test / --correction)")
 
 
 def _domains(rows: list[dict[str, Any]]) -> list[str]:
@@ -64,18 +66,17 @@ def leaderboard_section(data: ReportData) -> Section:
         svg = figures.grouped_bars(f"leaderboard-{_key(d)}", models, series, ylabel="win rate against the baseline (%)",
                                    ylim=(0, 104), reference=50, errors=errors, markers=markers)
         detail = Table(["agent", "model", "pairs", "WR ± SE", "LC ± SE", "wins / losses / draws", "mean length",
-                        "Bradley-Terry [95 % CI]", "group"], [
+                        "group", "Bradley-Terry [95 % CI]"], [
             [clean(r["agent"]), clean(r["model"]), n.count(r["n"]) + (f" (+{r['n_unscored']} without a preference)"
                                                                       if r["n_unscored"] else ""),
              f"{n.pct_points(r['win_rate'])} ± {n.pct_points(r['standard_error'])}",
              f"{n.pct_points(r['lc_win_rate'])} ± {n.pct_points(r['lc_standard_error'])}",
              f"{r['n_wins']} / {r['n_wins_base']} / {r['n_draws']}", n.num(r["avg_length"], 0),
+             clean(groups.get((r["agent"], r["domain"], r["model"]), n.DASH)),
              n.DASH if r["bt_rating"] is None else f"{r['bt_rating']:.0f} [{n.num(r['bt_ci_low'], 0)}, "
-                                                    f"{n.num(r['bt_ci_high'], 0)}]",
-             clean(groups.get((r["agent"], r["domain"], r["model"]), n.DASH))]
-            for r in mine], caption=f"Domain {clean(d)}: every figure; models sharing a group letter are not "
-                                   "significantly different (paired tests, corrected across the pairs)",
-            numeric=(2, 3, 4, 5, 6, 7))
+                                                    f"{n.num(r['bt_ci_high'], 0)}]"]
+            for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 8),
+            notes=[GROUP_NOTE] if groups else [])
         title = "All domains" if d == ALL else f"Domain {clean(d)}"
         section.add(Figure(f"leaderboard-{_key(d)}", f"{title}: win rate against the baseline per model and agent",
                            svg, "Bars per model, one per agent, with standard-error whiskers and a diamond for the "
