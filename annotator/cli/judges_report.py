@@ -32,7 +32,7 @@ from .options import (
     task_option,
 )
 from .stats import reference_caption, reference_option, stats
-from .tables import DASH, _est, _num, _pct, _short, safe
+from .tables import DASH, _est, _num, _pct, _short, print_table, safe
 
 factor_source_option = click.option(
     "--factor-source", type=click.Choice(FACTOR_SOURCES), default=DEFAULT_FACTOR_SOURCE, show_default=True,
@@ -531,7 +531,7 @@ def _print_leaderboard(board) -> None:
                           f"{r.n_wins}/{r.n_wins_base}{drawn}",
                           DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
                           num(r.bt_rating, 0), ci, groups.get((r.agent, r.domain, r.model), DASH))
-        console.print(table)
+        print_table(console, table)
     console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
                   "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "
                   "length (characters); BT: Bradley-Terry rating (Elo scale, baseline 1000) and its bootstrap "
@@ -600,7 +600,7 @@ def _print_style_baselines(report) -> None:
     for domain in dict.fromkeys(b["domain"] for b in rows):
         mine = [b for b in rows if b["domain"] == domain]
         table.add_row(f"{safe(domain)} ({mine[0]['n']:,})", *[f"{b['accuracy']:.0%}" for b in mine])
-    console.print(table)
+    print_table(console, table)
 
 
 def _print_separability(board) -> None:
@@ -617,7 +617,7 @@ def _print_separability(board) -> None:
                            else s.agreement_with_confidence),
                       str(s.n_both_separated) if s.reference else DASH,
                       _num(None if s.brier != s.brier else s.brier))
-    console.print(table)
+    print_table(console, table)
     console.print(f"[dim]intervals: {safe(rows[0].bootstrap)}; the baseline (the ratings' anchor) left out; "
                   "agreement with confidence: of the pairs both this agent and the reference separate, the share "
                   "ordered alike; pair Brier: the agent's rating-implied P(i beats j) against the reference's "
