@@ -80,7 +80,10 @@ from .pairs import SPLIT
 from .proportion import binomial_p_value, proportion
 from .ratings import MISSING, ratings_from_frame
 from .report import judge_agreement_contributions, judge_section, percent_estimates
+from .rewardbench import is_rewardbench, section_scores
+from .sample_variance import sample_variance
 from .serialise import fields_json, serialise
+from .style import style_bias, trivial_baselines
 from .verdicts import (
     DEFAULT_ORDER_RULE,
     NO_VERDICT,
@@ -195,6 +198,12 @@ class AgentReport:
     median_latency_s: float | None = None
     labels_needed: dict[str, Any] | None = None
     card: JudgeCard | None = None
+    # the judge's share choosing the response with more of each style feature minus the
+    # humans' (``style``), and each share with its pairs and reason
+    style_bias: dict[str, Any] | None = None
+    style_bias_detail: dict[str, Any] | None = None
+    sample_variance: dict[str, Any] | None = None  # across ``--samples k`` (``sample_variance``)
+    rewardbench: dict[str, Any] | None = None  # section scores of a RewardBench-format set (``rewardbench``)
 
 
 @dataclass
@@ -265,6 +274,7 @@ class JudgeHumanReport:
     bootstrap: dict[str, Any] = field(default_factory=dict)
     card_rules: str = CARD_RULES
     excluded_annotators: dict[str, int] = field(default_factory=dict)  # --exclude: name -> labelled pairs
+    style_baselines: list[dict[str, Any]] = field(default_factory=list)  # "pick the longer" per domain (``style``)
     reference: dict[str, Any] | None = None  # the human label judges are compared with (``defaults.REFERENCES``)
     defaults: dict[str, Any] = field(default_factory=dict)  # the defaults its figures depend on
 
@@ -458,6 +468,7 @@ def judge_human_report(
     length_threshold: float = LENGTH_THRESHOLD,
     factor_source: str = DEFAULT_FACTOR_SOURCE,
     extractor: str | None = None,
+    style: pd.DataFrame | None = None,
 ) -> JudgeHumanReport:
     """The judge-validation report of one task; see the module docstring.
 
@@ -551,10 +562,17 @@ def judge_human_report(
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
             entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
+        if len(judgments):
+            entry.sample_variance = sample_variance(judgments[judgments["run_name"] == name])
+        if style is not None:
+            entry.style_bias, entry.style_bias_detail = style_bias(prefs, humans, style)
         if gold is not None and gold.notna().any():
             subsets = pairs.set_index("pair")["domain"].fillna("")
             entry.gold = gold_accuracy(rows, gold, source=gold_source, subsets=subsets if (subsets != "").any() else None,
                                        no_verdict=silent)
+            if is_rewardbench(entry.gold.per_subset):
+                entry.rewardbench = section_scores({k: v["accuracy"].value if v["accuracy"].defined else None
+                                                    for k, v in entry.gold.per_subset.items()})
         entry.alt_test = alternative_annotator_test(ratings, codes[name], epsilon=epsilon, alpha=alpha,
                                                     min_pairs=alt_min_pairs)
         p_a = judge_p_a.loc[name] if name in judge_p_a.index.get_level_values(0) else pd.Series(dtype=float)
@@ -600,7 +618,19 @@ def judge_human_report(
         reference=agents.reference_json(),
         defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
                                          length_threshold=length_threshold),
+        style_baselines=_style_baselines(style, gold, gold_source, humans, pairs),
     )
+
+
+def _style_baselines(style: pd.DataFrame | None, gold: pd.Series | None, gold_source: str, humans: pd.Series,
+                     pairs: pd.DataFrame) -> list[dict[str, Any]]:
+    """``style.trivial_baselines`` against the gold labels, else the humans' majority."""
+    if style is None:
+        return []
+    with_gold = gold is not None and gold.notna().any()
+    reference = gold if with_gold else humans
+    return trivial_baselines(reference, style, pairs.set_index("pair")["domain"].fillna(""),
+                             f"gold labels ({gold_source})" if with_gold else "humans' majority")
 
 
 def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...],
@@ -730,4 +760,5 @@ def task_judge_human_report(store: AnalysisStore, task: str, *, order_rule: str 
     fv = factor_values_frame(store, task)
     gold_labels, source = task_gold(store, task, agents, gold)
     return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],
-                                              gold=gold_labels, gold_source=source, **options), store, task, exclude)
+                                              gold=gold_labels, gold_source=source, style=store.style_features(task),
+                                              **options), store, task, exclude)

@@ -66,7 +66,7 @@ from scipy import stats
 
 from annotator.store.protocol import AnalysisStore
 
-from . import ranking
+from . import ranking, separability, significance, style as style_features
 from .bradley_terry import RIDGE as BT_RIDGE, bradley_terry
 from .defaults import LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
 from .estimate import json_number
@@ -98,6 +98,8 @@ class LeaderboardRow:
     bt_ci_high: float
     reason: str | None = None
     n_inconsistent: int = 0  # draws made by pairs whose two presented orders disagree
+    sc_win_rate: float = math.nan  # style-controlled (``style``): the LC fit with style covariates
+    sc_bt_rating: float = math.nan  # style-controlled Bradley-Terry (``style.style_controlled_ratings``)
 
     def to_json(self) -> dict[str, Any]:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -117,6 +119,7 @@ class RatingRow:
     bt_ci_low: float
     bt_ci_high: float
     reason: str | None = None
+    sc_bt_rating: float = math.nan  # style-controlled (``style.style_controlled_ratings``)
 
     def to_json(self) -> dict[str, Any]:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -154,6 +157,13 @@ class Leaderboard:
     bootstrap: int = 0
     order_rule: dict[str, str] = field(default_factory=dict)
     ratings: list[RatingRow] = field(default_factory=list)
+    pairwise: list[significance.PairTest] = field(default_factory=list)
+    groups: list[significance.Group] = field(default_factory=list)
+    separability: list[separability.Separability] = field(default_factory=list)
+    test: str = "bootstrap"
+    correction: str = "holm"
+    sc_method: str = ""
+    sc_bt_method: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +181,14 @@ class Leaderboard:
             "rows": [r.to_json() for r in self.rows],
             "ratings": [r.to_json() for r in self.ratings],
             "rank_correlation": [r.to_json() for r in self.rank_correlation],
+            "sc_method": self.sc_method,
+            "sc_bt_method": self.sc_bt_method,
+            "pairwise_test": self.test,
+            "pairwise_correction": self.correction,
+            "pairwise_alpha": significance.ALPHA,
+            "pairwise": [r.to_json() for r in self.pairwise],
+            "groups": [g.to_json() for g in self.groups],
+            "separability": [s.to_json() for s in self.separability],
         }
 
 
@@ -214,6 +232,20 @@ def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
     return out, SINGLE_CANDIDATE_LC
 
 
+def _sc(frame: pd.DataFrame, ridge: float, columns: list[str]) -> tuple[dict[str, Any], str]:
+    """Style-controlled results per candidate: the joint LC fit with the style columns that
+    vary as covariates (``style``), and the reason where there is none."""
+    if not columns:
+        return {}, "no style features (the responses' texts are not in the store)"
+    if frame["candidate"].nunique() < 2:
+        return {}, "style control needs the joint fit of two candidates or more"
+    varying = [c for c in columns if frame[c].nunique() > 1]
+    try:
+        return length_controlled_win_rates(frame, l2=ridge, covariates=varying).results, ""
+    except ValueError as e:
+        return {}, str(e)
+
+
 SINGLE_CANDIDATE_LC = ("single-candidate fit: length term only; warning: one candidate alone cannot separate its "
                        "length from its quality (a candidate whose outputs are all much shorter or longer than the "
                        "baseline's gets an LC far from AlpacaEval's); judge more candidates against the same "
@@ -233,6 +265,9 @@ def leaderboard(
     seed: int = 0,
     lc_ridge: float = DIFFICULTY_RIDGE,
     inconsistent: dict[str, pd.Index] | None = None,
+    test: str = "bootstrap",
+    correction: str = "holm",
+    style: pd.DataFrame | None = None,
 ) -> Leaderboard:
     """The leaderboard of one task; see the module docstring.
 
@@ -246,14 +281,19 @@ def leaderboard(
     """
     inconsistent = inconsistent or {}
     base, rule = choose_baseline(pairs, baseline)
-    board = Leaderboard(task=task, baseline=base, baseline_rule=rule, lc_ridge=lc_ridge, bootstrap=bootstrap)
+    board = Leaderboard(task=task, baseline=base, baseline_rule=rule, lc_ridge=lc_ridge, bootstrap=bootstrap,
+                        test=test, correction=correction)
     p = pairs.set_index("pair")
     model_a = p["model_a"].fillna("").astype(str)
     model_b = p["model_b"].fillna("").astype(str)
     domain_of = p["domain"].fillna("").astype(str)
     domains = [ALL] + (sorted(domain_of.unique()) if by_domain else [])
-    _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed)
+    differences = (style_features.pair_style_differences(style).reindex(p.index).fillna(0.0)
+                   if style is not None and len(style) else None)
+    _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed, differences)
     reference = reference or next(iter(preferences), None)
+    board.separability = separability.separability(board.ratings, reference=reference, anchor=base,
+                                                   resamples=bootstrap, seed=seed)
     if base is None:
         if board.ratings:
             board.notes.append("no baseline: no win rates; every model is rated by Bradley-Terry from the pairs "
@@ -283,6 +323,13 @@ def leaderboard(
         "domain": domain_of.to_numpy(),
         "instruction": p["instruction"].to_numpy() if "instruction" in p else np.arange(len(p)),
     }, index=p.index)
+    sc_columns: list[str] = []
+    if style is not None and len(style):
+        covariates = style_features.style_covariates(style.set_index("pair").reindex(p.index).fillna(0),
+                                                     cand_is_a.to_numpy())
+        info = info.join(covariates)
+        sc_columns = list(covariates.columns)
+        board.sc_method = style_features.SC_METHOD
     ratings = {(r.agent, r.domain, r.model): r for r in board.ratings}
 
     for agent, prefs in preferences.items():
@@ -304,9 +351,11 @@ def leaderboard(
                 "p_win": p_win, "len_candidate": vs_base["len_candidate"].to_numpy(),
                 "len_baseline": vs_base["len_baseline"].to_numpy(), "self": vs_base["self"].to_numpy(),
                 "inconsistent": vs_base["inconsistent"].to_numpy(),
+                **{c: vs_base[c].to_numpy() for c in sc_columns},
             })
             fit_frame = frame[~frame["self"]]
             lc_results, lc_method = _lc(fit_frame, lc_ridge) if len(fit_frame) else ({}, "")
+            sc_results, sc_reason = _sc(fit_frame, lc_ridge, sc_columns)
             # every candidate the agent was asked about, with or without a preference
             for name in sorted(set(frame["candidate"]) | set(no_pref["candidate"])):
                 mine = frame[frame["candidate"] == name]
@@ -332,9 +381,16 @@ def leaderboard(
                     elif math.isnan(lc.lc_standard_error):
                         reasons.append("LC standard error: none, every instruction gets the same prediction "
                                        "(no instruction difficulty)")
+                if name == base:
+                    row.update(sc_win_rate=50.0)
+                elif name in sc_results and not sc_results[name].reason:
+                    row.update(sc_win_rate=sc_results[name].lc_win_rate)
+                elif mine["p_win"].notna().any():
+                    reasons.append(f"SC: {sc_results[name].reason if name in sc_results else sc_reason}")
                 rated = ratings.get((agent, domain, name))
                 if rated is not None:
-                    row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high)
+                    row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high,
+                               sc_bt_rating=rated.sc_bt_rating)
                     if rated.reason:
                         reasons.append(rated.reason)
                 elif not any(r.agent == agent and r.domain == domain for r in board.ratings):
@@ -345,15 +401,32 @@ def leaderboard(
                     agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,
                     reason="; ".join(reasons) or None, n_inconsistent=int(mine["inconsistent"].sum()), **row,
                 ))
+            _significance(board, frame, agent, domain, seed)
     board.rank_correlation = rank_correlations(board.rows, reference)
     return board
+
+
+def _significance(board: Leaderboard, frame: pd.DataFrame, agent: str, domain: str, seed: int) -> None:
+    """Paired tests between this agent's models of one domain, and their letter groups
+    (``significance``), best win rate first."""
+    scores = {r.model: r.win_rate for r in board.rows if r.agent == agent and r.domain == domain and r.n}
+    if not scores:
+        return
+    scores.setdefault(board.baseline, 50.0)  # the baseline: 0.5 on every instruction
+    order = sorted(scores, key=lambda m: (-scores[m], m))
+    table = significance.by_instruction(frame[~frame["self"]], board.baseline)
+    tests = significance.pairwise_tests(table, order, agent=agent, domain=domain, test=board.test,
+                                        correction=board.correction, seed=seed)
+    board.pairwise += tests
+    board.groups += significance.groups_of(tests, order, agent=agent, domain=domain)
 
 
 BT_TOO_FEW = "Bradley-Terry needs at least three models meeting (with two it restates the win rate)"
 
 
 def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.Series, model_b: pd.Series,
-             domain_of: pd.Series, domains: list[str], base: str | None, bootstrap: int, seed: int) -> None:
+             domain_of: pd.Series, domains: list[str], base: str | None, bootstrap: int, seed: int,
+             differences: pd.DataFrame | None = None) -> None:
     """Each agent's Bradley-Terry ratings per domain into ``board.ratings``: every pair with
     both models known, anchored on the baseline (1000) or, without one, on the mean."""
     known = (model_a != "") & (model_b != "") & (model_a != model_b)
@@ -366,6 +439,11 @@ def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.
                 continue
             fitted = bradley_terry(model_a[here], model_b[here], prefs[here], anchor=base, resamples=bootstrap,
                                    seed=seed)
+            sc: dict[str, float] = {}
+            if differences is not None:
+                sc, _ = style_features.style_controlled_ratings(model_a[here], model_b[here], prefs[here],
+                                                                differences[here].to_numpy(), anchor=base)
+                board.sc_bt_method = style_features.SC_BT_METHOD
             for i, name in enumerate(fitted.models):
                 why = fitted.no_finite_rating(i)
                 nan = math.nan
@@ -375,7 +453,8 @@ def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.
                     wins=float(wins[i]),
                     bt_rating=nan if why else float(fitted.rating[i]),
                     bt_ci_low=nan if why else float(fitted.ci_low[i]),
-                    bt_ci_high=nan if why else float(fitted.ci_high[i]), reason=why or None))
+                    bt_ci_high=nan if why else float(fitted.ci_high[i]), reason=why or None,
+                    sc_bt_rating=nan if why else sc.get(name, nan)))
 
 
 _BY = {"win_rate": "win rate", "bt_rating": "Bradley-Terry rating"}
@@ -445,7 +524,7 @@ def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both
         unscored[str(name)] = soft.index[soft.isna()]
         inconsistent[str(name)] = pd.Index(rows.loc[_differs(rows), "pair"])
     board = leaderboard(preferences, unscored, pairs, task=task, baseline=found.settings.get("baseline"),
-                        inconsistent=inconsistent, **options)
+                        inconsistent=inconsistent, style=store.style_features(task), **options)
     board.notes[:0] = [f"run {n} is incomplete: left out (--include-incomplete to show it)" for n in agents.left_out]
     board.order_rule = {"name": agents.order_rule, "rule": agents.order_rule_text}
     return board

@@ -19,6 +19,7 @@ a fractional response (statsmodels).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -198,7 +199,8 @@ LBFGS_OPTIONS = {"maxcor": 50}  # more correction pairs: half the iterations on 
 
 def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDGE,
                                 pooling: float = LC_COEFFICIENT_POOLING,
-                                min_preferences: int = MIN_LC_PREFERENCES) -> JointLengthControlled:
+                                min_preferences: int = MIN_LC_PREFERENCES,
+                                covariates: Sequence[str] = ()) -> JointLengthControlled:
     """LC win rates of several candidates judged against one baseline on the same instructions.
 
     ``frame`` has one row per (candidate, instruction) with columns ``candidate``,
@@ -226,6 +228,11 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
     with fewer than ``min_preferences`` preferences has no LC (NaN with the reason). Needs
     at least two candidates. Pairs of the baseline against itself carry no information on
     length or difficulty: leave them out (their LC is 50 by construction).
+
+    ``covariates``: more columns of ``frame`` (style features, ``style``), each with a
+    coefficient per candidate pooled towards the candidates' mean like ``phi_c``, and set to
+    zero in the prediction like the length term: the style-controlled win rate. Without
+    them, the LC fit above.
     """
     from scipy.optimize import minimize
 
@@ -247,20 +254,27 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
     t = np.tanh(delta / sd[ci])
     y = df["p_win"].to_numpy(dtype=float).clip(0, 1)
     k, m = len(candidates), len(instructions)
+    cov = df[list(covariates)].to_numpy(dtype=float) if covariates else np.zeros((len(df), 0))
+    q = cov.shape[1]
 
     def loss(w):
-        theta, phi, psi, diff = w[:k], w[k:2 * k], w[2 * k:3 * k], w[3 * k:]
+        theta, phi, psi, diff = w[:k], w[k:2 * k], w[2 * k:3 * k], w[3 * k:3 * k + m]
+        beta = w[3 * k + m:].reshape(k, q)
         d = np.append(diff, 0.0)[ii]
-        z = theta[ci] + phi[ci] * t - psi[ci] * d
+        z = theta[ci] + phi[ci] * t - psi[ci] * d + np.einsum("ij,ij->i", beta[ci], cov)
         g = _sigmoid(z) - y
         centre = phi.mean()
+        beta_centre = beta.mean(axis=0)
         value = (np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * np.sum(diff ** 2)
-                 + 0.5 * pooling * (np.sum((phi - centre) ** 2) + np.sum((psi - 1) ** 2)))
+                 + 0.5 * pooling * (np.sum((phi - centre) ** 2) + np.sum((psi - 1) ** 2)
+                                    + np.sum((beta - beta_centre) ** 2)))
         grad = np.concatenate([
             np.bincount(ci, g, k),
             np.bincount(ci, g * t, k) + pooling * (phi - centre),
             -np.bincount(ci, g * d, k) + pooling * (psi - 1),
             -np.bincount(ii, g * psi[ci], m + 1)[:m] + l2 * diff,
+            (np.stack([np.bincount(ci, g * cov[:, j], k) for j in range(q)], axis=1)
+             + pooling * (beta - beta_centre)).ravel() if q else np.zeros(0),
         ])
         return value, grad
 
@@ -271,17 +285,21 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
     scale = np.sqrt(np.concatenate([
         0.25 * n_c, 0.25 * np.bincount(ci, t * t, k) + pooling, 0.25 * n_c + pooling,
         0.25 * np.bincount(ii, minlength=m + 1)[:m] + l2,
+        *[(0.25 * np.bincount(ci, cov[:, j] ** 2, k) + pooling) for j in range(q)],
     ]) + 1e-9)
+    if q:  # the covariates' scales are laid out feature-major above; the parameters candidate-major
+        tail = scale[3 * k + m:].reshape(q, k).T.ravel()
+        scale = np.concatenate([scale[:3 * k + m], tail])
 
     def scaled(u):
         value, grad = loss(u / scale)
         return value, grad / scale
 
-    start = np.zeros(3 * k + m)
+    start = np.zeros(3 * k + m + k * q)
     start[2 * k:3 * k] = 1.0
     fit = minimize(scaled, start * scale, jac=True, method="L-BFGS-B", options=LBFGS_OPTIONS)
     x = fit.x / scale
-    theta, phi, psi, diff = x[:k], x[k:2 * k], x[2 * k:3 * k], x[3 * k:]
+    theta, phi, psi, diff = x[:k], x[k:2 * k], x[2 * k:3 * k], x[3 * k:3 * k + m]
     results = {}
     for i, name in enumerate(candidates):
         mine = ci == i

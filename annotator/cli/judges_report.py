@@ -203,6 +203,20 @@ def _print_cards(report) -> None:
         if need.get("pairs_needed") is not None:
             lines.append(f"for +-{need['target_half_width'] * 100:.0f} points: {need['pairs_needed']:,} human-labelled "
                          f"pairs ({need['more_pairs_needed']:,} more)")
+        rb = a.rewardbench or {}
+        if rb:
+            def pct(v):
+                return "n/a" if v is None else f"{v:.1f}"
+            lines.append("RewardBench: " + ", ".join(f"{k} {pct(v)}" for k, v in rb["sections"].items())
+                         + f"; score {pct(rb['score'])}")
+        sv = a.sample_variance or {}
+        if sv.get("verdict_variance") is not None:
+            sd = "" if sv["win_rate_sd"] is None else f", win rate of A {sum(sv['win_rates']) / len(sv['win_rates']):.1f} (sd {sv['win_rate_sd']:.1f}) across samples"
+            lines.append(f"{sv['samples']} samples per order: verdict variance {sv['verdict_variance']:.3f}, agreement "
+                         f"between samples {sv['agreement']:.0%}{sd}")
+        if a.style_bias:
+            lines.append("chooses the response with more ... than the humans do: " + ", ".join(
+                f"{f} {'n/a' if v is None else f'{v * 100:+.0f} pts'}" for f, v in a.style_bias.items()))
         cost = f"${a.cost_per_1000_pairs:.2f}" if a.cost_per_1000_pairs is not None else "unknown"
         latency = f"{a.median_latency_s:.2f} s" if a.median_latency_s is not None else "unknown"
         lines.append(f"cost per 1,000 pairs {cost}; median latency per call {latency}")
@@ -356,6 +370,7 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
         for note in notes:
             console.print(f"[dim]— {safe(note)}[/]")
         _print_cards(report)
+        _print_style_baselines(report)
         console.print(f"[dim]card rules: {safe(report.card_rules)}[/]")
     console.print(_bias_table(report))
     for table in (_gold_table(report), _subset_table(report), _domain_table(report), _pairwise_table(report)):
@@ -437,11 +452,16 @@ def _print_disagreements(run: str, listed: list[dict]) -> None:
 @seed_option
 @click.option("--lc-ridge", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Ridge on the instruction difficulties of the length-controlled fit (default 0.001).")
+@click.option("--test", "test", type=click.Choice(["bootstrap", "sign", "wilcoxon"]), default="bootstrap",
+              show_default=True, help="Paired test between two models on their shared instructions.")
+@click.option("--correction", type=click.Choice(["holm", "by"]), default="holm", show_default=True,
+              help="Multiple-comparison correction across the model pairs (Holm, or Benjamini-Yekutieli).")
 @calibrated_option
 @pass_cli
 def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, judges: tuple[str, ...],
                         by: str | None, order_rule: str, include_incomplete: bool, reference: str | None,
-                        bootstrap: int, seed: int, lc_ridge: float | None, calibrated: bool) -> None:
+                        bootstrap: int, seed: int, lc_ridge: float | None, test: str, correction: str,
+                        calibrated: bool) -> None:
     """Win rates of each candidate model against the baseline, per agent (humans, judges) and
     domain: raw and length-controlled, AlpacaEval's columns, Bradley-Terry ratings, and how
     each judge ranks the models against the humans."""
@@ -457,7 +477,8 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
         store, used = calibrated_store(store, name)
     board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                              agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
-                             bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE)
+                             bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE, test=test,
+                             correction=correction)
     known = {r.agent for r in board.rows} | {r.agent for r in board.ratings}
     for j in judges:
         if j not in known and (board.baseline is not None or board.ratings):
@@ -484,9 +505,11 @@ def _print_leaderboard(board) -> None:
         return
     lc_methods = sorted({r.lc_method for r in board.rows if r.lc_method and r.model != r.baseline})
     several_domains = len({r.domain for r in board.rows}) > 1
+    groups = {(g.agent, g.domain, g.model): g.group for g in board.groups}
     for agent in dict.fromkeys(r.agent for r in board.rows):
-        headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE", "W/L/D", "len",
-                   "BT", "BT CI"]
+        with_sc = any(r.sc_win_rate == r.sc_win_rate for r in board.rows if r.agent == agent)
+        headers = ["model", *(["domain"] if several_domains else []), "n", "WR", "SE", "LC", "SE",
+                   *(["SC"] if with_sc else []), "W/L/D", "len", "BT", "BT CI", "group"]
         table = Table(*headers, box=None, pad_edge=False, title=f"{safe(agent)}: candidates against "
                       f"{safe(board.baseline or '')}", title_justify="left")
         for column in table.columns:
@@ -504,9 +527,10 @@ def _print_leaderboard(board) -> None:
             ci = DASH if r.bt_ci_low != r.bt_ci_low else f"{r.bt_ci_low:.0f}–{r.bt_ci_high:.0f}"
             table.add_row(safe(r.model), *([safe(r.domain)] if several_domains else []), f"{r.n:,}{unscored}",
                           num(r.win_rate), f"[dim]{num(r.standard_error)}[/]", num(r.lc_win_rate),
-                          f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}{drawn}",
+                          f"[dim]{num(r.lc_standard_error)}[/]", *([num(r.sc_win_rate)] if with_sc else []),
+                          f"{r.n_wins}/{r.n_wins_base}{drawn}",
                           DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
-                          num(r.bt_rating, 0), ci)
+                          num(r.bt_rating, 0), ci, groups.get((r.agent, r.domain, r.model), DASH))
         print_table(console, table)
     console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
                   "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "
@@ -520,10 +544,28 @@ def _print_leaderboard(board) -> None:
                       "as a draw (half a win), not left out[/]")
     for method in lc_methods:
         console.print(f"[dim]LC: {safe(method)}[/]")
+    if board.sc_method and any(r.sc_win_rate == r.sc_win_rate for r in board.rows):
+        console.print(f"[dim]SC: {safe(board.sc_method)}[/]")
+    _print_significance(board)
     reasons = sorted({r.reason for r in board.rows if r.reason})
     for reason in reasons:
         console.print(f"[dim]— {safe(reason)}[/]")
     _print_rank_correlation(board)
+
+
+def _print_significance(board) -> None:
+    """The legend of the group column: the test and the correction used, and the pairs
+    whose test is underpowered."""
+    if not board.pairwise:
+        return
+    first = board.pairwise[0]
+    console.print(f"[dim]group: models sharing a letter are not significantly different (compact letter display); "
+                  f"test: {safe(first.test)} (--test {board.test}); correction: {safe(first.correction)} "
+                  f"(--correction {board.correction}), alpha 0.05 per agent and domain; every pair in --json "
+                  f"(pairwise)[/]")
+    weak = sum(1 for t in board.pairwise if t.note and "underpowered" in t.note)
+    if weak:
+        console.print(f"[dim]— {weak} model pair(s) share fewer than 100 instructions: their test is underpowered[/]")
 
 
 def _print_ratings(board) -> None:
@@ -546,7 +588,46 @@ def _print_ratings(board) -> None:
         console.print(f"[dim]— {safe(reason)}[/]")
 
 
+def _print_style_baselines(report) -> None:
+    """"Pick the longer" / "pick the one with more lists" per domain: a subset that a trivial
+    rule solves shows it."""
+    rows = [b for b in report.style_baselines if b["n"]]
+    if not rows:
+        return
+    table = Table("domain", *[b["feature"] for b in rows if b["domain"] == rows[0]["domain"]], box=None,
+                  title=f"Trivial baselines: accuracy of \"pick the one with more ...\" against the "
+                        f"{safe(rows[0]['reference'])} (equal counts: half)", title_justify="left")
+    for domain in dict.fromkeys(b["domain"] for b in rows):
+        mine = [b for b in rows if b["domain"] == domain]
+        table.add_row(f"{safe(domain)} ({mine[0]['n']:,})", *[f"{b['accuracy']:.0%}" for b in mine])
+    print_table(console, table)
+
+
+def _print_separability(board) -> None:
+    """Arena-Hard-Auto's separability and agreement with confidence per agent and domain."""
+    rows = [s for s in board.separability if s.n_models]
+    if not rows:
+        return
+    table = Table("agent", "domain", "models", "separability", "agree w/ conf.", "both sep.", "pair Brier",
+                  title="Separability: model pairs whose Bradley-Terry intervals do not overlap",
+                  title_justify="left")
+    for s in rows:
+        table.add_row(safe(s.agent), safe(s.domain), str(s.n_models), _num(None if s.value != s.value else s.value),
+                      _num(None if s.agreement_with_confidence != s.agreement_with_confidence
+                           else s.agreement_with_confidence),
+                      str(s.n_both_separated) if s.reference else DASH,
+                      _num(None if s.brier != s.brier else s.brier))
+    print_table(console, table)
+    console.print(f"[dim]intervals: {safe(rows[0].bootstrap)}; the baseline (the ratings' anchor) left out; "
+                  "agreement with confidence: of the pairs both this agent and the reference separate, the share "
+                  "ordered alike; pair Brier: the agent's rating-implied P(i beats j) against the reference's "
+                  "order, over the pairs the reference separates[/]")
+    for reason in sorted({s.reason for s in rows if s.reason}):
+        console.print(f"[dim]— {safe(reason)}[/]")
+
+
 def _print_rank_correlation(board) -> None:
+    _print_separability(board)
     if board.rank_correlation:
         by = "Bradley-Terry rating" if board.rank_correlation[0].by == "bt_rating" else "win rate"
         table = Table("agent", "reference", "domain", "models", "Spearman", "Kendall tau_b", "tau_14", "pairwise acc",

@@ -42,13 +42,14 @@ from .queue_state import QueueStateStore
 from .search import SearchHit, SearchStore
 from .skips import SkipStore
 from .streams import StreamStore
+from .style import StyleStore
 from .tasks import TaskClash, TaskStore, UnknownTask
 from .training import TrainingScore, TrainingStore
 
 
 class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            AccountStore, ProgressStore, CalibrationStore, TrainingStore, StoreBase):
+            AccountStore, ProgressStore, CalibrationStore, TrainingStore, StyleStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

@@ -527,3 +527,24 @@ def unknown_migrations(db: Database) -> list[str]:
     known = {m.name for m in defined_migrations(migrations)}
     applied = [(m.applied_at or "", i, m.name) for i, m in enumerate(migrations.applied(db)) if m.name not in known]
     return [name for _, _, name in sorted(applied)]
+
+
+@migrations()
+def m011_style_features(db: Database) -> None:
+    """Style features of both responses of a pair (``store/style.py``: Arena-Hard-Auto's
+    markdown counts and the length), counted once on first use; ``version`` says which
+    counting rules made the row."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS style_features (
+            pair INTEGER PRIMARY KEY REFERENCES pairs(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            length_a INTEGER NOT NULL, length_b INTEGER NOT NULL,
+            headers_a INTEGER NOT NULL, headers_b INTEGER NOT NULL,
+            lists_a INTEGER NOT NULL, lists_b INTEGER NOT NULL,
+            bold_a INTEGER NOT NULL, bold_b INTEGER NOT NULL,
+            code_a INTEGER NOT NULL, code_b INTEGER NOT NULL
+        );
+        """
+    )

@@ -11,6 +11,8 @@ from .document import Cell, Figure, Paragraph, Section, Table, clean
 from .judges import agent_colours
 
 ALL = "all"
+GROUP_NOTE = ("group: models sharing a letter are not significantly different (paired tests on the shared "
+              "instructions, corrected across the pairs; stats leaderboard --test / --correction)")
 
 
 def _domains(rows: list[dict[str, Any]]) -> list[str]:
@@ -53,6 +55,7 @@ def leaderboard_section(data: ReportData) -> Section:
                       f"{clean(board['baseline'])}, per agent, model and domain (percent)",
                       numeric=tuple(range(2, len(headers)))))
     colours = agent_colours(data)
+    groups = {(g["agent"], g["domain"], g["model"]): g["group"] for g in board.get("groups", [])}
     for d in domains:
         mine = [r for r in rows if r["domain"] == d and r["model"] != r["baseline"]]
         series = [(a, colours.get(a, figures.PALETTE[i % len(figures.PALETTE)]),
@@ -63,15 +66,17 @@ def leaderboard_section(data: ReportData) -> Section:
         svg = figures.grouped_bars(f"leaderboard-{_key(d)}", models, series, ylabel="win rate against the baseline (%)",
                                    ylim=(0, 104), reference=50, errors=errors, markers=markers)
         detail = Table(["agent", "model", "pairs", "WR ± SE", "LC ± SE", "wins / losses / draws", "mean length",
-                        "Bradley-Terry [95 % CI]"], [
+                        "group", "Bradley-Terry [95 % CI]"], [
             [clean(r["agent"]), clean(r["model"]), n.count(r["n"]) + (f" (+{r['n_unscored']} without a preference)"
                                                                       if r["n_unscored"] else ""),
              f"{n.pct_points(r['win_rate'])} ± {n.pct_points(r['standard_error'])}",
              f"{n.pct_points(r['lc_win_rate'])} ± {n.pct_points(r['lc_standard_error'])}",
              f"{r['n_wins']} / {r['n_wins_base']} / {r['n_draws']}", n.num(r["avg_length"], 0),
+             clean(groups.get((r["agent"], r["domain"], r["model"]), n.DASH)),
              n.DASH if r["bt_rating"] is None else f"{r['bt_rating']:.0f} [{n.num(r['bt_ci_low'], 0)}, "
                                                     f"{n.num(r['bt_ci_high'], 0)}]"]
-            for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 7))
+            for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 8),
+            notes=[GROUP_NOTE] if groups else [])
         title = "All domains" if d == ALL else f"Domain {clean(d)}"
         section.add(Figure(f"leaderboard-{_key(d)}", f"{title}: win rate against the baseline per model and agent",
                            svg, "Bars per model, one per agent, with standard-error whiskers and a diamond for the "
@@ -91,7 +96,25 @@ def leaderboard_section(data: ReportData) -> Section:
             for rc in board["rank_correlation"]],
             caption="Does each judge rank the models as the humans do? (1 = the same order)", numeric=(3, 4, 5, 6, 7),
             notes=sorted({clean(rc["reason"]) for rc in board["rank_correlation"] if rc["reason"]})))
+    _style_table(section, data)
     return section
+
+
+STYLE_FEATURES = ("length", "headers", "lists", "bold", "code")
+
+
+def _style_table(section: Section, data: ReportData) -> None:
+    """Each judge's style bias (``stats judges``: the share choosing the response with more
+    of a feature, minus the humans' on the same pairs), in points."""
+    agents = [a for a in data.judges.get("agents", []) if a.get("style_bias")]
+    if not agents:
+        return
+    section.add(Table(["judge", *STYLE_FEATURES], [
+        [clean(a["agent"]), *[n.DASH if a["style_bias"].get(f) is None else f"{100 * a['style_bias'][f]:+.0f}"
+                              for f in STYLE_FEATURES]] for a in agents],
+        caption="Style beyond length: how much more often than the humans each judge chooses the response with "
+                "more characters, headers, list items, bold spans or code blocks (points; — where no pair differs)",
+        numeric=tuple(range(1, 6))))
 
 
 def _key(text: str) -> str:
