@@ -43,8 +43,8 @@ def test_annotators_list_and_leaderboard_at_80_columns(tmp_path):
     run_name = "longest-judge-with-a-rather-long-run-name-for-the-table"
     assert run(db, "judge", "run", "--judge", "longest", "--task", "demo", "--run", run_name).exit_code == 0
     board = json.loads(run(db, "stats", "leaderboard", "--json").output)
-    for columns in (80, 60):  # the table by domain is 80 columns wide: at 60 it is stacked
+    for columns in (200, 80, 60):  # whole at 200 columns; at 80 or 60 whole or stacked, never cut
         out = run(db, "stats", "leaderboard", "--by", "domain", columns=columns).output
-        assert "…" not in out and ("stacked" in out) == (columns == 60)
+        assert "…" not in out and ("stacked" in out) == (columns != 200)
         for row in board["rows"]:
             assert f"{row['win_rate']:.1f}" in out and f"{row['bt_rating']:.0f}" in out
