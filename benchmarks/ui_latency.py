@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -323,7 +324,9 @@ def main() -> None:
                   f"(n={big['n']})")
 
     summary = {"pairs": args.pairs, "measured": args.measure, "response_chars": sizes, **results,
-               "startup_s": round(startup, 3)}
+               "startup_s": round(startup, 3),
+               # 1-, 5- and 15-minute load: a figure taken above the core count is not a quiet one
+               "load_avg": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count()}
     fast, stock = results.get("fast"), results.get("stock_markdown")
     if fast and stock:
         summary["speedup_p50"] = round(stock["p50_ms"] / fast["p50_ms"], 1)
@@ -331,7 +334,7 @@ def main() -> None:
         print(f"speed-up over the stock Markdown widget: {summary['speedup_p50']}x (p50), "
               f"{summary['speedup_p95']}x (p95)")
     if fast:
-        summary["targets_met"] = {"p95_under_50ms": fast["p95_ms"] < 50, "startup_under_1_5s": startup < 1.5}
+        summary["targets_met"] = {"p95_under_50ms": fast["p95_ms"] < 50, "startup_under_1_0s": startup < 1.0}
         if stock:
             summary["targets_met"]["at_least_10x"] = stock["p50_ms"] / fast["p50_ms"] >= 10
     summary["big_pairs"] = args.big_pairs if big else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from annotator.store import Pair, Store, Task
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO / ".." / "shared" / "data"
+# The real public data: ../shared/data beside the checkout, or ANNOTATOR_TEST_DATA (a git
+# worktree's checkout sits one folder deeper).
+SHARED_DATA = Path(os.environ.get("ANNOTATOR_TEST_DATA") or REPO / ".." / "shared" / "data")
 
 
 @pytest.fixture
@@ -26,6 +29,28 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present")
     return SHARED_DATA.resolve()
+
+
+@pytest.fixture(scope="session")
+def alpaca_eval_task(tmp_path_factory):
+    """AlpacaEval 2.0's results folder (12 models, 9,656 judged pairs) imported once per test
+    session as task ``ae`` of a database file: ``(path, import report)``. Tests only read it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    from annotator.tasks import import_task_dir
+
+    root = tmp_path_factory.mktemp("alpaca_eval")
+    folder = root / "ae"
+    folder.mkdir()
+    (folder / "task.toml").write_text(
+        f'[task]\nname = "ae"\n\n[data]\npath = "{SHARED_DATA.resolve()}/alpacaeval2/results"\n'
+        'format = "alpaca_eval"\n', encoding="utf-8")
+    store = Store.open(root / "ae.db")
+    try:
+        report = import_task_dir(store, folder, allow_outside=True)
+    finally:
+        store.close()
+    return root / "ae.db", report
 
 
 def make_pairs(task: str, n: int, **overrides) -> list[Pair]:

@@ -35,8 +35,9 @@ def _gone(holder: dict) -> bool:
     return holder["host"] == socket.gethostname() and process_gone(holder["pid"])
 
 
-def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
-    """Open the database, pick the task and build the app (what `annotate` runs)."""
+def build_app(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool = False):
+    """Open the database, pick the task (or leave it to the app's home screen when the
+    database holds several) and build the app (what `annotate` runs)."""
     from annotator.store import WriterBusy
     from annotator.text.sanitize import sanitize_line
     from annotator.tui.app import create_app
@@ -52,9 +53,13 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
         problem = check_name(annotator)
         if problem:
             fail(f"--annotator {sanitize_line(annotator)!r}: {problem}")
+    origin = "web" if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", "") else "tui"
     store = cli.open_store()
     # A read-only or busy database is said now, with a non-zero exit, not on the first save.
     store.check_writable()
+    if task_name is None and len(store.tasks()) > 1:
+        # Several tasks: the app opens on its home screen, the tasks this person can label.
+        return create_app(store, None, annotator, settings, origin=origin, remember=remember)
     task = resolve_task(store, task_name)
     if store.pair_count(task.name) == 0:
         fail(f"task {task.name!r} has no pairs; add some with `annotator tasks add`")
@@ -62,23 +67,27 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None):
         holder = next((w for w in store.writers(task.name) if w["annotator"] == annotator and w["live"]), None)
         if holder is not None and not _gone(holder):
             fail(str(WriterBusy(task.name, annotator, holder)))
-    origin = "web" if "WebDriver" in os.environ.get("TEXTUAL_DRIVER", "") else "tui"
-    return create_app(store, task, annotator, settings, origin=origin)
+    return create_app(store, task, annotator, settings, origin=origin, remember=remember)
 
 
 @click.command()
 @task_option()
 @click.option("--annotator", metavar="NAME", default=None, envvar="ANNOTATOR_NAME",
-              help="Your name, stored with every label (default: $ANNOTATOR_NAME, else asked on screen).")
+              help="Your name, stored with every label, for this run only (default: $ANNOTATOR_NAME, "
+                   "else the name remembered in this terminal is offered, else asked on screen).")
+@click.option("--remember", is_flag=True, default=False,
+              help="Remember --annotator as the name offered next time in this terminal (Enter continues as it).")
 @pass_cli
-def annotate(cli: CliContext, task_name: str | None, annotator: str | None) -> None:
+def annotate(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool) -> None:
     """Label pairs in the terminal: 1 = A better, 2 = B better, 3 = tie, Enter saves.
 
     Every label is committed before the next pair appears; quit with q at any time and run
     the command again to resume at the first unlabelled pair. Press ? in the app for all keys.
     On an empty database (no --task, no task yet) the bundled demo task is loaded first.
     """
-    app = build_app(cli, task_name, annotator)
+    if remember and annotator is None:
+        fail("--remember needs --annotator NAME (or tick the box on the name screen)")
+    app = build_app(cli, task_name, annotator, remember)
     app.run()
     if app.return_code:  # a crash, a refused name, a closed terminal: never exit 0
         sys.exit(app.return_code)

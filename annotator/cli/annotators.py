@@ -15,6 +15,7 @@ from annotator.store.accounts import ROLES
 
 from .context import CliContext, console, fail, pass_cli, print_json
 from .options import json_option, task_option
+from .tables import print_table
 
 
 def _check_new_name(name: str) -> str:
@@ -146,11 +147,44 @@ def annotator_rows(store, task_name: str | None) -> list[dict]:
             seen.add(name)
             records.append({"annotator": name, "task": task.name, **_account_fields(accounts.get(name)),
                             "last_label": last.get(name), **to_json(quality)})
+    _add_training(store, tasks, records, accounts, seen)
     for name, account in accounts.items():
         if name not in seen:
             records.append({"annotator": name, "task": None, **_account_fields(account), "last_label": None,
                             "n_labels": 0})
     return sorted(records, key=lambda r: (r["annotator"], r["task"] or ""))
+
+
+def _add_training(store, tasks, records, accounts, seen) -> None:
+    """Each annotator's training score (their latest attempt) on the tasks with [training]:
+    answers kept apart from the labels, shown here only."""
+    from annotator.tasks.training import task_training
+
+    by_key = {(r["annotator"], r["task"]): r for r in records}
+    for task in tasks:
+        training = task_training(task.settings)
+        if training is None:
+            continue
+        items = len(training.pairs)
+        for name, (attempt, answered, correct) in store.training_scores(task.name).items():
+            record = by_key.get((name, task.name))
+            if record is None:
+                record = {"annotator": name, "task": task.name, **_account_fields(accounts.get(name)),
+                          "last_label": None, "n_labels": 0}
+                records.append(record)
+                seen.add(name)
+            finished = answered >= items
+            record["training"] = {"attempt": attempt, "answered": answered, "correct": correct, "items": items,
+                                  "pass": training.pass_mark,
+                                  "passed": finished and correct >= training.pass_mark * items - 1e-9}
+
+
+def _training_cell(record: dict) -> str:
+    t = record.get("training")
+    if not t:
+        return "-"
+    state = "passed" if t["passed"] else ("not passed" if t["answered"] >= t["items"] else "so far")
+    return f"{t['correct']}/{t['items']} {state}"
 
 
 def _account_fields(account) -> dict:
@@ -202,24 +236,27 @@ def list_cmd(cli: CliContext, task_name: str | None, as_json: bool) -> None:
         return
     table = Table(title="Annotators", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     attention = any((r.get("attention_accuracy") or {}).get("estimate") is not None for r in records)
+    training = any(r.get("training") for r in records)
     columns = ["annotator", "account", "task", "labels", "pace", "agreement", *(["attention"] if attention else []),
-               "fast", "last label"]
-    for column in columns:
-        wraps = column in ("annotator", "account", "task", "last label")
-        table.add_column(column, overflow="fold", no_wrap=not wraps, min_width=5 if wraps else None)
+               "fast", *(["training"] if training else []), "last label"]
+    for column in columns:  # never broken: a table too wide for the terminal is stacked instead
+        table.add_column(column, no_wrap=True)
     for r in records:
         fast = "-" if not r.get("timed_labels") else f"{r['fast_share']:.0%}" + ("!" if r.get("flag_fast") else "")
         account = r["status"] if r["status"] != "active" else r["role"]
         cells = [Text(sanitize_line(r["annotator"])), account, Text(sanitize_line(r["task"] or "-")),
                  str(r.get("n_labels", 0)), _pace(r.get("median_seconds")), _share(r.get("agreement_with_others")),
                  *([_share(r.get("attention_accuracy"))] if attention else []), fast,
+                 *([_training_cell(r)] if training else []),
                  (r["last_label"] or "-")[5:16].replace("T", " ")]
         table.add_row(*cells)
-    console.print(table)
+    print_table(console, table)
     console.print("pace: median seconds per label; agreement: leave-one-out against the other annotators' strict "
                   "majority, with its 95 % interval (--json: n and the rule's counts); attention: accuracy on gold pairs; fast: share of "
                   "labels given faster than skimming both responses ('!' flags 25 % or more); last label: month-day "
-                  "time (UTC).", soft_wrap=True)
+                  "time (UTC)" + ("; training: practice pairs answered as expected in the latest attempt, of the "
+                                  "task's [training] pairs (kept apart from the labels)" if training else "") + ".",
+                  soft_wrap=True)
 
 
 def register(group: click.Group) -> None:

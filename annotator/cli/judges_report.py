@@ -32,7 +32,7 @@ from .options import (
     task_option,
 )
 from .stats import reference_caption, reference_option, stats
-from .tables import DASH, _est, _num, _pct, _short, safe
+from .tables import DASH, _est, _num, _pct, _short, print_table, safe
 
 factor_source_option = click.option(
     "--factor-source", type=click.Choice(FACTOR_SOURCES), default=DEFAULT_FACTOR_SOURCE, show_default=True,
@@ -507,7 +507,7 @@ def _print_leaderboard(board) -> None:
                           f"[dim]{num(r.lc_standard_error)}[/]", f"{r.n_wins}/{r.n_wins_base}{drawn}",
                           DASH if r.avg_length != r.avg_length else f"{int(r.avg_length)}",  # AlpacaEval: integer part
                           num(r.bt_rating, 0), ci)
-        console.print(table)
+        print_table(console, table)
     console.print("[dim]WR: win rate of the candidate against the baseline (percent, ties count half), SE its "
                   "standard error; LC: length-controlled win rate; W/L/D: wins, baseline wins, draws; len: mean "
                   "length (characters); BT: Bradley-Terry rating (Elo scale, baseline 1000) and its bootstrap "

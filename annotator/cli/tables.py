@@ -57,3 +57,35 @@ def _short(est: Any, pct: bool = False) -> str:
     if est.get("estimate") is None:
         return DASH
     return numbers.value(est, pct)
+
+
+def _fits(console, table) -> bool:
+    """Whether ``table`` fits the console's width at its natural width: no cell cut or broken."""
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options.update(width=10**6), table).maximum <= console.width
+
+
+def print_table(console, table) -> None:
+    """Print ``table`` whole, or, when it is wider than the terminal (80 columns in a pipe or a
+    file), fold it into stacked rows: each row's first cell, then one line per column. A
+    number or a name is never cut; a note says the table was folded."""
+    from rich.padding import Padding
+    from rich.table import Table
+
+    if _fits(console, table):
+        console.print(table)
+        return
+    if table.title:
+        console.print(table.title, style="bold")
+    headers = [column.header for column in table.columns]
+    for cells in zip(*(column._cells for column in table.columns)):
+        console.print(cells[0], style="bold")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for header, cell in zip(headers[1:], cells[1:]):
+            grid.add_row(header, cell)
+        console.print(Padding(grid, (0, 0, 0, 2)))
+    console.print(f"[dim]note: the table is wider than {console.width} columns, so each row is stacked "
+                  "(a wider terminal, or COLUMNS=200, shows it as a table; --json gives every field)[/]")

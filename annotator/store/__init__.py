@@ -43,18 +43,19 @@ from .search import SearchHit, SearchStore
 from .skips import SkipStore
 from .streams import StreamStore
 from .tasks import TaskClash, TaskStore, UnknownTask
+from .training import TrainingScore, TrainingStore
 
 
 class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            AccountStore, ProgressStore, CalibrationStore, StoreBase):
+            AccountStore, ProgressStore, CalibrationStore, TrainingStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
 __all__ = [
     "ADJUDICATION_REASONS", "Account", "AccountExists", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS",
     "JUDGMENT_ORDERS", "ORDERS", "TARGETS", "AtomicFacts", "AttentionScore", "FactLabels", "Factor", "FactorValue",
-    "Flag", "InvalidAdjudication", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress",
+    "Flag", "InvalidAdjudication", "TrainingScore", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress",
     "SchemaError", "SearchHit", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity",
     "connect", "connect_readonly", "is_busy", "resolve_db_path",
     "retry_busy", "utc_now",

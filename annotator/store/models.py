@@ -94,6 +94,10 @@ class TaskSettings:
     baseline: str | None = None
     """The model every candidate is compared with (the leaderboard's baseline)."""
 
+    training: dict[str, Any] | None = field(default=None, metadata={"toml": False})
+    """The practice pairs of task.toml's own ``[training]`` table, checked
+    (``annotator.tasks.training``); not a ``[task]`` key."""
+
     @classmethod
     def from_mapping(cls, values: Any) -> TaskSettings:
         """Settings from stored JSON (or a TaskSettings, returned as it is); unknown keys are

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from annotator.text.private_api import defined_migrations
+
 from .sqlite import Database, Migrations
 
 migrations = Migrations("annotator")
@@ -468,6 +470,29 @@ def m009_run_calibrations(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_training(db: Database) -> None:
+    """Training answers (the practice pairs of a task's [training]), stored apart from the
+    labels so that no statistic ever reads them: one row per answer, numbered by attempt."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS training_answers (
+            id INTEGER PRIMARY KEY,
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            item INTEGER NOT NULL,
+            choice TEXT NOT NULL,
+            expected TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (task, annotator, attempt, item)
+        );
+        """
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run several statements inside the migration's transaction.
 
@@ -488,17 +513,17 @@ def schema_version(db: Database) -> str:
     if unknown:
         return unknown[-1]
     applied = {m.name for m in migrations.applied(db)}
-    return next((m.name for m in reversed(migrations._migrations) if m.name in applied), "")
+    return next((m.name for m in reversed(defined_migrations(migrations)) if m.name in applied), "")
 
 
 def latest_version() -> str:
-    return migrations._migrations[-1].name
+    return defined_migrations(migrations)[-1].name
 
 
 def unknown_migrations(db: Database) -> list[str]:
     """Applied migrations this version does not define (the file was written by a newer one),
     oldest first by the time they were applied (then by the order their records were written),
     so that the last is the newest: the one a message names."""
-    known = {m.name for m in migrations._migrations}
+    known = {m.name for m in defined_migrations(migrations)}
     applied = [(m.applied_at or "", i, m.name) for i, m in enumerate(migrations.applied(db)) if m.name not in known]
     return [name for _, _, name in sorted(applied)]

@@ -31,7 +31,7 @@ def ensure_task(store: Store, name: str) -> Task:
         return task
     folders = bundled_tasks()
     if name not in folders:
-        known = ", ".join(sorted(t.name for t in store.tasks()) + sorted(folders)) or "none"
+        known = ", ".join(sorted({t.name for t in store.tasks()} | set(folders))) or "none"
         raise LookupError(f"no task named {name!r} in the database or bundled with annotator (known: {known})")
     from .importer import import_task_dir
 

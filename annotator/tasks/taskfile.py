@@ -8,6 +8,7 @@ import failure later.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
@@ -30,6 +31,7 @@ from .readers import (
     check_inside,
     read_small_text,
 )
+from .training import parse_training
 
 DEFAULT_MAX_RESPONSE_CHARS = 1_000_000
 MAX_TASK_FILE_BYTES = 1024 * 1024  # task.toml
@@ -410,11 +412,11 @@ def toml_keys(cls: type, leave_out: tuple[str, ...] = ()) -> frozenset[str]:
 
 
 # [task]: Task's own fields and TaskSettings' (read by the queue, the leaderboard, routing)
-SETTINGS_KEYS = tuple(f.name for f in fields(TaskSettings))
+SETTINGS_KEYS = tuple(f.name for f in fields(TaskSettings) if f.metadata.get("toml", True))
 TASK_KEYS = toml_keys(Task, ("source_dir", "settings", "created_at")) | set(SETTINGS_KEYS) | {"custom_factor"}
 CUSTOM_FACTOR_KEYS = toml_keys(Factor, ("level1", "level2", "custom"))
 DATA_KEYS = toml_keys(DataSpec)
-TABLES = ("task", "data", "labels", "judge_labels", "pairs")
+TABLES = ("task", "data", "labels", "judge_labels", "pairs", "training")
 
 
 def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec:
@@ -436,7 +438,10 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     labels = found.check(_labels, doc.get("labels"), defaults.get("labels"), where)
     judge_labels = found.check(_judge_labels, doc.get("judge_labels"), defaults.get("judge_labels"), root, where,
                                within)
+    training = found.check(parse_training, doc["training"], where) if "training" in doc else None
     found.raise_any()
+    if training is not None:
+        task.settings = dataclasses.replace(task.settings, training=training)
     spec = TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
                     notices=[f"task.toml: {n}" for n in cleaner.notices()])
     if data is not None and data.options.get("pairs") is not None:
@@ -477,7 +482,7 @@ def _refuse_unknown_tables(doc: dict, where: str) -> None:
         close = difflib.get_close_matches(unknown_tables[0], TABLES, n=1, cutoff=0.6)
         raise TaskFileError(f"{where} [{unknown_tables[0]}]",
                             (f"a known table: did you mean [{close[0]}]? " if close else "")
-                            + "(tables [task], [data], [labels] and [[judge_labels]])", repr(unknown_tables[0]))
+                            + "(tables [task], [data], [labels], [[judge_labels]], [pairs] and [training])", repr(unknown_tables[0]))
 
 
 def _task(t: Any, where: str, root: Path, within: Path | None, cleaner: Cleaner) -> Task:

@@ -22,6 +22,7 @@ from .sanitize import sanitize
 
 
 class SafeConsole(Console):
+    # Rich's private rendering hook (listed in text/private_api.py, CONSOLE_RENDER_HOOK).
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         def safe(segments: Iterable[Segment]):
             for text, style, control in segments:

@@ -48,6 +48,12 @@ _SPACES = {",": " ", ";": " ", ":": " ", "!": "", " ": " ", "quad": "  ", "qquad
 _MATRIX_BRACKETS = {"matrix": ("", ""), "pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("{", "}"),
                     "vmatrix": ("|", "|"), "Vmatrix": ("‖", "‖"), "smallmatrix": ("", ""), "array": ("", ""),
                     "cases": ("{ ", "")}
+# Named functions (\\cos C): a space parts them from the symbols around them ("2ab cos C").
+_FUNCTIONS = {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+              "log", "ln", "lg", "exp", "lim", "max", "min", "sup", "inf", "det", "gcd", "deg", "arg", "dim",
+              "ker", "Pr", "liminf", "limsup"}
+_FN_START, _FN_END = "\x01", "\x02"  # around a function name until the formula is joined
+_BOXED = ("⟦", "⟧")  # \boxed{42} (a maths response's final answer) reads ⟦42⟧
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SCRIPTS = set(_SUPERSCRIPT.values()) | set(_SUBSCRIPT.values()) | {"′"}
 
@@ -95,13 +101,17 @@ class _Converter:
         self.context.add_context_category(
             "annotator-maths", prepend=True,
             macros=[MacroSpec(name, "{{") for name in ("binom", "dbinom", "tbinom", "dfrac", "tfrac", "cfrac")]
-            + [MacroSpec(name, "{") for name in ("operatorname", "text", "mathrm", "boldsymbol")],
+            + [MacroSpec(name, "{") for name in ("operatorname", "text", "mathrm", "boldsymbol", "boxed", "fbox")],
         )
 
     def convert(self, source: str) -> str:
         walker = self.walker.LatexWalker(source, tolerant_parsing=True, latex_context=self.context)
         nodes, _, _ = walker.get_latex_nodes()
-        return re.sub(r"[ \t]{2,}", " ", self.nodes(nodes)).strip()
+        text = self.nodes(nodes)
+        text = re.sub(rf"(?<=\w){_FN_START}", " ", text)  # 2ab cos C, not 2abcos C
+        text = re.sub(rf"{_FN_END}(?=[A-Za-z0-9\u0391-\u03c9])", " ", text)  # sin θ, not sinθ
+        text = text.replace(_FN_START, "").replace(_FN_END, "")
+        return re.sub(r"[ \t]{2,}", " ", text).strip()
 
     # A node list becomes "atoms" (one character of text, or one converted group or macro),
     # so that ^ and _ can take the atom that follows them as their script.
@@ -171,6 +181,10 @@ class _Converter:
             return f"C({self.node(args[0]).strip()}, {self.node(args[1]).strip()})"
         if name in _TEXT_MACROS and args:
             return self.node(args[-1])
+        if name in ("boxed", "fbox") and args:
+            return f"{_BOXED[0]}{self.node(args[-1]).strip()}{_BOXED[1]}"
+        if name in _FUNCTIONS:
+            return f"{_FN_START}{name}{_FN_END}{post}"
         if name in _DROPPED:
             return ""
         if name in _SPACES:
@@ -190,7 +204,7 @@ class _Converter:
         name = node.macroname
         return (self.known.get_macro_spec(name) is None and name not in _SPACES and name != "\\"
                 and name not in _DROPPED and name not in _TEXT_MACROS
-                and name not in ("binom", "dbinom", "tbinom", "choose", "dfrac", "tfrac", "cfrac"))
+                and name not in ("binom", "dbinom", "tbinom", "choose", "dfrac", "tfrac", "cfrac", "boxed", "fbox"))
 
     def environment(self, node) -> str:
         name = node.environmentname.rstrip("*")

@@ -11,18 +11,14 @@ import time
 from collections.abc import Callable
 
 from textual import events
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App
-from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from annotator.store import Store, Task, WriterBusy, retry_busy
-from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings, claim_duration
-from annotator.tui.screens.annotator_name import AnnotatorNameScreen
-from annotator.tui.screens.guidelines import GuidelinesScreen
-from annotator.tui.screens.help import HelpScreen
+from annotator.tui.private_api import ANSI_SEQUENCES_KEYS, character_to_key, check_bindings, modal_binding_chain
+from annotator.tui.screens.annotator_name import CHANGE, AnnotatorNameScreen, ContinueAsScreen
 from annotator.tui.screens.pair import PairScreen
 from annotator.tui.session import LabelSession
 from annotator.tui.widgets.response.render import RenderCache
@@ -65,9 +61,9 @@ class AnnotatorApp(App[None]):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = False  # the footer's right end shows the help key instead
 
-    def __init__(self, store: Store, task: Task, annotator: str | None, settings: Settings, *,
+    def __init__(self, store: Store, task: Task | None, annotator: str | None, settings: Settings, *,
                  clock: Callable[[], float] = time.monotonic, origin: str = "tui",
-                 remember_name: bool | None = None):
+                 remember_name: bool | None = None, remember: bool = False):
         super().__init__()
         self.store = store
         self.label_task = task
@@ -77,7 +73,11 @@ class AnnotatorApp(App[None]):
         self.origin = origin
         # A browser session (origin "web") may be anyone: its name is never remembered.
         self.remember_name = origin == "tui" if remember_name is None else remember_name
-        self._remembered = False  # the name came from the database, not from the command line
+        # A name is remembered only when asked (--remember, or the box on the name screen);
+        # a name given on the command line applies to that run only.
+        self._remember = remember and self.remember_name
+        self._from_command_line = annotator is not None
+        self._trained = False  # the task's training passed in this run (or it has none)
         self.cache = RenderCache(settings.code_theme)
         self.session: LabelSession | None = None
 
@@ -88,18 +88,31 @@ class AnnotatorApp(App[None]):
             self.notify(f"Unknown theme {self.settings.theme!r}; using the default.", severity="warning")
         self.set_keymap(self.settings.keymap)
         self._exit_on_hangup()
-        if not self.annotator and self.remember_name:
-            remembered = self.store.remembered_annotator(os_account())
-            if remembered:
-                self.annotator = remembered
-                self._remembered = True
-                self.notify(f"Labelling as {sanitize_line(remembered)} (the name given last time here). "
-                            "Someone else? Quit (q) and run annotate --annotator NAME.",
-                            title="Welcome back", timeout=8, markup=False)
         if self.annotator:
             self.start_labelling(self.annotator)
+            return
+        remembered = self.store.remembered_annotator(os_account()) if self.remember_name else None
+        if remembered:
+            # Offered, never assumed: Enter continues as it, c is someone else.
+            self.push_screen(ContinueAsScreen(remembered), self._continue_as)
         else:
-            self.push_screen(AnnotatorNameScreen(), self.start_labelling)
+            self.ask_name()
+
+    def ask_name(self) -> None:
+        self.push_screen(AnnotatorNameScreen(can_remember=self.remember_name), self._named)
+
+    def _continue_as(self, answer: object) -> None:
+        if answer is CHANGE:
+            self.ask_name()
+        else:
+            self.start_labelling(answer if isinstance(answer, str) else None)
+
+    def _named(self, answer: tuple[str, bool] | None) -> None:
+        if not answer:
+            self.exit()
+            return
+        name, self._remember = answer[0], answer[1] and self.remember_name
+        self.start_labelling(name)
 
     def _exit_on_hangup(self) -> None:
         """A closed terminal (SIGHUP) or a polite kill (SIGTERM): the session gives its claims
@@ -129,24 +142,54 @@ class AnnotatorApp(App[None]):
         if not annotator:
             self.exit()
             return
+        if self.label_task is None:  # the home screen: the tasks this person can label
+            from annotator.tui.screens.tasks import TaskPickerScreen, task_choices
+
+            self.push_screen(TaskPickerScreen(annotator, task_choices(self.store, annotator)),
+                             lambda task: self._picked(annotator, task))
+            return
+        if not self._trained:
+            from annotator.tasks.training import task_training
+
+            training = task_training(self.label_task.settings)
+            if training is not None and not self.store.training_score(
+                    self.label_task.name, annotator, len(training.pairs), training.pass_mark).passed:
+                from annotator.tui.screens.training import TrainingScreen
+
+                def trained(passed: bool | None) -> None:
+                    if passed:
+                        self._trained = True
+                        self.start_labelling(annotator)
+                    else:
+                        self.exit()
+
+                self.push_screen(TrainingScreen(self.store, self.label_task, annotator, training), trained)
+                return
         try:
             session = retry_busy(LabelSession, self.store, self.label_task, annotator,
                                  claim_for=claim_duration(self.label_task, self.settings), origin=self.origin)
         except WriterBusy as busy:
-            if self.annotator and not self._remembered:  # named on the command line: nothing else to do
+            if self._from_command_line:  # named on the command line: nothing else to do
                 self.exit(return_code=3, message=str(busy))
             else:
                 self.notify(str(busy), title="Name in use", severity="error", timeout=15)
-                self.push_screen(AnnotatorNameScreen(), self.start_labelling)
+                self.ask_name()
             return
         self.annotator = annotator
-        if self.remember_name:
+        if self._remember:
             self.store.remember_annotator(os_account(), annotator)
         self.session = session
         self.push_screen(PairScreen(self.session, self.settings, self.cache, self.clock))
         # Everything alive now (modules, Textual's machinery) lives as long as the app:
         # keep it out of the garbage collector's full scans, which otherwise cost 100+ ms.
         self.call_after_refresh(gc.freeze)
+
+    def _picked(self, annotator: str, task: Task | None) -> None:
+        if task is None:
+            self.exit()
+            return
+        self.label_task = task
+        self.start_labelling(annotator)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -155,15 +198,15 @@ class AnnotatorApp(App[None]):
                 # Escape, then the key, each as if pressed alone (the focus may move between).
                 if self.screen.maximized is not None and self.escape_to_minimize:
                     self.screen.minimize()
-                elif not await self._check_bindings("escape"):
+                elif not await check_bindings(self, "escape"):
                     await super().on_event(events.Key("escape", "\x1b"))
-                name = second if second.isalnum() else _character_to_key(second)
+                name = second if second.isalnum() else character_to_key(second)
                 await super().on_event(events.Key(name, second))
                 return
         await super().on_event(event)
 
     def _is_bound(self, key: str) -> bool:
-        return any(key in bindings.key_to_bindings for _, bindings in self.screen._modal_binding_chain)
+        return any(key in bindings.key_to_bindings for _, bindings in modal_binding_chain(self.screen))
 
     def _typing_into_text(self, event: events.Key) -> bool:
         """An Option character ("¡") typed into a text box is text, not Escape + a digit."""
@@ -175,24 +218,30 @@ class AnnotatorApp(App[None]):
             self.session.close()
 
     def action_help(self) -> None:
+        from annotator.tui.screens.help import HelpScreen  # loaded on first use: a faster start
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
             self.push_screen(HelpScreen(self.settings.keymap))
 
     def action_guidelines(self) -> None:
+        from annotator.tui.screens.guidelines import GuidelinesScreen  # (Markdown widget: on first use)
+
         if isinstance(self.screen, GuidelinesScreen):
             self.screen.dismiss(None)
         else:
             self.push_screen(GuidelinesScreen(self.label_task))
 
 
-def create_app(store: Store, task: Task | str, annotator: str | None = None,
+def create_app(store: Store, task: Task | str | None, annotator: str | None = None,
                settings: Settings | None = None, **options) -> AnnotatorApp:
-    """The app labelling ``task`` as ``annotator`` (asked on screen when None).
+    """The app labelling ``task`` as ``annotator`` (asked on screen when None). Without a
+    task, it opens on the home screen: the tasks this annotator can label.
 
-    ``options``: ``clock`` (a monotonic time source; tests freeze it) and ``origin``
-    (stored on each label: "tui" or "web").
+    ``options``: ``clock`` (a monotonic time source; tests freeze it), ``origin``
+    (stored on each label: "tui" or "web") and ``remember`` (remember ``annotator`` as the
+    name to offer next time in this terminal; otherwise it applies to this run only).
     """
     if isinstance(task, str):
         task = store.require_task(task)

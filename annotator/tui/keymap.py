@@ -24,7 +24,9 @@ PAIR = [
     Binding("u", "back", "Back", id="undo"),
     Binding("x", "skip", "Skip", id="skip"),
     Binding("exclamation_mark", "flag", "Flag", id="flag", key_display="!"),
-    Binding("r", "focus_rationale", "Rationale", id="focus_rationale"),
+    # Priority: handled as the key arrives, before the next key is routed, so the keys typed
+    # right after it land in the box (PairScreen.check_action passes it on while typing there).
+    Binding("r", "focus_rationale", "Rationale", id="focus_rationale", priority=True),
     Binding("f", "focus_factors", "Factors", id="focus_factors"),
     Binding("c", "focus_confidence", "Confidence", id="focus_confidence"),
     Binding("d", "toggle_diff", "Diff", id="toggle_diff"),
@@ -46,7 +48,7 @@ PAIR = [
 ]
 
 RATIONALE = [
-    Binding("escape", "leave", "Leave the box", id="rationale_leave"),
+    Binding("escape", "leave", "Leave the box", id="rationale_leave", priority=True),
 ]
 
 CHECKLIST = [

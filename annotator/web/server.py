@@ -56,13 +56,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
-from textual_serve.app_service import AppService
-from textual_serve.server import Server, to_int
 
 from annotator.text.sanitize import sanitize_line
 
 from . import pages
 from .codes import verify, verify_none
+from .private_api import AppService, Server, to_int
 
 log = logging.getLogger("annotator.web")
 
@@ -492,6 +491,7 @@ class AnnotatorServer(Server):
         root.setLevel(logging.DEBUG if self.debug else logging.INFO)
 
     # -- the aiohttp application -------------------------------------------------------------
+    # textual-serve's private hook (web/private_api.py, MAKE_APP_HOOK): serve() awaits it.
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024)
         app.add_routes([

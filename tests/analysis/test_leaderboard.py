@@ -95,24 +95,13 @@ def test_rank_correlation_against_the_reference():
     assert rc.spearman == pytest.approx(pd.Series([0, 25, 50, 75]).corr(pd.Series([25, 25, 50, 75]), method="spearman"))
 
 
-def _alpaca_db(shared_data, tmp_path):
-    folder = tmp_path / "ae"
-    folder.mkdir()
-    (folder / "task.toml").write_text(
-        f'[task]\nname = "ae"\n\n[data]\npath = "{shared_data}/alpacaeval2/results"\nformat = "alpaca_eval"\n',
-        encoding="utf-8")
-    db = tmp_path / "ae.db"
-    result = CliRunner().invoke(main, ["--db", str(db), "tasks", "add", str(folder), "--allow-outside"])
-    assert result.exit_code == 0, result.output
-    return db
-
-
 @pytest.mark.realdata
-def test_alpaca_eval_leaderboard_through_the_command(shared_data, tmp_path):
+@pytest.mark.slow  # the joint length-controlled fit of 12 models x 805 instructions
+def test_alpaca_eval_leaderboard_through_the_command(shared_data, alpaca_eval_task):
     """The 12 AlpacaEval 2.0 models as one task, `stats leaderboard --json`: win rate,
     standard error and counts reproduce the published leaderboard exactly; the LC is within
     the issue's targets (every model within 2 points; measured max 1.21, median 0.80)."""
-    db = _alpaca_db(shared_data, tmp_path)
+    db, _ = alpaca_eval_task  # the results folder imported once per session
     result = CliRunner().invoke(main, ["--db", str(db), "stats", "leaderboard", "--json", "--bootstrap", "20"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

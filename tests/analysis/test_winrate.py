@@ -86,6 +86,7 @@ def test_alpaca_eval_leaderboard_reproduced(shared_data):
 
 
 @pytest.mark.realdata
+@pytest.mark.slow  # the joint length-controlled fit of 11 models x 805 instructions
 def test_length_control_shrinks_the_verbosity_spread(shared_data):
     root = shared_data / "alpacaeval2"
     board = pd.read_csv(root / "leaderboards" / "weighted_alpaca_eval_gpt4_turbo_leaderboard.csv", index_col=0)

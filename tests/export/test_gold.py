@@ -192,7 +192,8 @@ def test_a_pipe_or_device_is_written_through_not_replaced(store, tmp_path):
     reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
     reader.start()
     assert write_gold(store, gold_set(store, "g"), fifo, "jsonl") == (4, {})
-    reader.join(timeout=10)
+    reader.join(timeout=60)  # ends as soon as the writer closes the pipe; the bound stops a hang
+    assert not reader.is_alive()
     assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe
     assert len(got[0].splitlines()) == 4
     assert not (tmp_path / "pipe.meta.json").exists()  # no provenance file beside a stream

@@ -15,7 +15,7 @@ Options:
   delay=S   answer after S seconds
   429=N     the first N requests of each distinct message list get 429 (Retry-After-Ms: 5)
   500=N     then the next N get 500
-  timeout=N the first N requests of each distinct message list take 2 s (past a short timeout)
+  timeout=N the first N requests of each distinct message list hang until the client drops them
   retryafter=X  the first request of each distinct message list gets 429 with ``Retry-After: X``
             (X as written: 3600, inf, nan)
   trickle=S the answer is sent a few bytes at a time over S seconds (no Content-Length)
@@ -287,7 +287,12 @@ class FakeOpenAI:
             self.attempts[key] += 1
             attempt = self.attempts[key]
         if attempt <= options.get("timeout", 0):
-            await asyncio.sleep(2.0)
+            # Hang until the client gives up and drops the connection (no fixed length to
+            # race against: the client's timeout decides, however loaded the machine).
+            for _ in range(6000):
+                if request.transport is None or request.transport.is_closing():
+                    return web.Response(status=499)
+                await asyncio.sleep(0.01)
         if request.headers.get("Authorization", "").startswith("Bearer sk-wrong"):
             return web.json_response({"error": {"message": "Incorrect API key provided: sk-wr***ng.",
                                                 "type": "invalid_request_error", "code": "invalid_api_key"}},

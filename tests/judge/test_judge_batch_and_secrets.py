@@ -40,11 +40,21 @@ def test_batch_interrupted_while_waiting_resumes_the_same_batch(cli, server, db_
     options = RunOptions(model="content", poll_interval_s=30)
     prep = prepare(db_store, "demo", judge, options, server.url)
 
-    async def wait_briefly():
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(run_batch(db_store, prep, Endpoint(server.url, "k"), tmp_path), 1.0)
+    async def interrupt_while_waiting():
+        # Interrupted once the batch is created and recorded (what is waited for, not a fixed
+        # second, which a loaded machine could spend before the batch exists).
+        running = asyncio.create_task(run_batch(db_store, prep, Endpoint(server.url, "k"), tmp_path))
+        for _ in range(6000):  # a bound against a hang (60 s), never reached when it works
+            run = db_store.get_run("demo", "mt-bench-pair@content")
+            if running.done() or (run is not None and "batch" in run.params):
+                break
+            await asyncio.sleep(0.01)
+        assert not running.done()  # still polling (every 30 s)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
 
-    asyncio.run(wait_briefly())
+    asyncio.run(interrupt_while_waiting())
     run = db_store.get_run("demo", "mt-bench-pair@content")
     assert run.params["batch"]["id"] == "batch_1" and db_store.judgments(run.id) == []
     # An online run refuses while a batch is pending, rather than paying twice.

@@ -149,7 +149,9 @@ def test_request_timeout_is_retried(db_store, server):
 
     from annotator.judge.credentials import Endpoint
 
-    options = RunOptions(model="content;timeout=1", orders="AB", timeout=0.3, retry_base_s=0.001, concurrency=N_PAIRS)
+    # The first request of each pair hangs until dropped; the retry must then answer within the
+    # timeout: 1 s, far above a loopback answer's milliseconds even on a loaded machine.
+    options = RunOptions(model="content;timeout=1", orders="AB", timeout=1.0, retry_base_s=0.001, concurrency=N_PAIRS)
     prep = prepare(db_store, "demo", load_judge("mt-bench-pair"), options, server.url)
     report = asyncio.run(run_online(db_store, prep, Endpoint(server.url, "k")))
     assert report.scored == N_PAIRS and report.requests_sent == 2 * N_PAIRS

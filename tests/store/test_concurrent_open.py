@@ -48,7 +48,7 @@ def test_two_processes_import_into_one_new_database(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "tasks", "add", str(tmp_path / n)],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for n in ("one", "two")]
-    outputs = [p.communicate(timeout=60) for p in procs]
+    outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     store = Store.open(db)
     assert {t.name: store.task_counts(t.name)["pairs"] for t in store.tasks()} == {"one": 300, "two": 300}

@@ -9,6 +9,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
+from annotator.store import Store
 from annotator.tasks import import_task_dir
 from tests.tasks.taskdirs import write_task
 
@@ -119,11 +120,14 @@ def test_alpaca_eval_model_outputs_concise_against_verbose(store, tmp_path, shar
     assert pairs.len_a.median() < pairs.len_b.median()
 
 
-def test_alpaca_eval_folder_of_models(store, tmp_path, shared_data):
-    results = shared_data / "alpacaeval2" / "results"
-    folder = task(tmp_path, "all", f'path = "{results}"\nformat = "alpaca_eval"\n')
-    report = import_task_dir(store, folder, allow_outside=True)
+@pytest.mark.slow  # imports all 9,656 judged pairs (once per session, shared with the leaderboard test)
+def test_alpaca_eval_folder_of_models(alpaca_eval_task):
+    db, report = alpaca_eval_task  # the results folder imported once per session
     # twelve models; alpaca-7b_concise has 804 annotations and alpaca-7b_verbose 802
     assert report.pairs_new == 805 * 10 + 804 + 802
     assert report.judgments_added == {"weighted_alpaca_eval_gpt4_turbo": 9656}
-    assert len({p.model_a for p in store.pairs("all")}) == 12
+    store = Store.open(db, migrate=False)
+    try:
+        assert len({p.model_a for p in store.pairs("ae")}) == 12
+    finally:
+        store.close()

@@ -1,6 +1,6 @@
 """Judge benchmarks on the real data in ../shared/data (skipped when absent): LLMBar's 65
 published evaluator runs reproduce their statistics.json, the Claude-3-Haiku Arena-Hard run
-of JudgeBench scores 32.222, and the twelve AlpacaEval models load as one task by a glob."""
+of JudgeBench scores 32.222, and AlpacaEval models load as one task by a glob."""
 
 from __future__ import annotations
 
@@ -109,17 +109,20 @@ def test_judgebench_claude_3_haiku_arena_hard_scores_32_222(store, tmp_path, sha
     assert Counter(verdicts["status"]) == {"consistent": 135, "inconsistent": 122, "partial": 13}
 
 
-def test_alpaca_eval_twelve_models_by_glob_with_a_baseline(store, tmp_path, shared_data):
+def test_alpaca_eval_models_by_glob_with_a_baseline(store, tmp_path, shared_data):
+    # A slice of the twelve models (the two gpt4_* folders, the baseline among them): the glob
+    # and the baseline rule are what is tested; all twelve load in test_realdata.py.
     results = shared_data / "alpacaeval2" / "results"
     folder = task(tmp_path, "ae", f'baseline = "gpt4_1106_preview"\n\n[data]\n'
-                                  f'path = "{results}/*/weighted_alpaca_eval_gpt4_turbo/annotations.json.gz"\n'
+                                  f'path = "{results}/gpt4*/weighted_alpaca_eval_gpt4_turbo/annotations.json.gz"\n'
                                   'format = "alpaca_eval"\n')
     report = import_task_dir(store, folder, allow_outside=True)
-    assert (report.files, report.pairs_new) == (12, 805 * 10 + 804 + 802)
-    assert report.judgments_added == {"weighted_alpaca_eval_gpt4_turbo": 9656}
+    assert (report.files, report.pairs_new) == (2, 805 * 2)
+    assert report.judgments_added == {"weighted_alpaca_eval_gpt4_turbo": 1610}
     # the gpt4_1106_preview annotations are the baseline judged against itself
-    assert report.notices == ["baseline 'gpt4_1106_preview': 805 of 9,656 pairs compare the baseline with itself "
+    assert report.notices == ["baseline 'gpt4_1106_preview': 805 of 1,610 pairs compare the baseline with itself "
                               "(their candidate is the baseline)"]
     assert store.get_task("ae").baseline == "gpt4_1106_preview"
     models = Counter(p.model_a for p in store.pairs("ae"))
-    assert len(models) == 12 and {p.model_b for p in store.pairs("ae")} == {"gpt4_1106_preview"}
+    assert models == {"gpt4_0613_concise": 805, "gpt4_1106_preview": 805}
+    assert {p.model_b for p in store.pairs("ae")} == {"gpt4_1106_preview"}

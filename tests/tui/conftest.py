@@ -2,11 +2,63 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from annotator.store import Factor, Pair, Store, Task
 from annotator.tasks.profile import PROFILE_FACTORS
 from annotator.tui.config import Settings
+
+
+async def wait_until(pilot, condition, what: str, seconds: float = 60.0) -> None:
+    """Let the app run until ``condition()`` holds (an explicit condition, never a fixed sleep).
+
+    ``pilot.press`` waits for the app to look idle, which a loaded machine fools (a process
+    starved of CPU looks idle); waiting for what the test needs does not. The bound is only
+    there so a broken app fails instead of hanging: generous, never a speed requirement.
+    """
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {seconds:.0f} s: {what}")
+        await pilot.pause(0.01)
+
+
+async def settle(pilot, rounds: int = 50) -> None:
+    """Run the app until no widget of the screen has a message waiting, twice in a row.
+
+    One ``pilot.pause()`` lets every widget handle what was queued when it began; a key's
+    effects travel on (from the focused widget up to the screen, then to the app's bindings,
+    then the messages those post), so pause until the queues stay empty. The rounds bound
+    the effort (an app with a timer never stays empty for long), never a duration.
+    """
+    app = pilot.app
+    quiet = 0
+    for _ in range(rounds):
+        await pilot.pause()
+        nodes = (app, *app.screen.walk_children(with_self=True))
+        quiet = quiet + 1 if all(node.message_queue_size == 0 for node in nodes) else 0
+        if quiet == 2:
+            return
+
+
+@pytest.fixture(autouse=True)
+def _press_settles(monkeypatch):
+    """Every ``pilot.press`` in these tests returns once the keys' effects have settled.
+
+    Textual's ``press`` waits until the process *looks* idle (CPU time against wall time),
+    which a loaded machine fools: the test then asserts on a state still on its way.
+    """
+    from textual.pilot import Pilot
+
+    press = Pilot.press
+
+    async def press_and_settle(self, *keys: str) -> None:
+        await press(self, *keys)
+        await settle(self)
+
+    monkeypatch.setattr(Pilot, "press", press_and_settle)
 
 
 def make_task(

@@ -63,8 +63,9 @@ def test_bad_input_exits_non_zero(db_path, tmp_path, capsys):
     store = Store.open(db_path)
     make_task(store, "u")
     store.close()
-    with pytest.raises(SystemExit):
-        build_app(CliContext(db_option=str(db_path)), None, "ann")  # two tasks: --task needed
+    app = build_app(CliContext(db_option=str(db_path)), None, "ann")  # two tasks: the home screen
+    assert app.label_task is None
+    app.store.close()
 
 
 def test_bad_config_exits_non_zero(db_path, tmp_path, monkeypatch, capsys):

@@ -19,6 +19,8 @@ from annotator.tui.widgets.dashboard.disputed_table import DisputedTable
 from annotator.tui.widgets.dashboard.judge_table import JudgeTable
 from annotator.tui.widgets.dashboard.progress_summary import ProgressSummary
 
+from .conftest import wait_until
+
 HOSTILE = "[red]eve[/red]\x1b[2J"
 
 
@@ -45,13 +47,9 @@ def cells(table, row: int) -> list[str]:
     return [str(c) for c in table.get_row_at(row)]
 
 
-async def settle(pilot, done, tries: int = 200) -> None:
+async def settle(pilot, done) -> None:
     """Let the workers run until ``done()`` holds (the pilot waits, never a fixed sleep)."""
-    for _ in range(tries):
-        if done():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the dashboard did not get there")
+    await wait_until(pilot, done, "the dashboard did not get there")
 
 
 def alpha_text(est: dict) -> str:

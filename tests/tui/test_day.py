@@ -187,13 +187,14 @@ async def test_name_is_asked_once_and_never_prefilled(store, settings, monkeypat
     async with app.run_test(size=WIDE) as pilot:
         assert app.screen.query_one("#name-input").value == ""  # not the OS account
         await type_text(pilot, "zoe")
-        await pilot.press("enter")
+        await pilot.press("tab", "space", "enter")  # remembering is asked for
         assert isinstance(app.screen, PairScreen)
     assert store.remembered_annotator("unix-login") == "zoe"
     app = create_app(store, task, None, settings)
     async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter")  # offered: Enter continues as zoe
         assert isinstance(app.screen, PairScreen) and app.annotator == "zoe"
-        assert "zoe" in str(app.screen.query_one("#task-title").render())
+        assert "zoe" in str(app.screen.query_one("#annotator-name").render())
         await pilot.press("1", "enter")
     assert [lb.annotator for lb in store.current_labels("t")] == ["zoe"]
     # A browser session may be anyone: it asks every time.

@@ -30,19 +30,19 @@ def test_whitespace_only_changes_are_not_flagged():
     assert not any(s.changed for s in d.a + d.b)
 
 
-def test_long_near_identical_is_fast():
+def test_long_near_identical_flags_exactly_the_changed_words():
+    # How fast this is belongs to benchmarks/diff_bench.py; here only what it finds.
     import random
-    import time
 
     rng = random.Random(3)
     vocabulary = [f"word{i}" for i in range(300)] + ["the", "a", "of", "and"] * 20
     words = [rng.choice(vocabulary) for _ in range(3000)]
     a = " ".join(words)
     b = " ".join("CHANGED" if i % 97 == 0 else w for i, w in enumerate(words))
-    start = time.perf_counter()
     d = word_diff(a, b)
-    assert time.perf_counter() - start < 2.0
-    assert d.changed_words_b == len(range(0, 3000, 97))
+    assert d.changed_words_b == len(range(0, 3000, 97)) == d.changed_words_a
+    assert [s.text.strip() for s in d.b if s.changed] == ["CHANGED"] * len(range(0, 3000, 97))
+    assert "".join(s.text for s in d.a) == a and "".join(s.text for s in d.b) == b
 
 
 def test_hunks_cut_where_the_sides_align():

@@ -8,7 +8,7 @@ from annotator.tui.app import create_app
 from annotator.tui.screens.pair import PairScreen
 from annotator.tui.widgets.label.choice_bar import ChoiceBar
 
-from .conftest import make_task
+from .conftest import make_task, wait_until
 
 WIDE = (160, 45)
 
@@ -217,7 +217,9 @@ async def test_resize_rerenders_at_new_width(store, settings):
         view = pair_screen(app).left.view
         wide = view.line_width
         await pilot.resize_terminal(100, 45)  # narrow: stacked, so each pane is wider
-        assert view.line_width != wide
+        # The app re-lays out on a timer after a resize: wait for the new width, not a moment.
+        await wait_until(pilot, lambda: view.line_width != wide and view._lines_width == view.line_width,
+                         "the pane re-rendered at its new width")
         assert all(s.cell_length == view.line_width for s in view._lines)
 
 

@@ -57,7 +57,7 @@ async def test_hostile_text_is_shown_literally(store, settings):
         assert "␛[31mRED" in "\n".join(screen.left.view.plain_lines())
         prompt = "\n".join(screen.query_one("#prompt-text").plain_lines())
         assert "[b]prompt[/b] ␛[5mblink" in prompt
-        assert "ann[bold]" in str(screen.query_one("#task-title").render())
+        assert "ann[bold]" in str(screen.query_one("#annotator-name").render())
 
         out = terminal_output(app)
         # Only Textual's own sequences reach the terminal: no OSC (hyperlinks, titles),

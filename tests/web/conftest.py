@@ -40,7 +40,7 @@ def start_server(db: Path, *extra: str, port: int | None = None) -> tuple[subpro
     port = port or free_port()
     process = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "serve", "--port", str(port), *extra],
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a bound against a hang: generous on a loaded machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"serve exited: {process.stdout.read()}")

@@ -8,6 +8,7 @@ which commits the label before the next pair is shown.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable
 
@@ -34,7 +35,7 @@ from annotator.tui.widgets.response.line_view import LineView
 from annotator.tui.widgets.response.pane import ResponsePane
 from annotator.tui.widgets.response.render import RenderCache
 from annotator.tui.widgets.status.footer import KeysFooter
-from annotator.tui.widgets.status.progress import QueueProgress
+from annotator.tui.widgets.status.progress import QueueProgress, short_id
 
 # Actions that need a pair on screen.
 _PAIR_ACTIONS = {
@@ -44,6 +45,8 @@ _PAIR_ACTIONS = {
 }
 # Actions of the diff view only (hidden from the footer in the other views).
 _DIFF_ACTIONS = {"next_change", "previous_change", "toggle_sync"}
+CONFIRM_SECONDS = 3.0  # how long the top bar shows "✓ p17 saved as alice"
+SAVE_WAIT_NOTICE = 0.4  # seconds a save may take before the top bar says it is waiting
 CHANGE_CONTEXT = 1  # rows shown above a change that the change keys scroll to
 
 
@@ -69,12 +72,16 @@ class PairScreen(Screen):
         self.scroll_together = True  # in the diff view
         self.shown_at = clock()
         self._binding_state: tuple = ()
+        self._confirmed_at: float | None = None
+        self._saving = False
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         stock = self.settings.renderer == "stock"
         with Horizontal(id="topbar"):
-            title = f"{self.label_task.title or self.label_task.name} · {self.session.annotator}"
+            # The name first and never cut (the title gives way): whose labels these are.
+            yield Static(self._name_text(), id="annotator-name")
+            title = self.label_task.title or self.label_task.name
             yield Static(Text(sanitize_line(title), no_wrap=True, overflow="ellipsis"), id="task-title")
             yield QueueProgress(self.clock, id="progress")
         yield PromptPanel(self.cache, id="prompt-panel")
@@ -92,6 +99,26 @@ class PairScreen(Screen):
         yield Static(id="finished")
         yield KeysFooter()
 
+    def _name_text(self, saved: str | None = None) -> Text:
+        """``alice`` in the top bar; ``✓ p17 saved as alice`` for a moment after a save."""
+        text = Text(no_wrap=True)
+        if saved is not None:
+            text.append("✓ ", style="bold green")
+            text.append(f"{short_id(saved, 12)} saved as ")
+        text.append(sanitize_line(self.session.annotator), style="bold")
+        return text
+
+    def _confirm_saved(self, pair: Pair) -> None:
+        """Every save is confirmed with the name it was stored under."""
+        self.query_one("#annotator-name", Static).update(self._name_text(pair.pair_id))
+        self._confirmed_at = self.clock()
+
+    def _end_confirmation(self) -> None:
+        """(Every second) the name alone again, a few seconds after the last save."""
+        if self._confirmed_at is not None and self.clock() - self._confirmed_at >= CONFIRM_SECONDS:
+            self._confirmed_at = None
+            self.query_one("#annotator-name", Static).update(self._name_text())
+
     def _rationale_placeholder(self) -> str:
         required = "rationale" in self.label_task.required
         return f"rationale ({'required' if required else 'optional'}): press r to type it"
@@ -105,6 +132,7 @@ class PairScreen(Screen):
         self.query_one("#factor-question").display = has_factors
         self._show_factor_hint()
         self._sync_choice_keys()
+        self.set_interval(1.0, self._end_confirmation)
         await self.show_pair(self.session.start())
 
     def _sync_choice_keys(self) -> None:
@@ -288,14 +316,16 @@ class PairScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _PAIR_ACTIONS and self.pair is None:
             return False
+        if action == "focus_rationale" and isinstance(self.focused, Input):
+            return False  # a priority binding: while typing, its key is text
         if action == "choose" and parameters and parameters[0] == "tie" and not self.label_task.allow_tie:
             return False
         if action == "focus_factors" and not self.label_task.factors:
             return False
-        if action == "toggle_source" and (self.pair is None or not self.pair.source.strip()):
-            return False
         if action in _DIFF_ACTIONS and self.mode != "diff":
             return False
+        if action == "search" and isinstance(self.focused, RationaleInput):
+            return False  # "/" types into the box: the footer does not offer it there
         if action == "back":
             return self.session.can_go_back()
         if action == "skip":
@@ -318,31 +348,61 @@ class PairScreen(Screen):
             if self.pair is None:
                 self.notify("Still no pair waiting for you.")
             return
+        if self._saving:
+            return  # Enter again while the save runs: it is saved once
         self.answer.rationale = self.rationale.value
         seconds = self.clock() - self.shown_at
+        saved = self.pair
         try:
-            self.session.save(self.answer, self.order, seconds)
+            self.session.check(self.answer)
+        except MissingAnswer as missing:
+            self._explain_missing(missing)
+            return
+        # The database work runs in a thread: the screen keeps painting while it waits (for a
+        # lock another program holds, say), and says so. Keys wait their turn: the next key
+        # acts on the next pair, never on this one.
+        self._saving = True
+        try:
+            answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
+                            self.answer.rationale)  # as it was when Enter was pressed
+            writing = asyncio.ensure_future(asyncio.to_thread(self.session.save, answer, self.order, seconds))
+            done, _ = await asyncio.wait({writing}, timeout=SAVE_WAIT_NOTICE)
+            if not done:
+                self._show_waiting()
+            await writing
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
         except Exception as exc:  # nothing was written: keep the answer on screen
             self.notify(save_failure(exc), title="Not saved", severity="error", timeout=15)
+            self.query_one("#annotator-name", Static).update(self._name_text())
             return
+        finally:
+            self._saving = False
+        self._confirm_saved(saved)
         await self.show_pair(self.session.current)
+
+    def _show_waiting(self) -> None:
+        if self._saving:
+            text = Text(no_wrap=True)
+            text.append("⏳ saving as ", style="bold yellow")
+            text.append(sanitize_line(self.session.annotator), style="bold")
+            text.append(": waiting for the database (another program holds its lock)", style="yellow")
+            self.query_one("#annotator-name", Static).update(text)
 
     def _explain_missing(self, missing: MissingAnswer) -> None:
         """Say what is missing and put the focus where the annotator can give it."""
         # One message at a time: a stack of older ones hides what is still missing.
         self.app.clear_notifications()
         if missing.part == "choice":
-            # The choice keys would type into the rationale box: leave it first.
-            self.left.view.focus()
+            # The choice keys would type into the rationale box: leave it first (at once).
+            self.set_focus(self.left.view)
             message = str(missing)
         elif missing.part == "factors":
             self.query_one(FactorChecklist).focus_first_unanswered()
             message = f"{missing} Answer with a / e / b / n, then Enter."
         elif missing.part == "confidence":
-            self.query_one(ConfidenceSelect).focus()
+            self.set_focus(self.query_one(ConfidenceSelect))
             message = "This task asks for your confidence: press 1 (unsure) to 5 (sure), then Enter."
         else:
             self.rationale.enter()
@@ -485,6 +545,9 @@ class PairScreen(Screen):
 
     async def action_toggle_source(self) -> None:
         pane = self.source_pane
+        if not pane.display and self.pair is not None and not self.pair.source.strip():
+            self.notify("This pair has no source document.", timeout=3)
+            return
         pane.display = not pane.display
         if pane.display and self.pair is not None:
             await pane.show(self.pair, "source", "raw" if self.mode == "raw" else "markdown", None)
@@ -510,11 +573,18 @@ class PairScreen(Screen):
                 return
         self.maximize(self.left.view)
 
+    def watch_maximized(self, previous, maximized) -> None:
+        for pane in (previous, maximized):
+            if isinstance(pane, ResponsePane):
+                pane.set_maximised(pane is maximized)
+
+    # Focus moves at once (not after the current message, as ``focus()`` does), so the key
+    # typed right after finds the focus already moved.
     def action_focus_factors(self) -> None:
-        self.query_one(FactorChecklist).focus()
+        self.set_focus(self.query_one(FactorChecklist))
 
     def action_focus_confidence(self) -> None:
-        self.query_one(ConfidenceSelect).focus()
+        self.set_focus(self.query_one(ConfidenceSelect))
 
     def action_focus_rationale(self) -> None:
         self.rationale.enter()

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from annotator.store import ADJUDICATION_REASONS, Adjudication, Judgment, Label, Pair, Task
 from annotator.store.orders import to_shown
 from annotator.text.sanitize import plain_text, sanitize_line
+from annotator.tui.widgets.response.render import RenderCache
 
 FACTOR_ANSWER = {"A": "A more", "B": "B more", "equal": "equal", "na": "n/a"}
 
@@ -84,14 +85,23 @@ def history_text(history: list[Adjudication]) -> Text:
 
 
 class PairDetail(VerticalScroll):
-    """Shown pair; the screen calls :meth:`show` with everything already read from the store."""
+    """Shown pair; the screen calls :meth:`show` with everything already read from the store.
+
+    The votes and rationales come first (above the fold), then the prompt and the responses,
+    rendered as in ``annotate`` (Markdown, maths as Unicode) and blind: model names are shown
+    only when the task shows them to annotators.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cache = RenderCache()
 
     def compose(self) -> ComposeResult:
+        yield Static(id="adj-votes")
         yield Static(id="adj-prompt")
         with Horizontal(id="adj-responses"):
             yield Static(id="adj-response-a", classes="adj-response")
             yield Static(id="adj-response-b", classes="adj-response")
-        yield Static(id="adj-votes")
         yield Static(id="adj-judges")
         yield Static(id="adj-history")
 
@@ -104,11 +114,11 @@ class PairDetail(VerticalScroll):
             prompt.append("\n\nSource\n", style="bold")
             prompt.append(plain_text(pair.source))
         self.query_one("#adj-prompt", Static).update(prompt)
-        for side, text, model in (("a", pair.response_a, pair.model_a), ("b", pair.response_b, pair.model_b)):
-            pane = self.query_one(f"#adj-response-{side}", Static)
-            title = f"Response {side.upper()}" + (f" · {sanitize_line(model)}" if model else "")
-            pane.border_title = title
-            pane.update(plain_text(text))
+        for side, model in (("A", pair.model_a), ("B", pair.model_b)):
+            pane = self.query_one(f"#adj-response-{side.lower()}", Static)
+            shown = model if task.show_model_names else ""  # blind, as the annotators were
+            pane.border_title = f"Response {side}" + (f" · {sanitize_line(shown)}" if shown else "")
+            pane.update(self.cache.renderable(pair, side, "markdown"))
         note = Text("A and B are the pair's own order. Each annotator saw the pair in their own order "
                     "(\"saw 1st\": the response shown first, on the left); \"as seen\" is their choice in the letters "
                     "they saw, which their rationale uses.", style="dim")

@@ -174,7 +174,7 @@ class FactorChecklist(ScrollView, can_focus=True):
             if factor.key not in self.answers:
                 self.cursor = index
                 break
-        self.focus()
+        self.screen.set_focus(self)  # at once: the next key typed answers here
 
     def action_definition(self) -> None:
         if self.current:

@@ -2,8 +2,10 @@
 
 Tab never moves the focus into it: the box takes the focus only through its key (``r``)
 or a click (:meth:`RationaleInput.enter`), and gives it up on Escape or when the focus
-goes elsewhere, so a command key typed after Tab never becomes rationale text. While it
-has the focus it says so (a marked border and a prompt line). A pasted paragraph keeps
+goes elsewhere, so a command key typed after Tab never becomes rationale text. ``r`` and
+Escape are priority bindings that act as the key arrives, and the focus moves at once, so
+the keys typed right after them go where the annotator meant. While it has the focus it
+says so (a marked border and a prompt line). A pasted paragraph keeps
 all of its lines, joined.
 """
 
@@ -34,9 +36,13 @@ class RationaleInput(Input):
         self.can_focus = False
 
     def enter(self) -> None:
-        """Take the focus (the explicit way in: its key or a click)."""
+        """Take the focus now (the explicit way in: its key or a click).
+
+        At once, not after the current message (``focus()`` would): with its key bound at
+        priority, the very next key typed is routed here, so a fast typist loses none.
+        """
         self.can_focus = True
-        self.focus()
+        self.screen.set_focus(self)
 
     def _on_blur(self, event: events.Blur) -> None:
         self.can_focus = False  # out of the Tab order again

@@ -21,6 +21,8 @@ from rich.style import Style
 from rich.syntax import Syntax
 from rich.table import Table
 
+from annotator.text.private_api import style_has_meta
+
 PADDING = 1  # Syntax padding around code, as Rich's own code blocks
 
 
@@ -82,7 +84,7 @@ class ResponseMarkdown(Markdown):
 
 def _wide_cell(segment: Segment) -> tuple[int, int] | None:
     style = segment.style
-    if style is None or not style._meta:
+    if style is None or not style_has_meta(style):
         return None
     return style.meta.get("wide")
 

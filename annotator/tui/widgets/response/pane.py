@@ -26,8 +26,11 @@ class ResponsePane(Vertical):
     with the order "BA", the left pane labelled "A" shows the pair's response B.
     """
 
+    ALLOW_MAXIMIZE = True  # z maximises the pane with its title, so it says which response it is
+
     def __init__(self, label: str, cache: RenderCache, *, stock: bool = False, id: str | None = None):
         super().__init__(id=id)
+        self._title = f" {label} "
         self.label = label
         self.cache = cache
         self.stock = stock
@@ -39,6 +42,14 @@ class ResponsePane(Vertical):
             yield StockMarkdownView()
         else:
             yield LineView()
+
+    def set_maximised(self, maximised: bool) -> None:
+        """The title says which response fills the screen, and how to go back."""
+        if maximised:
+            what = "Source document" if self.label == "Source document" else f"Response {self.label}"
+            self.border_title = Text(f" {what}{self._title[len(self.label) + 1:]}· z or Esc restores ")
+        else:
+            self.border_title = Text(self._title)
 
     @property
     def view(self) -> LineView | StockMarkdownView:
@@ -64,7 +75,8 @@ class ResponsePane(Vertical):
         title = f" {self.label} "
         if model_name:
             title += f"· {sanitize_line(model_name)} "
-        self.border_title = Text(title)
+        self._title = title
+        self.set_maximised(self.has_class("-maximized"))
         self.border_subtitle = Text(f" {_count_words(text):,} words ")
         key = (pair.id, part, mode)
         view = self.view

@@ -8,17 +8,38 @@ help key is docked at the right end (where Textual puts its command palette key)
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from annotator.tui.private_api import FooterKey, footer_bindings_ready
 
 COMPACT_BELOW = 120
 HELP_ACTION = "app.help"
 
 
 class KeysFooter(Footer):
+    # Compact keys have a margin on their right: the docked help key must not, or the key
+    # scrolled behind it shows through that column ("? all keysc").
+    DEFAULT_CSS = """
+    KeysFooter.-compact FooterKey.-command-palette { margin-right: 0; }
+    """
+
+    _composed_width = 0
+
     def compose(self):
-        yield from super().compose()
-        if not self._bindings_ready:
+        width = self.app.size.width
+        self._composed_width = width
+        compact = width < COMPACT_BELOW
+        # Only the keys that fit whole before the help key: a key cut by it would leave a
+        # stray character beside "? all keys".
+        room = width - (HELP_WIDTH_COMPACT if compact else HELP_WIDTH)
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                room -= key_width(widget, compact)
+                if room < 0:
+                    break
+            yield widget
+        if not footer_bindings_ready(self):
             return
         for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
             if binding.action == HELP_ACTION:
@@ -29,3 +50,14 @@ class KeysFooter(Footer):
 
     def on_resize(self) -> None:
         self.compact = self.app.size.width < COMPACT_BELOW
+        if footer_bindings_ready(self) and self.app.size.width != self._composed_width:
+            self.call_later(self.recompose)
+
+
+HELP_WIDTH, HELP_WIDTH_COMPACT = 14, 11  # "▏ ? all keys " with its padding, in each style
+
+
+def key_width(key: FooterKey, compact: bool) -> int:
+    """Columns a footer key takes with its margin (Textual's footer styles)."""
+    words = cell_len(key.key_display) + cell_len(key.description)
+    return words + 1 + bool(key.description) if compact else words + 3
