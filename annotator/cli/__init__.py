@@ -42,6 +42,7 @@ from . import (  # noqa: E402,F401
     judge,
     judges_report,
     jury,
+    leaderboard,
     priority,
     progress,
     report,

@@ -217,7 +217,7 @@ def test_printed_length_is_alpaca_evals_integer_part():
     """AlpacaEval prints avg_length as its integer part (claude-2.1: 1096.897 -> 1096): the
     table shows the same number, not a rounded 1097."""
     from annotator.cli.context import console
-    from annotator.cli.judges_report import _print_leaderboard
+    from annotator.cli.leaderboard import _print_leaderboard
 
     pairs = _pairs([(1, "m1", "base", 1096, 20, "", 1), (2, "m1", "base", 1097, 20, "", 2),
                     (3, "m1", "base", 1098, 20, "", 3), (4, "m1", "base", 1097, 20, "", 4),
