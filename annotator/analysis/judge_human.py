@@ -172,13 +172,13 @@ class AgentReport:
     kind: str
     pairs: int
     verdicts: dict[str, int]
-    win_rate: dict[str, Any]
+    win_rate: WinRates
     length_bias: Estimate
     order_rule: str | None = None
     statuses: dict[str, int] | None = None
     run: dict[str, Any] | None = None
     pairs_judged: int | None = None
-    win_rate_all_pairs: dict[str, Any] | None = None
+    win_rate_all_pairs: WinRates | None = None
     position_bias: Estimate | None = None
     position_consistency: Estimate | None = None
     agreement_with_humans: dict[str, Estimate] | None = None
@@ -287,30 +287,48 @@ def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, fac
     return manifestation_tables(labels, factor_values, factors)[0][source]
 
 
-def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> dict[str, Any]:
+@dataclass
+class WinRateBlock:
+    """Raw and length-controlled win rate of response A on one set of pairs (percent; NaN, or
+    None when read back from JSON, where undefined: ``lc_reason`` says why for LC)."""
+
+    pairs: int
+    win_rate: float | None
+    standard_error: float | None
+    wins: int
+    losses: int
+    ties: int
+    lc_win_rate: float | None
+    lc_length_coefficient: float | None
+    lc_reason: str | None = None
+
+
+@dataclass
+class WinRates:
+    """One agent's win rate of response A, overall and per domain (``win_rates``)."""
+
+    of: str
+    overall: WinRateBlock
+    per_domain: dict[str, WinRateBlock] = field(default_factory=dict)
+
+
+def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> WinRates:
     """Raw and length-controlled win rate of response A, overall and per domain, for one
     agent (a split majority and a tie count as half a win; no verdict is left out)."""
     frame = pairs.set_index("pair").join(prefs.rename("verdict"), how="inner")
     frame = frame[frame["verdict"].isin(list(_P_WIN))]
 
-    def block(rows: pd.DataFrame) -> dict[str, Any]:
+    def block(rows: pd.DataFrame) -> WinRateBlock:
         raw = choice_win_rate(rows["verdict"].replace({SPLIT: "tie"}), candidate="A")
         lc = length_controlled_win_rate(rows["verdict"].map(_P_WIN), rows["len_a"], rows["len_b"])
-        return {
-            "pairs": raw.n_total,
-            "win_rate": raw.win_rate,
-            "standard_error": raw.standard_error,
-            "wins": raw.n_wins, "losses": raw.n_wins_base, "ties": raw.n_draws,
-            "lc_win_rate": lc.lc_win_rate,
-            "lc_length_coefficient": lc.phi,
-            "lc_reason": lc.reason or None,
-        }
+        return WinRateBlock(pairs=raw.n_total, win_rate=raw.win_rate, standard_error=raw.standard_error,
+                            wins=raw.n_wins, losses=raw.n_wins_base, ties=raw.n_draws, lc_win_rate=lc.lc_win_rate,
+                            lc_length_coefficient=lc.phi, lc_reason=lc.reason or None)
 
-    out = {"of": "response A against response B", "overall": block(frame)}
     domains = frame["domain"].fillna("")
-    out["per_domain"] = ({d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
-                         if (domains != "").any() else {})
-    return out
+    return WinRates(of="response A against response B", overall=block(frame),
+                    per_domain=({d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
+                                if (domains != "").any() else {}))
 
 
 def _longer(pairs: pd.DataFrame, threshold: float) -> pd.Series:

@@ -86,10 +86,11 @@ def _bias_table(report) -> Table:
                   title_justify="left", caption=safe(_rule_caption(report.order_rule)), caption_justify="left")
     table.columns[0].no_wrap = True
     for a in report.agents:
-        wr = {k: json_number(v) if isinstance(v, float) else v for k, v in a.win_rate["overall"].items()}
-        win = DASH if wr["win_rate"] is None else f"{wr['win_rate']:.1f}"
-        if wr.get("lc_win_rate") is not None:
-            win += f" [dim]({wr['lc_win_rate']:.1f})[/]"
+        wr = a.win_rate.overall
+        rate, lc = json_number(wr.win_rate), json_number(wr.lc_win_rate)
+        win = DASH if rate is None else f"{rate:.1f}"
+        if lc is not None:
+            win += f" [dim]({lc:.1f})[/]"
         vs = a.length_bias_vs_humans
         vs_cell = DASH if vs is None or not vs.defined else f"{vs.value * 100:+.1f} pts [dim](n={vs.n})[/]"
         counts = a.verdicts

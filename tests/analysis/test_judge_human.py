@@ -475,3 +475,20 @@ def test_stats_agreement_says_the_same_of_a_silent_judge(tmp_path):
     silent = judges["silent"]["agreement_with_humans"]["with_ties"]
     assert silent["estimate"] is None and silent["reason"] == "no verdict on any pair (12 unscored: refusal 24)"
     assert judges["silent"]["cohen_kappa_with_majority"]["estimate"] is None
+
+
+def test_win_rates_are_typed_and_read_back_typed(store):
+    """The judge report's win rates are a typed section (WinRates of WinRateBlock), serialised
+    in one place and read back as the same types (the report reads them by attribute)."""
+    from annotator.analysis.judge_human import JudgeHumanReport, WinRateBlock, WinRates
+    from annotator.analysis.serialise import read_back
+
+    _build(store)
+    typed = task_judge_human_report(store, "t")
+    humans = next(a for a in typed.agents if a.agent == HUMANS)
+    assert isinstance(humans.win_rate, WinRates) and isinstance(humans.win_rate.overall, WinRateBlock)
+    assert humans.win_rate.overall.win_rate == pytest.approx(100 * 8 / 12)
+    back = read_back(JudgeHumanReport, typed.to_json())
+    again = next(a for a in back.agents if a.agent == HUMANS)
+    assert again.win_rate.per_domain["math"].win_rate == pytest.approx(100.0)
+    assert again.win_rate.per_domain["math"].lc_win_rate is None and again.win_rate.per_domain["math"].lc_reason
