@@ -193,7 +193,7 @@ class AgentReport:
     calibration: Calibration | None = None
     cost_per_1000_pairs: float | None = None
     median_latency_s: float | None = None
-    labels_needed: dict[str, Any] | None = None
+    labels_needed: LabelsNeeded | None = None
     card: JudgeCard | None = None
 
 
@@ -391,16 +391,48 @@ def position_bias(verdicts: pd.DataFrame) -> Estimate:
     return first_shown_rate(np.concatenate(choices), np.concatenate(orders))
 
 
-def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z: float = 1.96) -> dict[str, Any]:
+@dataclass
+class LabelsNeeded:
+    """Human-labelled pairs needed for a judge's agreement interval to be +- ``target_half_width``
+    (``labels_needed``): ``pairs_needed`` None with ``reason`` where it cannot be had."""
+
+    target_half_width: float
+    pairs_needed: int | None = None
+    pairs_now: int | None = None
+    current_half_width: float | None = None
+    more_pairs_needed: int | None = None
+    method: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON: without a number, the target, ``pairs_needed`` (null), the pairs
+        measured now where known, and the reason; with one, how it was reached."""
+        if self.pairs_needed is None:
+            out: dict[str, Any] = {"target_half_width": self.target_half_width, "pairs_needed": None}
+            if self.pairs_now is not None:
+                out["pairs_now"] = self.pairs_now
+            return {**out, "reason": self.reason}
+        return {"target_half_width": self.target_half_width, "pairs_now": self.pairs_now,
+                "current_half_width": json_number(self.current_half_width), "pairs_needed": self.pairs_needed,
+                "more_pairs_needed": self.more_pairs_needed, "method": self.method}
+
+    def text(self, plus_minus: str = "±", lead: str = "for ") -> str:
+        """One line for the judge card ("" where no number can be had)."""
+        if self.pairs_needed is None:
+            return ""
+        return (f"{lead}{plus_minus}{self.target_half_width * 100:.0f} points: {self.pairs_needed:,} human-labelled "
+                f"pairs ({self.more_pairs_needed or 0:,} more)")
+
+
+def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z: float = 1.96) -> LabelsNeeded:
     """Human-labelled pairs needed for the agreement interval to be +- ``target``: the
     interval's half-width shrinks as 1 / sqrt(pairs), from the one measured now (or, without
     an interval, the binomial formula z^2 p (1 - p) / target^2)."""
     if not est.defined or est.n == 0:
-        return {"target_half_width": target, "pairs_needed": None, "reason": est.reason or "no agreement measured"}
+        return LabelsNeeded(target, reason=est.reason or "no agreement measured")
     pairs_now = int(est.extra.get("pairs", est.n))
     if est.value in (0.0, 1.0):
-        return {"target_half_width": target, "pairs_needed": None, "pairs_now": pairs_now,
-                "reason": f"agreement is {est.value:.0%}: its interval cannot be scaled"}
+        return LabelsNeeded(target, pairs_now=pairs_now, reason=f"agreement is {est.value:.0%}: its interval cannot be scaled")
     if math.isfinite(est.ci_low) and math.isfinite(est.ci_high) and est.ci_high > est.ci_low:
         half = (est.ci_high - est.ci_low) / 2
         needed = math.ceil(pairs_now * (half / target) ** 2)
@@ -410,8 +442,8 @@ def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z
         needed = math.ceil(confidence_z ** 2 * max(p * (1 - p), 1e-9) / target ** 2)
         half = math.nan
         method = "binomial: z^2 p (1 - p) / target^2"
-    return {"target_half_width": target, "pairs_now": pairs_now, "current_half_width": json_number(half),
-            "pairs_needed": needed, "more_pairs_needed": max(0, needed - pairs_now), "method": method}
+    return LabelsNeeded(target, pairs_needed=needed, pairs_now=pairs_now, current_half_width=half,
+                        more_pairs_needed=max(0, needed - pairs_now), method=method)
 
 
 def factor_section(agents: dict[str, pd.Series], tables: dict[str, pd.DataFrame], names: dict[str, str],

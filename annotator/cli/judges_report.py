@@ -189,10 +189,8 @@ def _print_cards(report) -> None:
             lines.append(f"calibration: ECE {cal.ece:.3f} ({cal.n_bins} equal-width bins of P(A)), Brier "
                          f"{cal.brier:.3f} on {cal.n:,} pairs{ties}" if cal.n
                          else f"calibration: undefined ({cal.reason})")
-        need = a.labels_needed or {}
-        if need.get("pairs_needed") is not None:
-            lines.append(f"for +-{need['target_half_width'] * 100:.0f} points: {need['pairs_needed']:,} human-labelled "
-                         f"pairs ({need['more_pairs_needed']:,} more)")
+        if a.labels_needed and a.labels_needed.pairs_needed is not None:
+            lines.append(a.labels_needed.text("+-"))
         cost = f"${a.cost_per_1000_pairs:.2f}" if a.cost_per_1000_pairs is not None else "unknown"
         latency = f"{a.median_latency_s:.2f} s" if a.median_latency_s is not None else "unknown"
         lines.append(f"cost per 1,000 pairs {cost}; median latency per call {latency}")

@@ -492,3 +492,20 @@ def test_win_rates_are_typed_and_read_back_typed(store):
     again = next(a for a in back.agents if a.agent == HUMANS)
     assert again.win_rate.per_domain["math"].win_rate == pytest.approx(100.0)
     assert again.win_rate.per_domain["math"].lc_win_rate is None and again.win_rate.per_domain["math"].lc_reason
+
+
+def test_labels_needed_is_typed_and_its_json_unchanged():
+    """LabelsNeeded serialises to the documented JSON of each case, keys in their order."""
+    from annotator.analysis.estimate import Estimate
+    from annotator.analysis.judge_human import LabelsNeeded, labels_needed
+
+    nan = float("nan")
+    none = labels_needed(Estimate(nan, nan, nan, 0, "no verdict"))
+    assert isinstance(none, LabelsNeeded) and none.text() == ""
+    assert list(none.to_json().items()) == [("target_half_width", 0.03), ("pairs_needed", None), ("reason", "no verdict")]
+    perfect = labels_needed(Estimate(1.0, 1.0, 1.0, 20)).to_json()
+    assert list(perfect) == ["target_half_width", "pairs_needed", "pairs_now", "reason"] and perfect["pairs_now"] == 20
+    scaled = labels_needed(Estimate(0.7, 0.6, 0.8, 100))
+    assert list(scaled.to_json()) == ["target_half_width", "pairs_now", "current_half_width", "pairs_needed",
+                                      "more_pairs_needed", "method"]
+    assert scaled.pairs_needed == 1112 and scaled.text("+-") == "for +-3 points: 1,112 human-labelled pairs (1,012 more)"
