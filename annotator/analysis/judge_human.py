@@ -186,7 +186,7 @@ class AgentReport:
     # without one left out instead of matching no vote), beside the all-pairs figure
     agreement_scored_only: dict[str, Estimate] | None = None
     cohen_kappa_with_majority: Estimate | None = None
-    agreement_per_domain: dict[str, dict[str, Any]] | None = None
+    agreement_per_domain: dict[str, DomainAgreement] | None = None
     length_bias_vs_humans: Estimate | None = None
     gold: GoldAccuracy | None = None
     alt_test: AltTest | None = None
@@ -665,19 +665,27 @@ def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[st
     return percent_estimates(contributions, resampler, "no human label on a pair the judge has a verdict on")
 
 
+@dataclass
+class DomainAgreement:
+    """A judge's agreement with every human vote in one domain (shares; None where undefined)."""
+
+    pairs: int
+    with_ties: float | None
+    without_ties: float | None
+    comparisons: int
+
+
 def _per_domain(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], domain_of: np.ndarray,
-                domains: list[str]) -> dict[str, dict[str, Any]]:
+                domains: list[str]) -> dict[str, DomainAgreement]:
     """The judge's agreement with every human vote per domain (with and without ties)."""
     contributions = judge_agreement_contributions(counts, judge, scale)
     out = {}
     for d in domains:
         sums = contributions[domain_of == d].sum(axis=0)
         with_ties, without = agreement.percent_from_sums(sums)
-        out[d or "(none)"] = {
-            "pairs": int(((judge != MISSING) & (counts.sum(axis=1) > 0) & (domain_of == d)).sum()),
-            "with_ties": json_number(with_ties), "without_ties": json_number(without),
-            "comparisons": int(sums[1]),
-        }
+        out[d or "(none)"] = DomainAgreement(
+            pairs=int(((judge != MISSING) & (counts.sum(axis=1) > 0) & (domain_of == d)).sum()),
+            with_ties=json_number(with_ties), without_ties=json_number(without), comparisons=int(sums[1]))
     return out
 
 

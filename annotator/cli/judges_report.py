@@ -152,7 +152,7 @@ def _domain_table(report) -> Table | None:
     table = Table("judge", "domain", "pairs", "agree", "no ties", title="Agreement with the humans per domain",
                   title_justify="left")
     for agent, domain, v in rows:
-        table.add_row(safe(agent), safe(domain), f"{v['pairs']:,}", _pct(v["with_ties"]), _pct(v["without_ties"]))
+        table.add_row(safe(agent), safe(domain), f"{v.pairs:,}", _pct(v.with_ties), _pct(v.without_ties))
     return table
 
 

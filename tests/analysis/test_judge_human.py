@@ -509,3 +509,16 @@ def test_labels_needed_is_typed_and_its_json_unchanged():
     assert list(scaled.to_json()) == ["target_half_width", "pairs_now", "current_half_width", "pairs_needed",
                                       "more_pairs_needed", "method"]
     assert scaled.pairs_needed == 1112 and scaled.text("+-") == "for +-3 points: 1,112 human-labelled pairs (1,012 more)"
+
+
+def test_agreement_per_domain_is_typed(store):
+    from annotator.analysis.judge_human import DomainAgreement, JudgeHumanReport
+    from annotator.analysis.serialise import read_back
+
+    _build(store)
+    typed = task_judge_human_report(store, "t")
+    judged = [a for a in typed.agents if a.agreement_per_domain]
+    assert judged and all(isinstance(v, DomainAgreement) for a in judged for v in a.agreement_per_domain.values())
+    back = read_back(JudgeHumanReport, typed.to_json())
+    for a, b in zip(typed.agents, back.agents):
+        assert (a.agreement_per_domain or {}) == (b.agreement_per_domain or {})
