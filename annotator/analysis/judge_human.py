@@ -175,13 +175,13 @@ class AgentReport:
     kind: str
     pairs: int
     verdicts: dict[str, int]
-    win_rate: dict[str, Any]
+    win_rate: WinRates
     length_bias: Estimate
     order_rule: str | None = None
     statuses: dict[str, int] | None = None
     run: dict[str, Any] | None = None
     pairs_judged: int | None = None
-    win_rate_all_pairs: dict[str, Any] | None = None
+    win_rate_all_pairs: WinRates | None = None
     position_bias: Estimate | None = None
     position_consistency: Estimate | None = None
     agreement_with_humans: dict[str, Estimate] | None = None
@@ -189,14 +189,14 @@ class AgentReport:
     # without one left out instead of matching no vote), beside the all-pairs figure
     agreement_scored_only: dict[str, Estimate] | None = None
     cohen_kappa_with_majority: Estimate | None = None
-    agreement_per_domain: dict[str, dict[str, Any]] | None = None
+    agreement_per_domain: dict[str, DomainAgreement] | None = None
     length_bias_vs_humans: Estimate | None = None
     gold: GoldAccuracy | None = None
     alt_test: AltTest | None = None
     calibration: Calibration | None = None
     cost_per_1000_pairs: float | None = None
     median_latency_s: float | None = None
-    labels_needed: dict[str, Any] | None = None
+    labels_needed: LabelsNeeded | None = None
     card: JudgeCard | None = None
     # the judge's share choosing the response with more of each style feature minus the
     # humans' (``style``), and each share with its pairs and reason
@@ -297,30 +297,48 @@ def manifestations(labels: pd.DataFrame, factor_values: pd.DataFrame | None, fac
     return manifestation_tables(labels, factor_values, factors)[0][source]
 
 
-def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> dict[str, Any]:
+@dataclass
+class WinRateBlock:
+    """Raw and length-controlled win rate of response A on one set of pairs (percent; NaN, or
+    None when read back from JSON, where undefined: ``lc_reason`` says why for LC)."""
+
+    pairs: int
+    win_rate: float | None
+    standard_error: float | None
+    wins: int
+    losses: int
+    ties: int
+    lc_win_rate: float | None
+    lc_length_coefficient: float | None
+    lc_reason: str | None = None
+
+
+@dataclass
+class WinRates:
+    """One agent's win rate of response A, overall and per domain (``win_rates``)."""
+
+    of: str
+    overall: WinRateBlock
+    per_domain: dict[str, WinRateBlock] = field(default_factory=dict)
+
+
+def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> WinRates:
     """Raw and length-controlled win rate of response A, overall and per domain, for one
     agent (a split majority and a tie count as half a win; no verdict is left out)."""
     frame = pairs.set_index("pair").join(prefs.rename("verdict"), how="inner")
     frame = frame[frame["verdict"].isin(list(_P_WIN))]
 
-    def block(rows: pd.DataFrame) -> dict[str, Any]:
+    def block(rows: pd.DataFrame) -> WinRateBlock:
         raw = choice_win_rate(rows["verdict"].replace({SPLIT: "tie"}), candidate="A")
         lc = length_controlled_win_rate(rows["verdict"].map(_P_WIN), rows["len_a"], rows["len_b"])
-        return {
-            "pairs": raw.n_total,
-            "win_rate": raw.win_rate,
-            "standard_error": raw.standard_error,
-            "wins": raw.n_wins, "losses": raw.n_wins_base, "ties": raw.n_draws,
-            "lc_win_rate": lc.lc_win_rate,
-            "lc_length_coefficient": lc.phi,
-            "lc_reason": lc.reason or None,
-        }
+        return WinRateBlock(pairs=raw.n_total, win_rate=raw.win_rate, standard_error=raw.standard_error,
+                            wins=raw.n_wins, losses=raw.n_wins_base, ties=raw.n_draws, lc_win_rate=lc.lc_win_rate,
+                            lc_length_coefficient=lc.phi, lc_reason=lc.reason or None)
 
-    out = {"of": "response A against response B", "overall": block(frame)}
     domains = frame["domain"].fillna("")
-    out["per_domain"] = ({d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
-                         if (domains != "").any() else {})
-    return out
+    return WinRates(of="response A against response B", overall=block(frame),
+                    per_domain=({d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
+                                if (domains != "").any() else {}))
 
 
 def _longer(pairs: pd.DataFrame, threshold: float) -> pd.Series:
@@ -383,16 +401,48 @@ def position_bias(verdicts: pd.DataFrame) -> Estimate:
     return first_shown_rate(np.concatenate(choices), np.concatenate(orders))
 
 
-def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z: float = 1.96) -> dict[str, Any]:
+@dataclass
+class LabelsNeeded:
+    """Human-labelled pairs needed for a judge's agreement interval to be +- ``target_half_width``
+    (``labels_needed``): ``pairs_needed`` None with ``reason`` where it cannot be had."""
+
+    target_half_width: float
+    pairs_needed: int | None = None
+    pairs_now: int | None = None
+    current_half_width: float | None = None
+    more_pairs_needed: int | None = None
+    method: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON: without a number, the target, ``pairs_needed`` (null), the pairs
+        measured now where known, and the reason; with one, how it was reached."""
+        if self.pairs_needed is None:
+            out: dict[str, Any] = {"target_half_width": self.target_half_width, "pairs_needed": None}
+            if self.pairs_now is not None:
+                out["pairs_now"] = self.pairs_now
+            return {**out, "reason": self.reason}
+        return {"target_half_width": self.target_half_width, "pairs_now": self.pairs_now,
+                "current_half_width": json_number(self.current_half_width), "pairs_needed": self.pairs_needed,
+                "more_pairs_needed": self.more_pairs_needed, "method": self.method}
+
+    def text(self, plus_minus: str = "±", lead: str = "for ") -> str:
+        """One line for the judge card ("" where no number can be had)."""
+        if self.pairs_needed is None:
+            return ""
+        return (f"{lead}{plus_minus}{self.target_half_width * 100:.0f} points: {self.pairs_needed:,} human-labelled "
+                f"pairs ({self.more_pairs_needed or 0:,} more)")
+
+
+def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z: float = 1.96) -> LabelsNeeded:
     """Human-labelled pairs needed for the agreement interval to be +- ``target``: the
     interval's half-width shrinks as 1 / sqrt(pairs), from the one measured now (or, without
     an interval, the binomial formula z^2 p (1 - p) / target^2)."""
     if not est.defined or est.n == 0:
-        return {"target_half_width": target, "pairs_needed": None, "reason": est.reason or "no agreement measured"}
+        return LabelsNeeded(target, reason=est.reason or "no agreement measured")
     pairs_now = int(est.extra.get("pairs", est.n))
     if est.value in (0.0, 1.0):
-        return {"target_half_width": target, "pairs_needed": None, "pairs_now": pairs_now,
-                "reason": f"agreement is {est.value:.0%}: its interval cannot be scaled"}
+        return LabelsNeeded(target, pairs_now=pairs_now, reason=f"agreement is {est.value:.0%}: its interval cannot be scaled")
     if math.isfinite(est.ci_low) and math.isfinite(est.ci_high) and est.ci_high > est.ci_low:
         half = (est.ci_high - est.ci_low) / 2
         needed = math.ceil(pairs_now * (half / target) ** 2)
@@ -402,8 +452,8 @@ def labels_needed(est: Estimate, target: float = TARGET_HALF_WIDTH, confidence_z
         needed = math.ceil(confidence_z ** 2 * max(p * (1 - p), 1e-9) / target ** 2)
         half = math.nan
         method = "binomial: z^2 p (1 - p) / target^2"
-    return {"target_half_width": target, "pairs_now": pairs_now, "current_half_width": json_number(half),
-            "pairs_needed": needed, "more_pairs_needed": max(0, needed - pairs_now), "method": method}
+    return LabelsNeeded(target, pairs_needed=needed, pairs_now=pairs_now, current_half_width=half,
+                        more_pairs_needed=max(0, needed - pairs_now), method=method)
 
 
 def factor_section(agents: dict[str, pd.Series], tables: dict[str, pd.DataFrame], names: dict[str, str],
@@ -645,19 +695,27 @@ def scored_only_agreement(counts: np.ndarray, judge: np.ndarray, scale: tuple[st
     return percent_estimates(contributions, resampler, "no human label on a pair the judge has a verdict on")
 
 
+@dataclass
+class DomainAgreement:
+    """A judge's agreement with every human vote in one domain (shares; None where undefined)."""
+
+    pairs: int
+    with_ties: float | None
+    without_ties: float | None
+    comparisons: int
+
+
 def _per_domain(counts: np.ndarray, judge: np.ndarray, scale: tuple[str, ...], domain_of: np.ndarray,
-                domains: list[str]) -> dict[str, dict[str, Any]]:
+                domains: list[str]) -> dict[str, DomainAgreement]:
     """The judge's agreement with every human vote per domain (with and without ties)."""
     contributions = judge_agreement_contributions(counts, judge, scale)
     out = {}
     for d in domains:
         sums = contributions[domain_of == d].sum(axis=0)
         with_ties, without = agreement.percent_from_sums(sums)
-        out[d or "(none)"] = {
-            "pairs": int(((judge != MISSING) & (counts.sum(axis=1) > 0) & (domain_of == d)).sum()),
-            "with_ties": json_number(with_ties), "without_ties": json_number(without),
-            "comparisons": int(sums[1]),
-        }
+        out[d or "(none)"] = DomainAgreement(
+            pairs=int(((judge != MISSING) & (counts.sum(axis=1) > 0) & (domain_of == d)).sum()),
+            with_ties=json_number(with_ties), without_ties=json_number(without), comparisons=int(sums[1]))
     return out
 
 

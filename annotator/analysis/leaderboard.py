@@ -410,7 +410,7 @@ def _significance(board: Leaderboard, frame: pd.DataFrame, agent: str, domain: s
     """Paired tests between this agent's models of one domain, and their letter groups
     (``significance``), best win rate first."""
     scores = {r.model: r.win_rate for r in board.rows if r.agent == agent and r.domain == domain and r.n}
-    if not scores:
+    if not scores or board.baseline is None:
         return
     scores.setdefault(board.baseline, 50.0)  # the baseline: 0.5 on every instruction
     order = sorted(scores, key=lambda m: (-scores[m], m))

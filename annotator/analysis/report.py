@@ -48,7 +48,7 @@ from .estimate import Estimate
 from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
 from .ratings import MISSING, Ratings, ratings_from_frame
-from .serialise import fields_json, serialise, to_json  # noqa: F401  (to_json: the name other modules import)
+from .serialise import fields_json, read_back, serialise, to_json  # noqa: F401  (to_json: the name other modules import)
 from .verdicts import (
     DEFAULT_ORDER_RULE,
     ORDER_RULE_TEXT,
@@ -182,6 +182,12 @@ class AgreementReport:
         if self.excluded_annotators is not None:
             data["excluded_annotators"] = dict(self.excluded_annotators)
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AgreementReport:
+        """The typed report from its JSON (``to_json``: the whole task's block at the top level),
+        as the HTML report reads the engine's output from a worker process."""
+        return read_back(cls, {**data, "overall": data})
 
 
 # -- one scope's agreement block -------------------------------------------------------------

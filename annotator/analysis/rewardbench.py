@@ -45,21 +45,21 @@ def is_rewardbench(subsets) -> bool:
     return any(s in EXAMPLE_COUNTS or s in PRIOR_SETS for s in subsets)
 
 
-def section_scores(accuracy: dict[str, float]) -> dict[str, Any]:
-    """Section scores (percent) from ``accuracy``: subset -> accuracy in [0, 1]."""
+def section_scores(accuracy: dict[str, float | None]) -> dict[str, Any]:
+    """Section scores (percent) from ``accuracy``: subset -> accuracy in [0, 1] (None: undefined)."""
     sections: dict[str, float | None] = {}
     reasons = []
     for section, subsets in SUBSET_MAPPING.items():
         present = [s for s in subsets if s in accuracy and accuracy[s] is not None]
         weight = sum(EXAMPLE_COUNTS[s] for s in present)
         if weight:
-            sections[section] = 100 * sum(accuracy[s] * EXAMPLE_COUNTS[s] for s in present) / weight
+            sections[section] = 100 * sum((accuracy[s] or 0.0) * EXAMPLE_COUNTS[s] for s in present) / weight
         else:
             sections[section] = None
             reasons.append(f"{section}: none of its subsets here (RewardBench's code would count it 0)")
     complete = all(v is not None for v in sections.values())
     score = sum(v for v in sections.values() if v is not None) / len(sections) if complete else None
-    priors = [accuracy[s] for s in PRIOR_SETS if accuracy.get(s) is not None]
+    priors = [a for s in PRIOR_SETS if (a := accuracy.get(s)) is not None]
     prior = 100 * sum(priors) / len(priors) if priors else None
     with_prior = ((sum(v for v in sections.values() if v is not None) + PRIOR_WEIGHT * prior)
                   / (len(sections) + PRIOR_WEIGHT)) if complete and prior is not None else None

@@ -35,7 +35,10 @@ SC_METHOD = ("style-controlled: the joint LC fit with, per candidate, a coeffici
 def _more(features: pd.DataFrame, feature: str) -> pd.Series:
     """Per pair: 'A' or 'B', the response with more of ``feature``; NaN when equal."""
     a, b = features[f"{feature}_a"], features[f"{feature}_b"]
-    return pd.Series(np.where(a > b, "A", np.where(b > a, "B", None)), index=features.index, dtype=object)
+    more = pd.Series(None, index=features.index, dtype=object)
+    more[a > b] = "A"
+    more[b > a] = "B"
+    return more
 
 
 def style_bias(judge: pd.Series, humans: pd.Series, features: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:

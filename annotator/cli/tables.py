@@ -89,3 +89,8 @@ def print_table(console, table) -> None:
         console.print(Padding(grid, (0, 0, 0, 2)))
     console.print(f"[dim]note: the table is wider than {console.width} columns, so each row is stacked "
                   "(a wider terminal, or COLUMNS=200, shows it as a table; --json gives every field)[/]")
+
+
+def rule_caption(rule: dict[str, str], full: bool = False) -> str:
+    """The order rule under a table (its name; the whole rule once, at the top)."""
+    return f"order rule: {rule['name']} — {rule['rule']}" if full else f"order rule: {rule['name']}"

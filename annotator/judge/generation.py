@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
-from annotator.store import JudgeRun, Judgment, Pair, Task
+from annotator.store import JudgeRun, Judgment, Pair, Store, Task
 from annotator.store.protocol import JudgeStore
 
 from .config import load_judge
@@ -63,7 +63,7 @@ def _level_values(levels: str):
     return lambda pair, target: {"score_levels": text}
 
 
-async def generate(store: JudgeStore, task: str, model: str, endpoint: Endpoint, *, levels: str = "1-5",
+async def generate(store: Store, task: str, model: str, endpoint: Endpoint, *, levels: str = "1-5",
                    into: str | None = None, concurrency: int = 16, price: tuple[float, float] | None = None,
                    max_cost: float | None = None, progress=None) -> GenerationReport:
     low, high = score_range(levels)
@@ -99,14 +99,14 @@ async def generate(store: JudgeStore, task: str, model: str, endpoint: Endpoint,
     existing = {p.pair_id for p in store.pairs(into)}
     new = []
     for key, (pair, texts) in sorted(responses.items()):
-        for i, j in combinations(range(low, high + 1), 2):
-            pair_id = f"{key}:{model}:s{i}-s{j}"
+        for i, k in combinations(range(low, high + 1), 2):
+            pair_id = f"{key}:{model}:s{i}-s{k}"
             if pair_id in existing:
                 continue
             new.append(Pair(task=into, pair_id=pair_id, prompt=pair.prompt, source=pair.source,
-                            response_a=texts[i - low], response_b=texts[j - low], model_a=f"{model}@score{i}",
-                            model_b=f"{model}@score{j}", domain=pair.domain,
-                            metadata={"generated_by": model, "levels": [i, j], "from_pair": pair.pair_id},
+                            response_a=texts[i - low], response_b=texts[k - low], model_a=f"{model}@score{i}",
+                            model_b=f"{model}@score{k}", domain=pair.domain,
+                            metadata={"generated_by": model, "levels": [i, k], "from_pair": pair.pair_id},
                             content_hash=pair_id))
     if new:
         store.insert_pairs(new)

@@ -98,7 +98,7 @@ class TaskStore(QueueStateStore):
         it = iter(pairs)
         with self.atomic():
             before = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM pairs").fetchone()[0]
-            tasks = set()
+            tasks: set[str] = set()
             while batch := list(islice(it, batch_size)):
                 values = rows.pair_values(batch, now)
                 tasks.update(pair.task for pair in batch)

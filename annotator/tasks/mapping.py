@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,13 @@ def field_value(row: dict, key: str, rule: FieldRule, location: str, *, text: bo
         if not -len(pieces) <= rule.index < len(pieces):
             raise RowError(Problem(location, f"{key}: at least {rule.index + 1} parts split on {rule.split!r}", repr(value)))
         value = pieces[rule.index].strip()
+    elif rule.pattern is not None:
+        match = re.fullmatch(rule.pattern, value, flags=re.DOTALL)
+        part = match.group(rule.group) if match else None
+        if part is None:
+            raise RowError(Problem(location, f"{key}: text matching {rule.pattern!r} with group {rule.group!r}",
+                                   repr(value)))
+        value = part.strip()
     return value
 
 

@@ -63,17 +63,22 @@ class FieldRule:
     ``fields``: one or more field names (dotted paths reach into nested objects and lists);
     several are joined with a blank line, empty parts dropped. ``value``: a fixed value.
     ``split`` / ``index``: split the found text on ``split`` and take part ``index``.
+    ``pattern`` / ``group``: match the whole text against the regular expression ``pattern``
+    and take its group ``group`` (a number or a name), for parts whose text may contain the
+    separator (``"^(.*)_(.*)$"`` splits at the last ``_``).
     """
 
     fields: list[str] = field(default_factory=list)
     value: str | None = None
     split: str | None = None
     index: int = 0
+    pattern: str | None = None
+    group: int | str = 1
 
     @property
     def simple(self) -> bool:
         """One field name, no split: the value is the field's own."""
-        return len(self.fields) == 1 and self.split is None
+        return len(self.fields) == 1 and self.split is None and self.pattern is None
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> FieldRule:
@@ -82,7 +87,7 @@ class FieldRule:
         if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
             return cls(fields=list(raw))
         if isinstance(raw, dict):
-            refuse_unknown_keys(raw, {"field", "fields", "value", "split", "index"}, where)
+            refuse_unknown_keys(raw, {"field", "fields", "value", "split", "index", "pattern", "group"}, where)
             names = raw.get("fields", raw.get("field", []))
             names = [names] if isinstance(names, str) else names
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -96,7 +101,9 @@ class FieldRule:
             if not _is_int(index):
                 raise TaskFileError(f"{where} index", "a whole number (0-based; negative from the end)", describe(index))
             _in_range(index, "index", f"{where} index")
-            return cls(fields=names, value=None if value is None else str(value), split=split, index=index)
+            pattern, group = _pattern_rule(raw, split, where)
+            return cls(fields=names, value=None if value is None else str(value), split=split, index=index,
+                       pattern=pattern, group=group)
         raise TaskFileError(where, "a field name, a list of field names, or a table", repr(raw))
 
 
@@ -109,6 +116,33 @@ KINDS = {
     "number": ("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
     "texts": ("a list of text", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)),
 }
+
+
+def _pattern_rule(raw: dict, split: str | None, where: str) -> tuple[str | None, int | str]:
+    """A field rule's ``pattern`` (a regular expression the whole text must match) and the
+    ``group`` taken from it (default 1), checked: one of ``split`` and ``pattern``, a valid
+    expression, a group it has."""
+    pattern, group = raw.get("pattern"), raw.get("group", 1)
+    if pattern is None:
+        if "group" in raw:
+            raise TaskFileError(f"{where} group", "a `pattern` to take the group from", "none")
+        return None, 1
+    if split is not None:
+        raise TaskFileError(where, "one of `split` and `pattern`", "both")
+    if not isinstance(pattern, str) or not pattern:
+        raise TaskFileError(f"{where} pattern", "a regular expression", describe(pattern))
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise TaskFileError(f"{where} pattern", "a valid regular expression", f"{pattern!r} ({error})") from None
+    if _is_int(group):
+        if not 0 <= group <= compiled.groups:
+            raise TaskFileError(f"{where} group", f"a group number from 0 to {compiled.groups}", describe(group))
+    elif not isinstance(group, str) or group not in compiled.groupindex:
+        names = ", ".join(compiled.groupindex) or "none"
+        raise TaskFileError(f"{where} group", f"a group number or one of the pattern's group names ({names})",
+                            describe(group))
+    return pattern, group
 
 
 def _is_int(value: Any) -> bool:

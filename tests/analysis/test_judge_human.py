@@ -475,3 +475,50 @@ def test_stats_agreement_says_the_same_of_a_silent_judge(tmp_path):
     silent = judges["silent"]["agreement_with_humans"]["with_ties"]
     assert silent["estimate"] is None and silent["reason"] == "no verdict on any pair (12 unscored: refusal 24)"
     assert judges["silent"]["cohen_kappa_with_majority"]["estimate"] is None
+
+
+def test_win_rates_are_typed_and_read_back_typed(store):
+    """The judge report's win rates are a typed section (WinRates of WinRateBlock), serialised
+    in one place and read back as the same types (the report reads them by attribute)."""
+    from annotator.analysis.judge_human import JudgeHumanReport, WinRateBlock, WinRates
+    from annotator.analysis.serialise import read_back
+
+    _build(store)
+    typed = task_judge_human_report(store, "t")
+    humans = next(a for a in typed.agents if a.agent == HUMANS)
+    assert isinstance(humans.win_rate, WinRates) and isinstance(humans.win_rate.overall, WinRateBlock)
+    assert humans.win_rate.overall.win_rate == pytest.approx(100 * 8 / 12)
+    back = read_back(JudgeHumanReport, typed.to_json())
+    again = next(a for a in back.agents if a.agent == HUMANS)
+    assert again.win_rate.per_domain["math"].win_rate == pytest.approx(100.0)
+    assert again.win_rate.per_domain["math"].lc_win_rate is None and again.win_rate.per_domain["math"].lc_reason
+
+
+def test_labels_needed_is_typed_and_its_json_unchanged():
+    """LabelsNeeded serialises to the documented JSON of each case, keys in their order."""
+    from annotator.analysis.estimate import Estimate
+    from annotator.analysis.judge_human import LabelsNeeded, labels_needed
+
+    nan = float("nan")
+    none = labels_needed(Estimate(nan, nan, nan, 0, "no verdict"))
+    assert isinstance(none, LabelsNeeded) and none.text() == ""
+    assert list(none.to_json().items()) == [("target_half_width", 0.03), ("pairs_needed", None), ("reason", "no verdict")]
+    perfect = labels_needed(Estimate(1.0, 1.0, 1.0, 20)).to_json()
+    assert list(perfect) == ["target_half_width", "pairs_needed", "pairs_now", "reason"] and perfect["pairs_now"] == 20
+    scaled = labels_needed(Estimate(0.7, 0.6, 0.8, 100))
+    assert list(scaled.to_json()) == ["target_half_width", "pairs_now", "current_half_width", "pairs_needed",
+                                      "more_pairs_needed", "method"]
+    assert scaled.pairs_needed == 1112 and scaled.text("+-") == "for +-3 points: 1,112 human-labelled pairs (1,012 more)"
+
+
+def test_agreement_per_domain_is_typed(store):
+    from annotator.analysis.judge_human import DomainAgreement, JudgeHumanReport
+    from annotator.analysis.serialise import read_back
+
+    _build(store)
+    typed = task_judge_human_report(store, "t")
+    judged = [a for a in typed.agents if a.agreement_per_domain]
+    assert judged and all(isinstance(v, DomainAgreement) for a in judged for v in a.agreement_per_domain.values())
+    back = read_back(JudgeHumanReport, typed.to_json())
+    for a, b in zip(typed.agents, back.agents):
+        assert (a.agreement_per_domain or {}) == (b.agreement_per_domain or {})

@@ -217,7 +217,7 @@ def test_printed_length_is_alpaca_evals_integer_part():
     """AlpacaEval prints avg_length as its integer part (claude-2.1: 1096.897 -> 1096): the
     table shows the same number, not a rounded 1097."""
     from annotator.cli.context import console
-    from annotator.cli.judges_report import _print_leaderboard
+    from annotator.cli.leaderboard import _print_leaderboard
 
     pairs = _pairs([(1, "m1", "base", 1096, 20, "", 1), (2, "m1", "base", 1097, 20, "", 2),
                     (3, "m1", "base", 1098, 20, "", 3), (4, "m1", "base", 1097, 20, "", 4),
@@ -371,3 +371,27 @@ def test_a_single_candidate_lc_carries_the_warning():
     (row,) = leaderboard(prefs, {}, pairs, bootstrap=0).rows
     assert "one candidate alone cannot separate its length from its quality" in row.lc_method
     assert "joint fit" in row.lc_method
+
+
+def test_a_pandalm_shaped_round_robin_gets_its_bradley_terry_ranking(tmp_path):
+    """PandaLM compares five models with each other, the two names in cmp_key: the field rule
+    splits them, and the leaderboard ranks the models by Bradley-Terry without a baseline, the
+    humans' order (llama > bloom > opt > pythia > cerebras, as the fixture was made) and the
+    judge's rank agreement with them."""
+    from pathlib import Path
+
+    db = str(tmp_path / "p.db")
+    fixture = Path(__file__).parents[1] / "fixtures" / "pandalm"
+    added = CliRunner().invoke(main, ["--db", db, "tasks", "add", str(fixture)])
+    assert added.exit_code == 0, added.output
+    out = CliRunner().invoke(main, ["--db", db, "stats", "leaderboard", "--task", "pandalm-mini", "--json",
+                                    "--bootstrap", "20"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["baseline"] is None and data["rows"] == []
+    humans = sorted((r for r in data["ratings"] if r["agent"] == "humans" and r["domain"] == "all"),
+                    key=lambda r: -r["bt_rating"])
+    assert [r["model"] for r in humans] == ["llama-7b", "bloom-7b", "opt-7b", "pythia-6.9b", "cerebras-gpt-6.7B"]
+    assert all(r["n"] == 12 for r in humans)
+    (rc,) = [r for r in data["rank_correlation"] if r["agent"] == "gpt-3.5-turbo"]
+    assert rc["by"] == "bt_rating" and rc["kendall_tau_b"] == pytest.approx(1.0)

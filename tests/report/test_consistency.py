@@ -277,6 +277,9 @@ PLACES: dict[str, list[tuple[str, Getter]]] = {
                                  "no majority": str(v.dashboard.agreement.pairs.no_majority),
                                  "settled": str(v.dashboard.adjudicated)}),
     ],
+    "inconsistent pairs": [
+        *[(f"report {kind}", lambda v, kind=kind: _report_detail(v, kind, "inconsistent")) for kind in ("html", "md")],
+    ],
     "progress": [
         ("dashboard", lambda v: {"pairs": str(v.progress.coverage.pairs), "done": str(v.progress.coverage.done),
                                  "labels needed": str(v.progress.coverage.labels_needed)}),
@@ -288,6 +291,8 @@ DEFINED = {
     "gold accuracy": _gold, "win rate": lambda v: _board(v, "win_rate"), "LC": lambda v: _board(v, "lc_win_rate"),
     "Bradley-Terry": lambda v: _board(v, "bt"), "factor score": _factor_scores, "factor alignment": _alignment,
     "most misaligned factor": _most_misaligned, "pairs needing adjudication": _adjudication, "progress": _progress,
+    "inconsistent pairs": lambda v: {f"{r['agent']}|{r['model']}|{r['domain']}": n.count(r["n_inconsistent"])
+                                     for r in v.json["leaderboard"]["rows"] if r["model"] != r["baseline"]},
 }
 ROWS = [(question, place, getter) for question, places in PLACES.items() for place, getter in places]
 
@@ -315,6 +320,19 @@ def _report_bt(v: Views, kind: str) -> dict[str, str]:
         table = next(t for t in v.tables[kind] if t["caption"] == f"Domain {r['domain']}: every figure")
         row = next(x for x in table["rows"][1:] if x[0] == r["agent"] and x[1] == r["model"])
         out[f"{r['agent']}|{r['model']}|{r['domain']}"] = row[-1].split(" [")[0]
+    return out
+
+
+def _report_detail(v: Views, kind: str, column: str) -> dict[str, str]:
+    """One column of the report's per-domain leaderboard tables, by agent, model and domain."""
+    out = {}
+    for r in v.json["leaderboard"]["rows"]:
+        if r["model"] == r["baseline"]:
+            continue
+        table = next(t for t in v.tables[kind] if t["caption"] == f"Domain {r['domain']}: every figure")
+        at = table["rows"][0].index(column)
+        row = next(x for x in table["rows"][1:] if x[0] == r["agent"] and x[1] == r["model"])
+        out[f"{r['agent']}|{r['model']}|{r['domain']}"] = row[at]
     return out
 
 
@@ -367,6 +385,77 @@ def test_the_campaign_exercises_what_the_table_checks(campaign):
     # the bootstrap that shapes every interval above is printed beside it
     assert f"{int(BOOT)} resamples" in campaign.text["agreement"] and f"{int(BOOT)} resamples" in campaign.text["judges"]
     assert json.loads(json.dumps(campaign.json["judges"]["bootstrap"]))["resamples"] == int(BOOT)
+    # a judge asked in both orders that changed its verdict with the order: counted as a draw
+    assert any(r["n_inconsistent"] for r in campaign.json["leaderboard"]["rows"])
+    assert "each counts as a draw" in campaign.documents["html"]
+
+
+# -- a round robin (no baseline): PandaLM's shape ------------------------------------------------
+
+@pytest.fixture(scope="session")
+def round_robin(tmp_path_factory) -> dict[str, Any]:
+    """tests/fixtures/pandalm: five models against each other, three annotators and a judge."""
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    tmp = tmp_path_factory.mktemp("round-robin")
+    db = tmp / "rr.db"
+    run_cli(db, "tasks", "add", str(Path(__file__).parents[1] / "fixtures" / "pandalm"))
+    task = "pandalm-mini"
+    board = cli_json(db, "stats", "leaderboard", "--task", task, "--by", "domain", "--bootstrap", BOOT)
+    text = CliRunner(env=WIDE).invoke(main, ["--db", str(db), "stats", "leaderboard", "--task", task, "--by", "domain",
+                                             "--bootstrap", BOOT], catch_exceptions=False).output
+    out = tmp / "rr.html"
+    run_cli(db, "report", "--task", task, "--out", str(out), "--bootstrap", BOOT)
+    html, md = out.read_text(), out.with_suffix(".md").read_text()
+    return {"json": board, "text": _flat(text), "tables": {"html": html_tables(html), "md": md_tables(md)}}
+
+
+def _rr_defined(v: dict) -> dict[str, str]:
+    return {f"{r['agent']}|{r['model']}|{r['domain']}": n.DASH if r["bt_rating"] is None else
+            f"{r['bt_rating']:.0f} [{r['bt_ci_low']:.0f}, {r['bt_ci_high']:.0f}]" for r in v["json"]["ratings"]}
+
+
+def _rr_report(v: dict, kind: str) -> dict[str, str]:
+    out = {}
+    for r in v["json"]["ratings"]:
+        caption = f"Bradley-Terry ratings, domain {r['domain']}"
+        row = next(x for t in v["tables"][kind] if t["caption"].startswith(caption)
+                   for x in t["rows"][1:] if x[0] == r["agent"] and x[1] == r["model"])
+        out[f"{r['agent']}|{r['model']}|{r['domain']}"] = row[-1]
+    return out
+
+
+def _rr_text(v: dict) -> dict[str, str]:
+    out = {}
+    for r in v["json"]["ratings"]:
+        shown = " ".join(part for part in (r["model"], r["domain"], f"{r['n']:,}", f"{r['wins']:g}",
+                                           f"{r['bt_rating']:.0f}", f"{r['bt_ci_low']:.0f}–{r['bt_ci_high']:.0f}")
+                         if part)  # a task without domains shows an empty domain cell
+        out[f"{r['agent']}|{r['model']}|{r['domain']}"] = (_rr_defined(v)[f"{r['agent']}|{r['model']}|{r['domain']}"]
+                                                            if shown in v["text"] else "missing")
+    return out
+
+
+RR_PLACES = {"stats leaderboard text": _rr_text, "report html": lambda v: _rr_report(v, "html"),
+             "report md": lambda v: _rr_report(v, "md")}
+
+
+@pytest.mark.parametrize("place", list(RR_PLACES))
+def test_one_bradley_terry_rating_everywhere_on_a_round_robin(round_robin, place):
+    """Without a baseline the leaderboard is the Bradley-Terry ratings: the report shows them,
+    the value `stats leaderboard` prints, with their intervals."""
+    expected = _rr_defined(round_robin)
+    assert len(expected) >= 10 and round_robin["json"]["baseline"] is None
+    assert RR_PLACES[place](round_robin) == expected
+
+
+def test_the_round_robin_report_ranks_the_judge_against_the_humans(round_robin):
+    (rc,) = [r for r in round_robin["json"]["rank_correlation"] if r["domain"] == "all"]
+    row = find_row(round_robin["tables"]["html"], "Does each judge rank the models", rc["agent"])
+    assert row[4] == n.num(rc["spearman"]) and "by Bradley-Terry rating" in next(
+        t["caption"] for t in round_robin["tables"]["html"] if t["caption"].startswith("Does each judge"))
 
 
 # -- public data -------------------------------------------------------------------------------

@@ -27,6 +27,27 @@ def test_field_rules_dotted_joined_fixed_and_split(store, tmp_path):
     assert second.prompt == "Say hi."  # the empty part is dropped
 
 
+def test_a_pattern_splits_names_that_contain_the_separator(store, tmp_path):
+    """PandaLM's cmp_key joins two model names with "_": split on "_" takes the wrong part of a
+    name that holds one; a pattern splitting at the last "_" (greedy first group) does not."""
+    data = [{"p": "q", "a": "x", "b": "y", "cmp_key": "llama_7b_bloom-7b"}]
+    toml = ('[task]\nname = "f"\n[data]\npath = "pairs.jsonl"\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"\n'
+            'model_a = { field = "cmp_key", pattern = "^(.*)_(?P<second>.*)$", group = 1 }\n'
+            'model_b = { field = "cmp_key", pattern = "^(.*)_(?P<second>.*)$", group = "second" }\n')
+    import_task_dir(store, write_task(tmp_path / "f", toml, {"pairs.jsonl": data}))
+    (pair,) = store.pairs("f")
+    assert (pair.model_a, pair.model_b) == ("llama_7b", "bloom-7b")
+
+
+def test_a_row_the_pattern_does_not_match_is_a_bad_row(store, tmp_path):
+    data = [{"p": "q", "a": "x", "b": "y", "cmp_key": "no-separator"}]
+    toml = ('[task]\nname = "f"\n[data]\npath = "pairs.jsonl"\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"\n'
+            'model_a = { field = "cmp_key", pattern = "(.*)_(.*)" }\n')
+    with pytest.raises(Exception) as e:
+        import_task_dir(store, write_task(tmp_path / "f", toml, {"pairs.jsonl": data}))
+    assert "model_a" in str(e.value) and "'no-separator'" in str(e.value)
+
+
 def test_derived_id_is_stable(store, tmp_path):
     data = [{"prompt": "p", "a": "x", "b": "y"}]
     toml = '[task]\nname = "d"\n[data]\npath = "pairs.jsonl"\nprompt = "prompt"\nresponse_a = "a"\nresponse_b = "b"\n'
@@ -203,6 +224,14 @@ def test_task_keys_of_the_wrong_kind_are_named(tmp_path, task_keys, where):
     ('path = "pairs.jsonl"\nprompt = { field = "p", index = "x" }\nresponse_a = "a"\nresponse_b = "b"', "[data] prompt"),
     ('path = "pairs.jsonl"\nprompt = { field = "p", split = 5 }\nresponse_a = "a"\nresponse_b = "b"', "[data] prompt"),
     ('path = "pairs.jsonl"\nprompt = { fields = 5 }\nresponse_a = "a"\nresponse_b = "b"', "[data] prompt"),
+    ('path = "pairs.jsonl"\nprompt = { field = "p", pattern = "(" }\nresponse_a = "a"\nresponse_b = "b"', "[data] prompt pattern"),
+    ('path = "pairs.jsonl"\nprompt = { field = "p", pattern = "(.)", group = 2 }\nresponse_a = "a"\nresponse_b = "b"',
+     "[data] prompt group"),
+    ('path = "pairs.jsonl"\nprompt = { field = "p", pattern = "(.)", group = "x" }\nresponse_a = "a"\nresponse_b = "b"',
+     "[data] prompt group"),
+    ('path = "pairs.jsonl"\nprompt = { field = "p", pattern = "(.)", split = "_" }\nresponse_a = "a"\nresponse_b = "b"',
+     "[data] prompt"),
+    ('path = "pairs.jsonl"\nprompt = { field = "p", group = 1 }\nresponse_a = "a"\nresponse_b = "b"', "[data] prompt group"),
     ('path = "pairs.jsonl"\nprompt = 5\nresponse_a = "a"\nresponse_b = "b"', "[data] prompt"),
     ('path = "pairs.csv"\ndelimiter = 5\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"', "[data] delimiter"),
     ('path = "pairs.csv"\ndelimiter = ";;"\nprompt = "p"\nresponse_a = "a"\nresponse_b = "b"', "[data] delimiter"),

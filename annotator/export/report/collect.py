@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from annotator.analysis.defaults import (
@@ -87,6 +88,13 @@ class ReportData:
     disputed_labels: dict[int, list[dict[str, Any]]]
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
     engine_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time of each engine
+
+    @cached_property
+    def agreement_report(self):
+        """``agreement`` read back typed (``AgreementReport``), once: the sections read attributes."""
+        from annotator.analysis.report import AgreementReport
+
+        return AgreementReport.from_json(self.agreement)
 
 
 class FramesOnce:

@@ -42,46 +42,57 @@ def progress_section(data: ReportData) -> Section:
     section.add(Figure("coverage", "Coverage per domain", svg,
                        "Stacked bars per domain: pairs done, started and not started.", table) if svg else table)
 
-    per = {r["annotator"]: r for r in data.agreement["per_annotator"]}
+    per = {r.annotator: r for r in _agreement(data).per_annotator}
     rows = []
     for name, labelled in counts["labels_per_annotator"].items():
-        r = per.get(name, {})
+        r = per.get(name)
         share = labelled / counts["pairs"] if counts["pairs"] else None
-        rows.append([clean(name), n.count(labelled), n.pct(share), n.num(r.get("median_seconds"), 0),
-                     n.count(r.get("timed_labels"))])
+        rows.append([clean(name), n.count(labelled), n.pct(share), n.num(_f(r.median_seconds) if r else None, 0),
+                     n.count(r.timed_labels if r else None)])
     section.add(Table(["annotator", "labels", "share of the task's pairs", "median seconds per label", "timed labels"],
                       rows, caption="Labels per annotator (pace: the median time spent on a pair)",
                       numeric=(1, 2, 3, 4)))
     return section
 
 
-def _agreement_rows(block: dict[str, Any]) -> list[list[str]]:
+def _f(value: float | None) -> float | None:
+    """A figure read back from JSON (None where undefined) or computed (NaN where undefined)."""
+    return None if value is None or value != value else value
+
+
+def _agreement(data: ReportData):
+    """The typed agreement report (``stats agreement``'s), read back once per report."""
+    return data.agreement_report
+
+
+def _agreement_rows(block) -> list[list[str]]:
+    pa = block.percent_agreement
     return [
-        ["Krippendorff's alpha (nominal)", n.with_interval(block["krippendorff_alpha"]), n.count(block["krippendorff_alpha"]["n"]),
+        ["Krippendorff's alpha (nominal)", n.with_interval(block.krippendorff_alpha), n.count(block.krippendorff_alpha.n),
          "chance-corrected agreement: 1 = perfect, 0 = as if labels were drawn at random"],
-        ["Krippendorff's alpha (ordinal: A > tie > B)", n.with_interval(block["krippendorff_alpha_ordinal"]),
-         n.count(block["krippendorff_alpha_ordinal"]["n"]), "as above, a tie counting as half-way between A and B"],
-        ["Fleiss' kappa", n.with_interval(block["fleiss_kappa"]), n.count(block["fleiss_kappa"]["n"]),
+        ["Krippendorff's alpha (ordinal: A > tie > B)", n.with_interval(block.krippendorff_alpha_ordinal),
+         n.count(block.krippendorff_alpha_ordinal.n), "as above, a tie counting as half-way between A and B"],
+        ["Fleiss' kappa", n.with_interval(block.fleiss_kappa), n.count(block.fleiss_kappa.n),
          "chance-corrected, any number of annotators per pair"],
-        ["Gwet's AC1", n.with_interval(block["gwet_ac1"]), n.count(block["gwet_ac1"]["n"]),
+        ["Gwet's AC1", n.with_interval(block.gwet_ac1), n.count(block.gwet_ac1.n),
          "chance-corrected, stable when one answer dominates"],
-        ["Cohen's kappa, mean over annotator pairs", n.with_interval(block["cohen_kappa_mean"]),
-         n.count(block["cohen_kappa_mean"]["n"]), "two annotators at a time, then averaged"],
-        ["Raw agreement, ties a class", n.with_interval(block["percent_agreement"]["with_ties"], True),
-         n.count(block["percent_agreement"]["with_ties"]["n"]), "share of pairs of votes on a pair that are equal"],
-        ["Raw agreement without ties", n.with_interval(block["percent_agreement"]["without_ties"], True),
-         n.count(block["percent_agreement"]["without_ties"]["n"]), "the same, leaving out comparisons with a tie"],
+        ["Cohen's kappa, mean over annotator pairs", n.with_interval(block.cohen_kappa_mean),
+         n.count(block.cohen_kappa_mean.n), "two annotators at a time, then averaged"],
+        ["Raw agreement, ties a class", n.with_interval(pa["with_ties"], True),
+         n.count(pa["with_ties"].n), "share of pairs of votes on a pair that are equal"],
+        ["Raw agreement without ties", n.with_interval(pa["without_ties"], True),
+         n.count(pa["without_ties"].n), "the same, leaving out comparisons with a tie"],
     ]
 
 
-def _blocks_table(blocks: dict[str, dict[str, Any]], first: str, caption: str, factor: bool = False) -> Table:
+def _blocks_table(blocks: dict, first: str, caption: str, factor: bool = False) -> Table:
     rows = []
     for key, b in blocks.items():
-        row = [clean(b.get("name", key)), n.count(b["n_pairs"]), n.count(b["n_labels"]),
-               n.with_interval(b["krippendorff_alpha"]), n.value(b["fleiss_kappa"]), n.value(b["gwet_ac1"]),
-               n.value(b["percent_agreement"]["with_ties"], True)]
+        row = [clean(b.name or key), n.count(b.n_pairs), n.count(b.n_labels),
+               n.with_interval(b.krippendorff_alpha), n.value(b.fleiss_kappa), n.value(b.gwet_ac1),
+               n.value(b.percent_agreement["with_ties"], True)]
         if factor:
-            row.append(n.count(b["na_answers"]))
+            row.append(n.count(b.na_answers))
         rows.append(row)
     headers = [first, "pairs", "labels", "alpha [95 % CI]", "Fleiss' kappa", "Gwet's AC1", "raw agreement"]
     if factor:
@@ -89,9 +100,14 @@ def _blocks_table(blocks: dict[str, dict[str, Any]], first: str, caption: str, f
     return Table(headers, rows, caption=caption, numeric=tuple(range(1, len(headers))))
 
 
+def _alpha_row(label: str, est, colour: str, note: str) -> dict[str, Any]:
+    return {"label": label, "value": _f(est.value), "low": _f(est.ci_low), "high": _f(est.ci_high), "colour": colour,
+            "note": note}
+
+
 def agreement_section(data: ReportData) -> Section:
-    a = data.agreement
-    b = a["bootstrap"]
+    report = _agreement(data)
+    a, b = report.overall, report.bootstrap
     section = Section("agreement", "Agreement between annotators")
     section.add(Paragraph(
         "How often the annotators give the same answer to the same pair, beyond what chance would give. "
@@ -101,48 +117,43 @@ def agreement_section(data: ReportData) -> Section:
         lead="What it measures."))
     ci = (f"Intervals: {b['confidence']:.0%} percentile bootstrap over pairs, {b['resamples']:,} resamples, seed "
           f"{b['seed']}." if b["resamples"] else "No intervals (no bootstrap resamples).")
-    section.add(Paragraph(f"{a['n_pairs']:,} labelled pairs ({a['n_pairs_multiply_labelled']:,} by two or more "
-                          f"annotators), {a['n_labels']:,} labels, {a['n_annotators']} annotator(s). {ci}"))
-    for note in a["notes"]:
+    section.add(Paragraph(f"{a.n_pairs:,} labelled pairs ({a.n_pairs_multiply_labelled:,} by two or more "
+                          f"annotators), {a.n_labels:,} labels, {a.n_annotators} annotator(s). {ci}"))
+    for note in report.notes:
         section.add(Paragraph(clean(note), lead="Note."))
     overall = Table(["statistic", "estimate [95 % CI]", "n", "what it is"], _agreement_rows(a),
                     caption="Overall preference (A / B / tie)", numeric=(1, 2))
-    overall.notes = [f"{name}: undefined — {clean(n.reason(est))}" for name, est in (
-        ("alpha", a["krippendorff_alpha"]), ("Fleiss' kappa", a["fleiss_kappa"]), ("Cohen's kappa", a["cohen_kappa_mean"]))
-        if est.get("estimate") is None and est.get("reason")]
+    overall.notes = [f"{name}: undefined — {clean(est.reason)}" for name, est in (
+        ("alpha", a.krippendorff_alpha), ("Fleiss' kappa", a.fleiss_kappa), ("Cohen's kappa", a.cohen_kappa_mean))
+        if _f(est.value) is None and est.reason]
     section.add(overall)
 
-    rows = [{"label": "overall", "value": a["krippendorff_alpha"]["estimate"], "low": a["krippendorff_alpha"]["ci_low"],
-             "high": a["krippendorff_alpha"]["ci_high"], "colour": figures.HUMANS_COLOUR,
-             "note": "undefined: " + (n.reason(a["krippendorff_alpha"]) or "")}]
-    for name, block in a["per_domain"].items():
-        est = block["krippendorff_alpha"]
-        rows.append({"label": f"domain: {name}", "value": est["estimate"], "low": est["ci_low"], "high": est["ci_high"],
-                     "colour": figures.PALETTE[0], "note": "undefined"})
-    for key, block in a["per_factor"].items():
-        est = block["krippendorff_alpha"]
-        rows.append({"label": f"factor: {block.get('name', key)}", "value": est["estimate"], "low": est["ci_low"],
-                     "high": est["ci_high"], "colour": figures.PALETTE[2], "note": "undefined"})
+    rows = [_alpha_row("overall", a.krippendorff_alpha, figures.HUMANS_COLOUR,
+                       "undefined: " + (a.krippendorff_alpha.reason or ""))]
+    rows += [_alpha_row(f"domain: {name}", block.krippendorff_alpha, figures.PALETTE[0], "undefined")
+             for name, block in report.per_domain.items()]
+    rows += [_alpha_row(f"factor: {block.name or key}", block.krippendorff_alpha, figures.PALETTE[2], "undefined")
+             for key, block in report.per_factor.items()]
     svg = figures.interval_chart("alpha", rows, xlabel="Krippendorff's alpha (nominal), dot = estimate, bar = 95 % CI",
                                  reference=[(0, "chance"), (ALPHA_TENTATIVE, "tentative"), (ALPHA_RELIABLE, "reliable")])
     if svg:
         section.add(Figure("alpha", "Krippendorff's alpha overall, per domain and per factor", svg,
                            "Dots with interval bars: alpha overall, per domain and per factor, with lines at 0, "
                            f"{ALPHA_TENTATIVE} and {ALPHA_RELIABLE}."))
-    if a["per_domain"]:
-        section.add(_blocks_table(a["per_domain"], "domain", "Per domain"))
-    if a["per_factor"]:
-        section.add(_blocks_table(a["per_factor"], "factor", "Per factor (answers: A more / equal / B more; "
+    if report.per_domain:
+        section.add(_blocks_table(report.per_domain, "domain", "Per domain"))
+    if report.per_factor:
+        section.add(_blocks_table(report.per_factor, "factor", "Per factor (answers: A more / equal / B more; "
                                   "'not applicable' answers are left out)", factor=True))
-    if a["cohen_kappa_pairs"]:
+    if a.cohen_kappa_pairs:
         section.add(Table(["annotator", "annotator", "shared pairs", "Cohen's kappa [95 % CI]"], [
-            [clean(p["annotators"][0]), clean(p["annotators"][1]), n.count(p["n_shared"]), n.with_interval(p["kappa"])]
-            for p in a["cohen_kappa_pairs"]], caption="Cohen's kappa for each pair of annotators", numeric=(2, 3)))
-    agg = a["aggregate"]
-    mv = ", ".join(f"{clean(c)} {v:,}" for c, v in agg["majority_vote"]["labels"].items())
-    if agg["majority_vote"].get("split"):
-        mv += f", split (no majority) {agg['majority_vote']['split']:,}"
-    ds = agg["dawid_skene"]
+            [clean(p.annotators[0]), clean(p.annotators[1]), n.count(p.n_shared), n.with_interval(p.kappa)]
+            for p in a.cohen_kappa_pairs], caption="Cohen's kappa for each pair of annotators", numeric=(2, 3)))
+    agg = report.aggregate
+    mv = ", ".join(f"{clean(c)} {v:,}" for c, v in agg.majority_vote["labels"].items())
+    if agg.majority_vote.get("split"):
+        mv += f", split (no majority) {agg.majority_vote['split']:,}"
+    ds = agg.dawid_skene
     if ds.get("reason"):
         ds_text = f"Dawid-Skene (a model that weighs each annotator by their estimated accuracy): undefined — {clean(ds['reason'])}."
     else:
@@ -155,7 +166,8 @@ def agreement_section(data: ReportData) -> Section:
 
 
 def annotators_section(data: ReportData) -> Section:
-    records = data.agreement["per_annotator"]
+    report = _agreement(data)
+    records = report.per_annotator
     section = Section("annotators", "Each annotator")
     section.add(Paragraph(
         "Agreement with the others compares each of the annotator's labels with the majority of the other "
@@ -166,37 +178,35 @@ def annotators_section(data: ReportData) -> Section:
         "responses allows.", lead="How to read it."))
     rows = []
     for r in records:
-        first = r["first_position_rate"]
+        first = r.first_position_rate
         first_text = n.with_interval(first, True)
         tone = ""
-        if first.get("p_value") is not None:
-            first_text += f" (p = {first['p_value']:.2g})"
-            tone = "caution" if first["p_value"] < 0.05 else ""
-        fast = n.count(r["fast_labels"])
+        p_value = first.extra.get("p_value")
+        if p_value is not None:
+            first_text += f" (p = {p_value:.2g})"
+            tone = "caution" if p_value < 0.05 else ""
+        fast = n.count(r.fast_labels)
         rows.append([
-            clean(r["annotator"]), n.count(r["n_labels"]), n.with_interval(r["agreement_with_others"], True),
-            n.with_interval(r["attention_accuracy"], True), Cell(first_text, tone), n.value(r["tie_rate"], True),
-            n.num(r["median_seconds"], 0), Cell(fast + (" (flagged)" if r["flag_fast"] else ""),
-                                                 "bad" if r["flag_fast"] else ""),
+            clean(r.annotator), n.count(r.n_labels), n.with_interval(r.agreement_with_others, True),
+            n.with_interval(r.attention_accuracy, True), Cell(first_text, tone), n.value(r.tie_rate, True),
+            n.num(_f(r.median_seconds), 0), Cell(fast + (" (flagged)" if r.flag_fast else ""),
+                                                 "bad" if r.flag_fast else ""),
         ])
     section.add(Table(["annotator", "labels", "agrees with the others", "attention checks", "picks the first shown",
                        "ties", "median s", "fast labels"], rows, caption="Annotator quality (95 % intervals)",
                       numeric=(1, 2, 3, 4, 5, 6, 7)))
-    judges = [j["run"] for j in data.agreement["judges"]]
+    judges = [j.run for j in report.judges]
     if records and judges:
-        section.add(Table(["judge", *[clean(r["annotator"]) for r in records]], [
-            [clean(j), *[n.value(r["judges"][j]["agreement_with_ties"], True) if j in r["judges"] else n.DASH
+        section.add(Table(["judge", *[clean(r.annotator) for r in records]], [
+            [clean(j), *[n.value(r.judges[j]["agreement_with_ties"], True) if j in r.judges else n.DASH
                          for r in records]] for j in judges],
             caption="Each annotator's agreement with each judge (ties a class)", numeric=tuple(range(1, len(records) + 1))))
     return section
 
 
 def disputed_section(data: ReportData) -> Section:
-    from annotator.analysis.report import PairsSummary
-    from annotator.analysis.serialise import read_back
-
-    pairs = read_back(PairsSummary, data.agreement["pairs"])  # the typed section `stats agreement` reads
-    cats = data.agreement["categories"]
+    report = _agreement(data)  # the typed report `stats agreement` reads
+    pairs, cats = report.pairs, report.categories
     section = Section("disputed", "The most disputed pairs")
     section.add(Paragraph(
         f"Pairs whose votes are most spread (entropy in bits: 0 when everyone agrees; log2 of the number of "

@@ -139,10 +139,8 @@ def _card(a) -> Card:
         details.append(f"calibration of P(A): expected calibration error {cal.ece:.3f}, Brier score "
                        f"{cal.brier:.3f} on {cal.n:,} pairs" if cal.n
                        else f"calibration: undefined ({clean(cal.reason)})")
-    need = a.labels_needed or {}
-    if need.get("pairs_needed") is not None:
-        details.append(f"for an interval of ±{need['target_half_width'] * 100:.0f} points: {need['pairs_needed']:,} "
-                       f"human-labelled pairs ({need['more_pairs_needed']:,} more)")
+    if a.labels_needed and a.labels_needed.pairs_needed is not None:
+        details.append(a.labels_needed.text(lead="for an interval of "))
     cost = f"${a.cost_per_1000_pairs:.2f}" if a.cost_per_1000_pairs is not None else "unknown"
     latency = f"{a.median_latency_s:.2f} s" if a.median_latency_s is not None else "unknown"
     details.append(f"cost per 1,000 pairs {cost}; median latency per call {latency}")

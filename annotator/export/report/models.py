@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import figures, numbers as n
 from .collect import ReportData
 from .document import Cell, Figure, Paragraph, Section, Table, clean
@@ -15,13 +13,32 @@ GROUP_NOTE = ("group: models sharing a letter are not significantly different (p
               "instructions, corrected across the pairs; stats leaderboard --test / --correction)")
 
 
-def _domains(rows: list[dict[str, Any]]) -> list[str]:
-    names = sorted({r["domain"] for r in rows if r["domain"] != ALL})
-    return [ALL, *names] if any(r["domain"] == ALL for r in rows) else names
+def _domains(rows: list) -> list[str]:
+    names = sorted({r.domain for r in rows if r.domain != ALL})
+    return [ALL, *names] if any(r.domain == ALL for r in rows) else names
+
+
+def _f(value: float | None) -> float | None:
+    """A figure read back from JSON (None where undefined) or computed (NaN where undefined)."""
+    return None if value is None or value != value else value
+
+
+def _rating(value: float | None, low: float | None, high: float | None) -> str:
+    """A Bradley-Terry rating with its interval, on the Elo scale ("1030 [905, 1181]")."""
+    if _f(value) is None:
+        return n.DASH
+    return f"{value:.0f} [{n.num(_f(low), 0)}, {n.num(_f(high), 0)}]"
+
+
+INCONSISTENT_RULE = ("inconsistent: pairs whose two presented orders gave different verdicts; each counts as a "
+                     "draw (half a win) in n and in the win rate, never left out")
 
 
 def leaderboard_section(data: ReportData) -> Section:
-    board = data.leaderboard
+    from annotator.analysis.leaderboard import Leaderboard
+    from annotator.analysis.serialise import read_back
+
+    board = read_back(Leaderboard, data.leaderboard)  # the typed result `stats leaderboard` prints
     section = Section("leaderboard", "Leaderboard")
     section.add(Paragraph(
         "Each candidate model is compared with the baseline on the pairs that hold both, whichever side it was on. "
@@ -29,19 +46,22 @@ def leaderboard_section(data: ReportData) -> Section:
         "length-controlled win rate: the win rate a logistic model predicts if the candidate's responses were as "
         "long as the baseline's, so a judge that simply likes long answers cannot lift a verbose model. "
         "Agents are the humans and each judge; the rows follow WorldAlignment's Table 1 (WR and LC per model and "
-        "domain, one table per agent).", lead="How to read it."))
-    if board["baseline"]:
-        section.add(Paragraph(f"{clean(board['baseline'])} ({clean(board['baseline_rule'])}). Order rule: "
-                              f"{clean(board['order_rule'].get('name', ''))}.", lead="Baseline:"))
-    for note in board["notes"]:
+        "domain, one table per agent). Without a baseline (a round robin) there are no win rates: every model is "
+        "rated by Bradley-Terry from all the pairs where two models meet.", lead="How to read it."))
+    if board.baseline:
+        section.add(Paragraph(f"{clean(board.baseline)} ({clean(board.baseline_rule)}). Order rule: "
+                              f"{clean(board.order_rule.get('name', ''))}.", lead="Baseline:"))
+    for note in board.notes:
         section.add(Paragraph(clean(note), lead="Note."))
-    rows = board["rows"]
+    rows = board.rows
     if not rows:
+        _ratings(section, board)
+        _rank_correlation(section, board)
         return section
     domains = _domains(rows)
-    agents = list(dict.fromkeys(r["agent"] for r in rows))
-    models = sorted({r["model"] for r in rows if r["model"] != r["baseline"]})
-    by = {(r["agent"], r["model"], r["domain"]): r for r in rows}
+    agents = list(dict.fromkeys(r.agent for r in rows))
+    models = sorted({r.model for r in rows if r.model != r.baseline})
+    by = {(r.agent, r.model, r.domain): r for r in rows}
     headers = ["agent", "model", *[f"{clean(d)} {x}" for d in domains for x in ("WR", "LC")]]
     table_rows = []
     for agent in agents:
@@ -49,55 +69,82 @@ def leaderboard_section(data: ReportData) -> Section:
             cells: list = [clean(agent) if i == 0 else Cell(clean(agent), "muted"), clean(model)]
             for d in domains:
                 r = by.get((agent, model, d))
-                cells += [n.pct_points(r["win_rate"]) if r else n.DASH, n.pct_points(r["lc_win_rate"]) if r else n.DASH]
+                cells += [n.pct_points(_f(r.win_rate)) if r else n.DASH, n.pct_points(_f(r.lc_win_rate)) if r else n.DASH]
             table_rows.append(cells)
+    reasons = sorted({r.reason for r in rows if r.reason})
     section.add(Table(headers, table_rows, caption=f"Win rate (WR) and length-controlled win rate (LC) against "
-                      f"{clean(board['baseline'])}, per agent, model and domain (percent)",
-                      numeric=tuple(range(2, len(headers)))))
+                      f"{clean(board.baseline or '')}, per agent, model and domain (percent)",
+                      numeric=tuple(range(2, len(headers))),
+                      notes=[f"{n.DASH}: undefined ({clean(r)})" for r in reasons]))
     colours = agent_colours(data)
-    groups = {(g["agent"], g["domain"], g["model"]): g["group"] for g in board.get("groups", [])}
+    groups = {(g.agent, g.domain, g.model): g.group for g in board.groups}
+
+    def figure(r, key: str) -> float | None:
+        return _f(getattr(r, key)) if r is not None else None
+
     for d in domains:
-        mine = [r for r in rows if r["domain"] == d and r["model"] != r["baseline"]]
+        mine = [r for r in rows if r.domain == d and r.model != r.baseline]
         series = [(a, colours.get(a, figures.PALETTE[i % len(figures.PALETTE)]),
-                   [by[(a, m, d)]["win_rate"] if (a, m, d) in by else None for m in models])
-                  for i, a in enumerate(agents)]
-        errors = [[by[(a, m, d)]["standard_error"] if (a, m, d) in by else None for m in models] for a in agents]
-        markers = [(a, [by[(a, m, d)]["lc_win_rate"] if (a, m, d) in by else None for m in models]) for a in agents]
+                   [figure(by.get((a, m, d)), "win_rate") for m in models]) for i, a in enumerate(agents)]
+        errors = [[figure(by.get((a, m, d)), "standard_error") for m in models] for a in agents]
+        markers = [(a, [figure(by.get((a, m, d)), "lc_win_rate") for m in models]) for a in agents]
         svg = figures.grouped_bars(f"leaderboard-{_key(d)}", models, series, ylabel="win rate against the baseline (%)",
                                    ylim=(0, 104), reference=50, errors=errors, markers=markers)
-        detail = Table(["agent", "model", "pairs", "WR ± SE", "LC ± SE", "wins / losses / draws", "mean length",
-                        "group", "Bradley-Terry [95 % CI]"], [
-            [clean(r["agent"]), clean(r["model"]), n.count(r["n"]) + (f" (+{r['n_unscored']} without a preference)"
-                                                                      if r["n_unscored"] else ""),
-             f"{n.pct_points(r['win_rate'])} ± {n.pct_points(r['standard_error'])}",
-             f"{n.pct_points(r['lc_win_rate'])} ± {n.pct_points(r['lc_standard_error'])}",
-             f"{r['n_wins']} / {r['n_wins_base']} / {r['n_draws']}", n.num(r["avg_length"], 0),
-             clean(groups.get((r["agent"], r["domain"], r["model"]), n.DASH)),
-             n.DASH if r["bt_rating"] is None else f"{r['bt_rating']:.0f} [{n.num(r['bt_ci_low'], 0)}, "
-                                                    f"{n.num(r['bt_ci_high'], 0)}]"]
-            for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 8),
-            notes=[GROUP_NOTE] if groups else [])
+        detail = Table(["agent", "model", "pairs", "WR ± SE", "LC ± SE", "wins / losses / draws", "inconsistent",
+                        "mean length", "group", "Bradley-Terry [95 % CI]"], [
+            [clean(r.agent), clean(r.model), n.count(r.n) + (f" (+{r.n_unscored} without a preference)"
+                                                             if r.n_unscored else ""),
+             f"{n.pct_points(_f(r.win_rate))} ± {n.pct_points(_f(r.standard_error))}",
+             f"{n.pct_points(_f(r.lc_win_rate))} ± {n.pct_points(_f(r.lc_standard_error))}"
+             if _f(r.lc_win_rate) is not None else "undefined",
+             f"{r.n_wins} / {r.n_wins_base} / {r.n_draws}", n.count(r.n_inconsistent), n.num(_f(r.avg_length), 0),
+             clean(groups.get((r.agent, r.domain, r.model), n.DASH)),
+             _rating(r.bt_rating, r.bt_ci_low, r.bt_ci_high)]
+            for r in mine], caption=f"Domain {clean(d)}: every figure", numeric=(2, 3, 4, 5, 6, 7, 9),
+            notes=([INCONSISTENT_RULE] if any(r.n_inconsistent for r in mine) else [])
+            + ([GROUP_NOTE] if groups else []))
         title = "All domains" if d == ALL else f"Domain {clean(d)}"
         section.add(Figure(f"leaderboard-{_key(d)}", f"{title}: win rate against the baseline per model and agent",
                            svg, "Bars per model, one per agent, with standard-error whiskers and a diamond for the "
                            "length-controlled win rate; a line at 50 %.", detail) if svg else detail)
-    methods = sorted({r["lc_method"] for r in rows if r["lc_method"] and r["model"] != r["baseline"]})
-    reasons = sorted({r["reason"] for r in rows if r["reason"]})
+    methods = sorted({r.lc_method for r in rows if r.lc_method and r.model != r.baseline})
     section.add(Paragraph("; ".join(clean(m) for m in methods) + "." if methods else "no length-controlled fit.",
                           lead="LC fit:"))
     section.add(Paragraph("Bradley-Terry ratings put every model on one Elo-like scale from all the pairs where two "
                           "models meet, the baseline at 1000; the interval is a bootstrap over pairs."
                           + (" " + " ".join(clean(r) + "." for r in reasons) if reasons else ""), lead="BT:"))
-    if board["rank_correlation"]:
-        section.add(Table(["agent", "against", "domain", "models", "Spearman", "Kendall tau_b", "tau_14",
-                           "pairwise accuracy"], [
-            [clean(rc["agent"]), clean(rc["reference"]), clean(rc["domain"]), str(rc["n_models"]), n.num(rc["spearman"]),
-             n.num(rc["kendall_tau_b"]), n.num(rc["tau_14"]), n.num(rc["pairwise_accuracy"])]
-            for rc in board["rank_correlation"]],
-            caption="Does each judge rank the models as the humans do? (1 = the same order)", numeric=(3, 4, 5, 6, 7),
-            notes=sorted({clean(rc["reason"]) for rc in board["rank_correlation"] if rc["reason"]})))
+    _rank_correlation(section, board)
     _style_table(section, data)
     return section
+
+
+def _ratings(section: Section, board) -> None:
+    """A round robin (no baseline): each agent's Bradley-Terry rating of every model, per domain."""
+    if not board.ratings:
+        return
+    agents = list(dict.fromkeys(r.agent for r in board.ratings))
+    for d in _domains(board.ratings):
+        mine = [r for r in board.ratings if r.domain == d]
+        rank = {a: sorted((r for r in mine if r.agent == a), key=lambda r: -(_f(r.bt_rating) or -1e9)) for a in agents}
+        reasons = sorted({clean(r.reason) for r in mine if r.reason})
+        section.add(Table(["agent", "model", "comparisons", "wins", "Bradley-Terry [95 % CI]"], [
+            [clean(r.agent), clean(r.model), n.count(r.n), f"{r.wins:.1f}", _rating(r.bt_rating, r.bt_ci_low, r.bt_ci_high)]
+            for a in agents for r in rank[a]],
+            caption=f"Bradley-Terry ratings, domain {clean(d)} (Elo scale, mean 1000; a tie counts half a win)",
+            numeric=(2, 3, 4), notes=[f"{n.DASH}: undefined ({r})" for r in reasons]))
+
+
+def _rank_correlation(section: Section, board) -> None:
+    if not board.rank_correlation:
+        return
+    by = "Bradley-Terry rating" if board.rank_correlation[0].by == "bt_rating" else "win rate"
+    section.add(Table(["agent", "against", "domain", "models", "Spearman", "Kendall tau_b", "tau_14",
+                       "pairwise accuracy"], [
+        [clean(rc.agent), clean(rc.reference), clean(rc.domain), str(rc.n_models), n.num(_f(rc.spearman)),
+         n.num(_f(rc.kendall_tau_b)), n.num(_f(rc.tau_14)), n.num(_f(rc.pairwise_accuracy))]
+        for rc in board.rank_correlation],
+        caption=f"Does each judge rank the models as the humans do? (by {by}; 1 = the same order)",
+        numeric=(3, 4, 5, 6, 7), notes=sorted({clean(rc.reason) for rc in board.rank_correlation if rc.reason})))
 
 
 STYLE_FEATURES = ("length", "headers", "lists", "bold", "code")
