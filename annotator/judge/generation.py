@@ -24,7 +24,6 @@ from itertools import combinations
 from typing import Any
 
 from annotator.store import JudgeRun, Judgment, Pair, Store, Task
-from annotator.store.protocol import JudgeStore
 
 from .config import load_judge
 from .credentials import Endpoint
