@@ -95,7 +95,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 # `annotator --help` and `--version` import none of them, nor the store (sqlite-utils and
 # numpy) they use, so they answer at once. The top-level help lists the commands from
 # COMMANDS (tests/cli/test_lazy_help.py checks it against the commands' own help).
-AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibrate", "stats", "leaderboard", "scores", "dataset",
+AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibrate", "stats", "scores", "dataset",
          "mentions", "factors", "generate", "experiment", "export", "progress", "report", "dashboard", "adjudicate",
          "copies", "admin", "claims")
 
@@ -103,6 +103,7 @@ AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibr
 def _register_areas(group: click.Group) -> None:
     import importlib
 
-    importlib.import_module(f"{__name__}.judges_report")  # adds its commands to `stats` as it is imported
+    for module in ("judges_report", "leaderboard"):  # each adds its commands to `stats` as it is imported
+        importlib.import_module(f"{__name__}.{module}")
     for area in AREAS:
         importlib.import_module(f"{__name__}.{area}").register(group)
