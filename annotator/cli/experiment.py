@@ -232,10 +232,13 @@ def improve_cmd(cli: CliContext, task_name, model, judge_model, arms, base_url, 
         dt = arm["delta_tau"]["humans"]
         table.add_row(arm["name"], f"{arm['revised']}/{arm['instructions']}",
                       *[_num(arm["improvement"][f]["score"]) for f in result["factors"]],
-                      _num(dt["kendall_tau_b"]) if dt["kendall_tau_b"] is not None
-                      else plain_text(f"— ({dt.get('undefined_reason', '')})"),
-                      f"${arm['cost']:.4f}")
+                      _num(dt["kendall_tau_b"]), f"${arm['cost']:.4f}")
     console.print(table)
+    for arm in result["arms"]:
+        dt = arm["delta_tau"]["humans"]
+        if dt["kendall_tau_b"] is None:
+            console.print(plain_text(f"{arm['name']}: Δτ vs humans undefined: {dt.get('undefined_reason', '')}"),
+                          soft_wrap=True)
     console.print("tau_14 of improvement: the revised response is preferred over the baseline; C, D, T count "
                   "M_k(revised, baseline) = +1, -1, 0 (rule extractors). Δτ: Kendall tau_b between these scores and "
                   "the humans' evaluation-setting factor scores (needs three factors).", style="dim", soft_wrap=True,

@@ -69,5 +69,8 @@ def test_experiment_improve_end_to_end(cli, server, db_store):
     short = cli.json("experiment", "improve", "--task", "demo", "--model", "shorten", "--arms", "plain",
                      "--base-url", server.url)
     assert short["arms"][0]["improvement"]["length"]["score"] == -1.0
+    table = cli("experiment", "improve", "--task", "demo", "--model", "content", "--base-url", server.url).output
+    assert "plain: Δτ vs humans undefined: fewer than three factors scored by both agents" in table
+    assert "1.000" in table
     cli("experiment", "improve", "--task", "demo", "--model", "content", "--arms", "nope", "--base-url", server.url,
         code=1)
