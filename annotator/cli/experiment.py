@@ -189,13 +189,15 @@ def register(group: click.Group) -> None:
 @click.option("--judge", "judge_model", default=None, help="The model that gives feedback (default: --model).")
 @click.option("--arms", default=",".join(("plain", "factor")), show_default=True,
               help="Comma-separated arms: plain (feedback prompt alone), factor (it lists the task's factors).")
+@click.option("--baseline", type=click.Choice(["existing", "generate"]), default="existing", show_default=True,
+              help="The responses to improve: the task's (response A of each instruction's first pair) or --model's.")
 @click.option("--base-url", default=None, help="OpenAI-compatible server (default: $OPENAI_BASE_URL, else OpenAI).")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1000), help="Requests in flight at once.")
 @click.option("--price", default=None, metavar="IN,OUT", help="USD per million input,output tokens (when the model has no known price).")
 @click.option("--max-cost", type=float, default=None, help="Stop starting new calls once this many USD would be exceeded (all arms).")
 @json_option
 @pass_cli
-def improve_cmd(cli: CliContext, task_name, model, judge_model, arms, base_url, concurrency, price, max_cost,
+def improve_cmd(cli: CliContext, task_name, model, judge_model, arms, baseline, base_url, concurrency, price, max_cost,
                 as_json) -> None:
     """PROFILE F.2: the judge's feedback on each instruction's existing response, a revised
     response, the factor score of improvement (tau_14, generation setting, rule extractors) per
@@ -212,7 +214,7 @@ def improve_cmd(cli: CliContext, task_name, model, judge_model, arms, base_url, 
     except MissingCredentials as e:
         fail(str(e))
     options = ImproveOptions(model=model, judge_model=judge_model,
-                             arms=tuple(a.strip() for a in arms.split(",") if a.strip()),
+                             arms=tuple(a.strip() for a in arms.split(",") if a.strip()), baseline=baseline,
                              concurrency=concurrency, price=_parse_price(price), max_cost=max_cost)
     try:
         result = asyncio.run(ImproveExperiment(store, name, endpoint, options,
@@ -226,7 +228,9 @@ def improve_cmd(cli: CliContext, task_name, model, judge_model, arms, base_url, 
         print_json(result)
         return
     console.print(plain_text(f"Experiment improve — task {result['task']}, feedback by {result['judge']}, revised by "
-                             f"{result['model']} (baseline: the task's existing responses)"), style="bold", soft_wrap=True)
+                             f"{result['model']} (baseline: "
+                             + ("the task's existing responses" if result["baseline"] == "existing"
+                                else f"{result['model']}'s responses") + ")"), style="bold", soft_wrap=True)
     table = Table("arm", "revised", *[f"{f} tau_14" for f in result["factors"]], "Δτ vs humans", "cost")
     for arm in result["arms"]:
         dt = arm["delta_tau"]["humans"]

@@ -3,7 +3,8 @@
 For every distinct instruction of a task:
 
 1. **Baseline** r_init: the task's existing response (response A of the instruction's first
-   pair, in the task's order). No call.
+   pair, in the task's order; no call), or with ``baseline="generate"`` the model's response
+   (judge ``profile-respond``, run ``improve-baseline:<model>``, one call per instruction).
 2. **Feedback** from the judge model (judge ``profile-feedback``, scope "prompt": one call per
    instruction and arm), in one of two arms: ``plain`` (the feedback prompt alone) or
    ``factor`` (the prompt lists the task's checklist factors, or PROFILE's 13 when the task has
@@ -50,6 +51,8 @@ from .steps import run_judge
 ARMS = ("plain", "factor")
 FEEDBACK_JUDGE = "profile-feedback"
 REVISE_JUDGE = "profile-revise"
+RESPOND_JUDGE = "profile-respond"
+BASELINES = ("existing", "generate")
 SIGN = {"A": 1, "B": -1, "equal": 0}  # A = r_post, B = r_init
 
 
@@ -62,6 +65,7 @@ class ImproveOptions:
     model: str
     judge_model: str | None = None  # the evaluator giving feedback (default: the model)
     arms: tuple[str, ...] = ARMS
+    baseline: str = "existing"  # or "generate" (BASELINES)
     concurrency: int = 16
     price: tuple[float, float] | None = None
     max_cost: float | None = None
@@ -103,6 +107,8 @@ class ImproveExperiment:
         unknown = [a for a in options.arms if a not in ARMS]
         if unknown:
             raise ImproveError(f"unknown arm(s) {', '.join(unknown)}: the arms are {', '.join(ARMS)}")
+        if options.baseline not in BASELINES:
+            raise ImproveError(f"baseline must be one of {', '.join(BASELINES)}")
         self.store, self.task_name, self.endpoint, self.o = store, task, endpoint, options
         self.task = store.require_task(task)
         self.progress = progress or (lambda: None)
@@ -144,8 +150,11 @@ class ImproveExperiment:
         sources: dict[str, str] = {}
         for pair in self.store.pairs(self.task_name):
             key = instruction_key(pair)
+            sources.setdefault(key, pair.source)
             if key not in baseline and pair.response_a.strip():
-                baseline[key], sources[key] = pair.response_a, pair.source
+                baseline[key] = pair.response_a
+        if o.baseline == "generate":
+            baseline = await self._run(RESPOND_JUDGE, f"improve-baseline:{o.model}", o.model, "baseline", None)
         if not baseline:
             raise ImproveError(f"task {self.task_name} has no instruction with a response to improve")
         human = self._human_scores()
@@ -171,9 +180,9 @@ class ImproveExperiment:
                               {"kendall_tau_b": None, "undefined_reason": human["reason"]}},
                 "runs": {"feedback": f"improve-feedback:{arm}:{judge_model}",
                          "revise": f"improve-revise:{arm}:{o.model}"},
-                "cost": sum(r.spent for r in self.reports[-2:]),
+                "cost": self.reports[-2].spent + self.reports[-1].spent,
             })
-        return to_json({"task": self.task_name, "model": o.model, "judge": judge_model, "baseline": "existing",
+        return to_json({"task": self.task_name, "model": o.model, "judge": judge_model, "baseline": o.baseline,
                         "factors": list(rules.RULE_FACTORS), "extractor": "rule", "setting": "generation",
                         "human_scores": human, "arms": arms, "spent": sum(r.spent for r in self.reports)})
 

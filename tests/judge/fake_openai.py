@@ -242,6 +242,8 @@ def generation_answer(behaviour: str, text: str) -> str | None:
 def improve_answer(behaviour: str, text: str) -> str | None:
     """PROFILE F.2 (experiment improve): feedback names the factors when the prompt lists
     them; the revision appends a sentence to the response (``shorten``: keeps its first word)."""
+    if "Write a response to the input. Write only the response." in text:
+        return "A short baseline."
     if "Give feedback on the response" in text:
         return "Add detail." + (" Mind the listed aspects." if "consider these aspects" in text else "")
     if "Improved Response:" in text:

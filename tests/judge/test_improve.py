@@ -69,6 +69,15 @@ def test_experiment_improve_end_to_end(cli, server, db_store):
     short = cli.json("experiment", "improve", "--task", "demo", "--model", "shorten", "--arms", "plain",
                      "--base-url", server.url)
     assert short["arms"][0]["improvement"]["length"]["score"] == -1.0
+    # --baseline generate: one more call per instruction; the revisions append four words to three
+    before = len(server.chat_requests)
+    made = cli.json("experiment", "improve", "--task", "demo", "--model", "content", "--arms", "plain",
+                    "--baseline", "generate", "--base-url", server.url)
+    assert len(server.chat_requests) - before == 3 * N_PAIRS and made["baseline"] == "generate"
+    assert made["arms"][0]["revised"] == N_PAIRS and made["arms"][0]["improvement"]["length"]["score"] == 1.0
+    revise = [m["content"] for r in server.chat_requests[before:] for m in r["messages"]
+              if "Improved Response:" in (m.get("content") or "")]
+    assert revise and all("Response:\nA short baseline.\n" in t for t in revise)
     table = cli("experiment", "improve", "--task", "demo", "--model", "content", "--base-url", server.url).output
     assert "plain: Δτ vs humans undefined: fewer than three factors scored by both agents" in table
     assert "1.000" in table
