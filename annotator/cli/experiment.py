@@ -181,3 +181,69 @@ def _promote(store, task: str, judge, result: dict, arm: str, out: Path, force: 
 
 def register(group: click.Group) -> None:
     group.add_command(experiment)
+
+
+@experiment.command("improve")
+@task_option()
+@click.option("--model", required=True, help="The model that revises the responses.")
+@click.option("--judge", "judge_model", default=None, help="The model that gives feedback (default: --model).")
+@click.option("--arms", default=",".join(("plain", "factor")), show_default=True,
+              help="Comma-separated arms: plain (feedback prompt alone), factor (it lists the task's factors).")
+@click.option("--baseline", type=click.Choice(["existing", "generate"]), default="existing", show_default=True,
+              help="The responses to improve: the task's (response A of each instruction's first pair) or --model's.")
+@click.option("--base-url", default=None, help="OpenAI-compatible server (default: $OPENAI_BASE_URL, else OpenAI).")
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 1000), help="Requests in flight at once.")
+@click.option("--price", default=None, metavar="IN,OUT", help="USD per million input,output tokens (when the model has no known price).")
+@click.option("--max-cost", type=float, default=None, help="Stop starting new calls once this many USD would be exceeded (all arms).")
+@json_option
+@pass_cli
+def improve_cmd(cli: CliContext, task_name, model, judge_model, arms, baseline, base_url, concurrency, price, max_cost,
+                as_json) -> None:
+    """PROFILE F.2: the judge's feedback on each instruction's existing response, a revised
+    response, the factor score of improvement (tau_14, generation setting, rule extractors) per
+    factor and arm, and delta tau against the humans' factor scores."""
+    from annotator.judge import MissingCredentials, resolve_endpoint
+    from annotator.judge.improve import ImproveError, ImproveExperiment, ImproveOptions
+
+    from .judge import RichProgress, _parse_price
+
+    store = cli.open_store(create=False)
+    name = pick_task(store, task_name)
+    try:
+        endpoint = resolve_endpoint(base_url, "", "OPENAI_API_KEY")
+    except MissingCredentials as e:
+        fail(str(e))
+    options = ImproveOptions(model=model, judge_model=judge_model,
+                             arms=tuple(a.strip() for a in arms.split(",") if a.strip()), baseline=baseline,
+                             concurrency=concurrency, price=_parse_price(price), max_cost=max_cost)
+    try:
+        result = asyncio.run(ImproveExperiment(store, name, endpoint, options,
+                                               progress=None if as_json else RichProgress).run())
+    except ImproveError as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        err_console.print("interrupted: finished calls are saved; run the same command again to resume.")
+        raise SystemExit(130) from None
+    if as_json:
+        print_json(result)
+        return
+    console.print(plain_text(f"Experiment improve — task {result['task']}, feedback by {result['judge']}, revised by "
+                             f"{result['model']} (baseline: "
+                             + ("the task's existing responses" if result["baseline"] == "existing"
+                                else f"{result['model']}'s responses") + ")"), style="bold", soft_wrap=True)
+    table = Table("arm", "revised", *[f"{f} tau_14" for f in result["factors"]], "Δτ vs humans", "cost")
+    for arm in result["arms"]:
+        dt = arm["delta_tau"]["humans"]
+        table.add_row(arm["name"], f"{arm['revised']}/{arm['instructions']}",
+                      *[_num(arm["improvement"][f]["score"]) for f in result["factors"]],
+                      _num(dt["kendall_tau_b"]), f"${arm['cost']:.4f}")
+    console.print(table)
+    for arm in result["arms"]:
+        dt = arm["delta_tau"]["humans"]
+        if dt["kendall_tau_b"] is None:
+            console.print(plain_text(f"{arm['name']}: Δτ vs humans undefined: {dt.get('undefined_reason', '')}"),
+                          soft_wrap=True)
+    console.print("tau_14 of improvement: the revised response is preferred over the baseline; C, D, T count "
+                  "M_k(revised, baseline) = +1, -1, 0 (rule extractors). Δτ: Kendall tau_b between these scores and "
+                  "the humans' evaluation-setting factor scores (needs three factors).", style="dim", soft_wrap=True,
+                  markup=False)

@@ -78,3 +78,12 @@ def parse_score_levels(text: str, top_logprobs=None, argument: str = "1-5") -> P
     if missing:
         return ParseResult(None, unscored_reason=f"unparseable: no response at score level {missing[0]}")
     return ParseResult(None, score=float(high - low + 1), items=tuple(found[lv] for lv in range(low, high + 1)))
+
+
+def parse_text(text: str, top_logprobs=None, argument: str = "") -> ParseResult:
+    """The whole answer as one text (feedback, a revised response): ``items`` holds it, the
+    score is 1; an empty answer is unscored."""
+    body = (text or "").strip()
+    if not body:
+        return ParseResult(None, unscored_reason="unparseable: empty answer")
+    return ParseResult(None, score=1.0, items=(body,))

@@ -262,16 +262,17 @@ PARSERS: dict[str, Parser] = {
     "facts": parse_facts,
     "fact-labels": parse_fact_labels,
 }
-POINTWISE_PARSERS = ("score", "yes-no", "facts", "fact-labels", "json-labels", "json-decision", "score-levels")
+POINTWISE_PARSERS = ("score", "yes-no", "facts", "fact-labels", "json-labels", "json-decision", "score-levels", "text")
 
 
 def _register_json_parsers() -> None:
     """PROFILE's printed prompts answer in JSON (``annotator.judge.json_parsers``)."""
-    from .json_parsers import parse_json_decision, parse_json_labels, parse_score_levels
+    from .json_parsers import parse_json_decision, parse_json_labels, parse_score_levels, parse_text
 
     PARSERS["json-labels"] = parse_json_labels
     PARSERS["json-decision"] = parse_json_decision
     PARSERS["score-levels"] = parse_score_levels
+    PARSERS["text"] = parse_text
 
 
 _register_json_parsers()

@@ -29,7 +29,7 @@ from annotator.tasks.profile import PROFILE_FACTORS
 
 PLACEHOLDERS = ("instruction", "output_1", "output_2", "output", "source", "reference", "task_description",
                 "guidance", "factor_name", "factor_definition", "factor_question", "facts", "source_facts",
-                "examples", "score_levels")
+                "examples", "score_levels", "baseline", "feedback", "factor_list")
 FACTOR_PLACEHOLDER = "{factor_name}"  # a template that measures one factor (run with --factor)
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _IF_BLOCK = re.compile(r"\{#if (\w+)\}\n?(.*?)\{/if\}\n?", re.DOTALL)

@@ -239,8 +239,24 @@ def generation_answer(behaviour: str, text: str) -> str | None:
     return "\n".join(f"SCORE {k} RESPONSE: " + " ".join(f"Point {i} of {k}." for i in range(1, k + 1)) for k in levels)
 
 
+def improve_answer(behaviour: str, text: str) -> str | None:
+    """PROFILE F.2 (experiment improve): feedback names the factors when the prompt lists
+    them; the revision appends a sentence to the response (``shorten``: keeps its first word)."""
+    if "Write a response to the input. Write only the response." in text:
+        return "A short baseline."
+    if "Give feedback on the response" in text:
+        return "Add detail." + (" Mind the listed aspects." if "consider these aspects" in text else "")
+    if "Improved Response:" in text:
+        response = _between(text, "Response:\n", "\n\nFeedback:")
+        return response.split()[0] if behaviour == "shorten" else response + " One more detail here."
+    return None
+
+
 def answer_text(behaviour: str, messages: list[dict]) -> str:
     text = "\n".join(m.get("content") or "" for m in messages)
+    improved = improve_answer(behaviour, text)
+    if improved is not None:
+        return improved
     generated = generation_answer(behaviour, text)
     if generated is not None:
         return generated
