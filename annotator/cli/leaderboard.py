@@ -221,3 +221,7 @@ def _print_rank_correlation(board) -> None:
         console.print(table)
         for reason in sorted({rc.reason for rc in board.rank_correlation if rc.reason}):
             console.print(f"[dim]— {safe(reason)}[/]")
+
+
+def register(group: click.Group) -> None:
+    """Nothing to add to the top level: ``stats leaderboard`` joined ``stats`` as this module was imported."""
