@@ -158,33 +158,23 @@ def annotator_rows(store, task_name: str | None) -> list[dict]:
 def _add_training(store, tasks, records, accounts, seen) -> None:
     """Each annotator's training score (their latest attempt) on the tasks with [training]:
     answers kept apart from the labels, shown here only."""
-    from annotator.tasks.training import task_training
+    from annotator.tasks.training import training_summary
 
     by_key = {(r["annotator"], r["task"]): r for r in records}
     for task in tasks:
-        training = task_training(task.settings)
-        if training is None:
-            continue
-        items = len(training.pairs)
-        for name, (attempt, answered, correct) in store.training_scores(task.name).items():
+        for name, score in training_summary(store, task).items():
             record = by_key.get((name, task.name))
             if record is None:
                 record = {"annotator": name, "task": task.name, **_account_fields(accounts.get(name)),
                           "last_label": None, "n_labels": 0}
                 records.append(record)
                 seen.add(name)
-            finished = answered >= items
-            record["training"] = {"attempt": attempt, "answered": answered, "correct": correct, "items": items,
-                                  "pass": training.pass_mark,
-                                  "passed": finished and correct >= training.pass_mark * items - 1e-9}
+            record["training"] = score
 
 
 def _training_cell(record: dict) -> str:
     t = record.get("training")
-    if not t:
-        return "-"
-    state = "passed" if t["passed"] else ("not passed" if t["answered"] >= t["items"] else "so far")
-    return f"{t['correct']}/{t['items']} {state}"
+    return f"{t['correct']}/{t['items']} {t['state']}" if t else "-"
 
 
 def _account_fields(account) -> dict:

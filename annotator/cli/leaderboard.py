@@ -221,7 +221,3 @@ def _print_rank_correlation(board) -> None:
         console.print(table)
         for reason in sorted({rc.reason for rc in board.rank_correlation if rc.reason}):
             console.print(f"[dim]— {safe(reason)}[/]")
-
-
-def register(group) -> None:
-    """Its command joins `stats` as the module is imported (above); nothing more to add."""

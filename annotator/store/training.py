@@ -32,6 +32,16 @@ class TrainingScore:
     def passed(self) -> bool:
         return self.finished and self.correct >= self.pass_mark * self.items - 1e-9
 
+    @property
+    def state(self) -> str:
+        """passed, not passed (finished below the mark) or so far (not finished)."""
+        return "passed" if self.passed else ("not passed" if self.finished else "so far")
+
+    def as_dict(self) -> dict:
+        """The score as plain data (``annotators list --json`` and the report)."""
+        return {"attempt": self.attempt, "answered": self.answered, "correct": self.correct, "items": self.items,
+                "pass": self.pass_mark, "passed": self.passed, "state": self.state}
+
 
 class TrainingStore(StoreBase):
     def add_training_answer(self, task: str, annotator: str, attempt: int, item: int, choice: str,
@@ -61,3 +71,8 @@ class TrainingStore(StoreBase):
             "WHERE t.task = ? AND t.attempt = (SELECT MAX(attempt) FROM training_answers u "
             "WHERE u.task = t.task AND u.annotator = t.annotator) GROUP BY t.annotator", [task])
         return {r["annotator"]: (r["attempt"], r["answered"], r["correct"] or 0) for r in rows}
+
+    def training_results(self, task: str, items: int, pass_mark: float) -> dict[str, TrainingScore]:
+        """Annotator -> their latest attempt scored against the pass mark, by name."""
+        return {name: TrainingScore(attempt, answered, correct, items, pass_mark)
+                for name, (attempt, answered, correct) in sorted(self.training_scores(task).items())}

@@ -94,3 +94,13 @@ def task_training(settings: dict) -> Training | None:
     pairs = [PracticePair(p["prompt"], p["response_a"], p["response_b"], p["choice"], p["explanation"],
                           dict(p.get("factors", {}))) for p in raw["pairs"]]
     return Training(pairs, float(raw["pass"]), bool(raw["retries"]))
+
+
+def training_summary(store, task) -> dict[str, dict]:
+    """Each annotator's training score on ``task`` (a stored Task) as plain data, by name; empty
+    when the task has no [training]. The one computation behind ``annotators list`` and the report."""
+    training = task_training(task.settings)
+    if training is None:
+        return {}
+    return {name: score.as_dict()
+            for name, score in store.training_results(task.name, len(training.pairs), training.pass_mark).items()}

@@ -83,6 +83,7 @@ ADJUDICATE = [
     Binding("3", "final('tie')", "Final: tie", id="adjudicate_tie"),
     Binding("r", "next_reason", "Reason", id="adjudicate_reason"),
     Binding("n", "focus_note", "Note", id="adjudicate_note"),
+    Binding("d", "toggle_diff", "Diff", id="adjudicate_diff"),
     Binding("s,ctrl+s", "save", "Save & next", id="adjudicate_save"),
     Binding("J", "scroll_detail(1)", "Scroll pair down", id="adjudicate_scroll_down", show=False),
     Binding("K", "scroll_detail(-1)", "Scroll pair up", id="adjudicate_scroll_up", show=False),

@@ -153,3 +153,30 @@ def test_gold_export_records_adjudication_provenance(tmp_path, monkeypatch):
     rows = {json.loads(line)["pair_id"]: json.loads(line) for line in (tmp_path / "exports" / "d-gold.jsonl").open()}
     assert rows["p3"]["label"] == "B" and rows["p3"]["adjudicator"] == "adjudicator-1"
     assert rows["p3"]["adjudication_note"] == "either is fine" and rows["p3"]["label_source"] == "adjudication"
+
+
+async def test_d_shows_the_aligned_diff_as_annotate_does(store, settings):
+    """`d` turns both responses into annotate's diff view: the same strips, rows aligned
+    (the shorter side padded), changed words marked; `d` again goes back to Markdown."""
+    from annotator.tui.widgets.adjudicate.pair_detail import StripRows
+    from annotator.tui.widgets.response.render import DIFF_STYLE
+
+    store.save_task(Task(name="d", title="Disputes"))
+    store.insert_pairs([Pair(task="d", pair_id="p1", prompt="q", response_a="the cat sat\non the mat",
+                             response_b="the dog sat\non the mat\nand slept", content_hash="1")])
+    pair = store.get_pair_by_external_id("d", "p1").id
+    store.add_labels(Label(pair=pair, annotator=f"ann{k}", choice=c, shown_order="AB") for k, c in enumerate("AB"))
+    app = create_adjudication_app(store, "d", "judy", settings)
+    async with app.run_test(size=WIDE) as pilot:
+        await _ready(app, pilot)
+        a, b = (app.screen.query_one(f"#adj-response-{s}") for s in "ab")
+        assert not isinstance(a.content, StripRows)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(a.content, StripRows) and isinstance(b.content, StripRows)
+        assert len(a.content.strips) == len(b.content.strips) == 3  # A padded with a blank row
+        assert any(seg.style == DIFF_STYLE and "cat" in seg.text for strip in a.content.strips for seg in strip)
+        assert "diff" in str(a.border_title)
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(a.content, StripRows)

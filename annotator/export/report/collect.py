@@ -86,6 +86,7 @@ class ReportData:
     judges: dict[str, Any]
     leaderboard: dict[str, Any]
     disputed_labels: dict[int, list[dict[str, Any]]]
+    training: dict[str, dict[str, Any]] = field(default_factory=dict)  # annotator -> latest training score
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
     engine_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time of each engine
 
@@ -259,9 +260,12 @@ def collect(store, task: str, options: ReportOptions | None = None, jobs: int = 
             "confidence": label.confidence, "rationale": label.rationale, "factors": dict(label.factors),
             "seconds": label.seconds, "revision": label.revision,
         })
+    from annotator.tasks.training import training_summary
+
+    training = timed("training", lambda: training_summary(store, found))
     return ReportData(
         task=task, title=found.title, overlap=found.overlap, factors=[f.key for f in found.factors],
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), options=options,
         counts=counts, coverage=coverage, agreement=agreement, judges=judges, leaderboard=board,
-        disputed_labels=labels, seconds=seconds, engine_cpu_seconds=cpu_seconds,
+        disputed_labels=labels, training=training, seconds=seconds, engine_cpu_seconds=cpu_seconds,
     )

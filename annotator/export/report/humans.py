@@ -201,6 +201,13 @@ def annotators_section(data: ReportData) -> Section:
             [clean(j), *[n.value(r.judges[j]["agreement_with_ties"], True) if j in r.judges else n.DASH
                          for r in records]] for j in judges],
             caption="Each annotator's agreement with each judge (ties a class)", numeric=tuple(range(1, len(records) + 1))))
+    if data.training:
+        section.add(Table(["annotator", "training score", "attempt", "result"], [
+            [clean(name), f"{t['correct']}/{t['items']}", n.count(t["attempt"]),
+             Cell(t["state"], "" if t["passed"] else "caution")] for name, t in data.training.items()],
+            caption=f"Training: each annotator's latest attempt at the practice pairs (pass mark "
+                    f"{next(iter(data.training.values()))['pass']:.0%}; kept apart from the labels)",
+            numeric=(1, 2)))
     return section
 
 

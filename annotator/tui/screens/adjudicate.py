@@ -24,7 +24,7 @@ from annotator.tui.widgets.adjudicate.decision_bar import REASON_KEYS, DecisionB
 from annotator.tui.widgets.adjudicate.pair_detail import PairDetail
 from annotator.tui.widgets.adjudicate.queue_table import QueueTable
 
-_PAIR_ACTIONS = {"final", "next_reason", "focus_note", "save", "scroll_detail"}
+_PAIR_ACTIONS = {"final", "next_reason", "focus_note", "save", "scroll_detail", "toggle_diff"}
 
 
 class AdjudicateScreen(Screen):
@@ -116,6 +116,10 @@ class AdjudicateScreen(Screen):
         i = REASON_KEYS.index(self.reason) + 1 if self.reason in REASON_KEYS else 0
         self.reason = REASON_KEYS[i % len(REASON_KEYS)]
         self._show_decision()
+
+    def action_toggle_diff(self) -> None:
+        """The responses as `annotate`'s diff view shows them: aligned row by row, changes marked."""
+        self.query_one(PairDetail).toggle_diff()
 
     def action_focus_note(self) -> None:
         self.query_one("#adj-note", Input).focus()

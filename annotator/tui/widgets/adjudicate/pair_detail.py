@@ -7,17 +7,19 @@ nothing is read as markup.
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.strip import Strip
 from textual.widgets import Static
 
 from annotator.store import ADJUDICATION_REASONS, Adjudication, Judgment, Label, Pair, Task
 from annotator.store.orders import to_shown
 from annotator.text.sanitize import plain_text, sanitize_line
-from annotator.tui.widgets.response.render import RenderCache
+from annotator.tui.widgets.response.render import RenderCache, part_text
 
 FACTOR_ANSWER = {"A": "A more", "B": "B more", "equal": "equal", "na": "n/a"}
 
@@ -84,6 +86,18 @@ def history_text(history: list[Adjudication]) -> Text:
     return text
 
 
+class StripRows:
+    """Pre-rendered rows (the diff view's aligned strips) as a Rich renderable for a Static."""
+
+    def __init__(self, strips: list[Strip]):
+        self.strips = strips
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for strip in self.strips:
+            yield from strip
+            yield Segment.line()
+
+
 class PairDetail(VerticalScroll):
     """Shown pair; the screen calls :meth:`show` with everything already read from the store.
 
@@ -95,6 +109,8 @@ class PairDetail(VerticalScroll):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cache = RenderCache()
+        self.diff = False  # `d`: the responses aligned row by row with the changes marked, as in annotate
+        self._shown: tuple[Task, Pair] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="adj-votes")
@@ -114,11 +130,8 @@ class PairDetail(VerticalScroll):
             prompt.append("\n\nSource\n", style="bold")
             prompt.append(plain_text(pair.source))
         self.query_one("#adj-prompt", Static).update(prompt)
-        for side, model in (("A", pair.model_a), ("B", pair.model_b)):
-            pane = self.query_one(f"#adj-response-{side.lower()}", Static)
-            shown = model if task.show_model_names else ""  # blind, as the annotators were
-            pane.border_title = f"Response {side}" + (f" · {sanitize_line(shown)}" if shown else "")
-            pane.update(self.cache.renderable(pair, side, "markdown"))
+        self._shown = (task, pair)
+        self._show_responses()
         note = Text("A and B are the pair's own order. Each annotator saw the pair in their own order "
                     "(\"saw 1st\": the response shown first, on the left); \"as seen\" is their choice in the letters "
                     "they saw, which their rationale uses.", style="dim")
@@ -134,3 +147,31 @@ class PairDetail(VerticalScroll):
         if history:
             past.update(history_text(history))
         self.scroll_home(animate=False)
+
+    def on_resize(self) -> None:
+        if self.diff:
+            self._show_responses()  # the rows line up at the panes' new width
+
+    def toggle_diff(self) -> None:
+        self.diff = not self.diff
+        self._show_responses()
+
+    def _diff_width(self) -> int:
+        """The one width both panes render the diff at, so that their rows line up."""
+        panes = [self.query_one(f"#adj-response-{s}", Static).content_size.width for s in "ab"]
+        return min(panes) if min(panes) > 0 else max(8, (self.size.width - 6) // 2)
+
+    def _show_responses(self) -> None:
+        if self._shown is None:
+            return
+        task, pair = self._shown
+        width = self._diff_width() if self.diff else 0
+        for side, model in (("A", pair.model_a), ("B", pair.model_b)):
+            pane = self.query_one(f"#adj-response-{side.lower()}", Static)
+            shown = model if task.show_model_names else ""  # blind, as the annotators were
+            pane.border_title = (f"Response {side}" + (f" · {sanitize_line(shown)}" if shown else "")
+                                 + (" · diff" if self.diff else ""))
+            if self.diff and part_text(pair, side).strip():
+                pane.update(StripRows(self.cache.lines(pair, side, "diff", width)))
+            else:
+                pane.update(self.cache.renderable(pair, side, "markdown"))
