@@ -103,6 +103,7 @@ COMMANDS = [
     ["stats", "dataset", "--task", TASK, "--by", "domain"], ["stats", "dataset", "--task", TASK, "--reference", HOSTILE],
     ["stats", "mentions", "--task", TASK], ["stats", "mentions", "--task", TASK, "--json"],
     ["generate", "--task", TASK, "--model", HOSTILE, "--base-url", "http://127.0.0.1:9/v1"],
+    ["experiment", "improve", "--task", TASK, "--model", HOSTILE, "--base-url", "http://127.0.0.1:9/v1"],
 ]
 # Commands that start the app or a server: their text is the app's, checked screen by screen below.
 NOT_RUN_HERE = {"annotate", "serve", "adjudicate", "dashboard"}
