@@ -116,6 +116,19 @@ def test_rich_render_buffer_is_where_console_output_is_made():
     assert "\x1b" not in captured.get() and "\x07" not in captured.get()
 
 
+def test_rich_console_width_fixed_from_columns_at_creation(monkeypatch):
+    from rich.console import Console
+
+    from annotator.text.console import SafeConsole
+
+    monkeypatch.setenv("COLUMNS", "77")
+    assert Console()._width == 77  # what Rich fixes when the console is made
+    console = SafeConsole()
+    assert console._width is None and console.width == 77
+    monkeypatch.setenv("COLUMNS", "200")
+    assert console.width == 200 and SafeConsole(width=50).width == 50
+
+
 def test_rich_style_meta():
     from rich.style import Style
 

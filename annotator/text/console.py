@@ -18,10 +18,18 @@ from typing import Any
 from rich.console import Console
 from rich.segment import Segment
 
+from .private_api import follow_environment_size
 from .sanitize import sanitize
 
 
 class SafeConsole(Console):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Rich fixes the width from $COLUMNS when the console is made; without a width given,
+        # it follows $COLUMNS (or the terminal) when it prints instead, as a command run
+        # in-process (click's runner, a test) with its own environment expects.
+        follow_environment_size(self, kwargs.get("width"), kwargs.get("height"))
+
     # Rich's private rendering hook (listed in text/private_api.py, CONSOLE_RENDER_HOOK).
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         def safe(segments: Iterable[Segment]):

@@ -17,9 +17,12 @@ Rich
 2. ``Style._meta``: a style's serialised meta data, ``None`` when it has none; read as a
    cheap test before ``Style.meta`` (which unpickles it) on every segment of a rendered
    response (:func:`style_has_meta`).
+3. ``Console._width`` and ``Console._height``: the size a console fixed when it was made
+   (from ``$COLUMNS``), ``None`` to follow the environment when it prints; ``SafeConsole``
+   sets them back to ``None`` when no size was given (:func:`follow_environment_size`).
 
 sqlite-utils
-3. ``Migrations._migrations``: the migrations a ``Migrations`` object defines, in order
+4. ``Migrations._migrations``: the migrations a ``Migrations`` object defines, in order
    (``Migrations.applied`` gives those applied to a database; nothing public gives the
    defined ones): the schema version (:func:`defined_migrations`).
 """
@@ -30,6 +33,15 @@ from typing import Any
 
 # The private method of rich.console.Console that SafeConsole overrides.
 CONSOLE_RENDER_HOOK = "_render_buffer"
+
+
+def follow_environment_size(console: Any, width: Any, height: Any) -> None:
+    """Let a ``rich.console.Console`` made without a size follow ``$COLUMNS`` / ``$LINES`` (or
+    the terminal) when it prints, not the values they had when it was made."""
+    if width is None:
+        console._width = None
+    if height is None:
+        console._height = None
 
 
 def style_has_meta(style: Any) -> bool:
