@@ -74,20 +74,7 @@ class StreamStore(StoreBase):
         """Every revision of every label of a task, in the order stored, with its pair's
         ``pair_fields`` and ``current`` (1 when it is the annotator's newest revision of the pair)."""
         pair_fields = list(pair_fields)
-        unknown = [f for f in pair_fields if f not in PAIR_FIELDS]
-        if unknown:
-            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
-        exclude = sorted(set(exclude))
-        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
-        short = set(pair_fields) <= {"pair_id", "domain"}
-        joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
-        sql = (
-            "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.factors, l.confidence, "
-            "l.rationale, l.seconds, l.origin, l.created_at, "
-            "l.revision = (SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) "
-            f"AS current{joined} FROM labels l " + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
-            + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
-        )
+        sql, exclude, short = _revision_sql(pair_fields, exclude, current=True)
         if not short:
             yield from self._pages(sql, [task, *exclude])
             return
@@ -111,19 +98,7 @@ class StreamStore(StoreBase):
         list per column): the label's columns (``factors`` as stored, JSON text), ``current``
         (1 for the annotator's newest revision of the pair) and its pair's ``pair_fields``."""
         pair_fields = list(pair_fields)
-        unknown = [f for f in pair_fields if f not in PAIR_FIELDS]
-        if unknown:
-            raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
-        exclude = sorted(set(exclude))
-        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})" if exclude else ""
-        short = set(pair_fields) <= {"pair_id", "domain"}
-        joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
-        sql = (
-            "SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.factors, l.confidence, "
-            f"l.rationale, l.seconds, l.origin, l.created_at{joined} FROM labels l "
-            + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
-            + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?"
-        )
+        sql, exclude, short = _revision_sql(pair_fields, exclude, current=False)
         # the newest revision of each (pair, annotator) has its largest id (revisions are
         # appended): one grouped read, not a subquery per label
         import numpy as np
@@ -181,3 +156,23 @@ def _judgments_sql(runs: int, messages: bool) -> str:
         "CROSS JOIN judge_runs r ON r.id = j.run CROSS JOIN pairs p ON p.id = j.pair "
         f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * runs)}) AND j.id > ? ORDER BY j.id LIMIT ?"
     )
+
+
+def _revision_sql(pair_fields: list[str], exclude: Iterable[str], *, current: bool) -> tuple[str, list[str], bool]:
+    """The paged read of a task's label revisions: its SQL (with ``current`` computed by a
+    subquery when asked), the annotators left out (sorted: the query's parameters), and
+    whether the pair fields are only ``pair_id`` / ``domain`` (read once, not joined)."""
+    unknown = [f for f in pair_fields if f not in PAIR_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown pair field(s): {', '.join(unknown)}")
+    left_out = sorted(set(exclude))
+    skip = f" AND l.annotator NOT IN ({', '.join('?' * len(left_out))})" if left_out else ""
+    short = set(pair_fields) <= {"pair_id", "domain"}
+    joined = "" if short else "".join(f", p.{f}" for f in pair_fields)
+    newest = (", l.revision = (SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND "
+              "r.annotator = l.annotator) AS current") if current else ""
+    sql = ("SELECT l.id, l.pair, l.annotator, l.revision, l.choice, l.shown_order, l.factors, l.confidence, "
+           f"l.rationale, l.seconds, l.origin, l.created_at{newest}{joined} FROM labels l "
+           + ("" if short else "CROSS JOIN pairs p ON p.id = l.pair ")
+           + f"WHERE +l.task = ?{skip} AND l.id > ? ORDER BY l.id LIMIT ?")
+    return sql, left_out, short
