@@ -191,16 +191,11 @@ class LimitedFile:
         return b"".join(parts)
 
     def readline(self) -> bytes:
-        limit = self.limits.max_line_bytes
-        line = self._file.readline(limit + 1)
-        self.line_number += 1
-        if line and self.line_number > self.limits.max_rows:
-            raise too_many_rows(f"{self.path.name} line {self.line_number:,}", self.limits.max_rows, "lines")
-        if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
-            raise TaskFileError(
-                f"{self.path.name} line {self.line_number}",
-                f"lines of at most {_size(limit)} (raise [data] max_line_bytes)", "a longer line")
-        return self._counted(line)
+        line = self._file.readline(self.limits.max_line_bytes + 1)
+        if not line:  # the end of the file: counted as a line read, nothing to check
+            self.line_number += 1
+            return self._counted(line)
+        return self._checked(line)
 
     def __iter__(self) -> Iterator[bytes]:
         """Lines, as ``readline`` gives them (the same checks, with the attributes it reads
@@ -219,7 +214,8 @@ class LimitedFile:
             yield line
 
     def _checked(self, line: bytes) -> bytes:
-        """``line`` again through ``readline``'s checks (which raise on what they refuse)."""
+        """``line`` counted and checked: the row limit and the line length (raising on what
+        they refuse)."""
         limit = self.limits.max_line_bytes
         self.line_number += 1
         if self.line_number > self.limits.max_rows:
