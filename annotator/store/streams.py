@@ -78,12 +78,7 @@ class StreamStore(StoreBase):
         if not short:
             yield from self._pages(sql, [task, *exclude])
             return
-        # the pair's id and domain from one read of the pairs (a pair row holds both responses:
-        # looking it up once per label costs more than the labels themselves)
-        domains: dict[str, str] = {}
-        with self._lock:
-            of_pair = {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
-                "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
+        of_pair = self._pair_ids_and_domains(task)
         for row in self._pages(sql, [task, *exclude]):
             pair_id, domain = of_pair[row["pair"]]
             if "pair_id" in pair_fields:
@@ -91,6 +86,14 @@ class StreamStore(StoreBase):
             if "domain" in pair_fields:
                 row["domain"] = domain
             yield row
+
+    def _pair_ids_and_domains(self, task: str) -> dict[int, tuple[str, str]]:
+        """Each pair's stored id -> (pair id, domain), from one read of the pairs: a pair row holds
+        both responses, so looking it up once per label costs more than the labels themselves."""
+        domains: dict[str, str] = {}
+        with self._lock:
+            return {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
+                "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
 
     def label_revision_pages(self, task: str, *, exclude: Iterable[str] = (),
                              pair_fields: Iterable[str] = ("pair_id", "domain")) -> Iterator[dict[str, list[Any]]]:
@@ -116,11 +119,7 @@ class StreamStore(StoreBase):
             for page in self._column_pages(sql, [task, *exclude]):
                 yield with_current(page)
             return
-        # the pair's id and domain from one read of the pairs (a pair row holds both responses)
-        domains: dict[str, str] = {}
-        with self._lock:
-            of_pair = {i: (pid, domains.setdefault(d, d)) for i, pid, d in self.db.execute(
-                "SELECT id, pair_id, domain FROM pairs WHERE task = ?", [task])}
+        of_pair = self._pair_ids_and_domains(task)
         for page in self._column_pages(sql, [task, *exclude]):
             found = [of_pair[p] for p in page["pair"]]
             if "pair_id" in pair_fields:
