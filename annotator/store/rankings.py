@@ -229,6 +229,13 @@ class RankingStore(TaskStore, LabelStore):
             "SELECT k.* FROM rankings k WHERE k.task = ? AND k.revision = (SELECT MAX(revision) FROM rankings r "
             "WHERE r.item = k.item AND r.annotator = k.annotator) ORDER BY k.id", [task])]
 
+    def ranked_item_count(self, task: str, annotator: str) -> tuple[int, int]:
+        """(items this annotator ranked, items of the task)."""
+        ranked = self.db.execute("SELECT COUNT(DISTINCT item) FROM rankings WHERE task = ? AND annotator = ?",
+                                 [task, annotator]).fetchone()[0]
+        total = self.db.execute("SELECT COUNT(*) FROM ranking_items WHERE task = ?", [task]).fetchone()[0]
+        return ranked, total
+
     def ranking_of_label(self, label: int) -> int | None:
         """The ranking a label was expanded from (None: labelled as a pair)."""
         found = self.db.execute("SELECT ranking FROM ranking_labels WHERE label = ?", [label]).fetchone()

@@ -8,8 +8,7 @@ import pytest
 
 from annotator.tasks import import_task_dir
 from annotator.tasks.errors import ImportRefused, TaskFileError
-
-from .taskdir import TASK_TOML, item, ranked_task
+from tests.ranking.taskdir import TASK_TOML, item, ranked_task
 
 
 def test_items_become_their_pairs_linked_to_positions(tmp_path, store):

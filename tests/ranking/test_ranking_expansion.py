@@ -7,8 +7,7 @@ import pytest
 from annotator.store import InvalidRanking, Ranking
 from annotator.store.rankings import expand_ranking, shown_positions
 from annotator.tasks import import_task_dir
-
-from .taskdir import ranked_task
+from tests.ranking.taskdir import ranked_task
 
 
 def test_expansion_of_three_with_a_tie_worked_by_hand():
