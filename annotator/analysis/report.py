@@ -459,8 +459,8 @@ def agreement_report(
     resamples_rule = "chosen (--bootstrap)"
     if resamples is None:
         resamples, resamples_rule = auto_resamples(len(units)), AUTO_RESAMPLES_RULE
-    codes = cluster_codes(units, clusters) if clusters else None
-    resampler = Resampler(len(units), resamples, seed, confidence, clusters=codes)
+    item_codes = cluster_codes(units, clusters) if clusters else None
+    resampler = Resampler(len(units), resamples, seed, confidence, clusters=item_codes)
     ranks = PREFERENCE_RANKS
 
     notes = []
@@ -471,7 +471,7 @@ def agreement_report(
             f"only one annotator ({ratings.raters[0]}): agreement between annotators is undefined"
         )
 
-    unit = "item (the pairs of one ranked item resampled together)" if codes is not None else "pair"
+    unit = "item (the pairs of one ranked item resampled together)" if item_codes is not None else "pair"
     bootstrap = {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": unit,
                  "resamples_rule": resamples_rule}
     overall = agreement_block(ratings, resampler, ranks)
