@@ -51,6 +51,8 @@ def test_judge_card_on_a_ranked_task(tmp_path):
     assert run.exit_code == 0, run.output
     result = _run(db, "stats", "judges", "--task", "ranked", "--json")
     assert result.exit_code == 0, result.output
-    agents = {a["agent"]: a for a in json.loads(result.output)["agents"]}
+    report = json.loads(result.output)
+    assert report["bootstrap"]["unit"].startswith("item")  # the pairs of one ranking are drawn together
+    agents = {a["agent"]: a for a in report["agents"]}
     assert agents["humans"]["pairs"] == 12 and agents["humans"]["verdicts"] == {"A": 11, "B": 0, "tie": 0, "split": 1}
     assert agents["longest"]["pairs_judged"] == 12
