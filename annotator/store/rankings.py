@@ -229,6 +229,12 @@ class RankingStore(TaskStore, LabelStore):
             "SELECT k.* FROM rankings k WHERE k.task = ? AND k.revision = (SELECT MAX(revision) FROM rankings r "
             "WHERE r.item = k.item AND r.annotator = k.annotator) ORDER BY k.id", [task])]
 
+    def ranked_items(self, task: str, annotator: str) -> list[int]:
+        """The items this annotator ranked, in the order first ranked."""
+        return [r["item"] for r in self.query(
+            "SELECT item FROM rankings WHERE task = ? AND annotator = ? GROUP BY item ORDER BY MIN(id)",
+            [task, annotator])]
+
     def ranked_item_count(self, task: str, annotator: str) -> tuple[int, int]:
         """(items this annotator ranked, items of the task)."""
         ranked = self.db.execute("SELECT COUNT(DISTINCT item) FROM rankings WHERE task = ? AND annotator = ?",

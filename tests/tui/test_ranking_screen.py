@@ -51,3 +51,38 @@ async def test_ranking_by_keys_with_a_tie_and_an_undo_stores_the_ranking_and_its
         order = "AB" if shown.index(i) < shown.index(j) else "BA"
         assert (labels[pid].choice, labels[pid].shown_order) == (expected, order), (i, j)
     assert store.query("SELECT COUNT(*) AS n FROM ranking_labels") == [{"n": 3}]
+
+
+async def test_required_confidence_and_rationale_then_going_back_to_change_a_ranking(tmp_path, store, settings):
+    from tests.ranking.taskdir import TASK_TOML
+
+    toml = TASK_TOML.replace("overlap = 2", 'overlap = 2\nrequired = ["confidence", "rationale"]')
+    import_task_dir(store, ranked_task(tmp_path / "t", sizes=(3, 3), toml=toml))
+    app = create_app(store, "ranked", "alice", settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RankingScreen) and app.screen.item is not None,
+                         "the ranking screen")
+        screen = app.screen
+        first = screen.item
+        await pilot.press("1", "2", "3", "enter")
+        assert "asks for your confidence" in top(app)
+        await pilot.press("c", "4", "enter")
+        assert "confidence 4" in bar(app) and "asks for a rationale" in top(app)
+        await pilot.press("r", "o", "k", "enter")  # Enter leaves the box ...
+        assert store.query("SELECT COUNT(*) AS n FROM rankings") == [{"n": 0}]
+        await pilot.press("enter")  # ... and Enter again saves
+        await wait_until(pilot, lambda: screen.item.id != first.id, "the next item")
+        await pilot.press("u")  # back to the first item, its saved ranking shown
+        assert screen.item.id == first.id and "1 > 2 > 3" in bar(app) and "going back" in top(app)
+        await pilot.press("backspace", "backspace", "backspace", "3", "equals_sign", "2", "1", "enter")
+        await wait_until(pilot, lambda: screen.position is None, "forward to the item not ranked yet")
+        assert screen.item.id != first.id
+    rows = store.query("SELECT revision, tiers, confidence, rationale FROM rankings ORDER BY id")
+    shown = shown_positions(store.require_task("ranked").seed, "alice", first.item_id, 3)
+    assert rows == [
+        {"revision": 1, "tiers": str([[p] for p in shown]), "confidence": 4, "rationale": "ok"},
+        {"revision": 2, "tiers": str([[shown[2], shown[1]], [shown[0]]]), "confidence": 4, "rationale": "ok"},
+    ]
+    current = store.current_labels("ranked", "alice")
+    assert len(current) == 3 and {lab.confidence for lab in current} == {4}
+    assert store.query("SELECT COUNT(*) AS n FROM labels") == [{"n": 6}]  # two revisions of three pairs
