@@ -56,3 +56,10 @@ def test_judge_card_on_a_ranked_task(tmp_path):
     agents = {a["agent"]: a for a in report["agents"]}
     assert agents["humans"]["pairs"] == 12 and agents["humans"]["verdicts"] == {"A": 11, "B": 0, "tie": 0, "split": 1}
     assert agents["longest"]["pairs_judged"] == 12
+
+
+def test_pack_refuses_a_ranked_task(tmp_path):
+    db = ranked_database(tmp_path)
+    result = _run(db, "pack", "--task", "ranked", "--annotator", "carol", "--out", str(tmp_path / "c.db"))
+    assert result.exit_code != 0 and "ranked task" in result.output
+    assert not (tmp_path / "c.db").exists()
