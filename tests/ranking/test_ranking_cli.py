@@ -63,3 +63,11 @@ def test_pack_refuses_a_ranked_task(tmp_path):
     result = _run(db, "pack", "--task", "ranked", "--annotator", "carol", "--out", str(tmp_path / "c.db"))
     assert result.exit_code != 0 and "ranked task" in result.output
     assert not (tmp_path / "c.db").exists()
+
+
+def test_leaderboard_rates_the_models_of_a_ranked_task(tmp_path):
+    db = ranked_database(tmp_path)
+    result = _run(db, "stats", "leaderboard", "--task", "ranked", "--json")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert all(f'"m{n}"' in text for n in (1, 2, 3, 4))  # the responses' models, from the expanded pairs
