@@ -91,6 +91,7 @@ class RankingScreen(Screen):
         self.asking_confidence = False
         self.message = ""
         self.shown_at = clock()
+        self.counts = (0, 0)  # (items this annotator ranked, the task's items)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -125,6 +126,7 @@ class RankingScreen(Screen):
         self.tiers, self.pending_tie, self.asking_confidence = [], False, False
         self.confidence, self.rationale.value = None, ""
         self.shown_at = self.clock()
+        self.counts = self.store.ranked_item_count(self.label_task.name, self.session.annotator)  # once per item
         column = self.query_one("#ranking-responses", VerticalScroll)
         for pane in column.query(".ranking-response"):
             pane.display = False
@@ -163,7 +165,7 @@ class RankingScreen(Screen):
         if self.message:
             top.append(f" {self.message}", style="bold green" if self.message.startswith("✓") else "bold red")
         if self.item is not None:
-            ranked, total = self.store.ranked_item_count(self.label_task.name, self.session.annotator)
+            ranked, total = self.counts
             index = ranked + 1 if self.position is None else self.position + 1
             back = " (going back)" if self.position is not None else ""
             top.append(f"  item {sanitize_line(self.item.item_id)} · {index} / {total}{back}")
