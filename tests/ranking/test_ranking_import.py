@@ -76,3 +76,13 @@ def test_fields_of_several_responses_must_be_three_to_five(tmp_path):
     with pytest.raises(TaskFileError) as error:
         import_task_dir(None, ranked_task(tmp_path / "t", toml=toml))
     assert "[ranking] responses: expected 3 to 5 fields (one response each), found 2 fields" in str(error.value)
+
+
+def test_skip_bad_imports_the_good_items_and_reports_the_others(tmp_path, store):
+    folder = ranked_task(tmp_path / "t")
+    rows = [item(1, 2), item(2, 3), {"id": "q3", "instruction": "?", "responses": ["a", 5, "c"]}]
+    (folder / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = import_task_dir(store, folder, skip_bad=True)
+    assert report.pairs_new == 3 and report.total_problems == 2
+    assert "text, or a table with text in 'text', in responses[1]" in str(report.problems[1])
+    assert [i.item_id for i in store.ranking_items("ranked")] == ["q2"]
