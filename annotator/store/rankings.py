@@ -21,9 +21,11 @@ import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from .assignment import AssignmentStore
 from .labels import InvalidLabel, LabelStore
-from .models import Label, Pair, utc_now
+from .models import Label, Pair, Task, utc_now
 from .orders import seeded_hash
 from .tasks import TaskStore
 
@@ -129,7 +131,7 @@ def _ranking_from_row(row: dict) -> Ranking:
                    created_at=row["created_at"], id=row["id"])
 
 
-class RankingStore(TaskStore, LabelStore):
+class RankingStore(TaskStore, LabelStore, AssignmentStore):
     # -- items ------------------------------------------------------------------------------
     def add_ranking_items(self, items: Iterable[tuple[RankingItem, list[Pair]]]) -> int:
         """Store new items with their pairs (``pairs[n]`` holds the n-th of
@@ -183,6 +185,22 @@ class RankingStore(TaskStore, LabelStore):
         return {r["pair"]: r["item"] for r in self.query(
             "SELECT r.pair, r.item FROM ranking_pairs r JOIN ranking_items i ON i.id = r.item WHERE i.task = ?",
             [task])}
+
+    def claim_item(self, task: Task, annotator: str, pair: int, *, claim_for: timedelta) -> int:
+        """Claim, beside ``pair`` (claimed from the queue), the other pairs of its item that are
+        open to ``annotator``, so that nobody else is served the item meanwhile beyond the
+        task's overlap; returns how many were claimed."""
+        item = self.ranking_item_of_pair(pair)
+        if item is None or item.id is None:
+            return 0
+        others = [p for p in self.ranking_pair_ids(item.id).values() if p != pair]
+        return sum(self.claim_pair(task, annotator, p, claim_for=claim_for) for p in others)
+
+    def release_item(self, item: int, annotator: str) -> None:
+        """Drop the annotator's claims on every pair of an item."""
+        with self.atomic():
+            for pair in self.ranking_pair_ids(item).values():
+                self.release_claim(pair, annotator)
 
     # -- rankings ---------------------------------------------------------------------------
     def save_ranking(self, ranking: Ranking, *, allow_tie: bool = True) -> Ranking:

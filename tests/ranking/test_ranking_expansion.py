@@ -62,3 +62,22 @@ def test_the_screen_order_is_seeded_per_annotator_and_item():
     assert sorted(shown_positions(0, "ann", "q1", 5)) == [1, 2, 3, 4, 5]
     orders = {tuple(shown_positions(0, name, "q1", 4)) for name in ("a", "b", "c", "d", "e", "f")}
     assert len(orders) > 1
+
+
+def test_an_item_claimed_for_one_annotator_is_not_served_to_another_beyond_the_overlap(tmp_path, store):
+    from datetime import timedelta
+
+    from tests.ranking.taskdir import TASK_TOML
+
+    import_task_dir(store, ranked_task(tmp_path / "t", sizes=(3, 4), toml=TASK_TOML.replace("overlap = 2", "overlap = 1")))
+    task = store.require_task("ranked")
+    minutes = timedelta(minutes=10)
+    first = store.next_pair(task, "alice", claim_for=minutes)
+    assert store.claim_item(task, "alice", first.id, claim_for=minutes) == store.ranking_item_of_pair(first.id).k * (
+        store.ranking_item_of_pair(first.id).k - 1) // 2 - 1
+    served: dict[int, str] = {}
+    while (pair := store.next_pair(task, "bob", claim_for=minutes, exclude=set(served))) is not None:
+        served[pair.id] = store.ranking_item_of_pair(pair.id).item_id
+        assert len(served) <= 10
+    other = {"q1": "q2", "q2": "q1"}[store.ranking_item_of_pair(first.id).item_id]
+    assert served and set(served.values()) == {other}

@@ -115,7 +115,15 @@ class RankingScreen(Screen):
     def on_mount(self) -> None:
         self.fresh = retry_busy(self.store.next_pair, self.label_task, self.session.annotator,
                                 claim_for=self.session.claim_for)
+        self._claim_item()
         self.show_item()
+
+    def _claim_item(self) -> None:
+        """Claim the other pairs of the fresh pair's item too (nobody else ranks it meanwhile
+        beyond the overlap); the session's heartbeat renews them with the rest."""
+        if self.fresh is not None:
+            retry_busy(self.store.claim_item, self.label_task, self.session.annotator, self.fresh.id,
+                       claim_for=self.session.claim_for)
 
     # -- what is on screen ------------------------------------------------------------------
     def show_item(self) -> None:
@@ -301,7 +309,7 @@ class RankingScreen(Screen):
                     self.store.save_ranking(ranking, allow_tie=self.label_task.allow_tie)
                 if not fresh or pair is None:
                     return pair
-                self.store.release_claim(pair.id, session.annotator)
+                self.store.release_item(item.id, session.annotator)
                 return self.store.next_pair(self.label_task, session.annotator, claim_for=session.claim_for)
 
         try:
@@ -314,6 +322,7 @@ class RankingScreen(Screen):
         if fresh:
             self.history.append(item.id)
             self.fresh = following
+            self._claim_item()
         else:
             assert self.position is not None
             self.position = self.position + 1 if self.position + 1 < len(self.history) else None
