@@ -29,7 +29,7 @@ def both_bad_json(store: AnalysisStore, task: str, rule: str = DEFAULT_BOTH_BAD,
     when ``task`` offers "both_bad" or any of its labels (less ``exclude``) holds it; else None."""
     check_both_bad(rule)
     offered = store.require_task(task).allows_both_bad
-    labels = store.choice_count(task, BOTH_BAD, exclude=exclude)
+    labels = sum(store.choice_by_pair(task, BOTH_BAD, exclude=exclude).values())
     if not offered and not labels:
         return None
     return {"name": rule, "rule": BOTH_BAD_TEXT[rule], "labels": labels, "offered": offered}
@@ -41,3 +41,29 @@ def both_bad_caption(both_bad: dict[str, Any] | None) -> str:
         return ""
     n = both_bad["labels"]
     return f"{both_bad['rule']}: {n:,} label{'' if n == 1 else 's'}"
+
+
+def adjudications_under(adjudications: dict[int, Any], rule: str = DEFAULT_BOTH_BAD) -> dict[int, Any]:
+    """Pair -> current ``Adjudication`` with a "both_bad" decision under ``rule``, as the labels
+    are read: a tie, or no adjudication (the pair falls back to its annotators' majority)."""
+    from dataclasses import replace
+
+    check_both_bad(rule)
+    out = {}
+    for pair, adjudication in adjudications.items():
+        if adjudication.choice == BOTH_BAD:
+            if rule == "exclude":
+                continue
+            adjudication = replace(adjudication, choice="tie")
+        out[pair] = adjudication
+    return out
+
+
+def counted_categories(categories: Iterable[str], choices: Any) -> tuple[str, ...]:
+    """The categories a statistic counts: ``categories`` (the task's ``choices``), with "tie"
+    added when ``choices`` (the labels read) hold one that the task itself does not allow (a
+    "both_bad" label under ``--both-bad tie`` on a task without ties)."""
+    categories = tuple(categories)
+    if "tie" not in categories and len(choices) and (choices == "tie").any():
+        return ("A", "B", "tie")
+    return categories

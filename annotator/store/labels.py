@@ -259,14 +259,15 @@ class LabelStore(QueueStateStore):
             "SELECT annotator, COUNT(DISTINCT pair) AS pairs, COUNT(*) AS revisions, MIN(created_at) AS first_label_at, "
             "MAX(created_at) AS last_label_at FROM labels WHERE task = ? GROUP BY annotator ORDER BY MIN(id)", [task])
 
-    def choice_count(self, task: str, choice: str, *, exclude: Iterable[str] = ()) -> int:
-        """How many current labels of ``task`` (less the annotators of ``exclude``) hold ``choice``."""
+    def choice_by_pair(self, task: str, choice: str, *, exclude: Iterable[str] = ()) -> dict[int, int]:
+        """Pair -> how many current labels of ``task`` (less the annotators of ``exclude``) hold
+        ``choice``, for the pairs with one at least."""
         left_out = sorted(set(exclude))
         skip = f" AND l.annotator NOT IN ({', '.join('?' * len(left_out))})" if left_out else ""
-        return self.query(
-            f"SELECT COUNT(*) AS n FROM labels l WHERE l.task = ? AND l.choice = ?{skip} AND l.revision = "
-            "(SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator)",
-            [task, choice, *left_out])[0]["n"]
+        return {r["pair"]: r["n"] for r in self.query(
+            f"SELECT l.pair, COUNT(*) AS n FROM labels l WHERE l.task = ? AND l.choice = ?{skip} AND l.revision = "
+            "(SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) "
+            "GROUP BY l.pair ORDER BY l.pair", [task, choice, *left_out])}
 
     def label_counts(self, task: str) -> dict[str, int]:
         """Current labels per annotator of a task (what ``--exclude NAME`` would leave out)."""
