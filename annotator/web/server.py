@@ -17,6 +17,9 @@ what a campaign with colleagues needs:
 * **One session per name.** A name already labelling in another tab or browser is refused
   with a page saying so: two live sessions of one name never write at once. A reload of the
   same tab (the page keeps a tab id in ``sessionStorage``) takes its own session over at once.
+* **A home screen** when no ``--task`` was given and the database holds several: each app
+  starts without a task and opens on the tasks to choose from; its writer lease and claims are
+  those of the task chosen (the server finds a killed app's lease by its process, on any task).
 * **Bounded app processes.** Terminal sizes are clamped (``MAX_COLUMNS`` x ``MAX_ROWS``); when
   a socket closes, its app is asked to quit and stopped by a deadline (``QUIT_DEADLINE_S``,
   then SIGTERM, then SIGKILL after ``KILL_DEADLINE_S``); its slot and writer lease are freed.
@@ -301,14 +304,16 @@ def _split_host(host_header: str, scheme: str) -> tuple[str, int | None]:
         return "", -1
 
 
-def app_command(db_path, task: str, name: str, role: str) -> list[str]:
+def app_command(db_path, task: str | None, name: str, role: str) -> list[str]:
     """The app a signed-in account gets: a researcher the live dashboard of the task (only that
     role sees every annotator's progress and agreement), an annotator the labelling app, as
-    themselves and nobody else."""
+    themselves and nobody else. Without a task (several in the database, no ``--task``) each
+    opens on its home screen, the tasks to choose from."""
     base = [sys.executable, "-m", "annotator", "--db", str(db_path)]
+    chosen = ["--task", task] if task else []
     if role == "researcher":
-        return [*base, "dashboard", "--task", task]
-    return [*base, "annotate", "--task", task, "--annotator", name]
+        return [*base, "dashboard", *chosen]
+    return [*base, "annotate", *chosen, "--annotator", name]
 
 
 @dataclass
@@ -336,7 +341,7 @@ class Live:
 @dataclass
 class ServeOptions:
     db_path: Path
-    task: str
+    task: str | None  # None: several tasks, each person picks one on the home screen
     title: str
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
@@ -729,24 +734,21 @@ class AnnotatorServer(Server):
 
     def _held_elsewhere(self, name: str) -> dict | None:
         """The live writer lease of ``name`` on the task held by a session this server did not
-        start (a terminal, another server), if any: the app would be refused."""
-        from annotator.store.leases import process_gone
-
-        if any(live.name == name for live in self.live.values()):
+        start (a terminal, another server), if any: the app would be refused. On the home
+        screen (no task given) none: the person picks a task, and the picker says which ones
+        are open elsewhere (a lease is per task: another task is free to label)."""
+        if self.options.task is None or any(live.name == name for live in self.live.values()):
             return None
-        holder = next((w for w in self.store.writers(self.options.task) if w["annotator"] == name and w["live"]), None)
-        if holder is None or (holder["host"] == socket.gethostname() and process_gone(holder["pid"])):
-            return None
-        return holder
+        return self.store.live_writer(self.options.task, name)
 
     def _release_lease(self, name: str, pid: int | None) -> None:
-        """Free the writer lease an ended app of ``name`` (process ``pid``) still holds: a
-        killed app could not give it back."""
+        """Free the writer lease an ended app of ``name`` (process ``pid``) still holds, on
+        whichever task it chose: a killed app could not give it back."""
         if pid is None:
             return
-        if any(w["annotator"] == name and w["pid"] == pid and w["host"] == socket.gethostname()
-               for w in self.store.writers(self.options.task)):
-            self.store.release_writer(self.options.task, name)
+        for w in self.store.writers(self.options.task):
+            if w["annotator"] == name and w["pid"] == pid and w["host"] == socket.gethostname():
+                self.store.release_writer(w["task"], name)
 
     async def handle_state(self, request: web.Request) -> web.Response:
         """What the app page asks before it connects: may this browser start the app now?"""
@@ -859,7 +861,11 @@ class AnnotatorServer(Server):
     def startup_lines(self) -> list[str]:
         """What the console says when the server starts: the one address colleagues open."""
         url, port = self.address.public_url, self.options.port
-        lines = [f"Serving task {self.options.task!r} at {url}"]
+        if self.options.task is None:
+            lines = [f"Serving the home screen at {url}: each person signs in, then chooses one of the "
+                     f"{len(self.store.tasks())} tasks (--task serves one task only)"]
+        else:
+            lines = [f"Serving task {self.options.task!r} at {url}"]
         if self.options.host in ("0.0.0.0", "::", "") and not self.options.public_url:
             lines.append(f"Listening on every interface without --public-url: colleagues must open {url} (this "
                          "machine's name); a request for any other address of this machine (its IP address, "
