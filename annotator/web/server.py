@@ -370,6 +370,7 @@ class WebAppService(AppService):
         self.stderr_tail = b""
         self._stderr_task: asyncio.Task | None = None
         self.killed = ""
+        self.quit_itself = False  # the app said it was exiting (q), as opposed to the browser leaving
 
     @property
     def pid(self) -> int | None:
@@ -404,6 +405,8 @@ class WebAppService(AppService):
         try:
             meta = json.loads(data)
             kind = meta.get("type")
+            if kind == "exit":
+                self.quit_itself = True
             if kind == "open_url":
                 url = str(meta.get("url", ""))
                 if urlsplit(url).scheme.lower() in ("http", "https"):
@@ -483,6 +486,10 @@ class AnnotatorServer(Server):
         self.secure = self.address.public_url.startswith("https://")
         self._recheck: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
+        # On the home screen (no --task): the task a tab's app was labelling when the browser
+        # left it (a reload), so that the reloaded tab resumes on it at once, keyed by
+        # (session token, tab id). An app quit with q leaves nothing: the next one starts home.
+        self.resume: dict[tuple[str, str], str] = {}
 
     def initialize_logging(self) -> None:
         """One line per record on the console (see :class:`OneLineFormatter`): textual-serve's
@@ -682,6 +689,8 @@ class AnnotatorServer(Server):
     async def handle_sign_out(self, request: web.Request) -> web.Response:
         token = request.cookies.get(COOKIE, "")
         self.sessions.pop(token, None)
+        for key in [key for key in self.resume if key[0] == token]:
+            del self.resume[key]
         for live in [live for live in self.live.values() if live.token == token]:
             await live.websocket.close()
         response = web.HTTPSeeOther("sign-in")
@@ -741,6 +750,24 @@ class AnnotatorServer(Server):
             return None
         return self.store.live_writer(self.options.task, name)
 
+    def _task_of(self, name: str, pid: int | None) -> str | None:
+        """The task whose writer lease the app of ``name`` (process ``pid``) holds, if any."""
+        return next((w["task"] for w in self.store.writers() if w["annotator"] == name and w["pid"] == pid
+                     and w["host"] == socket.gethostname() and w["live"]), None)
+
+    async def _remember_task(self, token: str, tab: str, name: str, app_service: WebAppService) -> None:
+        """Before a tab's app stops because the browser left (a reload): which task it labels."""
+        if (self.options.task is not None or not tab or app_service.quit_itself or app_service.pid is None
+                or token not in self.sessions):  # signed out: nothing to resume
+            return
+        try:
+            chosen = await self._db(self._task_of, name, app_service.pid)
+        except Exception as error:  # a busy database: the reloaded tab starts on the home screen
+            log.info("the task of %s's session was not looked up: %s", name, type(error).__name__)
+            return
+        if chosen is not None:
+            self.resume[(token, tab)] = chosen
+
     def _release_lease(self, name: str, pid: int | None) -> None:
         """Free the writer lease an ended app of ``name`` (process ``pid``) still holds, on
         whichever task it chose: a killed app could not give it back."""
@@ -789,13 +816,15 @@ class AnnotatorServer(Server):
             raise web.HTTPServiceUnavailable(text="too many sessions")
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
         key = id(websocket)
-        self.live[key] = Live(session.name, token, websocket, tab=tab if _TAB.fullmatch(tab) else "")
+        tab = tab if _TAB.fullmatch(tab) else ""
+        self.live[key] = Live(session.name, token, websocket, tab=tab)
+        task = self.options.task or self.resume.pop((token, tab), None)
         width, height = clamp_size(request.query.get("width", "80"), request.query.get("height", "24"))
         app_service: WebAppService | None = None
         try:
             await websocket.prepare(request)
-            app_service = WebAppService(app_command(self.options.db_path, self.options.task, session.name,
-                                                    session.role), name=session.name,
+            app_service = WebAppService(app_command(self.options.db_path, task, session.name, session.role),
+                                        name=session.name,
                                         write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                                         close=websocket.close, download_manager=self.download_manager,
                                         debug=self.debug)
@@ -804,6 +833,7 @@ class AnnotatorServer(Server):
                 await self._process_messages(websocket, app_service)
             finally:
                 self.live[key].browser_gone = True
+                await self._remember_task(token, tab, session.name, app_service)
                 await app_service.stop()
         except asyncio.CancelledError:
             await websocket.close()

@@ -285,3 +285,30 @@ def test_task_option_skips_the_home_screen_in_the_browser(tmp_path, browser):
     finally:
         process.terminate()
         process.wait(15)
+
+
+def test_on_the_home_screen_a_reload_resumes_the_chosen_task_at_once(served_home, browser):
+    """A reload is not a new start: the tab's app comes back on the task it was labelling, with
+    no key pressed (no home screen again), where q then "Continue labelling" starts home."""
+    served = served_home
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    received = Received(page)
+    sign_in(page, served, "carol", served.codes["carol"])
+    page.wait_for_selector("body.-first-byte", timeout=180_000)  # bounds a hang only
+    wait_for(lambda: "Small task small" in received.text(), what="carol's home screen")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    first = wait_for_app(page, served.db, "carol")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    wait_for(lambda: len(labels(served.db, "carol")) == 1, what="carol's first label")
+    page.reload()
+    wait_for_app(page, served.db, "carol", before=first)  # claimed with no key: not the home screen
+    shot(page, "home-reload-resumed")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    wait_for(lambda: len(labels(served.db, "carol")) == 2, what="carol's second label")
+    assert [row for row in task_labels(served.db) if row[1] == "carol"] == [("small", "carol", "web")] * 2
+    page.keyboard.press("q")
+    page.wait_for_selector("body.-closed", timeout=180_000)  # bounds a hang only
+    page.context.close()
