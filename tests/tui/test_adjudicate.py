@@ -232,3 +232,25 @@ def test_a_pane_title_is_the_longest_form_that_fits():
     assert pane_title("A", "", True, 21) == "A · diff"
     assert pane_title("B", "model-x", False, 30) == "Response B · model-x"
     assert pane_title("B", "a-very-long-model-name-indeed", True, 30) == "B · diff"  # the name folds above
+
+
+async def test_at_120x40_the_queue_reasons_are_whole_and_the_votes_above_the_fold(store, settings):
+    """The queue's "why" read "no majori" at 120 columns (a fixed 42 % width) beside the
+    demo's ids and domains."""
+    store.save_task(Task(name="d", title="Disputes"))
+    store.insert_pairs([Pair(task="d", pair_id=f"inst-0{i}", domain="instruction", prompt="q", response_a="a",
+                             response_b="b", content_hash=str(i)) for i in range(1, 3)])
+    ids = [store.get_pair_by_external_id("d", f"inst-0{i}").id for i in range(1, 3)]
+    for pair in ids:
+        store.add_labels([Label(pair=pair, annotator="ann0", choice="A", shown_order="AB"),
+                          Label(pair=pair, annotator="ann9", choice="B", shown_order="BA",
+                                rationale="B names the unit")])
+    app = create_adjudication_app(store, "d", "judy", settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(app, pilot)
+        queue = " ".join(_lines(app.screen.query_one(QueueTable)))
+        assert queue.count("no majority") == 2
+        screen_rows = "\n".join(_lines(app.screen))
+        assert "B names the unit" in screen_rows and "ann9" in screen_rows  # above the fold
+        await pilot.press("2", "r", "s")
+    assert store.current_adjudications("d")[ids[0]].choice == "B"
