@@ -10,6 +10,7 @@ from .annotators import RememberedNameStore
 from .assignment import AssignmentStore, AttentionScore, QueueProgress
 from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly, is_busy, resolve_db_path, retry_busy
 from .calibrations import CalibrationStore
+from .columnar import ColumnarStore
 from .copies import CopyStore
 from .factor_values import FactorValueStore
 from .facts import FactStore
@@ -49,7 +50,7 @@ from .training import TrainingScore, TrainingStore
 
 class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            AccountStore, ProgressStore, CalibrationStore, TrainingStore, StyleStore, StoreBase):
+            AccountStore, ProgressStore, CalibrationStore, TrainingStore, StyleStore, ColumnarStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 
