@@ -31,3 +31,17 @@ async def test_a_restored_pane_is_drawn_again_at_its_own_width(store, settings):
         await pilot.press("1", "enter")
     assert [(r["task"], r["annotator"]) for r in store.query("SELECT task, annotator FROM current_labels")] == \
         [(task.name, "ann")]
+
+
+async def test_the_rationale_hint_is_whole_at_80_columns(store, settings):
+    """At 80 columns the hint under the rationale box was cut before "Esc leaves the box"."""
+    task = make_task(store, factors=("helpfulness",))
+    app = create_app(store, task, "ann", settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1", "r")
+        hint = app.screen.query_one("#factor-question")
+        drawn = str(hint.render())
+        assert "Esc leaves the box" in drawn and len(drawn) <= hint.size.width
+        await pilot.press(*"ok", "enter")
+    rows = store.query("SELECT annotator, choice, rationale FROM current_labels")
+    assert [(r["annotator"], r["rationale"]) for r in rows] == [("ann", "ok")]
