@@ -24,12 +24,13 @@ def dashboard(cli: CliContext, task_name: str | None, poll_seconds: float, stats
 
     Progress is read every few seconds; the statistics run in the background when labels
     have changed and show when ready (the same numbers as `stats agreement` and `stats judges`).
-    Quit with q; r refreshes now.
+    Quit with q; r refreshes now. With several tasks and no --task it opens on a list of them.
     """
     from annotator.tui.dashboard_app import create_dashboard_app
 
     store = cli.open_store(create=False)
-    name = pick_task(store, task_name)
+    # several tasks and none named: the app opens on the tasks to choose from
+    name = None if task_name is None and len(store.tasks()) > 1 else pick_task(store, task_name)
     create_dashboard_app(store, name, poll_seconds=poll_seconds, stats_seconds=stats_seconds,
                          order_rule=order_rule, both_bad=both_bad).run()
 

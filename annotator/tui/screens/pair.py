@@ -619,7 +619,7 @@ class PairScreen(Screen):
         if isinstance(event.widget, RationaleInput):
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append("✎ Typing the rationale", style="bold")
-            text.append(": keys type text here · Enter saves the label · Esc leaves the box", style="dim")
+            text.append(": ⏎ saves the label · Esc leaves the box", style="dim")  # whole at 80 columns
             line = self.query_one("#factor-question", Static)
             line.update(text)
             line.display = True
