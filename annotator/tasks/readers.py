@@ -27,6 +27,7 @@ import csv
 import gzip
 import json
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterator
@@ -401,12 +402,33 @@ def _json_error(path: Path, error: Exception, source: _JsonSource) -> TaskFileEr
     return TaskFileError(f"{path.name} item {source.item:,}", "valid JSON", f"malformed JSON ({detail})")
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate_escape(path: Path) -> bool:
+    """Whether the document holds a ``\\uD800``-``\\uDFFF`` escape (half of a pair, or a lone
+    surrogate), looked for in one streaming pass under the same limits."""
+    tail = b""
+    with open_binary(path) as fh:
+        while chunk := fh.read(LimitedFile.CHUNK):
+            if _SURROGATE_ESCAPE.search(tail + chunk[:8]) or _SURROGATE_ESCAPE.search(chunk):
+                return True
+            tail = chunk[-8:]
+    return False
+
+
 def _json_events(path: Path, source: _JsonSource) -> Iterator[tuple[str, Any]]:
-    """ijson's events of the document, errors as a ``TaskFileError`` naming the item."""
+    """ijson's events of the document, errors as a ``TaskFileError`` naming the item.
+
+    ijson's C parser misreads surrogate escapes that are not a well-formed pair (``\\ud800``
+    becomes ``?``, ``\\ud800\\u00e9`` one wrong character, a lone ``\\udfff`` fails): a
+    document holding any surrogate escape is read by ijson's Python parser, which reads them
+    as Python's json does (lone surrogates are then cleaned like any other)."""
     import ijson
 
+    parse = ijson.get_backend("python").basic_parse if _has_surrogate_escape(path) else ijson.basic_parse
     try:
-        yield from ijson.basic_parse(source, use_float=True)
+        yield from parse(source, use_float=True)
     except ijson.JSONError as e:
         raise _json_error(path, e, source) from None
 

@@ -63,3 +63,22 @@ def test_an_integer_past_64_bits_stays_an_integer(tmp_path):
         rows = [row for _, row in read_jsonl(path)]
     assert rows[1]["m"]["n"][0] == 123456789012345678901234567890
     assert type(rows[1]["m"]["n"][0]) is int
+
+
+def test_a_json_document_reads_surrogate_escapes_as_json_does(cli, tmp_path):
+    """ijson's C parser turned ``\\ud800`` into ``?`` and ``\\ud800\\u00e9`` into one wrong
+    character (and crashed on a lone ``\\udfff``)."""
+    from annotator.store import Store
+    from tests.tasks.taskdirs import write_task
+
+    toml = ('[task]\nname = "t"\n\n[data]\npath = "pairs.json"\nid = "id"\nprompt = "prompt"\n'
+            'response_a = "a"\nresponse_b = "b"\n')
+    texts = ["x\\ud800y", "\\ud800\\u00e9", "a\\ud800\\u0000b", "\\udfff ", "\\ud83d\\ude00", "\\uDBFF\\uD800"]
+    items = ", ".join(f'{{"id": "{i}", "prompt": "p", "a": "{t}", "b": "y"}}' for i, t in enumerate(texts))
+    result = cli("tasks", "add", write_task(tmp_path / "t", toml, {"pairs.json": f"[{items}]"}), "--json")
+    assert result.exit_code == 0, result.output
+    store = Store.open(cli.db)
+    stored = {p.pair_id: p.response_a for p in store.pairs("t")}
+    store.close()
+    assert stored == {"0": "x\ufffdy", "1": "\ufffd\u00e9", "2": "a\ufffdb", "3": "\ufffd ", "4": "\U0001F600",
+                      "5": "\ufffd\ufffd"}
