@@ -30,6 +30,9 @@ class UnknownTask(KeyError):
         return self.args[0]
 
 
+QUEUE_CHUNK = 50_000  # queue rows made from memory this many pairs at a time (memory stays bounded)
+
+
 class _Unqueued:
     """Pairs inserted (``(task, pair_id, gold)``, in order, with the ids after ``after_id``)
     whose queue rows are not written yet."""
@@ -144,11 +147,15 @@ class TaskStore(QueueStateStore):
         if unqueued is None or not unqueued.pairs:
             return
         before, inserted = unqueued.after_id, unqueued.pairs
-        known = self._ids_follow(before, len(inserted))
-        for task in sorted({t for t, _, _ in inserted}):
-            new = [(before + i, pair_id, gold) for i, (t, pair_id, gold) in enumerate(inserted, start=1)
-                   if t == task] if known else None
-            self.queue_new_pairs(task, before, new)
+        if not self._ids_follow(before, len(inserted)):
+            for task in sorted({t for t, _, _ in inserted}):
+                self.queue_new_pairs(task, before)  # read back
+        else:  # from memory, a chunk at a time
+            for start in range(0, len(inserted), QUEUE_CHUNK):
+                chunk, first = inserted[start:start + QUEUE_CHUNK], before + start
+                for task in sorted({t for t, _, _ in chunk}):
+                    self.queue_new_pairs(task, first, [(first + i, pair_id, gold) for i, (t, pair_id, gold)
+                                                       in enumerate(chunk, start=1) if t == task])
         unqueued.after_id, unqueued.pairs = self._max_pair_id(), []
 
     def update_pair(self, pair: Pair) -> None:

@@ -4,6 +4,8 @@ store imports neither numpy nor pandas (sqlite-utils would import both at start-
 import subprocess
 import sys
 
+import pytest
+
 from annotator.store import Pair, Store, Task, rows
 from annotator.store.queue_walk import pair_rank, pair_ranks
 
@@ -65,7 +67,11 @@ def _two_tasks_interleaved(store):
                              gold="A" if i % 3 == 0 else None) for i in range(40)])
 
 
-def test_queue_rows_of_new_pairs_made_in_memory_are_those_read_back(monkeypatch):
+@pytest.mark.parametrize("chunk", [50_000, 7])
+def test_queue_rows_of_new_pairs_made_in_memory_are_those_read_back(monkeypatch, chunk):
+    from annotator.store import tasks
+
+    monkeypatch.setattr(tasks, "QUEUE_CHUNK", chunk)  # made a chunk of pairs at a time: the same rows
     fast = Store.memory()
     _two_tasks_interleaved(fast)
     slow = Store.memory()
