@@ -27,7 +27,8 @@ def create_dashboard_app(store: Store, task: Task | str, **options) -> Dashboard
 
     ``options``: ``poll_seconds`` (how often progress is read, default 3), ``stats_seconds``
     (the least time between two runs of the statistics, default 30; they run only when labels
-    changed) and ``order_rule`` (how a judge's two presented orders combine).
+    changed), ``order_rule`` (how a judge's two presented orders combine) and ``both_bad`` (how a
+    "both bad" label counts).
     """
     if isinstance(task, str):
         found = store.get_task(task)

@@ -97,17 +97,20 @@ class AdjudicateScreen(Screen):
         self._show_decision()
 
     def _show_decision(self) -> None:
-        self.query_one(DecisionBar).show(self.choice, self.reason, self.label_task.choices)
+        self.query_one(DecisionBar).show(self.choice, self.reason, self.label_task.label_choices)
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in _PAIR_ACTIONS and self.current is None:
             return False
+        if action == "final" and parameters and parameters[0] == "both_bad" and not self.label_task.allows_both_bad:
+            return False  # not in the footer of a task that does not offer it
         return True
 
     def action_final(self, choice: str) -> None:
-        if choice not in self.label_task.choices:
-            self.notify(f"Task {sanitize_line(self.label_task.name)} has no tie.", severity="warning")
+        if choice not in self.label_task.label_choices:
+            self.notify(f"Task {sanitize_line(self.label_task.name)} does not offer "
+                        f"{'a tie' if choice == 'tie' else 'both bad'}.", severity="warning")
             return
         self.choice = choice
         self._show_decision()
