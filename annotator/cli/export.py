@@ -125,8 +125,8 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     options = GoldOptions(aggregate=aggregate, min_votes=min_votes, min_agreement=min_agreement,
                           include_disputed=not exclude_disputed, exclude=exclude, keep_names=keep_names)
     try:
-        # Dawid-Skene only where the output shows it (its columns, or as the gold label)
-        gold = gold_set(store, name, options, dawid_skene=fmt in TABLE_FORMATS)
+        # Dawid-Skene only when it is the aggregate asked for: its columns stay empty otherwise
+        gold = gold_set(store, name, options)
     except (ValueError, LookupError) as e:
         fail(str(e))
     if gold.table.empty and not gold.considered:

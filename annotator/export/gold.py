@@ -45,14 +45,14 @@ import pandas as pd
 from annotator.analysis.aggregate import aggregated_labels, factor_majority_table
 from annotator.analysis.pairs import pair_votes
 from annotator.analysis.ratings import ratings_from_frame
-from annotator.store import Store, Task
+from annotator.store import FACTOR_ANSWERS, Store, Task
 
 from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
-from .pair_rows import batch_rows, batches_with_texts
+from .pair_rows import TEXT_FIELDS, batch_rows
 from .pseudonyms import Names, task_names
-from .tables import Batch, Column
-from .votes import VotesByPair
+from .tables import Batch, Column, _arrow_type, python_values
+from .votes import _person_rank
 
 PROVENANCES = ("adjudicated", "unanimous", "majority", "unresolved", "single")
 PAIR_TEXT_COLUMNS = [Column("prompt"), Column("source"), Column("response_a"), Column("response_b"),
@@ -70,12 +70,9 @@ class GoldSet:
     names: Names
     considered: int = 0  # labelled pairs before the filters
     left_out: dict[str, int] = field(default_factory=dict)  # why pairs were left out -> how many
-    ds_fitted: bool | None = False  # None: not computed (the format does not show it)
-    backing: VotesByPair | None = None  # the votes behind each row: its annotators and label ids
-
-    def backing_lists(self, first: int, last: int) -> pd.DataFrame:
-        """``annotators`` and ``label_ids`` of the pairs with ids from ``first`` to ``last``."""
-        return self.backing.lists(first, last).rename(columns={"label_id": "label_ids"})
+    ds_fitted: bool | None = False  # None: not computed (--aggregate majority: the output does not use it)
+    # per kept pair (the table's rows, in order): ``annotators`` and ``label_ids``, as Arrow lists
+    lists: dict[str, Any] = field(default_factory=dict)
 
     @property
     def provenance_counts(self) -> dict[str, int]:
@@ -100,18 +97,19 @@ def gold_columns(task: Task) -> list[Column]:
     ]
 
 
-def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, dawid_skene: bool = True) -> GoldSet:
+def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, dawid_skene: bool = False) -> GoldSet:
     """Aggregate a task's labels into its gold set (see the module docstring).
 
-    ``dawid_skene=False``: Dawid-Skene is not fitted (its columns stay empty) unless it is the
-    aggregate asked for: for the formats that do not show it (chosen-rejected, alpaca-eval)."""
+    Dawid-Skene is fitted when it is the aggregate asked for (``--aggregate dawid-skene``),
+    or when ``dawid_skene`` asks for its columns anyway; otherwise they stay empty and
+    ``ds_fitted`` is None (not computed)."""
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
     spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     keys = [f.key for f in spec.factors]
-    votes = store.votes_frame(task, keys, exclude=options.exclude)
+    votes = _votes(store, task, keys, options.exclude)
     columns = [c.name for c in gold_columns(spec) if c not in PAIR_TEXT_COLUMNS]
     if votes.empty:
         return GoldSet(spec, options, pd.DataFrame(columns=columns), names)
@@ -173,22 +171,102 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
         if f"factor_{key}" not in agg:
             agg[f"factor_{key}"] = None
     agg.insert(0, "task", task)
-    backing = VotesByPair(kept_votes[["pair", "annotator", "label_id"]], names, ("label_id",))
     fitted = None if ds_fitted is None else bool(ds_fitted)
     return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=fitted,
-                   backing=backing)
+                   lists=voter_lists(kept_votes, names, agg.index.to_numpy(), {"label_ids": "label_id"}))
+
+
+def _votes(store: Store, task: str, keys: list[str], exclude) -> pd.DataFrame:
+    """The current labels as aggregation reads them (one row a label, in the order stored):
+    ``label_id``, ``pair``, ``annotator`` and ``choice`` (categoricals), and one column per
+    factor key (the answer, when one of the factor answers; else missing). Read as Arrow
+    columns; each distinct factor-answer text (a few hundred in a task) parsed once."""
+    import pyarrow.compute as pc
+
+    table = store.current_votes_table(task, exclude=exclude)
+    frame = pd.DataFrame({
+        "label_id": table.column("label_id").to_numpy(), "pair": table.column("pair").to_numpy(),
+        "annotator": pc.dictionary_encode(table.column("annotator")).to_pandas(),
+        "choice": pc.dictionary_encode(table.column("choice")).to_pandas(),
+    })
+    if keys and table.num_rows:
+        texts = pc.dictionary_encode(pc.fill_null(table.column("factors"), "")).combine_chunks()
+        parsed = [_answers(t) for t in texts.dictionary.to_pylist()]
+        codes = texts.indices.to_numpy()
+        for key in keys:
+            given = np.array([a.get(key) if a.get(key) in FACTOR_ANSWERS else None for a in parsed] + [None],
+                             dtype=object)
+            frame[key] = pd.Categorical(given[codes], categories=list(FACTOR_ANSWERS))
+    else:
+        for key in keys:
+            frame[key] = pd.Categorical([None] * len(frame), categories=list(FACTOR_ANSWERS))
+    return frame
+
+
+def _answers(text: str) -> dict:
+    import orjson
+
+    if not text:
+        return {}
+    value = orjson.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def voter_lists(votes: pd.DataFrame, names: Names, pairs: np.ndarray, values: dict[str, str]) -> dict[str, Any]:
+    """Per pair of ``pairs`` (sorted, each with votes in ``votes``): the annotators who voted,
+    as the export shows them (``annotators``, in pseudonym order, else by name), and in the
+    same order one list per ``values`` column (output name -> column of ``votes``), as Arrow
+    list arrays aligned with ``pairs``: one sort of the votes, no Python list per pair."""
+    import pyarrow as pa
+
+    present = list(pd.unique(votes["annotator"].astype(object)))
+    shown = {p: names(p) for p in present}
+    rank = {p: (_person_rank(shown[p]) if names.pseudonymised else shown[p]) for p in present}
+    people = sorted(present, key=rank.__getitem__)
+    position = {p: i for i, p in enumerate(people)}
+    who = votes["annotator"].astype(object).map(position).to_numpy(dtype=np.int64)
+    pair = votes["pair"].to_numpy()
+    order = np.lexsort((who, pair))
+    pair = pair[order]
+    starts = np.searchsorted(pair, pairs, side="left")
+    offsets = pa.array(np.append(starts, len(pair)).astype(np.int32))
+    shown_names = pa.array([shown[p] for p in people], pa.string()).take(pa.array(who[order]))
+    lists = {"annotators": pa.ListArray.from_arrays(offsets, shown_names)}
+    for out, column in values.items():
+        lists[out] = pa.ListArray.from_arrays(offsets, pa.array(votes[column].to_numpy()[order]))
+    return lists
 
 
 def gold_batches(store: Store, gold: GoldSet) -> Iterator[Batch]:
     """The gold set's rows with the pairs' texts, streamed from the store in the pairs'
-    order, a batch (one list per column) at a time."""
-    extra = gold.backing_lists if gold.backing is not None else None
-    yield from batches_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
+    order, a batch (one Arrow array per column) a page of pairs at a time."""
+    import pyarrow as pa
+
+    columns = gold_columns(gold.task)
+    if gold.table.empty:
+        return
+    index = gold.table.index.to_numpy()
+    own = {c.name: pa.Array.from_pandas(gold.table[c.name], type=_arrow_type(c.kind))
+           for c in columns if c.name in gold.table}
+    own.update(gold.lists)
+    texts = [c.name for c in columns if c.name in TEXT_FIELDS]
+    for page in store.pair_tables(gold.task.name, texts):
+        ids = page.column("id").to_numpy()
+        at = np.searchsorted(index, ids)
+        found = at < len(index)
+        found[found] &= index[at[found]] == ids[found]
+        if not found.any():
+            continue
+        rows = pa.array(at[found])
+        kept = page.filter(pa.array(found)) if not found.all() else page
+        yield {c.name: kept.column(c.name).combine_chunks() if c.name in texts else own[c.name].take(rows)
+               for c in columns}
 
 
 def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
     """The gold set's rows (dicts) with the pairs' texts, in the pairs' order."""
-    yield from batch_rows(gold_batches(store, gold))
+    for batch in gold_batches(store, gold):
+        yield from batch_rows(iter([{k: python_values(v) for k, v in batch.items()}]))
 
 
 def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
@@ -244,7 +322,8 @@ def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
         majority_rule="annotator.analysis.pairs: the choice with the most votes; no single top choice is no majority",
         excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
         pairs_considered=gold.considered, left_out=gold.left_out, provenance=gold.provenance_counts,
-        dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None else "not computed (not in this format)")
+        dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None
+        else "not computed (--aggregate majority: the ds_ columns are empty)")
 
 
 def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,

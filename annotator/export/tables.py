@@ -45,7 +45,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _AFTER_BREAK = re.compile(r"(\r\n|\r|\n)([=+\-@\t])")
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
-Batch = dict[str, list[Any]]  # column name -> the batch's values, in the columns' order
+# column name -> the batch's values, in the columns' order: a list, or an Arrow array
+Batch = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,12 @@ def coalesced(batches: Iterable[Batch], rows: int = COALESCE_ROWS, chars: int = 
     pending: Batch | None = None
     size = count = 0
     for batch in batches:
+        if not all(type(v) is list for v in batch.values()):  # Arrow columns: a batch sized by its maker
+            if pending is not None:
+                yield pending
+                pending = None
+            yield batch
+            continue
         n = len(next(iter(batch.values()), ()))
         text = sum(sum(map(len, filter(None, v))) for v in batch.values() if v and isinstance(v[0], str))
         if pending is not None and (count + n > rows or size + text > chars):
@@ -164,11 +171,30 @@ def _json_lines(columns: list[Column], batch: Batch) -> list[bytes]:
     import orjson
 
     names = [c.name for c in columns]
+    values = {c.name: python_values(batch[c.name]) for c in columns}
     for c in columns:  # a NaN that slipped through is an error, never null or an invalid token
-        if c.kind == "float" and any(v != v for v in batch[c.name] if v is not None):
+        if c.kind == "float" and any(v != v for v in values[c.name] if v is not None):
             raise ValueError(f"column {c.name!r} holds NaN: not JSON")
     dumps = orjson.dumps
-    return [dumps(dict(zip(names, values))) for values in zip(*(batch[n] for n in names))]
+    return [dumps(dict(zip(names, row))) for row in zip(*(values[n] for n in names))]
+
+
+def python_values(values) -> list[Any]:
+    """A batch's column as Python values: a list as it is; an Arrow array converted in C
+    (a list column's items converted once, then sliced per row; null is None)."""
+    if type(values) is list:
+        return values
+    import pyarrow as pa
+
+    if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        items = values.values.to_pylist()
+        offsets = values.offsets.to_pylist()
+        lists: list[Any] = [items[s:e] for s, e in zip(offsets, offsets[1:])]
+        if values.null_count:
+            for i in values.is_null().to_numpy(zero_copy_only=False).nonzero()[0].tolist():
+                lists[i] = None
+        return lists
+    return values.to_pylist()
 
 
 def _write_jsonl(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
@@ -182,14 +208,6 @@ def _write_jsonl(path: Path, columns: list[Column], batches: Iterable[Batch]) ->
     return n
 
 
-def _string_data(array) -> memoryview:
-    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
-    import numpy as np
-
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
-
-
 def _write_json_array(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     n = 0
     with _open(path) as f:
@@ -201,14 +219,6 @@ def _write_json_array(path: Path, columns: list[Column], batches: Iterable[Batch
             n += len(lines)
         f.write(b"\n]\n" if n else b"]\n")
     return n
-
-
-def _string_data(array) -> memoryview:
-    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
-    import numpy as np
-
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
 
 
 def _json_text(values: list[Any]) -> list[str | None]:
@@ -240,14 +250,41 @@ def _arrow_type(kind: str):
             "json": pa.string()}[kind]
 
 
-def _arrow_array(column: Column, values: list[Any]):
+def _arrow_array(column: Column, values):
+    """A batch's column as an Arrow array of the column's type: a JSON column as its JSON
+    text (a list column's items encoded once each, joined in Arrow)."""
     import pyarrow as pa
 
+    kind = _arrow_type(column.kind)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     if column.kind == "json":
-        values = _json_text(values)
+        if not isinstance(values, pa.Array):
+            values = _json_text(values)
+        elif pa.types.is_list(values.type):
+            values = _json_list_text(values)
     if isinstance(values, pa.Array):
-        return values
-    return pa.array(values, type=_arrow_type(column.kind), from_pandas=True)
+        return values if values.type == kind else values.cast(kind)
+    return pa.array(values, type=kind, from_pandas=True)
+
+
+def _json_list_text(lists):
+    """A list<string> or list<int> array as the JSON text ``json.dumps`` writes for each
+    list (``["a", "b"]``, ``[1, 2]``): each distinct string encoded once, the items joined
+    with ``", "`` in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    items = lists.values
+    if pa.types.is_string(items.type) or pa.types.is_large_string(items.type):
+        encoded = items.dictionary_encode()
+        encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+        words = pa.array([encode(v) for v in encoded.dictionary.to_pylist()], pa.string())
+        texts = words.take(encoded.indices)
+    else:
+        texts = pc.cast(items, pa.string())
+    joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, texts, mask=lists.is_null()), ", ")
+    return pc.binary_join_element_wise("[", joined, "]", "")
 
 
 def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
@@ -265,14 +302,6 @@ def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) 
         if n == 0:
             writer.write_table(schema.empty_table())
     return n
-
-
-def _string_data(array) -> memoryview:
-    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
-    import numpy as np
-
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
 
 
 # -- CSV, column by column ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ EXPORTS = [
     ("judgments", "jsonl", ("--messages", "--factor-runs")), ("judgments", "csv", ("--messages", "--factor-runs")),
 ]
 # the gold files whose Dawid-Skene columns are empty since issue 22 (majority labels)
-DS_EMPTIED: set[tuple[str, str]] = set()
+DS_EMPTIED = {("gold", fmt) for fmt in ("jsonl", "csv", "parquet")}
 
 
 def file_name(kind: str, fmt: str, extra: tuple[str, ...]) -> str:
@@ -131,12 +132,10 @@ def _without_dawid_skene(kind: str, fmt: str, extra: tuple[str, ...], data: byte
         lines = []
         for line in data.split(b"\n")[:-1]:
             row = json.loads(line)
-            cleared = {k: (None if k == "ds_label" or k.startswith("ds_p_") else v) for k, v in row.items()}
-            assert list(cleared) == list(row)
-            # re-encode only the cleared values: everything else stays as written
-            for key in ("ds_label", "ds_p_A", "ds_p_B", "ds_p_tie"):
-                old = json.dumps({key: row[key]}, separators=(",", ":"))[1:-1].encode()
-                line = line.replace(b"," + old + b",", b"," + f'"{key}":null'.encode() + b",", 1)
+            # the Dawid-Skene values are a label or a number: no comma inside
+            line = re.sub(rb'"(ds_label|ds_p_[A-Za-z_]+)":[^,]*,', rb'"\1":null,', line)
+            assert json.loads(line) == {k: (None if k == "ds_label" or k.startswith("ds_p_") else v)
+                                        for k, v in row.items()}
             lines.append(line)
         return b"".join(line + b"\n" for line in lines)
     if fmt == "csv":
