@@ -257,10 +257,19 @@ def gold_batches(store: Store, gold: GoldSet) -> Iterator[Batch]:
         found[found] &= index[at[found]] == ids[found]
         if not found.any():
             continue
-        rows = pa.array(at[found])
+        rows = at[found]
         kept = page.filter(pa.array(found)) if not found.all() else page
-        yield {c.name: kept.column(c.name).combine_chunks() if c.name in texts else own[c.name].take(rows)
-               for c in columns}
+        if rows[-1] - rows[0] + 1 == len(rows):  # the usual case: a run of the table's rows, sliced without a copy
+            part = {name: array.slice(int(rows[0]), len(rows)) for name, array in own.items()}
+        else:
+            taken = pa.array(rows)
+            part = {name: array.take(taken) for name, array in own.items()}
+        yield {c.name: _one_array(kept.column(c.name)) if c.name in texts else part[c.name] for c in columns}
+
+
+def _one_array(column):
+    """A table's column as one array (a read's columns are one chunk: no copy then)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:

@@ -187,8 +187,9 @@ def python_values(values) -> list[Any]:
     import pyarrow as pa
 
     if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
-        items = values.values.to_pylist()
+        items = values.flatten().to_pylist()  # a slice's items (``values`` is the whole child)
         offsets = values.offsets.to_pylist()
+        offsets = [o - offsets[0] for o in offsets]
         lists: list[Any] = [items[s:e] for s, e in zip(offsets, offsets[1:])]
         if values.null_count:
             for i in values.is_null().to_numpy(zero_copy_only=False).nonzero()[0].tolist():
@@ -275,7 +276,7 @@ def _json_list_text(lists):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    items = lists.values
+    items = lists.flatten()  # a slice's items; its offsets rebased below
     if pa.types.is_string(items.type) or pa.types.is_large_string(items.type):
         encoded = items.dictionary_encode()
         encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
@@ -283,7 +284,9 @@ def _json_list_text(lists):
         texts = words.take(encoded.indices)
     else:
         texts = pc.cast(items, pa.string())
-    joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, texts, mask=lists.is_null()), ", ")
+    offsets = pc.subtract(lists.offsets, lists.offsets[0])
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, texts, mask=lists.is_null() if lists.null_count else None),
+                            ", ")
     return pc.binary_join_element_wise("[", joined, "]", "")
 
 
@@ -308,19 +311,34 @@ def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) 
 def _csv_text(array):
     """Text cells neutralised (OWASP, after line breaks too) and quoted where needed: one
     scan of the column finds the cells holding a comma, a quote, CR or LF (only those can
-    hold a line break, and only those are quoted), a look at each cell's first character
+    hold a line break, and only those are quoted; a search of the column's buffer first, so
+    a column without any skips the per-cell scan), a look at each cell's first character
     finds the formulas; only the cells found are rewritten."""
     import pyarrow.compute as pc
 
-    special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
-    if pc.any(special).as_py():
+    special = None
+    if _holds_any(array, (b",", b'"', b"\r", b"\n")):
+        special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
+        if not pc.any(special).as_py():
+            special = None
+    if special is not None:
         array = _rewrite(array, special, lambda a: _rewrite(
             a, pc.match_substring_regex(a, pattern=r"[\r\n][=+\-@\t]"),
             lambda b: pc.replace_substring_regex(b, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2")))
     first = pc.utf8_slice_codeunits(array, 0, 1)
     array = _rewrite(array, pc.is_in(first, value_set=_trigger_set()), lambda a: pc.binary_join_element_wise("'", a, ""))
+    if special is None:
+        return array
     return _rewrite(array, special, lambda a: pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'),
                                                                          '"', ""))
+
+
+def _holds_any(array, needles: tuple[bytes, ...]) -> bool:
+    """Whether any cell of a string array holds one of ``needles`` (bytes): a memchr-speed
+    search of the values' buffer, back to back (a match across two cells is impossible for
+    single bytes)."""
+    data = bytes(_string_data(array))
+    return any(n in data for n in needles)
 
 
 def _trigger_set():
@@ -365,9 +383,9 @@ def _csv_cells(column: Column, values):
     import pyarrow.compute as pc
 
     array = _arrow_array(column, values)
-    if column.kind in ("str", "json"):
-        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
-        return pc.fill_null(_csv_text(array), "")
+    if column.kind in ("str", "json"):  # an empty text is an empty cell, as None is
+        array = _csv_text(array)
+        return pc.fill_null(array, "") if array.null_count else array
     if column.kind == "int":
         return pc.fill_null(pc.cast(array, pa.string()), "")
     if column.kind == "bool":
