@@ -47,6 +47,7 @@ from annotator.analysis.pairs import pair_votes
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.store import FACTOR_ANSWERS, Store, Task
 
+from .columns import one_array
 from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
 from .pair_rows import TEXT_FIELDS, batch_rows
@@ -264,12 +265,7 @@ def gold_batches(store: Store, gold: GoldSet) -> Iterator[Batch]:
         else:
             taken = pa.array(rows)
             part = {name: array.take(taken) for name, array in own.items()}
-        yield {c.name: _one_array(kept.column(c.name)) if c.name in texts else part[c.name] for c in columns}
-
-
-def _one_array(column):
-    """A table's column as one array (a read's columns are one chunk: no copy then)."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        yield {c.name: one_array(kept.column(c.name)) if c.name in texts else part[c.name] for c in columns}
 
 
 def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
