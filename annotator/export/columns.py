@@ -53,3 +53,18 @@ def map_with_order(values, orders, rule: Callable[[Any, Any], Any]):
     results = pa.array([rule(v, o) for v in distinct_values for o in distinct_orders], pa.string())
     codes = pc.add(pc.multiply(value_codes.cast("int64"), len(distinct_orders)), order_codes.cast("int64"))
     return results.take(codes)
+
+
+def pair_lookup(store, task: str) -> dict[str, Any]:
+    """A task's pairs' stored ``id`` (a sorted numpy array), ``pair_id`` and ``domain``
+    (Arrow arrays, in the same order): one read, then looked up by position
+    (``numpy.searchsorted``) instead of a join per row."""
+    import numpy as np
+    import pyarrow as pa
+
+    pages = list(store.pair_tables(task, ("pair_id", "domain"), page_rows=1 << 30))
+    table = pa.concat_tables(pages) if pages else None
+    if table is None:
+        return {"id": np.zeros(0, np.int64), "pair_id": pa.array([], pa.string()), "domain": pa.array([], pa.string())}
+    return {"id": table.column("id").to_numpy(), "pair_id": one_array(table.column("pair_id")),
+            "domain": one_array(table.column("domain"))}

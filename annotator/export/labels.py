@@ -24,7 +24,7 @@ from typing import Any
 from annotator.store import CHOICES, FACTOR_ANSWERS, ORDERS, Store, Task
 from annotator.store.orders import to_shown
 
-from .columns import constant, encoded, map_distinct, map_with_order, one_array
+from .columns import constant, encoded, map_distinct, map_with_order, one_array, pair_lookup
 from .options import LabelExportOptions
 from .output import base_meta, write_export
 from .pair_rows import batch_rows
@@ -66,21 +66,18 @@ def label_batches(store: Store, task: Task, options: LabelExportOptions, names: 
     def shown(value, order):
         return as_shown.get((value, order), value)
 
-    pairs = list(store.pair_tables(task.name, ("pair_id", "domain"), page_rows=1 << 30))
-    pair_table = pa.concat_tables(pairs) if pairs else None
-    pair_ids = pair_table.column("id").to_numpy() if pair_table is not None else np.zeros(0, np.int64)
+    pairs = pair_lookup(store, task.name)
     newest = store.newest_label_ids(task.name)
     for page in store.label_revision_tables(task.name, exclude=options.exclude,
                                             pair_fields=TEXT_FIELDS if options.texts else ()):
         n = page.num_rows
         ids = page.column("id").to_numpy()
-        at = pa.array(np.searchsorted(pair_ids, page.column("pair").to_numpy()))
+        at = pa.array(np.searchsorted(pairs["id"], page.column("pair").to_numpy()))
         orders = one_array(page.column("shown_order"))
         choice = one_array(page.column("choice"))
         batch: Batch = {
             "task": constant(task.name, n), "label_id": one_array(page.column("id")),
-            "pair_id": one_array(pair_table.column("pair_id")).take(at),
-            "domain": one_array(pair_table.column("domain")).take(at),
+            "pair_id": pairs["pair_id"].take(at), "domain": pairs["domain"].take(at),
             "annotator": map_distinct(page.column("annotator"), names, pa.string()),
             "revision": one_array(page.column("revision")),
             "current": pa.array(np.isin(ids, newest, assume_unique=True)), "choice": choice,

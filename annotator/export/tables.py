@@ -92,7 +92,10 @@ def _json_escape(match: re.Match) -> bytes:
 def escape_json_controls(data: bytes) -> bytes:
     """``data`` (UTF-8 JSON) with C1 controls, DEL, bidirectional controls, U+2028/U+2029
     and tag characters written as ``\\u`` escapes (they only occur inside strings)."""
-    if not any(lead in data for lead in _JSON_CONTROL_LEADS):  # a byte search each (memchr), no regex
+    if data.isascii():  # one pass: only DEL can be there
+        if b"\x7f" not in data:
+            return data
+    elif not any(lead in data for lead in _JSON_CONTROL_LEADS):  # a byte search each (memchr), no regex
         return data
     return _JSON_CONTROLS.sub(_json_escape, data)
 
@@ -167,7 +170,13 @@ def _open(target):
     return open(target, "wb")
 
 
-def _json_lines(columns: list[Column], batch: Batch) -> list[bytes]:
+JSON_CHUNK_ROWS = 2000
+
+
+def _json_lines(columns: list[Column], batch: Batch) -> Iterator[list[bytes]]:
+    """The batch's rows encoded by orjson, :data:`JSON_CHUNK_ROWS` at a time (each
+    ``orjson.dumps`` reserves a buffer larger than its line: encoding a whole page of rows
+    before writing any would hold hundreds of megabytes)."""
     import orjson
 
     names = [c.name for c in columns]
@@ -176,7 +185,9 @@ def _json_lines(columns: list[Column], batch: Batch) -> list[bytes]:
         if c.kind == "float" and any(v != v for v in values[c.name] if v is not None):
             raise ValueError(f"column {c.name!r} holds NaN: not JSON")
     dumps = orjson.dumps
-    return [dumps(dict(zip(names, row))) for row in zip(*(values[n] for n in names))]
+    rows = zip(*(values[n] for n in names))
+    while chunk := list(islice(rows, JSON_CHUNK_ROWS)):
+        yield [dumps(dict(zip(names, row))) for row in chunk]
 
 
 def python_values(values) -> list[Any]:
@@ -202,10 +213,9 @@ def _write_jsonl(path: Path, columns: list[Column], batches: Iterable[Batch]) ->
     n = 0
     with _open(path) as f:
         for batch in batches:
-            lines = _json_lines(columns, batch)
-            if lines:
+            for lines in _json_lines(columns, batch):
                 f.write(escape_json_controls(b"\n".join(lines) + b"\n"))
-            n += len(lines)
+                n += len(lines)
     return n
 
 
@@ -214,10 +224,9 @@ def _write_json_array(path: Path, columns: list[Column], batches: Iterable[Batch
     with _open(path) as f:
         f.write(b"[")
         for batch in batches:
-            lines = _json_lines(columns, batch)
-            if lines:
+            for lines in _json_lines(columns, batch):
                 f.write(escape_json_controls((b",\n" if n else b"\n") + b",\n".join(lines)))
-            n += len(lines)
+                n += len(lines)
         f.write(b"\n]\n" if n else b"]\n")
     return n
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from .columnar import ColumnarStore
-from .streams import PAIR_FIELDS, _judgments_sql
+from .streams import PAIR_FIELDS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -107,14 +107,19 @@ class ExportReadStore(ColumnarStore):
     def judgment_tables(self, task: str, runs: Iterable[int], *, messages: bool = False,
                         page_rows: int = ROW_PAGE_ROWS) -> Iterator[pa.Table]:
         """Every judgment of the given runs (ids) of a task, in the order stored, a page at a
-        time, with the run's name, kind and model and the pair's id and domain (the columns
-        of ``streams.judgment_pages``)."""
+        time: the judgment's own columns with its ``run`` and ``pair`` (stored ids); the
+        runs' names and the pairs' ids are the caller's to look up (a join with the pairs
+        would read every pair's row, texts included, once per judgment)."""
         runs = sorted(set(runs))
         if not runs:
             return
-        names = [*(n for n in _JUDGMENT_TYPES if n != "messages"), *(["messages"] if messages else [])]
-        yield from self._arrow_pages(_judgments_sql(len(runs), messages), [task, *runs],
-                                     _schema(names, _JUDGMENT_TYPES), page_rows)
+        names = [*(n for n in _JUDGMENT_TYPES if n not in ("run_name", "kind", "model", "pair_id", "domain",
+                                                            "messages")), "pair", *(["messages"] if messages else [])]
+        columns = ", ".join(f'j."{n}"' for n in names)
+        sql = (f"SELECT {columns} FROM judgments j CROSS JOIN judge_runs r ON r.id = j.run "
+               f"WHERE r.task = ? AND +j.run IN ({', '.join('?' * len(runs))}) AND j.id > ? ORDER BY j.id LIMIT ?")
+        yield from self._arrow_pages(sql, [task, *runs], _schema(names, {**_JUDGMENT_TYPES, "pair": "int64"}),
+                                     page_rows)
 
     def _arrow_pages(self, sql: str, params: list, schema: pa.Schema, page_rows: int) -> Iterator[pa.Table]:
         """``sql`` (ending ``id > ? ORDER BY id LIMIT ?``, the id its first column) page by page."""
