@@ -1,10 +1,11 @@
 """Gold sets: the humans' aggregated labels, with their agreement and provenance.
 
 One row per labelled pair that passes the filters, in the pairs' order. The votes are the
-current labels (``Store.votes_frame``, less any ``--exclude``d annotator), aggregated by
-``analysis.aggregate.aggregated_labels`` (majority vote, by the rule of
-``analysis.pairs``, and Dawid-Skene); the texts are streamed from the store page by page,
-so memory does not grow with the task.
+current labels (``Store.current_votes_table``, Arrow columns, less any ``--exclude``d
+annotator), aggregated by ``analysis.pairs.pair_votes`` (majority vote, the statistics'
+rule) and, under ``--aggregate dawid-skene`` only, ``analysis.aggregate.aggregated_labels``
+(Dawid-Skene; its columns are empty otherwise); the texts are streamed from the store as
+Arrow columns page by page, so memory does not grow with the task.
 
 The gold label of a pair is its adjudicated label when an adjudicator settled it
 (``annotator adjudicate``), else the aggregate asked for (``--aggregate``); a label outside

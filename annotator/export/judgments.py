@@ -70,7 +70,7 @@ def judgment_batches(store: Store, task: str, runs: list[JudgeRun], messages: bo
 
     by_id = {run.id: run for run in runs}
     pairs = pair_lookup(store, task)
-    for page in store.judgment_tables(task, list(by_id), messages=messages):
+    for page in store.judgment_tables(task, [run_id for run_id in by_id if run_id is not None], messages=messages):
         n = page.num_rows
         verdict, order, run = one_array(page.column("verdict")), one_array(page.column("order")), page.column("run")
         at = pa.array(np.searchsorted(pairs["id"], page.column("pair").to_numpy()))
