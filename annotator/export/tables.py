@@ -346,6 +346,8 @@ def _holds_any(array, needles: tuple[bytes, ...]) -> bool:
     """Whether any cell of a string array holds one of ``needles`` (bytes): a memchr-speed
     search of the values' buffer, back to back (a match across two cells is impossible for
     single bytes)."""
+    if array.null_count == len(array) or array.buffers()[2] is None:  # no text at all
+        return False
     data = bytes(_string_data(array))
     return any(n in data for n in needles)
 

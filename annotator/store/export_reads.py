@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 # rows per page of the paged reads (texts: about 3 kB a pair in the benchmark's task)
-TEXT_PAGE_ROWS = 10_000
+TEXT_PAGE_ROWS = 4_000
 ROW_PAGE_ROWS = 50_000
 
 _LABEL_TYPES = {"id": "int64", "pair": "int64", "annotator": "string", "revision": "int64", "choice": "string",
