@@ -135,6 +135,90 @@ def test_files_get_the_usual_permissions(store, tmp_path, fmt):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
 
 
+@pytest.mark.parametrize("fmt", ["chosen-rejected", "alpaca-eval"])
+def test_every_format_keeps_its_provenance(store, tmp_path, fmt):
+    _fill(store)
+    write_gold(store, gold_set(store, "g"), tmp_path / "gold.out", fmt)
+    assert json.loads((tmp_path / "gold.out.meta.json").read_text())["task"] == "g"
+
+
+def _db(tmp_path, task="g"):
+    db = tmp_path / "g.db"
+    store = Store.open(db)
+    if task == "g":
+        _fill(store)
+    else:
+        store.save_task(Task(name=task))
+        store.insert_pairs([Pair(task=task, pair_id="p", prompt="q", response_a="a", response_b="b", content_hash="h")])
+        store.add_labels([Label(pair=1, annotator="x", choice="A")])
+    store.close()
+    return db
+
+
+def test_the_message_says_why_pairs_were_left_out(tmp_path):
+    result = CliRunner().invoke(main, ["--db", str(_db(tmp_path)), "export", "gold", "--format", "chosen-rejected",
+                                       "--out", str(tmp_path / "cr.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "1 tie (a preference pair needs a decisive label)" in result.output
+    assert "1 no gold label (top votes split)" in result.output
+
+
+def test_a_task_name_with_slashes_stays_in_exports(tmp_path, monkeypatch):
+    db = _db(tmp_path, task="../team/a b")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--json"])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / json.loads(result.output)["path"]
+    assert written.parent == tmp_path / "exports" and written.exists()
+
+
+def test_an_output_path_that_cannot_be_written(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    result = CliRunner().invoke(main, ["--db", str(_db(tmp_path)), "export", "gold",
+                                       "--out", str(tmp_path / "afile" / "gold.jsonl")])
+    assert result.exit_code == 1 and not isinstance(result.exception, OSError)
+    assert "cannot write" in result.output
+
+
+def test_a_pipe_or_device_is_written_through_not_replaced(store, tmp_path):
+    """`--out /dev/stdout` or a named pipe: the rename of an atomic write would put a regular
+    file in the pipe's (or, as root, the device's) place."""
+    import threading
+
+    _fill(store)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    assert write_gold(store, gold_set(store, "g"), fifo, "jsonl") == (4, {})
+    reader.join(timeout=60)  # ends as soon as the writer closes the pipe; the bound stops a hang
+    assert not reader.is_alive()
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe
+    assert len(got[0].splitlines()) == 4
+    assert not (tmp_path / "pipe.meta.json").exists()  # no provenance file beside a stream
+
+
+def test_a_symlinked_output_keeps_its_link(store, tmp_path):
+    _fill(store)
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    write_gold(store, gold_set(store, "g"), link, "jsonl", force=True)
+    assert link.is_symlink() and len(real.read_text().splitlines()) == 4
+
+
+def test_rows_follow_the_pairs_order_whatever_the_order_of_labelling(store):
+    store.save_task(Task(name="o"))
+    store.insert_pairs([Pair(task="o", pair_id=f"p{i}", prompt="q", response_a="a", response_b="b",
+                             content_hash=str(i)) for i in range(1, 4)])
+    store.add_labels([Label(pair=3, annotator="x", choice="A")])
+    store.add_labels([Label(pair=1, annotator="x", choice="B")])
+    store.add_labels([Label(pair=2, annotator="x", choice="A")])
+    assert list(gold_frame(store, "o")["pair_id"]) == ["p1", "p2", "p3"]
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "chosen-rejected", "alpaca-eval"])
 def test_dawid_skene_is_fitted_only_under_its_aggregate(tmp_path, monkeypatch, fmt):
     """Issue 22: nothing computed that the output does not use: with --aggregate majority
