@@ -195,10 +195,10 @@ def _votes(store: Store, task: str, keys: list[str], exclude) -> pd.DataFrame:
         texts = pc.dictionary_encode(pc.fill_null(table.column("factors"), "")).combine_chunks()
         parsed = [_answers(t) for t in texts.dictionary.to_pylist()]
         codes = texts.indices.to_numpy()
-        for key in keys:
-            given = np.array([a.get(key) if a.get(key) in FACTOR_ANSWERS else None for a in parsed] + [None],
-                             dtype=object)
-            frame[key] = pd.Categorical(given[codes], categories=list(FACTOR_ANSWERS))
+        for key in keys:  # each distinct text's answer as a category code, spread over the labels
+            given = np.array([FACTOR_ANSWERS.index(a[key]) if a.get(key) in FACTOR_ANSWERS else -1 for a in parsed],
+                             dtype=np.int8)
+            frame[key] = pd.Categorical.from_codes(given[codes], categories=list(FACTOR_ANSWERS))
     else:
         for key in keys:
             frame[key] = pd.Categorical([None] * len(frame), categories=list(FACTOR_ANSWERS))
@@ -221,12 +221,15 @@ def voter_lists(votes: pd.DataFrame, names: Names, pairs: np.ndarray, values: di
     list arrays aligned with ``pairs``: one sort of the votes, no Python list per pair."""
     import pyarrow as pa
 
-    present = list(pd.unique(votes["annotator"].astype(object)))
+    annotator = votes["annotator"].astype("category")  # codes: no Python string per vote
+    codes = annotator.cat.codes.to_numpy()
+    categories = list(annotator.cat.categories)
+    present = [categories[c] for c in np.unique(codes)]
     shown = {p: names(p) for p in present}
     rank = {p: (_person_rank(shown[p]) if names.pseudonymised else shown[p]) for p in present}
     people = sorted(present, key=rank.__getitem__)
     position = {p: i for i, p in enumerate(people)}
-    who = votes["annotator"].astype(object).map(position).to_numpy(dtype=np.int64)
+    who = np.array([position.get(c, -1) for c in categories], dtype=np.int64)[codes]
     pair = votes["pair"].to_numpy()
     order = np.lexsort((who, pair))
     pair = pair[order]
