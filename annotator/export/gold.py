@@ -53,7 +53,7 @@ from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
 from .pair_rows import TEXT_FIELDS, batch_rows
 from .pseudonyms import Names, task_names
-from .tables import Batch, Column, _arrow_type, python_values
+from .tables import Batch, Column, arrow_type, python_values
 from .votes import _person_rank
 
 PROVENANCES = ("adjudicated", "unanimous", "majority", "unresolved", "single")
@@ -251,7 +251,7 @@ def gold_batches(store: Store, gold: GoldSet) -> Iterator[Batch]:
     if gold.table.empty:
         return
     index = gold.table.index.to_numpy()
-    own = {c.name: pa.Array.from_pandas(gold.table[c.name], type=_arrow_type(c.kind))
+    own = {c.name: pa.Array.from_pandas(gold.table[c.name], type=arrow_type(c.kind))
            for c in columns if c.name in gold.table}
     own.update(gold.lists)
     texts = [c.name for c in columns if c.name in TEXT_FIELDS]

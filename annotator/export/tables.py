@@ -1,8 +1,9 @@
 """Writing export tables as JSON Lines, CSV, Parquet or one JSON array, streaming.
 
 Every export names its columns up front (:class:`Column`) and produces its rows in
-*batches*: a dict of one list per column (:data:`Batch`), at most a page of rows each, so a
-file of any size is written with flat memory. The batch is the unit of work of every writer:
+*batches*: a dict of one list or one Arrow array per column (:data:`Batch`; the exports read
+Arrow columns from the store and hand them on as they are), at most a page of rows each, so
+a file of any size is written with flat memory. The batch is the unit of work of every writer:
 
 * JSON Lines and JSON: each row encoded by orjson (in C), then the characters a terminal or
   an editor could act on escaped (:func:`escape_json_controls`);
@@ -253,7 +254,7 @@ def _json_text(values: list[Any]) -> list[str | None]:
     return [text(v) for v in values]
 
 
-def _arrow_type(kind: str):
+def arrow_type(kind: str):
     import pyarrow as pa
 
     return {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
@@ -265,7 +266,7 @@ def _arrow_array(column: Column, values):
     text (a list column's items encoded once each, joined in Arrow)."""
     import pyarrow as pa
 
-    kind = _arrow_type(column.kind)
+    kind = arrow_type(column.kind)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if column.kind == "json":
@@ -303,7 +304,7 @@ def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([(c.name, _arrow_type(c.kind)) for c in columns])
+    schema = pa.schema([(c.name, arrow_type(c.kind)) for c in columns])
     n = 0
     with _open(path) as f, pq.ParquetWriter(f, schema) as writer:
         for batch in batches:
