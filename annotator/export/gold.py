@@ -31,6 +31,12 @@ Formats:
 * ``alpaca-eval``: AlpacaEval's annotation records (``instruction, output_1, generator_1,
   output_2, generator_2, preference``), response B as ``output_1`` (the baseline) and A as
   ``output_2``; preference 1 = B, 2 = A, 1.5 = tie: what judge-calibration tools read.
+
+"Both bad" (a task whose ``choices`` offer it): the votes are read under the ``--both-bad``
+rule (``options.both_bad``: a tie, or left out), as every statistic reads them; the table
+formats add ``votes_both_bad`` (the pair's both-bad votes as stored) and keep an adjudicator's
+``both_bad`` in ``adjudicated_label``. A both-bad pair is no preference: the preference formats
+leave out a pair settled as both bad or whose tie holds a both-bad vote.
 """
 
 from __future__ import annotations
@@ -44,9 +50,12 @@ import numpy as np
 import pandas as pd
 
 from annotator.analysis.aggregate import aggregated_labels, factor_majority_table
+from annotator.analysis.both_bad import adjudications_under, both_bad_json, counted_categories
 from annotator.analysis.pairs import pair_votes
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.store import FACTOR_ANSWERS, Store, Task
+from annotator.store.labels import with_both_bad_rule
+from annotator.store.models import BOTH_BAD, CHOICES, LABEL_CHOICES
 
 from .columns import one_array
 from .options import AGGREGATES, FORMATS, GoldOptions
@@ -82,13 +91,20 @@ class GoldSet:
         return {p: int(counts.get(p, 0)) for p in PROVENANCES}
 
 
+def _counted(task: Task) -> list[str]:
+    """The choices the gold set counts votes of: the task's, with "tie" where a both-bad vote
+    may be read as one (``--both-bad tie``) on a task without ties."""
+    return list(CHOICES if task.allows_both_bad else task.choices)
+
+
 def gold_columns(task: Task) -> list[Column]:
     """The columns of the table formats, in order."""
-    choices = list(task.choices)
+    choices = _counted(task)
     return [
         Column("task"), Column("pair_id"), Column("domain"), *PAIR_TEXT_COLUMNS,
         Column("label"), Column("label_source"), Column("provenance"),
         Column("n_votes", "int"), *[Column(f"votes_{c}", "int") for c in choices],
+        *([Column(f"votes_{BOTH_BAD}", "int")] if task.allows_both_bad else []),
         Column("majority"), Column("majority_share", "float"), Column("entropy_bits", "float"),
         Column("agreement", "float"), Column("needs_adjudication", "bool"), Column("dispute_reason"),
         Column("adjudicated_label"), Column("adjudication_reason"), Column("adjudication_note"),
@@ -111,11 +127,11 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     keys = [f.key for f in spec.factors]
-    votes = _votes(store, task, keys, options.exclude)
+    votes = _votes(store, task, keys, options.exclude, options.both_bad)
     columns = [c.name for c in gold_columns(spec) if c not in PAIR_TEXT_COLUMNS]
     if votes.empty:
         return GoldSet(spec, options, pd.DataFrame(columns=columns), names)
-    ratings = ratings_from_frame(votes, "choice", spec.choices)
+    ratings = ratings_from_frame(votes, "choice", counted_categories(spec.choices, votes["choice"]))
     if dawid_skene or options.aggregate == "dawid-skene":
         agg = aggregated_labels(ratings, options.threshold)
         ds_fitted = agg["ds_label"].notna().any()
@@ -126,14 +142,17 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     if options.aggregate == "dawid-skene" and not ds_fitted:
         raise ValueError("Dawid-Skene could not be fitted on these labels (too few annotators or votes); use majority")
     agg = agg.rename(columns={"adjudication_reason": "dispute_reason"})
-    for c in spec.choices:
+    for c in _counted(spec):
+        if f"votes_{c}" not in agg:
+            agg[f"votes_{c}"] = 0
         if f"ds_p_{c}" not in agg:
             agg[f"ds_p_{c}"] = np.nan
 
-    adjudications = store.current_adjudications(task)
-    adjudicated = agg.index.isin(list(adjudications))
+    adjudications = store.current_adjudications(task)  # as stored (``adjudicated_label``) ...
+    settled = adjudications_under(adjudications, options.both_bad)  # ... and as the gold label reads them
+    adjudicated = agg.index.isin(list(settled))
     aggregate_label = agg["ds_label"] if options.aggregate == "dawid-skene" else agg["majority"]
-    aggregate_label = aggregate_label.where(aggregate_label.isin(spec.choices), None)
+    aggregate_label = aggregate_label.where(aggregate_label.isin(ratings.categories), None)
     n = agg["n_votes"]
     agg["provenance"] = np.select(
         [adjudicated, n == 1, agg["majority_share"] == 1, agg["needs_adjudication"]],
@@ -143,7 +162,11 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
         columns=["pair", "adjudicated_label", "adjudication_reason", "adjudication_note", "adjudicator",
                  "adjudicated_at"]).set_index("pair")
     agg = agg.join(adj)
-    agg["label"] = np.where(adjudicated, agg["adjudicated_label"], aggregate_label)
+    if spec.allows_both_bad:
+        by_pair = store.choice_by_pair(task, BOTH_BAD, exclude=options.exclude)
+        agg[f"votes_{BOTH_BAD}"] = pd.Series(by_pair, dtype="int64").reindex(agg.index).fillna(0).astype("int64")
+    final = pd.Series({p: a.choice for p, a in settled.items()}, dtype=object).reindex(agg.index)
+    agg["label"] = np.where(adjudicated, final, aggregate_label)
     agg["label"] = agg["label"].where(agg["label"].notna(), None)
     agg["label_source"] = np.where(adjudicated, "adjudication", options.aggregate)
 
@@ -178,7 +201,7 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
                    lists=voter_lists(kept_votes, names, agg.index.to_numpy(), {"label_ids": "label_id"}))
 
 
-def _votes(store: Store, task: str, keys: list[str], exclude) -> pd.DataFrame:
+def _votes(store: Store, task: str, keys: list[str], exclude, both_bad: str) -> pd.DataFrame:
     """The current labels as aggregation reads them (one row a label, in the order stored):
     ``label_id``, ``pair``, ``annotator`` and ``choice`` (categoricals), and one column per
     factor key (the answer, when one of the factor answers; else missing). Read as Arrow
@@ -189,7 +212,7 @@ def _votes(store: Store, task: str, keys: list[str], exclude) -> pd.DataFrame:
     frame = pd.DataFrame({
         "label_id": table.column("label_id").to_numpy(), "pair": table.column("pair").to_numpy(),
         "annotator": pc.dictionary_encode(table.column("annotator")).to_pandas(),
-        "choice": pc.dictionary_encode(table.column("choice")).to_pandas(),
+        "choice": _coded(table.column("choice"), LABEL_CHOICES),
     })
     if keys and table.num_rows:
         texts = pc.dictionary_encode(pc.fill_null(table.column("factors"), "")).combine_chunks()
@@ -202,7 +225,20 @@ def _votes(store: Store, task: str, keys: list[str], exclude) -> pd.DataFrame:
     else:
         for key in keys:
             frame[key] = pd.Categorical([None] * len(frame), categories=list(FACTOR_ANSWERS))
-    return frame
+    # "both_bad" votes read under the --both-bad rule, as every statistic reads them
+    return with_both_bad_rule(frame, both_bad).reset_index(drop=True)
+
+
+def _coded(column, categories) -> pd.Categorical:
+    """A string column as a categorical of ``categories`` (anything else missing): one code
+    per distinct value, spread by the dictionary's indices."""
+    import pyarrow.compute as pc
+
+    array = pc.dictionary_encode(column).combine_chunks()
+    lookup = np.array([categories.index(v) if v in categories else -1 for v in array.dictionary.to_pylist()] + [-1],
+                      dtype=np.int64)
+    indices = pc.fill_null(array.indices, len(lookup) - 1).to_numpy()
+    return pd.Categorical.from_codes(lookup[indices], categories=list(categories))
 
 
 def _answers(text: str) -> dict:
@@ -294,8 +330,21 @@ def _labelled(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterat
         yield r
 
 
-def _chosen_rejected(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+BOTH_BAD_SKIP = "both bad (no preference: settled as both bad, or a tie holding a both-bad vote)"
+
+
+def _preferences(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """The labelled rows that are a preference: a pair settled as both bad, or whose tie holds
+    a both-bad vote (``--both-bad tie``), is none (counted in ``skipped``)."""
     for r in _labelled(rows, skipped):
+        if r.get("adjudicated_label") == BOTH_BAD or (r["label"] == "tie" and r.get(f"votes_{BOTH_BAD}")):
+            skipped[BOTH_BAD_SKIP] = skipped.get(BOTH_BAD_SKIP, 0) + 1
+            continue
+        yield r
+
+
+def _chosen_rejected(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for r in _preferences(rows, skipped):
         if r["label"] == "tie":
             skipped["tie (a preference pair needs a decisive label)"] = \
                 skipped.get("tie (a preference pair needs a decisive label)", 0) + 1
@@ -316,7 +365,7 @@ PREFERENCE = {"A": 2.0, "B": 1.0, "tie": 1.5}
 
 
 def _alpaca_eval(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
-    for r in _labelled(rows, skipped):
+    for r in _preferences(rows, skipped):
         yield {"instruction": r["prompt"], "output_1": r["response_b"], "generator_1": r["model_b"],
                "output_2": r["response_a"], "generator_2": r["model_a"], "preference": PREFERENCE[r["label"]],
                "annotator": "humans", "pair_id": r["pair_id"], "n_votes": r["n_votes"],
@@ -332,7 +381,8 @@ def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
         excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
         pairs_considered=gold.considered, left_out=gold.left_out, provenance=gold.provenance_counts,
         dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None
-        else "not computed (--aggregate majority: the ds_ columns are empty)")
+        else "not computed (--aggregate majority: the ds_ columns are empty)",
+        **({"both_bad": found} if (found := both_bad_json(store, gold.task.name, o.both_bad, o.exclude)) else {}))
 
 
 def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annotator.store import CHOICES, FACTOR_ANSWERS, ORDERS, Store, Task
+from annotator.store import FACTOR_ANSWERS, ORDERS, Store, Task
+from annotator.store.models import LABEL_CHOICES
 from annotator.store.orders import to_shown
 
 from .columns import constant, encoded, map_distinct, map_with_order, one_array, pair_lookup
@@ -61,7 +62,7 @@ def label_batches(store: Store, task: Task, options: LabelExportOptions, names: 
 
     keys = [f.key for f in task.factors]
     known = set(keys)
-    as_shown = {(a, o): to_shown(a, o) for a in (*CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
+    as_shown = {(a, o): to_shown(a, o) for a in (*LABEL_CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
 
     def shown(value, order):
         return as_shown.get((value, order), value)
