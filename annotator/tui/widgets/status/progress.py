@@ -42,25 +42,47 @@ class QueueProgress(Widget):
     QueueProgress { width: auto; height: 1; }
     """
 
-    done = reactive(0, layout=True)
-    assigned = reactive(0, layout=True)
-    median = reactive[float | None](None, layout=True)
-    revisiting = reactive(False, layout=True)
-    position = reactive[int | None](None, layout=True)
-    pair_id = reactive("", layout=True)
-    flag = reactive("", layout=True)  # the reason of the annotator's flag on this pair
+    # Repainted when set; laid out again (the whole screen's arrangement) only when the
+    # text's width changes (``_resize_if_needed``), which the fixed widths below make rare.
+    done = reactive(0)
+    assigned = reactive(0)
+    median = reactive[float | None](None)
+    revisiting = reactive(False)
+    position = reactive[int | None](None)
+    pair_id = reactive("")
+    flag = reactive("")  # the reason of the annotator's flag on this pair
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None):
         super().__init__(id=id)
         self.clock = clock
         self.started = clock()
+        self._laid_out_width = -1
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        self._resize_if_needed()
+        self.refresh()
 
     def restart_timer(self) -> None:
         self.started = self.clock()
+        self._resize_if_needed()
         self.refresh()
+
+    def set_values(self, **values) -> None:
+        """Set several of the fields at once; one layout at most, only when the width changes."""
+        for name, value in values.items():
+            setattr(self, name, value)
+        self._resize_if_needed()
+
+    def _resize_if_needed(self) -> None:
+        if self.is_mounted and self.render().cell_len != self._laid_out_width:
+            self.refresh(layout=True)
+
+    def get_content_width(self, container, viewport) -> int:
+        self._laid_out_width = self.render().cell_len
+        return self._laid_out_width
 
     @property
     def elapsed(self) -> float:
