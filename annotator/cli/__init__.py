@@ -63,6 +63,19 @@ class LazyGroup(AnnotatorGroup):
     def commands(self, value: dict[str, click.Command]) -> None:
         self._commands = value
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        # `annotate` (and `serve`) import their own area only: the labeller's start-up does
+        # not pay for the statistics, export and judge areas.
+        if not self._loaded and cmd_name in OWN_AREA:
+            if cmd_name not in self._commands:
+                import importlib
+
+                collected = click.Group()
+                importlib.import_module(f"{__name__}.{OWN_AREA[cmd_name]}").register(collected)
+                self._commands.update(collected.commands)
+            return self._commands.get(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self._loaded:
             return super().format_commands(ctx, formatter)
@@ -98,6 +111,9 @@ def main(ctx: click.Context, db: str | None) -> None:
 AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibrate", "stats", "scores", "dataset",
          "mentions", "factors", "generate", "experiment", "export", "progress", "report", "dashboard", "adjudicate",
          "copies", "admin", "claims")
+
+
+OWN_AREA = {"annotate": "annotate", "serve": "annotate"}  # commands loaded alone, by their area
 
 
 def _register_areas(group: click.Group) -> None:

@@ -16,10 +16,13 @@ DEMO_TASK = "demo"
 def resolve_task(store, name: str | None):
     """The task to label: ``name`` (loading the bundled task of that name when the database
     lacks it), else the only task of the database, else the bundled demo task."""
-    from annotator.tasks.bundled import ensure_task
-
     if name is None:
         name = pick_task(store, None, when_empty=DEMO_TASK)
+    task = store.get_task(name)
+    if task is not None:  # (the task package, its importers, load only when a task is imported)
+        return task
+    from annotator.tasks.bundled import ensure_task
+
     try:
         return ensure_task(store, name)
     except LookupError as exc:
