@@ -84,8 +84,9 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None, rem
 def annotate(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool) -> None:
     """Label pairs in the terminal: 1 = A better, 2 = B better, 3 = tie, Enter saves.
 
-    Every label is committed before the next pair appears; quit with q at any time and run
-    the command again to resume at the first unlabelled pair. Press ? in the app for all keys.
+    Every label is committed as the next pair appears (a failed write brings its pair back);
+    quit with q at any time and run the command again to resume at the first unlabelled pair.
+    Press ? in the app for all keys.
     On an empty database (no --task, no task yet) the bundled demo task is loaded first.
     """
     if remember and annotator is None:

@@ -103,6 +103,16 @@ class _Pick:
     served: dict[str, int]  # labelled by the annotator, plus excluded (on their way), per stream
 
 
+@dataclass(frozen=True)
+class PlannedClaim:
+    """A pick read outside the write lock (:meth:`AssignmentStore.plan_claim`)."""
+
+    pair: int
+    pick: _Pick
+    writes: list  # (sql, args) of the pick's bookkeeping, written with the claim
+    expires_at: str
+
+
 class _PickUnderLock(Exception):
     """A pick that must be made under the write lock (it chooses the calibration pairs)."""
 
@@ -325,32 +335,51 @@ class AssignmentStore(QueueStateStore):
             # Nested in a caller's transaction, or at the end of the queue, or while the task's
             # calibration pairs are still to be chosen: the whole choice under the lock.
             for _ in range(3) if not self.db.conn.in_transaction else ():
-                self._planned = []
-                try:
-                    pid, p = self._choose(task, annotator, set(exclude), now_iso)
-                except _PickUnderLock:
-                    break
-                finally:
-                    planned, self._planned = self._planned, None
-                if pid is None:
+                plan = self.plan_claim(task, annotator, exclude=exclude, claim_for=claim_for, now=now)
+                if plan is None:
                     break
                 with self.atomic():
-                    for sql, group in itertools.groupby(planned, key=lambda write: write[0]):
-                        self.db.conn.executemany(sql, [args for _, args in group])
-                    state = self._state(p, pid, skipped_ok=True)
-                    if state == _OK:
-                        self._insert_claim(pid, annotator, task.name, expires_iso)
-                    elif state == _HELD:  # looked at again first next time
-                        self._write("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
-                                    [task.name, annotator, pid])
-                if state == _OK:
-                    return self._claimed_pair(pid)
+                    claimed = self.claim_planned(plan)
+                if claimed is not None:
+                    return claimed
             with self.atomic():
                 pid, _ = self._choose(task, annotator, set(exclude), now_iso)
                 if pid is None:
                     return None
                 self._insert_claim(pid, annotator, task.name, expires_iso)
             return self._claimed_pair(pid)
+
+    def plan_claim(self, task: Task, annotator: str, *, exclude: set[int] | frozenset[int] = frozenset(),
+                   claim_for: timedelta = DEFAULT_CLAIM, now: datetime | None = None) -> PlannedClaim | None:
+        """Read which pair :meth:`next_pair` would claim, without the write lock (no write is
+        made); :meth:`claim_planned` claims it inside a write transaction. None when the choice
+        must be made under the lock (nothing open, or the task's calibration pairs to choose)."""
+        now = now or datetime.now(timezone.utc)
+        with self._lock:
+            self._planned = []
+            try:
+                pid, p = self._choose(task, annotator, set(exclude), _now_iso(now))
+            except _PickUnderLock:
+                return None
+            finally:
+                planned, self._planned = self._planned, None
+        return PlannedClaim(pid, p, planned, _now_iso(now + claim_for)) if pid is not None else None
+
+    def claim_planned(self, plan: PlannedClaim) -> Pair | None:
+        """Inside a write transaction: the pair of ``plan`` checked again and claimed, with the
+        plan's bookkeeping written; None when someone took the pair meanwhile (it is looked at
+        again first next time)."""
+        p, pid = plan.pick, plan.pair
+        for sql, group in itertools.groupby(plan.writes, key=lambda write: write[0]):
+            self.db.conn.executemany(sql, [args for _, args in group])
+        state = self._state(p, pid, skipped_ok=True)
+        if state == _OK:
+            self._insert_claim(pid, p.annotator, p.task.name, plan.expires_at)
+            return self._claimed_pair(pid)
+        if state == _HELD:
+            self._write("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
+                        [p.task.name, p.annotator, pid])
+        return None
 
     def _claimed_pair(self, pid: int) -> Pair:
         # The claimed pair's content is read after the commit (inside a caller's

@@ -27,6 +27,7 @@ flow can be reasoned about on its own:
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import threading
 from dataclasses import dataclass, field
@@ -443,13 +444,16 @@ class LabelSession:
 
     def write(self, saving: Saving) -> Label | None:
         """Write a save (one transaction, retried while the database is busy): the label, and
-        the claim of the next pair when it was not claimed ahead. Safe to run in a thread.
+        the claim of the next pair when it was not claimed ahead, or else the claim of the
+        pair after it (its choice read before the transaction: one write transaction per
+        save). Safe to run in a thread.
 
         Returns the label written (None when nothing changed). On failure the session is
         back on the pair of this save and the error is raised.
         """
         pair, label, fresh, needs_next = saving.pair, saving.label, saving.fresh, saving.needs_next
         writes, task, annotator = self.writes, self.task, self.annotator
+        plan = None
 
         def transaction():
             if label is not None:
@@ -466,23 +470,34 @@ class LabelSession:
                 if needs_next:
                     # The pair claimed ahead (for pre-rendering) comes first: it is this annotator's claim.
                     return writes.next_pair(task, annotator, claim_for=self.claim_for)
-                return None
+                return writes.claim_planned(plan) if plan is not None else None
 
-        try:
-            following = retry_busy(transaction)
-        except BaseException:
-            with self._claiming:
+        # Moved on to the pair claimed ahead: the claim of the one after it (the next claim
+        # ahead) is made now, by this transaction, rather than by one of its own.
+        ahead = fresh and saving.moved
+        with self._claiming if ahead else contextlib.nullcontext():
+            if ahead and self._upcoming is None and self.fresh is not None:
+                try:
+                    plan = writes.plan_claim(task, annotator, exclude={self.fresh.id, pair.id, *self._writing},
+                                             claim_for=self.claim_for)
+                except Exception:  # only a head start: the pre-rendering claims it later
+                    plan = None
+            with contextlib.nullcontext() if ahead else self._claiming:
+                try:
+                    following = retry_busy(transaction)
+                except BaseException:
+                    self._writing.discard(pair.id)
+                    if saving.moved:
+                        self._move_back(saving)
+                    raise
                 self._writing.discard(pair.id)
-                if saving.moved:
-                    self._move_back(saving)
-            raise
-        with self._claiming:
-            self._writing.discard(pair.id)
-            if needs_next:
-                upcoming, self._upcoming = self._upcoming, None
-                if following is not None and upcoming is not None and following.id == upcoming.id:
-                    following = upcoming
-                self._move_on(saving, following)
+                if needs_next:
+                    upcoming, self._upcoming = self._upcoming, None
+                    if following is not None and upcoming is not None and following.id == upcoming.id:
+                        following = upcoming
+                    self._move_on(saving, following)
+                elif plan is not None and following is not None and self._upcoming is None:
+                    self._upcoming = following
         if label is not None:
             self._labels[pair.id] = label
             if fresh and label.seconds is not None:  # the first label of the pair

@@ -130,3 +130,31 @@ async def test_a_fast_typists_labels_all_land_in_order(file_store, settings):
         assert [to_shown(lb.choice, lb.shown_order) for lb in labels] == [side[k] for k in keys]
         assert screen.pair is not None and screen.pair.id not in app.session.history
         assert not messages(app) or not any("Not saved" in m for m in messages(app))
+
+
+def test_a_save_is_one_write_transaction_with_the_next_claim_ahead(file_store):
+    from datetime import timedelta
+
+    from annotator.tui.session import Answer, LabelSession
+
+    make_task(file_store, n_pairs=6)
+    session = LabelSession(file_store, file_store.get_task("t"), "ann", claim_for=timedelta(minutes=5),
+                           heartbeat=None)
+    try:
+        first = session.start()
+        second = session.upcoming()  # claimed ahead while the first pair is read
+        begun: list[str] = []
+        session.writes.db.conn.set_trace_callback(
+            lambda sql: begun.append(sql) if sql.startswith("BEGIN") else None)
+        session.save(Answer(choice="A"), "AB", 3.0)
+        third = session.upcoming()  # the next claim ahead: made by the save's own transaction
+        session.writes.db.conn.set_trace_callback(None)
+        assert begun == ["BEGIN IMMEDIATE"]
+        assert session.current.id == second.id and third is not None
+        assert len({first.id, second.id, third.id}) == 3
+        claims = {c["pair"] for c in file_store.claims("t") if c["annotator"] == "ann"}
+        assert claims == {second.id, third.id}
+        [label] = file_store.current_labels("t")
+        assert (label.pair, label.annotator) == (first.id, "ann")
+    finally:
+        session.close()

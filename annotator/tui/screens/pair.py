@@ -2,8 +2,9 @@
 
 Attributes down, messages up: the screen owns the answer being entered (in canonical
 order) and pushes what to show into its widgets; the widgets post messages when the
-annotator changes something. Saving goes through :class:`~annotator.tui.session.LabelSession`,
-which commits the label before the next pair is shown.
+annotator changes something. Saving goes through :class:`~annotator.tui.session.LabelSession`:
+the next pair is shown while the label is written in a thread (a failed write brings the pair
+back with its answer).
 """
 
 from __future__ import annotations
