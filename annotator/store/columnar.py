@@ -1,0 +1,97 @@
+"""Query results as Arrow tables, read column by column in C.
+
+The statistics and the exports read hundreds of thousands of rows. Python's ``sqlite3`` hands
+back one tuple per row and one Python object per cell; turning those into columns costs more
+than the query. ``Store.arrow`` reads through the ADBC SQLite driver instead
+(``adbc-driver-sqlite``, Apache Arrow's database connectivity): SQLite's rows go straight into
+Arrow arrays, without a Python object per cell. It is the one place SQL becomes columns; the
+engines build pandas frames or write files from its tables.
+
+The driver infers each column's type from the first batch of rows, so the whole result is read
+as one batch (``_BATCH_ROWS``); a result longer than that, whose types change past the first
+batch, is read again through ``sqlite3`` (``_read_with_sqlite3``), as is an in-memory database
+(another connection cannot see it). ``schema`` fixes the types when the rows cannot (a column
+that is NULL on every row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .base import StoreBase
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# Rows the driver reads before it fixes the column types: more than any task holds, so the
+# types come from every row of the result.
+_BATCH_ROWS = 1 << 24
+# sqlite3 fallback: rows fetched per page
+_PAGE_ROWS = 50_000
+
+
+class ColumnarStore(StoreBase):
+    """``Store.arrow``: a query's rows as a ``pyarrow.Table``."""
+
+    def arrow(self, sql: str, params: Sequence[Any] = (), *, schema: pa.Schema | None = None) -> pa.Table:
+        """The rows of ``sql`` (``?`` parameters) as an Arrow table, one column per selected
+        name, in the query's order. ``schema`` (optional) casts the columns to these types
+        and names; it must list the selected columns in order."""
+        path = self.path
+        table = None
+        if path is not None:
+            table = _read_with_adbc(path, sql, list(params))
+        if table is None:
+            with self._lock:
+                table = _read_with_sqlite3(self.db.conn, sql, list(params))
+        if schema is not None:
+            table = _conform(table, schema)
+        return table
+
+
+def _read_with_adbc(path, sql: str, params: list) -> pa.Table | None:
+    """The rows through the ADBC driver, or None when it cannot read them (driver missing,
+    types that change past the first batch): the caller falls back to ``sqlite3``."""
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:  # pragma: no cover - a dependency; kept for a broken install
+        return None
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(path)) + "?mode=ro"
+    try:
+        with adbc.connect(uri, autocommit=True) as conn, conn.cursor() as cursor:
+            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_BATCH_ROWS)})
+            cursor.execute(sql, params if params else None)
+            return cursor.fetch_arrow_table()
+    except (OSError, adbc.Error):
+        return None
+
+
+def _read_with_sqlite3(conn, sql: str, params: list) -> pa.Table:
+    """The same rows through Python's ``sqlite3``: a page of tuples at a time, each page's
+    columns handed to Arrow (which infers the types)."""
+    import pyarrow as pa
+
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    batches = []
+    while page := cursor.fetchmany(_PAGE_ROWS):
+        columns = list(zip(*page))
+        batches.append(pa.table({f"c{i}": pa.array(column) for i, column in enumerate(columns)}))
+    if not batches:
+        return pa.table({f"c{i}": pa.array([], type=pa.null()) for i in range(len(names))}).rename_columns(names)
+    # pages may infer different types (a page of NULLs): unify them as Arrow promotes types
+    table = pa.concat_tables(batches, promote_options="permissive")
+    return table.rename_columns(names)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with ``schema``'s names and types (a NULL-only column takes its type)."""
+    if table.num_columns != len(schema):
+        raise ValueError(f"schema has {len(schema)} columns, the query {table.num_columns}")
+    table = table.rename_columns(schema.names)
+    if table.schema.equals(schema):
+        return table
+    return table.cast(schema)
