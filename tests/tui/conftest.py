@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -23,6 +24,21 @@ async def wait_until(pilot, condition, what: str, seconds: float = 60.0) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {seconds:.0f} s: {what}")
         await pilot.pause(0.01)
+
+
+
+async def wait_while_saving(condition, what: str, seconds: float = 60.0) -> None:
+    """Let the app run until ``condition()`` holds, while a save's write is held open.
+
+    A save keeps the app's message queue until its write ends (keys pressed meanwhile wait
+    for the write, then act on the next pair), so ``pilot.pause()``, which waits for that
+    queue, would wait for the write that the test holds: this yields to the event loop only.
+    """
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {seconds:.0f} s: {what}")
+        await asyncio.sleep(0.005)
 
 
 async def settle(pilot, rounds: int = 50) -> None:

@@ -4,17 +4,18 @@ misplaces a label."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
 from textual import events
 
 from annotator.store import Store
-from annotator.store.orders import to_shown
+from annotator.store.orders import to_canonical, to_shown
 from annotator.tui.app import create_app
 from annotator.tui.screens.pair import PairScreen
 
-from .conftest import make_task, settle, wait_until
+from .conftest import make_task, settle, wait_until, wait_while_saving
 
 WIDE = (160, 45)
 
@@ -56,9 +57,10 @@ async def test_the_next_pair_is_on_screen_while_the_label_is_written(file_store,
         writes.add_label = slow_write
         await pilot.press("1")
         app._driver.send_message(events.Key("enter", None))
-        await wait_until(pilot, lambda: screen.pair is not None and screen.pair.id != first.id,
-                         "the next pair on screen while the label is written")
-        await wait_until(pilot, lambda: written, "the write started")
+        # The save holds the app's queue until its write ends: wait without pilot.pause().
+        await wait_while_saving(lambda: screen.pair is not None and screen.pair.id != first.id,
+                                "the next pair on screen while the label is written")
+        await wait_while_saving(lambda: written, "the write started")
         assert written == [False]  # in a thread, never the screen's
         assert screen._saving and file_store.current_labels("t") == []  # not in the database yet
         # The screen's reads go through another connection: the write's lock holds none of them.
@@ -70,6 +72,60 @@ async def test_the_next_pair_is_on_screen_while_the_label_is_written(file_store,
         assert (label.pair, label.annotator) == (first.id, "ann")
         assert "saved as" in str(screen.query_one("#annotator-name").render())
 
+
+
+async def test_a_write_slow_to_begin_keeps_the_next_pair_on_screen_and_the_keys_waiting(file_store, settings):
+    """The write's thread may begin late (a loaded machine): the next pair is on screen all the
+    while, and a key pressed while the label is written waits for the write, then acts on the
+    next pair. The test looks for the write before it has begun (always, not by chance), so it
+    must wait without asking the app's queue, which the save holds until its write ends."""
+    make_task(file_store, n_pairs=4)
+    app = create_app(file_store, "t", "ann", settings)
+    async with app.run_test(size=WIDE) as pilot:
+        screen, first, writes = await reading_first_pair(app, pilot)
+        begin, started, release = threading.Event(), threading.Event(), threading.Event()
+        holds, add = writes.holds_writer, writes.add_label
+
+        def late_transaction(*args):  # the write's first statement, held until the test looks
+            assert begin.wait(60)
+            return holds(*args)
+
+        def slow_write(label):
+            started.set()
+            assert release.wait(60)  # holds the write transaction open
+            return add(label)
+
+        writes.holds_writer, writes.add_label = late_transaction, slow_write
+        looks: list[bool] = []
+
+        def write_started() -> bool:
+            looks.append(started.is_set())
+            if len(looks) == 1:
+                begin.set()  # the first look found the write not begun: now it may begin
+            return len(looks) > 1 and started.is_set()
+
+        await pilot.press("1")
+        app._driver.send_message(events.Key("enter", None))
+        try:
+            await wait_while_saving(lambda: screen.pair is not None and screen.pair.id != first.id,
+                                    "the next pair on screen before the write begins")
+            second = screen.pair
+            await wait_while_saving(write_started, "the write started")
+            assert looks[0] is False and screen._saving
+            app._driver.send_message(events.Key("2", "2"))  # pressed while the label is written
+            for _ in range(50):
+                await asyncio.sleep(0)
+            assert screen.answer.choice is None  # the key waits for the write
+            assert file_store.current_labels("t") == []
+        finally:
+            begin.set()
+            release.set()
+        await wait_while_saving(lambda: not screen._saving, "the write finished")
+        await settle(pilot)
+        [label] = file_store.current_labels("t")
+        assert (label.pair, label.annotator, to_shown(label.choice, label.shown_order)) == (first.id, "ann", "A")
+        assert screen.pair.id == second.id  # the waiting key acted on the next pair
+        assert screen.answer.choice == to_canonical("B", screen.order)
 
 async def test_a_failed_write_says_so_and_brings_the_pair_back_with_its_answer(file_store, settings):
     make_task(file_store, n_pairs=4)
