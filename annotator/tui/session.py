@@ -10,8 +10,9 @@ flow can be reasoned about on its own:
   next pair of the history when revisiting, else to the pair claimed ahead. It is two steps,
   so that a screen can show the next pair while the label is written: :meth:`start_save`
   (on the screen's thread: checks the answer and, when the next pair is already known, moves
-  on at once, with no database work) and :meth:`write` (in a thread: one short write
-  transaction on the session's own connection, retried while the database is busy; it also
+  on at once, with no database work; with ``wait=False`` it never waits for a claim ahead
+  running in a thread: it says so, and the screen calls it again in a thread) and
+  :meth:`write` (in a thread: one short write transaction on the session's own connection, retried while the database is busy; it also
   claims the next pair when none was claimed ahead). When the write fails, the session moves
   back to the pair whose label it was (:attr:`Saving.answer` is the answer to put back on
   screen): a label is never dropped and never lands on another pair.
@@ -72,6 +73,11 @@ class MissingAnswer(ValueError):
     def __init__(self, part: str, message: str):
         super().__init__(message)
         self.part = part
+
+
+class ClaimInProgress(RuntimeError):
+    """A claim ahead is being made (in a thread) and :meth:`LabelSession.start_save` was asked
+    not to wait for it: call it again off the screen's thread."""
 
 
 class SessionTakenOver(RuntimeError):
@@ -375,11 +381,15 @@ class LabelSession:
         saving = self.start_save(answer, shown_order, seconds)
         return self.write(saving) if saving is not None else None
 
-    def start_save(self, answer: Answer, shown_order: str, seconds: float | None) -> Saving | None:
+    def start_save(self, answer: Answer, shown_order: str, seconds: float | None, *,
+                   wait: bool = True) -> Saving | None:
         """Check the answer (:class:`MissingAnswer`) and, when the next pair is known, move to it.
 
         No database work when the next pair is known (the screen shows it at once); then
         :meth:`write` must follow (in a thread, say). None when no pair is on screen.
+        ``wait=False`` (the screen's thread): raise :class:`ClaimInProgress`, changing nothing,
+        rather than wait while a claim ahead holds the session's claim lock (that claim may
+        wait up to 30 s for a busy database).
         """
         pair = self.current
         if pair is None:
@@ -404,7 +414,11 @@ class LabelSession:
                 seconds=None if seconds is None else round(seconds, 3),
                 origin=self.origin,
             )
-        with self._claiming:
+        # Taken without waiting when asked: looking first (``locked()``) would leave a gap in
+        # which a claim ahead takes the lock, and the screen's thread would wait for it.
+        if not self._claiming.acquire(blocking=wait):
+            raise ClaimInProgress("a claim ahead is being made")
+        try:
             # A fresh pair is followed by the pair claimed ahead, if any; a revisited one by
             # the next of the history (or the fresh pair), unless there is none yet.
             following = self._upcoming if fresh else None
@@ -417,11 +431,9 @@ class LabelSession:
                     self._upcoming = None
                 self._move_on(saving, following)
                 saving.moved = True
+        finally:
+            self._claiming.release()
         return saving
-
-    def claiming_now(self) -> bool:
-        """Whether a claim ahead is being made (in a thread): :meth:`start_save` would wait for it."""
-        return self._claiming.locked()
 
     def _move_on(self, saving: Saving, following: Pair | None) -> None:
         if saving.fresh:

@@ -127,6 +127,64 @@ async def test_a_write_slow_to_begin_keeps_the_next_pair_on_screen_and_the_keys_
         assert screen.pair.id == second.id  # the waiting key acted on the next pair
         assert screen.answer.choice == to_canonical("B", screen.order)
 
+
+class LookedAtTooEarly:
+    """The session's claim lock, as a look made just before a claim ahead took it sees it."""
+
+    def __init__(self, lock):
+        self.lock = lock
+
+    def locked(self) -> bool:
+        return False
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return self.lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def __enter__(self):
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc):
+        return self.lock.__exit__(*exc)
+
+
+async def test_enter_while_a_claim_ahead_holds_the_lock_never_stops_the_screen(file_store, settings):
+    """A claim ahead (in a thread) may take the session's claim lock at any moment, and hold
+    it while the database is busy (up to 30 s): Enter then waits for it off the screen's
+    thread, and the app keeps running (here: the test itself, on the app's event loop, is the
+    one that lets the claim go)."""
+    make_task(file_store, n_pairs=4)
+    app = create_app(file_store, "t", "ann", settings)
+    async with app.run_test(size=WIDE) as pilot:
+        screen, first, _ = await reading_first_pair(app, pilot)
+        session = app.session
+        session._claiming = LookedAtTooEarly(session._claiming)
+        held, let_go, released = threading.Event(), threading.Event(), []
+
+        def claim_ahead():  # a claim ahead waiting for a busy database
+            with session._claiming:
+                held.set()
+                released.append(let_go.wait(10))  # False: nobody on the event loop let it go
+
+        holder = threading.Thread(target=claim_ahead)
+        holder.start()
+        try:
+            assert await asyncio.to_thread(held.wait, 60)
+            await pilot.press("1")
+            app._driver.send_message(events.Key("enter", None))
+            await wait_while_saving(lambda: screen._saving, "the save began")
+        finally:
+            let_go.set()
+            await asyncio.to_thread(holder.join)
+        assert released == [True]  # the event loop ran while the claim held the lock
+        await wait_while_saving(lambda: not screen._saving, "the write finished")
+        await settle(pilot)
+        [label] = file_store.current_labels("t")
+        assert (label.pair, label.annotator) == (first.id, "ann")
+        assert screen.pair is not None and screen.pair.id != first.id
+
 async def test_a_failed_write_says_so_and_brings_the_pair_back_with_its_answer(file_store, settings):
     make_task(file_store, n_pairs=4)
     app = create_app(file_store, "t", "ann", settings)

@@ -26,7 +26,7 @@ from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings
 from annotator.tui.screens.factor_definition import FactorDefinitionScreen
-from annotator.tui.session import Answer, JumpRefused, LabelSession, MissingAnswer, save_failure
+from annotator.tui.session import Answer, ClaimInProgress, JumpRefused, LabelSession, MissingAnswer, save_failure
 from annotator.tui.widgets.label.choice_bar import ChoiceBar
 from annotator.tui.widgets.label.confidence import ConfidenceSelect
 from annotator.tui.widgets.label.factor_checklist import FactorChecklist
@@ -371,10 +371,10 @@ class PairScreen(Screen):
         try:
             answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
                             self.answer.rationale)  # as it was when Enter was pressed
-            if self.session.claiming_now():  # a claim ahead is on its way: wait for it off this thread
+            try:  # never waits on this thread for the session's claim lock
+                saving = self.session.start_save(answer, self.order, seconds, wait=False)
+            except ClaimInProgress:  # a claim ahead is on its way: wait for it off this thread
                 saving = await asyncio.to_thread(self.session.start_save, answer, self.order, seconds)
-            else:
-                saving = self.session.start_save(answer, self.order, seconds)
             following = self.session.current
             writing = asyncio.ensure_future(asyncio.to_thread(self.session.write, saving))
             if saving.moved:
