@@ -10,7 +10,7 @@ every statistic of a report is computed on the same resamples.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from scipy import sparse
@@ -30,7 +30,10 @@ DENSE_COUNT_CELLS = 16_000_000
 class Resampler:
     """Seeded bootstrap multiplicities for ``n_units`` units, ``resamples`` rows."""
 
-    def __init__(self, n_units: int, resamples: int, seed: int = 0, confidence: float = 0.95):
+    def __init__(self, n_units: int, resamples: int, seed: int = 0, confidence: float = 0.95,
+                 clusters: np.ndarray | None = None):
+        """``clusters``: the cluster (0..c-1) of each unit, to resample whole clusters (the
+        pairs expanded from one ranked item together) instead of units; None: units."""
         if resamples < 0:
             raise ValueError("the number of resamples cannot be negative")
         if not 0 < confidence < 1:
@@ -39,6 +42,7 @@ class Resampler:
         self.resamples = resamples
         self.seed = seed
         self.confidence = confidence
+        self.clusters = None if clusters is None else np.asarray(clusters, dtype=np.int64)
         self._weights: np.ndarray | None = None
 
     @property
@@ -50,6 +54,9 @@ class Resampler:
         hold them (uint8 unless a unit was drawn more than 255 times in one resample) and
         turned into floats a chunk at a time by ``sums``.
         """
+        if self._weights is None and self.clusters is not None:  # whole clusters, each unit its cluster's count
+            drawn = Resampler(int(self.clusters.max()) + 1 if self.clusters.size else 0, self.resamples, self.seed)
+            self._weights = drawn.weights[:, self.clusters]
         if self._weights is None:
             rng = np.random.default_rng(self.seed)
             n, b = self.n_units, self.resamples
@@ -145,3 +152,14 @@ class Resampler:
         if self.resamples == 0:
             return np.empty(0)
         return finish(self.sums(contributions))
+
+
+def cluster_codes(units: np.ndarray, clusters: Mapping[int, int]) -> np.ndarray:
+    """The cluster index (0..c-1) of each unit: its cluster in ``clusters`` (pair -> item),
+    a cluster of its own when it has none."""
+    keys: dict[tuple[str, int], int] = {}
+    out = np.empty(len(units), dtype=np.int64)
+    for n, unit in enumerate(units):
+        key = ("cluster", clusters[unit]) if unit in clusters else ("unit", int(unit))
+        out[n] = keys.setdefault(key, len(keys))
+    return out

@@ -41,7 +41,7 @@ judged pair while there is none). Incomplete runs are listed and left out (``age
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
@@ -54,7 +54,7 @@ from annotator.store.protocol import AnalysisStore
 from . import agreement, defaults
 from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
-from .bootstrap import Resampler
+from .bootstrap import Resampler, cluster_codes
 from .calibration import Calibration, calibration
 from .defaults import (
     AUTO_RESAMPLES_RULE,
@@ -519,6 +519,7 @@ def judge_human_report(
     factor_source: str = DEFAULT_FACTOR_SOURCE,
     extractor: str | None = None,
     style: pd.DataFrame | None = None,
+    clusters: Mapping[int, int] | None = None,
 ) -> JudgeHumanReport:
     """The judge-validation report of one task; see the module docstring.
 
@@ -527,6 +528,8 @@ def judge_human_report(
     ``gold``: pair -> gold label (the task's, or None); ``resamples``: bootstrap resamples over
     pairs for the agreement intervals and the human ceiling (None: ``defaults.auto_resamples``,
     the rule ``stats agreement`` uses, so the ceiling has one interval wherever it is shown).
+    ``clusters``: pair -> ranked item (``Store.ranking_clusters``): the bootstrap resamples
+    items, the pairs expanded from one ranking together.
     """
     if agents.ratings is None:  # agents built by hand, without the humans' ratings
         agents = replace(agents, ratings=ratings_from_frame(agents.labels, "choice", agents.categories))
@@ -548,7 +551,8 @@ def judge_human_report(
     resamples_rule = "chosen (--bootstrap)"
     if resamples is None:
         resamples, resamples_rule = auto_resamples(len(units)), AUTO_RESAMPLES_RULE
-    resampler = Resampler(len(units), resamples, seed)
+    item_codes = cluster_codes(units, clusters) if clusters else None
+    resampler = Resampler(len(units), resamples, seed, clusters=item_codes)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
     section = {row.run: row for row in judge_section(
@@ -664,7 +668,9 @@ def judge_human_report(
         judge_agreement=_judge_pairwise(verdicts, scale),
         factor_alignment=factor_section(compared, tables, dict(factors), factor_source, chosen) if keys else None,
         runs_left_out=[agents.runs[n].to_json() for n in agents.left_out],
-        bootstrap={"resamples": resamples, "seed": seed, "unit": "pair", "resamples_rule": resamples_rule},
+        bootstrap={"resamples": resamples, "seed": seed, "resamples_rule": resamples_rule,
+                   "unit": "item (the pairs of one ranked item resampled together)" if item_codes is not None
+                   else "pair"},
         reference=agents.reference_json(),
         defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
                                          length_threshold=length_threshold),
@@ -819,4 +825,5 @@ def task_judge_human_report(store: AnalysisStore, task: str, *, order_rule: str 
     gold_labels, source = task_gold(store, task, agents, gold)
     return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],
                                               gold=gold_labels, gold_source=source, style=store.style_features(task),
-                                              **options), store, task, exclude)
+                                              clusters=store.ranking_clusters(task) if found.settings.ranking
+                                              is not None else None, **options), store, task, exclude)

@@ -41,7 +41,7 @@ from . import agreement
 from .agents import reference_json
 from .aggregate import dawid_skene
 from .annotators import AnnotatorRecord, annotator_quality
-from .bootstrap import Resampler
+from .bootstrap import Resampler, cluster_codes
 from .defaults import AUTO_RESAMPLES_RULE, DEFAULT_REFERENCE, DISPUTED_LIMIT, auto_resamples
 from .estimate import Estimate
 from .exclusion import note_exclusions
@@ -431,6 +431,7 @@ def agreement_report(
     order_rule: str = DEFAULT_ORDER_RULE,
     adjudications: Mapping[int, Any] | None = None,
     reference: str = DEFAULT_REFERENCE,
+    clusters: Mapping[int, int] | None = None,
 ) -> AgreementReport:
     """The agreement report of one task (``AgreementReport``; ``.to_json()`` for JSON).
 
@@ -443,7 +444,8 @@ def agreement_report(
     ``order_rule``: how a judge's verdicts in the two presented orders combine
     (``verdicts.ORDER_RULES``). ``adjudications``: pair -> the current ``Adjudication``
     (settled pairs need no adjudication); ``reference``: what the judges' kappa compares with
-    (``defaults.REFERENCES``).
+    (``defaults.REFERENCES``). ``clusters``: pair -> ranked item (``Store.ranking_clusters``):
+    the bootstrap then resamples items, the pairs expanded from one ranking together.
     """
     categories = tuple(categories)
     if "tie" not in categories and (labels["choice"] == "tie").any():
@@ -453,7 +455,8 @@ def agreement_report(
     resamples_rule = "chosen (--bootstrap)"
     if resamples is None:
         resamples, resamples_rule = auto_resamples(len(units)), AUTO_RESAMPLES_RULE
-    resampler = Resampler(len(units), resamples, seed, confidence)
+    item_codes = cluster_codes(units, clusters) if clusters else None
+    resampler = Resampler(len(units), resamples, seed, confidence, clusters=item_codes)
     ranks = PREFERENCE_RANKS
 
     notes = []
@@ -464,7 +467,8 @@ def agreement_report(
             f"only one annotator ({ratings.raters[0]}): agreement between annotators is undefined"
         )
 
-    bootstrap = {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": "pair",
+    unit = "item (the pairs of one ranked item resampled together)" if item_codes is not None else "pair"
+    bootstrap = {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": unit,
                  "resamples_rule": resamples_rule}
     overall = agreement_block(ratings, resampler, ranks)
 
@@ -599,6 +603,7 @@ def task_agreement_report(store: AnalysisStore, task: str, exclude: Sequence[str
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
+        clusters=store.ranking_clusters(task) if found.settings.ranking is not None else None,
         **options,
     ), store, task, exclude)
     report.notes += [incomplete_note(runs[name]) for name in left_out]

@@ -56,6 +56,9 @@ def pack(cli: CliContext, annotator: str, task_name: str | None, out: Path, pair
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     task = store.get_task(name)
+    if task is not None and task.settings.ranking is not None:
+        fail(f"task {name!r} is a ranked task: packs carry pairs, not ranked items (not supported yet); "
+             "no file written")
     if out.resolve() == cli.db_path.resolve():
         fail(f"--out {out} is the database itself")
     summary = None

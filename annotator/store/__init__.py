@@ -40,6 +40,7 @@ from .models import (
 )
 from .progress import ProgressStore
 from .queue_state import QueueStateStore
+from .rankings import InvalidRanking, Ranking, RankingItem, RankingStore
 from .search import SearchHit, SearchStore
 from .skips import SkipStore
 from .streams import StreamStore
@@ -48,7 +49,7 @@ from .tasks import TaskClash, TaskStore, UnknownTask
 from .training import TrainingScore, TrainingStore
 
 
-class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
+class Store(RankingStore, CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
             AccountStore, ProgressStore, CalibrationStore, TrainingStore, StyleStore, ColumnarStore, StoreBase):
     """All of the project's persistence, one area per mixin module."""
@@ -57,7 +58,7 @@ class Store(CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, F
 __all__ = [
     "ADJUDICATION_REASONS", "Account", "AccountExists", "Adjudication", "CHOICES", "DEFAULT_DB", "FACTOR_ANSWERS",
     "JUDGMENT_ORDERS", "ORDERS", "TARGETS", "AtomicFacts", "AttentionScore", "FactLabels", "Factor", "FactorValue",
-    "Flag", "InvalidAdjudication", "TrainingScore", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress",
+    "Flag", "InvalidAdjudication", "InvalidRanking", "Ranking", "RankingItem", "TrainingScore", "InvalidLabel", "JudgeRun", "Judgment", "Label", "Pair", "QueueProgress",
     "SchemaError", "SearchHit", "Store", "Task", "TaskClash", "UnknownTask", "WriterBusy", "WriterIdentity",
     "connect", "connect_readonly", "is_busy", "resolve_db_path",
     "retry_busy", "utc_now",

@@ -98,6 +98,10 @@ class TaskSettings:
     """The practice pairs of task.toml's own ``[training]`` table, checked
     (``annotator.tasks.training``); not a ``[task]`` key."""
 
+    ranking: dict[str, Any] | None = field(default=None, metadata={"toml": False})
+    """A ranked task's ``[ranking]`` table (where each item's 3 to 5 responses are,
+    ``annotator.tasks.ranking``); None for a task of pairs. Not a ``[task]`` key."""
+
     @classmethod
     def from_mapping(cls, values: Any) -> TaskSettings:
         """Settings from stored JSON (or a TaskSettings, returned as it is); unknown keys are

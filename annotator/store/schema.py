@@ -548,3 +548,62 @@ def m011_style_features(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m013_rankings(db: Database) -> None:
+    """Ranked tasks (``[ranking]`` in task.toml, ``store/rankings.py``): an item's k responses
+    (``ranking_items``), the item and positions behind each of its k(k-1)/2 ordinary pairs
+    (``ranking_pairs``), the annotators' rankings as such (``rankings``: ordered tiers, ties
+    allowed; append-only revisions) and which labels a ranking was expanded into
+    (``ranking_labels``). Safe to apply again, like m008."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS ranking_items (
+            id INTEGER PRIMARY KEY,
+            task TEXT NOT NULL REFERENCES tasks(name),
+            item_id TEXT NOT NULL,
+            prompt TEXT NOT NULL,
+            responses TEXT NOT NULL,
+            models TEXT NOT NULL DEFAULT '[]',
+            domain TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (task, item_id)
+        );
+
+        CREATE TABLE IF NOT EXISTS ranking_pairs (
+            pair INTEGER PRIMARY KEY REFERENCES pairs(id),
+            item INTEGER NOT NULL REFERENCES ranking_items(id),
+            position_a INTEGER NOT NULL,
+            position_b INTEGER NOT NULL,
+            UNIQUE (item, position_a, position_b)
+        );
+        CREATE INDEX IF NOT EXISTS ranking_pairs_item ON ranking_pairs(item);
+
+        CREATE TABLE IF NOT EXISTS rankings (
+            id INTEGER PRIMARY KEY,
+            item INTEGER NOT NULL REFERENCES ranking_items(id),
+            task TEXT NOT NULL REFERENCES tasks(name),
+            annotator TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            tiers TEXT NOT NULL,
+            shown TEXT NOT NULL,
+            confidence INTEGER CHECK (confidence IS NULL OR confidence BETWEEN 1 AND 5),
+            rationale TEXT NOT NULL DEFAULT '',
+            seconds REAL,
+            origin TEXT NOT NULL DEFAULT 'tui',
+            created_at TEXT NOT NULL,
+            UNIQUE (item, annotator, revision)
+        );
+        CREATE INDEX IF NOT EXISTS rankings_task_annotator ON rankings(task, annotator);
+
+        CREATE TABLE IF NOT EXISTS ranking_labels (
+            label INTEGER PRIMARY KEY REFERENCES labels(id),
+            ranking INTEGER NOT NULL REFERENCES rankings(id)
+        );
+        CREATE INDEX IF NOT EXISTS ranking_labels_ranking ON ranking_labels(ranking);
+        """
+    )

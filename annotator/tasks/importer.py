@@ -136,6 +136,10 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             spec.path.name, "the same task settings as the imported task (pass --update to change them)",
             "changed settings",
         )
+    if task.settings.ranking is not None:  # a ranked task: items of 3 to 5 responses (tasks/ranking.py)
+        from .ranking import import_ranked
+
+        return import_ranked(store, spec, report, skip_bad=skip_bad, update=update, progress=progress)
     label_map = spec.labels.map if spec.labels else None
     id_rule = spec.data.fields.get("id")
     # a generic file's own id field, shown beside the row's number in its problems

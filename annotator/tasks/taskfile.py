@@ -23,6 +23,7 @@ from .cleaning import Cleaner
 from .errors import Collector, Problem, TaskFileError, describe
 from .labelmap import label_key
 from .profile import PROFILE_FACTORS
+from .ranking import parse_ranking, ranking_columns
 from .readers import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_LINE_BYTES,
@@ -331,6 +332,7 @@ class TaskSpec:
         if self.data.format not in GENERIC_READERS:
             return None
         paths = [name for rule in self.data.fields.values() for name in rule.fields] + list(self.data.metadata)
+        paths += ranking_columns(self.task.settings.ranking)
         if self.labels:
             paths += [*self.labels.annotators.values(), self.labels.annotator_from, self.labels.label,
                       self.labels.shown_order]
@@ -416,7 +418,7 @@ SETTINGS_KEYS = tuple(f.name for f in fields(TaskSettings) if f.metadata.get("to
 TASK_KEYS = toml_keys(Task, ("source_dir", "settings", "created_at")) | set(SETTINGS_KEYS) | {"custom_factor"}
 CUSTOM_FACTOR_KEYS = toml_keys(Factor, ("level1", "level2", "custom"))
 DATA_KEYS = toml_keys(DataSpec)
-TABLES = ("task", "data", "labels", "judge_labels", "pairs", "training")
+TABLES = ("task", "data", "labels", "judge_labels", "pairs", "training", "ranking")
 
 
 def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec:
@@ -439,9 +441,12 @@ def load_task_file(path: str | Path, *, allow_outside: bool = False) -> TaskSpec
     judge_labels = found.check(_judge_labels, doc.get("judge_labels"), defaults.get("judge_labels"), root, where,
                                within)
     training = found.check(parse_training, doc["training"], where) if "training" in doc else None
+    ranking = found.check(parse_ranking, doc["ranking"], where, doc) if "ranking" in doc else None
     found.raise_any()
     if training is not None:
         task.settings = dataclasses.replace(task.settings, training=training)
+    if ranking is not None:
+        task.settings = dataclasses.replace(task.settings, ranking=ranking)
     spec = TaskSpec(task=task, data=data, labels=labels, judge_labels=judge_labels, path=path,
                     notices=[f"task.toml: {n}" for n in cleaner.notices()])
     if data is not None and data.options.get("pairs") is not None:
@@ -482,7 +487,8 @@ def _refuse_unknown_tables(doc: dict, where: str) -> None:
         close = difflib.get_close_matches(unknown_tables[0], TABLES, n=1, cutoff=0.6)
         raise TaskFileError(f"{where} [{unknown_tables[0]}]",
                             (f"a known table: did you mean [{close[0]}]? " if close else "")
-                            + "(tables [task], [data], [labels], [[judge_labels]], [pairs] and [training])", repr(unknown_tables[0]))
+                            + "(tables [task], [data], [labels], [[judge_labels]], [pairs], [training] and "
+                            "[ranking])", repr(unknown_tables[0]))
 
 
 def _task(t: Any, where: str, root: Path, within: Path | None, cleaner: Cleaner) -> Task:
@@ -612,7 +618,7 @@ def _data(d: Any, where: str, root: Path, within: Path | None, doc: dict) -> tup
             PAIRS_DEFAULTS
     merged = {**defaults.get("data", {}), **d}
     fields_ = {key: FieldRule.parse(merged[key], f"{where} [data] {key}") for key in PAIR_FIELDS if key in merged}
-    for key in ("prompt", "response_a", "response_b"):
+    for key in ("prompt",) if "ranking" in doc else ("prompt", "response_a", "response_b"):
         if key not in fields_:
             raise TaskFileError(f"{where} [data]", f"a `{key}` field mapping", "none")
     allowed = set(getattr(module, "OPTIONS", ())) if module else {"delimiter"}

@@ -179,7 +179,12 @@ class AnnotatorApp(App[None]):
         if self._remember:
             self.store.remember_annotator(os_account(), annotator)
         self.session = session
-        self.push_screen(PairScreen(self.session, self.settings, self.cache, self.clock))
+        if self.label_task.settings.ranking is not None:  # a ranked task: k responses to order
+            from annotator.tui.screens.ranking import RankingScreen
+
+            self.push_screen(RankingScreen(self.session, self.settings, self.clock))
+        else:
+            self.push_screen(PairScreen(self.session, self.settings, self.cache, self.clock))
         # Everything alive now (modules, Textual's machinery) lives as long as the app:
         # keep it out of the garbage collector's full scans, which otherwise cost 100+ ms.
         self.call_after_refresh(gc.freeze)
