@@ -20,7 +20,7 @@ from annotator.store.models import is_failed
 from annotator.store.protocol import AnalysisStore
 
 from .aggregate import majority_vote
-from .defaults import DEFAULT_REFERENCE, REFERENCE_TEXT, REFERENCES
+from .defaults import DEFAULT_BOTH_BAD, DEFAULT_REFERENCE, REFERENCE_TEXT, REFERENCES
 from .ratings import Ratings, ratings_from_frame
 from .verdicts import DEFAULT_ORDER_RULE, ORDER_RULE_TEXT, check_rule, judge_verdicts, scored_alone
 
@@ -81,6 +81,7 @@ class TaskAgents:
     ratings: Ratings | None = None
     adjudicated: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))  # pair -> adjudicated choice
     reference: str = DEFAULT_REFERENCE  # ``defaults.REFERENCES``: what one human label per pair is
+    both_bad: dict | None = None  # the --both-bad rule the labels were read under (``both_bad.both_bad_json``)
 
     @property
     def order_rule_text(self) -> str:
@@ -149,9 +150,12 @@ def incomplete_note(run: RunInfo) -> str:
             "every comparison (--include-incomplete to compare it anyway)")
 
 
-def adjudicated_choices(store: AnalysisStore, task: str) -> pd.Series:
-    """Pair -> the current adjudicated label of every adjudicated pair of a task."""
-    found = store.current_adjudications(task)
+def adjudicated_choices(store: AnalysisStore, task: str, both_bad: str = DEFAULT_BOTH_BAD) -> pd.Series:
+    """Pair -> the current adjudicated label of every adjudicated pair of a task (a "both_bad"
+    decision under the ``both_bad`` rule, as the labels)."""
+    from .both_bad import adjudications_under
+
+    found = adjudications_under(store.current_adjudications(task), both_bad)
     return pd.Series({pair: a.choice for pair, a in found.items()}, dtype=object)
 
 
@@ -178,14 +182,18 @@ def reference_json(reference: str, adjudicated: pd.Series | None, labelled) -> d
 
 def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
                 include_incomplete: bool = False, categories: Sequence[str] | None = None,
-                exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE) -> TaskAgents:
+                exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE,
+                both_bad: str = DEFAULT_BOTH_BAD) -> TaskAgents:
     """Read a task's labels, pairs and judgments once and resolve every run's verdicts;
     ``exclude``: annotators whose labels are left out (``--exclude NAME``); ``reference``:
-    the human label a judge is compared with (``defaults.REFERENCES``)."""
+    the human label a judge is compared with (``defaults.REFERENCES``); ``both_bad``: how a
+    "both_bad" label counts (``defaults.BOTH_BAD_RULES``)."""
+    from .both_bad import both_bad_json
+
     check_rule(order_rule)
     found = store.require_task(task)
     cats = tuple(categories or found.choices)
-    labels = store.labels_frame(task, lean=True, exclude=exclude)
+    labels = store.labels_frame(task, lean=True, exclude=exclude, both_bad=both_bad)
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
         cats = ("A", "B", "tie")
     pairs = store.pairs_frame(task)
@@ -197,4 +205,5 @@ def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_OR
     ratings = ratings_from_frame(labels, "choice", cats)
     return TaskAgents(task=task, categories=cats, order_rule=order_rule, labels=labels, pairs=pairs,
                       judgments=compared, verdicts=verdicts, runs=runs, left_out=left_out, ratings=ratings,
-                      adjudicated=adjudicated_choices(store, task), reference=reference)
+                      adjudicated=adjudicated_choices(store, task, both_bad), reference=reference,
+                      both_bad=both_bad_json(store, task, both_bad, exclude))

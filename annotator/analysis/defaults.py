@@ -90,3 +90,13 @@ LC_COEFFICIENT_POOLING = 10.0
 # when the judge's and the humans' factor scores each rest on at least this many pairs with
 # a known manifestation M_k (docs/factors.md): a score from two pairs is +-1 by chance.
 MIN_FACTOR_HINT_PAIRS = 30
+
+# How a "both bad" label (a task whose `choices` offer "both_bad") reaches every statistic that
+# reads human choices (``--both-bad``; applied where the store reads the labels,
+# ``store.labels.with_both_bad_rule``). MT-Bench's human judgments count "tie (bothbad)" as a tie.
+BOTH_BAD_RULES = ("tie", "exclude")
+DEFAULT_BOTH_BAD = "tie"
+BOTH_BAD_TEXT = {
+    "tie": "both bad counted as tie (--both-bad tie)",
+    "exclude": "both bad left out of every statistic (--both-bad exclude)",
+}

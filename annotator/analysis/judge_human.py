@@ -58,6 +58,7 @@ from .bootstrap import Resampler, cluster_codes
 from .calibration import Calibration, calibration
 from .defaults import (
     AUTO_RESAMPLES_RULE,
+    DEFAULT_BOTH_BAD,
     DEFAULT_FACTOR_SOURCE,
     DEFAULT_REFERENCE,
     DEFAULT_RESAMPLES,  # noqa: F401  (the one default, re-exported)
@@ -277,13 +278,14 @@ class JudgeHumanReport:
     style_baselines: list[dict[str, Any]] = field(default_factory=list)  # "pick the longer" per domain (``style``)
     reference: dict[str, Any] | None = None  # the human label judges are compared with (``defaults.REFERENCES``)
     defaults: dict[str, Any] = field(default_factory=dict)  # the defaults its figures depend on
+    both_bad: dict[str, Any] | None = None  # the --both-bad rule, when the task offers it or a label holds it
 
     def hints(self, task: str | None = None) -> list[Hint]:
         """One hint per LLM judge: its most misaligned factor (``factor_hints``)."""
         return factor_hints(self, task or self.task)
 
     def to_json(self) -> dict[str, Any]:
-        return fields_json(self)
+        return fields_json(self, skip_none=("both_bad",))
 
 
 # -- building blocks -------------------------------------------------------------------------
@@ -675,6 +677,7 @@ def judge_human_report(
         defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
                                          length_threshold=length_threshold),
         style_baselines=_style_baselines(style, gold, gold_source, humans, pairs),
+        both_bad=agents.both_bad,
     )
 
 
@@ -785,11 +788,12 @@ def hint_reasons(report: JudgeHumanReport) -> list[str]:
 
 
 def task_disagreements(store: AnalysisStore, task: str, run: str, *, order_rule: str = DEFAULT_ORDER_RULE, limit: int = 20,
-                       exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE) -> list[dict[str, Any]]:
+                       exclude: Sequence[str] = (), reference: str = DEFAULT_REFERENCE,
+                       both_bad: str = DEFAULT_BOTH_BAD) -> list[dict[str, Any]]:
     """``disagreements`` of one run on a task (complete or not), each with the judge's
     explanations per presented order. ``LookupError`` for an unknown run."""
     agents = load_agents(store, task, order_rule=order_rule, include_incomplete=True, exclude=exclude,
-                         reference=reference)
+                         reference=reference, both_bad=both_bad)
     if run not in agents.runs:
         raise LookupError(f"no judge run named {run!r} in task {task!r} (runs: {', '.join(sorted(agents.runs)) or 'none'})")
     listed = disagreements(agents, run, limit)
@@ -815,12 +819,13 @@ def task_gold(store: AnalysisStore, task: str, agents: TaskAgents,
 
 def task_judge_human_report(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_ORDER_RULE,
                             include_incomplete: bool = False, gold: str = "auto", exclude: Sequence[str] = (),
-                            reference: str = DEFAULT_REFERENCE, **options: Any) -> JudgeHumanReport:
+                            reference: str = DEFAULT_REFERENCE, both_bad: str = DEFAULT_BOTH_BAD,
+                            **options: Any) -> JudgeHumanReport:
     """Load a task once (``agents.load_agents``) and build the report; ``exclude``: annotators
-    whose labels are left out (named in the report)."""
+    whose labels are left out (named in the report); ``both_bad``: how "both_bad" labels count."""
     found = store.require_task(task)
     agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete, exclude=exclude,
-                         reference=reference)
+                         reference=reference, both_bad=both_bad)
     fv = factor_values_frame(store, task)
     gold_labels, source = task_gold(store, task, agents, gold)
     return note_exclusions(judge_human_report(agents, fv, factors=[(f.key, f.name) for f in found.factors],

@@ -68,7 +68,7 @@ from annotator.store.protocol import AnalysisStore
 
 from . import ranking, separability, significance, style as style_features
 from .bradley_terry import RIDGE as BT_RIDGE, bradley_terry
-from .defaults import LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
+from .defaults import DEFAULT_BOTH_BAD, LC_COEFFICIENT_POOLING, MIN_LC_PREFERENCES
 from .estimate import json_number
 from .winrate import DIFFICULTY_RIDGE, alpaca_win_rate, length_controlled_win_rate, length_controlled_win_rates
 
@@ -164,6 +164,7 @@ class Leaderboard:
     correction: str = "holm"
     sc_method: str = ""
     sc_bt_method: str = ""
+    both_bad: dict[str, Any] | None = None  # the --both-bad rule, when the task offers it or a label holds it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -189,6 +190,7 @@ class Leaderboard:
             "pairwise": [r.to_json() for r in self.pairwise],
             "groups": [g.to_json() for g in self.groups],
             "separability": [s.to_json() for s in self.separability],
+            **({"both_bad": dict(self.both_bad)} if self.both_bad is not None else {}),
         }
 
 
@@ -501,13 +503,16 @@ def rank_correlations(rows: Sequence[LeaderboardRow | RatingRow], reference: str
 
 
 def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both", include_incomplete: bool = False,
-                     agents_filter: Sequence[str] | None = None, **options: Any) -> Leaderboard:
+                     agents_filter: Sequence[str] | None = None, both_bad: str = DEFAULT_BOTH_BAD,
+                     **options: Any) -> Leaderboard:
     """Load a task once (``agents.load_agents``) and build its leaderboard: the humans (when
-    any labelled) and every compared judge run (or only the runs in ``agents_filter``)."""
+    any labelled) and every compared judge run (or only the runs in ``agents_filter``);
+    ``both_bad``: how "both_bad" labels count in the humans' preferences."""
     from .agents import HUMANS, load_agents
 
     found = store.require_task(task)
-    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete)
+    agents = load_agents(store, task, order_rule=order_rule, include_incomplete=include_incomplete,
+                         both_bad=both_bad)
     pairs = agents.pairs.copy()
     instruction = store.instruction_ids(task)
     pairs["instruction"] = pairs["pair"].map(instruction)
@@ -527,6 +532,7 @@ def task_leaderboard(store: AnalysisStore, task: str, *, order_rule: str = "both
                         inconsistent=inconsistent, style=store.style_features(task), **options)
     board.notes[:0] = [f"run {n} is incomplete: left out (--include-incomplete to show it)" for n in agents.left_out]
     board.order_rule = {"name": agents.order_rule, "rule": agents.order_rule_text}
+    board.both_bad = agents.both_bad
     return board
 
 

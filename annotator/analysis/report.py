@@ -42,7 +42,7 @@ from .agents import reference_json
 from .aggregate import dawid_skene
 from .annotators import AnnotatorRecord, annotator_quality
 from .bootstrap import Resampler, cluster_codes
-from .defaults import AUTO_RESAMPLES_RULE, DEFAULT_REFERENCE, DISPUTED_LIMIT, auto_resamples
+from .defaults import AUTO_RESAMPLES_RULE, DEFAULT_BOTH_BAD, DEFAULT_REFERENCE, DISPUTED_LIMIT, auto_resamples
 from .estimate import Estimate
 from .exclusion import note_exclusions
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, most_disputed, pair_votes
@@ -169,6 +169,7 @@ class AgreementReport:
     runs_left_out: list[dict[str, Any]] = field(default_factory=list)
     excluded_annotators: dict[str, int] | None = None
     reference: dict[str, Any] | None = None  # the human reference of the judges' kappa (``defaults.REFERENCES``)
+    both_bad: dict[str, Any] | None = None  # the --both-bad rule, when the task offers it or a label holds it
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON: the whole task's block at the top level, then the sections."""
@@ -180,6 +181,8 @@ class AgreementReport:
             data[name] = serialise(getattr(self, name))
         if self.excluded_annotators is not None:
             data["excluded_annotators"] = dict(self.excluded_annotators)
+        if self.both_bad is not None:
+            data["both_bad"] = dict(self.both_bad)
         return data
 
     @classmethod
@@ -587,19 +590,22 @@ def _aggregate_summary(ratings: Ratings, votes: pd.DataFrame) -> AggregateSummar
 
 
 def task_agreement_report(store: AnalysisStore, task: str, exclude: Sequence[str] = (), *,
-                          include_incomplete: bool = False, **options: Any) -> AgreementReport:
+                          include_incomplete: bool = False, both_bad: str = DEFAULT_BOTH_BAD,
+                          **options: Any) -> AgreementReport:
     """Load a task's labels and judgments from ``store`` and build ``agreement_report``;
-    ``exclude``: annotators whose labels are left out (named in the report). Incomplete
+    ``exclude``: annotators whose labels are left out (named in the report); ``both_bad``:
+    how "both_bad" labels count (``defaults.BOTH_BAD_RULES``, named in the report). Incomplete
     judge runs are left out of the judge tables and named in ``notes`` and ``runs_left_out``
     (the judge card's rule, ``agents``) unless ``include_incomplete``."""
     found = store.require_task(task)
     from .agents import compared_judgments, incomplete_note
+    from .both_bad import adjudications_under, both_bad_json
 
     judgments, runs, left_out = compared_judgments(store, task, include_incomplete)
     report = note_exclusions(agreement_report(
-        store.labels_frame(task, lean=True, exclude=exclude),
+        store.labels_frame(task, lean=True, exclude=exclude, both_bad=both_bad),
         judgments,
-        adjudications=store.current_adjudications(task),
+        adjudications=adjudications_under(store.current_adjudications(task), both_bad),
         task=task,
         categories=found.choices,
         factors=[(f.key, f.name) for f in found.factors],
@@ -608,4 +614,5 @@ def task_agreement_report(store: AnalysisStore, task: str, exclude: Sequence[str
     ), store, task, exclude)
     report.notes += [incomplete_note(runs[name]) for name in left_out]
     report.runs_left_out = [runs[name].to_json() for name in left_out]
+    report.both_bad = both_bad_json(store, task, both_bad, exclude)
     return report

@@ -26,15 +26,6 @@ def resolve_task(store, name: str | None):
         fail(f"{exc}; add one with `annotator tasks add`")
 
 
-def _gone(holder: dict) -> bool:
-    """Whether the process holding a lease is gone from this machine (its lease is free)."""
-    import socket
-
-    from annotator.store.leases import process_gone
-
-    return holder["host"] == socket.gethostname() and process_gone(holder["pid"])
-
-
 def build_app(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool = False):
     """Open the database, pick the task (or leave it to the app's home screen when the
     database holds several) and build the app (what `annotate` runs)."""
@@ -64,8 +55,8 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None, rem
     if store.pair_count(task.name) == 0:
         fail(f"task {task.name!r} has no pairs; add some with `annotator tasks add`")
     if annotator is not None:
-        holder = next((w for w in store.writers(task.name) if w["annotator"] == annotator and w["live"]), None)
-        if holder is not None and not _gone(holder):
+        holder = store.live_writer(task.name, annotator)
+        if holder is not None:
             fail(str(WriterBusy(task.name, annotator, holder)))
     return create_app(store, task, annotator, settings, origin=origin, remember=remember)
 
@@ -117,14 +108,19 @@ def serve(cli: CliContext, host: str, port: int | None, public_url: str | None, 
 
     Add the people first: `annotator annotators add NAME` prints each one's access code.
     Each signs in with name and code and labels as themselves only (one browser session per
-    name); labels are stored with origin "web". See the README, "Serving the app to colleagues".
+    name); labels are stored with origin "web". With several tasks in the database and no
+    --task, each person chooses a task on the home screen after signing in.
+    See the README, "Serving the app to colleagues".
     """
     from annotator.text.sanitize import sanitize_line
     from annotator.web.server import DEFAULT_PORT, AnnotatorServer, ServeError, ServeOptions
 
     store = cli.open_store()
     store.check_writable()  # a read-only or busy database is said now, not in every session
-    task = resolve_task(store, task_name)  # fail here, not in every browser session
+    if task_name is None and len(store.tasks()) > 1:
+        task = None  # each person picks a task on the home screen after signing in
+    else:
+        task = resolve_task(store, task_name)  # fail here, not in every browser session
     active = [a for a in store.accounts() if not a.disabled]
     if annotator is not None:
         account = store.account(annotator)
@@ -134,7 +130,8 @@ def serve(cli: CliContext, host: str, port: int | None, public_url: str | None, 
     elif not active:
         fail("nobody can sign in yet: add the annotators first with `annotator annotators add NAME` "
              "(each gets an access code to sign in with)")
-    options = ServeOptions(db_path=cli.db_path.resolve(), task=task.name, title=f"annotator · {sanitize_line(task.title or task.name)}",
+    title = "annotator" if task is None else f"annotator · {sanitize_line(task.title or task.name)}"
+    options = ServeOptions(db_path=cli.db_path.resolve(), task=task.name if task else None, title=title,
                            host=host, port=port or DEFAULT_PORT, public_url=public_url, max_sessions=max_sessions,
                            only=annotator, trusted_proxies=trusted_proxies)
     try:

@@ -15,7 +15,7 @@ from annotator.text.sanitize import sanitize_line
 
 from .context import CliContext, console, err_console, fail as _plain_fail, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions, exclusion_note
-from .options import exclude_option, json_option, output_options, run_option, task_option
+from .options import both_bad_option, exclude_option, json_option, output_options, run_option, task_option
 
 
 def fail(message: str):
@@ -110,10 +110,11 @@ def _report(path: Path, summary: dict[str, Any], message: str, excluded: dict[st
               help="Leave out pairs (not adjudicated) whose majority holds less than this share of the votes.")
 @click.option("--exclude-disputed", is_flag=True,
               help="Leave out unresolved pairs (needing adjudication and not adjudicated).")
+@both_bad_option
 @pass_cli
 def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, exclude: tuple[str, ...],
          keep_names: bool, as_json: bool, fmt: str, aggregate: str, min_votes: int, min_agreement: float,
-         exclude_disputed: bool) -> None:
+         exclude_disputed: bool, both_bad: str) -> None:
     """The task's gold set: one row per labelled pair with its gold label, agreement and
     provenance (unanimous, majority, adjudicated, unresolved, single)."""
     from annotator.export.files import default_path
@@ -123,7 +124,8 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     kind, suffix = FORMATS[fmt] if fmt != "hf" else ("gold-hf", "")  # hf: a folder (annotator/export/hf.py)
     path = _output(out or default_path(name, kind, suffix), force)
     options = GoldOptions(aggregate=aggregate, min_votes=min_votes, min_agreement=min_agreement,
-                          include_disputed=not exclude_disputed, exclude=exclude, keep_names=keep_names)
+                          include_disputed=not exclude_disputed, exclude=exclude, keep_names=keep_names,
+                          both_bad=both_bad)
     try:
         # Dawid-Skene only where the output shows it (its columns, or as the gold label)
         gold = gold_set(store, name, options, dawid_skene=fmt in TABLE_FORMATS)
@@ -144,7 +146,18 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     summary = {"task": name, "format": fmt, "records": written, "pairs_considered": gold.considered,
                "aggregate": aggregate, "provenance": gold.provenance_counts, "left_out": gold.left_out,
                "left_out_by_format": by_format, "annotator_ids": "names" if keep_names else "pseudonyms"}
-    _report(path, summary, message, excluded, as_json)
+    _report(path, *_with_both_bad(store, name, both_bad, exclude, summary, message), excluded, as_json)
+
+
+def _with_both_bad(store, name: str, both_bad: str, exclude: tuple[str, ...], summary: dict[str, Any],
+                   message: str) -> tuple[dict[str, Any], str]:
+    """The summary and message naming the --both-bad rule, when the task offers it or a label holds it."""
+    from annotator.analysis.both_bad import both_bad_caption, both_bad_json
+
+    found = both_bad_json(store, name, both_bad, exclude)
+    if not found:
+        return summary, message
+    return {**summary, "both_bad": found}, f"{message} {both_bad_caption(found)[0].upper()}{both_bad_caption(found)[1:]}."
 
 
 def _write_gold(store, gold, path: Path, fmt: str, force: bool):
@@ -173,10 +186,11 @@ def _write_gold(store, gold, path: Path, fmt: str, force: bool):
 @click.option("--ambiguity-threshold", type=click.FloatRange(0, 1), default=AMBIGUITY_THRESHOLD, show_default=True,
               help="A pair is ambiguous when the normalised entropy of its votes reaches this (0 = unanimous, "
                    "1 = votes spread evenly over every choice).")
+@both_bad_option
 @pass_cli
 def soft_labels_command(cli: CliContext, task_name: str | None, out: Path | None, force: bool,
                         exclude: tuple[str, ...], keep_names: bool, as_json: bool, fmt: str,
-                        ambiguity_threshold: float) -> None:
+                        ambiguity_threshold: float, both_bad: str) -> None:
     """A perspectivist gold set: every pair's full distribution of votes, its entropy and an
     ambiguity flag, and each annotator's majority / minority rate."""
     from annotator.export.files import default_path
@@ -185,7 +199,7 @@ def soft_labels_command(cli: CliContext, task_name: str | None, out: Path | None
 
     store, name, excluded = _start(cli, task_name, exclude)
     path = _output(out or default_path(name, "soft-labels", TABLE_FORMATS[fmt]), force)
-    soft = soft_labels(store, name, SoftLabelOptions(ambiguity_threshold, exclude, keep_names))
+    soft = soft_labels(store, name, SoftLabelOptions(ambiguity_threshold, exclude, keep_names, both_bad))
     if soft.table.empty:
         fail(f"task {name!r} has no human labels{' left' if excluded else ' yet'}: nothing to export")
     written = _run(path, f"writing the soft labels of {name}",
@@ -205,7 +219,7 @@ def soft_labels_command(cli: CliContext, task_name: str | None, out: Path | None
     for r in rates:
         table.add_row(sanitize_line(r["annotator"]), f"{r['labels']:,}", _pct(r["in_majority_rate"]),
                       _pct(r["in_minority_rate"]), _pct(r["no_majority_rate"]))
-    _report(path, summary, message, excluded, as_json, (table,))
+    _report(path, *_with_both_bad(store, name, both_bad, exclude, summary, message), excluded, as_json, (table,))
 
 
 def _pct(value: float | None) -> str:

@@ -15,6 +15,7 @@ from .calibrate import calibrated_store
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions
 from .options import (
+    both_bad_option,
     calibrated_option,
     exclude_option,
     gold_option,
@@ -25,7 +26,7 @@ from .options import (
     seed_option,
     task_option,
 )
-from .stats import reference_caption, reference_option, stats
+from .stats import print_both_bad, reference_caption, reference_option, stats
 from .tables import DASH, _est, _num, _pct, _short, print_table, rule_caption as _rule_caption, safe
 
 factor_source_option = click.option(
@@ -310,11 +311,12 @@ def _factor_tables(report) -> list[Table]:
               help="How many disagreements to list.")
 @exclude_option
 @calibrated_option
+@both_bad_option
 @pass_cli
 def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_rule: str, include_incomplete: bool,
                    gold: str, resamples: int | None, seed: int, epsilon: float, alpha: float, alt_min_pairs: int,
                    factor_source: str, reference: str, disagreements_of: str | None, limit: int,
-                   exclude: tuple[str, ...], calibrated: bool) -> None:
+                   exclude: tuple[str, ...], calibrated: bool, both_bad: str) -> None:
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
@@ -334,9 +336,10 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
             report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                              gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
                                              epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
-                                             exclude=exclude, factor_source=factor_source, reference=reference)
-    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude, reference) \
-        if disagreements_of else None
+                                             exclude=exclude, factor_source=factor_source, reference=reference,
+                                             both_bad=both_bad)
+    listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude, reference,
+                            both_bad) if disagreements_of else None
     if as_json:
         data = report.to_json()
         if listed is not None:
@@ -351,6 +354,7 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
     console.print(f"[dim]{safe(_rule_caption(report.order_rule, full=True))}[/]")
     if report.reference:
         console.print(f"[dim]{safe(reference_caption(report.reference))}[/]")
+    print_both_bad(report.both_bad)
     console.print(f"[dim]{safe(bootstrap_caption(report.bootstrap))}[/]")
     console.print(f"[dim]defaults: {safe(', '.join(f'{k} {v:g}' for k, v in report.defaults.items()))}[/]")
     for note in report.notes:
@@ -399,14 +403,14 @@ class _null:
 
 
 def _disagreements(store, task: str, run: str, order_rule: str, include_incomplete: bool, limit: int,
-                   exclude: tuple[str, ...] = (), reference: str = "adjudicated"):
+                   exclude: tuple[str, ...] = (), reference: str = "adjudicated", both_bad: str = "tie"):
     from annotator.analysis.judge_human import task_disagreements
 
     from .context import fail
 
     try:
         return task_disagreements(store, task, run, order_rule=order_rule, limit=limit, exclude=exclude,
-                                  reference=reference)
+                                  reference=reference, both_bad=both_bad)
     except LookupError as e:
         fail(str(e))
 

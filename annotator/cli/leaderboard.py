@@ -12,6 +12,7 @@ from annotator.analysis.defaults import DEFAULT_BT_RESAMPLES
 from .calibrate import calibrated_store
 from .context import CliContext, console, pass_cli, pick_task, print_json
 from .options import (
+    both_bad_option,
     calibrated_option,
     include_incomplete_option,
     json_option,
@@ -20,7 +21,7 @@ from .options import (
     seed_option,
     task_option,
 )
-from .stats import stats
+from .stats import print_both_bad, stats
 from .tables import DASH, _num, print_table, rule_caption, safe
 
 # -- the leaderboard ---------------------------------------------------------------------------
@@ -47,11 +48,12 @@ from .tables import DASH, _num, print_table, rule_caption, safe
 @click.option("--correction", type=click.Choice(["holm", "by"]), default="holm", show_default=True,
               help="Multiple-comparison correction across the model pairs (Holm, or Benjamini-Yekutieli).")
 @calibrated_option
+@both_bad_option
 @pass_cli
 def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, judges: tuple[str, ...],
                         by: str | None, order_rule: str, include_incomplete: bool, reference: str | None,
                         bootstrap: int, seed: int, lc_ridge: float | None, test: str, correction: str,
-                        calibrated: bool) -> None:
+                        calibrated: bool, both_bad: str) -> None:
     """Win rates of each candidate model against the baseline, per agent (humans, judges) and
     domain: raw and length-controlled, AlpacaEval's columns, Bradley-Terry ratings, and how
     each judge ranks the models against the humans."""
@@ -73,7 +75,7 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
         board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                  agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
                                  bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE, test=test,
-                                 correction=correction)
+                                 correction=correction, both_bad=both_bad)
     known = {r.agent for r in board.rows} | {r.agent for r in board.ratings}
     for j in judges:
         if j not in known and (board.baseline is not None or board.ratings):
@@ -91,6 +93,7 @@ def _print_leaderboard(board) -> None:
     if board.baseline:
         console.print(f"baseline: [bold]{safe(board.baseline)}[/] [dim]({safe(board.baseline_rule)})[/]")
     console.print(f"[dim]{safe(rule_caption(board.order_rule, full=True))}[/]")
+    print_both_bad(board.both_bad)
     for note in board.notes:
         console.print(f"[yellow]note:[/] {safe(note)}")
     if not board.rows and board.ratings:

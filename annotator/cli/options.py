@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import click
 
-from annotator.analysis.defaults import DEFAULT_ORDER_RULE, ORDER_RULES
+from annotator.analysis.defaults import BOTH_BAD_RULES, DEFAULT_BOTH_BAD, DEFAULT_ORDER_RULE, ORDER_RULES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +49,9 @@ SEED_HELP = "Seed of the bootstrap resampling."
 GOLD_HELP = ("Gold labels to score judges against: the pairs' own (auto: when the task has some), "
              "the human majority, or none.")
 GOLD_CHOICES = ("auto", "pairs", "majority", "none")
+BOTH_BAD_HELP = ('How a "both bad" label (a task whose task.toml choices offer it) counts in every statistic: '
+                 'tie (as MT-Bench\'s human judgments count "tie (both bad)") or exclude (left out); the output '
+                 "names the rule.")
 
 #: every help text a shared option may carry, by its option name
 SHARED_HELP: dict[str, tuple[str, ...]] = {
@@ -59,6 +62,7 @@ SHARED_HELP: dict[str, tuple[str, ...]] = {
     "--exclude": (EXCLUDE_HELP,),
     "--force": (FORCE_HELP,),
     "--gold": (GOLD_HELP,),
+    "--both-bad": (BOTH_BAD_HELP,),
 }
 
 
@@ -119,6 +123,12 @@ def gold_option(command: F) -> F:
     """``--gold``: the gold labels judges are scored against."""
     return click.option("--gold", "gold", type=click.Choice(GOLD_CHOICES), default="auto", show_default=True,
                         help=GOLD_HELP)(command)
+
+
+def both_bad_option(command: F) -> F:
+    """``--both-bad tie|exclude``: how a "both bad" label counts (``defaults.BOTH_BAD_RULES``)."""
+    return click.option("--both-bad", "both_bad", type=click.Choice(BOTH_BAD_RULES), default=DEFAULT_BOTH_BAD,
+                        show_default=True, help=BOTH_BAD_HELP)(command)
 
 
 def seed_option(command: F) -> F:

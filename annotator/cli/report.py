@@ -12,6 +12,7 @@ from annotator.analysis.defaults import DEFAULT_BT_RESAMPLES, DEFAULT_RESAMPLES,
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
 from .judges_report import factor_source_option
 from .options import (
+    both_bad_option,
     force_option,
     gold_option,
     include_incomplete_option,
@@ -50,10 +51,11 @@ def default_path(task: str) -> Path:
                    "1: one after the other).")
 @json_option
 @force_option
+@both_bad_option
 @pass_cli
 def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule: str, include_incomplete: bool,
            gold: str, resamples: int | None, seed: int, factor_source: str, reference: str, disputed: int, jobs: int | None,
-           as_json: bool, force: bool) -> None:
+           as_json: bool, force: bool, both_bad: str) -> None:
     """Write the task's report: progress, agreement, each annotator, the judges against the humans,
     position and length bias, calibration, the leaderboard, PROFILE factors and the most disputed
     pairs, with plain-words explanations. One HTML file with everything inline (opens offline,
@@ -65,7 +67,7 @@ def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule:
     store = cli.open_store(create=False)
     name = pick_task(store, task_name)
     options = ReportOptions(order_rule=order_rule, include_incomplete=include_incomplete, gold=gold, seed=seed,
-                            disputed=disputed, factor_source=factor_source, reference=reference)
+                            disputed=disputed, factor_source=factor_source, reference=reference, both_bad=both_bad)
     if resamples is not None:
         options.agreement_resamples = options.judge_resamples = options.leaderboard_bootstrap = resamples
     html_path = out or default_path(name)

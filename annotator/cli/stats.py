@@ -16,7 +16,15 @@ from annotator.analysis.defaults import (
 
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json
 from .exclusion import check_exclusions
-from .options import exclude_option, include_incomplete_option, json_option, order_rule_option, seed_option, task_option
+from .options import (
+    both_bad_option,
+    exclude_option,
+    include_incomplete_option,
+    json_option,
+    order_rule_option,
+    seed_option,
+    task_option,
+)
 from .tables import DASH, _ci, _est, _num, _pct, _short, safe  # noqa: F401
 
 reference_option = click.option(
@@ -24,6 +32,14 @@ reference_option = click.option(
     help="The one human label per pair a judge is compared with (kappa, calibration, length bias against the "
          "humans, factor scores, disagreements): adjudicated (the adjudicator's label where `annotator adjudicate` "
          "settled the pair, else the majority) or majority (adjudications ignored).")
+
+
+def print_both_bad(both_bad) -> None:
+    """The --both-bad rule under a table, when the task offers "both bad" or a label holds it."""
+    from annotator.analysis.both_bad import both_bad_caption
+
+    if both_bad:
+        console.print(f"[dim]{safe(both_bad_caption(both_bad))}[/]")
 
 
 def reference_caption(reference) -> str:
@@ -185,6 +201,7 @@ def print_report(report) -> None:
         console.print(f"[yellow]note:[/] {safe(note)}")
 
     console.print(_overall_table(overall, "Overall preference"))
+    print_both_bad(report.both_bad)
     if overall.cohen_kappa_pairs:
         console.print(_cohen_table(overall.cohen_kappa_pairs))
     if report.per_domain:
@@ -252,10 +269,11 @@ def print_report(report) -> None:
 @include_incomplete_option
 @reference_option
 @exclude_option
+@both_bad_option
 @pass_cli
 def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, resamples: int | None, seed: int,
                       confidence: float, threshold: float, disputed: int, order_rule: str,
-                      include_incomplete: bool, reference: str, exclude: tuple[str, ...]) -> None:
+                      include_incomplete: bool, reference: str, exclude: tuple[str, ...], both_bad: str) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
     from threadpoolctl import threadpool_limits
@@ -274,7 +292,7 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
             report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
                                            threshold=threshold, disputed=disputed, order_rule=order_rule,
                                            include_incomplete=include_incomplete, exclude=exclude,
-                                           reference=reference)
+                                           reference=reference, both_bad=both_bad)
     if as_json:
         print_json(report.to_json())
     else:

@@ -30,6 +30,12 @@ Formats:
 * ``alpaca-eval``: AlpacaEval's annotation records (``instruction, output_1, generator_1,
   output_2, generator_2, preference``), response B as ``output_1`` (the baseline) and A as
   ``output_2``; preference 1 = B, 2 = A, 1.5 = tie: what judge-calibration tools read.
+
+"Both bad" (a task whose ``choices`` offer it): the votes are read under the ``--both-bad``
+rule (``options.both_bad``: a tie, or left out), as every statistic reads them; the table
+formats add ``votes_both_bad`` (the pair's both-bad votes as stored) and keep an adjudicator's
+``both_bad`` in ``adjudicated_label``. A both-bad pair is no preference: the preference formats
+leave out a pair settled as both bad or whose tie holds a both-bad vote.
 """
 
 from __future__ import annotations
@@ -43,9 +49,11 @@ import numpy as np
 import pandas as pd
 
 from annotator.analysis.aggregate import aggregated_labels, factor_majority_table
+from annotator.analysis.both_bad import adjudications_under, both_bad_json, counted_categories
 from annotator.analysis.pairs import pair_votes
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.store import Store, Task
+from annotator.store.models import BOTH_BAD, CHOICES
 
 from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
@@ -83,13 +91,20 @@ class GoldSet:
         return {p: int(counts.get(p, 0)) for p in PROVENANCES}
 
 
+def _counted(task: Task) -> list[str]:
+    """The choices the gold set counts votes of: the task's, with "tie" where a both-bad vote
+    may be read as one (``--both-bad tie``) on a task without ties."""
+    return list(CHOICES if task.allows_both_bad else task.choices)
+
+
 def gold_columns(task: Task) -> list[Column]:
     """The columns of the table formats, in order."""
-    choices = list(task.choices)
+    choices = _counted(task)
     return [
         Column("task"), Column("pair_id"), Column("domain"), *PAIR_TEXT_COLUMNS,
         Column("label"), Column("label_source"), Column("provenance"),
         Column("n_votes", "int"), *[Column(f"votes_{c}", "int") for c in choices],
+        *([Column(f"votes_{BOTH_BAD}", "int")] if task.allows_both_bad else []),
         Column("majority"), Column("majority_share", "float"), Column("entropy_bits", "float"),
         Column("agreement", "float"), Column("needs_adjudication", "bool"), Column("dispute_reason"),
         Column("adjudicated_label"), Column("adjudication_reason"), Column("adjudication_note"),
@@ -111,11 +126,11 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     keys = [f.key for f in spec.factors]
-    votes = store.votes_frame(task, keys, exclude=options.exclude)
+    votes = store.votes_frame(task, keys, exclude=options.exclude, both_bad=options.both_bad)
     columns = [c.name for c in gold_columns(spec) if c not in PAIR_TEXT_COLUMNS]
     if votes.empty:
         return GoldSet(spec, options, pd.DataFrame(columns=columns), names)
-    ratings = ratings_from_frame(votes, "choice", spec.choices)
+    ratings = ratings_from_frame(votes, "choice", counted_categories(spec.choices, votes["choice"]))
     if dawid_skene or options.aggregate == "dawid-skene":
         agg = aggregated_labels(ratings, options.threshold)
         ds_fitted = agg["ds_label"].notna().any()
@@ -126,14 +141,17 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     if options.aggregate == "dawid-skene" and not ds_fitted:
         raise ValueError("Dawid-Skene could not be fitted on these labels (too few annotators or votes); use majority")
     agg = agg.rename(columns={"adjudication_reason": "dispute_reason"})
-    for c in spec.choices:
+    for c in _counted(spec):
+        if f"votes_{c}" not in agg:
+            agg[f"votes_{c}"] = 0
         if f"ds_p_{c}" not in agg:
             agg[f"ds_p_{c}"] = np.nan
 
-    adjudications = store.current_adjudications(task)
-    adjudicated = agg.index.isin(list(adjudications))
+    adjudications = store.current_adjudications(task)  # as stored (``adjudicated_label``) ...
+    settled = adjudications_under(adjudications, options.both_bad)  # ... and as the gold label reads them
+    adjudicated = agg.index.isin(list(settled))
     aggregate_label = agg["ds_label"] if options.aggregate == "dawid-skene" else agg["majority"]
-    aggregate_label = aggregate_label.where(aggregate_label.isin(spec.choices), None)
+    aggregate_label = aggregate_label.where(aggregate_label.isin(ratings.categories), None)
     n = agg["n_votes"]
     agg["provenance"] = np.select(
         [adjudicated, n == 1, agg["majority_share"] == 1, agg["needs_adjudication"]],
@@ -143,7 +161,11 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
         columns=["pair", "adjudicated_label", "adjudication_reason", "adjudication_note", "adjudicator",
                  "adjudicated_at"]).set_index("pair")
     agg = agg.join(adj)
-    agg["label"] = np.where(adjudicated, agg["adjudicated_label"], aggregate_label)
+    if spec.allows_both_bad:
+        by_pair = store.choice_by_pair(task, BOTH_BAD, exclude=options.exclude)
+        agg[f"votes_{BOTH_BAD}"] = pd.Series(by_pair, dtype="int64").reindex(agg.index).fillna(0).astype("int64")
+    final = pd.Series({p: a.choice for p, a in settled.items()}, dtype=object).reindex(agg.index)
+    agg["label"] = np.where(adjudicated, final, aggregate_label)
     agg["label"] = agg["label"].where(agg["label"].notna(), None)
     agg["label_source"] = np.where(adjudicated, "adjudication", options.aggregate)
 
@@ -207,8 +229,21 @@ def _labelled(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterat
         yield r
 
 
-def _chosen_rejected(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+BOTH_BAD_SKIP = "both bad (no preference: settled as both bad, or a tie holding a both-bad vote)"
+
+
+def _preferences(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """The labelled rows that are a preference: a pair settled as both bad, or whose tie holds
+    a both-bad vote (``--both-bad tie``), is none (counted in ``skipped``)."""
     for r in _labelled(rows, skipped):
+        if r.get("adjudicated_label") == BOTH_BAD or (r["label"] == "tie" and r.get(f"votes_{BOTH_BAD}")):
+            skipped[BOTH_BAD_SKIP] = skipped.get(BOTH_BAD_SKIP, 0) + 1
+            continue
+        yield r
+
+
+def _chosen_rejected(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for r in _preferences(rows, skipped):
         if r["label"] == "tie":
             skipped["tie (a preference pair needs a decisive label)"] = \
                 skipped.get("tie (a preference pair needs a decisive label)", 0) + 1
@@ -229,7 +264,7 @@ PREFERENCE = {"A": 2.0, "B": 1.0, "tie": 1.5}
 
 
 def _alpaca_eval(rows: Iterator[dict[str, Any]], skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
-    for r in _labelled(rows, skipped):
+    for r in _preferences(rows, skipped):
         yield {"instruction": r["prompt"], "output_1": r["response_b"], "generator_1": r["model_b"],
                "output_2": r["response_a"], "generator_2": r["model_a"], "preference": PREFERENCE[r["label"]],
                "annotator": "humans", "pair_id": r["pair_id"], "n_votes": r["n_votes"],
@@ -244,7 +279,8 @@ def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
         majority_rule="annotator.analysis.pairs: the choice with the most votes; no single top choice is no majority",
         excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
         pairs_considered=gold.considered, left_out=gold.left_out, provenance=gold.provenance_counts,
-        dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None else "not computed (not in this format)")
+        dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None else "not computed (not in this format)",
+        **({"both_bad": found} if (found := both_bad_json(store, gold.task.name, o.both_bad, o.exclude)) else {}))
 
 
 def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,

@@ -92,7 +92,8 @@ def agreement_lines(store: Store, gold: GoldSet) -> list[str]:
     """The annotators' agreement on the task (the numbers `stats agreement` prints)."""
     from annotator.analysis.report import task_agreement_report
 
-    report = task_agreement_report(store, gold.task.name, gold.options.exclude, resamples=0)
+    report = task_agreement_report(store, gold.task.name, gold.options.exclude, resamples=0,
+                                   both_bad=gold.options.both_bad)
     o = report.overall
     return [
         f"- pairs with two or more votes: {o.n_pairs_multiply_labelled:,} of {o.n_pairs:,}; "

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annotator.store import CHOICES, FACTOR_ANSWERS, ORDERS, Store, Task
+from annotator.store import FACTOR_ANSWERS, ORDERS, Store, Task
+from annotator.store.models import LABEL_CHOICES
 from annotator.store.orders import to_shown
 
 from .options import LabelExportOptions
@@ -53,7 +54,7 @@ def label_batches(store: Store, task: Task, options: LabelExportOptions, names: 
     ``*_as_shown``: the answer in the letters the annotator saw (``orders.to_shown``, looked
     up from a table built once)."""
     keys = [f.key for f in task.factors]
-    as_shown = {(a, o): to_shown(a, o) for a in (*CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
+    as_shown = {(a, o): to_shown(a, o) for a in (*LABEL_CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
     pair_fields = ("pair_id", "domain", *(TEXT_FIELDS if options.texts else ()))
     shown_of: dict[str, str] = {}
     for page in store.label_revision_pages(task.name, exclude=options.exclude, pair_fields=pair_fields):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annotator.analysis.defaults import ADJUDICATION_THRESHOLD
+from annotator.analysis.defaults import ADJUDICATION_THRESHOLD, DEFAULT_BOTH_BAD
 
 # gold format -> (the default file's kind, suffix): exports/<task>-<kind><suffix>
 FORMATS = {
@@ -28,6 +28,7 @@ class GoldOptions:
     threshold: float = ADJUDICATION_THRESHOLD
     exclude: tuple[str, ...] = ()  # annotators whose labels are left out
     keep_names: bool = False  # False: annotators appear under pseudonyms
+    both_bad: str = DEFAULT_BOTH_BAD  # how a "both_bad" label counts (``--both-bad``)
 
 
 @dataclass
@@ -35,6 +36,7 @@ class SoftLabelOptions:
     ambiguity_threshold: float = AMBIGUITY_THRESHOLD  # normalised entropy from which a pair is ambiguous
     exclude: tuple[str, ...] = ()
     keep_names: bool = False
+    both_bad: str = DEFAULT_BOTH_BAD  # how a "both_bad" label counts (``--both-bad``)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from annotator.analysis.both_bad import both_bad_json, counted_categories
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.analysis.soft_labels import majority_minority_rates, soft_label_table
 from annotator.store import Store, Task
@@ -62,8 +63,8 @@ def soft_labels(store: Store, task: str, options: SoftLabelOptions | None = None
     options = options or SoftLabelOptions()
     spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
-    votes = store.votes_frame(task, exclude=options.exclude)
-    ratings = ratings_from_frame(votes, "choice", spec.choices)
+    votes = store.votes_frame(task, exclude=options.exclude, both_bad=options.both_bad)
+    ratings = ratings_from_frame(votes, "choice", counted_categories(spec.choices, votes["choice"]))
     table = soft_label_table(ratings, options.ambiguity_threshold)
     table.insert(0, "task", task)
     rates = majority_minority_rates(ratings)
@@ -99,6 +100,7 @@ def write_soft_labels(store: Store, soft: SoftLabels, path: Path, fmt: str, *, f
         majority_rule="annotator.analysis.pairs: the choice with the most votes; no single top choice is no majority",
         rates_rule="over each annotator's labels on pairs with two or more votes, their own vote included",
         excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
-        annotators=annotator_rates(soft))
+        annotators=annotator_rates(soft),
+        **({"both_bad": found} if (found := both_bad_json(store, soft.task.name, o.both_bad, o.exclude)) else {}))
     return write_export(path, fmt, soft_label_columns(soft.task), soft_label_batches(store, soft), meta,
                         force=force, batched=True)

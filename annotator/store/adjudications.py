@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from . import rows
 from .base import StoreBase
-from .models import ADJUDICATION_QUEUES, ADJUDICATION_REASONS, CHOICES, Adjudication, Judgment, Label, utc_now
+from .labels import offers_both_bad
+from .models import (
+    ADJUDICATION_QUEUES,
+    ADJUDICATION_REASONS,
+    BOTH_BAD,
+    LABEL_CHOICES,
+    Adjudication,
+    Judgment,
+    Label,
+    utc_now,
+)
 
 
 class InvalidAdjudication(ValueError):
@@ -17,8 +27,8 @@ class InvalidAdjudication(ValueError):
 
 
 def check_adjudication(adjudication: Adjudication) -> None:
-    if adjudication.choice not in CHOICES:
-        raise InvalidAdjudication(f"choice must be one of {CHOICES}, got {adjudication.choice!r}")
+    if adjudication.choice not in LABEL_CHOICES:
+        raise InvalidAdjudication(f"choice must be one of {LABEL_CHOICES}, got {adjudication.choice!r}")
     if adjudication.reason not in ADJUDICATION_REASONS:
         raise InvalidAdjudication(
             f"reason must be one of {', '.join(ADJUDICATION_REASONS)}, got {adjudication.reason!r}")
@@ -41,6 +51,8 @@ class AdjudicationStore(StoreBase):
                 allow_tie = self.db.execute("SELECT allow_tie FROM tasks WHERE name = ?", [task]).fetchone()[0]
                 if not allow_tie:
                     raise InvalidAdjudication(f"task {task!r} does not allow ties")
+            if adjudication.choice == BOTH_BAD and not offers_both_bad(self.db, task):
+                raise InvalidAdjudication(f"task {task!r} does not offer the choice {BOTH_BAD!r}")
             latest = self.db.execute(
                 "SELECT COALESCE(MAX(revision), 0) FROM adjudications WHERE pair = ?", [adjudication.pair]
             ).fetchone()[0]

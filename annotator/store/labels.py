@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from . import rows
 from .columnar import ColumnarStore
-from .models import CHOICES, FACTOR_ANSWERS, ORDERS, Label, utc_now
+from .models import BOTH_BAD, CHOICES, FACTOR_ANSWERS, LABEL_CHOICES, ORDERS, Label, utc_now
 from .queue_state import QueueStateStore
 
 
@@ -15,8 +15,8 @@ class InvalidLabel(ValueError):
 
 
 def check_label(label: Label) -> None:
-    if label.choice not in CHOICES:
-        raise InvalidLabel(f"choice must be one of {CHOICES}, got {label.choice!r}")
+    if label.choice not in LABEL_CHOICES:
+        raise InvalidLabel(f"choice must be one of {LABEL_CHOICES}, got {label.choice!r}")
     if label.shown_order not in ORDERS:
         raise InvalidLabel(f"shown_order must be one of {ORDERS}, got {label.shown_order!r}")
     for key, answer in label.factors.items():
@@ -52,6 +52,10 @@ class LabelStore(QueueStateStore, ColumnarStore):
             missing = [p for p in pair_ids if p not in task_of]
             if missing:
                 raise InvalidLabel(f"no pair with id {missing[0]}")
+            for task in sorted({task_of[label.pair] for label in labels if label.choice == BOTH_BAD}):
+                if not offers_both_bad(self.db, task):
+                    raise InvalidLabel(f"task {task!r} does not offer the choice {BOTH_BAD!r} (its task.toml "
+                                       "`choices` does not list it)")
             latest: dict[tuple[int, str], int] = {}
             if len(labels) <= 50:  # a save: look up each (pair, annotator), never the annotator's whole history
                 for key in {(label.pair, label.annotator) for label in labels}:
@@ -119,7 +123,7 @@ class LabelStore(QueueStateStore, ColumnarStore):
         ]
 
     def labels_frame(self, task: str, *, lean: bool = False, exclude: Iterable[str] = (),
-                     columns: Iterable[str] | None = None):
+                     columns: Iterable[str] | None = None, both_bad: str = "tie"):
         """Current labels joined with their pairs, as a pandas DataFrame (one row a label).
 
         Columns (``columns`` picks some, in this order): label_id, pair, pair_id, domain,
@@ -141,7 +145,7 @@ class LabelStore(QueueStateStore, ColumnarStore):
 
         from .columnar import frame_from_arrow
 
-        own = [c for c in LABEL_COLUMNS if c in wanted or c in ("pair", "annotator")]
+        own = [c for c in LABEL_COLUMNS if c in wanted or c in ("pair", "annotator", "choice")]
         table = self._current_label_table(task, {c: f"l.{_LABEL_SQL.get(c, c)}" for c in own}, exclude)
         from_pairs = [c for c in PAIR_COLUMNS if c in wanted]
         if from_pairs:
@@ -153,15 +157,17 @@ class LabelStore(QueueStateStore, ColumnarStore):
             take = pa.array(at, mask=at < 0, type=pa.int64())
             for c in from_pairs:
                 table = table.append_column(c, pairs.column(c).take(take))
-        frame = frame_from_arrow(table.select(wanted))
+        frame = frame_from_arrow(table.select([c for c in table.column_names if c in wanted or c == "choice"]))
         if "factors" in frame:
             frame["factors"] = _parse_objects(table.column("factors"))
-        return frame
+        return with_both_bad_rule(frame, both_bad)[wanted].reset_index(drop=True)
 
-    def votes_frame(self, task: str, factor_keys: Iterable[str] = (), *, exclude: Iterable[str] = ()):
+    def votes_frame(self, task: str, factor_keys: Iterable[str] = (), *, exclude: Iterable[str] = (),
+                    both_bad: str = "tie"):
         """The lean table aggregation needs, for a task of any size: the current labels'
         ``label_id``, ``pair``, ``annotator``, ``choice`` and one column per factor key (the
-        answer; missing when not given), in the order stored.
+        answer; missing when not given), in the order stored; "both_bad" labels under the
+        ``both_bad`` rule (as ``labels_frame``).
 
         Text columns are pandas categoricals: SQLite hands back codes (small integers, read
         into numpy a page at a time), never a Python string per label, so 300,000 labels
@@ -178,7 +184,7 @@ class LabelStore(QueueStateStore, ColumnarStore):
         sql = (
             "WITH people AS (SELECT annotator, ROW_NUMBER() OVER (ORDER BY MIN(id)) - 1 AS code FROM labels "
             "WHERE task = ? GROUP BY annotator) "
-            f"SELECT l.id, l.pair, pe.code, {_code_sql(CHOICES, 'l.choice')}{answers} "
+            f"SELECT l.id, l.pair, pe.code, {_code_sql(LABEL_CHOICES, 'l.choice')}{answers} "
             # +l.task: walk the labels in id order (no sort of every row in a temporary B-tree)
             f"FROM labels l JOIN people pe ON pe.annotator = l.annotator WHERE +l.task = ?{skip} ORDER BY l.id"
         )
@@ -195,11 +201,11 @@ class LabelStore(QueueStateStore, ColumnarStore):
             "label_id": data[:, 0], "pair": data[:, 1],
             "annotator": pd.Categorical.from_codes(data[:, 2], categories=people) if people
             else pd.Categorical([], categories=[]),
-            "choice": pd.Categorical.from_codes(data[:, 3], categories=list(CHOICES)),
+            "choice": pd.Categorical.from_codes(data[:, 3], categories=list(LABEL_CHOICES)),
         })
         for i, key in enumerate(keys):
             frame[key] = pd.Categorical.from_codes(data[:, 4 + i], categories=list(FACTOR_ANSWERS))
-        return frame
+        return with_both_bad_rule(frame, both_bad).reset_index(drop=True)
 
     def _current_label_table(self, task: str, select: dict[str, str], exclude: Iterable[str]):
         """The newest revision per (pair, annotator) of a task's labels as an Arrow table with
@@ -249,6 +255,16 @@ class LabelStore(QueueStateStore, ColumnarStore):
             "SELECT annotator, COUNT(DISTINCT pair) AS pairs, COUNT(*) AS revisions, MIN(created_at) AS first_label_at, "
             "MAX(created_at) AS last_label_at FROM labels WHERE task = ? GROUP BY annotator ORDER BY MIN(id)", [task])
 
+    def choice_by_pair(self, task: str, choice: str, *, exclude: Iterable[str] = ()) -> dict[int, int]:
+        """Pair -> how many current labels of ``task`` (less the annotators of ``exclude``) hold
+        ``choice``, for the pairs with one at least."""
+        left_out = sorted(set(exclude))
+        skip = f" AND l.annotator NOT IN ({', '.join('?' * len(left_out))})" if left_out else ""
+        return {r["pair"]: r["n"] for r in self.query(
+            f"SELECT l.pair, COUNT(*) AS n FROM labels l WHERE l.task = ? AND l.choice = ?{skip} AND l.revision = "
+            "(SELECT MAX(r.revision) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) "
+            "GROUP BY l.pair ORDER BY l.pair", [task, choice, *left_out])}
+
     def label_counts(self, task: str) -> dict[str, int]:
         """Current labels per annotator of a task (what ``--exclude NAME`` would leave out)."""
         return {r["annotator"]: r["n"] for r in self.query(
@@ -286,6 +302,42 @@ def _parse_objects(texts) -> list[dict]:
 
 
 _FACTOR_ANSWER_SQL = """json_extract(l.factors, '$."' || ? || '"')"""  # the answer for one factor key
+
+
+# How a "both_bad" label reaches the statistics (``--both-bad``; the texts are in
+# ``analysis.defaults.BOTH_BAD_TEXT``): "tie" as MT-Bench's human judgments count "tie (both
+# bad)", or "exclude" the label from every statistic.
+BOTH_BAD_RULES = ("tie", "exclude")
+
+
+def with_both_bad_rule(frame, rule: str):
+    """``frame`` (current labels with a ``choice`` column, text or categorical) with its
+    "both_bad" labels read as "tie" or left out (``rule``); the one place the rule is applied,
+    for every statistic (``labels_frame``, ``votes_frame``). Category columns keep ``CHOICES``."""
+    import numpy as np
+    import pandas as pd
+
+    if rule not in BOTH_BAD_RULES:
+        raise ValueError(f"both_bad must be one of {', '.join(BOTH_BAD_RULES)}, got {rule!r}")
+    bad = (frame["choice"] == BOTH_BAD).to_numpy(dtype=bool)
+    if rule == "exclude" and bad.any():
+        frame = frame[~bad]
+    if isinstance(frame["choice"].dtype, pd.CategoricalDtype):
+        categories = list(frame["choice"].cat.categories)
+        if categories != list(CHOICES):  # recoded on the integer codes, never a string per label
+            lookup = np.array([CHOICES.index("tie" if c == BOTH_BAD else c) for c in categories] + [-1])
+            codes = lookup[frame["choice"].cat.codes.to_numpy()]  # code -1 (missing) reads lookup[-1]
+            frame = frame.assign(choice=pd.Categorical.from_codes(codes, categories=list(CHOICES)))
+    elif bad.any():
+        frame = frame.assign(choice=frame["choice"].where(frame["choice"] != BOTH_BAD, "tie"))
+    return frame
+
+
+def offers_both_bad(db, task: str) -> bool:
+    """Whether ``task``'s ``choices`` (task.toml) offer "both_bad" (kept in its settings)."""
+    found = db.execute("SELECT EXISTS (SELECT 1 FROM json_each(t.settings, '$.choices') WHERE value = ?) "
+                       "FROM tasks t WHERE t.name = ?", [BOTH_BAD, task]).fetchone()
+    return bool(found and found[0])
 
 
 def _code_sql(values, expr: str) -> str:

@@ -117,6 +117,13 @@ class LeaseStore(StoreBase):
                 args.append(me.holder)
             return self.db.execute(sql, args).rowcount
 
+    def live_writer(self, task: str, annotator: str) -> dict | None:
+        """The lease of (task, annotator) a new session would be refused by: live, and not
+        held by a process already gone from this machine (that lease is free at once)."""
+        host = socket.gethostname()
+        return next((w for w in self.writers(task) if w["annotator"] == annotator and w["live"]
+                     and not (w["host"] == host and process_gone(w["pid"]))), None)
+
     def writers(self, task: str | None = None, now: datetime | None = None) -> list[dict]:
         """Live and expired leases: task, annotator, pid, host, started_at, beat_at, expires_at, live."""
         now_iso = _iso(now or datetime.now(timezone.utc))

@@ -6,7 +6,9 @@ them (``annotator.store.rows``).
 
 Conventions used everywhere:
 
-* A *choice* is ``"A"``, ``"B"`` or ``"tie"``, always in the pair's canonical order.
+* A *choice* is ``"A"``, ``"B"`` or ``"tie"``, always in the pair's canonical order; a task
+  whose ``choices`` include it also offers ``"both_bad"`` (neither response is acceptable),
+  stored as its own value and read by each statistic through a named rule (``--both-bad``).
 * A *factor answer* is ``"A"`` (more in A), ``"B"`` (more in B), ``"equal"`` or ``"na"``.
 * An *order* is ``"AB"`` (A shown first / left) or ``"BA"`` (B shown first).
 * A judgment's *target* is what one call judged: ``""`` a pair of responses (a verdict),
@@ -20,6 +22,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
 CHOICES = ("A", "B", "tie")
+BOTH_BAD = "both_bad"
+# Every value a label or an adjudication may hold (a task offers ``Task.label_choices`` of them).
+LABEL_CHOICES = (*CHOICES, BOTH_BAD)
 TARGETS = ("", "A", "B", "prompt", "source")
 FACTOR_ANSWERS = ("A", "B", "equal", "na")
 ORDERS = ("AB", "BA")
@@ -94,6 +99,10 @@ class TaskSettings:
     baseline: str | None = None
     """The model every candidate is compared with (the leaderboard's baseline)."""
 
+    choices: list[str] | None = None
+    """What annotators may answer (``LABEL_CHOICES``: "A", "B", "tie", "both_bad"); unset:
+    "A", "B" and, when ties are allowed, "tie"."""
+
     training: dict[str, Any] | None = field(default=None, metadata={"toml": False})
     """The practice pairs of task.toml's own ``[training]`` table, checked
     (``annotator.tasks.training``); not a ``[task]`` key."""
@@ -148,7 +157,20 @@ class Task:
 
     @property
     def choices(self) -> tuple[str, ...]:
+        """The preference categories statistics count ("A", "B" and, with ties, "tie"); a
+        "both_bad" label reaches them through the ``--both-bad`` rule."""
         return CHOICES if self.allow_tie else ("A", "B")
+
+    @property
+    def label_choices(self) -> tuple[str, ...]:
+        """What an annotator or an adjudicator may answer: task.toml's ``choices``, else ``choices``."""
+        if self.settings.choices:
+            return tuple(c for c in LABEL_CHOICES if c in self.settings.choices)
+        return self.choices
+
+    @property
+    def allows_both_bad(self) -> bool:
+        return BOTH_BAD in self.label_choices
 
     @property
     def baseline(self) -> str | None:
@@ -196,7 +218,7 @@ class Label:
 
     pair: int  # Pair.id
     annotator: str
-    choice: str  # canonical: "A" | "B" | "tie"
+    choice: str  # canonical: "A" | "B" | "tie" | "both_bad"
     shown_order: str = "AB"
     factors: dict[str, str] = field(default_factory=dict)  # key -> canonical factor answer
     confidence: int | None = None
@@ -343,7 +365,7 @@ class Adjudication:
 
     pair: int  # Pair.id
     adjudicator: str
-    choice: str  # canonical: "A" | "B" | "tie"
+    choice: str  # canonical: "A" | "B" | "tie" | "both_bad"
     reason: str  # a key of ADJUDICATION_REASONS
     note: str = ""
     queue: str = "humans"  # a value of ADJUDICATION_QUEUES

@@ -551,6 +551,43 @@ def m011_style_features(db: Database) -> None:
 
 
 @migrations()
+def m012_both_bad(db: Database) -> None:
+    """Labels and adjudications may hold ``both_bad`` (neither response is acceptable), for
+    tasks whose ``choices`` offer it. SQLite cannot change a CHECK constraint in place: each
+    table is rebuilt from its own stored definition with the wider constraint (every row,
+    column, index, view and trigger kept). Safe to apply again."""
+    for table in ("labels", "adjudications"):
+        _rebuild_with(db, table, "CHECK (choice IN ('A', 'B', 'tie'))",
+                      "CHECK (choice IN ('A', 'B', 'tie', 'both_bad'))")
+
+
+def _rebuild_with(db: Database, table: str, old: str, new: str) -> None:
+    """Rebuild ``table`` from its stored definition with ``old`` replaced by ``new`` (nothing
+    to do when the definition no longer holds ``old``): the rows copied column by column, its
+    indexes and the views and triggers that name it made again."""
+    found = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    if found is None or old not in found[0]:
+        return
+    rebuilt = f"{table}_rebuilt"
+    sql = re.sub(rf'^CREATE TABLE\s+"?{table}"?', f"CREATE TABLE {rebuilt}", found[0].replace(old, new, 1), count=1)
+    columns = ", ".join(f'"{row[1]}"' for row in db.execute(f'PRAGMA table_info("{table}")').fetchall())
+    dependants = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name != ? "
+        "AND (tbl_name = ? OR (type IN ('view', 'trigger') AND sql LIKE '%' || ? || '%'))", [table, table, table]
+    ).fetchall()
+    for kind, name, _ in dependants:
+        if kind in ("view", "trigger"):
+            db.execute(f'DROP {kind.upper()} "{name}"')
+    db.execute(sql)
+    db.execute(f"INSERT INTO {rebuilt} ({columns}) SELECT {columns} FROM {table}")
+    db.execute(f'DROP TABLE "{table}"')
+    db.execute(f'ALTER TABLE {rebuilt} RENAME TO "{table}"')
+    for _, _, statement in dependants:
+        db.execute(statement)
+
+
+# m012 comes before m013: it rebuilds `labels`, which m013's ranking_labels references.
+@migrations()
 def m013_rankings(db: Database) -> None:
     """Ranked tasks (``[ranking]`` in task.toml, ``store/rankings.py``): an item's k responses
     (``ranking_items``), the item and positions behind each of its k(k-1)/2 ordinary pairs

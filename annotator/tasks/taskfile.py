@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from annotator.store.models import CHOICES, PRIORITIES, Factor, Task, TaskSettings
+from annotator.store.models import CHOICES, LABEL_CHOICES, PRIORITIES, Factor, Task, TaskSettings
 
 from .cleaning import Cleaner
 from .errors import Collector, Problem, TaskFileError, describe
@@ -511,7 +511,10 @@ def _task(t: Any, where: str, root: Path, within: Path | None, cleaner: Cleaner)
         "seed": found.check(_typed, t, "seed", "int", tw, 0),
         "settings": _task_settings(t, tw, found),
     }
+    found.check(_ties_agree, t, values["settings"], tw)
     found.raise_any()
+    if values["settings"].choices:  # `choices` says whether ties are offered
+        values["allow_tie"] = "tie" in values["settings"].choices
     return Task(name=name, source_dir=str(root), **values)
 
 
@@ -552,11 +555,43 @@ def _task_settings(t: dict, tw: str, found: Collector) -> TaskSettings:
     found.check(lambda: one_of(t.get("priority", "none"), PRIORITIES, f"{tw} priority"))
     found.check(_share, t, "uniform_share", tw, 0.2)
     found.check(_routing, t.get("routing", {}), where)
-    given = {k: t[k] for k in SETTINGS_KEYS if k in t and k != "baseline"}
+    choices = found.check(_choices, t, tw)
+    given = {k: t[k] for k in SETTINGS_KEYS if k in t and k not in ("baseline", "choices")}
+    if choices:
+        given["choices"] = choices
     try:
         return TaskSettings(**given, **({"baseline": baseline} if baseline else {}))
     except TypeError:  # a key of the wrong kind, reported above
         return TaskSettings()
+
+
+def _choices(t: dict, tw: str) -> list[str] | None:
+    """``choices``: what annotators may answer, some of ``LABEL_CHOICES`` with "A" and "B";
+    every value that is not one is reported (with the nearest one), all at once."""
+    if "choices" not in t:
+        return None
+    raw = _typed(t, "choices", "texts", tw, [])
+    problems = []
+    for i, value in enumerate(raw):
+        try:
+            one_of(value, LABEL_CHOICES, f"{tw} choices[{i}]")
+        except TaskFileError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise TaskFileError.of(problems)
+    if len(set(raw)) != len(raw):
+        raise TaskFileError(f"{tw} choices", "each choice once", repr(raw))
+    if "A" not in raw or "B" not in raw:
+        raise TaskFileError(f"{tw} choices", 'a list with "A" and "B" (and any of "tie", "both_bad")', repr(raw))
+    return [c for c in LABEL_CHOICES if c in raw]
+
+
+def _ties_agree(t: dict, settings: TaskSettings, tw: str) -> None:
+    """``allow_tie`` and ``choices`` given together must say the same about ties."""
+    if settings.choices and isinstance(t.get("allow_tie"), bool) and t["allow_tie"] != ("tie" in settings.choices):
+        raise TaskFileError(f"{tw} allow_tie", f'{"true" if "tie" in settings.choices else "false"}, as `choices` '
+                            f'{"lists" if "tie" in settings.choices else "leaves out"} "tie" (or leave allow_tie out)',
+                            repr(t["allow_tie"]))
 
 
 def _calibration(t: dict, tw: str) -> None:

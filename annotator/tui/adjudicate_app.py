@@ -27,6 +27,7 @@ class QueueOptions:
 class AdjudicationApp(App[None]):
     CSS_PATH = ["app.tcss", "adjudicate.tcss"]
     TITLE = "annotator · adjudication"
+    ENABLE_COMMAND_PALETTE = False  # its footer key cut "s Save & next" and hid q at 80 columns
 
     def __init__(self, store: Store, task: Task, adjudicator: str, settings: Settings, options: QueueOptions):
         super().__init__()

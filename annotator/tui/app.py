@@ -228,7 +228,7 @@ class AnnotatorApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            self.push_screen(HelpScreen(self.settings.keymap))
+            self.push_screen(HelpScreen(self.settings.keymap, keymap.unoffered_choices(self.label_task)))
 
     def action_guidelines(self) -> None:
         from annotator.tui.screens.guidelines import GuidelinesScreen  # (Markdown widget: on first use)

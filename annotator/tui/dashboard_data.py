@@ -102,11 +102,13 @@ def progress_snapshot(store, task, *, now: datetime | None = None,
                             labels=store.task_counts(task.name)["labels"], taken_at=now)
 
 
-def stats_snapshot(store, task, *, order_rule: str | None = None, resamples: int | None = None) -> StatsSnapshot:
-    """Alpha with its interval, the disputed pairs and the judge cards (the commands' defaults)."""
+def stats_snapshot(store, task, *, order_rule: str | None = None, resamples: int | None = None,
+                   both_bad: str | None = None) -> StatsSnapshot:
+    """Alpha with its interval, the disputed pairs and the judge cards (the commands' defaults;
+    ``both_bad``: the --both-bad rule, default "tie")."""
     import time
 
-    from annotator.analysis.defaults import DEFAULT_ORDER_RULE
+    from annotator.analysis.defaults import DEFAULT_BOTH_BAD, DEFAULT_ORDER_RULE
     from annotator.analysis.judge_human import task_judge_human_report
     from annotator.analysis.report import task_agreement_report
     from annotator.export.report.collect import FramesOnce
@@ -115,7 +117,8 @@ def stats_snapshot(store, task, *, order_rule: str | None = None, resamples: int
     start = time.perf_counter()
     store = FramesOnce(store)  # the two reports read the task's frames once
     labels = store.task_counts(task.name)["labels"]
-    agreement = task_agreement_report(store, task.name, order_rule=rule, resamples=resamples)
-    judges = task_judge_human_report(store, task.name, order_rule=rule, resamples=resamples)
+    both_bad = both_bad or DEFAULT_BOTH_BAD
+    agreement = task_agreement_report(store, task.name, order_rule=rule, resamples=resamples, both_bad=both_bad)
+    judges = task_judge_human_report(store, task.name, order_rule=rule, resamples=resamples, both_bad=both_bad)
     return StatsSnapshot(labels=labels, agreement=agreement, judge_report=judges, order_rule=rule,
                          seconds=time.perf_counter() - start)

@@ -20,6 +20,8 @@ PAIR = [
     Binding("1", "choose('A')", "A better", id="choose_left"),
     Binding("2", "choose('B')", "B better", id="choose_right"),
     Binding("3", "choose('tie')", "Tie", id="choose_tie"),
+    # Only on a task whose task.toml `choices` offer "both_bad" (PairScreen.check_action).
+    Binding("4", "choose('both_bad')", "Both bad", id="choose_both_bad"),
     Binding("enter", "save", "Save & next", id="save", key_display="⏎"),
     Binding("u", "back", "Back", id="undo"),
     Binding("x", "skip", "Skip", id="skip"),
@@ -81,6 +83,7 @@ ADJUDICATE = [
     Binding("1", "final('A')", "Final: A", id="adjudicate_a"),
     Binding("2", "final('B')", "Final: B", id="adjudicate_b"),
     Binding("3", "final('tie')", "Final: tie", id="adjudicate_tie"),
+    Binding("4", "final('both_bad')", "Final: both bad", id="adjudicate_both_bad"),
     Binding("r", "next_reason", "Reason", id="adjudicate_reason"),
     Binding("n", "focus_note", "Note", id="adjudicate_note"),
     Binding("d", "toggle_diff", "Diff", id="adjudicate_diff"),
@@ -127,3 +130,12 @@ def keys_for(binding: Binding, keymap: dict[str, str]) -> list[str]:
     """The keys a binding answers to once the user's keymap is applied."""
     keys = keymap.get(binding.id or "", binding.key)
     return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def unoffered_choices(task) -> frozenset[str]:
+    """The ids of the choice bindings a task does not offer (hidden from its help): the tie
+    where ties are not allowed, "both bad" unless task.toml's ``choices`` list it."""
+    offered = task.label_choices if task is not None else ("A", "B", "tie")
+    return frozenset(i for i, choice in (("choose_tie", "tie"), ("choose_both_bad", "both_bad"),
+                                         ("adjudicate_tie", "tie"), ("adjudicate_both_bad", "both_bad"))
+                     if choice not in offered)

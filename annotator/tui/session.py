@@ -306,9 +306,10 @@ class LabelSession:
         """Raise :class:`MissingAnswer` when the answer lacks something the task requires."""
         if answer.choice is None:
             raise MissingAnswer("choice", "Choose first: 1 = A better, 2 = B better"
-                                + (", 3 = tie." if self.task.allow_tie else "."))
-        if answer.choice not in self.task.choices:
-            raise MissingAnswer("choice", "This task does not allow ties.")
+                                + (", 3 = tie" if self.task.allow_tie else "")
+                                + (", 4 = both bad." if self.task.allows_both_bad else "."))
+        if answer.choice not in self.task.label_choices:
+            raise MissingAnswer("choice", "This task does not offer that choice.")
         required = set(self.task.required)
         if "factors" in required:
             missing = [f.name for f in self.task.factors if f.key not in answer.factors]

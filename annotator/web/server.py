@@ -17,6 +17,9 @@ what a campaign with colleagues needs:
 * **One session per name.** A name already labelling in another tab or browser is refused
   with a page saying so: two live sessions of one name never write at once. A reload of the
   same tab (the page keeps a tab id in ``sessionStorage``) takes its own session over at once.
+* **A home screen** when no ``--task`` was given and the database holds several: each app
+  starts without a task and opens on the tasks to choose from; its writer lease and claims are
+  those of the task chosen (the server finds a killed app's lease by its process, on any task).
 * **Bounded app processes.** Terminal sizes are clamped (``MAX_COLUMNS`` x ``MAX_ROWS``); when
   a socket closes, its app is asked to quit and stopped by a deadline (``QUIT_DEADLINE_S``,
   then SIGTERM, then SIGKILL after ``KILL_DEADLINE_S``); its slot and writer lease are freed.
@@ -301,14 +304,16 @@ def _split_host(host_header: str, scheme: str) -> tuple[str, int | None]:
         return "", -1
 
 
-def app_command(db_path, task: str, name: str, role: str) -> list[str]:
+def app_command(db_path, task: str | None, name: str, role: str) -> list[str]:
     """The app a signed-in account gets: a researcher the live dashboard of the task (only that
     role sees every annotator's progress and agreement), an annotator the labelling app, as
-    themselves and nobody else."""
+    themselves and nobody else. Without a task (several in the database, no ``--task``) each
+    opens on its home screen, the tasks to choose from."""
     base = [sys.executable, "-m", "annotator", "--db", str(db_path)]
+    chosen = ["--task", task] if task else []
     if role == "researcher":
-        return [*base, "dashboard", "--task", task]
-    return [*base, "annotate", "--task", task, "--annotator", name]
+        return [*base, "dashboard", *chosen]
+    return [*base, "annotate", *chosen, "--annotator", name]
 
 
 @dataclass
@@ -336,7 +341,7 @@ class Live:
 @dataclass
 class ServeOptions:
     db_path: Path
-    task: str
+    task: str | None  # None: several tasks, each person picks one on the home screen
     title: str
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
@@ -365,6 +370,7 @@ class WebAppService(AppService):
         self.stderr_tail = b""
         self._stderr_task: asyncio.Task | None = None
         self.killed = ""
+        self.quit_itself = False  # the app said it was exiting (q), as opposed to the browser leaving
 
     @property
     def pid(self) -> int | None:
@@ -399,6 +405,8 @@ class WebAppService(AppService):
         try:
             meta = json.loads(data)
             kind = meta.get("type")
+            if kind == "exit":
+                self.quit_itself = True
             if kind == "open_url":
                 url = str(meta.get("url", ""))
                 if urlsplit(url).scheme.lower() in ("http", "https"):
@@ -478,6 +486,10 @@ class AnnotatorServer(Server):
         self.secure = self.address.public_url.startswith("https://")
         self._recheck: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
+        # On the home screen (no --task): the task a tab's app was labelling when the browser
+        # left it (a reload), so that the reloaded tab resumes on it at once, keyed by
+        # (session token, tab id). An app quit with q leaves nothing: the next one starts home.
+        self.resume: dict[tuple[str, str], str] = {}
 
     def initialize_logging(self) -> None:
         """One line per record on the console (see :class:`OneLineFormatter`): textual-serve's
@@ -677,6 +689,8 @@ class AnnotatorServer(Server):
     async def handle_sign_out(self, request: web.Request) -> web.Response:
         token = request.cookies.get(COOKIE, "")
         self.sessions.pop(token, None)
+        for key in [key for key in self.resume if key[0] == token]:
+            del self.resume[key]
         for live in [live for live in self.live.values() if live.token == token]:
             await live.websocket.close()
         response = web.HTTPSeeOther("sign-in")
@@ -729,24 +743,39 @@ class AnnotatorServer(Server):
 
     def _held_elsewhere(self, name: str) -> dict | None:
         """The live writer lease of ``name`` on the task held by a session this server did not
-        start (a terminal, another server), if any: the app would be refused."""
-        from annotator.store.leases import process_gone
+        start (a terminal, another server), if any: the app would be refused. On the home
+        screen (no task given) none: the person picks a task, and the picker says which ones
+        are open elsewhere (a lease is per task: another task is free to label)."""
+        if self.options.task is None or any(live.name == name for live in self.live.values()):
+            return None
+        return self.store.live_writer(self.options.task, name)
 
-        if any(live.name == name for live in self.live.values()):
-            return None
-        holder = next((w for w in self.store.writers(self.options.task) if w["annotator"] == name and w["live"]), None)
-        if holder is None or (holder["host"] == socket.gethostname() and process_gone(holder["pid"])):
-            return None
-        return holder
+    def _task_of(self, name: str, pid: int | None) -> str | None:
+        """The task whose writer lease the app of ``name`` (process ``pid``) holds, if any."""
+        return next((w["task"] for w in self.store.writers() if w["annotator"] == name and w["pid"] == pid
+                     and w["host"] == socket.gethostname() and w["live"]), None)
+
+    async def _remember_task(self, token: str, tab: str, name: str, app_service: WebAppService) -> None:
+        """Before a tab's app stops because the browser left (a reload): which task it labels."""
+        if (self.options.task is not None or not tab or app_service.quit_itself or app_service.pid is None
+                or token not in self.sessions):  # signed out: nothing to resume
+            return
+        try:
+            chosen = await self._db(self._task_of, name, app_service.pid)
+        except Exception as error:  # a busy database: the reloaded tab starts on the home screen
+            log.info("the task of %s's session was not looked up: %s", name, type(error).__name__)
+            return
+        if chosen is not None:
+            self.resume[(token, tab)] = chosen
 
     def _release_lease(self, name: str, pid: int | None) -> None:
-        """Free the writer lease an ended app of ``name`` (process ``pid``) still holds: a
-        killed app could not give it back."""
+        """Free the writer lease an ended app of ``name`` (process ``pid``) still holds, on
+        whichever task it chose: a killed app could not give it back."""
         if pid is None:
             return
-        if any(w["annotator"] == name and w["pid"] == pid and w["host"] == socket.gethostname()
-               for w in self.store.writers(self.options.task)):
-            self.store.release_writer(self.options.task, name)
+        for w in self.store.writers(self.options.task):
+            if w["annotator"] == name and w["pid"] == pid and w["host"] == socket.gethostname():
+                self.store.release_writer(w["task"], name)
 
     async def handle_state(self, request: web.Request) -> web.Response:
         """What the app page asks before it connects: may this browser start the app now?"""
@@ -787,13 +816,15 @@ class AnnotatorServer(Server):
             raise web.HTTPServiceUnavailable(text="too many sessions")
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
         key = id(websocket)
-        self.live[key] = Live(session.name, token, websocket, tab=tab if _TAB.fullmatch(tab) else "")
+        tab = tab if _TAB.fullmatch(tab) else ""
+        self.live[key] = Live(session.name, token, websocket, tab=tab)
+        task = self.options.task or self.resume.pop((token, tab), None)
         width, height = clamp_size(request.query.get("width", "80"), request.query.get("height", "24"))
         app_service: WebAppService | None = None
         try:
             await websocket.prepare(request)
-            app_service = WebAppService(app_command(self.options.db_path, self.options.task, session.name,
-                                                    session.role), name=session.name,
+            app_service = WebAppService(app_command(self.options.db_path, task, session.name, session.role),
+                                        name=session.name,
                                         write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                                         close=websocket.close, download_manager=self.download_manager,
                                         debug=self.debug)
@@ -802,6 +833,7 @@ class AnnotatorServer(Server):
                 await self._process_messages(websocket, app_service)
             finally:
                 self.live[key].browser_gone = True
+                await self._remember_task(token, tab, session.name, app_service)
                 await app_service.stop()
         except asyncio.CancelledError:
             await websocket.close()
@@ -859,7 +891,11 @@ class AnnotatorServer(Server):
     def startup_lines(self) -> list[str]:
         """What the console says when the server starts: the one address colleagues open."""
         url, port = self.address.public_url, self.options.port
-        lines = [f"Serving task {self.options.task!r} at {url}"]
+        if self.options.task is None:
+            lines = [f"Serving the home screen at {url}: each person signs in, then chooses one of the "
+                     f"{len(self.store.tasks())} tasks (--task serves one task only)"]
+        else:
+            lines = [f"Serving task {self.options.task!r} at {url}"]
         if self.options.host in ("0.0.0.0", "::", "") and not self.options.public_url:
             lines.append(f"Listening on every interface without --public-url: colleagues must open {url} (this "
                          "machine's name); a request for any other address of this machine (its IP address, "

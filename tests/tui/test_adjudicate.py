@@ -180,3 +180,77 @@ async def test_d_shows_the_aligned_diff_as_annotate_does(store, settings):
         await pilot.press("d")
         await pilot.pause()
         assert not isinstance(a.content, StripRows)
+
+
+def _lines(widget) -> list[str]:
+    """The rows of the screen the widget covers, as drawn (text only: borders included)."""
+    update = widget.screen._compositor.render_full_update()
+    rows = ["".join(strip.text for strip in row) for row in update.strips]
+    region = widget.region
+    return [row[region.x:region.right] for row in rows[region.y:region.bottom]]
+
+
+async def test_at_80_columns_nothing_is_cut_the_top_bar_folds_and_the_diff_titles_fit(store, settings):
+    """Issue 20: at 80x24 the diff title read "Response A · …", the adjudicator's name and the
+    count fell off the top bar, and the votes table squeezed the rationale to nothing."""
+    ids = disputed_task(store)
+    task = store.require_task("d")
+    task.title = "Demo: instruction following, maths and code"
+    store.save_task(task, replace=True)
+    store.add_labels([Label(pair=ids["p2"], annotator="ann0", choice="A", shown_order="AB",
+                            rationale="A gives the boxed answer")])
+    name = "judy-the-adjudicator"
+    app = create_adjudication_app(store, "d", name, settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(app, pilot)
+        top = app.screen.query_one("#adj-topbar")
+        shown = " ".join(line.strip() for line in _lines(top))
+        assert top.size.height == 2  # folded onto a second line, not cut
+        assert name in shown and "0 of 2 settled" in shown and task.title in shown and "…" not in shown
+        votes = " ".join(line.strip() for line in _lines(app.screen.query_one("#adj-votes")))
+        assert "A gives the boxed answer" in votes and "…" not in votes
+        await pilot.press("d")
+        await pilot.pause()
+        app.screen.query_one("#adj-detail").scroll_to_widget(app.screen.query_one("#adj-responses"), top=True,
+                                                              animate=False)
+        await pilot.pause()
+        for side in "ab":
+            pane = app.screen.query_one(f"#adj-response-{side}")
+            border = _lines(pane)[0]
+            assert f"{side.upper()} · diff" in border and "…" not in border, border
+        footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+        assert "Save & next" in footer and "Quit" in footer
+        await pilot.press("2", "r", "s")
+    [adj] = store.current_adjudications("d").values()
+    assert (adj.pair, adj.choice, adj.adjudicator) == (ids["p2"], "B", name)
+
+
+def test_a_pane_title_is_the_longest_form_that_fits():
+    from annotator.tui.widgets.adjudicate.pair_detail import pane_title
+
+    assert pane_title("A", "", True, 60) == "Response A · diff"
+    assert pane_title("A", "", True, 21) == "A · diff"
+    assert pane_title("B", "model-x", False, 30) == "Response B · model-x"
+    assert pane_title("B", "a-very-long-model-name-indeed", True, 30) == "B · diff"  # the name folds above
+
+
+async def test_at_120x40_the_queue_reasons_are_whole_and_the_votes_above_the_fold(store, settings):
+    """The queue's "why" read "no majori" at 120 columns (a fixed 42 % width) beside the
+    demo's ids and domains."""
+    store.save_task(Task(name="d", title="Disputes"))
+    store.insert_pairs([Pair(task="d", pair_id=f"inst-0{i}", domain="instruction", prompt="q", response_a="a",
+                             response_b="b", content_hash=str(i)) for i in range(1, 3)])
+    ids = [store.get_pair_by_external_id("d", f"inst-0{i}").id for i in range(1, 3)]
+    for pair in ids:
+        store.add_labels([Label(pair=pair, annotator="ann0", choice="A", shown_order="AB"),
+                          Label(pair=pair, annotator="ann9", choice="B", shown_order="BA",
+                                rationale="B names the unit")])
+    app = create_adjudication_app(store, "d", "judy", settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(app, pilot)
+        queue = " ".join(_lines(app.screen.query_one(QueueTable)))
+        assert queue.count("no majority") == 2
+        screen_rows = "\n".join(_lines(app.screen))
+        assert "B names the unit" in screen_rows and "ann9" in screen_rows  # above the fold
+        await pilot.press("2", "r", "s")
+    assert store.current_adjudications("d")[ids[0]].choice == "B"

@@ -27,6 +27,8 @@ from annotator.text.latex import convert_markdown_math, escape_markdown, find_ma
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", "(1 2; 3 4)"),
     (r"\left( x \right)", "( x )"),
     (r"\mycommand{x} + 1", r"\mycommand{x} + 1"),  # unknown: kept as written
+    (r"C \approx 73.40^\circ", "C ≈ 73.40°"),  # degrees: read "73.40^∘" in the demo's maths
+    (r"180^{\circ}", "180°"),
 ])
 def test_latex_to_unicode(source, expected):
     assert latex_to_unicode(source) == expected

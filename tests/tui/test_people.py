@@ -184,3 +184,23 @@ async def test_a_save_waiting_for_the_lock_shows_it_and_keeps_the_screen_alive(t
         assert to_shown(label.choice, label.shown_order) == "A"  # the 1 pressed before Enter, not the 2
         assert app.screen.query_one(ChoiceBar).choice == "B"  # the 2 waited for the next pair
     store.close()
+
+
+@pytest.mark.parametrize("width", [120, 142])
+async def test_a_long_name_beside_the_progress_never_cuts_it(store, settings, width):
+    """At 120 columns a long name's save confirmation cut the progress to "0:01 on this pai":
+    the progress takes its short form instead, whole, and the name stays whole."""
+    make_task(store)
+    name = "a-rather-long-annotator-name"
+    app = create_app(store, "t", name, settings)
+    async with app.run_test(size=(width, 30)) as pilot:
+        screen = app.screen
+        shown = screen.pair.pair_id
+        await pilot.press("1", "enter")
+        label = screen.query_one("#annotator-name")
+        assert str(label.render()) == f"✓ {shown} saved as {name}"
+        progress = screen.query_one("#progress")
+        drawn = str(progress.render())
+        assert progress.region.right <= width and progress.region.width >= len(drawn)
+        assert drawn.endswith("left") and "…" not in drawn
+    assert [r["annotator"] for r in store.query("SELECT annotator FROM current_labels")] == [name]

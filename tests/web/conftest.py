@@ -56,9 +56,24 @@ def start_server(db: Path, *extra: str, port: int | None = None) -> tuple[subpro
 NAMES = ("alice", "bob", "carol", "dora", "eve", "fred", "gina")
 
 
-def _serve(tmp_path: Path, *extra: str):
+def add_small_task(db: Path, folder: Path, name: str = "small", n_pairs: int = 4) -> None:
+    """A second task beside the demo: ``n_pairs`` short pairs, overlap 1, no training."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "task.toml").write_text(
+        f'[task]\nname = "{name}"\ntitle = "Small task {name}"\noverlap = 1\n\n'
+        '[data]\npath = "pairs.jsonl"\nformat = "jsonl"\nid = "id"\nprompt = "prompt"\n'
+        'response_a = "a"\nresponse_b = "b"\n')
+    rows = [{"id": f"{name}-{i}", "prompt": f"Question {i}?", "a": f"Answer one to {i}.",
+             "b": f"Answer two to {i}."} for i in range(n_pairs)]
+    (folder / "pairs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    cli(db, "tasks", "add", str(folder))
+
+
+def _serve(tmp_path: Path, *extra: str, second_task: bool = False):
     db = tmp_path / "web.db"
     cli(db, "tasks", "add", "demo")
+    if second_task:
+        add_small_task(db, tmp_path / "small")
     codes = {name: json.loads(cli(db, "annotators", "add", name, "--json").stdout)["code"] for name in NAMES}
     process, port = start_server(db, *extra)
     served = Served(db, codes, process, port)
@@ -80,3 +95,9 @@ def served(tmp_path_factory):
 def served_alone(tmp_path):
     """A server of the test's own (failed sign-ins are counted per server), at most one session."""
     yield from _serve(tmp_path, "--max-sessions", "1")
+
+
+@pytest.fixture(scope="module")
+def served_home(tmp_path_factory):
+    """A server of two tasks (demo and "small") without --task: each person picks one."""
+    yield from _serve(tmp_path_factory.mktemp("home"), second_task=True)

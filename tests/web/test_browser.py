@@ -199,3 +199,116 @@ def test_served_on_every_interface_the_app_gets_past_the_splash(tmp_path, browse
     finally:
         process.terminate()
         process.wait(15)
+
+
+def task_labels(db: Path) -> list[tuple[str, str, str]]:
+    """(task, annotator, origin) of every current label."""
+    store = Store.open(db)
+    try:
+        return [(r["task"], r["annotator"], r["origin"]) for r in
+                store.query("SELECT task, annotator, origin FROM current_labels ORDER BY id")]
+    finally:
+        store.close()
+
+
+class Received:
+    """Everything the app has sent a page over its socket, as text (xterm.js draws on a
+    canvas, so the screen's words are read from the stream it draws)."""
+
+    def __init__(self, page):
+        self.chunks: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        self.chunks.append(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload)
+
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+
+def test_the_home_screen_in_the_browser_two_people_on_two_tasks(served_home, browser):
+    """Issue 20 §3: served without --task over two tasks, each person signs in and opens on the
+    tasks they can label; alice takes the demo, bob the small task, both at once (a lease is
+    per task and name: nobody blocks anybody), and each label is stored under the chosen task
+    and the signed-in name."""
+    served = served_home
+    pages = {}
+    for name in ("alice", "bob"):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = pages[name] = context.new_page()
+        received = Received(page)
+        sign_in(page, served, name, served.codes[name])
+        page.wait_for_selector("body.-first-byte", timeout=180_000)  # bounds a hang only
+        wait_for(lambda received=received: "Small task small" in received.text(), what=f"{name}'s home screen")
+        text = received.text()
+        assert "Tasks for" in text and name in text and "Demo: instruction following" in text
+        assert not app_sessions(served.db, name)  # nothing claimed before a task is chosen
+        shot(page, f"home-{name}")
+    pages["alice"].keyboard.press("Enter")  # the first task: demo
+    pages["bob"].keyboard.press("ArrowDown")
+    pages["bob"].keyboard.press("Enter")  # the small task
+    wait_for_app(pages["alice"], served.db, "alice")
+    wait_for_app(pages["bob"], served.db, "bob")
+    for name, key in (("alice", "1"), ("bob", "2")):
+        pages[name].keyboard.press(key)
+        pages[name].keyboard.press("Enter")
+    wait_for(lambda: len(task_labels(served.db)) == 2, what="a label from each")
+    shot(pages["bob"], "home-bob-labelled")
+    assert sorted(task_labels(served.db)) == [("demo", "alice", "web"), ("small", "bob", "web")]
+    for page in pages.values():
+        page.keyboard.press("q")
+        page.wait_for_selector("body.-closed", timeout=180_000)  # bounds a hang only
+        page.context.close()
+
+
+def test_task_option_skips_the_home_screen_in_the_browser(tmp_path, browser):
+    """--task still opens the app on that task's first pair, with no home screen."""
+    import json
+
+    from .conftest import Served, add_small_task, cli, start_server
+
+    db = tmp_path / "two.db"
+    cli(db, "tasks", "add", "demo")
+    add_small_task(db, tmp_path / "small")
+    code = json.loads(cli(db, "annotators", "add", "carol", "--json").stdout)["code"]
+    process, port = start_server(db, "--task", "small")
+    served = Served(db, {"carol": code}, process, port)
+    try:
+        page = browser.new_page()
+        sign_in(page, served, "carol", code)
+        wait_for_app(page, db, "carol")  # a pair claimed with no key pressed
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+        wait_for(lambda: task_labels(db), what="carol's label")
+        assert task_labels(db) == [("small", "carol", "web")]
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_on_the_home_screen_a_reload_resumes_the_chosen_task_at_once(served_home, browser):
+    """A reload is not a new start: the tab's app comes back on the task it was labelling, with
+    no key pressed (no home screen again), where q then "Continue labelling" starts home."""
+    served = served_home
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    received = Received(page)
+    sign_in(page, served, "carol", served.codes["carol"])
+    page.wait_for_selector("body.-first-byte", timeout=180_000)  # bounds a hang only
+    wait_for(lambda: "Small task small" in received.text(), what="carol's home screen")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    first = wait_for_app(page, served.db, "carol")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    wait_for(lambda: len(labels(served.db, "carol")) == 1, what="carol's first label")
+    page.reload()
+    wait_for_app(page, served.db, "carol", before=first)  # claimed with no key: not the home screen
+    shot(page, "home-reload-resumed")
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    wait_for(lambda: len(labels(served.db, "carol")) == 2, what="carol's second label")
+    assert [row for row in task_labels(served.db) if row[1] == "carol"] == [("small", "carol", "web")] * 2
+    page.keyboard.press("q")
+    page.wait_for_selector("body.-closed", timeout=180_000)  # bounds a hang only
+    page.context.close()

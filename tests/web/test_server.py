@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -227,19 +228,31 @@ async def test_annotator_option_serves_one_person_only(tmp_path):
         process.wait(15)
 
 
+@asynccontextmanager
+async def _held_in_a_terminal(served, task: str, name: str):
+    """``name`` labels ``task`` in a terminal (this test's process holds the lease) and has
+    signed in to the browser: yields (store, the terminal's identity, the browser session)."""
+    from annotator.store import WriterIdentity
+
+    store = Store.open(served.db)
+    terminal = WriterIdentity.here()
+    store.acquire_writer(task, name, terminal)
+    session = await _signed_in_session(served, name)
+    try:
+        yield store, terminal, session
+    finally:
+        store.release_writer(task, name, terminal)
+        store.close()
+        await session.close()
+
+
 async def test_a_name_labelling_in_a_terminal_is_busy_in_the_browser(served):
     """The store lets one live session hold a name (a terminal, here this test's process):
     the page says so instead of starting an app that would be refused."""
     import os
     import socket
 
-    from annotator.store import WriterIdentity
-
-    store = Store.open(served.db)
-    terminal = WriterIdentity.here()
-    store.acquire_writer("demo", "carol", terminal)
-    session = await _signed_in_session(served, "carol")
-    try:
+    async with _held_in_a_terminal(served, "demo", "carol") as (store, terminal, session):
         state = await (await session.get(served.url + "state")).json()
         assert state["busy"]
         assert "carol is labelling this task in another session (a terminal or another server" in state["message"]
@@ -247,9 +260,6 @@ async def test_a_name_labelling_in_a_terminal_is_busy_in_the_browser(served):
         assert str(os.getpid()) not in state["message"] and socket.gethostname() not in state["message"]
         store.release_writer("demo", "carol", terminal)
         assert not (await (await session.get(served.url + "state")).json())["busy"]
-    finally:
-        store.close()
-        await session.close()
 
 
 def test_a_researcher_gets_the_dashboard_and_an_annotator_the_labelling_app():
@@ -279,3 +289,47 @@ async def test_the_same_tab_reloading_takes_its_own_session_over(served):
         await ws.close()
     finally:
         await session.close()
+
+
+# -- issue 20 §3: the home screen in the browser -------------------------------------------------
+def test_without_a_task_each_app_opens_on_its_home_screen():
+    from annotator.web.server import app_command
+
+    assert app_command("/d/x.db", None, "alice", "annotator")[-5:] == ["--db", "/d/x.db", "annotate",
+                                                                      "--annotator", "alice"]
+    assert app_command("/d/x.db", None, "rita", "researcher")[-3:] == ["--db", "/d/x.db", "dashboard"]
+
+
+async def test_on_the_home_screen_a_terminal_on_one_task_does_not_block_the_browser(served_home):
+    """alice labels the demo in a terminal: the browser still lets her in (the home screen
+    marks the demo and offers the small task), where a server tied to the demo says busy."""
+    async with _held_in_a_terminal(served_home, "demo", "alice") as (_, _, session):
+        state = await (await session.get(served_home.url + "state")).json()
+        assert state["signed_in"] and not state["busy"], state["message"]
+
+
+async def test_a_killed_app_frees_the_lease_of_the_task_it_chose(tmp_path):
+    """Served without --task, the server does not know which task an app chose: the lease
+    of that app's process is found and freed on whichever task it is."""
+    import socket
+
+    from annotator.store import WriterIdentity
+    from annotator.web.server import AnnotatorServer, ServeOptions
+
+    from .conftest import add_small_task
+
+    db = tmp_path / "x.db"
+    cli(db, "tasks", "add", "demo")
+    add_small_task(db, tmp_path / "small")
+    store = Store.open(db)
+    try:
+        server = AnnotatorServer(ServeOptions(db_path=db, task=None, title="annotator", port=8421), store)
+        gone_app = WriterIdentity(holder="x", pid=999_999, host=socket.gethostname())
+        other = WriterIdentity(holder="y", pid=999_998, host=socket.gethostname())
+        store.acquire_writer("small", "alice", gone_app)
+        store.acquire_writer("demo", "bob", other)
+        server._release_lease("alice", 999_999)
+        assert [(w["task"], w["annotator"]) for w in store.writers()] == [("demo", "bob")]
+        assert "chooses one of the 2 tasks" in server.startup_lines()[0]
+    finally:
+        store.close()

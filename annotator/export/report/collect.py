@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from annotator.analysis.defaults import (
+    DEFAULT_BOTH_BAD,
     DEFAULT_BT_RESAMPLES,
     DEFAULT_FACTOR_SOURCE,
     DEFAULT_ORDER_RULE,
@@ -49,6 +50,7 @@ class ReportOptions:
     disputed: int = DISPUTED_LIMIT  # `stats agreement --disputed`
     factor_source: str = DEFAULT_FACTOR_SOURCE  # `stats judges --factor-source`
     reference: str = DEFAULT_REFERENCE  # `stats agreement / judges --reference`
+    both_bad: str = DEFAULT_BOTH_BAD  # `stats agreement / judges / leaderboard --both-bad`
 
     def __post_init__(self) -> None:
         if self.order_rule not in ORDER_RULES:
@@ -56,7 +58,7 @@ class ReportOptions:
 
     def commands(self, task: str) -> dict[str, str]:
         """The command lines whose ``--json`` gives each block of the report."""
-        rule = f" --order-rule {self.order_rule}"
+        rule = f" --order-rule {self.order_rule} --both-bad {self.both_bad}"
         incomplete = " --include-incomplete" if self.include_incomplete else ""
         return {
             "agreement": f"annotator stats agreement --task {task} "
@@ -137,18 +139,20 @@ def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str,
 
         return task_agreement_report(store, task, resamples=options.agreement_resamples, seed=options.seed,
                                      disputed=options.disputed, order_rule=options.order_rule,
-                                     reference=options.reference).to_json()
+                                     reference=options.reference, both_bad=options.both_bad).to_json()
     if name == "judges":
         from annotator.analysis.judge_human import task_judge_human_report
 
         return task_judge_human_report(store, task, order_rule=options.order_rule,
                                        include_incomplete=options.include_incomplete, gold=options.gold,
                                        resamples=options.judge_resamples, seed=options.seed,
-                                       factor_source=options.factor_source, reference=options.reference).to_json()
+                                       factor_source=options.factor_source, reference=options.reference,
+                                       both_bad=options.both_bad).to_json()
     from annotator.analysis.leaderboard import task_leaderboard
 
     return task_leaderboard(store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,
-                            by_domain=True, bootstrap=options.leaderboard_bootstrap, seed=options.seed).to_json()
+                            by_domain=True, bootstrap=options.leaderboard_bootstrap, seed=options.seed,
+                            both_bad=options.both_bad).to_json()
 
 
 # What a forked worker inherits: the parent's store wrapper with the frames already read.

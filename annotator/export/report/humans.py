@@ -127,6 +127,10 @@ def agreement_section(data: ReportData) -> Section:
         ("alpha", a.krippendorff_alpha), ("Fleiss' kappa", a.fleiss_kappa), ("Cohen's kappa", a.cohen_kappa_mean))
         if _f(est.value) is None and est.reason]
     section.add(overall)
+    if report.both_bad:
+        from annotator.analysis.both_bad import both_bad_caption
+
+        section.add(Paragraph(clean(both_bad_caption(report.both_bad)) + ".", lead="Both bad."))
 
     rows = [_alpha_row("overall", a.krippendorff_alpha, figures.HUMANS_COLOUR,
                        "undefined: " + (a.krippendorff_alpha.reason or ""))]

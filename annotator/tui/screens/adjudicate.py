@@ -24,6 +24,7 @@ from annotator.tui.widgets.adjudicate.decision_bar import REASON_KEYS, DecisionB
 from annotator.tui.widgets.adjudicate.pair_detail import PairDetail
 from annotator.tui.widgets.adjudicate.queue_table import QueueTable
 
+COMPACT_FOOTER_BELOW = 120  # columns: below, the footer's keys are packed (every key fits at 80)
 _PAIR_ACTIONS = {"final", "next_reason", "focus_note", "save", "scroll_detail", "toggle_diff"}
 
 
@@ -55,7 +56,10 @@ class AdjudicateScreen(Screen):
                 yield QueueTable(id="adj-queue")
                 yield PairDetail(id="adj-detail")
             yield DecisionBar(id="adj-decision")
-        yield Footer()
+        yield Footer(compact=self.app.size.width < COMPACT_FOOTER_BELOW)
+
+    def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.app.size.width < COMPACT_FOOTER_BELOW
 
     def on_mount(self) -> None:
         self._update_topbar()
@@ -68,9 +72,11 @@ class AdjudicateScreen(Screen):
         self._select(self.items[first_open])
 
     def _update_topbar(self) -> None:
-        title = Text(f"Adjudication · {sanitize_line(self.label_task.title or self.label_task.name)} · "
-                     f"{sanitize_line(self.adjudicator)}", style="bold")
-        title.append(f"   {len(self.settled):,} of {len(self.items):,} settled", style="dim")
+        """The adjudicator's name first and the count, then the task's title: on a narrow
+        screen the line folds at a word (never cutting the name or the title)."""
+        title = Text(sanitize_line(self.adjudicator), style="bold reverse")
+        title.append(f" · {len(self.settled):,} of {len(self.items):,} settled · ", style="dim")
+        title.append(f"Adjudication: {sanitize_line(self.label_task.title or self.label_task.name)}", style="bold")
         self.query_one("#adj-topbar", Static).update(title)
 
     # -- what is on screen -----------------------------------------------------------------
@@ -97,17 +103,20 @@ class AdjudicateScreen(Screen):
         self._show_decision()
 
     def _show_decision(self) -> None:
-        self.query_one(DecisionBar).show(self.choice, self.reason, self.label_task.choices)
+        self.query_one(DecisionBar).show(self.choice, self.reason, self.label_task.label_choices)
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in _PAIR_ACTIONS and self.current is None:
             return False
+        if action == "final" and parameters and parameters[0] == "both_bad" and not self.label_task.allows_both_bad:
+            return False  # not in the footer of a task that does not offer it
         return True
 
     def action_final(self, choice: str) -> None:
-        if choice not in self.label_task.choices:
-            self.notify(f"Task {sanitize_line(self.label_task.name)} has no tie.", severity="warning")
+        if choice not in self.label_task.label_choices:
+            self.notify(f"Task {sanitize_line(self.label_task.name)} does not offer "
+                        f"{'a tie' if choice == 'tie' else 'both bad'}.", severity="warning")
             return
         self.choice = choice
         self._show_decision()

@@ -39,13 +39,14 @@ class DashboardScreen(Screen):
     BINDINGS = BINDINGS
 
     def __init__(self, store, task: Task, *, poll_seconds: float = 3.0, stats_seconds: float = 30.0,
-                 order_rule: str | None = None):
+                 order_rule: str | None = None, both_bad: str | None = None):
         super().__init__()
         self.store = store
         self.label_task = task
         self.poll_seconds = poll_seconds
         self.stats_seconds = stats_seconds
         self.order_rule = order_rule
+        self.both_bad = both_bad
         self.progress: ProgressSnapshot | None = None
         self.stats: StatsSnapshot | None = None
         self._stats_running = False
@@ -99,7 +100,8 @@ class DashboardScreen(Screen):
     @work(thread=True, exclusive=False, group="dashboard-stats", exit_on_error=False)
     def load_stats(self) -> None:
         try:
-            snap = stats_snapshot(self.store, self.label_task, order_rule=self.order_rule)
+            snap = stats_snapshot(self.store, self.label_task, order_rule=self.order_rule,
+                                  both_bad=self.both_bad)
         except Exception as exc:  # shown, never fatal: the next change of labels tries again
             self._post(self.failed, "statistics", exc)
             return

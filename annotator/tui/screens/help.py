@@ -22,7 +22,8 @@ ESCAPE_TIME_HINT = (
 )
 
 
-def bindings_table(user_keymap: dict[str, str], format_key) -> Table:
+def bindings_table(user_keymap: dict[str, str], format_key, hidden: frozenset[str] = frozenset()) -> Table:
+    """Every binding with its keys, less those of ``hidden`` ids (a choice the task does not offer)."""
     table = Table(box=None, expand=True, padding=(0, 1), show_header=True, header_style="bold")
     table.add_column("Keys", no_wrap=True, style="bold cyan")
     table.add_column("Action")
@@ -30,6 +31,8 @@ def bindings_table(user_keymap: dict[str, str], format_key) -> Table:
     for area, bindings in keymap.AREAS.items():
         table.add_row(Text(area, style="bold underline"), "", "")
         for binding in bindings:
+            if binding.id in hidden:
+                continue
             keys = ", ".join(format_key(k) for k in keymap.keys_for(binding, user_keymap))
             table.add_row(keys, binding.description, binding.id or "")
     return table
@@ -38,9 +41,10 @@ def bindings_table(user_keymap: dict[str, str], format_key) -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [*keymap.MODAL, Binding("question_mark,q", "close", "Close", show=False)]
 
-    def __init__(self, user_keymap: dict[str, str]):
+    def __init__(self, user_keymap: dict[str, str], hidden: frozenset[str] = frozenset()):
         super().__init__()
         self.user_keymap = user_keymap
+        self.hidden = hidden
 
     def compose(self) -> ComposeResult:
         def format_key(key: str) -> str:
@@ -49,7 +53,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="wide-dialog"):
             yield Static("Keys", classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
-                yield Static(bindings_table(self.user_keymap, format_key))
+                yield Static(bindings_table(self.user_keymap, format_key, self.hidden))
                 yield Static(Text(
                     "Remap any key in the [keymap] section of "
                     f"{sanitize_line(str(config_path()))} (or $ANNOTATOR_CONFIG), "

@@ -124,7 +124,7 @@ class PairScreen(Screen):
         return f"rationale ({'required' if required else 'optional'}): press r to type it"
 
     async def on_mount(self) -> None:
-        self.query_one(ChoiceBar).allow_tie = self.label_task.allow_tie
+        self.query_one(ChoiceBar).offered = self.label_task.label_choices
         self.query_one(ConfidenceSelect).required = "confidence" in self.label_task.required
         self.query_one("#source-pane").display = False
         has_factors = bool(self.label_task.factors)
@@ -139,7 +139,8 @@ class PairScreen(Screen):
         keymap_ = self.settings.keymap
         by_id = {b.id: b for b in keymap.PAIR}
         self.query_one(ChoiceBar).keys = tuple(
-            keymap.keys_for(by_id[i], keymap_)[0] for i in ("choose_left", "choose_right", "choose_tie")
+            keymap.keys_for(by_id[i], keymap_)[0]
+            for i in ("choose_left", "choose_right", "choose_tie", "choose_both_bad")
         )
 
     @property
@@ -318,8 +319,8 @@ class PairScreen(Screen):
             return False
         if action == "focus_rationale" and isinstance(self.focused, Input):
             return False  # a priority binding: while typing, its key is text
-        if action == "choose" and parameters and parameters[0] == "tie" and not self.label_task.allow_tie:
-            return False
+        if action == "choose" and parameters and parameters[0] not in ("A", "B", *self.label_task.label_choices):
+            return False  # a tie or "both bad" the task does not offer
         if action == "focus_factors" and not self.label_task.factors:
             return False
         if action in _DIFF_ACTIONS and self.mode != "diff":
@@ -334,7 +335,7 @@ class PairScreen(Screen):
         return True
 
     async def action_choose(self, shown: str) -> None:
-        if shown == "tie" and not self.label_task.allow_tie:
+        if shown not in ("A", "B", *self.label_task.label_choices):
             return
         self.answer.choice = to_canonical(shown, self.order)
         self.query_one(ChoiceBar).choice = shown
@@ -618,7 +619,7 @@ class PairScreen(Screen):
         if isinstance(event.widget, RationaleInput):
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append("✎ Typing the rationale", style="bold")
-            text.append(": keys type text here · Enter saves the label · Esc leaves the box", style="dim")
+            text.append(": ⏎ saves the label · Esc leaves the box", style="dim")  # whole at 80 columns
             line = self.query_one("#factor-question", Static)
             line.update(text)
             line.display = True

@@ -22,10 +22,10 @@ class DecisionBar(Horizontal):
 
     def show(self, choice: str | None, reason: str | None, choices: tuple[str, ...]) -> None:
         final = Text("Final: ", style="bold")
-        keys = {"A": "1", "B": "2", "tie": "3"}
+        keys = {"A": "1", "B": "2", "tie": "3", "both_bad": "4"}
         for c in choices:
             style = "bold reverse" if c == choice else "dim"
-            final.append(f" {keys[c]} {c} ", style=style)
+            final.append(f" {keys[c]} {c.replace('_', ' ')} ", style=style)
             final.append(" ")
         self.query_one("#adj-final", Static).update(final)
         reason_text = Text("Reason (r): ", style="bold")

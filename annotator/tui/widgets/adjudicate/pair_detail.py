@@ -8,6 +8,7 @@ nothing is read as markup.
 from __future__ import annotations
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
@@ -41,6 +42,33 @@ def votes_table(labels: list[Label]) -> Table:
             plain_text(label.rationale or "—"),
         )
     return table
+
+
+# Below this width the votes table's six columns leave the rationale no room (at 80 columns
+# it was 0 characters wide): each vote is then a block of lines instead, the rationale folded.
+VOTES_TABLE_MIN_WIDTH = 70
+
+
+class Votes:
+    """The votes as a table when the width allows it, else as stacked blocks (never a cut
+    name, never a rationale squeezed out)."""
+
+    def __init__(self, labels: list[Label]):
+        self.labels = labels
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= VOTES_TABLE_MIN_WIDTH:
+            yield votes_table(self.labels)
+            return
+        yield Text("Votes", style="bold")
+        for label in self.labels:
+            head = Text(sanitize_line(label.annotator), style="bold")
+            head.append("  ")
+            head.append(f" {label.choice} ", style="bold reverse")
+            head.append(f"  saw {label.shown_order[0]} 1st · as seen {to_shown(label.choice, label.shown_order)}"
+                        + ("" if label.confidence is None else f" · conf. {label.confidence}"), style="dim")
+            yield head
+            yield Padding(plain_text(label.rationale or "—"), (0, 0, 0, 2))
 
 
 def factors_table(labels: list[Label], task: Task) -> Table | None:
@@ -86,6 +114,38 @@ def history_text(history: list[Adjudication]) -> Text:
     return text
 
 
+def pane_title(side: str, model: str, diff: bool, pane_width: int) -> str:
+    """A response pane's border title that fits its border (Textual cuts a longer one with
+    "…", which cut "Response A · diff" to "Response A · …" at 80 columns): the longest of
+    "Response A · MODEL · diff", "A · MODEL · diff", "A · diff" that fits, never cut. (A
+    model name left out is folded into the line above the panes: :meth:`PairDetail.fold_models`.)"""
+    room = pane_width - 6  # the corners, the rule before the title and the spaces around it
+    tail = " · diff" if diff else ""
+    candidates = [f"Response {side}" + (f" · {model}" if model else "") + tail,
+                  side + (f" · {model}" if model else "") + tail, side + tail]
+    return next((title for title in candidates if len(title) <= room), candidates[-1])
+
+
+class ResponsePane(Static):
+    """One response; its border title is made to fit whenever its width changes."""
+
+    side, model, diff = "A", "", False
+    model_folded = False  # the model is shown but its name did not fit in the title
+
+    def set_title(self, side: str, model: str, diff: bool) -> None:
+        self.side, self.model, self.diff = side, model, diff
+        self._fit_title()
+
+    def on_resize(self) -> None:
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        self.border_title = pane_title(self.side, self.model, self.diff, self.outer_size.width or 80)
+        self.model_folded = bool(self.model) and self.model not in self.border_title
+        if isinstance(self.parent, Horizontal) and isinstance(self.parent.parent, PairDetail):
+            self.parent.parent.fold_models()
+
+
 class StripRows:
     """Pre-rendered rows (the diff view's aligned strips) as a Rich renderable for a Static."""
 
@@ -115,9 +175,10 @@ class PairDetail(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="adj-votes")
         yield Static(id="adj-prompt")
+        yield Static(id="adj-models")
         with Horizontal(id="adj-responses"):
-            yield Static(id="adj-response-a", classes="adj-response")
-            yield Static(id="adj-response-b", classes="adj-response")
+            yield ResponsePane(id="adj-response-a", classes="adj-response")
+            yield ResponsePane(id="adj-response-b", classes="adj-response")
         yield Static(id="adj-judges")
         yield Static(id="adj-history")
 
@@ -136,7 +197,7 @@ class PairDetail(VerticalScroll):
                     "(\"saw 1st\": the response shown first, on the left); \"as seen\" is their choice in the letters "
                     "they saw, which their rationale uses.", style="dim")
         factors = factors_table(labels, task)
-        parts = [votes_table(labels), note] + ([Text(""), factors] if factors is not None else [])
+        parts = [Votes(labels), note] + ([Text(""), factors] if factors is not None else [])
         self.query_one("#adj-votes", Static).update(Group(*parts))
         judges = self.query_one("#adj-judges", Static)
         judges.display = bool(judgments)
@@ -151,6 +212,15 @@ class PairDetail(VerticalScroll):
     def on_resize(self) -> None:
         if self.diff:
             self._show_responses()  # the rows line up at the panes' new width
+
+    def fold_models(self) -> None:
+        """The model names the panes' titles had no room for, on a line of their own (folded)."""
+        panes = list(self.query(ResponsePane))
+        line = self.query_one("#adj-models", Static)
+        folded = [f"{pane.side}: {pane.model}" for pane in panes if pane.model_folded]
+        line.display = bool(folded)
+        if folded:
+            line.update(Text(" · ".join(folded), style="bold"))
 
     def toggle_diff(self) -> None:
         self.diff = not self.diff
@@ -167,10 +237,9 @@ class PairDetail(VerticalScroll):
         task, pair = self._shown
         width = self._diff_width() if self.diff else 0
         for side, model in (("A", pair.model_a), ("B", pair.model_b)):
-            pane = self.query_one(f"#adj-response-{side.lower()}", Static)
+            pane = self.query_one(f"#adj-response-{side.lower()}", ResponsePane)
             shown = model if task.show_model_names else ""  # blind, as the annotators were
-            pane.border_title = (f"Response {side}" + (f" · {sanitize_line(shown)}" if shown else "")
-                                 + (" · diff" if self.diff else ""))
+            pane.set_title(side, sanitize_line(shown), self.diff)
             if self.diff and part_text(pair, side).strip():
                 pane.update(StripRows(self.cache.lines(pair, side, "diff", width)))
             else:

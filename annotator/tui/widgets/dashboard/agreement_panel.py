@@ -43,6 +43,10 @@ class AgreementPanel(Vertical):
         if snap.adjudicated:
             text.append(f" · {snap.adjudicated:,} settled by an adjudicator", style="dim")
         text.append(f" · computed on {snap.labels:,} labels in {snap.seconds:.1f} s", style="dim")
+        if snap.agreement.both_bad:
+            from annotator.analysis.both_bad import both_bad_caption
+
+            text.append(f"\n{sanitize_line(both_bad_caption(snap.agreement.both_bad))}", style="dim")
         self.query_one("#alpha-text", Static).update(text)
         chart = self.query_one("#alpha-history", Sparkline)
         chart.display = len(self.history) >= 2  # a line needs two points: alpha over the refreshes

@@ -87,9 +87,10 @@ class LineView(ScrollView, can_focus=True):
         self._load()
 
     def render_lines(self, crop):
-        # The lines carry the view's colours; if those changed (theme, an ancestor's
-        # background), fetch them again for the new style before drawing.
-        if self._source is not None and self.rich_style != self._lines_style:
+        # The lines carry the view's colours and width; if those changed (theme, an ancestor's
+        # background; a maximised pane restored, which sends no resize), fetch them again first.
+        if self._source is not None and (self.rich_style != self._lines_style
+                                         or self.line_width != self._lines_width):
             self._load()
         return super().render_lines(crop)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -55,8 +56,16 @@ class QueueProgress(Widget):
         self.clock = clock
         self.started = clock()
 
+    _wide_shown = True  # the form last drawn
+
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        # The name beside it changes (a save confirmation comes and goes): lay the bar out
+        # again only when the form that fits changes with it.
+        wide = self.app.size.width >= COMPACT_BELOW and self._text(True, 12, 0, None).cell_len <= self._room()
+        self.refresh(layout=wide != self._wide_shown)
 
     def restart_timer(self) -> None:
         self.started = self.clock()
@@ -73,8 +82,26 @@ class QueueProgress(Widget):
         left = None
         if self.median is not None:
             left = self.median * max(0, self.assigned - self.done)
+        wide = self.app.size.width >= COMPACT_BELOW
+        text = self._text(wide, bar_width, filled, left)
+        if wide and text.cell_len > self._room():
+            # A long name (or its save confirmation) beside it: the short form, never a cut
+            # ("0:01 on this pai" at 120 columns).
+            text = self._text(False, bar_width, filled, left)
+            wide = False
+        self._wide_shown = wide
+        return text
+
+    def _room(self) -> int:
+        """Columns the top bar leaves this widget: the width less the name (as shown now),
+        its margin, the task title's least width and the bar's padding."""
+        names = self.screen.query("#annotator-name")
+        name = cell_len(str(names.first().render())) if names else 0
+        return self.app.size.width - name - 2 - 4 - 2
+
+    def _text(self, wide: bool, bar_width: int, filled: int, left: float | None) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        narrow = self.app.size.width < COMPACT_BELOW
+        narrow = not wide
         if self.flag:
             text.append("⚑ " if narrow else "⚑ flagged ", style="bold yellow")
         # Fixed widths (the id right-aligned in its field, the position in as many digits as
