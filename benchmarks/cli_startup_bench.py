@@ -1,7 +1,8 @@
 """Benchmark: `annotator --help` against `python -c "import sqlite3"` (issue 22: <= 4x).
 
 Each is run ``--repeat`` times (default 7) in a fresh process; the medians of wall time are
-compared. Also `annotator --version` and `annotator export --help` (which imports its area).
+compared. Also `annotator --version`, `annotator export --help` and `annotator judge run --help`
+(each imports its own area's modules only).
 The last line printed is one JSON object with every figure and the machine's load average.
 
     .venv/bin/python benchmarks/cli_startup_bench.py [--repeat 7]
@@ -41,11 +42,13 @@ def main() -> None:
         "annotator --help": timed([python, "-m", "annotator", "--help"], args.repeat),
         "annotator --version": timed([python, "-m", "annotator", "--version"], args.repeat),
         "annotator export --help": timed([python, "-m", "annotator", "export", "--help"], args.repeat),
+        # the start-up of `annotator judge run` (its area's modules, not every command's)
+        "annotator judge run --help": timed([python, "-m", "annotator", "judge", "run", "--help"], args.repeat),
     }
     load.append(os.getloadavg()[0])
     print(f"python -c 'import sqlite3': {baseline:.3f} s (median of {args.repeat})")
     for name, seconds in runs.items():
-        print(f"{name:<26} {seconds:.3f} s  {seconds / baseline:5.1f}x the baseline"
+        print(f"{name:<28} {seconds:.3f} s  {seconds / baseline:5.1f}x the baseline"
               + ("  (target <= 4x)" if name == "annotator --help" else ""))
     print(f"load average {statistics.median(load):.1f} on {os.cpu_count()} cores")
     print(json.dumps({"baseline": "python -c 'import sqlite3'", "baseline_seconds": round(baseline, 3),

@@ -16,7 +16,8 @@ What it does
   default 100 ms: ten saves a second per process, a hundred times a person's pace; 0 saves
   back to back, which measures how fairly waiters get SQLite's write lock more than the cost
   of a save).
-* Times each ``save`` (what the annotator waits for after Enter, before drawing). Counts
+* Times each ``save`` (what the annotator waits for after Enter, before drawing) and, apart,
+  each claim ahead (``claim_ahead_p99_ms``: made while the next pair is read). Counts
   errors (any exception out of ``save``: a "database is locked" would be one) and checks the
   database afterwards: no pair labelled by more than 3 annotators, nobody labelled a pair
   twice.
@@ -25,7 +26,9 @@ Prints per task: saves, saves per second, p50 / p99 / max save latency, errors; 
 p99 ratio (big task over small task, target <= 1.5), the machine's load (``os.getloadavg()``)
 before and after and, as the last line, one JSON object (``targets_met`` also says whether p99
 stays under 250 ms on both tasks, issue 22's target at 50 processes).
-``--quick``: 10 processes and fewer saves (under two minutes on 2 cores).
+``--quick``: 10 processes and fewer saves (under two minutes on 2 cores). ``--repeat`` (default 3):
+runs per task (the small task built afresh for each, the big one reused with new annotators);
+latencies are the median over the runs, errors and checks summed.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ def build(path: Path, n_pairs: int) -> float:
 def annotator_process(path: str, name: str, saves: int, think_ms: float, go, out) -> None:
     rng = random.Random(name)
     latencies: list[float] = []
+    claims: list[float] = []
     errors: list[str] = []
     try:
         store = Store.open(path, migrate=False)
@@ -85,7 +89,9 @@ def annotator_process(path: str, name: str, saves: int, think_ms: float, go, out
                 continue
             latencies.append(time.perf_counter() - start)
             try:
-                session.upcoming()  # the app's prefetch claim, between saves
+                start = time.perf_counter()
+                session.upcoming()  # the app's prefetch claim, between saves (while the next pair is read)
+                claims.append(time.perf_counter() - start)
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"prefetch {type(exc).__name__}: {exc}")
             if think_ms:
@@ -94,7 +100,7 @@ def annotator_process(path: str, name: str, saves: int, think_ms: float, go, out
         store.close()
     except Exception as exc:  # noqa: BLE001
         errors.append(f"{type(exc).__name__}: {exc}")
-    out.put((name, latencies, errors))
+    out.put((name, latencies, errors, claims))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -104,10 +110,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def run(path: Path, processes: int, saves: int, think_ms: float) -> dict:
+def run(path: Path, processes: int, saves: int, think_ms: float, prefix: str = "a") -> dict:
     ctx = multiprocessing.get_context("fork")
     go, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=annotator_process, args=(str(path), f"a{i:02d}", saves, think_ms, go, out))
+    procs = [ctx.Process(target=annotator_process, args=(str(path), f"{prefix}{i:02d}", saves, think_ms, go, out))
              for i in range(processes)]
     for p in procs:
         p.start()
@@ -118,8 +124,9 @@ def run(path: Path, processes: int, saves: int, think_ms: float) -> dict:
     wall = time.perf_counter() - start
     for p in procs:
         p.join(60)
-    latencies = [x for _, lat, _ in results for x in lat]
-    errors = [e for _, _, errs in results for e in errs]
+    latencies = [x for _, lat, _, _ in results for x in lat]
+    errors = [e for _, _, errs, _ in results for e in errs]
+    claims = [x for _, _, _, claim in results for x in claim]
     store = Store.open(path, migrate=False)
     over = store.query("SELECT COUNT(*) AS n FROM (SELECT pair FROM labels GROUP BY pair "
                        "HAVING COUNT(DISTINCT annotator) > ?)", [OVERLAP])[0]["n"]
@@ -134,12 +141,30 @@ def run(path: Path, processes: int, saves: int, think_ms: float) -> dict:
         "p50_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(1000 * percentile(latencies, 0.99), 2) if latencies else None,
         "max_ms": round(1000 * max(latencies), 2) if latencies else None,
+        "claim_ahead_p99_ms": round(1000 * percentile(claims, 0.99), 2) if claims else None,
         "errors": len(errors),
         "error_samples": errors[:5],
         "pairs_over_overlap": over,
         "labelled_twice": twice,
         "claims_left": leftover,
     }
+
+
+COUNTED = ("saves", "errors", "pairs_over_overlap", "labelled_twice", "claims_left")
+
+
+def median_of(runs: list[dict]) -> dict:
+    """Latencies and rates: the median over the runs; errors and checks: summed."""
+    out = {"repeats": len(runs), "error_samples": [e for r in runs for e in r["error_samples"]][:5]}
+    for key in runs[0]:
+        values = [r[key] for r in runs]
+        if key in COUNTED:
+            out[key] = sum(values)
+        elif key != "error_samples":
+            known = [v for v in values if v is not None]
+            out[key] = statistics.median(known) if known else None
+    out["runs"] = [{k: v for k, v in r.items() if k != "error_samples"} for r in runs]
+    return out
 
 
 def main() -> None:
@@ -152,6 +177,7 @@ def main() -> None:
                         help="mean reading time between saves, exponential (default 100 ms: each process "
                              "saves ~10 times a second, far faster than a person)")
     parser.add_argument("--quick", action="store_true", help="10 processes, 60 saves each")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per task, medians reported (default 3)")
     args = parser.parse_args()
     if args.quick:
         args.processes, args.saves = 10, 60
@@ -160,17 +186,29 @@ def main() -> None:
     load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory() as tmp:
         for label, n in (("small", args.small_pairs), ("big", args.pairs)):
-            path = Path(tmp) / f"{label}.db"
-            built = build(path, n)
-            print(f"{n:>7,} pairs (overlap {OVERLAP}) built in {built:.1f} s; "
-                  f"{args.processes} processes x {args.saves} saves ...", flush=True)
-            r = results[label] = {"pairs": n, **run(path, args.processes, args.saves, args.think_ms)}
-            print(f"{n:>7,} pairs: {r['saves']} saves in {r['wall_s']} s = {r['saves_per_s']} saves/s; "
-                  f"save latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms; "
-                  f"errors {r['errors']}; pairs over overlap {r['pairs_over_overlap']}, "
-                  f"labelled twice {r['labelled_twice']}, claims left {r['claims_left']}", flush=True)
-            for sample in r["error_samples"]:
-                print(f"    error: {sample}")
+            repeats = []
+            for i in range(args.repeat):
+                path = Path(tmp) / f"{label}-{i}.db"
+                if i == 0 or label == "small":  # the big task is built once (its pairs are far from used up)
+                    built = build(path, n)
+                    print(f"{n:>7,} pairs (overlap {OVERLAP}) built in {built:.1f} s", flush=True)
+                else:
+                    path = Path(tmp) / f"{label}-0.db"
+                print(f"{n:>7,} pairs, run {i + 1} of {args.repeat}: {args.processes} processes x {args.saves} "
+                      "saves ...", flush=True)
+                r = run(path, args.processes, args.saves, args.think_ms, prefix=f"r{i}a")
+                repeats.append(r)
+                print(f"{n:>7,} pairs: {r['saves']} saves in {r['wall_s']} s = {r['saves_per_s']} saves/s; "
+                      f"save latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms; "
+                      f"claim ahead p99 {r['claim_ahead_p99_ms']} ms; errors {r['errors']}; pairs over overlap "
+                      f"{r['pairs_over_overlap']}, labelled twice {r['labelled_twice']}, claims left "
+                      f"{r['claims_left']}", flush=True)
+                for sample in r["error_samples"]:
+                    print(f"    error: {sample}")
+            results[label] = {"pairs": n, **median_of(repeats)}
+            r = results[label]
+            print(f"{n:>7,} pairs, median of {args.repeat}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+                  f"max {r['max_ms']} ms, claim ahead p99 {r['claim_ahead_p99_ms']} ms", flush=True)
     big, small = results["big"], results["small"]
     ratio = round(big["p99_ms"] / small["p99_ms"], 2) if big["p99_ms"] and small["p99_ms"] else None
     load_after = [round(x, 2) for x in os.getloadavg()]

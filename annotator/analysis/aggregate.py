@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from .pairs import ADJUDICATION_THRESHOLD, SPLIT, majority_codes, pair_votes
 from .ratings import MISSING, Ratings
@@ -72,6 +71,8 @@ def dawid_skene(
     ``tol`` relative to its size, or ``max_iter`` is reached. Needs at least two annotators (with one, the "confusion
     matrix" just restates that annotator's labels).
     """
+    from scipy.special import logsumexp  # here: the majority-vote paths need no scipy
+
     categories = ratings.categories
     k = len(categories)
     if ratings.n_ratings() == 0:

@@ -51,10 +51,11 @@ class LazyGroup(AnnotatorGroup):
     use; its help lists them from ``COMMANDS`` without importing any."""
 
     _loaded = False
+    _registering = False  # some areas registering (get_command): the commands so far, no others loaded
 
     @property
     def commands(self) -> dict[str, click.Command]:
-        if not self._loaded:
+        if not self._loaded and not self._registering:
             self._loaded = True
             _register_areas(self)
         return self._commands
@@ -62,6 +63,20 @@ class LazyGroup(AnnotatorGroup):
     @commands.setter
     def commands(self, value: dict[str, click.Command]) -> None:
         self._commands = value
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its areas alone imported (``COMMAND_AREAS``): `annotator judge run`
+        does not import the statistics, exports and screens (every area for the others)."""
+        areas = COMMAND_AREAS.get(cmd_name)
+        if self._loaded or areas is None:
+            return super().get_command(ctx, cmd_name)
+        self._registering = True
+        try:
+            for area in areas:
+                _register_area(self, area)
+        finally:
+            self._registering = False
+        return self._commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self._loaded:
@@ -100,10 +115,29 @@ AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibr
          "copies", "admin", "claims")
 
 
+# The areas that make each command, registered in this order (the others register into the
+# group the first one makes); a command not named here (`stats`, `factors`: several areas add
+# to them) has every area registered. tests/cli/test_lazy_help.py checks each against the
+# command as every area makes it.
+COMMAND_AREAS = {
+    "annotate": ("annotate",), "serve": ("annotate",), "annotators": ("annotators",), "tasks": ("tasks", "priority"),
+    "judge": ("judge", "jury", "calibrate"), "generate": ("generate",), "experiment": ("experiment",),
+    "export": ("export",), "progress": ("progress",), "report": ("report",), "dashboard": ("dashboard",),
+    "adjudicate": ("adjudicate",), "pack": ("copies",), "merge": ("copies",), "backup": ("copies",),
+    "init": ("admin",), "doctor": ("admin",), "claims": ("claims",),
+}
+
+
+def _register_area(group: click.Group, area: str) -> None:
+    import importlib
+
+    importlib.import_module(f"{__name__}.{area}").register(group)  # registering twice changes nothing
+
+
 def _register_areas(group: click.Group) -> None:
     import importlib
 
     for module in ("judges_report", "leaderboard"):  # each adds its commands to `stats` as it is imported
         importlib.import_module(f"{__name__}.{module}")
     for area in AREAS:
-        importlib.import_module(f"{__name__}.{area}").register(group)
+        _register_area(group, area)

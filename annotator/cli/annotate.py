@@ -16,10 +16,13 @@ DEMO_TASK = "demo"
 def resolve_task(store, name: str | None):
     """The task to label: ``name`` (loading the bundled task of that name when the database
     lacks it), else the only task of the database, else the bundled demo task."""
-    from annotator.tasks.bundled import ensure_task
-
     if name is None:
         name = pick_task(store, None, when_empty=DEMO_TASK)
+    task = store.get_task(name)
+    if task is not None:  # (the task package, its importers, load only when a task is imported)
+        return task
+    from annotator.tasks.bundled import ensure_task
+
     try:
         return ensure_task(store, name)
     except LookupError as exc:
@@ -72,8 +75,9 @@ def build_app(cli: CliContext, task_name: str | None, annotator: str | None, rem
 def annotate(cli: CliContext, task_name: str | None, annotator: str | None, remember: bool) -> None:
     """Label pairs in the terminal: 1 = A better, 2 = B better, 3 = tie, Enter saves.
 
-    Every label is committed before the next pair appears; quit with q at any time and run
-    the command again to resume at the first unlabelled pair. Press ? in the app for all keys.
+    Every label is committed as the next pair appears (a failed write brings its pair back);
+    quit with q at any time and run the command again to resume at the first unlabelled pair.
+    Press ? in the app for all keys.
     On an empty database (no --task, no task yet) the bundled demo task is loaded first.
     """
     if remember and annotator is None:

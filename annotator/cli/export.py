@@ -127,8 +127,8 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
                           include_disputed=not exclude_disputed, exclude=exclude, keep_names=keep_names,
                           both_bad=both_bad)
     try:
-        # Dawid-Skene only where the output shows it (its columns, or as the gold label)
-        gold = gold_set(store, name, options, dawid_skene=fmt in TABLE_FORMATS)
+        # Dawid-Skene only when it is the aggregate asked for: its columns stay empty otherwise
+        gold = gold_set(store, name, options)
     except (ValueError, LookupError) as e:
         fail(str(e))
     if gold.table.empty and not gold.considered:

@@ -103,9 +103,11 @@ def _parse_price(value: str | None) -> tuple[float, float] | None:
 
 def _factor_values(store, run) -> dict:
     """For a factor-measuring run: store its verdicts as factor values."""
+    if run is None or run.id is None or run.kind != "factor":  # not one: the factors engine is not imported
+        return {}
     from annotator.factors.llm import factor_extractor, factor_of_run, store_factor_run
 
-    if run is None or run.id is None or factor_of_run(run) is None:
+    if factor_of_run(run) is None:
         return {}
     return {"factor": factor_of_run(run), "factor_values": store_factor_run(store, run),
             "extractor": factor_extractor(run)}

@@ -1,10 +1,11 @@
 """Gold sets: the humans' aggregated labels, with their agreement and provenance.
 
 One row per labelled pair that passes the filters, in the pairs' order. The votes are the
-current labels (``Store.votes_frame``, less any ``--exclude``d annotator), aggregated by
-``analysis.aggregate.aggregated_labels`` (majority vote, by the rule of
-``analysis.pairs``, and Dawid-Skene); the texts are streamed from the store page by page,
-so memory does not grow with the task.
+current labels (``Store.current_votes_table``, Arrow columns, less any ``--exclude``d
+annotator), aggregated by ``analysis.pairs.pair_votes`` (majority vote, the statistics'
+rule) and, under ``--aggregate dawid-skene`` only, ``analysis.aggregate.aggregated_labels``
+(Dawid-Skene; its columns are empty otherwise); the texts are streamed from the store as
+Arrow columns page by page, so memory does not grow with the task.
 
 The gold label of a pair is its adjudicated label when an adjudicator settled it
 (``annotator adjudicate``), else the aggregate asked for (``--aggregate``); a label outside
@@ -52,15 +53,17 @@ from annotator.analysis.aggregate import aggregated_labels, factor_majority_tabl
 from annotator.analysis.both_bad import adjudications_under, both_bad_json, counted_categories
 from annotator.analysis.pairs import pair_votes
 from annotator.analysis.ratings import ratings_from_frame
-from annotator.store import Store, Task
-from annotator.store.models import BOTH_BAD, CHOICES
+from annotator.store import FACTOR_ANSWERS, Store, Task
+from annotator.store.labels import with_both_bad_rule
+from annotator.store.models import BOTH_BAD, CHOICES, LABEL_CHOICES
 
+from .columns import one_array
 from .options import AGGREGATES, FORMATS, GoldOptions
 from .output import base_meta, write_export
-from .pair_rows import batch_rows, batches_with_texts
+from .pair_rows import TEXT_FIELDS, batch_rows
 from .pseudonyms import Names, task_names
-from .tables import Batch, Column
-from .votes import VotesByPair
+from .tables import Batch, Column, arrow_type, python_values
+from .votes import _person_rank
 
 PROVENANCES = ("adjudicated", "unanimous", "majority", "unresolved", "single")
 PAIR_TEXT_COLUMNS = [Column("prompt"), Column("source"), Column("response_a"), Column("response_b"),
@@ -78,12 +81,9 @@ class GoldSet:
     names: Names
     considered: int = 0  # labelled pairs before the filters
     left_out: dict[str, int] = field(default_factory=dict)  # why pairs were left out -> how many
-    ds_fitted: bool | None = False  # None: not computed (the format does not show it)
-    backing: VotesByPair | None = None  # the votes behind each row: its annotators and label ids
-
-    def backing_lists(self, first: int, last: int) -> pd.DataFrame:
-        """``annotators`` and ``label_ids`` of the pairs with ids from ``first`` to ``last``."""
-        return self.backing.lists(first, last).rename(columns={"label_id": "label_ids"})
+    ds_fitted: bool | None = False  # None: not computed (--aggregate majority: the output does not use it)
+    # per kept pair (the table's rows, in order): ``annotators`` and ``label_ids``, as Arrow lists
+    lists: dict[str, Any] = field(default_factory=dict)
 
     @property
     def provenance_counts(self) -> dict[str, int]:
@@ -115,18 +115,19 @@ def gold_columns(task: Task) -> list[Column]:
     ]
 
 
-def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, dawid_skene: bool = True) -> GoldSet:
+def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, dawid_skene: bool = False) -> GoldSet:
     """Aggregate a task's labels into its gold set (see the module docstring).
 
-    ``dawid_skene=False``: Dawid-Skene is not fitted (its columns stay empty) unless it is the
-    aggregate asked for: for the formats that do not show it (chosen-rejected, alpaca-eval)."""
+    Dawid-Skene is fitted when it is the aggregate asked for (``--aggregate dawid-skene``),
+    or when ``dawid_skene`` asks for its columns anyway; otherwise they stay empty and
+    ``ds_fitted`` is None (not computed)."""
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
     spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     keys = [f.key for f in spec.factors]
-    votes = store.votes_frame(task, keys, exclude=options.exclude, both_bad=options.both_bad)
+    votes = _votes(store, task, keys, options.exclude, options.both_bad)
     columns = [c.name for c in gold_columns(spec) if c not in PAIR_TEXT_COLUMNS]
     if votes.empty:
         return GoldSet(spec, options, pd.DataFrame(columns=columns), names)
@@ -195,22 +196,122 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
         if f"factor_{key}" not in agg:
             agg[f"factor_{key}"] = None
     agg.insert(0, "task", task)
-    backing = VotesByPair(kept_votes[["pair", "annotator", "label_id"]], names, ("label_id",))
     fitted = None if ds_fitted is None else bool(ds_fitted)
     return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=fitted,
-                   backing=backing)
+                   lists=voter_lists(kept_votes, names, agg.index.to_numpy(), {"label_ids": "label_id"}))
+
+
+def _votes(store: Store, task: str, keys: list[str], exclude, both_bad: str) -> pd.DataFrame:
+    """The current labels as aggregation reads them (one row a label, in the order stored):
+    ``label_id``, ``pair``, ``annotator`` and ``choice`` (categoricals), and one column per
+    factor key (the answer, when one of the factor answers; else missing). Read as Arrow
+    columns; each distinct factor-answer text (a few hundred in a task) parsed once."""
+    import pyarrow.compute as pc
+
+    table = store.current_votes_table(task, exclude=exclude)
+    frame = pd.DataFrame({
+        "label_id": table.column("label_id").to_numpy(), "pair": table.column("pair").to_numpy(),
+        "annotator": pc.dictionary_encode(table.column("annotator")).to_pandas(),
+        "choice": _coded(table.column("choice"), LABEL_CHOICES),
+    })
+    if keys and table.num_rows:
+        texts = pc.dictionary_encode(pc.fill_null(table.column("factors"), "")).combine_chunks()
+        parsed = [_answers(t) for t in texts.dictionary.to_pylist()]
+        codes = texts.indices.to_numpy()
+        for key in keys:  # each distinct text's answer as a category code, spread over the labels
+            given = np.array([FACTOR_ANSWERS.index(a[key]) if a.get(key) in FACTOR_ANSWERS else -1 for a in parsed],
+                             dtype=np.int8)
+            frame[key] = pd.Categorical.from_codes(given[codes], categories=list(FACTOR_ANSWERS))
+    else:
+        for key in keys:
+            frame[key] = pd.Categorical([None] * len(frame), categories=list(FACTOR_ANSWERS))
+    # "both_bad" votes read under the --both-bad rule, as every statistic reads them
+    return with_both_bad_rule(frame, both_bad).reset_index(drop=True)
+
+
+def _coded(column, categories) -> pd.Categorical:
+    """A string column as a categorical of ``categories`` (anything else missing): one code
+    per distinct value, spread by the dictionary's indices."""
+    import pyarrow.compute as pc
+
+    array = pc.dictionary_encode(column).combine_chunks()
+    lookup = np.array([categories.index(v) if v in categories else -1 for v in array.dictionary.to_pylist()] + [-1],
+                      dtype=np.int64)
+    indices = pc.fill_null(array.indices, len(lookup) - 1).to_numpy()
+    return pd.Categorical.from_codes(lookup[indices], categories=list(categories))
+
+
+def _answers(text: str) -> dict:
+    import orjson
+
+    if not text:
+        return {}
+    value = orjson.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def voter_lists(votes: pd.DataFrame, names: Names, pairs: np.ndarray, values: dict[str, str]) -> dict[str, Any]:
+    """Per pair of ``pairs`` (sorted, each with votes in ``votes``): the annotators who voted,
+    as the export shows them (``annotators``, in pseudonym order, else by name), and in the
+    same order one list per ``values`` column (output name -> column of ``votes``), as Arrow
+    list arrays aligned with ``pairs``: one sort of the votes, no Python list per pair."""
+    import pyarrow as pa
+
+    annotator = votes["annotator"].astype("category")  # codes: no Python string per vote
+    codes = annotator.cat.codes.to_numpy()
+    categories = list(annotator.cat.categories)
+    present = [categories[c] for c in np.unique(codes)]
+    shown = {p: names(p) for p in present}
+    rank = {p: (_person_rank(shown[p]) if names.pseudonymised else shown[p]) for p in present}
+    people = sorted(present, key=rank.__getitem__)
+    position = {p: i for i, p in enumerate(people)}
+    who = np.array([position.get(c, -1) for c in categories], dtype=np.int64)[codes]
+    pair = votes["pair"].to_numpy()
+    order = np.lexsort((who, pair))
+    pair = pair[order]
+    starts = np.searchsorted(pair, pairs, side="left")
+    offsets = pa.array(np.append(starts, len(pair)).astype(np.int32))
+    shown_names = pa.array([shown[p] for p in people], pa.string()).take(pa.array(who[order]))
+    lists = {"annotators": pa.ListArray.from_arrays(offsets, shown_names)}
+    for out, column in values.items():
+        lists[out] = pa.ListArray.from_arrays(offsets, pa.array(votes[column].to_numpy()[order]))
+    return lists
 
 
 def gold_batches(store: Store, gold: GoldSet) -> Iterator[Batch]:
     """The gold set's rows with the pairs' texts, streamed from the store in the pairs'
-    order, a batch (one list per column) at a time."""
-    extra = gold.backing_lists if gold.backing is not None else None
-    yield from batches_with_texts(store, gold.task.name, gold.table, gold_columns(gold.task), extra)
+    order, a batch (one Arrow array per column) a page of pairs at a time."""
+    import pyarrow as pa
+
+    columns = gold_columns(gold.task)
+    if gold.table.empty:
+        return
+    index = gold.table.index.to_numpy()
+    own = {c.name: pa.Array.from_pandas(gold.table[c.name], type=arrow_type(c.kind))
+           for c in columns if c.name in gold.table}
+    own.update(gold.lists)
+    texts = [c.name for c in columns if c.name in TEXT_FIELDS]
+    for page in store.pair_tables(gold.task.name, texts):
+        ids = page.column("id").to_numpy()
+        at = np.searchsorted(index, ids)
+        found = at < len(index)
+        found[found] &= index[at[found]] == ids[found]
+        if not found.any():
+            continue
+        rows = at[found]
+        kept = page.filter(pa.array(found)) if not found.all() else page
+        if rows[-1] - rows[0] + 1 == len(rows):  # the usual case: a run of the table's rows, sliced without a copy
+            part = {name: array.slice(int(rows[0]), len(rows)) for name, array in own.items()}
+        else:
+            taken = pa.array(rows)
+            part = {name: array.take(taken) for name, array in own.items()}
+        yield {c.name: one_array(kept.column(c.name)) if c.name in texts else part[c.name] for c in columns}
 
 
 def gold_rows(store: Store, gold: GoldSet) -> Iterator[dict[str, Any]]:
     """The gold set's rows (dicts) with the pairs' texts, in the pairs' order."""
-    yield from batch_rows(gold_batches(store, gold))
+    for batch in gold_batches(store, gold):
+        yield from batch_rows(iter([{k: python_values(v) for k, v in batch.items()}]))
 
 
 def gold_frame(store: Store, task: str, options: GoldOptions | None = None) -> pd.DataFrame:
@@ -279,7 +380,8 @@ def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
         majority_rule="annotator.analysis.pairs: the choice with the most votes; no single top choice is no majority",
         excluded_annotators=sorted(o.exclude), annotator_ids="names" if o.keep_names else "pseudonyms",
         pairs_considered=gold.considered, left_out=gold.left_out, provenance=gold.provenance_counts,
-        dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None else "not computed (not in this format)",
+        dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None
+        else "not computed (--aggregate majority: the ds_ columns are empty)",
         **({"both_bad": found} if (found := both_bad_json(store, gold.task.name, o.both_bad, o.exclude)) else {}))
 
 

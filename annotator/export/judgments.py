@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annotator.store import CHOICES, ORDERS, JudgeRun, Store
-from annotator.store.models import JUDGMENT_ORDERS
+from annotator.store import ORDERS, JudgeRun, Store
 from annotator.store.orders import to_shown
 
+from .columns import constant, map_distinct, map_with_order, one_array, pair_lookup
 from .options import JudgmentExportOptions
 from .output import base_meta, write_export
 from .pair_rows import batch_rows
@@ -61,20 +61,31 @@ def _as_shown(verdict: str | None, order: str) -> str | None:
 
 
 def judgment_batches(store: Store, task: str, runs: list[JudgeRun], messages: bool) -> Iterator[Batch]:
-    """The rows of :func:`judgment_columns`, a page at a time (one list per column)."""
-    shown = {(v, o): _as_shown(v, o) for v in (*CHOICES, None) for o in JUDGMENT_ORDERS}
-    for page in store.judgment_pages(task, [run.id for run in runs], messages=messages):
-        n = len(page["id"])
-        batch = {"task": [task] * n, "run": page["run_name"], "run_id": page["run"]}
-        for field in ("kind", "model", "pair_id", "domain", "order", "sample", "verdict"):
-            batch[field] = page[field]
-        batch["verdict_as_shown"] = [shown[v, o] if (v, o) in shown else _as_shown(v, o)
-                                     for v, o in zip(page["verdict"], page["order"])]
+    """The rows of :func:`judgment_columns`, a page at a time (one Arrow array per column),
+    read as Arrow columns (``Store.judgment_tables``); each run's name, kind and model and
+    each pair's id and domain looked up by code and position, ``verdict_as_shown``
+    computed once per distinct verdict and order."""
+    import numpy as np
+    import pyarrow as pa
+
+    by_id = {run.id: run for run in runs}
+    pairs = pair_lookup(store, task)
+    for page in store.judgment_tables(task, [run_id for run_id in by_id if run_id is not None], messages=messages):
+        n = page.num_rows
+        verdict, order, run = one_array(page.column("verdict")), one_array(page.column("order")), page.column("run")
+        at = pa.array(np.searchsorted(pairs["id"], page.column("pair").to_numpy()))
+        batch: Batch = {"task": constant(task, n), "run": map_distinct(run, lambda r: by_id[r].name, pa.string()),
+                        "run_id": one_array(run), "kind": map_distinct(run, lambda r: by_id[r].kind, pa.string()),
+                        "model": map_distinct(run, lambda r: by_id[r].model, pa.string()),
+                        "pair_id": pairs["pair_id"].take(at), "domain": pairs["domain"].take(at)}
+        for field in ("order", "sample", "verdict"):
+            batch[field] = one_array(page.column(field))
+        batch["verdict_as_shown"] = map_with_order(verdict, order, _as_shown)
         for field in ("p_a", "unscored_reason", "prompt_tokens", "completion_tokens", "cost", "latency_s",
                       "raw_output", "explanation", "created_at"):
-            batch[field] = page[field]
+            batch[field] = one_array(page.column(field))
         if messages:
-            batch["messages"] = [json.loads(m) if m else [] for m in page["messages"]]
+            batch["messages"] = [json.loads(m) if m else [] for m in page.column("messages").to_pylist()]
         yield batch
 
 

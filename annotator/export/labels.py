@@ -25,6 +25,7 @@ from annotator.store import FACTOR_ANSWERS, ORDERS, Store, Task
 from annotator.store.models import LABEL_CHOICES
 from annotator.store.orders import to_shown
 
+from .columns import constant, encoded, map_distinct, map_with_order, one_array, pair_lookup
 from .options import LabelExportOptions
 from .output import base_meta, write_export
 from .pair_rows import batch_rows
@@ -48,48 +49,66 @@ def label_columns(task: Task, texts: bool) -> list[Column]:
 
 
 def label_batches(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[Batch]:
-    """The rows of :func:`label_columns`, a page at a time (one list per column), streamed
-    from the store; the factor answers are parsed by SQLite, a column per key.
+    """The rows of :func:`label_columns`, a page at a time (one Arrow array per column),
+    read as Arrow columns (``Store.label_revision_tables``); each pair's id and domain read
+    once and taken by position.
 
-    ``*_as_shown``: the answer in the letters the annotator saw (``orders.to_shown``, looked
-    up from a table built once)."""
+    Per distinct value, not per row: the pseudonyms, each distinct factor-answer text
+    (parsed by orjson) and ``*_as_shown`` (``orders.to_shown`` per distinct answer and
+    order)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     keys = [f.key for f in task.factors]
+    known = set(keys)
     as_shown = {(a, o): to_shown(a, o) for a in (*LABEL_CHOICES, *FACTOR_ANSWERS) for o in ORDERS}
-    pair_fields = ("pair_id", "domain", *(TEXT_FIELDS if options.texts else ()))
-    shown_of: dict[str, str] = {}
-    for page in store.label_revision_pages(task.name, exclude=options.exclude, pair_fields=pair_fields):
-        n = len(page["id"])
-        orders = page["shown_order"]
-        for annotator in set(page["annotator"]) - shown_of.keys():
-            shown_of[annotator] = names(annotator)
-        batch = {
-            "task": [task.name] * n, "label_id": page["id"], "pair_id": page["pair_id"], "domain": page["domain"],
-            "annotator": [shown_of[a] for a in page["annotator"]], "revision": page["revision"],
-            "current": [bool(c) for c in page["current"]], "choice": page["choice"], "shown_order": orders,
-            "choice_as_shown": [as_shown[c, o] for c, o in zip(page["choice"], orders)],
+
+    def shown(value, order):
+        return as_shown.get((value, order), value)
+
+    pairs = pair_lookup(store, task.name)
+    newest = store.newest_label_ids(task.name)
+    for page in store.label_revision_tables(task.name, exclude=options.exclude,
+                                            pair_fields=TEXT_FIELDS if options.texts else ()):
+        n = page.num_rows
+        ids = page.column("id").to_numpy()
+        at = pa.array(np.searchsorted(pairs["id"], page.column("pair").to_numpy()))
+        orders = one_array(page.column("shown_order"))
+        choice = one_array(page.column("choice"))
+        batch: Batch = {
+            "task": constant(task.name, n), "label_id": one_array(page.column("id")),
+            "pair_id": pairs["pair_id"].take(at), "domain": pairs["domain"].take(at),
+            "annotator": map_distinct(page.column("annotator"), names, pa.string()),
+            "revision": one_array(page.column("revision")),
+            "current": pa.array(np.isin(ids, newest, assume_unique=True)), "choice": choice,
+            "shown_order": orders, "choice_as_shown": map_with_order(choice, orders, shown),
         }
-        answers = _parse_answers(page["factors"])
+        texts, codes = encoded(pc.fill_null(one_array(page.column("factors")), ""))
+        answers = [_answers(t) for t in texts]
         for key in keys:
-            given = [a.get(key) for a in answers]
+            given = pa.array([a.get(key) for a in answers], pa.string()).take(codes)
             batch[f"factor_{key}"] = given
-            batch[f"factor_{key}_as_shown"] = [None if a is None else as_shown.get((a, o), a)
-                                               for a, o in zip(given, orders)]
-        known = set(keys)
-        batch["other_factors"] = [({k: v for k, v in a.items() if k not in known} or None)
-                                  if a and not a.keys() <= known else None for a in answers]
-        for field in ("confidence", "rationale", "seconds", "created_at", "origin"):
-            batch[field] = page[field]
-        if options.texts:
-            for field in TEXT_FIELDS:
-                batch[field] = page[field]
+            batch[f"factor_{key}_as_shown"] = map_with_order(given, orders, shown)
+        others = [({k: v for k, v in a.items() if k not in known} or None) if a and not a.keys() <= known else None
+                  for a in answers]
+        if any(o is not None for o in others):
+            batch["other_factors"] = [others[i] for i in codes.to_numpy().tolist()]
+        else:
+            batch["other_factors"] = pa.nulls(n, pa.string())
+        for field in ("confidence", "rationale", "seconds", "created_at", "origin", *(TEXT_FIELDS if options.texts else ())):
+            batch[field] = one_array(page.column(field))
         yield batch
 
 
-def _parse_answers(texts: list) -> list[dict]:
-    """A page's factor answers (JSON objects) parsed in one orjson call, not one per label."""
+def _answers(text: str) -> dict:
+    """One label's factor answers (a JSON object as stored); empty or not an object: none."""
     import orjson
 
-    return orjson.loads("[" + ",".join(t if t and t != "{}" else "{}" for t in texts) + "]") if texts else []
+    if not text or text == "{}":
+        return {}
+    value = orjson.loads(text)
+    return value if isinstance(value, dict) else {}
 
 
 def label_rows(store: Store, task: Task, options: LabelExportOptions, names: Names) -> Iterator[dict[str, Any]]:

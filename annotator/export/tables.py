@@ -1,8 +1,9 @@
 """Writing export tables as JSON Lines, CSV, Parquet or one JSON array, streaming.
 
 Every export names its columns up front (:class:`Column`) and produces its rows in
-*batches*: a dict of one list per column (:data:`Batch`), at most a page of rows each, so a
-file of any size is written with flat memory. The batch is the unit of work of every writer:
+*batches*: a dict of one list or one Arrow array per column (:data:`Batch`; the exports read
+Arrow columns from the store and hand them on as they are), at most a page of rows each, so
+a file of any size is written with flat memory. The batch is the unit of work of every writer:
 
 * JSON Lines and JSON: each row encoded by orjson (in C), then the characters a terminal or
   an editor could act on escaped (:func:`escape_json_controls`);
@@ -45,7 +46,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _AFTER_BREAK = re.compile(r"(\r\n|\r|\n)([=+\-@\t])")
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
-Batch = dict[str, list[Any]]  # column name -> the batch's values, in the columns' order
+# column name -> the batch's values, in the columns' order: a list, or an Arrow array
+Batch = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,10 @@ def _json_escape(match: re.Match) -> bytes:
 def escape_json_controls(data: bytes) -> bytes:
     """``data`` (UTF-8 JSON) with C1 controls, DEL, bidirectional controls, U+2028/U+2029
     and tag characters written as ``\\u`` escapes (they only occur inside strings)."""
-    if not any(lead in data for lead in _JSON_CONTROL_LEADS):  # a byte search each (memchr), no regex
+    if data.isascii():  # one pass: only DEL can be there
+        if b"\x7f" not in data:
+            return data
+    elif not any(lead in data for lead in _JSON_CONTROL_LEADS):  # a byte search each (memchr), no regex
         return data
     return _JSON_CONTROLS.sub(_json_escape, data)
 
@@ -136,6 +141,12 @@ def coalesced(batches: Iterable[Batch], rows: int = COALESCE_ROWS, chars: int = 
     pending: Batch | None = None
     size = count = 0
     for batch in batches:
+        if not all(type(v) is list for v in batch.values()):  # Arrow columns: a batch sized by its maker
+            if pending is not None:
+                yield pending
+                pending = None
+            yield batch
+            continue
         n = len(next(iter(batch.values()), ()))
         text = sum(sum(map(len, filter(None, v))) for v in batch.values() if v and isinstance(v[0], str))
         if pending is not None and (count + n > rows or size + text > chars):
@@ -160,34 +171,53 @@ def _open(target):
     return open(target, "wb")
 
 
-def _json_lines(columns: list[Column], batch: Batch) -> list[bytes]:
+JSON_CHUNK_ROWS = 2000
+
+
+def _json_lines(columns: list[Column], batch: Batch) -> Iterator[list[bytes]]:
+    """The batch's rows encoded by orjson, :data:`JSON_CHUNK_ROWS` at a time (each
+    ``orjson.dumps`` reserves a buffer larger than its line: encoding a whole page of rows
+    before writing any would hold hundreds of megabytes)."""
     import orjson
 
     names = [c.name for c in columns]
+    values = {c.name: python_values(batch[c.name]) for c in columns}
     for c in columns:  # a NaN that slipped through is an error, never null or an invalid token
-        if c.kind == "float" and any(v != v for v in batch[c.name] if v is not None):
+        if c.kind == "float" and any(v != v for v in values[c.name] if v is not None):
             raise ValueError(f"column {c.name!r} holds NaN: not JSON")
     dumps = orjson.dumps
-    return [dumps(dict(zip(names, values))) for values in zip(*(batch[n] for n in names))]
+    rows = zip(*(values[n] for n in names))
+    while chunk := list(islice(rows, JSON_CHUNK_ROWS)):
+        yield [dumps(dict(zip(names, row))) for row in chunk]
+
+
+def python_values(values) -> list[Any]:
+    """A batch's column as Python values: a list as it is; an Arrow array converted in C
+    (a list column's items converted once, then sliced per row; null is None)."""
+    if type(values) is list:
+        return values
+    import pyarrow as pa
+
+    if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        items = values.flatten().to_pylist()  # a slice's items (``values`` is the whole child)
+        offsets = values.offsets.to_pylist()
+        offsets = [o - offsets[0] for o in offsets]
+        lists: list[Any] = [items[s:e] for s, e in zip(offsets, offsets[1:])]
+        if values.null_count:
+            for i in values.is_null().to_numpy(zero_copy_only=False).nonzero()[0].tolist():
+                lists[i] = None
+        return lists
+    return values.to_pylist()
 
 
 def _write_jsonl(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     n = 0
     with _open(path) as f:
         for batch in batches:
-            lines = _json_lines(columns, batch)
-            if lines:
+            for lines in _json_lines(columns, batch):
                 f.write(escape_json_controls(b"\n".join(lines) + b"\n"))
-            n += len(lines)
+                n += len(lines)
     return n
-
-
-def _string_data(array) -> memoryview:
-    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
-    import numpy as np
-
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
 
 
 def _write_json_array(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
@@ -195,20 +225,11 @@ def _write_json_array(path: Path, columns: list[Column], batches: Iterable[Batch
     with _open(path) as f:
         f.write(b"[")
         for batch in batches:
-            lines = _json_lines(columns, batch)
-            if lines:
+            for lines in _json_lines(columns, batch):
                 f.write(escape_json_controls((b",\n" if n else b"\n") + b",\n".join(lines)))
-            n += len(lines)
+                n += len(lines)
         f.write(b"\n]\n" if n else b"]\n")
     return n
-
-
-def _string_data(array) -> memoryview:
-    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
-    import numpy as np
-
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
 
 
 def _json_text(values: list[Any]) -> list[str | None]:
@@ -233,28 +254,57 @@ def _json_text(values: list[Any]) -> list[str | None]:
     return [text(v) for v in values]
 
 
-def _arrow_type(kind: str):
+def arrow_type(kind: str):
     import pyarrow as pa
 
     return {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
             "json": pa.string()}[kind]
 
 
-def _arrow_array(column: Column, values: list[Any]):
+def _arrow_array(column: Column, values):
+    """A batch's column as an Arrow array of the column's type: a JSON column as its JSON
+    text (a list column's items encoded once each, joined in Arrow)."""
     import pyarrow as pa
 
+    kind = arrow_type(column.kind)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     if column.kind == "json":
-        values = _json_text(values)
+        if not isinstance(values, pa.Array):
+            values = _json_text(values)
+        elif pa.types.is_list(values.type):
+            values = _json_list_text(values)
     if isinstance(values, pa.Array):
-        return values
-    return pa.array(values, type=_arrow_type(column.kind), from_pandas=True)
+        return values if values.type == kind else values.cast(kind)
+    return pa.array(values, type=kind, from_pandas=True)
+
+
+def _json_list_text(lists):
+    """A list<string> or list<int> array as the JSON text ``json.dumps`` writes for each
+    list (``["a", "b"]``, ``[1, 2]``): each distinct string encoded once, the items joined
+    with ``", "`` in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    items = lists.flatten()  # a slice's items; its offsets rebased below
+    if pa.types.is_string(items.type) or pa.types.is_large_string(items.type):
+        encoded = items.dictionary_encode()
+        encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+        words = pa.array([encode(v) for v in encoded.dictionary.to_pylist()], pa.string())
+        texts = words.take(encoded.indices)
+    else:
+        texts = pc.cast(items, pa.string())
+    offsets = pc.subtract(lists.offsets, lists.offsets[0])
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, texts, mask=lists.is_null() if lists.null_count else None),
+                            ", ")
+    return pc.binary_join_element_wise("[", joined, "]", "")
 
 
 def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([(c.name, _arrow_type(c.kind)) for c in columns])
+    schema = pa.schema([(c.name, arrow_type(c.kind)) for c in columns])
     n = 0
     with _open(path) as f, pq.ParquetWriter(f, schema) as writer:
         for batch in batches:
@@ -267,31 +317,40 @@ def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) 
     return n
 
 
-def _string_data(array) -> memoryview:
-    """The bytes of a string array's values, back to back (its data buffer, no copy)."""
-    import numpy as np
-
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-    return memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
-
-
 # -- CSV, column by column ------------------------------------------------------------------
 def _csv_text(array):
     """Text cells neutralised (OWASP, after line breaks too) and quoted where needed: one
     scan of the column finds the cells holding a comma, a quote, CR or LF (only those can
-    hold a line break, and only those are quoted), a look at each cell's first character
+    hold a line break, and only those are quoted; a search of the column's buffer first, so
+    a column without any skips the per-cell scan), a look at each cell's first character
     finds the formulas; only the cells found are rewritten."""
     import pyarrow.compute as pc
 
-    special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
-    if pc.any(special).as_py():
+    special = None
+    if _holds_any(array, (b",", b'"', b"\r", b"\n")):
+        special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
+        if not pc.any(special).as_py():
+            special = None
+    if special is not None:
         array = _rewrite(array, special, lambda a: _rewrite(
             a, pc.match_substring_regex(a, pattern=r"[\r\n][=+\-@\t]"),
             lambda b: pc.replace_substring_regex(b, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2")))
     first = pc.utf8_slice_codeunits(array, 0, 1)
     array = _rewrite(array, pc.is_in(first, value_set=_trigger_set()), lambda a: pc.binary_join_element_wise("'", a, ""))
+    if special is None:
+        return array
     return _rewrite(array, special, lambda a: pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'),
                                                                          '"', ""))
+
+
+def _holds_any(array, needles: tuple[bytes, ...]) -> bool:
+    """Whether any cell of a string array holds one of ``needles`` (bytes): a memchr-speed
+    search of the values' buffer, back to back (a match across two cells is impossible for
+    single bytes)."""
+    if array.null_count == len(array) or array.buffers()[2] is None:  # no text at all
+        return False
+    data = bytes(_string_data(array))
+    return any(n in data for n in needles)
 
 
 def _trigger_set():
@@ -336,9 +395,9 @@ def _csv_cells(column: Column, values):
     import pyarrow.compute as pc
 
     array = _arrow_array(column, values)
-    if column.kind in ("str", "json"):
-        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
-        return pc.fill_null(_csv_text(array), "")
+    if column.kind in ("str", "json"):  # an empty text is an empty cell, as None is
+        array = _csv_text(array)
+        return pc.fill_null(array, "") if array.null_count else array
     if column.kind == "int":
         return pc.fill_null(pc.cast(array, pa.string()), "")
     if column.kind == "bool":

@@ -12,6 +12,7 @@ from .base import DEFAULT_DB, SchemaError, StoreBase, connect, connect_readonly,
 from .calibrations import CalibrationStore
 from .columnar import ColumnarStore
 from .copies import CopyStore
+from .export_reads import ExportReadStore
 from .factor_values import FactorValueStore
 from .facts import FactStore
 from .flags import FlagStore
@@ -51,7 +52,8 @@ from .training import TrainingScore, TrainingStore
 
 class Store(RankingStore, CopyStore, TaskStore, LabelStore, JudgmentStore, FactorValueStore, FactStore, AssignmentStore, QueueStateStore,
             LeaseStore, SkipStore, FlagStore, SearchStore, RememberedNameStore, AdjudicationStore, StreamStore,
-            AccountStore, ProgressStore, CalibrationStore, TrainingStore, StyleStore, ColumnarStore, StoreBase):
+            AccountStore, ProgressStore, CalibrationStore, TrainingStore, StyleStore, ExportReadStore, ColumnarStore,
+            StoreBase):
     """All of the project's persistence, one area per mixin module."""
 
 

@@ -37,6 +37,7 @@ The rules (all seeded by the task's ``seed``, so a queue is reproducible):
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -100,6 +101,20 @@ class _Pick:
     prioritised: bool
     uniform_share: float
     served: dict[str, int]  # labelled by the annotator, plus excluded (on their way), per stream
+
+
+@dataclass(frozen=True)
+class PlannedClaim:
+    """A pick read outside the write lock (:meth:`AssignmentStore.plan_claim`)."""
+
+    pair: int
+    pick: _Pick
+    writes: list  # (sql, args) of the pick's bookkeeping, written with the claim
+    expires_at: str
+
+
+class _PickUnderLock(Exception):
+    """A pick that must be made under the write lock (it chooses the calibration pairs)."""
 
 
 class AssignmentStore(QueueStateStore):
@@ -201,8 +216,8 @@ class AssignmentStore(QueueStateStore):
             state = self._state(p, pair)
             if state == _HELD:
                 continue
-            self.db.execute("DELETE FROM queue_pending WHERE task = ? AND annotator = ? AND pair = ?",
-                            [p.task.name, p.annotator, pair])
+            self._write("DELETE FROM queue_pending WHERE task = ? AND annotator = ? AND pair = ?",
+                        [p.task.name, p.annotator, pair])
             if state == _OK:
                 return pair
         row = self.db.execute("SELECT level, key, pair FROM queue_cursors WHERE task = ? AND annotator = ? "
@@ -215,10 +230,10 @@ class AssignmentStore(QueueStateStore):
                 chosen = found[2]
                 break
             if state == _HELD:
-                self.db.execute("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
-                                [p.task.name, p.annotator, found[2]])
+                self._write("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
+                            [p.task.name, p.annotator, found[2]])
         if position is not None and position != (tuple(start) if start else None):
-            self.db.execute(
+            self._write(
                 "INSERT INTO queue_cursors (task, annotator, walk, level, key, pair) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (task, annotator, walk) DO UPDATE SET level = excluded.level, key = excluded.key, "
                 "pair = excluded.pair", [p.task.name, p.annotator, walk, *position])
@@ -234,17 +249,19 @@ class AssignmentStore(QueueStateStore):
             state = self._state(p, pair)
             if state == _OK:
                 return pair
-            self.db.execute("DELETE FROM claims WHERE pair = ? AND annotator = ?", [pair, p.annotator])
+            self._write("DELETE FROM claims WHERE pair = ? AND annotator = ?", [pair, p.annotator])
             if state == _HELD:
-                self.db.execute("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
-                                [p.task.name, p.annotator, pair])
+                self._write("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
+                            [p.task.name, p.annotator, pair])
         return None
 
-    def _choose(self, task: Task, annotator: str, exclude: set[int], now_iso: str) -> int | None:
+    def _choose(self, task: Task, annotator: str, exclude: set[int], now_iso: str) -> tuple[int | None, _Pick]:
         t = _task_row(self.db, task.name)
         wanted_calibration = t["calibration"] if t else task_calibration(task.settings)
         open_regular, gold_pairs, calibration_pairs, prioritised, share = self._queue_counts(task)
         if calibration_pairs < wanted_calibration and t is not None:
+            if self._planned is not None:
+                raise _PickUnderLock  # the choice of calibration pairs is read and written at once
             calibration_pairs += _top_up_calibration(self.db, t)
         served = self._annotator_counts(task.name, annotator)
         for taken in exclude:
@@ -257,6 +274,10 @@ class AssignmentStore(QueueStateStore):
                   exclude=exclude, open_regular=open_regular, gold_pairs=gold_pairs,
                   calibration_pairs=calibration_pairs, prioritised=bool(prioritised), uniform_share=share,
                   served=served)
+        return self._pick(p, calibration_pairs, gold_pairs, share), p
+
+    def _pick(self, p: _Pick, calibration_pairs: int, gold_pairs: int, share: float) -> int | None:
+        served, task = p.served, p.task
         pair = self._own_claim(p)
         if pair is not None:
             return pair
@@ -308,16 +329,73 @@ class AssignmentStore(QueueStateStore):
         now = now or datetime.now(timezone.utc)
         now_iso, expires_iso = _now_iso(now), _now_iso(now + claim_for)  # computed before the lock is taken
         with self._lock:
-            with self.atomic():  # the write lock is held for the choice and the claim only
-                pid = self._choose(task, annotator, set(exclude), now_iso)
+            # The choice is read before the write lock is taken (its few writes kept aside), then,
+            # under the lock, the chosen pair is checked again and claimed: the lock is held for
+            # a handful of statements, whatever the walk read. A pair taken meanwhile: choose again.
+            # Nested in a caller's transaction, or at the end of the queue, or while the task's
+            # calibration pairs are still to be chosen: the whole choice under the lock.
+            for _ in range(3) if not self.db.conn.in_transaction else ():
+                plan = self.plan_claim(task, annotator, exclude=exclude, claim_for=claim_for, now=now)
+                if plan is None:
+                    break
+                with self.atomic():
+                    claimed = self.claim_planned(plan)
+                if claimed is not None:
+                    return claimed
+            with self.atomic():
+                pid, _ = self._choose(task, annotator, set(exclude), now_iso)
                 if pid is None:
                     return None
                 self._insert_claim(pid, annotator, task.name, expires_iso)
-            # The claimed pair's content is read after the commit (inside a caller's
-            # transaction when nested): the claim keeps it this annotator's.
-            found = self.db.execute("SELECT * FROM pairs WHERE id = ?", [pid])
-            names = [d[0] for d in found.description]
-            return rows.pair_from_row(dict(zip(names, found.fetchone())))
+            return self._claimed_pair(pid)
+
+    def plan_claim(self, task: Task, annotator: str, *, exclude: set[int] | frozenset[int] = frozenset(),
+                   claim_for: timedelta = DEFAULT_CLAIM, now: datetime | None = None) -> PlannedClaim | None:
+        """Read which pair :meth:`next_pair` would claim, without the write lock (no write is
+        made); :meth:`claim_planned` claims it inside a write transaction. None when the choice
+        must be made under the lock (nothing open, or the task's calibration pairs to choose)."""
+        now = now or datetime.now(timezone.utc)
+        with self._lock:
+            self._planned = []
+            try:
+                pid, p = self._choose(task, annotator, set(exclude), _now_iso(now))
+            except _PickUnderLock:
+                return None
+            finally:
+                planned, self._planned = self._planned, None
+        return PlannedClaim(pid, p, planned, _now_iso(now + claim_for)) if pid is not None else None
+
+    def claim_planned(self, plan: PlannedClaim) -> Pair | None:
+        """Inside a write transaction: the pair of ``plan`` checked again and claimed, with the
+        plan's bookkeeping written; None when someone took the pair meanwhile (it is looked at
+        again first next time)."""
+        p, pid = plan.pick, plan.pair
+        for sql, group in itertools.groupby(plan.writes, key=lambda write: write[0]):
+            self.db.conn.executemany(sql, [args for _, args in group])
+        state = self._state(p, pid, skipped_ok=True)
+        if state == _OK:
+            self._insert_claim(pid, p.annotator, p.task.name, plan.expires_at)
+            return self._claimed_pair(pid)
+        if state == _HELD:
+            self._write("INSERT OR IGNORE INTO queue_pending (task, annotator, pair) VALUES (?, ?, ?)",
+                        [p.task.name, p.annotator, pid])
+        return None
+
+    def _claimed_pair(self, pid: int) -> Pair:
+        # The claimed pair's content is read after the commit (inside a caller's
+        # transaction when nested): the claim keeps it this annotator's.
+        found = self.db.execute("SELECT * FROM pairs WHERE id = ?", [pid])
+        names = [d[0] for d in found.description]
+        return rows.pair_from_row(dict(zip(names, found.fetchone())))
+
+    _planned: list | None = None  # a pick's writes, kept for the claim's transaction (next_pair)
+
+    def _write(self, sql: str, args: list) -> None:
+        """A write of a pick: now, or kept aside while the pick is read outside the write lock."""
+        if self._planned is not None:
+            self._planned.append((sql, args))
+        else:
+            self.db.execute(sql, args)
 
     def _insert_claim(self, pair: int, annotator: str, task: str, expires_at: str) -> None:
         self.db.execute(

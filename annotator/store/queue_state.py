@@ -156,15 +156,16 @@ class QueueStateStore(StoreBase):
         with self.atomic():
             rebuild_task_queue(self.db, task)
 
-    def queue_new_pairs(self, task: str, after_id: int) -> None:
-        """Queue rows for the pairs of ``task`` inserted with a database id above ``after_id``."""
+    def queue_new_pairs(self, task: str, after_id: int, new: list[tuple[int, str, str | None]] | None = None) -> None:
+        """Queue rows for the pairs of ``task`` inserted with a database id above ``after_id``
+        (``new``: their ``(id, pair_id, gold)`` when the caller knows them, not read back)."""
         t = _task_row(self.db, task)
         if t is None:
             return
         attention = t["attention_rate"] > 0
-        # A range of row ids (only the new rows), not the task's index (all its pairs).
-        new = [(pid, pair_id, gold) for pid, pair_id, gold, of in self.db.execute(
-            "SELECT id, pair_id, gold, task FROM pairs WHERE id > ? ORDER BY id", [after_id]) if of == task]
+        if new is None:  # a range of row ids (only the new rows), not the task's index (all its pairs)
+            new = [(pid, pair_id, gold) for pid, pair_id, gold, of in self.db.execute(
+                "SELECT id, pair_id, gold, task FROM pairs WHERE id > ? ORDER BY id", [after_id]) if of == task]
         if not new:
             return
         ranks = pair_ranks(t["seed"], [pair_id for _, pair_id, _ in new])

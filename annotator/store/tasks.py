@@ -31,7 +31,20 @@ class UnknownTask(KeyError):
         return self.args[0]
 
 
+QUEUE_CHUNK = 50_000  # queue rows made from memory this many pairs at a time (memory stays bounded)
+
+
+class _Unqueued:
+    """Pairs inserted (``(task, pair_id, gold)``, in order, with the ids after ``after_id``)
+    whose queue rows are not written yet."""
+
+    def __init__(self, after_id: int):
+        self.after_id = after_id
+        self.pairs: list[tuple[str, str, str | None]] = []
+
+
 class TaskStore(QueueStateStore, ColumnarStore):
+    _unqueued: _Unqueued | None = None  # set while insert_pair_batches runs
     # -- tasks -----------------------------------------------------------------------------
     def save_task(self, task: Task, *, replace: bool = False) -> Task:
         """Insert a task, or update its settings when ``replace`` is set."""
@@ -92,28 +105,66 @@ class TaskStore(QueueStateStore, ColumnarStore):
     # -- pairs -----------------------------------------------------------------------------
     def insert_pairs(self, pairs: Iterable[Pair], batch_size: int = 2000) -> int:
         """Insert new pairs in batches (call inside ``atomic()`` for all-or-nothing)."""
+        it = iter(pairs)
+        return self.insert_pair_batches(iter(lambda: list(islice(it, batch_size)), []))
+
+    def insert_pair_batches(self, batches: Iterable[list[Pair]]) -> int:
+        """Insert new pairs batch by batch (the caller bounds each batch, so memory holds one;
+        ``batches`` may be a generator that reads the next rows), in one transaction.
+
+        Their queue rows are written once, after the last batch (or before an
+        :meth:`update_pair` in between, which may rebuild the queue): one pass over the queue's
+        index, not one per batch. The new rows take the ids after the largest one, in order
+        (SQLite's rule for a row without an id, the write lock held), so the queue rows are made
+        from the pairs in memory, not read back (checked: the largest id must have grown by
+        the number of rows; otherwise they are read back)."""
         columns = rows.PAIR_COLUMNS + ("created_at",)
         sql = f"INSERT INTO pairs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         now = utc_now()
         count = 0
-        it = iter(pairs)
         with self.atomic():
-            before = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM pairs").fetchone()[0]
-            tasks: set[str] = set()
-            while batch := list(islice(it, batch_size)):
-                values = rows.pair_values(batch, now)
-                tasks.update(pair.task for pair in batch)
-                self.db.conn.executemany(sql, values)
-                count += len(values)
-            for task in sorted(tasks):
-                self.queue_new_pairs(task, before)
+            self._unqueued = unqueued = _Unqueued(self._max_pair_id())
+            try:
+                for batch in batches:
+                    if batch:
+                        self.db.conn.executemany(sql, rows.pair_values(batch, now))
+                        unqueued.pairs += [(pair.task, pair.pair_id, pair.gold) for pair in batch]
+                        count += len(batch)
+                self._queue_inserted()
+            finally:
+                self._unqueued = None
         return count
+
+    def _max_pair_id(self) -> int:
+        return self.db.execute("SELECT COALESCE(MAX(id), 0) FROM pairs").fetchone()[0]
+
+    def _ids_follow(self, before: int, count: int) -> bool:
+        """Whether the ``count`` rows inserted last took the ids ``before + 1`` ... ``before + count``."""
+        return self._max_pair_id() == before + count
+
+    def _queue_inserted(self) -> None:
+        """Queue rows for the pairs :meth:`insert_pair_batches` inserted and has not queued yet."""
+        unqueued = self._unqueued
+        if unqueued is None or not unqueued.pairs:
+            return
+        before, inserted = unqueued.after_id, unqueued.pairs
+        if not self._ids_follow(before, len(inserted)):
+            for task in sorted({t for t, _, _ in inserted}):
+                self.queue_new_pairs(task, before)  # read back
+        else:  # from memory, a chunk at a time
+            for start in range(0, len(inserted), QUEUE_CHUNK):
+                chunk, first = inserted[start:start + QUEUE_CHUNK], before + start
+                for task in sorted({t for t, _, _ in chunk}):
+                    self.queue_new_pairs(task, first, [(first + i, pair_id, gold) for i, (t, pair_id, gold)
+                                                       in enumerate(chunk, start=1) if t == task])
+        unqueued.after_id, unqueued.pairs = self._max_pair_id(), []
 
     def update_pair(self, pair: Pair) -> None:
         """Replace the content of an existing pair (same task and pair_id)."""
         row = rows.pair_to_row(pair)
         row.pop("id", None)
         with self.atomic():
+            self._queue_inserted()  # the queue as it would be without the batching (the update may rebuild it)
             self.db.execute(
                 "UPDATE pairs SET prompt=:prompt, source=:source, response_a=:response_a, "
                 "response_b=:response_b, model_a=:model_a, model_b=:model_b, domain=:domain, "

@@ -112,6 +112,21 @@ def suspect(text: str) -> bool:
     return b"\x00" in data or b"\xf3\xa0" in data
 
 
+def is_clean(row: dict) -> bool:
+    """Whether every value of ``row`` is text that cannot hold one of the characters above (the
+    check of :func:`suspect`, inlined for ASCII text): such a row is imported as it is. A row
+    with any other value (a number, a list, an object) is looked at by :meth:`Cleaner.row`."""
+    for value in row.values():
+        if type(value) is not str:
+            return False
+        if value.isascii():
+            if "\x00" in value:
+                return False
+        elif suspect(value):
+            return False
+    return True
+
+
 def clean(text: str) -> tuple[str, list[str]]:
     """``text`` without the characters above, and which kinds were found (empty: unchanged)."""
     if not suspect(text) or not _SUSPECT.search(text):

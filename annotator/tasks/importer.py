@@ -18,16 +18,16 @@ from typing import Any
 from annotator.store import JudgeRun, Pair, Store
 
 from .baseline import check_baseline
-from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep, size_over
+from .cleaning import MAX_ROW_DEPTH, Cleaner, TooDeep, is_clean, size_over
 from .datafiles import read_data
 from .errors import ImportRefused, Problem, TaskFileError
 from .formats import read_rows
 from .mapping import (
     MISSING,
+    PairBuilder,
     RowError,
     RowLabel,
     RowVerdict,
-    build_pair,
     is_empty,
     lookup,
     row_labels,
@@ -146,6 +146,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
     id_field = id_rule.fields[0] if id_rule is not None and id_rule.simple and spec.columns() is not None else None
     votes = spec.data.rows == "votes"
     cleaner = Cleaner()
+    build = PairBuilder(spec.data, label_map)
 
     with store.atomic():
         if not existing or update:
@@ -154,76 +155,81 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
             report.task_updated = existing is not None and not _same_task_settings(existing, task)
         index = store.pair_index(task.name)
         seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
-        batch: list[Pair] = []
-        held = 0  # characters of text in `batch`
         pending_labels: list[tuple[str, RowLabel]] = []  # (pair id, label)
         verdicts_by_run: dict[str, list[tuple[str, RowVerdict]]] = defaultdict(list)  # run name -> (pair id, verdict)
 
-        def flush():
-            if batch:
-                store.insert_pairs(batch)
-                batch.clear()
-
-        for source, location, row in read_data(spec.data.format, spec.data.paths, spec.data.options):
-            report.rows += 1
-            if progress and report.rows % 1000 == 0:
-                progress(report.rows)
-            if isinstance(row, Problem):
-                problems.add(row)
-                continue
-            row_cleaner = Cleaner()
-            try:
-                row = row_cleaner.row(row, location)
-                pair = build_pair(task.name, row, location, spec.data, label_map)
-                first = seen.get(pair.pair_id)
-                # A repeated id is an error within one file; in another file of [data] path (or
-                # with rows = "votes") it is the same pair again when its content is the same.
-                if first is not None and not votes and first[2] == source:
-                    raise RowError(Problem(location, "a unique id", f"id {pair.pair_id!r} again (first at {first[0]})"))
-                if first is not None and first[1] != pair.content_hash:
-                    others = "the other votes on" if votes else "the pair read before with"
-                    raise RowError(Problem(location, f"the same pair content as {others} id {pair.pair_id!r} "
-                                           f"(first at {first[0]})", "different content"))
-                labels = row_labels(row, location, spec.labels, task.allow_tie)
-                verdicts = row_verdicts(row, location, spec.judge_labels)
-            except RowError as e:
-                problems.add(with_id(e.problem, location, row, id_field))
-                continue
-            except (TooDeep, RecursionError) as e:  # a value nested past what anyone needs
-                problems.add(_too_deep(location, e))
-                continue
-            if first is None:
-                seen[pair.pair_id] = (location, pair.content_hash, source)
-                report.empty_responses += (pair.response_a == "") + (pair.response_b == "")
-                if pair.pair_id in index:
-                    _, old_hash = index[pair.pair_id]
-                    if old_hash == pair.content_hash:
-                        report.pairs_unchanged += 1
-                    elif update:
-                        store.update_pair(pair)
-                        report.pairs_updated += 1
-                    else:
-                        problems.add(Problem(location, f"the same content as the imported pair {pair.pair_id!r} "
-                                             "(pass --update to replace it)", "changed content"))
-                        continue
-                else:
-                    batch.append(pair)
-                    report.pairs_new += 1
-                    held += len(pair.prompt) + len(pair.response_a) + len(pair.response_b) + len(pair.source)
-                    if pair.metadata:
-                        held += size_over(pair.metadata, FLUSH_CHARS)
-                    if len(batch) >= FLUSH_PAIRS or held > FLUSH_CHARS:
-                        flush()
-                        held = 0
-            else:
-                report.votes_merged += 1
-                if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
+        def new_pairs() -> Iterator[list[Pair]]:
+            """Every row read, checked and counted; the new pairs in batches bounded by their
+            number and their text (memory holds one batch)."""
+            batch: list[Pair] = []
+            held = 0  # characters of text in `batch`
+            for source, location, row in read_data(spec.data.format, spec.data.paths, spec.data.options):
+                report.rows += 1
+                if progress and report.rows % 1000 == 0:
+                    progress(report.rows)
+                if isinstance(row, Problem):
+                    problems.add(row)
+                    continue
+                row_cleaner = None if is_clean(row) else Cleaner()  # nearly every row: nothing to clean
+                try:
+                    if row_cleaner is not None:
+                        row = row_cleaner.row(row, location)
+                    pair = build(task.name, row, location)
+                    first = seen.get(pair.pair_id)
+                    # A repeated id is an error within one file; in another file of [data] path (or
+                    # with rows = "votes") it is the same pair again when its content is the same.
+                    if first is not None and not votes and first[2] == source:
+                        raise RowError(Problem(location, "a unique id", f"id {pair.pair_id!r} again (first at {first[0]})"))
+                    if first is not None and first[1] != pair.content_hash:
+                        others = "the other votes on" if votes else "the pair read before with"
+                        raise RowError(Problem(location, f"the same pair content as {others} id {pair.pair_id!r} "
+                                               f"(first at {first[0]})", "different content"))
+                    labels = row_labels(row, location, spec.labels, task.allow_tie) if spec.labels else ()
+                    verdicts = row_verdicts(row, location, spec.judge_labels) if spec.judge_labels else ()
+                except RowError as e:
+                    problems.add(with_id(e.problem, location, row, id_field))
+                    continue
+                except (TooDeep, RecursionError) as e:  # a value nested past what anyone needs
+                    problems.add(_too_deep(location, e))
+                    continue
+                if first is None:
                     seen[pair.pair_id] = (location, pair.content_hash, source)
-            cleaner.merge(row_cleaner)
-            pending_labels += [(pair.pair_id, label) for label in labels]
-            for verdict in verdicts:
-                verdicts_by_run[verdict.run].append((pair.pair_id, verdict))
-        flush()
+                    report.empty_responses += (pair.response_a == "") + (pair.response_b == "")
+                    if pair.pair_id in index:
+                        _, old_hash = index[pair.pair_id]
+                        if old_hash == pair.content_hash:
+                            report.pairs_unchanged += 1
+                        elif update:
+                            store.update_pair(pair)
+                            report.pairs_updated += 1
+                        else:
+                            problems.add(Problem(location, f"the same content as the imported pair {pair.pair_id!r} "
+                                                 "(pass --update to replace it)", "changed content"))
+                            continue
+                    else:
+                        batch.append(pair)
+                        report.pairs_new += 1
+                        held += len(pair.prompt) + len(pair.response_a) + len(pair.response_b) + len(pair.source)
+                        if pair.metadata:
+                            held += size_over(pair.metadata, FLUSH_CHARS)
+                        if len(batch) >= FLUSH_PAIRS or held > FLUSH_CHARS:
+                            yield batch
+                            batch, held = [], 0
+                else:
+                    report.votes_merged += 1
+                    if first[2] != source:  # met again in another file: a repeat within this one is a duplicate
+                        seen[pair.pair_id] = (location, pair.content_hash, source)
+                if row_cleaner is not None:
+                    cleaner.merge(row_cleaner)
+                if labels:
+                    pending_labels.extend((pair.pair_id, label) for label in labels)
+                for verdict in verdicts:
+                    verdicts_by_run[verdict.run].append((pair.pair_id, verdict))
+            if batch:
+                yield batch
+
+        # one insert for the whole file: the new pairs' queue rows are written once, at its end
+        store.insert_pair_batches(new_pairs())
         if progress:
             progress(report.rows)
         if report.rows == 0:  # a wrong path or an unfinished export, not a task to create empty

@@ -98,11 +98,26 @@ def content_hash(pair: Pair) -> str:
     serialised as sorted JSON only when present. Hashing the text directly, rather than a
     JSON encoding of it, keeps large imports fast.
     """
-    parts = [pair.prompt, pair.source, pair.response_a, pair.response_b, pair.model_a, pair.model_b,
-             pair.domain, pair.gold or "", json.dumps(pair.metadata, ensure_ascii=False, sort_keys=True, default=str)
-             if pair.metadata else ""]
-    if pair.reference:  # only when present, so pairs imported before references existed keep their hash
-        parts.append("reference:" + pair.reference)
+    return _digest(pair.prompt, pair.source, pair.response_a, pair.response_b, pair.model_a, pair.model_b,
+                   pair.domain, pair.gold, pair.metadata, pair.reference)
+
+
+def _digest(prompt: str, source: str, response_a: str, response_b: str, model_a: str, model_b: str, domain: str,
+            gold: str | None, metadata: dict, reference: str) -> str:
+    """:func:`content_hash` of a pair's fields: SHA-256 of every part as ``<UTF-8 length>:<bytes>``."""
+    meta = json.dumps(metadata, ensure_ascii=False, sort_keys=True, default=str) if metadata else ""
+    gold = gold or ""
+    # only when present, so pairs imported before references existed keep their hash
+    ref = "reference:" + reference if reference else None
+    if ref is None:
+        text = (f"{len(prompt)}:{prompt}{len(source)}:{source}{len(response_a)}:{response_a}{len(response_b)}:"
+                f"{response_b}{len(model_a)}:{model_a}{len(model_b)}:{model_b}{len(domain)}:{domain}{len(gold)}:{gold}"
+                f"{len(meta)}:{meta}")
+        if text.isascii():  # characters are bytes: the lengths above are the UTF-8 ones (the usual case)
+            return hashlib.sha256(text.encode("ascii")).hexdigest()
+    parts = [prompt, source, response_a, response_b, model_a, model_b, domain, gold, meta]
+    if ref is not None:
+        parts.append(ref)
     encoded = [part.encode("utf-8", "surrogatepass") for part in parts]
     # one call over the joined parts: the same digest as feeding them part by part
     return hashlib.sha256(b"".join([b"%d:%b" % (len(data), data) for data in encoded])).hexdigest()
@@ -114,34 +129,77 @@ def derived_id(prompt: str, response_a: str, response_b: str) -> str:
     return "h" + digest.hexdigest()[:16]
 
 
-def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: dict[str, str] | None) -> Pair:
-    """Map a row to a Pair, checking every field; raises ``RowError``."""
-    f = spec.fields
-    prompt = field_value(row, "prompt", f["prompt"], location)
-    response_a = field_value(row, "response_a", f["response_a"], location)
-    response_b = field_value(row, "response_b", f["response_b"], location)
-    for key, value in (("response_a", response_a), ("response_b", response_b), ("prompt", prompt)):
-        if len(value) > spec.max_response_chars:
-            raise RowError(Problem(
-                location, f"{key} of at most {spec.max_response_chars:,} characters "
-                "(raise [data] max_response_chars to allow more)", f"{len(value):,} characters"))
-    optional = {}
-    for key in ("model_a", "model_b", "domain", "source", "gold", "reference"):
-        optional[key] = field_value(row, key, f[key], location, required=False) if key in f else None
-    if "id" in f:
-        pair_id = field_value(row, "id", f["id"], location)
-        if not pair_id.strip():
-            raise RowError(Problem(location, "a non-empty id", "an empty id"))
-    else:
-        pair_id = derived_id(prompt, response_a, response_b)
-    gold = optional["gold"]
-    if gold is not None and str(gold).strip() == "":
-        gold = None
-    if gold is not None:
-        mapped = gold if gold in CHOICES else map_choice(gold, label_map or {})
-        if mapped is None:
-            raise RowError(Problem(location, "a gold answer of A, B or tie (or a value in [labels] map)", describe(gold)))
-        gold = mapped
+OPTIONAL_FIELDS = ("model_a", "model_b", "domain", "source", "gold", "reference")
+
+
+class PairBuilder:
+    """:func:`build_pair` for one ``[data]`` table, its rules looked at once rather than per row:
+    a field read by one name is taken from the row directly when it holds text (nearly every
+    field of every row); anything else goes through :func:`field_value`, as always."""
+
+    def __init__(self, spec: DataSpec, label_map: dict[str, str] | None):
+        fields = spec.fields
+
+        def plan(key: str) -> tuple[str, FieldRule, str | None]:
+            rule = fields[key]
+            return key, rule, rule.fields[0] if rule.simple else None
+
+        self.spec, self.label_map = spec, label_map or {}
+        self.texts = [plan(key) for key in ("prompt", "response_a", "response_b")]
+        self.optional = [plan(key) for key in OPTIONAL_FIELDS if key in fields]
+        self.id = plan("id") if "id" in fields else None
+
+    def __call__(self, task: str, row: dict, location: str) -> Pair:
+        """Map a row to a Pair, checking every field; raises ``RowError``."""
+        spec = self.spec
+        texts = []
+        for key, rule, name in self.texts:
+            value = row.get(name, MISSING) if name is not None else MISSING
+            texts.append(value if type(value) is str else field_value(row, key, rule, location))
+        prompt, response_a, response_b = texts
+        limit = spec.max_response_chars
+        if len(response_a) > limit or len(response_b) > limit or len(prompt) > limit:
+            for key, value in (("response_a", response_a), ("response_b", response_b), ("prompt", prompt)):
+                if len(value) > limit:
+                    raise RowError(Problem(
+                        location, f"{key} of at most {limit:,} characters "
+                        "(raise [data] max_response_chars to allow more)", f"{len(value):,} characters"))
+        optional = dict.fromkeys(OPTIONAL_FIELDS)
+        for key, rule, name in self.optional:
+            value = row.get(name, MISSING) if name is not None else MISSING
+            optional[key] = value if type(value) is str else field_value(row, key, rule, location, required=False)
+        if self.id is not None:
+            key, rule, name = self.id
+            pair_id = row.get(name, MISSING) if name is not None else MISSING
+            if type(pair_id) is not str:
+                pair_id = field_value(row, key, rule, location)
+            if not pair_id.strip():
+                raise RowError(Problem(location, "a non-empty id", "an empty id"))
+        else:
+            pair_id = derived_id(prompt, response_a, response_b)
+        gold = optional["gold"]
+        if gold is not None and str(gold).strip() == "":
+            gold = None
+        if gold is not None:
+            mapped = gold if gold in CHOICES else map_choice(gold, self.label_map)
+            if mapped is None:
+                raise RowError(Problem(location, "a gold answer of A, B or tie (or a value in [labels] map)",
+                                       describe(gold)))
+            gold = mapped
+        metadata = _metadata(row, location, spec) if spec.metadata else {}
+        model_a, model_b = optional["model_a"] or "", optional["model_b"] or ""
+        domain, source, reference = optional["domain"] or "", optional["source"] or "", optional["reference"] or ""
+        return Pair(
+            task=task, pair_id=pair_id, prompt=prompt, response_a=response_a, response_b=response_b,
+            model_a=model_a, model_b=model_b, domain=domain, source=source, metadata=metadata, gold=gold,
+            reference=reference,
+            content_hash=_digest(prompt, source, response_a, response_b, model_a, model_b, domain, gold, metadata,
+                                 reference),
+        )
+
+
+def _metadata(row: dict, location: str, spec: DataSpec) -> dict[str, Any]:
+    """The row's ``[data] metadata`` fields that it has, checked for depth and size."""
     metadata = {}
     for name in spec.metadata:
         value = lookup(row, name)
@@ -152,16 +210,14 @@ def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: d
             if size_over(value, spec.max_response_chars) > spec.max_response_chars:
                 raise RowError(Problem(location, f"metadata {name!r} of at most {spec.max_response_chars:,} "
                                        "characters (raise [data] max_response_chars to allow more)", "more"))
-            value = finite(value)
-            metadata[name] = value
-    pair = Pair(
-        task=task, pair_id=pair_id, prompt=prompt, response_a=response_a, response_b=response_b,
-        model_a=optional["model_a"] or "", model_b=optional["model_b"] or "",
-        domain=optional["domain"] or "", source=optional["source"] or "", metadata=metadata,
-        gold=gold, reference=optional["reference"] or "",
-    )
-    pair.content_hash = content_hash(pair)
-    return pair
+            metadata[name] = finite(value)
+    return metadata
+
+
+def build_pair(task: str, row: dict, location: str, spec: DataSpec, label_map: dict[str, str] | None) -> Pair:
+    """Map a row to a Pair, checking every field; raises ``RowError`` (an importer reading many
+    rows makes one :class:`PairBuilder` and calls it)."""
+    return PairBuilder(spec, label_map)(task, row, location)
 
 
 def finite(value: Any) -> Any:

@@ -27,6 +27,7 @@ import csv
 import gzip
 import json
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterator
@@ -290,13 +291,54 @@ def _decode(raw: bytes, location: str) -> str | Problem:
     except UnicodeDecodeError as e:
         return Problem(location, "UTF-8 text", f"byte 0x{raw[e.start]:02x} at column {e.start + 1} that is not UTF-8")
 
+# orjson reads a JSON object as Python's json does, or refuses it (NaN, lone surrogates, nesting
+# past 1,024, bytes that are not UTF-8: json.loads reads those next), with one exception: an
+# integer past 64 bits becomes a float. A float that large is looked for and the line read
+# again by json.loads (tests/tasks/test_formats.py compares the two).
+_LARGE = float(2**63)
+
+
+def _orjson_exact(value: dict) -> bool:
+    """Whether no number in ``value`` is a float of 2**63 or more (an integer orjson rounded)."""
+    stack = None
+    for item in value.values():
+        kind = type(item)
+        if kind is str:
+            continue
+        if kind is float:
+            if not -_LARGE < item < _LARGE:
+                return False
+        elif kind is dict or kind is list:
+            stack = stack or []
+            stack.append(item)
+    while stack:
+        item = stack.pop()
+        for v in (item.values() if type(item) is dict else item):
+            kind = type(v)
+            if kind is float:
+                if not -_LARGE < v < _LARGE:
+                    return False
+            elif kind is dict or kind is list:
+                stack.append(v)
+    return True
+
+
 def read_jsonl(path: Path) -> Iterator[RowOrProblem]:
     """One JSON object a line; blank lines are skipped."""
-    loads = json.loads
+    import orjson
+
+    loads, fast, fast_error = json.loads, orjson.loads, orjson.JSONDecodeError
     name = path.name
     with open_binary(path) as fh:
         for number, raw in enumerate(fh, start=1):
             if raw[:1] == b"{" and number > 1:  # fast path: an object's bytes parsed as they are (UTF-8)
+                try:
+                    value = fast(raw)
+                except fast_error:
+                    value = None
+                if type(value) is dict and _orjson_exact(value):
+                    yield f"{name} line {number}", value
+                    continue
                 try:
                     value = loads(raw)
                 except (ValueError, RecursionError):  # blank, bad or unusual: read below, as always
@@ -360,12 +402,33 @@ def _json_error(path: Path, error: Exception, source: _JsonSource) -> TaskFileEr
     return TaskFileError(f"{path.name} item {source.item:,}", "valid JSON", f"malformed JSON ({detail})")
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate_escape(path: Path) -> bool:
+    """Whether the document holds a ``\\uD800``-``\\uDFFF`` escape (half of a pair, or a lone
+    surrogate), looked for in one streaming pass under the same limits."""
+    tail = b""
+    with open_binary(path) as fh:
+        while chunk := fh.read(LimitedFile.CHUNK):
+            if _SURROGATE_ESCAPE.search(tail + chunk[:8]) or _SURROGATE_ESCAPE.search(chunk):
+                return True
+            tail = chunk[-8:]
+    return False
+
+
 def _json_events(path: Path, source: _JsonSource) -> Iterator[tuple[str, Any]]:
-    """ijson's events of the document, errors as a ``TaskFileError`` naming the item."""
+    """ijson's events of the document, errors as a ``TaskFileError`` naming the item.
+
+    ijson's C parser misreads surrogate escapes that are not a well-formed pair (``\\ud800``
+    becomes ``?``, ``\\ud800\\u00e9`` one wrong character, a lone ``\\udfff`` fails): a
+    document holding any surrogate escape is read by ijson's Python parser, which reads them
+    as Python's json does (lone surrogates are then cleaned like any other)."""
     import ijson
 
+    parse = ijson.get_backend("python").basic_parse if _has_surrogate_escape(path) else ijson.basic_parse
     try:
-        yield from ijson.basic_parse(source, use_float=True)
+        yield from parse(source, use_float=True)
     except ijson.JSONError as e:
         raise _json_error(path, e, source) from None
 

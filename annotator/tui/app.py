@@ -148,8 +148,8 @@ class AnnotatorApp(App[None]):
             self.push_screen(TaskPickerScreen(annotator, task_choices(self.store, annotator)),
                              lambda task: self._picked(annotator, task))
             return
-        if not self._trained:
-            from annotator.tasks.training import task_training
+        if not self._trained and self.label_task.settings.get("training"):
+            from annotator.tasks.training import task_training  # (the task package: only when needed)
 
             training = task_training(self.label_task.settings)
             if training is not None and not self.store.training_score(

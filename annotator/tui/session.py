@@ -6,9 +6,15 @@ flow can be reasoned about on its own:
 * ``history`` is every pair the annotator has labelled, in the order first labelled.
 * ``position`` is an index into ``history`` while revisiting (after ``u``), or None when
   the annotator is on a fresh pair (``fresh``, claimed from the queue).
-* :meth:`save` appends a label revision (only when the answer changed) and claims the next
-  pair in one short transaction (retried while the database is busy), then moves on: to the
-  next pair of the history when revisiting, else to the pair claimed.
+* :meth:`save` appends a label revision (only when the answer changed) and moves on: to the
+  next pair of the history when revisiting, else to the pair claimed ahead. It is two steps,
+  so that a screen can show the next pair while the label is written: :meth:`start_save`
+  (on the screen's thread: checks the answer and, when the next pair is already known, moves
+  on at once, with no database work) and :meth:`write` (in a thread: one short write
+  transaction on the session's own connection, retried while the database is busy; it also
+  claims the next pair when none was claimed ahead). When the write fails, the session moves
+  back to the pair whose label it was (:attr:`Saving.answer` is the answer to put back on
+  screen): a label is never dropped and never lands on another pair.
 * :meth:`skip` stores a skip and moves on; the queue serves skipped pairs last.
 * :meth:`jump` goes to a pair by its id or to a position: ``3`` is the third pair the
   annotator labelled, the current fresh pair is ``len(history) + 1``.
@@ -21,6 +27,7 @@ flow can be reasoned about on its own:
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import threading
 from dataclasses import dataclass, field
@@ -107,10 +114,32 @@ class JumpRefused(ValueError):
     """A jump that cannot be made; the message says why, in the annotator's words."""
 
 
+@dataclass
+class Saving:
+    """One save on its way to the database (:meth:`LabelSession.start_save`).
+
+    ``moved``: the session already shows the next pair (it was known: the next pair of the
+    history, or the pair claimed ahead); else :meth:`LabelSession.write` claims it and moves on.
+    """
+
+    pair: Pair
+    answer: Answer
+    label: Label | None  # None: the answer equals the saved label (nothing to write)
+    fresh: bool
+    needs_next: bool  # the write claims the next pair
+    moved: bool
+    undo: tuple  # (position, fresh, history length, upcoming): where the session was
+
+
 class LabelSession:
     def __init__(self, store: Store, task: Task, annotator: str, *, claim_for, origin: str = "tui",
                  heartbeat: float | None = HEARTBEAT_SECONDS):
         self.store = store
+        # Writes (labels, claims, the lease) go through a connection of their own, so that a
+        # write waiting for the database's lock never holds up the screen's reads (WAL: readers
+        # do not wait for the writer). An in-memory database has one connection: shared.
+        path = store.path
+        self.writes: Store = type(store).open(path, migrate=False) if path is not None else store
         self.task = task
         self.annotator = annotator
         self.claim_for = claim_for
@@ -120,7 +149,9 @@ class LabelSession:
         self.position: int | None = None
         self.fresh: Pair | None = None
         self._pairs: dict[int, Pair] = {}
+        self._labels: dict[int, Label] = {}  # labels written by this session, per pair
         self._upcoming: Pair | None = None
+        self._writing: set[int] = set()  # pairs whose label is being written (never claimed again)
         self._claiming = threading.Lock()  # upcoming() runs in a worker thread
         # Held by background work (pre-rendering) while it uses the store; close() takes it
         # so the store is never closed under a running thread.
@@ -131,7 +162,11 @@ class LabelSession:
             if label.seconds is not None
         ]
         # Last: the name is this session's from here on (WriterBusy when another session has it).
-        retry_busy(store.acquire_writer, task.name, annotator, self.identity)
+        try:
+            retry_busy(self.writes.acquire_writer, task.name, annotator, self.identity)
+        except BaseException:
+            self._close_writes()
+            raise
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
         if heartbeat:
@@ -161,11 +196,14 @@ class LabelSession:
 
     def saved_label(self, pair: Pair | None = None) -> Label | None:
         pair = pair or self.current
-        return self.store.current_label(pair.id, self.annotator) if pair else None
+        if pair is None:
+            return None
+        found = self._labels.get(pair.id)
+        return found if found is not None else self.store.current_label(pair.id, self.annotator)
 
     def order_for(self, pair: Pair) -> str:
         """The order the pair is shown in: as first labelled, else the seeded order."""
-        saved = self.store.current_label(pair.id, self.annotator)
+        saved = self.saved_label(pair)
         if saved is not None:
             return saved.shown_order
         return presentation_order(self.task.seed, self.annotator, pair.pair_id)
@@ -280,14 +318,21 @@ class LabelSession:
                 return None
             if self._upcoming is None:
                 self._upcoming = retry_busy(
-                    self.store.next_pair, self.task, self.annotator, exclude={fresh.id}, claim_for=self.claim_for
-                )
+                    self.writes.next_pair, self.task, self.annotator, exclude={fresh.id, *self._writing},
+                    claim_for=self.claim_for)
             return self._upcoming
+
+    def upcoming_known(self) -> bool:
+        """Whether the pair after the current one is known without asking the database."""
+        if self.position is not None:
+            return self.position + 1 < len(self.history) or self.fresh is not None
+        return self.fresh is not None and self._upcoming is not None
 
     def _claim_next(self) -> Pair | None:
         with self._claiming:
             upcoming, self._upcoming = self._upcoming, None
-            pair = retry_busy(self.store.next_pair, self.task, self.annotator, claim_for=self.claim_for)
+            pair = retry_busy(self.writes.next_pair, self.task, self.annotator, exclude=set(self._writing),
+                              claim_for=self.claim_for)
         if pair is not None and upcoming is not None and pair.id == upcoming.id:
             return upcoming
         return pair
@@ -296,9 +341,9 @@ class LabelSession:
         """Keep the lease and the claims of this session alive until it closes (a thread)."""
         while not self._stop.wait(every):
             try:
-                if not self.store.renew_writer(self.task.name, self.annotator, self.identity):
+                if not self.writes.renew_writer(self.task.name, self.annotator, self.identity):
                     return  # taken over: the next save says so
-                self.store.renew_claims(self.task.name, self.annotator, self.claim_for)
+                self.writes.renew_claims(self.task.name, self.annotator, self.claim_for)
             except Exception:  # a busy or closed database: try again at the next beat
                 continue
 
@@ -323,62 +368,141 @@ class LabelSession:
     def save(self, answer: Answer, shown_order: str, seconds: float | None) -> Label | None:
         """Commit the answer (a new revision if it changed), then move to the next pair.
 
-        Returns the saved label, or None when the answer equals the saved one. The label and
-        the claim of the next pair are one transaction, in the database before this returns;
-        when this raises, nothing was saved.
+        Returns the saved label, or None when the answer equals the saved one. The label is
+        in the database before this returns; when this raises, nothing was saved and the
+        session is on the same pair.
+        """
+        saving = self.start_save(answer, shown_order, seconds)
+        return self.write(saving) if saving is not None else None
+
+    def start_save(self, answer: Answer, shown_order: str, seconds: float | None) -> Saving | None:
+        """Check the answer (:class:`MissingAnswer`) and, when the next pair is known, move to it.
+
+        No database work when the next pair is known (the screen shows it at once); then
+        :meth:`write` must follow (in a thread, say). None when no pair is on screen.
         """
         pair = self.current
         if pair is None:
             return None
         self.check(answer)
+        answer = Answer(answer.choice, dict(answer.factors), answer.confidence, answer.rationale)
         fresh = self.position is None
         needs_next = fresh or (self.position + 1 >= len(self.history) and self.fresh is None)
-
-        def write():
-            with self.store.atomic():
-                if not self.store.holds_writer(self.task.name, self.annotator, self.identity):
-                    raise SessionTakenOver(
-                        f"this session no longer holds the name {self.annotator!r} (another session took it "
-                        "after this one stopped renewing it, or a researcher released it): it saves nothing more")
-                previous = self.store.current_label(pair.id, self.annotator)
-                label = None
-                if not answer.same_as(previous):
-                    label = self.store.add_label(Label(
-                        pair=pair.id,
-                        annotator=self.annotator,
-                        choice=answer.choice,
-                        shown_order=shown_order,
-                        factors=dict(answer.factors),
-                        confidence=answer.confidence,
-                        rationale=answer.rationale.strip(),
-                        seconds=None if seconds is None else round(seconds, 3),
-                        origin=self.origin,
-                    ))
-                following = None
-                if fresh:
-                    self.store.release_claim(pair.id, self.annotator)
-                if needs_next:
-                    # The pair claimed ahead (for pre-rendering) comes first: it is this annotator's claim.
-                    following = self.store.next_pair(self.task, self.annotator, claim_for=self.claim_for)
-                return previous, label, following
-
+        # A fresh pair has no label of this annotator (else it would be in the history); the
+        # session holds the name's writer lease, so nobody else adds to its labels meanwhile.
+        previous = None if fresh else self.saved_label(pair)
+        label = None
+        if not answer.same_as(previous):
+            label = Label(
+                pair=pair.id,
+                annotator=self.annotator,
+                choice=answer.choice,
+                shown_order=shown_order,
+                factors=dict(answer.factors),
+                confidence=answer.confidence,
+                rationale=answer.rationale.strip(),
+                seconds=None if seconds is None else round(seconds, 3),
+                origin=self.origin,
+            )
         with self._claiming:
-            previous, label, following = retry_busy(write)
-            upcoming, self._upcoming = self._upcoming, None
-        if following is not None and upcoming is not None and following.id == upcoming.id:
-            following = upcoming
-        if label is not None and previous is None and seconds is not None:
-            self.seconds.append(seconds)
-        if fresh:
-            self.history.append(pair.id)
-            self._pairs[pair.id] = pair
+            # A fresh pair is followed by the pair claimed ahead, if any; a revisited one by
+            # the next of the history (or the fresh pair), unless there is none yet.
+            following = self._upcoming if fresh else None
+            known = following is not None if fresh else not needs_next
+            saving = Saving(pair, answer, label, fresh, needs_next=not known, moved=False,
+                            undo=(self.position, self.fresh, len(self.history), self._upcoming))
+            self._writing.add(pair.id)
+            if known:
+                if fresh:
+                    self._upcoming = None
+                self._move_on(saving, following)
+                saving.moved = True
+        return saving
+
+    def claiming_now(self) -> bool:
+        """Whether a claim ahead is being made (in a thread): :meth:`start_save` would wait for it."""
+        return self._claiming.locked()
+
+    def _move_on(self, saving: Saving, following: Pair | None) -> None:
+        if saving.fresh:
+            self.history.append(saving.pair.id)
+            self._pairs[saving.pair.id] = saving.pair
             self.fresh = following
         else:
             self.position += 1
             if self.position >= len(self.history):
                 self.position = None
-                if needs_next:
+                if following is not None or saving.needs_next:
                     self.fresh = following
+
+    def _move_back(self, saving: Saving) -> None:
+        """Undo :meth:`_move_on`: the pair of the failed save is on screen again."""
+        position, fresh, length, upcoming = saving.undo
+        self.position, self.fresh = position, fresh
+        del self.history[length:]
+        # A pair claimed meanwhile, ahead of the next one, stays claimed: it is served again soon.
+        self._upcoming = upcoming
+
+    def write(self, saving: Saving) -> Label | None:
+        """Write a save (one transaction, retried while the database is busy): the label, and
+        the claim of the next pair when it was not claimed ahead, or else the claim of the
+        pair after it (its choice read before the transaction: one write transaction per
+        save). Safe to run in a thread.
+
+        Returns the label written (None when nothing changed). On failure the session is
+        back on the pair of this save and the error is raised.
+        """
+        pair, label, fresh, needs_next = saving.pair, saving.label, saving.fresh, saving.needs_next
+        writes, task, annotator = self.writes, self.task, self.annotator
+        plan = None
+
+        def transaction():
+            if label is not None:
+                label.id, label.revision = None, 0
+            with writes.atomic():
+                if not writes.holds_writer(task.name, annotator, self.identity):
+                    raise SessionTakenOver(
+                        f"this session no longer holds the name {annotator!r} (another session took it "
+                        "after this one stopped renewing it, or a researcher released it): it saves nothing more")
+                if label is not None:
+                    writes.add_label(label)
+                if fresh:
+                    writes.release_claim(pair.id, annotator)
+                if needs_next:
+                    # The pair claimed ahead (for pre-rendering) comes first: it is this annotator's claim.
+                    return writes.next_pair(task, annotator, claim_for=self.claim_for)
+                return writes.claim_planned(plan) if plan is not None else None
+
+        # Moved on to the pair claimed ahead: the claim of the one after it (the next claim
+        # ahead) is made now, by this transaction, rather than by one of its own.
+        ahead = fresh and saving.moved
+        with self._claiming if ahead else contextlib.nullcontext():
+            if ahead and self._upcoming is None and self.fresh is not None:
+                try:
+                    plan = writes.plan_claim(task, annotator, exclude={self.fresh.id, pair.id, *self._writing},
+                                             claim_for=self.claim_for)
+                except Exception:  # only a head start: the pre-rendering claims it later
+                    plan = None
+            with contextlib.nullcontext() if ahead else self._claiming:
+                try:
+                    following = retry_busy(transaction)
+                except BaseException:
+                    self._writing.discard(pair.id)
+                    if saving.moved:
+                        self._move_back(saving)
+                    raise
+                self._writing.discard(pair.id)
+                if needs_next:
+                    upcoming, self._upcoming = self._upcoming, None
+                    if following is not None and upcoming is not None and following.id == upcoming.id:
+                        following = upcoming
+                    self._move_on(saving, following)
+                elif plan is not None and following is not None and self._upcoming is None:
+                    self._upcoming = following
+        if label is not None:
+            self._labels[pair.id] = label
+            if fresh and label.seconds is not None:  # the first label of the pair
+                self.seconds.append(label.seconds)
         return label
 
     def close(self) -> None:
@@ -398,16 +522,24 @@ class LabelSession:
             with self._claiming:
                 self._upcoming = None
 
+            writes = self.writes
+
             def release():
-                with self.store.atomic():
-                    if self.store.holds_writer(self.task.name, self.annotator, self.identity):
-                        self.store.release_claims(self.task.name, annotator=self.annotator)
-                        self.store.release_writer(self.task.name, self.annotator, self.identity)
+                with writes.atomic():
+                    if writes.holds_writer(self.task.name, self.annotator, self.identity):
+                        writes.release_claims(self.task.name, annotator=self.annotator)
+                        writes.release_writer(self.task.name, self.annotator, self.identity)
 
             try:
                 retry_busy(release)
             except Exception:  # claims and the lease expire on their own
                 pass
+            finally:
+                self._close_writes()
+
+    def _close_writes(self) -> None:
+        if self.writes is not self.store:
+            self.writes.close()
 
     # -- progress --------------------------------------------------------------------------
     def progress(self) -> QueueProgress:

@@ -219,9 +219,10 @@ def test_rows_follow_the_pairs_order_whatever_the_order_of_labelling(store):
     assert list(gold_frame(store, "o")["pair_id"]) == ["p1", "p2", "p3"]
 
 
-@pytest.mark.parametrize("fmt", ["chosen-rejected", "alpaca-eval"])
-def test_dawid_skene_is_not_fitted_for_formats_that_do_not_show_it(tmp_path, monkeypatch, fmt):
-    """Issue 22: nothing computed that the output does not use (--aggregate majority)."""
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "chosen-rejected", "alpaca-eval"])
+def test_dawid_skene_is_fitted_only_under_its_aggregate(tmp_path, monkeypatch, fmt):
+    """Issue 22: nothing computed that the output does not use: with --aggregate majority
+    Dawid-Skene is not fitted (its columns are empty); with --aggregate dawid-skene it is."""
     import annotator.analysis.aggregate as aggregate
 
     db = tmp_path / "g.db"
@@ -230,7 +231,7 @@ def test_dawid_skene_is_not_fitted_for_formats_that_do_not_show_it(tmp_path, mon
     store.close()
 
     def refuse(*args, **kwargs):
-        raise AssertionError("Dawid-Skene fitted for a format that does not show it")
+        raise AssertionError("Dawid-Skene fitted under --aggregate majority")
 
     monkeypatch.setattr(aggregate, "dawid_skene", refuse)
     result = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--format", fmt,
@@ -238,6 +239,6 @@ def test_dawid_skene_is_not_fitted_for_formats_that_do_not_show_it(tmp_path, mon
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "x.out.meta.json").read_text())
     assert meta["dawid_skene_fitted"].startswith("not computed")
-    with_ds = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--format", "csv",
-                                        "--out", str(tmp_path / "y.csv")])
-    assert with_ds.exit_code == 1  # the table formats show its columns: fitted
+    with_ds = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--format", fmt, "--aggregate",
+                                        "dawid-skene", "--out", str(tmp_path / "y.out")])
+    assert with_ds.exit_code == 1  # asked for: fitted

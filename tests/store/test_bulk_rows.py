@@ -4,6 +4,8 @@ store imports neither numpy nor pandas (sqlite-utils would import both at start-
 import subprocess
 import sys
 
+import pytest
+
 from annotator.store import Pair, Store, Task, rows
 from annotator.store.queue_walk import pair_rank, pair_ranks
 
@@ -50,3 +52,33 @@ def test_opening_the_store_imports_neither_numpy_nor_pandas_and_both_still_work(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "3"]
+
+
+def _queue_rows(store):
+    return store.query("SELECT pair, task, stream, rank, labellers, done, uniform, priority FROM queue_pairs "
+                       "ORDER BY pair")
+
+
+def _two_tasks_interleaved(store):
+    store.save_task(Task(name="t", attention_rate=0.1, seed=3))
+    store.save_task(Task(name="u", seed=9))
+    store.insert_pairs([Pair(task="t", pair_id="old", prompt="", response_a="a", response_b="b")])
+    store.insert_pairs([Pair(task="tu"[i % 2], pair_id=f"p{i}", prompt="Q", response_a="A", response_b="B",
+                             gold="A" if i % 3 == 0 else None) for i in range(40)])
+
+
+@pytest.mark.parametrize("chunk", [50_000, 7])
+def test_queue_rows_of_new_pairs_made_in_memory_are_those_read_back(monkeypatch, chunk):
+    from annotator.store import tasks
+
+    monkeypatch.setattr(tasks, "QUEUE_CHUNK", chunk)  # made a chunk of pairs at a time: the same rows
+    fast = Store.memory()
+    _two_tasks_interleaved(fast)
+    slow = Store.memory()
+    monkeypatch.setattr(type(slow), "_ids_follow", lambda self, before, count: False)  # read back instead
+    _two_tasks_interleaved(slow)
+    assert _queue_rows(fast) == _queue_rows(slow)
+    assert {r["stream"] for r in _queue_rows(fast)} == {"gold", "regular"}
+    for task in ("t", "u"):  # and both are what a rebuild from the stored pairs makes
+        slow.rebuild_queue(task)
+    assert _queue_rows(fast) == _queue_rows(slow)

@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 
+from annotator.store.models import LABEL_CHOICES
 from annotator.tasks import load_task_file
 from annotator.tasks.cleaning import clean
 from tests.tasks.taskdirs import jsonl_task, refused, rows, write_task
@@ -448,7 +449,7 @@ def _packed(tmp_path):
 
 
 @pytest.mark.parametrize("sql, problem", [
-    ("UPDATE labels SET choice = 'Z' WHERE id = 2", "choice must be one of ('A', 'B', 'tie'), got 'Z'"),
+    ("UPDATE labels SET choice = 'Z' WHERE id = 2", f"choice must be one of {LABEL_CHOICES}, got 'Z'"),
     ("UPDATE labels SET factors = '{bad' WHERE id = 2", "factors that are not valid JSON"),
     ("UPDATE labels SET pair = 999 WHERE id = 2", "a label of pair 999, which is not in the pack"),
     ("UPDATE labels SET task = 'other' WHERE id = 2", "a label of task 'other', not the pack's task 't'"),

@@ -37,6 +37,11 @@ async def settle(pilot, rounds: int = 50) -> None:
     quiet = 0
     for _ in range(rounds):
         await pilot.pause()
+        # A save in flight (its write runs in a thread, the next pair already on screen) is
+        # not settled: its label and confirmation are still on their way (bounded as wait_until).
+        deadline = time.monotonic() + 60
+        while getattr(app.screen, "_saving", False) and time.monotonic() < deadline:
+            await pilot.pause(0.005)
         nodes = (app, *app.screen.walk_children(with_self=True))
         quiet = quiet + 1 if all(node.message_queue_size == 0 for node in nodes) else 0
         if quiet == 2:

@@ -2,8 +2,9 @@
 
 Attributes down, messages up: the screen owns the answer being entered (in canonical
 order) and pushes what to show into its widgets; the widgets post messages when the
-annotator changes something. Saving goes through :class:`~annotator.tui.session.LabelSession`,
-which commits the label before the next pair is shown.
+annotator changes something. Saving goes through :class:`~annotator.tui.session.LabelSession`:
+the next pair is shown while the label is written in a thread (a failed write brings the pair
+back with its answer).
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ class PairScreen(Screen):
         return self.query_one("#rationale", RationaleInput)
 
     # -- showing a pair --------------------------------------------------------------------
-    async def show_pair(self, pair: Pair | None) -> None:
+    async def show_pair(self, pair: Pair | None, answer: Answer | None = None) -> None:
+        """Show ``pair`` with its saved label, or with ``answer`` (put back after a failed save)."""
         self.pair = pair
         finished = pair is None
         for selector in ("#prompt-panel", "#responses", "#label-panel"):
@@ -174,9 +176,12 @@ class PairScreen(Screen):
             self._show_finished()
             self._refresh_bindings_if_changed()
             return
-        self.order = self.session.order_for(pair)
         saved = self.session.saved_label(pair)
-        self.answer = Answer.from_label(saved) if saved else Answer()
+        self.order = saved.shown_order if saved is not None else self.session.order_for(pair)
+        if answer is not None:
+            self.answer = Answer(answer.choice, dict(answer.factors), answer.confidence, answer.rationale)
+        else:
+            self.answer = Answer.from_label(saved) if saved else Answer()
         await self._show_texts()
         self.query_one(ChoiceBar).choice = to_shown(self.answer.choice, self.order) if self.answer.choice else None
         self.query_one(ConfidenceSelect).value = self.answer.confidence or 0
@@ -239,18 +244,15 @@ class PairScreen(Screen):
 
     def _update_progress(self) -> None:
         where = self.session.where()  # one computation of "17 / 40" (terminal and browser)
-        widget = self.query_one(QueueProgress)
-        widget.done = where.done
-        widget.assigned = where.total
-        widget.median = self.session.median_seconds()
-        widget.revisiting = self.session.revisiting
-        widget.position = where.index
-        widget.pair_id = self.pair.pair_id if self.pair else ""
-        self._update_flag()
+        flag = self.session.current_flag() if self.pair else None
+        self.query_one(QueueProgress).set_values(
+            done=where.done, assigned=where.total, median=self.session.median_seconds(),
+            revisiting=self.session.revisiting, position=where.index,
+            pair_id=self.pair.pair_id if self.pair else "", flag=flag.reason if flag else "")
 
     def _update_flag(self) -> None:
         flag = self.session.current_flag() if self.pair else None
-        self.query_one(QueueProgress).flag = flag.reason if flag else ""
+        self.query_one(QueueProgress).set_values(flag=flag.reason if flag else "")
 
     def _show_finished(self) -> None:
         done = len(self.session.history)
@@ -359,14 +361,24 @@ class PairScreen(Screen):
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
-        # The database work runs in a thread: the screen keeps painting while it waits (for a
-        # lock another program holds, say), and says so. Keys wait their turn: the next key
-        # acts on the next pair, never on this one.
+        # The database work runs in a thread, on the session's own connection: the screen
+        # keeps painting while it waits (for a lock another program holds, say), and says so.
+        # When the next pair is known (claimed ahead while this one was read), it is shown at
+        # once, while the label is written. Keys wait their turn: the next key acts on the
+        # next pair, never on this one; a failed write brings this pair back with its answer.
         self._saving = True
+        saving = None
         try:
             answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
                             self.answer.rationale)  # as it was when Enter was pressed
-            writing = asyncio.ensure_future(asyncio.to_thread(self.session.save, answer, self.order, seconds))
+            if self.session.claiming_now():  # a claim ahead is on its way: wait for it off this thread
+                saving = await asyncio.to_thread(self.session.start_save, answer, self.order, seconds)
+            else:
+                saving = self.session.start_save(answer, self.order, seconds)
+            following = self.session.current
+            writing = asyncio.ensure_future(asyncio.to_thread(self.session.write, saving))
+            if saving.moved:
+                await self.show_pair(following)
             done, _ = await asyncio.wait({writing}, timeout=SAVE_WAIT_NOTICE)
             if not done:
                 self._show_waiting()
@@ -374,14 +386,17 @@ class PairScreen(Screen):
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
-        except Exception as exc:  # nothing was written: keep the answer on screen
+        except Exception as exc:  # nothing was written: the pair and its answer are back on screen
             self.notify(save_failure(exc), title="Not saved", severity="error", timeout=15)
             self.query_one("#annotator-name", Static).update(self._name_text())
+            if saving is not None and saving.moved:
+                await self.show_pair(self.session.current, answer=saving.answer)
             return
         finally:
             self._saving = False
         self._confirm_saved(saved)
-        await self.show_pair(self.session.current)
+        if not saving.moved:
+            await self.show_pair(self.session.current)
 
     def _show_waiting(self) -> None:
         if self._saving:

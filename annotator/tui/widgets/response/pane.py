@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Vertical
@@ -12,7 +13,9 @@ from annotator.text.sanitize import sanitize_line
 
 from .line_view import LineView
 from .render import RenderCache, part_text
-from .stock_view import StockMarkdownView
+
+if TYPE_CHECKING:  # the stock view (Textual's Markdown widget) loads only when it is chosen
+    from .stock_view import StockMarkdownView
 
 
 def _count_words(text: str) -> int:
@@ -39,6 +42,8 @@ class ResponsePane(Vertical):
 
     def compose(self):
         if self.stock:
+            from .stock_view import StockMarkdownView
+
             yield StockMarkdownView()
         else:
             yield LineView()
@@ -53,7 +58,7 @@ class ResponsePane(Vertical):
 
     @property
     def view(self) -> LineView | StockMarkdownView:
-        return self.query_one(StockMarkdownView if self.stock else LineView)
+        return self.children[0] if self.stock else self.query_one(LineView)
 
     @property
     def shown_key(self) -> object:
@@ -80,7 +85,7 @@ class ResponsePane(Vertical):
         self.border_subtitle = Text(f" {_count_words(text):,} words ")
         key = (pair.id, part, mode)
         view = self.view
-        if isinstance(view, StockMarkdownView):
+        if not isinstance(view, LineView):  # the stock Markdown widget
             await view.show_text(key, text)
         else:
             at = width or (lambda own: own)

@@ -43,33 +43,47 @@ class QueueProgress(Widget):
     QueueProgress { width: auto; height: 1; }
     """
 
-    done = reactive(0, layout=True)
-    assigned = reactive(0, layout=True)
-    median = reactive[float | None](None, layout=True)
-    revisiting = reactive(False, layout=True)
-    position = reactive[int | None](None, layout=True)
-    pair_id = reactive("", layout=True)
-    flag = reactive("", layout=True)  # the reason of the annotator's flag on this pair
+    # Repainted when set; laid out again (the whole screen's arrangement) only when the
+    # text's width changes (``_resize_if_needed``), which the fixed widths below make rare.
+    done = reactive(0)
+    assigned = reactive(0)
+    median = reactive[float | None](None)
+    revisiting = reactive(False)
+    position = reactive[int | None](None)
+    pair_id = reactive("")
+    flag = reactive("")  # the reason of the annotator's flag on this pair
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None):
         super().__init__(id=id)
         self.clock = clock
         self.started = clock()
-
-    _wide_shown = True  # the form last drawn
+        self._laid_out_width = -1
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        # The name beside it changes (a save confirmation comes and goes): lay the bar out
-        # again only when the form that fits changes with it.
-        wide = self.app.size.width >= COMPACT_BELOW and self._text(True, 12, 0, None).cell_len <= self._room()
-        self.refresh(layout=wide != self._wide_shown)
+        self._resize_if_needed()
+        self.refresh()
 
     def restart_timer(self) -> None:
         self.started = self.clock()
+        self._resize_if_needed()
         self.refresh()
+
+    def set_values(self, **values) -> None:
+        """Set several of the fields at once; one layout at most, only when the width changes."""
+        for name, value in values.items():
+            setattr(self, name, value)
+        self._resize_if_needed()
+
+    def _resize_if_needed(self) -> None:
+        if self.is_mounted and self.render().cell_len != self._laid_out_width:
+            self.refresh(layout=True)
+
+    def get_content_width(self, container, viewport) -> int:
+        self._laid_out_width = self.render().cell_len
+        return self._laid_out_width
 
     @property
     def elapsed(self) -> float:
@@ -89,7 +103,6 @@ class QueueProgress(Widget):
             # ("0:01 on this pai" at 120 columns).
             text = self._text(False, bar_width, filled, left)
             wide = False
-        self._wide_shown = wide
         return text
 
     def _room(self) -> int:
