@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -44,15 +45,18 @@ TARGET_S = 20.0
 TARGET_RATIO = 1.2  # the report against the sum of the three commands
 
 
-def annotator_command() -> list[str]:
-    """The installed ``annotator`` beside this Python, else ``python -m annotator``."""
+def annotator_command(command: str = "") -> list[str]:
+    """``command`` split into words (another build to compare, e.g. ``python before/launch.py``),
+    else the installed ``annotator`` beside this Python, else ``python -m annotator``."""
+    if command:
+        return shlex.split(command)
     exe = Path(sys.executable).with_name("annotator")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "annotator"]
 
 
 def steps(exe: list[str], db: Path, out: Path) -> dict:
     """The report's own account (its --json): wall seconds per step, CPU seconds per engine."""
-    done = subprocess.run([*exe, "--db", str(db), "report", "--out", str(out), "--json"], capture_output=True,
+    done = subprocess.run([*exe, "--db", str(db), "report", "--out", str(out), "--force", "--json"], capture_output=True,
                           text=True, check=True)
     return json.loads(done.stdout)
 
@@ -64,8 +68,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--db", type=Path, default=None,
                         help="Reuse this database for the large task (built there if it does not exist).")
+    parser.add_argument("--command", default="", help="The annotator command line to time (default: the installed one).")
     args = parser.parse_args()
-    exe = annotator_command()
+    exe = annotator_command(args.command)
     figures: dict = {"pairs": args.pairs, "small": args.small, "repeats": args.repeats, "target_s": TARGET_S,
                      "target_ratio": TARGET_RATIO, "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +81,7 @@ def main() -> None:
                 build(path, n)
                 print(f"built {n:,} pairs x 2 labels + 1 judge in both orders in {time.perf_counter() - start:.1f} s")
             out = Path(tmp) / f"{label}-report.html"
-            report = measure([*exe, "--db", str(path), "report", "--out", str(out)], args.repeats)
+            report = measure([*exe, "--db", str(path), "report", "--out", str(out), "--force"], args.repeats)
             figures[f"{label}_report"] = report
             own = steps(exe, path, out)
             figures[f"{label}_report_steps"] = {k: round(v, 2) for k, v in own["seconds"].items()}

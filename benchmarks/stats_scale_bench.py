@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sqlite3
 import statistics
 import subprocess
@@ -117,9 +118,11 @@ READ_SQL = (
 
 def read_path(path: Path, repeats: int) -> dict:
     """The statistics' read (``Store.labels_frame(lean=True)``, what `stats agreement` and
-    `stats judges` load) against the columnar read of the same rows with pandas alone
-    (``pd.read_sql`` of the label and pair columns it needs): median CPU seconds in this
-    process (issue 22: <= 1.5x)."""
+    `stats judges` load) against reading the same rows without the store: with pandas alone
+    (``pd.read_sql`` of the label and pair columns it needs) and with pyarrow alone (the ADBC
+    SQLite driver's ``fetch_arrow_table`` of the same two queries, the columnar floor):
+    median CPU seconds in this process (issue 22: <= 1.5x)."""
+    import adbc_driver_sqlite.dbapi as adbc
     import pandas as pd
 
     store = Store.open(path)
@@ -132,8 +135,14 @@ def read_path(path: Path, repeats: int) -> dict:
         for sql in READ_SQL:
             pd.read_sql(sql, store.db.conn, params=[task])
 
+    def arrow():
+        with adbc.connect(f"file:{path}?mode=ro") as conn, conn.cursor() as cursor:
+            for sql in READ_SQL:
+                cursor.execute(sql, [task])
+                cursor.fetch_arrow_table()
+
     figures = {}
-    for name, work in (("labels_frame", ours), ("pandas_read_sql", pandas)):
+    for name, work in (("labels_frame", ours), ("pandas_read_sql", pandas), ("pyarrow_adbc", arrow)):
         times = []
         for _ in range(repeats):
             start = time.process_time()
@@ -141,6 +150,7 @@ def read_path(path: Path, repeats: int) -> dict:
             times.append(time.process_time() - start)
         figures[f"{name}_cpu_s"] = round(statistics.median(times), 3)
     figures["ratio"] = round(figures["labels_frame_cpu_s"] / figures["pandas_read_sql_cpu_s"], 2)
+    figures["ratio_to_pyarrow"] = round(figures["labels_frame_cpu_s"] / figures["pyarrow_adbc_cpu_s"], 2)
     figures["target"] = 1.5
     store.close()
     return figures
@@ -152,11 +162,14 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--reuse", default="", help="a database path pattern with {n} to reuse instead of building")
+    parser.add_argument("--command", default="", help="The annotator command line to time (default: the installed "
+                        "one), e.g. another build's to compare before and after in the same conditions.")
     args = parser.parse_args()
-    exe = str(Path(sys.executable).with_name("annotator"))
-    figures: dict = {"pairs": args.pairs, "small": args.small, "repeats": args.repeats}
+    exe = shlex.split(args.command) if args.command else [str(Path(sys.executable).with_name("annotator"))]
+    figures: dict = {"pairs": args.pairs, "small": args.small, "repeats": args.repeats,
+                     "load_before": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory() as tmp:
-        figures["startup"] = measure([exe, "--help"], args.repeats)
+        figures["startup"] = measure([*exe, "--help"], args.repeats)
         print(f"start-up (annotator --help): {figures['startup']['median_s']:.2f} s wall, "
               f"{figures['startup']['median_cpu_s']:.2f} s CPU")
         for label, n in (("large", args.pairs), ("small", args.small)):
@@ -169,14 +182,18 @@ def main() -> None:
             print(f"built {n:,} pairs x 2 labels + 1 judge in both orders in {time.perf_counter() - start:.1f} s")
             figures[f"{label}_pandas_read_s"] = round(statistics.median(pandas_read(path) for _ in range(args.repeats)), 3)
             for command in ("agreement", "judges"):
-                result = measure([exe, "--db", str(path), "stats", command], args.repeats)
+                result = measure([*exe, "--db", str(path), "stats", command], args.repeats)
                 figures[f"{label}_{command}"] = result
                 print(f"{n:>9,} pairs  stats {command:<10} {result['median_s']:7.2f} s wall "
                       f"{result['median_cpu_s']:7.2f} s CPU  {result['peak_mb']:7.1f} MB")
             print(f"{n:>9,} pairs  pandas read of the labels {figures[f'{label}_pandas_read_s']:.3f} s")
             read = figures[f"{label}_read"] = read_path(path, args.repeats)
             print(f"{n:>9,} pairs  labels_frame {read['labels_frame_cpu_s']:.3f} s CPU, pandas read_sql of the same "
-                  f"columns {read['pandas_read_sql_cpu_s']:.3f} s: ratio {read['ratio']:.2f} (target <= 1.5)")
+                  f"columns {read['pandas_read_sql_cpu_s']:.3f} s: ratio {read['ratio']:.2f} (target <= 1.5); pyarrow "
+                  f"(ADBC) {read['pyarrow_adbc_cpu_s']:.3f} s: ratio {read['ratio_to_pyarrow']:.2f}")
+            for command in ("agreement", "judges"):
+                figures[f"{label}_{command}_cpu_over_pyarrow_read"] = round(
+                    figures[f"{label}_{command}"]["median_cpu_s"] / max(read["pyarrow_adbc_cpu_s"], 1e-9), 1)
     large, small = figures["large_agreement"], figures["small_agreement"]
     figures["within_target"] = all(
         figures[f"large_{c}"]["median_s"] < 6 and figures[f"large_{c}"]["peak_mb"] < 500

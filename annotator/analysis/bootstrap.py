@@ -20,6 +20,8 @@ from .estimate import Estimate
 
 # Weight rows are turned into floats this many at a time (bounds the temporary memory).
 CHUNK_ROWS = 64
+# ``count_sums``: a table of counts up to this many cells is summed dense (64 MB of float32).
+DENSE_COUNT_CELLS = 16_000_000
 
 # An interval needs at least MIN_DEFINED_SHARE of resamples to give a defined statistic (defaults);
 # below it the interval is left undefined (a resample can lose every pairable unit on tiny data).
@@ -63,11 +65,11 @@ class Resampler:
             for start in range(0, b if n else 0, step):
                 rows = min(step, b - start)
                 draws = rng.integers(0, n, size=(rows, n), dtype=np.int64)
-                draws += (np.arange(rows) * n)[:, None]
-                counts = np.bincount(draws.ravel(), minlength=rows * n).reshape(rows, n)
-                if weights.dtype == np.uint8 and counts.max() > 255:  # practically never: widen
-                    weights = weights.astype(np.uint16)
-                weights[start:start + rows] = counts
+                for row, drawn in enumerate(draws):
+                    counts = np.bincount(drawn, minlength=n)
+                    if weights.dtype == np.uint8 and counts.max() > 255:  # practically never: widen
+                        weights = weights.astype(np.uint16)
+                    weights[start + row] = counts
             self._weights = weights
         return self._weights
 
@@ -98,6 +100,19 @@ class Resampler:
             else:
                 out[start:start + CHUNK_ROWS] = chunk @ dense
         return out
+
+    def count_sums(self, units: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:
+        """Resampled column sums of a ``n_units x width`` table of counts given as one
+        ``(unit, column)`` index pair per count of 1 (e.g. which cell of a confusion table
+        each unit adds to): ``resamples x width``. The table goes through ``sums`` dense
+        (single-precision sums of integers below 2**24 are exact) while it is small
+        (``DENSE_COUNT_CELLS``), else as a sparse matrix; the values are the same."""
+        units, columns = np.asarray(units), np.asarray(columns)
+        if self.n_units * width <= DENSE_COUNT_CELLS:
+            table = np.zeros((self.n_units, width), dtype=np.float32)
+            np.add.at(table, (units, columns), 1)
+            return self.sums(table)
+        return self.sums(sparse.csr_matrix((np.ones(units.size), (units, columns)), shape=(self.n_units, width)))
 
     def sums_many(self, contributions: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
         """``sums`` of several contribution matrices in one pass; ``None`` without resamples."""

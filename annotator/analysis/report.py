@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from annotator.store.protocol import AnalysisStore
 
@@ -220,10 +219,7 @@ def _cohen_pairs(ratings: Ratings, resampler: Resampler) -> tuple[list[CohenPair
     if resampler.resamples:
         rows = np.concatenate([both for both, _ in columns])
         cols = np.concatenate([p * k * k + cell for p, (_, cell) in enumerate(columns)])
-        indicator = sparse.csr_matrix(
-            (np.ones(rows.size), (rows, cols)), shape=(ratings.n_units, len(pairs) * k * k)
-        )
-        sums = resampler.sums(indicator).reshape(resampler.resamples, len(pairs), k, k)
+        sums = resampler.count_sums(rows, cols, len(pairs) * k * k).reshape(resampler.resamples, len(pairs), k, k)
         replicates = agreement.cohen_from_tables(sums)  # resamples x pairs
 
     out = []

@@ -320,6 +320,8 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
     """How far each judge is from the humans: agreement beside the human-human ceiling, kappa,
     position and length bias, gold accuracy, the alternative annotator test, calibration, cost,
     and a one-line verdict per judge; PROFILE factor-level alignment."""
+    from threadpoolctl import threadpool_limits
+
     from annotator.analysis.judge_human import task_judge_human_report
 
     store = cli.open_store(create=False)
@@ -330,10 +332,12 @@ def judges_command(cli: CliContext, task_name: str | None, as_json: bool, order_
         store, used = calibrated_store(store, name)
     with console.status("computing the judge report", spinner="dots") if not as_json and err_console.is_terminal \
             else _null():
-        report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
-                                         gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
-                                         epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs, exclude=exclude,
-                                         factor_source=factor_source, reference=reference, both_bad=both_bad)
+        with threadpool_limits(limits=1, user_api="blas"):  # as `stats agreement` (thin products)
+            report = task_judge_human_report(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
+                                             gold="none" if gold == "none" else gold, resamples=resamples, seed=seed,
+                                             epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
+                                             exclude=exclude, factor_source=factor_source, reference=reference,
+                                             both_bad=both_bad)
     listed = _disagreements(store, name, disagreements_of, order_rule, include_incomplete, limit, exclude, reference,
                             both_bad) if disagreements_of else None
     if as_json:

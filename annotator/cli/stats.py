@@ -276,6 +276,8 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
                       include_incomplete: bool, reference: str, exclude: tuple[str, ...], both_bad: str) -> None:
     """Agreement between annotators (alpha, kappas, AC1, raw agreement), per factor and domain,
     annotator quality, judges against the humans, and the most disputed pairs."""
+    from threadpoolctl import threadpool_limits
+
     from annotator.analysis.report import task_agreement_report
 
     store = cli.open_store()
@@ -284,10 +286,13 @@ def agreement_command(cli: CliContext, task_name: str | None, as_json: bool, res
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=as_json) as progress:
         progress.add_task(f"computing agreement for {safe(name)}", total=None)
-        report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
-                                       threshold=threshold, disputed=disputed, order_rule=order_rule,
-                                       include_incomplete=include_incomplete, exclude=exclude, reference=reference,
-                                       both_bad=both_bad)
+        # BLAS on one thread, as in the report and the leaderboard: the bootstrap's products are
+        # thin (a few columns), so extra BLAS threads mostly spin; the numbers are the same
+        with threadpool_limits(limits=1, user_api="blas"):
+            report = task_agreement_report(store, name, resamples=resamples, seed=seed, confidence=confidence,
+                                           threshold=threshold, disputed=disputed, order_rule=order_rule,
+                                           include_incomplete=include_incomplete, exclude=exclude,
+                                           reference=reference, both_bad=both_bad)
     if as_json:
         print_json(report.to_json())
     else:

@@ -49,6 +49,25 @@ class ColumnarStore(StoreBase):
             table = _conform(table, schema)
         return table
 
+    def arrow_frame(self, sql: str, params: Sequence[Any] = ()):
+        """The rows of ``sql`` as a pandas DataFrame read through ``arrow`` (``frame_from_arrow``:
+        the dtypes ``StoreBase.frame`` gives the same rows, without a Python tuple per row)."""
+        return frame_from_arrow(self.arrow(sql, params))
+
+
+def frame_from_arrow(table: pa.Table):
+    """``table`` as a pandas DataFrame with the dtypes ``pd.DataFrame.from_records`` gives the
+    same rows read through ``sqlite3``: a column NULL on every row (or a table without rows)
+    is ``object`` holding None, not the float NaN of a typed Arrow column (the driver types
+    an all-NULL column as integers)."""
+    import pyarrow as pa
+
+    n = table.num_rows
+    for i, column in enumerate(table.columns):
+        if column.null_count == n and column.type != pa.null():
+            table = table.set_column(i, table.field(i).name, pa.nulls(n))
+    return table.to_pandas()
+
 
 def _read_with_adbc(path, sql: str, params: list) -> pa.Table | None:
     """The rows through the ADBC driver, or None when it cannot read them (driver missing,

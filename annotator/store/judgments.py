@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import rows
-from .base import StoreBase
+from .columnar import ColumnarStore
 from .models import JudgeRun, Judgment, utc_now
 
 _NOT_FAILED = "status != 'failed'"  # the SQL of models.is_failed, negated
@@ -17,7 +17,7 @@ _UPSERT_JUDGMENT = (
 )
 
 
-class JudgmentStore(StoreBase):
+class JudgmentStore(ColumnarStore):
     def get_or_create_run(self, run: JudgeRun) -> JudgeRun:
         """The run of that name on that task, created with ``run``'s settings if absent."""
         with self.atomic():
@@ -74,14 +74,14 @@ class JudgmentStore(StoreBase):
         counts (the statistics take those from the pairs), much lighter at 100,000s of rows.
         """
         if lean:
-            return self.frame(
+            return self.arrow_frame(
                 'SELECT j.run, r.name AS run_name, r.kind, j.pair, j."order", j.sample, j.verdict, j.p_a, '
                 "j.unscored_reason, j.status, j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
                 "WHERE r.task = ? AND (? OR r.kind != 'factor') AND j.target = '' "
                 "ORDER BY j.run, j.pair, j.\"order\", j.sample",
                 [task, include_factor_runs],
             )
-        return self.frame(
+        return self.arrow_frame(
             'SELECT j.run, r.name AS run_name, r.kind, j.pair, p.pair_id, p.domain, j."order", '
             "j.sample, j.verdict, j.p_a, j.unscored_reason, j.status, j.prompt_tokens, j.completion_tokens, "
             "j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import compress
 
 from . import rows
+from .columnar import ColumnarStore
 from .models import BOTH_BAD, CHOICES, FACTOR_ANSWERS, LABEL_CHOICES, ORDERS, Label, utc_now
 from .queue_state import QueueStateStore
 
@@ -26,7 +26,7 @@ def check_label(label: Label) -> None:
         raise InvalidLabel(f"confidence must be 1 to 5, got {label.confidence!r}")
 
 
-class LabelStore(QueueStateStore):
+class LabelStore(QueueStateStore, ColumnarStore):
     def add_label(self, label: Label) -> Label:
         """Append a label as the next revision of (pair, annotator); never overwrites."""
         return self.add_labels([label])[0]
@@ -140,24 +140,27 @@ class LabelStore(QueueStateStore):
         unknown = [c for c in wanted if c not in LABEL_COLUMNS + PAIR_COLUMNS]
         if unknown:
             raise ValueError(f"unknown labels_frame column(s): {', '.join(unknown)}")
-        own = [c for c in LABEL_COLUMNS if c in wanted or c in ("pair", "annotator", "choice")]
-        data = self._current_label_columns(task, {c: f"l.{_LABEL_SQL.get(c, c)}" for c in own}, exclude)
-        if "factors" in data:
-            data["factors"] = _parse_objects(data["factors"])
         import pandas as pd
+        import pyarrow as pa
 
-        frame = with_both_bad_rule(pd.DataFrame(data, columns=own), both_bad)
+        from .columnar import frame_from_arrow
+
+        own = [c for c in LABEL_COLUMNS if c in wanted or c in ("pair", "annotator", "choice")]
+        table = self._current_label_table(task, {c: f"l.{_LABEL_SQL.get(c, c)}" for c in own}, exclude)
         from_pairs = [c for c in PAIR_COLUMNS if c in wanted]
         if from_pairs:
-            # one read per pair, not per label: a pair row holds both responses
-            exprs = ", ".join(_PAIR_SQL[c] for c in from_pairs)
-            with self._lock:
-                rows = self.db.execute(f"SELECT id, {exprs} FROM pairs WHERE task = ?", [task]).fetchall()
-            names = ["pair", *from_pairs]
-            by_pair = pd.DataFrame(dict(zip(names, map(list, zip(*rows)))) if rows else {n: [] for n in names},
-                                   columns=names).set_index("pair")
-            frame = frame.join(by_pair, on="pair")
-        return frame[wanted].reset_index(drop=True)
+            # one read per pair, not per label (a pair row holds both responses), each label
+            # given its pair's row by position
+            exprs = ", ".join(f"{_PAIR_SQL[c]} AS {c}" for c in from_pairs)
+            pairs = self.arrow(f"SELECT id, {exprs} FROM pairs WHERE task = ?", [task])
+            at = pd.Index(pairs.column("id").to_numpy()).get_indexer(table.column("pair").to_numpy())
+            take = pa.array(at, mask=at < 0, type=pa.int64())
+            for c in from_pairs:
+                table = table.append_column(c, pairs.column(c).take(take))
+        frame = frame_from_arrow(table.select([c for c in table.column_names if c in wanted or c == "choice"]))
+        if "factors" in frame:
+            frame["factors"] = _parse_objects(table.column("factors"))
+        return with_both_bad_rule(frame, both_bad)[wanted].reset_index(drop=True)
 
     def votes_frame(self, task: str, factor_keys: Iterable[str] = (), *, exclude: Iterable[str] = (),
                     both_bad: str = "tie"):
@@ -204,41 +207,34 @@ class LabelStore(QueueStateStore):
             frame[key] = pd.Categorical.from_codes(data[:, 4 + i], categories=list(FACTOR_ANSWERS))
         return with_both_bad_rule(frame, both_bad).reset_index(drop=True)
 
-    def _current_label_columns(self, task: str, select: dict[str, str], exclude: Iterable[str]) -> dict[str, list]:
-        """The newest revision per (pair, annotator) of a task's labels as one list per column
-        of ``select`` (name -> SQL over ``labels l``; must hold pair and annotator): the rows
-        read a page at a time and transposed in C (no tuple per row kept, no per-row pandas
-        work), the newest revision found on integer codes with numpy (revisions grow with
-        the row id, so the last row of each (pair, annotator) in id order is the newest)."""
+    def _current_label_table(self, task: str, select: dict[str, str], exclude: Iterable[str]):
+        """The newest revision per (pair, annotator) of a task's labels as an Arrow table with
+        the columns of ``select`` (name -> SQL over ``labels l``; must hold pair and annotator),
+        read column by column (``Store.arrow``: no Python object per cell), the newest revision
+        found on integer codes with numpy (revisions grow with the row id, so the last row of
+        each (pair, annotator) in id order is the newest)."""
         import numpy as np
-        import pandas as pd
 
         exclude = sorted(set(exclude))
         # +l.task: a walk along the primary key (id order, no sort of every row in a temporary
         # B-tree, which costs more than the read itself)
-        sql = f"SELECT {', '.join(select.values())} FROM labels l WHERE +l.task = ?"
+        columns = ", ".join(f"{expr} AS {name}" for name, expr in select.items())
+        sql = f"SELECT {columns} FROM labels l WHERE +l.task = ?"
         if exclude:
             sql += f" AND l.annotator NOT IN ({', '.join('?' * len(exclude))})"
-        names = list(select)
-        data: dict[str, list] = {n: [] for n in names}
-        with self._lock:
-            cursor = self.db.execute(sql + " ORDER BY l.id", [task, *exclude])
-            while page := cursor.fetchmany(50000):
-                for name, values in zip(names, zip(*page)):
-                    data[name].extend(values)
-        if not data["pair"]:
-            return data
-        pairs = np.asarray(data["pair"], dtype=np.int64)
-        people, _ = pd.factorize(np.asarray(data["annotator"], dtype=object))
-        key = pairs * (int(people.max()) + 1) + people
+        table = self.arrow(sql + " ORDER BY l.id", [task, *exclude])
+        if table.num_rows == 0:
+            return table
+        pairs = table.column("pair").to_numpy()
+        people = table.column("annotator").combine_chunks().dictionary_encode().indices.to_numpy()
+        key = pairs.astype(np.int64) * (int(people.max()) + 1) + people
         # the last occurrence of each key: first occurrence in the reversed order
         _, first_reversed = np.unique(key[::-1], return_index=True)
+        if len(first_reversed) == len(key):
+            return table
         keep = np.zeros(len(key), dtype=bool)
         keep[len(key) - 1 - first_reversed] = True
-        if keep.all():
-            return data
-        kept = keep.tolist()
-        return {name: list(compress(values, kept)) for name, values in data.items()}
+        return table.filter(keep)
 
     def annotators_by_first_label(self, task: str) -> list[str]:
         """The task's annotators in the order of their first label (append-only, so stable)."""
@@ -287,14 +283,22 @@ _PAIR_SQL = {"pair_id": "pair_id", "domain": "domain", "gold": "gold", "len_a": 
              "len_b": "LENGTH(response_b)"}
 
 
-def _parse_objects(texts: list) -> list[dict]:
-    """JSON objects (a label's factor answers) parsed in one call for the whole column
-    (one array, by orjson), not one ``json.loads`` per label; empty or missing is ``{}``."""
+def _parse_objects(texts) -> list[dict]:
+    """JSON objects (a label's factor answers) parsed in one call for the whole column (the
+    Arrow string column joined into one JSON array in C, parsed by orjson), not one
+    ``json.loads`` per label; empty or missing is ``{}``."""
     import orjson
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    if not texts:
+    if len(texts) == 0:
         return []
-    return orjson.loads("[" + ",".join(t if t else "{}" for t in texts) + "]")
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else pa.array(texts, type=pa.string())
+    if texts.type == pa.null():
+        return [{} for _ in range(len(texts))]
+    texts = pc.fill_null(pc.if_else(pc.equal(texts, ""), "{}", texts), "{}").cast(pa.large_string())
+    one = pa.LargeListArray.from_arrays(pa.array([0, len(texts)], type=pa.int64()), texts)
+    return orjson.loads(b"[" + pc.binary_join(one, pa.scalar(",", pa.large_string()))[0].as_buffer().to_pybytes() + b"]")
 
 
 _FACTOR_ANSWER_SQL = """json_extract(l.factors, '$."' || ? || '"')"""  # the answer for one factor key

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from . import rows
+from .columnar import ColumnarStore
 from .models import Pair, Task, utc_now
 from .queue_state import QueueStateStore, task_calibration
 
@@ -42,7 +43,7 @@ class _Unqueued:
         self.pairs: list[tuple[str, str, str | None]] = []
 
 
-class TaskStore(QueueStateStore):
+class TaskStore(QueueStateStore, ColumnarStore):
     _unqueued: _Unqueued | None = None  # set while insert_pair_batches runs
     # -- tasks -----------------------------------------------------------------------------
     def save_task(self, task: Task, *, replace: bool = False) -> Task:
@@ -203,7 +204,7 @@ class TaskStore(QueueStateStore):
     def pairs_frame(self, task: str):
         """One row per pair of a task, without the texts: pair, pair_id, domain, model_a,
         model_b, gold, len_a, len_b (characters)."""
-        return self.frame(
+        return self.arrow_frame(
             "SELECT id AS pair, pair_id, domain, model_a, model_b, gold, LENGTH(response_a) AS len_a, "
             "LENGTH(response_b) AS len_b FROM pairs WHERE task = ? ORDER BY id",
             [task],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding
 from textual.widgets import Input
 
 from annotator.store import Store, Task, WriterBusy, retry_busy
@@ -221,6 +222,12 @@ class AnnotatorApp(App[None]):
         # The caller may close the store next: let a running prefetch finish with it first.
         if self.session is not None:
             self.session.close()
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as the footer and help show it; a screen may name it by what it does there
+        now (``key_display``: the ranking screen's ``1-3`` when an item has three responses)."""
+        shown = getattr(self.screen, "key_display", None)
+        return (shown(binding) if callable(shown) else None) or super().get_key_display(binding)
 
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen  # loaded on first use: a faster start

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from statsmodels.stats import inter_rater
 
-from annotator.analysis import agreement
+from annotator.analysis import agreement, bootstrap
 from annotator.analysis.bootstrap import Resampler
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.analysis.report import agreement_report, task_agreement_report
@@ -55,6 +55,23 @@ def test_resampler_is_seeded():
     assert np.array_equal(a, Resampler(50, 10, seed=3).weights)
     assert not np.array_equal(a, Resampler(50, 10, seed=4).weights)
     assert (a.sum(axis=1) == 50).all()
+
+
+def test_count_sums_are_the_sums_of_the_sparse_indicator(monkeypatch):
+    """Cohen's kappa resamples its confusion tables from (unit, cell) counts without a matrix
+    product: the same resampled sums as the indicator matrix through ``sums``, empty cells 0."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(5)
+    units = rng.integers(0, 300, 500)
+    cells = rng.integers(0, 17, 500) * 2  # odd cells never used
+    resampler = Resampler(300, 70, seed=2)  # more resamples than one chunk
+    indicator = sparse.csr_matrix((np.ones(units.size), (units, cells)), shape=(300, 36))
+    assert np.array_equal(resampler.count_sums(units, cells, 36), resampler.sums(indicator))
+    monkeypatch.setattr(bootstrap, "DENSE_COUNT_CELLS", 0)  # a large table: through the sparse matrix
+    assert np.array_equal(resampler.count_sums(units, cells, 36), resampler.sums(indicator))
+    assert resampler.count_sums(units[:0], cells[:0], 36).shape == (70, 36)
+    assert Resampler(300, 0).count_sums(units, cells, 36).shape == (0, 36)
 
 
 def test_three_annotators_report():

@@ -28,6 +28,9 @@ async def test_ranking_by_keys_with_a_tie_and_an_undo_stores_the_ranking_and_its
         screen = app.screen
         first = screen.item
         assert top(app).startswith(" alice ")  # the name, at 80 columns
+        footer = app.screen.query_one("KeysFooter")
+        keys = [str(k.key_display) for k in footer.query("FooterKey")]
+        assert "1-3" in keys and "1-5" not in keys  # three responses: the footer says 1-3
         assert [str(screen.query_one(f"#ranking-response-{n}").border_title) for n in (1, 2, 3)] == ["1", "2", "3"]
         await pilot.press("2", "1", "backspace", "equals_sign", "3")
         assert "2 = 3" in bar(app) and "to place: 1\n" in bar(app)

@@ -194,6 +194,14 @@ class RankingScreen(Screen):
         self.query_one("#ranking-bar", Static).update(bar)
         self.refresh_bindings()
 
+    def key_display(self, binding: Binding) -> str | None:
+        """The number keys as far as this item goes ("1-3" for three responses; "1-5" while a
+        confidence is asked for), read by the app's ``get_key_display``."""
+        if binding.action.startswith("place("):
+            last = 5 if self.asking_confidence or self.item is None else self.item.k
+            return f"1-{last}"
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "place":
             return self.item is not None and int(str(parameters[0])) <= max(self.item.k, 5 * self.asking_confidence) \
