@@ -92,6 +92,15 @@ def _same_task_settings(a, b) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
+def save_task_settings(store, task, existing, update: bool, report) -> None:
+    """Store the task's settings when it is new or ``--update`` asks (inside the import's
+    transaction), and say in the report whether it was created or its settings changed."""
+    if not existing or update:
+        store.save_task(task, replace=True)
+        report.task_created = existing is None
+        report.task_updated = existing is not None and not _same_task_settings(existing, task)
+
+
 def import_task_dir(
     store: Store,
     path: str | Path,
@@ -149,10 +158,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
     build = PairBuilder(spec.data, label_map)
 
     with store.atomic():
-        if not existing or update:
-            store.save_task(task, replace=True)
-            report.task_created = existing is None
-            report.task_updated = existing is not None and not _same_task_settings(existing, task)
+        save_task_settings(store, task, existing, update, report)
         index = store.pair_index(task.name)
         seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
         pending_labels: list[tuple[str, RowLabel]] = []  # (pair id, label)

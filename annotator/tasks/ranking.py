@@ -206,7 +206,7 @@ def import_ranked(store: Store, spec, report, *, skip_bad: bool = False, update:
     all or nothing, or the good items with ``skip_bad``; an unchanged item read again is
     kept, a changed one refused (ranked items are not updated in place)."""
     from .datafiles import read_data
-    from .importer import MAX_PROBLEMS_KEPT, _same_task_settings, _too_deep, with_id
+    from .importer import MAX_PROBLEMS_KEPT, _too_deep, save_task_settings, with_id
     from .mapping import RowError
 
     task = spec.task
@@ -226,10 +226,7 @@ def import_ranked(store: Store, spec, report, *, skip_bad: bool = False, update:
     cleaner = Cleaner()
     sizes: Counter[int] = Counter()
     with store.atomic():
-        if not existing or update:
-            store.save_task(task, replace=True)
-            report.task_created = existing is None
-            report.task_updated = existing is not None and not _same_task_settings(existing, task)
+        save_task_settings(store, task, existing, update, report)
         index = store.ranking_item_index(task.name)
         seen: dict[str, str] = {}
         new = []
