@@ -235,7 +235,9 @@ class AnnotatorApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            self.push_screen(HelpScreen(self.settings.keymap, keymap.unoffered_choices(self.label_task)))
+            rows = getattr(self.screen, "help_rows", None)  # a screen with keys of its own
+            self.push_screen(HelpScreen(self.settings.keymap, keymap.unoffered_choices(self.label_task),
+                                        rows=rows() if callable(rows) else None))
 
     def action_guidelines(self) -> None:
         from annotator.tui.screens.guidelines import GuidelinesScreen  # (Markdown widget: on first use)

@@ -89,3 +89,23 @@ async def test_required_confidence_and_rationale_then_going_back_to_change_a_ran
     current = store.current_labels("ranked", "alice")
     assert len(current) == 3 and {lab.confidence for lab in current} == {4}
     assert store.query("SELECT COUNT(*) AS n FROM labels") == [{"n": 6}]  # two revisions of three pairs
+
+
+async def test_the_keys_screen_on_a_ranking_lists_the_ranking_keys(tmp_path, store, settings):
+    from annotator.tui.screens.help import HelpScreen
+
+    import_task_dir(store, ranked_task(tmp_path / "t", sizes=(3, 3)))
+    app = create_app(store, "ranked", "alice", settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RankingScreen) and app.screen.item is not None,
+                         "the ranking screen")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the keys screen")
+        rows = app.screen.rows
+        assert rows is not None and rows[0] == ("1-3", "place the response with this number next, best first")
+        assert ("=", "tie the next number with the previous one") in rows
+        assert all("better" not in action for _, action in rows)  # not the pair screen's keys
+        svg = app.export_screenshot()
+        assert "place&#160;the&#160;response&#160;with&#160;this&#160;number" in svg or \
+            "place the response with this number" in svg  # drawn on the screen
+        assert "A&#160;better" not in svg and "A better" not in svg

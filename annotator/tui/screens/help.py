@@ -38,13 +38,27 @@ def bindings_table(user_keymap: dict[str, str], format_key, hidden: frozenset[st
     return table
 
 
+def rows_table(rows: list[tuple[str, str]]) -> Table:
+    """A screen's own keys (``help_rows``), as the keys table shows bindings."""
+    table = Table(box=None, expand=True, padding=(0, 1), show_header=True, header_style="bold")
+    table.add_column("Keys", no_wrap=True, style="bold cyan")
+    table.add_column("Action")
+    for keys, action in rows:
+        table.add_row(keys, action)
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [*keymap.MODAL, Binding("question_mark,q", "close", "Close", show=False)]
 
-    def __init__(self, user_keymap: dict[str, str], hidden: frozenset[str] = frozenset()):
+    def __init__(self, user_keymap: dict[str, str], hidden: frozenset[str] = frozenset(),
+                 rows: list[tuple[str, str]] | None = None):
+        """``rows``: the keys of a screen with keys of its own (the ranking screen), shown
+        instead of the pair screen's bindings."""
         super().__init__()
         self.user_keymap = user_keymap
         self.hidden = hidden
+        self.rows = rows
 
     def compose(self) -> ComposeResult:
         def format_key(key: str) -> str:
@@ -53,6 +67,10 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="wide-dialog"):
             yield Static("Keys", classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
+                if self.rows is not None:
+                    yield Static(rows_table(self.rows))
+                    yield Static(Text(ESCAPE_TIME_HINT, style="dim"))
+                    return
                 yield Static(bindings_table(self.user_keymap, format_key, self.hidden))
                 yield Static(Text(
                     "Remap any key in the [keymap] section of "

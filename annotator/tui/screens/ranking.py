@@ -194,6 +194,22 @@ class RankingScreen(Screen):
         self.query_one("#ranking-bar", Static).update(bar)
         self.refresh_bindings()
 
+    def help_rows(self) -> list[tuple[str, str]]:
+        """This screen's keys for the ``?`` screen (docs/ranking.md lists the same)."""
+        last = self.item.k if self.item is not None else MAX_RESPONSES
+        rows = [(f"1-{last}", "place the response with this number next, best first")]
+        if self.label_task.allow_tie:
+            rows.append(("=", "tie the next number with the previous one"))
+        return rows + [
+            ("⌫", "take the last key back"),
+            ("⏎", "save (every response placed): the ranking and its pair labels"),
+            ("c then 1-5", "your confidence in this ranking"),
+            ("r", "type a rationale (Esc or ⏎ leaves the box)"),
+            ("u", "back to the item you ranked before, to change its ranking"),
+            ("j  k  space", "scroll the responses"),
+            ("q  g  ?", "quit (resume any time) · the guidelines · this screen"),
+        ]
+
     def key_display(self, binding: Binding) -> str | None:
         """The number keys as far as this item goes ("1-3" for three responses; "1-5" while a
         confidence is asked for), read by the app's ``get_key_display``."""
