@@ -279,3 +279,10 @@ def test_the_both_bad_counts_come_from_the_votes_read_once(tmp_path, monkeypatch
         assert json.loads(out.with_name(out.name + ".meta.json").read_text())["both_bad"] == expected[rule]
         # as stored, whatever the rule (p2: x revised theirs, z is left out); under "exclude" p0 has no vote left
         assert list(pd.read_csv(out)["votes_both_bad"]) == ([2, 1, 0] if rule == "tie" else [1, 0])
+    plain = tmp_path / "plain.db"  # a task that neither offers nor holds "both_bad": no count at all
+    _fill(Store.open(plain))
+    result = CliRunner().invoke(main, ["--db", str(plain), "export", "gold", "--task", "g", "--format", "csv",
+                                       "--out", str(tmp_path / "g.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "both_bad" not in json.loads(result.output)
+    assert "both_bad" not in json.loads((tmp_path / "g.csv.meta.json").read_text())
