@@ -109,3 +109,11 @@ def test_the_dbapi_module_is_not_imported(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.db")], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_reading_connection_maps_the_file(tmp_path):
+    """``PRAGMA mmap_size`` on the reading connection: pages read in place, not copied by a
+    system call each."""
+    store = _file_store(tmp_path, ROWS)
+    assert store.arrow("PRAGMA mmap_size").column(0)[0].as_py() == columnar._MMAP_BYTES > 0
+    assert store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py() == 4
