@@ -329,13 +329,14 @@ def _csv_text(array) -> list:
     """A text column as the pieces that, joined, are its CSV cells: neutralised (OWASP, after
     line breaks too) and quoted where needed. Only what a cell needs is added: an opening piece
     (the formula's ``'``, the opening quote) and a closing quote, per cell; the text itself
-    stays Arrow's buffer as it is, but for the cells holding a comma, a quote, CR or LF, whose
-    text is rewritten (quotes doubled, lines inside neutralised) and passed beside it (the
-    original cell then null, which the join writes as nothing).
+    stays Arrow's buffer as it is, but for the cells holding a quote or a line break followed
+    by a formula character, whose text is rewritten (quotes doubled, lines inside neutralised)
+    and passed beside it (the original cell then null, which the join writes as nothing).
 
-    The formulas are found from each cell's first byte (numpy, by the offsets); the cells to
-    quote by a scan of the column's text first (:func:`_holds_special`), then, only when one
-    of the four characters is there, a scan of each cell (RE2)."""
+    What each cell needs is found without a scan per cell where the column's bytes answer it
+    (:func:`_text_bytes`): the formulas from each cell's first byte, the quotes and line breaks
+    from their positions in the column's text; only the cells to quote are found by a scan of
+    each cell (RE2), and only when the text holds one of the four characters at all."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -345,43 +346,56 @@ def _csv_text(array) -> list:
         return [array]
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
     data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[:offsets[-1]]
+    if not len(data):
+        return [array]
+    triggers = np.frombuffer(_TRIGGER_BYTES, np.uint8)
     starts = offsets[:-1]
-    formula = (offsets[1:] > starts) & np.isin(data[np.minimum(starts, max(len(data) - 1, 0))],
-                                               np.frombuffer(_TRIGGER_BYTES, np.uint8)) if len(data) else \
-        np.zeros(n, dtype=bool)
-    if array.null_count:
-        formula &= array.is_valid().to_numpy(zero_copy_only=False)
-    special = None
-    if _holds_special(data[offsets[0]:]):
-        special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
-        if not pc.any(special).as_py():
-            special = None
-    if special is None:
+    valid = array.is_valid().to_numpy(zero_copy_only=False) if array.null_count else np.ones(n, dtype=bool)
+    formula = (offsets[1:] > starts) & np.isin(data[np.minimum(starts, len(data) - 1)], triggers) & valid
+    comma, quotes, breaks = _text_bytes(data, int(offsets[0]))
+    if not (comma or len(quotes) or len(breaks)):
         if not formula.any():
             return [array]
         return [pa.array(_OPENINGS[:2], pa.string()).take(pa.array(formula.view(np.int8))), array]
-    quoted = special.to_numpy(zero_copy_only=False)
-    text = pc.filter(array, special)
-    breaks = pc.match_substring_regex(text, pattern=r"[\r\n][=+\-@\t]")
-    if pc.any(breaks).as_py():  # lines inside the cell that start with a trigger: neutralised too
-        text = pc.if_else(breaks, pc.replace_substring_regex(text, pattern=r"(\r\n|\r|\n)([=+\-@\t])",
-                                                             replacement=r"\1'\2"), text)
-    text = pc.replace_substring(text, '"', '""')
-    code = formula.astype(np.int8) + 2 * quoted.astype(np.int8)
-    return [pa.array(_OPENINGS, pa.string()).take(pa.array(code)), _nulled(array, special),
-            pc.replace_with_mask(pa.nulls(n, pa.string()), special, text),
-            pa.array(("", '"'), pa.string()).take(pa.array(quoted.view(np.int8)))]
+    quoted = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False).to_numpy(zero_copy_only=False)
+    # the cells whose text changes: those holding a quote (doubled), or a line break followed by a
+    # formula character (a new line a spreadsheet may read as a row: neutralised); a break at a
+    # cell's end followed by the next cell's first byte is a false alarm, which the rewrite leaves
+    after = breaks + 1
+    breaks = breaks[(after < len(data))]
+    breaks = breaks[np.isin(data[breaks + 1], triggers)]
+    rewrite = np.zeros(n, dtype=bool)
+    rewrite[np.searchsorted(offsets, np.concatenate([quotes, breaks]), side="right") - 1] = True
+    rewrite &= quoted
+    pieces = [pa.array(_OPENINGS, pa.string()).take(pa.array(formula.astype(np.int8) + 2 * quoted.astype(np.int8)))]
+    if rewrite.any():
+        mask = pa.array(rewrite)
+        text = pc.filter(array, mask)
+        if len(breaks):
+            text = pc.replace_substring_regex(text, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2")
+        text = pc.replace_substring(text, '"', '""')
+        pieces += [_nulled(array, mask), pc.replace_with_mask(pa.nulls(n, pa.string()), mask, text)]
+    else:
+        pieces.append(array)
+    return [*pieces, pa.array(("", '"'), pa.string()).take(pa.array(quoted.view(np.int8)))]
 
 
-def _holds_special(data, step: int = 1 << 18) -> bool:
-    """Whether the bytes ``data`` (a numpy view of a column's text) hold a comma, a quote, CR
-    or LF: compared a quarter megabyte at a time, so the comparisons stay in the CPU's cache
-    (whole-column temporaries cost more in memory traffic than the compares)."""
-    for i in range(0, len(data), step):
+def _text_bytes(data, start: int, step: int = 1 << 18):
+    """In the bytes ``data[start:]`` (a numpy view of a column's text): whether a comma is
+    there, and the positions of the quotes and of the line breaks (CR, LF). Compared a quarter
+    megabyte at a time, so the comparisons stay in the CPU's cache (whole-column temporaries
+    cost more in memory traffic than the compares)."""
+    import numpy as np
+
+    comma = False
+    quotes, breaks = [], []
+    for i in range(start, len(data), step):
         part = data[i:i + step]
-        if ((part == 44) | (part == 34) | (part == 13) | (part == 10)).any():
-            return True
-    return False
+        comma = comma or bool((part == 44).any())
+        quotes.append(np.flatnonzero(part == 34) + i)
+        breaks.append(np.flatnonzero((part == 10) | (part == 13)) + i)
+    empty = np.zeros(0, dtype=np.int64)
+    return comma, np.concatenate(quotes) if quotes else empty, np.concatenate(breaks) if breaks else empty
 
 
 def _nulled(array, mask):
