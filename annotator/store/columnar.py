@@ -5,7 +5,9 @@ back one tuple per row and one Python object per cell; turning those into column
 than the query. ``Store.arrow`` reads through the ADBC SQLite driver instead
 (``adbc-driver-sqlite``, Apache Arrow's database connectivity): SQLite's rows go straight into
 Arrow arrays, without a Python object per cell. It is the one place SQL becomes columns; the
-engines build pandas frames or write files from its tables.
+engines build pandas frames or write files from its tables. Each store keeps one read-only
+connection for all its reads (an export reads its texts a page at a time), opened on the first
+read, mapping the file (``PRAGMA mmap_size``), closed with the store and never used across a fork.
 
 The driver infers each column's type from the first batch of rows, so the whole result is read
 as one batch (``_BATCH_ROWS``); a result longer than that, whose types change past the first
@@ -16,7 +18,9 @@ that is NULL on every row).
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -91,6 +95,7 @@ class _AdbcReader:
         self.lock = threading.Lock()
         self.database = self.connection = None
         self.broken = path is None
+        _READERS.add(self)
 
     def _connect(self):
         import adbc_driver_manager
@@ -145,6 +150,25 @@ class _AdbcReader:
                 if handle is not None:
                     handle.close()
             self.connection = self.database = None
+
+
+# Every reader, so that a forked process (``annotator report --jobs``) never uses the connection
+# it inherited: SQLite's handles must not cross a fork. The child keeps them, unused and
+# unclosed, and opens its own on its first read.
+_READERS: weakref.WeakSet[_AdbcReader] = weakref.WeakSet()
+_INHERITED: list = []
+
+
+def _forget_inherited_connections() -> None:
+    for reader in list(_READERS):
+        if reader.connection is not None:
+            _INHERITED.append((reader.connection, reader.database))
+        reader.connection = reader.database = None
+        reader.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def frame_from_arrow(table: pa.Table):

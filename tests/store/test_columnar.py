@@ -117,3 +117,33 @@ def test_the_reading_connection_maps_the_file(tmp_path):
     store = _file_store(tmp_path, ROWS)
     assert store.arrow("PRAGMA mmap_size").column(0)[0].as_py() == columnar._MMAP_BYTES > 0
     assert store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py() == 4
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork: POSIX only")
+def test_a_forked_process_reads_through_a_connection_of_its_own(tmp_path):
+    """``annotator report --jobs`` forks: the child never uses (nor closes) the connection it
+    inherited, and opens its own; the parent's keeps working."""
+    import multiprocessing
+
+    store = _file_store(tmp_path, ROWS)
+    assert store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py() == 4
+    inherited = store._adbc_reader().connection
+    _FORKED["store"] = store  # as the report shares its store: inherited at the fork, not pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            assert pool.apply(_child_read) == (4, False)
+    finally:
+        _FORKED.clear()
+    assert store._adbc_reader().connection is inherited
+    assert store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py() == 4
+
+
+_FORKED: dict = {}
+
+
+def _child_read():
+    store = _FORKED["store"]
+    reader = store._adbc_reader()
+    forgotten = reader.connection is None
+    n = store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py()
+    return n, not forgotten
