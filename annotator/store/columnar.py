@@ -7,7 +7,9 @@ than the query. ``Store.arrow`` reads through the ADBC SQLite driver instead
 Arrow arrays, without a Python object per cell. It is the one place SQL becomes columns; the
 engines build pandas frames or write files from its tables. Each store keeps one read-only
 connection for all its reads (an export reads its texts a page at a time), opened on the first
-read, mapping the file (``PRAGMA mmap_size``), closed with the store and never used across a fork.
+read, closed with the store and never used across a fork. (``PRAGMA mmap_size`` would save a
+third of the system time of reading the texts, but every page mapped counts in the process's
+resident memory: an export of 100,000 pairs would show 780 MB instead of 320.)
 
 The driver infers each column's type from the first batch of rows, so the whole result is read
 as one batch (``_BATCH_ROWS``); a result longer than that, whose types change past the first
@@ -35,11 +37,6 @@ if TYPE_CHECKING:
 _BATCH_ROWS = 1 << 24
 # sqlite3 fallback: rows fetched per page
 _PAGE_ROWS = 50_000
-# The reading connection maps up to this much of the file (``PRAGMA mmap_size``): SQLite then
-# reads pages from the page cache in place, without a system call and a copy per page (an
-# export of 100,000 pairs reads 300 MB of text: a third less system time). Read-only; SQLite
-# falls back to reads where the file cannot be mapped.
-_MMAP_BYTES = 1 << 30
 
 
 class ColumnarStore(StoreBase):
@@ -100,20 +97,12 @@ class _AdbcReader:
     def _connect(self):
         import adbc_driver_manager
         import adbc_driver_sqlite
-        import pyarrow as pa
 
         uri = "file:" + quote(str(self.path)) + "?mode=ro"
         database = adbc_driver_sqlite.connect(uri)
         try:
             self.connection = adbc_driver_manager.AdbcConnection(database)
-            with adbc_driver_manager.AdbcStatement(self.connection) as statement:
-                statement.set_sql_query(f"PRAGMA mmap_size = {_MMAP_BYTES}")
-                handle, _ = statement.execute_query()
-                pa.RecordBatchReader._import_from_c(handle.address).read_all()
         except BaseException:
-            if self.connection is not None:
-                self.connection.close()
-                self.connection = None
             database.close()
             raise
         self.database = database

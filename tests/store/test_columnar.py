@@ -111,14 +111,6 @@ def test_the_dbapi_module_is_not_imported(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
-def test_the_reading_connection_maps_the_file(tmp_path):
-    """``PRAGMA mmap_size`` on the reading connection: pages read in place, not copied by a
-    system call each."""
-    store = _file_store(tmp_path, ROWS)
-    assert store.arrow("PRAGMA mmap_size").column(0)[0].as_py() == columnar._MMAP_BYTES > 0
-    assert store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py() == 4
-
-
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork: POSIX only")
 def test_a_forked_process_reads_through_a_connection_of_its_own(tmp_path):
     """``annotator report --jobs`` forks: the child never uses (nor closes) the connection it
