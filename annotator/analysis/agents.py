@@ -115,7 +115,8 @@ def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
     grouped = dict(tuple(judgments.groupby("run_name", sort=False))) if len(judgments) else {}
     for run in runs:
         rows = grouped.get(run.name, judgments.iloc[0:0])
-        failed = int(rows["status"].map(is_failed).sum()) if len(rows) else 0
+        # each distinct status tested once, not once per judgment
+        failed = sum(int(n) for status, n in rows["status"].value_counts().items() if is_failed(status))
         costs = rows["cost"].dropna() if len(rows) else pd.Series(dtype=float)
         latency = rows["latency_s"].dropna() if len(rows) else pd.Series(dtype=float)
         planned = run.params.get("planned") if isinstance(run.params, dict) else None
