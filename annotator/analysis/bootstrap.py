@@ -94,20 +94,24 @@ class Resampler:
             drawn = Resampler(int(self.clusters.max()) + 1 if self.clusters.size else 0, self.resamples, self.seed)
             self._weights = drawn.weights[:, self.clusters]
         if self._weights is None:
-            rng = np.random.default_rng(self.seed)
-            n, b = self.n_units, self.resamples
-            weights = np.zeros((b, n), dtype=np.uint8)
-            step = max(1, min(CHUNK_ROWS, 4_000_000 // max(n, 1)))
-            for start in range(0, b if n else 0, step):
-                rows = min(step, b - start)
-                draws = rng.integers(0, n, size=(rows, n), dtype=np.int64)
-                for row, drawn in enumerate(draws):
-                    counts = np.bincount(drawn, minlength=n)
-                    if weights.dtype == np.uint8 and counts.max() > 255:  # practically never: widen
-                        weights = weights.astype(np.uint16)
-                    weights[start + row] = counts
+            n = self.n_units
+            weights = np.zeros((self.resamples, n), dtype=np.uint8)
+            for row, drawn in enumerate(self._draws()):
+                counts = np.bincount(drawn, minlength=n)
+                if weights.dtype == np.uint8 and counts.max() > 255:  # practically never: widen
+                    weights = weights.astype(np.uint16)
+                weights[row] = counts
             self._weights = weights
         return self._weights
+
+    def _draws(self):
+        """Each resample's ``n_units`` drawn unit indices, in order, from the seeded generator
+        (a chunk of rows drawn at a time: the stream ``weights`` counts)."""
+        rng = np.random.default_rng(self.seed)
+        n, b = self.n_units, self.resamples
+        step = max(1, min(CHUNK_ROWS, 4_000_000 // max(n, 1)))
+        for start in range(0, b if n else 0, step):
+            yield from rng.integers(0, n, size=(min(step, b - start), n), dtype=np.int64)
 
     def restricted(self, mask: np.ndarray) -> Resampler:
         """The same resamples restricted to the units in ``mask`` (e.g. one domain's pairs):
@@ -168,6 +172,13 @@ class Resampler:
             ids, first = self._groups
             if self._source is not None and self._inside is not None:  # the whole set's groups
                 self._group_counts = self._source[0]._counts_per_group()[:, self._inside]
+            elif self._weights is None and self._source is None and self.clusters is None:
+                # straight from the draws (the group of each drawn unit, counted): the weights
+                # matrix is never built when every sum is grouped
+                counts = np.zeros((self.resamples, len(first)))
+                for row, drawn in enumerate(self._draws()):
+                    counts[row] = np.bincount(np.take(ids, drawn), minlength=len(first))
+                self._group_counts = counts
             else:
                 weights = self.weights
                 self._group_counts = np.stack([np.bincount(ids, weights=row, minlength=len(first))
