@@ -500,7 +500,9 @@ def agreement_report(
     # per domain
     per_domain = {}
     for domain, in_domain in domains:
-        sub = ratings_from_frame(labels, "choice", categories, units=units[in_domain])
+        # the domain's rows of the task's ratings (the same raters and categories as
+        # ``ratings_from_frame`` of the labels with the domain's units gives, without a second read)
+        sub = Ratings(units[in_domain], ratings.raters, ratings.categories, ratings.codes[in_domain])
         per_domain[domain or "(none)"] = agreement_block(sub, resampler.restricted(in_domain), ranks)
 
     # per factor, on the same units and resamples as the preference
