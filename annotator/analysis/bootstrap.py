@@ -254,6 +254,9 @@ class Resampler:
         if self.resamples == 0:
             return None
         names = list(contributions)
+        grouped = {k: self._grouped_sums(contributions[k]) for k in names}
+        if all(v is not None for v in grouped.values()):  # each read from the group counts: no stacked copy
+            return grouped  # type: ignore[return-value]
         widths = [contributions[k].shape[1] for k in names]
         stacked = self.sums(np.hstack([contributions[k] for k in names]))
         edges = np.cumsum([0, *widths])
