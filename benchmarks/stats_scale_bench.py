@@ -159,14 +159,17 @@ def read_path(path: Path, repeats: int) -> dict:
     return figures
 
 
-IMPORTS = ("import annotator.cli, annotator.cli.stats, annotator.cli.judges_report, annotator.store, "
-           "annotator.analysis.report, annotator.analysis.judge_human, adbc_driver_sqlite.dbapi")
+# What both commands load before any work: the command line with every area registered (as
+# `annotator stats ...` does), the engines, the driver, and scipy.special (the exact binomial
+# p-values and Dawid-Skene's logsumexp the outputs print).
+IMPORTS = ("from annotator.cli import main; main.commands; import annotator.store, annotator.analysis.report, "
+           "annotator.analysis.judge_human, adbc_driver_sqlite.dbapi, scipy.special")
 
 
 def floor(exe_python: str, path: Path, repeats: int) -> dict:
     """Where a command's CPU time goes beside the work proper, each measured alone (median CPU
-    seconds): ``interpreter`` (``python -c pass``), ``imports`` (a fresh process importing the
-    modules both commands load, interpreter included), ``bootstrap`` (the seeded draws of the
+    seconds): ``interpreter`` (``python -c pass``), ``imports`` (a fresh process importing what
+    both commands load, ``IMPORTS``, interpreter included), ``bootstrap`` (the seeded draws of the
     default resamples over the task's pairs, counted per group as ``Resampler`` does) and
     ``draws`` (the generator's draws alone: the same random stream cannot cost less)."""
     from annotator.analysis.bootstrap import Resampler

@@ -163,6 +163,7 @@ class Resampler:
                 ids, n_groups = inverse.reshape(-1).astype(np.int64), len(first)
         self._groups = (ids, _first_indices(ids, n_groups))
         self._group_counts = None
+        self._inside = None  # its own groups now, not the whole set's
 
     def _counts_per_group(self) -> np.ndarray:
         """``resamples x groups``: how many drawn units of each group each resample holds

@@ -321,3 +321,19 @@ def test_the_stats_engines_import_no_scipy_stats_sparse_or_statsmodels():
             "print(','.join(sorted(m for m in ('scipy.stats', 'scipy.sparse', 'statsmodels') if m in sys.modules)))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_subset_grouped_on_its_own_codes_counts_its_own_groups():
+    """A restricted resampler given codes of its own (``group_units`` on the subset) counts
+    its own groups, not the whole set's it was restricted from: the same sums as the product."""
+    rng = np.random.default_rng(3)
+    n = 300
+    domain = rng.integers(0, 2, n)
+    votes = rng.integers(0, 3, n)
+    whole = Resampler(n, 40, seed=1)
+    whole.group_units(domain)
+    mask = domain == 1
+    sub = whole.restricted(mask)
+    sub.group_units(votes[mask])
+    contributions = np.column_stack([votes[mask] == k for k in range(3)]).astype(float)
+    assert np.array_equal(sub.sums(contributions), Resampler(n, 40, seed=1).restricted(mask).sums(contributions))
