@@ -81,6 +81,22 @@ class RichProgress:
             self.bar.stop()
 
 
+def _quick_exit() -> None:
+    """At interpreter exit, skip the final garbage collection over every object the run
+    made and every module imported (`gc.freeze` at exit: about 60 ms of a command's tail;
+    what is open is closed before, the store by the command itself). Registered once."""
+    global _QUICK_EXIT
+    if not _QUICK_EXIT:
+        import atexit
+        import gc
+
+        atexit.register(gc.freeze)
+        _QUICK_EXIT = True
+
+
+_QUICK_EXIT = False
+
+
 def _parse_guidance(values: tuple[str, ...]) -> dict[str, str]:
     guidance = {}
     for value in values:
@@ -220,6 +236,7 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
                               f"worst case, {money(plan['worst_case_cost'])}")
             return
         batch_dir = Path(cli.db_path).resolve().parent / "batches" if batch else None
+        _quick_exit()
         prep, report = asyncio.run(run_judge(store, task_name, judge, options, endpoint,
                                              progress=None if as_json else RichProgress(), batch_dir=batch_dir))
     except (RunError, MissingCredentials) as e:
@@ -230,10 +247,11 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
     stored = _factor_values(store, prep.run)
     if as_json:
         print_json({**report.as_dict(), **stored})
-        return
-    _print_factor_values(stored)
-    for line in outcome_lines(report):
-        console.print(Text(sanitize_line(line)), soft_wrap=True)
+    else:
+        _print_factor_values(stored)
+        for line in outcome_lines(report):
+            console.print(Text(sanitize_line(line)), soft_wrap=True)
+    store.close()  # now, not at exit: copies the last of the write-ahead log into the database file
 
 
 @click.command("list")
