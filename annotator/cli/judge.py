@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from annotator.text.sanitize import sanitize, sanitize_line
@@ -31,21 +30,7 @@ class RichProgress:
     EVERY_S = 0.1
 
     def __init__(self):
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("failures {task.fields[failures]}"), TextColumn("spent {task.fields[spent]}"),
-            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-            console=err_console, transient=False,
-        )
+        self.bar = None  # made at start(): the run sends its first request before rich.progress is imported
         self.task = None
         self.failures = 0
         self.spent = 0.0
@@ -54,6 +39,21 @@ class RichProgress:
 
     def start(self, total: int, description: str) -> None:
         if self.task is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("failures {task.fields[failures]}"), TextColumn("spent {task.fields[spent]}"),
+                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                console=err_console, transient=False,
+            )
             self.bar.start()
             self.task = self.bar.add_task(sanitize_line(description), total=total, failures=0, spent="$0.0000")
 
@@ -68,7 +68,8 @@ class RichProgress:
 
     def note(self, text: str) -> None:
         """Say at once what the runner did against what the server said (once per kind)."""
-        self.bar.console.print(Text(sanitize_line(f"note: {text}")), soft_wrap=True)
+        (self.bar.console if self.bar is not None else err_console).print(Text(sanitize_line(f"note: {text}")),
+                                                                           soft_wrap=True)
 
     def _show(self) -> None:
         if self.task is not None and self.unshown:
@@ -275,6 +276,8 @@ def list_cmd(cli: CliContext, task, as_json) -> None:
     if not rows:
         console.print("no judge runs yet (annotator judge run --judge NAME)")
         return
+    from rich.table import Table  # here: `judge run` draws no table
+
     table = Table("id", "task", "kind", "judgments", "scored", "cost")
     table.add_column("run", overflow="fold")
     table.add_column("model", overflow="fold")
@@ -398,6 +401,8 @@ def judges_cmd(as_json) -> None:
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table()
     for column in ("judge", "kind", "model"):
         table.add_column(column, no_wrap=True)

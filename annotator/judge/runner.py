@@ -50,15 +50,16 @@ from .transport import REFUSED, RETRYABLE, AnswerTooLarge, Transport, retry_dela
 
 class JudgmentWriter:
     """Writes judgments on a worker thread as they arrive, so the event loop keeps serving
-    responses while SQLite writes. One write at a time, each taking every judgment that
-    arrived while the one before was being written: nothing waits for a batch to fill, and
-    the write left at the end of a run is small. After every ``checkpoint_every`` rows the
-    same thread copies the write-ahead log into the database (a PASSIVE checkpoint), so
-    closing the database at the end has only the last rows to copy."""
+    responses while SQLite writes. One write at a time, of at least ``batch`` judgments or of
+    whatever waited ``seconds`` (a batch per transaction: each commit rewrites the pages it
+    touched, so row-sized writes cost more), the rest when the run ends. After every
+    ``checkpoint_every`` rows the same thread copies the write-ahead log into the database (a
+    PASSIVE checkpoint), so closing the database at the end has only the last rows to copy."""
 
-    def __init__(self, store: JudgeStore, checkpoint_every: int = 500):
-        self.store, self.checkpoint_every = store, checkpoint_every
+    def __init__(self, store: JudgeStore, batch: int = 100, seconds: float = 2.0, checkpoint_every: int = 500):
+        self.store, self.batch, self.seconds, self.checkpoint_every = store, batch, seconds, checkpoint_every
         self.buffer: list[Judgment] = []
+        self.since = 0.0  # when the oldest judgment in the buffer arrived
         self.pending: asyncio.Future | None = None  # the write under way, as the loop sees it
         self.thread_future: concurrent.futures.Future | None = None  # the same, as any thread sees it
         self.unchecked = 0  # rows written since the last checkpoint
@@ -68,9 +69,14 @@ class JudgmentWriter:
     def add(self, judgment: Judgment) -> None:
         if self.error is not None:
             raise self.error  # a write that failed (disk full, database locked) stops the run here
+        if not self.buffer:
+            self.since = time.monotonic()
         self.buffer.append(judgment)
-        if self.pending is None:
+        if self.pending is None and self._due():
             self._start()
+
+    def _due(self) -> bool:
+        return len(self.buffer) >= self.batch or (bool(self.buffer) and time.monotonic() - self.since >= self.seconds)
 
     def _start(self) -> None:
         batch, self.buffer = self.buffer, []
@@ -93,7 +99,7 @@ class JudgmentWriter:
             return
         if future.exception() is not None:
             self.error = self.error or future.exception()
-        elif self.buffer:
+        elif self._due():
             self._start()
 
     async def close(self) -> None:

@@ -111,18 +111,36 @@ def test_writer_writes_one_batch_at_a_time_each_judgment_once():
     store = SlowStore()
 
     async def go():
-        writer = JudgmentWriter(store, checkpoint_every=3)
-        writer.add(_judgment(0))  # written at once: no batch to fill
+        writer = JudgmentWriter(store, batch=2, checkpoint_every=3)
+        writer.add(_judgment(0))
+        writer.add(_judgment(1))  # a batch: written on the worker thread
         await asyncio.to_thread(store.writing.wait, 10)
-        for i in range(1, 5):  # arrive while the first write is under way
+        for i in range(2, 5):  # arrive while that write is under way: the next write takes them all
             writer.add(_judgment(i))
         assert store.batches == []
         store.release.set()
+        while len(store.batches) < 2:
+            await asyncio.sleep(0.01)
+        writer.add(_judgment(5))  # not a batch yet: written when the run ends
         await writer.close()
 
     asyncio.run(go())
-    assert store.batches == [[0], [1, 2, 3, 4]]
-    assert store.checkpoints == 1  # after 5 rows, every 3
+    assert store.batches == [[0, 1], [2, 3, 4], [5]]
+    assert store.checkpoints == 1  # after 5 rows written on the worker thread, every 3
+
+
+def test_writer_writes_what_waited_long_enough():
+    store = SlowStore()
+    store.release.set()
+
+    async def go():
+        writer = JudgmentWriter(store, batch=100, seconds=0.0)
+        writer.add(_judgment(0))  # waited long enough (0 s): written without a batch
+        await asyncio.to_thread(store.writing.wait, 10)
+        await writer.close()
+
+    asyncio.run(go())
+    assert store.batches == [[0]]
 
 
 def test_a_failed_write_stops_the_run():
@@ -130,7 +148,7 @@ def test_a_failed_write_stops_the_run():
     store.release.set()
 
     async def go():
-        writer = JudgmentWriter(store)
+        writer = JudgmentWriter(store, batch=1)
         writer.add(_judgment(0))
         with pytest.raises(OSError, match="disk full"):
             for i in range(1, 1000):
