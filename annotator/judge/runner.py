@@ -52,7 +52,8 @@ class JudgmentWriter:
     """Writes judgments on a worker thread as they arrive, so the event loop keeps serving
     responses while SQLite writes. One write at a time, of at least ``batch`` judgments or of
     whatever waited ``seconds`` (a batch per transaction: each commit rewrites the pages it
-    touched, so row-sized writes cost more), the rest when the run ends. After every
+    touched, so row-sized writes cost more); once fewer than a batch are still to come
+    (``expected``), each as it arrives, so little is left to write when the run ends. After every
     ``checkpoint_every`` rows the same thread copies the write-ahead log into the database (a
     PASSIVE checkpoint), so closing the database at the end has only the last rows to copy."""
 
@@ -64,6 +65,8 @@ class JudgmentWriter:
         self.thread_future: concurrent.futures.Future | None = None  # the same, as any thread sees it
         self.unchecked = 0  # rows written since the last checkpoint
         self.error: BaseException | None = None
+        self.expected: int | None = None  # judgments the run will hand over, once known
+        self.added = 0
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="judgment-writer")
 
     def add(self, judgment: Judgment) -> None:
@@ -72,11 +75,18 @@ class JudgmentWriter:
         if not self.buffer:
             self.since = time.monotonic()
         self.buffer.append(judgment)
+        self.added += 1
         if self.pending is None and self._due():
             self._start()
 
     def _due(self) -> bool:
-        return len(self.buffer) >= self.batch or (bool(self.buffer) and time.monotonic() - self.since >= self.seconds)
+        if not self.buffer:
+            return False
+        if len(self.buffer) >= self.batch:
+            return True
+        if self.expected is not None and self.expected - self.added < self.batch:
+            return True  # the last judgments of the run: no batch will fill, so none waits for the end
+        return time.monotonic() - self.since >= self.seconds
 
     def _start(self) -> None:
         batch, self.buffer = self.buffer, []
@@ -290,6 +300,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
         # run is planned (prompts, cache keys, cache look-ups) and the progress bar started.
         if probe is None:
             progress.start(len(calls), prep.run.name)
+            writer.expected = len(calls)
             await one(calls[0])
             rest = calls[1:]
         else:
@@ -298,10 +309,12 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
                 await asyncio.to_thread(prep.plan_rest)
                 rest = [c for c in copy_cached(store, prep, progress) if c.slot != probe.slot]
                 progress.start(len(rest) + 1, prep.run.name)
+                writer.expected = len(rest) + 1
             finally:
                 await first
         await asyncio.gather(*(one(c) for c in rest))
     finally:
+        closing = asyncio.ensure_future(transport.close())  # the connections close while the last rows are written
         try:
             await writer.close()
         except asyncio.CancelledError:  # interrupted again while closing: write synchronously
@@ -314,7 +327,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
         report.elapsed_s = time.perf_counter() - started
         if budget.exhausted:
             report.stopped = f"budget of ${options.max_cost:.4f} reached"
-        await transport.close()
+        await closing
     copy_shared(store, prep)  # the answers of identical calls (one per instruction for a prompt scorer)
     if stop:
         done = report.from_cache + report.requested

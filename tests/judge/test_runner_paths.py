@@ -143,6 +143,24 @@ def test_writer_writes_what_waited_long_enough():
     assert store.batches == [[0]]
 
 
+def test_writer_writes_the_last_judgments_of_a_run_as_they_arrive():
+    store = SlowStore()
+    store.release.set()
+
+    async def go():
+        writer = JudgmentWriter(store, batch=3)
+        writer.expected = 5
+        for i in range(5):  # a batch of 3, then fewer than a batch still to come: each at once
+            writer.add(_judgment(i))
+            while writer.pending is not None:
+                await asyncio.sleep(0.005)
+        assert writer.buffer == []
+        await writer.close()
+
+    asyncio.run(go())
+    assert store.batches == [[0, 1, 2], [3], [4]]
+
+
 def test_a_failed_write_stops_the_run():
     store = SlowStore(fail=True)
     store.release.set()
