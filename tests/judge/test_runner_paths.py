@@ -148,9 +148,9 @@ def test_writer_writes_the_last_judgments_of_a_run_as_they_arrive():
     store.release.set()
 
     async def go():
-        writer = JudgmentWriter(store, batch=3)
-        writer.expected = 5
-        for i in range(5):  # a batch of 3, then fewer than a batch still to come: each at once
+        writer = JudgmentWriter(store, batch=3, checkpoint_every=1)
+        writer.expected = 7
+        for i in range(7):  # a batch of 3, then once fewer than a batch are to come, what is there
             writer.add(_judgment(i))
             while writer.pending is not None:
                 await asyncio.sleep(0.005)
@@ -158,7 +158,8 @@ def test_writer_writes_the_last_judgments_of_a_run_as_they_arrive():
         await writer.close()
 
     asyncio.run(go())
-    assert store.batches == [[0, 1, 2], [3], [4]]
+    assert store.batches == [[0, 1, 2], [3, 4], [5], [6]]
+    assert store.checkpoints == 1  # none among the last writes: closing the store makes that one
 
 
 def test_a_failed_write_stops_the_run():
