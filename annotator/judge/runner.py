@@ -187,6 +187,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
     run_id, parser, max_tokens, price = prep.run.stored_id, judge.parser, judge.max_tokens, prep.price
     secrets = endpoint.secrets
     stop: list[_Stop] = []  # why the run stopped: nothing else would succeed
+    held: list[Judgment] | None = None  # judgments made before the progress started (see below)
     # Until the server has answered once, an unreachable endpoint ends the run at once
     # (retrying a refused connection for a minute only hides a wrong --base-url); after
     # that, a refused connection is a server restarting and is retried like any other.
@@ -296,7 +297,10 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             report.requested += 1
             report.count(judgment)
             writer.add(judgment)
-            progress.advance(failed=not judgment.scored, cost=judgment.cost)
+            if held is None:
+                progress.advance(failed=not judgment.scored, cost=judgment.cost)
+            else:  # the first call answered before the rest was planned and the progress started
+                held.append(judgment)
 
     try:
         # The first call alone: a refused key or a wrong endpoint shows at once, after one
@@ -308,13 +312,17 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             await one(calls[0])
             rest = calls[1:]
         else:
+            held = []
             first = asyncio.ensure_future(one(probe))
             try:
                 await asyncio.to_thread(prep.plan_rest)
                 rest = [c for c in copy_cached(store, prep, progress) if c.slot != probe.slot]
                 progress.start(len(rest) + 1, prep.run.name)
                 writer.expected = len(rest) + 1
+                for judgment in held:
+                    progress.advance(failed=not judgment.scored, cost=judgment.cost)
             finally:
+                held = None
                 await first
         await asyncio.gather(*(one(c) for c in rest))
     finally:

@@ -75,6 +75,38 @@ def test_the_first_request_goes_out_before_the_rest_is_planned(db_store, server)
     assert len(db_store.judgments(prep.run.stored_id)) == ALL
 
 
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    def start(self, total, description):
+        self.events.append(("start", total))
+
+    def advance(self, *, failed, cost):
+        self.events.append("advance")
+
+    def stop(self):
+        self.events.append("stop")
+
+
+def test_a_first_answer_before_the_rest_is_planned_is_shown_once_the_progress_starts(db_store, server):
+    prep = prepare_first(db_store, "demo", load_judge("mt-bench-pair"), RunOptions(model="content"), server.url)
+    plan_rest = prep.rest
+
+    def later():  # the first call's answer is in before the rest is planned
+        deadline = time.monotonic() + 10
+        while not server.chat_requests and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.3)  # the server answers at once
+        plan_rest()
+
+    prep.rest = later
+    progress = Recorder()
+    report = asyncio.run(run_online(db_store, prep, Endpoint(server.url, "sk-test"), progress))
+    assert report.scored == ALL
+    assert progress.events == [("start", ALL)] + ["advance"] * ALL + ["stop"]
+
+
 def test_a_refused_key_still_stops_after_one_request(cli, server):
     result = cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content;delay=0.05",
                  env={"OPENAI_API_KEY": "sk-wrong-key"}, code=1)
