@@ -185,6 +185,9 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
     except JudgeConfigError as e:
         fail(str(e))
     store = cli.open_store()
+    # closed when the command ends, however it ends (copying the last of the write-ahead log
+    # into the database file), not left to the interpreter's exit
+    click.get_current_context().call_on_close(store.close)
     task_name = pick_task(store, task)
 
     if judge.kind == "baseline":
@@ -252,7 +255,6 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         _print_factor_values(stored)
         for line in outcome_lines(report):
             console.print(Text(sanitize_line(line)), soft_wrap=True)
-    store.close()  # now, not at exit: copies the last of the write-ahead log into the database file
 
 
 @click.command("list")

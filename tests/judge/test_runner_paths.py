@@ -223,3 +223,11 @@ def test_the_judge_commands_import_no_task_importers():
             "print(sorted(m for m in sys.modules if m.startswith('annotator.tasks')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("key", ["sk-test", "sk-wrong-key"])
+def test_judge_run_closes_the_database_however_it_ends(cli, db_path, server, key):
+    """Closed by the command (its write-ahead log copied in and removed), not left to the exit."""
+    cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
+        env={"OPENAI_API_KEY": key}, code=0 if key == "sk-test" else 1)
+    assert not db_path.with_name(db_path.name + "-wal").exists()
