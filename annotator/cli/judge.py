@@ -98,6 +98,22 @@ def _quick_exit() -> None:
 _QUICK_EXIT = False
 
 
+def _import_soon(name: str) -> None:
+    """Import a module on a thread while the command reads the judge, the database and the
+    first prompt (the HTTP client's import loads the TLS certificates, which frees the
+    interpreter meanwhile); a failure is left for the import where the module is used."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S110  (raised again where the module is imported)
+            pass
+
+    threading.Thread(target=load, name=f"import {name}", daemon=True).start()
+
+
 def _parse_guidance(values: tuple[str, ...]) -> dict[str, str]:
     guidance = {}
     for value in values:
@@ -184,6 +200,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         judge = load_judge(judge_name)
     except JudgeConfigError as e:
         fail(str(e))
+    if judge.kind == "llm" and not (dry_run or reparse or batch):
+        _import_soon("aiohttp")
     store = cli.open_store()
     # closed when the command ends, however it ends (copying the last of the write-ahead log
     # into the database file), not left to the interpreter's exit

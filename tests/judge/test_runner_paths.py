@@ -231,3 +231,13 @@ def test_judge_run_closes_the_database_however_it_ends(cli, db_path, server, key
     cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
         env={"OPENAI_API_KEY": key}, code=0 if key == "sk-test" else 1)
     assert not db_path.with_name(db_path.name + "-wal").exists()
+
+
+def test_the_http_client_is_imported_on_a_thread_while_the_command_reads_the_database():
+    code = ("import sys, time; from annotator.cli.judge import _import_soon; assert 'aiohttp' not in sys.modules; "
+            "_import_soon('aiohttp'); _import_soon('no_such_module_here'); deadline = time.monotonic() + 20\n"
+            "while 'aiohttp.client' not in sys.modules and time.monotonic() < deadline: time.sleep(0.01)\n"
+            "time.sleep(0.2); print(sorted(m for m in ('aiohttp', 'aiohttp.client') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['aiohttp', 'aiohttp.client']"
+    assert done.stderr == ""  # a module that cannot be imported says nothing here (its user says it)
