@@ -62,3 +62,38 @@ def test_queue_rows_of_pairs_whose_ids_are_not_consecutive_are_those_a_rebuild_m
         assert store.query(query) == got
     finally:
         store.close()
+
+
+def test_the_cycle_collector_is_paused_while_rows_are_read_and_back_after_any_import(tmp_path, monkeypatch):
+    import gc
+
+    import pytest
+
+    from annotator.tasks.errors import ImportRefused
+
+    seen = []
+    real = importer.PairBuilder.__call__
+
+    def watched(self, *args):
+        seen.append(gc.isenabled())
+        return real(self, *args)
+
+    monkeypatch.setattr(importer.PairBuilder, "__call__", watched)
+    store = Store.open(tmp_path / "a.db")
+    try:
+        folder = write_task(tmp_path / "t", TOML, {"pairs.jsonl": _rows(range(3), lambda i: "")})
+        assert gc.isenabled()
+        assert importer.import_task_dir(store, folder).pairs_new == 3
+        assert seen == [False] * 3 and gc.isenabled()
+        write_task(tmp_path / "t", TOML, {"pairs.jsonl": _rows(range(5), lambda i: "X")})  # bad gold: refused
+        with pytest.raises(ImportRefused):
+            importer.import_task_dir(store, folder)
+        assert gc.isenabled()
+        gc.disable()  # a caller that paused it itself finds it paused still
+        try:
+            importer.import_task_dir(store, folder, skip_bad=True)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        store.close()
