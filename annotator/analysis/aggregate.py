@@ -176,14 +176,23 @@ def factor_majority_table(pairs, answers) -> pd.DataFrame:
     pair_index = pd.Index(pd.unique(pairs))
     units = pair_index.get_indexer(pairs)
     scale = pd.Index(FACTOR_SCALE)
-    values = np.array([*FACTOR_SCALE, None], dtype=object)
-    table = {}
-    for key in keys:
-        codes = scale.get_indexer(pd.Series(answers[key]))
-        given = codes >= 0
-        counts = np.bincount(units[given] * len(scale) + codes[given],
-                             minlength=len(pair_index) * len(scale)).reshape(len(pair_index), len(scale))
-        majority, _ = majority_codes(counts, None)
-        table[key] = values[majority]
+    table = {key: factor_majority(units, len(pair_index), scale.get_indexer(np.asarray(answers[key], dtype=object)))
+             for key in keys}
     frame = pd.DataFrame(table, index=pd.Index(pair_index, name="pair"), columns=keys, dtype=object)
     return frame[frame.notna().any(axis=1)] if keys else frame.iloc[0:0]
+
+
+_FACTOR_VALUES = np.array([*FACTOR_SCALE, None], dtype=object)
+
+
+def factor_majority(units: np.ndarray, n_units: int, codes: np.ndarray) -> np.ndarray:
+    """Per unit (``0 .. n_units - 1``) the strict majority of one factor's answers, as an object
+    array of "A" / "B" / "equal" or None (no answer, or top answers sharing the count).
+    ``units``: each answer's unit; ``codes``: each answer's index in ``FACTOR_SCALE`` (any
+    other value, e.g. -1 or the index of "na", is no answer). Counted with one ``bincount``."""
+    k = len(FACTOR_SCALE)
+    codes = np.asarray(codes)
+    given = (codes >= 0) & (codes < k)
+    counts = np.bincount(np.asarray(units)[given] * k + codes[given], minlength=n_units * k).reshape(n_units, k)
+    majority, _ = majority_codes(counts, None)
+    return _FACTOR_VALUES[majority]

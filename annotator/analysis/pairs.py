@@ -60,8 +60,21 @@ def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD,
     NaN under two votes), ``needs_adjudication``, ``adjudication_reason`` and ``adjudicated``
     (``adjudicated``: pair -> the adjudicator's label; such a pair needs no adjudication).
     """
-    counts = ratings.counts()
-    categories = ratings.categories
+    return vote_table(ratings.units, ratings.counts(), ratings.categories, threshold, adjudicated)
+
+
+def vote_table(units: np.ndarray, counts: np.ndarray, categories, threshold: float = ADJUDICATION_THRESHOLD,
+               adjudicated: pd.Series | None = None) -> pd.DataFrame:
+    """``pair_votes`` from the units x categories vote counts (``Ratings.counts()``, or counted
+    straight from label columns): one row per unit of ``units``."""
+    return pd.DataFrame(vote_columns(units, counts, categories, threshold, adjudicated),
+                        index=pd.Index(units, name="pair"))
+
+
+def vote_columns(units: np.ndarray, counts: np.ndarray, categories, threshold: float = ADJUDICATION_THRESHOLD,
+                 adjudicated: pd.Series | None = None) -> dict[str, np.ndarray]:
+    """``vote_table``'s columns as numpy arrays (name -> one value per unit of ``units``)."""
+    categories = tuple(categories)
     tie_index = categories.index("tie") if "tie" in categories else None
     codes, strict = majority_codes(counts, tie_index)
     n = counts.sum(axis=1)
@@ -71,30 +84,27 @@ def pair_votes(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD,
     labels = np.array(list(categories) + [None], dtype=object)[codes]
     labels = np.where((n > 0) & ~strict, SPLIT, labels)
     settled: np.ndarray = np.full(len(n), None, dtype=object)
+    open_ = np.ones(len(n), dtype=bool)
     if adjudicated is not None and len(adjudicated):
-        found = pd.Series(adjudicated).reindex(ratings.units).to_numpy(dtype=object)
+        found = pd.Series(adjudicated).reindex(units).to_numpy(dtype=object)
         settled = np.array([None if pd.isna(v) else v for v in found], dtype=object)
-    open_ = np.array([s is None for s in settled], dtype=bool)
+        open_ = np.array([s is None for s in settled], dtype=bool)
     no_majority = (n >= 2) & ~strict & open_
     weak = (n >= 2) & strict & (share < threshold) & open_
     reason = np.where(
         no_majority, "no majority", np.where(weak, f"majority below {threshold:.0%}", "")
     )
-    frame = pd.DataFrame(
-        {
-            "n_votes": n,
-            **{f"votes_{c}": counts[:, i] for i, c in enumerate(categories)},
-            "majority": labels,
-            "majority_share": share,
-            "entropy_bits": entropy_bits(counts),
-            "agreement": agreement,
-            "needs_adjudication": no_majority | weak,
-            "adjudication_reason": reason,
-            "adjudicated": settled,
-        },
-        index=pd.Index(ratings.units, name="pair"),
-    )
-    return frame
+    return {
+        "n_votes": n,
+        **{f"votes_{c}": counts[:, i] for i, c in enumerate(categories)},
+        "majority": labels,
+        "majority_share": share,
+        "entropy_bits": entropy_bits(counts),
+        "agreement": agreement,
+        "needs_adjudication": no_majority | weak,
+        "adjudication_reason": reason,
+        "adjudicated": settled,
+    }
 
 
 def most_disputed(votes: pd.DataFrame, limit: int = 10) -> pd.DataFrame:

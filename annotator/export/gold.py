@@ -49,13 +49,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from annotator.analysis.aggregate import aggregated_labels, factor_majority_table
+from annotator.analysis.aggregate import aggregated_labels, factor_majority
 from annotator.analysis.both_bad import adjudications_under, check_both_bad, counted_categories
 from annotator.analysis.defaults import BOTH_BAD_TEXT
-from annotator.analysis.pairs import pair_votes
+from annotator.analysis.pairs import vote_columns
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.store import FACTOR_ANSWERS, Store, Task
-from annotator.store.labels import with_both_bad_rule
 from annotator.store.models import BOTH_BAD, CHOICES, LABEL_CHOICES
 
 from .columns import one_array
@@ -124,7 +123,11 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
 
     Dawid-Skene is fitted when it is the aggregate asked for (``--aggregate dawid-skene``),
     or when ``dawid_skene`` asks for its columns anyway; otherwise they stay empty and
-    ``ds_fitted`` is None (not computed)."""
+    ``ds_fitted`` is None (not computed).
+
+    Columnar: the votes stay numpy columns of integer codes (``_Votes``); the vote counts,
+    the majority, the factor majorities and the voter lists are counted with ``bincount``
+    and one sort over them, and the table is built once from its columns."""
     options = options or GoldOptions()
     if options.aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {AGGREGATES}")
@@ -134,50 +137,67 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     votes, both_bad_pairs = _votes(store, task, keys, options.exclude, options.both_bad)
     found = _both_bad_found(spec, options.both_bad, len(both_bad_pairs))
     columns = [c.name for c in gold_columns(spec) if c not in PAIR_TEXT_COLUMNS]
-    if votes.empty:
+    if not len(votes.pair):
         return GoldSet(spec, options, pd.DataFrame(columns=columns), names, both_bad=found)
-    ratings = ratings_from_frame(votes, "choice", counted_categories(spec.choices, votes["choice"]))
+    given = np.unique(votes.choice[votes.choice >= 0])
+    categories = counted_categories(spec.choices, np.array(CHOICES, dtype=object)[given])
+    units, unit_of = np.unique(votes.pair, return_inverse=True)  # the pairs' order
     if dawid_skene or options.aggregate == "dawid-skene":
-        agg = aggregated_labels(ratings, options.threshold)
+        ratings = ratings_from_frame(votes.frame(keys), "choice", categories)
+        agg = aggregated_labels(ratings, options.threshold).sort_index()
         ds_fitted = agg["ds_label"].notna().any()
     else:
-        agg = pair_votes(ratings, options.threshold)
-        agg = agg[agg["n_votes"] > 0].assign(ds_label=None)
+        k = len(categories)
+        code = np.array([categories.index(c) if c in categories else -1 for c in CHOICES] + [-1])[votes.choice]
+        counted = code >= 0
+        counts = np.bincount(unit_of[counted] * k + code[counted], minlength=len(units) * k).reshape(len(units), k)
+        voted = counts.sum(axis=1) > 0
+        agg = {name: column[voted] for name, column in vote_columns(units, counts, categories, options.threshold).items()}
+        index = units[voted]
+        agg["ds_label"] = np.full(len(index), None, dtype=object)
         ds_fitted = None
     if options.aggregate == "dawid-skene" and not ds_fitted:
         raise ValueError("Dawid-Skene could not be fitted on these labels (too few annotators or votes); use majority")
-    agg = agg.rename(columns={"adjudication_reason": "dispute_reason"})
+    if isinstance(agg, pd.DataFrame):
+        index, agg = agg.index.to_numpy(), {name: agg[name].to_numpy() for name in agg}
+    table = {("dispute_reason" if name == "adjudication_reason" else name): column for name, column in agg.items()}
     for c in _counted(spec):
-        if f"votes_{c}" not in agg:
-            agg[f"votes_{c}"] = 0
-        if f"ds_p_{c}" not in agg:
-            agg[f"ds_p_{c}"] = np.nan
+        table.setdefault(f"votes_{c}", np.zeros(len(index), dtype=np.int64))
+        table.setdefault(f"ds_p_{c}", np.full(len(index), np.nan))
 
     adjudications = store.current_adjudications(task)  # as stored (``adjudicated_label``) ...
     settled = adjudications_under(adjudications, options.both_bad)  # ... and as the gold label reads them
-    adjudicated = agg.index.isin(list(settled))
-    aggregate_label = agg["ds_label"] if options.aggregate == "dawid-skene" else agg["majority"]
-    aggregate_label = aggregate_label.where(aggregate_label.isin(ratings.categories), None)
-    n = agg["n_votes"]
-    agg["provenance"] = np.select(
-        [adjudicated, n == 1, agg["majority_share"] == 1, agg["needs_adjudication"]],
-        ["adjudicated", "single", "unanimous", "unresolved"], default="majority")
-    adj = pd.DataFrame(
-        [(p, a.choice, a.reason, a.note, names(a.adjudicator), a.created_at) for p, a in adjudications.items()],
-        columns=["pair", "adjudicated_label", "adjudication_reason", "adjudication_note", "adjudicator",
-                 "adjudicated_at"]).set_index("pair")
-    agg = agg.join(adj)
+    adjudicated = np.isin(index, np.fromiter(settled, dtype=np.int64, count=len(settled)))
+    aggregate_label = table["ds_label"] if options.aggregate == "dawid-skene" else table["majority"]
+    aggregate_label = np.where(pd.Index(categories).get_indexer(aggregate_label) >= 0, aggregate_label, None)
+    n = table["n_votes"]
+    table["provenance"] = np.select(
+        [adjudicated, n == 1, table["majority_share"] == 1, table["needs_adjudication"]],
+        ["adjudicated", "single", "unanimous", "unresolved"], default="majority").astype(object)
+    adj_columns = {"adjudicated_label": lambda a: a.choice, "adjudication_reason": lambda a: a.reason,
+                   "adjudication_note": lambda a: a.note, "adjudicator": lambda a: names(a.adjudicator),
+                   "adjudicated_at": lambda a: a.created_at}
+    at = _positions(index, list(adjudications))
+    for name, get in adj_columns.items():
+        column = table[name] = np.full(len(index), None, dtype=object)
+        for (pos, adjudication) in zip(at, adjudications.values()):
+            if pos >= 0:
+                column[pos] = get(adjudication)
     if spec.allows_both_bad:
-        by_pair = pd.Series(both_bad_pairs, dtype="int64").value_counts()
-        agg[f"votes_{BOTH_BAD}"] = by_pair.reindex(agg.index).fillna(0).astype("int64")
-    final = pd.Series({p: a.choice for p, a in settled.items()}, dtype=object).reindex(agg.index)
-    agg["label"] = np.where(adjudicated, final, aggregate_label)
-    agg["label"] = agg["label"].where(agg["label"].notna(), None)
-    agg["label_source"] = np.where(adjudicated, "adjudication", options.aggregate)
+        bad, bad_votes = np.unique(both_bad_pairs, return_counts=True)
+        table[f"votes_{BOTH_BAD}"] = np.zeros(len(index), dtype=np.int64)
+        pos = _positions(index, bad)
+        table[f"votes_{BOTH_BAD}"][pos[pos >= 0]] = bad_votes[pos >= 0]
+    final = np.full(len(index), None, dtype=object)
+    for pos, adjudication in zip(_positions(index, list(settled)), settled.values()):
+        if pos >= 0:
+            final[pos] = adjudication.choice
+    table["label"] = np.where(adjudicated, final, aggregate_label)
+    table["label_source"] = np.where(adjudicated, "adjudication", options.aggregate).astype(object)
 
-    considered = len(agg)
+    considered = len(index)
     left_out = {}
-    keep = np.ones(len(agg), dtype=bool)
+    keep = np.ones(len(index), dtype=bool)
 
     def drop(mask, reason: str) -> None:
         nonlocal keep
@@ -186,25 +206,48 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
             left_out[reason] = int(newly.sum())
         keep &= ~mask
 
-    drop((n < options.min_votes).to_numpy(), f"fewer than {options.min_votes} vote(s)")
+    drop(n < options.min_votes, f"fewer than {options.min_votes} vote(s)")
     if options.min_agreement > 0:
-        drop(~adjudicated & (agg["majority_share"].fillna(0) < options.min_agreement).to_numpy(),
-             f"majority share under {options.min_agreement:g}")
+        share = np.nan_to_num(table["majority_share"].astype(float), nan=0.0)
+        drop(~adjudicated & (share < options.min_agreement), f"majority share under {options.min_agreement:g}")
     if not options.include_disputed:
-        drop((agg["provenance"] == "unresolved").to_numpy(), "unresolved (needs adjudication)")
-    agg = agg[keep].sort_index()  # the pairs' order, not the order they were labelled in
+        drop(table["provenance"] == "unresolved", "unresolved (needs adjudication)")
 
-    kept_votes = votes[votes["pair"].isin(agg.index)]
-    factors = factor_majority_table(kept_votes["pair"], {k: kept_votes[k] for k in keys})
-    agg = agg.join(factors.add_prefix("factor_"))
+    kept_pairs = index[keep]
+    # each vote's row among the kept pairs (-1: its pair is not kept)
+    row_of_unit = np.full(len(units), -1, dtype=np.int64)
+    row_of_unit[np.searchsorted(units, kept_pairs)] = np.arange(len(kept_pairs))
+    row = row_of_unit[unit_of]
+    voted = row >= 0
+    table = {"task": np.full(len(index), task, dtype=object), **table}
+    kept = {name: column[keep] for name, column in table.items()}
     for key in keys:
-        if f"factor_{key}" not in agg:
-            agg[f"factor_{key}"] = None
-    agg.insert(0, "task", task)
+        kept[f"factor_{key}"] = factor_majority(row[voted], len(kept_pairs), votes.factors[key][voted])
+    agg = _frame(kept, pd.Index(kept_pairs, name="pair"))
     fitted = None if ds_fitted is None else bool(ds_fitted)
     return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=fitted,
-                   lists=voter_lists(kept_votes, names, agg.index.to_numpy(), {"label_ids": "label_id"}),
+                   lists=voter_lists(votes.take(voted), row[voted], names, len(kept_pairs), {"label_ids": "label_id"}),
                    both_bad=found)
+
+
+def _frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    """The gold table from its numpy columns, text columns kept as the Python objects they
+    hold (pandas would otherwise scan every cell to infer a string type: the export hands
+    them to Arrow once, in ``gold_batches``)."""
+    return pd.DataFrame({
+        name: pd.Series(column.astype(object), index=index, dtype=object, copy=False)
+        if column.dtype.kind in "OU" else pd.Series(column, index=index, copy=False)
+        for name, column in columns.items()}, index=index)
+
+
+def _positions(index: np.ndarray, pairs) -> np.ndarray:
+    """Each of ``pairs``' position in ``index`` (sorted pair ids), -1 where it is not there."""
+    pairs = np.asarray(pairs, dtype=np.int64)
+    at = np.searchsorted(index, pairs)
+    inside = at < len(index)
+    found = np.zeros(len(pairs), dtype=bool)
+    found[inside] = index[at[inside]] == pairs[inside]
+    return np.where(found, at, -1)
 
 
 def _both_bad_found(task: Task, rule: str, labels: int) -> dict[str, Any] | None:
@@ -216,46 +259,80 @@ def _both_bad_found(task: Task, rule: str, labels: int) -> dict[str, Any] | None
     return {"name": rule, "rule": BOTH_BAD_TEXT[rule], "labels": labels, "offered": task.allows_both_bad}
 
 
-def _votes(store: Store, task: str, keys: list[str], exclude, both_bad: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """The current labels as aggregation reads them (one row a label, in the order stored):
-    ``label_id``, ``pair``, ``annotator`` and ``choice`` (categoricals), and one column per
-    factor key (the answer, when one of the factor answers; else missing). Read as Arrow
-    columns; each distinct factor-answer text (a few hundred in a task) parsed once. With
-    it, the pair of each current "both_bad" label as stored (before the --both-bad rule)."""
+@dataclass
+class _Votes:
+    """The current labels as aggregation reads them, one numpy column each (one row a label,
+    in the order stored): ``label_id``, ``pair``, ``who`` (index into ``people``, the
+    annotators in the order they first appear), ``choice`` (index into ``CHOICES``, under the
+    --both-bad rule; -1 none) and ``factors`` (key -> index into ``FACTOR_ANSWERS``; -1 none)."""
+
+    label_id: np.ndarray
+    pair: np.ndarray
+    who: np.ndarray
+    people: list[str]
+    choice: np.ndarray
+    factors: dict[str, np.ndarray]
+
+    def take(self, rows) -> _Votes:
+        return _Votes(self.label_id[rows], self.pair[rows], self.who[rows], self.people, self.choice[rows],
+                      {k: v[rows] for k, v in self.factors.items()})
+
+    def frame(self, keys: list[str]) -> pd.DataFrame:
+        """As a DataFrame of categoricals (what ``ratings_from_frame`` reads)."""
+        frame = pd.DataFrame({
+            "label_id": self.label_id, "pair": self.pair,
+            "annotator": pd.Categorical.from_codes(self.who, categories=self.people),
+            "choice": pd.Categorical.from_codes(self.choice, categories=list(CHOICES)),
+        })
+        for key in keys:
+            frame[key] = pd.Categorical.from_codes(self.factors[key], categories=list(FACTOR_ANSWERS))
+        return frame
+
+
+def _votes(store: Store, task: str, keys: list[str], exclude, both_bad: str) -> tuple[_Votes, np.ndarray]:
+    """The current labels as aggregation reads them (``_Votes``), read as Arrow columns; each
+    distinct factor-answer text (a few hundred in a task) parsed once, each distinct choice
+    and annotator looked up once. With it, the pair of each current "both_bad" label as
+    stored (before the --both-bad rule, which reads it as a tie or leaves it out, as every
+    statistic reads it: ``store.labels.with_both_bad_rule``)."""
     import pyarrow.compute as pc
 
+    check_both_bad(both_bad)
     table = store.current_votes_table(task, exclude=exclude)
-    frame = pd.DataFrame({
-        "label_id": table.column("label_id").to_numpy(), "pair": table.column("pair").to_numpy(),
-        "annotator": pc.dictionary_encode(table.column("annotator")).to_pandas(),
-        "choice": _coded(table.column("choice"), LABEL_CHOICES),
-    })
+    pair = table.column("pair").to_numpy().astype(np.int64)
+    people = pc.dictionary_encode(table.column("annotator")).combine_chunks()
+    choice = _codes(table.column("choice"), LABEL_CHOICES)
+    factors = {}
     if keys and table.num_rows:
         texts = pc.dictionary_encode(pc.fill_null(table.column("factors"), "")).combine_chunks()
         parsed = [_answers(t) for t in texts.dictionary.to_pylist()]
         codes = texts.indices.to_numpy()
-        for key in keys:  # each distinct text's answer as a category code, spread over the labels
+        for key in keys:  # each distinct text's answer as a code, spread over the labels
             given = np.array([FACTOR_ANSWERS.index(a[key]) if a.get(key) in FACTOR_ANSWERS else -1 for a in parsed],
                              dtype=np.int8)
-            frame[key] = pd.Categorical.from_codes(given[codes], categories=list(FACTOR_ANSWERS))
+            factors[key] = given[codes]
     else:
-        for key in keys:
-            frame[key] = pd.Categorical([None] * len(frame), categories=list(FACTOR_ANSWERS))
-    both_bad_pairs = frame["pair"].to_numpy()[(frame["choice"] == BOTH_BAD).to_numpy()]
-    # "both_bad" votes read under the --both-bad rule, as every statistic reads them
-    return with_both_bad_rule(frame, both_bad).reset_index(drop=True), both_bad_pairs
+        factors = {key: np.full(table.num_rows, -1, dtype=np.int8) for key in keys}
+    votes = _Votes(table.column("label_id").to_numpy().astype(np.int64), pair,
+                   people.indices.to_numpy().astype(np.int64), people.dictionary.to_pylist(), choice, factors)
+    bad = choice == LABEL_CHOICES.index(BOTH_BAD)
+    both_bad_pairs = pair[bad]
+    if both_bad == "exclude" and bad.any():
+        votes = votes.take(~bad)
+    elif bad.any():
+        votes.choice = np.where(bad, CHOICES.index("tie"), choice)
+    return votes, both_bad_pairs
 
 
-def _coded(column, categories) -> pd.Categorical:
-    """A string column as a categorical of ``categories`` (anything else missing): one code
+def _codes(column, categories) -> np.ndarray:
+    """A string column as indices into ``categories`` (anything else, or null, -1): one look-up
     per distinct value, spread by the dictionary's indices."""
     import pyarrow.compute as pc
 
     array = pc.dictionary_encode(column).combine_chunks()
     lookup = np.array([categories.index(v) if v in categories else -1 for v in array.dictionary.to_pylist()] + [-1],
                       dtype=np.int64)
-    indices = pc.fill_null(array.indices, len(lookup) - 1).to_numpy()
-    return pd.Categorical.from_codes(lookup[indices], categories=list(categories))
+    return lookup[pc.fill_null(array.indices, len(lookup) - 1).to_numpy()]
 
 
 def _answers(text: str) -> dict:
@@ -267,31 +344,27 @@ def _answers(text: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def voter_lists(votes: pd.DataFrame, names: Names, pairs: np.ndarray, values: dict[str, str]) -> dict[str, Any]:
-    """Per pair of ``pairs`` (sorted, each with votes in ``votes``): the annotators who voted,
-    as the export shows them (``annotators``, in pseudonym order, else by name), and in the
-    same order one list per ``values`` column (output name -> column of ``votes``), as Arrow
-    list arrays aligned with ``pairs``: one sort of the votes, no Python list per pair."""
+def voter_lists(votes: _Votes, rows: np.ndarray, names: Names, n_rows: int, values: dict[str, str]) -> dict[str, Any]:
+    """Per row of the gold table (``0 .. n_rows - 1``, each with votes; ``rows``: each vote's
+    row): the annotators who voted, as the export shows them (``annotators``, in pseudonym
+    order, else by name), and in the same order one list per ``values`` column (output name
+    -> attribute of ``votes``), as Arrow list arrays: one sort of the votes, no Python list
+    per pair."""
     import pyarrow as pa
 
-    annotator = votes["annotator"].astype("category")  # codes: no Python string per vote
-    codes = annotator.cat.codes.to_numpy()
-    categories = list(annotator.cat.categories)
-    present = [categories[c] for c in np.unique(codes)]
+    present = [votes.people[c] for c in np.unique(votes.who)]
     shown = {p: names(p) for p in present}
     rank = {p: (_person_rank(shown[p]) if names.pseudonymised else shown[p]) for p in present}
     people = sorted(present, key=rank.__getitem__)
     position = {p: i for i, p in enumerate(people)}
-    who = np.array([position.get(c, -1) for c in categories], dtype=np.int64)[codes]
-    pair = votes["pair"].to_numpy()
-    order = np.lexsort((who, pair))
-    pair = pair[order]
-    starts = np.searchsorted(pair, pairs, side="left")
-    offsets = pa.array(np.append(starts, len(pair)).astype(np.int32))
+    who = np.array([position.get(c, -1) for c in votes.people], dtype=np.int64)[votes.who]
+    order = np.argsort(rows * max(len(people), 1) + who, kind="stable")
+    starts = np.searchsorted(rows[order], np.arange(n_rows), side="left")
+    offsets = pa.array(np.append(starts, len(rows)).astype(np.int32))
     shown_names = pa.array([shown[p] for p in people], pa.string()).take(pa.array(who[order]))
     lists = {"annotators": pa.ListArray.from_arrays(offsets, shown_names)}
     for out, column in values.items():
-        lists[out] = pa.ListArray.from_arrays(offsets, pa.array(votes[column].to_numpy()[order]))
+        lists[out] = pa.ListArray.from_arrays(offsets, pa.array(getattr(votes, column)[order]))
     return lists
 
 

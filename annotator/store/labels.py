@@ -242,10 +242,16 @@ class LabelStore(QueueStateStore, ColumnarStore):
         return table.filter(keep)
 
     def annotators_by_first_label(self, task: str) -> list[str]:
-        """The task's annotators in the order of their first label (append-only, so stable)."""
+        """The task's annotators in the order of their first label (append-only, so stable).
+
+        A skip-scan of the ``(task, annotator)`` index: one seek per annotator for the next
+        name and one for its first label id, not a walk over every label of the task."""
         return [r["annotator"] for r in self.query(
-            "SELECT annotator, MIN(id) AS first FROM labels WHERE task = ? GROUP BY annotator ORDER BY first",
-            [task])]
+            "WITH RECURSIVE people(name) AS (SELECT (SELECT MIN(annotator) FROM labels WHERE task = ?1) "
+            "UNION ALL SELECT (SELECT MIN(annotator) FROM labels WHERE task = ?1 AND annotator > people.name) "
+            "FROM people WHERE people.name IS NOT NULL) "
+            "SELECT name AS annotator, (SELECT MIN(id) FROM labels WHERE task = ?1 AND annotator = people.name) AS first "
+            "FROM people WHERE name IS NOT NULL ORDER BY first", [task])]
 
     def coverage(self, task: str) -> dict[int, int]:
         """``labellers -> pairs``: how many pairs of a task have 0, 1, 2, ... annotators."""

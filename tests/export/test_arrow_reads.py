@@ -63,3 +63,22 @@ def test_the_newest_revisions_are_those_sqlite_groups(filled):
     assert len(grouped) < filled.query("SELECT COUNT(*) AS n FROM labels WHERE task = 'c'")[0]["n"]  # revisions
     assert filled.newest_label_ids("c").tolist() == grouped
     assert filled.newest_label_ids("no such task").tolist() == []
+
+
+@pytest.mark.parametrize("aggregate", ["majority", "dawid-skene"])
+def test_gold_factor_majorities_are_the_statistics_ones(filled, aggregate):
+    """The gold set's factor columns, counted on integer codes, are ``factor_majorities`` of the
+    labels the statistics read (pairs without a majority empty)."""
+    from annotator.analysis.aggregate import factor_majorities
+
+    try:
+        gold = gold_set(filled, "c", GoldOptions(aggregate=aggregate)).table
+    except ValueError:
+        pytest.skip("Dawid-Skene cannot be fitted on these labels")
+    keys = [f.key for f in filled.require_task("c").factors]
+    assert keys
+    frame = filled.labels_frame("c", columns=["pair", "factors"])
+    expected = factor_majorities(frame, keys).reindex(gold.index)
+    for key in keys:
+        got = [None if v is None or v != v else v for v in gold[f"factor_{key}"].tolist()]
+        assert got == [None if v is None or v != v else v for v in expected[key].tolist()]

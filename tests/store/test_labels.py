@@ -70,3 +70,21 @@ def test_task_counts(filled_store):
     assert counts["labels"] == 2  # current labels, not revisions
     assert counts["annotators"] == 2
     assert counts["labels_per_annotator"] == {"a": 1, "b": 1}
+
+
+def test_annotators_by_first_label_is_the_order_of_each_ones_first_label(filled_store):
+    """The skip-scan over the (task, annotator) index gives the order of a GROUP BY over every
+    label: names out of alphabetical order, a revision, and another task's labels between."""
+    from annotator.store import Task
+    from tests.conftest import make_pairs
+
+    filled_store.save_task(Task(name="u", title="Other", overlap=2))
+    filled_store.insert_pairs(make_pairs("u", 2))
+    filled_store.add_label(Label(pair=6, annotator="aaa", choice="A"))
+    for pair, person in [(1, "zed"), (2, "mia"), (1, "zed"), (3, "aaa"), (2, "bob"), (4, "mia")]:
+        filled_store.add_label(Label(pair=pair, annotator=person, choice="A"))
+    reference = [r["annotator"] for r in filled_store.query(
+        "SELECT annotator, MIN(id) AS first FROM labels WHERE task = ? GROUP BY annotator ORDER BY first", ["t"])]
+    assert filled_store.annotators_by_first_label("t") == reference == ["zed", "mia", "aaa", "bob"]
+    assert filled_store.annotators_by_first_label("u") == ["aaa"]
+    assert filled_store.annotators_by_first_label("none") == []
