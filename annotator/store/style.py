@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .base import StoreBase
+from .columnar import ColumnarStore
 
 FEATURES = ("length", "headers", "lists", "bold", "code")
 VERSION = 1  # bumped when a count changes: rows of an older version are counted again
@@ -41,17 +41,25 @@ def count_style(text: str) -> dict[str, int]:
     }
 
 
-class StyleStore(StoreBase):
+class StyleStore(ColumnarStore):
     def style_features(self, task: str):
         """One row per pair of ``task``: ``pair`` and ``<feature>_a`` / ``<feature>_b``, from
         the stored counts; pairs not counted yet are counted now and stored (kept in memory
-        only when the database is read-only)."""
+        only when the database is read-only).
+
+        The stored counts are read as Arrow columns (``Store.arrow_frame``: no Python tuple per
+        row); the pairs without them are found from the task's pair ids (one index scan), and
+        their texts read only when there are some."""
+        import numpy as np
         import pandas as pd
 
         columns = ", ".join(f"s.{f}_a, s.{f}_b" for f in FEATURES)
         sql = (f"SELECT p.id AS pair, {columns} FROM pairs p JOIN style_features s ON s.pair = p.id "
                "WHERE p.task = ? AND s.version = ?")
-        stored = self.frame(sql, [task, VERSION])
+        stored = self.arrow_frame(sql, [task, VERSION])
+        ids = self.arrow("SELECT id FROM pairs WHERE task = ?", [task]).column("id").to_numpy()
+        if np.isin(ids, stored["pair"].to_numpy()).all():
+            return stored
         missing = self.query("SELECT id, response_a, response_b FROM pairs WHERE task = ? AND id NOT IN "
                              "(SELECT pair FROM style_features WHERE version = ?)", [task, VERSION])
         if not missing:

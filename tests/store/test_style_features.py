@@ -42,3 +42,22 @@ def test_counted_once_and_stored(tmp_path):
     store.db.execute("UPDATE style_features SET lists_a = 9")  # read back, not counted again
     assert store.style_features("t").iloc[0]["lists_a"] == 9
     store.close()
+
+
+def test_pairs_added_later_are_counted_beside_the_stored_ones(tmp_path):
+    """Stored counts read as columns, a pair added after them counted and stored, another task's
+    pairs neither read nor counted; the frame holds every pair of the task once."""
+    store = Store.open(tmp_path / "s.db")
+    store.save_task(Task(name="t", title="t"))
+    store.save_task(Task(name="u", title="u"))
+    store.insert_pairs([Pair(task="t", pair_id="p1", prompt="q", response_a="# H", response_b="plain")])
+    store.style_features("t")
+    store.insert_pairs([Pair(task="t", pair_id="p2", prompt="q", response_a="**b**", response_b="- a\n- b"),
+                        Pair(task="u", pair_id="p1", prompt="q", response_a="x", response_b="y")])
+    got = store.style_features("t").sort_values("pair")
+    assert got["pair"].tolist() == [1, 2]
+    assert got[["headers_a", "bold_a", "lists_b"]].values.tolist() == [[1, 0, 0], [0, 1, 2]]
+    assert store.query("SELECT COUNT(*) AS n FROM style_features")[0]["n"] == 2
+    again = store.style_features("t").sort_values("pair").reset_index(drop=True)
+    assert again.equals(got.reset_index(drop=True)) and str(again["bold_a"].dtype) == "int64"
+    store.close()
