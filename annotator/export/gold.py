@@ -223,21 +223,58 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     kept = {name: column[keep] for name, column in table.items()}
     for key in keys:
         kept[f"factor_{key}"] = factor_majority(row[voted], len(kept_pairs), votes.factors[key][voted])
+    agg_columns = agg
     agg = _frame(kept, pd.Index(kept_pairs, name="pair"))
     fitted = None if ds_fitted is None else bool(ds_fitted)
+    lists = voter_lists(votes.take(voted), row[voted], names, len(kept_pairs), {"label_ids": "label_id"})
+    del votes, table, kept, agg_columns
+    release_freed_memory()
     return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=fitted,
-                   lists=voter_lists(votes.take(voted), row[voted], names, len(kept_pairs), {"label_ids": "label_id"}),
+                   lists=lists,
                    both_bad=found)
 
 
 def _frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
-    """The gold table from its numpy columns, text columns kept as the Python objects they
-    hold (pandas would otherwise scan every cell to infer a string type: the export hands
-    them to Arrow once, in ``gold_batches``)."""
-    return pd.DataFrame({
-        name: pd.Series(column.astype(object), index=index, dtype=object, copy=False)
-        if column.dtype.kind in "OU" else pd.Series(column, index=index, copy=False)
-        for name, column in columns.items()}, index=index)
+    """The gold table from its numpy columns. A text column (a few distinct values, or None)
+    becomes the column pandas would infer, built in Arrow from its distinct values (one
+    ``factorize``, one ``take``) rather than pandas checking every cell: on pandas with Arrow
+    strings (3.0) an Arrow-backed ``str`` column, which the export hands to its writer as is;
+    otherwise Python objects, as pandas keeps them."""
+    return pd.DataFrame({name: pd.Series(_texts(column) if column.dtype.kind in "OU" else column, index=index,
+                                         copy=False) for name, column in columns.items()}, index=index)
+
+
+def _texts(column: np.ndarray):
+    """``column`` (text or None) as the array pandas infers for it (see ``_frame``)."""
+    import pyarrow as pa
+
+    if not _ARROW_STRINGS:
+        return column.astype(object)
+    codes, values = pd.factorize(column)
+    if len(values) and not all(isinstance(v, str) for v in values):
+        return column.astype(object)  # not only text: pandas keeps objects
+    if not len(values):
+        return column.astype(object)  # None only: pandas keeps objects
+    return pd.array(pa.array(list(values), pa.string()).take(pa.array(codes, mask=codes < 0)), dtype=_TEXT_DTYPE)
+
+
+# pandas infers Arrow-backed strings for text (pandas 3, or 2.x with ``future.infer_string``)
+_TEXT_DTYPE = pd.Series(["text"]).dtype
+_ARROW_STRINGS = isinstance(_TEXT_DTYPE, pd.StringDtype) and _TEXT_DTYPE.storage == "pyarrow"
+
+
+def release_freed_memory() -> None:
+    """Hand the memory the aggregation freed back to the system (glibc's ``malloc_trim``) before
+    the export writes: the votes' temporary arrays leave holes in the C heap that the writer's
+    buffers do not fill, and the process's peak would hold both (an export of 100,000 pairs
+    peaked at 377 MB instead of 290). Nothing where the C library has no such call."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: glibc's, when it is linked
+    except (OSError, AttributeError, TypeError):
+        return
+    trim(0)
 
 
 def _positions(index: np.ndarray, pairs) -> np.ndarray:

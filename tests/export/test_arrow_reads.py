@@ -82,3 +82,16 @@ def test_gold_factor_majorities_are_the_statistics_ones(filled, aggregate):
     for key in keys:
         got = [None if v is None or v != v else v for v in gold[f"factor_{key}"].tolist()]
         assert got == [None if v is None or v != v else v for v in expected[key].tolist()]
+
+
+def test_gold_text_columns_are_what_pandas_infers(filled):
+    """The gold table's text columns, built from their distinct values, hold the values and
+    the dtype pandas gives the same Python values (None stays missing)."""
+    import pandas as pd
+
+    table = gold_set(filled, "c", GoldOptions()).table
+    for name in ("task", "provenance", "label_source", "dispute_reason", "majority", "label"):
+        values = table[name].astype(object).where(table[name].notna(), None).tolist()
+        inferred = pd.Series(values, index=table.index)
+        assert table[name].dtype == inferred.dtype, name
+        assert table[name].equals(inferred), name
