@@ -25,6 +25,15 @@ What it does
 * Every save figure is the median of ``--repeat`` runs (default 3), each as its own
   annotator; beside the latency, the UI thread's CPU time per save (``time.thread_time``):
   up to the paint, and up to the end of the save (label written, confirmation shown).
+* Every step (``--steps`` rounds, default 10; 0 skips them), at ``--base-pairs`` and
+  ``--big-pairs`` on a copy of the scale task with a factor checklist: save, skip, back
+  (``u``), go to a position (``:#N``), go to an unseen pair by its id (``:b17``, a claim),
+  flag (``!``), a factor answer, help (``?``), search (``/``). Each is timed from its key to
+  the first paint showing its result (any screen's compositor refresh is observed), with
+  the UI thread's CPU to that paint and to the end of the step's database work; p50, p95,
+  and per step the ratio 100k / 1k (the product rule: no interactive step gets slower as a
+  task grows; target p95 ratio <= 1.5). One done pair in 50 carries a flag, as a big task's
+  do.
 
 * ``--against REF`` (e.g. ``--against main``) runs the same measurements, in the same
   invocation and on the same generated pairs, against the code of git revision REF (taken
@@ -139,7 +148,8 @@ def build_database(path: Path, n_pairs: int, seed: int = 0, filler: int = 0) -> 
     """Create the task and its pairs; returns the response sizes.
 
     ``filler``: that many more short pairs, each already labelled by three annotators (the
-    task's overlap is then 3), so the long pairs are the open ones among many done.
+    task's overlap is then 3), so the long pairs are the open ones among many done; one in 50
+    of them flagged.
     """
     rng = random.Random(seed)
     store = Store.open(path)
@@ -159,6 +169,11 @@ def build_database(path: Path, n_pairs: int, seed: int = 0, filler: int = 0) -> 
         ids = [pid for pid, in store.db.execute("SELECT id FROM pairs WHERE pair_id LIKE 'f%'").fetchall()]
         for who in ("x", "y", "z"):
             store.add_labels(Label(pair=pid, annotator=who, choice="A", origin="import") for pid in ids)
+        # A big task has many flags: one done pair in 50 flagged (2,000 at 100,000 pairs).
+        with store.atomic():
+            store.db.conn.executemany(
+                "INSERT INTO flags (pair, task, annotator, reason, created_at) VALUES (?, ?, 'x', 'filler', "
+                "'2026-01-01T00:00:00+00:00')", [(pid, TASK) for pid in ids[::50]])
     store.close()
     return {"min_chars": min(lengths), "max_chars": max(lengths), "median_chars": statistics.median(lengths)}
 
