@@ -39,8 +39,8 @@ flow can be reasoned about on its own:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
-import statistics
 import threading
 from dataclasses import dataclass, field
 
@@ -89,6 +89,15 @@ class MissingAnswer(ValueError):
 class ClaimInProgress(RuntimeError):
     """A claim ahead is being made (in a thread) and :meth:`LabelSession.start_save` was asked
     not to wait for it: call it again off the screen's thread."""
+
+
+class ClaimNeeded(RuntimeError):
+    """A jump asked not to write (``claim=False``) goes to a pair it must claim first: call
+    :meth:`LabelSession.jump_to_pair` with ``pair`` off the screen's thread."""
+
+    def __init__(self, pair: Pair):
+        super().__init__(f"pair {pair.pair_id!r} must be claimed first")
+        self.pair = pair
 
 
 class SessionTakenOver(RuntimeError):
@@ -188,10 +197,11 @@ class LabelSession:
         self.closed = False
         self._pending = 0  # writes on their way (close() waits for them)
         self._pending_done = threading.Condition()
-        self.seconds: list[float] = [
+        # Kept sorted, so the median shown after every step is read, not sorted again.
+        self.seconds: list[float] = sorted(
             label.seconds for label in store.current_labels(task.name, annotator)
             if label.seconds is not None
-        ]
+        )
         # Last: the name is this session's from here on (WriterBusy when another session has it).
         try:
             retry_busy(self.writes.acquire_writer, task.name, annotator, self.identity)
@@ -270,15 +280,16 @@ class LabelSession:
             return None
         return self._start(pair, answer or Answer(), None, fresh=True, needs_next=True, wait=wait, skip=True)
 
-    def jump(self, target: str) -> Pair:
+    def jump(self, target: str, *, claim: bool = True) -> Pair:
         """Go to the pair whose id is ``target``, else to position ``target`` (``#N`` is
-        always a position). Raises :class:`JumpRefused` with the reason when it cannot."""
+        always a position). Raises :class:`JumpRefused` with the reason when it cannot.
+        ``claim=False``: raise :class:`ClaimNeeded` rather than claim the pair (a write)."""
         target = target.strip()
         if not target:
             raise JumpRefused("Type a pair id or a position.")
-        pair = None if target.startswith("#") else self.writes.get_pair_by_external_id(self.task.name, target)
+        pair = None if target.startswith("#") else self.store.get_pair_by_external_id(self.task.name, target)
         if pair is not None:
-            return self.jump_to_pair(pair)
+            return self.jump_to_pair(pair, claim=claim)
         number = target.lstrip("#")
         if not number.isdigit():
             raise JumpRefused(f"No pair with the id {target!r} in this task.")
@@ -299,13 +310,15 @@ class LabelSession:
             "are served in queue order. Go to a later pair by its id instead."
         )
 
-    def jump_to_pair(self, pair: Pair) -> Pair:
+    def jump_to_pair(self, pair: Pair, *, claim: bool = True) -> Pair:
         if pair.id in self.history:
             self.position = self.history.index(pair.id)
             return self.current
         if self.fresh is not None and pair.id == self.fresh.id:
             self.position = None
             return self.fresh
+        if not claim:
+            raise ClaimNeeded(pair)
         # A write (the claim): call this in a thread. The claim lock keeps a claim ahead from
         # choosing the pair after the old one meanwhile.
         with self._claiming:
@@ -584,7 +597,7 @@ class LabelSession:
         if label is not None:
             self._labels[pair.id] = label
             if fresh and label.seconds is not None:  # the first label of the pair
-                self.seconds.append(label.seconds)
+                bisect.insort(self.seconds, label.seconds)
         return label
 
     def _check_writer(self) -> None:
@@ -668,4 +681,9 @@ class LabelSession:
         return Position(index=index, total=max(progress.assigned, index, done), done=done)
 
     def median_seconds(self) -> float | None:
-        return statistics.median(self.seconds) if self.seconds else None
+        """The median of the annotator's seconds per pair (first labels): read from the sorted
+        list, in time independent of how many pairs they labelled."""
+        s, n = self.seconds, len(self.seconds)
+        if not n:
+            return None
+        return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2

@@ -291,3 +291,20 @@ def test_no_step_scans_a_table(file_store):
             if detail.startswith("SCAN") and "sqlite_master" not in detail:
                 scans.add(f"{detail}: {sql[:120]}")
     assert len(statements) > 20 and not scans, sorted(scans)
+
+
+def test_the_median_pace_is_kept_as_labels_come(file_store):
+    """The top bar's median seconds per pair, after every save, without sorting them again:
+    first labels of 3.0, 1.0, 10.0 and 2.0 seconds (a revision does not count again)."""
+    session = session_on(file_store, 6)
+    try:
+        session.start()
+        assert session.median_seconds() is None
+        for seconds, expected in ((3.0, 3.0), (1.0, 2.0), (10.0, 3.0), (2.0, 2.5)):
+            session.save(Answer(choice="A"), "AB", seconds)
+            assert session.median_seconds() == expected
+        session.go_back()
+        session.save(Answer(choice="B"), "AB", 99.0)  # a revision
+        assert session.median_seconds() == 2.5
+    finally:
+        session.close()

@@ -26,7 +26,15 @@ from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings
 from annotator.tui.screens.factor_definition import FactorDefinitionScreen
-from annotator.tui.session import Answer, ClaimInProgress, JumpRefused, LabelSession, MissingAnswer, save_failure
+from annotator.tui.session import (
+    Answer,
+    ClaimInProgress,
+    ClaimNeeded,
+    JumpRefused,
+    LabelSession,
+    MissingAnswer,
+    save_failure,
+)
 from annotator.tui.widgets.label.choice_bar import ChoiceBar
 from annotator.tui.widgets.label.confidence import ConfidenceSelect
 from annotator.tui.widgets.label.factor_checklist import FactorChecklist
@@ -547,27 +555,20 @@ class PairScreen(Screen):
 
         async def done(target: str | None) -> None:
             if target is not None:
-                await self._go(self.session.jump, target)
+                await self._go(lambda claim: self.session.jump(target, claim=claim))
 
         self.app.push_screen(JumpScreen(self.session.position_of_current(), len(self.session.history)), done)
 
-    async def _go(self, jump: Callable, *args) -> None:
-        """A jump (by id, position or a search hit): in a thread, as it may claim the pair (a
-        write); the pair on screen stays when it is refused or the claim cannot be written.
-        The pair gone to is rendered in that thread too (it was not rendered ahead)."""
-        targets, mode = self._render_targets(), self.mode
-
-        def go() -> Pair:
-            pair = jump(*args)
-            if targets is not None:
-                try:
-                    self._render_into_cache(pair, self.session.order_for(pair), mode, targets)
-                except Exception:  # only a head start: rendered when shown
-                    pass
-            return pair
-
+    async def _go(self, jump: Callable) -> None:
+        """A jump (by id, position or a search hit): ``jump(claim=False)`` here, when it needs
+        no write (a pair labelled already, the fresh one); else the pair is claimed (a write)
+        in a thread (rendering it there as well was tried: slower, two threads rendering at
+        once). The pair on screen stays when the jump is refused or the claim cannot be written."""
         try:
-            pair = await self._write_in_thread("claiming the pair", go)
+            try:
+                pair = jump(claim=False)
+            except ClaimNeeded as needed:
+                pair = await self._write_in_thread("claiming the pair", self.session.jump_to_pair, needed.pair)
         except JumpRefused as refused:
             self.notify(str(refused), title="Cannot go there", severity="warning", timeout=8)
             return
@@ -582,7 +583,7 @@ class PairScreen(Screen):
 
         async def done(pair_id: int | None) -> None:
             if pair_id is not None:
-                await self._go(lambda: self.session.jump_to_pair(self.session.pair(pair_id)))
+                await self._go(lambda claim: self.session.jump_to_pair(self.session.pair(pair_id), claim=claim))
 
         self.app.push_screen(SearchScreen(self.session), done)
 
