@@ -553,37 +553,55 @@ class PairScreen(Screen):
     def action_jump(self) -> None:
         from annotator.tui.screens.jump import JumpScreen
 
-        async def done(target: str | None) -> None:
-            if target is not None:
-                await self._go(lambda claim: self.session.jump(target, claim=claim))
+        async def go(target: str) -> Pair | None:  # while the dialog is still up
+            return await self._resolve(lambda claim: self.session.jump(target, claim=claim))
 
-        self.app.push_screen(JumpScreen(self.session.position_of_current(), len(self.session.history)), done)
+        async def done(pair: Pair | None) -> None:
+            if pair is not None:
+                await self.show_pair(pair)
 
-    async def _go(self, jump: Callable) -> None:
-        """A jump (by id, position or a search hit): ``jump(claim=False)`` here, when it needs
-        no write (a pair labelled already, the fresh one); else the pair is claimed (a write)
-        in a thread (rendering it there as well was tried: slower, two threads rendering at
-        once). The pair on screen stays when the jump is refused or the claim cannot be written."""
+        self.app.push_screen(JumpScreen(self.session.position_of_current(), len(self.session.history), go=go),
+                             done)
+
+    async def _resolve(self, jump: Callable) -> Pair | None:
+        """The pair a jump (by id, position or a search hit) goes to: ``jump(claim=False)``
+        here, when it needs no write (a pair labelled already, the fresh one); else the pair
+        is claimed (a write) and rendered in a thread. None, said on screen, when the jump is refused or
+        the claim cannot be written (the pair on screen stays). Called while the jump dialog
+        is still up, so that the screen is laid out once, with the pair gone to."""
         try:
             try:
                 pair = jump(claim=False)
             except ClaimNeeded as needed:
-                pair = await self._write_in_thread("claiming the pair", self.session.jump_to_pair, needed.pair)
+                wanted, targets, mode = needed.pair, self._render_targets(), self.mode
+
+                def claim_and_render() -> Pair:  # rendered while the dialog is up: shown by a look-up
+                    pair = self.session.jump_to_pair(wanted)
+                    if targets is not None:
+                        try:
+                            self._render_into_cache(pair, self.session.order_for(pair), mode, targets)
+                        except Exception:  # only a head start: rendered when shown
+                            pass
+                    return pair
+
+                pair = await self._write_in_thread("claiming the pair", claim_and_render)
         except JumpRefused as refused:
             self.notify(str(refused), title="Cannot go there", severity="warning", timeout=8)
-            return
+            return None
         except Exception as exc:
             self.notify(f"Could not go there: {save_failure(exc, 'claim')}", title="Cannot go there",
                         severity="error", timeout=15)
-            return
-        await self.show_pair(pair)
+            return None
+        return pair
 
     def action_search(self) -> None:
         from annotator.tui.screens.search import SearchScreen
 
         async def done(pair_id: int | None) -> None:
-            if pair_id is not None:
-                await self._go(lambda claim: self.session.jump_to_pair(self.session.pair(pair_id), claim=claim))
+            pair = None if pair_id is None else await self._resolve(
+                lambda claim: self.session.jump_to_pair(self.session.pair(pair_id), claim=claim))
+            if pair is not None:
+                await self.show_pair(pair)
 
         self.app.push_screen(SearchScreen(self.session), done)
 
