@@ -6,7 +6,7 @@ import click
 
 from annotator import __version__
 
-from .context import AnnotatorGroup, CliContext
+from .context import AnnotatorGroup, CliContext, skip_final_collection_at_exit
 
 # command -> its short help in `annotator --help` (the first sentence of its docstring)
 COMMANDS = {
@@ -88,6 +88,12 @@ class LazyGroup(AnnotatorGroup):
         finally:
             self._registering = False
         return self._commands.get(cmd_name)
+
+    def main(self, *args, **kwargs):
+        """Every command: the interpreter's final garbage collection is skipped at exit
+        (``skip_final_collection_at_exit``)."""
+        skip_final_collection_at_exit()
+        return super().main(*args, **kwargs)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self._loaded:
