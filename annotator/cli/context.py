@@ -98,11 +98,14 @@ class AnnotatorGroup(click.Group):
     ValueError wherever such a path is opened or looked at)."""
 
     def invoke(self, ctx: click.Context):
-        from annotator.store import SchemaError
-
         try:
             return super().invoke(ctx)
-        except SchemaError as e:
+        except RuntimeError as e:
+            # the store's SchemaError: a command that raised it imported the store (one that did not,
+            # such as `judge run --help`, is not made to import it here)
+            store = sys.modules.get("annotator.store.base")
+            if store is None or not isinstance(e, store.SchemaError):
+                raise
             fail(str(e))
         except ValueError as e:
             if "null byte" not in str(e):

@@ -115,10 +115,11 @@ def test_a_command_loads_only_its_areas_and_they_make_all_of_it():
     assert "priority" not in found["lazy"]["tasks add"]["modules"]
 
 
-def test_judge_run_imports_neither_the_statistics_commands_nor_the_screens():
+def test_judge_run_help_imports_neither_the_statistics_commands_nor_the_screens_nor_the_store():
     code = ("import sys\nfrom click.testing import CliRunner\nfrom annotator.cli import main\n"
             "CliRunner().invoke(main, ['judge', 'run', '--help'])\n"
             "print(sorted(m for m in sys.modules if m in ('annotator.cli.export', 'annotator.cli.report', "
-            "'annotator.cli.annotate', 'annotator.cli.dashboard', 'annotator.cli.judges_report', 'textual')))")
+            "'annotator.cli.annotate', 'annotator.cli.dashboard', 'annotator.cli.judges_report', 'textual', "
+            "'annotator.cli.calibrate', 'annotator.store', 'sqlite_utils')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
