@@ -10,6 +10,10 @@ fail (sqlite-utils catches that and goes without); both stay importable afterwar
 code that uses them. Its recipes module imports dateutil's parser (about 10-30 ms with the
 time zones it loads) for ``parsedate`` recipes the store never runs: that module is made lazy
 (``importlib.util.LazyLoader``: loaded on its first use, by sqlite-utils, pandas or anyone).
+sqlite-utils' plugins are not run on the store's connections (``execute_plugins=False``:
+looking for them reads every installed package's entry points, about 15 ms of every command
+that opens a database; the store is the only code that speaks SQL, with its own schema, so a
+plugin's functions or settings on the connection have no place in it).
 Every module of the store imports sqlite-utils from here. ``tests/test_import_hygiene.py``
 checks the effect.
 """
@@ -53,6 +57,15 @@ if "sqlite_utils" not in sys.modules:
             if sys.modules.get(name, 0) is None:
                 del sys.modules[name]
 
-from sqlite_utils import Database, Migrations  # noqa: E402
+import sqlite_utils  # noqa: E402
+from sqlite_utils import Migrations  # noqa: E402
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' ``Database``, without running sqlite-utils' plugins on the connection."""
+
+    def __init__(self, *args, execute_plugins: bool = False, **kwargs) -> None:
+        super().__init__(*args, execute_plugins=execute_plugins, **kwargs)
+
 
 __all__ = ["Database", "Migrations"]
