@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from annotator.cli import main
@@ -41,14 +42,15 @@ def test_the_final_collection_is_skipped_and_the_output_is_whole(tmp_path):
     assert not Path(f"{db}-wal").exists()  # the store was closed: its write-ahead log copied in
 
 
-def test_a_written_file_is_complete_and_the_database_closed(tmp_path):
+@pytest.mark.parametrize("kind,fmt", [("labels", "csv"), ("gold", "parquet"), ("gold", "jsonl")])
+def test_a_written_file_is_complete_and_the_database_closed(tmp_path, kind, fmt):
     db = campaign_database(tmp_path / "c.db")
-    out = tmp_path / "labels.csv"
-    done = _annotator("--db", str(db), "export", "labels", "--format", "csv", "--out", str(out), probe=FROZEN)
+    out = tmp_path / f"out.{fmt}"
+    done = _annotator("--db", str(db), "export", kind, "--format", fmt, "--out", str(out), probe=FROZEN)
     assert done.returncode == 0, done.stderr
     assert b"frozen at exit: True" in done.stderr
-    same = tmp_path / "same.csv"
-    assert CliRunner().invoke(main, ["--db", str(db), "export", "labels", "--format", "csv",
+    same = tmp_path / f"same.{fmt}"
+    assert CliRunner().invoke(main, ["--db", str(db), "export", kind, "--format", fmt,
                                      "--out", str(same)]).exit_code == 0
     assert out.read_bytes() == same.read_bytes() and out.stat().st_size > 0
     assert not Path(f"{db}-wal").exists()
