@@ -56,8 +56,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -216,14 +217,14 @@ def _nan_row(**kw) -> dict:
     return base
 
 
-def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
+def _lc(frame: pd.DataFrame, ridge: float, joint: Callable[[], Any]) -> tuple[dict[str, Any], str]:
     """LC results per candidate for one (agent, domain); frame: candidate, instruction,
-    p_win, len_candidate, len_baseline."""
+    p_win, len_candidate, len_baseline; ``joint``: the joint fit of ``frame``
+    (``length_controlled_win_rates``), computed once."""
     candidates = sorted(frame["candidate"].unique())
     if len(candidates) >= 2:
         try:
-            joint = length_controlled_win_rates(frame, l2=ridge)
-            return joint.results, (f"joint fit of {len(candidates)} candidates (AlpacaEval's length_controlled_v1): each "
+            return joint().results, (f"joint fit of {len(candidates)} candidates (AlpacaEval's length_controlled_v1): each "
                                    f"candidate's length and difficulty coefficients, pooled towards the others "
                                    f"(L2 {LC_COEFFICIENT_POOLING:g}); instruction difficulty (ridge {ridge:g})")
         except ValueError:
@@ -234,15 +235,18 @@ def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
     return out, SINGLE_CANDIDATE_LC
 
 
-def _sc(frame: pd.DataFrame, ridge: float, columns: list[str]) -> tuple[dict[str, Any], str]:
+def _sc(frame: pd.DataFrame, ridge: float, columns: list[str], joint: Callable[[], Any]) -> tuple[dict[str, Any], str]:
     """Style-controlled results per candidate: the joint LC fit with the style columns that
-    vary as covariates (``style``), and the reason where there is none."""
+    vary as covariates (``style``), and the reason where there is none. Where no style
+    column varies, that fit is the LC fit itself (``joint``), not fitted again."""
     if not columns:
         return {}, "no style features (the responses' texts are not in the store)"
     if frame["candidate"].nunique() < 2:
         return {}, "style control needs the joint fit of two candidates or more"
     varying = [c for c in columns if frame[c].nunique() > 1]
     try:
+        if not varying:
+            return joint().results, ""
         return length_controlled_win_rates(frame, l2=ridge, covariates=varying).results, ""
     except ValueError as e:
         return {}, str(e)
@@ -356,10 +360,11 @@ def leaderboard(
                 **{c: vs_base[c].to_numpy() for c in sc_columns},
             })
             fit_frame = frame[~frame["self"]]
-            lc_results, lc_method = _lc(fit_frame, lc_ridge) if len(fit_frame) else ({}, "")
-            sc_results, sc_reason = _sc(fit_frame, lc_ridge, sc_columns)
+            joint = cache(partial(length_controlled_win_rates, fit_frame, l2=lc_ridge))
+            lc_results, lc_method = _lc(fit_frame, lc_ridge, joint) if len(fit_frame) else ({}, "")
+            sc_results, sc_reason = _sc(fit_frame, lc_ridge, sc_columns, joint)
             # every candidate the agent was asked about, with or without a preference
-            for name in sorted(set(frame["candidate"]) | set(no_pref["candidate"])):
+            for name in sorted(set(frame["candidate"].unique()) | set(no_pref["candidate"].unique())):
                 mine = frame[frame["candidate"] == name]
                 wr = alpaca_win_rate(mine["p_win"] + 1)
                 reasons = []
@@ -437,7 +442,7 @@ def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.
         usable = known & prefs.notna()
         for domain in domains:
             here = usable & ((domain_of == domain) if domain != ALL else True)
-            if len(set(model_a[here]) | set(model_b[here])) < 3:
+            if len(set(model_a[here].unique()) | set(model_b[here].unique())) < 3:
                 continue
             fitted = bradley_terry(model_a[here], model_b[here], prefs[here], anchor=base, resamples=bootstrap,
                                    seed=seed)

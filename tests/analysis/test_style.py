@@ -101,6 +101,26 @@ def test_style_control_reduces_to_lc_with_length_only():
         assert generalised.results[c].lc_win_rate == plain.results[c].lc_win_rate
 
 
+def test_without_a_varying_style_feature_the_lc_fit_is_not_run_twice(monkeypatch):
+    """Where no style column varies (texts without markdown), the SC fit is the LC fit: the
+    leaderboard fits once per agent and domain and shows the same figure (issue 22: at 100,000
+    pairs each fit costs seconds)."""
+    import annotator.analysis.leaderboard as module
+
+    pairs, prefs, style = _lists_judge()
+    flat = style.assign(lists_a=0, lists_b=0)
+    fits = []
+    fit = module.length_controlled_win_rates
+    monkeypatch.setattr(module, "length_controlled_win_rates", lambda *a, **kw: fits.append(kw) or fit(*a, **kw))
+    board = module.leaderboard(prefs, {}, pairs.assign(domain=np.where(pairs["instruction"] % 2, "x", "y")),
+                               baseline="base", bootstrap=0, style=flat, by_domain=True)
+    assert len(fits) == 3  # all, x and y: one fit each
+    assert all(r.sc_win_rate == r.lc_win_rate for r in board.rows if r.model != "base")
+    fits.clear()
+    module.leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0, style=style)
+    assert [bool(kw.get("covariates")) for kw in fits] == [False, True]  # lists vary: LC, then SC
+
+
 def test_sc_undefined_is_said():
     pairs, prefs, _ = _lists_judge()
     board = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0)
