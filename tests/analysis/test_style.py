@@ -121,6 +121,29 @@ def test_without_a_varying_style_feature_the_lc_fit_is_not_run_twice(monkeypatch
     assert [bool(kw.get("covariates")) for kw in fits] == [False, True]  # lists vary: LC, then SC
 
 
+def test_fits_in_worker_processes_give_the_same_leaderboard_to_the_bit(monkeypatch):
+    """``jobs`` > 1 runs every LC and SC fit in forked worker processes (none in this one):
+    the leaderboard's JSON is the same, byte for byte, as with every fit here."""
+    import annotator.analysis.leaderboard as module
+
+    pairs, prefs, style = _lists_judge()
+    pairs = pairs.assign(domain=np.where(pairs["instruction"] % 2, "x", "y"))
+    prefs["k"] = 1 - prefs["j"].sample(frac=1.0, random_state=1).set_axis(prefs["j"].index)
+    here = []
+    fit = module.length_controlled_win_rates
+    monkeypatch.setattr(module, "length_controlled_win_rates", lambda *a, **kw: here.append(1) or fit(*a, **kw))
+    monkeypatch.setattr(module, "PARALLEL_MIN_PREFERENCES", 0)
+    boards, fitted_here = {}, {}
+    for jobs in (1, 2):
+        here.clear()
+        boards[jobs] = json.dumps(module.leaderboard(prefs, {}, pairs, baseline="base", bootstrap=20, style=style,
+                                                     by_domain=True, jobs=jobs).to_json())
+        fitted_here[jobs] = len(here)
+    assert fitted_here == {1: 12, 2: 0}  # 2 agents x 3 domains x (LC, SC)
+    assert boards[1] == boards[2]
+    assert '"sc_win_rate": null' not in boards[1]  # the SC fits ran (the lists vary)
+
+
 def test_sc_undefined_is_said():
     pairs, prefs, _ = _lists_judge()
     board = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0)

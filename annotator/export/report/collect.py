@@ -51,6 +51,7 @@ class ReportOptions:
     factor_source: str = DEFAULT_FACTOR_SOURCE  # `stats judges --factor-source`
     reference: str = DEFAULT_REFERENCE  # `stats agreement / judges --reference`
     both_bad: str = DEFAULT_BOTH_BAD  # `stats agreement / judges / leaderboard --both-bad`
+    leaderboard_jobs: int = 1  # `stats leaderboard --jobs`: processes for its fits (the figures do not depend on it)
 
     def __post_init__(self) -> None:
         if self.order_rule not in ORDER_RULES:
@@ -152,7 +153,7 @@ def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str,
 
     return task_leaderboard(store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,
                             by_domain=True, bootstrap=options.leaderboard_bootstrap, seed=options.seed,
-                            both_bad=options.both_bad).to_json()
+                            both_bad=options.both_bad, jobs=options.leaderboard_jobs).to_json()
 
 
 # What a forked worker inherits: the parent's store wrapper with the frames already read.
@@ -178,10 +179,20 @@ def _timed_engine(store, task: str, name: str, options: ReportOptions) -> tuple[
     """
     from threadpoolctl import threadpool_limits
 
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), time.process_time() + _children_cpu()
     with threadpool_limits(limits=1, user_api="blas"):
         result = run_engine(store, task, name, options)
-    return result, time.perf_counter() - start, time.process_time() - cpu
+    return result, time.perf_counter() - start, time.process_time() + _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished worker processes (the leaderboard's fit workers)."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX: no fit workers either (they need fork)
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _worker_run(task: str, name: str, options: ReportOptions) -> tuple[dict[str, Any], float, float]:
