@@ -289,9 +289,9 @@ def _fit_pending(i: int) -> Any:
 def _fits(frames: list[pd.DataFrame], columns: list[str], ridge: float, jobs: int) -> list[Fit]:
     """One ``fit`` per frame: covariates -> ``length_controlled_win_rates`` of the frame with
     them (raising its ``ValueError``), each computed once. With ``jobs`` > 1 and enough
-    preferences, every fit ``_lc`` and ``_sc`` will ask for runs at once in ``jobs`` forked
-    worker processes (the same computation, so the same figures to the bit); else each runs
-    here when first asked for."""
+    preferences, every fit ``_lc`` and ``_sc`` will ask for starts at once in ``jobs`` forked
+    worker processes (the same computation, so the same figures to the bit) and this process
+    goes on meanwhile (the Bradley-Terry ratings); else each runs here when first asked for."""
     import multiprocessing
 
     def here(frame: pd.DataFrame) -> Fit:
@@ -308,13 +308,14 @@ def _fits(frames: list[pd.DataFrame], columns: list[str], ridge: float, jobs: in
     _PENDING[:] = [(frames[i], ridge, c) for i, c in wanted]
     futures: dict[tuple[int, tuple[str, ...]], Any] = {}
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(wanted)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            # the largest fits first, so that no worker starts a long one last
-            for k in sorted(range(len(wanted)), key=lambda k: -len(frames[wanted[k][0]])):
-                futures[wanted[k]] = pool.submit(_fit_pending, k)
-            for future in futures.values():
-                future.exception()  # wait; a ValueError stays in its future for the caller
+        # the workers fork at the first submit, inheriting ``_PENDING``; they run every fit
+        # asked for and end, while this process goes on (the caller waits for each result
+        # when it needs it, a ValueError raised there)
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(wanted)), mp_context=multiprocessing.get_context("fork"))
+        # the largest fits first, so that no worker starts a long one last
+        for k in sorted(range(len(wanted)), key=lambda k: -len(frames[wanted[k][0]])):
+            futures[wanted[k]] = pool.submit(_fit_pending, k)
+        pool.shutdown(wait=False)
     except OSError:  # no worker could start (a process limit): each fit runs here when asked for
         return local
     finally:
@@ -377,11 +378,15 @@ def leaderboard(
     domains = [ALL] + (sorted(domain_of.unique()) if by_domain else [])
     differences = (style_features.pair_style_differences(style).reindex(p.index).fillna(0.0)
                    if style is not None and len(style) else None)
-    _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed, differences)
     reference = reference or next(iter(preferences), None)
-    board.separability = separability.separability(board.ratings, reference=reference, anchor=base,
-                                                   resamples=bootstrap, seed=seed)
+
+    def rate() -> None:
+        _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed, differences)
+        board.separability = separability.separability(board.ratings, reference=reference, anchor=base,
+                                                       resamples=bootstrap, seed=seed)
+
     if base is None:
+        rate()
         if board.ratings:
             board.notes.append("no baseline: no win rates; every model is rated by Bradley-Terry from the pairs "
                                "(mean rating 1000). Name a baseline with `baseline = \"MODEL\"` in [task] for "
@@ -417,7 +422,6 @@ def leaderboard(
         info = info.join(covariates)
         sc_columns = list(covariates.columns)
         board.sc_method = style_features.SC_METHOD
-    ratings = {(r.agent, r.domain, r.model): r for r in board.ratings}
 
     plans = []  # per agent and domain: its preferences against the baseline, and its unscored pairs
     for agent, prefs in preferences.items():
@@ -443,6 +447,8 @@ def leaderboard(
             })
             plans.append((agent, domain, frame, frame[~frame["self"]], no_pref))
     fits = _fits([fit_frame for *_, fit_frame, _ in plans], sc_columns, lc_ridge, jobs)
+    rate()  # while the fits run in their workers, if they do
+    ratings = {(r.agent, r.domain, r.model): r for r in board.ratings}
     for (agent, domain, frame, fit_frame, no_pref), fit in zip(plans, fits, strict=True):
         lc_results, lc_method = _lc(fit_frame, lc_ridge, fit) if len(fit_frame) else ({}, "")
         sc_results, sc_reason = _sc(fit_frame, sc_columns, fit)
