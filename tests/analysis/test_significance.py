@@ -154,3 +154,16 @@ def test_pairs_sharing_their_instructions_share_one_draw(monkeypatch):
     monkeypatch.setattr(sig, "_draws", lambda n, seed: calls.append(n) or draws(n, seed))
     tests = sig.pairwise_tests(_table(), ["x", "y", "base", "z"], agent="h", domain="all")
     assert len(tests) == 6 and calls == [120]
+
+
+def test_the_correction_leaves_the_garbage_collector_as_it_found_it(monkeypatch):
+    """statsmodels' Holm correction runs a full gc.collect() on every call; the tests run it with
+    the process's objects frozen (so it only looks at new ones) and thaw them afterwards."""
+    import gc
+
+    seen = []
+    real = sig.multipletests
+    monkeypatch.setattr(sig, "multipletests", lambda *a, **kw: seen.append(gc.get_freeze_count()) or real(*a, **kw))
+    frozen = gc.get_freeze_count()
+    sig.pairwise_tests(_table(), ["x", "y", "base"], agent="h", domain="all")
+    assert seen and seen[0] > frozen and gc.get_freeze_count() == frozen
