@@ -282,8 +282,13 @@ _PENDING: list[tuple[pd.DataFrame, float, tuple[str, ...]]] = []  # what forked 
 
 
 def _fit_pending(i: int) -> Any:
+    """In a fit worker: fit ``i`` of ``_PENDING``, BLAS on one thread (the fit makes many small
+    BLAS calls where more threads only spin)."""
+    from threadpoolctl import threadpool_limits
+
     frame, ridge, covariates = _PENDING[i]
-    return length_controlled_win_rates(frame, l2=ridge, covariates=covariates)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return length_controlled_win_rates(frame, l2=ridge, covariates=covariates)
 
 
 def _fits(frames: list[pd.DataFrame], columns: list[str], ridge: float, jobs: int) -> list[Fit]:

@@ -190,3 +190,17 @@ def test_style_controlled_bradley_terry():
     plain = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0, style=flat)
     for r in plain.ratings:
         assert r.sc_bt_rating == pytest.approx(r.bt_rating, abs=1.0)
+
+
+def test_a_fit_worker_runs_blas_on_one_thread(monkeypatch):
+    """A fit worker limits BLAS to one thread whatever its parent did (the report's engine
+    worker may load scipy's BLAS after its own limit): more threads only spin on the fit's small
+    BLAS calls (the report's leaderboard engine took 49 s of CPU instead of 20)."""
+    from threadpoolctl import threadpool_info
+
+    import annotator.analysis.leaderboard as module
+
+    monkeypatch.setattr(module, "length_controlled_win_rates", lambda *a, **kw: [
+        i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+    monkeypatch.setattr(module, "_PENDING", [(pd.DataFrame(), 0.001, ())])
+    assert set(module._fit_pending(0)) == {1}
