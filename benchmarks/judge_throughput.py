@@ -8,7 +8,10 @@ runner >= 95 % of bare aiohttp's throughput; the command line end to end (``anno
 run`` in a subprocess, its progress bar on a pseudo-terminal, Python start-up, imports and
 planning included) >= 85 % of the ideal, 2,000 x 0.1 s / 50 = 4 s; its run phase alone (the
 seconds the command reports) likewise. A re-run with everything cached: zero requests.
-Client CPU per call (process time / 2,000) for the runner and bare aiohttp.
+Client CPU per call (process time / 2,000) for the runner and bare aiohttp. The command's
+wall time is split by what the server saw: start-up to the first request, the calls (first
+request to last answer), and the tail (last answer to the process's exit). The package's
+bytecode is compiled first, as an installed package has it.
 
 The server runs in its own process (tests/judge/fake_openai.py). Medians of --repeat runs,
 each on a fresh database; the machine's load (os.getloadavg) before and after. Last line:
@@ -62,9 +65,13 @@ def make_store(path: Path) -> Store:
     return store
 
 
+def server_stats(url: str, reset: bool = False) -> dict:
+    with urllib.request.urlopen(url.removesuffix("/v1") + "/_stats" + ("?reset=1" if reset else "")) as response:
+        return json.load(response)
+
+
 def requests_seen(url: str) -> int:
-    with urllib.request.urlopen(url.removesuffix("/v1") + "/_stats") as response:
-        return json.load(response)["chat_requests"]
+    return server_stats(url)["chat_requests"]
 
 
 async def bare_client(url: str, bodies: list[dict]) -> tuple[float, float]:
@@ -97,9 +104,12 @@ async def bare_openai(url: str, bodies: list[dict]) -> float:
         return time.perf_counter() - started
 
 
-def command_line(url: str, db: Path) -> tuple[float, float | None]:
+def command_line(url: str, db: Path) -> tuple[float, float | None, dict]:
     """Wall seconds of `annotator judge run` in a subprocess (stderr, its progress bar, on a
-    pseudo-terminal that is read as fast as it is written), and the run phase it reports."""
+    pseudo-terminal that is read as fast as it is written), the run phase it reports, and the
+    phases seen from the server: start-up (launch to the first request arriving), the calls
+    (first request to last answer sent) and the tail (last answer to the process's exit)."""
+    server_stats(url, reset=True)
     master, slave = pty.openpty()
 
     def drain():
@@ -111,18 +121,32 @@ def command_line(url: str, db: Path) -> tuple[float, float | None]:
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
+    launched = time.time()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "judge", "run", "--judge",
                            "mt-bench-pair", "--base-url", url, "--model", MODEL, "--concurrency", str(CONCURRENCY)],
                           stdout=subprocess.PIPE, stderr=slave, text=True, cwd=REPO)
     wall = time.perf_counter() - started
+    ended = launched + wall
     os.close(slave)
     reader.join(5)
     os.close(master)
     if done.returncode != 0:
         raise RuntimeError(f"annotator judge run failed: {done.stdout}")
     found = re.search(r"in ([\d.]+) s", done.stdout)
-    return wall, float(found.group(1)) if found else None
+    seen = server_stats(url)
+    first, last = seen["first_request_at"], seen["last_answer_at"]
+    phases = {"startup_s": first - launched, "calls_s": last - first, "tail_s": ended - last} if first and last else {}
+    return wall, float(found.group(1)) if found else None, phases
+
+
+def compile_bytecode() -> None:
+    """Compile the package's bytecode, as an installed package has it (pip compiles at
+    install; an editable checkout writes it on first use, unless PYTHONDONTWRITEBYTECODE is
+    set, when every start would compile the sources again)."""
+    import compileall
+
+    compileall.compile_dir(str(REPO / "annotator"), quiet=1)
 
 
 def main() -> None:
@@ -137,7 +161,9 @@ def main() -> None:
     judge = load_judge("mt-bench-pair")
     endpoint = Endpoint(url, "bench-key")
     runs: dict[str, list] = {k: [] for k in ("online", "online_cpu", "cached", "cached_requests", "scored", "bare",
-                                             "bare_cpu", "openai", "cli", "cli_run")}
+                                             "bare_cpu", "openai", "cli", "cli_run", "cli_startup",
+                                             "cli_calls", "cli_tail")}
+    compile_bytecode()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(args.repeat):
@@ -165,17 +191,22 @@ def main() -> None:
                 runs["openai"].append(asyncio.run(bare_openai(url, bodies)))
                 db = Path(tmp) / f"cli{r}.db"
                 make_store(db).close()
-                wall, run_phase = command_line(url, db)
+                wall, run_phase, phases = command_line(url, db)
                 runs["cli"].append(wall)
                 runs["cli_run"].append(run_phase)
+                for key in ("startup", "calls", "tail"):
+                    runs[f"cli_{key}"].append(phases.get(f"{key}_s"))
     finally:
         server.stdin.close()
         server.wait(10)
     load_after = os.getloadavg()
 
-    med = {k: statistics.median(v) for k, v in runs.items() if k not in ("cli_run",)}
-    cli_run = [v for v in runs["cli_run"] if v is not None]
-    cli_run_s = statistics.median(cli_run) if cli_run else None
+    optional = ("cli_run", "cli_startup", "cli_calls", "cli_tail")
+    med = {k: statistics.median(v) for k, v in runs.items() if k not in optional}
+    for key in optional:  # None where the command's output or the server's times were missing
+        seen = [v for v in runs[key] if v is not None]
+        med[key] = statistics.median(seen) if seen else None
+    cli_run_s = med["cli_run"]
     figures = {
         "judgments": JUDGMENTS, "concurrency": CONCURRENCY, "server_delay_s": DELAY, "repeat": args.repeat,
         "ideal_s": IDEAL_S,
@@ -197,6 +228,12 @@ def main() -> None:
         "cli_end_to_end_each_s": [round(x, 3) for x in runs["cli"]],
         "cli_run_phase_s": None if cli_run_s is None else round(cli_run_s, 3),
         "cli_run_phase_share_of_ideal": None if cli_run_s is None else round(IDEAL_S / cli_run_s, 3),
+        # seen from the server: launch -> first request, first request -> last answer, last answer -> exit
+        "cli_startup_to_first_request_s": None if med["cli_startup"] is None else round(med["cli_startup"], 3),
+        "cli_calls_s": None if med["cli_calls"] is None else round(med["cli_calls"], 3),
+        "cli_calls_share_of_bare_aiohttp": None if med["cli_calls"] is None else round(med["bare"] / med["cli_calls"], 3),
+        "cli_tail_after_last_answer_s": None if med["cli_tail"] is None else round(med["cli_tail"], 3),
+        "bytecode": "compiled before timing (compileall), as an installed package has it",
         "cached_rerun_s": round(med["cached"], 3),
         "cached_rerun_requests": max(runs["cached_requests"]),
         "scored": min(runs["scored"]),
@@ -219,6 +256,9 @@ def main() -> None:
     print(f"bare openai:    {med['openai']:.2f} s; runner at {figures['share_of_bare_openai']:.1%} of it")
     print(f"command line:   {med['cli']:.2f} s end to end ({figures['cli_share_of_ideal']:.1%} of ideal), run phase "
           + ("unknown" if cli_run_s is None else f"{cli_run_s:.2f} s ({figures['cli_run_phase_share_of_ideal']:.1%})"))
+    if med["cli_startup"] is not None:
+        print(f"  seen from the server: start-up to the first request {med['cli_startup']:.2f} s, the calls "
+              f"{med['cli_calls']:.2f} s, last answer to exit {med['cli_tail']:.2f} s")
     print(f"cached re-run:  {med['cached']:.2f} s, {figures['cached_rerun_requests']} requests")
     print(json.dumps(figures))
 

@@ -11,8 +11,11 @@ any report built from them.
 
 Targets (judge-validation issue): at 100,000 pairs both commands under 6 s and 500 MB; at
 1,000 pairs under 1.5 s. Issue 22: the read they share (``Store.labels_frame``) within 1.5x
-of pandas reading the same columns (``read_path``). The last line printed is one JSON object
-with every figure and the machine's load average.
+of pandas reading the same columns (``read_path``), and each command's CPU time against the
+columnar read (pyarrow's ADBC read of the same rows), with the floor beneath it measured
+alone (``floor``: start-up imports, the read, the bootstrap's seeded draws; the rest is the
+statistics). The last line printed is one JSON object with every figure and the machine's
+load average.
 
     .venv/bin/python benchmarks/stats_scale_bench.py [--pairs 100000] [--small 1000] [--repeats 3]
 """
@@ -156,6 +159,50 @@ def read_path(path: Path, repeats: int) -> dict:
     return figures
 
 
+# What both commands load before any work: the command line with every area registered (as
+# `annotator stats ...` does), the engines, the driver, and scipy.special (the exact binomial
+# p-values and Dawid-Skene's logsumexp the outputs print).
+IMPORTS = ("from annotator.cli import main; main.commands; import annotator.store, annotator.analysis.report, "
+           "annotator.analysis.judge_human, adbc_driver_sqlite.dbapi, scipy.special")
+
+
+def floor(exe_python: str, path: Path, repeats: int) -> dict:
+    """Where a command's CPU time goes beside the work proper, each measured alone (median CPU
+    seconds): ``interpreter`` (``python -c pass``), ``imports`` (a fresh process importing what
+    both commands load, ``IMPORTS``, interpreter included), ``bootstrap`` (the seeded draws of the
+    default resamples over the task's pairs, counted per group as ``Resampler`` does) and
+    ``draws`` (the generator's draws alone: the same random stream cannot cost less)."""
+    from annotator.analysis.bootstrap import Resampler
+    from annotator.analysis.defaults import auto_resamples
+
+    figures = {"interpreter_cpu_s": measure([exe_python, "-c", "pass"], repeats)["median_cpu_s"],
+               "imports_cpu_s": measure([exe_python, "-c", IMPORTS], repeats)["median_cpu_s"]}
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        units = conn.execute("SELECT COUNT(DISTINCT pair) FROM labels").fetchone()[0]
+    resamples = auto_resamples(units)
+
+    def bootstrap():
+        resampler = Resampler(units, resamples, seed=0)
+        resampler.group_units(np.arange(units) % 6)
+        resampler._counts_per_group()
+
+    def draws():
+        rng = np.random.default_rng(0)
+        step = max(1, min(64, 4_000_000 // max(units, 1)))
+        for start in range(0, resamples, step):
+            rng.integers(0, units, size=(min(step, resamples - start), units), dtype=np.int64)
+
+    for name, work in (("bootstrap", bootstrap), ("draws", draws)):
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            work()
+            times.append(time.process_time() - start)
+        figures[f"{name}_cpu_s"] = round(statistics.median(times), 3)
+    figures["units"], figures["resamples"] = units, resamples
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=100_000)
@@ -191,9 +238,20 @@ def main() -> None:
             print(f"{n:>9,} pairs  labels_frame {read['labels_frame_cpu_s']:.3f} s CPU, pandas read_sql of the same "
                   f"columns {read['pandas_read_sql_cpu_s']:.3f} s: ratio {read['ratio']:.2f} (target <= 1.5); pyarrow "
                   f"(ADBC) {read['pyarrow_adbc_cpu_s']:.3f} s: ratio {read['ratio_to_pyarrow']:.2f}")
+            python = exe[0] if "python" in Path(exe[0]).name else sys.executable
+            parts = figures[f"{label}_floor"] = floor(python, path, args.repeats)
             for command in ("agreement", "judges"):
-                figures[f"{label}_{command}_cpu_over_pyarrow_read"] = round(
-                    figures[f"{label}_{command}"]["median_cpu_s"] / max(read["pyarrow_adbc_cpu_s"], 1e-9), 1)
+                cpu = figures[f"{label}_{command}"]["median_cpu_s"]
+                figures[f"{label}_{command}_cpu_over_pyarrow_read"] = round(cpu / max(read["pyarrow_adbc_cpu_s"], 1e-9), 1)
+                # the breakdown: start-up (imports), the read, the bootstrap's draws, the rest
+                figures[f"{label}_{command}_breakdown_cpu_s"] = {
+                    "startup": parts["imports_cpu_s"], "read": read["pyarrow_adbc_cpu_s"],
+                    "bootstrap": parts["bootstrap_cpu_s"],
+                    "rest": round(cpu - parts["imports_cpu_s"] - read["pyarrow_adbc_cpu_s"] - parts["bootstrap_cpu_s"], 3)}
+                print(f"{n:>9,} pairs  stats {command:<10} CPU {cpu:.2f} s = start-up {parts['imports_cpu_s']:.2f} "
+                      f"(interpreter {parts['interpreter_cpu_s']:.2f}) + read {read['pyarrow_adbc_cpu_s']:.2f} + "
+                      f"bootstrap {parts['bootstrap_cpu_s']:.2f} (draws alone {parts['draws_cpu_s']:.2f}) + rest "
+                      f"{figures[f'{label}_{command}_breakdown_cpu_s']['rest']:.2f}")
     large, small = figures["large_agreement"], figures["small_agreement"]
     figures["within_target"] = all(
         figures[f"large_{c}"]["median_s"] < 6 and figures[f"large_{c}"]["peak_mb"] < 500

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from annotator.store import Store
 from annotator.store.models import is_failed
 from annotator.store.protocol import AnalysisStore
 
@@ -115,7 +116,8 @@ def run_infos(runs, judgments: pd.DataFrame) -> dict[str, RunInfo]:
     grouped = dict(tuple(judgments.groupby("run_name", sort=False))) if len(judgments) else {}
     for run in runs:
         rows = grouped.get(run.name, judgments.iloc[0:0])
-        failed = int(rows["status"].map(is_failed).sum()) if len(rows) else 0
+        # each distinct status tested once, not once per judgment
+        failed = sum(int(n) for status, n in rows["status"].value_counts().items() if is_failed(status))
         costs = rows["cost"].dropna() if len(rows) else pd.Series(dtype=float)
         latency = rows["latency_s"].dropna() if len(rows) else pd.Series(dtype=float)
         planned = run.params.get("planned") if isinstance(run.params, dict) else None
@@ -193,10 +195,13 @@ def load_agents(store: AnalysisStore, task: str, *, order_rule: str = DEFAULT_OR
     check_rule(order_rule)
     found = store.require_task(task)
     cats = tuple(categories or found.choices)
-    labels = store.labels_frame(task, lean=True, exclude=exclude, both_bad=both_bad)
+    pairs = store.pairs_frame(task)
+    # the labels take their pairs' columns from that frame, so every response is measured once;
+    # a wrapper that serves frames it read once already (the report's) is asked as before
+    given = {"pairs": pairs} if isinstance(store, Store) else {}
+    labels = store.labels_frame(task, lean=True, exclude=exclude, both_bad=both_bad, **given)
     if "tie" not in cats and len(labels) and (labels["choice"] == "tie").any():
         cats = ("A", "B", "tie")
-    pairs = store.pairs_frame(task)
     compared, runs, left_out = compared_judgments(store, task, include_incomplete)
     verdicts = judge_verdicts(compared, order_rule)
     alone = [name for name, run in runs.items() if run.scored_alone]

@@ -45,7 +45,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from annotator.store.protocol import AnalysisStore
 
@@ -390,6 +389,8 @@ def correlation_matrix(table: pd.DataFrame, min_pairs: int = MIN_CORRELATION_PAI
             elif both.iloc[:, 0].nunique() < 2 or both.iloc[:, 1].nunique() < 2:
                 reasons[i][j] = "one factor's M_k is the same on every shared pair"
             else:
+                from scipy import stats  # here, not at import: scipy.stats costs every judge card a second
+
                 value = float(stats.kendalltau(both.iloc[:, 0], both.iloc[:, 1], variant="b").statistic)
                 matrix[i][j] = None if math.isnan(value) else value
     return {"method": "kendall_tau_b", "factors": keys, "matrix": matrix, "pairs": shared, "reasons": reasons}

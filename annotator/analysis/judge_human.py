@@ -557,6 +557,7 @@ def judge_human_report(
     resampler = Resampler(len(units), resamples, seed, clusters=item_codes)
     scale = judge_scale(verdicts, agents.categories)
     codes = judge_codes(verdicts, units, scale)
+    resampler.group_units(ratings.codes, *codes.values())  # what the resampled sums follow (bootstrap)
     section = {row.run: row for row in judge_section(
         verdicts, codes, scale, ratings, resampler, judgments,
         agents.adjudicated if agents.reference == "adjudicated" else None)}

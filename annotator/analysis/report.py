@@ -473,36 +473,47 @@ def agreement_report(
     unit = "item (the pairs of one ranked item resampled together)" if item_codes is not None else "pair"
     bootstrap = {"resamples": resamples, "seed": seed, "confidence": confidence, "unit": unit,
                  "resamples_rule": resamples_rule}
+
+    domains: list[tuple[str, np.ndarray]] = []
+    domain_codes = np.zeros(len(units), dtype=np.int64)
+    if len(labels) and (labels["domain"].fillna("") != "").any():
+        domain_of = labels.drop_duplicates("pair").set_index("pair")["domain"].fillna("").reindex(units).to_numpy()
+        for code, domain in enumerate(sorted(set(domain_of))):
+            in_domain = domain_of == domain
+            domain_codes[in_domain] = code
+            domains.append((domain, in_domain))
+    factor_frame = _factor_frame(labels)
+    names = dict(factors or [])
+    keys = list(names) + sorted(set(factor_frame["factor"]) - set(names))
+    factor_ratings = {}
+    for key in keys:
+        rows = factor_frame[factor_frame["factor"] == key]
+        factor_ratings[key] = (rows, ratings_from_frame(rows, "answer", FACTOR_CATEGORIES, units=units))
+    verdicts = judge_verdicts(judgments, order_rule)
+    scale = judge_scale(verdicts, categories)
+    codes = judge_codes(verdicts, units, scale)
+    # what every resampled statistic below is a function of, per pair: its votes, domain,
+    # verdicts and factor answers (bootstrap.Resampler.group_units; the numbers do not depend on it)
+    resampler.group_units(ratings.codes, domain_codes, *codes.values(), *(fr.codes for _, fr in factor_ratings.values()))
     overall = agreement_block(ratings, resampler, ranks)
 
     # per domain
     per_domain = {}
-    if len(labels) and (labels["domain"].fillna("") != "").any():
-        domain_of = labels.drop_duplicates("pair").set_index("pair")["domain"].fillna("")
-        for domain in sorted(domain_of.unique()):
-            in_domain = domain_of.reindex(units).to_numpy() == domain
-            domain_units = units[in_domain]
-            sub = ratings_from_frame(labels, "choice", categories, units=domain_units)
-            sub_resampler = resampler.restricted(in_domain)
-            per_domain[domain or "(none)"] = agreement_block(sub, sub_resampler, ranks)
+    for domain, in_domain in domains:
+        # the domain's rows of the task's ratings (the same raters and categories as
+        # ``ratings_from_frame`` of the labels with the domain's units gives, without a second read)
+        sub = Ratings(units[in_domain], ratings.raters, ratings.categories, ratings.codes[in_domain])
+        per_domain[domain or "(none)"] = agreement_block(sub, resampler.restricted(in_domain), ranks)
 
     # per factor, on the same units and resamples as the preference
-    factor_frame = _factor_frame(labels)
-    names = dict(factors or [])
-    keys = list(names) + sorted(set(factor_frame["factor"]) - set(names))
     per_factor = {}
-    for key in keys:
-        rows = factor_frame[factor_frame["factor"] == key]
-        fr = ratings_from_frame(rows, "answer", FACTOR_CATEGORIES, units=units)
+    for key, (rows, fr) in factor_ratings.items():
         block = agreement_block(fr, resampler, FACTOR_RANKS)
         block.name = names.get(key, key)
         block.na_answers = int((rows["answer"] == "na").sum())
         per_factor[key] = block
 
     # judges
-    verdicts = judge_verdicts(judgments, order_rule)
-    scale = judge_scale(verdicts, categories)
-    codes = judge_codes(verdicts, units, scale)
     adjudications = dict(adjudications or {})
     adjudicated = pd.Series({p: a.choice for p, a in adjudications.items()}, dtype=object)
     votes = pair_votes(ratings, threshold, adjudicated)

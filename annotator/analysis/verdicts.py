@@ -109,8 +109,10 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     asked = judgments.groupby(["run_name", "pair", "order"], sort=False).size().unstack("order")
     asked = asked.reindex(columns=["AB", "BA", "unknown"]).notna()
     per_order = _per_order(judgments)
-    verdict = per_order.pivot_table(index=["run_name", "pair"], columns="order", values="verdict", aggfunc="first")
-    soft = per_order.pivot_table(index=["run_name", "pair"], columns="order", values="soft", aggfunc="first")
+    # one row per (run, pair, order) already (``_per_order``): spread the orders into columns
+    by_order = per_order.set_index(["run_name", "pair", "order"])
+    verdict = by_order["verdict"].unstack("order")
+    soft = by_order["soft"].unstack("order")
     verdict = verdict.reindex(index=asked.index, columns=["AB", "BA", "unknown"])
     soft = soft.reindex(index=asked.index, columns=["AB", "BA", "unknown"]).astype(float)
 

@@ -146,15 +146,17 @@ def gold(cli: CliContext, task_name: str | None, out: Path | None, force: bool, 
     summary = {"task": name, "format": fmt, "records": written, "pairs_considered": gold.considered,
                "aggregate": aggregate, "provenance": gold.provenance_counts, "left_out": gold.left_out,
                "left_out_by_format": by_format, "annotator_ids": "names" if keep_names else "pseudonyms"}
-    _report(path, *_with_both_bad(store, name, both_bad, exclude, summary, message), excluded, as_json)
+    _report(path, *_with_both_bad(store, name, both_bad, exclude, summary, message, counted=(gold.both_bad,)),
+            excluded, as_json)
 
 
 def _with_both_bad(store, name: str, both_bad: str, exclude: tuple[str, ...], summary: dict[str, Any],
-                   message: str) -> tuple[dict[str, Any], str]:
-    """The summary and message naming the --both-bad rule, when the task offers it or a label holds it."""
+                   message: str, counted: tuple[dict[str, Any] | None] | None = None) -> tuple[dict[str, Any], str]:
+    """The summary and message naming the --both-bad rule, when the task offers it or a label holds it
+    (``counted``: ``(both_bad_json's value,)`` when the export counted it already)."""
     from annotator.analysis.both_bad import both_bad_caption, both_bad_json
 
-    found = both_bad_json(store, name, both_bad, exclude)
+    found = both_bad_json(store, name, both_bad, exclude) if counted is None else counted[0]
     if not found:
         return summary, message
     return {**summary, "both_bad": found}, f"{message} {both_bad_caption(found)[0].upper()}{both_bad_caption(found)[1:]}."

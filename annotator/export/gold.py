@@ -50,7 +50,8 @@ import numpy as np
 import pandas as pd
 
 from annotator.analysis.aggregate import aggregated_labels, factor_majority_table
-from annotator.analysis.both_bad import adjudications_under, both_bad_json, counted_categories
+from annotator.analysis.both_bad import adjudications_under, check_both_bad, counted_categories
+from annotator.analysis.defaults import BOTH_BAD_TEXT
 from annotator.analysis.pairs import pair_votes
 from annotator.analysis.ratings import ratings_from_frame
 from annotator.store import FACTOR_ANSWERS, Store, Task
@@ -84,6 +85,9 @@ class GoldSet:
     ds_fitted: bool | None = False  # None: not computed (--aggregate majority: the output does not use it)
     # per kept pair (the table's rows, in order): ``annotators`` and ``label_ids``, as Arrow lists
     lists: dict[str, Any] = field(default_factory=dict)
+    # the --both-bad rule and the current "both_bad" labels, counted from the votes read
+    # (``analysis.both_bad.both_bad_json``'s value): None when the task neither offers it nor holds one
+    both_bad: dict[str, Any] | None = None
 
     @property
     def provenance_counts(self) -> dict[str, int]:
@@ -127,10 +131,11 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     spec = store.require_task(task)
     names = task_names(store, task, options.keep_names)
     keys = [f.key for f in spec.factors]
-    votes = _votes(store, task, keys, options.exclude, options.both_bad)
+    votes, both_bad_pairs = _votes(store, task, keys, options.exclude, options.both_bad)
+    found = _both_bad_found(spec, options.both_bad, len(both_bad_pairs))
     columns = [c.name for c in gold_columns(spec) if c not in PAIR_TEXT_COLUMNS]
     if votes.empty:
-        return GoldSet(spec, options, pd.DataFrame(columns=columns), names)
+        return GoldSet(spec, options, pd.DataFrame(columns=columns), names, both_bad=found)
     ratings = ratings_from_frame(votes, "choice", counted_categories(spec.choices, votes["choice"]))
     if dawid_skene or options.aggregate == "dawid-skene":
         agg = aggregated_labels(ratings, options.threshold)
@@ -163,8 +168,8 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
                  "adjudicated_at"]).set_index("pair")
     agg = agg.join(adj)
     if spec.allows_both_bad:
-        by_pair = store.choice_by_pair(task, BOTH_BAD, exclude=options.exclude)
-        agg[f"votes_{BOTH_BAD}"] = pd.Series(by_pair, dtype="int64").reindex(agg.index).fillna(0).astype("int64")
+        by_pair = pd.Series(both_bad_pairs, dtype="int64").value_counts()
+        agg[f"votes_{BOTH_BAD}"] = by_pair.reindex(agg.index).fillna(0).astype("int64")
     final = pd.Series({p: a.choice for p, a in settled.items()}, dtype=object).reindex(agg.index)
     agg["label"] = np.where(adjudicated, final, aggregate_label)
     agg["label"] = agg["label"].where(agg["label"].notna(), None)
@@ -198,14 +203,25 @@ def gold_set(store: Store, task: str, options: GoldOptions | None = None, *, daw
     agg.insert(0, "task", task)
     fitted = None if ds_fitted is None else bool(ds_fitted)
     return GoldSet(spec, options, agg, names, considered=considered, left_out=left_out, ds_fitted=fitted,
-                   lists=voter_lists(kept_votes, names, agg.index.to_numpy(), {"label_ids": "label_id"}))
+                   lists=voter_lists(kept_votes, names, agg.index.to_numpy(), {"label_ids": "label_id"}),
+                   both_bad=found)
 
 
-def _votes(store: Store, task: str, keys: list[str], exclude, both_bad: str) -> pd.DataFrame:
+def _both_bad_found(task: Task, rule: str, labels: int) -> dict[str, Any] | None:
+    """``analysis.both_bad.both_bad_json`` from the count of current "both_bad" labels the
+    gold set read already (that function would count them again with a query of its own)."""
+    check_both_bad(rule)
+    if not task.allows_both_bad and not labels:
+        return None
+    return {"name": rule, "rule": BOTH_BAD_TEXT[rule], "labels": labels, "offered": task.allows_both_bad}
+
+
+def _votes(store: Store, task: str, keys: list[str], exclude, both_bad: str) -> tuple[pd.DataFrame, np.ndarray]:
     """The current labels as aggregation reads them (one row a label, in the order stored):
     ``label_id``, ``pair``, ``annotator`` and ``choice`` (categoricals), and one column per
     factor key (the answer, when one of the factor answers; else missing). Read as Arrow
-    columns; each distinct factor-answer text (a few hundred in a task) parsed once."""
+    columns; each distinct factor-answer text (a few hundred in a task) parsed once. With
+    it, the pair of each current "both_bad" label as stored (before the --both-bad rule)."""
     import pyarrow.compute as pc
 
     table = store.current_votes_table(task, exclude=exclude)
@@ -225,8 +241,9 @@ def _votes(store: Store, task: str, keys: list[str], exclude, both_bad: str) -> 
     else:
         for key in keys:
             frame[key] = pd.Categorical([None] * len(frame), categories=list(FACTOR_ANSWERS))
+    both_bad_pairs = frame["pair"].to_numpy()[(frame["choice"] == BOTH_BAD).to_numpy()]
     # "both_bad" votes read under the --both-bad rule, as every statistic reads them
-    return with_both_bad_rule(frame, both_bad).reset_index(drop=True)
+    return with_both_bad_rule(frame, both_bad).reset_index(drop=True), both_bad_pairs
 
 
 def _coded(column, categories) -> pd.Categorical:
@@ -382,7 +399,7 @@ def gold_meta(store: Store, gold: GoldSet, fmt: str) -> dict[str, Any]:
         pairs_considered=gold.considered, left_out=gold.left_out, provenance=gold.provenance_counts,
         dawid_skene_fitted=gold.ds_fitted if gold.ds_fitted is not None
         else "not computed (--aggregate majority: the ds_ columns are empty)",
-        **({"both_bad": found} if (found := both_bad_json(store, gold.task.name, o.both_bad, o.exclude)) else {}))
+        **({"both_bad": gold.both_bad} if gold.both_bad else {}))
 
 
 def write_gold(store: Store, gold: GoldSet, path: Path, fmt: str, *,

@@ -318,55 +318,96 @@ def _write_parquet(path: Path, columns: list[Column], batches: Iterable[Batch]) 
 
 
 # -- CSV, column by column ------------------------------------------------------------------
-def _csv_text(array):
-    """Text cells neutralised (OWASP, after line breaks too) and quoted where needed: one
-    scan of the column finds the cells holding a comma, a quote, CR or LF (only those can
-    hold a line break, and only those are quoted; a search of the column's buffer first, so
-    a column without any skips the per-cell scan), a look at each cell's first character
-    finds the formulas; only the cells found are rewritten."""
-    import pyarrow.compute as pc
-
-    special = None
-    if _holds_any(array, (b",", b'"', b"\r", b"\n")):
-        special = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False)
-        if not pc.any(special).as_py():
-            special = None
-    if special is not None:
-        array = _rewrite(array, special, lambda a: _rewrite(
-            a, pc.match_substring_regex(a, pattern=r"[\r\n][=+\-@\t]"),
-            lambda b: pc.replace_substring_regex(b, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2")))
-    first = pc.utf8_slice_codeunits(array, 0, 1)
-    array = _rewrite(array, pc.is_in(first, value_set=_trigger_set()), lambda a: pc.binary_join_element_wise("'", a, ""))
-    if special is None:
-        return array
-    return _rewrite(array, special, lambda a: pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'),
-                                                                         '"', ""))
+# The formula triggers as bytes: all ASCII, so a cell's first byte decides (in UTF-8 a character
+# beyond ASCII never starts with an ASCII byte).
+_TRIGGER_BYTES = b"".join(t.encode() for t in FORMULA_TRIGGERS)
+# What a text cell starts with (its formula prefix and opening quote), by code: formula + 2 x quoted.
+_OPENINGS = ("", "'", '"', "\"'")
 
 
-def _holds_any(array, needles: tuple[bytes, ...]) -> bool:
-    """Whether any cell of a string array holds one of ``needles`` (bytes): a memchr-speed
-    search of the values' buffer, back to back (a match across two cells is impossible for
-    single bytes)."""
-    if array.null_count == len(array) or array.buffers()[2] is None:  # no text at all
-        return False
-    data = bytes(_string_data(array))
-    return any(n in data for n in needles)
+def _csv_text(array) -> list:
+    """A text column as the pieces that, joined, are its CSV cells: neutralised (OWASP, after
+    line breaks too) and quoted where needed. Only what a cell needs is added: an opening piece
+    (the formula's ``'``, the opening quote) and a closing quote, per cell; the text itself
+    stays Arrow's buffer as it is, but for the cells holding a quote or a line break followed
+    by a formula character, whose text is rewritten (quotes doubled, lines inside neutralised)
+    and passed beside it (the original cell then null, which the join writes as nothing).
 
-
-def _trigger_set():
+    What each cell needs is found without a scan per cell where the column's bytes answer it
+    (:func:`_text_bytes`): the formulas from each cell's first byte, the quotes and line breaks
+    from their positions in the column's text; only the cells to quote are found by a scan of
+    each cell (RE2), and only when the text holds one of the four characters at all."""
+    import numpy as np
     import pyarrow as pa
-
-    return pa.array(FORMULA_TRIGGERS, pa.string())
-
-
-def _rewrite(array, mask, rule):
-    """``array`` with ``rule`` applied to the cells where ``mask`` holds (only those)."""
     import pyarrow.compute as pc
 
-    mask = pc.fill_null(mask, False)
-    if not pc.any(mask).as_py():
-        return array
-    return pc.replace_with_mask(array, mask, rule(pc.filter(array, mask)))
+    n = len(array)
+    if n == 0 or array.null_count == n or array.buffers()[2] is None:
+        return [array]
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[:offsets[-1]]
+    if not len(data):
+        return [array]
+    triggers = np.frombuffer(_TRIGGER_BYTES, np.uint8)
+    starts = offsets[:-1]
+    valid = array.is_valid().to_numpy(zero_copy_only=False) if array.null_count else np.ones(n, dtype=bool)
+    formula = (offsets[1:] > starts) & np.isin(data[np.minimum(starts, len(data) - 1)], triggers) & valid
+    comma, quotes, breaks = _text_bytes(data, int(offsets[0]))
+    if not (comma or len(quotes) or len(breaks)):
+        if not formula.any():
+            return [array]
+        return [pa.array(_OPENINGS[:2], pa.string()).take(pa.array(formula.view(np.int8))), array]
+    quoted = pc.fill_null(pc.match_substring_regex(array, pattern=r'[,"\r\n]'), False).to_numpy(zero_copy_only=False)
+    # the cells whose text changes: those holding a quote (doubled), or a line break followed by a
+    # formula character (a new line a spreadsheet may read as a row: neutralised); a break at a
+    # cell's end followed by the next cell's first byte is a false alarm, which the rewrite leaves
+    after = breaks + 1
+    breaks = breaks[(after < len(data))]
+    breaks = breaks[np.isin(data[breaks + 1], triggers)]
+    rewrite = np.zeros(n, dtype=bool)
+    rewrite[np.searchsorted(offsets, np.concatenate([quotes, breaks]), side="right") - 1] = True
+    rewrite &= quoted
+    pieces = [pa.array(_OPENINGS, pa.string()).take(pa.array(formula.astype(np.int8) + 2 * quoted.astype(np.int8)))]
+    if rewrite.any():
+        mask = pa.array(rewrite)
+        text = pc.filter(array, mask)
+        if len(breaks):
+            text = pc.replace_substring_regex(text, pattern=r"(\r\n|\r|\n)([=+\-@\t])", replacement=r"\1'\2")
+        text = pc.replace_substring(text, '"', '""')
+        pieces += [_nulled(array, mask), pc.replace_with_mask(pa.nulls(n, pa.string()), mask, text)]
+    else:
+        pieces.append(array)
+    return [*pieces, pa.array(("", '"'), pa.string()).take(pa.array(quoted.view(np.int8)))]
+
+
+def _text_bytes(data, start: int, step: int = 1 << 18):
+    """In the bytes ``data[start:]`` (a numpy view of a column's text): whether a comma is
+    there, and the positions of the quotes and of the line breaks (CR, LF). Compared a quarter
+    megabyte at a time, so the comparisons stay in the CPU's cache (whole-column temporaries
+    cost more in memory traffic than the compares)."""
+    import numpy as np
+
+    comma = False
+    quotes, breaks = [], []
+    for i in range(start, len(data), step):
+        part = data[i:i + step]
+        comma = comma or bool((part == 44).any())
+        quotes.append(np.flatnonzero(part == 34) + i)
+        breaks.append(np.flatnonzero((part == 10) | (part == 13)) + i)
+    empty = np.zeros(0, dtype=np.int64)
+    return comma, np.concatenate(quotes) if quotes else empty, np.concatenate(breaks) if breaks else empty
+
+
+def _nulled(array, mask):
+    """``array`` with the cells where ``mask`` holds made null: a new validity bitmap over the
+    same offsets and text (no copy of the text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = pc.and_not(pc.is_valid(array), mask)
+    if array.offset == 0 and keep.offset == 0:
+        return pa.StringArray.from_buffers(len(array), array.buffers()[1], array.buffers()[2], keep.buffers()[1])
+    return pc.if_else(keep, array, pa.scalar(None, pa.string()))
 
 
 def _csv_float(array):
@@ -390,39 +431,44 @@ def _csv_float(array):
     return text
 
 
-def _csv_cells(column: Column, values):
+def _csv_cells(column: Column, values) -> list:
+    """A batch's column as the pieces whose join is its CSV cells (a null is an empty cell)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     array = _arrow_array(column, values)
     if column.kind in ("str", "json"):  # an empty text is an empty cell, as None is
-        array = _csv_text(array)
-        return pc.fill_null(array, "") if array.null_count else array
+        return _csv_text(array)
     if column.kind == "int":
-        return pc.fill_null(pc.cast(array, pa.string()), "")
+        return [pc.cast(array, pa.string())]
     if column.kind == "bool":
-        return pc.fill_null(pc.if_else(array, "True", "False"), "")
-    return pc.fill_null(_csv_float(array), "")
+        return [pc.if_else(array, "True", "False")]
+    return [_csv_float(array)]
 
 
 def _write_csv(path: Path, columns: list[Column], batches: Iterable[Batch]) -> int:
-    """Each batch's lines are built in Arrow (``binary_join_element_wise``) and written as
-    one block: no Python object per cell. None is an empty cell, as is an empty text."""
+    """Each batch's lines are built in Arrow: one ``binary_join_element_wise`` of every
+    column's pieces, the commas and the line's end (nulls joined as nothing), written as one
+    block: no Python object per cell."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = 0
+    comma, end = pa.scalar(",", pa.string()), pa.scalar("\n", pa.string())
     with _open(path) as f:
         header = [_NEEDS_QUOTES.search(t) and '"' + t.replace('"', '""') + '"' or t
                   for t in (neutralise_cell(c.name) for c in columns)]
         f.write((",".join(header) + "\n").encode("utf-8"))
         for batch in batches:
-            cells = [_csv_cells(c, batch[c.name]) for c in columns]
-            rows = len(cells[0]) if cells else 0
+            pieces: list = []
+            rows = 0
+            for i, c in enumerate(columns):
+                cells = _csv_cells(c, batch[c.name])
+                rows = len(cells[-1])
+                pieces += [comma, *cells] if i else cells
             if not rows:
                 continue
-            cells[-1] = pc.binary_join_element_wise(cells[-1], pa.scalar("\n"), "")  # the line's end
-            lines = pc.binary_join_element_wise(*cells, ",") if len(cells) > 1 else cells[0]
+            lines = pc.binary_join_element_wise(*pieces, end, "", null_handling="replace", null_replacement="")
             f.write(_string_data(lines))
             n += rows
     return n

@@ -13,9 +13,10 @@ or unscored. Writes nothing but the run and the cached copies; makes no request.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -142,8 +143,10 @@ class RunReport:
         return data
 
 
-@dataclass
+@dataclass(repr=False)
 class Prepared:
+    """A planned run: the run, its settings and the calls still to make."""
+
     task: Task
     judge: JudgeConfig
     options: RunOptions
@@ -157,6 +160,23 @@ class Prepared:
     cached: dict[str, Judgment]  # cache key -> finished judgment from another run
     report: RunReport
     shared: list[Call] = field(default_factory=list)  # identical to a call in ``calls``: copied after it
+    # ``prepare_first``: the first call to make, planned ahead of the rest, and what plans the
+    # rest (``plan_rest``, run while that call is out)
+    first: Call | None = None
+    rest: Callable[[], None] | None = None
+
+    def plan_rest(self) -> None:
+        """Plan the calls after ``first`` (``prepare_first``); nothing when all are planned."""
+        rest, self.rest = self.rest, None
+        if rest is not None:
+            rest()
+
+    def __repr__(self) -> str:
+        # Short: asyncio.run() formats the main task's result (as Python 3.11 restores the
+        # SIGINT handler), and the default repr of every call's pair and messages took a
+        # tenth of a second at the end of a 2,000-call run.
+        return (f"Prepared(run={self.run.name!r}, task={self.task.name!r}, model={self.model!r}, "
+                f"calls={len(self.calls)}, cached={len(self.cached)}, shared={len(self.shared)})")
 
 
 # -- planning --------------------------------------------------------------------------------
@@ -312,16 +332,14 @@ def _pairs(store: JudgeStore, task: Task, judge: JudgeConfig, options: RunOption
     return pairs
 
 
-def _plan_calls(task: Task, judge: JudgeConfig, options: RunOptions, s: _Settings, pairs: list[Pair],
-                endpoint_url: str) -> tuple[list[Call], Counter]:
-    """Every call of the run (pair x target x order x sample) with its cache key, and the
-    planned calls left out, by reason."""
+def _iter_calls(task: Task, judge: JudgeConfig, options: RunOptions, s: _Settings, pairs: list[Pair],
+                endpoint_url: str, skipped: Counter) -> Iterator[Call]:
+    """Every call of the run (pair x target x order x sample) with its cache key, in order;
+    the planned calls left out are counted in ``skipped`` by reason."""
     orders = ("AB", "BA") if (options.orders or ("both" if judge.both_orders else "AB")) == "both" else ("AB",)
     if judge.pointwise:
         orders = ("AB",)  # one text at a time: nothing to swap
     samples = options.samples or judge.samples
-    planned = []
-    skipped: Counter = Counter()
     source_needed = needs_source(s.template) or "source" in judge.targets
     for pair in pairs:
         if source_needed and not pair.source.strip():
@@ -336,34 +354,81 @@ def _plan_calls(task: Task, judge: JudgeConfig, options: RunOptions, s: _Setting
                 messages = render(s.template, task, pair, order, s.guide, s.factor, target=target, extra=extra)
                 for sample in range(samples):
                     key = cache_key(endpoint_url, s.model, s.params, messages, sample)
-                    planned.append(Call(pair, order, sample, messages, key, target))
-    return planned, skipped
+                    yield Call(pair, order, sample, messages, key, target)
 
 
-def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
-    """The run (not yet written when new) and the calls still to make. Writes nothing."""
-    task = store.require_task(task_name)
-    s = _settings(task, judge, options, endpoint_url)
-    run, run_exists = _the_run(store, task, judge, options, s, endpoint_url)
-    planned, skipped = _plan_calls(task, judge, options, s, _pairs(store, task, judge, options, s.template),
-                                   endpoint_url)
-    run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
-    report = RunReport(run=run.name, run_id=run.id, planned=len(planned), skipped=skipped,
-                       distinct=len({c.cache_key for c in planned}))
-    slots = store.judgment_slots(run.stored_id) if run_exists else {}
+def _plan_calls(task: Task, judge: JudgeConfig, options: RunOptions, s: _Settings, pairs: list[Pair],
+                endpoint_url: str) -> tuple[list[Call], Counter]:
+    """Every call of the run with its cache key, and the planned calls left out, by reason."""
+    skipped: Counter = Counter()
+    return list(_iter_calls(task, judge, options, s, pairs, endpoint_url, skipped)), skipped
+
+
+def _done(slots: dict, call: Call) -> bool:
+    """Finished earlier in this run (same request, not failed)."""
+    found = slots.get(call.slot)
+    return bool(found and found[0] == call.cache_key and not is_failed(found[1]))
+
+
+def _plan(store: JudgeStore, prep: Prepared, s: _Settings, pairs: list[Pair], slots: dict,
+          in_flight: str | None = None) -> None:
+    """Fill ``prep`` with every call of the run: the ones still to make, the shared ones, the
+    cache hits and the report's counts. ``in_flight``: the cache key of a call already being
+    made (``prepare_first``), not looked up in the cache (its own answer may be stored by now)."""
+    planned, skipped = _plan_calls(prep.task, prep.judge, prep.options, s, pairs, prep.endpoint_url)
+    prep.run.params["planned"] = len(planned)  # so `judge show` can tell what an interrupted run still lacks
+    report = prep.report
+    report.planned, report.skipped, report.distinct = len(planned), skipped, len({c.cache_key for c in planned})
     todo, shared, keys = [], [], set()
     for call in planned:
-        found = slots.get(call.slot)
-        if found and found[0] == call.cache_key and not is_failed(found[1]):
+        if _done(slots, call):
             report.already_done += 1
         elif call.cache_key in keys:
             shared.append(call)  # the same request as an earlier call of this run: made once
         else:
             keys.add(call.cache_key)
             todo.append(call)
-    cached = store.judgments_by_cache_keys(c.cache_key for c in todo)
-    return Prepared(task, judge, options, run, run_exists, s.model, endpoint_url, s.params, s.price,
-                    todo, cached, report, shared)
+    prep.calls, prep.shared = todo, shared
+    prep.cached = store.judgments_by_cache_keys(c.cache_key for c in todo if c.cache_key != in_flight)
+
+
+def _start(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str):
+    task = store.require_task(task_name)
+    s = _settings(task, judge, options, endpoint_url)
+    run, run_exists = _the_run(store, task, judge, options, s, endpoint_url)
+    pairs = _pairs(store, task, judge, options, s.template)
+    slots = store.judgment_slots(run.stored_id) if run_exists else {}
+    prep = Prepared(task, judge, options, run, run_exists, s.model, endpoint_url, s.params, s.price, [], {},
+                    RunReport(run=run.name, run_id=run.id))
+    return prep, s, pairs, slots
+
+
+def prepare(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str) -> Prepared:
+    """The run (not yet written when new) and the calls still to make. Writes nothing."""
+    prep, s, pairs, slots = _start(store, task_name, judge, options, endpoint_url)
+    _plan(store, prep, s, pairs, slots)
+    return prep
+
+
+def prepare_first(store: JudgeStore, task_name: str, judge: JudgeConfig, options: RunOptions, endpoint_url: str,
+                  *, look_ahead: int = 20) -> Prepared:
+    """Like ``prepare``, but planned only as far as the first call to make (``prep.first``:
+    not finished in this run, not in the cache), so that the runner sends it at once and
+    plans the rest (``prep.plan_rest()``) while it is out. When none of the first
+    ``look_ahead`` planned calls is to be made (a resumed or cached run), everything is
+    planned here, as ``prepare`` does. Writes nothing."""
+    prep, s, pairs, slots = _start(store, task_name, judge, options, endpoint_url)
+    skipped: Counter = Counter()
+    for n, call in enumerate(_iter_calls(prep.task, judge, options, s, pairs, endpoint_url, skipped)):
+        if n >= look_ahead:
+            break
+        if _done(slots, call) or store.judgments_by_cache_keys([call.cache_key]):
+            continue
+        prep.first, prep.calls = call, [call]
+        prep.rest = functools.partial(_plan, store, prep, s, pairs, slots, in_flight=call.cache_key)
+        return prep
+    _plan(store, prep, s, pairs, slots)
+    return prep
 
 
 def estimate(prep: Prepared) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 ``run_online()`` makes the calls that ``planning.prepare()`` left (after copying the cached
 ones) with a concurrency limit over one aiohttp session (``transport.py``); retries with
 backoff on 408/409/429/5xx, timeouts and connection errors; keeps ``--max-cost``
-(``planning.Budget``); writes judgments in batches on a worker thread as they arrive, so a
+(``planning.Budget``); writes judgments on a worker thread as they arrive, so a
 run interrupted at any point resumes where it stopped. Verdicts are stored in canonical
 order. What stops a run at once, before it stores anything for the calls not made: the
 server refusing the credentials (401, 403), any other client error (400, 404, 422, ...)
@@ -16,6 +16,7 @@ Also here: re-parsing a run's stored outputs, and the offline baselines.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import random
 import time
@@ -39,40 +40,102 @@ from .planning import (  # noqa: F401  (re-exported: the runner's public names)
     copy_cached,
     copy_shared,
     default_run_name,
+    ensure_run,
     estimate,
     prepare,
+    prepare_first,
 )
 from .transport import REFUSED, RETRYABLE, AnswerTooLarge, Transport, retry_delay, server_message, unreachable
 
 
 class JudgmentWriter:
-    """Buffers judgments and writes them in batches (every 200 or every 2 seconds) on a
-    worker thread, so the event loop keeps serving responses while SQLite writes."""
+    """Writes judgments on a worker thread as they arrive, so the event loop keeps serving
+    responses while SQLite writes. One write at a time, of at least ``batch`` judgments or of
+    whatever waited ``seconds`` (a batch per transaction: each commit rewrites the pages it
+    touched, so row-sized writes cost more); once fewer than a batch are still to come
+    (``expected``), each as it arrives, so little is left to write when the run ends. After every
+    ``checkpoint_every`` rows the same thread copies the write-ahead log into the database (a
+    PASSIVE checkpoint; not among the last writes), so closing the database at the end has
+    only the last rows to copy, with one checkpoint's two fsyncs."""
 
-    def __init__(self, store: JudgeStore, every: int = 200, seconds: float = 2.0):
-        self.store, self.every, self.seconds = store, every, seconds
+    def __init__(self, store: JudgeStore, batch: int = 100, seconds: float = 2.0, checkpoint_every: int = 500):
+        self.store, self.batch, self.seconds, self.checkpoint_every = store, batch, seconds, checkpoint_every
         self.buffer: list[Judgment] = []
-        self.last = time.monotonic()
-        self.pending: list[asyncio.Future] = []
+        self.since = 0.0  # when the oldest judgment in the buffer arrived
+        self.pending: asyncio.Future | None = None  # the write under way, as the loop sees it
+        self.thread_future: concurrent.futures.Future | None = None  # the same, as any thread sees it
+        self.unchecked = 0  # rows written since the last checkpoint
+        self.error: BaseException | None = None
+        self.expected: int | None = None  # judgments the run will hand over, once known
+        self.added = 0
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="judgment-writer")
 
     def add(self, judgment: Judgment) -> None:
+        if self.error is not None:
+            raise self.error  # a write that failed (disk full, database locked) stops the run here
+        if not self.buffer:
+            self.since = time.monotonic()
         self.buffer.append(judgment)
-        if len(self.buffer) >= self.every or time.monotonic() - self.last >= self.seconds:
-            batch, self.buffer, self.last = self.buffer, [], time.monotonic()
-            loop = asyncio.get_running_loop()
-            for future in [f for f in self.pending if f.done()]:
-                future.result()  # a write that failed (disk full, database locked) stops the run here
-            self.pending = [f for f in self.pending if not f.done()]
-            self.pending.append(loop.run_in_executor(None, self.store.save_judgments, batch))
+        self.added += 1
+        if self.pending is None and self._due():
+            self._start()
+
+    def _ending(self) -> bool:
+        """Fewer than a batch still to come: the last judgments of the run."""
+        return self.expected is not None and self.expected - self.added < self.batch
+
+    def _due(self) -> bool:
+        if not self.buffer:
+            return False
+        if len(self.buffer) >= self.batch or self._ending():  # at the end no batch will fill: none waits
+            return True
+        return time.monotonic() - self.since >= self.seconds
+
+    def _start(self) -> None:
+        batch, self.buffer = self.buffer, []
+        # no checkpoint among the last writes: closing the store makes the one that is left
+        self.thread_future = self.executor.submit(self._write, batch, not self._ending())
+        self.pending = asyncio.wrap_future(self.thread_future)
+        self.pending.add_done_callback(self._written)
+
+    def _write(self, batch: list[Judgment], may_checkpoint: bool = True) -> None:
+        self.store.save_judgments(batch)
+        self.unchecked += len(batch)
+        if may_checkpoint and self.unchecked >= self.checkpoint_every:
+            self.unchecked = 0
+            checkpoint = getattr(self.store, "checkpoint", None)
+            if checkpoint is not None:
+                checkpoint()
+
+    def _written(self, future: asyncio.Future) -> None:
+        self.pending = None
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            self.error = self.error or future.exception()
+        elif self._due():
+            self._start()
 
     async def close(self) -> None:
-        """Wait for the writes under way, then write what is left (also when cancelled)."""
-        pending, self.pending = self.pending, []
-        if pending:
-            await asyncio.shield(asyncio.gather(*pending))
+        """Wait for the write under way, then write what is left (also when cancelled)."""
+        while self.pending is not None:
+            await asyncio.shield(self.pending)
+            await asyncio.sleep(0)  # its done-callback (which may start the next write) runs first
+        self.executor.shutdown(wait=False)
+        if self.error is not None:
+            raise self.error
         if self.buffer:
-            self.store.save_judgments(self.buffer)
-            self.buffer = []
+            batch, self.buffer = self.buffer, []
+            self.store.save_judgments(batch)
+
+    def finish_blocking(self) -> None:
+        """Interrupted again while closing: wait for the write under way, write the rest here."""
+        if self.thread_future is not None:
+            concurrent.futures.wait([self.thread_future])
+        self.executor.shutdown(wait=True)
+        if self.buffer:
+            batch, self.buffer = self.buffer, []
+            self.store.save_judgments(batch)
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -103,11 +166,15 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             f"run {prep.run.name!r} has a Batch API job in progress "
             f"({prep.run.params['batch']['id']}): rerun with --batch to collect it"
         )
-    calls = copy_cached(store, prep, progress)
-    if not calls:
-        copy_shared(store, prep)
-        report.elapsed_s = time.perf_counter() - started
-        return report
+    probe = prep.first  # planned ahead of the rest (prepare_first): sent before they are planned
+    if probe is None:
+        calls = copy_cached(store, prep, progress)
+        if not calls:
+            copy_shared(store, prep)
+            report.elapsed_s = time.perf_counter() - started
+            return report
+    else:
+        ensure_run(store, prep)  # its id goes into every judgment
     timeout = options.timeout or judge.request_timeout
     transport = Transport(endpoint, concurrency=options.concurrency, timeout=timeout,
                           max_answer_bytes=options.max_answer_bytes)
@@ -120,6 +187,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
     run_id, parser, max_tokens, price = prep.run.stored_id, judge.parser, judge.max_tokens, prep.price
     secrets = endpoint.secrets
     stop: list[_Stop] = []  # why the run stopped: nothing else would succeed
+    held: list[Judgment] | None = None  # judgments made before the progress started (see below)
     # Until the server has answered once, an unreachable endpoint ends the run at once
     # (retrying a refused connection for a minute only hides a wrong --base-url); after
     # that, a refused connection is a server restarting and is retried like any other.
@@ -229,23 +297,40 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             report.requested += 1
             report.count(judgment)
             writer.add(judgment)
-            progress.advance(failed=not judgment.scored, cost=judgment.cost)
+            if held is None:
+                progress.advance(failed=not judgment.scored, cost=judgment.cost)
+            else:  # the first call answered before the rest was planned and the progress started
+                held.append(judgment)
 
-    progress.start(len(calls), prep.run.name)
     try:
         # The first call alone: a refused key or a wrong endpoint shows at once, after one
-        # request, instead of after a whole wave of them.
-        await one(calls[0])
-        await asyncio.gather(*(one(c) for c in calls[1:]))
+        # request, instead of after a whole wave of them. While it is out, the rest of the
+        # run is planned (prompts, cache keys, cache look-ups) and the progress bar started.
+        if probe is None:
+            progress.start(len(calls), prep.run.name)
+            writer.expected = len(calls)
+            await one(calls[0])
+            rest = calls[1:]
+        else:
+            held = []
+            first = asyncio.ensure_future(one(probe))
+            try:
+                await asyncio.to_thread(prep.plan_rest)
+                rest = [c for c in copy_cached(store, prep, progress) if c.slot != probe.slot]
+                progress.start(len(rest) + 1, prep.run.name)
+                writer.expected = len(rest) + 1
+                for judgment in held:
+                    progress.advance(failed=not judgment.scored, cost=judgment.cost)
+            finally:
+                held = None
+                await first
+        await asyncio.gather(*(one(c) for c in rest))
     finally:
+        closing = asyncio.ensure_future(transport.close())  # the connections close while the last rows are written
         try:
             await writer.close()
         except asyncio.CancelledError:  # interrupted again while closing: write synchronously
-            for future in writer.pending:
-                while not future.done():
-                    time.sleep(0.01)
-            if writer.buffer:
-                store.save_judgments(writer.buffer)
+            writer.finish_blocking()
             raise
         progress.stop()
         for note in notes:
@@ -254,7 +339,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
         report.elapsed_s = time.perf_counter() - started
         if budget.exhausted:
             report.stopped = f"budget of ${options.max_cost:.4f} reached"
-        await transport.close()
+        await closing
     copy_shared(store, prep)  # the answers of identical calls (one per instruction for a prompt scorer)
     if stop:
         done = report.from_cache + report.requested

@@ -10,7 +10,7 @@ from annotator.store.protocol import JudgeStore
 
 from .config import JudgeConfig
 from .credentials import Endpoint
-from .planning import Prepared, Progress, RunOptions, RunReport, prepare
+from .planning import Prepared, Progress, RunOptions, RunReport, prepare, prepare_first
 from .runner import run_online
 
 
@@ -18,12 +18,14 @@ async def run_judge(store: JudgeStore, task: str, judge: JudgeConfig, options: R
                     progress: Progress | None = None, batch_dir: Path | None = None) -> tuple[Prepared, RunReport]:
     """Prepare and run one judge over a task; ``batch_dir`` set: through the Batch API (a
     batch still in progress leaves ``report.batch_id`` set and the run unfinished)."""
-    prep = prepare(store, task, judge, options, endpoint.url)
     if batch_dir is not None:
         from .batch import run_batch
 
+        prep = prepare(store, task, judge, options, endpoint.url)
         report = await run_batch(store, prep, endpoint, batch_dir, progress)
     else:
+        # planned as far as the first call: the runner sends it, then plans the rest
+        prep = prepare_first(store, task, judge, options, endpoint.url)
         report = await run_online(store, prep, endpoint, progress)
     return prep, report
 

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from annotator.store.models import Factor, Pair, Task
 from annotator.store.orders import presented
-from annotator.tasks.profile import PROFILE_FACTORS
 
 PLACEHOLDERS = ("instruction", "output_1", "output_2", "output", "source", "reference", "task_description",
                 "guidance", "factor_name", "factor_definition", "factor_question", "facts", "source_facts",
@@ -150,6 +149,9 @@ def factor_definition(task: Task | None, key: str) -> Factor:
         for factor in task.factors:
             if factor.key == key:
                 return factor
+    # imported here: the tasks package (its importers) is not needed to run a judge
+    from annotator.tasks.profile import PROFILE_FACTORS
+
     if key in PROFILE_FACTORS:
         return PROFILE_FACTORS[key]
     known = sorted(set(PROFILE_FACTORS) | {f.key for f in (task.factors if task else [])})

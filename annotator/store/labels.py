@@ -123,7 +123,7 @@ class LabelStore(QueueStateStore, ColumnarStore):
         ]
 
     def labels_frame(self, task: str, *, lean: bool = False, exclude: Iterable[str] = (),
-                     columns: Iterable[str] | None = None, both_bad: str = "tie"):
+                     columns: Iterable[str] | None = None, both_bad: str = "tie", pairs=None):
         """Current labels joined with their pairs, as a pandas DataFrame (one row a label).
 
         Columns (``columns`` picks some, in this order): label_id, pair, pair_id, domain,
@@ -132,7 +132,8 @@ class LabelStore(QueueStateStore, ColumnarStore):
         the statistics read (``LEAN_COLUMNS``). ``exclude`` leaves out every label of the
         annotators named (``--exclude NAME``). Rows are in the order the labels were stored;
         the pair columns come from one read of the pairs (each pair's lengths measured once,
-        not once per label).
+        not once per label), or from ``pairs`` when given: the task's ``pairs_frame``, already
+        read (its pair columns, not a second read of every response to measure it).
         """
         if columns is None and lean:
             columns = LEAN_COLUMNS
@@ -151,8 +152,12 @@ class LabelStore(QueueStateStore, ColumnarStore):
         if from_pairs:
             # one read per pair, not per label (a pair row holds both responses), each label
             # given its pair's row by position
-            exprs = ", ".join(f"{_PAIR_SQL[c]} AS {c}" for c in from_pairs)
-            pairs = self.arrow(f"SELECT id, {exprs} FROM pairs WHERE task = ?", [task])
+            if pairs is None:
+                exprs = ", ".join(f"{_PAIR_SQL[c]} AS {c}" for c in from_pairs)
+                pairs = self.arrow(f"SELECT id, {exprs} FROM pairs WHERE task = ?", [task])
+            else:
+                pairs = pa.Table.from_pandas(pairs[["pair", *from_pairs]].rename(columns={"pair": "id"}),
+                                             preserve_index=False)
             at = pd.Index(pairs.column("id").to_numpy()).get_indexer(table.column("pair").to_numpy())
             take = pa.array(at, mask=at < 0, type=pa.int64())
             for c in from_pairs:

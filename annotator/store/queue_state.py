@@ -51,6 +51,24 @@ def _task_row(db, task: str) -> dict | None:
             "calibration": task_calibration(json.loads(row[4] or "{}"))}
 
 
+def _insert_queue_rows(db, task: str, pairs: list[int], ranks: list[int], gold: list[bool]) -> None:
+    """New ``queue_pairs`` rows (stream ``gold`` or ``regular``) for ``pairs`` (ascending ids).
+    Each run of consecutive ids (an import's new pairs are one run) is one statement over its
+    ranks as a JSON array, which SQLite takes apart itself (``json_each``): a third of the
+    time of one bound statement per row."""
+    start = 0
+    while start < len(pairs):
+        end = start + 1
+        while end < len(pairs) and pairs[end] == pairs[end - 1] + 1:
+            end += 1
+        db.execute(
+            "INSERT INTO queue_pairs (pair, task, stream, rank) SELECT ? + key, ?, CASE WHEN key IN "
+            "(SELECT value FROM json_each(?)) THEN 'gold' ELSE 'regular' END, value FROM json_each(?)",
+            [pairs[start], task, json.dumps([k for k in range(end - start) if gold[start + k]]),
+             json.dumps(ranks[start:end])])
+        start = end
+
+
 def rebuild_task_queue(db, task: str) -> None:
     """Recompute every queue row of ``task`` from its pairs and labels (inside a transaction).
 
@@ -169,14 +187,13 @@ class QueueStateStore(StoreBase):
         if not new:
             return
         ranks = pair_ranks(t["seed"], [pair_id for _, pair_id, _ in new])
-        rows = [(pid, task, "gold" if attention and gold is not None else "regular", rank)
-                for (pid, _, gold), rank in zip(new, ranks)]
-        self.db.conn.executemany("INSERT INTO queue_pairs (pair, task, stream, rank) VALUES (?, ?, ?, ?)", rows)
-        gold_count = sum(1 for row in rows if row[2] == "gold")
+        gold = [attention and g is not None for _, _, g in new]
+        _insert_queue_rows(self.db, task, [pid for pid, _, _ in new], ranks, gold)
+        gold_count = sum(gold)
         self.db.execute("INSERT OR IGNORE INTO queue_tasks (task, uniform_share) VALUES (?, ?)",
                         [task, DEFAULT_UNIFORM_SHARE])
         self.db.execute("UPDATE queue_tasks SET open_regular = open_regular + ?, gold_pairs = gold_pairs + ? "
-                        "WHERE task = ?", [len(rows) - gold_count, gold_count, task])
+                        "WHERE task = ?", [len(new) - gold_count, gold_count, task])
         if self.db.execute("SELECT prioritised FROM queue_tasks WHERE task = ?", [task]).fetchone()[0]:
             share = self.db.execute("SELECT uniform_share FROM queue_tasks WHERE task = ?", [task]).fetchone()[0]
             self.db.conn.executemany(

@@ -168,7 +168,8 @@ class LimitedFile:
         self.path = path
         self.limits = limits
         fd = _open_regular(path)
-        self._raw = os.fdopen(fd, "rb")
+        # a 1 MiB buffer: lines of a few kilobytes cost a read() call each with the default 8 KiB
+        self._raw = os.fdopen(fd, "rb", buffering=self.CHUNK)
         self._file = _GzipFile(filename=str(path), fileobj=self._raw, mode="rb") if path.suffix == ".gz" else self._raw
         self.count = 0
         self.line_number = 0

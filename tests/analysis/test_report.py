@@ -280,3 +280,60 @@ def test_incomplete_judge_run_is_left_out_of_the_agreement_report(tmp_path):
     both = CliRunner().invoke(main, ["--db", str(db), "stats", "agreement", "--bootstrap", "0", "--json",
                                      "--include-incomplete"])
     assert [j["run"] for j in json.loads(both.output)["judges"]] == ["done", "half"]
+
+
+@pytest.mark.parametrize("step", [1.0, 0.5, 1 / 3])
+def test_grouped_sums_are_the_products_bit_for_bit(step):
+    """``Resampler.group_units``: sums of contributions that follow the units' codes come from
+    one count table per group, the same numbers as the single-precision product over every
+    unit (whole set, a restricted subset, whole clusters); values the product would round
+    (thirds) and rows that differ within a group still take the product."""
+    rng = np.random.default_rng(7)
+    n = 400
+    codes = rng.integers(-1, 3, size=(n, 3))
+    domain = rng.integers(0, 3, n)
+    contributions = np.column_stack([(codes == k).sum(axis=1) * step for k in range(3)] + [domain * step])
+    for clusters in (None, rng.integers(0, 150, n)):
+        grouped = Resampler(n, 70, seed=4, clusters=clusters)  # more resamples than one chunk
+        plain = Resampler(n, 70, seed=4, clusters=clusters)
+        grouped.group_units(codes, domain)
+        assert np.array_equal(grouped.sums(contributions), plain.sums(contributions))
+        assert (grouped._group_counts is not None) == (step != 1 / 3)
+        for d in range(3):
+            mask = domain == d
+            assert np.array_equal(grouped.restricted(mask).sums(contributions[mask]),
+                                  plain.restricted(mask).sums(contributions[mask]))
+        noisy = contributions + (np.arange(n) == 5)[:, None]  # one unit unlike the others of its group
+        assert np.array_equal(grouped.sums(noisy), plain.sums(noisy))
+    assert Resampler(n, 0).sums(contributions).shape == (0, 4)
+
+
+def test_the_stats_engines_import_no_scipy_stats_sparse_or_statsmodels():
+    """`stats agreement` and `stats judges` pay no import they may not use: scipy.stats (its
+    distributions' docstrings alone cost a third of a second), scipy.sparse and statsmodels are
+    imported where a computation needs them (a factor correlation, a large sparse table, a
+    weighted kappa), not when the engines load."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import annotator.analysis.report, annotator.analysis.judge_human, annotator.analysis.bootstrap\n"
+            "print(','.join(sorted(m for m in ('scipy.stats', 'scipy.sparse', 'statsmodels') if m in sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_a_subset_grouped_on_its_own_codes_counts_its_own_groups():
+    """A restricted resampler given codes of its own (``group_units`` on the subset) counts
+    its own groups, not the whole set's it was restricted from: the same sums as the product."""
+    rng = np.random.default_rng(3)
+    n = 300
+    domain = rng.integers(0, 2, n)
+    votes = rng.integers(0, 3, n)
+    whole = Resampler(n, 40, seed=1)
+    whole.group_units(domain)
+    mask = domain == 1
+    sub = whole.restricted(mask)
+    sub.group_units(votes[mask])
+    contributions = np.column_stack([votes[mask] == k for k in range(3)]).astype(float)
+    assert np.array_equal(sub.sums(contributions), Resampler(n, 40, seed=1).restricted(mask).sums(contributions))

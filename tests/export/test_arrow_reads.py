@@ -53,3 +53,13 @@ def test_paged_reads_walk_every_row_in_order(filled):
     assert ids == sorted(ids) and len(ids) == 64
     revisions = [i for p in filled.label_revision_tables("c", page_rows=50) for i in p.column("id").to_pylist()]
     assert revisions == [r[0] for r in filled.db.execute("SELECT id FROM labels WHERE task = 'c' ORDER BY id")]
+
+
+def test_the_newest_revisions_are_those_sqlite_groups(filled):
+    """``newest_label_ids`` (a scan in id order, the last of each pair and annotator) gives the
+    ids SQLite's ``MAX(id) ... GROUP BY pair, annotator`` gives; a task without labels none."""
+    grouped = sorted(r["id"] for r in filled.query(
+        "SELECT MAX(id) AS id FROM labels WHERE task = 'c' GROUP BY pair, annotator"))
+    assert len(grouped) < filled.query("SELECT COUNT(*) AS n FROM labels WHERE task = 'c'")[0]["n"]  # revisions
+    assert filled.newest_label_ids("c").tolist() == grouped
+    assert filled.newest_label_ids("no such task").tolist() == []

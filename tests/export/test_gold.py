@@ -242,3 +242,47 @@ def test_dawid_skene_is_fitted_only_under_its_aggregate(tmp_path, monkeypatch, f
     with_ds = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--format", fmt, "--aggregate",
                                         "dawid-skene", "--out", str(tmp_path / "y.out")])
     assert with_ds.exit_code == 1  # asked for: fitted
+
+
+def test_the_both_bad_counts_come_from_the_votes_read_once(tmp_path, monkeypatch):
+    """``votes_both_bad``, the summary's and the ``.meta.json``'s ``both_bad`` are counted from
+    the current votes the gold set read (a revised label counts once, as its newest revision;
+    an --exclude'd annotator not at all), never by a query per count: the same figures
+    ``both_bad_json`` gives."""
+    from annotator.analysis.both_bad import both_bad_json
+    from annotator.store.models import TaskSettings
+
+    db = tmp_path / "bb.db"
+    store = Store.open(db)
+    store.save_task(Task(name="bb", settings=TaskSettings(choices=["A", "B", "tie", "both_bad"])))
+    store.insert_pairs(Pair(task="bb", pair_id=f"p{i}", prompt=f"q{i}", response_a=f"a{i}", response_b=f"b{i}",
+                            content_hash=str(i)) for i in range(3))
+    ids = [p.stored_id for p in store.pairs("bb")]
+    store.add_labels(Label(pair=p, annotator=w, choice=c) for w, row in (("x", ["both_bad", "A", "both_bad"]),
+                                                                         ("y", ["both_bad", "both_bad", "B"]),
+                                                                         ("z", ["both_bad", "B", "B"]))
+                     for p, c in zip(ids, row))
+    store.add_labels([Label(pair=ids[2], annotator="x", choice="A")])  # x's newest label of p2 is no longer both bad
+    expected = {rule: both_bad_json(store, "bb", rule, ("z",)) for rule in ("tie", "exclude")}
+    store.close()
+
+    def no_query(*args, **kwargs):
+        raise AssertionError("the both-bad labels were counted by a query of their own")
+
+    monkeypatch.setattr(Store, "choice_by_pair", no_query)
+    for rule in ("tie", "exclude"):
+        out = tmp_path / f"{rule}.csv"
+        result = CliRunner().invoke(main, ["--db", str(db), "export", "gold", "--task", "bb", "--format", "csv",
+                                           "--out", str(out), "--exclude", "z", "--both-bad", rule, "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["both_bad"] == expected[rule] and expected[rule]["labels"] == 3
+        assert json.loads(out.with_name(out.name + ".meta.json").read_text())["both_bad"] == expected[rule]
+        # as stored, whatever the rule (p2: x revised theirs, z is left out); under "exclude" p0 has no vote left
+        assert list(pd.read_csv(out)["votes_both_bad"]) == ([2, 1, 0] if rule == "tie" else [1, 0])
+    plain = tmp_path / "plain.db"  # a task that neither offers nor holds "both_bad": no count at all
+    _fill(Store.open(plain))
+    result = CliRunner().invoke(main, ["--db", str(plain), "export", "gold", "--task", "g", "--format", "csv",
+                                       "--out", str(tmp_path / "g.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "both_bad" not in json.loads(result.output)
+    assert "both_bad" not in json.loads((tmp_path / "g.csv.meta.json").read_text())

@@ -330,6 +330,10 @@ class FakeOpenAI:
         self.batch_lines = 0
         self.in_flight = 0
         self.max_in_flight = 0
+        # wall-clock times (time.time()) of the first chat request to arrive and of the last
+        # answer sent since /_stats?reset=1: the benchmark tells start-up and exit from the calls
+        self.first_request_at: float | None = None
+        self.last_answer_at: float | None = None
         self.url = ""
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -338,12 +342,15 @@ class FakeOpenAI:
 
     # -- handlers ------------------------------------------------------------------------------
     async def chat(self, request: web.Request) -> web.Response:
+        if self.first_request_at is None:
+            self.first_request_at = time.time()
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             return await self._chat(request)
         finally:
             self.in_flight -= 1
+            self.last_answer_at = time.time()
 
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -479,8 +486,12 @@ class FakeOpenAI:
         return web.json_response(self._public(batch_id))
 
     async def stats(self, request: web.Request) -> web.Response:
-        return web.json_response({"chat_requests": len(self.chat_requests), "batch_lines": self.batch_lines,
-                                  "max_in_flight": self.max_in_flight})
+        stats = {"chat_requests": len(self.chat_requests), "batch_lines": self.batch_lines,
+                 "max_in_flight": self.max_in_flight, "first_request_at": self.first_request_at,
+                 "last_answer_at": self.last_answer_at}
+        if request.query.get("reset"):
+            self.first_request_at = self.last_answer_at = None
+        return web.json_response(stats)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def app(self) -> web.Application:

@@ -71,3 +71,71 @@ def test_it_sees_what_the_store_committed(tmp_path):
     with store.atomic() as db:
         db.execute("INSERT INTO t VALUES (9, 'new', 9.0)")
     assert store.arrow("SELECT COUNT(*) AS k FROM t").column("k")[0].as_py() == 5
+
+
+def test_one_connection_for_every_read_and_each_read_sees_new_commits(tmp_path, monkeypatch):
+    """An export reads a page of texts at a time: one ADBC connection serves every read of a
+    store (not one per read), and each read sees what was committed before it began."""
+    import adbc_driver_manager
+
+    opened = []
+    real = adbc_driver_manager.AdbcConnection
+
+    def counting(*args, **kwargs):
+        opened.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(adbc_driver_manager, "AdbcConnection", counting)
+    store = _file_store(tmp_path, ROWS)
+    for k in range(3):
+        assert store.arrow("SELECT COUNT(*) AS k FROM t").column("k")[0].as_py() == 4 + k
+        with store.atomic() as db:  # the reads hold no lock: the store can still write
+            db.execute("INSERT INTO t VALUES (?, 'new', 9.0)", [10 + k])
+    assert len(opened) == 1
+    store.close()
+    assert "_adbc" not in store.__dict__
+
+
+def test_the_dbapi_module_is_not_imported(tmp_path):
+    """The driver's DB-API module imports pyarrow.dataset and pandas: the low-level API does not."""
+    import subprocess
+    import sys
+
+    _file_store(tmp_path, ROWS).close()
+    code = ("import sys; from annotator.store import Store; s = Store.open(sys.argv[1]); "
+            "assert s.arrow('SELECT n FROM t WHERE n > ?', [1]).num_rows == 2; "
+            "print(sorted(m for m in ('adbc_driver_manager.dbapi', 'adbc_driver_sqlite.dbapi', 'pyarrow.dataset') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.db")], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork: POSIX only")
+def test_a_forked_process_reads_through_a_connection_of_its_own(tmp_path):
+    """``annotator report --jobs`` forks: the child never uses (nor closes) the connection it
+    inherited, and opens its own; the parent's keeps working."""
+    import multiprocessing
+
+    store = _file_store(tmp_path, ROWS)
+    assert store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py() == 4
+    inherited = store._adbc_reader().connection
+    _FORKED["store"] = store  # as the report shares its store: inherited at the fork, not pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            assert pool.apply(_child_read) == (4, False)
+    finally:
+        _FORKED.clear()
+    assert store._adbc_reader().connection is inherited
+    assert store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py() == 4
+
+
+_FORKED: dict = {}
+
+
+def _child_read():
+    store = _FORKED["store"]
+    reader = store._adbc_reader()
+    forgotten = reader.connection is None
+    n = store.arrow("SELECT COUNT(*) FROM t").column(0)[0].as_py()
+    return n, not forgotten

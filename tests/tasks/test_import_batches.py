@@ -40,3 +40,60 @@ def test_an_update_between_batches_sees_the_pairs_inserted_before_it_queued(cli,
     store.rebuild_queue("t")  # what the rows of the task's pairs are, made from scratch
     store.close()
     assert _queue(cli.db) == got
+
+
+def test_queue_rows_of_pairs_whose_ids_are_not_consecutive_are_those_a_rebuild_makes(tmp_path):
+    """Pairs of two tasks inserted in one call, interleaved: each task's new ids come in runs
+    with gaps (its queue rows are written a run at a time), some pairs gold."""
+    from annotator.store import Pair, Task
+
+    store = Store.open(tmp_path / "q.db")
+    try:
+        for name in ("x", "y"):
+            store.save_task(Task(name=name, title=name, attention_rate=0.3, seed=7))
+        tasks = ["x", "x", "y", "x", "y", "y", "y", "x", "x", "x", "y", "x"]
+        store.insert_pairs([Pair(task=t, pair_id=f"p{i}", prompt="q", response_a="a", response_b="b",
+                                 gold="A" if i % 3 == 0 else None, content_hash="h") for i, t in enumerate(tasks)])
+        query = "SELECT pair, task, stream, rank, labellers, done, uniform, priority FROM queue_pairs ORDER BY pair"
+        got = store.query(query)
+        assert [r["task"] for r in got] == tasks and {r["stream"] for r in got} == {"gold", "regular"}
+        for name in ("x", "y"):
+            store.rebuild_queue(name)
+        assert store.query(query) == got
+    finally:
+        store.close()
+
+
+def test_the_cycle_collector_is_paused_while_rows_are_read_and_back_after_any_import(tmp_path, monkeypatch):
+    import gc
+
+    import pytest
+
+    from annotator.tasks.errors import ImportRefused
+
+    seen = []
+    real = importer.PairBuilder.__call__
+
+    def watched(self, *args):
+        seen.append(gc.isenabled())
+        return real(self, *args)
+
+    monkeypatch.setattr(importer.PairBuilder, "__call__", watched)
+    store = Store.open(tmp_path / "a.db")
+    try:
+        folder = write_task(tmp_path / "t", TOML, {"pairs.jsonl": _rows(range(3), lambda i: "")})
+        assert gc.isenabled()
+        assert importer.import_task_dir(store, folder).pairs_new == 3
+        assert seen == [False] * 3 and gc.isenabled()
+        write_task(tmp_path / "t", TOML, {"pairs.jsonl": _rows(range(5), lambda i: "X")})  # bad gold: refused
+        with pytest.raises(ImportRefused):
+            importer.import_task_dir(store, folder)
+        assert gc.isenabled()
+        gc.disable()  # a caller that paused it itself finds it paused still
+        try:
+            importer.import_task_dir(store, folder, skip_bad=True)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        store.close()

@@ -1,0 +1,243 @@
+"""The runner's critical path: the first request goes out before the rest of the run is
+planned, judgments are written as they arrive (one write at a time, off the event loop), and
+nothing slow is done that a bare client does not do (no task importers, a short repr)."""
+
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from annotator.judge import RunOptions, load_judge, prepare, run_online
+from annotator.judge.credentials import Endpoint
+from annotator.judge.planning import prepare_first
+from annotator.judge.runner import JudgmentWriter
+from annotator.store import Judgment
+from tests.judge.sample_pairs import N_PAIRS
+
+ALL = 2 * N_PAIRS
+
+
+def _plan_view(prep):
+    report = prep.report
+    return ([(c.slot, c.cache_key, c.messages) for c in prep.calls], sorted(prep.cached), [c.slot for c in prep.shared],
+            report.planned, report.distinct, report.already_done, dict(report.skipped), prep.run.params.get("planned"))
+
+
+def test_prepare_first_then_the_rest_plans_what_prepare_plans(db_store, server):
+    judge, options = load_judge("mt-bench-pair"), RunOptions(model="content")
+    full = prepare(db_store, "demo", judge, options, server.url)
+    lazy = prepare_first(db_store, "demo", judge, options, server.url)
+    assert lazy.calls == [lazy.first] and lazy.first.slot == full.calls[0].slot
+    assert lazy.first.messages == full.calls[0].messages and lazy.first.cache_key == full.calls[0].cache_key
+    lazy.plan_rest()
+    assert _plan_view(lazy) == _plan_view(full)
+    lazy.plan_rest()  # planned once
+    assert _plan_view(lazy) == _plan_view(full)
+
+
+def test_prepare_first_passes_over_finished_and_cached_calls(cli, db_store, server):
+    cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content", "--limit", "2")
+    judge = load_judge("mt-bench-pair")
+    resumed = prepare_first(db_store, "demo", judge, RunOptions(model="content"), server.url)
+    assert resumed.first.pair.pair_id == "p2" and resumed.first.order == "AB"  # p0 and p1 are done
+    resumed.plan_rest()
+    assert resumed.report.already_done == 4 and len(resumed.calls) == ALL - 4
+    # under another name every call of the first two pairs is in the cache: the first call to make is p2's
+    other = prepare_first(db_store, "demo", judge, RunOptions(model="content", run_name="again"), server.url)
+    assert other.first.pair.pair_id == "p2"
+    # everything cached within the look-ahead: planned whole at once, as prepare() does
+    cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content")
+    cached = prepare_first(db_store, "demo", judge, RunOptions(model="content", run_name="again"), server.url)
+    assert cached.first is None and cached.rest is None
+    assert _plan_view(cached) == _plan_view(prepare(db_store, "demo", judge, RunOptions(model="content", run_name="again"),
+                                                    server.url))
+
+
+def test_the_first_request_goes_out_before_the_rest_is_planned(db_store, server):
+    prep = prepare_first(db_store, "demo", load_judge("mt-bench-pair"), RunOptions(model="content;delay=0.2"),
+                         server.url)
+    plan_rest, seen = prep.rest, []
+
+    def later():  # the rest is planned only once the server holds the first request
+        deadline = time.monotonic() + 10
+        while not server.chat_requests and time.monotonic() < deadline:
+            time.sleep(0.005)
+        seen.append(len(server.chat_requests))
+        plan_rest()
+
+    prep.rest = later
+    report = asyncio.run(run_online(db_store, prep, Endpoint(server.url, "sk-test")))
+    assert seen == [1]
+    assert report.requested == ALL and report.scored == ALL and len(server.chat_requests) == ALL
+    assert len(db_store.judgments(prep.run.stored_id)) == ALL
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    def start(self, total, description):
+        self.events.append(("start", total))
+
+    def advance(self, *, failed, cost):
+        self.events.append("advance")
+
+    def stop(self):
+        self.events.append("stop")
+
+
+def test_a_first_answer_before_the_rest_is_planned_is_shown_once_the_progress_starts(db_store, server):
+    prep = prepare_first(db_store, "demo", load_judge("mt-bench-pair"), RunOptions(model="content"), server.url)
+    plan_rest = prep.rest
+
+    def later():  # the first call's answer is in before the rest is planned
+        deadline = time.monotonic() + 10
+        while not server.chat_requests and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.3)  # the server answers at once
+        plan_rest()
+
+    prep.rest = later
+    progress = Recorder()
+    report = asyncio.run(run_online(db_store, prep, Endpoint(server.url, "sk-test"), progress))
+    assert report.scored == ALL
+    assert progress.events == [("start", ALL)] + ["advance"] * ALL + ["stop"]
+
+
+def test_a_refused_key_still_stops_after_one_request(cli, server):
+    result = cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content;delay=0.05",
+                 env={"OPENAI_API_KEY": "sk-wrong-key"}, code=1)
+    assert "refused the credentials" in result.stderr and "stopped after 1 request(s)" in result.stderr
+    assert len(server.chat_requests) == 1
+
+
+class SlowStore:
+    """Records each write; the first one waits until released, as a busy disk would."""
+
+    def __init__(self, fail: bool = False):
+        self.batches, self.checkpoints, self.fail = [], 0, fail
+        self.release = threading.Event()
+        self.writing = threading.Event()
+
+    def save_judgments(self, judgments):
+        self.writing.set()
+        if not self.batches:
+            self.release.wait(10)
+        if self.fail:
+            raise OSError("disk full")
+        self.batches.append([j.pair for j in judgments])
+        return len(judgments)
+
+    def checkpoint(self):
+        self.checkpoints += 1
+
+
+def _judgment(i: int) -> Judgment:
+    return Judgment(run=1, pair=i, order="AB", sample=0, verdict="A")
+
+
+def test_writer_writes_one_batch_at_a_time_each_judgment_once():
+    store = SlowStore()
+
+    async def go():
+        writer = JudgmentWriter(store, batch=2, checkpoint_every=3)
+        writer.add(_judgment(0))
+        writer.add(_judgment(1))  # a batch: written on the worker thread
+        await asyncio.to_thread(store.writing.wait, 10)
+        for i in range(2, 5):  # arrive while that write is under way: the next write takes them all
+            writer.add(_judgment(i))
+        assert store.batches == []
+        store.release.set()
+        while len(store.batches) < 2:
+            await asyncio.sleep(0.01)
+        writer.add(_judgment(5))  # not a batch yet: written when the run ends
+        await writer.close()
+
+    asyncio.run(go())
+    assert store.batches == [[0, 1], [2, 3, 4], [5]]
+    assert store.checkpoints == 1  # after 5 rows written on the worker thread, every 3
+
+
+def test_writer_writes_what_waited_long_enough():
+    store = SlowStore()
+    store.release.set()
+
+    async def go():
+        writer = JudgmentWriter(store, batch=100, seconds=0.0)
+        writer.add(_judgment(0))  # waited long enough (0 s): written without a batch
+        await asyncio.to_thread(store.writing.wait, 10)
+        await writer.close()
+
+    asyncio.run(go())
+    assert store.batches == [[0]]
+
+
+def test_writer_writes_the_last_judgments_of_a_run_as_they_arrive():
+    store = SlowStore()
+    store.release.set()
+
+    async def go():
+        writer = JudgmentWriter(store, batch=3, checkpoint_every=1)
+        writer.expected = 7
+        for i in range(7):  # a batch of 3, then once fewer than a batch are to come, what is there
+            writer.add(_judgment(i))
+            while writer.pending is not None:
+                await asyncio.sleep(0.005)
+        assert writer.buffer == []
+        await writer.close()
+
+    asyncio.run(go())
+    assert store.batches == [[0, 1, 2], [3, 4], [5], [6]]
+    assert store.checkpoints == 1  # none among the last writes: closing the store makes that one
+
+
+def test_a_failed_write_stops_the_run():
+    store = SlowStore(fail=True)
+    store.release.set()
+
+    async def go():
+        writer = JudgmentWriter(store, batch=1)
+        writer.add(_judgment(0))
+        with pytest.raises(OSError, match="disk full"):
+            for i in range(1, 1000):
+                writer.add(_judgment(i))
+                await asyncio.sleep(0.01)
+        with pytest.raises(OSError):
+            await writer.close()
+
+    asyncio.run(go())
+
+
+def test_a_prepared_run_has_a_short_repr(db_store, server):
+    """asyncio.run() formats its main task's result as Python 3.11 restores the SIGINT handler."""
+    prep = prepare(db_store, "demo", load_judge("mt-bench-pair"), RunOptions(model="content"), server.url)
+    text = repr(prep)
+    assert len(text) < 200 and f"calls={ALL}" in text and "mt-bench-pair@content" in text
+
+
+def test_the_judge_commands_import_no_task_importers():
+    code = ("import sys, annotator.cli.judge, annotator.judge.steps, annotator.judge.runner, annotator.judge.templates; "
+            "print(sorted(m for m in sys.modules if m.startswith('annotator.tasks')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("key", ["sk-test", "sk-wrong-key"])
+def test_judge_run_closes_the_database_however_it_ends(cli, db_path, server, key):
+    """Closed by the command (its write-ahead log copied in and removed), not left to the exit."""
+    cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
+        env={"OPENAI_API_KEY": key}, code=0 if key == "sk-test" else 1)
+    assert not db_path.with_name(db_path.name + "-wal").exists()
+
+
+def test_the_http_client_is_imported_on_a_thread_while_the_command_reads_the_database():
+    code = ("import sys, time; from annotator.cli.judge import _import_soon; assert 'aiohttp' not in sys.modules; "
+            "_import_soon('aiohttp'); _import_soon('no_such_module_here'); deadline = time.monotonic() + 20\n"
+            "while 'aiohttp.client' not in sys.modules and time.monotonic() < deadline: time.sleep(0.01)\n"
+            "time.sleep(0.2); print(sorted(m for m in ('aiohttp', 'aiohttp.client') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['aiohttp', 'aiohttp.client']"
+    assert done.stderr == ""  # a module that cannot be imported says nothing here (its user says it)
