@@ -15,6 +15,11 @@ wall time says little; the CPU time does. ``critical_path_cpu_s`` is the main pr
 time (start-up, reading the task, figures, writing: the report's CPU time less the engines')
 plus the slowest engine's: about the wall time on an idle machine with a CPU per engine.
 
+The leaderboard (``stats leaderboard --by domain``) also gets a row of its own (issue 22: it was
+most of the report's engine time): its median wall and CPU time and peak memory, and its ratio
+to the same in-run baseline (``large_leaderboard_over_commands``,
+``large_leaderboard_cpu_over_commands_cpu``).
+
 Targets: the report of a 100,000-pair task in under 20 s (issue 10), and at most 1.2 times the
 sum of the three commands (issue 16: each figure computed once; ``large_report_over_commands``
 and ``large_report_cpu_over_commands_cpu``, medians of ``--repeats``, default 3). The machine's
@@ -101,6 +106,17 @@ def main() -> None:
             figures[f"{label}_commands_total_s"] = total
             figures[f"{label}_commands_total_cpu_s"] = round(sum(c["median_cpu_s"] for c in commands.values()), 2)
             figures[f"{label}_html_mb"] = round(out.stat().st_size / 1e6, 2)
+            # the leaderboard alone (issue 22: it was most of the report's engine time): its
+            # median against the same in-run baseline as the report's, the three commands' sum
+            board = commands["leaderboard"]
+            figures[f"{label}_leaderboard_over_commands"] = round(board["median_s"] / max(total, 1e-9), 2)
+            figures[f"{label}_leaderboard_cpu_over_commands_cpu"] = round(
+                board["median_cpu_s"] / max(figures[f"{label}_commands_total_cpu_s"], 1e-9), 2)
+            print(f"{n:>9,} pairs  stats leaderboard --by domain {board['median_s']:7.2f} s (CPU "
+                  f"{board['median_cpu_s']:.2f} s) {board['peak_mb']:7.1f} MB   "
+                  f"{figures[f'{label}_leaderboard_over_commands']:.2f}x the three stats commands' wall time, "
+                  f"{figures[f'{label}_leaderboard_cpu_over_commands_cpu']:.2f}x their CPU time "
+                  f"(agreement {commands['agreement']['median_s']:.2f} s, judges {commands['judges']['median_s']:.2f} s)")
             print(f"{n:>9,} pairs  annotator report {report['median_s']:7.2f} s (CPU {report['median_cpu_s']:.2f} s) "
                   f"{report['peak_mb']:7.1f} MB   (the three stats commands: {total:.2f} s, CPU "
                   f"{figures[f'{label}_commands_total_cpu_s']:.2f} s)  steps: {figures[f'{label}_report_steps']}"

@@ -25,6 +25,15 @@ What it does
 * Every save figure is the median of ``--repeat`` runs (default 3), each as its own
   annotator; beside the latency, the UI thread's CPU time per save (``time.thread_time``):
   up to the paint, and up to the end of the save (label written, confirmation shown).
+* Every step (``--steps`` rounds, default 10; 0 skips them), at ``--base-pairs`` and
+  ``--big-pairs`` on a copy of the scale task with a factor checklist: save, skip, back
+  (``u``), go to a position (``:#N``), go to an unseen pair by its id (``:b17``, a claim),
+  flag (``!``), a factor answer, help (``?``), search (``/``). Each is timed from its key to
+  the first paint showing its result (any screen's compositor refresh is observed), with
+  the UI thread's CPU to that paint and to the end of the step's database work; p50, p95,
+  and per step the ratio 100k / 1k (the product rule: no interactive step gets slower as a
+  task grows; target p95 ratio <= 1.5). One done pair in 50 carries a flag, as a big task's
+  do.
 
 * ``--against REF`` (e.g. ``--against main``) runs the same measurements, in the same
   invocation and on the same generated pairs, against the code of git revision REF (taken
@@ -62,8 +71,10 @@ CODE_ROOT = _code_root()
 sys.path.insert(0, str(CODE_ROOT))
 
 from textual import events  # noqa: E402
+from textual.screen import Screen  # noqa: E402
 
 from annotator.store import Label, Pair, Store, Task  # noqa: E402
+from annotator.tasks.profile import PROFILE_FACTORS  # noqa: E402
 from annotator.tui.app import create_app  # noqa: E402
 from annotator.tui.config import Settings  # noqa: E402
 
@@ -137,7 +148,8 @@ def build_database(path: Path, n_pairs: int, seed: int = 0, filler: int = 0) -> 
     """Create the task and its pairs; returns the response sizes.
 
     ``filler``: that many more short pairs, each already labelled by three annotators (the
-    task's overlap is then 3), so the long pairs are the open ones among many done.
+    task's overlap is then 3), so the long pairs are the open ones among many done; one in 50
+    of them flagged.
     """
     rng = random.Random(seed)
     store = Store.open(path)
@@ -157,8 +169,26 @@ def build_database(path: Path, n_pairs: int, seed: int = 0, filler: int = 0) -> 
         ids = [pid for pid, in store.db.execute("SELECT id FROM pairs WHERE pair_id LIKE 'f%'").fetchall()]
         for who in ("x", "y", "z"):
             store.add_labels(Label(pair=pid, annotator=who, choice="A", origin="import") for pid in ids)
+        # A big task has many flags: one done pair in 50 flagged (2,000 at 100,000 pairs).
+        with store.atomic():
+            store.db.conn.executemany(
+                "INSERT INTO flags (pair, task, annotator, reason, created_at) VALUES (?, ?, 'x', 'filler', "
+                "'2026-01-01T00:00:00+00:00')", [(pid, TASK) for pid in ids[::50]])
     store.close()
     return {"min_chars": min(lengths), "max_chars": max(lengths), "median_chars": statistics.median(lengths)}
+
+
+def copy_with_checklist(src: Path, dst: Path) -> None:
+    """A copy of a benchmark database whose task has a factor checklist (PROFILE's first three
+    factors, optional), so the checklist step can be timed; the queue is the same."""
+    import shutil
+
+    shutil.copyfile(src, dst)
+    store = Store.open(dst)
+    task = store.require_task(TASK)
+    task.factors = [PROFILE_FACTORS[k] for k in list(PROFILE_FACTORS)[:3]]
+    store.save_task(task, replace=True)
+    store.close()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -243,6 +273,213 @@ def measure_repeated(db: Path, annotator: str, settings: Settings, n: int, repea
             **{k: round(statistics.median(r[k] for r in runs), 1) for k in keys}, "runs": runs}
 
 
+STEPS = ("save", "skip", "back", "jump_position", "jump_id", "flag", "factor", "help", "search")
+
+
+class StepWatch:
+    """Times one step: from its key sent to the first paint (of whatever screen is active)
+    after which ``done()`` holds; every screen's compositor refresh is observed."""
+
+    def __init__(self):
+        self.done = None
+        self.painted: float | None = None
+        self.cpu: float | None = None
+        self.event = asyncio.Event()
+        self.original = Screen._compositor_refresh
+        watch = self
+
+        def observed(screen) -> None:
+            watch.original(screen)
+            if watch.done is not None and watch.painted is None and screen is screen.app.screen and watch.done():
+                watch.painted, watch.cpu = time.perf_counter(), time.thread_time()
+                watch.event.set()
+
+        Screen._compositor_refresh = observed
+
+    def close(self) -> None:
+        Screen._compositor_refresh = self.original
+
+
+def pending(app) -> bool:
+    """A step's database work still on its way (the pair screen's flag; absent: none)."""
+    screen = app.screen
+    return any(bool(getattr(s, "_saving", False)) for s in (screen, *app.screen_stack))
+
+
+async def idle(app, pilot) -> None:
+    """As after the seconds an annotator reads: background work done, nothing pending."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    while pending(app):
+        await asyncio.sleep(0.001)
+    await pilot.pause()
+
+
+def showing(screen, pair_id: int | None = None, other_than: int | None = None) -> bool:
+    """The pair screen is on top, both panes hold its pair, (which is ``pair_id``, or any
+    pair but ``other_than``)."""
+    if type(screen).__name__ != "PairScreen" or screen.pair is None:
+        return False
+    pid = screen.pair.id
+    if (pair_id is not None and pid != pair_id) or (other_than is not None and pid == other_than):
+        return False
+    keys = (screen.left.shown_key, screen.right.shown_key)
+    return all(k is not None and k[0] == pid for k in keys)
+
+
+async def timed(app, pilot, watch: StepWatch, key: str, done, record: dict, step: str) -> None:
+    """Send ``key`` (as a terminal would), wait for ``done`` painted, then for the step's
+    database work to end; record latency and UI-thread CPU (to the paint, to the end)."""
+    watch.done, watch.painted = done, None
+    watch.event.clear()
+    character = key if len(key) == 1 else None
+    cpu = time.thread_time()
+    start = time.perf_counter()
+    app._driver.send_message(events.Key(key, character))
+    try:
+        await asyncio.wait_for(watch.event.wait(), 30)
+    except TimeoutError:
+        raise RuntimeError(f"step {step}: nothing painted within 30 s") from None
+    while pending(app):
+        await asyncio.sleep(0.001)
+    end_cpu = time.thread_time()
+    watch.done = None
+    record.setdefault(step, []).append((watch.painted - start, watch.cpu - cpu, end_cpu - cpu))
+
+
+async def type_into(pilot, text: str) -> None:
+    names = {" ": "space", ":": "colon", "#": "number_sign", "-": "minus"}
+    await pilot.press(*[names.get(ch, ch) for ch in text])
+
+
+async def measure_steps(db: Path, annotator: str, settings: Settings, n: int, long_pairs: int) -> dict:
+    """``n`` rounds of every interactive step of the pair screen, each timed from its key to
+    the paint that shows its result (and on to the end of its database work):
+
+    save (1, then Enter timed: the next pair on screen), skip (x: the next pair), back (u:
+    the last labelled pair), jump_position (``:#N`` Enter timed: back to the fresh pair),
+    jump_id (``:b17`` Enter timed: an unseen pair claimed and shown), flag (``!`` reason,
+    Enter timed: the flag in the top bar), factor (f, then → timed: an answer of the
+    checklist changed), help (? timed: the key list on screen), search (/ and text, its
+    last character timed: the hits listed).
+    """
+    store = Store.open(db)
+    app = create_app(store, TASK, annotator, settings)
+    record: dict[str, list] = {}
+    watch = StepWatch()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await idle(app, pilot)
+            screen = app.screen
+            session = app.session
+            progress = screen.query_one("#progress")
+            used: set[str] = set()
+            for round_ in range(n):
+                # save
+                await pilot.press("1")
+                await idle(app, pilot)
+                first = screen.pair.id
+                await timed(app, pilot, watch, "enter", lambda f=first: showing(app.screen, other_than=f),
+                            record, "save")
+                await idle(app, pilot)
+                # skip
+                here = screen.pair.id
+                await timed(app, pilot, watch, "x", lambda h=here: showing(app.screen, other_than=h), record, "skip")
+                await idle(app, pilot)
+                # back (u): the last labelled pair
+                last = session.history[-1]
+                await timed(app, pilot, watch, "u", lambda pid=last: showing(app.screen, pair_id=pid), record, "back")
+                await idle(app, pilot)
+                # go to a position: the fresh pair again
+                fresh = session.fresh.id
+                await pilot.press("colon")
+                await type_into(pilot, f"#{len(session.history) + 1}")
+                await idle(app, pilot)
+                await timed(app, pilot, watch, "enter", lambda pid=fresh: showing(app.screen, pair_id=pid),
+                            record, "jump_position")
+                await idle(app, pilot)
+                # go to a pair by its id: an unseen one, claimed
+                seen = {session.pair(pid).pair_id for pid in session.history} | used
+                seen |= {p.pair_id for p in (session.fresh, session._upcoming) if p is not None}
+                seen |= {store.get_pair(pid).pair_id for pid in store.skipped_pairs(TASK, annotator)}
+                target = next(f"b{i}" for i in range(long_pairs - 1, -1, -1) if f"b{i}" not in seen)
+                used.add(target)
+                await pilot.press("colon")
+                await type_into(pilot, target)
+                await idle(app, pilot)
+                await timed(app, pilot, watch, "enter",
+                            lambda t=target: showing(app.screen) and app.screen.pair.pair_id == t, record, "jump_id")
+                await idle(app, pilot)
+                # flag
+                reason = f"prompt cut off {round_}"
+                await pilot.press("exclamation_mark")
+                await type_into(pilot, reason)
+                await idle(app, pilot)
+                await timed(app, pilot, watch, "enter",
+                            lambda r=reason: app.screen is screen and progress.flag == r, record, "flag")
+                await idle(app, pilot)
+                # a factor of the checklist
+                await pilot.press("f")
+                await idle(app, pilot)
+                key = app.label_task.factors[0].key
+                before = screen.answer.factors.get(key)
+                await timed(app, pilot, watch, "right", lambda b=before, k=key: screen.answer.factors.get(k) != b,
+                            record, "factor")
+                await pilot.press("escape")
+                await idle(app, pilot)
+                # help
+                await timed(app, pilot, watch, "question_mark", lambda: type(app.screen).__name__ == "HelpScreen",
+                            record, "help")
+                await pilot.press("escape")
+                await idle(app, pilot)
+                # search
+                await pilot.press("slash")
+                await type_into(pilot, "Response ")
+                await idle(app, pilot)
+                search = app.screen
+                search.hits = None
+                await timed(app, pilot, watch, "b", lambda s=search: app.screen is s and isinstance(s.hits, list)
+                            and bool(s.hits), record, "search")
+                await pilot.press("escape")
+                await idle(app, pilot)
+    finally:
+        watch.close()
+        store.close()
+    out = {}
+    for step in STEPS:
+        rows = record.get(step, [])
+        latencies = [r[0] for r in rows]
+        out[step] = {
+            "n": len(rows),
+            "p50_ms": round(1000 * statistics.median(latencies), 1),
+            "p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+            "max_ms": round(1000 * max(latencies), 1),
+            "ui_cpu_to_paint_ms": round(1000 * statistics.median(r[1] for r in rows), 1),
+            "ui_cpu_per_step_ms": round(1000 * statistics.median(r[2] for r in rows), 1),
+        }
+    return out
+
+
+def measure_steps_repeated(db: Path, annotator: str, settings: Settings, n: int, repeat: int,
+                           long_pairs: int) -> dict:
+    """``measure_steps`` ``repeat`` times (each as its own annotator); per step, every figure
+    is the median over the repeats."""
+    runs = [asyncio.run(measure_steps(db, f"{annotator}-{i}", settings, n, long_pairs)) for i in range(repeat)]
+    out = {}
+    for step in STEPS:
+        keys = [k for k in runs[0][step] if k != "n"]
+        out[step] = {"n": runs[0][step]["n"], "repeats": repeat,
+                     **{k: round(statistics.median(r[step][k] for r in runs), 1) for k in keys}}
+    return out
+
+
+def show_steps(size: int, steps: dict) -> None:
+    for step, r in steps.items():
+        print(f"  {step:>14} [{size:>7,} pairs]: p50 {r['p50_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms   "
+              f"max {r['max_ms']:7.1f} ms   UI-thread CPU {r['ui_cpu_to_paint_ms']:5.1f} ms to the paint, "
+              f"{r['ui_cpu_per_step_ms']:5.1f} ms per step   (n={r['n']}, median of {r['repeats']})", flush=True)
+
+
 STARTUP_CHILD = r"""
 import asyncio, sys
 sys.path.insert(0, {root!r})
@@ -320,6 +557,9 @@ def main() -> None:
                         help="pairs of the scale run's baseline (default 1,000)")
     parser.add_argument("--runs", type=lambda v: v.split(","), default=list(RUNS),
                         help=f"comma-separated runs to make (default all: {','.join(RUNS)})")
+    parser.add_argument("--steps", type=int, default=10,
+                        help="rounds of every pair-screen step (save, skip, back, go to, flag, factor, help, "
+                             "search) at --base-pairs and --big-pairs (default 10; 0 skips them)")
     parser.add_argument("--against", metavar="REF", help="also measure git revision REF (before) in this invocation")
     parser.add_argument("--code-root", help="measure the annotator code in this folder (used by --against)")
     args = parser.parse_args()
@@ -356,6 +596,7 @@ def main() -> None:
         print(f"start-up to first pair on screen (`annotator annotate`): {startup:.2f} s "
               f"(median of {args.startup_runs})", flush=True)
         scale: dict[str, dict] = {}
+        steps: dict[str, dict] = {}
         # the scale runs measure this tree only (a --code-root child is the "before" of --against)
         if args.big_pairs > args.pairs and "fast" in args.runs and not args.code_root:
             for size in (args.base_pairs, args.big_pairs):
@@ -365,8 +606,16 @@ def main() -> None:
                 print(f"{size:,}-pair task built in {time.perf_counter() - started:.0f} s "
                       f"({args.pairs} long pairs open, {max(0, size - args.pairs):,} done with 3 labels each)",
                       flush=True)
+                steps_db = Path(tmp) / f"steps-{size}.db"
+                if args.steps:  # the same task with a factor checklist, for the steps (before any label)
+                    copy_with_checklist(scale_db, steps_db)
                 scale[str(size)] = measure_repeated(scale_db, "scale", Settings(), args.measure, args.repeat)
                 show(f"fast, {size:,}", scale[str(size)])
+                if args.steps:
+                    print(f"every step of the pair screen, {args.steps} rounds, {size:,} pairs:", flush=True)
+                    steps[str(size)] = measure_steps_repeated(steps_db, "steps", Settings(), args.steps,
+                                                              args.repeat, args.pairs)
+                    show_steps(size, steps[str(size)])
 
     summary = {"pairs": args.pairs, "measured": args.measure, "repeat": args.repeat, "response_chars": sizes,
                **{name: {k: v for k, v in r.items() if k != "runs"} for name, r in results.items()},
@@ -393,6 +642,23 @@ def main() -> None:
         summary["targets_met"]["big_p95_within_1_5x"] = big["p95_ms"] <= 1.5 * base["p95_ms"]
         print(f"{args.big_pairs:,}-pair task over {args.base_pairs:,}-pair task, p95: {summary['big_p95_ratio']}x "
               "(target <= 1.5)")
+    base_steps, big_steps = steps.get(str(args.base_pairs)), steps.get(str(args.big_pairs))
+    summary["steps"] = steps or None
+    summary["steps_rounds"] = args.steps if steps else 0
+    if base_steps and big_steps:
+        # The product rule: no interactive step gets slower as a task grows.
+        ratios = {step: {"p50": round(big_steps[step]["p50_ms"] / base_steps[step]["p50_ms"], 2),
+                         "p95": round(big_steps[step]["p95_ms"] / base_steps[step]["p95_ms"], 2),
+                         "ui_cpu": (round(big_steps[step]["ui_cpu_per_step_ms"] / base_steps[step]["ui_cpu_per_step_ms"], 2)
+                                    if base_steps[step]["ui_cpu_per_step_ms"] > 0 else None)}
+                  for step in STEPS}
+        summary["steps_big_ratio"] = ratios
+        summary["targets_met"]["every_step_big_p95_within_1_5x"] = all(r["p95"] <= 1.5 for r in ratios.values())
+        print(f"{args.big_pairs:,}-pair task over {args.base_pairs:,}-pair task, per step (target p95 <= 1.5):")
+        for step, r in ratios.items():
+            print(f"  {step:>14}: p50 {r['p50']}x   p95 {r['p95']}x   UI-thread CPU {r['ui_cpu']}x")
+    else:
+        summary["steps_big_ratio"] = None
     if before is not None:
         print(f"before ({args.against}) -> after (this tree), same pairs, same invocation:")
         for name in args.runs:

@@ -52,3 +52,21 @@ def test_opening_the_store_loads_no_pandas_and_pandas_still_works():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "DataFrame"]
+
+
+def test_opening_the_store_leaves_dateutils_parser_unloaded_and_it_still_works():
+    """sqlite-utils imports dateutil's parser for recipes the store never runs (issue 22: 10-30
+    ms of every command's start-up): it loads on first use, and works then. Nor does opening
+    the store look for sqlite-utils plugins (every installed package's entry points read)."""
+    code = (
+        "import sys\n"
+        "from annotator.store import Store\n"
+        "Store.memory()\n"
+        "print('dateutil.parser._parser' in sys.modules or 'importlib.metadata' in sys.modules)\n"
+        "from sqlite_utils.recipes import parsedate\n"
+        "print(parsedate('2 Jan 2020'))\n"
+        "from dateutil import parser\n"
+        "print(parser.parse('2020-01-02T03:04').isoformat())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "2020-01-02", "2020-01-02T03:04:00"]

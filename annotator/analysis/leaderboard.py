@@ -56,8 +56,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -216,16 +217,18 @@ def _nan_row(**kw) -> dict:
     return base
 
 
-def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
+Fit = Callable[[tuple[str, ...]], Any]  # covariates -> the joint fit of one frame (or its ValueError)
+
+
+def _lc(frame: pd.DataFrame, ridge: float, fit: Fit) -> tuple[dict[str, Any], str]:
     """LC results per candidate for one (agent, domain); frame: candidate, instruction,
-    p_win, len_candidate, len_baseline."""
+    p_win, len_candidate, len_baseline; ``fit``: its joint fits (``_fits``)."""
     candidates = sorted(frame["candidate"].unique())
     if len(candidates) >= 2:
         try:
-            joint = length_controlled_win_rates(frame, l2=ridge)
-            return joint.results, (f"joint fit of {len(candidates)} candidates (AlpacaEval's length_controlled_v1): each "
-                                   f"candidate's length and difficulty coefficients, pooled towards the others "
-                                   f"(L2 {LC_COEFFICIENT_POOLING:g}); instruction difficulty (ridge {ridge:g})")
+            return fit(()).results, (f"joint fit of {len(candidates)} candidates (AlpacaEval's length_controlled_v1): each "
+                                     f"candidate's length and difficulty coefficients, pooled towards the others "
+                                     f"(L2 {LC_COEFFICIENT_POOLING:g}); instruction difficulty (ridge {ridge:g})")
         except ValueError:
             pass
     out = {}
@@ -234,18 +237,104 @@ def _lc(frame: pd.DataFrame, ridge: float) -> tuple[dict[str, Any], str]:
     return out, SINGLE_CANDIDATE_LC
 
 
-def _sc(frame: pd.DataFrame, ridge: float, columns: list[str]) -> tuple[dict[str, Any], str]:
-    """Style-controlled results per candidate: the joint LC fit with the style columns that
-    vary as covariates (``style``), and the reason where there is none."""
+def _sc_covariates(frame: pd.DataFrame, columns: list[str]) -> tuple[tuple[str, ...] | None, str]:
+    """The style columns the style-controlled fit of ``frame`` takes (those that vary; none: it
+    is the LC fit itself), or None with the reason there is no such fit."""
     if not columns:
-        return {}, "no style features (the responses' texts are not in the store)"
+        return None, "no style features (the responses' texts are not in the store)"
     if frame["candidate"].nunique() < 2:
-        return {}, "style control needs the joint fit of two candidates or more"
-    varying = [c for c in columns if frame[c].nunique() > 1]
+        return None, "style control needs the joint fit of two candidates or more"
+    return tuple(c for c in columns if frame[c].nunique() > 1), ""
+
+
+def _sc(frame: pd.DataFrame, columns: list[str], fit: Fit) -> tuple[dict[str, Any], str]:
+    """Style-controlled results per candidate: the joint LC fit with the style columns that
+    vary as covariates (``style``), and the reason where there is none. Where no style
+    column varies, that fit is the LC fit itself, not fitted again (``fit`` fits each set of
+    covariates once)."""
+    varying, reason = _sc_covariates(frame, columns)
+    if varying is None:
+        return {}, reason
     try:
-        return length_controlled_win_rates(frame, l2=ridge, covariates=varying).results, ""
+        return fit(varying).results, ""
     except ValueError as e:
         return {}, str(e)
+
+
+def _needed_fits(frame: pd.DataFrame, columns: list[str]) -> list[tuple[str, ...]]:
+    """The covariate sets ``_lc`` and ``_sc`` will ask ``fit`` for on ``frame``."""
+    needed = [()] if len(frame) and len(frame["candidate"].unique()) >= 2 else []
+    varying, _ = _sc_covariates(frame, columns)
+    return needed + ([varying] if varying else [])
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (the default number of fit workers)."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+# Below this many preferences in all the joint fits of a leaderboard, they run in this process:
+# starting workers would cost more than it saves.
+PARALLEL_MIN_PREFERENCES = 20_000
+_PENDING: list[tuple[pd.DataFrame, float, tuple[str, ...]]] = []  # what forked fit workers inherit
+
+
+def _fit_pending(i: int) -> Any:
+    """In a fit worker: fit ``i`` of ``_PENDING``, BLAS on one thread (the fit makes many small
+    BLAS calls where more threads only spin)."""
+    from threadpoolctl import threadpool_limits
+
+    frame, ridge, covariates = _PENDING[i]
+    with threadpool_limits(limits=1, user_api="blas"):
+        return length_controlled_win_rates(frame, l2=ridge, covariates=covariates)
+
+
+def _fits(frames: list[pd.DataFrame], columns: list[str], ridge: float, jobs: int) -> list[Fit]:
+    """One ``fit`` per frame: covariates -> ``length_controlled_win_rates`` of the frame with
+    them (raising its ``ValueError``), each computed once. With ``jobs`` > 1 and enough
+    preferences, every fit ``_lc`` and ``_sc`` will ask for starts at once in ``jobs`` forked
+    worker processes (the same computation, so the same figures to the bit) and this process
+    goes on meanwhile (the Bradley-Terry ratings); else each runs here when first asked for."""
+    import multiprocessing
+
+    def here(frame: pd.DataFrame) -> Fit:
+        return cache(lambda covariates: length_controlled_win_rates(frame, l2=ridge, covariates=covariates))
+
+    local = [here(f) for f in frames]
+    wanted = [(i, c) for i, f in enumerate(frames) for c in _needed_fits(f, columns)]
+    if (jobs <= 1 or len(wanted) < 2 or sum(len(frames[i]) for i, _ in wanted) < PARALLEL_MIN_PREFERENCES
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return local
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _PENDING[:] = [(frames[i], ridge, c) for i, c in wanted]
+    futures: dict[tuple[int, tuple[str, ...]], Any] = {}
+    try:
+        # the workers fork at the first submit, inheriting ``_PENDING``; they run every fit
+        # asked for and end, while this process goes on (the caller waits for each result
+        # when it needs it, a ValueError raised there)
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(wanted)), mp_context=multiprocessing.get_context("fork"))
+        # the largest fits first, so that no worker starts a long one last
+        for k in sorted(range(len(wanted)), key=lambda k: -len(frames[wanted[k][0]])):
+            futures[wanted[k]] = pool.submit(_fit_pending, k)
+        pool.shutdown(wait=False)
+    except OSError:  # no worker could start (a process limit): each fit runs here when asked for
+        return local
+    finally:
+        _PENDING.clear()
+
+    def fit(i: int) -> Fit:
+        def result(covariates: tuple[str, ...]) -> Any:
+            future = futures.get((i, covariates))
+            if future is None or isinstance(future.exception(), BrokenProcessPool):
+                return local[i](covariates)
+            return future.result()
+        return result
+
+    return [fit(i) for i in range(len(frames))]
 
 
 SINGLE_CANDIDATE_LC = ("single-candidate fit: length term only; warning: one candidate alone cannot separate its "
@@ -270,6 +359,7 @@ def leaderboard(
     test: str = "bootstrap",
     correction: str = "holm",
     style: pd.DataFrame | None = None,
+    jobs: int = 1,
 ) -> Leaderboard:
     """The leaderboard of one task; see the module docstring.
 
@@ -279,7 +369,8 @@ def leaderboard(
     different verdicts (a draw in the win rate). ``pairs``: ``Store.pairs_frame`` with an
     ``instruction`` column (pairs with the same prompt share it). ``baseline``: the task's
     baseline model, if it names one. ``reference``: the agent the others' rankings are
-    compared with.
+    compared with. ``jobs``: worker processes for the length-controlled and style-controlled
+    fits (``_fits``; 1: every fit in this process).
     """
     inconsistent = inconsistent or {}
     base, rule = choose_baseline(pairs, baseline)
@@ -292,11 +383,15 @@ def leaderboard(
     domains = [ALL] + (sorted(domain_of.unique()) if by_domain else [])
     differences = (style_features.pair_style_differences(style).reindex(p.index).fillna(0.0)
                    if style is not None and len(style) else None)
-    _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed, differences)
     reference = reference or next(iter(preferences), None)
-    board.separability = separability.separability(board.ratings, reference=reference, anchor=base,
-                                                   resamples=bootstrap, seed=seed)
+
+    def rate() -> None:
+        _ratings(board, preferences, model_a, model_b, domain_of, domains, base, bootstrap, seed, differences)
+        board.separability = separability.separability(board.ratings, reference=reference, anchor=base,
+                                                       resamples=bootstrap, seed=seed)
+
     if base is None:
+        rate()
         if board.ratings:
             board.notes.append("no baseline: no win rates; every model is rated by Bradley-Terry from the pairs "
                                "(mean rating 1000). Name a baseline with `baseline = \"MODEL\"` in [task] for "
@@ -332,8 +427,8 @@ def leaderboard(
         info = info.join(covariates)
         sc_columns = list(covariates.columns)
         board.sc_method = style_features.SC_METHOD
-    ratings = {(r.agent, r.domain, r.model): r for r in board.ratings}
 
+    plans = []  # per agent and domain: its preferences against the baseline, and its unscored pairs
     for agent, prefs in preferences.items():
         joined = info.join(prefs.rename("p_a"), how="inner")
         joined["inconsistent"] = joined.index.isin(inconsistent.get(agent, pd.Index([])))
@@ -355,55 +450,59 @@ def leaderboard(
                 "inconsistent": vs_base["inconsistent"].to_numpy(),
                 **{c: vs_base[c].to_numpy() for c in sc_columns},
             })
-            fit_frame = frame[~frame["self"]]
-            lc_results, lc_method = _lc(fit_frame, lc_ridge) if len(fit_frame) else ({}, "")
-            sc_results, sc_reason = _sc(fit_frame, lc_ridge, sc_columns)
-            # every candidate the agent was asked about, with or without a preference
-            for name in sorted(set(frame["candidate"]) | set(no_pref["candidate"])):
-                mine = frame[frame["candidate"] == name]
-                wr = alpaca_win_rate(mine["p_win"] + 1)
-                reasons = []
-                n_unscored = int((no_pref["candidate"] == name).sum()) if len(no_pref) else 0
-                lengths = pd.concat([mine["len_candidate"], no_pref.loc[no_pref["candidate"] == name, "len_candidate"]])
-                row = _nan_row()
-                row.update(win_rate=wr.win_rate, standard_error=wr.standard_error,
-                           discrete_win_rate=wr.discrete_win_rate, n_wins=wr.n_wins, n_wins_base=wr.n_wins_base,
-                           n_draws=wr.n_draws, avg_length=float(lengths.mean()))
-                if wr.n_total == 0:
-                    reasons.append("no preference: every pair of this candidate against the baseline is unscored "
-                                   "or has no verdict under the order rule")
-                if name == base:
-                    row.update(lc_win_rate=50.0, lc_method="the baseline against itself")
-                    reasons.append("LC standard error: none, the baseline's LC is 50 by construction")
-                elif name in lc_results:
-                    lc = lc_results[name]
-                    row.update(lc_win_rate=lc.lc_win_rate, lc_standard_error=lc.lc_standard_error, lc_method=lc_method)
-                    if lc.reason:
-                        reasons.append(f"LC: {lc.reason}")
-                    elif math.isnan(lc.lc_standard_error):
-                        reasons.append("LC standard error: none, every instruction gets the same prediction "
-                                       "(no instruction difficulty)")
-                if name == base:
-                    row.update(sc_win_rate=50.0)
-                elif name in sc_results and not sc_results[name].reason:
-                    row.update(sc_win_rate=sc_results[name].lc_win_rate)
-                elif mine["p_win"].notna().any():
-                    reasons.append(f"SC: {sc_results[name].reason if name in sc_results else sc_reason}")
-                rated = ratings.get((agent, domain, name))
-                if rated is not None:
-                    row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high,
-                               sc_bt_rating=rated.sc_bt_rating)
-                    if rated.reason:
-                        reasons.append(rated.reason)
-                elif not any(r.agent == agent and r.domain == domain for r in board.ratings):
-                    reasons.append(BT_TOO_FEW)
-                if wr.n_total == 1:
-                    reasons.append("standard error: fewer than two preferences")
-                board.rows.append(LeaderboardRow(
-                    agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,
-                    reason="; ".join(reasons) or None, n_inconsistent=int(mine["inconsistent"].sum()), **row,
-                ))
-            _significance(board, frame, agent, domain, seed)
+            plans.append((agent, domain, frame, frame[~frame["self"]], no_pref))
+    fits = _fits([fit_frame for *_, fit_frame, _ in plans], sc_columns, lc_ridge, jobs)
+    rate()  # while the fits run in their workers, if they do
+    ratings = {(r.agent, r.domain, r.model): r for r in board.ratings}
+    for (agent, domain, frame, fit_frame, no_pref), fit in zip(plans, fits, strict=True):
+        lc_results, lc_method = _lc(fit_frame, lc_ridge, fit) if len(fit_frame) else ({}, "")
+        sc_results, sc_reason = _sc(fit_frame, sc_columns, fit)
+        # every candidate the agent was asked about, with or without a preference
+        for name in sorted(set(frame["candidate"].unique()) | set(no_pref["candidate"].unique())):
+            mine = frame[frame["candidate"] == name]
+            wr = alpaca_win_rate(mine["p_win"] + 1)
+            reasons = []
+            n_unscored = int((no_pref["candidate"] == name).sum()) if len(no_pref) else 0
+            lengths = pd.concat([mine["len_candidate"], no_pref.loc[no_pref["candidate"] == name, "len_candidate"]])
+            row = _nan_row()
+            row.update(win_rate=wr.win_rate, standard_error=wr.standard_error,
+                       discrete_win_rate=wr.discrete_win_rate, n_wins=wr.n_wins, n_wins_base=wr.n_wins_base,
+                       n_draws=wr.n_draws, avg_length=float(lengths.mean()))
+            if wr.n_total == 0:
+                reasons.append("no preference: every pair of this candidate against the baseline is unscored "
+                               "or has no verdict under the order rule")
+            if name == base:
+                row.update(lc_win_rate=50.0, lc_method="the baseline against itself")
+                reasons.append("LC standard error: none, the baseline's LC is 50 by construction")
+            elif name in lc_results:
+                lc = lc_results[name]
+                row.update(lc_win_rate=lc.lc_win_rate, lc_standard_error=lc.lc_standard_error, lc_method=lc_method)
+                if lc.reason:
+                    reasons.append(f"LC: {lc.reason}")
+                elif math.isnan(lc.lc_standard_error):
+                    reasons.append("LC standard error: none, every instruction gets the same prediction "
+                                   "(no instruction difficulty)")
+            if name == base:
+                row.update(sc_win_rate=50.0)
+            elif name in sc_results and not sc_results[name].reason:
+                row.update(sc_win_rate=sc_results[name].lc_win_rate)
+            elif mine["p_win"].notna().any():
+                reasons.append(f"SC: {sc_results[name].reason if name in sc_results else sc_reason}")
+            rated = ratings.get((agent, domain, name))
+            if rated is not None:
+                row.update(bt_rating=rated.bt_rating, bt_ci_low=rated.bt_ci_low, bt_ci_high=rated.bt_ci_high,
+                           sc_bt_rating=rated.sc_bt_rating)
+                if rated.reason:
+                    reasons.append(rated.reason)
+            elif not any(r.agent == agent and r.domain == domain for r in board.ratings):
+                reasons.append(BT_TOO_FEW)
+            if wr.n_total == 1:
+                reasons.append("standard error: fewer than two preferences")
+            board.rows.append(LeaderboardRow(
+                agent=agent, model=name, baseline=base, domain=domain, n=wr.n_total, n_unscored=n_unscored,
+                reason="; ".join(reasons) or None, n_inconsistent=int(mine["inconsistent"].sum()), **row,
+            ))
+        _significance(board, frame, agent, domain, seed)
     board.rank_correlation = rank_correlations(board.rows, reference)
     return board
 
@@ -437,7 +536,7 @@ def _ratings(board: Leaderboard, preferences: dict[str, pd.Series], model_a: pd.
         usable = known & prefs.notna()
         for domain in domains:
             here = usable & ((domain_of == domain) if domain != ALL else True)
-            if len(set(model_a[here]) | set(model_b[here])) < 3:
+            if len(set(model_a[here].unique()) | set(model_b[here].unique())) < 3:
                 continue
             fitted = bradley_terry(model_a[here], model_b[here], prefs[here], anchor=base, resamples=bootstrap,
                                    seed=seed)

@@ -96,6 +96,26 @@ def _sigmoid(x):
     return np.exp(-np.logaddexp(0, -x))
 
 
+def _softplus_both(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(np.logaddexp(0, z), np.logaddexp(0, -z))`` to the bit, for the price of one.
+
+    numpy's ``logaddexp(x, y)`` (``npy_logaddexp``) is ``max + log1p(exp(-|x - y|))``
+    (``LOGE2`` added when ``x == y``), the logarithms and exponentials of the C library, one
+    element at a time: the costliest step of the length-controlled fit. With ``x = 0`` both
+    share ``L = log1p(exp(-|z|)) = logaddexp(0, -|z|)`` and differ only in the ``max``
+    (``z`` or 0, ``-z`` or 0) that is added to it, the same two operands added as numpy adds
+    them (``tests/analysis/test_winrate.py`` checks the identity bit for bit)."""
+    shared = np.abs(z)
+    np.negative(shared, out=shared)
+    np.logaddexp(0, shared, out=shared)
+    plus = np.maximum(z, 0)
+    plus += shared
+    minus = np.negative(z)
+    np.maximum(minus, 0, out=minus)
+    minus += shared
+    return plus, minus
+
+
 def length_controlled_win_rate(p_win, len_candidate, len_baseline, difficulty=None,
                                min_preferences: int = MIN_LC_PREFERENCES) -> LengthControlled:
     """LC win rate of a candidate; see the module docstring.
@@ -257,26 +277,7 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
     cov = df[list(covariates)].to_numpy(dtype=float) if covariates else np.zeros((len(df), 0))
     q = cov.shape[1]
 
-    def loss(w):
-        theta, phi, psi, diff = w[:k], w[k:2 * k], w[2 * k:3 * k], w[3 * k:3 * k + m]
-        beta = w[3 * k + m:].reshape(k, q)
-        d = np.append(diff, 0.0)[ii]
-        z = theta[ci] + phi[ci] * t - psi[ci] * d + np.einsum("ij,ij->i", beta[ci], cov)
-        g = _sigmoid(z) - y
-        centre = phi.mean()
-        beta_centre = beta.mean(axis=0)
-        value = (np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * np.sum(diff ** 2)
-                 + 0.5 * pooling * (np.sum((phi - centre) ** 2) + np.sum((psi - 1) ** 2)
-                                    + np.sum((beta - beta_centre) ** 2)))
-        grad = np.concatenate([
-            np.bincount(ci, g, k),
-            np.bincount(ci, g * t, k) + pooling * (phi - centre),
-            -np.bincount(ci, g * d, k) + pooling * (psi - 1),
-            -np.bincount(ii, g * psi[ci], m + 1)[:m] + l2 * diff,
-            (np.stack([np.bincount(ci, g * cov[:, j], k) for j in range(q)], axis=1)
-             + pooling * (beta - beta_centre)).ravel() if q else np.zeros(0),
-        ])
-        return value, grad
+    loss = _joint_loss(ci, ii, t, y, cov, k, m, l2, pooling)
 
     # diagonal preconditioning: each parameter scaled by the square root of its curvature at
     # P = 1/2 (a difficulty rests on a dozen preferences, a candidate term on hundreds); the
@@ -319,6 +320,60 @@ def length_controlled_win_rates(frame: pd.DataFrame, l2: float = DIFFICULTY_RIDG
     return JointLengthControlled(results, pd.Series(diff - shift, index=instructions, name="difficulty"),
                                  float(phi.mean()), bool(fit.success),
                                  {name: float(psi[i]) for i, name in enumerate(candidates)})
+
+
+def _joint_loss(ci: np.ndarray, ii: np.ndarray, t: np.ndarray, y: np.ndarray, cov: np.ndarray, k: int, m: int,
+                l2: float, pooling: float):
+    """The penalised negative log-likelihood of ``length_controlled_win_rates`` and its
+    gradient, as a function of the parameters (theta, phi, psi per candidate, the
+    difficulties, the covariates' coefficients candidate-major). ``ci`` / ``ii``: each
+    preference's candidate and instruction (``m``: none), ``t``: its tanh length term, ``y``:
+    the preference, ``cov``: its covariates. The L-BFGS fit evaluates it hundreds of times on
+    every preference, and follows the values it returns to the bit: so it computes the
+    formula's operations in the formula's order (``tests/analysis/test_winrate.py`` checks it
+    against the formula written plainly)."""
+    q = cov.shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        theta, phi, psi, diff = w[:k], w[k:2 * k], w[2 * k:3 * k], w[3 * k:3 * k + m]
+        beta = w[3 * k + m:].reshape(k, q)
+        # results written into buffers where they can be; ``take``: the values of indexing
+        # (``theta[ci]``), copied faster
+        d = np.append(diff, 0.0).take(ii)
+        psi_i = psi.take(ci)
+        z = phi.take(ci)
+        z *= t
+        z += theta.take(ci)
+        work = np.multiply(psi_i, d)
+        z -= work  # theta_c + phi_c * t - psi_c * d
+        if q:  # without covariates their term is 0 and adding it changes no bit of z
+            z += np.einsum("ij,ij->i", beta[ci], cov)
+        softplus_z, g = _softplus_both(z)
+        np.negative(g, out=g)
+        np.exp(g, out=g)
+        g -= y  # sigmoid(z) - y, sigmoid as ``_sigmoid`` computes it
+        np.multiply(y, z, out=work)
+        softplus_z -= work
+        centre = phi.mean()
+        beta_centre = beta.mean(axis=0)
+        value = (np.sum(softplus_z) + 0.5 * l2 * np.sum(diff ** 2)
+                 + 0.5 * pooling * (np.sum((phi - centre) ** 2) + np.sum((psi - 1) ** 2)
+                                    + np.sum((beta - beta_centre) ** 2)))
+
+        def by(index, factor, bins):  # np.bincount(index, g * factor, bins)
+            return np.bincount(index, np.multiply(g, factor, out=work), bins)
+
+        grad = np.concatenate([
+            np.bincount(ci, g, k),
+            by(ci, t, k) + pooling * (phi - centre),
+            -by(ci, d, k) + pooling * (psi - 1),
+            -by(ii, psi_i, m + 1)[:m] + l2 * diff,
+            (np.stack([by(ci, cov[:, j], k) for j in range(q)], axis=1)
+             + pooling * (beta - beta_centre)).ravel() if q else np.zeros(0),
+        ])
+        return value, grad
+
+    return loss
 
 
 def too_few_preferences(n: int, minimum: int = MIN_LC_PREFERENCES) -> str:

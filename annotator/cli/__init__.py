@@ -6,7 +6,7 @@ import click
 
 from annotator import __version__
 
-from .context import AnnotatorGroup, CliContext
+from .context import AnnotatorGroup, CliContext, skip_final_collection_at_exit
 
 # command -> its short help in `annotator --help` (the first sentence of its docstring)
 COMMANDS = {
@@ -64,10 +64,21 @@ class LazyGroup(AnnotatorGroup):
     def commands(self, value: dict[str, click.Command]) -> None:
         self._commands = value
 
+    _next_arg: str | None = None  # the argument after the command's name, while resolving it
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        self._next_arg = args[1] if len(args) > 1 else None
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            self._next_arg = None
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """The command, its areas alone imported (``COMMAND_AREAS``): `annotator judge run`
-        does not import the statistics, exports and screens (every area for the others)."""
-        areas = COMMAND_AREAS.get(cmd_name)
+        """The command, its areas alone imported (``COMMAND_AREAS``; for a group several areas
+        add to, the sub-command's areas alone, ``SUBCOMMAND_AREAS``): `annotator judge run`
+        does not import the statistics, exports and screens, nor `stats agreement` the
+        judges' and leaderboard's modules (every area for a command not named there)."""
+        areas = SUBCOMMAND_AREAS.get(cmd_name, {}).get(self._next_arg or "", COMMAND_AREAS.get(cmd_name))
         if self._loaded or areas is None:
             return super().get_command(ctx, cmd_name)
         self._registering = True
@@ -77,6 +88,12 @@ class LazyGroup(AnnotatorGroup):
         finally:
             self._registering = False
         return self._commands.get(cmd_name)
+
+    def main(self, *args, **kwargs):
+        """Every command: the interpreter's final garbage collection is skipped at exit
+        (``skip_final_collection_at_exit``)."""
+        skip_final_collection_at_exit()
+        return super().main(*args, **kwargs)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if self._loaded:
@@ -116,22 +133,36 @@ AREAS = ("annotate", "annotators", "tasks", "priority", "judge", "jury", "calibr
 
 
 # The areas that make each command, registered in this order (the others register into the
-# group the first one makes); a command not named here (`stats`, `factors`: several areas add
-# to them) has every area registered. tests/cli/test_lazy_help.py checks each against the
-# command as every area makes it.
+# group the first one makes); a command not named here has every area registered.
+# tests/cli/test_lazy_help.py checks each against the command as every area makes it.
 COMMAND_AREAS = {
     "annotate": ("annotate",), "serve": ("annotate",), "annotators": ("annotators",), "tasks": ("tasks", "priority"),
     "judge": ("judge", "jury", "calibrate"), "generate": ("generate",), "experiment": ("experiment",),
     "export": ("export",), "progress": ("progress",), "report": ("report",), "dashboard": ("dashboard",),
     "adjudicate": ("adjudicate",), "pack": ("copies",), "merge": ("copies",), "backup": ("copies",),
     "init": ("admin",), "doctor": ("admin",), "claims": ("claims",),
+    "stats": ("stats", "scores", "dataset", "mentions", "factors", "judges_report", "leaderboard"),
+    "factors": ("stats", "factors"),  # `factors` also adds `stats factors`: the stats group first
+}
+
+# Groups several areas add to: each sub-command's own areas (`annotator stats agreement` imports
+# the agreement's module alone; `stats --help`, or a name not here, registers the whole group).
+SUBCOMMAND_AREAS = {
+    "stats": {"agreement": ("stats",), "scores": ("stats", "scores"), "dataset": ("stats", "dataset"),
+              "mentions": ("stats", "mentions"), "factors": ("stats", "factors"),
+              "judges": ("stats", "judges_report"), "leaderboard": ("stats", "leaderboard")},
+    "judge": {**dict.fromkeys(("run", "list", "show", "rename", "delete", "judges"), ("judge",)),
+              "jury": ("judge", "jury"), "route": ("judge", "jury"), "calibrate": ("judge", "calibrate")},
+    "tasks": {**dict.fromkeys(("add", "list", "show"), ("tasks",)), "prioritise": ("tasks", "priority")},
 }
 
 
 def _register_area(group: click.Group, area: str) -> None:
     import importlib
 
-    importlib.import_module(f"{__name__}.{area}").register(group)  # registering twice changes nothing
+    module = importlib.import_module(f"{__name__}.{area}")
+    if hasattr(module, "register"):  # judges_report and leaderboard add to `stats` as they are imported
+        module.register(group)  # registering twice changes nothing
 
 
 def _register_areas(group: click.Group) -> None:

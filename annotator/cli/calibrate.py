@@ -5,7 +5,6 @@ with the run and used by ``stats judges --calibrated`` and ``stats leaderboard -
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from annotator.text.sanitize import plain_text
 
@@ -56,6 +55,8 @@ def calibrate_cmd(cli: CliContext, run: str, task_name, method: str, share: floa
         f"Calibration of run {found.name} (task {task}): {report['method_rule']}; fit on {split['calibration']} "
         f"pairs, measured on {split['held_out']} held out ({share:.0%}, seed {seed}, stratified by domain)"),
         style="bold", soft_wrap=True)
+    from rich.table import Table  # imported when a table is printed, not when `judge` registers
+
     table = Table("pairs", "n", "ECE before", "ECE after", "Brier before", "Brier after")
     for label, key in (("held out", "held_out"), ("calibration (fit)", "calibration_part")):
         part = report[key]

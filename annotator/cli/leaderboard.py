@@ -49,15 +49,18 @@ from .tables import DASH, _num, print_table, rule_caption, safe
               help="Multiple-comparison correction across the model pairs (Holm, or Benjamini-Yekutieli).")
 @calibrated_option
 @both_bad_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes for the length-controlled fits, one per agent and domain (default: the CPUs "
+                   "available; 1: one after the other in this process). The figures are the same whatever it is.")
 @pass_cli
 def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, judges: tuple[str, ...],
                         by: str | None, order_rule: str, include_incomplete: bool, reference: str | None,
                         bootstrap: int, seed: int, lc_ridge: float | None, test: str, correction: str,
-                        calibrated: bool, both_bad: str) -> None:
+                        calibrated: bool, both_bad: str, jobs: int | None) -> None:
     """Win rates of each candidate model against the baseline, per agent (humans, judges) and
     domain: raw and length-controlled, AlpacaEval's columns, Bradley-Terry ratings, and how
     each judge ranks the models against the humans."""
-    from annotator.analysis.leaderboard import task_leaderboard
+    from annotator.analysis.leaderboard import available_cpus, task_leaderboard
     from annotator.analysis.winrate import DIFFICULTY_RIDGE
 
     from .context import fail
@@ -75,7 +78,7 @@ def leaderboard_command(cli: CliContext, task_name: str | None, as_json: bool, j
         board = task_leaderboard(store, name, order_rule=order_rule, include_incomplete=include_incomplete,
                                  agents_filter=list(judges) or None, by_domain=by == "domain", reference=reference,
                                  bootstrap=bootstrap, seed=seed, lc_ridge=lc_ridge or DIFFICULTY_RIDGE, test=test,
-                                 correction=correction, both_bad=both_bad)
+                                 correction=correction, both_bad=both_bad, jobs=jobs or available_cpus())
     known = {r.agent for r in board.rows} | {r.agent for r in board.ratings}
     for j in judges:
         if j not in known and (board.baseline is not None or board.ratings):

@@ -47,8 +47,8 @@ def default_path(task: str) -> Path:
 @click.option("--disputed", type=click.IntRange(min=0), default=DISPUTED_LIMIT, show_default=True,
               help="How many of the most disputed pairs to show with their rationales.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Processes for the three statistics engines (default: one per engine, up to the CPUs available; "
-                   "1: one after the other).")
+              help="Processes for the three statistics engines, and for the leaderboard's length-controlled fits "
+                   "(default: one per engine, up to the CPUs available; 1: one after the other).")
 @json_option
 @force_option
 @both_bad_option
@@ -68,6 +68,7 @@ def report(cli: CliContext, task_name: str | None, out: Path | None, order_rule:
     name = pick_task(store, task_name)
     options = ReportOptions(order_rule=order_rule, include_incomplete=include_incomplete, gold=gold, seed=seed,
                             disputed=disputed, factor_source=factor_source, reference=reference, both_bad=both_bad)
+    options.leaderboard_jobs = jobs or default_jobs()
     if resamples is not None:
         options.agreement_resamples = options.judge_resamples = options.leaderboard_bootstrap = resamples
     html_path = out or default_path(name)

@@ -644,3 +644,11 @@ def m013_rankings(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS ranking_labels_ranking ON ranking_labels(ranking);
         """
     )
+
+
+@migrations()
+def m014_flags_by_pair(db: Database) -> None:
+    """An index on flags by (pair, annotator): the pair screen reads, sets and withdraws an
+    annotator's flag on the pair on screen in time independent of how many flags the task
+    holds (these were full scans of ``flags``). Safe to apply again."""
+    _run_script(db, "CREATE INDEX IF NOT EXISTS flags_pair_annotator ON flags(pair, annotator);")

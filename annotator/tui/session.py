@@ -16,9 +16,20 @@ flow can be reasoned about on its own:
   claims the next pair when none was claimed ahead). When the write fails, the session moves
   back to the pair whose label it was (:attr:`Saving.answer` is the answer to put back on
   screen): a label is never dropped and never lands on another pair.
-* :meth:`skip` stores a skip and moves on; the queue serves skipped pairs last.
+* :meth:`skip` stores a skip and moves on; the queue serves skipped pairs last. Like a save,
+  it is two steps (:meth:`start_skip` on the screen's thread, then :meth:`write` in a
+  thread): the pair claimed ahead is shown at once, and a skip that cannot be written brings
+  the skipped pair back.
 * :meth:`jump` goes to a pair by its id or to a position: ``3`` is the third pair the
-  annotator labelled, the current fresh pair is ``len(history) + 1``.
+  annotator labelled, the current fresh pair is ``len(history) + 1``. A jump to a pair not
+  labelled yet claims it (a write): call it in a thread.
+* :meth:`flag` and :meth:`clear_flag` write a flag (in a thread, say).
+* Every write (label, skip, claim of a jump, flag) goes through the session's own connection,
+  in one transaction that first checks the session still holds the annotator's name, so
+  nothing is written under a name this session lost. A screen runs them one at a time, in
+  the order of the keys. :meth:`close` waits for the writes on their way
+  (:meth:`begin_write` / :meth:`run_write`; a save or skip counts from :meth:`start_save` /
+  :meth:`start_skip` until :meth:`write` ends).
 * One annotator name, one writer: a session holds the writer lease of its (task, annotator)
   (:mod:`annotator.store.leases`) from start to :meth:`close`; a second session with the
   same name is refused (:class:`~annotator.store.WriterBusy`). A heartbeat thread renews the
@@ -28,8 +39,8 @@ flow can be reasoned about on its own:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
-import statistics
 import threading
 from dataclasses import dataclass, field
 
@@ -80,22 +91,42 @@ class ClaimInProgress(RuntimeError):
     not to wait for it: call it again off the screen's thread."""
 
 
+class ClaimNeeded(RuntimeError):
+    """A jump asked not to write (``claim=False``) goes to a pair it must claim first: call
+    :meth:`LabelSession.jump_to_pair` with ``pair`` off the screen's thread."""
+
+    def __init__(self, pair: Pair):
+        super().__init__(f"pair {pair.pair_id!r} must be claimed first")
+        self.pair = pair
+
+
 class SessionTakenOver(RuntimeError):
     """This session lost its writer lease (it was not renewed in time and another session
     with the same name took it): it must not save anything more."""
 
 
 HEARTBEAT_SECONDS = 10.0
+CLOSE_WAIT_SECONDS = 90.0  # close() waits this long at most for writes on their way
 
 
-def save_failure(error: Exception) -> str:
-    """What the annotator reads when a save failed (nothing of it was written)."""
+# What a failed write was, in the annotator's words: (the thing written, how to try again).
+_FAILED = {
+    "label": ("the label", "Your answer is still on screen: press Enter to try again."),
+    "skip": ("the skip", "The pair is still on screen: press x to try again."),
+    "flag": ("the flag", "Your reason is still in the box: press Enter to try again."),
+    "claim": ("the claim of the pair", "Try again."),
+}
+
+
+def save_failure(error: Exception, what: str = "label") -> str:
+    """What the annotator reads when a write failed (nothing of it was written): ``what`` is
+    ``label``, ``skip``, ``flag`` or ``claim``."""
+    thing, again = _FAILED[what]
     if isinstance(error, SessionTakenOver):
-        return f"{error}. Your answer is still on screen; quit with q."
+        return f"{error}. Nothing was written; quit with q."
     if is_busy(error):
-        return ("The database stayed busy for 30 seconds (another program is writing to it). "
-                "Your answer is still on screen: press Enter to try again.")
-    return f"The database refused the label ({error}). Your answer is still on screen."
+        return f"The database stayed busy for 30 seconds (another program is writing to it). {again}"
+    return f"The database refused {thing} ({error}). {again}"
 
 
 @dataclass(frozen=True)
@@ -135,6 +166,7 @@ class Saving:
     needs_next: bool  # the write claims the next pair
     moved: bool
     undo: tuple  # (position, fresh, history length, upcoming): where the session was
+    skip: bool = False  # a skip of the fresh pair (:meth:`LabelSession.start_skip`), not a label
 
 
 class LabelSession:
@@ -163,10 +195,13 @@ class LabelSession:
         # so the store is never closed under a running thread.
         self.background = threading.Lock()
         self.closed = False
-        self.seconds: list[float] = [
+        self._pending = 0  # writes on their way (close() waits for them)
+        self._pending_done = threading.Condition()
+        # Kept sorted, so the median shown after every step is read, not sorted again.
+        self.seconds: list[float] = sorted(
             label.seconds for label in store.current_labels(task.name, annotator)
             if label.seconds is not None
-        ]
+        )
         # Last: the name is this session's from here on (WriterBusy when another session has it).
         try:
             retry_busy(self.writes.acquire_writer, task.name, annotator, self.identity)
@@ -228,23 +263,33 @@ class LabelSession:
         """Set the fresh pair aside (stored): it comes back after every pair not skipped.
 
         Returns the pair now on screen, which is the same one when nothing else is left.
+        The skip is in the database before this returns (:meth:`start_skip` and :meth:`write`).
         """
-        pair = self.fresh
-        if pair is None or self.position is not None:
-            return self.current
-        self.store.skip_pair(self.task.name, self.annotator, pair.id)
-        self.fresh = self._claim_next()
+        skipping = self.start_skip()
+        if skipping is not None:
+            self.write(skipping)
         return self.current
 
-    def jump(self, target: str) -> Pair:
+    def start_skip(self, *, answer: Answer | None = None, wait: bool = True) -> Saving | None:
+        """Begin a skip of the fresh pair: as :meth:`start_save` (the pair claimed ahead, when
+        known, is on screen at once; :meth:`write` stores the skip), without a label.
+        ``answer``: what was entered on the pair (put back when the skip fails). None when
+        there is nothing to skip (no fresh pair, or revisiting)."""
+        pair = self.fresh
+        if pair is None or self.position is not None:
+            return None
+        return self._start(pair, answer or Answer(), None, fresh=True, needs_next=True, wait=wait, skip=True)
+
+    def jump(self, target: str, *, claim: bool = True) -> Pair:
         """Go to the pair whose id is ``target``, else to position ``target`` (``#N`` is
-        always a position). Raises :class:`JumpRefused` with the reason when it cannot."""
+        always a position). Raises :class:`JumpRefused` with the reason when it cannot.
+        ``claim=False``: raise :class:`ClaimNeeded` rather than claim the pair (a write)."""
         target = target.strip()
         if not target:
             raise JumpRefused("Type a pair id or a position.")
         pair = None if target.startswith("#") else self.store.get_pair_by_external_id(self.task.name, target)
         if pair is not None:
-            return self.jump_to_pair(pair)
+            return self.jump_to_pair(pair, claim=claim)
         number = target.lstrip("#")
         if not number.isdigit():
             raise JumpRefused(f"No pair with the id {target!r} in this task.")
@@ -265,21 +310,30 @@ class LabelSession:
             "are served in queue order. Go to a later pair by its id instead."
         )
 
-    def jump_to_pair(self, pair: Pair) -> Pair:
+    def jump_to_pair(self, pair: Pair, *, claim: bool = True) -> Pair:
         if pair.id in self.history:
             self.position = self.history.index(pair.id)
             return self.current
         if self.fresh is not None and pair.id == self.fresh.id:
             self.position = None
             return self.fresh
-        if not self.store.claim_pair(self.task, self.annotator, pair.id, claim_for=self.claim_for):
-            raise JumpRefused(
-                f"Pair {pair.pair_id!r} is not open to you: enough annotators have labelled it "
-                "or are labelling it now."
-            )
-        # The pair that was on screen keeps its claim: it is served again next.
-        self._pairs[pair.id] = pair
-        self.fresh, self.position = pair, None
+        if not claim:
+            raise ClaimNeeded(pair)
+        # A write (the claim): call this in a thread. The claim lock keeps a claim ahead from
+        # choosing the pair after the old one meanwhile.
+        with self._claiming:
+            if not self._write_checked(lambda: self.writes.claim_pair(self.task, self.annotator, pair.id,
+                                                                       claim_for=self.claim_for)):
+                raise JumpRefused(
+                    f"Pair {pair.pair_id!r} is not open to you: enough annotators have labelled it "
+                    "or are labelling it now."
+                )
+            # The pair that was on screen keeps its claim: it is served again next. The pair
+            # claimed ahead follows the new one, unless it is the one jumped to.
+            self._pairs[pair.id] = pair
+            if self._upcoming is not None and self._upcoming.id == pair.id:
+                self._upcoming = None
+            self.fresh, self.position = pair, None
         return pair
 
     def search(self, text: str, limit: int = 50) -> list[tuple[int, SearchHit]]:
@@ -289,13 +343,30 @@ class LabelSession:
         return [(where.get(hit.pair, 0), hit) for hit in hits]
 
     # -- flags -----------------------------------------------------------------------------
-    def flag(self, reason: str) -> Flag | None:
-        pair = self.current
-        return self.store.flag_pair(self.task.name, self.annotator, pair.id, reason) if pair else None
+    def flag(self, reason: str, pair: Pair | None = None) -> Flag | None:
+        """Flag ``pair`` (the pair on screen by default) under this session's name (a write:
+        in a thread, say)."""
+        pair = pair or self.current
+        if pair is None:
+            return None
+        return self._write_checked(self.writes.flag_pair, self.task.name, self.annotator, pair.id, reason)
 
-    def clear_flag(self) -> bool:
-        pair = self.current
-        return bool(pair) and self.store.clear_flag(pair.id, self.annotator)
+    def clear_flag(self, pair: Pair | None = None) -> bool:
+        """Withdraw this annotator's flag on ``pair`` (the pair on screen by default)."""
+        pair = pair or self.current
+        return bool(pair) and self._write_checked(self.writes.clear_flag, pair.id, self.annotator)
+
+    def _write_checked(self, action, *args):
+        """``action(*args)`` in one write transaction on the session's connection, made only
+        while this session holds the annotator's name; retried while the database is busy."""
+        writes = self.writes
+
+        def write():
+            with writes.atomic():
+                self._check_writer()
+                return action(*args)
+
+        return retry_busy(write)
 
     def current_flag(self) -> Flag | None:
         pair = self.current
@@ -395,7 +466,6 @@ class LabelSession:
         if pair is None:
             return None
         self.check(answer)
-        answer = Answer(answer.choice, dict(answer.factors), answer.confidence, answer.rationale)
         fresh = self.position is None
         needs_next = fresh or (self.position + 1 >= len(self.history) and self.fresh is None)
         # A fresh pair has no label of this annotator (else it would be in the history); the
@@ -414,6 +484,11 @@ class LabelSession:
                 seconds=None if seconds is None else round(seconds, 3),
                 origin=self.origin,
             )
+        return self._start(pair, answer, label, fresh=fresh, needs_next=needs_next, wait=wait)
+
+    def _start(self, pair: Pair, answer: Answer, label: Label | None, *, fresh: bool, needs_next: bool,
+               wait: bool, skip: bool = False) -> Saving:
+        answer = Answer(answer.choice, dict(answer.factors), answer.confidence, answer.rationale)
         # Taken without waiting when asked: looking first (``locked()``) would leave a gap in
         # which a claim ahead takes the lock, and the screen's thread would wait for it.
         if not self._claiming.acquire(blocking=wait):
@@ -424,8 +499,9 @@ class LabelSession:
             following = self._upcoming if fresh else None
             known = following is not None if fresh else not needs_next
             saving = Saving(pair, answer, label, fresh, needs_next=not known, moved=False,
-                            undo=(self.position, self.fresh, len(self.history), self._upcoming))
+                            undo=(self.position, self.fresh, len(self.history), self._upcoming), skip=skip)
             self._writing.add(pair.id)
+            self.begin_write()  # write() ends it
             if known:
                 if fresh:
                     self._upcoming = None
@@ -437,8 +513,9 @@ class LabelSession:
 
     def _move_on(self, saving: Saving, following: Pair | None) -> None:
         if saving.fresh:
-            self.history.append(saving.pair.id)
-            self._pairs[saving.pair.id] = saving.pair
+            if not saving.skip:
+                self.history.append(saving.pair.id)
+                self._pairs[saving.pair.id] = saving.pair
             self.fresh = following
         else:
             self.position += 1
@@ -456,14 +533,21 @@ class LabelSession:
         self._upcoming = upcoming
 
     def write(self, saving: Saving) -> Label | None:
-        """Write a save (one transaction, retried while the database is busy): the label, and
+        """Write a save or a skip (one transaction, retried while the database is busy): the
+        label (or the skip), and
         the claim of the next pair when it was not claimed ahead, or else the claim of the
         pair after it (its choice read before the transaction: one write transaction per
         save). Safe to run in a thread.
 
-        Returns the label written (None when nothing changed). On failure the session is
-        back on the pair of this save and the error is raised.
+        Returns the label written (None when nothing changed, and for a skip). On failure the
+        session is back on the pair of this save and the error is raised.
         """
+        try:
+            return self._write(saving)
+        finally:
+            self.end_write()
+
+    def _write(self, saving: Saving) -> Label | None:
         pair, label, fresh, needs_next = saving.pair, saving.label, saving.fresh, saving.needs_next
         writes, task, annotator = self.writes, self.task, self.annotator
         plan = None
@@ -472,13 +556,12 @@ class LabelSession:
             if label is not None:
                 label.id, label.revision = None, 0
             with writes.atomic():
-                if not writes.holds_writer(task.name, annotator, self.identity):
-                    raise SessionTakenOver(
-                        f"this session no longer holds the name {annotator!r} (another session took it "
-                        "after this one stopped renewing it, or a researcher released it): it saves nothing more")
-                if label is not None:
+                self._check_writer()
+                if saving.skip:  # stored, and the claim dropped (not put back first in the queue)
+                    writes.skip_pair(task.name, annotator, pair.id)
+                elif label is not None:
                     writes.add_label(label)
-                if fresh:
+                if fresh and not saving.skip:
                     writes.release_claim(pair.id, annotator)
                 if needs_next:
                     # The pair claimed ahead (for pre-rendering) comes first: it is this annotator's claim.
@@ -514,8 +597,39 @@ class LabelSession:
         if label is not None:
             self._labels[pair.id] = label
             if fresh and label.seconds is not None:  # the first label of the pair
-                self.seconds.append(label.seconds)
+                bisect.insort(self.seconds, label.seconds)
         return label
+
+    def _check_writer(self) -> None:
+        """Inside a write transaction: raise :class:`SessionTakenOver` unless this session
+        still holds the annotator's name (nothing is written under a name it lost)."""
+        if not self.writes.holds_writer(self.task.name, self.annotator, self.identity):
+            raise SessionTakenOver(
+                f"this session no longer holds the name {self.annotator!r} (another session took it "
+                "after this one stopped renewing it, or a researcher released it): it saves nothing more")
+
+    # -- writes on their way ---------------------------------------------------------------
+    def begin_write(self) -> None:
+        """Count a write about to start (on the screen's thread, before the thread is
+        started): :meth:`close` waits until it ends (:meth:`end_write`, or :meth:`run_write`)."""
+        with self._pending_done:
+            self._pending += 1
+
+    def end_write(self) -> None:
+        with self._pending_done:
+            self._pending -= 1
+            self._pending_done.notify_all()
+
+    def run_write(self, action, *args):
+        """Run ``action(*args)`` (in a thread) as a write counted by :meth:`begin_write`."""
+        try:
+            return action(*args)
+        finally:
+            self.end_write()
+
+    @property
+    def writes_pending(self) -> int:
+        return self._pending
 
     def close(self) -> None:
         """Wait for background work to finish and refuse any more (before closing the store).
@@ -524,6 +638,8 @@ class LabelSession:
         on screen and the one claimed ahead are free for others at once, and come back first
         when this annotator returns (if still open).
         """
+        with self._pending_done:  # the writes on their way land first (each gives up after 30 s busy)
+            self._pending_done.wait_for(lambda: self._pending <= 0, timeout=CLOSE_WAIT_SECONDS)
         with self.background:
             if self.closed:
                 return
@@ -565,4 +681,9 @@ class LabelSession:
         return Position(index=index, total=max(progress.assigned, index, done), done=done)
 
     def median_seconds(self) -> float | None:
-        return statistics.median(self.seconds) if self.seconds else None
+        """The median of the annotator's seconds per pair (first labels): read from the sorted
+        list, in time independent of how many pairs they labelled."""
+        s, n = self.seconds, len(self.seconds)
+        if not n:
+            return None
+        return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2

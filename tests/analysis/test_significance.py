@@ -133,3 +133,37 @@ def test_command_prints_groups_and_the_rule(tmp_path):
                                                 "--bootstrap", "0"]).output)
     assert data["pairwise"] and data["groups"]
     assert all(p["n"] < 100 and "underpowered" in p["note"] for p in data["pairwise"] if p["n"] > 1)
+
+
+@pytest.mark.parametrize("n", [1, 7, 99, 100, 101, 250_001])
+def test_bootstrap_means_are_the_fancy_indexed_means_to_the_bit(n):
+    """The paired bootstrap draws its resamples as 32-bit integers and averages them a block
+    at a time (issue 22): the same draws and the same means, to the bit, as drawing 64-bit
+    integers and averaging ``d[idx]`` at once, whatever the block boundaries."""
+    d = np.random.default_rng(n).normal(size=n)
+    idx = np.random.default_rng(3).integers(0, n, size=(sig.PAIRED_RESAMPLES, n))
+    assert np.array_equal(sig._draws(n, 3), idx)
+    assert np.array_equal(sig._bootstrap_means(d, 3), d[idx].mean(axis=1))
+
+
+def test_pairs_sharing_their_instructions_share_one_draw(monkeypatch):
+    """Every model pair of a table without gaps has the same shared instructions, so the same
+    resamples: drawn once, not once a pair."""
+    calls = []
+    draws = sig._draws
+    monkeypatch.setattr(sig, "_draws", lambda n, seed: calls.append(n) or draws(n, seed))
+    tests = sig.pairwise_tests(_table(), ["x", "y", "base", "z"], agent="h", domain="all")
+    assert len(tests) == 6 and calls == [120]
+
+
+def test_the_correction_leaves_the_garbage_collector_as_it_found_it(monkeypatch):
+    """statsmodels' Holm correction runs a full gc.collect() on every call; the tests run it with
+    the process's objects frozen (so it only looks at new ones) and thaw them afterwards."""
+    import gc
+
+    seen = []
+    real = sig.multipletests
+    monkeypatch.setattr(sig, "multipletests", lambda *a, **kw: seen.append(gc.get_freeze_count()) or real(*a, **kw))
+    frozen = gc.get_freeze_count()
+    sig.pairwise_tests(_table(), ["x", "y", "base"], agent="h", domain="all")
+    assert seen and seen[0] > frozen and gc.get_freeze_count() == frozen

@@ -101,6 +101,49 @@ def test_style_control_reduces_to_lc_with_length_only():
         assert generalised.results[c].lc_win_rate == plain.results[c].lc_win_rate
 
 
+def test_without_a_varying_style_feature_the_lc_fit_is_not_run_twice(monkeypatch):
+    """Where no style column varies (texts without markdown), the SC fit is the LC fit: the
+    leaderboard fits once per agent and domain and shows the same figure (issue 22: at 100,000
+    pairs each fit costs seconds)."""
+    import annotator.analysis.leaderboard as module
+
+    pairs, prefs, style = _lists_judge()
+    flat = style.assign(lists_a=0, lists_b=0)
+    fits = []
+    fit = module.length_controlled_win_rates
+    monkeypatch.setattr(module, "length_controlled_win_rates", lambda *a, **kw: fits.append(kw) or fit(*a, **kw))
+    board = module.leaderboard(prefs, {}, pairs.assign(domain=np.where(pairs["instruction"] % 2, "x", "y")),
+                               baseline="base", bootstrap=0, style=flat, by_domain=True)
+    assert len(fits) == 3  # all, x and y: one fit each
+    assert all(r.sc_win_rate == r.lc_win_rate for r in board.rows if r.model != "base")
+    fits.clear()
+    module.leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0, style=style)
+    assert [bool(kw.get("covariates")) for kw in fits] == [False, True]  # lists vary: LC, then SC
+
+
+def test_fits_in_worker_processes_give_the_same_leaderboard_to_the_bit(monkeypatch):
+    """``jobs`` > 1 runs every LC and SC fit in forked worker processes (none in this one):
+    the leaderboard's JSON is the same, byte for byte, as with every fit here."""
+    import annotator.analysis.leaderboard as module
+
+    pairs, prefs, style = _lists_judge()
+    pairs = pairs.assign(domain=np.where(pairs["instruction"] % 2, "x", "y"))
+    prefs["k"] = 1 - prefs["j"].sample(frac=1.0, random_state=1).set_axis(prefs["j"].index)
+    here = []
+    fit = module.length_controlled_win_rates
+    monkeypatch.setattr(module, "length_controlled_win_rates", lambda *a, **kw: here.append(1) or fit(*a, **kw))
+    monkeypatch.setattr(module, "PARALLEL_MIN_PREFERENCES", 0)
+    boards, fitted_here = {}, {}
+    for jobs in (1, 2):
+        here.clear()
+        boards[jobs] = json.dumps(module.leaderboard(prefs, {}, pairs, baseline="base", bootstrap=20, style=style,
+                                                     by_domain=True, jobs=jobs).to_json())
+        fitted_here[jobs] = len(here)
+    assert fitted_here == {1: 12, 2: 0}  # 2 agents x 3 domains x (LC, SC)
+    assert boards[1] == boards[2]
+    assert '"sc_win_rate": null' not in boards[1]  # the SC fits ran (the lists vary)
+
+
 def test_sc_undefined_is_said():
     pairs, prefs, _ = _lists_judge()
     board = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0)
@@ -147,3 +190,17 @@ def test_style_controlled_bradley_terry():
     plain = leaderboard(prefs, {}, pairs, baseline="base", bootstrap=0, style=flat)
     for r in plain.ratings:
         assert r.sc_bt_rating == pytest.approx(r.bt_rating, abs=1.0)
+
+
+def test_a_fit_worker_runs_blas_on_one_thread(monkeypatch):
+    """A fit worker limits BLAS to one thread whatever its parent did (the report's engine
+    worker may load scipy's BLAS after its own limit): more threads only spin on the fit's small
+    BLAS calls (the report's leaderboard engine took 49 s of CPU instead of 20)."""
+    from threadpoolctl import threadpool_info
+
+    import annotator.analysis.leaderboard as module
+
+    monkeypatch.setattr(module, "length_controlled_win_rates", lambda *a, **kw: [
+        i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+    monkeypatch.setattr(module, "_PENDING", [(pd.DataFrame(), 0.001, ())])
+    assert set(module._fit_pending(0)) == {1}

@@ -227,3 +227,66 @@ def test_lc_standard_error_zero_by_construction_is_undefined():
     prefs = pd.Series([r["p_win"] for r in rows], index=range(len(rows)))
     (row, _) = leaderboard({"j": prefs}, {}, pairs, bootstrap=0).rows
     assert row.to_json()["lc_standard_error"] is None and "LC standard error: none" in row.reason
+
+
+def test_both_softplus_terms_are_numpys_logaddexp_to_the_bit():
+    """The joint fit computes log(1 + e^z) and log(1 + e^-z) from one logaddexp: the very bits
+    of numpy's two (issue 22: the fit follows them to the bit, so the LC figures do not move)."""
+    from annotator.analysis.winrate import _softplus_both
+
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(size=20_000) * s for s in (1e-3, 1, 6, 40, 800)]
+                       + [np.array([0.0, -0.0, 5e-324, -5e-324, 36.7, -36.7, 745.2, -745.2, 1e308, -1e308,
+                                    np.inf, -np.inf, np.nan])])
+    with np.errstate(invalid="ignore"):  # the nan among them
+        plus, minus = _softplus_both(z)
+        assert np.array_equal(plus, np.logaddexp(0, z), equal_nan=True)
+        assert np.array_equal(minus, np.logaddexp(0, -z), equal_nan=True)
+
+
+def _plain_joint_loss(ci, ii, t, y, cov, k, m, l2, pooling):
+    """The joint LC objective written plainly (as it was before issue 22's speed-up)."""
+    q = cov.shape[1]
+
+    def loss(w):
+        theta, phi, psi, diff = w[:k], w[k:2 * k], w[2 * k:3 * k], w[3 * k:3 * k + m]
+        beta = w[3 * k + m:].reshape(k, q)
+        d = np.append(diff, 0.0)[ii]
+        z = theta[ci] + phi[ci] * t - psi[ci] * d + np.einsum("ij,ij->i", beta[ci], cov)
+        g = np.exp(-np.logaddexp(0, -z)) - y
+        centre = phi.mean()
+        beta_centre = beta.mean(axis=0)
+        value = (np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * np.sum(diff ** 2)
+                 + 0.5 * pooling * (np.sum((phi - centre) ** 2) + np.sum((psi - 1) ** 2)
+                                    + np.sum((beta - beta_centre) ** 2)))
+        grad = np.concatenate([
+            np.bincount(ci, g, k),
+            np.bincount(ci, g * t, k) + pooling * (phi - centre),
+            -np.bincount(ci, g * d, k) + pooling * (psi - 1),
+            -np.bincount(ii, g * psi[ci], m + 1)[:m] + l2 * diff,
+            (np.stack([np.bincount(ci, g * cov[:, j], k) for j in range(q)], axis=1)
+             + pooling * (beta - beta_centre)).ravel() if q else np.zeros(0),
+        ])
+        return value, grad
+
+    return loss
+
+
+@pytest.mark.parametrize("q", [0, 2])
+def test_the_joint_objective_is_the_plain_formula_to_the_bit(q):
+    """L-BFGS follows the objective's values to the bit, so the faster objective must return
+    the plain formula's value and gradient exactly, at any point: then every LC and SC figure
+    is the same to the last digit."""
+    from annotator.analysis.winrate import _joint_loss
+
+    rng = np.random.default_rng(q)
+    n, k, m = 3000, 5, 400
+    ci, ii = rng.integers(0, k, n), rng.integers(0, m + 1, n)
+    t, y = np.tanh(rng.normal(size=n)), rng.choice([0.0, 0.25, 0.5, 1.0, 0.8], n)
+    cov = rng.normal(size=(n, q))
+    fast = _joint_loss(ci, ii, t, y, cov, k, m, 0.001, 0.1)
+    plain = _plain_joint_loss(ci, ii, t, y, cov, k, m, 0.001, 0.1)
+    for scale in (0.0, 0.1, 1.0, 8.0, 60.0):
+        w = rng.normal(size=3 * k + m + k * q) * scale
+        (v_fast, g_fast), (v_plain, g_plain) = fast(w), plain(w)
+        assert v_fast == v_plain and np.array_equal(g_fast, g_plain)

@@ -100,3 +100,22 @@ def test_files_are_written_whole_with_ordinary_permissions(campaign_db, tmp_path
     written = [out, out.with_suffix(".md"), *sorted((tmp_path / "share" / "r_files").glob("*.svg"))]
     assert all(p.stat().st_mode & 0o044 == 0o044 for p in written)  # readable by the group and others (umask 022)
     assert not list((tmp_path / "share").glob(".*.tmp"))  # no half-written file left
+
+
+def test_an_engines_cpu_time_counts_its_worker_processes(monkeypatch):
+    """The leaderboard engine may run its fits in worker processes (`--jobs`): the engine's CPU
+    seconds in the report's --json count theirs too, not only its own process's."""
+    import importlib
+
+    collect = importlib.import_module("annotator.export.report.collect")  # the module, not the function
+
+    def engine(store, task, name, options):
+        subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
+        return {}
+
+    monkeypatch.setattr(collect, "run_engine", engine)
+    before = os.times()
+    _, _, cpu = collect._timed_engine(None, "t", "leaderboard", collect.ReportOptions())
+    after = os.times()
+    child = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    assert child > 0 and cpu >= child

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -128,6 +129,50 @@ def make_task(
         for i in range(n_pairs)
     )
     return task
+
+
+@pytest.fixture
+def file_store(tmp_path):
+    """A store on a database file: a session then writes through a connection of its own."""
+    s = Store.open(tmp_path / "labels.db")
+    yield s
+    s.close()
+
+
+def messages(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def reading_first_pair(app, pilot):
+    """The annotator reads the first pair: the pair after it is claimed (and pre-rendered)
+    meanwhile. Returns the screen, the pair and the session's writing store."""
+    await app.workers.wait_for_complete()
+    await settle(pilot)
+    assert app.session.upcoming_known()
+    return app.screen, app.screen.pair, app.session.writes
+
+
+def session_on(store: Store, n_pairs: int, **task):
+    """A labelling session as "ann" (no app, no heartbeat) on a new task "t" of ``n_pairs``."""
+    from datetime import timedelta
+
+    from annotator.tui.session import LabelSession
+
+    make_task(store, n_pairs=n_pairs, **task)
+    return LabelSession(store, store.get_task("t"), "ann", claim_for=timedelta(minutes=5), heartbeat=None)
+
+
+@contextlib.asynccontextmanager
+async def reading(store: Store, settings: Settings, n_pairs: int, size=(160, 45)):
+    """A task of ``n_pairs`` labelled as "ann" by the app (headless), the first pair read:
+    yields the app, the pilot, the screen, the first pair and the session's writing store."""
+    from annotator.tui.app import create_app
+
+    make_task(store, n_pairs=n_pairs)
+    app = create_app(store, "t", "ann", settings)
+    async with app.run_test(size=size) as pilot:
+        screen, first, writes = await reading_first_pair(app, pilot)
+        yield app, pilot, screen, first, writes
 
 
 @pytest.fixture

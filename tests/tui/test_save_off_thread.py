@@ -7,37 +7,15 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import pytest
 from textual import events
 
-from annotator.store import Store
 from annotator.store.orders import to_canonical, to_shown
 from annotator.tui.app import create_app
 from annotator.tui.screens.pair import PairScreen
 
-from .conftest import make_task, settle, wait_until, wait_while_saving
+from .conftest import make_task, messages, reading_first_pair, session_on, settle, wait_until, wait_while_saving
 
 WIDE = (160, 45)
-
-
-@pytest.fixture
-def file_store(tmp_path):
-    s = Store.open(tmp_path / "labels.db")
-    yield s
-    s.close()
-
-
-def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
-
-
-async def reading_first_pair(app, pilot):
-    """The annotator reads the first pair: the pair after it is claimed (and pre-rendered)
-    meanwhile. Returns the screen, the pair and the session's writing store."""
-    await app.workers.wait_for_complete()
-    await settle(pilot)
-    assert app.session.upcoming_known()
-    return app.screen, app.screen.pair, app.session.writes
 
 
 async def test_the_next_pair_is_on_screen_while_the_label_is_written(file_store, settings):
@@ -247,13 +225,9 @@ async def test_a_fast_typists_labels_all_land_in_order(file_store, settings):
 
 
 def test_a_save_is_one_write_transaction_with_the_next_claim_ahead(file_store):
-    from datetime import timedelta
+    from annotator.tui.session import Answer
 
-    from annotator.tui.session import Answer, LabelSession
-
-    make_task(file_store, n_pairs=6)
-    session = LabelSession(file_store, file_store.get_task("t"), "ann", claim_for=timedelta(minutes=5),
-                           heartbeat=None)
+    session = session_on(file_store, 6)
     try:
         first = session.start()
         second = session.upcoming()  # claimed ahead while the first pair is read

@@ -51,6 +51,7 @@ class ReportOptions:
     factor_source: str = DEFAULT_FACTOR_SOURCE  # `stats judges --factor-source`
     reference: str = DEFAULT_REFERENCE  # `stats agreement / judges --reference`
     both_bad: str = DEFAULT_BOTH_BAD  # `stats agreement / judges / leaderboard --both-bad`
+    leaderboard_jobs: int = 1  # `stats leaderboard --jobs`: processes for its fits (the figures do not depend on it)
 
     def __post_init__(self) -> None:
         if self.order_rule not in ORDER_RULES:
@@ -152,7 +153,7 @@ def run_engine(store, task: str, name: str, options: ReportOptions) -> dict[str,
 
     return task_leaderboard(store, task, order_rule=options.order_rule, include_incomplete=options.include_incomplete,
                             by_domain=True, bootstrap=options.leaderboard_bootstrap, seed=options.seed,
-                            both_bad=options.both_bad).to_json()
+                            both_bad=options.both_bad, jobs=options.leaderboard_jobs).to_json()
 
 
 # What a forked worker inherits: the parent's store wrapper with the frames already read.
@@ -176,12 +177,23 @@ def _timed_engine(store, task: str, name: str, options: ReportOptions) -> tuple[
     products) where extra BLAS threads only wait and spin, and the engines already run side
     by side (at 100,000 pairs this halves the leaderboard's CPU time; benchmarks/report_bench.py).
     """
+    import scipy.linalg  # noqa: F401  (loads scipy's own BLAS now, so that the limit below covers it too)
     from threadpoolctl import threadpool_limits
 
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), time.process_time() + _children_cpu()
     with threadpool_limits(limits=1, user_api="blas"):
         result = run_engine(store, task, name, options)
-    return result, time.perf_counter() - start, time.process_time() - cpu
+    return result, time.perf_counter() - start, time.process_time() + _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished worker processes (the leaderboard's fit workers)."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX: no fit workers either (they need fork)
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _worker_run(task: str, name: str, options: ReportOptions) -> tuple[dict[str, Any], float, float]:
@@ -216,8 +228,11 @@ def _forked(store: FramesOnce, task: str, options: ReportOptions, jobs: int, pat
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(ENGINES)), mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_start, initargs=(str(path),)) as pool:
-            futures = {name: pool.submit(_worker_run, task, name, options) for name in ENGINES}
-            return {name: future.result() for name, future in futures.items()}
+            # the leaderboard first: the longest engine, it starts at once rather than after
+            # another engine when there are fewer workers than engines
+            futures = {name: pool.submit(_worker_run, task, name, options)
+                       for name in sorted(ENGINES, key=lambda name: name != "leaderboard")}
+            return {name: futures[name].result() for name in ENGINES}
     finally:
         _SHARED.clear()
 

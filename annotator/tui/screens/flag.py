@@ -16,14 +16,20 @@ CLEAR = "\x00clear"  # the result meaning "withdraw my flag"
 
 
 class FlagScreen(ModalScreen[str | None]):
-    """Dismissed with the reason typed, :data:`CLEAR`, or None (cancelled)."""
+    """Dismissed with the reason typed, :data:`CLEAR`, or None (cancelled).
+
+    ``typed`` and ``error``: opened again after a flag could not be written, with the reason
+    that was typed (:data:`CLEAR`: the withdrawal) and why it failed.
+    """
 
     BINDINGS = keymap.MODAL
 
-    def __init__(self, pair_id: str, current: Flag | None):
+    def __init__(self, pair_id: str, current: Flag | None, *, typed: str | None = None, error: str = ""):
         super().__init__()
         self.pair_id = pair_id
         self.current = current
+        self.typed = typed
+        self.error = error
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -31,9 +37,11 @@ class FlagScreen(ModalScreen[str | None]):
                          markup=False)
             yield Static("Say in a few words what is wrong (the prompt is cut off, both responses are the "
                          "same, offensive content, ...). The label is not changed.", markup=False)
-            yield Input(value=self.current.reason if self.current else "", placeholder="reason",
-                        max_length=MAX_REASON, id="flag-reason")
-            yield Static("", id="flag-error")
+            value = self.current.reason if self.current else ""
+            if self.typed is not None:
+                value = "" if self.typed == CLEAR else self.typed
+            yield Input(value=value, placeholder="reason", max_length=MAX_REASON, id="flag-reason")
+            yield Static(sanitize_line(self.error), id="flag-error", markup=False)
             hint = "Enter flags · Esc cancels"
             if self.current:
                 hint = "Enter updates the flag · an empty reason withdraws it · Esc cancels"

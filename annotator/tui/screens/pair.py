@@ -26,7 +26,15 @@ from annotator.text.sanitize import sanitize_line
 from annotator.tui import keymap
 from annotator.tui.config import Settings
 from annotator.tui.screens.factor_definition import FactorDefinitionScreen
-from annotator.tui.session import Answer, ClaimInProgress, JumpRefused, LabelSession, MissingAnswer, save_failure
+from annotator.tui.session import (
+    Answer,
+    ClaimInProgress,
+    ClaimNeeded,
+    JumpRefused,
+    LabelSession,
+    MissingAnswer,
+    save_failure,
+)
 from annotator.tui.widgets.label.choice_bar import ChoiceBar
 from annotator.tui.widgets.label.confidence import ConfidenceSelect
 from annotator.tui.widgets.label.factor_checklist import FactorChecklist
@@ -74,7 +82,9 @@ class PairScreen(Screen):
         self.shown_at = clock()
         self._binding_state: tuple = ()
         self._confirmed_at: float | None = None
+        # A step's database work (save, skip, flag, the claim of a jump) is on its way.
         self._saving = False
+        self._waiting_shown = False  # the top bar says "waiting for the database"
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -272,16 +282,22 @@ class PairScreen(Screen):
         text.append(" quit")
         self.query_one("#finished", Static).update(text)
 
-    def _start_prefetch(self) -> None:
+    def _render_targets(self) -> list | None:
+        """The widths and styles a pair is rendered at (read here, on the UI thread), for
+        rendering in a thread; None when nothing is rendered ahead (prefetch off, stock)."""
         if not self.settings.prefetch or self.settings.renderer == "stock" or self.pair is None:
-            return
+            return None
         prompt = self.query_one("#prompt-text", LineView)
-        targets = [
+        return [
             (self.left.line_width(), self.left.view.rich_style),
             (self.right.line_width(), self.right.view.rich_style),
             (prompt.line_width, prompt.rich_style),
         ]
-        self.prefetch(self.mode, targets)
+
+    def _start_prefetch(self) -> None:
+        targets = self._render_targets()
+        if targets is not None:
+            self.prefetch(self.mode, targets)
 
     @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
     def prefetch(self, mode: str, targets: list) -> None:
@@ -304,16 +320,20 @@ class PairScreen(Screen):
             if upcoming is None:
                 return
             order = self.session.order_for(upcoming)
-        (left_width, left_style), (right_width, right_style), (prompt_width, prompt_style) = targets
-        for part, width, style in ((order[0], left_width, left_style), (order[1], right_width, right_style)):
-            if width > 0:
-                self.cache.lines(upcoming, part, mode, width, style)
-        if prompt_width > 0:
-            self.cache.lines(upcoming, "prompt", "raw" if mode == "raw" else "markdown",
-                             prompt_width, prompt_style)
+        self._render_into_cache(upcoming, order, mode, targets)
         # Collect garbage now, while the annotator reads, rather than let a full collection
         # (100+ ms with many cached lines alive) land between a save and the next paint.
         gc.collect()
+
+    def _render_into_cache(self, pair: Pair, order: str, mode: str, targets: list) -> None:
+        """Render ``pair``'s responses and prompt into the cache (a thread): showing it is then
+        a look-up."""
+        (left_width, left_style), (right_width, right_style), (prompt_width, prompt_style) = targets
+        for part, width, style in ((order[0], left_width, left_style), (order[1], right_width, right_style)):
+            if width > 0:
+                self.cache.lines(pair, part, mode, width, style)
+        if prompt_width > 0:
+            self.cache.lines(pair, "prompt", "raw" if mode == "raw" else "markdown", prompt_width, prompt_style)
 
     # -- bindings --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -346,8 +366,14 @@ class PairScreen(Screen):
 
     async def action_save(self) -> None:
         if self.pair is None:
-            # Finished: pairs may have been freed since (claims released or expired).
-            await self.show_pair(self.session.start())
+            # Finished: pairs may have been freed since (claims released or expired). A claim
+            # is a write: in a thread.
+            try:
+                pair = await self._write_in_thread("looking for a pair", self.session.start)
+            except Exception as exc:
+                self.notify(f"Could not look for a pair: {save_failure(exc, 'claim')}", severity="error", timeout=15)
+                return
+            await self.show_pair(pair)
             if self.pair is None:
                 self.notify("Still no pair waiting for you.")
             return
@@ -361,50 +387,90 @@ class PairScreen(Screen):
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
-        # The database work runs in a thread, on the session's own connection: the screen
-        # keeps painting while it waits (for a lock another program holds, say), and says so.
-        # When the next pair is known (claimed ahead while this one was read), it is shown at
-        # once, while the label is written. Keys wait their turn: the next key acts on the
-        # next pair, never on this one; a failed write brings this pair back with its answer.
-        self._saving = True
-        saving = None
+        answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
+                        self.answer.rationale)  # as it was when Enter was pressed
         try:
-            answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
-                            self.answer.rationale)  # as it was when Enter was pressed
-            try:  # never waits on this thread for the session's claim lock
-                saving = self.session.start_save(answer, self.order, seconds, wait=False)
-            except ClaimInProgress:  # a claim ahead is on its way: wait for it off this thread
-                saving = await asyncio.to_thread(self.session.start_save, answer, self.order, seconds)
-            following = self.session.current
-            writing = asyncio.ensure_future(asyncio.to_thread(self.session.write, saving))
-            if saving.moved:
-                await self.show_pair(following)
-            done, _ = await asyncio.wait({writing}, timeout=SAVE_WAIT_NOTICE)
-            if not done:
-                self._show_waiting()
-            await writing
+            await self._move_and_write(
+                lambda wait: self.session.start_save(answer, self.order, seconds, wait=wait), "saving")
         except MissingAnswer as missing:
             self._explain_missing(missing)
             return
         except Exception as exc:  # nothing was written: the pair and its answer are back on screen
             self.notify(save_failure(exc), title="Not saved", severity="error", timeout=15)
+            return
+        self._confirm_saved(saved)
+
+    async def _move_and_write(self, start: Callable, doing: str):
+        """A save or a skip: ``start(wait)`` (:meth:`LabelSession.start_save` or ``start_skip``),
+        then its write. Returns the :class:`Saving`; raises what failed, with the pair it was
+        about back on screen (with the answer it had).
+
+        The database work runs in a thread, on the session's own connection: the screen keeps
+        painting while it waits (for a lock another program holds, say), and says so. When
+        the next pair is known (claimed ahead while this one was read), it is shown at once,
+        while the write is on its way. Keys wait their turn (this holds the app's queue): the
+        next key acts on the next pair, never on this one.
+        """
+        self._saving = True
+        saving = None
+        try:
+            try:  # never waits on this thread for the session's claim lock
+                saving = start(False)
+            except ClaimInProgress:  # a claim ahead is on its way: wait for it off this thread
+                saving = await asyncio.to_thread(start, True)
+            if saving is None:
+                return None
+            following = self.session.current
+            writing = asyncio.ensure_future(asyncio.to_thread(self.session.write, saving))
+            if saving.moved:
+                await self.show_pair(following)
+            await self._wait_for(writing, doing)
+        except Exception:
+            self._waiting_shown = False  # the name alone (no confirmation of an earlier save either)
             self.query_one("#annotator-name", Static).update(self._name_text())
             if saving is not None and saving.moved:
                 await self.show_pair(self.session.current, answer=saving.answer)
-            return
+            raise
         finally:
             self._saving = False
-        self._confirm_saved(saved)
+        self._show_name()
         if not saving.moved:
             await self.show_pair(self.session.current)
+        return saving
 
-    def _show_waiting(self) -> None:
+    async def _wait_for(self, writing: asyncio.Future, doing: str):
+        """Await a write (in a thread); the top bar says so when it waits for the database."""
+        done, _ = await asyncio.wait({writing}, timeout=SAVE_WAIT_NOTICE)
+        if not done:
+            self._show_waiting(doing)
+        return await writing
+
+    async def _write_in_thread(self, doing: str, action: Callable, *args):
+        """A step's database work (a flag, the claim of a jump) in a thread on the session's
+        own connection: keys wait for it (this holds the app's queue), quitting too."""
+        self._saving = True
+        self.session.begin_write()
+        try:
+            return await self._wait_for(asyncio.ensure_future(
+                asyncio.to_thread(self.session.run_write, action, *args)), doing)
+        finally:
+            self._saving = False
+            self._show_name()
+
+    def _show_name(self) -> None:
+        """The name alone in the top bar (after a wait for the database was shown)."""
+        if self._waiting_shown:
+            self._waiting_shown = False
+            self.query_one("#annotator-name", Static).update(self._name_text())
+
+    def _show_waiting(self, doing: str = "saving") -> None:
         if self._saving:
             text = Text(no_wrap=True)
-            text.append("⏳ saving as ", style="bold yellow")
+            text.append(f"⏳ {doing} as ", style="bold yellow")
             text.append(sanitize_line(self.session.annotator), style="bold")
             text.append(": waiting for the database (another program holds its lock)", style="yellow")
             self.query_one("#annotator-name", Static).update(text)
+            self._waiting_shown = True
 
     def _explain_missing(self, missing: MissingAnswer) -> None:
         """Say what is missing and put the focus where the annotator can give it."""
@@ -436,13 +502,19 @@ class PairScreen(Screen):
         if not self.session.can_skip():
             self.notify("This pair is labelled already: Enter keeps the label and moves on.")
             return
-        skipped = self.pair
-        try:
-            pair = self.session.skip()
-        except Exception as exc:  # the database refused: stay on the pair
-            self.notify(f"Could not skip: {exc}", title="Not skipped", severity="error", timeout=10)
+        if self._saving:
             return
-        await self.show_pair(pair)
+        skipped = self.pair
+        self.answer.rationale = self.rationale.value
+        answer = Answer(self.answer.choice, dict(self.answer.factors), self.answer.confidence,
+                        self.answer.rationale)  # put back if the skip fails
+        try:  # as a save: the pair claimed ahead at once, the skip written in a thread
+            await self._move_and_write(lambda wait: self.session.start_skip(answer=answer, wait=wait), "skipping")
+        except Exception as exc:  # nothing was written: the pair is back on screen
+            self.notify(f"Could not skip: {save_failure(exc, 'skip')}", title="Not skipped", severity="error",
+                        timeout=15)
+            return
+        pair = self.pair
         if pair is not None and skipped is not None and pair.id == skipped.id:
             self.notify("Every other pair is labelled or taken: this skipped pair is the last one left.")
         else:
@@ -455,49 +527,81 @@ class PairScreen(Screen):
         if pair is None:
             return
 
-        def done(reason: str | None) -> None:
+        async def done(reason: str | None) -> None:
             if reason is None or self.pair is None or self.pair.id != pair.id:
                 return
+            progress = self.query_one(QueueProgress)
+            shown = progress.flag
+            progress.flag = "" if reason == CLEAR else reason  # at once, while it is written
             try:
                 if reason == CLEAR:
-                    self.session.clear_flag()
+                    await self._write_in_thread("withdrawing the flag", self.session.clear_flag, pair)
                     self.notify("Flag withdrawn.", timeout=3)
                 else:
-                    self.session.flag(reason)
+                    await self._write_in_thread("flagging", self.session.flag, reason, pair)
                     self.notify("Flagged for the researcher.", timeout=3)
-            except Exception as exc:
-                self.notify(f"Could not flag: {exc}", title="Not flagged", severity="error", timeout=10)
+            except Exception as exc:  # nothing was written: the dialog again, with what was typed
+                progress.flag = shown
+                error = f"Not saved: {save_failure(exc, 'flag')}"
+                self.app.push_screen(FlagScreen(pair.pair_id, current, typed=reason, error=error), done)
+                return
             self._update_flag()
 
-        self.app.push_screen(FlagScreen(pair.pair_id, self.session.current_flag()), done)
+        current = self.session.current_flag()
+        self.app.push_screen(FlagScreen(pair.pair_id, current), done)
 
     def action_jump(self) -> None:
         from annotator.tui.screens.jump import JumpScreen
 
-        async def done(target: str | None) -> None:
-            if target is None:
-                return
-            try:
-                pair = self.session.jump(target)
-            except JumpRefused as refused:
-                self.notify(str(refused), title="Cannot go there", severity="warning", timeout=8)
-                return
-            await self.show_pair(pair)
+        async def go(target: str) -> Pair | None:  # while the dialog is still up
+            return await self._resolve(lambda claim: self.session.jump(target, claim=claim))
 
-        self.app.push_screen(JumpScreen(self.session.position_of_current(), len(self.session.history)), done)
+        async def done(pair: Pair | None) -> None:
+            if pair is not None:
+                await self.show_pair(pair)
+
+        self.app.push_screen(JumpScreen(self.session.position_of_current(), len(self.session.history), go=go),
+                             done)
+
+    async def _resolve(self, jump: Callable) -> Pair | None:
+        """The pair a jump (by id, position or a search hit) goes to: ``jump(claim=False)``
+        here, when it needs no write (a pair labelled already, the fresh one); else the pair
+        is claimed (a write) and rendered in a thread. None, said on screen, when the jump is refused or
+        the claim cannot be written (the pair on screen stays). Called while the jump dialog
+        is still up, so that the screen is laid out once, with the pair gone to."""
+        try:
+            try:
+                pair = jump(claim=False)
+            except ClaimNeeded as needed:
+                wanted, targets, mode = needed.pair, self._render_targets(), self.mode
+
+                def claim_and_render() -> Pair:  # rendered while the dialog is up: shown by a look-up
+                    pair = self.session.jump_to_pair(wanted)
+                    if targets is not None:
+                        try:
+                            self._render_into_cache(pair, self.session.order_for(pair), mode, targets)
+                        except Exception:  # only a head start: rendered when shown
+                            pass
+                    return pair
+
+                pair = await self._write_in_thread("claiming the pair", claim_and_render)
+        except JumpRefused as refused:
+            self.notify(str(refused), title="Cannot go there", severity="warning", timeout=8)
+            return None
+        except Exception as exc:
+            self.notify(f"Could not go there: {save_failure(exc, 'claim')}", title="Cannot go there",
+                        severity="error", timeout=15)
+            return None
+        return pair
 
     def action_search(self) -> None:
         from annotator.tui.screens.search import SearchScreen
 
         async def done(pair_id: int | None) -> None:
-            if pair_id is None:
-                return
-            try:
-                pair = self.session.jump_to_pair(self.session.pair(pair_id))
-            except JumpRefused as refused:
-                self.notify(str(refused), title="Cannot go there", severity="warning", timeout=8)
-                return
-            await self.show_pair(pair)
+            pair = None if pair_id is None else await self._resolve(
+                lambda claim: self.session.jump_to_pair(self.session.pair(pair_id), claim=claim))
+            if pair is not None:
+                await self.show_pair(pair)
 
         self.app.push_screen(SearchScreen(self.session), done)
 
