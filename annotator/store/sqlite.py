@@ -21,6 +21,7 @@ checks the effect.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 _KEPT_OUT = ("pandas", "numpy")  # sqlite-utils' optional imports, kept out while it loads
 _LAZY = "dateutil.parser"  # imported by sqlite-utils at start-up, used only by recipes the store never runs
@@ -61,11 +62,18 @@ import sqlite_utils  # noqa: E402
 from sqlite_utils import Migrations  # noqa: E402
 
 
-class Database(sqlite_utils.Database):
+class _Database(sqlite_utils.Database):
     """sqlite-utils' ``Database``, without running sqlite-utils' plugins on the connection."""
 
-    def __init__(self, *args, execute_plugins: bool = False, **kwargs) -> None:
-        super().__init__(*args, execute_plugins=execute_plugins, **kwargs)
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("execute_plugins", False)
+        super().__init__(*args, **kwargs)
+
+
+if TYPE_CHECKING:  # to the type checker it is sqlite-utils' class (the migrations take that type)
+    Database = sqlite_utils.Database
+else:
+    Database = _Database
 
 
 __all__ = ["Database", "Migrations"]
