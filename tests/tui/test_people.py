@@ -204,3 +204,35 @@ async def test_a_long_name_beside_the_progress_never_cuts_it(store, settings, wi
         assert progress.region.right <= width and progress.region.width >= len(drawn)
         assert drawn.endswith("left") and "…" not in drawn
     assert [r["annotator"] for r in store.query("SELECT annotator FROM current_labels")] == [name]
+
+
+async def test_the_wait_for_the_database_fits_the_top_bar_at_80_columns(tmp_path, settings):
+    """At 80 columns the long "waiting" line pushed the progress off the screen and was cut: it
+    takes the longest form that fits, whole, with the progress whole beside it."""
+    import asyncio
+    import sqlite3
+
+    from annotator.store import Store
+
+    path = tmp_path / "locked.db"
+    store = Store.open(path)
+    make_task(store)
+    app = create_app(store, "t", "alice", settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        try:
+            saving = asyncio.ensure_future(pilot.press("enter"))
+            await asyncio.sleep(1.0)
+            name = app.screen.query_one("#annotator-name")
+            drawn = str(name.render())
+            assert drawn.startswith("⏳ saving as alice: waiting")
+            assert name.region.right <= 80 and name.region.width >= len(drawn)
+            progress = app.screen.query_one("#progress")
+            assert progress.region.right <= 80 and progress.region.width >= len(str(progress.render()))
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        await saving
+    store.close()

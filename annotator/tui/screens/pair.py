@@ -468,7 +468,13 @@ class PairScreen(Screen):
             text = Text(no_wrap=True)
             text.append(f"⏳ {doing} as ", style="bold yellow")
             text.append(sanitize_line(self.session.annotator), style="bold")
-            text.append(": waiting for the database (another program holds its lock)", style="yellow")
+            # The longest form that fits beside the progress (the name's margin, the title's
+            # least width and the bar's padding as QueueProgress counts them): never a cut word.
+            room = self.size.width - self.query_one("#progress", QueueProgress).outer_size.width - 8
+            forms = (": waiting for the database (another program holds its lock)",
+                     ": waiting for the database", ": waiting (database busy)")
+            reason = next((f for f in forms if text.cell_len + len(f) <= room), ": waiting")
+            text.append(reason, style="yellow")
             self.query_one("#annotator-name", Static).update(text)
             self._waiting_shown = True
 
