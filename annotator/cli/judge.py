@@ -82,22 +82,6 @@ class RichProgress:
             self.bar.stop()
 
 
-def _quick_exit() -> None:
-    """At interpreter exit, skip the final garbage collection over every object the run
-    made and every module imported (`gc.freeze` at exit: about 60 ms of a command's tail;
-    what is open is closed before, the store by the command itself). Registered once."""
-    global _QUICK_EXIT
-    if not _QUICK_EXIT:
-        import atexit
-        import gc
-
-        atexit.register(gc.freeze)
-        _QUICK_EXIT = True
-
-
-_QUICK_EXIT = False
-
-
 def _import_soon(name: str) -> None:
     """Import a module on a thread while the command reads the judge, the database and the
     first prompt (the HTTP client's import loads the TLS certificates, which frees the
@@ -258,7 +242,6 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
                               f"worst case, {money(plan['worst_case_cost'])}")
             return
         batch_dir = Path(cli.db_path).resolve().parent / "batches" if batch else None
-        _quick_exit()
         prep, report = asyncio.run(run_judge(store, task_name, judge, options, endpoint,
                                              progress=None if as_json else RichProgress(), batch_dir=batch_dir))
     except (RunError, MissingCredentials) as e:
