@@ -144,14 +144,8 @@ def read_path(path: Path, repeats: int) -> dict:
                 cursor.execute(sql, [task])
                 cursor.fetch_arrow_table()
 
-    figures = {}
-    for name, work in (("labels_frame", ours), ("pandas_read_sql", pandas), ("pyarrow_adbc", arrow)):
-        times = []
-        for _ in range(repeats):
-            start = time.process_time()
-            work()
-            times.append(time.process_time() - start)
-        figures[f"{name}_cpu_s"] = round(statistics.median(times), 3)
+    figures = {f"{name}_cpu_s": median_cpu(work, repeats)
+               for name, work in (("labels_frame", ours), ("pandas_read_sql", pandas), ("pyarrow_adbc", arrow))}
     figures["ratio"] = round(figures["labels_frame_cpu_s"] / figures["pandas_read_sql_cpu_s"], 2)
     figures["ratio_to_pyarrow"] = round(figures["labels_frame_cpu_s"] / figures["pyarrow_adbc_cpu_s"], 2)
     figures["target"] = 1.5
@@ -159,11 +153,21 @@ def read_path(path: Path, repeats: int) -> dict:
     return figures
 
 
-# What both commands load before any work: the command line with every area registered (as
-# `annotator stats ...` does), the engines, the driver, and scipy.special (the exact binomial
+def median_cpu(work, repeats: int) -> float:
+    """Median CPU seconds of ``repeats`` calls of ``work`` in this process."""
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        work()
+        times.append(time.process_time() - start)
+    return round(statistics.median(times), 3)
+
+# What both commands load before any work: the command line and its `stats` commands alone (as
+# `annotator stats agreement` loads them: SUBCOMMAND_AREAS), the engines, the driver through its
+# low-level API and pyarrow (as Store.arrow reads), and scipy.special (the exact binomial
 # p-values and Dawid-Skene's logsumexp the outputs print).
-IMPORTS = ("from annotator.cli import main; main.commands; import annotator.store, annotator.analysis.report, "
-           "annotator.analysis.judge_human, adbc_driver_sqlite.dbapi, scipy.special")
+IMPORTS = ("import annotator.cli, annotator.cli.stats, annotator.store, annotator.analysis.report, "
+           "annotator.analysis.judge_human, adbc_driver_manager, adbc_driver_sqlite, pyarrow, scipy.special")
 
 
 def floor(exe_python: str, path: Path, repeats: int) -> dict:
@@ -192,13 +196,7 @@ def floor(exe_python: str, path: Path, repeats: int) -> dict:
         for start in range(0, resamples, step):
             rng.integers(0, units, size=(min(step, resamples - start), units), dtype=np.int64)
 
-    for name, work in (("bootstrap", bootstrap), ("draws", draws)):
-        times = []
-        for _ in range(repeats):
-            start = time.process_time()
-            work()
-            times.append(time.process_time() - start)
-        figures[f"{name}_cpu_s"] = round(statistics.median(times), 3)
+    figures.update({f"{name}_cpu_s": median_cpu(work, repeats) for name, work in (("bootstrap", bootstrap), ("draws", draws))})
     figures["units"], figures["resamples"] = units, resamples
     return figures
 
