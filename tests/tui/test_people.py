@@ -224,8 +224,11 @@ async def test_the_wait_for_the_database_fits_the_top_bar_at_80_columns(tmp_path
         other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         try:
             saving = asyncio.ensure_future(pilot.press("enter"))
-            await asyncio.sleep(1.0)
             name = app.screen.query_one("#annotator-name")
+            for _ in range(400):  # until the screen says it waits (the save stays blocked meanwhile)
+                if str(name.render()).startswith("⏳"):
+                    break
+                await asyncio.sleep(0.05)
             drawn = str(name.render())
             assert drawn.startswith("⏳ saving as alice: waiting")
             assert name.region.right <= 80 and name.region.width >= len(drawn)
