@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from annotator.store.models import JudgeRun, Judgment, Pair, Task, is_failed, unscored_kind
 from annotator.store.protocol import JudgeStore
 
-from .calls import Call, Price, apply_parse, cache_key, request_params, tally_failure
+from .calls import CacheKeys, Call, Price, apply_parse, request_params, tally_failure
 from .config import GUIDANCE_DIRECTIONS, JudgeConfig, shipped_templates_dir
 from .fewshot import judge_examples
 from .templates import (
@@ -341,6 +341,7 @@ def _iter_calls(task: Task, judge: JudgeConfig, options: RunOptions, s: _Setting
         orders = ("AB",)  # one text at a time: nothing to swap
     samples = options.samples or judge.samples
     source_needed = needs_source(s.template) or "source" in judge.targets
+    keys = CacheKeys(endpoint_url, s.model, s.params)
     for pair in pairs:
         if source_needed and not pair.source.strip():
             skipped["no source document"] += len(judge.targets)
@@ -353,7 +354,7 @@ def _iter_calls(task: Task, judge: JudgeConfig, options: RunOptions, s: _Setting
             for order in orders:
                 messages = render(s.template, task, pair, order, s.guide, s.factor, target=target, extra=extra)
                 for sample in range(samples):
-                    key = cache_key(endpoint_url, s.model, s.params, messages, sample)
+                    key = keys(messages, sample)
                     yield Call(pair, order, sample, messages, key, target)
 
 

@@ -26,7 +26,7 @@ from annotator.store.models import JudgeRun, Judgment
 from annotator.store.protocol import JudgeStore
 
 from . import baselines
-from .calls import Call, MalformedAnswer, apply_parse, error_judgment, judgment_from_completion
+from .calls import Call, MalformedAnswer, apply_parse, error_judgment, judgment_from_completion, messages_json
 from .config import JudgeConfig
 from .credentials import Endpoint
 from .planning import (  # noqa: F401  (re-exported: the runner's public names)
@@ -273,7 +273,7 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             if not budget.reserve(worst):
                 report.not_started += 1
                 return
-            body = head + b', "messages": ' + json.dumps(call.messages, ensure_ascii=False).encode("utf-8") + b"}"
+            body = head + b', "messages": ' + messages_json(call.messages) + b"}"
             judgment = None
             try:
                 for number in range(judge.max_retries + 1):

@@ -323,6 +323,7 @@ class FakeOpenAI:
 
     def __init__(self):
         self.chat_requests: list[dict] = []
+        self.raw_bodies: list[bytes] = []  # each request's body as sent
         self.headers: list[dict] = []
         self.attempts: Counter = Counter()  # per distinct message list
         self.files: dict[str, bytes] = {}
@@ -354,10 +355,12 @@ class FakeOpenAI:
 
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
+        raw = await request.read()  # the bytes json() parsed (read once, kept by aiohttp)
         behaviour, options = _options(body.get("model", "content"))
         key = hashlib.sha1(json.dumps(body.get("messages"), sort_keys=True).encode()).hexdigest()
         with self._lock:
             self.chat_requests.append(body)
+            self.raw_bodies.append(raw)
             self.headers.append(dict(request.headers))
             self.attempts[key] += 1
             attempt = self.attempts[key]
