@@ -29,7 +29,8 @@ class RichProgress:
 
     EVERY_S = 0.1
 
-    def __init__(self):
+    def __init__(self, started=None):
+        self.started = started  # called once the bar is up (the calls are under way)
         self.bar = None  # made at start(): the run sends its first request before rich.progress is imported
         self.task = None
         self.failures = 0
@@ -56,6 +57,8 @@ class RichProgress:
             )
             self.bar.start()
             self.task = self.bar.add_task(sanitize_line(description), total=total, failures=0, spent="$0.0000")
+            if self.started is not None:
+                self.started()
 
     def advance(self, *, failed: bool, cost: float | None) -> None:
         self.failures += failed
@@ -82,6 +85,35 @@ class RichProgress:
             self.bar.stop()
 
 
+class _CollectionPause:
+    """Python's cyclic garbage collector paused while `judge run` imports its libraries and
+    plans its first call, so that the first request leaves sooner: the collector would walk
+    the objects of every module imported so far again and again (a tenth of the CPU before
+    the first request), and none of them is garbage. Resumed once the calls are under way
+    (``resume(freeze=True)``: what exists then lives as long as the command, kept out of
+    later full collections with ``gc.freeze``, as the terminal app does), or at once on the
+    paths that make no calls, or when the command ends, however it ends."""
+
+    def __init__(self):
+        import gc
+
+        self.paused = gc.isenabled()
+        if self.paused:
+            gc.disable()
+
+    def resume(self, freeze: bool = False) -> None:
+        if self.paused:
+            import gc
+
+            self.paused = False
+            if freeze:
+                gc.freeze()
+            gc.enable()
+
+    def resume_frozen(self) -> None:
+        self.resume(freeze=True)
+
+
 def _import_soon(name: str) -> None:
     """Import a module on a thread while the command reads the judge, the database and the
     first prompt (the HTTP client's import loads the TLS certificates, which frees the
@@ -96,6 +128,22 @@ def _import_soon(name: str) -> None:
             pass
 
     threading.Thread(target=load, name=f"import {name}", daemon=True).start()
+
+
+class _Started:
+    """No progress shown (``--json``); ``started`` called when the calls are under way."""
+
+    def __init__(self, started):
+        self.started = started
+
+    def start(self, total: int, description: str) -> None:
+        self.started()
+
+    def advance(self, *, failed: bool, cost: float | None) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
 
 def _parse_guidance(values: tuple[str, ...]) -> dict[str, str]:
@@ -166,6 +214,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
     canonical order) or unscored reason, tokens, latency and cost. Finished calls are never
     repeated: rerun the same command after an interruption.
     """
+    pause = _CollectionPause()
+    click.get_current_context().call_on_close(pause.resume)
     from annotator.judge import (
         JudgeConfigError,
         MissingCredentials,
@@ -186,6 +236,8 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
         fail(str(e))
     if judge.kind == "llm" and not (dry_run or reparse or batch):
         _import_soon("aiohttp")
+    else:
+        pause.resume()
     store = cli.open_store()
     # closed when the command ends, however it ends (copying the last of the write-ahead log
     # into the database file), not left to the interpreter's exit
@@ -243,7 +295,9 @@ def run_cmd(cli: CliContext, judge_name, task, run_name, base_url, model, concur
             return
         batch_dir = Path(cli.db_path).resolve().parent / "batches" if batch else None
         prep, report = asyncio.run(run_judge(store, task_name, judge, options, endpoint,
-                                             progress=None if as_json else RichProgress(), batch_dir=batch_dir))
+                                             progress=_Started(pause.resume_frozen) if as_json
+                                             else RichProgress(started=pause.resume_frozen),
+                                             batch_dir=batch_dir))
     except (RunError, MissingCredentials) as e:
         fail(str(e))
     except KeyboardInterrupt:

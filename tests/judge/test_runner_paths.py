@@ -241,3 +241,55 @@ def test_the_http_client_is_imported_on_a_thread_while_the_command_reads_the_dat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['aiohttp', 'aiohttp.client']"
     assert done.stderr == ""  # a module that cannot be imported says nothing here (its user says it)
+
+
+@pytest.fixture
+def collector_restored():
+    import gc
+
+    enabled = gc.isenabled()
+    yield gc
+    gc.unfreeze()  # what `judge run` froze is this test process's, not a command's
+    gc.enable() if enabled else gc.disable()
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_judge_run_pauses_the_collector_until_the_calls_are_under_way(cli, server, monkeypatch, as_json,
+                                                                      collector_restored):
+    gc = collector_restored
+    from annotator.judge import transport
+
+    seen = []
+    post = transport.Transport.post
+
+    async def recording(self, body):
+        seen.append(gc.isenabled())
+        return await post(self, body)
+
+    monkeypatch.setattr(transport.Transport, "post", recording)
+    frozen_before = gc.get_freeze_count()
+    cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content",
+        *(["--json"] if as_json else []))
+    assert seen[0] is False  # the first request: paused since the command started
+    assert seen[1:] == [True] * (ALL - 1)  # the rest: collected as usual, what existed before frozen
+    assert gc.isenabled() and gc.get_freeze_count() > frozen_before
+
+
+@pytest.mark.parametrize("code, args", [
+    (0, ("--judge", "longest")),  # an offline baseline, no calls: resumed at once
+    (0, ("--judge", "mt-bench-pair", "--model", "content", "--dry-run")),
+    (1, ("--judge", "no-such-judge")),  # fails: resumed as the command ends
+    (1, ("--judge", "mt-bench-pair", "--model", "content", "--base-url", "http://127.0.0.1:9/v1")),  # nothing there
+])
+def test_judge_run_leaves_the_collector_on_however_it_ends(cli, code, args, collector_restored):
+    gc = collector_restored
+    cli("judge", "run", *args, code=code, env={"OPENAI_API_KEY": "sk-test"})
+    assert gc.isenabled()
+
+
+def test_judge_run_with_every_call_cached_leaves_the_collector_on(cli, server, collector_restored):
+    gc = collector_restored
+    for name in ("first", "again"):  # the second run copies every answer from the cache: no progress, no calls
+        cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content", "--name", name)
+        assert gc.isenabled()
+    assert len(server.chat_requests) == ALL
