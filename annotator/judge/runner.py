@@ -55,8 +55,10 @@ class JudgmentWriter:
     touched, so row-sized writes cost more); once fewer than a batch are still to come
     (``expected``), each as it arrives, so little is left to write when the run ends. After every
     ``checkpoint_every`` rows the same thread copies the write-ahead log into the database (a
-    PASSIVE checkpoint; not among the last writes), so closing the database at the end has
-    only the last rows to copy, with one checkpoint's two fsyncs."""
+    PASSIVE checkpoint), and once more with the first of the last writes when a batch of rows
+    or more waits for it (the last calls are still out), none after: closing the database at
+    the end copies only the last batch's rows (closing just after a checkpoint took a third
+    of the time it took with up to ``checkpoint_every`` rows left: 4-9 ms against 16-28)."""
 
     def __init__(self, store: JudgeStore, batch: int = 100, seconds: float = 2.0, checkpoint_every: int = 500):
         self.store, self.batch, self.seconds, self.checkpoint_every = store, batch, seconds, checkpoint_every
@@ -65,6 +67,7 @@ class JudgmentWriter:
         self.pending: asyncio.Future | None = None  # the write under way, as the loop sees it
         self.thread_future: concurrent.futures.Future | None = None  # the same, as any thread sees it
         self.unchecked = 0  # rows written since the last checkpoint
+        self.ended = False  # the last writes have begun (one checkpoint then, none after)
         self.error: BaseException | None = None
         self.expected: int | None = None  # judgments the run will hand over, once known
         self.added = 0
@@ -93,15 +96,23 @@ class JudgmentWriter:
 
     def _start(self) -> None:
         batch, self.buffer = self.buffer, []
-        # no checkpoint among the last writes: closing the store makes the one that is left
-        self.thread_future = self.executor.submit(self._write, batch, not self._ending())
+        if not self._ending():
+            when = "due"  # after every checkpoint_every rows
+        elif not self.ended:  # the first of the last writes: what the run wrote so far, while the last calls are out
+            self.ended, when = True, "now"
+        else:  # none among the last writes: closing the store makes the one that is left
+            when = "no"
+        self.thread_future = self.executor.submit(self._write, batch, when)
         self.pending = asyncio.wrap_future(self.thread_future)
         self.pending.add_done_callback(self._written)
 
-    def _write(self, batch: list[Judgment], may_checkpoint: bool = True) -> None:
+    def _write(self, batch: list[Judgment], when: str = "due") -> None:
+        """Write a batch; checkpoint after it when ``due`` (every ``checkpoint_every`` rows),
+        ``now`` (at least a batch of rows unchecked: a smaller run leaves its few rows to the
+        close) or ``no``."""
         self.store.save_judgments(batch)
         self.unchecked += len(batch)
-        if may_checkpoint and self.unchecked >= self.checkpoint_every:
+        if self.unchecked >= (self.batch if when == "now" else self.checkpoint_every) and when != "no":
             self.unchecked = 0
             checkpoint = getattr(self.store, "checkpoint", None)
             if checkpoint is not None:

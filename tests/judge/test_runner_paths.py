@@ -194,6 +194,30 @@ def test_writer_writes_the_last_judgments_of_a_run_as_they_arrive():
     assert store.checkpoints == 1  # none among the last writes: closing the store makes that one
 
 
+def test_writer_checkpoints_once_as_the_last_writes_begin():
+    """The bulk of the log is copied while the last calls are out, not by the close."""
+    store = SlowStore()
+    store.release.set()
+    at = []
+    store.checkpoint = lambda: at.append(sum(map(len, store.batches)))
+
+    async def go(expected):
+        writer = JudgmentWriter(store, batch=3, checkpoint_every=100)
+        writer.expected = expected
+        for i in range(expected):
+            writer.add(_judgment(i))
+            while writer.pending is not None:
+                await asyncio.sleep(0.005)
+        await writer.close()
+
+    asyncio.run(go(10))
+    assert store.batches == [[0, 1, 2], [3, 4, 5], [6, 7], [8], [9]]
+    assert at == [8]  # with the first of the last writes (fewer than a batch to come), none after
+    store.batches.clear()
+    asyncio.run(go(2))  # a run smaller than a batch: its rows are left to the close
+    assert store.batches == [[0], [1]] and at == [8]
+
+
 def test_a_failed_write_stops_the_run():
     store = SlowStore(fail=True)
     store.release.set()
