@@ -47,6 +47,8 @@ from .planning import (  # noqa: F401  (re-exported: the runner's public names)
 )
 from .transport import REFUSED, RETRYABLE, AnswerTooLarge, Transport, retry_delay, server_message, unreachable
 
+PROBE_TURNS = 10  # event-loop turns given to the first request before the rest is planned
+
 
 class JudgmentWriter:
     """Writes judgments on a worker thread as they arrive, so the event loop keeps serving
@@ -326,6 +328,13 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             held = []
             first = asyncio.ensure_future(one(probe))
             try:
+                # A few turns of the event loop first: on a nearby server they connect and send
+                # the first request (~5 turns) before the planning thread takes the interpreter
+                # lock, which the loop would otherwise wait for at every step (up to 5 ms each).
+                for _ in range(PROBE_TURNS):
+                    if first.done():
+                        break
+                    await asyncio.sleep(0)
                 await asyncio.to_thread(prep.plan_rest)
                 rest = [c for c in copy_cached(store, prep, progress) if c.slot != probe.slot]
                 progress.start(len(rest) + 1, prep.run.name)

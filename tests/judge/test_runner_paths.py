@@ -317,3 +317,44 @@ def test_judge_run_with_every_call_cached_leaves_the_collector_on(cli, server, c
         cli("judge", "run", "--judge", "mt-bench-pair", "--base-url", server.url, "--model", "content", "--name", name)
         assert gc.isenabled()
     assert len(server.chat_requests) == ALL
+
+
+def test_the_first_request_is_sent_before_the_planning_thread_starts(db_store):
+    """The planning thread would hold the interpreter lock while the event loop connects and
+    sends the first request: on a loopback server the request is out before it starts (a race
+    without the loop's head start: tried five times)."""
+    import socket
+
+    from annotator.judge.planning import RunError
+
+    judge = load_judge("mt-bench-pair")
+    seen = []
+    for _ in range(5):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        prep = prepare_first(db_store, "demo", judge, RunOptions(model="content", run_name=f"r{len(seen)}"), url)
+        plan_rest = prep.rest
+
+        def later(listener=listener, plan_rest=plan_rest):  # what the server has when the planning starts
+            listener.setblocking(False)
+            try:
+                conn, _ = listener.accept()
+                seen.append(conn.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)[:26])
+            except BlockingIOError:  # not connected, or nothing sent yet
+                seen.append(None)
+                listener.settimeout(10)
+                conn, _ = listener.accept()
+            conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                         b"Connection: close\r\n\r\n{}")
+            conn.close()
+            plan_rest()
+
+        prep.rest = later
+        try:
+            with pytest.raises(RunError, match="refused the credentials"):
+                asyncio.run(asyncio.wait_for(run_online(db_store, prep, Endpoint(url, "sk-test")), 10))
+        finally:
+            listener.close()
+    assert seen == [b"POST /v1/chat/completions "] * 5
