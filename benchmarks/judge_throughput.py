@@ -10,8 +10,10 @@ planning included) >= 85 % of the ideal, 2,000 x 0.1 s / 50 = 4 s; its run phase
 seconds the command reports) likewise. A re-run with everything cached: zero requests.
 Client CPU per call (process time / 2,000) for the runner and bare aiohttp. The command's
 wall time is split by what the server saw: start-up to the first request, the calls (first
-request to last answer), and the tail (last answer to the process's exit). The package's
-bytecode is compiled first, as an installed package has it.
+request to last answer), and the tail (last answer to the process's exit). The loopback
+server's own CPU per call (Linux /proc; null elsewhere): each wave of answers costs it
+concurrency times that, which every client waits for alike. The package's bytecode is
+compiled first, as an installed package has it.
 
 The server runs in its own process (tests/judge/fake_openai.py). Medians of --repeat runs,
 each on a fresh database; the machine's load (os.getloadavg) before and after. Last line:
@@ -63,6 +65,16 @@ def make_store(path: Path) -> Store:
         for i in range(PAIRS)
     )
     return store
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of another process, from Linux's /proc (None elsewhere): the
+    loopback server's own share of each wave's time."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def server_stats(url: str, reset: bool = False) -> dict:
@@ -162,7 +174,7 @@ def main() -> None:
     endpoint = Endpoint(url, "bench-key")
     runs: dict[str, list] = {k: [] for k in ("online", "online_cpu", "cached", "cached_requests", "scored", "bare",
                                              "bare_cpu", "openai", "cli", "cli_run", "cli_startup",
-                                             "cli_calls", "cli_tail")}
+                                             "cli_calls", "cli_tail", "server_cpu_bare", "server_cpu_cli")}
     compile_bytecode()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -185,13 +197,19 @@ def main() -> None:
                 runs["cached"].append(time.perf_counter() - started)
                 runs["cached_requests"].append(requests_seen(url) - before + again.requested)
                 store.close()
+                served = process_cpu_s(server.pid)
                 wall, cpu = asyncio.run(bare_client(url, bodies))
+                after = process_cpu_s(server.pid)
+                runs["server_cpu_bare"].append(None if served is None or after is None else after - served)
                 runs["bare"].append(wall)
                 runs["bare_cpu"].append(cpu)
                 runs["openai"].append(asyncio.run(bare_openai(url, bodies)))
                 db = Path(tmp) / f"cli{r}.db"
                 make_store(db).close()
+                served = process_cpu_s(server.pid)
                 wall, run_phase, phases = command_line(url, db)
+                after = process_cpu_s(server.pid)
+                runs["server_cpu_cli"].append(None if served is None or after is None else after - served)
                 runs["cli"].append(wall)
                 runs["cli_run"].append(run_phase)
                 for key in ("startup", "calls", "tail"):
@@ -201,7 +219,7 @@ def main() -> None:
         server.wait(10)
     load_after = os.getloadavg()
 
-    optional = ("cli_run", "cli_startup", "cli_calls", "cli_tail")
+    optional = ("cli_run", "cli_startup", "cli_calls", "cli_tail", "server_cpu_bare", "server_cpu_cli")
     med = {k: statistics.median(v) for k, v in runs.items() if k not in optional}
     for key in optional:  # None where the command's output or the server's times were missing
         seen = [v for v in runs[key] if v is not None]
@@ -234,6 +252,14 @@ def main() -> None:
         "cli_calls_share_of_bare_aiohttp": None if med["cli_calls"] is None else round(med["bare"] / med["cli_calls"], 3),
         "cli_tail_after_last_answer_s": None if med["cli_tail"] is None else round(med["cli_tail"], 3),
         "bytecode": "compiled before timing (compileall), as an installed package has it",
+        # the loopback server's CPU per call (its process, Linux /proc): each wave of 50 answers
+        # costs it 50 times this, which delays the next wave for the bare client as for the runner
+        "server_cpu_ms_per_call_bare_aiohttp": None if med["server_cpu_bare"] is None
+        else round(1000 * med["server_cpu_bare"] / JUDGMENTS, 3),
+        "server_cpu_ms_per_call_cli": None if med["server_cpu_cli"] is None
+        else round(1000 * med["server_cpu_cli"] / JUDGMENTS, 3),
+        "server_cpu_note": "" if med["server_cpu_bare"] is not None
+        else "no /proc/PID/stat on this system: the server's CPU is not measured",
         "cached_rerun_s": round(med["cached"], 3),
         "cached_rerun_requests": max(runs["cached_requests"]),
         "scored": min(runs["scored"]),
@@ -259,6 +285,9 @@ def main() -> None:
     if med["cli_startup"] is not None:
         print(f"  seen from the server: start-up to the first request {med['cli_startup']:.2f} s, the calls "
               f"{med['cli_calls']:.2f} s, last answer to exit {med['cli_tail']:.2f} s")
+    if med["server_cpu_bare"] is not None:
+        print(f"loopback server: {figures['server_cpu_ms_per_call_bare_aiohttp']:.3f} ms CPU per call under bare "
+              f"aiohttp, {figures['server_cpu_ms_per_call_cli']:.3f} under the command line (x{CONCURRENCY} a wave)")
     print(f"cached re-run:  {med['cached']:.2f} s, {figures['cached_rerun_requests']} requests")
     print(json.dumps(figures))
 

@@ -116,8 +116,9 @@ class _CollectionPause:
 
 def _import_soon(name: str) -> None:
     """Import a module on a thread while the command reads the judge, the database and the
-    first prompt (the HTTP client's import loads the TLS certificates, which frees the
-    interpreter meanwhile); a failure is left for the import where the module is used."""
+    first prompt (the import holds the interpreter lock like the rest: it gains the main
+    thread's waits on files and the database); a failure is left for the import where the
+    module is used."""
     import importlib
     import threading
 
