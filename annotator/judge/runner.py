@@ -21,6 +21,7 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 
 from annotator.store.models import JudgeRun, Judgment
 from annotator.store.protocol import JudgeStore
@@ -191,7 +192,6 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
     timeout = options.timeout or judge.request_timeout
     transport = Transport(endpoint, concurrency=options.concurrency, timeout=timeout,
                           max_answer_bytes=options.max_answer_bytes)
-    semaphore = asyncio.Semaphore(max(1, options.concurrency))
     writer = JudgmentWriter(store)
     budget = Budget(options.max_cost)
     # The body's fixed part serialised once; each call adds its messages.
@@ -278,42 +278,45 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
         return error_judgment(call, run_id, f"HTTP {status}: {message}", latency)
 
     async def one(call: Call) -> None:
-        async with semaphore:
-            if stop:
-                report.not_started += 1
-                return
-            worst = price.worst_case(call, max_tokens)
-            if not budget.reserve(worst):
-                report.not_started += 1
-                return
-            body = head + b', "messages": ' + messages_json(call.messages) + b"}"
-            judgment = None
-            try:
-                for number in range(judge.max_retries + 1):
-                    outcome = await attempt(call, body, number)
-                    if len(notes) > looked:
-                        tell_new_notes()
-                    if isinstance(outcome, Judgment):
-                        judgment = outcome
-                        break
-                    await asyncio.sleep(outcome)
-                    if stop:  # another call found that nothing will succeed
-                        break
-            except _Stop as why:
-                if not stop:
-                    stop.append(why)
-            if judgment is None:
-                budget.settle(worst, None, answered=False)
-                report.not_started += 1
-                return
-            budget.settle(worst, judgment.cost, answered=not judgment.failed)
-            report.requested += 1
-            report.count(judgment)
-            writer.add(judgment)
-            if held is None:
-                progress.advance(failed=not judgment.scored, cost=judgment.cost)
-            else:  # the first call answered before the rest was planned and the progress started
-                held.append(judgment)
+        if stop:
+            report.not_started += 1
+            return
+        worst = price.worst_case(call, max_tokens)
+        if not budget.reserve(worst):
+            report.not_started += 1
+            return
+        body = head + b', "messages": ' + messages_json(call.messages) + b"}"
+        judgment = None
+        try:
+            for number in range(judge.max_retries + 1):
+                outcome = await attempt(call, body, number)
+                if len(notes) > looked:
+                    tell_new_notes()
+                if isinstance(outcome, Judgment):
+                    judgment = outcome
+                    break
+                await asyncio.sleep(outcome)
+                if stop:  # another call found that nothing will succeed
+                    break
+        except _Stop as why:
+            if not stop:
+                stop.append(why)
+        if judgment is None:
+            budget.settle(worst, None, answered=False)
+            report.not_started += 1
+            return
+        budget.settle(worst, judgment.cost, answered=not judgment.failed)
+        report.requested += 1
+        report.count(judgment)
+        writer.add(judgment)
+        if held is None:
+            progress.advance(failed=not judgment.scored, cost=judgment.cost)
+        else:  # the first call answered before the rest was planned and the progress started
+            held.append(judgment)
+
+    async def worker(calls: Iterator[Call]) -> None:
+        for call in calls:  # shared by every worker: each call taken once, in the planned order
+            await one(call)
 
     try:
         # The first call alone: a refused key or a wrong endpoint shows at once, after one
@@ -344,7 +347,11 @@ async def run_online(store: JudgeStore, prep: Prepared, endpoint: Endpoint, prog
             finally:
                 held = None
                 await first
-        await asyncio.gather(*(one(c) for c in rest))
+        # --concurrency workers, each making one call after another (not a task per call
+        # waiting on a semaphore: the first wave goes out without waiting for thousands of
+        # tasks to be made and parked, and each call costs less CPU on the event loop)
+        pending = iter(rest)
+        await asyncio.gather(*(worker(pending) for _ in range(min(max(1, options.concurrency), len(rest)))))
     finally:
         closing = asyncio.ensure_future(transport.close())  # the connections close while the last rows are written
         try:

@@ -358,3 +358,28 @@ def test_the_first_request_is_sent_before_the_planning_thread_starts(db_store):
         finally:
             listener.close()
     assert seen == [b"POST /v1/chat/completions "] * 5
+
+
+def test_concurrency_workers_make_the_calls_in_order(db_store, server, monkeypatch):
+    """--concurrency workers take the calls in the planned order (not a task per call parked
+    on a semaphore); never more requests in flight than the limit, and the limit reached."""
+    from annotator.judge import transport
+
+    tasks = []
+    post = transport.Transport.post
+
+    async def counting(self, body):
+        tasks.append(sum(t.get_coro().__qualname__.startswith("run_online") for t in asyncio.all_tasks()))
+        return await post(self, body)
+
+    monkeypatch.setattr(transport.Transport, "post", counting)
+    judge = load_judge("mt-bench-pair")
+    prep = prepare(db_store, "demo", judge, RunOptions(model="content;delay=0.05", concurrency=3), server.url)
+    report = asyncio.run(run_online(db_store, prep, Endpoint(server.url, "sk-test")))
+    assert report.scored == ALL and server.max_in_flight == 3
+    assert max(tasks) == 3 + 1  # the workers and the run itself, whatever the number of calls (here ALL)
+    one_by_one = prepare(db_store, "demo", judge, RunOptions(model="content", concurrency=1, run_name="serial"),
+                         server.url)
+    server.chat_requests.clear()
+    asyncio.run(run_online(db_store, one_by_one, Endpoint(server.url, "sk-test")))
+    assert [r["messages"] for r in server.chat_requests] == [c.messages for c in one_by_one.calls]
