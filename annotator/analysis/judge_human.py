@@ -97,7 +97,7 @@ from .verdicts import (
     judge_scale,
     no_verdict_reason,
 )
-from .winrate import choice_win_rate, length_controlled_win_rate
+from .winrate import alpaca_win_rate, length_controlled_win_rate
 
 _P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5, SPLIT: 0.5}
 LENGTH_THRESHOLD = defaults.LENGTH_THRESHOLD  # lengths differing by more than 10 % of the longer response
@@ -329,17 +329,22 @@ def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> WinRates:
     agent (a split majority and a tie count as half a win; no verdict is left out)."""
     frame = pairs.set_index("pair").join(prefs.rename("verdict"), how="inner")
     frame = frame[frame["verdict"].isin(list(_P_WIN))]
+    # each verdict's win probability, read once for every block: A 1, B 0, a tie or a split 0.5;
+    # its preference for the raw win rate is 1 more (AlpacaEval's 2 / 1 / 1.5, as choice_win_rate)
+    codes, seen = pd.factorize(frame["verdict"])
+    p_win = np.array([_P_WIN[v] for v in seen], dtype=float)[codes] if len(seen) else np.zeros(0)
+    len_a, len_b = frame["len_a"].to_numpy(), frame["len_b"].to_numpy()
 
-    def block(rows: pd.DataFrame) -> WinRateBlock:
-        raw = choice_win_rate(rows["verdict"].replace({SPLIT: "tie"}), candidate="A")
-        lc = length_controlled_win_rate(rows["verdict"].map(_P_WIN), rows["len_a"], rows["len_b"])
+    def block(rows) -> WinRateBlock:
+        raw = alpaca_win_rate(p_win[rows] + 1.0)
+        lc = length_controlled_win_rate(p_win[rows], len_a[rows], len_b[rows])
         return WinRateBlock(pairs=raw.n_total, win_rate=raw.win_rate, standard_error=raw.standard_error,
                             wins=raw.n_wins, losses=raw.n_wins_base, ties=raw.n_draws, lc_win_rate=lc.lc_win_rate,
                             lc_length_coefficient=lc.phi, lc_reason=lc.reason or None)
 
-    domains = frame["domain"].fillna("")
-    return WinRates(of="response A against response B", overall=block(frame),
-                    per_domain=({d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
+    domains = frame["domain"].fillna("").to_numpy(dtype=object)
+    return WinRates(of="response A against response B", overall=block(slice(None)),
+                    per_domain=({d or "(none)": block(domains == d) for d in sorted(pd.unique(domains))}
                                 if (domains != "").any() else {}))
 
 

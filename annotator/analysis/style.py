@@ -35,10 +35,11 @@ SC_METHOD = ("style-controlled: the joint LC fit with, per candidate, a coeffici
 def _more(features: pd.DataFrame, feature: str) -> pd.Series:
     """Per pair: 'A' or 'B', the response with more of ``feature``; NaN when equal."""
     a, b = features[f"{feature}_a"], features[f"{feature}_b"]
-    more = pd.Series(None, index=features.index, dtype=object)
-    more[a > b] = "A"
-    more[b > a] = "B"
-    return more
+    more = np.where((a > b).to_numpy(dtype=bool), "A", np.where((b > a).to_numpy(dtype=bool), "B", _NONE))
+    return pd.Series(more, index=features.index, dtype=object)
+
+
+_NONE = np.array(None, dtype=object)
 
 
 def style_bias(judge: pd.Series, humans: pd.Series, features: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -71,13 +72,17 @@ def trivial_baselines(reference: pd.Series, features: pd.DataFrame, domains: pd.
     feats = features.set_index("pair") if "pair" in features else features
     decided = reference[reference.isin(["A", "B"])]
     out = []
-    dom = domains.reindex(decided.index).fillna("")
-    for domain in ["all", *sorted(set(dom) - {""})]:
-        ref = decided if domain == "all" else decided[dom == domain]
+    dom = domains.reindex(decided.index).fillna("").to_numpy(dtype=object)
+    # each feature's "more" side on the decided pairs, once for every domain
+    mores = {f: _more(feats, f).reindex(decided.index).to_numpy(dtype=object) for f in FEATURES}
+    decided_values = decided.to_numpy(dtype=object)
+    for domain in ["all", *sorted(set(pd.unique(dom)) - {""})]:
+        rows = slice(None) if domain == "all" else dom == domain
+        ref = decided_values[rows]
         for f in FEATURES:
-            more = _more(feats, f).reindex(ref.index)
+            more = mores[f][rows]
             n = len(ref)
-            equal = int(more.isna().sum())
+            equal = int(pd.isna(more).sum())
             right = int((more == ref).sum())
             out.append({"domain": domain, "rule": f"pick the one with more {f}" if f != "length" else "pick the longer",
                         "feature": f, "reference": source, "n": n, "n_equal": equal,
