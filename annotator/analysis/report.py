@@ -267,26 +267,29 @@ def agreement_block(
         "distribution": {c: int(counts[:, i].sum()) for i, c in enumerate(cats)},
     }
 
-    # every count-based statistic resampled in one pass over the bootstrap weights
-    sums = resampler.sums_many({
+    # every count-based statistic resampled in one pass over the bootstrap weights; the point
+    # estimates sum the same per-pair contributions (computed once)
+    contributions = {
         "alpha": agreement.alpha_contributions(counts),
         "fleiss": agreement.fleiss_contributions(counts),
         "gwet": agreement.gwet_contributions(counts),
         "percent": agreement.percent_agreement_contributions(counts, tie_index),
-    })
+    }
+    sums = resampler.sums_many(contributions)
 
     for key, level in (("krippendorff_alpha", "nominal"), ("krippendorff_alpha_ordinal", "ordinal")):
         block[key] = resampler.attach(
-            agreement.krippendorff_alpha(counts, values, level),
+            agreement.krippendorff_alpha(counts, values, level, contributions=contributions["alpha"]),
             agreement.alpha_from_sums(sums["alpha"], values, level) if sums else None,
         )
     block["fleiss_kappa"] = resampler.attach(
         agreement.fleiss_kappa(counts), agreement.fleiss_from_sums(sums["fleiss"]) if sums else None
     )
     block["gwet_ac1"] = resampler.attach(
-        agreement.gwet_ac1(counts, q), agreement.gwet_from_sums(sums["gwet"], q) if sums else None
+        agreement.gwet_ac1(counts, q, contributions=contributions["gwet"]),
+        agreement.gwet_from_sums(sums["gwet"], q) if sums else None
     )
-    percent = agreement.percent_agreement(counts, tie_index)
+    percent = agreement.percent_agreement(counts, tie_index, contributions=contributions["percent"])
     reps = agreement.percent_from_sums(sums["percent"]) if sums else None
     block["percent_agreement"] = {
         "with_ties": resampler.attach(percent["with_ties"], reps[:, 0] if reps is not None else None),
