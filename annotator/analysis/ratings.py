@@ -33,11 +33,19 @@ class Ratings:
         return self.codes.shape[0]
 
     def counts(self) -> np.ndarray:
-        """The units x categories table: how many raters gave each category to each unit."""
-        n_units, n_cat = self.codes.shape[0], len(self.categories)
-        rows, cols = np.nonzero(self.codes != MISSING)
-        flat = rows * n_cat + self.codes[rows, cols]
-        return np.bincount(flat, minlength=n_units * n_cat).reshape(n_units, n_cat)
+        """The units x categories table: how many raters gave each category to each unit.
+
+        Counted once per ``Ratings`` (a report reads it a dozen times) and read-only: a
+        caller that needs to change it works on a copy."""
+        cached = self.__dict__.get("_counts")
+        if cached is None:
+            n_units, n_cat = self.codes.shape[0], len(self.categories)
+            rows, cols = np.nonzero(self.codes != MISSING)
+            flat = rows * n_cat + self.codes[rows, cols]
+            cached = np.bincount(flat, minlength=n_units * n_cat).reshape(n_units, n_cat)
+            cached.flags.writeable = False
+            self.__dict__["_counts"] = cached  # a frozen dataclass: its fields stay as given
+        return cached
 
     def rater_codes(self, rater: str) -> np.ndarray:
         return self.codes[:, self.raters.index(rater)]

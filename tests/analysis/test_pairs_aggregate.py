@@ -164,3 +164,14 @@ def test_dawid_skene_row_log_sum_exp_is_scipys_to_the_last_bit():
     edge = np.array([[-np.inf, -np.inf], [np.inf, 1.0], [np.nan, 1.0], [1e308, 1e308], [-0.0, -0.0], [np.inf, -np.inf]])
     assert np.array_equal(_logsumexp_rows(edge), scipy_lse.logsumexp(edge, axis=1, keepdims=True), equal_nan=True)
     assert _logsumexp_rows(np.zeros((2, 0))).tolist() == [[-np.inf], [-np.inf]]
+
+
+def test_the_count_table_is_counted_once_and_read_only():
+    """A report reads a ratings' count table a dozen times: counted once, and read-only so that
+    no caller can change what the next one reads."""
+    r = ratings_from_matrix([["A", "B", None], ["A", "A", "B"]], ["A", "B"])
+    counts = r.counts()
+    assert counts is r.counts()
+    assert counts.tolist() == [[2, 0], [1, 1], [0, 1]]
+    with pytest.raises(ValueError):
+        counts[0, 0] = 5
