@@ -612,7 +612,9 @@ def judge_human_report(
         )
         if len(judge_prefs[name]) > len(prefs):
             entry.win_rate_all_pairs = win_rates(judge_prefs[name], pairs)
-        silent = no_verdict_reason(rows, judgments[judgments["run_name"] == name] if len(judgments) else None)
+        # the run's judgments (every column), taken from the task's once
+        run_rows = judgments[judgments["run_name"] == name] if len(judgments) else None
+        silent = no_verdict_reason(rows, run_rows)
         entry.position_bias = position_bias(rows)
         entry.position_consistency = consistency(rows)
         if silent:  # a judge that never answered: no figure, not 0 %
@@ -624,8 +626,8 @@ def judge_human_report(
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
             entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
-        if len(judgments):
-            entry.sample_variance = sample_variance(judgments[judgments["run_name"] == name])
+        if run_rows is not None:
+            entry.sample_variance = sample_variance(run_rows)
         if style is not None:
             entry.style_bias, entry.style_bias_detail = style_bias(prefs, humans, style)
         if gold is not None and gold.notna().any():

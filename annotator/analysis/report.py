@@ -383,8 +383,9 @@ def judge_section(
             np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(scale)
         )
         kappa = agreement.cohen_kappa(table, confidence=resampler.confidence)
-        silent = no_verdict_reason(rows, None if judgments is None or judgments.empty
-                                   else judgments[judgments["run_name"] == run_name])
+        silent = no_verdict_reason(rows)  # the run's judgments are read for the reasons only where it is silent
+        if silent and judgments is not None and not judgments.empty:
+            silent = no_verdict_reason(rows, judgments[judgments["run_name"] == run_name])
         if silent:
             percent = {key: Estimate.undefined(silent, n=est.n) for key, est in percent.items()}
             kappa = Estimate.undefined(silent)
