@@ -52,7 +52,7 @@ import pandas as pd
 from annotator.store.protocol import AnalysisStore
 
 from . import agreement, defaults
-from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
+from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents, reference_json  # noqa: F401  (re-exported)
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler, cluster_codes
 from .calibration import Calibration, calibration
@@ -681,7 +681,7 @@ def judge_human_report(
         bootstrap={"resamples": resamples, "seed": seed, "resamples_rule": resamples_rule,
                    "unit": "item (the pairs of one ranked item resampled together)" if item_codes is not None
                    else "pair"},
-        reference=agents.reference_json(),
+        reference=reference_json(agents.reference, agents.adjudicated, humans.index),  # the majority above, once
         defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
                                          length_threshold=length_threshold),
         style_baselines=_style_baselines(style, gold, gold_source, humans, pairs),

@@ -49,11 +49,17 @@ def style_bias(judge: pd.Series, humans: pd.Series, features: pd.DataFrame) -> t
     feats = features.set_index("pair") if "pair" in features else features
     values: dict[str, Any] = {}
     detail: dict[str, Any] = {}
+    # the pairs where both chose a response, found once for every feature (the shares are
+    # counts over them: the same whatever the order of the pairs)
+    both = pd.concat([judge.rename("j"), humans.rename("h")], axis=1, join="inner")
+    both = both[both["j"].isin(["A", "B"]) & both["h"].isin(["A", "B"])]
+    both = both[both.index.isin(feats.index)]
+    j_choice, h_choice = both["j"].to_numpy(dtype=object), both["h"].to_numpy(dtype=object)
     for f in FEATURES:
-        more = _more(feats, f)
-        frame = pd.concat([judge.rename("j"), humans.rename("h"), more.rename("m")], axis=1, join="inner")
-        frame = frame[frame["j"].isin(["A", "B"]) & frame["h"].isin(["A", "B"]) & frame["m"].notna()]
-        if frame.empty:
+        more = _more(feats, f).reindex(both.index).to_numpy(dtype=object)
+        differ = pd.notna(more)
+        frame = {"j": j_choice[differ], "h": h_choice[differ], "m": more[differ]}
+        if not differ.any():
             values[f] = None
             detail[f] = {"judge_share": None, "human_share": None, "n": 0,
                          "reason": f"no pair whose responses differ in {f} where the judge and the humans both "
@@ -62,7 +68,7 @@ def style_bias(judge: pd.Series, humans: pd.Series, features: pd.DataFrame) -> t
         j = float((frame["j"] == frame["m"]).mean())
         h = float((frame["h"] == frame["m"]).mean())
         values[f] = j - h
-        detail[f] = {"judge_share": j, "human_share": h, "n": int(len(frame)), "reason": None}
+        detail[f] = {"judge_share": j, "human_share": h, "n": int(differ.sum()), "reason": None}
     return values, detail
 
 
