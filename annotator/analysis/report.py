@@ -416,6 +416,8 @@ def _factor_frame(labels: pd.DataFrame) -> pd.DataFrame:
     columns = ["pair", "annotator", "factor", "answer"]
     if labels.empty:
         return pd.DataFrame(columns=columns)
+    if not any(labels["factors"]):  # no label answered a factor (the common case): nothing to spread
+        return pd.DataFrame([], columns=columns)
     rows = [(pair, who, key, answer)
             for pair, who, answers in zip(labels["pair"].to_numpy(), labels["annotator"].to_numpy(dtype=object),
                                           labels["factors"].to_numpy(dtype=object)) if answers
@@ -480,8 +482,11 @@ def agreement_report(
 
     domains: list[tuple[str, np.ndarray]] = []
     domain_codes = np.zeros(len(units), dtype=np.int64)
-    if len(labels) and (labels["domain"].fillna("") != "").any():
-        domain_of = labels.drop_duplicates("pair").set_index("pair")["domain"].fillna("").reindex(units).to_numpy()
+    # each pair's id and domain, from its first label (read once for the domains and the disputed pairs)
+    info = labels.loc[~labels["pair"].duplicated().to_numpy(), ["pair", "pair_id", "domain"]].set_index("pair") \
+        if len(labels) else None
+    if info is not None and (labels["domain"].fillna("") != "").any():
+        domain_of = info["domain"].fillna("").reindex(units).to_numpy()
         for code, domain in enumerate(sorted(set(domain_of))):
             in_domain = domain_of == domain
             domain_codes[in_domain] = code
@@ -528,16 +533,16 @@ def agreement_report(
         per_annotator=annotator_quality(labels, ratings, codes, scale, confidence=confidence),
         judges=judge_section(verdicts, codes, scale, ratings, resampler, judgments,
                              adjudicated if reference == "adjudicated" else None),
-        pairs=_pairs_summary(votes, labels, disputed, threshold, adjudications),
+        pairs=_pairs_summary(votes, info, disputed, threshold, adjudications),
         aggregate=_aggregate_summary(ratings, votes),
         reference=reference_json(reference, adjudicated, units[ratings.counts().sum(axis=1) > 0]),
     )
 
 
-def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float,
+def _pairs_summary(votes: pd.DataFrame, info: pd.DataFrame | None, limit: int, threshold: float,
                    adjudications: Mapping[int, Any] | None = None) -> PairsSummary:
+    """``info``: each labelled pair's pair_id and domain, indexed by pair (None without labels)."""
     adjudications = adjudications or {}
-    info = labels.drop_duplicates("pair").set_index("pair")[["pair_id", "domain"]] if len(labels) else None
     disputed = []
     for pair, row in most_disputed(votes, limit).iterrows():
         disputed.append(DisputedPair(
