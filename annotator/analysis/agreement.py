@@ -189,7 +189,7 @@ def fleiss_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.where((n_units > 0) & (p_e < 1 - 1e-12), kappa, np.nan)
 
 
-def fleiss_kappa(counts) -> Estimate:
+def fleiss_kappa(counts, *, contributions: np.ndarray | None = None) -> Estimate:
     """Fleiss' kappa over units rated at least twice.
 
     When those units all have the same number of ratings (Fleiss' own setting) this is
@@ -197,16 +197,21 @@ def fleiss_kappa(counts) -> Estimate:
     otherwise its generalisation to varying numbers of ratings
     (``extra["raters_per_unit"] == "varies"``); both through ``fleiss_from_sums``.
     Undefined when no unit has two ratings or all ratings fall in one category.
+    ``contributions``: ``fleiss_contributions(counts)``, when the caller has them already (read
+    where every unit is rated twice: they are then the rated units' own).
     """
     counts = _as_counts(counts)
     m = counts.sum(axis=1)
-    rated = counts[m >= 2]
+    every = bool((m >= 2).all())
+    rated = counts if every else counts[m >= 2]
     if len(rated) == 0:
         return Estimate.undefined(NO_PAIRABLE)
     if (rated.sum(axis=0) > 0).sum() < 2:
         return Estimate.undefined(IDENTICAL, n=len(rated))
     per_unit = rated.sum(axis=1)
-    value = float(fleiss_from_sums(fleiss_contributions(rated).sum(axis=0)))
+    if contributions is None or not every:
+        contributions = fleiss_contributions(rated)
+    value = float(fleiss_from_sums(contributions.sum(axis=0)))
     same = bool(np.all(per_unit == per_unit[0]))
     return Estimate(value, n=len(rated), extra={"raters_per_unit": int(per_unit[0]) if same else "varies"})
 

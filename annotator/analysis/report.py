@@ -283,7 +283,8 @@ def agreement_block(
             agreement.alpha_from_sums(sums["alpha"], values, level) if sums else None,
         )
     block["fleiss_kappa"] = resampler.attach(
-        agreement.fleiss_kappa(counts), agreement.fleiss_from_sums(sums["fleiss"]) if sums else None
+        agreement.fleiss_kappa(counts, contributions=contributions["fleiss"]),
+        agreement.fleiss_from_sums(sums["fleiss"]) if sums else None
     )
     block["gwet_ac1"] = resampler.attach(
         agreement.gwet_ac1(counts, q, contributions=contributions["gwet"]),
