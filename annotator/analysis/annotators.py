@@ -31,7 +31,7 @@ import pandas as pd
 from . import agreement
 from .estimate import Estimate
 from .proportion import proportion
-from .ratings import MISSING, Ratings
+from .ratings import MISSING, Ratings, positions
 from .verdicts import first_shown_rate
 
 FAST_SECONDS = 3.0
@@ -127,7 +127,7 @@ def annotator_quality(
         return records
     # every column read once for the whole task, each annotator's rows picked by a mask (in the
     # order stored, as a grouping by annotator gives them)
-    who = pd.Index(ratings.raters).get_indexer(labels["annotator"]) if len(labels) else np.zeros(0, dtype=np.intp)
+    who = positions(ratings.raters, labels["annotator"])
     choices = labels["choice"].to_numpy(dtype=object)
     shown_orders = labels["shown_order"].to_numpy(dtype=object)
     gold = labels["gold"]
