@@ -208,7 +208,9 @@ def _spread_orders(judgments: pd.DataFrame):
     rows = scored & (orders >= 0)
     values = verdicts.to_numpy(dtype=object)[rows]
     verdict[orders[rows], key[rows]] = values
-    hard = pd.Series(values, dtype=object).map(_SOFT).to_numpy(dtype=float)
+    # each verdict's hard P(A), looked up once per distinct verdict (NaN outside A / B / tie)
+    codes, distinct = pd.factorize(values)
+    hard = np.array([_SOFT.get(v, np.nan) for v in distinct] + [np.nan], dtype=float)[codes]
     p_a = judgments["p_a"].to_numpy(dtype=float, na_value=np.nan)[rows] if "p_a" in judgments else hard
     soft[orders[rows], key[rows]] = np.where(np.isnan(p_a), hard, p_a)
     names = np.asarray(run_names, dtype=object)[keys // span]
