@@ -319,10 +319,12 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
     """
     choices = np.asarray(choices, dtype=object)
     orders = np.asarray(orders, dtype=object)
-    if (orders == "unknown").any():
+    unknown = orders == "unknown"
+    if unknown.any():
         return Estimate.undefined("unknown: the order in which the responses were shown is not recorded",
-                                  n=int((orders == "unknown").sum()))
-    decisive = (choices == "A") | (choices == "B")
+                                  n=int(unknown.sum()))
+    chose_a, chose_b = choices == "A", choices == "B"  # each comparison made once
+    decisive = chose_a | chose_b
     shown = set(orders[decisive])
     if len(shown) == 1:
         # every decisive choice made with the responses in one order: the share for the
@@ -330,7 +332,7 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
         return Estimate.undefined(
             f"every decisive choice was made with the responses in one order ({shown.pop()}): the share for "
             "the response shown first is the share for one side, not a position effect", n=int(decisive.sum()))
-    first = ((choices == "A") & (orders == "AB")) | ((choices == "B") & (orders == "BA"))
+    first = (chose_a & (orders == "AB")) | (chose_b & (orders == "BA"))
     k, n = int(first[decisive].sum()), int(decisive.sum())
     est = proportion(k, n, confidence, reason="no decisive (non-tie) choice")
     if not est.defined:
