@@ -127,28 +127,3 @@ def test_the_labels_of_an_import_find_their_pairs_without_reading_the_pair_rows(
             plan = " ".join(r[-1] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
             assert "COVERING INDEX" in plan, (sql, plan)
     store.close()
-
-
-def test_an_import_alone_writes_its_pages_once_and_leaves_the_database_in_wal(tmp_path):
-    """Nobody else has the database open: the pairs go through the rollback journal (each page
-    written once); the database is in WAL mode afterwards, after a refused import too."""
-    from tests.tasks.taskdirs import jsonl_task, rows
-
-    store = Store.open(tmp_path / "a.db")
-    report = importer.import_task_dir(store, jsonl_task(tmp_path / "t", rows(30)))
-    assert report.journal == "delete" and report.pairs_new == 30 and "journal" not in report.as_dict()
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    bad = rows(3, start=30) + [{"id": "p40", "prompt": "q", "a": 7, "b": "B"}]
-    try:
-        importer.import_task_dir(store, jsonl_task(tmp_path / "t", rows(30) + bad))
-    except importer.ImportRefused:
-        pass
-    else:
-        raise AssertionError("a row with a number for a response was accepted")
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.pair_count("t") == 30
-    other = Store.open(tmp_path / "a.db")  # open elsewhere: the import keeps the log
-    report = importer.import_task_dir(store, jsonl_task(tmp_path / "t", rows(40)))
-    assert report.journal == "wal" and report.pairs_new == 10 and other.pair_count("t") == 40
-    other.close()
-    store.close()
