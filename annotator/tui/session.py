@@ -24,7 +24,8 @@ flow can be reasoned about on its own:
   annotator labelled, the current fresh pair is ``len(history) + 1``. A jump to a pair not
   labelled yet claims it (a write): call it in a thread.
 * :meth:`flag` and :meth:`clear_flag` write a flag (in a thread, say).
-* Every write (label, skip, claim of a jump, flag) goes through the session's own connection,
+* Every write (label, skip, claim of a jump, flag; the ranking screen's rankings and claims,
+  through :meth:`write_checked`) goes through the session's own connection,
   in one transaction that first checks the session still holds the annotator's name, so
   nothing is written under a name this session lost. A screen runs them one at a time, in
   the order of the keys. :meth:`close` waits for the writes on their way
@@ -112,6 +113,7 @@ CLOSE_WAIT_SECONDS = 90.0  # close() waits this long at most for writes on their
 # What a failed write was, in the annotator's words: (the thing written, how to try again).
 _FAILED = {
     "label": ("the label", "Your answer is still on screen: press Enter to try again."),
+    "ranking": ("the ranking", "Your ranking is still on screen: press Enter to try again."),
     "skip": ("the skip", "The pair is still on screen: press x to try again."),
     "flag": ("the flag", "Your reason is still in the box: press Enter to try again."),
     "claim": ("the claim of the pair", "Try again."),
@@ -120,7 +122,7 @@ _FAILED = {
 
 def save_failure(error: Exception, what: str = "label") -> str:
     """What the annotator reads when a write failed (nothing of it was written): ``what`` is
-    ``label``, ``skip``, ``flag`` or ``claim``."""
+    ``label``, ``ranking``, ``skip``, ``flag`` or ``claim``."""
     thing, again = _FAILED[what]
     if isinstance(error, SessionTakenOver):
         return f"{error}. Nothing was written; quit with q."
@@ -322,7 +324,7 @@ class LabelSession:
         # A write (the claim): call this in a thread. The claim lock keeps a claim ahead from
         # choosing the pair after the old one meanwhile.
         with self._claiming:
-            if not self._write_checked(lambda: self.writes.claim_pair(self.task, self.annotator, pair.id,
+            if not self.write_checked(lambda: self.writes.claim_pair(self.task, self.annotator, pair.id,
                                                                        claim_for=self.claim_for)):
                 raise JumpRefused(
                     f"Pair {pair.pair_id!r} is not open to you: enough annotators have labelled it "
@@ -349,14 +351,14 @@ class LabelSession:
         pair = pair or self.current
         if pair is None:
             return None
-        return self._write_checked(self.writes.flag_pair, self.task.name, self.annotator, pair.id, reason)
+        return self.write_checked(self.writes.flag_pair, self.task.name, self.annotator, pair.id, reason)
 
     def clear_flag(self, pair: Pair | None = None) -> bool:
         """Withdraw this annotator's flag on ``pair`` (the pair on screen by default)."""
         pair = pair or self.current
-        return bool(pair) and self._write_checked(self.writes.clear_flag, pair.id, self.annotator)
+        return bool(pair) and self.write_checked(self.writes.clear_flag, pair.id, self.annotator)
 
-    def _write_checked(self, action, *args):
+    def write_checked(self, action, *args):
         """``action(*args)`` in one write transaction on the session's connection, made only
         while this session holds the annotator's name; retried while the database is busy."""
         writes = self.writes
