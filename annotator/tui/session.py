@@ -108,6 +108,7 @@ class SessionTakenOver(RuntimeError):
 
 HEARTBEAT_SECONDS = 10.0
 CLOSE_WAIT_SECONDS = 90.0  # close() waits this long at most for writes on their way
+SEARCH_BATCH = 500  # labelled pairs read per step of a search (newest first)
 
 
 # What a failed write was, in the annotator's words: (the thing written, how to try again).
@@ -339,10 +340,29 @@ class LabelSession:
         return pair
 
     def search(self, text: str, limit: int = 50) -> list[tuple[int, SearchHit]]:
-        """Labelled pairs containing ``text``, each with its position."""
-        hits = self.store.search_labelled(self.task.name, self.annotator, text, limit)
-        where = {pair_id: i + 1 for i, pair_id in enumerate(self.history)}
-        return [(where.get(hit.pair, 0), hit) for hit in hits]
+        """Labelled pairs containing ``text``, each with its position, newest labelled first
+        (:meth:`search_older`, batch after batch, until ``limit`` hits or the first label)."""
+        hits: list[tuple[int, SearchHit]] = []
+        end = None
+        while end != 0 and len(hits) < limit:
+            found, end = self.search_older(text, end, limit - len(hits))
+            hits += found
+        return hits
+
+    def search_older(self, text: str, end: int | None = None, limit: int = 50,
+                     batch: int = SEARCH_BATCH) -> tuple[list[tuple[int, SearchHit]], int]:
+        """One bounded step of a search: the pairs containing ``text`` among the ``batch``
+        labelled pairs before position ``end`` + 1 of the history (None: the newest), newest
+        first, at most ``limit``, each with its position; and the ``end`` of the next (older)
+        batch, 0 when the first label was searched. Reads those pairs only (by their keys),
+        never the whole history: a search shows its first hits in the same time at any size."""
+        end = len(self.history) if end is None else min(end, len(self.history))
+        start = max(0, end - batch)
+        ids = self.history[start:end]
+        position = {pair_id: start + i + 1 for i, pair_id in enumerate(ids)}
+        hits = self.store.search_labelled(self.task.name, self.annotator, text, len(ids), pairs=ids)
+        hits.sort(key=lambda hit: position[hit.pair], reverse=True)
+        return [(position[hit.pair], hit) for hit in hits[:limit]], start
 
     # -- flags -----------------------------------------------------------------------------
     def flag(self, reason: str, pair: Pair | None = None) -> Flag | None:
