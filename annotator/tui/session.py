@@ -24,6 +24,9 @@ flow can be reasoned about on its own:
   annotator labelled, the current fresh pair is ``len(history) + 1``. A jump to a pair not
   labelled yet claims it (a write): call it in a thread.
 * :meth:`flag` and :meth:`clear_flag` write a flag (in a thread, say).
+* :meth:`search_older` searches the labelled pairs newest first, one bounded batch of the
+  history per call (:meth:`search` runs them all): the first hits cost the same at any
+  length of the history.
 * Every write (label, skip, claim of a jump, flag; the ranking screen's rankings and claims,
   through :meth:`write_checked`) goes through the session's own connection,
   in one transaction that first checks the session still holds the annotator's name, so

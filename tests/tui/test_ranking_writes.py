@@ -98,6 +98,8 @@ async def test_a_ranking_is_written_in_a_thread_and_keys_wait_for_it(tmp_path, f
             for _ in range(50):
                 await asyncio.sleep(0)
             assert screen.item.id == first.id and screen.tiers == [[1], [2], [3]]  # the keys wait
+            await wait_while_saving(lambda: "⏳ saving: waiting for the database" in top(app), "the wait said")
+            assert top(app).startswith(" alice ")  # the name first, still
         finally:
             release.set()
         await wait_while_saving(lambda: not screen._saving and screen.item.id != first.id, "the next item")
