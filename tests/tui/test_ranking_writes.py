@@ -221,3 +221,21 @@ async def test_a_ranking_that_cannot_be_written_stays_on_screen(tmp_path, file_s
         await wait_until(pilot, lambda: screen.item is not None and screen.item.id != first.id, "the next item")
     [row] = rankings(file_store)
     assert (row["item"], row["confidence"], row["rationale"]) == (first.id, 4, "ok")
+
+
+async def test_an_item_shows_without_counting_the_task_or_the_history(tmp_path, file_store, settings, monkeypatch):
+    """The top bar's "2 / 3" comes from the screen's own history: no count per item (a count
+    of the task's items and of the annotator's rankings grows with both)."""
+    counted = []
+    real = Store.ranked_item_count
+    monkeypatch.setattr(Store, "ranked_item_count", lambda self, *args: counted.append(args) or real(self, *args))
+    async with ranking_as_alice(tmp_path, file_store, settings, (3, 3, 3)) as (app, pilot, screen, first):
+        assert " 1 / 3" in top(app)
+        start = len(counted)
+        for n in (2, 3):
+            await pilot.press("1", "2", "3", "enter")
+            await wait_until(pilot, lambda n=n: f" {n} / 3" in top(app), f"item {n} of 3")
+        await pilot.press("u")
+        assert " 2 / 3 (going back)" in top(app)
+        assert len(counted) == start  # none per item
+    assert file_store.ranked_item_count("ranked", "alice") == (2, 3)

@@ -100,7 +100,10 @@ class RankingScreen(Screen):
         self.asking_confidence = False
         self.message = ""
         self.shown_at = clock()
-        self.counts = (0, 0)  # (items this annotator ranked, the task's items)
+        # The task's items, read once (here, and when looking again for an item): an item's
+        # top bar then needs no count that grows with the task or the annotator's history.
+        self.total_items = self.store.ranked_item_count(self.label_task.name, session.annotator)[1]
+        self.counts = (len(self.history), self.total_items)  # (items this annotator ranked, the task's items)
         self.looking = True  # the first item is being claimed (in a thread)
         self._saving = False  # a write is on its way (keys wait for it)
         self.waiting = ""  # what waits for the database, said in the top bar ("" when nothing)
@@ -142,6 +145,7 @@ class RankingScreen(Screen):
         """The next item to rank: claimed in a thread (at the start, and ⏎ when none was left)."""
         self.looking = True
         try:
+            self.total_items = self.store.ranked_item_count(self.label_task.name, self.session.annotator)[1]
             self.fresh = await self._write_in_thread("looking for an item", self._claim_next)
         except Exception as error:  # nothing was claimed
             self.message = save_failure(error, "claim")
@@ -179,7 +183,7 @@ class RankingScreen(Screen):
         self.tiers, self.pending_tie, self.asking_confidence = [], False, False
         self.confidence, self.rationale.value = None, ""
         self.shown_at = self.clock()
-        self.counts = self.store.ranked_item_count(self.label_task.name, self.session.annotator)  # once per item
+        self.counts = (len(self.history), self.total_items)  # (the history holds each item ranked once)
         column = self.query_one("#ranking-responses", VerticalScroll)
         for pane in column.query(".ranking-response"):
             pane.display = False
