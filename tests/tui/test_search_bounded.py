@@ -90,3 +90,32 @@ async def test_the_search_screen_lists_hits_from_every_batch(store, settings, mo
             ["6", "5", "4", "3", "2", "1"]  # positions, newest first
         await pilot.press("enter")  # the newest opens
         assert app.screen.pair.id == app.session.history[5]
+
+
+async def test_closing_the_search_while_it_reads_is_harmless(store, settings):
+    """Esc while a batch is being read: the hits that arrive after find no screen to show on,
+    and the app goes on (the pair screen, its keys)."""
+    import threading
+
+    make_task(store, n_pairs=4)
+    app = create_app(store, "t", "ann", settings)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("1", "enter")
+        started, release = threading.Event(), threading.Event()
+        real = app.session.search_older
+
+        def held(*args, **kwargs):
+            started.set()
+            assert release.wait(60)
+            return real(*args, **kwargs)
+
+        app.session.search_older = held
+        await pilot.press("slash", "n")
+        await wait_until(pilot, started.is_set, "the search reading")
+        await pilot.press("escape")
+        release.set()
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.is_running and type(app.screen).__name__ == "PairScreen"
+        await pilot.press("2", "enter")
+        assert len(store.current_labels("t", "ann")) == 2

@@ -80,12 +80,14 @@ class SearchScreen(ModalScreen[int | None]):
             hits += found
             if end == 0 or len(hits) >= LIMIT:
                 break
-            if found:  # the hits so far, while older labels are searched
+            if found and not worker.is_cancelled:  # the hits so far, while older labels are searched
                 self.app.call_from_thread(self.show_hits, text, list(hits), False)
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_hits, text, hits)
 
     def show_hits(self, text: str, hits: list[tuple[int, SearchHit]], done: bool = True) -> None:
+        if not self.is_attached:
+            return  # closed meanwhile (Esc, or a hit opened)
         if text != self.query_one("#search-text", Input).value:
             return  # typed on meanwhile: a newer search is under way
         highlighted = self.query_one("#search-results", OptionList).highlighted
