@@ -280,6 +280,40 @@ class StoreBase:
             self.db.table(table).upsert_all(records, pk=pk)
         return len(records)
 
+    @contextlib.contextmanager
+    def pages_written_once(self) -> Iterator[str]:
+        """A bulk write (an import) that writes each new page once, when nobody else has the
+        database open: the journal becomes SQLite's rollback journal (``DELETE``) while it runs,
+        and write-ahead logging (WAL) again after, even on failure. Yields the journal used:
+        ``"delete"``, or ``"wal"`` when the database is in memory or read-only, the caller is
+        inside a transaction, or another connection (a process, or this store's column reader)
+        has the file open; then nothing changes.
+
+        Under WAL every page goes to the log, and again into the database at the checkpoint
+        (for 100,000 pairs, 450 MB written twice: about 0.7 s of CPU, a fifth of the import).
+        A rollback journal keeps only the old content of the pages a write changes; new pages
+        at the end of the file need none. The switch is asked for without waiting (SQLite
+        grants it only to the one connection open); a process that opens the database while
+        the write runs waits for it, up to the busy timeout, as for any write lock."""
+        mode = "wal"
+        if not self.readonly and self.path is not None:
+            with self._lock:
+                if not self.db.conn.in_transaction:
+                    self.db.execute("PRAGMA busy_timeout=0")
+                    try:
+                        mode = str(self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0]).lower()
+                    except sqlite3.OperationalError as e:
+                        if not is_busy(e):
+                            raise
+                    finally:
+                        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            yield mode
+        finally:
+            if mode != "wal":
+                with self._lock:
+                    _use_wal(self.db)
+
     def checkpoint(self) -> None:
         """Copy the write-ahead log's committed pages into the database file, without
         waiting for anyone (SQLite's PASSIVE mode: pages a reader still needs stay in the log

@@ -66,6 +66,9 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)  # skipped rows (with skip_bad)
     total_problems: int = 0
     notices: list[str] = field(default_factory=list)  # things the researcher should know
+    # the journal the pairs were written with: "delete" (each page written once; nobody else
+    # had the database open) or "wal" (Store.pages_written_once); not part of as_dict
+    journal: str = "wal"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -162,7 +165,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
     cleaner = Cleaner()
     build = PairBuilder(spec.data, label_map)
 
-    with store.atomic(), _cycle_collection_paused():
+    with store.pages_written_once() as report.journal, store.atomic(), _cycle_collection_paused():
         save_task_settings(store, task, existing, update, report)
         index = store.pair_index(task.name)
         seen: dict[str, tuple[str, str, int]] = {}  # pair id -> (first location, content hash, file)
@@ -254,7 +257,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
 
         # the database ids of the task's pairs, read only when labels or verdicts need them
         needed = pending_labels or verdicts_by_run or any(j.path is not None for j in spec.judge_labels)
-        ids = {pid: db_id for pid, (db_id, _) in store.pair_index(task.name).items()} if needed else {}
+        ids = store.pair_ids(task.name) if needed else {}
         report.labels_added = _store_labels(store, task.name, pending_labels, ids, update)
         for jspec in spec.judge_labels:
             if jspec.path is not None:
