@@ -71,6 +71,8 @@ def dawid_skene(
     ``tol`` relative to its size, or ``max_iter`` is reached. Needs at least two annotators (with one, the "confusion
     matrix" just restates that annotator's labels).
     """
+    from scipy.special import logsumexp  # here: the majority-vote paths need no scipy
+
     categories = ratings.categories
     k = len(categories)
     if ratings.n_ratings() == 0:
@@ -107,7 +109,7 @@ def dawid_skene(
             log_t[:, j] = np.log(prior[j]) + np.bincount(
                 u_idx, weights=log_conf[r_idx, j, labels], minlength=n_units
             )
-        norm = _logsumexp_rows(log_t)
+        norm = logsumexp(log_t, axis=1, keepdims=True)
         new_t = np.exp(log_t - norm)
         previous, log_lik = log_lik, float(norm.sum())
         t = new_t
@@ -130,46 +132,6 @@ def dawid_skene(
         converged=converged,
         log_likelihood=log_lik,
     )
-
-
-def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
-    """``scipy.special.logsumexp(a, axis=1, keepdims=True)`` of a real 2-D array, computed as
-    scipy (>= 1.15) computes it, step for step, so the numbers are the same to the last bit:
-    the largest element of each row taken out of the sum (``log1p`` of the rest over the
-    count of maxima, plus the log of that count, plus the maximum), the direct
-    ``log(sum(exp(a)))`` where that is not finite. scipy's own function spends most of a
-    Dawid-Skene iteration at 100,000s of pairs in its array-API dispatch; the E step calls this
-    once per iteration."""
-    if a.shape[1] == 0:  # the sum of nothing
-        return np.full((len(a), 1), -np.inf)
-    columns = [a[:, j:j + 1] for j in range(a.shape[1])]
-
-    def row_sums(parts):
-        """A row's sum as numpy's reduction gives it: left to right for fewer than 8 columns
-        (summed here column by column, faster), pairwise from 8 (numpy's own)."""
-        if len(parts) >= 8:
-            return np.sum(np.hstack(parts), axis=1, keepdims=True, dtype=a.dtype)
-        total = parts[0].copy()
-        for part in parts[1:]:
-            total += part
-        return total
-
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        a_max = columns[0].copy()
-        for column in columns[1:]:
-            np.maximum(a_max, column, out=a_max)
-        at_max = [column == a_max for column in columns]
-        m = row_sums([hit.astype(a.dtype) for hit in at_max])
-        s = row_sums([np.exp(np.where(hit, -np.inf, column) - a_max) for column, hit in zip(columns, at_max)])
-        s = np.where(s == 0, s, s / m)
-        sign = np.sign(s + 1) * np.sign(m)
-        s = np.where(s < -1, -s - 2, s)
-        out = np.log1p(s) + np.log(np.abs(m)) + a_max
-        out[sign < 0] = np.nan
-        finite = np.isfinite(out)
-        if not finite.all():
-            out = np.where(finite, out, np.log(np.sum(np.exp(a), axis=1, keepdims=True)))
-    return out
 
 
 def aggregated_labels(ratings: Ratings, threshold: float = ADJUDICATION_THRESHOLD) -> pd.DataFrame:

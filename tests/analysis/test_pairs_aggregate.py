@@ -143,29 +143,6 @@ def test_aggregated_labels_table():
     assert alone["ds_label"].isna().all() and alone["majority"].tolist() == ["A", "B"]
 
 
-def test_dawid_skene_row_log_sum_exp_is_scipys_to_the_last_bit():
-    """Dawid-Skene's E step sums its rows' exponentials as scipy.special.logsumexp does (the
-    largest element taken out of the sum), without scipy's per-call dispatch: the same bits,
-    ties at the maximum, infinities and rows of 8 or more columns (summed pairwise) included."""
-    from scipy.special import _logsumexp as scipy_lse
-
-    from annotator.analysis.aggregate import _logsumexp_rows
-
-    if not hasattr(scipy_lse, "_elements_and_indices_with_max_real"):
-        pytest.skip("this scipy sums every exponential (before 1.15): its last bits differ by design")
-    rng = np.random.default_rng(7)
-    for width in (1, 2, 3, 5, 7, 8, 9, 17):
-        for scale in (1.0, 40.0, 900.0):
-            a = rng.normal(size=(400, width)) * scale
-            a[rng.random(a.shape) < 0.05] = a.max()
-            a[rng.random(a.shape) < 0.02] = -np.inf
-            expected = scipy_lse.logsumexp(a, axis=1, keepdims=True)
-            assert np.array_equal(_logsumexp_rows(a), expected, equal_nan=True), (width, scale)
-    edge = np.array([[-np.inf, -np.inf], [np.inf, 1.0], [np.nan, 1.0], [1e308, 1e308], [-0.0, -0.0], [np.inf, -np.inf]])
-    assert np.array_equal(_logsumexp_rows(edge), scipy_lse.logsumexp(edge, axis=1, keepdims=True), equal_nan=True)
-    assert _logsumexp_rows(np.zeros((2, 0))).tolist() == [[-np.inf], [-np.inf]]
-
-
 def test_the_count_table_is_counted_once_and_read_only():
     """A report reads a ratings' count table a dozen times: counted once, and read-only so that
     no caller can change what the next one reads."""
