@@ -13,8 +13,8 @@ Targets (judge-validation issue): at 100,000 pairs both commands under 6 s and 5
 1,000 pairs under 1.5 s. Issue 22: the read they share (``Store.labels_frame``) within 1.5x
 of pandas reading the same columns (``read_path``), and each command's CPU time against the
 columnar read (pyarrow's ADBC read of the same rows), with the floor beneath it measured
-alone (``floor``: start-up imports, the read, the bootstrap's seeded draws; the rest is the
-statistics). The last line printed is one JSON object with every figure and the machine's
+alone (``floor``: start-up imports, the read, the judgments' read, the bootstrap's seeded
+draws; the rest is the statistics and the printing). The last line printed is one JSON object with every figure and the machine's
 load average.
 
     .venv/bin/python benchmarks/stats_scale_bench.py [--pairs 100000] [--small 1000] [--repeats 3]
@@ -117,6 +117,12 @@ READ_SQL = (
     "SELECT l.id, l.pair, l.annotator, l.choice, l.shown_order, l.factors, l.seconds FROM labels l WHERE l.task = ?",
     "SELECT id, pair_id, domain, gold, LENGTH(response_a), LENGTH(response_b) FROM pairs WHERE task = ?",
 )
+# The judgments both commands read beside the labels (``Store.judgments_frame(lean=True)``'s query).
+JUDGMENTS_SQL = (
+    'SELECT j.run, r.name AS run_name, r.kind, j.pair, j."order", j.sample, j.verdict, j.p_a, j.unscored_reason, '
+    "j.status, j.latency_s, j.cost FROM judgments j JOIN judge_runs r ON r.id = j.run "
+    "WHERE r.task = ? AND (? OR r.kind != 'factor') AND j.target = '' ORDER BY j.run, j.pair, j.\"order\", j.sample"
+)
 
 
 def read_path(path: Path, repeats: int) -> dict:
@@ -124,7 +130,9 @@ def read_path(path: Path, repeats: int) -> dict:
     `stats judges` load) against reading the same rows without the store: with pandas alone
     (``pd.read_sql`` of the label and pair columns it needs) and with pyarrow alone (the ADBC
     SQLite driver's ``fetch_arrow_table`` of the same two queries, the columnar floor):
-    median CPU seconds in this process (issue 22: <= 1.5x)."""
+    median CPU seconds in this process (issue 22: <= 1.5x). ``pyarrow_adbc_judgments_cpu_s``:
+    pyarrow's read of the judgments the commands read beside them (``JUDGMENTS_SQL``), the
+    rest of the rows they need."""
     import adbc_driver_sqlite.dbapi as adbc
     import pandas as pd
 
@@ -144,8 +152,14 @@ def read_path(path: Path, repeats: int) -> dict:
                 cursor.execute(sql, [task])
                 cursor.fetch_arrow_table()
 
+    def arrow_judgments():
+        with adbc.connect(f"file:{path}?mode=ro") as conn, conn.cursor() as cursor:
+            cursor.execute(JUDGMENTS_SQL, [task, False])
+            cursor.fetch_arrow_table()
+
     figures = {f"{name}_cpu_s": median_cpu(work, repeats)
-               for name, work in (("labels_frame", ours), ("pandas_read_sql", pandas), ("pyarrow_adbc", arrow))}
+               for name, work in (("labels_frame", ours), ("pandas_read_sql", pandas), ("pyarrow_adbc", arrow),
+                                  ("pyarrow_adbc_judgments", arrow_judgments))}
     figures["ratio"] = round(figures["labels_frame_cpu_s"] / figures["pandas_read_sql_cpu_s"], 2)
     figures["ratio_to_pyarrow"] = round(figures["labels_frame_cpu_s"] / figures["pyarrow_adbc_cpu_s"], 2)
     figures["target"] = 1.5
@@ -238,17 +252,22 @@ def main() -> None:
                   f"(ADBC) {read['pyarrow_adbc_cpu_s']:.3f} s: ratio {read['ratio_to_pyarrow']:.2f}")
             python = exe[0] if "python" in Path(exe[0]).name else sys.executable
             parts = figures[f"{label}_floor"] = floor(python, path, args.repeats)
+            needed = read["pyarrow_adbc_cpu_s"] + read["pyarrow_adbc_judgments_cpu_s"]
             for command in ("agreement", "judges"):
                 cpu = figures[f"{label}_{command}"]["median_cpu_s"]
                 figures[f"{label}_{command}_cpu_over_pyarrow_read"] = round(cpu / max(read["pyarrow_adbc_cpu_s"], 1e-9), 1)
-                # the breakdown: start-up (imports), the read, the bootstrap's draws, the rest
+                # against the columnar read of every row it needs: labels, pairs and judgments
+                figures[f"{label}_{command}_cpu_over_needed_read"] = round(cpu / max(needed, 1e-9), 1)
+                # the breakdown: start-up (imports), the reads (labels and pairs; judgments), the
+                # bootstrap's draws, the rest (the statistics and the printing)
                 figures[f"{label}_{command}_breakdown_cpu_s"] = {
                     "startup": parts["imports_cpu_s"], "read": read["pyarrow_adbc_cpu_s"],
-                    "bootstrap": parts["bootstrap_cpu_s"],
-                    "rest": round(cpu - parts["imports_cpu_s"] - read["pyarrow_adbc_cpu_s"] - parts["bootstrap_cpu_s"], 3)}
+                    "judgments_read": read["pyarrow_adbc_judgments_cpu_s"], "bootstrap": parts["bootstrap_cpu_s"],
+                    "rest": round(cpu - parts["imports_cpu_s"] - needed - parts["bootstrap_cpu_s"], 3)}
                 print(f"{n:>9,} pairs  stats {command:<10} CPU {cpu:.2f} s = start-up {parts['imports_cpu_s']:.2f} "
                       f"(interpreter {parts['interpreter_cpu_s']:.2f}) + read {read['pyarrow_adbc_cpu_s']:.2f} + "
-                      f"bootstrap {parts['bootstrap_cpu_s']:.2f} (draws alone {parts['draws_cpu_s']:.2f}) + rest "
+                      f"judgments read {read['pyarrow_adbc_judgments_cpu_s']:.2f} + bootstrap "
+                      f"{parts['bootstrap_cpu_s']:.2f} (draws alone {parts['draws_cpu_s']:.2f}) + rest "
                       f"{figures[f'{label}_{command}_breakdown_cpu_s']['rest']:.2f}")
     large, small = figures["large_agreement"], figures["small_agreement"]
     figures["within_target"] = all(

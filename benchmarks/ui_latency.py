@@ -33,7 +33,10 @@ What it does
   the UI thread's CPU to that paint and to the end of the step's database work; p50, p95,
   and per step the ratio 100k / 1k (the product rule: no interactive step gets slower as a
   task grows; target p95 ratio <= 1.5). One done pair in 50 carries a flag, as a big task's
-  do.
+  do. The steps' annotator has labelled every done pair before the first step
+  (``--steps-history done``, the default: their history grows with the task, as a
+  long-serving annotator's does, so a step that reads it all, such as search, shows in the
+  ratio), or only what the steps label (``--steps-history none``).
 
 * ``--against REF`` (e.g. ``--against main``) runs the same measurements, in the same
   invocation and on the same generated pairs, against the code of git revision REF (taken
@@ -178,9 +181,13 @@ def build_database(path: Path, n_pairs: int, seed: int = 0, filler: int = 0) -> 
     return {"min_chars": min(lengths), "max_chars": max(lengths), "median_chars": statistics.median(lengths)}
 
 
-def copy_with_checklist(src: Path, dst: Path) -> None:
+def copy_with_checklist(src: Path, dst: Path, history: list[str] = ()) -> None:
     """A copy of a benchmark database whose task has a factor checklist (PROFILE's first three
-    factors, optional), so the checklist step can be timed; the queue is the same."""
+    factors, optional), so the checklist step can be timed; the queue is the same.
+
+    ``history``: annotators given a label on every done (filler) pair, so that their history
+    grows with the task as a long-serving annotator's does (the queue is unchanged: those
+    pairs have their three labels already)."""
     import shutil
 
     shutil.copyfile(src, dst)
@@ -188,6 +195,11 @@ def copy_with_checklist(src: Path, dst: Path) -> None:
     task = store.require_task(TASK)
     task.factors = [PROFILE_FACTORS[k] for k in list(PROFILE_FACTORS)[:3]]
     store.save_task(task, replace=True)
+    if history:
+        ids = [pid for pid, in store.db.execute("SELECT id FROM pairs WHERE pair_id LIKE 'f%' ORDER BY id")]
+        for who in history:
+            store.add_labels(Label(pair=pid, annotator=who, choice="A", seconds=5.0, origin="import")
+                             for pid in ids)
     store.close()
 
 
@@ -399,7 +411,9 @@ async def measure_steps(db: Path, annotator: str, settings: Settings, n: int, lo
                             record, "jump_position")
                 await idle(app, pilot)
                 # go to a pair by its id: an unseen one, claimed
-                seen = {session.pair(pid).pair_id for pid in session.history} | used
+                seen = {pid for pid, in store.db.execute(  # the long pairs this annotator labelled
+                    "SELECT p.pair_id FROM labels l JOIN pairs p ON p.id = l.pair WHERE l.task = ? AND "
+                    "l.annotator = ? AND p.pair_id LIKE 'b%'", [TASK, annotator])} | used
                 seen |= {p.pair_id for p in (session.fresh, session._upcoming) if p is not None}
                 seen |= {store.get_pair(pid).pair_id for pid in store.skipped_pairs(TASK, annotator)}
                 target = next(f"b{i}" for i in range(long_pairs - 1, -1, -1) if f"b{i}" not in seen)
@@ -560,6 +574,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10,
                         help="rounds of every pair-screen step (save, skip, back, go to, flag, factor, help, "
                              "search) at --base-pairs and --big-pairs (default 10; 0 skips them)")
+    parser.add_argument("--steps-history", choices=("done", "none"), default="done",
+                        help="the history of the steps' annotator: a label on every done pair, so that it "
+                             "grows with the task (done, default), or only the steps' own labels (none)")
     parser.add_argument("--against", metavar="REF", help="also measure git revision REF (before) in this invocation")
     parser.add_argument("--code-root", help="measure the annotator code in this folder (used by --against)")
     args = parser.parse_args()
@@ -608,11 +625,14 @@ def main() -> None:
                       flush=True)
                 steps_db = Path(tmp) / f"steps-{size}.db"
                 if args.steps:  # the same task with a factor checklist, for the steps (before any label)
-                    copy_with_checklist(scale_db, steps_db)
+                    copy_with_checklist(scale_db, steps_db, history=[f"steps-{i}" for i in range(args.repeat)]
+                                        if args.steps_history == "done" else [])
                 scale[str(size)] = measure_repeated(scale_db, "scale", Settings(), args.measure, args.repeat)
                 show(f"fast, {size:,}", scale[str(size)])
                 if args.steps:
-                    print(f"every step of the pair screen, {args.steps} rounds, {size:,} pairs:", flush=True)
+                    print(f"every step of the pair screen, {args.steps} rounds, {size:,} pairs, the annotator's "
+                          f"history: {args.steps_history} ({max(0, size - args.pairs) if args.steps_history == 'done' else 0:,}"
+                          " labels before the first step):", flush=True)
                     steps[str(size)] = measure_steps_repeated(steps_db, "steps", Settings(), args.steps,
                                                               args.repeat, args.pairs)
                     show_steps(size, steps[str(size)])
@@ -645,6 +665,7 @@ def main() -> None:
     base_steps, big_steps = steps.get(str(args.base_pairs)), steps.get(str(args.big_pairs))
     summary["steps"] = steps or None
     summary["steps_rounds"] = args.steps if steps else 0
+    summary["steps_history"] = args.steps_history if steps else None
     if base_steps and big_steps:
         # The product rule: no interactive step gets slower as a task grows.
         ratios = {step: {"p50": round(big_steps[step]["p50_ms"] / base_steps[step]["p50_ms"], 2),

@@ -125,13 +125,15 @@ def alpha_from_sums(sums: np.ndarray, values: Sequence[float] | None = None, lev
     return np.where((n >= 2) & (expected > 0), alpha, np.nan)
 
 
-def krippendorff_alpha(counts, values: Sequence[float] | None = None, level: str = "nominal") -> Estimate:
+def krippendorff_alpha(counts, values: Sequence[float] | None = None, level: str = "nominal", *,
+                       contributions: np.ndarray | None = None) -> Estimate:
     """Krippendorff's alpha through the ``krippendorff`` package.
 
     ``values`` gives each category's number (its rank for ``ordinal``, its value for
     ``interval``/``ratio``); defaults to 0, 1, 2, ... in column order. Undefined (NaN with a
     reason) when fewer than two pairable values exist or every pairable value is the same.
-    ``n`` is the number of units with at least two values.
+    ``n`` is the number of units with at least two values. ``contributions``:
+    ``alpha_contributions(counts)`` when the caller has it already (not computed twice).
     """
     if not _is_level(level):
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
@@ -143,7 +145,9 @@ def krippendorff_alpha(counts, values: Sequence[float] | None = None, level: str
     if k < 2:
         return Estimate.undefined(IDENTICAL, n=pairable_units)
     v, order = _rank_order(values, k)
-    n_c = alpha_contributions(counts).sum(axis=0).reshape(k, k).sum(axis=1)
+    if contributions is None:
+        contributions = alpha_contributions(counts)
+    n_c = contributions.sum(axis=0).reshape(k, k).sum(axis=1)
     if (n_c > 0).sum() < 2:
         return Estimate.undefined(IDENTICAL, n=pairable_units, pairable_values=int(n_c.sum()))
     value = krippendorff.alpha(
@@ -185,7 +189,7 @@ def fleiss_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.where((n_units > 0) & (p_e < 1 - 1e-12), kappa, np.nan)
 
 
-def fleiss_kappa(counts) -> Estimate:
+def fleiss_kappa(counts, *, contributions: np.ndarray | None = None) -> Estimate:
     """Fleiss' kappa over units rated at least twice.
 
     When those units all have the same number of ratings (Fleiss' own setting) this is
@@ -193,16 +197,21 @@ def fleiss_kappa(counts) -> Estimate:
     otherwise its generalisation to varying numbers of ratings
     (``extra["raters_per_unit"] == "varies"``); both through ``fleiss_from_sums``.
     Undefined when no unit has two ratings or all ratings fall in one category.
+    ``contributions``: ``fleiss_contributions(counts)``, when the caller has them already (read
+    where every unit is rated twice: they are then the rated units' own).
     """
     counts = _as_counts(counts)
     m = counts.sum(axis=1)
-    rated = counts[m >= 2]
+    every = bool((m >= 2).all())
+    rated = counts if every else counts[m >= 2]
     if len(rated) == 0:
         return Estimate.undefined(NO_PAIRABLE)
     if (rated.sum(axis=0) > 0).sum() < 2:
         return Estimate.undefined(IDENTICAL, n=len(rated))
     per_unit = rated.sum(axis=1)
-    value = float(fleiss_from_sums(fleiss_contributions(rated).sum(axis=0)))
+    if contributions is None or not every:
+        contributions = fleiss_contributions(rated)
+    value = float(fleiss_from_sums(contributions.sum(axis=0)))
     same = bool(np.all(per_unit == per_unit[0]))
     return Estimate(value, n=len(rated), extra={"raters_per_unit": int(per_unit[0]) if same else "varies"})
 
@@ -239,14 +248,18 @@ def percent_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.stack([with_ties, without], axis=-1)
 
 
-def percent_agreement(counts, tie_index: int | None = None) -> dict[str, Estimate]:
+def percent_agreement(counts, tie_index: int | None = None, *,
+                      contributions: np.ndarray | None = None) -> dict[str, Estimate]:
     """Raw agreement over all unordered pairs of ratings of a unit, pooled over units.
 
     Returns ``{"with_ties": ..., "without_ties": ...}`` (MT-Bench conventions: with ties,
     a tie is a class; without ties, any comparison involving a tie is dropped). ``n`` is
-    the number of rating pairs compared.
+    the number of rating pairs compared. ``contributions``: ``percent_agreement_contributions``
+    of the same counts, when the caller has them already.
     """
-    sums = percent_agreement_contributions(counts, tie_index).sum(axis=0)
+    if contributions is None:
+        contributions = percent_agreement_contributions(counts, tie_index)
+    sums = contributions.sum(axis=0)
     with_ties, without = percent_from_sums(sums)
     out = {}
     for key, value, pairs, reason in (
@@ -292,17 +305,18 @@ def gwet_from_sums(sums: np.ndarray, n_categories: int | None = None) -> np.ndar
     return np.where((sums[..., 1] > 0) & (q >= 2), ac1, np.nan)
 
 
-def gwet_ac1(counts, n_categories: int | None = None) -> Estimate:
+def gwet_ac1(counts, n_categories: int | None = None, *, contributions: np.ndarray | None = None) -> Estimate:
     """Gwet's first-order agreement coefficient for any number of raters (missing allowed).
 
     Robust when one category dominates (where kappa collapses). Undefined when no unit has
-    two ratings or the scale has fewer than two categories.
+    two ratings or the scale has fewer than two categories. ``contributions``:
+    ``gwet_contributions(counts)``, when the caller has them already.
     """
     counts = _as_counts(counts)
     q = counts.shape[1] if n_categories is None else n_categories
     if q < 2:
         return Estimate.undefined("the scale has fewer than two categories")
-    sums = gwet_contributions(counts).sum(axis=0)
+    sums = (gwet_contributions(counts) if contributions is None else contributions).sum(axis=0)
     if sums[1] == 0:
         return Estimate.undefined(NO_PAIRABLE)
     return Estimate(float(gwet_from_sums(sums, q)), n=int(sums[1]))

@@ -31,7 +31,7 @@ import pandas as pd
 from . import agreement
 from .estimate import Estimate
 from .proportion import proportion
-from .ratings import MISSING, Ratings
+from .ratings import MISSING, Ratings, positions
 from .verdicts import first_shown_rate
 
 FAST_SECONDS = 3.0
@@ -122,17 +122,28 @@ def annotator_quality(
     ``ratings.units`` in ``judge_scale`` (-1 where it was not asked; see
     ``verdicts.judge_codes``).
     """
-    records = []
-    by_rater = dict(tuple(labels.groupby("annotator", sort=False))) if len(labels) else {}
-    for rater in ratings.raters:
-        mine = by_rater.get(rater, labels.iloc[0:0])
-        n = len(mine)
-        choice = mine["choice"].to_numpy(dtype=object)
-        shown = mine["shown_order"].to_numpy(dtype=object)
+    records: list[AnnotatorRecord] = []
+    if not ratings.raters:
+        return records
+    # every column read once for the whole task, each annotator's rows picked by a mask (in the
+    # order stored, as a grouping by annotator gives them)
+    who = positions(ratings.raters, labels["annotator"])
+    choices = labels["choice"].to_numpy(dtype=object)
+    shown_orders = labels["shown_order"].to_numpy(dtype=object)
+    gold = labels["gold"]
+    has_gold = gold.notna().to_numpy()
+    gold_right = has_gold & (labels["choice"] == gold).to_numpy(dtype=bool, na_value=False)
+    all_seconds = pd.to_numeric(labels["seconds"], errors="coerce").to_numpy(dtype=float)
+    all_chars = (pd.to_numeric(labels["len_a"], errors="coerce").fillna(0)
+                 + pd.to_numeric(labels["len_b"], errors="coerce").fillna(0)).to_numpy(dtype=float)
+    for index, rater in enumerate(ratings.raters):
+        mine = who == index
+        n = int(mine.sum())
+        choice = choices[mine]
+        shown = shown_orders[mine]
 
-        gold_rows = mine[mine["gold"].notna()]
         attention = proportion(
-            int((gold_rows["choice"] == gold_rows["gold"]).sum()), len(gold_rows), confidence,
+            int(gold_right[mine].sum()), int(has_gold[mine].sum()), confidence,
             reason="no attention-check (gold) pair labelled",
         )
 
@@ -140,9 +151,8 @@ def annotator_quality(
 
         tie_rate = proportion(int((choice == "tie").sum()), n, confidence, reason="no label")
 
-        seconds = pd.to_numeric(mine["seconds"], errors="coerce").to_numpy(dtype=float)
-        chars = (pd.to_numeric(mine["len_a"], errors="coerce").fillna(0)
-                 + pd.to_numeric(mine["len_b"], errors="coerce").fillna(0)).to_numpy(dtype=float)
+        seconds = all_seconds[mine]
+        chars = all_chars[mine]
         timed = ~np.isnan(seconds)
         floor = np.maximum(fast_seconds, chars / fast_chars_per_second)
         fast = timed & (seconds < floor)

@@ -243,9 +243,10 @@ class Resampler:
         (``DENSE_COUNT_CELLS``), else as a sparse matrix; the values are the same."""
         units, columns = np.asarray(units), np.asarray(columns)
         if self.n_units * width <= DENSE_COUNT_CELLS:
-            table = np.zeros((self.n_units, width), dtype=np.float32)
-            np.add.at(table, (units, columns), 1)
-            return self.sums(table)
+            # counted with one bincount (the same integer counts as adding 1 per index pair)
+            flat = units.astype(np.int64) * width + columns.astype(np.int64)
+            table = np.bincount(flat, minlength=self.n_units * width).reshape(self.n_units, width)
+            return self.sums(table.astype(np.float32))
         from scipy import sparse
 
         return self.sums(sparse.csr_matrix((np.ones(units.size), (units, columns)), shape=(self.n_units, width)))

@@ -52,7 +52,7 @@ import pandas as pd
 from annotator.store.protocol import AnalysisStore
 
 from . import agreement, defaults
-from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents  # noqa: F401  (re-exported)
+from .agents import HUMANS, TaskAgents, human_majority, incomplete_note, load_agents, reference_json  # noqa: F401  (re-exported)
 from .alt_test import DEFAULT_ALPHA, DEFAULT_EPSILON, MIN_PAIRS, AltTest, alternative_annotator_test
 from .bootstrap import Resampler, cluster_codes
 from .calibration import Calibration, calibration
@@ -97,7 +97,7 @@ from .verdicts import (
     judge_scale,
     no_verdict_reason,
 )
-from .winrate import choice_win_rate, length_controlled_win_rate
+from .winrate import alpaca_win_rate, length_controlled_win_rate
 
 _P_WIN = {"A": 1.0, "B": 0.0, "tie": 0.5, SPLIT: 0.5}
 LENGTH_THRESHOLD = defaults.LENGTH_THRESHOLD  # lengths differing by more than 10 % of the longer response
@@ -329,17 +329,22 @@ def win_rates(prefs: pd.Series, pairs: pd.DataFrame) -> WinRates:
     agent (a split majority and a tie count as half a win; no verdict is left out)."""
     frame = pairs.set_index("pair").join(prefs.rename("verdict"), how="inner")
     frame = frame[frame["verdict"].isin(list(_P_WIN))]
+    # each verdict's win probability, read once for every block: A 1, B 0, a tie or a split 0.5;
+    # its preference for the raw win rate is 1 more (AlpacaEval's 2 / 1 / 1.5, as choice_win_rate)
+    codes, seen = pd.factorize(frame["verdict"])
+    p_win = np.array([_P_WIN[v] for v in seen], dtype=float)[codes] if len(seen) else np.zeros(0)
+    len_a, len_b = frame["len_a"].to_numpy(), frame["len_b"].to_numpy()
 
-    def block(rows: pd.DataFrame) -> WinRateBlock:
-        raw = choice_win_rate(rows["verdict"].replace({SPLIT: "tie"}), candidate="A")
-        lc = length_controlled_win_rate(rows["verdict"].map(_P_WIN), rows["len_a"], rows["len_b"])
+    def block(rows) -> WinRateBlock:
+        raw = alpaca_win_rate(p_win[rows] + 1.0)
+        lc = length_controlled_win_rate(p_win[rows], len_a[rows], len_b[rows])
         return WinRateBlock(pairs=raw.n_total, win_rate=raw.win_rate, standard_error=raw.standard_error,
                             wins=raw.n_wins, losses=raw.n_wins_base, ties=raw.n_draws, lc_win_rate=lc.lc_win_rate,
                             lc_length_coefficient=lc.phi, lc_reason=lc.reason or None)
 
-    domains = frame["domain"].fillna("")
-    return WinRates(of="response A against response B", overall=block(frame),
-                    per_domain=({d or "(none)": block(rows) for d, rows in frame.groupby(domains, sort=True)}
+    domains = frame["domain"].fillna("").to_numpy(dtype=object)
+    return WinRates(of="response A against response B", overall=block(slice(None)),
+                    per_domain=({d or "(none)": block(domains == d) for d in sorted(pd.unique(domains))}
                                 if (domains != "").any() else {}))
 
 
@@ -607,7 +612,9 @@ def judge_human_report(
         )
         if len(judge_prefs[name]) > len(prefs):
             entry.win_rate_all_pairs = win_rates(judge_prefs[name], pairs)
-        silent = no_verdict_reason(rows, judgments[judgments["run_name"] == name] if len(judgments) else None)
+        # the run's judgments (every column), taken from the task's once
+        run_rows = judgments[judgments["run_name"] == name] if len(judgments) else None
+        silent = no_verdict_reason(rows, run_rows)
         entry.position_bias = position_bias(rows)
         entry.position_consistency = consistency(rows)
         if silent:  # a judge that never answered: no figure, not 0 %
@@ -619,8 +626,8 @@ def judge_human_report(
             entry.agreement_per_domain = _per_domain(counts, codes[name], scale, domain_of, domains)
             entry.agreement_scored_only = scored_only_agreement(counts, codes[name], scale, resampler)
         entry.length_bias_vs_humans = length_bias_vs_humans(prefs, humans, pairs, length_threshold)
-        if len(judgments):
-            entry.sample_variance = sample_variance(judgments[judgments["run_name"] == name])
+        if run_rows is not None:
+            entry.sample_variance = sample_variance(run_rows)
         if style is not None:
             entry.style_bias, entry.style_bias_detail = style_bias(prefs, humans, style)
         if gold is not None and gold.notna().any():
@@ -674,7 +681,7 @@ def judge_human_report(
         bootstrap={"resamples": resamples, "seed": seed, "resamples_rule": resamples_rule,
                    "unit": "item (the pairs of one ranked item resampled together)" if item_codes is not None
                    else "pair"},
-        reference=agents.reference_json(),
+        reference=reference_json(agents.reference, agents.adjudicated, humans.index),  # the majority above, once
         defaults=defaults.judge_defaults(epsilon=epsilon, alpha=alpha, alt_min_pairs=alt_min_pairs,
                                          length_threshold=length_threshold),
         style_baselines=_style_baselines(style, gold, gold_source, humans, pairs),

@@ -33,11 +33,19 @@ class Ratings:
         return self.codes.shape[0]
 
     def counts(self) -> np.ndarray:
-        """The units x categories table: how many raters gave each category to each unit."""
-        n_units, n_cat = self.codes.shape[0], len(self.categories)
-        rows, cols = np.nonzero(self.codes != MISSING)
-        flat = rows * n_cat + self.codes[rows, cols]
-        return np.bincount(flat, minlength=n_units * n_cat).reshape(n_units, n_cat)
+        """The units x categories table: how many raters gave each category to each unit.
+
+        Counted once per ``Ratings`` (a report reads it a dozen times) and read-only: a
+        caller that needs to change it works on a copy."""
+        cached = self.__dict__.get("_counts")
+        if cached is None:
+            n_units, n_cat = self.codes.shape[0], len(self.categories)
+            rows, cols = np.nonzero(self.codes != MISSING)
+            flat = rows * n_cat + self.codes[rows, cols]
+            cached = np.bincount(flat, minlength=n_units * n_cat).reshape(n_units, n_cat)
+            cached.flags.writeable = False
+            self.__dict__["_counts"] = cached  # a frozen dataclass: its fields stay as given
+        return cached
 
     def rater_codes(self, rater: str) -> np.ndarray:
         return self.codes[:, self.raters.index(rater)]
@@ -71,11 +79,20 @@ def ratings_from_frame(
     codes = np.full((len(unit_index), len(raters)), MISSING, dtype=np.int16)
     if len(frame):
         u = unit_index.get_indexer(frame[unit])
-        r = pd.Index(raters).get_indexer(frame[rater])
-        v = pd.Index(categories).get_indexer(frame[value])
+        r = positions(raters, frame[rater])
+        v = positions(categories, frame[value])
         keep = (u >= 0) & (v >= 0)
         codes[u[keep], r[keep]] = v[keep]
     return Ratings(np.asarray(unit_index), raters, categories, codes)
+
+
+def positions(keys: Sequence, column) -> np.ndarray:
+    """Each value's position in ``keys`` (-1 where absent or missing), as
+    ``pd.Index(keys).get_indexer(column)`` gives it, looked up once per distinct value (a column
+    of 100,000s of names holds a handful)."""
+    codes, distinct = pd.factorize(column)
+    found = pd.Index(keys).get_indexer(distinct)
+    return np.where(codes >= 0, found[codes] if len(found) else -1, -1)
 
 
 def ratings_from_matrix(data: Sequence[Sequence], categories: Sequence | None = None) -> Ratings:

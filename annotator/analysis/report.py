@@ -267,26 +267,30 @@ def agreement_block(
         "distribution": {c: int(counts[:, i].sum()) for i, c in enumerate(cats)},
     }
 
-    # every count-based statistic resampled in one pass over the bootstrap weights
-    sums = resampler.sums_many({
+    # every count-based statistic resampled in one pass over the bootstrap weights; the point
+    # estimates sum the same per-pair contributions (computed once)
+    contributions = {
         "alpha": agreement.alpha_contributions(counts),
         "fleiss": agreement.fleiss_contributions(counts),
         "gwet": agreement.gwet_contributions(counts),
         "percent": agreement.percent_agreement_contributions(counts, tie_index),
-    })
+    }
+    sums = resampler.sums_many(contributions)
 
     for key, level in (("krippendorff_alpha", "nominal"), ("krippendorff_alpha_ordinal", "ordinal")):
         block[key] = resampler.attach(
-            agreement.krippendorff_alpha(counts, values, level),
+            agreement.krippendorff_alpha(counts, values, level, contributions=contributions["alpha"]),
             agreement.alpha_from_sums(sums["alpha"], values, level) if sums else None,
         )
     block["fleiss_kappa"] = resampler.attach(
-        agreement.fleiss_kappa(counts), agreement.fleiss_from_sums(sums["fleiss"]) if sums else None
+        agreement.fleiss_kappa(counts, contributions=contributions["fleiss"]),
+        agreement.fleiss_from_sums(sums["fleiss"]) if sums else None
     )
     block["gwet_ac1"] = resampler.attach(
-        agreement.gwet_ac1(counts, q), agreement.gwet_from_sums(sums["gwet"], q) if sums else None
+        agreement.gwet_ac1(counts, q, contributions=contributions["gwet"]),
+        agreement.gwet_from_sums(sums["gwet"], q) if sums else None
     )
-    percent = agreement.percent_agreement(counts, tie_index)
+    percent = agreement.percent_agreement(counts, tie_index, contributions=contributions["percent"])
     reps = agreement.percent_from_sums(sums["percent"]) if sums else None
     block["percent_agreement"] = {
         "with_ties": resampler.attach(percent["with_ties"], reps[:, 0] if reps is not None else None),
@@ -380,8 +384,9 @@ def judge_section(
             np.where(with_majority, judge, MISSING), np.where(with_majority, majority, MISSING), len(scale)
         )
         kappa = agreement.cohen_kappa(table, confidence=resampler.confidence)
-        silent = no_verdict_reason(rows, None if judgments is None or judgments.empty
-                                   else judgments[judgments["run_name"] == run_name])
+        silent = no_verdict_reason(rows)  # the run's judgments are read for the reasons only where it is silent
+        if silent and judgments is not None and not judgments.empty:
+            silent = no_verdict_reason(rows, judgments[judgments["run_name"] == run_name])
         if silent:
             percent = {key: Estimate.undefined(silent, n=est.n) for key, est in percent.items()}
             kappa = Estimate.undefined(silent)
@@ -412,6 +417,8 @@ def _factor_frame(labels: pd.DataFrame) -> pd.DataFrame:
     columns = ["pair", "annotator", "factor", "answer"]
     if labels.empty:
         return pd.DataFrame(columns=columns)
+    if not any(labels["factors"]):  # no label answered a factor (the common case): nothing to spread
+        return pd.DataFrame([], columns=columns)
     rows = [(pair, who, key, answer)
             for pair, who, answers in zip(labels["pair"].to_numpy(), labels["annotator"].to_numpy(dtype=object),
                                           labels["factors"].to_numpy(dtype=object)) if answers
@@ -476,8 +483,11 @@ def agreement_report(
 
     domains: list[tuple[str, np.ndarray]] = []
     domain_codes = np.zeros(len(units), dtype=np.int64)
-    if len(labels) and (labels["domain"].fillna("") != "").any():
-        domain_of = labels.drop_duplicates("pair").set_index("pair")["domain"].fillna("").reindex(units).to_numpy()
+    # each pair's id and domain, from its first label (read once for the domains and the disputed pairs)
+    info = labels.loc[~labels["pair"].duplicated().to_numpy(), ["pair", "pair_id", "domain"]].set_index("pair") \
+        if len(labels) else None
+    if info is not None and (labels["domain"].fillna("") != "").any():
+        domain_of = info["domain"].fillna("").reindex(units).to_numpy()
         for code, domain in enumerate(sorted(set(domain_of))):
             in_domain = domain_of == domain
             domain_codes[in_domain] = code
@@ -524,16 +534,16 @@ def agreement_report(
         per_annotator=annotator_quality(labels, ratings, codes, scale, confidence=confidence),
         judges=judge_section(verdicts, codes, scale, ratings, resampler, judgments,
                              adjudicated if reference == "adjudicated" else None),
-        pairs=_pairs_summary(votes, labels, disputed, threshold, adjudications),
+        pairs=_pairs_summary(votes, info, disputed, threshold, adjudications),
         aggregate=_aggregate_summary(ratings, votes),
         reference=reference_json(reference, adjudicated, units[ratings.counts().sum(axis=1) > 0]),
     )
 
 
-def _pairs_summary(votes: pd.DataFrame, labels: pd.DataFrame, limit: int, threshold: float,
+def _pairs_summary(votes: pd.DataFrame, info: pd.DataFrame | None, limit: int, threshold: float,
                    adjudications: Mapping[int, Any] | None = None) -> PairsSummary:
+    """``info``: each labelled pair's pair_id and domain, indexed by pair (None without labels)."""
     adjudications = adjudications or {}
-    info = labels.drop_duplicates("pair").set_index("pair")[["pair_id", "domain"]] if len(labels) else None
     disputed = []
     for pair, row in most_disputed(votes, limit).iterrows():
         disputed.append(DisputedPair(

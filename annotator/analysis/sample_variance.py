@@ -23,20 +23,25 @@ import numpy as np
 import pandas as pd
 
 _PREF = {"A": 1.0, "tie": 0.5, "B": 0.0}
+ONE_SAMPLE = "one scored sample per pair and order: rerun with `judge run --samples k` (k >= 2) for the variance"
 
 
 def sample_variance(judgments: pd.DataFrame) -> dict[str, Any]:
     """The figures above for one run's ``judgments`` (``Store.judgments_frame`` rows)."""
-    scored = judgments[judgments["verdict"].isin(list(_PREF))].copy()
-    if scored.empty:
+    is_scored = judgments["verdict"].isin(list(_PREF))
+    if not is_scored.any():
         return {"samples": 0, "reason": "no scored verdict"}
+    keys = judgments[["pair", "order"]]
+    if keys.notna().to_numpy().all() and not keys.duplicated().any():
+        # one judgment per pair and order (a run without --samples): nothing to group
+        return {"samples": 1, "reason": ONE_SAMPLE}
+    scored = judgments[is_scored].copy()
     scored["pref"] = scored["p_a"].where(scored["p_a"].notna(), scored["verdict"].map(_PREF)).astype(float)
     cells = scored.groupby(["pair", "order"])
     size = cells.size()
     k = int(judgments.groupby(["pair", "order"])["sample"].nunique().max())
     if k < 2 or (size >= 2).sum() == 0:
-        return {"samples": k, "reason": "one scored sample per pair and order: rerun with `judge run --samples k` "
-                                        "(k >= 2) for the variance"}
+        return {"samples": k, "reason": ONE_SAMPLE}
     several = size[size >= 2].index
     multi = scored.set_index(["pair", "order"]).loc[several].reset_index()
     variance = multi.groupby(["pair", "order"])["pref"].var(ddof=0)

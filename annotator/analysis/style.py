@@ -35,10 +35,11 @@ SC_METHOD = ("style-controlled: the joint LC fit with, per candidate, a coeffici
 def _more(features: pd.DataFrame, feature: str) -> pd.Series:
     """Per pair: 'A' or 'B', the response with more of ``feature``; NaN when equal."""
     a, b = features[f"{feature}_a"], features[f"{feature}_b"]
-    more = pd.Series(None, index=features.index, dtype=object)
-    more[a > b] = "A"
-    more[b > a] = "B"
-    return more
+    more = np.where((a > b).to_numpy(dtype=bool), "A", np.where((b > a).to_numpy(dtype=bool), "B", _NONE))
+    return pd.Series(more, index=features.index, dtype=object)
+
+
+_NONE = np.array(None, dtype=object)
 
 
 def style_bias(judge: pd.Series, humans: pd.Series, features: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -48,11 +49,17 @@ def style_bias(judge: pd.Series, humans: pd.Series, features: pd.DataFrame) -> t
     feats = features.set_index("pair") if "pair" in features else features
     values: dict[str, Any] = {}
     detail: dict[str, Any] = {}
+    # the pairs where both chose a response, found once for every feature (the shares are
+    # counts over them: the same whatever the order of the pairs)
+    both = pd.concat([judge.rename("j"), humans.rename("h")], axis=1, join="inner")
+    both = both[both["j"].isin(["A", "B"]) & both["h"].isin(["A", "B"])]
+    both = both[both.index.isin(feats.index)]
+    j_choice, h_choice = both["j"].to_numpy(dtype=object), both["h"].to_numpy(dtype=object)
     for f in FEATURES:
-        more = _more(feats, f)
-        frame = pd.concat([judge.rename("j"), humans.rename("h"), more.rename("m")], axis=1, join="inner")
-        frame = frame[frame["j"].isin(["A", "B"]) & frame["h"].isin(["A", "B"]) & frame["m"].notna()]
-        if frame.empty:
+        more = _more(feats, f).reindex(both.index).to_numpy(dtype=object)
+        differ = pd.notna(more)
+        frame = {"j": j_choice[differ], "h": h_choice[differ], "m": more[differ]}
+        if not differ.any():
             values[f] = None
             detail[f] = {"judge_share": None, "human_share": None, "n": 0,
                          "reason": f"no pair whose responses differ in {f} where the judge and the humans both "
@@ -61,7 +68,7 @@ def style_bias(judge: pd.Series, humans: pd.Series, features: pd.DataFrame) -> t
         j = float((frame["j"] == frame["m"]).mean())
         h = float((frame["h"] == frame["m"]).mean())
         values[f] = j - h
-        detail[f] = {"judge_share": j, "human_share": h, "n": int(len(frame)), "reason": None}
+        detail[f] = {"judge_share": j, "human_share": h, "n": int(differ.sum()), "reason": None}
     return values, detail
 
 
@@ -71,13 +78,17 @@ def trivial_baselines(reference: pd.Series, features: pd.DataFrame, domains: pd.
     feats = features.set_index("pair") if "pair" in features else features
     decided = reference[reference.isin(["A", "B"])]
     out = []
-    dom = domains.reindex(decided.index).fillna("")
-    for domain in ["all", *sorted(set(dom) - {""})]:
-        ref = decided if domain == "all" else decided[dom == domain]
+    dom = domains.reindex(decided.index).fillna("").to_numpy(dtype=object)
+    # each feature's "more" side on the decided pairs, once for every domain
+    mores = {f: _more(feats, f).reindex(decided.index).to_numpy(dtype=object) for f in FEATURES}
+    decided_values = decided.to_numpy(dtype=object)
+    for domain in ["all", *sorted(set(pd.unique(dom)) - {""})]:
+        rows = slice(None) if domain == "all" else dom == domain
+        ref = decided_values[rows]
         for f in FEATURES:
-            more = _more(feats, f).reindex(ref.index)
+            more = mores[f][rows]
             n = len(ref)
-            equal = int(more.isna().sum())
+            equal = int(pd.isna(more).sum())
             right = int((more == ref).sum())
             out.append({"domain": domain, "rule": f"pick the one with more {f}" if f != "length" else "pick the longer",
                         "feature": f, "reference": source, "n": n, "n_equal": equal,

@@ -106,21 +106,14 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     check_rule(rule)
     if judgments is None or judgments.empty:
         return pd.DataFrame(columns=COLUMNS)
-    asked = judgments.groupby(["run_name", "pair", "order"], sort=False).size().unstack("order")
-    asked = asked.reindex(columns=["AB", "BA", "unknown"]).notna()
-    per_order = _per_order(judgments)
-    # one row per (run, pair, order) already (``_per_order``): spread the orders into columns
-    by_order = per_order.set_index(["run_name", "pair", "order"])
-    verdict = by_order["verdict"].unstack("order")
-    soft = by_order["soft"].unstack("order")
-    verdict = verdict.reindex(index=asked.index, columns=["AB", "BA", "unknown"])
-    soft = soft.reindex(index=asked.index, columns=["AB", "BA", "unknown"]).astype(float)
-
-    ab = verdict["AB"].to_numpy(dtype=object)
-    ba = verdict["BA"].to_numpy(dtype=object)
-    unk = verdict["unknown"].to_numpy(dtype=object)
+    spread = _spread_orders(judgments)
+    if spread is None:
+        spread = _spread_orders_grouped(judgments)
+    run_name, pair, asked_by_order, verdict_by_order, soft_by_order = spread
+    all_words = pd.api.types.is_string_dtype(judgments["verdict"].dtype) and judgments["verdict"].dtype != object
+    ab, ba, unk = verdict_by_order
     has_ab, has_ba, has_unk = pd.notna(ab), pd.notna(ba), pd.notna(unk)
-    asked_both = asked["AB"].to_numpy() & asked["BA"].to_numpy()
+    asked_both = asked_by_order[0] & asked_by_order[1]
     both = has_ab & has_ba
     same = both & (ab == ba)
     any_scored = has_ab | has_ba | has_unk
@@ -130,7 +123,7 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
     ).astype(object)
     # the one scored verdict of a partial or single pair
     one = np.where(has_ab, ab, np.where(has_ba, ba, unk))
-    s_ab, s_ba, s_unk = (soft[c].to_numpy() for c in ("AB", "BA", "unknown"))
+    s_ab, s_ba, s_unk = soft_by_order
     stacked = np.vstack([s_ab, s_ba, s_unk])
     scored_orders = (~np.isnan(stacked)).sum(axis=0)
     mean_soft = np.where(scored_orders > 0, np.nansum(stacked, axis=0) / np.maximum(scored_orders, 1), np.nan)
@@ -157,10 +150,12 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
         out_verdict = np.where(any_scored, np.where(mean_soft > 0.5, "A", np.where(mean_soft < 0.5, "B", "tie")), NONE)
         p = np.where(any_scored, mean_soft, np.nan)
 
+    # the rule's verdict where it is a word (every verdict of a text column is one, or missing)
+    words = pd.notna(out_verdict) if all_words else np.array([isinstance(v, str) for v in out_verdict], dtype=bool)
     out = pd.DataFrame({
-        "run_name": asked.index.get_level_values(0),
-        "pair": asked.index.get_level_values(1),
-        "verdict": np.array([v if isinstance(v, str) else None for v in out_verdict], dtype=object),
+        "run_name": run_name,
+        "pair": pair,
+        "verdict": np.where(words, out_verdict, NONE).astype(object),
         "p_a": np.asarray(p, dtype=float),
         "status": status,
         "verdict_ab": np.where(has_ab, ab, NONE).astype(object),
@@ -169,7 +164,73 @@ def judge_verdicts(judgments: pd.DataFrame | None, rule: str = DEFAULT_ORDER_RUL
         "consistent": np.where(both, same, NONE),
         "asked_both": asked_both,
     })
-    return out.sort_values(["run_name", "pair"], kind="stable").reset_index(drop=True)
+    return out
+
+
+ORDERS = ("AB", "BA", "unknown")
+
+
+def _spread_orders(judgments: pd.DataFrame):
+    """``judge_verdicts``' per-(run, pair) table in one pass of arrays, sorted by run name and
+    pair: (run names, pairs, asked in each of ``ORDERS``, the verdict in each (object, None
+    where not scored), its soft value in each (NaN where none)). None where a (run, pair,
+    order) has several scored samples (resolved by ``_spread_orders_grouped``) or a key is
+    missing (left out there, as pandas' grouping leaves it out)."""
+    run = judgments["run_name"]
+    order = judgments["order"]
+    if run.isna().any() or order.isna().any() or judgments["pair"].isna().any():
+        return None
+    run_codes, run_names = pd.factorize(run, sort=True)
+    pair = judgments["pair"].to_numpy()
+    if pair.dtype.kind not in "iu" or not len(pair):
+        return None
+    order_codes, order_names = pd.factorize(order)
+    known = np.array([ORDERS.index(o) if o in ORDERS else -1 for o in order_names], dtype=np.int64)
+    low, high = int(pair.min()), int(pair.max())
+    span = high - low + 1
+    if span * len(run_names) >= 1 << 62:
+        return None
+    combined = run_codes.astype(np.int64) * span + (pair.astype(np.int64) - low)
+    keys, key = np.unique(combined, return_inverse=True)
+    key = key.reshape(-1)
+    n_keys = len(keys)
+    verdicts = judgments["verdict"]
+    scored = verdicts.notna().to_numpy()
+    # one scored verdict per (run, pair, order): several samples are resolved by counting
+    slot = key.astype(np.int64) * len(order_names) + order_codes
+    if np.bincount(slot[scored], minlength=n_keys * len(order_names)).max(initial=0) > 1:
+        return None
+    orders = known[order_codes]
+    asked = np.zeros((len(ORDERS), n_keys), dtype=bool)
+    asked[orders[orders >= 0], key[orders >= 0]] = True
+    verdict = np.full((len(ORDERS), n_keys), None, dtype=object)
+    soft = np.full((len(ORDERS), n_keys), np.nan)
+    rows = scored & (orders >= 0)
+    values = verdicts.to_numpy(dtype=object)[rows]
+    verdict[orders[rows], key[rows]] = values
+    # each verdict's hard P(A), looked up once per distinct verdict (NaN outside A / B / tie)
+    codes, distinct = pd.factorize(values)
+    hard = np.array([_SOFT.get(v, np.nan) for v in distinct] + [np.nan], dtype=float)[codes]
+    p_a = judgments["p_a"].to_numpy(dtype=float, na_value=np.nan)[rows] if "p_a" in judgments else hard
+    soft[orders[rows], key[rows]] = np.where(np.isnan(p_a), hard, p_a)
+    names = np.asarray(run_names, dtype=object)[keys // span]
+    return names, keys % span + low, asked, verdict, soft
+
+
+def _spread_orders_grouped(judgments: pd.DataFrame):
+    """``_spread_orders`` through pandas' grouping (several samples per order resolved by
+    ``_order_verdict``; rows with a missing key left out)."""
+    asked = judgments.groupby(["run_name", "pair", "order"], sort=False).size().unstack("order")
+    asked = asked.reindex(columns=list(ORDERS)).notna().sort_index()
+    per_order = _per_order(judgments)
+    # one row per (run, pair, order) already (``_per_order``): spread the orders into columns
+    by_order = per_order.set_index(["run_name", "pair", "order"])
+    verdict = by_order["verdict"].unstack("order").reindex(index=asked.index, columns=list(ORDERS))
+    soft = by_order["soft"].unstack("order").reindex(index=asked.index, columns=list(ORDERS)).astype(float)
+    return (np.asarray(asked.index.get_level_values(0), dtype=object), asked.index.get_level_values(1).to_numpy(),
+            asked.to_numpy().T,
+            np.vstack([np.where(pd.notna(v), v, NONE) for v in (verdict[c].to_numpy(dtype=object) for c in ORDERS)]),
+            np.vstack([soft[c].to_numpy() for c in ORDERS]))
 
 
 SCORED_ALONE = "unknown: each response was scored alone, nothing was shown in an order"
@@ -258,10 +319,12 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
     """
     choices = np.asarray(choices, dtype=object)
     orders = np.asarray(orders, dtype=object)
-    if (orders == "unknown").any():
+    unknown = orders == "unknown"
+    if unknown.any():
         return Estimate.undefined("unknown: the order in which the responses were shown is not recorded",
-                                  n=int((orders == "unknown").sum()))
-    decisive = (choices == "A") | (choices == "B")
+                                  n=int(unknown.sum()))
+    chose_a, chose_b = choices == "A", choices == "B"  # each comparison made once
+    decisive = chose_a | chose_b
     shown = set(orders[decisive])
     if len(shown) == 1:
         # every decisive choice made with the responses in one order: the share for the
@@ -269,7 +332,7 @@ def first_shown_rate(choices, orders, confidence: float = 0.95) -> Estimate:
         return Estimate.undefined(
             f"every decisive choice was made with the responses in one order ({shown.pop()}): the share for "
             "the response shown first is the share for one side, not a position effect", n=int(decisive.sum()))
-    first = ((choices == "A") & (orders == "AB")) | ((choices == "B") & (orders == "BA"))
+    first = (chose_a & (orders == "AB")) | (chose_b & (orders == "BA"))
     k, n = int(first[decisive].sum()), int(decisive.sum())
     est = proportion(k, n, confidence, reason="no decisive (non-tie) choice")
     if not est.defined:

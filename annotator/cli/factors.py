@@ -10,9 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from annotator.analysis.defaults import ORDER_RULE_TEXT
-from annotator.export.report import numbers
 from annotator.factors.names import LLM_FACTORS
 from annotator.factors.rules import RULE_FACTORS
+from annotator.text import numbers
 from annotator.text.sanitize import plain_text, sanitize_line
 
 from .context import CliContext, console, err_console, fail, pass_cli, pick_task, print_json
@@ -214,7 +214,7 @@ def _score(entry: dict | None) -> str:
 
 
 def _estimate(est, pct: bool = False) -> str:
-    """An estimate with its interval (``export.report.numbers``), or why it is undefined."""
+    """An estimate with its interval (``text.numbers``), or why it is undefined."""
     if numbers.as_dict(est).get("estimate") is None:
         return f"undefined: {numbers.reason(est)}"
     return numbers.with_interval(est, pct)

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from annotator.analysis.defaults import DEFAULT_FACTOR_SOURCE, DEFAULT_RESAMPLES, FACTOR_SOURCE_TEXT, FACTOR_SOURCES
 from annotator.analysis.estimate import json_number
-from annotator.export.report.numbers import verdict_colour
+from annotator.text.numbers import verdict_colour
 
 from .calibrate import calibrated_store
 from .context import CliContext, console, err_console, pass_cli, pick_task, print_json

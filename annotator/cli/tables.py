@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from annotator.export.report import numbers
+from annotator.text import numbers
 from annotator.text.sanitize import sanitize_line
 
 DASH = "[dim]—[/]"
@@ -28,7 +28,7 @@ def as_dict(est: Any) -> dict[str, Any]:
     return numbers.as_dict(est) or {"estimate": None, "reason": None}
 
 
-# The digits are ``export.report.numbers``' (one place for every output); here only markup.
+# The digits are ``text.numbers``' (one place for every output); here only markup.
 def _num(value: float | None, digits: int = 3) -> str:
     return DASH if value is None else numbers.num(value, digits)
 

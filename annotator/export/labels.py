@@ -68,7 +68,7 @@ def label_batches(store: Store, task: Task, options: LabelExportOptions, names: 
         return as_shown.get((value, order), value)
 
     pairs = pair_lookup(store, task.name)
-    newest = store.newest_label_ids(task.name)
+    replaced = store.replaced_label_ids()
     for page in store.label_revision_tables(task.name, exclude=options.exclude,
                                             pair_fields=TEXT_FIELDS if options.texts else ()):
         n = page.num_rows
@@ -81,7 +81,7 @@ def label_batches(store: Store, task: Task, options: LabelExportOptions, names: 
             "pair_id": pairs["pair_id"].take(at), "domain": pairs["domain"].take(at),
             "annotator": map_distinct(page.column("annotator"), names, pa.string()),
             "revision": one_array(page.column("revision")),
-            "current": pa.array(np.isin(ids, newest, assume_unique=True)), "choice": choice,
+            "current": pa.array(~np.isin(ids, replaced)), "choice": choice,
             "shown_order": orders, "choice_as_shown": map_with_order(choice, orders, shown),
         }
         texts, codes = encoded(pc.fill_null(one_array(page.column("factors")), ""))

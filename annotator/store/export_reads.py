@@ -92,6 +92,20 @@ class ExportReadStore(ColumnarStore):
             return np.zeros(0, dtype=np.int64)
         return table.column("id").to_numpy()[_newest_rows(table)]
 
+    def replaced_label_ids(self):
+        """The id of every label revision that a later one (a larger id) of the same pair and
+        annotator replaced (a sorted numpy array): the complement, within a task, of
+        :meth:`newest_label_ids`, read from the unique index on (pair, annotator, revision) alone,
+        not the labels' rows (a pair belongs to one task, so no task is named; few labels are
+        ever revised, so the answer is short)."""
+        import numpy as np
+
+        table = self.arrow(
+            "SELECT l.id FROM (SELECT pair, annotator, MAX(id) AS newest FROM labels GROUP BY pair, annotator "
+            "HAVING COUNT(*) > 1) m JOIN labels l ON l.pair = m.pair AND l.annotator = m.annotator "
+            "WHERE l.id < m.newest", schema=_schema(["id"], _LABEL_TYPES))
+        return np.sort(table.column("id").to_numpy())
+
     def label_revision_tables(self, task: str, *, exclude: Iterable[str] = (), pair_fields: Iterable[str] = (),
                               page_rows: int = ROW_PAGE_ROWS) -> Iterator[pa.Table]:
         """Every revision of every label of a task, in the order stored, a page at a time:

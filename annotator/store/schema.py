@@ -652,3 +652,22 @@ def m014_flags_by_pair(db: Database) -> None:
     annotator's flag on the pair on screen in time independent of how many flags the task
     holds (these were full scans of ``flags``). Safe to apply again."""
     _run_script(db, "CREATE INDEX IF NOT EXISTS flags_pair_annotator ON flags(pair, annotator);")
+
+
+@migrations()
+def m015_pairs_by_task_covering(db: Database) -> None:
+    """One index on pairs by (task, id) that also holds each pair's ``pair_id`` and ``domain``,
+    in place of ``pairs_task`` (task only; its equality look-ups were the unique key's anyway).
+
+    A pair row stores ``domain`` after the prompt and both responses: reading it from the row
+    walks every overflow page of the texts. With the two columns in the index, the reads of
+    a task's pair ids and domains (the labels and judgments exports; the pages of ``id > ?
+    ORDER BY id`` of every paged read keep the (task, id) order ``pairs_task`` gave) never
+    touch the texts. Safe to apply again."""
+    _run_script(
+        db,
+        """
+        CREATE INDEX IF NOT EXISTS pairs_task_ids ON pairs(task, id, pair_id, domain);
+        DROP INDEX IF EXISTS pairs_task;
+        """,
+    )

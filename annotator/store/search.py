@@ -7,6 +7,7 @@ annotator's own rationale. ``%`` and ``_`` in the query are matched literally.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .base import StoreBase
@@ -29,10 +30,14 @@ def like_pattern(text: str) -> str:
 
 
 class SearchStore(StoreBase):
-    def search_labelled(self, task: str, annotator: str, text: str, limit: int = 50) -> list[SearchHit]:
+    def search_labelled(self, task: str, annotator: str, text: str, limit: int = 50,
+                        pairs: Sequence[int] | None = None) -> list[SearchHit]:
         """The annotator's labelled pairs containing ``text``, in the order first labelled.
 
-        At most ``limit`` hits; an empty (or blank) ``text`` finds nothing.
+        At most ``limit`` hits; an empty (or blank) ``text`` finds nothing. ``pairs``: look
+        only among these pairs (ids), each found through its key, so the rows read are these
+        pairs' and not every label of the annotator (a search in batches reads a bounded number
+        of rows per batch).
         """
         if not text.strip():
             return []
@@ -40,13 +45,21 @@ class SearchStore(StoreBase):
         matches = " OR ".join(
             f"{'l' if f == 'rationale' else 'p'}.{f} LIKE :pattern ESCAPE '\\'" for f in FIELDS
         )
+        params: dict[str, object] = {"task": task, "annotator": annotator, "pattern": pattern, "limit": limit}
+        among = ""
+        if pairs is not None:
+            if not pairs:
+                return []
+            params.update({f"p{i}": pair for i, pair in enumerate(pairs)})
+            # (+l.task: never the (task, annotator) index, which would read the whole history)
+            among = f"AND l.pair IN ({', '.join(f':p{i}' for i in range(len(pairs)))}) AND +l.task = :task "
         found = self.query(
             "SELECT l.pair, p.pair_id, p.prompt, p.response_a, p.response_b, l.rationale, "
             "(SELECT MIN(r.id) FROM labels r WHERE r.pair = l.pair AND r.annotator = l.annotator) AS first "
             "FROM current_labels l JOIN pairs p ON p.id = l.pair "
-            f"WHERE l.task = :task AND l.annotator = :annotator AND ({matches}) "
+            f"WHERE {'' if among else 'l.task = :task AND '}l.annotator = :annotator {among}AND ({matches}) "
             "ORDER BY first LIMIT :limit",
-            {"task": task, "annotator": annotator, "pattern": pattern, "limit": limit},
+            params,
         )
         needle = text.casefold()
         hits = []

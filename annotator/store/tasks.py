@@ -184,6 +184,13 @@ class TaskStore(QueueStateStore, ColumnarStore):
             for r in self.query("SELECT id, pair_id, content_hash FROM pairs WHERE task = ?", [task])
         }
 
+    def pair_ids(self, task: str) -> dict[str, int]:
+        """``pair_id -> database id`` for every pair of a task, read from the index that holds
+        both (:func:`~annotator.store.schema.m015_pairs_by_task_covering`): no pair row, whose
+        texts come before its content hash, is read."""
+        with self._lock:
+            return dict(self.db.execute("SELECT pair_id, id FROM pairs WHERE task = ?", [task]).fetchall())
+
     def get_pair(self, id: int) -> Pair | None:
         found = self.query("SELECT * FROM pairs WHERE id = ?", [id])
         return rows.pair_from_row(found[0]) if found else None

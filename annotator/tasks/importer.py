@@ -254,7 +254,7 @@ def import_spec(store: Store, spec: TaskSpec, *, skip_bad: bool = False, update:
 
         # the database ids of the task's pairs, read only when labels or verdicts need them
         needed = pending_labels or verdicts_by_run or any(j.path is not None for j in spec.judge_labels)
-        ids = {pid: db_id for pid, (db_id, _) in store.pair_index(task.name).items()} if needed else {}
+        ids = store.pair_ids(task.name) if needed else {}
         report.labels_added = _store_labels(store, task.name, pending_labels, ids, update)
         for jspec in spec.judge_labels:
             if jspec.path is not None:

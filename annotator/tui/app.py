@@ -81,6 +81,7 @@ class AnnotatorApp(App[None]):
         self._trained = False  # the task's training passed in this run (or it has none)
         self.cache = RenderCache(settings.code_theme)
         self.session: LabelSession | None = None
+        self._help_screens: dict[tuple, str] = {}  # the keys screens built, by what they show
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -234,10 +235,18 @@ class AnnotatorApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
-        else:
-            rows = getattr(self.screen, "help_rows", None)  # a screen with keys of its own
-            self.push_screen(HelpScreen(self.settings.keymap, keymap.unoffered_choices(self.label_task),
-                                        rows=rows() if callable(rows) else None))
+            return
+        rows = getattr(self.screen, "help_rows", None)  # a screen with keys of its own
+        rows = rows() if callable(rows) else None
+        hidden = keymap.unoffered_choices(self.label_task)
+        # Built once per content and kept (installed): opening it again costs no compose, no
+        # styling and no layout of its table, only a paint (it was ~100 ms of UI-thread CPU).
+        content = (hidden, tuple(rows) if rows is not None else None)
+        name = self._help_screens.get(content)
+        if name is None:
+            name = self._help_screens[content] = f"help-{len(self._help_screens)}"
+            self.install_screen(HelpScreen(self.settings.keymap, hidden, rows=rows), name)
+        self.push_screen(name)
 
     def action_guidelines(self) -> None:
         from annotator.tui.screens.guidelines import GuidelinesScreen  # (Markdown widget: on first use)

@@ -24,7 +24,11 @@ flow can be reasoned about on its own:
   annotator labelled, the current fresh pair is ``len(history) + 1``. A jump to a pair not
   labelled yet claims it (a write): call it in a thread.
 * :meth:`flag` and :meth:`clear_flag` write a flag (in a thread, say).
-* Every write (label, skip, claim of a jump, flag) goes through the session's own connection,
+* :meth:`search_older` searches the labelled pairs newest first, one bounded batch of the
+  history per call (:meth:`search` runs them all): the first hits cost the same at any
+  length of the history.
+* Every write (label, skip, claim of a jump, flag; the ranking screen's rankings and claims,
+  through :meth:`write_checked`) goes through the session's own connection,
   in one transaction that first checks the session still holds the annotator's name, so
   nothing is written under a name this session lost. A screen runs them one at a time, in
   the order of the keys. :meth:`close` waits for the writes on their way
@@ -107,11 +111,13 @@ class SessionTakenOver(RuntimeError):
 
 HEARTBEAT_SECONDS = 10.0
 CLOSE_WAIT_SECONDS = 90.0  # close() waits this long at most for writes on their way
+SEARCH_BATCH = 500  # labelled pairs read per step of a search (newest first)
 
 
 # What a failed write was, in the annotator's words: (the thing written, how to try again).
 _FAILED = {
     "label": ("the label", "Your answer is still on screen: press Enter to try again."),
+    "ranking": ("the ranking", "Your ranking is still on screen: press Enter to try again."),
     "skip": ("the skip", "The pair is still on screen: press x to try again."),
     "flag": ("the flag", "Your reason is still in the box: press Enter to try again."),
     "claim": ("the claim of the pair", "Try again."),
@@ -120,7 +126,7 @@ _FAILED = {
 
 def save_failure(error: Exception, what: str = "label") -> str:
     """What the annotator reads when a write failed (nothing of it was written): ``what`` is
-    ``label``, ``skip``, ``flag`` or ``claim``."""
+    ``label``, ``ranking``, ``skip``, ``flag`` or ``claim``."""
     thing, again = _FAILED[what]
     if isinstance(error, SessionTakenOver):
         return f"{error}. Nothing was written; quit with q."
@@ -322,7 +328,7 @@ class LabelSession:
         # A write (the claim): call this in a thread. The claim lock keeps a claim ahead from
         # choosing the pair after the old one meanwhile.
         with self._claiming:
-            if not self._write_checked(lambda: self.writes.claim_pair(self.task, self.annotator, pair.id,
+            if not self.write_checked(lambda: self.writes.claim_pair(self.task, self.annotator, pair.id,
                                                                        claim_for=self.claim_for)):
                 raise JumpRefused(
                     f"Pair {pair.pair_id!r} is not open to you: enough annotators have labelled it "
@@ -337,10 +343,29 @@ class LabelSession:
         return pair
 
     def search(self, text: str, limit: int = 50) -> list[tuple[int, SearchHit]]:
-        """Labelled pairs containing ``text``, each with its position."""
-        hits = self.store.search_labelled(self.task.name, self.annotator, text, limit)
-        where = {pair_id: i + 1 for i, pair_id in enumerate(self.history)}
-        return [(where.get(hit.pair, 0), hit) for hit in hits]
+        """Labelled pairs containing ``text``, each with its position, newest labelled first
+        (:meth:`search_older`, batch after batch, until ``limit`` hits or the first label)."""
+        hits: list[tuple[int, SearchHit]] = []
+        end = None
+        while end != 0 and len(hits) < limit:
+            found, end = self.search_older(text, end, limit - len(hits))
+            hits += found
+        return hits
+
+    def search_older(self, text: str, end: int | None = None, limit: int = 50,
+                     batch: int = SEARCH_BATCH) -> tuple[list[tuple[int, SearchHit]], int]:
+        """One bounded step of a search: the pairs containing ``text`` among the ``batch``
+        labelled pairs before position ``end`` + 1 of the history (None: the newest), newest
+        first, at most ``limit``, each with its position; and the ``end`` of the next (older)
+        batch, 0 when the first label was searched. Reads those pairs only (by their keys),
+        never the whole history: a search shows its first hits in the same time at any size."""
+        end = len(self.history) if end is None else min(end, len(self.history))
+        start = max(0, end - batch)
+        ids = self.history[start:end]
+        position = {pair_id: start + i + 1 for i, pair_id in enumerate(ids)}
+        hits = self.store.search_labelled(self.task.name, self.annotator, text, len(ids), pairs=ids)
+        hits.sort(key=lambda hit: position[hit.pair], reverse=True)
+        return [(position[hit.pair], hit) for hit in hits[:limit]], start
 
     # -- flags -----------------------------------------------------------------------------
     def flag(self, reason: str, pair: Pair | None = None) -> Flag | None:
@@ -349,14 +374,14 @@ class LabelSession:
         pair = pair or self.current
         if pair is None:
             return None
-        return self._write_checked(self.writes.flag_pair, self.task.name, self.annotator, pair.id, reason)
+        return self.write_checked(self.writes.flag_pair, self.task.name, self.annotator, pair.id, reason)
 
     def clear_flag(self, pair: Pair | None = None) -> bool:
         """Withdraw this annotator's flag on ``pair`` (the pair on screen by default)."""
         pair = pair or self.current
-        return bool(pair) and self._write_checked(self.writes.clear_flag, pair.id, self.annotator)
+        return bool(pair) and self.write_checked(self.writes.clear_flag, pair.id, self.annotator)
 
-    def _write_checked(self, action, *args):
+    def write_checked(self, action, *args):
         """``action(*args)`` in one write transaction on the session's connection, made only
         while this session holds the annotator's name; retried while the database is busy."""
         writes = self.writes

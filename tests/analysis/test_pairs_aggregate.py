@@ -141,3 +141,29 @@ def test_aggregated_labels_table():
     assert np.allclose(posterior.sum(axis=1), 1.0)
     alone = aggregated_labels(_ratings(["AB"]))
     assert alone["ds_label"].isna().all() and alone["majority"].tolist() == ["A", "B"]
+
+
+def test_the_count_table_is_counted_once_and_read_only():
+    """A report reads a ratings' count table a dozen times: counted once, and read-only so that
+    no caller can change what the next one reads."""
+    r = ratings_from_matrix([["A", "B", None], ["A", "A", "B"]], ["A", "B"])
+    counts = r.counts()
+    assert counts is r.counts()
+    assert counts.tolist() == [[2, 0], [1, 1], [0, 1]]
+    with pytest.raises(ValueError):
+        counts[0, 0] = 5
+
+
+def test_positions_are_pandas_indexer_positions():
+    """``ratings.positions`` looks each distinct name up once and gives what pandas' indexer
+    gives every row: -1 for a missing or unknown value, whatever the column's type."""
+    import pandas as pd
+
+    from annotator.analysis.ratings import positions
+
+    cases = [(("a", "b"), pd.Series(["b", "a", None, "c", "b"])), ((), pd.Series(["x"])),
+             (("A", "B", "tie"), pd.Series([], dtype=object)), (("A", "B"), pd.Series(pd.Categorical(["B", "A", None]))),
+             ((1, 2), pd.Series([2.0, np.nan, 1.0]))]
+    for keys, column in cases:
+        assert positions(keys, column).tolist() == pd.Index(keys).get_indexer(column).tolist()
+    assert positions(("a", "b"), pd.Series(["b", "a", None, "c"])).tolist() == [1, 0, -1, -1]

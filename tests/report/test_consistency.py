@@ -4,7 +4,7 @@
 agreement, ...), where its value is defined (the engine's ``--json``), and every place that
 shows it (another command's ``--json``, the text output, the HTML report, its Markdown twin,
 the dashboard's data). Each row is one assertion: the place shows the defined value, item by
-item, formatted by ``export.report.numbers`` (the one place a number is formatted). A new
+item, formatted by ``text.numbers`` (the one place a number is formatted). A new
 place that shows a figure joins by adding a row.
 
 Two tasks: the campaign of ``report_data`` (three annotators, four judges, three models
@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from annotator.analysis.experiment import misaligned_factors
-from annotator.export.report import numbers as n
 from annotator.store import Adjudication, Store
+from annotator.text import numbers as n
 
 from .conftest import cli_json, run_cli
 from .parse import find_row, html_tables, md_tables

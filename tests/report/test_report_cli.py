@@ -11,8 +11,8 @@ import sys
 from click.testing import CliRunner
 
 from annotator.cli import main
-from annotator.export.report import numbers as n
 from annotator.store import Store, Task
+from annotator.text import numbers as n
 
 from .conftest import run_cli
 from .parse import html_tables

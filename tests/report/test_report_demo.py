@@ -7,8 +7,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from annotator.cli import main
-from annotator.export.report import numbers as n
 from annotator.store import Label, Store
+from annotator.text import numbers as n
 
 from .conftest import cli_json, run_cli
 from .parse import find_row, html_tables, md_tables

@@ -3,7 +3,7 @@
 The report is written through the command line; each `stats` command is run with the same
 options and its JSON read; then the figures are looked up in the report's tables (HTML and
 Markdown), row by row, and compared with the JSON formatted the report's way (the formatting
-rules themselves are checked on hand-written values in ``test_numbers_format``).
+rules themselves are checked on hand-written values in ``tests/text/test_numbers.py``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from html import unescape
 
 import pytest
 
-from annotator.export.report import ReportOptions, collect, numbers as n
+from annotator.export.report import ReportOptions, collect
 from annotator.store import Store
+from annotator.text import numbers as n
 
 from .conftest import cli_json, run_cli
 from .parse import find_row, html_tables, md_tables

@@ -97,3 +97,33 @@ def test_the_cycle_collector_is_paused_while_rows_are_read_and_back_after_any_im
             gc.enable()
     finally:
         store.close()
+
+
+def test_the_labels_of_an_import_find_their_pairs_without_reading_the_pair_rows(tmp_path):
+    """After the new pairs are written, the labels and verdicts read each pair's database id
+    from the index (``Store.pair_ids``): only the read of the task's pairs before the import
+    (to tell new pairs from unchanged ones) takes their content hashes from the rows."""
+    from tests.tasks.taskdirs import jsonl_task, rows
+
+    data = rows(4)
+    for r in data:
+        r["human"], r["v"] = "A", "B"
+    extra = ('\n[labels]\nannotators = ["human"]\nmap = { "A" = "A", "B" = "B" }\n\n[[judge_labels]]\nname = "gpt-x"\n'
+             'verdict = "v"\nmap = { "A" = "A", "B" = "B" }\n')
+    folder = jsonl_task(tmp_path / "t", data, extra=extra)
+    store = Store.open(tmp_path / "a.db")
+    seen: list[str] = []
+    store.db.conn.set_trace_callback(seen.append)
+    try:
+        report = importer.import_task_dir(store, folder)
+    finally:
+        store.db.conn.set_trace_callback(None)
+    assert report.labels_added == 4 and report.judgments_added == {"gpt-x": 4}
+    reads = [s for s in seen if "FROM pairs WHERE task =" in s]
+    assert len([s for s in reads if "content_hash" in s]) == 1, reads
+    assert store.pair_ids("t") == {pid: db_id for pid, (db_id, _) in store.pair_index("t").items()}
+    for sql in reads:
+        if "content_hash" not in sql:
+            plan = " ".join(r[-1] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
+            assert "COVERING INDEX" in plan, (sql, plan)
+    store.close()

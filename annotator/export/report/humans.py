@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import figures, numbers as n
+from annotator.text import numbers as n
+
+from . import figures
 from .collect import ReportData
 from .document import Cell, Figure, Paragraph, Quote, Section, Table, clean, clean_block
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import figures, numbers as n
+from annotator.text import numbers as n
+from annotator.text.numbers import VERDICT_TONES
+
+from . import figures
 from .collect import ReportData
 from .document import Card, Cell, Figure, Paragraph, Section, Table, clean
-from .numbers import VERDICT_TONES  # noqa: E402, F401  (one tone per verdict, in numbers)
 
 KINDS = {"baseline": "offline baseline", "llm": "LLM judge", "imported": "imported", "humans": "humans"}
 OFFLINE_BASELINES = ("longest", "random")

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from . import figures, numbers as n
+from annotator.text import numbers as n
+
+from . import figures
 from .collect import ReportData
 from .document import Cell, Figure, Paragraph, Section, Table, clean
 from .judges import agent_colours

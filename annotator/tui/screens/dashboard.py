@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from annotator.export.report import numbers as n
 from annotator.store import Task
+from annotator.text import numbers as n
 from annotator.text.sanitize import sanitize_line
 from annotator.tui.dashboard_data import ProgressSnapshot, StatsSnapshot, progress_snapshot, stats_snapshot
 from annotator.tui.widgets.dashboard.activity_chart import ActivityChart

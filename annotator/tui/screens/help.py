@@ -49,6 +49,12 @@ def rows_table(rows: list[tuple[str, str]]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
+    """The keys. The app builds one per content and shows it again (``App.install_screen``).
+
+    Its background is opaque (``app.tcss``): a translucent one makes every paint blend the whole screen
+    beneath it, segment by segment (about a third of the CPU of opening it), and repaint it
+    each time that screen changes (the timer of the top bar, every second)."""
+
     BINDINGS = [*keymap.MODAL, Binding("question_mark,q", "close", "Close", show=False)]
 
     def __init__(self, user_keymap: dict[str, str], hidden: frozenset[str] = frozenset(),
@@ -90,6 +96,9 @@ class HelpScreen(ModalScreen[None]):
                     "or apart; h and l scroll wide code blocks sideways.", style="dim"))
                 yield Static(Text(ESCAPE_TIME_HINT, style="dim"))
             yield Static("Esc or ? to close", classes="dialog-hint")
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).scroll_home(animate=False)  # opened again: from the top
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,6 +9,13 @@ The ranking and its expansion into pair labels are one transaction
 (:meth:`annotator.store.rankings.RankingStore.save_ranking`), committed before the next
 item shows. The name is always at the left of the top bar.
 
+Every write (the claims of an item, a ranking) follows the pair screen's rule: it runs in a
+thread, on the session's own connection, in one transaction that first checks the session
+still holds the annotator's name (:meth:`LabelSession.write_checked`); keys pressed meanwhile
+wait for it and then act in order; quitting (and a hang-up, through
+:meth:`LabelSession.close`) waits for it; a write that fails leaves the ranking as entered
+on screen, with the reason.
+
 The queue is the pairs' queue: the screen claims the next pair as the pair screen does and
 shows the item that pair belongs to; a saved ranking labels every pair of the item for this
 annotator, so the next pair claimed belongs to another item.
@@ -21,6 +28,7 @@ or Enter leaves the box); a task that requires them (``required``) asks before s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from rich.text import Text
@@ -30,18 +38,19 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from annotator.store import Pair, Ranking, RankingItem, retry_busy
+from annotator.store import Pair, Ranking, RankingItem
 from annotator.store.rankings import MAX_RESPONSES, shown_positions
 from annotator.text.latex import convert_markdown_math
 from annotator.text.sanitize import sanitize, sanitize_line
 from annotator.tui.config import Settings
-from annotator.tui.session import LabelSession, SessionTakenOver, save_failure
+from annotator.tui.session import LabelSession, save_failure
 from annotator.tui.widgets.label.rationale import RationaleInput
 from annotator.tui.widgets.response.markdown import ResponseMarkdown
 from annotator.tui.widgets.response.render import PLACEHOLDER
 from annotator.tui.widgets.status.footer import KeysFooter
 
 TIE = "="
+WAIT_NOTICE = 0.4  # seconds a write may take before the top bar says it is waiting
 
 
 def ranking_text(tiers: list[list[int]], pending_tie: bool = False) -> str:
@@ -91,7 +100,13 @@ class RankingScreen(Screen):
         self.asking_confidence = False
         self.message = ""
         self.shown_at = clock()
-        self.counts = (0, 0)  # (items this annotator ranked, the task's items)
+        # The task's items, read once (here, and when looking again for an item): an item's
+        # top bar then needs no count that grows with the task or the annotator's history.
+        self.total_items = self.store.ranked_item_count(self.label_task.name, session.annotator)[1]
+        self.counts = (len(self.history), self.total_items)  # (items this annotator ranked, the task's items)
+        self.looking = True  # the first item is being claimed (in a thread)
+        self._saving = False  # a write is on its way (keys wait for it)
+        self.waiting = ""  # what waits for the database, said in the top bar ("" when nothing)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -112,18 +127,52 @@ class RankingScreen(Screen):
     def rationale(self) -> RationaleInput:
         return self.query_one("#ranking-rationale", RationaleInput)
 
-    def on_mount(self) -> None:
-        self.fresh = retry_busy(self.store.next_pair, self.label_task, self.session.annotator,
-                                claim_for=self.session.claim_for)
-        self._claim_item()
+    async def on_mount(self) -> None:
+        self.show_item()
+        await self._look_for_item()
+
+    def _claim_next(self) -> Pair | None:
+        """(In a write transaction, on the session's connection.) Claim the next pair from the
+        queue and the other pairs of its item too, so nobody else ranks the item meanwhile
+        beyond the overlap; the session's heartbeat renews them with the rest."""
+        session = self.session
+        pair = session.writes.next_pair(self.label_task, session.annotator, claim_for=session.claim_for)
+        if pair is not None:
+            session.writes.claim_item(self.label_task, session.annotator, pair.id, claim_for=session.claim_for)
+        return pair
+
+    async def _look_for_item(self) -> None:
+        """The next item to rank: claimed in a thread (at the start, and ⏎ when none was left)."""
+        self.looking = True
+        try:
+            self.total_items = self.store.ranked_item_count(self.label_task.name, self.session.annotator)[1]
+            self.fresh = await self._write_in_thread("looking for an item", self._claim_next)
+        except Exception as error:  # nothing was claimed
+            self.message = save_failure(error, "claim")
+        finally:
+            self.looking = False
         self.show_item()
 
-    def _claim_item(self) -> None:
-        """Claim the other pairs of the fresh pair's item too (nobody else ranks it meanwhile
-        beyond the overlap); the session's heartbeat renews them with the rest."""
-        if self.fresh is not None:
-            retry_busy(self.store.claim_item, self.label_task, self.session.annotator, self.fresh.id,
-                       claim_for=self.session.claim_for)
+    async def _write_in_thread(self, doing: str, action: Callable):
+        """``action`` in one write transaction made only while the session holds the name, in a
+        thread on the session's connection (:meth:`LabelSession.write_checked`, retried while
+        the database is busy). Keys wait for it (this holds the app's queue), quitting and a
+        hang-up too (:meth:`LabelSession.begin_write`); the top bar says when it waits."""
+        session = self.session
+        self._saving = True
+        session.begin_write()
+        writing = asyncio.ensure_future(asyncio.to_thread(session.run_write, session.write_checked, action))
+        try:
+            done, _ = await asyncio.wait({writing}, timeout=WAIT_NOTICE)
+            if not done:
+                self.waiting = doing
+                self._update_bars()
+            return await writing
+        finally:
+            self._saving = False
+            if self.waiting:
+                self.waiting = ""
+                self._update_bars()
 
     # -- what is on screen ------------------------------------------------------------------
     def show_item(self) -> None:
@@ -134,14 +183,16 @@ class RankingScreen(Screen):
         self.tiers, self.pending_tie, self.asking_confidence = [], False, False
         self.confidence, self.rationale.value = None, ""
         self.shown_at = self.clock()
-        self.counts = self.store.ranked_item_count(self.label_task.name, self.session.annotator)  # once per item
+        self.counts = (len(self.history), self.total_items)  # (the history holds each item ranked once)
         column = self.query_one("#ranking-responses", VerticalScroll)
         for pane in column.query(".ranking-response"):
             pane.display = False
         prompt = self.query_one("#ranking-prompt", Static)
         if self.item is None:
             self.shown = []
-            prompt.update(Text("Nothing left to rank in this task. Thank you! (u goes back, q quits)", style="bold"))
+            prompt.update(Text("Finding the next item to rank…" if self.looking else
+                               "Nothing left to rank in this task. Thank you! (⏎ checks again, u goes back, q quits)",
+                               style="bold"))
             self._update_bars()
             return
         item = self.item
@@ -170,7 +221,9 @@ class RankingScreen(Screen):
     def _update_bars(self) -> None:
         top = Text(no_wrap=True, overflow="ellipsis")
         top.append(f" {sanitize_line(self.session.annotator)} ", style="bold reverse")  # first: never cut
-        if self.message:
+        if self.waiting:
+            top.append(f" ⏳ {self.waiting}: waiting for the database", style="bold yellow")
+        elif self.message:
             top.append(f" {self.message}", style="bold green" if self.message.startswith("✓") else "bold red")
         if self.item is not None:
             ranked, total = self.counts
@@ -224,7 +277,9 @@ class RankingScreen(Screen):
                 or None
         if action == "tie":
             return self.item is not None and self.label_task.allow_tie and bool(self.tiers) or None
-        if action in ("undo", "save", "confidence", "rationale"):
+        if action == "save":  # with no item left: look again
+            return self.item is not None or self.position is None or None
+        if action in ("undo", "confidence", "rationale"):
             return self.item is not None or None
         if action == "back":
             return bool(self.history) and self.position != 0 or None
@@ -306,9 +361,13 @@ class RankingScreen(Screen):
             return "This task asks for a rationale (r to type it)."
         return None
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         item, fresh = self.item, self.position is None
+        if self._saving:
+            return
         if item is None:
+            if fresh:
+                await self._look_for_item()
             return
         missing = self._missing()
         if missing:
@@ -316,37 +375,32 @@ class RankingScreen(Screen):
             self._update_bars()
             return
         tiers = [[self.shown[n - 1] for n in tier] for tier in self.tiers]  # screen numbers -> positions
-        session, pair = self.session, self.fresh
+        session, pair, confidence = self.session, self.fresh, self.confidence
         rationale = self.rationale.value.strip()
         ranking = Ranking(item=item.id, annotator=session.annotator, tiers=tiers, shown=list(self.shown),
-                          confidence=self.confidence, rationale=rationale,
+                          confidence=confidence, rationale=rationale,
                           seconds=round(self.clock() - self.shown_at, 3), origin=session.origin)
 
-        def write():
-            with self.store.atomic():
-                if not self.store.holds_writer(self.label_task.name, session.annotator, session.identity):
-                    raise SessionTakenOver(f"this session no longer holds the name {session.annotator!r}: "
-                                           "it saves nothing more")
-                saved = self.store.current_ranking(item.id, session.annotator)
-                if saved is None or (saved.tiers, saved.confidence, saved.rationale) != (tiers, self.confidence,
-                                                                                            rationale):
-                    self.store.save_ranking(ranking, allow_tie=self.label_task.allow_tie)
-                if not fresh or pair is None:
-                    return pair
-                self.store.release_item(item.id, session.annotator)
-                return self.store.next_pair(self.label_task, session.annotator, claim_for=session.claim_for)
+        def write() -> Pair | None:  # (in a thread, in the transaction of write_checked)
+            writes = session.writes
+            saved = writes.current_ranking(item.id, session.annotator)
+            if saved is None or (saved.tiers, saved.confidence, saved.rationale) != (tiers, confidence, rationale):
+                writes.save_ranking(ranking, allow_tie=self.label_task.allow_tie)
+            if not fresh or pair is None:
+                return pair
+            writes.release_item(item.id, session.annotator)
+            return self._claim_next()  # the next item's claims, in the same transaction
 
         try:
-            following = retry_busy(write)
-        except Exception as error:  # nothing was saved
-            self.message = save_failure(error)
+            following = await self._write_in_thread("saving", write)
+        except Exception as error:  # nothing was saved: the ranking as entered stays on screen
+            self.message = save_failure(error, "ranking")
             self._update_bars()
             return
         self.message = f"✓ {sanitize_line(item.item_id)} saved as {sanitize_line(session.annotator)}"
         if fresh:
             self.history.append(item.id)
             self.fresh = following
-            self._claim_item()
         else:
             assert self.position is not None
             self.position = self.position + 1 if self.position + 1 < len(self.history) else None

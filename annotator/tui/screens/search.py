@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from annotator.store import SearchHit
 from annotator.text.sanitize import sanitize_line
@@ -59,19 +60,37 @@ class SearchScreen(ModalScreen[int | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value.strip():
+            self.query_one("#search-count", Static).update(Text("searching…", style="dim"))
         self.search(event.value)
 
     @work(thread=True, exclusive=True, group="search")
     def search(self, text: str) -> None:
-        with self.session.background:
-            if self.session.closed:
-                return
-            hits = self.session.search(text, LIMIT) if text.strip() else []
-        self.app.call_from_thread(self.show_hits, text, hits)
+        """Newest labels first, a batch at a time (:meth:`LabelSession.search_older`): the first
+        hits show once their batch is read, at any size of the history; a newer search (a key
+        typed) stops this one between batches."""
+        worker = get_current_worker()
+        hits: list[tuple[int, SearchHit]] = []
+        end = None
+        while text.strip():
+            with self.session.background:
+                if self.session.closed or worker.is_cancelled:
+                    return
+                found, end = self.session.search_older(text, end, LIMIT - len(hits))
+            hits += found
+            if end == 0 or len(hits) >= LIMIT:
+                break
+            if found and not worker.is_cancelled:  # the hits so far, while older labels are searched
+                self.app.call_from_thread(self.show_hits, text, list(hits), False)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_hits, text, hits)
 
-    def show_hits(self, text: str, hits: list[tuple[int, SearchHit]]) -> None:
+    def show_hits(self, text: str, hits: list[tuple[int, SearchHit]], done: bool = True) -> None:
+        if not self.is_attached:
+            return  # closed meanwhile (Esc, or a hit opened)
         if text != self.query_one("#search-text", Input).value:
             return  # typed on meanwhile: a newer search is under way
+        highlighted = self.query_one("#search-results", OptionList).highlighted
         self.hits = hits
         results = self.query_one("#search-results", OptionList)
         results.clear_options()
@@ -83,11 +102,13 @@ class SearchScreen(ModalScreen[int | None]):
             line.append(snippet(hit.text, text))
             results.add_option(Option(line, id=str(hit.pair)))
         count = len(hits)
-        more = f" (the first {LIMIT})" if count == LIMIT else ""
-        message = f"{count} labelled pair{'s' if count != 1 else ''} found{more}" if text.strip() else ""
+        more = f" (the newest {LIMIT})" if count == LIMIT else ""
+        message = f"{count} labelled pair{'s' if count != 1 else ''} found{more}, newest first" if text.strip() else ""
+        if not done:
+            message += "; searching older labels…"
         self.query_one("#search-count", Static).update(message)
         if hits:
-            results.highlighted = 0
+            results.highlighted = highlighted if highlighted is not None and highlighted < count else 0
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

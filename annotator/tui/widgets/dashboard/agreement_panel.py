@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from annotator.export.report import numbers as n
+from annotator.text import numbers as n
 from annotator.text.sanitize import sanitize_line
 from annotator.tui.dashboard_data import StatsSnapshot
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from annotator.analysis.judge_human import AgentReport
-from annotator.export.report import numbers as n
+from annotator.text import numbers as n
 from annotator.text.sanitize import plain_text
 
 
