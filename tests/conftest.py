@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from annotator.store import Pair, Store, Task
+# The tests never read the machine's own settings: a name, database, endpoint or key in the
+# environment, a colour or width forced on the terminal, or the user's config file (a test that
+# needs one sets its own). Done at import, before any console is built, for this process and the
+# commands the tests start.
+for _name in ("ANNOTATOR_DB", "ANNOTATOR_NAME", "OPENAI_BASE_URL", "OPENAI_API_KEY", "FORCE_COLOR", "NO_COLOR",
+              "COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+_NO_CONFIG = tempfile.mkdtemp(prefix="annotator-tests-")
+atexit.register(shutil.rmtree, _NO_CONFIG, ignore_errors=True)
+os.environ["ANNOTATOR_CONFIG"] = str(Path(_NO_CONFIG) / "config.toml")  # absent: the defaults
+
+from annotator.store import Pair, Store, Task  # noqa: E402 (after the environment above)
 
 REPO = Path(__file__).resolve().parents[1]
 # The real public data: ../shared/data beside the checkout, or ANNOTATOR_TEST_DATA (a git

@@ -102,7 +102,7 @@ def _hold(path, ready, done):
     session = LabelSession(store, task, "ann", claim_for=MINUTE, heartbeat=None)
     session.start()
     ready.set()
-    done.wait(30)
+    done.wait(300)  # the test sets it: the bound only stops a hang
     session.close()
     store.close()
 

@@ -117,7 +117,7 @@ async def test_statistics_run_in_a_worker_and_never_block_the_screen(db, monkeyp
     real = dashboard_data.stats_snapshot
 
     def slow(*args, **kwargs):
-        release.wait(timeout=30)
+        release.wait(timeout=300)  # the test releases it: the bound only stops a hang
         return real(*args, **kwargs)
 
     monkeypatch.setattr("annotator.tui.screens.dashboard.stats_snapshot", slow)
@@ -126,16 +126,18 @@ async def test_statistics_run_in_a_worker_and_never_block_the_screen(db, monkeyp
     async with app.run_test(size=(120, 35)) as pilot:
         screen = app.screen
         table = screen.query_one(AnnotatorTable)
-        await settle(pilot, lambda: table.row_count == 2)
-        assert screen.stats is None and "computing on 15 labels" in str(
-            screen.query_one(AgreementPanel).query_one("#alpha-text").render())
-        other = Store.open(path)
-        other.add_label(Label(pair=ids[0], annotator="carol", choice="A", shown_order="AB", origin="test"))
-        other.close()
-        await settle(pilot, lambda: table.row_count == 3)  # progress refreshed while the statistics wait
-        assert screen.stats is None
-        await pilot.press("r")  # the keys still work too
-        release.set()
+        try:
+            await settle(pilot, lambda: table.row_count == 2)
+            assert screen.stats is None and "computing on 15 labels" in str(
+                screen.query_one(AgreementPanel).query_one("#alpha-text").render())
+            other = Store.open(path)
+            other.add_label(Label(pair=ids[0], annotator="carol", choice="A", shown_order="AB", origin="test"))
+            other.close()
+            await settle(pilot, lambda: table.row_count == 3)  # progress refreshed while the statistics wait
+            assert screen.stats is None
+            await pilot.press("r")  # the keys still work too
+        finally:
+            release.set()
         await settle(pilot, lambda: screen.stats is not None and screen.stats.labels == 16)
     store.close()
 

@@ -164,8 +164,13 @@ async def test_a_save_waiting_for_the_lock_shows_it_and_keeps_the_screen_alive(t
         other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         try:
             saving = asyncio.ensure_future(pilot.press("enter"))
-            await asyncio.sleep(1.0)  # the event loop runs while the save waits
             name = app.screen.query_one("#annotator-name")
+            # the event loop runs while the save waits: until the screen says it waits (not a fixed
+            # second, which a loaded machine could spend before Enter reached the screen)
+            for _ in range(400):  # a bound against a hang (20 s, under the 30 s busy timeout)
+                if "waiting for the database" in str(name.render()):
+                    break
+                await asyncio.sleep(0.05)
             assert "waiting for the database" in str(name.render()) and "ann" in str(name.render())
             assert not saving.done()
             choosing = asyncio.ensure_future(pilot.press("2"))  # meant for the next pair

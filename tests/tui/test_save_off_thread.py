@@ -144,7 +144,7 @@ async def test_enter_while_a_claim_ahead_holds_the_lock_never_stops_the_screen(f
         def claim_ahead():  # a claim ahead waiting for a busy database
             with session._claiming:
                 held.set()
-                released.append(let_go.wait(10))  # False: nobody on the event loop let it go
+                released.append(let_go.wait(60))  # False: nobody on the event loop let it go (a bound, not a speed)
 
         holder = threading.Thread(target=claim_ahead)
         holder.start()

@@ -62,13 +62,19 @@ def app_sessions(db: Path, name: str) -> set[int]:
         store.close()
 
 
-def wait_for(condition, timeout: float = 60.0, what: str = ""):
+def wait_for(condition, timeout: float = 60.0, what: str = "", page=None):
+    """Poll ``condition`` until it holds. With ``page``, the pauses are Playwright's own
+    (``page.wait_for_timeout``): its synchronous API delivers a page's events (the frames a
+    :class:`Received` collects) only while a Playwright call runs, never during time.sleep."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.1)
+        if page is not None:
+            page.wait_for_timeout(100)
+        else:
+            time.sleep(0.1)
     pytest.fail(f"timed out waiting for {what}")
 
 
@@ -239,7 +245,8 @@ def test_the_home_screen_in_the_browser_two_people_on_two_tasks(served_home, bro
         received = Received(page)
         sign_in(page, served, name, served.codes[name])
         page.wait_for_selector("body.-first-byte", timeout=180_000)  # bounds a hang only
-        wait_for(lambda received=received: "Small task small" in received.text(), what=f"{name}'s home screen")
+        wait_for(lambda received=received: "Small task small" in received.text(), what=f"{name}'s home screen",
+                 page=page)
         text = received.text()
         assert "Tasks for" in text and name in text and "Demo: instruction following" in text
         assert not app_sessions(served.db, name)  # nothing claimed before a task is chosen
@@ -295,7 +302,7 @@ def test_on_the_home_screen_a_reload_resumes_the_chosen_task_at_once(served_home
     received = Received(page)
     sign_in(page, served, "carol", served.codes["carol"])
     page.wait_for_selector("body.-first-byte", timeout=180_000)  # bounds a hang only
-    wait_for(lambda: "Small task small" in received.text(), what="carol's home screen")
+    wait_for(lambda: "Small task small" in received.text(), what="carol's home screen", page=page)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     first = wait_for_app(page, served.db, "carol")

@@ -305,21 +305,24 @@ async def test_a_huge_terminal_is_clamped_and_the_app_ends_with_its_socket(tmp_p
             await ws.send_str(json.dumps(["resize", {"width": 20000, "height": 20000}]))
             await ws.send_str(json.dumps(["resize", {"width": "1e9", "height": -5}]))
             await ws.close()
-            await _wait(lambda: not _alive(pid), 30, "the app to end after its socket closed")
-            await _wait(lambda: _lease_pid(db, "alice") is None, 10, "the lease to be freed")
+            # bounds against a hang (the server's deadlines end the app within 8 s of a quiet machine)
+            await _wait(lambda: not _alive(pid), 60, "the app to end after its socket closed")
+            await _wait(lambda: _lease_pid(db, "alice") is None, 60, "the lease to be freed")
             ws = await session.ws_connect(url + "ws", origin=origin)  # the only slot is free again
             await ws.close()
     finally:
         stop(process)
 
 
-async def test_an_app_that_ignores_quit_and_sigterm_is_killed_by_a_deadline(monkeypatch):
+async def test_an_app_that_ignores_quit_and_sigterm_is_killed_by_a_deadline(monkeypatch, tmp_path):
     from annotator.web import server
     from annotator.web.server import WebAppService
 
     monkeypatch.setattr(server, "QUIT_DEADLINE_S", 0.5)
     monkeypatch.setattr(server, "KILL_DEADLINE_S", 0.5)
-    stubborn = ("import signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    deaf = tmp_path / "ignoring-sigterm"  # written once the app ignores SIGTERM
+    stubborn = ("import pathlib, signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                f"pathlib.Path({str(deaf)!r}).touch()\n"
                 "sys.stdout.write('__GANGLION__\\n'); sys.stdout.flush()\ntime.sleep(600)\n")
 
     async def nothing(*_):
@@ -330,7 +333,9 @@ async def test_an_app_that_ignores_quit_and_sigterm_is_killed_by_a_deadline(monk
     service = WebAppService([sys.executable, "-c", stubborn], name="alice", write_bytes=nothing, write_str=nothing,
                             close=nothing, download_manager=DownloadManager())
     await service.start(80, 24)
-    await asyncio.sleep(0.5)
+    # stopped once it ignores SIGTERM (not after a fixed half second, which a loaded machine
+    # could spend starting Python: SIGTERM would then end it before it ignored it)
+    await _wait(deaf.exists, 60, "the app to ignore SIGTERM")
     pid = service.pid
     await asyncio.wait_for(service.stop(), 20)
     assert service.killed == "SIGKILL" and not _alive(pid)
