@@ -231,7 +231,8 @@ async def test_the_wait_for_the_database_fits_the_top_bar_at_80_columns(tmp_path
             saving = asyncio.ensure_future(pilot.press("enter"))
             name = app.screen.query_one("#annotator-name")
             for _ in range(400):  # until the screen says it waits (the save stays blocked meanwhile)
-                if str(name.render()).startswith("⏳"):
+                # and the top bar has been laid out again for the new text (a refresh after it)
+                if str(name.render()).startswith("⏳") and name.region.width > len("alice"):
                     break
                 await asyncio.sleep(0.05)
             drawn = str(name.render())
