@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
+
 import pytest
 
 from annotator.tui.app import create_app
@@ -147,10 +151,29 @@ def test_unknown_task_lists_each_known_task_once(tmp_path):
 
 
 # -- a save while another process holds the database ---------------------------------------------
-async def test_a_save_waiting_for_the_lock_shows_it_and_keeps_the_screen_alive(tmp_path, settings):
-    import asyncio
-    import sqlite3
+@contextlib.contextmanager
+def _write_lock_held(path):
+    """Another program holds the database's write lock until the block ends."""
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
+
+async def _until(condition) -> None:
+    """Let the event loop run (a blocked save keeps waiting meanwhile) until ``condition()``
+    holds: not a fixed time, which a loaded machine could spend before a key reached the
+    screen. The bound only stops a hang (20 s, under the 30 s busy timeout)."""
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_a_save_waiting_for_the_lock_shows_it_and_keeps_the_screen_alive(tmp_path, settings):
     from annotator.store import Store
 
     path = tmp_path / "locked.db"
@@ -160,24 +183,14 @@ async def test_a_save_waiting_for_the_lock_shows_it_and_keeps_the_screen_alive(t
     async with app.run_test(size=WIDE) as pilot:
         first = app.screen.pair
         await pilot.press("1")
-        other = sqlite3.connect(path, isolation_level=None, timeout=0)
-        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-        try:
+        with _write_lock_held(path):
             saving = asyncio.ensure_future(pilot.press("enter"))
             name = app.screen.query_one("#annotator-name")
-            # the event loop runs while the save waits: until the screen says it waits (not a fixed
-            # second, which a loaded machine could spend before Enter reached the screen)
-            for _ in range(400):  # a bound against a hang (20 s, under the 30 s busy timeout)
-                if "waiting for the database" in str(name.render()):
-                    break
-                await asyncio.sleep(0.05)
+            await _until(lambda: "waiting for the database" in str(name.render()))
             assert "waiting for the database" in str(name.render()) and "ann" in str(name.render())
             assert not saving.done()
             choosing = asyncio.ensure_future(pilot.press("2"))  # meant for the next pair
             await asyncio.sleep(0.3)
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
         await saving
         await choosing
         await pilot.pause()
@@ -214,9 +227,6 @@ async def test_a_long_name_beside_the_progress_never_cuts_it(store, settings, wi
 async def test_the_wait_for_the_database_fits_the_top_bar_at_80_columns(tmp_path, settings):
     """At 80 columns the long "waiting" line pushed the progress off the screen and was cut: it
     takes the longest form that fits, whole, with the progress whole beside it."""
-    import asyncio
-    import sqlite3
-
     from annotator.store import Store
 
     path = tmp_path / "locked.db"
@@ -225,23 +235,15 @@ async def test_the_wait_for_the_database_fits_the_top_bar_at_80_columns(tmp_path
     app = create_app(store, "t", "alice", settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
-        other = sqlite3.connect(path, isolation_level=None, timeout=0)
-        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-        try:
+        with _write_lock_held(path):
             saving = asyncio.ensure_future(pilot.press("enter"))
             name = app.screen.query_one("#annotator-name")
-            for _ in range(400):  # until the screen says it waits (the save stays blocked meanwhile)
-                # and the top bar has been laid out again for the new text (a refresh after it)
-                if str(name.render()).startswith("⏳") and name.region.width > len("alice"):
-                    break
-                await asyncio.sleep(0.05)
+            # until the screen says it waits and the top bar has been laid out again for that text
+            await _until(lambda: str(name.render()).startswith("⏳") and name.region.width > len("alice"))
             drawn = str(name.render())
             assert drawn.startswith("⏳ saving as alice: waiting")
             assert name.region.right <= 80 and name.region.width >= len(drawn)
             progress = app.screen.query_one("#progress")
             assert progress.region.right <= 80 and progress.region.width >= len(str(progress.render()))
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
         await saving
     store.close()
